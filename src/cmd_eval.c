@@ -1,0 +1,171 @@
+/* cmd_eval.c - `smloss eval`: the per-region error report of a model or of a
+ * predictions file against the labels of a data file. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "metrics.h"
+#include "model.h"
+#include "reader.h"
+#include "report.h"
+
+static const char eval_usage[] =
+    "Usage: smloss eval -d DATA (-m MODEL | -p PREDICTIONS) [options]\n"
+    "Report errors per label region: rows, mean label and prediction, bias, MAE,\n"
+    "RMSE, mean selective and square loss, share of predictions in the right\n"
+    "region, and the region confusion matrix.\n"
+    "\n"
+    "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -m, --model FILE         score DATA with this model\n"
+    "  -p, --predictions FILE   or read one score per line from this file\n"
+    "      --loss SPEC          selective loss to report (default: the model's; lin with -p)\n"
+    "      --regions B1,B2,...  region boundaries (default: the model's; with -p,\n"
+    "                           distinct labels if <= 10, else quartiles of DATA)\n"
+    "      --label-transform T  none|log|log1p applied to DATA's labels (default: the\n"
+    "                           model's; none with -p)\n"
+    "      --format F           text|tsv|json (text)\n"
+    "  -o, --output FILE        where to write the report (default - = stdout)\n"
+    "  -q, --quiet              no progress on stderr\n"
+    "  -h, --help               this help\n";
+
+enum { OPT_LOSS = 256, OPT_REGIONS, OPT_FORMAT, OPT_LABEL_TRANSFORM };
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"model", required_argument, NULL, 'm'},
+        {"predictions", required_argument, NULL, 'p'},
+        {"loss", required_argument, NULL, OPT_LOSS},
+        {"regions", required_argument, NULL, OPT_REGIONS},
+        {"label-transform", required_argument, NULL, OPT_LABEL_TRANSFORM},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const formats[] = {"text", "tsv", "json", NULL};
+    static const char *const transforms[] = {"none", "log", "log1p", NULL};
+    const char *data_path = NULL, *model_path = NULL, *pred_path = NULL, *loss = NULL;
+    const char *regions_text = NULL, *output = "-";
+    int quiet = 0, format = REPORT_TEXT, transform = -1, c, rc = SM_OK;
+    optind = 1;
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:p:o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_path = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 'p': pred_path = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': quiet = 1; break;
+        case OPT_LOSS: loss = optarg; break;
+        case OPT_REGIONS: regions_text = optarg; break;
+        case OPT_FORMAT: rc = cli_parse_choice("eval", "--format", optarg, formats, &format); break;
+        case OPT_LABEL_TRANSFORM:
+            rc = cli_parse_choice("eval", "--label-transform", optarg, transforms, &transform);
+            break;
+        case 'h': fputs(eval_usage, stdout); return SM_OK;
+        default: return cli_usage_error("eval", "unknown or incomplete option");
+        }
+    }
+    if (rc != SM_OK)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    if (!data_path || (!model_path == !pred_path))
+        return cli_usage_error("eval", "--data and exactly one of --model or --predictions are required");
+
+    sm_error err;
+    sm_model model;
+    sm_link link;
+    sm_regions regions;
+    sm_dataset ds;
+    double *scores = NULL;
+    int64_t n_scores = 0;
+    model_init(&model);
+    dataset_init(&ds);
+    sm_region_report *rep = malloc(sizeof *rep);
+    if (!rep) {
+        cli_msg("out of memory");
+        return SM_EFAIL;
+    }
+
+    if (model_path && model_load(model_path, &model, &err) != SM_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (loss) {
+        if (link_parse(loss, &link, &err) != SM_OK) {
+            rc = cli_usage_error("eval", "--loss: %s", err.msg);
+            goto out;
+        }
+    } else if (model_path) {
+        link = model.link;
+    } else {
+        link_parse("lin", &link, NULL);
+    }
+    if (transform < 0)
+        transform = model_path ? (int)model.label_transform : LABEL_NONE;
+    if ((rc = cli_load_data(data_path, quiet, &ds)) != SM_OK)
+        goto out;
+    if ((rc = dataset_transform_labels(&ds, (sm_label_transform)transform, &err)) != SM_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (pred_path) {
+        if ((rc = reader_read_scores(pred_path, &scores, &n_scores, &err)) != SM_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if (n_scores != ds.n_rows) {
+            cli_msg("%s has %lld predictions but %s has %lld rows", pred_path,
+                    (long long)n_scores, ds.source, (long long)ds.n_rows);
+            rc = SM_EDATA;
+            goto out;
+        }
+    } else {
+        if (!(scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores))) {
+            cli_msg("out of memory");
+            rc = SM_EFAIL;
+            goto out;
+        }
+        model_predict(&model, &ds, scores);
+    }
+    if (regions_text) {
+        if (regions_parse(regions_text, &regions, &err) != SM_OK) {
+            rc = cli_usage_error("eval", "--regions: %s", err.msg);
+            goto out;
+        }
+        regions.origin = REGIONS_GIVEN;
+    } else if (model_path) {
+        regions = model.regions;
+    } else {
+        regions_from_labels(ds.label, ds.n_rows, &regions);
+    }
+    if ((rc = metrics_region_report(&regions, &link, ds.label, scores, ds.n_rows, rep, &err)) != SM_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+
+    char spec[LINK_SPEC_MAX];
+    link_format(&link, spec, sizeof spec);
+    sm_report_meta meta = {ds.source, model_path, pred_path, spec,
+                           label_transform_name((sm_label_transform)transform)};
+    cli_output out;
+    if ((rc = cli_output_open(&out, output)) != SM_OK)
+        goto out;
+    if ((rc = report_write_regions(out.f, (sm_report_format)format, &meta, rep, &err)) != SM_OK) {
+        cli_msg("%s: %s", output, err.msg);
+        cli_output_abort(&out);
+        goto out;
+    }
+    rc = cli_output_commit(&out);
+out:
+    free(rep);
+    free(scores);
+    dataset_free(&ds);
+    model_free(&model);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/* cmd_link.c - `smloss link`: tabulate a link, to check a spec or plot it. */
+#include <getopt.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "link.h"
+
+static const char link_usage[] =
+    "Usage: smloss link --loss SPEC [--from A] [--to B] [--steps N] [-o FILE]\n"
+    "Print the link as TSV: z, h(z), H(z) and h'(z) (the loss's sensitivity) at\n"
+    "N+1 evenly spaced points from A to B. Default range: the link's centres and\n"
+    "knots (and 0) widened by 3 on each side.\n"
+    "\n"
+    "Link spec: terms joined by '+', each NAME[:key=value[,key=value...]]:\n"
+    "  lin                     h = z (square loss)              keys: w\n"
+    "  sigmoid:a=A,c=C         h = sigmoid(a(z-c))              keys: w, a>0, c\n"
+    "  exp:a=A,c=C             h = exp(a(z-c))/a                keys: w, a!=0, c\n"
+    "  sinh:a=A,c=C            h = sinh(a(z-c))/a               keys: w, a>0, c\n"
+    "  pwl:knots=T1/T2,slopes=M0/M1/M2\n"
+    "                          piecewise linear, h(0)=0          keys: w, knots, slopes>0\n"
+    "  Defaults: w=1, a=1, c=0. Example: lin:w=0.05+sigmoid:a=3,c=3\n"
+    "\n"
+    "      --loss SPEC    the link\n"
+    "      --from A       first z\n"
+    "      --to B         last z\n"
+    "      --steps N      intervals (100)\n"
+    "  -o, --output FILE  where to write (default - = stdout)\n"
+    "  -h, --help         this help\n";
+
+enum { OPT_LOSS = 256, OPT_FROM, OPT_TO, OPT_STEPS };
+
+/* The interesting part of the axis: every centre and knot, and 0. */
+static void default_range(const sm_link *link, double *lo, double *hi)
+{
+    *lo = *hi = 0.0;
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        if (t->kind == LINK_SIGMOID || t->kind == LINK_EXP || t->kind == LINK_SINH) {
+            *lo = fmin(*lo, t->c);
+            *hi = fmax(*hi, t->c);
+        }
+        for (int i = 0; t->kind == LINK_PWL && i < t->n_regions - 1; i++) {
+            *lo = fmin(*lo, t->knots[i]);
+            *hi = fmax(*hi, t->knots[i]);
+        }
+    }
+    *lo -= 3.0;
+    *hi += 3.0;
+}
+
+int cmd_link(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"loss", required_argument, NULL, OPT_LOSS}, {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},     {"steps", required_argument, NULL, OPT_STEPS},
+        {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *spec = NULL, *output = "-";
+    double from = 0, to = 0;
+    int have_from = 0, have_to = 0, c, rc = SM_OK;
+    int64_t steps = 100;
+    optind = 1;
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_LOSS: spec = optarg; break;
+        case OPT_FROM: rc = cli_parse_double("link", "--from", optarg, -1e300, 1e300, &from); have_from = 1; break;
+        case OPT_TO: rc = cli_parse_double("link", "--to", optarg, -1e300, 1e300, &to); have_to = 1; break;
+        case OPT_STEPS: rc = cli_parse_int64("link", "--steps", optarg, 1, 100000000, &steps); break;
+        case 'o': output = optarg; break;
+        case 'h': fputs(link_usage, stdout); return SM_OK;
+        default: return cli_usage_error("link", "unknown or incomplete option");
+        }
+    }
+    if (rc != SM_OK)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("link", "unexpected argument '%s'", argv[optind]);
+    if (!spec)
+        return cli_usage_error("link", "--loss is required");
+    sm_link link;
+    sm_error err;
+    if (link_parse(spec, &link, &err) != SM_OK)
+        return cli_usage_error("link", "--loss: %s", err.msg);
+    double lo, hi;
+    default_range(&link, &lo, &hi);
+    if (have_from)
+        lo = from;
+    if (have_to)
+        hi = to;
+    if (!(hi > lo))
+        return cli_usage_error("link", "--to must be greater than --from");
+
+    cli_output out;
+    if ((rc = cli_output_open(&out, output)) != SM_OK)
+        return rc;
+    char canon[LINK_SPEC_MAX], zb[40], hb[40], Hb[40], db[40];
+    link_format(&link, canon, sizeof canon);
+    fprintf(out.f, "# link %s\n# z\th\tH\th'\n", canon);
+    for (int64_t i = 0; i <= steps; i++) {
+        double z = i == steps ? hi : lo + (hi - lo) * (double)i / (double)steps;
+        double h, H, dh;
+        link_eval(&link, z, &h, &H, &dh);
+        cli_format_double(zb, sizeof zb, z);
+        cli_format_double(hb, sizeof hb, h);
+        cli_format_double(Hb, sizeof Hb, H);
+        cli_format_double(db, sizeof db, dh);
+        if (fprintf(out.f, "%s\t%s\t%s\t%s\n", zb, hb, Hb, db) < 0)
+            break;
+    }
+    return cli_output_commit(&out);
+}

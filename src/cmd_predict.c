@@ -1,0 +1,85 @@
+/* cmd_predict.c - `smloss predict`: scores of a model on a data file. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "model.h"
+
+static const char predict_usage[] =
+    "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
+    "Write the model's score for every row of DATA, one per line, in the score\n"
+    "domain of the model's labels (after its --label-transform), printed with the\n"
+    "fewest digits that read back as the exact double.\n"
+    "\n"
+    "  -m, --model FILE    model written by 'smloss train'\n"
+    "  -d, --data FILE     data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -o, --output FILE   where to write (default - = stdout)\n"
+    "  -q, --quiet         no progress on stderr\n"
+    "  -h, --help          this help\n";
+
+int cli_write_scores(const char *path, const double *scores, int64_t n)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, path);
+    if (rc != SM_OK)
+        return rc;
+    char buf[40];
+    for (int64_t i = 0; i < n; i++) {
+        cli_format_double(buf, sizeof buf, scores[i]);
+        if (fputs(buf, out.f) == EOF || fputc('\n', out.f) == EOF)
+            break;
+    }
+    return cli_output_commit(&out);
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"model", required_argument, NULL, 'm'},  {"data", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *model_path = NULL, *data_path = NULL, *output = "-";
+    int quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'd': data_path = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(predict_usage, stdout); return SM_OK;
+        default: return cli_usage_error("predict", "unknown or incomplete option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("predict", "unexpected argument '%s'", argv[optind]);
+    if (!model_path || !data_path)
+        return cli_usage_error("predict", "both --model and --data are required");
+    if (strcmp(model_path, "-") == 0 && strcmp(data_path, "-") == 0)
+        return cli_usage_error("predict", "--model and --data cannot both be standard input");
+
+    sm_model model;
+    sm_dataset ds;
+    sm_error err;
+    dataset_init(&ds);
+    if (model_load(model_path, &model, &err) != SM_OK)
+        return cli_fail(&err);
+    int rc = cli_load_data(data_path, quiet, &ds);
+    if (rc == SM_OK) {
+        double *scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores);
+        if (!scores) {
+            cli_msg("out of memory for %lld scores", (long long)ds.n_rows);
+            rc = SM_EFAIL;
+        } else {
+            model_predict(&model, &ds, scores);
+            rc = cli_write_scores(output, scores, ds.n_rows);
+            free(scores);
+        }
+    }
+    dataset_free(&ds);
+    model_free(&model);
+    return rc;
+}

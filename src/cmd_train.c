@@ -1,0 +1,346 @@
+/* cmd_train.c - `smloss train`: options, data, training progress, model file. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "link.h"
+#include "metrics.h"
+#include "model.h"
+#include "train.h"
+#include "version.h"
+
+static const char train_usage[] =
+    "Usage: smloss train -d DATA -m MODEL [options]\n"
+    "Train a scorer with a selective matching loss by SGD.\n"
+    "\n"
+    "Data and output:\n"
+    "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -m, --model FILE         model file to write\n"
+    "      --valid FILE         validation data: its objective is shown every epoch\n"
+    "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
+    "      --label-transform T  none|log|log1p applied to labels before training (none)\n"
+    "      --regions B1,B2,...  label regions recorded in the model for reports\n"
+    "                           (default: distinct labels if <= 10, else quartiles)\n"
+    "Loss and scorer:\n"
+    "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
+    "                           (default lin = square loss; see 'smloss link --help')\n"
+    "      --objective NAME     pointwise (default)\n"
+    "      --scorer NAME        linear (default)\n"
+    "Optimisation:\n"
+    "      --epochs N           passes over the data (20)\n"
+    "      --batch N            examples per SGD step (16)\n"
+    "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd)\n"
+    "      --lr X               learning rate (sgd 0.05, momentum 0.01, adagrad 0.5, adam 0.01)\n"
+    "      --lr-schedule NAME   constant|invsqrt|linear (linear: decays to 0.1% at the end)\n"
+    "      --warmup N           steps of linear learning-rate warm-up (0)\n"
+    "      --momentum X         momentum coefficient (0.9)\n"
+    "      --beta1 X, --beta2 X Adam moment decays (0.9, 0.999)\n"
+    "      --eps X              Adagrad/Adam denominator guard (1e-8)\n"
+    "      --l2 X               L2 penalty (X/2)||w||^2, bias excluded (0)\n"
+    "      --clip G             clip each step's gradient to L2 norm G (off)\n"
+    "      --scale NAME         maxabs|none: scale each feature by 1/max|x| while\n"
+    "                           training (maxabs); the saved model uses raw features\n"
+    "      --seed N             shuffling seed (1); same seed, same model bytes\n"
+    "  -q, --quiet              no progress or epoch table on stderr\n"
+    "  -h, --help               this help\n";
+
+enum {
+    ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
+    ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
+    ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED
+};
+
+static const struct option train_options[] = {
+    {"data", required_argument, NULL, 'd'},
+    {"model", required_argument, NULL, 'm'},
+    {"valid", required_argument, NULL, ARG_VALID},
+    {"predictions", required_argument, NULL, ARG_PREDICTIONS},
+    {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
+    {"regions", required_argument, NULL, ARG_REGIONS},
+    {"loss", required_argument, NULL, ARG_LOSS},
+    {"objective", required_argument, NULL, ARG_OBJECTIVE},
+    {"scorer", required_argument, NULL, ARG_SCORER},
+    {"epochs", required_argument, NULL, ARG_EPOCHS},
+    {"batch", required_argument, NULL, ARG_BATCH},
+    {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
+    {"lr", required_argument, NULL, ARG_LR},
+    {"lr-schedule", required_argument, NULL, ARG_LR_SCHEDULE},
+    {"warmup", required_argument, NULL, ARG_WARMUP},
+    {"momentum", required_argument, NULL, ARG_MOMENTUM},
+    {"beta1", required_argument, NULL, ARG_BETA1},
+    {"beta2", required_argument, NULL, ARG_BETA2},
+    {"eps", required_argument, NULL, ARG_EPS},
+    {"l2", required_argument, NULL, ARG_L2},
+    {"clip", required_argument, NULL, ARG_CLIP},
+    {"scale", required_argument, NULL, ARG_SCALE},
+    {"seed", required_argument, NULL, ARG_SEED},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct {
+    const char *data, *model, *valid, *predictions, *regions_text, *loss;
+    int label_transform, quiet;
+    sm_train_config cfg;
+    /* Options given explicitly, applied over the chosen optimiser's defaults. */
+    double lr, momentum, beta1, beta2, eps;
+    int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps;
+    int schedule;
+} train_args;
+
+typedef struct {
+    cli_progress progress;
+    int quiet;
+    int header_done;
+} train_view;
+
+static void show_epoch(void *ctx, const sm_epoch_info *e)
+{
+    train_view *v = ctx;
+    cli_progress_done(&v->progress);
+    if (v->quiet)
+        return;
+    if (!v->header_done) {
+        fprintf(stderr, "%6s  %14s  %14s  %9s\n", "epoch", "train_obj", "valid_obj", "seconds");
+        v->header_done = 1;
+    }
+    char valid[32] = "-";
+    if (!isnan(e->valid_objective))
+        snprintf(valid, sizeof valid, "%.8g", e->valid_objective);
+    fprintf(stderr, "%6d  %14.8g  %14s  %9.2f\n", e->epoch, e->train_objective, valid, e->seconds);
+}
+
+static void show_progress(void *ctx, int epoch, double fraction)
+{
+    train_view *v = ctx;
+    cli_progress_draw(&v->progress, "epoch %d: %3.0f%%", epoch, 100.0 * fraction);
+}
+
+static int parse_train_args(int argc, char **argv, train_args *a)
+{
+    static const char *const scorers[] = {"linear", NULL};
+    static const char *const objectives[] = {"pointwise", "pairwise", "listwise", NULL};
+    static const char *const optimizers[] = {"sgd", "momentum", "adagrad", "adam", NULL};
+    static const char *const schedules[] = {"constant", "invsqrt", "linear", NULL};
+    static const char *const transforms[] = {"none", "log", "log1p", NULL};
+    static const char *const scalings[] = {"none", "maxabs", NULL};
+    int c, rc = SM_OK, choice, optimizer = OPT_SGD;
+    int64_t n;
+    memset(a, 0, sizeof *a);
+    train_config_default(&a->cfg);
+    a->loss = "lin";
+    optind = 1;
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:qh", train_options, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->data = optarg; break;
+        case 'm': a->model = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(train_usage, stdout); return -1;
+        case ARG_VALID: a->valid = optarg; break;
+        case ARG_PREDICTIONS: a->predictions = optarg; break;
+        case ARG_REGIONS: a->regions_text = optarg; break;
+        case ARG_LOSS: a->loss = optarg; break;
+        case ARG_LABEL_TRANSFORM:
+            rc = cli_parse_choice("train", "--label-transform", optarg, transforms, &a->label_transform);
+            break;
+        case ARG_SCORER:
+            rc = cli_parse_choice("train", "--scorer", optarg, scorers, &choice);
+            break;
+        case ARG_OBJECTIVE:
+            if ((rc = cli_parse_choice("train", "--objective", optarg, objectives, &choice)) == SM_OK)
+                a->cfg.objective.kind = (sm_objective_kind)choice;
+            break;
+        case ARG_EPOCHS:
+            if ((rc = cli_parse_int64("train", "--epochs", optarg, 1, 1000000, &n)) == SM_OK)
+                a->cfg.epochs = (int)n;
+            break;
+        case ARG_BATCH:
+            rc = cli_parse_int64("train", "--batch", optarg, 1, 1 << 24, &a->cfg.batch);
+            break;
+        case ARG_OPTIMIZER:
+            rc = cli_parse_choice("train", "--optimizer", optarg, optimizers, &optimizer);
+            break;
+        case ARG_LR:
+            rc = cli_parse_double("train", "--lr", optarg, 1e-300, 1e6, &a->lr);
+            a->have_lr = 1;
+            break;
+        case ARG_LR_SCHEDULE:
+            rc = cli_parse_choice("train", "--lr-schedule", optarg, schedules, &a->schedule);
+            a->have_schedule = 1;
+            break;
+        case ARG_WARMUP:
+            rc = cli_parse_int64("train", "--warmup", optarg, 0, INT64_MAX / 2, &a->cfg.optim.warmup);
+            break;
+        case ARG_MOMENTUM:
+            rc = cli_parse_double("train", "--momentum", optarg, 0, 0.999999, &a->momentum);
+            a->have_momentum = 1;
+            break;
+        case ARG_BETA1:
+            rc = cli_parse_double("train", "--beta1", optarg, 0, 0.999999, &a->beta1);
+            a->have_beta1 = 1;
+            break;
+        case ARG_BETA2:
+            rc = cli_parse_double("train", "--beta2", optarg, 0, 0.999999999, &a->beta2);
+            a->have_beta2 = 1;
+            break;
+        case ARG_EPS:
+            rc = cli_parse_double("train", "--eps", optarg, 1e-300, 1, &a->eps);
+            a->have_eps = 1;
+            break;
+        case ARG_L2: rc = cli_parse_double("train", "--l2", optarg, 0, 1e6, &a->cfg.optim.l2); break;
+        case ARG_CLIP: rc = cli_parse_double("train", "--clip", optarg, 0, 1e300, &a->cfg.optim.clip); break;
+        case ARG_SCALE:
+            if ((rc = cli_parse_choice("train", "--scale", optarg, scalings, &choice)) == SM_OK)
+                a->cfg.scaling = (sm_feature_scaling)choice;
+            break;
+        case ARG_SEED:
+            if ((rc = cli_parse_int64("train", "--seed", optarg, 0, INT64_MAX, &n)) == SM_OK)
+                a->cfg.seed = (uint64_t)n;
+            break;
+        default: return cli_usage_error("train", "unknown or incomplete option");
+        }
+    }
+    if (rc != SM_OK)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (!a->data || !a->model)
+        return cli_usage_error("train", "both --data and --model are required");
+
+    /* The optimiser's defaults first, then what the user set. */
+    double l2 = a->cfg.optim.l2, clip = a->cfg.optim.clip;
+    int64_t warmup = a->cfg.optim.warmup;
+    optim_config_default(&a->cfg.optim, (sm_optimizer_kind)optimizer);
+    a->cfg.optim.l2 = l2;
+    a->cfg.optim.clip = clip;
+    a->cfg.optim.warmup = warmup;
+    if (a->have_lr) a->cfg.optim.lr = a->lr;
+    if (a->have_schedule) a->cfg.optim.schedule = (sm_schedule_kind)a->schedule;
+    if (a->have_momentum) a->cfg.optim.momentum = a->momentum;
+    if (a->have_beta1) a->cfg.optim.beta1 = a->beta1;
+    if (a->have_beta2) a->cfg.optim.beta2 = a->beta2;
+    if (a->have_eps) a->cfg.optim.eps = a->eps;
+
+    sm_error err;
+    if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
+        return cli_usage_error("train", "--loss: %s", err.msg);
+    if (objective_is_ranking(a->cfg.objective.kind))
+        return cli_usage_error("train", "--objective %s is not available yet in this version",
+                               objective_kind_name(a->cfg.objective.kind));
+    return SM_OK;
+}
+
+static void record_options(sm_model *m, const train_args *a, const sm_dataset *train)
+{
+    const sm_optim_config *o = &a->cfg.optim;
+    model_set_info(m, "train_data", "%s", train->source);
+    model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
+    model_set_info(m, "epochs", "%d", a->cfg.epochs);
+    model_set_info(m, "batch", "%lld", (long long)a->cfg.batch);
+    model_set_info(m, "optimizer", "%s", optim_kind_name(o->kind));
+    model_set_info(m, "lr", "%.17g", o->lr);
+    model_set_info(m, "lr_schedule", "%s", optim_schedule_name(o->schedule));
+    model_set_info(m, "warmup", "%lld", (long long)o->warmup);
+    if (o->kind == OPT_MOMENTUM)
+        model_set_info(m, "momentum", "%.17g", o->momentum);
+    if (o->kind == OPT_ADAM) {
+        model_set_info(m, "beta1", "%.17g", o->beta1);
+        model_set_info(m, "beta2", "%.17g", o->beta2);
+    }
+    if (o->kind == OPT_ADAM || o->kind == OPT_ADAGRAD)
+        model_set_info(m, "eps", "%.17g", o->eps);
+    model_set_info(m, "l2", "%.17g", o->l2);
+    model_set_info(m, "clip", "%.17g", o->clip);
+    model_set_info(m, "scale", "%s", a->cfg.scaling == SCALE_MAXABS ? "maxabs" : "none");
+    model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+}
+
+static int write_model(const char *path, const sm_model *m)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, path);
+    if (rc != SM_OK)
+        return rc;
+    sm_error err;
+    if (model_write(m, out.f, &err) != SM_OK) {
+        cli_msg("%s: %s", path, err.msg);
+        cli_output_abort(&out);
+        return SM_EIO;
+    }
+    return cli_output_commit(&out);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    int rc = parse_train_args(argc, argv, &a);
+    if (rc != SM_OK)
+        return rc < 0 ? SM_OK : rc;
+
+    sm_dataset train, valid;
+    dataset_init(&train);
+    dataset_init(&valid);
+    sm_model model;
+    model_init(&model);
+    sm_error err;
+    double *scores = NULL;
+
+    if ((rc = cli_load_data(a.data, a.quiet, &train)) != SM_OK)
+        goto out;
+    if (train.n_rows == 0) {
+        cli_msg("%s: no data rows", train.source);
+        rc = SM_EDATA;
+        goto out;
+    }
+    if (a.valid && (rc = cli_load_data(a.valid, a.quiet, &valid)) != SM_OK)
+        goto out;
+    if ((rc = dataset_transform_labels(&train, (sm_label_transform)a.label_transform, &err)) != SM_OK ||
+        (a.valid && (rc = dataset_transform_labels(&valid, (sm_label_transform)a.label_transform, &err)) != SM_OK)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (a.regions_text) {
+        if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
+            rc = cli_usage_error("train", "--regions: %s", err.msg);
+            goto out;
+        }
+        model.regions.origin = REGIONS_GIVEN;
+    } else {
+        regions_from_labels(train.label, train.n_rows, &model.regions);
+    }
+
+    train_view view = {.quiet = a.quiet};
+    cli_progress_init(&view.progress, a.quiet);
+    a.cfg.on_epoch = show_epoch;
+    a.cfg.on_progress = show_progress;
+    a.cfg.ctx = &view;
+    rc = train_run(&train, a.valid ? &valid : NULL, &a.cfg, &model, &err);
+    cli_progress_done(&view.progress);
+    if (rc != SM_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    model.label_transform = (sm_label_transform)a.label_transform;
+    record_options(&model, &a, &train);
+    if ((rc = write_model(a.model, &model)) != SM_OK)
+        goto out;
+    if (a.predictions) {
+        if (!(scores = malloc((size_t)train.n_rows * sizeof *scores))) {
+            cli_msg("out of memory");
+            rc = SM_EFAIL;
+            goto out;
+        }
+        model_predict(&model, &train, scores);
+        rc = cli_write_scores(a.predictions, scores, train.n_rows);
+    }
+out:
+    free(scores);
+    model_free(&model);
+    dataset_free(&train);
+    dataset_free(&valid);
+    return rc;
+}

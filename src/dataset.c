@@ -1,0 +1,116 @@
+/* dataset.c - lifetime of an sm_dataset, sidecar query groups, label transforms. */
+#include "dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dataset_init(sm_dataset *ds)
+{
+    memset(ds, 0, sizeof *ds);
+}
+
+void dataset_free(sm_dataset *ds)
+{
+    free(ds->row_ptr);
+    free(ds->col);
+    free(ds->val);
+    free(ds->label);
+    free(ds->group_ptr);
+    free(ds->qid);
+    dataset_init(ds);
+}
+
+sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t n_sizes,
+                                  const char *source, sm_error *err)
+{
+    int64_t total = 0;
+    for (int64_t g = 0; g < n_sizes; g++) {
+        if (sizes[g] < 1)
+            return sm_fail(err, SM_EDATA,
+                           "%s: group %lld has size %lld; every group needs at least 1 row", source,
+                           (long long)(g + 1), (long long)sizes[g]);
+        if (sizes[g] > INT64_MAX - total)
+            return sm_fail(err, SM_EDATA,
+                           "%s: the group sizes sum to more than %lld but %s has %lld rows", source,
+                           (long long)INT64_MAX, ds->source, (long long)ds->n_rows);
+        total += sizes[g];
+    }
+    if (total != ds->n_rows)
+        return sm_fail(err, SM_EDATA, "%s: the group sizes sum to %lld but %s has %lld rows",
+                       source, (long long)total, ds->source[0] ? ds->source : "the data",
+                       (long long)ds->n_rows);
+    int64_t *group_ptr = malloc(((size_t)n_sizes + 1) * sizeof *group_ptr);
+    if (!group_ptr)
+        return sm_fail(err, SM_EFAIL, "%s: out of memory", source);
+    group_ptr[0] = 0;
+    for (int64_t g = 0; g < n_sizes; g++)
+        group_ptr[g + 1] = group_ptr[g] + sizes[g];
+    free(ds->group_ptr);
+    free(ds->qid);
+    ds->group_ptr = group_ptr;
+    ds->qid = NULL;
+    ds->n_groups = n_sizes;
+    return SM_OK;
+}
+
+typedef struct {
+    const char *name;
+    double lower_bound; /* labels must be strictly greater */
+    double (*apply)(double);
+} transform_info;
+
+static const transform_info transforms[] = {
+    [LABEL_NONE] = {"none", -INFINITY, NULL},
+    [LABEL_LOG] = {"log", 0.0, log},
+    [LABEL_LOG1P] = {"log1p", -1.0, log1p},
+};
+enum { N_TRANSFORMS = sizeof transforms / sizeof transforms[0] };
+
+/* Shortest %g form that reads back as the same double, so the message shows
+ * the label as written in a typical file (0.1, not 0.10000000000000001). */
+static void format_label(double y, char *out, size_t cap)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, cap, "%.*g", digits, y);
+        if (strtod(out, NULL) == y)
+            return;
+    }
+}
+
+sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_error *err)
+{
+    if ((unsigned)t >= N_TRANSFORMS)
+        return sm_fail(err, SM_EFAIL, "unknown label transform %d", (int)t);
+    const transform_info *info = &transforms[t];
+    if (!info->apply)
+        return SM_OK;
+    /* Check every label before changing any, so a failure leaves ds intact. */
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        if (!(ds->label[r] > info->lower_bound)) {
+            char shown[40];
+            format_label(ds->label[r], shown, sizeof shown);
+            return sm_fail(err, SM_EDATA,
+                           "%s: row %lld has label %s; the %s label transform needs labels > %g",
+                           ds->source[0] ? ds->source : "data", (long long)(r + 1), shown,
+                           info->name, info->lower_bound);
+        }
+    }
+    for (int64_t r = 0; r < ds->n_rows; r++)
+        ds->label[r] = info->apply(ds->label[r]);
+    return SM_OK;
+}
+
+int label_transform_parse(const char *name)
+{
+    for (int t = 0; t < N_TRANSFORMS; t++)
+        if (strcmp(name, transforms[t].name) == 0)
+            return t;
+    return -1;
+}
+
+const char *label_transform_name(sm_label_transform t)
+{
+    return (unsigned)t < N_TRANSFORMS ? transforms[t].name : "unknown";
+}

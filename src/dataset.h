@@ -1,0 +1,52 @@
+/* dataset.h - an in-memory training set: sparse rows (CSR), labels, query groups.
+ *
+ * Layout: row r has the nonzeros col[row_ptr[r] .. row_ptr[r+1]) with values
+ * val[...], column indices strictly increasing within the row. 64-bit offsets so
+ * that more than 2^32 nonzeros fit; 32-bit column indices and float values keep
+ * memory at 8 bytes per nonzero. Labels are doubles (they are the loss's
+ * reference point and must not lose digits).
+ *
+ * Query groups (ranking): group g is rows group_ptr[g] .. group_ptr[g+1]).
+ * n_groups == 0 means the data has no query structure. qid[g] is the inline
+ * qid of group g when the file had qid: tokens, else NULL.
+ */
+#ifndef SM_DATASET_H
+#define SM_DATASET_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+#define SM_MAX_INDEX 2147483646L /* largest feature index: dim must fit int32 */
+
+typedef struct {
+    int64_t n_rows;
+    int64_t nnz;
+    int32_t dim;          /* max feature index + 1 (0 when no features) */
+    int64_t *row_ptr;     /* n_rows + 1 */
+    int32_t *col;         /* nnz */
+    float *val;           /* nnz */
+    double *label;        /* n_rows */
+    int64_t n_groups;     /* 0: no query groups */
+    int64_t *group_ptr;   /* n_groups + 1, or NULL */
+    int64_t *qid;         /* n_groups, or NULL (groups from a sidecar file) */
+    char source[256];     /* display name of the file it came from */
+} sm_dataset;
+
+void dataset_init(sm_dataset *ds);
+void dataset_free(sm_dataset *ds);
+
+/* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).
+ * Fails with SM_EDATA when a count is < 1 or the counts do not sum to n_rows. */
+sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t n_sizes,
+                                  const char *source, sm_error *err);
+
+/* Apply a label transform in place: "none", "log" (y > 0 required), "log1p"
+ * (y > -1 required). Fails with SM_EDATA naming the first bad row. */
+typedef enum { LABEL_NONE = 0, LABEL_LOG, LABEL_LOG1P } sm_label_transform;
+sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_error *err);
+/* Parse "none|log|log1p"; returns -1 when unknown. */
+int label_transform_parse(const char *name);
+const char *label_transform_name(sm_label_transform t);
+
+#endif

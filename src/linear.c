@@ -1,0 +1,121 @@
+#include "linear.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = dim > 0 ? (size_t)dim : 1;
+    p->dim = dim;
+    p->scale = 1.0;
+    p->v = calloc(n, sizeof *p->v);
+    p->grad = calloc(n, sizeof *p->grad);
+    p->touched = malloc(n * sizeof *p->touched);
+    p->is_touched = calloc(n, 1);
+    if (fs && (p->fs = malloc(n * sizeof *p->fs)))
+        memcpy(p->fs, fs, (size_t)dim * sizeof *fs);
+    if (!p->v || !p->grad || !p->touched || !p->is_touched || (fs && !p->fs)) {
+        linear_free(p);
+        return sm_fail(err, SM_EFAIL, "out of memory for a linear scorer of dimension %ld",
+                       (long)dim);
+    }
+    return SM_OK;
+}
+
+void linear_free(sm_linear *p)
+{
+    free(p->v);
+    free(p->grad);
+    free(p->touched);
+    free(p->is_touched);
+    free(p->fs);
+    memset(p, 0, sizeof *p);
+}
+
+void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                    double *scores)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = rows[i];
+        double dot = 0.0;
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            int32_t j = ds->col[k];
+            if (j >= p->dim)
+                continue;
+            double x = (double)ds->val[k];
+            dot += p->v[j] * (p->fs ? x * p->fs[j] : x);
+        }
+        scores[i] = p->bias + p->scale * dot;
+    }
+}
+
+void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                     const double *dscores)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = rows[i];
+        double d = dscores[i];
+        p->grad_bias += d;
+        if (d == 0.0)
+            continue;
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            int32_t j = ds->col[k];
+            if (j >= p->dim)
+                continue;
+            double x = (double)ds->val[k];
+            if (!p->is_touched[j]) {
+                p->is_touched[j] = 1;
+                p->touched[p->n_touched++] = j;
+            }
+            p->grad[j] += d * (p->fs ? x * p->fs[j] : x);
+        }
+    }
+}
+
+double linear_grad_norm2(const sm_linear *p)
+{
+    double sum = p->grad_bias * p->grad_bias;
+    for (int64_t t = 0; t < p->n_touched; t++) {
+        double g = p->grad[p->touched[t]];
+        sum += g * g;
+    }
+    return sum;
+}
+
+void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
+{
+    if (o->cfg.l2 > 0.0) {
+        p->scale *= 1.0 - o->lr * o->cfg.l2;
+        /* Fold the scale back before v grows out of range; rare, so O(dim) is fine. */
+        if (p->scale < 1e-60) {
+            for (int32_t j = 0; j < p->dim; j++)
+                p->v[j] *= p->scale;
+            p->scale = 1.0;
+        }
+    }
+    for (int64_t t = 0; t < p->n_touched; t++) {
+        int32_t j = p->touched[t];
+        p->v[j] -= optim_delta(o, j, p->grad[j] * grad_factor) / p->scale;
+        p->grad[j] = 0.0;
+        p->is_touched[j] = 0;
+    }
+    p->bias -= optim_delta(o, p->dim, p->grad_bias * grad_factor);
+    p->grad_bias = 0.0;
+    p->n_touched = 0;
+}
+
+double linear_l2_half(const sm_linear *p)
+{
+    double sum = 0.0;
+    for (int32_t j = 0; j < p->dim; j++)
+        sum += p->v[j] * p->v[j];
+    return 0.5 * p->scale * p->scale * sum;
+}
+
+void linear_export(const sm_linear *p, double *w, double *bias)
+{
+    for (int32_t j = 0; j < p->dim; j++)
+        w[j] = p->scale * p->v[j] * (p->fs ? p->fs[j] : 1.0);
+    *bias = p->bias;
+}

@@ -1,0 +1,591 @@
+/* link.c - link terms as one table, sums as loops over it (see link.h).
+ *
+ * Every term is evaluated unweighted by its row of term_table; the sum
+ * multiplies by w. The divergence and gradient of each term follow the
+ * cancellation-free recipes of LOSSES.md section 1, extended so that no
+ * regime loses more than a couple of bits:
+ *   - phi(d) = e^d - 1 - d and psi(v) = v - log1p(v) use their Taylor series
+ *     wherever the closed form would cancel;
+ *   - e^u * v is formed through logs when e^u alone would overflow but the
+ *     product does not;
+ *   - the sigmoid term is a Bernoulli KL divergence, reduced by symmetry to
+ *     sigma(u0) <= 1/2 and split into two positive parts whose difference
+ *     loses at most one bit;
+ *   - pwl walks the segments from y to s, accumulating h(z) - h(y) as it goes.
+ */
+#include "link.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numfmt.h"
+
+/* ---- numerically careful building blocks ---- */
+
+static double softplus(double u) { return fmax(u, 0.0) + log1p(exp(-fabs(u))); }
+
+static double sigmoid(double u)
+{
+    if (u >= 0)
+        return 1.0 / (1.0 + exp(-u));
+    double e = exp(u);
+    return e / (1.0 + e);
+}
+
+/* phi(d) = e^d - 1 - d >= 0. Below |d| = 1/2 expm1(d) - d would cancel up to
+ * half the digits, so sum the series d^2/2! + d^3/3! + ... instead. */
+static double phi(double d)
+{
+    if (fabs(d) >= 0.5)
+        return expm1(d) - d;
+    double term = 0.5 * d * d, sum = term;
+    for (int k = 3; k < 40 && fabs(term) > 1e-18 * sum; k++) {
+        term *= d / k;
+        sum += term;
+    }
+    return sum;
+}
+
+/* psi(v) = v - log1p(v) >= 0 for v > -1, by its series sum_{k>=2} (-v)^k / k
+ * where the closed form would cancel. */
+static double psi(double v)
+{
+    if (fabs(v) >= 0.1)
+        return v - log1p(v);
+    double pw = v * v, sum = 0.0;
+    for (int k = 2; k < 40; k++) {
+        double term = pw / k;
+        sum += term;
+        if (fabs(term) <= 1e-18 * sum)
+            break;
+        pw *= -v;
+    }
+    return sum;
+}
+
+/* e^u * v, finite whenever the product is, even where e^u alone overflows. */
+static double exp_times(double u, double v)
+{
+    if (u < 700.0 || v == 0.0)
+        return exp(u) * v;
+    return copysign(exp(u + log(fabs(v))), v);
+}
+
+/* e^u0 * phi(d) and e^u0 * expm1(d). For large d, e^d would overflow before
+ * e^(u0+d) does, so they are formed from e^(u0+d) directly. */
+static double exp_phi(double u0, double d)
+{
+    if (d > 40.0) {
+        double big = exp(u0 + d); /* dominates: the rest is e^-40 of it at most */
+        return isinf(big) ? big : big - exp_times(u0, 1.0 + d);
+    }
+    return exp_times(u0, phi(d));
+}
+
+static double exp_expm1(double u0, double d)
+{
+    if (d > 40.0)
+        return exp(u0 + d) - exp(u0);
+    return exp_times(u0, expm1(d));
+}
+
+/* ---- the terms: unweighted h, H, h', divergence and its gradient ----
+ * u = a (z - c); for the divergence u0 = a (y - c) and d = a (s - y), the
+ * latter formed directly so that s close to y keeps its digits. */
+
+static void lin_eval(const link_term *t, double z, double *h, double *H, double *dh)
+{
+    (void)t;
+    *h = z;
+    *H = 0.5 * z * z;
+    *dh = 1.0;
+}
+static double lin_loss(const link_term *t, double s, double y)
+{
+    (void)t;
+    double d = s - y;
+    return 0.5 * d * d;
+}
+static double lin_grad(const link_term *t, double s, double y)
+{
+    (void)t;
+    return s - y;
+}
+
+static void sigmoid_eval(const link_term *t, double z, double *h, double *H, double *dh)
+{
+    double u = t->a * (z - t->c);
+    *h = sigmoid(u);
+    *H = softplus(u) / t->a;
+    *dh = t->a * sigmoid(u) * sigmoid(-u);
+}
+/* (1/a) KL(Bern(sigma(u0)) || Bern(sigma(u1))). The KL is unchanged when both
+ * logits change sign, so take u0 <= 0 and p = sigma(u0) <= 1/2. With
+ * x = expm1(d):  KL = log1p(p x) - p d = p phi(d) - psi(p x),
+ * two non-negative parts whose difference is at least half the larger one for
+ * moderate d. For large positive d the softplus form has no cancellation. */
+static double sigmoid_loss(const link_term *t, double s, double y)
+{
+    double u0 = t->a * (y - t->c), d = t->a * (s - y);
+    if (u0 > 0) {
+        u0 = -u0;
+        d = -d;
+    }
+    double p = sigmoid(u0), kl;
+    if (d > 2.0)
+        kl = softplus(u0 + d) - softplus(u0) - p * d;
+    else
+        kl = p * phi(d) - psi(p * expm1(d));
+    return fmax(kl, 0.0) / t->a;
+}
+/* sigma(u1) - sigma(u0) as a product, so it keeps full relative precision:
+ * = -expm1(-d) sigma(u1) sigma(-u0) = expm1(d) sigma(-u1) sigma(u0);
+ * the form whose expm1 lies in [-1, 0] never overflows. */
+static double sigmoid_grad(const link_term *t, double s, double y)
+{
+    double u0 = t->a * (y - t->c), u1 = t->a * (s - t->c), d = t->a * (s - y);
+    if (d > 0)
+        return -expm1(-d) * sigmoid(u1) * sigmoid(-u0);
+    return expm1(d) * sigmoid(-u1) * sigmoid(u0);
+}
+
+static void exp_eval(const link_term *t, double z, double *h, double *H, double *dh)
+{
+    double e = exp(t->a * (z - t->c));
+    *h = e / t->a;
+    *H = e / (t->a * t->a);
+    *dh = e;
+}
+static double exp_loss(const link_term *t, double s, double y)
+{
+    return exp_phi(t->a * (y - t->c), t->a * (s - y)) / (t->a * t->a);
+}
+static double exp_grad(const link_term *t, double s, double y)
+{
+    return exp_expm1(t->a * (y - t->c), t->a * (s - y)) / t->a;
+}
+
+static void sinh_eval(const link_term *t, double z, double *h, double *H, double *dh)
+{
+    double u = t->a * (z - t->c);
+    *h = sinh(u) / t->a;
+    *H = cosh(u) / (t->a * t->a);
+    *dh = cosh(u);
+}
+static double sinh_loss(const link_term *t, double s, double y)
+{
+    double u0 = t->a * (y - t->c), d = t->a * (s - y);
+    return (exp_phi(u0, d) + exp_phi(-u0, -d)) / (2.0 * t->a * t->a);
+}
+/* Both parts have the sign of d: a sum, never a cancelling difference. */
+static double sinh_grad(const link_term *t, double s, double y)
+{
+    double u0 = t->a * (y - t->c), d = t->a * (s - y);
+    return (exp_expm1(u0, d) - exp_expm1(-u0, -d)) / (2.0 * t->a);
+}
+
+/* Region of z: the number of knots <= z (a knot belongs to the region above). */
+static int pwl_region(const link_term *t, double z)
+{
+    int i = 0;
+    while (i < t->n_regions - 1 && z >= t->knots[i])
+        i++;
+    return i;
+}
+
+/* Walk from p to q segment by segment. Returns the integral of h(z) - h(p)
+ * from p to q (exact for a piecewise linear h: trapezoids) and sets *dh to
+ * h(q) - h(p), both accumulated without subtracting large values. */
+static double pwl_walk(const link_term *t, double p, double q, double *dh)
+{
+    double integral = 0.0, D = 0.0, z = p;
+    if (isnan(p) || isnan(q)) {
+        *dh = NAN;
+        return NAN;
+    }
+    int i = pwl_region(t, p);
+    while (z != q) {
+        double next;
+        int step;
+        if (q > z) {
+            next = i < t->n_regions - 1 && t->knots[i] < q ? t->knots[i] : q;
+            step = 1;
+        } else {
+            next = i > 0 && t->knots[i - 1] > q ? t->knots[i - 1] : q;
+            step = -1;
+        }
+        double Dn = D + t->slopes[i] * (next - z);
+        integral += 0.5 * (next - z) * (D + Dn);
+        D = Dn;
+        z = next;
+        /* Going down from a knot, the segment below it is the region below. */
+        if (z != q)
+            i += step;
+    }
+    *dh = D;
+    return integral;
+}
+
+static void pwl_eval(const link_term *t, double z, double *h, double *H, double *dh)
+{
+    int i = pwl_region(t, z);
+    if (t->n_regions == 1) {
+        *h = t->slopes[0] * z;
+    } else {
+        int k = i == 0 ? 0 : i - 1; /* the knot that anchors region i */
+        *h = t->h_at_knot[k] + t->slopes[i] * (z - t->knots[k]);
+    }
+    double h_rel;
+    *H = pwl_walk(t, 0.0, z, &h_rel); /* h(0) = 0, so this is the integral of h */
+    *dh = t->slopes[i];
+}
+static double pwl_loss(const link_term *t, double s, double y)
+{
+    double dh;
+    return pwl_walk(t, y, s, &dh);
+}
+static double pwl_grad(const link_term *t, double s, double y)
+{
+    if (pwl_region(t, s) == pwl_region(t, y))
+        return t->slopes[pwl_region(t, s)] * (s - y);
+    double dh;
+    pwl_walk(t, y, s, &dh);
+    return dh;
+}
+
+/* ---- the table ---- */
+
+enum { KEY_W = 1, KEY_A = 2, KEY_C = 4, KEY_KNOTS = 8, KEY_SLOPES = 16 };
+
+typedef struct {
+    const char *name;
+    unsigned keys;      /* the keys the term takes */
+    const char *key_list;
+    void (*eval)(const link_term *t, double z, double *h, double *H, double *dh);
+    double (*loss)(const link_term *t, double s, double y);
+    double (*grad)(const link_term *t, double s, double y);
+} term_ops;
+
+static const term_ops term_table[LINK_KIND_COUNT] = {
+    [LINK_LIN] = {"lin", KEY_W, "w", lin_eval, lin_loss, lin_grad},
+    [LINK_SIGMOID] = {"sigmoid", KEY_W | KEY_A | KEY_C, "a, c, w", sigmoid_eval, sigmoid_loss,
+                      sigmoid_grad},
+    [LINK_EXP] = {"exp", KEY_W | KEY_A | KEY_C, "a, c, w", exp_eval, exp_loss, exp_grad},
+    [LINK_SINH] = {"sinh", KEY_W | KEY_A | KEY_C, "a, c, w", sinh_eval, sinh_loss, sinh_grad},
+    [LINK_PWL] = {"pwl", KEY_W | KEY_KNOTS | KEY_SLOPES, "knots, slopes, w", pwl_eval, pwl_loss,
+                  pwl_grad},
+};
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} key_names[] = {{"w", KEY_W}, {"a", KEY_A}, {"c", KEY_C}, {"knots", KEY_KNOTS}, {"slopes", KEY_SLOPES}};
+
+/* ---- sums ---- */
+
+void link_eval(const sm_link *link, double z, double *h, double *H, double *dh)
+{
+    double sh = 0.0, sH = 0.0, sdh = 0.0;
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        double th, tH, tdh;
+        term_table[t->kind].eval(t, z, &th, &tH, &tdh);
+        sh += t->w * th;
+        sH += t->w * tH;
+        sdh += t->w * tdh;
+    }
+    if (h)
+        *h = sh;
+    if (H)
+        *H = sH;
+    if (dh)
+        *dh = sdh;
+}
+
+double link_h(const sm_link *link, double z)
+{
+    double h;
+    link_eval(link, z, &h, NULL, NULL);
+    return h;
+}
+
+double link_dh(const sm_link *link, double z)
+{
+    double dh;
+    link_eval(link, z, NULL, NULL, &dh);
+    return dh;
+}
+
+double link_loss(const sm_link *link, double s, double y)
+{
+    double sum = 0.0;
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        sum += t->w * term_table[t->kind].loss(t, s, y);
+    }
+    return sum;
+}
+
+double link_grad(const sm_link *link, double s, double y)
+{
+    double sum = 0.0;
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        sum += t->w * term_table[t->kind].grad(t, s, y);
+    }
+    return sum;
+}
+
+int link_is_square(const sm_link *link)
+{
+    return link->n_terms == 1 && link->terms[0].kind == LINK_LIN;
+}
+
+/* ---- parsing ---- */
+
+/* A term ends at a '+' that starts another term (a letter follows), ends the
+ * spec, or is doubled; a '+' inside a number ("1e+2") is followed by a digit. */
+static int is_term_break(const char *p)
+{
+    return *p == '+' && (p[1] == '\0' || p[1] == '+' ||
+                         (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'));
+}
+
+/* A finite real number in plain decimal syntax, the whole of [p, p+len). */
+static int parse_number(const char *p, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("0123456789.eE+-", p[i]))
+            return 0;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (*end != '\0' || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Parse "v1/v2/..." into at most max values. */
+static sm_status parse_list(const char *p, size_t len, double *out, int max, int *n,
+                            const char *key, const char *term, sm_error *err)
+{
+    *n = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && p[i] != '/')
+            continue;
+        if (*n == max)
+            return sm_fail(err, SM_EUSAGE, "too many values for '%s' (at most %d) in term '%s'",
+                           key, max, term);
+        if (!parse_number(p + start, i - start, &out[*n]))
+            return sm_fail(err, SM_EUSAGE, "'%.*s' is not a finite number (key '%s' in term '%s')",
+                           (int)(i - start), p + start, key, term);
+        (*n)++;
+        start = i + 1;
+    }
+    return SM_OK;
+}
+
+static sm_status check_term(link_term *t, unsigned seen, const char *term, sm_error *err)
+{
+    if (!(t->w > 0))
+        return sm_fail(err, SM_EUSAGE,
+                       "w must be > 0 in term '%s' (a zero or negative weight does not make an "
+                       "increasing link)", term);
+    switch (t->kind) {
+    case LINK_SIGMOID:
+    case LINK_SINH:
+        if (!(t->a > 0))
+            return sm_fail(err, SM_EUSAGE, "a must be > 0 in term '%s'", term);
+        break;
+    case LINK_EXP:
+        if (t->a == 0)
+            return sm_fail(err, SM_EUSAGE, "a must not be 0 in term '%s'", term);
+        break;
+    case LINK_PWL: {
+        if (!(seen & KEY_SLOPES))
+            return sm_fail(err, SM_EUSAGE, "pwl needs slopes=m0/m1/... in term '%s'", term);
+        for (int i = 0; i < t->n_regions; i++)
+            if (!(t->slopes[i] > 0))
+                return sm_fail(err, SM_EUSAGE, "slopes must be > 0 in term '%s'", term);
+        for (int i = 1; i + 1 < t->n_regions; i++)
+            if (!(t->knots[i] > t->knots[i - 1]))
+                return sm_fail(err, SM_EUSAGE, "knots must be strictly increasing in term '%s'",
+                               term);
+        /* h(0) = 0: h at each knot is the rise from 0 to it. */
+        for (int i = 0; i + 1 < t->n_regions; i++)
+            pwl_walk(t, 0.0, t->knots[i], &t->h_at_knot[i]);
+        break;
+    }
+    default:
+        break;
+    }
+    return SM_OK;
+}
+
+/* One term "NAME[:key=value,...]", the text [p, p+len). */
+static sm_status parse_term(const char *p, size_t len, link_term *t, sm_error *err)
+{
+    char term[LINK_SPEC_MAX];
+    snprintf(term, sizeof term, "%.*s", (int)len, p);
+    if (len == 0)
+        return sm_fail(err, SM_EUSAGE, "empty term (a '+' with nothing after it)");
+    const char *colon = memchr(p, ':', len);
+    size_t name_len = colon ? (size_t)(colon - p) : len;
+    int kind = -1;
+    for (int k = 0; k < LINK_KIND_COUNT; k++)
+        if (strlen(term_table[k].name) == name_len && !memcmp(term_table[k].name, p, name_len))
+            kind = k;
+    if (kind < 0)
+        return sm_fail(err, SM_EUSAGE,
+                       "unknown term '%.*s' in '%s' (terms: lin, sigmoid, exp, sinh, pwl)",
+                       (int)name_len, p, term);
+    memset(t, 0, sizeof *t);
+    t->kind = (link_kind)kind;
+    t->w = 1.0;
+    t->a = 1.0;
+    t->c = 0.0;
+    t->n_regions = 1;
+    unsigned seen = 0;
+    int n_knots = 0;
+    if (colon) {
+        const char *q = colon + 1, *end = p + len;
+        if (q == end)
+            return sm_fail(err, SM_EUSAGE, "expected key=value after ':' in term '%s'", term);
+        while (q <= end) {
+            const char *comma = memchr(q, ',', (size_t)(end - q));
+            const char *item_end = comma ? comma : end;
+            const char *eq = memchr(q, '=', (size_t)(item_end - q));
+            size_t key_len = eq ? (size_t)(eq - q) : (size_t)(item_end - q);
+            unsigned bit = 0;
+            for (size_t k = 0; k < sizeof key_names / sizeof key_names[0]; k++)
+                if (strlen(key_names[k].name) == key_len && !memcmp(key_names[k].name, q, key_len))
+                    bit = key_names[k].bit;
+            if (!(bit & term_table[kind].keys))
+                return sm_fail(err, SM_EUSAGE, "unknown key '%.*s' in term '%s' (%s takes %s)",
+                               (int)key_len, q, term, term_table[kind].name,
+                               term_table[kind].key_list);
+            char key[16];
+            snprintf(key, sizeof key, "%.*s", (int)key_len, q);
+            if (!eq || eq + 1 == item_end)
+                return sm_fail(err, SM_EUSAGE, "missing value for key '%s' in term '%s'", key, term);
+            if (seen & bit)
+                return sm_fail(err, SM_EUSAGE, "key '%s' given twice in term '%s'", key, term);
+            seen |= bit;
+            const char *v = eq + 1;
+            size_t vlen = (size_t)(item_end - v);
+            sm_status st = SM_OK;
+            int n;
+            if (bit == KEY_KNOTS) {
+                st = parse_list(v, vlen, t->knots, LINK_PWL_MAX_REGIONS - 1, &n_knots, key, term, err);
+            } else if (bit == KEY_SLOPES) {
+                st = parse_list(v, vlen, t->slopes, LINK_PWL_MAX_REGIONS, &t->n_regions, key, term,
+                                err);
+            } else {
+                double *dst = bit == KEY_W ? &t->w : bit == KEY_A ? &t->a : &t->c;
+                st = parse_list(v, vlen, dst, 1, &n, key, term, err);
+            }
+            if (st != SM_OK)
+                return st;
+            if (!comma)
+                break;
+            q = comma + 1;
+            if (q == end)
+                return sm_fail(err, SM_EUSAGE, "expected key=value after ',' in term '%s'", term);
+        }
+    }
+    if (kind == LINK_PWL && (seen & KEY_SLOPES) && t->n_regions != n_knots + 1)
+        return sm_fail(err, SM_EUSAGE,
+                       "pwl with %d knot%s needs %d slopes, got %d, in term '%s'", n_knots,
+                       n_knots == 1 ? "" : "s", n_knots + 1, t->n_regions, term);
+    return check_term(t, seen, term, err);
+}
+
+sm_status link_parse(const char *spec, sm_link *link, sm_error *err)
+{
+    sm_link out;
+    memset(&out, 0, sizeof out);
+    size_t len = strlen(spec);
+    if (len == 0)
+        return sm_fail(err, SM_EUSAGE,
+                       "empty link spec (examples: 'lin', 'lin:w=0.05+sigmoid:a=3,c=3')");
+    if (len >= LINK_SPEC_MAX)
+        return sm_fail(err, SM_EUSAGE, "link spec longer than %d characters", LINK_SPEC_MAX - 1);
+    if (strpbrk(spec, " \t\n"))
+        return sm_fail(err, SM_EUSAGE, "link spec '%s' contains white space", spec);
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && !is_term_break(spec + i))
+            continue;
+        if (out.n_terms == LINK_MAX_TERMS)
+            return sm_fail(err, SM_EUSAGE, "more than %d terms in '%s'", LINK_MAX_TERMS, spec);
+        sm_status st = parse_term(spec + start, i - start, &out.terms[out.n_terms], err);
+        if (st != SM_OK)
+            return st;
+        out.n_terms++;
+        start = i + 1;
+        if (i < len && i + 1 == len) /* a trailing '+' */
+            return sm_fail(err, SM_EUSAGE, "empty term after the last '+' in '%s'", spec);
+    }
+    *link = out;
+    return SM_OK;
+}
+
+/* ---- formatting ---- */
+
+typedef struct {
+    char *buf;
+    size_t size, len;
+} sink;
+
+static void put(sink *o, const char *text)
+{
+    size_t n = strlen(text);
+    if (o->len < o->size)
+        snprintf(o->buf + o->len, o->size - o->len, "%s", text);
+    o->len += n;
+}
+
+static void put_number(sink *o, const char *prefix, double v)
+{
+    char num[40];
+    sm_format_double(num, sizeof num, v);
+    put(o, prefix);
+    put(o, num);
+}
+
+int link_format(const sm_link *link, char *buf, size_t size)
+{
+    sink o = {buf, size, 0};
+    if (size > 0)
+        buf[0] = '\0';
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        if (k)
+            put(&o, "+");
+        put(&o, term_table[t->kind].name);
+        const char *sep = ":";
+        if (term_table[t->kind].keys & KEY_A) {
+            put_number(&o, ":a=", t->a);
+            put_number(&o, ",c=", t->c);
+            sep = ",";
+        }
+        if (t->kind == LINK_PWL) {
+            for (int i = 0; i + 1 < t->n_regions; i++)
+                put_number(&o, i ? "/" : ":knots=", t->knots[i]);
+            for (int i = 0; i < t->n_regions; i++)
+                put_number(&o, i ? "/" : t->n_regions > 1 ? ",slopes=" : ":slopes=", t->slopes[i]);
+            sep = ",";
+        }
+        put(&o, sep);
+        put_number(&o, "w=", t->w);
+    }
+    return (int)o.len;
+}

@@ -1,0 +1,70 @@
+/* link.h - increasing links h, their primitives H and the matching loss.
+ *
+ * A link is a weighted sum of terms, h = sum_k w_k h_k (LOSSES.md section 1).
+ * The matching loss is the Bregman divergence of H:
+ *     L(s, y) = H(s) - H(y) - (s - y) h(y),     dL/ds = h(s) - h(y).
+ * link_loss and link_grad evaluate them with the cancellation-free formulas of
+ * LOSSES.md (expm1-based phi, KL form for sigmoid, segment walk for pwl), never
+ * as the literal difference H(s) - H(y) - ... .
+ *
+ * Spec grammar (one string, no spaces):
+ *     spec := term ('+' term)*
+ *     term := NAME [':' key '=' value (',' key '=' value)*]
+ *     NAME := lin | sigmoid | exp | sinh | pwl
+ * list values (pwl knots, slopes) are separated by '/'. Terms are split only at
+ * a '+' followed by a term name, so "a=1e+2" and "c=-2.5" keep their meaning.
+ *
+ * Each term kind is one row of a table in link.c (name, keys, defaults, and the
+ * h / H / h' / loss / grad functions); the sum is a loop over terms.
+ */
+#ifndef SM_LINK_H
+#define SM_LINK_H
+
+#include "error.h"
+
+#define LINK_MAX_TERMS 8
+#define LINK_PWL_MAX_REGIONS 32
+#define LINK_SPEC_MAX 512
+
+typedef enum { LINK_LIN = 0, LINK_SIGMOID, LINK_EXP, LINK_SINH, LINK_PWL, LINK_KIND_COUNT } link_kind;
+
+typedef struct {
+    link_kind kind;
+    double w;                                   /* weight > 0 */
+    double a, c;                                /* scale and centre (sigmoid, exp, sinh) */
+    int n_regions;                              /* pwl: regions = knots + 1 */
+    double knots[LINK_PWL_MAX_REGIONS - 1];     /* pwl: strictly increasing */
+    double slopes[LINK_PWL_MAX_REGIONS];        /* pwl: > 0 */
+    double h_at_knot[LINK_PWL_MAX_REGIONS - 1]; /* pwl: h(knot_i), h(0) = 0 */
+} link_term;
+
+typedef struct {
+    int n_terms;
+    link_term terms[LINK_MAX_TERMS];
+} sm_link;
+
+/* Parse a spec. On error returns SM_EUSAGE with a message quoting the bad part,
+ * e.g. "--loss: unknown key 'b' in term 'sigmoid:b=2'". */
+sm_status link_parse(const char *spec, sm_link *link, sm_error *err);
+
+/* Canonical spec with every parameter spelled out and values printed with %.17g,
+ * so link_parse(link_format(l)) reproduces l bit-exactly. Returns the length
+ * (snprintf-style). */
+int link_format(const sm_link *link, char *buf, size_t size);
+
+/* Point evaluations of the whole sum. Any pointer may be NULL. */
+void link_eval(const sm_link *link, double z, double *h, double *H, double *dh);
+double link_h(const sm_link *link, double z);
+double link_dh(const sm_link *link, double z);
+
+/* Matching loss L(s, y) >= 0 and its derivative in s, computed stably.
+ * Non-finite results (overflow for large a|z - c| with exp or sinh) are returned
+ * as they are; the caller (trainer) detects them and stops. */
+double link_loss(const sm_link *link, double s, double y);
+double link_grad(const sm_link *link, double s, double y);
+
+/* True when the link is the plain square loss (a single lin term), which lets
+ * callers take exact shortcuts (least squares). */
+int link_is_square(const sm_link *link);
+
+#endif

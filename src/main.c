@@ -1,0 +1,61 @@
+/* main.c - the smloss command: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "version.h"
+
+static const char main_usage[] =
+    "Usage: smloss COMMAND [options]\n"
+    "Train linear scorers by SGD with selective matching losses and report errors\n"
+    "per label region (Shamir & Warmuth, arXiv 2506.04446).\n"
+    "\n"
+    "Commands:\n"
+    "  train     train a model on libsvm/SVMlight/LETOR data\n"
+    "  predict   write a model's scores for a data file\n"
+    "  eval      per-region error report of a model or a predictions file\n"
+    "  link      tabulate a link h, its primitive H and slope h'\n"
+    "\n"
+    "  smloss COMMAND --help   options of a command\n"
+    "  smloss --version        version\n"
+    "\n"
+    "Exit status: 0 success, 1 internal error, 2 bad command line or link spec,\n"
+    "3 malformed input file, 4 I/O error, 5 training diverged.\n"
+    "See man smloss.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"train", cmd_train}, {"predict", cmd_predict}, {"eval", cmd_eval}, {"link", cmd_link},
+    };
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(main_usage, stdout);
+        return fflush(stdout) == 0 ? 0 : 4;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("smloss %s\n", SMLOSS_VERSION);
+        return fflush(stdout) == 0 ? 0 : 4;
+    }
+    cli_signals_install();
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            if (fflush(stdout) != 0 && rc == 0) {
+                cli_msg("write error on standard output");
+                rc = 4;
+            }
+            return rc;
+        }
+    fprintf(stderr, "smloss: unknown command '%s'\n", cmd);
+    fputs(main_usage, stderr);
+    return 2;
+}

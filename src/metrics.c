@@ -1,0 +1,315 @@
+/* metrics.c - label regions and the per-region error report (LOSSES.md section 3). */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Up to this many distinct labels (grades, star ratings) each get their own region. */
+#define REGIONS_MAX_DISTINCT 10
+
+static const char *const origin_names[] = {
+    [REGIONS_GIVEN] = "given",
+    [REGIONS_DISTINCT] = "distinct-labels",
+    [REGIONS_QUARTILES] = "label-quartiles",
+};
+
+const char *regions_origin_name(sm_regions_origin o)
+{
+    if ((unsigned)o < sizeof origin_names / sizeof origin_names[0])
+        return origin_names[o];
+    return "unknown";
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* An empty (or blank) text is the single region, so that regions_parse inverts
+ * regions_format. */
+sm_status regions_parse(const char *text, sm_regions *r, sm_error *err)
+{
+    sm_regions parsed = {.n = 1, .origin = REGIONS_GIVEN};
+    if (!text)
+        return sm_fail(err, SM_EUSAGE, "no region boundaries given");
+    const char *p = text;
+    while (is_blank(*p))
+        p++;
+    if (*p == '\0') {
+        *r = parsed;
+        return SM_OK;
+    }
+
+    int items = 1;
+    for (const char *q = text; *q; q++)
+        items += *q == ',';
+    if (items > SM_MAX_REGIONS - 1)
+        return sm_fail(err, SM_EUSAGE, "too many boundaries in '%s': %d given, at most %d",
+                       text, items, SM_MAX_REGIONS - 1);
+
+    const char *prev = NULL;
+    int prev_len = 0;
+    for (int item = 1;; item++) {
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        const char *first = p, *last = end;
+        while (first < last && is_blank(*first))
+            first++;
+        while (last > first && is_blank(last[-1]))
+            last--;
+        int len = (int)(last - first);
+        if (len == 0)
+            return sm_fail(err, SM_EUSAGE, "empty boundary (item %d) in '%s'", item, text);
+        char *stop;
+        double v = strtod(first, &stop);
+        if (stop != last)
+            return sm_fail(err, SM_EUSAGE, "boundary '%.*s' is not a number (in '%s')", len,
+                           first, text);
+        if (!isfinite(v))
+            return sm_fail(err, SM_EUSAGE, "boundary '%.*s' is not a finite number (in '%s')",
+                           len, first, text);
+        if (prev && !(v > parsed.bound[parsed.n - 2]))
+            return sm_fail(err, SM_EUSAGE,
+                           "boundary '%.*s' does not increase on '%.*s' (in '%s'): "
+                           "boundaries must be strictly increasing",
+                           len, first, prev_len, prev, text);
+        parsed.bound[parsed.n - 1] = v;
+        parsed.n++;
+        prev = first;
+        prev_len = len;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    *r = parsed;
+    return SM_OK;
+}
+
+int regions_assign(const sm_regions *r, double v)
+{
+    if (isnan(v))
+        return r->n - 1;
+    int lo = 0, hi = r->n - 1; /* the answer lies in [lo, hi]; region k starts at bound[k-1] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (v >= r->bound[mid - 1])
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+int regions_format(const sm_regions *r, char *buf, size_t size)
+{
+    size_t len = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    for (int i = 0; i + 1 < r->n; i++) {
+        int k = snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0, "%s%.17g",
+                         i ? "," : "", r->bound[i]);
+        if (k < 0)
+            return -1;
+        len += (size_t)k;
+    }
+    return (int)len;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile p of sorted finite x[0..n-1] by linear interpolation between order
+ * statistics (Hyndman & Fan type 7, the default of R and NumPy): with
+ * h = (n - 1) p, Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
+ * For 1..100 the quartiles are 25.75, 50.5 and 75.25. */
+static double quantile_sorted(const double *x, int64_t n, double p)
+{
+    double h = p * (double)(n - 1);
+    int64_t lo = (int64_t)floor(h);
+    if (lo + 1 >= n)
+        return x[n - 1];
+    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+}
+
+sm_status regions_choose_from_labels(const double *y, int64_t n, sm_regions *r, sm_error *err)
+{
+    sm_regions chosen = {.n = 1, .origin = REGIONS_DISTINCT};
+    double distinct[REGIONS_MAX_DISTINCT + 1];
+    int n_distinct = 0;
+    int64_t n_finite = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(y[i]))
+            continue;
+        n_finite++;
+        if (n_distinct > REGIONS_MAX_DISTINCT)
+            continue;
+        int seen = 0;
+        for (int k = 0; k < n_distinct && !seen; k++)
+            seen = distinct[k] == y[i];
+        if (!seen)
+            distinct[n_distinct++] = y[i] + 0.0; /* + 0.0 turns -0 into 0 */
+    }
+
+    if (n_distinct <= REGIONS_MAX_DISTINCT) {
+        qsort(distinct, (size_t)n_distinct, sizeof distinct[0], compare_doubles);
+        for (int k = 1; k < n_distinct; k++)
+            chosen.bound[chosen.n++ - 1] = distinct[k];
+        *r = chosen;
+        return SM_OK;
+    }
+
+    double *sorted = malloc((size_t)n_finite * sizeof *sorted);
+    if (!sorted)
+        return sm_fail(err, SM_EFAIL, "out of memory choosing label quartiles of %lld labels",
+                       (long long)n_finite);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (isfinite(y[i]))
+            sorted[m++] = y[i];
+    qsort(sorted, (size_t)m, sizeof *sorted, compare_doubles);
+    chosen.origin = REGIONS_QUARTILES;
+    /* A quartile equal to the smallest label would leave region 0 empty, and
+     * ties among the quartiles would leave regions empty between them. */
+    double last = sorted[0];
+    static const double quartile_p[] = {0.25, 0.5, 0.75};
+    for (size_t k = 0; k < sizeof quartile_p / sizeof quartile_p[0]; k++) {
+        double q = quantile_sorted(sorted, m, quartile_p[k]);
+        if (q > last) {
+            chosen.bound[chosen.n++ - 1] = q;
+            last = q;
+        }
+    }
+    free(sorted);
+    *r = chosen;
+    return SM_OK;
+}
+
+void regions_from_labels(const double *y, int64_t n, sm_regions *r)
+{
+    if (regions_choose_from_labels(y, n, r, NULL) != SM_OK) {
+        r->n = 1;
+        r->origin = REGIONS_QUARTILES;
+    }
+}
+
+/* ---- the report ---- */
+
+/* Neumaier's variant of Kahan summation: the running compensation also
+ * captures the low bits when the new term is larger than the sum. Once the sum
+ * is non-finite the compensation is meaningless (inf - inf), so it is dropped
+ * and the inf or NaN is kept as the result. */
+typedef struct {
+    double sum, comp;
+} compensated_sum;
+
+static void csum_add(compensated_sum *a, double x)
+{
+    double t = a->sum + x;
+    if (isfinite(t)) {
+        if (fabs(a->sum) >= fabs(x))
+            a->comp += (a->sum - t) + x;
+        else
+            a->comp += (x - t) + a->sum;
+    }
+    a->sum = t;
+}
+
+static double csum_total(const compensated_sum *a)
+{
+    return isfinite(a->sum) ? a->sum + a->comp : a->sum;
+}
+
+enum { SUM_LABEL, SUM_PRED, SUM_DIFF, SUM_ABS_DIFF, SUM_SQ_DIFF, SUM_LOSS, SUM_COUNT };
+
+typedef struct {
+    int64_t rows, hits;
+    compensated_sum sum[SUM_COUNT];
+} region_accumulator;
+
+static void accumulate(region_accumulator *acc, const double term[SUM_COUNT], int hit)
+{
+    acc->rows++;
+    acc->hits += hit;
+    for (int k = 0; k < SUM_COUNT; k++)
+        csum_add(&acc->sum[k], term[k]);
+}
+
+static void stats_finish(const region_accumulator *acc, sm_region_stats *st)
+{
+    st->rows = acc->rows;
+    if (acc->rows == 0) {
+        st->mean_label = st->mean_pred = st->bias = st->mae = st->rmse = NAN;
+        st->mean_loss = st->mean_sq = st->hit_rate = NAN;
+        return;
+    }
+    double rows = (double)acc->rows, mean[SUM_COUNT];
+    for (int k = 0; k < SUM_COUNT; k++)
+        mean[k] = csum_total(&acc->sum[k]) / rows;
+    st->mean_label = mean[SUM_LABEL];
+    st->mean_pred = mean[SUM_PRED];
+    st->bias = mean[SUM_DIFF];
+    st->mae = mean[SUM_ABS_DIFF];
+    st->rmse = sqrt(mean[SUM_SQ_DIFF]);
+    st->mean_loss = mean[SUM_LOSS];
+    st->mean_sq = 0.5 * mean[SUM_SQ_DIFF];
+    st->hit_rate = (double)acc->hits / rows;
+}
+
+static int regions_valid(const sm_regions *r)
+{
+    if (r->n < 1 || r->n > SM_MAX_REGIONS)
+        return 0;
+    for (int i = 0; i + 1 < r->n; i++)
+        if (!isfinite(r->bound[i]) || (i > 0 && !(r->bound[i] > r->bound[i - 1])))
+            return 0;
+    return 1;
+}
+
+sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
+                                const double *y, const double *s, int64_t n,
+                                sm_region_report *out, sm_error *err)
+{
+    if (!regions || !link || !out || n < 0 || (n > 0 && (!y || !s)))
+        return sm_fail(err, SM_EFAIL, "metrics_region_report: invalid arguments");
+    if (!regions_valid(regions))
+        return sm_fail(err, SM_EFAIL,
+                       "metrics_region_report: invalid regions (%d regions, boundaries must be "
+                       "finite and strictly increasing)",
+                       regions->n);
+
+    region_accumulator acc[SM_MAX_REGIONS], all;
+    memset(acc, 0, sizeof acc);
+    memset(&all, 0, sizeof all);
+    memset(out, 0, sizeof *out);
+    out->regions = *regions;
+
+    for (int64_t i = 0; i < n; i++) {
+        double d = s[i] - y[i];
+        const double term[SUM_COUNT] = {
+            [SUM_LABEL] = y[i],
+            [SUM_PRED] = s[i],
+            [SUM_DIFF] = d,
+            [SUM_ABS_DIFF] = fabs(d),
+            [SUM_SQ_DIFF] = d * d,
+            [SUM_LOSS] = link_loss(link, s[i], y[i]),
+        };
+        int label_region = regions_assign(regions, y[i]);
+        int pred_region = regions_assign(regions, s[i]);
+        /* A NaN lands in the last region only to be counted somewhere; it never hits. */
+        int hit = label_region == pred_region && !isnan(s[i]) && !isnan(y[i]);
+        accumulate(&acc[label_region], term, hit);
+        accumulate(&all, term, hit);
+        out->confusion[label_region][pred_region]++;
+    }
+
+    for (int k = 0; k < regions->n; k++)
+        stats_finish(&acc[k], &out->region[k]);
+    stats_finish(&all, &out->all);
+    return SM_OK;
+}

@@ -1,0 +1,77 @@
+/* model.h - a trained scorer and its text file format.
+ *
+ * File format (version 1), C locale, one item per line:
+ *     smloss-model 1
+ *     # comment lines start with '#'
+ *     key=value                 header: scorer, objective, loss, dim, ... (any order)
+ *     bias=VALUE
+ *     weights=K                 then K lines "index value" (nonzero weights only,
+ *     INDEX VALUE               increasing index < dim)
+ *     end
+ * Values are written with %.17g, so they reload bit-exactly. Keys the loader
+ * does not interpret are kept in `info` and written back unchanged (training
+ * options, provenance). A wrong magic, an unknown version, a missing required
+ * key, a bad number or a file that stops before "end" is SM_EDATA naming the
+ * file and line.
+ */
+#ifndef SM_MODEL_H
+#define SM_MODEL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "link.h"
+#include "metrics.h"
+#include "objective.h"
+
+#define MODEL_MAGIC "smloss-model"
+#define MODEL_FORMAT_VERSION 1
+#define MODEL_MAX_INFO 48
+
+typedef enum { SCORER_LINEAR = 0, SCORER_KIND_COUNT } sm_scorer_kind;
+
+typedef struct {
+    char key[48];
+    char value[464];
+} sm_model_info;
+
+typedef struct {
+    sm_scorer_kind scorer;
+    int32_t dim;                 /* feature indices 0 .. dim-1 carry weights */
+    double *w;                   /* linear: dim weights */
+    double bias;
+    sm_objective_kind objective;
+    sm_link link;                /* the loss (and ranking transform) */
+    sm_label_transform label_transform;
+    sm_regions regions;          /* label regions for reports on other data */
+    int n_info;
+    sm_model_info info[MODEL_MAX_INFO];
+} sm_model;
+
+void model_init(sm_model *m);
+void model_free(sm_model *m);
+/* Allocate zero weights for a linear scorer of the given dimension. */
+sm_status model_init_linear(sm_model *m, int32_t dim, sm_error *err);
+
+/* Record a provenance/option key (replaces an existing one). Silently keeps
+ * the first MODEL_MAX_INFO keys; values longer than the field are cut. */
+void model_set_info(sm_model *m, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+const char *model_get_info(const sm_model *m, const char *key);
+
+/* Write to an open stream; SM_EIO on a write error (the stream is flushed). */
+sm_status model_write(const sm_model *m, FILE *out, sm_error *err);
+/* Read from a stream; name is used in messages. */
+sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
+/* Open and read a file ("-" is standard input). */
+sm_status model_load(const char *path, sm_model *m, sm_error *err);
+
+/* Score every row of ds (features >= dim are ignored). */
+void model_predict(const sm_model *m, const sm_dataset *ds, double *scores);
+
+#endif

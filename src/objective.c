@@ -1,0 +1,377 @@
+#include "objective.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const objective_names[OBJ_KIND_COUNT] = {"pointwise", "pairwise", "listwise"};
+static const char *const target_names[TARGET_KIND_COUNT] = {"default", "hard", "soft", "matched",
+                                                            "gain"};
+
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int objective_kind_parse(const char *name) { return name_index(objective_names, OBJ_KIND_COUNT, name); }
+const char *objective_kind_name(sm_objective_kind k) { return objective_names[k]; }
+int objective_target_parse(const char *name) { return name_index(target_names, TARGET_KIND_COUNT, name); }
+const char *objective_target_name(sm_target_kind t) { return target_names[t]; }
+int objective_is_ranking(sm_objective_kind k) { return k == OBJ_PAIRWISE || k == OBJ_LISTWISE; }
+
+sm_status objective_check(sm_objective *obj, sm_error *err)
+{
+    if (obj->kind == OBJ_PAIRWISE) {
+        if (obj->target == TARGET_DEFAULT)
+            obj->target = TARGET_HARD;
+        if (obj->target != TARGET_HARD && obj->target != TARGET_SOFT)
+            return sm_fail(err, SM_EUSAGE, "the pairwise objective takes --target hard or soft, not %s",
+                           target_names[obj->target]);
+    } else if (obj->kind == OBJ_LISTWISE) {
+        if (obj->target == TARGET_DEFAULT)
+            obj->target = TARGET_MATCHED;
+        if (obj->target != TARGET_MATCHED && obj->target != TARGET_GAIN)
+            return sm_fail(err, SM_EUSAGE, "the listwise objective takes --target matched or gain, not %s",
+                           target_names[obj->target]);
+    } else if (obj->target != TARGET_DEFAULT) {
+        return sm_fail(err, SM_EUSAGE, "--target applies to the pairwise and listwise objectives only");
+    }
+    if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
+        return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
+    return SM_OK;
+}
+
+void objective_work_init(sm_objective_work *w, uint64_t seed)
+{
+    memset(w, 0, sizeof *w);
+    rng_seed(&w->rng, seed);
+}
+
+sm_status objective_work_reserve(sm_objective_work *w, int64_t n, sm_error *err)
+{
+    if (n <= w->cap)
+        return SM_OK;
+    /* buf holds 6 arrays of n doubles: transformed scores, labels and slopes,
+     * pair counts, and 2n of sort scratch; idx one array of n indices. */
+    double *buf = realloc(w->buf, (size_t)n * 6 * sizeof *buf);
+    if (buf)
+        w->buf = buf;
+    int64_t *idx = realloc(w->idx, (size_t)n * sizeof *idx);
+    if (idx)
+        w->idx = idx;
+    if (!buf || !idx)
+        return sm_fail(err, SM_EFAIL, "out of memory for a query of %lld rows", (long long)n);
+    w->cap = n;
+    return SM_OK;
+}
+
+void objective_work_free(sm_objective_work *w)
+{
+    free(w->buf);
+    free(w->idx);
+    memset(w, 0, sizeof *w);
+}
+
+/* ---- pointwise ---- */
+
+double objective_pointwise_forward(const sm_link *link, const double *s, const double *y,
+                                   int64_t n, int64_t *units)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        sum += link_loss(link, s[i], y[i]);
+    *units = n;
+    return sum;
+}
+
+void objective_pointwise_backward(const sm_link *link, const double *s, const double *y,
+                                  int64_t n, double weight, double *ds)
+{
+    for (int64_t i = 0; i < n; i++)
+        ds[i] += weight * link_grad(link, s[i], y[i]);
+}
+
+/* ---- pairwise ---- */
+
+/* KL(Bern(sigma(e)) || Bern(sigma(d))) is the matching loss of the plain
+ * sigmoid link at (d, e): reuse its cancellation-free evaluation. */
+static const sm_link *bernoulli_kl_link(void)
+{
+    static const sm_link sigmoid = {1, {{.kind = LINK_SIGMOID, .w = 1.0, .a = 1.0, .c = 0.0}}};
+    return &sigmoid;
+}
+
+static double softplus(double u) { return fmax(u, 0.0) + log1p(exp(-fabs(u))); }
+static double sigmoid(double u)
+{
+    return u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+}
+
+/* The pair's loss and d loss / d d for transformed scores fi > fj of a pair
+ * whose labels give the target logit e (ignored for the hard target). */
+static double pair_loss(const sm_objective *obj, double d, double e, double *dloss_dd)
+{
+    if (obj->target == TARGET_SOFT) {
+        if (dloss_dd)
+            *dloss_dd = sigmoid(d) - sigmoid(e);
+        return link_loss(bernoulli_kl_link(), d, e);
+    }
+    if (dloss_dd)
+        *dloss_dd = sigmoid(d) - 1.0;
+    return softplus(-d);
+}
+
+/* Transformed scores f(s)/T and labels f(y)/T into w->buf, slopes f'(s) too. */
+static void transform_query(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                            sm_objective_work *w, double **fs, double **fy, double **slope)
+{
+    *fs = w->buf;
+    *fy = w->buf + n;
+    *slope = w->buf + 2 * n;
+    for (int64_t i = 0; i < n; i++) {
+        double h, dh;
+        link_eval(&obj->link, s[i], &h, NULL, &dh);
+        (*fs)[i] = h / obj->temperature;
+        (*slope)[i] = dh / obj->temperature;
+        (*fy)[i] = link_h(&obj->link, y[i]) / obj->temperature;
+    }
+}
+
+double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, int64_t *units, sm_objective_work *w)
+{
+    double *fs, *fy, *slope, sum = 0.0;
+    int64_t pairs = 0;
+    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++)
+            if (y[i] > y[j]) {
+                sum += pair_loss(obj, fs[i] - fs[j], fy[i] - fy[j], NULL);
+                pairs++;
+            }
+    *units = pairs > 0;
+    return pairs ? sum / (double)pairs : 0.0;
+}
+
+/* Sort row indices by label, descending (insertion sort for short lists). */
+static void order_by_label_desc(const double *y, int64_t *idx, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (int64_t i = 1; i < n; i++) {
+        int64_t v = idx[i], k = i;
+        while (k > 0 && y[idx[k - 1]] < y[v]) {
+            idx[k] = idx[k - 1];
+            k--;
+        }
+        idx[k] = v;
+    }
+}
+
+static int cmp_desc_label_ctx_free(const void *a, const void *b)
+{
+    const double *pa = a, *pb = b; /* (label, index) pairs */
+    if (pa[0] != pb[0])
+        return pa[0] < pb[0] ? 1 : -1;
+    return pa[1] < pb[1] ? -1 : pa[1] > pb[1];
+}
+
+static void sort_by_label_desc(const double *y, int64_t *idx, int64_t n, double *scratch)
+{
+    if (n <= 64) {
+        order_by_label_desc(y, idx, n);
+        return;
+    }
+    /* scratch holds 2n doubles: (label, index) pairs, sorted stably by index. */
+    for (int64_t i = 0; i < n; i++) {
+        scratch[2 * i] = y[i];
+        scratch[2 * i + 1] = (double)i;
+    }
+    qsort(scratch, (size_t)n, 2 * sizeof *scratch, cmp_desc_label_ctx_free);
+    for (int64_t i = 0; i < n; i++)
+        idx[i] = (int64_t)scratch[2 * i + 1];
+}
+
+static void add_pair_grad(const sm_objective *obj, const double *fs, const double *fy,
+                          const double *slope, int64_t i, int64_t j, double weight, double *ds)
+{
+    double g;
+    pair_loss(obj, fs[i] - fs[j], fy[i] - fy[j], &g);
+    ds[i] += weight * g * slope[i];
+    ds[j] -= weight * g * slope[j];
+}
+
+void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
+                                 int64_t n, double weight, double *ds, sm_objective_work *w)
+{
+    double *fs, *fy, *slope;
+    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
+    /* below[k]: rows ranked after sorted position k with a strictly lower
+     * label; the pairs with i at position k are exactly those. */
+    int64_t *idx = w->idx;
+    double *below = w->buf + 3 * n;
+    sort_by_label_desc(y, idx, n, w->buf + 4 * n);
+    int64_t pairs = 0;
+    for (int64_t k = n - 1, first_lower = n; k >= 0; k--) {
+        if (k + 1 < n && y[idx[k]] > y[idx[k + 1]])
+            first_lower = k + 1;
+        below[k] = (double)(n - first_lower);
+        pairs += n - first_lower;
+    }
+    if (pairs == 0)
+        return;
+    if (obj->max_pairs <= 0 || obj->max_pairs >= pairs) {
+        double wp = weight / (double)pairs;
+        for (int64_t k = 0; k < n; k++)
+            for (int64_t m = n - (int64_t)below[k]; m < n; m++)
+                add_pair_grad(obj, fs, fy, slope, idx[k], idx[m], wp, ds);
+        return;
+    }
+    /* Draw pairs uniformly: a position k with probability below[k]/pairs
+     * (cumulative counts, binary search), then a lower-labelled row. */
+    for (int64_t k = 1; k < n; k++)
+        below[k] += below[k - 1];
+    double wp = weight / (double)obj->max_pairs;
+    for (int64_t t = 0; t < obj->max_pairs; t++) {
+        double u = (double)rng_below(&w->rng, (uint64_t)pairs);
+        int64_t lo = 0, hi = n - 1;
+        while (lo < hi) {
+            int64_t mid = (lo + hi) / 2;
+            if (below[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        int64_t count = (int64_t)(below[lo] - (lo ? below[lo - 1] : 0.0));
+        int64_t m = n - count + (int64_t)rng_below(&w->rng, (uint64_t)count);
+        add_pair_grad(obj, fs, fy, slope, idx[lo], idx[m], wp, ds);
+    }
+}
+
+/* ---- listwise ---- */
+
+static const double LN2 = 0.69314718055994530942;
+
+/* log softmax of v (n values) into out; returns nothing, stable by max shift. */
+static void log_softmax(const double *v, int64_t n, double *out)
+{
+    double mx = -INFINITY, sum = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        mx = fmax(mx, v[i]);
+    for (int64_t i = 0; i < n; i++)
+        sum += exp(v[i] - mx);
+    double lse = mx + log(sum);
+    for (int64_t i = 0; i < n; i++)
+        out[i] = v[i] - lse;
+}
+
+/* log q into fy's place: matched softmax of f(y)/T, or log of the gains.
+ * Returns 0 when the query has no target (all gains zero). */
+static int listwise_log_target(const sm_objective *obj, const double *y, int64_t n, double *fy)
+{
+    if (obj->target != TARGET_GAIN) {
+        log_softmax(fy, n, fy);
+        return 1;
+    }
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        total += expm1(y[i] * LN2);
+    if (!(total > 0.0))
+        return 0;
+    for (int64_t i = 0; i < n; i++) {
+        double g = expm1(y[i] * LN2);
+        fy[i] = g > 0.0 ? log(g / total) : -INFINITY;
+    }
+    return 1;
+}
+
+double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, int64_t *units, sm_objective_work *w)
+{
+    double *fs, *fy, *slope;
+    *units = 0;
+    if (n < 2)
+        return 0.0;
+    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
+    if (!listwise_log_target(obj, y, n, fy))
+        return 0.0;
+    log_softmax(fs, n, fs);
+    double kl = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        if (fy[i] > -INFINITY)
+            kl += exp(fy[i]) * (fy[i] - fs[i]);
+    *units = 1;
+    return kl;
+}
+
+void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
+                                 int64_t n, double weight, double *ds, sm_objective_work *w)
+{
+    double *fs, *fy, *slope;
+    if (n < 2)
+        return;
+    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
+    if (!listwise_log_target(obj, y, n, fy))
+        return;
+    log_softmax(fs, n, fs);
+    for (int64_t i = 0; i < n; i++)
+        ds[i] += weight * slope[i] * (exp(fs[i]) - exp(fy[i]));
+}
+
+/* ---- dispatch ---- */
+
+int objective_is_unit(const sm_objective *obj, const double *y, int64_t n)
+{
+    switch (obj->kind) {
+    case OBJ_PAIRWISE:
+        for (int64_t i = 1; i < n; i++)
+            if (y[i] != y[0])
+                return 1;
+        return 0;
+    case OBJ_LISTWISE:
+        if (n < 2)
+            return 0;
+        if (obj->target != TARGET_GAIN)
+            return 1;
+        for (int64_t i = 0; i < n; i++)
+            if (y[i] > 0.0)
+                return 1;
+        return 0;
+    case OBJ_POINTWISE:
+    default:
+        return n > 0;
+    }
+}
+
+double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                         int64_t *units, sm_objective_work *w)
+{
+    switch (obj->kind) {
+    case OBJ_PAIRWISE:
+        return objective_pairwise_forward(obj, s, y, n, units, w);
+    case OBJ_LISTWISE:
+        return objective_listwise_forward(obj, s, y, n, units, w);
+    case OBJ_POINTWISE:
+    default:
+        return objective_pointwise_forward(&obj->link, s, y, n, units);
+    }
+}
+
+void objective_backward(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                        double weight, double *ds, sm_objective_work *w)
+{
+    switch (obj->kind) {
+    case OBJ_PAIRWISE:
+        objective_pairwise_backward(obj, s, y, n, weight, ds, w);
+        break;
+    case OBJ_LISTWISE:
+        objective_listwise_backward(obj, s, y, n, weight, ds, w);
+        break;
+    case OBJ_POINTWISE:
+    default:
+        objective_pointwise_backward(&obj->link, s, y, n, weight, ds);
+    }
+}

@@ -1,0 +1,103 @@
+/* objective.h - training objectives built on a link (LOSSES.md section 2).
+ *
+ * An objective is averaged over *units*: rows for pointwise, queries for the
+ * ranking objectives. objective_forward returns the summed loss of the units
+ * in one call and how many units they were; objective_backward adds
+ * weight * d(summed loss)/ds_i to ds[i]. The trainer calls them on a
+ * mini-batch (pointwise: any rows; ranking: one query per call) with
+ * weight = 1 / (units in the mini-batch), so every objective is a mean and
+ * learning rates carry over between data sets.
+ *
+ * Pairwise, per query: pairs (i, j) with y_i > y_j; d = (f(s_i) - f(s_j))/T,
+ * p = sigma(d); hard target q = 1, soft q = sigma((f(y_i) - f(y_j))/T);
+ * loss KL(Bern(q) || Bern(p)); the query's loss is the mean over its pairs
+ * and a query without pairs is not a unit. With max_pairs > 0 the backward
+ * pass uses max_pairs pairs drawn uniformly with replacement (an unbiased
+ * estimate of the same mean), so an epoch stays linear in rows; the forward
+ * pass (the reported objective) always uses every pair.
+ *
+ * Listwise, per query of n >= 2 rows: p = softmax(f(s)/T); matched target
+ * q = softmax(f(y)/T), gain target q_i = (2^y_i - 1) / sum (2^y - 1);
+ * loss KL(q || p). A query whose gains are all zero has no gain target and
+ * is not a unit. f is the link h; f' is h'.
+ */
+#ifndef SM_OBJECTIVE_H
+#define SM_OBJECTIVE_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "link.h"
+#include "rng.h"
+
+typedef enum { OBJ_POINTWISE = 0, OBJ_PAIRWISE, OBJ_LISTWISE, OBJ_KIND_COUNT } sm_objective_kind;
+typedef enum {
+    TARGET_DEFAULT = 0, /* hard for pairwise, matched for listwise */
+    TARGET_HARD,
+    TARGET_SOFT,
+    TARGET_MATCHED,
+    TARGET_GAIN,
+    TARGET_KIND_COUNT
+} sm_target_kind;
+
+typedef struct {
+    sm_objective_kind kind;
+    sm_link link;          /* the loss's link; the score transform f for ranking */
+    double temperature;    /* ranking: T > 0 */
+    sm_target_kind target;
+    int64_t max_pairs;     /* pairwise: sampled pairs per query in backward; 0 = all */
+} sm_objective;
+
+int objective_kind_parse(const char *name); /* -1 when unknown */
+const char *objective_kind_name(sm_objective_kind k);
+int objective_target_parse(const char *name); /* -1 when unknown */
+const char *objective_target_name(sm_target_kind t);
+/* True when the objective needs query groups. */
+int objective_is_ranking(sm_objective_kind k);
+/* The effective target (TARGET_DEFAULT resolved); SM_EUSAGE when the target
+ * does not belong to the objective (e.g. gain with pairwise). */
+sm_status objective_check(sm_objective *obj, sm_error *err);
+
+/* Scratch memory of the ranking objectives, reused across calls, and the
+ * generator that draws sampled pairs. */
+typedef struct {
+    double *buf;
+    int64_t *idx;
+    int64_t cap;
+    sm_rng rng;
+} sm_objective_work;
+
+void objective_work_init(sm_objective_work *w, uint64_t seed);
+/* Make room for a query of n rows. */
+sm_status objective_work_reserve(sm_objective_work *w, int64_t n, sm_error *err);
+void objective_work_free(sm_objective_work *w);
+
+/* Pointwise: sum_i L(s_i, y_i) over n rows; *units = n. */
+double objective_pointwise_forward(const sm_link *link, const double *s, const double *y,
+                                   int64_t n, int64_t *units);
+/* Pointwise: ds[i] += weight * (h(s_i) - h(y_i)). */
+void objective_pointwise_backward(const sm_link *link, const double *s, const double *y,
+                                  int64_t n, double weight, double *ds);
+
+/* Pairwise and listwise, one query of n rows; *units is 1 or 0. */
+double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, int64_t *units, sm_objective_work *w);
+void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
+                                 int64_t n, double weight, double *ds, sm_objective_work *w);
+double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, int64_t *units, sm_objective_work *w);
+void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
+                                 int64_t n, double weight, double *ds, sm_objective_work *w);
+
+/* Whether rows y[0..n) form a unit of the objective: a query with a pair of
+ * different labels (pairwise), with n >= 2 and a target (listwise). */
+int objective_is_unit(const sm_objective *obj, const double *y, int64_t n);
+
+/* Dispatch on obj->kind: for ranking kinds, s, y, n are one query and w must
+ * have room for n rows (objective_work_reserve). */
+double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                         int64_t *units, sm_objective_work *w);
+void objective_backward(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                        double weight, double *ds, sm_objective_work *w);
+
+#endif

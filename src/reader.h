@@ -1,0 +1,55 @@
+/* reader.h - parse libsvm / SVMlight / LETOR text into an sm_dataset.
+ *
+ * Format, one row per line:  label [qid:N] index:value ... [# comment]
+ *  - tokens separated by spaces or tabs; CRLF accepted; last line may lack '\n';
+ *  - blank lines and lines holding only a comment are skipped;
+ *  - label and values: finite real numbers in C-locale syntax (strtod), parsed
+ *    exactly (the value is the correctly rounded double, then rounded to float
+ *    for feature values); NaN and Inf are errors;
+ *  - indices: non-negative decimal integers up to SM_MAX_INDEX (0 allowed);
+ *    a row's indices may come in any order and are sorted; a repeated index
+ *    within a row is an error;
+ *  - qid: optional non-negative integer; if one row has it every row must.
+ *    Rows with the same qid must be contiguous: a qid that reappears after a
+ *    different one is an error naming both lines. Groups are built from runs.
+ *  - input compressed with gzip is recognised by its magic bytes (not the file
+ *    name), from a file or from standard input.
+ *
+ * Errors are SM_EDATA with "NAME:LINE:COLUMN: what is wrong \"token\"" (column
+ * counted in bytes from 1), or SM_EIO when the file cannot be opened or read.
+ * The path "-" reads standard input and is displayed as "<stdin>".
+ * Nothing is allocated in *out on failure.
+ */
+#ifndef SM_READER_H
+#define SM_READER_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "error.h"
+
+typedef struct {
+    /* Called now and then while reading (may be NULL): bytes of (uncompressed)
+     * text consumed so far. The CLI uses it to draw progress on a terminal. */
+    void (*progress)(void *ctx, uint64_t bytes);
+    void *progress_ctx;
+} sm_reader_options;
+
+sm_status reader_read_file(const char *path, const sm_reader_options *opt,
+                           sm_dataset *out, sm_error *err);
+
+/* Parse a buffer already in memory (used by tests and fuzzers); name is the
+ * display name used in messages. */
+sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
+                             const sm_reader_options *opt, sm_dataset *out, sm_error *err);
+
+/* Read a group file: one positive row count per line (blank lines and
+ * '#' comments skipped). Fills a malloc'd array. Errors name file:line. */
+sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes,
+                             sm_error *err);
+
+/* Read a predictions file: one finite real number per line (first token of the
+ * line; the rest of the line is ignored). Errors name file:line:column. */
+sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
+
+#endif

@@ -1,0 +1,39 @@
+/* report.h - format a region report as an aligned table, TSV or JSON.
+ *
+ * The engine's one piece of output formatting: it writes to a stream the
+ * caller opened (stdout or an output file) and returns SM_EIO when a write
+ * fails, so the CLI can report a full disk. It never opens files itself.
+ */
+#ifndef SM_REPORT_H
+#define SM_REPORT_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "metrics.h"
+
+typedef enum { REPORT_TEXT = 0, REPORT_TSV, REPORT_JSON } sm_report_format;
+
+/* Parse "text|tsv|json"; -1 when unknown. */
+int report_format_parse(const char *name);
+
+/* What the header states: where the numbers came from. Strings may be NULL. */
+typedef struct {
+    const char *data_name;       /* evaluated file */
+    const char *model_name;      /* model file or NULL */
+    const char *predictions_name;/* predictions file or NULL */
+    const char *loss_spec;       /* canonical link spec of the selective loss */
+    const char *label_transform; /* "none", "log", "log1p" */
+} sm_report_meta;
+
+/* Region i of r as an interval, e.g. "(-inf, 10)", "[10, 20)", "[20, inf)", with
+ * each boundary in the shortest form that reads back to the same double.
+ * Returns the length (snprintf-style). */
+int report_region_interval(const sm_regions *r, int i, char *buf, size_t size);
+
+/* Writes the report and flushes the stream: SM_EIO when any write or the flush
+ * fails (e.g. a full disk). Layouts are described in report.c. */
+sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                               const sm_region_report *rep, sm_error *err);
+
+#endif

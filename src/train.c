@@ -1,0 +1,353 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "linear.h"
+#include "rng.h"
+
+void train_config_default(sm_train_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->objective.kind = OBJ_POINTWISE;
+    cfg->objective.temperature = 1.0;
+    link_parse("lin", &cfg->objective.link, NULL);
+    optim_config_default(&cfg->optim, OPT_SGD);
+    cfg->epochs = 20;
+    cfg->batch = 16;
+    cfg->seed = 1;
+    cfg->scaling = SCALE_MAXABS;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int64_t max_group_rows(const sm_dataset *ds)
+{
+    int64_t m = 1;
+    for (int64_t g = 0; g < ds->n_groups; g++)
+        if (ds->group_ptr[g + 1] - ds->group_ptr[g] > m)
+            m = ds->group_ptr[g + 1] - ds->group_ptr[g];
+    return m;
+}
+
+static double mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
+                             int64_t *units, sm_objective_work *work)
+{
+    int ranking = objective_is_ranking(obj->kind);
+    int64_t n_units = ranking ? ds->n_groups : 1, counted = 0;
+    double sum = 0.0;
+    for (int64_t u = 0; u < n_units; u++) {
+        int64_t b = ranking ? ds->group_ptr[u] : 0, e = ranking ? ds->group_ptr[u + 1] : ds->n_rows, k;
+        sum += objective_forward(obj, scores + b, ds->label + b, e - b, &k, work);
+        counted += k;
+    }
+    *units = counted;
+    return counted ? sum / (double)counted : NAN;
+}
+
+double train_mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
+                            int64_t *units)
+{
+    sm_objective_work work;
+    objective_work_init(&work, 0);
+    *units = 0;
+    double mean = NAN;
+    if (objective_work_reserve(&work, max_group_rows(ds), NULL) == SM_OK)
+        mean = mean_objective(obj, ds, scores, units, &work);
+    objective_work_free(&work);
+    return mean;
+}
+
+/* 1 / max|x_j| per feature (1 for a feature that is always 0). */
+static double *maxabs_scales(const sm_dataset *ds)
+{
+    double *fs = malloc((ds->dim > 0 ? (size_t)ds->dim : 1) * sizeof *fs);
+    if (!fs)
+        return NULL;
+    for (int32_t j = 0; j < ds->dim; j++)
+        fs[j] = 0.0;
+    for (int64_t k = 0; k < ds->nnz; k++)
+        fs[ds->col[k]] = fmax(fs[ds->col[k]], fabs((double)ds->val[k]));
+    for (int32_t j = 0; j < ds->dim; j++)
+        fs[j] = fs[j] > 0.0 ? 1.0 / fs[j] : 1.0;
+    return fs;
+}
+
+/* The constant score minimising the pointwise objective: h(c) = mean h(y).
+ * Starting there saves the first epochs from only learning the offset. */
+static double best_constant(const sm_link *link, const double *y, int64_t n)
+{
+    if (n == 0)
+        return 0.0;
+    double lo = y[0], hi = y[0], target = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+        target += link_h(link, y[i]);
+    }
+    target /= (double)n;
+    if (!isfinite(target))
+        return 0.5 * (lo + hi);
+    for (int it = 0; it < 200 && hi - lo > 1e-15 * fmax(1.0, fabs(lo)); it++) {
+        double mid = 0.5 * (lo + hi);
+        if (link_h(link, mid) < target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_dataset *ds,
+                          int epoch, int64_t row, double score, const char *what)
+{
+    char spec[LINK_SPEC_MAX];
+    link_format(&cfg->objective.link, spec, sizeof spec);
+    return sm_fail(err, SM_EDIVERGED,
+                   "training diverged in epoch %d: %s is not finite at row %lld of %s "
+                   "(label %.10g, score %.10g) with loss '%s'; try a smaller learning rate "
+                   "(--lr), a smaller 'a' in the link, or gradient clipping (--clip)",
+                   epoch, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
+}
+
+typedef struct {
+    int64_t *rows;       /* rows of the current batch */
+    int64_t *unit_end;   /* offset in rows[] where each unit of the batch ends */
+    double *scores, *dscores;
+    double *all_scores;  /* scores of a whole data set, for the epoch objective */
+    int64_t cap_rows;
+} batch_buffers;
+
+static sm_status ensure_rows(batch_buffers *b, int64_t need, sm_error *err)
+{
+    if (need <= b->cap_rows)
+        return SM_OK;
+    int64_t cap = need > 2 * b->cap_rows ? need : 2 * b->cap_rows;
+    int64_t *rows = realloc(b->rows, (size_t)cap * sizeof *rows);
+    if (rows)
+        b->rows = rows;
+    double *s = realloc(b->scores, (size_t)cap * sizeof *s);
+    if (s)
+        b->scores = s;
+    double *d = realloc(b->dscores, (size_t)cap * sizeof *d);
+    if (d)
+        b->dscores = d;
+    if (!rows || !s || !d)
+        return sm_fail(err, SM_EFAIL, "out of memory for a batch of %lld rows", (long long)cap);
+    b->cap_rows = cap;
+    return SM_OK;
+}
+
+/* Score every row of ds with the current weights. */
+static void score_all(const sm_linear *lin, const sm_dataset *ds, int64_t *rows_buf,
+                      double *scores)
+{
+    const int64_t chunk = 4096;
+    for (int64_t r0 = 0; r0 < ds->n_rows; r0 += chunk) {
+        int64_t n = ds->n_rows - r0 < chunk ? ds->n_rows - r0 : chunk;
+        for (int64_t i = 0; i < n; i++)
+            rows_buf[i] = r0 + i;
+        linear_forward(lin, ds, rows_buf, n, scores + r0);
+    }
+}
+
+static sm_status epoch_objectives(const sm_train_config *cfg, const sm_linear *lin,
+                                  const sm_dataset *train, const sm_dataset *valid,
+                                  int64_t *rows_buf, double *scores, sm_objective_work *work,
+                                  sm_epoch_info *info, sm_error *err)
+{
+    int64_t units;
+    score_all(lin, train, rows_buf, scores);
+    for (int64_t r = 0; r < train->n_rows; r++)
+        if (!isfinite(scores[r]))
+            return diverged(err, cfg, train, info->epoch, r, scores[r], "the score");
+    info->train_objective = mean_objective(&cfg->objective, train, scores, &units, work) +
+                            cfg->optim.l2 * linear_l2_half(lin);
+    if (!isfinite(info->train_objective))
+        for (int64_t r = 0; r < train->n_rows; r++)
+            if (!isfinite(link_loss(&cfg->objective.link, scores[r], train->label[r])))
+                return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss");
+    info->valid_objective = NAN;
+    if (valid) {
+        score_all(lin, valid, rows_buf, scores);
+        info->valid_objective = mean_objective(&cfg->objective, valid, scores, &units, work);
+    }
+    return SM_OK;
+}
+
+/* The units of an epoch: every row for pointwise; for ranking the queries
+ * that have something to learn (a pair, or a list with a target). */
+static sm_status training_units(const sm_objective *obj, const sm_dataset *ds, int64_t **units,
+                                int64_t *n_units, sm_error *err)
+{
+    int ranking = objective_is_ranking(obj->kind);
+    int64_t cap = ranking ? ds->n_groups : ds->n_rows, n = 0;
+    if (!(*units = malloc((size_t)(cap > 0 ? cap : 1) * sizeof **units)))
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld training units", (long long)cap);
+    for (int64_t u = 0; u < cap; u++)
+        if (!ranking || objective_is_unit(obj, ds->label + ds->group_ptr[u],
+                                          ds->group_ptr[u + 1] - ds->group_ptr[u]))
+            (*units)[n++] = u;
+    *n_units = n;
+    if (n == 0)
+        return sm_fail(err, SM_EDATA, "%s: no %s to train on", ds->source,
+                       ranking ? "queries with rows of different labels" : "rows");
+    return SM_OK;
+}
+
+sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
+                    const sm_train_config *cfg, sm_model *model, sm_error *err)
+{
+    const sm_objective *obj = &cfg->objective;
+    int ranking = objective_is_ranking(obj->kind);
+    if (cfg->batch < 1 || cfg->epochs < 1)
+        return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
+    if (ranking && (train->n_groups == 0 || (valid && valid->n_groups == 0)))
+        return sm_fail(err, SM_EDATA,
+                       "%s: the %s objective needs query groups: add qid:N to every row, "
+                       "or give a group file (one row count per line) with --group",
+                       train->n_groups == 0 ? train->source : valid->source,
+                       objective_kind_name(obj->kind));
+
+    sm_status st = SM_OK;
+    sm_linear lin;
+    sm_optim opt;
+    sm_rng rng;
+    sm_objective_work work;
+    batch_buffers buf = {0};
+    int64_t *order = NULL, n_units = 0;
+    double *fs = NULL;
+    int have_lin = 0, have_opt = 0;
+    int64_t max_rows = train->n_rows;
+    if (valid && valid->n_rows > max_rows)
+        max_rows = valid->n_rows;
+    int64_t max_query = max_group_rows(train);
+    if (valid && max_group_rows(valid) > max_query)
+        max_query = max_group_rows(valid);
+    double t0 = now_seconds(), last_progress = t0;
+
+    objective_work_init(&work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
+    if ((st = training_units(obj, train, &order, &n_units, err)) != SM_OK)
+        goto out;
+    int64_t steps_per_epoch = (n_units + cfg->batch - 1) / cfg->batch;
+    int64_t total_steps = steps_per_epoch * cfg->epochs;
+    if (cfg->scaling == SCALE_MAXABS && !(fs = maxabs_scales(train))) {
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+        goto out;
+    }
+    if ((st = linear_init(&lin, train->dim, fs, err)) != SM_OK)
+        goto out;
+    have_lin = 1;
+    if ((st = optim_init(&opt, &cfg->optim, (int64_t)train->dim + 1, err)) != SM_OK)
+        goto out;
+    have_opt = 1;
+    buf.all_scores = malloc((size_t)(max_rows > 0 ? max_rows : 1) * sizeof *buf.all_scores);
+    buf.unit_end = malloc((size_t)cfg->batch * sizeof *buf.unit_end);
+    if (!buf.all_scores || !buf.unit_end) {
+        st = sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
+        goto out;
+    }
+    if ((st = ensure_rows(&buf, 4096, err)) != SM_OK ||
+        (st = objective_work_reserve(&work, max_query, err)) != SM_OK)
+        goto out;
+    /* Start at the best constant score: for pointwise it saves the first
+     * epochs from only learning the offset; for ranking it puts the scores
+     * where the transform f was designed to act (the label range). */
+    lin.bias = best_constant(&obj->link, train->label, train->n_rows);
+    rng_seed(&rng, cfg->seed);
+
+    for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
+        rng_shuffle(&rng, order, n_units);
+        for (int64_t first = 0; first < n_units; first += cfg->batch) {
+            if (cfg->stop && *cfg->stop) {
+                st = sm_fail(err, SM_EINTERRUPTED, "training interrupted in epoch %d", epoch);
+                goto out;
+            }
+            int64_t last = first + cfg->batch < n_units ? first + cfg->batch : n_units;
+            int64_t n_rows = 0;
+            for (int64_t i = first; i < last; i++) {
+                int64_t b = ranking ? train->group_ptr[order[i]] : order[i];
+                int64_t e = ranking ? train->group_ptr[order[i] + 1] : b + 1;
+                if ((st = ensure_rows(&buf, n_rows + (e - b), err)) != SM_OK)
+                    goto out;
+                for (int64_t r = b; r < e; r++)
+                    buf.rows[n_rows++] = r;
+                buf.unit_end[i - first] = n_rows;
+            }
+            linear_forward(&lin, train, buf.rows, n_rows, buf.scores);
+            memset(buf.dscores, 0, (size_t)n_rows * sizeof *buf.dscores);
+            double weight = 1.0 / (double)(last - first);
+            for (int64_t i = first, off = 0; i < last; i++) {
+                int64_t end = buf.unit_end[i - first];
+                /* A unit is a contiguous row range, so its labels are too. */
+                objective_backward(obj, buf.scores + off, train->label + buf.rows[off], end - off,
+                                   weight, buf.dscores + off, &work);
+                off = end;
+            }
+            for (int64_t i = 0; i < n_rows; i++)
+                if (!isfinite(buf.dscores[i]) || !isfinite(buf.scores[i])) {
+                    st = diverged(err, cfg, train, epoch, buf.rows[i], buf.scores[i],
+                                  isfinite(buf.scores[i]) ? "the gradient" : "the score");
+                    goto out;
+                }
+            linear_backward(&lin, train, buf.rows, n_rows, buf.dscores);
+            double factor = 1.0;
+            if (cfg->optim.clip > 0.0) {
+                double norm = sqrt(linear_grad_norm2(&lin));
+                if (norm > cfg->optim.clip)
+                    factor = cfg->optim.clip / norm;
+            }
+            optim_begin_step(&opt, total_steps);
+            linear_step(&lin, &opt, factor);
+            if (cfg->on_progress && ((first / cfg->batch) & 255) == 0) {
+                double t = now_seconds();
+                if (t - last_progress > 0.25) {
+                    last_progress = t;
+                    cfg->on_progress(cfg->ctx, epoch, (double)last / (double)n_units);
+                }
+            }
+        }
+        sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = opt.step};
+        if ((st = epoch_objectives(cfg, &lin, train, valid, buf.rows, buf.all_scores, &work,
+                                   &info, err)) != SM_OK)
+            goto out;
+        info.seconds = now_seconds() - t0;
+        if (cfg->on_epoch)
+            cfg->on_epoch(cfg->ctx, &info);
+    }
+
+    if ((st = model_init_linear(model, train->dim, err)) != SM_OK)
+        goto out;
+    linear_export(&lin, model->w, &model->bias);
+    for (int32_t j = 0; j < model->dim; j++)
+        if (!isfinite(model->w[j])) {
+            st = sm_fail(err, SM_EDIVERGED, "training diverged: weight %ld is not finite", (long)j);
+            goto out;
+        }
+    model->scorer = SCORER_LINEAR;
+    model->objective = obj->kind;
+    model->link = obj->link;
+out:
+    if (st != SM_OK)
+        model_free(model);
+    if (have_lin)
+        linear_free(&lin);
+    if (have_opt)
+        optim_free(&opt);
+    objective_work_free(&work);
+    free(order);
+    free(fs);
+    free(buf.rows);
+    free(buf.scores);
+    free(buf.dscores);
+    free(buf.all_scores);
+    free(buf.unit_end);
+    return st;
+}

@@ -1,0 +1,67 @@
+/* train.h - the SGD training loop.
+ *
+ * One epoch: shuffle the units (rows for pointwise, queries for ranking, so a
+ * query's rows stay together) with the seeded generator, cut them into
+ * mini-batches of `batch` units, and for each batch run
+ *     scores = forward(rows);  dscores = objective_backward(scores, labels) / units;
+ *     backward(dscores);       clip;  optimiser step (with L2 decay).
+ * After each epoch the full training objective (mean over units plus
+ * (l2/2)||w||^2) and, when given, the validation objective are computed and
+ * passed to on_epoch. Same data, options and seed give the same model bits.
+ *
+ * A non-finite score, loss or gradient stops training with SM_EDIVERGED and a
+ * message naming the epoch, the row, its label and score, and the link.
+ */
+#ifndef SM_TRAIN_H
+#define SM_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "model.h"
+#include "objective.h"
+#include "optim.h"
+
+typedef struct {
+    int epoch, epochs;
+    double train_objective;
+    double valid_objective;   /* NaN without validation data */
+    double seconds;           /* wall clock since training started */
+    int64_t steps;            /* optimiser steps so far */
+} sm_epoch_info;
+
+typedef enum { SCALE_NONE = 0, SCALE_MAXABS } sm_feature_scaling;
+
+typedef struct {
+    sm_objective objective;
+    sm_optim_config optim;
+    int epochs;
+    int64_t batch;                  /* units per step */
+    uint64_t seed;
+    sm_feature_scaling scaling;
+    /* Callbacks (may be NULL): after each epoch, and now and then inside a
+     * long epoch with the fraction of the epoch done. */
+    void (*on_epoch)(void *ctx, const sm_epoch_info *info);
+    void (*on_progress)(void *ctx, int epoch, double fraction);
+    void *ctx;
+    /* Polled between batches; when it becomes non-zero training stops with
+     * SM_EINTERRUPTED (set from a signal handler by the CLI). */
+    const volatile sig_atomic_t *stop;
+} sm_train_config;
+
+void train_config_default(sm_train_config *cfg);
+
+/* Train a linear scorer on `train` (valid may be NULL). On success fills
+ * model->dim, w, bias, scorer, objective and link; the caller sets the
+ * rest (regions, label transform, info). */
+sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
+                    const sm_train_config *cfg, sm_model *model, sm_error *err);
+
+/* Mean objective of given scores over a data set's units (rows or queries);
+ * *units receives the number of units (0: the mean is NaN). */
+double train_mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
+                            int64_t *units);
+
+#endif

@@ -1,0 +1,100 @@
+#!/bin/sh
+# cli_basic.sh - the command line end to end on the bundled data: help, train,
+# predict, eval, link, reload exactness, determinism, stdin, gzip, outputs.
+. "$(dirname "$0")/lib.sh"
+H=$DATA/libsvm-housing-scale/housing_scale
+awk 'NR % 5 != 0' "$H" > "$T/h.train"
+awk 'NR % 5 == 0' "$H" > "$T/h.test"
+
+# --- help, version, usage errors ---
+expect_ok "--help" "$SMLOSS" --help
+expect_true "--help lists commands" "grep -q 'train' '$T/out' && grep -q 'eval' '$T/out'"
+expect_ok "--version" "$SMLOSS" --version
+expect_true "--version prints version" "grep -Eq '^smloss [0-9]+\.[0-9]+\.[0-9]+$' '$T/out'"
+for c in train predict eval link; do
+    expect_ok "$c --help" "$SMLOSS" $c --help
+    expect_true "$c --help has usage" "grep -q 'Usage: smloss $c' '$T/out'"
+done
+expect_fail "no command" 2 "Usage" "$SMLOSS"
+expect_fail "unknown command" 2 "unknown command 'frobnicate'" "$SMLOSS" frobnicate
+expect_fail "unknown option" 2 "unrecognized option|unknown" "$SMLOSS" train --frobnicate
+expect_fail "missing --model" 2 "--data and --model are required" "$SMLOSS" train -d "$H"
+expect_fail "bad --epochs" 2 "--epochs expects a whole number, got 'x'" "$SMLOSS" train -d "$H" -m "$T/m" --epochs x
+expect_fail "--epochs 0" 2 "--epochs 0 is out of range" "$SMLOSS" train -d "$H" -m "$T/m" --epochs 0
+expect_fail "bad --lr" 2 "--lr expects a number" "$SMLOSS" train -d "$H" -m "$T/m" --lr 1e
+expect_fail "bad --optimizer" 2 "--optimizer must be one of sgd, momentum, adagrad, adam" "$SMLOSS" train -d "$H" -m "$T/m" --optimizer lbfgs
+expect_fail "bad --loss" 2 "--loss: .*sigmod" "$SMLOSS" train -d "$H" -m "$T/m" --loss lin+sigmod:a=2
+expect_fail "bad --regions" 2 "--regions" "$SMLOSS" train -d "$H" -m "$T/m" --regions 3,1
+expect_fail "stray argument" 2 "unexpected argument 'extra'" "$SMLOSS" predict -m "$T/m" -d "$H" extra
+expect_fail "missing data file" 4 "/nonexistent/x.txt" "$SMLOSS" train -d /nonexistent/x.txt -m "$T/m"
+expect_fail "directory as data" 4 "$T" "$SMLOSS" train -d "$T" -m "$T/m"
+printf '' > "$T/empty"
+expect_fail "empty data" 3 "no data rows" "$SMLOSS" train -d "$T/empty" -m "$T/m"
+expect_true "failed runs write no model" "[ ! -e '$T/m' ]"
+
+# --- train, predict, reload exactness ---
+expect_ok "train" "$SMLOSS" train -d "$T/h.train" -m "$T/a.model" --predictions "$T/a.train.pred"
+expect_true "epoch table on stderr" "grep -q 'train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq 20 ]"
+expect_true "model magic" "head -n 1 '$T/a.model' | grep -qx 'smloss-model 1'"
+expect_ok "predict on training data" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train" -o "$T/a.pred"
+expect_true "reloaded model predicts exactly what training predicted" "cmp -s '$T/a.pred' '$T/a.train.pred'"
+expect_true "one score per row" "[ \$(wc -l < '$T/a.pred') -eq \$(wc -l < '$T/h.train') ]"
+expect_ok "train again" "$SMLOSS" train -q -d "$T/h.train" -m "$T/b.model"
+expect_true "-q is quiet" "[ ! -s '$T/err' ]"
+expect_true "rerun gives a byte-identical model" "cmp -s '$T/a.model' '$T/b.model'"
+expect_ok "train other seed" "$SMLOSS" train -q -d "$T/h.train" -m "$T/c.model" --seed 7
+expect_true "another seed gives another model" "! cmp -s '$T/a.model' '$T/c.model'"
+expect_ok "predict to stdout" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train"
+expect_true "stdout predictions equal file predictions" "cmp -s '$T/out' '$T/a.pred'"
+expect_ok "predict -o /dev/null" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train" -o /dev/null
+if [ -w /dev/full ]; then
+    expect_fail "predict to /dev/full" 4 "write error" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train" -o /dev/full
+    expect_fail "model to /dev/full" 4 "write error" "$SMLOSS" train -q -d "$T/h.train" -m /dev/full
+    expect_fail "eval to /dev/full" 4 "write error|No space" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" -o /dev/full
+    expect_fail "stdout to /dev/full" 4 "write error" sh -c "'$SMLOSS' predict -m '$T/a.model' -d '$T/h.train' > /dev/full"
+else
+    skip "/dev/full not writable"
+fi
+
+# --- stdin and gzip give the same data ---
+expect_ok "predict from stdin" sh -c "'$SMLOSS' predict -m '$T/a.model' -d - < '$T/h.train'"
+expect_true "stdin predictions equal" "cmp -s '$T/out' '$T/a.pred'"
+gzip -c "$T/h.train" > "$T/h.train.data"
+expect_ok "predict from gzip (any name)" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train.data"
+expect_true "gzip predictions equal" "cmp -s '$T/out' '$T/a.pred'"
+expect_ok "predict from gzip on stdin" sh -c "'$SMLOSS' predict -m '$T/a.model' -d - < '$T/h.train.data'"
+expect_true "gzip stdin predictions equal" "cmp -s '$T/out' '$T/a.pred'"
+expect_ok "train from gzip stdin" sh -c "'$SMLOSS' train -q -d - -m '$T/g.model' < '$T/h.train.data'"
+expect_true "gzip-trained model has the same weights" "diff '$T/a.model' '$T/g.model' | grep -v train_data | grep -q '^[<>]' && false || true"
+expect_true "gzip-trained model differs only in train_data" "[ \$(diff '$T/a.model' '$T/g.model' | grep -c '^[<>]') -eq 2 ]"
+
+# --- the model file is checked when loaded ---
+head -n 8 "$T/a.model" > "$T/trunc.model"
+expect_fail "truncated model" 3 "trunc.model:[0-9]+: .*truncated" "$SMLOSS" predict -m "$T/trunc.model" -d "$T/h.test"
+sed '1s/.*/smloss-model 9/' "$T/a.model" > "$T/v9.model"
+expect_fail "unknown model version" 3 "unsupported model format version '9'" "$SMLOSS" predict -m "$T/v9.model" -d "$T/h.test"
+expect_fail "data file as model" 3 "not an smloss model" "$SMLOSS" predict -m "$T/h.test" -d "$T/h.test"
+
+# --- eval ---
+expect_ok "eval text" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model"
+expect_true "eval text names the loss and regions" "grep -q 'lin' '$T/out' && grep -qi 'quartile' '$T/out'"
+expect_ok "eval json" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format json
+expect_true "json is one object" "head -c 1 '$T/out' | grep -q '{'"
+expect_ok "eval tsv" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format tsv --regions 20,35
+expect_true "tsv has three regions" "[ \$(grep -c '^[[(]' '$T/out') -ge 3 ]"
+"$SMLOSS" predict -m "$T/a.model" -d "$T/h.test" -o "$T/test.pred"
+expect_ok "eval predictions file" "$SMLOSS" eval -d "$T/h.test" -p "$T/test.pred" --regions 20,35 --format tsv -o "$T/p.tsv"
+"$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --regions 20,35 --loss lin --format tsv -o "$T/m.tsv"
+expect_true "eval -p equals eval -m" "diff '$T/p.tsv' '$T/m.tsv' | grep -v -e model -e predictions | grep -q '^[<>]' && false || true"
+head -n 3 "$T/test.pred" > "$T/short.pred"
+expect_fail "prediction count mismatch" 3 "has 3 predictions but .* has 101 rows" "$SMLOSS" eval -d "$T/h.test" -p "$T/short.pred"
+expect_fail "eval needs one source" 2 "exactly one of" "$SMLOSS" eval -d "$T/h.test"
+
+# --- link ---
+expect_ok "link table" "$SMLOSS" link --loss sigmoid:a=2,c=1 --from -1 --to 3 --steps 4
+expect_true "link rows" "[ \$(grep -vc '^#' '$T/out') -eq 5 ]"
+expect_true "link at centre: h = 0.5, h' = a/4" "grep -q '^1	0.5	.*	0.5$' '$T/out'"
+expect_fail "link bad spec" 2 "unknown key 'b'" "$SMLOSS" link --loss sigmoid:b=2
+expect_fail "link bad range" 2 "greater than" "$SMLOSS" link --loss lin --from 2 --to 1
+
+finish

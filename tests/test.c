@@ -1,0 +1,86 @@
+/* test.c - the harness behind test.h. The failure counter is file-static:
+ * a test binary is single-threaded and short-lived. */
+#include "test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int current_failures;
+
+int test_check_(int ok, const char *file, int line, const char *expr)
+{
+    if (!ok) {
+        current_failures++;
+        fprintf(stderr, "  %s:%d: CHECK failed: %s\n", file, line, expr);
+    }
+    return ok;
+}
+
+int test_close_(double got, double want, double tol, const char *file, int line,
+                const char *eg, const char *ew)
+{
+    int ok = fabs(got - want) <= tol || (got == want);
+    if (!ok) {
+        current_failures++;
+        fprintf(stderr, "  %s:%d: %s = %.17g, want %s = %.17g (tol %g, diff %.3g)\n", file,
+                line, eg, got, ew, want, tol, got - want);
+    }
+    return ok;
+}
+
+int test_rel_(double got, double want, double rtol, const char *file, int line,
+              const char *eg, const char *ew)
+{
+    double scale = fabs(want) > 1e-300 ? fabs(want) : 1e-300;
+    int ok = got == want || fabs(got - want) <= rtol * scale;
+    if (!ok) {
+        current_failures++;
+        fprintf(stderr, "  %s:%d: %s = %.17g, want %s = %.17g (rel err %.3g > %g)\n", file,
+                line, eg, got, ew, want, fabs(got - want) / scale, rtol);
+    }
+    return ok;
+}
+
+int test_streq_(const char *got, const char *want, const char *file, int line, const char *expr)
+{
+    int ok = got && want && strcmp(got, want) == 0;
+    if (!ok) {
+        current_failures++;
+        fprintf(stderr, "  %s:%d: %s = \"%s\", want \"%s\"\n", file, line, expr,
+                got ? got : "(null)", want ? want : "(null)");
+    }
+    return ok;
+}
+
+int test_contains_(const char *hay, const char *needle, const char *file, int line)
+{
+    int ok = hay && needle && strstr(hay, needle) != NULL;
+    if (!ok) {
+        current_failures++;
+        fprintf(stderr, "  %s:%d: \"%s\" does not contain \"%s\"\n", file, line,
+                hay ? hay : "(null)", needle ? needle : "(null)");
+    }
+    return ok;
+}
+
+int test_main_(const test_case *cases, int n, const char *suite, int argc, char **argv)
+{
+    const char *base = strrchr(suite, '/');
+    base = base ? base + 1 : suite;
+    int passed = 0, failed = 0;
+    for (int i = 0; i < n; i++) {
+        if (argc > 1 && !strstr(cases[i].name, argv[1]))
+            continue;
+        current_failures = 0;
+        cases[i].fn();
+        if (current_failures) {
+            failed++;
+            fprintf(stderr, "FAIL %s: %s\n", base, cases[i].name);
+        } else {
+            passed++;
+        }
+    }
+    printf("%.*s: %d passed, %d failed\n", (int)(strcspn(base, ".")), base, passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+/* test.h - a minimal unit-test harness.
+ *
+ * A suite is one tests/test_<name>.c file built into its own binary:
+ *     static void test_something(void) { CHECK(x == 1); CHECK_CLOSE(a, b, 1e-12); }
+ *     static const test_case cases[] = { TEST(test_something), ... };
+ *     TEST_MAIN(cases)
+ * A case passes when none of its checks fail. The binary prints each failing
+ * check with file:line, then "SUITE: N passed, N failed", and exits non-zero
+ * when any case failed. `./test_x NAME` runs only the cases whose name contains NAME.
+ */
+#ifndef SM_TEST_H
+#define SM_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} test_case;
+
+#define TEST(fn) { #fn, fn }
+
+int test_check_(int ok, const char *file, int line, const char *expr);
+int test_close_(double got, double want, double tol, const char *file, int line,
+                const char *expr_got, const char *expr_want);
+int test_rel_(double got, double want, double rtol, const char *file, int line,
+              const char *expr_got, const char *expr_want);
+int test_streq_(const char *got, const char *want, const char *file, int line,
+                const char *expr);
+int test_contains_(const char *hay, const char *needle, const char *file, int line);
+int test_main_(const test_case *cases, int n, const char *suite, int argc, char **argv);
+
+#define CHECK(cond) test_check_(!!(cond), __FILE__, __LINE__, #cond)
+/* |got - want| <= tol */
+#define CHECK_CLOSE(got, want, tol) test_close_((got), (want), (tol), __FILE__, __LINE__, #got, #want)
+/* |got - want| <= rtol * max(|want|, tiny) */
+#define CHECK_REL(got, want, rtol) test_rel_((got), (want), (rtol), __FILE__, __LINE__, #got, #want)
+#define CHECK_STREQ(got, want) test_streq_((got), (want), __FILE__, __LINE__, #got)
+#define CHECK_CONTAINS(hay, needle) test_contains_((hay), (needle), __FILE__, __LINE__)
+
+#define TEST_MAIN(cases)                                                                 \
+    int main(int argc, char **argv)                                                      \
+    {                                                                                    \
+        return test_main_(cases, (int)(sizeof cases / sizeof cases[0]), __FILE__, argc, argv); \
+    }
+
+#endif

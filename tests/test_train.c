@@ -1,0 +1,394 @@
+/* test_train.c - the SGD trainer against an independently computed optimum,
+ * determinism, feature scaling, divergence handling and the optimisers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear.h"
+#include "model.h"
+#include "optim.h"
+#include "reader.h"
+#include "rng.h"
+#include "test.h"
+#include "train.h"
+
+#define HOUSING "data/libsvm-housing-scale/housing_scale"
+
+static int load(const char *path, sm_dataset *ds)
+{
+    sm_error err;
+    dataset_init(ds);
+    if (reader_read_file(path, NULL, ds, &err) != SM_OK) {
+        fprintf(stderr, "  cannot load %s: %s\n", path, err.msg);
+        return 0;
+    }
+    return 1;
+}
+
+/* Solve A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
+static int solve_dense(double *A, double *b, int n)
+{
+    for (int c = 0; c < n; c++) {
+        int p = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(A[r * n + c]) > fabs(A[p * n + c]))
+                p = r;
+        if (fabs(A[p * n + c]) < 1e-300)
+            return 0;
+        for (int k = 0; k < n; k++) {
+            double t = A[c * n + k];
+            A[c * n + k] = A[p * n + k];
+            A[p * n + k] = t;
+        }
+        double t = b[c];
+        b[c] = b[p];
+        b[p] = t;
+        for (int r = c + 1; r < n; r++) {
+            double f = A[r * n + c] / A[c * n + c];
+            for (int k = c; k < n; k++)
+                A[r * n + k] -= f * A[c * n + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = n - 1; c >= 0; c--) {
+        for (int k = c + 1; k < n; k++)
+            b[c] -= A[c * n + k] * b[k];
+        b[c] /= A[c * n + c];
+    }
+    return 1;
+}
+
+/* Mean pointwise objective of theta = (w[0..d-1], bias) on raw features. */
+static double objective_at(const sm_link *link, const sm_dataset *ds, const double *theta)
+{
+    int d = ds->dim;
+    double sum = 0.0;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        double s = theta[d];
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
+            s += theta[ds->col[k]] * ds->val[k];
+        sum += link_loss(link, s, ds->label[r]);
+    }
+    return sum / (double)ds->n_rows;
+}
+
+/* The exact minimiser by damped Newton steps on the dense normal equations:
+ * gradient mean (h(s)-h(y)) x, Hessian mean h'(s) x x^T. Independent of the
+ * SGD code path: it shares only the link functions, which test_link checks. */
+static double exact_optimum(const sm_link *link, const sm_dataset *ds)
+{
+    int d = ds->dim, n = d + 1;
+    double *theta = calloc((size_t)n, sizeof *theta), *g = malloc((size_t)n * sizeof *g);
+    double *H = malloc((size_t)n * n * sizeof *H), *x = calloc((size_t)n, sizeof *x);
+    double *trial = malloc((size_t)n * sizeof *trial);
+    double mean = 0;
+    for (int64_t r = 0; r < ds->n_rows; r++)
+        mean += ds->label[r];
+    theta[d] = mean / (double)ds->n_rows;
+    double f = objective_at(link, ds, theta);
+    for (int it = 0; it < 100; it++) {
+        memset(g, 0, (size_t)n * sizeof *g);
+        memset(H, 0, (size_t)n * n * sizeof *H);
+        for (int64_t r = 0; r < ds->n_rows; r++) {
+            memset(x, 0, (size_t)n * sizeof *x);
+            x[d] = 1.0;
+            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
+                x[ds->col[k]] = ds->val[k];
+            double s = 0;
+            for (int j = 0; j < n; j++)
+                s += theta[j] * x[j];
+            double gr = link_grad(link, s, ds->label[r]), hr = link_dh(link, s);
+            for (int i = 0; i < n; i++) {
+                g[i] += gr * x[i];
+                for (int j = 0; j < n; j++)
+                    H[i * n + j] += hr * x[i] * x[j];
+            }
+        }
+        for (int i = 0; i < n; i++)
+            H[i * n + i] += 1e-12 * (double)ds->n_rows; /* guard an unused feature */
+        if (!solve_dense(H, g, n))
+            break;
+        double step = 1.0, fn = f;
+        for (int ls = 0; ls < 40; ls++, step *= 0.5) {
+            for (int j = 0; j < n; j++)
+                trial[j] = theta[j] - step * g[j];
+            fn = objective_at(link, ds, trial);
+            if (fn <= f)
+                break;
+        }
+        if (!(fn <= f))
+            break;
+        memcpy(theta, trial, (size_t)n * sizeof *theta);
+        double improvement = f - fn;
+        f = fn;
+        if (improvement <= 1e-15 * fabs(f))
+            break;
+    }
+    free(theta);
+    free(g);
+    free(H);
+    free(x);
+    free(trial);
+    return f;
+}
+
+static double trained_objective(const sm_dataset *ds, const char *spec, sm_train_config *cfg)
+{
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(link_parse(spec, &cfg->objective.link, &err) == SM_OK);
+    if (train_run(ds, NULL, cfg, &m, &err) != SM_OK) {
+        fprintf(stderr, "  train_run: %s\n", err.msg);
+        CHECK(0);
+        return NAN;
+    }
+    double *theta = malloc(((size_t)ds->dim + 1) * sizeof *theta);
+    memcpy(theta, m.w, (size_t)ds->dim * sizeof *theta);
+    theta[ds->dim] = m.bias;
+    double f = objective_at(&cfg->objective.link, ds, theta);
+    free(theta);
+    model_free(&m);
+    return f;
+}
+
+/* Acceptance: with --l2 0 and the default options the final training
+ * objective on housing_scale is within 1% of the exact optimum. */
+static void check_reaches_optimum(const char *spec, int epochs)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_link link;
+    link_parse(spec, &link, NULL);
+    double best = exact_optimum(&link, &ds);
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = epochs;
+    double got = trained_objective(&ds, spec, &cfg);
+    fprintf(stderr, "  %-28s optimum %.6g  sgd %.6g  (+%.3f%%)\n", spec, best, got,
+            100 * (got / best - 1));
+    CHECK(got >= best * (1 - 1e-9)); /* nothing beats the optimum */
+    CHECK(got <= best * 1.01);
+    dataset_free(&ds);
+}
+
+static void test_optimum_square(void) { check_reaches_optimum("lin", 100); }
+static void test_optimum_sigmoid(void) { check_reaches_optimum("lin:w=0.05+sigmoid:a=0.3,c=35", 100); }
+static void test_optimum_pwl(void) { check_reaches_optimum("pwl:knots=20/35,slopes=0.2/1/3", 100); }
+
+/* Least squares through the normal equations must agree with Newton for lin:
+ * guards the optimum solver itself. */
+static void test_newton_is_least_squares(void)
+{
+    /* y = 2 x1 - x2 + 3 exactly: the optimum objective is 0. */
+    const char text[] = "4 1:1 2:1\n1 1:-1\n6 1:1 2:-1\n3\n7 1:2\n";
+    sm_dataset ds;
+    sm_error err;
+    dataset_init(&ds);
+    CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
+    sm_link link;
+    link_parse("lin", &link, NULL);
+    CHECK_CLOSE(exact_optimum(&link, &ds), 0.0, 1e-20);
+    dataset_free(&ds);
+}
+
+static void test_deterministic(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 3;
+    sm_model a, b, c;
+    sm_error err;
+    model_init(&a);
+    model_init(&b);
+    model_init(&c);
+    CHECK(train_run(&ds, NULL, &cfg, &a, &err) == SM_OK);
+    CHECK(train_run(&ds, NULL, &cfg, &b, &err) == SM_OK);
+    cfg.seed = 2;
+    CHECK(train_run(&ds, NULL, &cfg, &c, &err) == SM_OK);
+    CHECK(memcmp(a.w, b.w, (size_t)ds.dim * sizeof *a.w) == 0 && a.bias == b.bias);
+    CHECK(memcmp(a.w, c.w, (size_t)ds.dim * sizeof *a.w) != 0);
+    model_free(&a);
+    model_free(&b);
+    model_free(&c);
+    dataset_free(&ds);
+}
+
+/* Every optimiser, with and without L2 and clipping, lowers the objective. */
+static void test_optimizers_descend(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_link link;
+    link_parse("lin", &link, NULL);
+    double theta0[14] = {0};
+    theta0[13] = 0;
+    double mean = 0;
+    for (int64_t r = 0; r < ds.n_rows; r++)
+        mean += ds.label[r];
+    theta0[13] = mean / (double)ds.n_rows;
+    double start = objective_at(&link, &ds, theta0);
+    for (int k = 0; k < OPT_KIND_COUNT; k++)
+        for (int variant = 0; variant < 3; variant++) {
+            sm_train_config cfg;
+            train_config_default(&cfg);
+            optim_config_default(&cfg.optim, (sm_optimizer_kind)k);
+            cfg.epochs = 10;
+            if (variant == 1)
+                cfg.optim.l2 = 1e-3;
+            if (variant == 2)
+                cfg.optim.clip = 1.0, cfg.optim.schedule = SCHED_INVSQRT, cfg.optim.warmup = 20;
+            double got = trained_objective(&ds, "lin", &cfg);
+            if (!CHECK(got < 0.5 * start))
+                fprintf(stderr, "  optimizer %s variant %d: %g vs start %g\n",
+                        optim_kind_name((sm_optimizer_kind)k), variant, got, start);
+        }
+    dataset_free(&ds);
+}
+
+/* Lazy L2 (w = scale * v) equals the dense update w <- (1 - lr l2) w - lr g. */
+static void test_lazy_l2_matches_dense(void)
+{
+    const char text[] = "1 0:1 2:0.5\n-1 1:2\n0.5 0:-1 1:1 2:1\n";
+    sm_dataset ds;
+    sm_error err;
+    dataset_init(&ds);
+    CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
+    sm_linear lin;
+    CHECK(linear_init(&lin, ds.dim, NULL, &err) == SM_OK);
+    sm_optim_config oc;
+    optim_config_default(&oc, OPT_SGD);
+    oc.lr = 0.1;
+    oc.l2 = 0.5;
+    oc.schedule = SCHED_CONSTANT;
+    sm_optim o;
+    CHECK(optim_init(&o, &oc, ds.dim + 1, &err) == SM_OK);
+    double w[3] = {0, 0, 0}, bias = 0;
+    for (int step = 0; step < 50; step++) {
+        int64_t row = step % 3;
+        double s, ds_ = 0;
+        linear_forward(&lin, &ds, &row, 1, &s);
+        double s_dense = bias;
+        for (int64_t k = ds.row_ptr[row]; k < ds.row_ptr[row + 1]; k++)
+            s_dense += w[ds.col[k]] * ds.val[k];
+        CHECK_CLOSE(s, s_dense, 1e-12);
+        ds_ = s - ds.label[row];
+        linear_backward(&lin, &ds, &row, 1, &ds_);
+        optim_begin_step(&o, 50);
+        linear_step(&lin, &o, 1.0);
+        double g[3] = {0, 0, 0};
+        for (int64_t k = ds.row_ptr[row]; k < ds.row_ptr[row + 1]; k++)
+            g[ds.col[k]] = ds_ * ds.val[k];
+        for (int j = 0; j < 3; j++)
+            w[j] = (1 - 0.1 * 0.5) * w[j] - 0.1 * g[j];
+        bias -= 0.1 * ds_;
+    }
+    double exported[3], b;
+    linear_export(&lin, exported, &b);
+    for (int j = 0; j < 3; j++)
+        CHECK_CLOSE(exported[j], w[j], 1e-12);
+    CHECK_CLOSE(b, bias, 1e-12);
+    optim_free(&o);
+    linear_free(&lin);
+    dataset_free(&ds);
+}
+
+static void test_adam_matches_formula(void)
+{
+    sm_optim_config oc;
+    optim_config_default(&oc, OPT_ADAM);
+    oc.lr = 0.1;
+    oc.schedule = SCHED_CONSTANT;
+    sm_optim o;
+    sm_error err;
+    CHECK(optim_init(&o, &oc, 1, &err) == SM_OK);
+    double m = 0, v = 0, grads[3] = {1.0, -2.0, 0.5};
+    for (int t = 1; t <= 3; t++) {
+        optim_begin_step(&o, 3);
+        double g = grads[t - 1];
+        m = 0.9 * m + 0.1 * g;
+        v = 0.999 * v + 0.001 * g * g;
+        double want = 0.1 * (m / (1 - pow(0.9, t))) / (sqrt(v / (1 - pow(0.999, t))) + 1e-8);
+        CHECK_CLOSE(optim_delta(&o, 0, g), want, 1e-15);
+    }
+    optim_free(&o);
+}
+
+static void test_schedules(void)
+{
+    sm_optim_config c;
+    optim_config_default(&c, OPT_SGD);
+    c.lr = 1.0;
+    c.schedule = SCHED_CONSTANT;
+    CHECK(optim_lr_at(&c, 7, 10) == 1.0);
+    c.schedule = SCHED_LINEAR;
+    CHECK_CLOSE(optim_lr_at(&c, 1, 10), 1.0, 1e-15);
+    CHECK_CLOSE(optim_lr_at(&c, 6, 10), 0.5, 1e-15);
+    c.schedule = SCHED_INVSQRT;
+    CHECK_CLOSE(optim_lr_at(&c, 11, 10), 1.0 / sqrt(11.0), 1e-15);
+    c.schedule = SCHED_CONSTANT;
+    c.warmup = 4;
+    CHECK_CLOSE(optim_lr_at(&c, 1, 10), 0.25, 1e-15);
+    CHECK_CLOSE(optim_lr_at(&c, 5, 10), 1.0, 1e-15);
+}
+
+/* An exp link with a huge scale overflows: training stops, names the row. */
+static void test_divergence_is_reported(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 2;
+    CHECK(link_parse("exp:a=40", &cfg.objective.link, NULL) == SM_OK);
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
+    CHECK_CONTAINS(err.msg, "diverged");
+    CHECK_CONTAINS(err.msg, "row ");
+    CHECK_CONTAINS(err.msg, "exp:");
+    CHECK_CONTAINS(err.msg, "--clip");
+    CHECK(m.w == NULL);
+    dataset_free(&ds);
+}
+
+static void test_rng(void)
+{
+    sm_rng a, b;
+    rng_seed(&a, 42);
+    rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        CHECK(rng_next(&a) == rng_next(&b));
+    /* rng_below is uniform: chi-square over 10 cells for 100k draws. */
+    int64_t cells[10] = {0};
+    for (int i = 0; i < 100000; i++)
+        cells[rng_below(&a, 10)]++;
+    double chi = 0;
+    for (int i = 0; i < 10; i++)
+        chi += (cells[i] - 10000.0) * (cells[i] - 10000.0) / 10000.0;
+    CHECK(chi < 30); /* p ~ 4e-4 for 9 degrees of freedom */
+    int64_t perm[20];
+    for (int i = 0; i < 20; i++)
+        perm[i] = i;
+    rng_shuffle(&a, perm, 20);
+    int seen[20] = {0};
+    for (int i = 0; i < 20; i++)
+        seen[perm[i]]++;
+    for (int i = 0; i < 20; i++)
+        CHECK(seen[i] == 1);
+}
+
+static const test_case cases[] = {
+    TEST(test_newton_is_least_squares), TEST(test_optimum_square), TEST(test_optimum_sigmoid),
+    TEST(test_optimum_pwl), TEST(test_deterministic), TEST(test_optimizers_descend),
+    TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
+    TEST(test_divergence_is_reported), TEST(test_rng),
+};
+TEST_MAIN(cases)
