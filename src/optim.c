@@ -24,10 +24,11 @@ void optim_config_default(sm_optim_config *c, sm_optimizer_kind kind)
 {
     memset(c, 0, sizeof *c);
     c->kind = kind;
-    /* Rates that work on features scaled to [-1, 1] (the default --scale maxabs). */
-    c->lr = kind == OPT_SGD || kind == OPT_MOMENTUM ? 0.05 : kind == OPT_ADAGRAD ? 0.5 : 0.01;
-    if (kind == OPT_MOMENTUM)
-        c->lr = 0.01;
+    /* sgd and momentum rates are relative to the objective's curvature (the
+     * trainer divides them by it), so they carry over between data sets;
+     * momentum's effective step is lr / (1 - momentum). Adagrad and Adam rates
+     * are in weight units, for features scaled to [-1, 1] (--scale maxabs). */
+    c->lr = kind == OPT_SGD ? 1.0 : kind == OPT_MOMENTUM ? 0.1 : kind == OPT_ADAGRAD ? 0.5 : 0.01;
     c->schedule = SCHED_LINEAR;
     c->momentum = 0.9;
     c->beta1 = 0.9;

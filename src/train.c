@@ -80,6 +80,33 @@ static double *maxabs_scales(const sm_dataset *ds)
     return fs;
 }
 
+/* SGD and momentum take --lr relative to the curvature of the objective, so
+ * that one default suits every data set and link. Near the optimum the
+ * Hessian of a matching loss is mean h'(s) x x^T (h' the link's slope; for the
+ * ranking objectives about f'^2/T^2 times the same), whose trace is about
+ * mean h'(y) * R^2 with R^2 = mean ||x||^2 + 1 (scaled features and the bias).
+ * A step of lr / trace is stable for lr < 2 on any such problem, as a
+ * normalised least-squares step is. Adaptive methods are scale-free already. */
+static double curvature_scale(const sm_objective *obj, const sm_dataset *ds, const double *fs)
+{
+    if (ds->n_rows == 0)
+        return 1.0;
+    double r2 = 0.0, slope = 0.0;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            double x = (double)ds->val[k] * (fs ? fs[ds->col[k]] : 1.0);
+            r2 += x * x;
+        }
+        slope += link_dh(&obj->link, ds->label[r]);
+    }
+    r2 = r2 / (double)ds->n_rows + 1.0;
+    slope /= (double)ds->n_rows;
+    if (objective_is_ranking(obj->kind))
+        slope = slope * slope / (obj->temperature * obj->temperature);
+    double trace = r2 * slope;
+    return isfinite(trace) && trace > 0 ? 1.0 / trace : 1.0;
+}
+
 /* The constant score minimising the pointwise objective: h(c) = mean h(y).
  * Starting there saves the first epochs from only learning the offset. */
 static double best_constant(const sm_link *link, const double *y, int64_t n)
@@ -245,7 +272,10 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
     if ((st = linear_init(&lin, train->dim, fs, err)) != SM_OK)
         goto out;
     have_lin = 1;
-    if ((st = optim_init(&opt, &cfg->optim, (int64_t)train->dim + 1, err)) != SM_OK)
+    sm_optim_config ocfg = cfg->optim;
+    if (ocfg.kind == OPT_SGD || ocfg.kind == OPT_MOMENTUM)
+        ocfg.lr *= curvature_scale(obj, train, fs);
+    if ((st = optim_init(&opt, &ocfg, (int64_t)train->dim + 1, err)) != SM_OK)
         goto out;
     have_opt = 1;
     buf.all_scores = malloc((size_t)(max_rows > 0 ? max_rows : 1) * sizeof *buf.all_scores);

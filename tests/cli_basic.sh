@@ -81,7 +81,8 @@ expect_true "eval text names the loss and regions" "grep -q 'lin' '$T/out' && gr
 expect_ok "eval json" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format json
 expect_true "json is one object" "head -c 1 '$T/out' | grep -q '{'"
 expect_ok "eval tsv" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format tsv --regions 20,35
-expect_true "tsv has three regions" "[ \$(grep -c '^[[(]' '$T/out') -ge 3 ]"
+expect_true "tsv has three regions" "[ \$(awk -F'\t' '\$1 ~ /^[0-9]+\$/ && NF >= 10 { n++ } END { print n }' '$T/out') -eq 3 ]"
+expect_true "tsv regions are numeric intervals" "awk -F'\t' '\$1 == \"1\" && \$2 == \"20\" && \$3 == \"35\" { ok = 1 } END { exit !ok }' '$T/out'"
 "$SMLOSS" predict -m "$T/a.model" -d "$T/h.test" -o "$T/test.pred"
 expect_ok "eval predictions file" "$SMLOSS" eval -d "$T/h.test" -p "$T/test.pred" --regions 20,35 --format tsv -o "$T/p.tsv"
 "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --regions 20,35 --loss lin --format tsv -o "$T/m.tsv"
