@@ -37,8 +37,6 @@ int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t 
 int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names,
                      int *out);
 
-/* Shortest decimal that reads back as the same double ("%.15g".."%.17g"). */
-void cli_format_double(char *buf, size_t size, double v);
 
 /* An output file written safely: a regular file is written to a temporary
  * file in its directory and renamed over the target by cli_output_commit, so

@@ -84,15 +84,6 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *text, const c
     return cli_usage_error(cmd, "%s must be one of %s, got '%s'", opt, list, text);
 }
 
-void cli_format_double(char *buf, size_t size, double v)
-{
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 /* ---- output files ---- */
 
 /* Temporary files to remove if a signal kills the run. A signal handler can

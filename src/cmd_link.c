@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "link.h"
+#include "numfmt.h"
 
 static const char link_usage[] =
     "Usage: smloss link --loss SPEC [--from A] [--to B] [--steps N] [-o FILE]\n"
@@ -103,10 +104,10 @@ int cmd_link(int argc, char **argv)
         double z = i == steps ? hi : lo + (hi - lo) * (double)i / (double)steps;
         double h, H, dh;
         link_eval(&link, z, &h, &H, &dh);
-        cli_format_double(zb, sizeof zb, z);
-        cli_format_double(hb, sizeof hb, h);
-        cli_format_double(Hb, sizeof Hb, H);
-        cli_format_double(db, sizeof db, dh);
+        sm_format_double(zb, sizeof zb, z);
+        sm_format_double(hb, sizeof hb, h);
+        sm_format_double(Hb, sizeof Hb, H);
+        sm_format_double(db, sizeof db, dh);
         if (fprintf(out.f, "%s\t%s\t%s\t%s\n", zb, hb, Hb, db) < 0)
             break;
     }

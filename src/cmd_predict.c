@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "model.h"
+#include "numfmt.h"
 
 static const char predict_usage[] =
     "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
@@ -27,7 +28,7 @@ int cli_write_scores(const char *path, const double *scores, int64_t n)
         return rc;
     char buf[40];
     for (int64_t i = 0; i < n; i++) {
-        cli_format_double(buf, sizeof buf, scores[i]);
+        sm_format_double(buf, sizeof buf, scores[i]);
         if (fputs(buf, out.f) == EOF || fputc('\n', out.f) == EOF)
             break;
     }

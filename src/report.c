@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 int report_format_parse(const char *name)
 {
     static const char *const names[] = {[REPORT_TEXT] = "text", [REPORT_TSV] = "tsv",
@@ -108,32 +110,13 @@ static void format_cell(char *buf, size_t size, const stats_column *c,
         format_number(buf, size, v, style);
 }
 
-/* Shortest %.Ng that reads back to v, so boundaries look as the user typed
- * them; "10" rather than "1e+01" for exponents up to 6, as plain %g would. */
-static int format_shortest(char *buf, size_t size, double v)
-{
-    char tmp[40];
-    int precision = 1;
-    for (; precision < 17; precision++) {
-        snprintf(tmp, sizeof tmp, "%.*g", precision, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    snprintf(tmp, sizeof tmp, "%.*g", precision, v);
-    const char *e = strchr(tmp, 'e');
-    int exponent = e ? atoi(e + 1) : -1;
-    if (exponent >= precision && exponent <= 6)
-        snprintf(tmp, sizeof tmp, "%.*g", exponent + 1, v);
-    return snprintf(buf, size, "%s", tmp);
-}
-
 int report_region_interval(const sm_regions *r, int i, char *buf, size_t size)
 {
     char lower[40] = "-inf", upper[40] = "inf";
     if (i > 0)
-        format_shortest(lower, sizeof lower, r->bound[i - 1]);
+        sm_format_double(lower, sizeof lower, r->bound[i - 1]);
     if (i < r->n - 1)
-        format_shortest(upper, sizeof upper, r->bound[i]);
+        sm_format_double(upper, sizeof upper, r->bound[i]);
     return snprintf(buf, size, "%s%s, %s)", i > 0 ? "[" : "(", lower, upper);
 }
 
