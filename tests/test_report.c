@@ -300,9 +300,9 @@ static void test_interval(void)
     report_region_interval(&wide, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[-2500, 1000000)");
     report_region_interval(&wide, 2, buf, sizeof buf);
-    CHECK_STREQ(buf, "[1000000, 1e+07)");
+    CHECK_STREQ(buf, "[1000000, 10000000)");
     report_region_interval(&wide, 3, buf, sizeof buf);
-    CHECK_STREQ(buf, "[1e+07, 12345678.9)");
+    CHECK_STREQ(buf, "[10000000, 12345678.9)");
     sm_regions tiny = {.n = 2, .bound = {1.5e-9}};
     report_region_interval(&tiny, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[1.5e-09, inf)");
