@@ -1,5 +1,6 @@
 /* metrics.c - label regions and the per-region error report (LOSSES.md section 3). */
 #include "metrics.h"
+#include "numfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,8 +110,10 @@ int regions_format(const sm_regions *r, char *buf, size_t size)
     if (size > 0)
         buf[0] = '\0';
     for (int i = 0; i + 1 < r->n; i++) {
-        int k = snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0, "%s%.17g",
-                         i ? "," : "", r->bound[i]);
+        char num[40];
+        sm_format_double(num, sizeof num, r->bound[i]);
+        int k = snprintf(len < size ? buf + len : NULL, len < size ? size - len : 0, "%s%s",
+                         i ? "," : "", num);
         if (k < 0)
             return -1;
         len += (size_t)k;

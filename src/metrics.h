@@ -48,7 +48,7 @@ sm_status regions_choose_from_labels(const double *y, int64_t n, sm_regions *r, 
  * above it. NaN goes to the last region, where IEEE totalOrder puts it (above +inf). */
 int regions_assign(const sm_regions *r, double v);
 
-/* "b1,b2,..." with %.17g, empty string for a single region. */
+/* "b1,b2,..." in shortest exact form (numfmt.h), empty for a single region. */
 int regions_format(const sm_regions *r, char *buf, size_t size);
 const char *regions_origin_name(sm_regions_origin o);
 

@@ -12,7 +12,7 @@
  *       label_transform, regions_origin, boundaries; a NULL field is left out);
  *       a header row "region lower upper rows mean_label mean_pred bias mae rmse
  *       mean_loss mean_sq hit_rate"; one row per region (its index; the region
- *       is [lower, upper)) and one "all" row; numbers %.17g, an empty region's
+ *       is [lower, upper)) and one "all" row; numbers exact (numfmt.h), an empty region's
  *       means "NaN", infinities "inf"/"-inf", hit_rate a fraction in [0, 1].
  *       Then a blank line and the confusion matrix: a header row "label_region
  *       pred_0 pred_1 ...", then per label region its index and the counts.
@@ -22,7 +22,7 @@
  *        "per_region": [{"region", "interval", <stats keys as in tsv>}, ...],
  *        "all": {"interval", <stats keys>},
  *        "confusion": [[counts of label region 0 by prediction region], ...]}
- *       numbers %.17g, non-finite ones null; strings escaped, bytes that are
+ *       numbers exact (numfmt.h), non-finite ones null; strings escaped, bytes that are
  *       not UTF-8 replaced by U+FFFD so that the output is always valid JSON.
  */
 #include "report.h"
@@ -77,7 +77,7 @@ static const stats_column stats_columns[] = {
 };
 #define N_STATS_COLUMNS ((int)(sizeof stats_columns / sizeof stats_columns[0]))
 
-/* Large enough for any cell: %.17g of a double, an int64 or an interval. */
+/* Large enough for any cell: the exact decimal of a double, an int64 or an interval. */
 #define CELL_MAX 96
 
 static void format_number(char *buf, size_t size, double v, cell_style style)
@@ -88,8 +88,10 @@ static void format_number(char *buf, size_t size, double v, cell_style style)
         snprintf(buf, size, "%s", nan_text[style]);
     else if (isinf(v))
         snprintf(buf, size, "%s", style == STYLE_JSON ? "null" : v > 0 ? "inf" : "-inf");
+    else if (style == STYLE_TEXT)
+        snprintf(buf, size, "%.4g", v);
     else
-        snprintf(buf, size, style == STYLE_TEXT ? "%.4g" : "%.17g", v);
+        sm_format_double(buf, size, v);
 }
 
 static void format_cell(char *buf, size_t size, const stats_column *c,

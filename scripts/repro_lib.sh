@@ -1,0 +1,65 @@
+# repro_lib.sh - shared pieces of the experiment scripts (scripts/exp_*.sh), POSIX sh.
+# Source it: . "$(dirname "$0")/repro_lib.sh"
+#   ROOT, SMLOSS, RESULTS      the checkout, the binary, where results go
+#   folds FILE K DIR           K interleaved folds of FILE: DIR/train.F and DIR/test.F
+#   tsv_column FILE NAME       index of column NAME in the header line of a TSV report
+#   region_rows FILE           the region rows (not "all") of `smloss eval --format tsv`
+#   mean_std                   stdin "key value" lines -> "key mean std n" (sample std)
+#   have_gnuplot               true when gnuplot can draw PNGs; else says so once
+#   plot FILE.gp               run a gnuplot script if gnuplot is there
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SMLOSS=${SMLOSS:-$ROOT/smloss}
+RESULTS=${RESULTS:-$ROOT/results}
+export LC_ALL=C
+
+[ -x "$SMLOSS" ] || { echo "$0: $SMLOSS is missing: run 'make' first" >&2; exit 1; }
+
+folds() {
+    mkdir -p "$3"
+    awk -v k="$2" -v dir="$3" '
+        !/^[ \t]*(#|$)/ { f = n++ % k
+            for (i = 0; i < k; i++) print > (dir "/" (i == f ? "test." : "train.") i) }' "$1"
+}
+
+tsv_column() {
+    awk -F'\t' -v name="$2" '$1 == "region" { for (i = 1; i <= NF; i++) if ($i == name) { print i; exit } }' "$1"
+}
+
+region_rows() {
+    awk -F'\t' '$1 ~ /^[0-9]+$/ && NF >= 10' "$1"
+}
+
+mean_std() {
+    awk '{ n[$1]++; s[$1] += $2; q[$1] += $2 * $2; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
+         END { for (i = 1; i <= k; i++) { key = order[i]; m = s[key] / n[key]
+                 v = n[key] > 1 ? (q[key] - n[key] * m * m) / (n[key] - 1) : 0
+                 printf "%s %.6g %.6g %d\n", key, m, (v > 0 ? sqrt(v) : 0), n[key] } }'
+}
+
+GNUPLOT_SAID=
+have_gnuplot() {
+    if command -v gnuplot >/dev/null 2>&1 && gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1; then
+        return 0
+    fi
+    if command -v gnuplot >/dev/null 2>&1 && gnuplot -e 'set terminal png' >/dev/null 2>&1; then
+        return 0
+    fi
+    [ -n "$GNUPLOT_SAID" ] || echo "gnuplot with PNG output not found: skipping the pictures (apt-get install gnuplot-nox)" >&2
+    GNUPLOT_SAID=1
+    return 1
+}
+
+# The PNG terminal gnuplot has: pngcairo when built with cairo, else png.
+png_terminal() {
+    if gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1; then
+        echo "pngcairo size 900,540 font 'Sans,11'"
+    else
+        echo "png size 900,540"
+    fi
+}
+
+plot() {
+    have_gnuplot || return 0
+    gnuplot "$1"
+}
