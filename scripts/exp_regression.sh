@@ -40,25 +40,16 @@ echo "$DATASETS" | while IFS='|' read -r name files opts regions links; do
                 # shellcheck disable=SC2086
                 "$SMLOSS" train -q -d "$WORK/$name/train.$f" -m "$m" --loss "$loss" \
                     --scorer "$scorer" --regions "$regions" --epochs "$EPOCHS" --seed $((f + 1)) $opts
-                "$SMLOSS" eval -q -d "$WORK/$name/test.$f" -m "$m" --format tsv > "$WORK/report.tsv"
-                c_rmse=$(tsv_column "$WORK/report.tsv" rmse)
-                c_bias=$(tsv_column "$WORK/report.tsv" bias)
-                c_mae=$(tsv_column "$WORK/report.tsv" mae)
-                awk -F'\t' -v loss="$loss" -v r="$c_rmse" -v b="$c_bias" -v a="$c_mae" \
-                    '($1 ~ /^[0-9]+$/ && NF >= 10) || $1 == "all" {
-                        print loss "|" $1 "|rmse", $r; print loss "|" $1 "|bias", $b; print loss "|" $1 "|mae", $a }' \
-                    "$WORK/report.tsv" >> "$raw"
+                collect_regions "$m" "$WORK/$name/test.$f" "$loss" "$raw"
                 f=$((f + 1))
             done
         done
         # loss|region|stat mean std n  ->  TSV
         mean_std < "$raw" | tr '|' ' ' |
-            awk -v data="$name" -v scorer="$scorer" 'BEGIN { OFS = "\t" } { print data, scorer, $1, $2, $3, $4, $5 }' \
+            awk -v data="$name" -v scorer="$scorer" 'BEGIN { OFS = "\t" } { print data, scorer, $1, $2, $3, $4, $5, $6 }' \
             >> "$OUT/regression.tsv"
     done
-    # Region labels for the tables, from the last report.
-    awk -F'\t' '$1 ~ /^[0-9]+$/ && NF >= 10 { printf "%s\t[%s, %s)\n", $1, $2, $3 }' "$WORK/report.tsv" \
-        | sed 's/\[-inf/(-inf/' > "$WORK/$name.regions"
+    region_labels "$raw.report" > "$WORK/$name.regions"
 done
 
 # ---- Markdown: one table per (data set, scorer, statistic); rows = loss, columns = regions.
@@ -76,17 +67,7 @@ done
                 echo
                 echo "## $name, $scorer scorer: $(echo $stat | tr a-z A-Z)"
                 echo
-                awk -F'\t' -v data="$name" -v scorer="$scorer" -v stat="$stat" -v regfile="$WORK/$name.regions" '
-                    BEGIN { while ((getline line < regfile) > 0) { split(line, p, "\t"); label[p[1]] = p[2]; nreg = p[1] + 1 } }
-                    $1 == data && $2 == scorer && $5 == stat {
-                        if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
-                        cell[$3, $4] = sprintf("%.3f ± %.3f", $6, $7) }
-                    END {
-                        printf "| loss |"; for (r = 0; r < nreg; r++) printf " %s |", label[r]; print " all |"
-                        printf "|---|"; for (r = 0; r <= nreg; r++) printf "---:|"; print ""
-                        for (i = 1; i <= n; i++) { l = order[i]; printf "| `%s` |", l
-                            for (r = 0; r < nreg; r++) printf " %s |", cell[l, r]; printf " %s |\n", cell[l, "all"] } }' \
-                    "$OUT/regression.tsv"
+                md_table "$OUT/regression.tsv" "$WORK/$name.regions" "$name" "$scorer" "$stat"
             done
         done
     done

@@ -63,3 +63,46 @@ plot() {
     have_gnuplot || return 0
     gnuplot "$1"
 }
+
+# collect_regions MODEL DATA KEY RAW [STAT...]: evaluate MODEL on DATA and
+# append "KEY|REGION|STAT value" lines to RAW for each region and "all"
+# (default stats: rmse bias mae). Also leaves the report in $RAW.report.
+collect_regions() {
+    model=$1 data=$2 key=$3 raw=$4
+    shift 4
+    [ $# -gt 0 ] || set -- rmse bias mae
+    "$SMLOSS" eval -q -d "$data" -m "$model" --format tsv > "$raw.report"
+    for stat in "$@"; do
+        col=$(tsv_column "$raw.report" "$stat")
+        awk -F'\t' -v key="$key" -v c="$col" -v stat="$stat" \
+            '($1 ~ /^[0-9]+$/ && NF >= 10) || $1 == "all" { print key "|" $1 "|" stat, $c }' \
+            "$raw.report" >> "$raw"
+    done
+}
+
+# region_labels REPORT: "index<TAB>interval" per region of a TSV report.
+region_labels() {
+    awk -F'\t' '$1 ~ /^[0-9]+$/ && NF >= 10 {
+        printf "%s\t%s%s, %s)\n", $1, ($2 == "-inf" ? "(" : "["), $2, $3 }' "$1"
+}
+
+# md_table TSV REGIONS SELECT...: a Markdown table of "mean ± std" cells from
+# TSV lines "group... key region stat mean std n" (the last six fields), rows
+# = key, columns = regions then "all", for the lines whose leading fields
+# equal SELECT (e.g. "housing linear rmse" selects group housing/linear and stat rmse).
+md_table() {
+    tsv=$1 regions=$2
+    shift 2
+    awk -F'\t' -v sel="$*" -v regfile="$regions" '
+        BEGIN { ns = split(sel, want, " ")
+                while ((getline line < regfile) > 0) { split(line, p, "\t"); label[p[1]] = p[2]; nreg = p[1] + 1 } }
+        { ok = 1; for (i = 1; i < ns; i++) if ($i != want[i]) ok = 0
+          if (!ok || $(NF - 3) != want[ns]) next
+          key = $(NF - 5)
+          if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+          cell[key, $(NF - 4)] = sprintf("%.3f ± %.3f", $(NF - 2), $(NF - 1)) }
+        END { printf "| loss |"; for (r = 0; r < nreg; r++) printf " %s |", label[r]; print " all |"
+              printf "|---|"; for (r = 0; r <= nreg; r++) printf "---:|"; print ""
+              for (i = 1; i <= n; i++) { k = order[i]; printf "| `%s` |", k
+                  for (r = 0; r < nreg; r++) printf " %s |", cell[k, r]; printf " %s |\n", cell[k, "all"] } }' "$tsv"
+}
