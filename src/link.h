@@ -24,7 +24,11 @@
 
 #define LINK_MAX_TERMS 8
 #define LINK_PWL_MAX_REGIONS 32
-#define LINK_SPEC_MAX 512
+/* The longest spec accepted, and a buffer size that holds link_format's
+ * canonical form of ANY valid link (model files and reports store it): at most
+ * LINK_MAX_TERMS terms of at most 2 * LINK_PWL_MAX_REGIONS + 2 numbers of at
+ * most 24 characters each, plus names, keys and separators (about 13,000). */
+#define LINK_SPEC_MAX 16384
 
 typedef enum { LINK_LIN = 0, LINK_SIGMOID, LINK_EXP, LINK_SINH, LINK_PWL, LINK_KIND_COUNT } link_kind;
 
@@ -47,9 +51,10 @@ typedef struct {
  * e.g. "--loss: unknown key 'b' in term 'sigmoid:b=2'". */
 sm_status link_parse(const char *spec, sm_link *link, sm_error *err);
 
-/* Canonical spec with every parameter spelled out and values printed with %.17g,
- * so link_parse(link_format(l)) reproduces l bit-exactly. Returns the length
- * (snprintf-style). */
+/* Canonical spec with every parameter spelled out and values printed by
+ * sm_format_double (shortest exact decimal), so link_parse(link_format(l))
+ * reproduces l bit-exactly. Returns the length (snprintf-style); a buffer of
+ * LINK_SPEC_MAX always suffices. */
 int link_format(const sm_link *link, char *buf, size_t size);
 
 /* Point evaluations of the whole sum. Any pointer may be NULL. */
