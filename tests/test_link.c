@@ -288,10 +288,6 @@ static ld quad_loss(const link_term *t, double s, double y, ld *err)
 static ref ref_term_loss(const link_term *t, double s, double y)
 {
     ref best = {NAN, INFINITY};
-    if (s == y) {
-        take(&best, 0, 0);
-        return best;
-    }
     series(t, s, y, 0, &best);
     ld hs, Hs, dhs, hy, Hy, dhy;
     ref_eval(t, s, &hs, &Hs, &dhs);
@@ -314,10 +310,6 @@ static ref ref_term_loss(const link_term *t, double s, double y)
 static ref ref_term_grad(const link_term *t, double s, double y)
 {
     ref best = {NAN, INFINITY};
-    if (s == y) {
-        take(&best, 0, 0);
-        return best;
-    }
     series(t, s, y, 1, &best);
     ld hs = ref_h(t, s), hy = ref_h(t, y), diff = hs - hy;
     take(&best, diff, cond_err(diff, fabsl(hs) + fabsl(hy)));
@@ -333,6 +325,8 @@ static ref ref_term_grad(const link_term *t, double s, double y)
 static ref ref_loss(const sm_link *l, double s, double y, int grad)
 {
     ref r = {0, 0};
+    if (s == y)
+        return r;
     for (int k = 0; k < l->n_terms; k++) {
         const link_term *t = &l->terms[k];
         ref p = grad ? ref_term_grad(t, s, y) : ref_term_loss(t, s, y);
