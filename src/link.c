@@ -25,6 +25,9 @@
  *     (|u0| + |u1|) * 2^-53 relative: 1e-13 up to |u| ~ 200, 2e-13 at 700;
  *   - results below DBL_MIN (e.g. exp terms at u = -740) are subnormal and
  *     keep only absolute accuracy; below 5e-324 they are 0.
+ * This holds for any a down to 1e-300 (the divergences never square a(s - y))
+ * and |s - y| below 1e154 (beyond, (s - y)^2 overflows in the exp and sinh
+ * divergences).
  */
 #include "link.h"
 
@@ -48,19 +51,22 @@ static double sigmoid(double u)
     return e / (1.0 + e);
 }
 
-/* phi(d) = e^d - 1 - d >= 0. Below |d| = 1/2 expm1(d) - d would cancel up to
- * half the digits, so sum the series d^2/2! + d^3/3! + ... instead. */
-static double phi(double d)
+/* phi(d) = e^d - 1 - d >= 0 and phi2(d) = phi(d) / d^2. Below |d| = 1/2,
+ * expm1(d) - d would cancel up to half the digits, so phi2 sums the series
+ * 1/2! + d/3! + d^2/4! + ... instead; phi2 never underflows for tiny d. */
+static double phi2(double d)
 {
     if (fabs(d) >= 0.5)
-        return expm1(d) - d;
-    double term = 0.5 * d * d, sum = term;
+        return (expm1(d) - d) / d / d;
+    double term = 0.5, sum = term;
     for (int k = 3; k < 40 && fabs(term) > 1e-18 * sum; k++) {
         term *= d / k;
         sum += term;
     }
     return sum;
 }
+
+static double phi(double d) { return fabs(d) >= 0.5 ? expm1(d) - d : phi2(d) * d * d; }
 
 /* psi(v) = v - log1p(v) >= 0 for v > -1, by its series sum_{k>=2} (-v)^k / k
  * where the closed form would cancel. */
@@ -109,16 +115,9 @@ static double exp_times(double u, double v)
     return ldexp(exp(r) * m, (int)n + e);
 }
 
-/* phi(d) / d^2 and expm1(d) / d: the exp term's divergence and rise are
- * e^u0 phi(d) / a^2 = e^u0 phi2(d) (s - y)^2 and e^u0 expm1(d) / a =
- * e^u0 expm1_rel(d) (s - y), forms that need no division by a. */
-static double phi2(double d)
-{
-    if (fabs(d) >= 0.5)
-        return (expm1(d) - d) / d / d;
-    return d == 0.0 ? 0.5 : phi(d) / d / d;
-}
-
+/* The exp term's divergence and rise, e^u0 phi(d) / a^2 and e^u0 expm1(d) / a,
+ * are e^u0 phi2(d) (s - y)^2 and e^u0 expm1_rel(d) (s - y): no division by a
+ * (no 0/0 when a is so small that d^2 underflows). */
 static double expm1_rel(double d) { return d == 0.0 ? 1.0 : expm1(d) / d; }
 
 /* scale * e^u0 phi(d) / a^2 with d = a * delta, delta = s - y. For d > 40,
@@ -182,6 +181,10 @@ static double sigmoid_loss(const link_term *t, double s, double y)
         d = -d;
     }
     double p = sigmoid(u0), kl;
+    /* KL = p (1 - p) d^2 / 2 (1 + O(d)): keep it as d (s - y) a / 2 so that
+     * a tiny a (d^2 below DBL_MIN) does not underflow to 0 */
+    if (fabs(d) < 1e-20)
+        return p * sigmoid(-u0) * 0.5 * fabs(d) * fabs(s - y);
     if (d > 2.0)
         kl = softplus(u0 + d) - softplus(u0) - p * d;
     else

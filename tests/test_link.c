@@ -666,6 +666,11 @@ static void test_large_exponents(void)
     check_pairs("exp:a=1e-3", wide, sizeof wide / sizeof wide[0]);
     check_pairs("sinh:a=1e-4", wide, sizeof wide / sizeof wide[0]);
     check_pairs("sigmoid:a=1e-3", wide, sizeof wide / sizeof wide[0]);
+    /* a so small that (a (s - y))^2 underflows: the loss is a (s - y)^2 h'/2 */
+    check_pairs("exp:a=1e-200", wide, sizeof wide / sizeof wide[0]);
+    check_pairs("exp:a=-1e-200,c=3", wide, sizeof wide / sizeof wide[0]);
+    check_pairs("sinh:a=1e-200", wide, sizeof wide / sizeof wide[0]);
+    check_pairs("sigmoid:a=1e-200", wide, sizeof wide / sizeof wide[0]);
     /* overflow is +inf for the loss, +-inf for the gradient, never NaN. */
     sm_link l = parse_ok("exp");
     CHECK(isinf(link_loss(&l, 800, 0)) && link_loss(&l, 800, 0) > 0);
