@@ -383,7 +383,7 @@ static void test_tsv(void)
     char *out = render(REPORT_TSV, &sample_meta, &rep);
     if (!out)
         return;
-    char line[512], want[512];
+    char line[512];
     CHECK(find_line(out, "# data: ", line, sizeof line));
     CHECK_STREQ(line, "# data: housing.txt");
     CHECK(find_line(out, "# loss: ", line, sizeof line));
