@@ -28,7 +28,9 @@ static const char train_usage[] =
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
     "      --objective NAME     pointwise (default)\n"
-    "      --scorer NAME        linear (default)\n"
+    "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
+    "                           1-3 hidden layers of the given widths, one output\n"
+    "      --activation NAME    mlp hidden units: relu (default), tanh or gelu\n"
     "Optimisation:\n"
     "      --epochs N           passes over the data (20)\n"
     "      --batch N            examples per SGD step (16)\n"
@@ -52,7 +54,8 @@ static const char train_usage[] =
 enum {
     ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
-    ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED
+    ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
+    ARG_ACTIVATION
 };
 
 static const struct option train_options[] = {
@@ -65,6 +68,7 @@ static const struct option train_options[] = {
     {"loss", required_argument, NULL, ARG_LOSS},
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
+    {"activation", required_argument, NULL, ARG_ACTIVATION},
     {"epochs", required_argument, NULL, ARG_EPOCHS},
     {"batch", required_argument, NULL, ARG_BATCH},
     {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
@@ -90,7 +94,7 @@ typedef struct {
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
     double lr, momentum, beta1, beta2, eps;
-    int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps;
+    int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
 } train_args;
 
@@ -124,7 +128,7 @@ static void show_progress(void *ctx, int epoch, double fraction)
 
 static int parse_train_args(int argc, char **argv, train_args *a)
 {
-    static const char *const scorers[] = {"linear", NULL};
+    static const char *const activations[] = {"relu", "tanh", "gelu", NULL};
     static const char *const objectives[] = {"pointwise", "pairwise", "listwise", NULL};
     static const char *const optimizers[] = {"sgd", "momentum", "adagrad", "adam", NULL};
     static const char *const schedules[] = {"constant", "invsqrt", "linear", NULL};
@@ -149,8 +153,16 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_LABEL_TRANSFORM:
             rc = cli_parse_choice("train", "--label-transform", optarg, transforms, &a->label_transform);
             break;
-        case ARG_SCORER:
-            rc = cli_parse_choice("train", "--scorer", optarg, scorers, &choice);
+        case ARG_SCORER: {
+            sm_error serr;
+            if (scorer_config_parse(optarg, &a->cfg.scorer, &serr) != SM_OK)
+                rc = cli_usage_error("train", "--scorer: %s", serr.msg);
+            break;
+        }
+        case ARG_ACTIVATION:
+            if ((rc = cli_parse_choice("train", "--activation", optarg, activations, &choice)) == SM_OK)
+                a->cfg.scorer.mlp.act = (sm_activation)choice;
+            a->have_activation = 1;
             break;
         case ARG_OBJECTIVE:
             if ((rc = cli_parse_choice("train", "--objective", optarg, objectives, &choice)) == SM_OK)
@@ -212,6 +224,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
     if (!a->data || !a->model)
         return cli_usage_error("train", "both --data and --model are required");
+    if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
+        return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
 
     /* The optimiser's defaults first, then what the user set. */
     double l2 = a->cfg.optim.l2, clip = a->cfg.optim.clip;

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scorer.h"
 #include "version.h"
 
-static const char *const scorer_names[SCORER_KIND_COUNT] = {"linear"};
+static const char *const scorer_names[SCORER_KIND_COUNT] = {"linear", "mlp"};
 
 void model_init(sm_model *m)
 {
@@ -19,6 +20,7 @@ void model_init(sm_model *m)
 void model_free(sm_model *m)
 {
     free(m->w);
+    free(m->param);
     model_init(m);
 }
 
@@ -30,6 +32,19 @@ sm_status model_init_linear(sm_model *m, int32_t dim, sm_error *err)
     m->w = calloc(dim > 0 ? (size_t)dim : 1, sizeof *m->w);
     if (!m->w)
         return sm_fail(err, SM_EFAIL, "out of memory for %ld weights", (long)dim);
+    return SM_OK;
+}
+
+sm_status model_init_mlp(sm_model *m, const sm_mlp_shape *shape, sm_error *err)
+{
+    free(m->param);
+    m->scorer = SCORER_MLP;
+    m->mlp = *shape;
+    m->dim = shape->width[0];
+    m->param = calloc((size_t)mlp_param_count(shape), sizeof *m->param);
+    if (!m->param)
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld MLP parameters",
+                       (long long)mlp_param_count(shape));
     return SM_OK;
 }
 
@@ -63,21 +78,63 @@ const char *model_get_info(const sm_model *m, const char *key)
     return NULL;
 }
 
+/* With label: one line "label v1 .. vw" for the first row. Without: a line
+ * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero. */
+static void write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
+                              int32_t width, int indexed)
+{
+    if (indexed) {
+        int64_t nonzero = 0;
+        for (int32_t i = 0; i < rows; i++)
+            for (int32_t k = 0; k < width; k++)
+                if (W[(int64_t)i * width + k] != 0.0) {
+                    nonzero++;
+                    break;
+                }
+        fprintf(out, "weights=%lld\n", (long long)nonzero);
+    }
+    for (int32_t i = 0; i < rows; i++) {
+        const double *row = W + (int64_t)i * width;
+        int32_t k = 0;
+        while (indexed && k < width && row[k] == 0.0)
+            k++;
+        if (k == width)
+            continue;
+        if (indexed)
+            fprintf(out, "%ld", (long)i);
+        else
+            fputs(label, out);
+        for (k = 0; k < width; k++)
+            fprintf(out, !indexed && k == 0 ? "%.17g" : " %.17g", row[k]);
+        fputc('\n', out);
+    }
+}
+
 sm_status model_write(const sm_model *m, FILE *out, sm_error *err)
 {
     char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
     link_format(&m->link, spec, sizeof spec);
     regions_format(&m->regions, bounds, sizeof bounds);
-    int64_t nonzero = 0;
-    for (int32_t j = 0; j < m->dim; j++)
-        nonzero += m->w[j] != 0.0;
+    int is_mlp = m->scorer == SCORER_MLP;
 
     fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
-    fprintf(out, "# smloss %s model: header key=value lines, bias, then "
-                 "'index weight' lines for nonzero weights; score = bias + sum weight*x\n",
-            SMLOSS_VERSION);
+    if (is_mlp)
+        fprintf(out, "# smloss %s model: header key=value lines, then per layer l: "
+                     "'layer=l in=I out=O', 'bias=' O values, 'weights=K' and K lines "
+                     "'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), score = last layer's output\n",
+                SMLOSS_VERSION);
+    else
+        fprintf(out, "# smloss %s model: header key=value lines, bias, then "
+                     "'index weight' lines for nonzero weights; score = bias + sum weight*x\n",
+                SMLOSS_VERSION);
     fprintf(out, "smloss_version=%s\n", SMLOSS_VERSION);
     fprintf(out, "scorer=%s\n", scorer_names[m->scorer]);
+    if (is_mlp) {
+        fprintf(out, "hidden=");
+        for (int l = 1; l <= m->mlp.n_hidden; l++)
+            fprintf(out, "%s%ld", l > 1 ? "," : "", (long)m->mlp.width[l]);
+        fprintf(out, "\nactivation=%s\n", activation_name(m->mlp.act));
+    }
     fprintf(out, "objective=%s\n", objective_kind_name(m->objective));
     fprintf(out, "loss=%s\n", spec);
     fprintf(out, "label_transform=%s\n", label_transform_name(m->label_transform));
@@ -86,11 +143,17 @@ sm_status model_write(const sm_model *m, FILE *out, sm_error *err)
     fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
     for (int i = 0; i < m->n_info; i++)
         fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
-    fprintf(out, "bias=%.17g\n", m->bias);
-    fprintf(out, "weights=%lld\n", (long long)nonzero);
-    for (int32_t j = 0; j < m->dim; j++)
-        if (m->w[j] != 0.0)
-            fprintf(out, "%ld %.17g\n", (long)j, m->w[j]);
+    if (is_mlp) {
+        for (int l = 1; l <= mlp_layers(&m->mlp); l++) {
+            int32_t in = m->mlp.width[l - 1], n_out = m->mlp.width[l];
+            fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)in, (long)n_out);
+            write_weight_rows(out, "bias=", m->param + mlp_bias_offset(&m->mlp, l), 1, n_out, 0);
+            write_weight_rows(out, NULL, m->param + mlp_weight_offset(&m->mlp, l), in, n_out, 1);
+        }
+    } else {
+        fprintf(out, "bias=%.17g\n", m->bias);
+        write_weight_rows(out, NULL, m->w, m->dim, 1, 1);
+    }
     fprintf(out, "end\n");
     if (fflush(out) != 0 || ferror(out))
         return sm_fail(err, SM_EIO, "write error: %s", strerror(errno));
@@ -180,10 +243,21 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
     } else if (strcmp(key, "dim") == 0) {
         if (!parse_long_full(value, 0, SM_MAX_INDEX + 1, &lv))
             return LOAD_FAIL(ml, "bad dimension '%s'", value);
-        sm_status st = model_init_linear(m, (int32_t)lv, err);
-        if (st != SM_OK)
-            return st;
+        m->dim = (int32_t)lv;
         *have_dim = 1;
+    } else if (strcmp(key, "hidden") == 0) {
+        sm_scorer_config sc;
+        scorer_config_default(&sc);
+        char spec[64];
+        snprintf(spec, sizeof spec, "mlp:%s", value);
+        if (scorer_config_parse(spec, &sc, err) != SM_OK)
+            return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
+        sc.mlp.act = m->mlp.act;
+        m->mlp = sc.mlp;
+    } else if (strcmp(key, "activation") == 0) {
+        if ((k = activation_parse(value)) < 0)
+            return LOAD_FAIL(ml, "unknown activation '%s'", value);
+        m->mlp.act = (sm_activation)k;
     } else if (strcmp(key, "regions") == 0) {
         sm_regions_origin origin = m->regions.origin;
         if (value[0] == '\0') {
@@ -209,13 +283,28 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
     return SM_OK;
 }
 
-static sm_status model_read_weights(model_lines *ml, sm_model *m, const char *count_text,
-                                    sm_error *err)
+/* Parse exactly n numbers separated by blanks, nothing after them. */
+static int parse_doubles_full(const char *s, double *out, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || !isfinite(v) || (k + 1 < n && *end != ' ' && *end != '\t'))
+            return 0;
+        out[k] = v;
+        s = end;
+    }
+    return *s == '\0';
+}
+
+/* After a "weights=K" line: K lines "INDEX v1 .. v_width" with increasing
+ * INDEX < rows, stored in row INDEX of W (rows x width). */
+static sm_status model_read_weights(model_lines *ml, const char *count_text, double *W,
+                                    int32_t rows, int32_t width, sm_error *err)
 {
     long count;
-    if (!parse_long_full(count_text, 0, m->dim, &count))
-        return LOAD_FAIL(ml, "bad weight count '%s' (dimension is %ld)", count_text,
-                         (long)m->dim);
+    if (!parse_long_full(count_text, 0, rows, &count))
+        return LOAD_FAIL(ml, "bad weight count '%s' (dimension is %ld)", count_text, (long)rows);
     long prev = -1;
     for (long i = 0; i < count; i++) {
         char *line = next_line(ml);
@@ -224,25 +313,79 @@ static sm_status model_read_weights(model_lines *ml, sm_model *m, const char *co
                            ml->name, ml->line, i, count);
         char *sp = strchr(line, ' ');
         long j;
-        double v;
         if (!sp)
-            return LOAD_FAIL(ml, "expected 'index weight', got \"%s\"", line);
+            return LOAD_FAIL(ml, "expected 'index weight', got \"%.60s\"", line);
         *sp = '\0';
-        if (!parse_long_full(line, 0, (long)m->dim - 1, &j) || j <= prev)
+        if (!parse_long_full(line, 0, (long)rows - 1, &j) || j <= prev)
             return LOAD_FAIL(ml, "bad or out-of-order weight index \"%s\" (dimension %ld)", line,
-                             (long)m->dim);
-        if (!parse_double_full(sp + 1, &v))
-            return LOAD_FAIL(ml, "bad weight value \"%s\"", sp + 1);
-        m->w[j] = v;
+                             (long)rows);
+        if (!parse_doubles_full(sp + 1, W + (int64_t)j * width, width))
+            return LOAD_FAIL(ml, "bad weight value \"%.60s\" (expected %ld number%s)", sp + 1,
+                             (long)width, width == 1 ? "" : "s");
         prev = j;
     }
+    return SM_OK;
+}
+
+/* The line after the last weights must be "end". */
+static sm_status model_read_end(model_lines *ml, sm_error *err)
+{
     char *line = next_line(ml);
     if (!line)
         return sm_fail(err, SM_EDATA, "%s:%ld: missing 'end' line (truncated file?)", ml->name,
                        ml->line);
     if (strcmp(line, "end") != 0)
-        return LOAD_FAIL(ml, "expected 'end' after %ld weights, got \"%.40s\"", count, line);
+        return LOAD_FAIL(ml, "expected 'end' after the weights, got \"%.40s\"", line);
     return SM_OK;
+}
+
+/* The next line, which must start with `key`; returns what follows it. */
+static char *expect_key(model_lines *ml, const char *key, int layer, sm_error *err)
+{
+    char *line = next_line(ml);
+    if (!line) {
+        sm_fail(err, SM_EDATA, "%s:%ld: file ends in layer %d before its '%s' line (truncated?)",
+                ml->name, ml->line, layer, key);
+        return NULL;
+    }
+    if (strncmp(line, key, strlen(key)) != 0) {
+        LOAD_FAIL(ml, "expected '%s' in layer %d, got \"%.40s\"", key, layer, line);
+        return NULL;
+    }
+    return line + strlen(key);
+}
+
+/* The layers of an MLP, starting at the value of the first "layer=" line. */
+static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *first,
+                                   sm_error *err)
+{
+    sm_mlp_shape shape = m->mlp;
+    shape.width[0] = m->dim;
+    sm_status st = model_init_mlp(m, &shape, err);
+    if (st != SM_OK)
+        return st;
+    const char *value = first;
+    for (int l = 1; l <= mlp_layers(&shape); l++) {
+        long number, in, out;
+        int used = -1;
+        if (l > 1 && !(value = expect_key(ml, "layer=", l, err)))
+            return err->status;
+        if (sscanf(value, "%ld in=%ld out=%ld%n", &number, &in, &out, &used) != 3 ||
+            value[used] != '\0')
+            return LOAD_FAIL(ml, "expected 'layer=%d in=I out=O', got \"layer=%.40s\"", l, value);
+        if (number != l || in != shape.width[l - 1] || out != shape.width[l])
+            return LOAD_FAIL(ml, "layer %ld is %ldx%ld, but dim and hidden make layer %d %ldx%ld",
+                             number, in, out, l, (long)shape.width[l - 1], (long)shape.width[l]);
+        if (!(value = expect_key(ml, "bias=", l, err)))
+            return err->status;
+        if (!parse_doubles_full(value, m->param + mlp_bias_offset(&shape, l), out))
+            return LOAD_FAIL(ml, "bad bias of layer %d: expected %ld numbers", l, out);
+        if (!(value = expect_key(ml, "weights=", l, err)) ||
+            model_read_weights(ml, value, m->param + mlp_weight_offset(&shape, l), (int32_t)in,
+                               (int32_t)out, err) != SM_OK)
+            return err->status;
+    }
+    return model_read_end(ml, err);
 }
 
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
@@ -280,12 +423,28 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         }
         *eq = '\0';
         const char *key = line, *value = eq + 1;
-        if (strcmp(key, "weights") == 0) {
+        if (strcmp(key, "weights") == 0 && m->scorer == SCORER_LINEAR) {
             if (!have_dim || !have_loss || !have_bias) {
                 st = LOAD_FAIL(&ml, "weights before the %s line", !have_dim ? "dim" : !have_loss ? "loss" : "bias");
                 goto out;
             }
-            if ((st = model_read_weights(&ml, m, value, err)) != SM_OK)
+            if ((st = model_init_linear(m, m->dim, err)) != SM_OK ||
+                (st = model_read_weights(&ml, value, m->w, m->dim, 1, err)) != SM_OK ||
+                (st = model_read_end(&ml, err)) != SM_OK)
+                goto out;
+            done = 1;
+        } else if (strcmp(key, "weights") == 0) {
+            st = LOAD_FAIL(&ml, "weights line outside a layer (an mlp model's weights follow "
+                                "'layer=' lines)");
+            goto out;
+        } else if (strcmp(key, "layer") == 0) {
+            if (m->scorer != SCORER_MLP || !have_dim || !have_loss || m->mlp.n_hidden == 0) {
+                st = LOAD_FAIL(&ml, "layer line before the %s line",
+                               m->scorer != SCORER_MLP ? "scorer=mlp" : !have_dim ? "dim"
+                               : !have_loss ? "loss" : "hidden");
+                goto out;
+            }
+            if ((st = model_read_layers(&ml, m, value, err)) != SM_OK)
                 goto out;
             done = 1;
         } else {
@@ -319,6 +478,10 @@ sm_status model_load(const char *path, sm_model *m, sm_error *err)
 
 void model_predict(const sm_model *m, const sm_dataset *ds, double *scores)
 {
+    if (m->scorer == SCORER_MLP) {
+        mlp_predict(&m->mlp, m->param, ds, scores);
+        return;
+    }
     for (int64_t r = 0; r < ds->n_rows; r++) {
         double s = m->bias;
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)

@@ -8,6 +8,14 @@
  *     weights=K                 then K lines "index value" (nonzero weights only,
  *     INDEX VALUE               increasing index < dim)
  *     end
+ * An MLP (scorer=mlp, header keys hidden=H1[,H2[,H3]] and activation=NAME)
+ * has no bias= or weights= header line; instead, after the header, each
+ * weight layer l = 1 .. L in order:
+ *     layer=l in=I out=O
+ *     bias=V1 ... VO
+ *     weights=K                 then K lines "i w_i1 ... w_iO" (the weights from
+ *     INDEX V1 ... VO           input i; rows with a nonzero weight, increasing i < I)
+ * and "end" after the last layer. I and O must agree with dim and hidden.
  * Values are written with %.17g, so they reload bit-exactly. Keys the loader
  * does not interpret are kept in `info` and written back unchanged (training
  * options, provenance). A wrong magic, an unknown version, a missing required
@@ -24,13 +32,14 @@
 #include "error.h"
 #include "link.h"
 #include "metrics.h"
+#include "mlp.h"
 #include "objective.h"
 
 #define MODEL_MAGIC "smloss-model"
 #define MODEL_FORMAT_VERSION 1
 #define MODEL_MAX_INFO 48
 
-typedef enum { SCORER_LINEAR = 0, SCORER_KIND_COUNT } sm_scorer_kind;
+typedef enum { SCORER_LINEAR = 0, SCORER_MLP, SCORER_KIND_COUNT } sm_scorer_kind;
 
 typedef struct {
     char key[48];
@@ -41,7 +50,9 @@ typedef struct {
     sm_scorer_kind scorer;
     int32_t dim;                 /* feature indices 0 .. dim-1 carry weights */
     double *w;                   /* linear: dim weights */
-    double bias;
+    double bias;                 /* linear */
+    sm_mlp_shape mlp;            /* mlp: architecture, mlp.width[0] == dim */
+    double *param;               /* mlp: mlp_param_count(&mlp) parameters (mlp.h layout) */
     sm_objective_kind objective;
     sm_link link;                /* the loss (and ranking transform) */
     sm_label_transform label_transform;
@@ -54,6 +65,8 @@ void model_init(sm_model *m);
 void model_free(sm_model *m);
 /* Allocate zero weights for a linear scorer of the given dimension. */
 sm_status model_init_linear(sm_model *m, int32_t dim, sm_error *err);
+/* Allocate zero parameters for an MLP of the given shape (width[0] = dim). */
+sm_status model_init_mlp(sm_model *m, const sm_mlp_shape *shape, sm_error *err);
 
 /* Record a provenance/option key (replaces an existing one). Silently keeps
  * the first MODEL_MAX_INFO keys; values longer than the field are cut. */

@@ -114,3 +114,12 @@ double optim_delta(sm_optim *o, int64_t i, double g)
         return 0.0;
     }
 }
+
+void optim_apply(sm_optim *o, int64_t first, double *restrict param, double *restrict grad,
+                 int64_t n, double grad_factor, double scale)
+{
+    for (int64_t k = 0; k < n; k++) {
+        param[k] -= optim_delta(o, first + k, grad[k] * grad_factor) / scale;
+        grad[k] = 0.0;
+    }
+}

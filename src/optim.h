@@ -61,4 +61,10 @@ void optim_begin_step(sm_optim *o, int64_t total_steps);
 /* The amount to subtract from parameter i whose gradient is g. */
 double optim_delta(sm_optim *o, int64_t i, double g);
 
+/* Step the n parameters first .. first+n-1 (stored in param[0..n), stored
+ * value = parameter / scale) with the gradients grad[k] * grad_factor, and
+ * clear those gradients: param[k] -= optim_delta(first + k, ...) / scale. */
+void optim_apply(sm_optim *o, int64_t first, double *param, double *grad, int64_t n,
+                 double grad_factor, double scale);
+
 #endif

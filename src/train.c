@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "linear.h"
 #include "rng.h"
+#include "scorer.h"
 
 void train_config_default(sm_train_config *cfg)
 {
@@ -19,6 +19,7 @@ void train_config_default(sm_train_config *cfg)
     cfg->batch = 16;
     cfg->seed = 1;
     cfg->scaling = SCALE_MAXABS;
+    scorer_config_default(&cfg->scorer);
 }
 
 static double now_seconds(void)
@@ -152,7 +153,7 @@ typedef struct {
     int64_t cap_rows;
 } batch_buffers;
 
-static sm_status ensure_rows(batch_buffers *b, int64_t need, sm_error *err)
+static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
 {
     if (need <= b->cap_rows)
         return SM_OK;
@@ -169,41 +170,40 @@ static sm_status ensure_rows(batch_buffers *b, int64_t need, sm_error *err)
     if (!rows || !s || !d)
         return sm_fail(err, SM_EFAIL, "out of memory for a batch of %lld rows", (long long)cap);
     b->cap_rows = cap;
-    return SM_OK;
+    return scorer_reserve(sc, cap, err);
 }
 
 /* Score every row of ds with the current weights. */
-static void score_all(const sm_linear *lin, const sm_dataset *ds, int64_t *rows_buf,
-                      double *scores)
+static void score_all(sm_scorer *sc, const sm_dataset *ds, int64_t *rows_buf, double *scores)
 {
     const int64_t chunk = 4096;
     for (int64_t r0 = 0; r0 < ds->n_rows; r0 += chunk) {
         int64_t n = ds->n_rows - r0 < chunk ? ds->n_rows - r0 : chunk;
         for (int64_t i = 0; i < n; i++)
             rows_buf[i] = r0 + i;
-        linear_forward(lin, ds, rows_buf, n, scores + r0);
+        scorer_forward(sc, ds, rows_buf, n, scores + r0);
     }
 }
 
-static sm_status epoch_objectives(const sm_train_config *cfg, const sm_linear *lin,
+static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
                                   const sm_dataset *train, const sm_dataset *valid,
                                   int64_t *rows_buf, double *scores, sm_objective_work *work,
                                   sm_epoch_info *info, sm_error *err)
 {
     int64_t units;
-    score_all(lin, train, rows_buf, scores);
+    score_all(sc, train, rows_buf, scores);
     for (int64_t r = 0; r < train->n_rows; r++)
         if (!isfinite(scores[r]))
             return diverged(err, cfg, train, info->epoch, r, scores[r], "the score");
     info->train_objective = mean_objective(&cfg->objective, train, scores, &units, work) +
-                            cfg->optim.l2 * linear_l2_half(lin);
+                            cfg->optim.l2 * scorer_l2_half(sc);
     if (!isfinite(info->train_objective))
         for (int64_t r = 0; r < train->n_rows; r++)
             if (!isfinite(link_loss(&cfg->objective.link, scores[r], train->label[r])))
                 return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss");
     info->valid_objective = NAN;
     if (valid) {
-        score_all(lin, valid, rows_buf, scores);
+        score_all(sc, valid, rows_buf, scores);
         info->valid_objective = mean_objective(&cfg->objective, valid, scores, &units, work);
     }
     return SM_OK;
@@ -244,14 +244,14 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
 
     sm_status st = SM_OK;
-    sm_linear lin;
+    sm_scorer sc;
     sm_optim opt;
     sm_rng rng;
     sm_objective_work work;
     batch_buffers buf = {0};
     int64_t *order = NULL, n_units = 0;
     double *fs = NULL;
-    int have_lin = 0, have_opt = 0;
+    int have_scorer = 0, have_opt = 0;
     int64_t max_rows = train->n_rows;
     if (valid && valid->n_rows > max_rows)
         max_rows = valid->n_rows;
@@ -269,13 +269,15 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = sm_fail(err, SM_EFAIL, "out of memory");
         goto out;
     }
-    if ((st = linear_init(&lin, train->dim, fs, err)) != SM_OK)
+    if ((st = scorer_init(&sc, &cfg->scorer, train, fs, cfg->seed ^ 0x1a7e5eed1a7e5eedULL, err)) != SM_OK)
         goto out;
-    have_lin = 1;
+    have_scorer = 1;
     sm_optim_config ocfg = cfg->optim;
+    /* Each weight layer adds about as much curvature as a linear scorer has
+     * (He/Xavier initialisation keeps the signals' scale through the layers). */
     if (ocfg.kind == OPT_SGD || ocfg.kind == OPT_MOMENTUM)
-        ocfg.lr *= curvature_scale(obj, train, fs);
-    if ((st = optim_init(&opt, &ocfg, (int64_t)train->dim + 1, err)) != SM_OK)
+        ocfg.lr *= curvature_scale(obj, train, fs) / scorer_depth(&sc);
+    if ((st = optim_init(&opt, &ocfg, scorer_param_count(&sc), err)) != SM_OK)
         goto out;
     have_opt = 1;
     buf.all_scores = malloc((size_t)(max_rows > 0 ? max_rows : 1) * sizeof *buf.all_scores);
@@ -284,13 +286,13 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
         goto out;
     }
-    if ((st = ensure_rows(&buf, 4096, err)) != SM_OK ||
+    if ((st = ensure_rows(&buf, &sc, 4096, err)) != SM_OK ||
         (st = objective_work_reserve(&work, max_query, err)) != SM_OK)
         goto out;
     /* Start at the best constant score: for pointwise it saves the first
      * epochs from only learning the offset; for ranking it puts the scores
      * where the transform f was designed to act (the label range). */
-    lin.bias = best_constant(&obj->link, train->label, train->n_rows);
+    scorer_set_output_bias(&sc, best_constant(&obj->link, train->label, train->n_rows));
     rng_seed(&rng, cfg->seed);
 
     for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
@@ -305,13 +307,13 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             for (int64_t i = first; i < last; i++) {
                 int64_t b = ranking ? train->group_ptr[order[i]] : order[i];
                 int64_t e = ranking ? train->group_ptr[order[i] + 1] : b + 1;
-                if ((st = ensure_rows(&buf, n_rows + (e - b), err)) != SM_OK)
+                if ((st = ensure_rows(&buf, &sc, n_rows + (e - b), err)) != SM_OK)
                     goto out;
                 for (int64_t r = b; r < e; r++)
                     buf.rows[n_rows++] = r;
                 buf.unit_end[i - first] = n_rows;
             }
-            linear_forward(&lin, train, buf.rows, n_rows, buf.scores);
+            scorer_forward(&sc, train, buf.rows, n_rows, buf.scores);
             memset(buf.dscores, 0, (size_t)n_rows * sizeof *buf.dscores);
             double weight = 1.0 / (double)(last - first);
             for (int64_t i = first, off = 0; i < last; i++) {
@@ -327,15 +329,15 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                                   isfinite(buf.scores[i]) ? "the gradient" : "the score");
                     goto out;
                 }
-            linear_backward(&lin, train, buf.rows, n_rows, buf.dscores);
+            scorer_backward(&sc, train, buf.rows, n_rows, buf.dscores);
             double factor = 1.0;
             if (cfg->optim.clip > 0.0) {
-                double norm = sqrt(linear_grad_norm2(&lin));
+                double norm = sqrt(scorer_grad_norm2(&sc));
                 if (norm > cfg->optim.clip)
                     factor = cfg->optim.clip / norm;
             }
             optim_begin_step(&opt, total_steps);
-            linear_step(&lin, &opt, factor);
+            scorer_step(&sc, &opt, factor);
             if (cfg->on_progress && ((first / cfg->batch) & 255) == 0) {
                 double t = now_seconds();
                 if (t - last_progress > 0.25) {
@@ -345,7 +347,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             }
         }
         sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = opt.step};
-        if ((st = epoch_objectives(cfg, &lin, train, valid, buf.rows, buf.all_scores, &work,
+        if ((st = epoch_objectives(cfg, &sc, train, valid, buf.rows, buf.all_scores, &work,
                                    &info, err)) != SM_OK)
             goto out;
         info.seconds = now_seconds() - t0;
@@ -353,22 +355,15 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             cfg->on_epoch(cfg->ctx, &info);
     }
 
-    if ((st = model_init_linear(model, train->dim, err)) != SM_OK)
+    if ((st = scorer_export(&sc, model, err)) != SM_OK)
         goto out;
-    linear_export(&lin, model->w, &model->bias);
-    for (int32_t j = 0; j < model->dim; j++)
-        if (!isfinite(model->w[j])) {
-            st = sm_fail(err, SM_EDIVERGED, "training diverged: weight %ld is not finite", (long)j);
-            goto out;
-        }
-    model->scorer = SCORER_LINEAR;
     model->objective = obj->kind;
     model->link = obj->link;
 out:
     if (st != SM_OK)
         model_free(model);
-    if (have_lin)
-        linear_free(&lin);
+    if (have_scorer)
+        scorer_free(&sc);
     if (have_opt)
         optim_free(&opt);
     objective_work_free(&work);

@@ -23,6 +23,7 @@
 #include "model.h"
 #include "objective.h"
 #include "optim.h"
+#include "scorer.h"
 
 typedef struct {
     int epoch, epochs;
@@ -41,6 +42,7 @@ typedef struct {
     int64_t batch;                  /* units per step */
     uint64_t seed;
     sm_feature_scaling scaling;
+    sm_scorer_config scorer;        /* linear (default) or an MLP */
     /* Callbacks (may be NULL): after each epoch, and now and then inside a
      * long epoch with the fraction of the epoch done. */
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);
@@ -53,9 +55,9 @@ typedef struct {
 
 void train_config_default(sm_train_config *cfg);
 
-/* Train a linear scorer on `train` (valid may be NULL). On success fills
- * model->dim, w, bias, scorer, objective and link; the caller sets the
- * rest (regions, label transform, info). */
+/* Train the scorer cfg->scorer on `train` (valid may be NULL). On success
+ * fills the model's scorer part (scorer_export), objective and link; the
+ * caller sets the rest (regions, label transform, info). */
 sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                     const sm_train_config *cfg, sm_model *model, sm_error *err);
 

@@ -1,0 +1,403 @@
+#include "mlp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+static const char *const activation_names[ACT_KIND_COUNT] = {"relu", "tanh", "gelu"};
+
+int activation_parse(const char *name)
+{
+    for (int i = 0; i < ACT_KIND_COUNT; i++)
+        if (strcmp(activation_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *activation_name(sm_activation a) { return activation_names[a]; }
+
+int mlp_layers(const sm_mlp_shape *s) { return s->n_hidden + 1; }
+
+int64_t mlp_weight_offset(const sm_mlp_shape *s, int l)
+{
+    int64_t off = 0;
+    for (int k = 1; k < l; k++)
+        off += ((int64_t)s->width[k - 1] + 1) * s->width[k];
+    return off;
+}
+
+int64_t mlp_bias_offset(const sm_mlp_shape *s, int l)
+{
+    return mlp_weight_offset(s, l) + (int64_t)s->width[l - 1] * s->width[l];
+}
+
+int64_t mlp_param_count(const sm_mlp_shape *s) { return mlp_weight_offset(s, mlp_layers(s) + 1); }
+
+/* ---- layers ---- */
+
+void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
+                    const double *restrict W, const double *restrict bias, int32_t dim, int32_t H,
+                    double scale, const double *restrict fs)
+{
+    for (int64_t b = 0; b < B; b++) {
+        double *restrict zb = z + b * H;
+        for (int32_t h = 0; h < H; h++)
+            zb[h] = 0.0;
+        for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
+            int32_t j = ds->col[k];
+            if (j >= dim)
+                continue;
+            double x = (double)ds->val[k];
+            if (fs)
+                x *= fs[j];
+            const double *restrict w = W + (int64_t)j * H;
+            for (int32_t h = 0; h < H; h++)
+                zb[h] += x * w[h];
+        }
+        for (int32_t h = 0; h < H; h++)
+            zb[h] = bias[h] + scale * zb[h];
+    }
+}
+
+void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
+                     const sm_dataset *ds, const int64_t *rows, int64_t B, int32_t dim, int32_t H,
+                     const double *restrict fs, int32_t *touched, int64_t *n_touched,
+                     uint8_t *is_touched)
+{
+    for (int64_t b = 0; b < B; b++) {
+        const double *restrict dzb = dz + b * H;
+        for (int32_t h = 0; h < H; h++)
+            dbias[h] += dzb[h];
+        for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
+            int32_t j = ds->col[k];
+            if (j >= dim)
+                continue;
+            double x = (double)ds->val[k];
+            if (fs)
+                x *= fs[j];
+            if (!is_touched[j]) {
+                is_touched[j] = 1;
+                touched[(*n_touched)++] = j;
+            }
+            double *restrict dw = dW + (int64_t)j * H;
+            for (int32_t h = 0; h < H; h++)
+                dw[h] += x * dzb[h];
+        }
+    }
+}
+
+void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
+                   const double *restrict bias, int64_t B, int32_t I, int32_t O)
+{
+    for (int64_t b = 0; b < B; b++) {
+        double *restrict ob = out + b * O;
+        const double *restrict ib = in + b * I;
+        for (int32_t o = 0; o < O; o++)
+            ob[o] = bias[o];
+        for (int32_t i = 0; i < I; i++) {
+            const double *restrict w = W + (int64_t)i * O;
+            double x = ib[i];
+            for (int32_t o = 0; o < O; o++)
+                ob[o] += x * w[o];
+        }
+    }
+}
+
+void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
+                    const double *restrict dout, const double *restrict in,
+                    const double *restrict W, double *restrict Wt, int64_t B, int32_t I, int32_t O)
+{
+    for (int64_t b = 0; b < B; b++) {
+        const double *restrict gb = dout + b * O;
+        const double *restrict ib = in + b * I;
+        for (int32_t o = 0; o < O; o++)
+            dbias[o] += gb[o];
+        for (int32_t i = 0; i < I; i++) {
+            double *restrict dw = dW + (int64_t)i * O;
+            double x = ib[i];
+            for (int32_t o = 0; o < O; o++)
+                dw[o] += x * gb[o];
+        }
+    }
+    if (!din)
+        return;
+    /* din = dout W^T: with W transposed once per batch, the inner loop runs
+     * along an input row (unit stride) instead of reducing across outputs. */
+    for (int32_t i = 0; i < I; i++)
+        for (int32_t o = 0; o < O; o++)
+            Wt[(int64_t)o * I + i] = W[(int64_t)i * O + o];
+    for (int64_t b = 0; b < B; b++) {
+        double *restrict db = din + b * I;
+        const double *restrict gb = dout + b * O;
+        for (int32_t i = 0; i < I; i++)
+            db[i] = 0.0;
+        for (int32_t o = 0; o < O; o++) {
+            const double *restrict wt = Wt + (int64_t)o * I;
+            double g = gb[o];
+            for (int32_t i = 0; i < I; i++)
+                db[i] += g * wt[i];
+        }
+    }
+}
+
+#define SQRT1_2 0.70710678118654752440
+#define INV_SQRT_2PI 0.39894228040143267794
+
+void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
+{
+    switch (act) {
+    case ACT_RELU:
+        for (int64_t i = 0; i < n; i++)
+            a[i] = z[i] > 0.0 ? z[i] : 0.0;
+        break;
+    case ACT_TANH:
+        for (int64_t i = 0; i < n; i++)
+            a[i] = tanh(z[i]);
+        break;
+    case ACT_GELU: /* exact: z * Phi(z) */
+        for (int64_t i = 0; i < n; i++)
+            a[i] = 0.5 * z[i] * (1.0 + erf(z[i] * SQRT1_2));
+        break;
+    default:
+        break;
+    }
+}
+
+void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
+                         const double *restrict a, int64_t n, sm_activation act)
+{
+    switch (act) {
+    case ACT_RELU:
+        for (int64_t i = 0; i < n; i++)
+            dz[i] = z[i] > 0.0 ? da[i] : 0.0;
+        break;
+    case ACT_TANH:
+        for (int64_t i = 0; i < n; i++)
+            dz[i] = da[i] * (1.0 - a[i] * a[i]);
+        break;
+    case ACT_GELU: /* Phi(z) + z phi(z) */
+        for (int64_t i = 0; i < n; i++)
+            dz[i] = da[i] * (0.5 * (1.0 + erf(z[i] * SQRT1_2)) +
+                             z[i] * INV_SQRT_2PI * exp(-0.5 * z[i] * z[i]));
+        break;
+    default:
+        break;
+    }
+}
+
+void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
+{
+    /* One row at a time through the same layer functions; widths are capped,
+     * so the activations fit on the stack and prediction cannot fail. */
+    double z[MLP_MAX_WIDTH], a[MLP_MAX_WIDTH];
+    int L = mlp_layers(s);
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sparse_forward(z, ds, &r, 1, param + mlp_weight_offset(s, 1), param + mlp_bias_offset(s, 1),
+                       s->width[0], s->width[1], 1.0, NULL);
+        activation_forward(a, z, s->width[1], s->act);
+        for (int l = 2; l < L; l++) {
+            dense_forward(z, a, param + mlp_weight_offset(s, l), param + mlp_bias_offset(s, l), 1,
+                          s->width[l - 1], s->width[l]);
+            activation_forward(a, z, s->width[l], s->act);
+        }
+        dense_forward(scores + r, a, param + mlp_weight_offset(s, L), param + mlp_bias_offset(s, L),
+                      1, s->width[L - 1], 1);
+    }
+}
+
+/* ---- training state ---- */
+
+static int32_t max_hidden_width(const sm_mlp_shape *s)
+{
+    int32_t w = 1;
+    for (int l = 1; l <= s->n_hidden; l++)
+        if (s->width[l] > w)
+            w = s->width[l];
+    return w;
+}
+
+sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, double fan_in1,
+                   uint64_t seed, sm_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->shape = *shape;
+    m->scale1 = 1.0;
+    m->n_param = mlp_param_count(shape);
+    int32_t dim = shape->width[0], H = max_hidden_width(shape);
+    size_t n_dim = dim > 0 ? (size_t)dim : 1;
+    m->param = malloc((size_t)m->n_param * sizeof *m->param);
+    m->grad = calloc((size_t)m->n_param, sizeof *m->grad);
+    m->touched = malloc(n_dim * sizeof *m->touched);
+    m->is_touched = calloc(n_dim, 1);
+    m->wt = malloc((size_t)H * (size_t)H * sizeof *m->wt);
+    if (fs && (m->fs = malloc(n_dim * sizeof *m->fs)))
+        memcpy(m->fs, fs, (size_t)dim * sizeof *fs);
+    if (!m->param || !m->grad || !m->touched || !m->is_touched || !m->wt || (fs && !m->fs)) {
+        mlp_free(m);
+        return sm_fail(err, SM_EFAIL, "out of memory for an MLP of %lld parameters",
+                       (long long)m->n_param);
+    }
+    sm_rng rng;
+    rng_seed(&rng, seed);
+    int L = mlp_layers(shape);
+    for (int l = 1; l <= L; l++) {
+        double fan_in = l == 1 ? fmax(fan_in1, 1.0) : (double)shape->width[l - 1];
+        double fan_out = (double)shape->width[l];
+        double var = l == L ? 1.0 / fan_in
+                     : shape->act == ACT_TANH ? 2.0 / (fan_in + fan_out) : 2.0 / fan_in;
+        double sd = sqrt(var), *W = m->param + mlp_weight_offset(shape, l);
+        for (int64_t i = 0; i < (int64_t)shape->width[l - 1] * shape->width[l]; i++)
+            W[i] = sd * rng_normal(&rng);
+        memset(m->param + mlp_bias_offset(shape, l), 0, (size_t)shape->width[l] * sizeof(double));
+    }
+    return SM_OK;
+}
+
+void mlp_free(sm_mlp *m)
+{
+    free(m->param);
+    free(m->grad);
+    free(m->fs);
+    free(m->touched);
+    free(m->is_touched);
+    for (int l = 0; l <= MLP_MAX_HIDDEN; l++) {
+        free(m->z[l]);
+        free(m->a[l]);
+    }
+    free(m->da);
+    free(m->dz);
+    free(m->wt);
+    memset(m, 0, sizeof *m);
+}
+
+static int grow(double **p, int64_t n)
+{
+    double *q = realloc(*p, (size_t)(n > 0 ? n : 1) * sizeof *q);
+    if (q)
+        *p = q;
+    return q != NULL;
+}
+
+sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err)
+{
+    if (rows <= m->cap_rows)
+        return SM_OK;
+    int ok = grow(&m->da, rows * max_hidden_width(&m->shape)) &&
+             grow(&m->dz, rows * max_hidden_width(&m->shape));
+    for (int l = 1; ok && l <= m->shape.n_hidden; l++)
+        ok = grow(&m->z[l], rows * m->shape.width[l]) && grow(&m->a[l], rows * m->shape.width[l]);
+    if (!ok)
+        return sm_fail(err, SM_EFAIL, "out of memory for the activations of %lld rows",
+                       (long long)rows);
+    m->cap_rows = rows;
+    return SM_OK;
+}
+
+#define W_OF(m, l) ((m)->param + mlp_weight_offset(&(m)->shape, l))
+#define B_OF(m, l) ((m)->param + mlp_bias_offset(&(m)->shape, l))
+#define GW_OF(m, l) ((m)->grad + mlp_weight_offset(&(m)->shape, l))
+#define GB_OF(m, l) ((m)->grad + mlp_bias_offset(&(m)->shape, l))
+
+void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores)
+{
+    const sm_mlp_shape *s = &m->shape;
+    int L = mlp_layers(s);
+    sparse_forward(m->z[1], ds, rows, n, W_OF(m, 1), B_OF(m, 1), s->width[0], s->width[1],
+                   m->scale1, m->fs);
+    activation_forward(m->a[1], m->z[1], n * s->width[1], s->act);
+    for (int l = 2; l < L; l++) {
+        dense_forward(m->z[l], m->a[l - 1], W_OF(m, l), B_OF(m, l), n, s->width[l - 1], s->width[l]);
+        activation_forward(m->a[l], m->z[l], n * s->width[l], s->act);
+    }
+    dense_forward(scores, m->a[L - 1], W_OF(m, L), B_OF(m, L), n, s->width[L - 1], 1);
+}
+
+void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                  const double *dscores)
+{
+    const sm_mlp_shape *s = &m->shape;
+    int L = mlp_layers(s);
+    dense_backward(m->da, GW_OF(m, L), GB_OF(m, L), dscores, m->a[L - 1], W_OF(m, L), m->wt, n,
+                   s->width[L - 1], 1);
+    for (int l = L - 1; l >= 1; l--) {
+        activation_backward(m->dz, m->da, m->z[l], m->a[l], n * s->width[l], s->act);
+        if (l > 1)
+            dense_backward(m->da, GW_OF(m, l), GB_OF(m, l), m->dz, m->a[l - 1], W_OF(m, l), m->wt,
+                           n, s->width[l - 1], s->width[l]);
+        else
+            sparse_backward(GW_OF(m, 1), GB_OF(m, 1), m->dz, ds, rows, n, s->width[0],
+                            s->width[1], m->fs, m->touched, &m->n_touched, m->is_touched);
+    }
+}
+
+/* The dense part of the parameters: b_1 and every later layer, contiguous. */
+static int64_t dense_part_offset(const sm_mlp *m) { return mlp_bias_offset(&m->shape, 1); }
+
+double mlp_grad_norm2(const sm_mlp *m)
+{
+    int32_t H = m->shape.width[1];
+    double sum = 0.0;
+    for (int64_t t = 0; t < m->n_touched; t++) {
+        const double *g = m->grad + (int64_t)m->touched[t] * H;
+        for (int32_t h = 0; h < H; h++)
+            sum += g[h] * g[h];
+    }
+    for (int64_t i = dense_part_offset(m); i < m->n_param; i++)
+        sum += m->grad[i] * m->grad[i];
+    return sum;
+}
+
+void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
+{
+    const sm_mlp_shape *s = &m->shape;
+    int32_t H = s->width[1];
+    if (o->cfg.l2 > 0.0) {
+        double decay = 1.0 - o->lr * o->cfg.l2;
+        m->scale1 *= decay;
+        /* Fold the scale back before the stored weights grow out of range. */
+        if (m->scale1 < 1e-60) {
+            for (int64_t i = 0; i < (int64_t)s->width[0] * H; i++)
+                m->param[i] *= m->scale1;
+            m->scale1 = 1.0;
+        }
+        for (int l = 2; l <= mlp_layers(s); l++) {
+            double *W = W_OF(m, l);
+            for (int64_t i = 0; i < (int64_t)s->width[l - 1] * s->width[l]; i++)
+                W[i] *= decay;
+        }
+    }
+    for (int64_t t = 0; t < m->n_touched; t++) {
+        int64_t off = (int64_t)m->touched[t] * H;
+        optim_apply(o, off, m->param + off, m->grad + off, H, grad_factor, m->scale1);
+        m->is_touched[m->touched[t]] = 0;
+    }
+    m->n_touched = 0;
+    int64_t off = dense_part_offset(m);
+    optim_apply(o, off, m->param + off, m->grad + off, m->n_param - off, grad_factor, 1.0);
+}
+
+double mlp_l2_half(const sm_mlp *m)
+{
+    const sm_mlp_shape *s = &m->shape;
+    double first = 0.0, rest = 0.0;
+    for (int64_t i = 0; i < (int64_t)s->width[0] * s->width[1]; i++)
+        first += m->param[i] * m->param[i];
+    for (int l = 2; l <= mlp_layers(s); l++) {
+        const double *W = W_OF(m, l);
+        for (int64_t i = 0; i < (int64_t)s->width[l - 1] * s->width[l]; i++)
+            rest += W[i] * W[i];
+    }
+    return 0.5 * (m->scale1 * m->scale1 * first + rest);
+}
+
+void mlp_export(const sm_mlp *m, double *param)
+{
+    int32_t H = m->shape.width[1];
+    memcpy(param, m->param, (size_t)m->n_param * sizeof *param);
+    for (int32_t j = 0; j < m->shape.width[0]; j++)
+        for (int32_t h = 0; h < H; h++)
+            param[(int64_t)j * H + h] = m->scale1 * m->param[(int64_t)j * H + h] *
+                                        (m->fs ? m->fs[j] : 1.0);
+}

@@ -1,0 +1,125 @@
+/* mlp.h - a small multi-layer perceptron scorer over sparse rows.
+ *
+ *     a_1 = act(W_1^T x + b_1)            sparse first layer, O(nnz * H1) per row
+ *     a_l = act(W_l^T a_(l-1) + b_l)      dense hidden layers, l = 2 .. L-1
+ *     s   = W_L^T a_(L-1) + b_L           one linear output
+ *
+ * Shapes: width[0] = input dimension, width[1 .. n_hidden] the hidden layers,
+ * width[n_hidden + 1] = 1. Every parameter lives in one flat array, layer by
+ * layer: W_l (width[l-1] x width[l], input-major: row i holds the weights from
+ * input i to every unit, so the weights of one feature are contiguous and a
+ * sparse update touches only the nonzero features' rows), then b_l.
+ *
+ * Each layer is a pair of plain functions over flat arrays (x_forward writes
+ * its output, x_backward adds to the parameter gradients and writes the input
+ * gradient); mlp_forward / mlp_backward chain them for a mini-batch.
+ *
+ * Training state (sm_mlp) keeps W_1 as scale1 * param so that L2 weight decay
+ * of the first layer is O(1) per step, as for the linear scorer, and the
+ * first-layer gradient is cleared through the list of touched features.
+ */
+#ifndef SM_MLP_H
+#define SM_MLP_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "optim.h"
+
+#define MLP_MAX_HIDDEN 3
+#define MLP_MAX_WIDTH 1024
+
+typedef enum { ACT_RELU = 0, ACT_TANH, ACT_GELU, ACT_KIND_COUNT } sm_activation;
+
+int activation_parse(const char *name); /* -1 when unknown */
+const char *activation_name(sm_activation a);
+
+typedef struct {
+    int n_hidden;                          /* 1 .. MLP_MAX_HIDDEN */
+    int32_t width[MLP_MAX_HIDDEN + 2];     /* see above */
+    sm_activation act;
+} sm_mlp_shape;
+
+/* Number of weight layers (n_hidden + 1). */
+int mlp_layers(const sm_mlp_shape *s);
+int64_t mlp_param_count(const sm_mlp_shape *s);
+/* Offsets of W_l and b_l (l = 1 .. mlp_layers) in the flat parameter array. */
+int64_t mlp_weight_offset(const sm_mlp_shape *s, int l);
+int64_t mlp_bias_offset(const sm_mlp_shape *s, int l);
+
+/* ---- layers: paired forward / backward over flat row-major arrays ---- */
+
+/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*H + h] over the
+ * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1). */
+void sparse_forward(double *z, const sm_dataset *ds, const int64_t *rows, int64_t B,
+                    const double *W, const double *bias, int32_t dim, int32_t H, double scale,
+                    const double *fs);
+/* dW[j*H + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
+ * weights scale * W), dbias[h] += sum_b dz[b*H + h]; each feature given a
+ * gradient is appended once to touched[] (is_touched marks it). */
+void sparse_backward(double *dW, double *dbias, const double *dz, const sm_dataset *ds,
+                     const int64_t *rows, int64_t B, int32_t dim, int32_t H, const double *fs,
+                     int32_t *touched, int64_t *n_touched, uint8_t *is_touched);
+
+/* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */
+void dense_forward(double *out, const double *in, const double *W, const double *bias,
+                   int64_t B, int32_t I, int32_t O);
+/* dW += in^T dout, dbias += column sums of dout, and (din non-NULL)
+ * din = dout W^T, computed through Wt (O x I scratch) so every inner loop is unit-stride. */
+void dense_backward(double *din, double *dW, double *dbias, const double *dout, const double *in,
+                    const double *W, double *Wt, int64_t B, int32_t I, int32_t O);
+
+void activation_forward(double *a, const double *z, int64_t n, sm_activation act);
+/* dz = da * act'(z), given z and a = act(z) */
+void activation_backward(double *dz, const double *da, const double *z, const double *a,
+                         int64_t n, sm_activation act);
+
+/* Scores of every row of ds with a saved network (raw features, no scaling). */
+void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores);
+
+/* ---- training state ---- */
+
+typedef struct {
+    sm_mlp_shape shape;
+    int64_t n_param;
+    double *param;      /* flat parameters; W_1 is scale1 * param[W_1] */
+    double *grad;       /* same layout; W_1 rows zero outside the touched list */
+    double scale1;
+    double *fs;         /* width[0] input scales, or NULL for 1 */
+    int32_t *touched;   /* features with a first-layer gradient this batch */
+    int64_t n_touched;
+    uint8_t *is_touched;
+    /* activations of the last forward batch: z[l], a[l] for hidden l = 1 .. n_hidden */
+    int64_t cap_rows;
+    double *z[MLP_MAX_HIDDEN + 1], *a[MLP_MAX_HIDDEN + 1];
+    double *da, *dz;    /* backward scratch, cap_rows x max hidden width */
+    double *wt;         /* transposed weight scratch */
+} sm_mlp;
+
+/* shape->width[0] is the input dimension. fan_in1 is the effective fan-in of
+ * the first layer (mean nonzeros per row: a sparse row feeds only those). The
+ * weights are drawn from N(0, 2/fan_in) (He; relu, gelu) or
+ * N(0, 2/(fan_in + fan_out)) (Xavier; tanh), the output layer from
+ * N(0, 1/fan_in); biases start at 0. */
+sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, double fan_in1,
+                   uint64_t seed, sm_error *err);
+void mlp_free(sm_mlp *m);
+/* Room for batches of up to `rows` rows. */
+sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err);
+
+/* Scores of the listed rows (n <= reserved); keeps the activations. */
+void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
+/* Add the gradient of sum_i dscores_i * s_i for the rows of the last forward. */
+void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                  const double *dscores);
+double mlp_grad_norm2(const sm_mlp *m);
+/* One optimiser step with grad * grad_factor and the L2 decay of the weights
+ * (not the biases), then clear the gradient. optim_begin_step must have run. */
+void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor);
+/* (1/2)||W||^2 over every weight matrix (biases excluded). */
+double mlp_l2_half(const sm_mlp *m);
+/* Parameters on the raw features (scale1 and fs folded into W_1). */
+void mlp_export(const sm_mlp *m, double *param);
+
+#endif
