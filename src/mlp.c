@@ -47,6 +47,18 @@ int64_t mlp_param_count(const sm_mlp_shape *s) { return mlp_weight_offset(s, mlp
  * past the last whole block take a plain loop. */
 #define BLOCK 16
 
+/* Where the C library can pick a function's version at load time (glibc's
+ * ifunc), the kernels are also built for AVX2 and AVX-512 and the widest one
+ * the CPU has runs. Every version gives the same bits: the kernels keep the
+ * order of every sum, and C11 mode does not fuse multiply-adds. Define
+ * SM_NO_TARGET_CLONES to build the portable version only. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && defined(__linux__) && \
+    !defined(SM_NO_TARGET_CLONES)
+#define HOT_KERNEL __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define HOT_KERNEL
+#endif
+
 /* acc[0 .. BLOCK) += x * w[0 .. BLOCK) */
 static inline void block_axpy(double *restrict acc, double x, const double *restrict w)
 {
@@ -61,6 +73,7 @@ static inline double input_value(const sm_dataset *ds, int64_t k, const double *
     return fs ? (double)ds->val[k] * fs[ds->col[k]] : (double)ds->val[k];
 }
 
+HOT_KERNEL
 void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
                     const double *restrict W, const double *restrict bias, int32_t dim, int32_t H,
                     double scale, const double *restrict fs)
@@ -68,12 +81,22 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
     int32_t full = H - H % BLOCK;
     for (int32_t h0 = 0; h0 < full; h0 += BLOCK)
         for (int64_t b = 0; b < B; b++) {
-            double acc[BLOCK] = {0};
-            for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
+            /* Two partial sums (first and second half of the row) halve the
+             * chain of dependent additions that would otherwise bound the loop. */
+            double acc[BLOCK] = {0}, acc2[BLOCK] = {0};
+            int64_t first = ds->row_ptr[rows[b]], end = ds->row_ptr[rows[b] + 1];
+            int64_t half = (end - first) / 2;
+            for (int64_t k = first; k < first + half; k++) {
                 if (ds->col[k] < dim)
                     block_axpy(acc, input_value(ds, k, fs), W + (int64_t)ds->col[k] * H + h0);
+                if (ds->col[k + half] < dim)
+                    block_axpy(acc2, input_value(ds, k + half, fs),
+                               W + (int64_t)ds->col[k + half] * H + h0);
+            }
+            if ((end - first) % 2 && ds->col[end - 1] < dim)
+                block_axpy(acc2, input_value(ds, end - 1, fs), W + (int64_t)ds->col[end - 1] * H + h0);
             for (int t = 0; t < BLOCK; t++)
-                z[b * H + h0 + t] = bias[h0 + t] + scale * acc[t];
+                z[b * H + h0 + t] = bias[h0 + t] + scale * (acc[t] + acc2[t]);
         }
     for (int64_t b = 0; b < B && full < H; b++) {
         double *restrict zb = z + b * H;
@@ -92,6 +115,7 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
     }
 }
 
+HOT_KERNEL
 void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
                      const sm_dataset *ds, const int64_t *rows, int64_t B, int32_t dim, int32_t H,
                      const double *restrict fs, int32_t *touched, int64_t *n_touched,
@@ -128,17 +152,23 @@ void sparse_backward(double *restrict dW, double *restrict dbias, const double *
         }
 }
 
+HOT_KERNEL
 void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
                    const double *restrict bias, int64_t B, int32_t I, int32_t O)
 {
     int32_t full = O - O % BLOCK;
     for (int32_t o0 = 0; o0 < full; o0 += BLOCK)
         for (int64_t b = 0; b < B; b++) {
-            double acc[BLOCK] = {0};
-            for (int32_t i = 0; i < I; i++)
+            double acc[BLOCK] = {0}, acc2[BLOCK] = {0}; /* two chains, as above */
+            int32_t half = I / 2;
+            for (int32_t i = 0; i < half; i++) {
                 block_axpy(acc, in[b * I + i], W + (int64_t)i * O + o0);
+                block_axpy(acc2, in[b * I + i + half], W + (int64_t)(i + half) * O + o0);
+            }
+            if (I % 2)
+                block_axpy(acc2, in[b * I + I - 1], W + (int64_t)(I - 1) * O + o0);
             for (int t = 0; t < BLOCK; t++)
-                out[b * O + o0 + t] = (bias ? bias[o0 + t] : 0.0) + acc[t];
+                out[b * O + o0 + t] = (bias ? bias[o0 + t] : 0.0) + (acc[t] + acc2[t]);
         }
     for (int64_t b = 0; b < B && full < O; b++) {
         double *restrict ob = out + b * O;
@@ -152,6 +182,7 @@ void dense_forward(double *restrict out, const double *restrict in, const double
     }
 }
 
+HOT_KERNEL
 void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
                     const double *restrict dout, const double *restrict in,
                     const double *restrict W, double *restrict Wt, int64_t B, int32_t I, int32_t O)
@@ -181,16 +212,36 @@ void dense_backward(double *restrict din, double *restrict dW, double *restrict 
     dense_forward(din, dout, Wt, NULL, B, O, I);
 }
 
+/* relu in whole blocks (constant trip count: vectorised, branch-free) then the rest */
+static inline void relu_forward(double *restrict a, const double *restrict z, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        a[i] = z[i] > 0.0 ? z[i] : 0.0;
+}
+
+static inline void relu_backward(double *restrict dz, const double *restrict da,
+                                 const double *restrict z, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        double g = da[i]; /* read unconditionally, so the select needs no branch */
+        dz[i] = z[i] > 0.0 ? g : 0.0;
+    }
+}
+
 #define SQRT1_2 0.70710678118654752440
 #define INV_SQRT_2PI 0.39894228040143267794
 
+HOT_KERNEL
 void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
 {
     switch (act) {
-    case ACT_RELU:
-        for (int64_t i = 0; i < n; i++)
-            a[i] = z[i] > 0.0 ? z[i] : 0.0;
+    case ACT_RELU: {
+        int64_t i = 0;
+        for (; i + BLOCK <= n; i += BLOCK)
+            relu_forward(a + i, z + i, BLOCK);
+        relu_forward(a + i, z + i, n - i);
         break;
+    }
     case ACT_TANH:
         for (int64_t i = 0; i < n; i++)
             a[i] = tanh(z[i]);
@@ -204,14 +255,18 @@ void activation_forward(double *restrict a, const double *restrict z, int64_t n,
     }
 }
 
+HOT_KERNEL
 void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
                          const double *restrict a, int64_t n, sm_activation act)
 {
     switch (act) {
-    case ACT_RELU:
-        for (int64_t i = 0; i < n; i++)
-            dz[i] = z[i] > 0.0 ? da[i] : 0.0;
+    case ACT_RELU: {
+        int64_t i = 0;
+        for (; i + BLOCK <= n; i += BLOCK)
+            relu_backward(dz + i, da + i, z + i, BLOCK);
+        relu_backward(dz + i, da + i, z + i, n - i);
         break;
+    }
     case ACT_TANH:
         for (int64_t i = 0; i < n; i++)
             dz[i] = da[i] * (1.0 - a[i] * a[i]);

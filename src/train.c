@@ -176,7 +176,8 @@ static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_e
 /* Score every row of ds with the current weights. */
 static void score_all(sm_scorer *sc, const sm_dataset *ds, int64_t *rows_buf, double *scores)
 {
-    const int64_t chunk = 4096;
+    /* Small chunks keep an MLP's activations and the chunk's rows in cache. */
+    const int64_t chunk = 256;
     for (int64_t r0 = 0; r0 < ds->n_rows; r0 += chunk) {
         int64_t n = ds->n_rows - r0 < chunk ? ds->n_rows - r0 : chunk;
         for (int64_t i = 0; i < n; i++)

@@ -1,0 +1,60 @@
+#!/bin/sh
+# bench_mlp.sh - training speed of the MLP scorer against PyTorch (not a test).
+#
+# Rows per second of `smloss train --scorer mlp:64,32 --batch 128 --optimizer
+# sgd` (constant rate, one thread) on a seeded 136-feature LETOR-like file
+# (scripts/gen_letor.sh), and of the same network, batch and optimiser in
+# PyTorch on the CPU with one thread (scripts/peer_torch_mlp.py), measured in
+# the same run and printed as a ratio, with the peak memory of both.
+# Both time only training (after the data is loaded), and both score the whole
+# training set once per epoch (smloss reports the epoch's objective).
+#   sh scripts/bench_mlp.sh            ROWS=20000 EPOCHS=3 REPEAT=3 to change
+# The best of REPEAT runs of each is reported (the machine may be shared).
+set -eu
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-20000}
+EPOCHS=${EPOCHS:-3}
+REPEAT=${REPEAT:-3}
+HIDDEN=64,32
+BATCH=128
+PY=/usr/bin/python3
+[ -x ./smloss ] || make -s smloss
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_mlp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+sh scripts/gen_letor.sh "$ROWS" 136 1 > "$tmp/letor.txt"
+
+# peak resident memory in MB of a command (GNU time), or "?" without it
+peak_mb() { awk '/Maximum resident set size/ { printf "%.0f", $NF / 1024; found = 1 } END { if (!found) printf "?" }' "$1"; }
+timed() { # timed OUT ERR CMD...: run CMD, its stdout/stderr to OUT/ERR, GNU time report to ERR.time
+    out=$1 err=$2; shift 2
+    if [ -x /usr/bin/time ]; then /usr/bin/time -v -o "$err.time" "$@" > "$out" 2> "$err"
+    else "$@" > "$out" 2> "$err"; : > "$err.time"; fi
+}
+best() { sort -g | tail -n 1; }
+
+have_torch=1
+"$PY" -c 'import torch' 2>/dev/null || have_torch=0
+
+echo "MLP $HIDDEN, batch $BATCH, plain SGD, 1 thread; $ROWS rows x 136 features, $EPOCHS epochs, best of $REPEAT"
+# The runs alternate between smloss and torch, so that a busy moment of a
+# shared machine does not fall on one side only.
+: > "$tmp/sm.rates"
+: > "$tmp/pt.rates"
+for r in $(seq "$REPEAT"); do
+    timed "$tmp/sm.out" "$tmp/sm.err" ./smloss train -d "$tmp/letor.txt" -m "$tmp/m" \
+        --scorer mlp:$HIDDEN --batch $BATCH --optimizer sgd --lr-schedule constant --epochs "$EPOCHS"
+    # the last epoch line's seconds column counts from the start of training
+    awk -v n="$ROWS" -v e="$EPOCHS" '$1 == e && NF == 4 { printf "%.0f\n", n * e / $4 }' "$tmp/sm.err" >> "$tmp/sm.rates"
+    [ "$have_torch" = 1 ] || continue
+    timed "$tmp/pt.out" "$tmp/pt.err" "$PY" scripts/peer_torch_mlp.py "$tmp/letor.txt" $HIDDEN $BATCH "$EPOCHS" 0.05 1
+    sed -n 's/.*rows_per_second=\([0-9]*\).*/\1/p' "$tmp/pt.out" >> "$tmp/pt.rates"
+done
+sm_rate=$(best < "$tmp/sm.rates")
+printf '%-8s %12s rows/s   peak %6s MB\n' smloss "$sm_rate" "$(peak_mb "$tmp/sm.err.time")"
+if [ "$have_torch" = 0 ]; then
+    echo "torch    skipped: $PY cannot import torch (install python3-torch to compare)"
+    exit 0
+fi
+pt_rate=$(best < "$tmp/pt.rates")
+printf '%-8s %12s rows/s   peak %6s MB\n' torch "$pt_rate" "$(peak_mb "$tmp/pt.err.time")"
+awk -v a="$sm_rate" -v b="$pt_rate" 'BEGIN { printf "ratio    smloss/torch rows/s = %.2fx (goal >= 3x)\n", a / b }'
