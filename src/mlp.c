@@ -81,22 +81,12 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
     int32_t full = H - H % BLOCK;
     for (int32_t h0 = 0; h0 < full; h0 += BLOCK)
         for (int64_t b = 0; b < B; b++) {
-            /* Two partial sums (first and second half of the row) halve the
-             * chain of dependent additions that would otherwise bound the loop. */
-            double acc[BLOCK] = {0}, acc2[BLOCK] = {0};
-            int64_t first = ds->row_ptr[rows[b]], end = ds->row_ptr[rows[b] + 1];
-            int64_t half = (end - first) / 2;
-            for (int64_t k = first; k < first + half; k++) {
+            double acc[BLOCK] = {0};
+            for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
                 if (ds->col[k] < dim)
                     block_axpy(acc, input_value(ds, k, fs), W + (int64_t)ds->col[k] * H + h0);
-                if (ds->col[k + half] < dim)
-                    block_axpy(acc2, input_value(ds, k + half, fs),
-                               W + (int64_t)ds->col[k + half] * H + h0);
-            }
-            if ((end - first) % 2 && ds->col[end - 1] < dim)
-                block_axpy(acc2, input_value(ds, end - 1, fs), W + (int64_t)ds->col[end - 1] * H + h0);
             for (int t = 0; t < BLOCK; t++)
-                z[b * H + h0 + t] = bias[h0 + t] + scale * (acc[t] + acc2[t]);
+                z[b * H + h0 + t] = bias[h0 + t] + scale * acc[t];
         }
     for (int64_t b = 0; b < B && full < H; b++) {
         double *restrict zb = z + b * H;
@@ -159,16 +149,11 @@ void dense_forward(double *restrict out, const double *restrict in, const double
     int32_t full = O - O % BLOCK;
     for (int32_t o0 = 0; o0 < full; o0 += BLOCK)
         for (int64_t b = 0; b < B; b++) {
-            double acc[BLOCK] = {0}, acc2[BLOCK] = {0}; /* two chains, as above */
-            int32_t half = I / 2;
-            for (int32_t i = 0; i < half; i++) {
+            double acc[BLOCK] = {0};
+            for (int32_t i = 0; i < I; i++)
                 block_axpy(acc, in[b * I + i], W + (int64_t)i * O + o0);
-                block_axpy(acc2, in[b * I + i + half], W + (int64_t)(i + half) * O + o0);
-            }
-            if (I % 2)
-                block_axpy(acc2, in[b * I + I - 1], W + (int64_t)(I - 1) * O + o0);
             for (int t = 0; t < BLOCK; t++)
-                out[b * O + o0 + t] = (bias ? bias[o0 + t] : 0.0) + (acc[t] + acc2[t]);
+                out[b * O + o0 + t] = (bias ? bias[o0 + t] : 0.0) + acc[t];
         }
     for (int64_t b = 0; b < B && full < O; b++) {
         double *restrict ob = out + b * O;
