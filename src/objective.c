@@ -313,6 +313,17 @@ static int listwise_log_target(const sm_objective *obj, const double *y, int64_t
     return any;
 }
 
+int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q)
+{
+    for (int64_t i = 0; i < n; i++)
+        q[i] = link_h(&obj->link, y[i]) / obj->temperature;
+    if (!listwise_log_target(obj, y, n, q))
+        return 0;
+    for (int64_t i = 0; i < n; i++)
+        q[i] = exp(q[i]);
+    return 1;
+}
+
 double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
                                   int64_t n, int64_t *units, sm_objective_work *w)
 {

@@ -91,6 +91,10 @@ double objective_listwise_forward(const sm_objective *obj, const double *s, cons
 void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
                                  int64_t n, double weight, double *ds, sm_objective_work *w);
 
+/* The listwise target distribution of a query into q[0..n); 0 when the
+ * query has none (gain target without a positive gain). */
+int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q);
+
 /* Whether rows y[0..n) form a unit of the objective: a query with a pair of
  * different labels (pairwise), with n >= 2 and a target (listwise). */
 int objective_is_unit(const sm_objective *obj, const double *y, int64_t n);
