@@ -39,6 +39,8 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
     } else if (obj->target != TARGET_DEFAULT) {
         return sm_fail(err, SM_EUSAGE, "--target applies to the pairwise and listwise objectives only");
     }
+    if (obj->max_pairs != 0 && obj->kind != OBJ_PAIRWISE)
+        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
     return SM_OK;

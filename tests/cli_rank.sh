@@ -51,6 +51,8 @@ expect_fail "gain target is listwise only" 2 "pairwise objective takes --target 
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --objective pairwise --target gain
 expect_fail "target for pointwise" 2 "--target applies to the pairwise and listwise" \
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --target hard
+expect_fail "max-pairs is pairwise only" 2 "--max-pairs applies to the pairwise objective only" \
+    "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --objective listwise --max-pairs 4
 expect_fail "temperature 0" 2 "--temperature 0 is out of range" \
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --objective listwise --temperature 0
 expect_fail "bad metric" 2 "unknown metric 'auc'" \
@@ -73,6 +75,11 @@ expect_ok "eval json" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --form
 # balanced outside strings, no bare nan/inf, the ranking keys.
 expect_true "json is balanced and has the ranking" \
     "awk '{ gsub(/\"[^\"]*\"/, \"\"); o += gsub(/[{[]/, \"&\"); c += gsub(/[]}]/, \"&\") } END { exit !(o == c && o > 0) }' '$T/out' && ! sed 's/\"[^\"]*\"//g' '$T/out' | grep -Eqi 'nan|inf' && grep -q '\"ndcg@10\": 0\\.' '$T/out' && grep -q '\"region_pairs\"' '$T/out'"
+if [ -x /usr/bin/python3 ]; then
+    expect_true "json parses (python3 -m json.tool)" "/usr/bin/python3 -m json.tool '$T/out' > /dev/null"
+else
+    skip "/usr/bin/python3 not found: json checked by the sh test only"
+fi
 expect_ok "eval tsv" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --format tsv
 expect_true "tsv metric rows" "awk -F'\t' '\$1 == \"map\" && \$3 == 50 { ok = 1 } END { exit !ok }' '$T/out'"
 expect_ok "eval qid data, per query" "$SMLOSS" eval -q -d "$T/qid.test" -m "$T/a.model" --format tsv --per-query "$T/pq.tsv"
