@@ -17,7 +17,8 @@ static const char eval_usage[] =
     "Report errors per label region: rows, mean label and prediction, bias, MAE,\n"
     "RMSE, mean selective and square loss, share of predictions in the right\n"
     "region, and the region confusion matrix; for data with query groups also\n"
-    "NDCG@k, ERR@k, MAP, MRR and the pairwise ordering accuracy per region pair.\n"
+    "NDCG@k, ERR@k, MAP, MRR and the pairwise ordering accuracy per region pair\n"
+    "(ties in score broken pessimistically; means over queries).\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         score DATA with this model\n"
@@ -38,7 +39,6 @@ static const char eval_usage[] =
     "      --no-relevant P      a query with no relevant row: one (counts as 1,\n"
     "                           ERR 0; default, as LightGBM) | skip (left out)\n"
     "      --per-query FILE     also write one TSV line per query: qid, rows, metrics\n"
-    "                           Ties in score are broken pessimistically.\n"
     "  -o, --output FILE        where to write the report (default - = stdout)\n"
     "  -q, --quiet              no progress on stderr\n"
     "  -h, --help               this help\n";
