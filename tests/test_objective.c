@@ -163,6 +163,18 @@ static void test_soft_pairwise_matching(void)
     objective_work_free(&w);
 }
 
+/* A long query (grades 0..4 with many ties, scores loosely following them)
+ * and scratch for it; long enough for the qsort path of the pair order. */
+static void long_query(double *y, double *s, int n, sm_objective_work *w, uint64_t seed)
+{
+    for (int i = 0; i < n; i++) {
+        y[i] = (i * 7) % 5;
+        s[i] = 0.03 * ((i * 13) % 31) + 0.2 * y[i];
+    }
+    objective_work_init(w, seed);
+    objective_work_reserve(w, n, NULL);
+}
+
 /* Sampled pairs: the mean of many sampled gradients approaches the all-pairs one. */
 static void test_sampled_pairs_unbiased(void)
 {
@@ -171,16 +183,10 @@ static void test_sampled_pairs_unbiased(void)
     objective_check(&all, NULL);
     sm_objective sampled = all;
     sampled.max_pairs = 3;
-    /* A long query so that the qsort path is used too. */
     enum { N = 80 };
     double y[N], s[N], g_all[N] = {0}, g_mean[N] = {0};
-    for (int i = 0; i < N; i++) {
-        y[i] = (i * 7) % 5;
-        s[i] = 0.03 * ((i * 13) % 31) + 0.2 * y[i];
-    }
     sm_objective_work w;
-    objective_work_init(&w, 99);
-    objective_work_reserve(&w, N, NULL);
+    long_query(y, s, N, &w, 99);
     objective_backward(&all, s, y, N, 1.0, g_all, &w);
     const int draws = 20000;
     for (int t = 0; t < draws; t++)
@@ -235,13 +241,8 @@ static void test_sampled_forward(void)
     objective_check(&all, NULL);
     enum { N = 120 };
     double y[N], s[N];
-    for (int i = 0; i < N; i++) {
-        y[i] = (i * 7) % 5;
-        s[i] = 0.03 * ((i * 13) % 31) + 0.2 * y[i];
-    }
     sm_objective_work w;
-    objective_work_init(&w, 3);
-    objective_work_reserve(&w, N, NULL);
+    long_query(y, s, N, &w, 3);
     int64_t units, pairs = 0;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++)
