@@ -91,6 +91,10 @@ expect_true "per-query mean is the reported mean" \
 expect_ok "eval options" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 2,7 --metric-gain linear --relevance-threshold 2 --no-relevant skip
 expect_true "options show in the report" \
     "grep -q '^ndcg@7 ' '$T/out' && grep -q 'gain y (linear)' '$T/out' && grep -q 'relevant when y > 2' '$T/out' && grep -q 'is skipped' '$T/out'"
+expect_ok "every query skipped: undefined means" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --relevance-threshold 10 --no-relevant skip --format json
+expect_true "undefined means are null in json" "grep -q '\"map\": null, \"mrr\": null' '$T/out' && grep -q '\"relevant_queries\": 0' '$T/out'"
+expect_ok "... NaN in tsv" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --relevance-threshold 10 --no-relevant skip --format tsv
+expect_true "undefined means are NaN in tsv" "grep -q '^map	NaN	0$' '$T/out'"
 expect_fail "bad cutoffs" 2 "--cutoffs: cutoff '0'" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 0,3
 expect_fail "per-query without groups" 2 "has no query groups" "$SMLOSS" eval -q -d "$T/nogroups.train" -m "$T/a.model" --per-query "$T/x.tsv"
 expect_ok "eval without groups has no ranking part" "$SMLOSS" eval -q -d "$T/nogroups.train" -m "$T/a.model"
