@@ -43,9 +43,9 @@ while [ $r -le "$REPS" ]; do
             awk -F'\t' -v key="$scorer|$loss" '
                 $1 == "label_region" { on = 1; next }
                 on && $1 == "0" { tn = $2; fp = $3 } on && $1 == "1" { fn = $2; tp = $3 }
-                END { print key "|decision|accuracy", (tp + tn) / (tp + tn + fp + fn)
-                      print key "|decision|precision", tp / (tp + fp)
-                      print key "|decision|recall", tp / (tp + fn) }' "$WORK/raw.report" >> "$WORK/raw"
+                END { print key "|accuracy", (tp + tn) / (tp + tn + fp + fn)
+                      print key "|precision", tp / (tp + fp)
+                      print key "|recall", tp / (tp + fn) }' "$WORK/raw.report" >> "$WORK/raw"
         done
     done
     r=$((r + 1))
@@ -54,7 +54,6 @@ done
 # scorer|loss|region|stat mean std n -> TSV "scorer loss region stat mean std n"
 mean_std < "$WORK/raw" | tr '|' ' ' | tr ' ' '\t' > "$OUT/dwell.tsv"
 region_labels "$WORK/raw.report" | sed 's/3.4011973816621555/log 30/' > "$WORK/regions"
-printf 'decision\tdecision\n' > "$WORK/decision"
 
 {
     echo "# Experiment 2: dwell-time prediction"
@@ -74,14 +73,7 @@ printf 'decision\tdecision\n' > "$WORK/decision"
         echo
         echo "## $scorer scorer: the long-dwell decision (prediction ≥ log 30)"
         echo
-        echo "| loss | accuracy | precision | recall |"
-        echo "|---|---:|---:|---:|"
-        awk -F'\t' -v scorer="$scorer" '$1 == scorer && $3 == "decision" {
-                if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
-                cell[$2, $4] = sprintf("%.3f ± %.3f", $5, $6) }
-            END { for (i = 1; i <= n; i++) { k = order[i]
-                    printf "| `%s` | %s | %s | %s |\n", k, cell[k, "accuracy"], cell[k, "precision"], cell[k, "recall"] } }' \
-            "$OUT/dwell.tsv" | sed "s/$T/T/g"
+        md_metric_table "$OUT/dwell.tsv" "$scorer" "accuracy precision recall" | sed "s/$T/T/g"
     done
 } > "$OUT/dwell.md"
 

@@ -106,3 +106,20 @@ md_table() {
               for (i = 1; i <= n; i++) { k = order[i]; printf "| `%s` |", k
                   for (r = 0; r < nreg; r++) printf " %s |", cell[k, r]; printf " %s |\n", cell[k, "all"] } }' "$tsv"
 }
+
+# md_metric_table TSV SCORER "STAT..." ["HEADER..." [FIRST]]: a Markdown table of
+# "mean ± std" cells from TSV lines "scorer key... stat mean std n", rows =
+# key (fields 2 .. NF-4, shown as code; FIRST heads them, default "loss"),
+# columns = the given stats, for the lines of SCORER.
+md_metric_table() {
+    awk -F'\t' -v scorer="$2" -v stats="$3" -v heads="${4:-$3}" -v first="${5:-loss}" '
+        BEGIN { ns = split(stats, st, " "); split(heads, hd, " "); for (i = 1; i <= ns; i++) want[st[i]] = 1
+                printf "| %s |", first; for (i = 1; i <= ns; i++) printf " %s |", hd[i]; print ""
+                printf "|---|"; for (i = 1; i <= ns; i++) printf "---:|"; print "" }
+        $1 == scorer && ($(NF - 3) in want) { key = "`" $2 "`"; for (i = 3; i <= NF - 4; i++) key = key " `" $i "`"
+            if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+            cell[key, $(NF - 3)] = sprintf("%.3f ± %.3f", $(NF - 2), $(NF - 1)) }
+        END { for (k = 1; k <= n; k++) { printf "| %s |", order[k]
+                for (i = 1; i <= ns; i++) printf " %s |", ((order[k], st[i]) in cell) ? cell[order[k], st[i]] : ""
+                print "" } }' "$1"
+}

@@ -75,5 +75,10 @@ void cli_progress_done(cli_progress *p);
 
 /* Read a data file (with terminal progress) and print errors. Returns status. */
 int cli_load_data(const char *path, int quiet, sm_dataset *ds);
+/* The same, plus query groups: from group_path (one row count per line, as
+ * LightGBM's .query and XGBoost's .group files) when given, which data with
+ * qid: must not have; else, when the data has no qid, from DATA.query or
+ * DATA.group beside DATA if one exists, announced on stderr unless quiet. */
+int cli_load_grouped_data(const char *path, const char *group_path, int quiet, sm_dataset *ds);
 
 #endif

@@ -293,3 +293,37 @@ int cli_load_data(const char *path, int quiet, sm_dataset *ds)
         return cli_fail(&err);
     return SM_OK;
 }
+
+int cli_load_grouped_data(const char *path, const char *group_path, int quiet, sm_dataset *ds)
+{
+    int rc = cli_load_data(path, quiet, ds);
+    if (rc != SM_OK)
+        return rc;
+    char beside[4096];
+    if (!group_path && ds->n_groups == 0 && strcmp(path, "-") != 0) {
+        static const char *const suffixes[] = {".query", ".group"};
+        for (int i = 0; i < 2 && !group_path; i++) {
+            struct stat st;
+            if (snprintf(beside, sizeof beside, "%s%s", path, suffixes[i]) < (int)sizeof beside &&
+                stat(beside, &st) == 0 && S_ISREG(st.st_mode)) {
+                group_path = beside;
+                if (!quiet)
+                    cli_msg("%s has no qid: using the query groups in %s", ds->source, beside);
+            }
+        }
+    }
+    if (!group_path)
+        return SM_OK;
+    if (ds->qid) {
+        cli_msg("%s has qid: on its rows, so its groups are known; the group file %s "
+                "would replace them: give one or the other", ds->source, group_path);
+        return SM_EUSAGE;
+    }
+    sm_error err;
+    int64_t *sizes = NULL, n_sizes = 0;
+    sm_status st = reader_read_groups(group_path, &sizes, &n_sizes, &err);
+    if (st == SM_OK)
+        st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
+    free(sizes);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}

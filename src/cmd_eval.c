@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "metrics.h"
 #include "model.h"
+#include "rank_metrics.h"
 #include "reader.h"
 #include "report.h"
 
@@ -15,7 +16,9 @@ static const char eval_usage[] =
     "Usage: smloss eval -d DATA (-m MODEL | -p PREDICTIONS) [options]\n"
     "Report errors per label region: rows, mean label and prediction, bias, MAE,\n"
     "RMSE, mean selective and square loss, share of predictions in the right\n"
-    "region, and the region confusion matrix.\n"
+    "region, and the region confusion matrix; for data with query groups also\n"
+    "NDCG@k, ERR@k, MAP, MRR and the pairwise ordering accuracy per region pair\n"
+    "(ties in score broken pessimistically; means over queries).\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         score DATA with this model\n"
@@ -26,11 +29,24 @@ static const char eval_usage[] =
     "      --label-transform T  none|log|log1p applied to DATA's labels (default: the\n"
     "                           model's; none with -p)\n"
     "      --format F           text|tsv|json (text)\n"
+    "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
+    "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
+    "                           XGBoost .group); default: DATA.query or DATA.group\n"
+    "                           beside DATA when its rows have no qid:\n"
+    "      --cutoffs K1,K2,...  k of NDCG@k and ERR@k (1,3,5,10)\n"
+    "      --metric-gain G      exp2 (2^y - 1, default) | linear (y); labels <= 0 gain 0\n"
+    "      --relevance-threshold X  MAP and MRR count a row relevant when y > X (0)\n"
+    "      --no-relevant P      a query with no relevant row: one (counts as 1,\n"
+    "                           ERR 0; default, as LightGBM) | skip (left out)\n"
+    "      --per-query FILE     also write one TSV line per query: qid, rows, metrics\n"
     "  -o, --output FILE        where to write the report (default - = stdout)\n"
     "  -q, --quiet              no progress on stderr\n"
     "  -h, --help               this help\n";
 
-enum { OPT_LOSS = 256, OPT_REGIONS, OPT_FORMAT, OPT_LABEL_TRANSFORM };
+enum {
+    OPT_LOSS = 256, OPT_REGIONS, OPT_FORMAT, OPT_LABEL_TRANSFORM, OPT_GROUP, OPT_CUTOFFS,
+    OPT_METRIC_GAIN, OPT_THRESHOLD, OPT_NO_RELEVANT, OPT_PER_QUERY
+};
 
 int cmd_eval(int argc, char **argv)
 {
@@ -43,6 +59,12 @@ int cmd_eval(int argc, char **argv)
         {"label-transform", required_argument, NULL, OPT_LABEL_TRANSFORM},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"cutoffs", required_argument, NULL, OPT_CUTOFFS},
+        {"metric-gain", required_argument, NULL, OPT_METRIC_GAIN},
+        {"relevance-threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"no-relevant", required_argument, NULL, OPT_NO_RELEVANT},
+        {"per-query", required_argument, NULL, OPT_PER_QUERY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -50,8 +72,13 @@ int cmd_eval(int argc, char **argv)
     static const char *const formats[] = {"text", "tsv", "json", NULL};
     static const char *const transforms[] = {"none", "log", "log1p", NULL};
     const char *data_path = NULL, *model_path = NULL, *pred_path = NULL, *loss = NULL;
-    const char *regions_text = NULL, *output = "-";
-    int quiet = 0, format = REPORT_TEXT, transform = -1, c, rc = SM_OK;
+    static const char *const gains[] = {"exp2", "linear", NULL};
+    static const char *const no_relevant[] = {"one", "skip", NULL};
+    const char *regions_text = NULL, *output = "-", *group_path = NULL, *per_query_path = NULL;
+    int quiet = 0, format = REPORT_TEXT, transform = -1, c, rc = SM_OK, choice;
+    sm_rank_config rank_cfg;
+    sm_error err;
+    rank_config_default(&rank_cfg);
     optind = 1;
     while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:p:o:qh", options, NULL)) != -1) {
         switch (c) {
@@ -66,6 +93,24 @@ int cmd_eval(int argc, char **argv)
         case OPT_LABEL_TRANSFORM:
             rc = cli_parse_choice("eval", "--label-transform", optarg, transforms, &transform);
             break;
+        case OPT_GROUP: group_path = optarg; break;
+        case OPT_PER_QUERY: per_query_path = optarg; break;
+        case OPT_CUTOFFS:
+            if (rank_cutoffs_parse(optarg, &rank_cfg, &err) != SM_OK)
+                return cli_usage_error("eval", "--cutoffs: %s", err.msg);
+            break;
+        case OPT_METRIC_GAIN:
+            if ((rc = cli_parse_choice("eval", "--metric-gain", optarg, gains, &choice)) == SM_OK)
+                rank_cfg.gain = (sm_gain_kind)choice;
+            break;
+        case OPT_THRESHOLD:
+            rc = cli_parse_double("eval", "--relevance-threshold", optarg, -1e300, 1e300,
+                                  &rank_cfg.threshold);
+            break;
+        case OPT_NO_RELEVANT:
+            if ((rc = cli_parse_choice("eval", "--no-relevant", optarg, no_relevant, &choice)) == SM_OK)
+                rank_cfg.no_relevant = (sm_no_relevant)choice;
+            break;
         case 'h': fputs(eval_usage, stdout); return SM_OK;
         default: return cli_usage_error("eval", "unknown or incomplete option");
         }
@@ -77,13 +122,14 @@ int cmd_eval(int argc, char **argv)
     if (!data_path || (!model_path == !pred_path))
         return cli_usage_error("eval", "--data and exactly one of --model or --predictions are required");
 
-    sm_error err;
     sm_model model;
     sm_link link;
     sm_regions regions;
     sm_dataset ds;
     double *scores = NULL;
     int64_t n_scores = 0;
+    sm_rank_report *rank = NULL;
+    sm_query_metrics *per_query = NULL;
     model_init(&model);
     dataset_init(&ds);
     sm_region_report *rep = malloc(sizeof *rep);
@@ -108,8 +154,14 @@ int cmd_eval(int argc, char **argv)
     }
     if (transform < 0)
         transform = model_path ? (int)model.label_transform : LABEL_NONE;
-    if ((rc = cli_load_data(data_path, quiet, &ds)) != SM_OK)
+    if ((rc = cli_load_grouped_data(data_path, group_path, quiet, &ds)) != SM_OK)
         goto out;
+    if (per_query_path && ds.n_groups == 0) {
+        cli_msg("--per-query: %s has no query groups (add qid:N to its rows or give --group)",
+                ds.source);
+        rc = SM_EUSAGE;
+        goto out;
+    }
     if ((rc = dataset_transform_labels(&ds, (sm_label_transform)transform, &err)) != SM_OK) {
         rc = cli_fail(&err);
         goto out;
@@ -149,6 +201,20 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
 
+    if (ds.n_groups > 0) {
+        if (!(rank = malloc(sizeof *rank)) ||
+            (per_query_path && !(per_query = malloc((size_t)ds.n_groups * sizeof *per_query)))) {
+            cli_msg("out of memory");
+            rc = SM_EFAIL;
+            goto out;
+        }
+        if (rank_report_compute(&rank_cfg, &regions, ds.group_ptr, ds.n_groups, ds.label, scores,
+                                rank, per_query, &err) != SM_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+    }
+
     char spec[LINK_SPEC_MAX];
     link_format(&link, spec, sizeof spec);
     sm_report_meta meta = {ds.source, model_path, pred_path, spec,
@@ -156,13 +222,25 @@ int cmd_eval(int argc, char **argv)
     cli_output out;
     if ((rc = cli_output_open(&out, output)) != SM_OK)
         goto out;
-    if ((rc = report_write_regions(out.f, (sm_report_format)format, &meta, rep, &err)) != SM_OK) {
+    if ((rc = report_write(out.f, (sm_report_format)format, &meta, rep, rank, &err)) != SM_OK) {
         cli_msg("%s: %s", output, err.msg);
+        cli_output_abort(&out);
+        goto out;
+    }
+    if ((rc = cli_output_commit(&out)) != SM_OK || !per_query_path)
+        goto out;
+    if ((rc = cli_output_open(&out, per_query_path)) != SM_OK)
+        goto out;
+    if ((rc = report_write_per_query(out.f, rank, per_query, ds.qid, ds.group_ptr, ds.n_groups,
+                                     &err)) != SM_OK) {
+        cli_msg("%s: %s", per_query_path, err.msg);
         cli_output_abort(&out);
         goto out;
     }
     rc = cli_output_commit(&out);
 out:
+    free(rank);
+    free(per_query);
     free(rep);
     free(scores);
     dataset_free(&ds);

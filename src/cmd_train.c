@@ -9,6 +9,7 @@
 #include "link.h"
 #include "metrics.h"
 #include "model.h"
+#include "numfmt.h"
 #include "train.h"
 #include "version.h"
 
@@ -20,6 +21,10 @@ static const char train_usage[] =
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         model file to write\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
+    "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
+    "                           .query, XGBoost .group); default: DATA.query or\n"
+    "                           DATA.group beside DATA when its rows have no qid:\n"
+    "      --valid-group FILE   query groups of the --valid data (same default)\n"
     "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "      --label-transform T  none|log|log1p applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
@@ -27,13 +32,27 @@ static const char train_usage[] =
     "Loss and scorer:\n"
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
-    "      --objective NAME     pointwise (default)\n"
+    "      --objective NAME     pointwise (default): mean over rows of L(s, y);\n"
+    "                           pairwise: per query, mean over pairs y_i > y_j of\n"
+    "                           KL(Bern(q)||Bern(sigma((f(s_i)-f(s_j))/T)));\n"
+    "                           listwise: per query, KL(q||softmax(f(s)/T));\n"
+    "                           ranking objectives are means over the queries that\n"
+    "                           have a pair (pairwise) or >= 2 rows and a target\n"
+    "                           (listwise); f is the --loss link\n"
+    "      --temperature T      ranking: T > 0 (1)\n"
+    "      --target NAME        pairwise: hard (q = 1, default) | soft\n"
+    "                           (q = sigma((f(y_i)-f(y_j))/T)); listwise: matched\n"
+    "                           (q = softmax(f(y)/T), default) | gain (q ~ 2^y - 1)\n"
+    "      --max-pairs N        pairwise: per query and step use N sampled pairs when\n"
+    "                           it has more (seeded; the reported objective uses N\n"
+    "                           evenly spaced pairs); 0 = every pair (0)\n"
     "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
     "                           1-3 hidden layers of the given widths, one output\n"
     "      --activation NAME    mlp hidden units: relu (default), tanh or gelu\n"
     "Optimisation:\n"
     "      --epochs N           passes over the data (20)\n"
-    "      --batch N            examples per SGD step (16)\n"
+    "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
+    "                           for pairwise and listwise (1)\n"
     "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd)\n"
     "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
     "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
@@ -48,6 +67,14 @@ static const char train_usage[] =
     "      --scale NAME         maxabs|none: scale each feature by 1/max|x| while\n"
     "                           training (maxabs); the saved model uses raw features\n"
     "      --seed N             shuffling seed (1); same seed, same model bytes\n"
+    "Early stopping (with --valid):\n"
+    "      --metric NAME        keep the weights of the epoch with the best validation\n"
+    "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
+    "                           conventions of 'smloss eval') or objective (lower)\n"
+    "      --patience N         stop after N epochs without improvement (0: never)\n"
+    "                           --metric or --patience turns early stopping on; the\n"
+    "                           metric defaults to objective; the model records\n"
+    "                           best_epoch and best_score\n"
     "  -q, --quiet              no progress or epoch table on stderr\n"
     "  -h, --help               this help\n";
 
@@ -55,7 +82,8 @@ enum {
     ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
-    ARG_ACTIVATION
+    ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
+    ARG_PATIENCE, ARG_ACTIVATION
 };
 
 static const struct option train_options[] = {
@@ -83,6 +111,13 @@ static const struct option train_options[] = {
     {"clip", required_argument, NULL, ARG_CLIP},
     {"scale", required_argument, NULL, ARG_SCALE},
     {"seed", required_argument, NULL, ARG_SEED},
+    {"group", required_argument, NULL, ARG_GROUP},
+    {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
+    {"temperature", required_argument, NULL, ARG_TEMPERATURE},
+    {"target", required_argument, NULL, ARG_TARGET},
+    {"max-pairs", required_argument, NULL, ARG_MAX_PAIRS},
+    {"metric", required_argument, NULL, ARG_METRIC},
+    {"patience", required_argument, NULL, ARG_PATIENCE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -90,6 +125,7 @@ static const struct option train_options[] = {
 
 typedef struct {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
+    const char *group, *valid_group;
     int label_transform, quiet;
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
@@ -102,6 +138,7 @@ typedef struct {
     cli_progress progress;
     int quiet;
     int header_done;
+    char metric[32];  /* early stopping's metric, "" without */
 } train_view;
 
 static void show_epoch(void *ctx, const sm_epoch_info *e)
@@ -111,13 +148,19 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     if (v->quiet)
         return;
     if (!v->header_done) {
-        fprintf(stderr, "%6s  %14s  %14s  %9s\n", "epoch", "train_obj", "valid_obj", "seconds");
+        fprintf(stderr, "%6s  %14s  %14s  %9s", "epoch", "train_obj", "valid_obj", "seconds");
+        if (v->metric[0])
+            fprintf(stderr, "  %14s  best", v->metric);
+        fputc('\n', stderr);
         v->header_done = 1;
     }
     char valid[32] = "-";
     if (!isnan(e->valid_objective))
         snprintf(valid, sizeof valid, "%.8g", e->valid_objective);
-    fprintf(stderr, "%6d  %14.8g  %14s  %9.2f\n", e->epoch, e->train_objective, valid, e->seconds);
+    fprintf(stderr, "%6d  %14.8g  %14s  %9.2f", e->epoch, e->train_objective, valid, e->seconds);
+    if (v->metric[0])
+        fprintf(stderr, "  %14.8g  %4d", e->valid_metric, e->best_epoch);
+    fputc('\n', stderr);
 }
 
 static void show_progress(void *ctx, int epoch, double fraction)
@@ -134,6 +177,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     static const char *const schedules[] = {"constant", "invsqrt", "linear", NULL};
     static const char *const transforms[] = {"none", "log", "log1p", NULL};
     static const char *const scalings[] = {"none", "maxabs", NULL};
+    static const char *const targets[] = {"hard", "soft", "matched", "gain", NULL};
     int c, rc = SM_OK, choice, optimizer = OPT_SGD;
     int64_t n;
     memset(a, 0, sizeof *a);
@@ -215,6 +259,33 @@ static int parse_train_args(int argc, char **argv, train_args *a)
             if ((rc = cli_parse_int64("train", "--seed", optarg, 0, INT64_MAX, &n)) == SM_OK)
                 a->cfg.seed = (uint64_t)n;
             break;
+        case ARG_GROUP: a->group = optarg; break;
+        case ARG_VALID_GROUP: a->valid_group = optarg; break;
+        case ARG_TEMPERATURE:
+            rc = cli_parse_double("train", "--temperature", optarg, 1e-300, 1e300,
+                                  &a->cfg.objective.temperature);
+            break;
+        case ARG_TARGET:
+            /* The names after "default", which is not an option value. */
+            if ((rc = cli_parse_choice("train", "--target", optarg, targets, &choice)) == SM_OK)
+                a->cfg.objective.target = (sm_target_kind)(choice + 1);
+            break;
+        case ARG_MAX_PAIRS:
+            rc = cli_parse_int64("train", "--max-pairs", optarg, 0, INT64_MAX / 2,
+                                 &a->cfg.objective.max_pairs);
+            break;
+        case ARG_METRIC: {
+            sm_error err;
+            if (rank_metric_parse(optarg, &a->cfg.metric, &err) != SM_OK)
+                return cli_usage_error("train", "--metric: %s", err.msg);
+            a->cfg.keep_best = 1;
+            break;
+        }
+        case ARG_PATIENCE:
+            if ((rc = cli_parse_int64("train", "--patience", optarg, 1, 1000000, &n)) == SM_OK)
+                a->cfg.patience = (int)n;
+            a->cfg.keep_best = 1;
+            break;
         default: return cli_usage_error("train", "unknown or incomplete option");
         }
     }
@@ -244,9 +315,12 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     sm_error err;
     if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
-    if (objective_is_ranking(a->cfg.objective.kind))
-        return cli_usage_error("train", "--objective %s is not available yet in this version",
-                               objective_kind_name(a->cfg.objective.kind));
+    if (objective_check(&a->cfg.objective, &err) != SM_OK)
+        return cli_usage_error("train", "%s", err.msg);
+    if (a->cfg.keep_best && !a->valid)
+        return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
+    if (a->valid_group && !a->valid)
+        return cli_usage_error("train", "--valid-group needs --valid");
     return SM_OK;
 }
 
@@ -256,7 +330,8 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "train_data", "%s", train->source);
     model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
     model_set_info(m, "epochs", "%d", a->cfg.epochs);
-    model_set_info(m, "batch", "%lld", (long long)a->cfg.batch);
+    model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
+                                                   : train_default_batch(a->cfg.objective.kind)));
     model_set_info(m, "optimizer", "%s", optim_kind_name(o->kind));
     model_set_info(m, "lr", "%.17g", o->lr);
     model_set_info(m, "lr_schedule", "%s", optim_schedule_name(o->schedule));
@@ -273,6 +348,14 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", a->cfg.scaling == SCALE_MAXABS ? "maxabs" : "none");
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+    if (objective_is_ranking(a->cfg.objective.kind)) {
+        char t[32];
+        sm_format_double(t, sizeof t, a->cfg.objective.temperature);
+        model_set_info(m, "temperature", "%s", t);
+        model_set_info(m, "target", "%s", objective_target_name(a->cfg.objective.target));
+        model_set_info(m, "max_pairs", "%lld", (long long)a->cfg.objective.max_pairs);
+        model_set_info(m, "train_queries", "%lld", (long long)train->n_groups);
+    }
 }
 
 static int write_model(const char *path, const sm_model *m)
@@ -305,14 +388,14 @@ int cmd_train(int argc, char **argv)
     sm_error err;
     double *scores = NULL;
 
-    if ((rc = cli_load_data(a.data, a.quiet, &train)) != SM_OK)
+    if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &train)) != SM_OK)
         goto out;
     if (train.n_rows == 0) {
         cli_msg("%s: no data rows", train.source);
         rc = SM_EDATA;
         goto out;
     }
-    if (a.valid && (rc = cli_load_data(a.valid, a.quiet, &valid)) != SM_OK)
+    if (a.valid && (rc = cli_load_grouped_data(a.valid, a.valid_group, a.quiet, &valid)) != SM_OK)
         goto out;
     if ((rc = dataset_transform_labels(&train, (sm_label_transform)a.label_transform, &err)) != SM_OK ||
         (a.valid && (rc = dataset_transform_labels(&valid, (sm_label_transform)a.label_transform, &err)) != SM_OK)) {
@@ -330,6 +413,8 @@ int cmd_train(int argc, char **argv)
     }
 
     train_view view = {.quiet = a.quiet};
+    if (a.cfg.keep_best)
+        rank_metric_format(&a.cfg.metric, view.metric, sizeof view.metric);
     cli_progress_init(&view.progress, a.quiet);
     a.cfg.on_epoch = show_epoch;
     a.cfg.on_progress = show_progress;

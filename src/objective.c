@@ -39,6 +39,8 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
     } else if (obj->target != TARGET_DEFAULT) {
         return sm_fail(err, SM_EUSAGE, "--target applies to the pairwise and listwise objectives only");
     }
+    if (obj->max_pairs != 0 && obj->kind != OBJ_PAIRWISE)
+        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
     return SM_OK;
@@ -110,18 +112,18 @@ static double sigmoid(double u)
     return u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
 }
 
-/* The pair's loss and d loss / d d for transformed scores fi > fj of a pair
- * whose labels give the target logit e (ignored for the hard target). */
+/* d loss / d d of a pair with score logit d and target logit e (e is
+ * ignored by the hard target), and the loss itself. */
+static void pair_loss_grad(const sm_objective *obj, double d, double e, double *dloss_dd)
+{
+    *dloss_dd = sigmoid(d) - (obj->target == TARGET_SOFT ? sigmoid(e) : 1.0);
+}
+
 static double pair_loss(const sm_objective *obj, double d, double e, double *dloss_dd)
 {
-    if (obj->target == TARGET_SOFT) {
-        if (dloss_dd)
-            *dloss_dd = sigmoid(d) - sigmoid(e);
-        return link_loss(bernoulli_kl_link(), d, e);
-    }
     if (dloss_dd)
-        *dloss_dd = sigmoid(d) - 1.0;
-    return softplus(-d);
+        pair_loss_grad(obj, d, e, dloss_dd);
+    return obj->target == TARGET_SOFT ? link_loss(bernoulli_kl_link(), d, e) : softplus(-d);
 }
 
 /* Transformed scores f(s)/T and labels f(y)/T into w->buf, slopes f'(s) too. */
@@ -140,23 +142,8 @@ static void transform_query(const sm_objective *obj, const double *s, const doub
     }
 }
 
-double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
-                                  int64_t n, int64_t *units, sm_objective_work *w)
-{
-    double *fs, *fy, *slope, sum = 0.0;
-    int64_t pairs = 0;
-    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < n; j++)
-            if (y[i] > y[j]) {
-                sum += pair_loss(obj, fs[i] - fs[j], fy[i] - fy[j], NULL);
-                pairs++;
-            }
-    *units = pairs > 0;
-    return pairs ? sum / (double)pairs : 0.0;
-}
-
-/* Sort row indices by label, descending (insertion sort for short lists). */
+/* Sort row indices by label, descending, ties by index (insertion sort for
+ * short lists, qsort of (label, index) pairs in scratch[2n] otherwise). */
 static void order_by_label_desc(const double *y, int64_t *idx, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
@@ -185,7 +172,6 @@ static void sort_by_label_desc(const double *y, int64_t *idx, int64_t n, double 
         order_by_label_desc(y, idx, n);
         return;
     }
-    /* scratch holds 2n doubles: (label, index) pairs, sorted stably by index. */
     for (int64_t i = 0; i < n; i++) {
         scratch[2 * i] = y[i];
         scratch[2 * i + 1] = (double)i;
@@ -195,60 +181,96 @@ static void sort_by_label_desc(const double *y, int64_t *idx, int64_t n, double 
         idx[i] = (int64_t)scratch[2 * i + 1];
 }
 
-static void add_pair_grad(const sm_objective *obj, const double *fs, const double *fy,
-                          const double *slope, int64_t i, int64_t j, double weight, double *ds)
+/* The pairs of a query in a fixed order: by the sorted position k of the
+ * higher-labelled row, then by the position of the lower one, which is one of
+ * the rows after k with a strictly lower label (always the last ones).
+ * cum[k] counts the pairs whose higher row sits at positions 0..k, so the
+ * pair numbered u (0-based) is found by binary search. Returns the pairs. */
+static int64_t enumerate_pairs(const double *y, int64_t n, sm_objective_work *w, double **cum)
 {
-    double g;
-    pair_loss(obj, fs[i] - fs[j], fy[i] - fy[j], &g);
-    ds[i] += weight * g * slope[i];
-    ds[j] -= weight * g * slope[j];
-}
-
-void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
-                                 int64_t n, double weight, double *ds, sm_objective_work *w)
-{
-    double *fs, *fy, *slope;
-    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
-    /* below[k]: rows ranked after sorted position k with a strictly lower
-     * label; the pairs with i at position k are exactly those. */
     int64_t *idx = w->idx;
-    double *below = w->buf + 3 * n;
+    *cum = w->buf + 3 * n;
     sort_by_label_desc(y, idx, n, w->buf + 4 * n);
     int64_t pairs = 0;
     for (int64_t k = n - 1, first_lower = n; k >= 0; k--) {
         if (k + 1 < n && y[idx[k]] > y[idx[k + 1]])
             first_lower = k + 1;
-        below[k] = (double)(n - first_lower);
-        pairs += n - first_lower;
+        (*cum)[k] = (double)(n - first_lower);
     }
+    for (int64_t k = 0; k < n; k++) {
+        pairs += (int64_t)(*cum)[k];
+        (*cum)[k] = (double)pairs;
+    }
+    return pairs;
+}
+
+static void pair_at(const double *cum, const int64_t *idx, int64_t n, int64_t u, int64_t *i,
+                    int64_t *j)
+{
+    int64_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t mid = (lo + hi) / 2;
+        if (cum[mid] > (double)u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    int64_t before = lo ? (int64_t)cum[lo - 1] : 0;
+    int64_t count = (int64_t)cum[lo] - before;
+    *i = idx[lo];
+    *j = idx[n - count + (u - before)];
+}
+
+/* One pass over a query's pairs: the mean pair loss (when want_loss) and,
+ * when ds is given, weight * its gradient added to ds. With max_pairs below
+ * the number of pairs, the gradient uses pairs drawn uniformly with
+ * replacement (unbiased) and the loss an evenly spaced, fixed selection of
+ * pairs in the enumeration order, so the reported objective is the same
+ * estimate every epoch and costs O(max_pairs), not O(n^2). */
+static double pairwise_pass(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                            double weight, double *ds, int want_loss, int64_t *units,
+                            sm_objective_work *w)
+{
+    double *fs, *fy, *slope, *cum, sum = 0.0;
+    *units = 0;
+    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
+    int64_t pairs = enumerate_pairs(y, n, w, &cum);
     if (pairs == 0)
-        return;
-    if (obj->max_pairs <= 0 || obj->max_pairs >= pairs) {
-        double wp = weight / (double)pairs;
-        for (int64_t k = 0; k < n; k++)
-            for (int64_t m = n - (int64_t)below[k]; m < n; m++)
-                add_pair_grad(obj, fs, fy, slope, idx[k], idx[m], wp, ds);
-        return;
-    }
-    /* Draw pairs uniformly: a position k with probability below[k]/pairs
-     * (cumulative counts, binary search), then a lower-labelled row. */
-    for (int64_t k = 1; k < n; k++)
-        below[k] += below[k - 1];
-    double wp = weight / (double)obj->max_pairs;
-    for (int64_t t = 0; t < obj->max_pairs; t++) {
-        double u = (double)rng_below(&w->rng, (uint64_t)pairs);
-        int64_t lo = 0, hi = n - 1;
-        while (lo < hi) {
-            int64_t mid = (lo + hi) / 2;
-            if (below[mid] > u)
-                hi = mid;
-            else
-                lo = mid + 1;
+        return 0.0;
+    *units = 1;
+    int sampled = obj->max_pairs > 0 && obj->max_pairs < pairs;
+    int64_t used = sampled ? obj->max_pairs : pairs;
+    double wp = weight / (double)used;
+    for (int64_t t = 0; t < used; t++) {
+        int64_t i, j, u = t;
+        if (sampled)
+            u = ds ? (int64_t)rng_below(&w->rng, (uint64_t)pairs)
+                   : (int64_t)(((double)t + 0.5) * (double)pairs / (double)used);
+        pair_at(cum, w->idx, n, u, &i, &j);
+        double g, d = fs[i] - fs[j], e = fy[i] - fy[j];
+        if (want_loss)
+            sum += pair_loss(obj, d, e, ds ? &g : NULL);
+        else
+            pair_loss_grad(obj, d, e, &g);
+        if (ds) {
+            ds[i] += wp * g * slope[i];
+            ds[j] -= wp * g * slope[j];
         }
-        int64_t count = (int64_t)(below[lo] - (lo ? below[lo - 1] : 0.0));
-        int64_t m = n - count + (int64_t)rng_below(&w->rng, (uint64_t)count);
-        add_pair_grad(obj, fs, fy, slope, idx[lo], idx[m], wp, ds);
     }
+    return sum / (double)used;
+}
+
+double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, int64_t *units, sm_objective_work *w)
+{
+    return pairwise_pass(obj, s, y, n, 0.0, NULL, 1, units, w);
+}
+
+void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
+                                 int64_t n, double weight, double *ds, sm_objective_work *w)
+{
+    int64_t units;
+    pairwise_pass(obj, s, y, n, weight, ds, 0, &units, w);
 }
 
 /* ---- listwise ---- */
@@ -268,23 +290,39 @@ static void log_softmax(const double *v, int64_t n, double *out)
         out[i] = v[i] - lse;
 }
 
-/* log q into fy's place: matched softmax of f(y)/T, or log of the gains.
- * Returns 0 when the query has no target (all gains zero). */
+/* log(2^y - 1) for y > 0 without overflow or cancellation; -inf otherwise
+ * (labels at or below 0 have no gain). */
+static double log_gain(double y)
+{
+    return y > 0.0 ? y * LN2 + log(-expm1(-y * LN2)) : -INFINITY;
+}
+
+/* log q into fy's place: matched softmax of f(y)/T, or the normalised gains.
+ * Returns 0 when the query has no target (no positive gain). */
 static int listwise_log_target(const sm_objective *obj, const double *y, int64_t n, double *fy)
 {
     if (obj->target != TARGET_GAIN) {
         log_softmax(fy, n, fy);
         return 1;
     }
-    double total = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        total += expm1(y[i] * LN2);
-    if (!(total > 0.0))
-        return 0;
+    int any = 0;
     for (int64_t i = 0; i < n; i++) {
-        double g = expm1(y[i] * LN2);
-        fy[i] = g > 0.0 ? log(g / total) : -INFINITY;
+        fy[i] = log_gain(y[i]);
+        any |= fy[i] > -INFINITY;
     }
+    if (any)
+        log_softmax(fy, n, fy);
+    return any;
+}
+
+int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q)
+{
+    for (int64_t i = 0; i < n; i++)
+        q[i] = link_h(&obj->link, y[i]) / obj->temperature;
+    if (!listwise_log_target(obj, y, n, q))
+        return 0;
+    for (int64_t i = 0; i < n; i++)
+        q[i] = exp(q[i]);
     return 1;
 }
 

@@ -11,15 +11,17 @@
  * Pairwise, per query: pairs (i, j) with y_i > y_j; d = (f(s_i) - f(s_j))/T,
  * p = sigma(d); hard target q = 1, soft q = sigma((f(y_i) - f(y_j))/T);
  * loss KL(Bern(q) || Bern(p)); the query's loss is the mean over its pairs
- * and a query without pairs is not a unit. With max_pairs > 0 the backward
- * pass uses max_pairs pairs drawn uniformly with replacement (an unbiased
- * estimate of the same mean), so an epoch stays linear in rows; the forward
- * pass (the reported objective) always uses every pair.
+ * and a query without pairs is not a unit. When a query has more than
+ * max_pairs > 0 pairs, the backward pass uses max_pairs pairs drawn uniformly
+ * with replacement (an unbiased estimate of the same mean) and the forward
+ * pass (the reported objective) max_pairs evenly spaced pairs of a fixed
+ * enumeration (the same estimate every epoch), so an epoch stays linear in
+ * rows. With max_pairs = 0 both use every pair.
  *
  * Listwise, per query of n >= 2 rows: p = softmax(f(s)/T); matched target
- * q = softmax(f(y)/T), gain target q_i = (2^y_i - 1) / sum (2^y - 1);
- * loss KL(q || p). A query whose gains are all zero has no gain target and
- * is not a unit. f is the link h; f' is h'.
+ * q = softmax(f(y)/T), gain target q_i = g_i / sum g with g = 2^y - 1 for
+ * y > 0 and 0 otherwise; loss KL(q || p). A query without a positive gain
+ * has no gain target and is not a unit. f is the link h; f' is h'.
  */
 #ifndef SM_OBJECTIVE_H
 #define SM_OBJECTIVE_H
@@ -88,6 +90,10 @@ double objective_listwise_forward(const sm_objective *obj, const double *s, cons
                                   int64_t n, int64_t *units, sm_objective_work *w);
 void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
                                  int64_t n, double weight, double *ds, sm_objective_work *w);
+
+/* The listwise target distribution of a query into q[0..n); 0 when the
+ * query has none (gain target without a positive gain). */
+int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q);
 
 /* Whether rows y[0..n) form a unit of the objective: a query with a pair of
  * different labels (pairwise), with n >= 2 and a target (listwise). */

@@ -24,6 +24,20 @@
  *        "confusion": [[counts of label region 0 by prediction region], ...]}
  *       numbers exact (numfmt.h), non-finite ones null; strings escaped, bytes that are
  *       not UTF-8 replaced by U+FFFD so that the output is always valid JSON.
+ *
+ * With ranking metrics (grouped data) each format continues:
+ * text  "ranking metrics", the conventions (queries, ties, gain, discount,
+ *       ERR's y_max, relevance threshold, queries without relevant rows,
+ *       region pairs), a "metric value queries" table (ndcg@k..., err@k...,
+ *       map, mrr), and the pairwise ordering accuracy per pair of regions
+ *       (higher, lower, pairs, ordered%) with an "all" line.
+ * tsv   a blank line, the conventions as "# " lines, "metric value queries"
+ *       rows; a blank line, "higher_region lower_region pairs ordered
+ *       accuracy" rows (region indices), then "all all ...".
+ * json  "ranking": {"queries", "rows", "conventions": {...}, "metrics":
+ *       {"ndcg@1": ..., "map": ..., "mrr": ...}, "gain_queries",
+ *       "relevant_queries", "region_pairs": [{"higher", "lower", "pairs",
+ *       "ordered", "accuracy"}, ...], "all_pairs": {...}}.
  */
 #include "report.h"
 
@@ -274,7 +288,10 @@ static void text_stats_row(report_out *o, const char *label, int label_width,
     out_putc(o, '\n');
 }
 
-static void write_text(report_out *o, const sm_report_meta *meta, const sm_region_report *rep)
+static void text_ranking(report_out *o, const sm_rank_report *rank);
+
+static void write_text(report_out *o, const sm_report_meta *meta, const sm_region_report *rep,
+                       const sm_rank_report *rank)
 {
     const sm_regions *r = &rep->regions;
     char cell[CELL_MAX];
@@ -340,6 +357,8 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
             out_printf(o, "  %*lld", count_width[j], (long long)rep->confusion[i][j]);
         out_putc(o, '\n');
     }
+    if (rank)
+        text_ranking(o, rank);
 }
 
 /* ---- tsv ---- */
@@ -360,7 +379,10 @@ static void tsv_stats_row(report_out *o, const char *region, double lower, doubl
     out_putc(o, '\n');
 }
 
-static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region_report *rep)
+static void tsv_ranking(report_out *o, const sm_rank_report *rank);
+
+static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region_report *rep,
+                      const sm_rank_report *rank)
 {
     const sm_regions *r = &rep->regions;
     char bounds[SM_MAX_REGIONS * 26], index[24];
@@ -399,6 +421,8 @@ static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region
             out_printf(o, "\t%lld", (long long)rep->confusion[i][j]);
         out_putc(o, '\n');
     }
+    if (rank)
+        tsv_ranking(o, rank);
 }
 
 /* ---- json ---- */
@@ -412,7 +436,10 @@ static void json_stats_fields(report_out *o, const sm_region_stats *st)
     }
 }
 
-static void write_json(report_out *o, const sm_report_meta *meta, const sm_region_report *rep)
+static void json_ranking(report_out *o, const sm_rank_report *rank);
+
+static void write_json(report_out *o, const sm_report_meta *meta, const sm_region_report *rep,
+                       const sm_rank_report *rank)
 {
     const sm_regions *r = &rep->regions;
     char cell[CELL_MAX];
@@ -459,16 +486,199 @@ static void write_json(report_out *o, const sm_report_meta *meta, const sm_regio
             out_printf(o, "%s%lld", j ? ", " : "", (long long)rep->confusion[i][j]);
         out_printf(o, "]%s\n", i + 1 < r->n ? "," : "");
     }
-    out_printf(o, "  ]\n}\n");
+    out_printf(o, "  ]");
+    if (rank)
+        json_ranking(o, rank);
+    out_printf(o, "\n}\n");
+}
+
+/* ---- ranking metrics ---- */
+
+/* The metrics as rows: name, mean, and the queries it averages. */
+typedef struct {
+    char name[24];
+    double value;
+    int64_t queries;
+} rank_row;
+
+static int rank_rows(const sm_rank_report *rk, rank_row *row)
+{
+    int n = 0;
+    const sm_rank_config *c = &rk->config;
+    for (int t = 0; t < c->n_cutoffs; t++) {
+        snprintf(row[n].name, sizeof row[n].name, "ndcg@%d", c->cutoff[t]);
+        row[n].value = rk->mean.ndcg[t];
+        row[n++].queries = rk->gain_queries;
+    }
+    for (int t = 0; t < c->n_cutoffs; t++) {
+        snprintf(row[n].name, sizeof row[n].name, "err@%d", c->cutoff[t]);
+        row[n].value = rk->mean.err[t];
+        row[n++].queries = rk->gain_queries;
+    }
+    row[n] = (rank_row){"map", rk->mean.ap, rk->relevant_queries};
+    n++;
+    row[n] = (rank_row){"mrr", rk->mean.rr, rk->relevant_queries};
+    return n + 1;
+}
+#define RANK_ROWS_MAX (2 * RANK_MAX_CUTOFFS + 2)
+
+static double share(int64_t part, int64_t whole)
+{
+    return whole ? (double)part / (double)whole : NAN;
+}
+
+/* The conventions, one "key: text" per line, for the text and TSV headers. */
+static void ranking_conventions(report_out *o, const sm_rank_report *rk, const char *prefix)
+{
+    const sm_rank_config *c = &rk->config;
+    char max[40], threshold[40];
+    sm_format_double(max, sizeof max, rk->max_label);
+    sm_format_double(threshold, sizeof threshold, c->threshold);
+    out_printf(o, "%squeries: %lld (%lld rows); metrics are means over queries\n", prefix,
+               (long long)rk->queries, (long long)rk->rows);
+    out_printf(o, "%sties: equal scores are ordered pessimistically (lower label first)\n", prefix);
+    out_printf(o, "%sndcg@k: gain %s, discount 1/log2(rank+1), ideal = rows by label; "
+                  "labels <= 0 gain 0\n", prefix,
+               c->gain == GAIN_EXP2 ? "2^y - 1 (exp2)" : "y (linear)");
+    out_printf(o, "%serr@k: R = gain(y) / (gain(y_max) + 1), y_max = %s\n", prefix, max);
+    out_printf(o, "%smap, mrr: relevant when y > %s\n", prefix, threshold);
+    out_printf(o, "%sno relevant row (ndcg, err: no positive gain; map, mrr: none above the "
+                  "threshold): %s\n", prefix,
+               c->no_relevant == NO_RELEVANT_ONE ? "the query counts as 1 (err 0)"
+                                                 : "the query is skipped");
+    out_printf(o, "%sregion pairs: pairs of rows of one query, one in each region; ordered = "
+                  "the higher region's row scored strictly higher\n", prefix);
+}
+
+static void text_ranking(report_out *o, const sm_rank_report *rk)
+{
+    rank_row row[RANK_ROWS_MAX];
+    char cell[CELL_MAX], lo[CELL_MAX];
+    int n = rank_rows(rk, row);
+    out_printf(o, "\nranking metrics\n");
+    ranking_conventions(o, rk, "  ");
+    out_printf(o, "\n%-10s  %8s  %8s\n", "metric", "value", "queries");
+    for (int i = 0; i < n; i++) {
+        format_number(cell, sizeof cell, row[i].value, STYLE_TEXT);
+        out_printf(o, "%-10s  %8s  %8lld\n", row[i].name, cell, (long long)row[i].queries);
+    }
+    const sm_regions *r = &rk->regions;
+    int width = (int)strlen("higher");
+    for (int i = 0; i < r->n; i++)
+        width = max_int(width, report_region_interval(r, i, cell, sizeof cell));
+    out_printf(o, "\npairwise ordering accuracy by label region\n%-*s  %-*s  %10s  %9s\n",
+               width, "higher", width, "lower", "pairs", "ordered%");
+    for (int a = r->n - 1; a > 0; a--)
+        for (int b = a - 1; b >= 0; b--) {
+            report_region_interval(r, a, cell, sizeof cell);
+            report_region_interval(r, b, lo, sizeof lo);
+            out_printf(o, "%-*s  %-*s  %10lld", width, cell, width, lo, (long long)rk->pairs[a][b]);
+            double acc = share(rk->ordered[a][b], rk->pairs[a][b]);
+            if (isnan(acc))
+                out_printf(o, "  %9s\n", "-");
+            else
+                out_printf(o, "  %9.1f\n", 100.0 * acc);
+        }
+    double all = share(rk->all_ordered, rk->all_pairs);
+    out_printf(o, "%-*s  %-*s  %10lld", width, "all", width, "", (long long)rk->all_pairs);
+    if (isnan(all))
+        out_printf(o, "  %9s\n", "-");
+    else
+        out_printf(o, "  %9.1f\n", 100.0 * all);
+}
+
+static void tsv_ranking(report_out *o, const sm_rank_report *rk)
+{
+    rank_row row[RANK_ROWS_MAX];
+    char cell[CELL_MAX];
+    int n = rank_rows(rk, row);
+    out_printf(o, "\n# ranking metrics\n");
+    ranking_conventions(o, rk, "# ");
+    out_printf(o, "metric\tvalue\tqueries\n");
+    for (int i = 0; i < n; i++) {
+        format_number(cell, sizeof cell, row[i].value, STYLE_TSV);
+        out_printf(o, "%s\t%s\t%lld\n", row[i].name, cell, (long long)row[i].queries);
+    }
+    out_printf(o, "\nhigher_region\tlower_region\tpairs\tordered\taccuracy\n");
+    const sm_regions *r = &rk->regions;
+    for (int a = r->n - 1; a > 0; a--)
+        for (int b = a - 1; b >= 0; b--) {
+            format_number(cell, sizeof cell, share(rk->ordered[a][b], rk->pairs[a][b]), STYLE_TSV);
+            out_printf(o, "%d\t%d\t%lld\t%lld\t%s\n", a, b, (long long)rk->pairs[a][b],
+                       (long long)rk->ordered[a][b], cell);
+        }
+    format_number(cell, sizeof cell, share(rk->all_ordered, rk->all_pairs), STYLE_TSV);
+    out_printf(o, "all\tall\t%lld\t%lld\t%s\n", (long long)rk->all_pairs,
+               (long long)rk->all_ordered, cell);
+}
+
+static void json_ranking(report_out *o, const sm_rank_report *rk)
+{
+    rank_row row[RANK_ROWS_MAX];
+    char cell[CELL_MAX];
+    int n = rank_rows(rk, row);
+    const sm_rank_config *c = &rk->config;
+    out_printf(o, ",\n  \"ranking\": {\n    \"queries\": %lld, \"rows\": %lld,\n",
+               (long long)rk->queries, (long long)rk->rows);
+    out_printf(o, "    \"conventions\": {\"ties\": \"pessimistic\", \"gain\": ");
+    out_json_string(o, rank_gain_name(c->gain));
+    out_printf(o, ", \"discount\": \"1/log2(rank+1)\"");
+    format_number(cell, sizeof cell, rk->max_label, STYLE_JSON);
+    out_printf(o, ", \"err_max_label\": %s", cell);
+    format_number(cell, sizeof cell, c->threshold, STYLE_JSON);
+    out_printf(o, ", \"relevance_threshold\": %s, \"no_relevant\": ", cell);
+    out_json_string(o, rank_no_relevant_name(c->no_relevant));
+    out_printf(o, "},\n    \"metrics\": {");
+    for (int i = 0; i < n; i++) {
+        format_number(cell, sizeof cell, row[i].value, STYLE_JSON);
+        out_printf(o, "%s\"%s\": %s", i ? ", " : "", row[i].name, cell);
+    }
+    out_printf(o, "},\n    \"gain_queries\": %lld, \"relevant_queries\": %lld,\n",
+               (long long)rk->gain_queries, (long long)rk->relevant_queries);
+    out_printf(o, "    \"region_pairs\": [");
+    const sm_regions *r = &rk->regions;
+    int first = 1;
+    for (int a = r->n - 1; a > 0; a--)
+        for (int b = a - 1; b >= 0; b--) {
+            format_number(cell, sizeof cell, share(rk->ordered[a][b], rk->pairs[a][b]), STYLE_JSON);
+            out_printf(o, "%s\n      {\"higher\": %d, \"lower\": %d, \"pairs\": %lld, "
+                          "\"ordered\": %lld, \"accuracy\": %s}",
+                       first ? "" : ",", a, b, (long long)rk->pairs[a][b],
+                       (long long)rk->ordered[a][b], cell);
+            first = 0;
+        }
+    format_number(cell, sizeof cell, share(rk->all_ordered, rk->all_pairs), STYLE_JSON);
+    out_printf(o, "%s],\n    \"all_pairs\": {\"pairs\": %lld, \"ordered\": %lld, \"accuracy\": %s}\n  }",
+               first ? "" : "\n    ", (long long)rk->all_pairs, (long long)rk->all_ordered, cell);
 }
 
 /* ---- entry point ---- */
 
+/* Flush and turn a sticky write failure into SM_EIO. */
+static sm_status finish_output(FILE *out, report_out *o, sm_error *err)
+{
+    if (fflush(out) != 0)
+        out_fail(o);
+    if (!o->failed && ferror(out)) {
+        errno = EIO;
+        out_fail(o);
+    }
+    if (o->failed)
+        return sm_fail(err, SM_EIO, "cannot write the report: %s", strerror(o->saved_errno));
+    return SM_OK;
+}
+
 sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_region_report *rep, sm_error *err)
 {
-    static void (*const writer[])(report_out *, const sm_report_meta *,
-                                  const sm_region_report *) = {
+    return report_write(out, fmt, meta, rep, NULL, err);
+}
+
+sm_status report_write(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                       const sm_region_report *rep, const sm_rank_report *rank, sm_error *err)
+{
+    static void (*const writer[])(report_out *, const sm_report_meta *, const sm_region_report *,
+                                  const sm_rank_report *) = {
         [REPORT_TEXT] = write_text, [REPORT_TSV] = write_tsv, [REPORT_JSON] = write_json};
     if (!out || !rep || (unsigned)fmt >= sizeof writer / sizeof writer[0])
         return sm_fail(err, SM_EFAIL, "report_write_regions: invalid arguments");
@@ -477,14 +687,32 @@ sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_
                        rep->regions.n);
 
     report_out o = {out, 0, 0};
-    writer[fmt](&o, meta, rep);
-    if (fflush(out) != 0)
-        out_fail(&o);
-    if (!o.failed && ferror(out)) {
-        errno = EIO;
-        out_fail(&o);
+    writer[fmt](&o, meta, rep, rank);
+    return finish_output(out, &o, err);
+}
+
+sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
+                                 const sm_query_metrics *per_query, const int64_t *qid,
+                                 const int64_t *group_ptr, int64_t n_groups, sm_error *err)
+{
+    report_out o = {out, 0, 0};
+    rank_row row[RANK_ROWS_MAX];
+    char cell[CELL_MAX];
+    int n = rank_rows(rank, row), nc = rank->config.n_cutoffs;
+    out_printf(&o, "%s\trows", qid ? "qid" : "group");
+    for (int i = 0; i < n; i++)
+        out_printf(&o, "\t%s", row[i].name);
+    out_putc(&o, '\n');
+    for (int64_t g = 0; g < n_groups && !o.failed; g++) {
+        const sm_query_metrics *q = &per_query[g];
+        out_printf(&o, "%lld\t%lld", (long long)(qid ? qid[g] : g + 1),
+                   (long long)(group_ptr[g + 1] - group_ptr[g]));
+        for (int i = 0; i < n; i++) {
+            double v = i < nc ? q->ndcg[i] : i < 2 * nc ? q->err[i - nc] : i == 2 * nc ? q->ap : q->rr;
+            format_number(cell, sizeof cell, v, STYLE_TSV);
+            out_printf(&o, "\t%s", cell);
+        }
+        out_putc(&o, '\n');
     }
-    if (o.failed)
-        return sm_fail(err, SM_EIO, "cannot write the report: %s", strerror(o.saved_errno));
-    return SM_OK;
+    return finish_output(out, &o, err);
 }

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "metrics.h"
+#include "rank_metrics.h"
 
 typedef enum { REPORT_TEXT = 0, REPORT_TSV, REPORT_JSON } sm_report_format;
 
@@ -35,5 +36,15 @@ int report_region_interval(const sm_regions *r, int i, char *buf, size_t size);
  * fails (e.g. a full disk). Layouts are described in report.c. */
 sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_region_report *rep, sm_error *err);
+/* The same followed, for grouped data, by the ranking metrics (rank may be
+ * NULL): their conventions, the metric table and the region-pair accuracy. */
+sm_status report_write(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                       const sm_region_report *rep, const sm_rank_report *rank, sm_error *err);
+/* One TSV line per query: "qid" (or "group", the 1-based group number when
+ * qid is NULL), "rows", then every metric of the report's configuration;
+ * NaN where the query is skipped. */
+sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
+                                 const sm_query_metrics *per_query, const int64_t *qid,
+                                 const int64_t *group_ptr, int64_t n_groups, sm_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "numfmt.h"
 #include "rng.h"
 #include "scorer.h"
 
@@ -16,10 +17,16 @@ void train_config_default(sm_train_config *cfg)
     link_parse("lin", &cfg->objective.link, NULL);
     optim_config_default(&cfg->optim, OPT_SGD);
     cfg->epochs = 20;
-    cfg->batch = 16;
+    cfg->batch = 0; /* train_default_batch */
     cfg->seed = 1;
     cfg->scaling = SCALE_MAXABS;
     scorer_config_default(&cfg->scorer);
+    rank_config_default(&cfg->metric_config);
+}
+
+int64_t train_default_batch(sm_objective_kind kind)
+{
+    return objective_is_ranking(kind) ? 1 : 16;
 }
 
 static double now_seconds(void)
@@ -81,30 +88,99 @@ static double *maxabs_scales(const sm_dataset *ds)
     return fs;
 }
 
+/* f'(y)/T-weighted spread of the rows of a query around their w-weighted
+ * mean: sum_i w_i ||g_i||^2 - ||sum_i w_i g_i||^2 with g_i = c_i (x_i, 1), the
+ * trace of the Gauss-Newton Hessian of a softmax over the query with
+ * probabilities w. acc is a zeroed scratch of dim doubles, left zeroed. */
+static double query_spread(const sm_dataset *ds, const double *fs, int64_t b, int64_t e,
+                           const double *w, const double *c, double *acc)
+{
+    double sq = 0.0, mean_bias = 0.0, mean_sq = 0.0;
+    for (int64_t r = b; r < e; r++) {
+        double wc = w[r - b] * c[r - b], norm2 = 1.0;
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            double x = (double)ds->val[k] * (fs ? fs[ds->col[k]] : 1.0);
+            norm2 += x * x;
+            acc[ds->col[k]] += wc * x;
+        }
+        sq += w[r - b] * c[r - b] * c[r - b] * norm2;
+        mean_bias += wc;
+    }
+    mean_sq = mean_bias * mean_bias;
+    for (int64_t r = b; r < e; r++)
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            mean_sq += acc[ds->col[k]] * acc[ds->col[k]];
+            acc[ds->col[k]] = 0.0; /* each coordinate counted once */
+        }
+    return sq - mean_sq;
+}
+
+/* The ranking objectives' curvature trace: mean over the training queries of
+ * the spread of f'(y_i)/T (x_i, 1) under the uniform distribution (all scores
+ * equal, the start) and, for listwise, under the target q (the optimum of
+ * the matched target), whichever is larger. For pairwise, sigma'(d) <= 1/4 and
+ * the mean of ||g_i - g_j||^2 over pairs is about twice the uniform spread. */
+static double ranking_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs)
+{
+    int64_t longest = 1, units = 0;
+    for (int64_t g = 0; g < ds->n_groups; g++)
+        if (ds->group_ptr[g + 1] - ds->group_ptr[g] > longest)
+            longest = ds->group_ptr[g + 1] - ds->group_ptr[g];
+    double *acc = calloc(ds->dim > 0 ? (size_t)ds->dim : 1, sizeof *acc);
+    double *buf = malloc((size_t)longest * 3 * sizeof *buf);
+    double total = 0.0;
+    if (acc && buf) {
+        double *uniform = buf, *c = buf + longest, *q = buf + 2 * longest;
+        for (int64_t g = 0; g < ds->n_groups; g++) {
+            int64_t b = ds->group_ptr[g], n = ds->group_ptr[g + 1] - b;
+            const double *y = ds->label + b;
+            if (!objective_is_unit(obj, y, n))
+                continue;
+            for (int64_t i = 0; i < n; i++) {
+                uniform[i] = 1.0 / (double)n;
+                c[i] = link_dh(&obj->link, y[i]) / obj->temperature;
+            }
+            double spread = query_spread(ds, fs, b, b + n, uniform, c, acc);
+            if (obj->kind == OBJ_PAIRWISE) {
+                spread *= 0.5;
+            } else {
+                objective_listwise_target(obj, y, n, q);
+                spread = fmax(spread, query_spread(ds, fs, b, b + n, q, c, acc));
+            }
+            total += spread;
+            units++;
+        }
+    }
+    free(acc);
+    free(buf);
+    return units ? total / (double)units : 0.0;
+}
+
 /* SGD and momentum take --lr relative to the curvature of the objective, so
  * that one default suits every data set and link. Near the optimum the
- * Hessian of a matching loss is mean h'(s) x x^T (h' the link's slope; for the
- * ranking objectives about f'^2/T^2 times the same), whose trace is about
- * mean h'(y) * R^2 with R^2 = mean ||x||^2 + 1 (scaled features and the bias).
+ * Hessian of a matching loss is mean h'(s) x x^T (h' the link's slope), whose
+ * trace is about mean h'(y) * R^2 with R^2 = mean ||x||^2 + 1 (scaled
+ * features and the bias); for the ranking objectives see ranking_curvature.
  * A step of lr / trace is stable for lr < 2 on any such problem, as a
  * normalised least-squares step is. Adaptive methods are scale-free already. */
 static double curvature_scale(const sm_objective *obj, const sm_dataset *ds, const double *fs)
 {
     if (ds->n_rows == 0)
         return 1.0;
-    double r2 = 0.0, slope = 0.0;
-    for (int64_t r = 0; r < ds->n_rows; r++) {
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-            double x = (double)ds->val[k] * (fs ? fs[ds->col[k]] : 1.0);
-            r2 += x * x;
+    double trace;
+    if (objective_is_ranking(obj->kind)) {
+        trace = ranking_curvature(obj, ds, fs);
+    } else {
+        double r2 = 0.0, slope = 0.0;
+        for (int64_t r = 0; r < ds->n_rows; r++) {
+            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+                double x = (double)ds->val[k] * (fs ? fs[ds->col[k]] : 1.0);
+                r2 += x * x;
+            }
+            slope += link_dh(&obj->link, ds->label[r]);
         }
-        slope += link_dh(&obj->link, ds->label[r]);
+        trace = (r2 / (double)ds->n_rows + 1.0) * slope / (double)ds->n_rows;
     }
-    r2 = r2 / (double)ds->n_rows + 1.0;
-    slope /= (double)ds->n_rows;
-    if (objective_is_ranking(obj->kind))
-        slope = slope * slope / (obj->temperature * obj->temperature);
-    double trace = r2 * slope;
     return isfinite(trace) && trace > 0 ? 1.0 / trace : 1.0;
 }
 
@@ -202,12 +278,38 @@ static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
         for (int64_t r = 0; r < train->n_rows; r++)
             if (!isfinite(link_loss(&cfg->objective.link, scores[r], train->label[r])))
                 return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss");
-    info->valid_objective = NAN;
+    info->valid_objective = info->valid_metric = NAN;
     if (valid) {
         score_all(sc, valid, rows_buf, scores);
         info->valid_objective = mean_objective(&cfg->objective, valid, scores, &units, work);
+        info->valid_metric = info->valid_objective;
+        if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
+            return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
+                                     valid->n_groups, valid->label, scores, &info->valid_metric,
+                                     err);
     }
     return SM_OK;
+}
+
+/* Whether an epoch's validation metric beats the best so far (strictly, so
+ * the earliest of equal epochs is kept). */
+static int improves(const sm_train_config *cfg, double value, double best, int best_epoch)
+{
+    if (best_epoch == 0)
+        return 1;
+    return rank_metric_higher_is_better(&cfg->metric) ? value > best : value < best;
+}
+
+static void record_best(const sm_train_config *cfg, sm_model *model, int best_epoch,
+                        double best, int epochs_run)
+{
+    char name[32], score[32];
+    rank_metric_format(&cfg->metric, name, sizeof name);
+    sm_format_double(score, sizeof score, best);
+    model_set_info(model, "stop_metric", "%s", name);
+    model_set_info(model, "best_epoch", "%d", best_epoch);
+    model_set_info(model, "best_score", "%s", score);
+    model_set_info(model, "epochs_run", "%d", epochs_run);
 }
 
 /* The units of an epoch: every row for pointwise; for ranking the queries
@@ -235,14 +337,24 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
 {
     const sm_objective *obj = &cfg->objective;
     int ranking = objective_is_ranking(obj->kind);
-    if (cfg->batch < 1 || cfg->epochs < 1)
+    const int64_t batch = cfg->batch > 0 ? cfg->batch : train_default_batch(obj->kind);
+    if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     if (ranking && (train->n_groups == 0 || (valid && valid->n_groups == 0)))
         return sm_fail(err, SM_EDATA,
                        "%s: the %s objective needs query groups: add qid:N to every row, "
-                       "or give a group file (one row count per line) with --group",
+                       "or give a group file (one row count per line, as LightGBM's .query "
+                       "and XGBoost's .group files) with --group, or put it beside the data "
+                       "as DATA.query",
                        train->n_groups == 0 ? train->source : valid->source,
                        objective_kind_name(obj->kind));
+    if (cfg->keep_best && !valid)
+        return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
+    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE && valid->n_groups == 0)
+        return sm_fail(err, SM_EDATA,
+                       "%s: a ranking metric needs query groups: add qid:N to every row, or "
+                       "give a group file (one row count per line) with --valid-group",
+                       valid->source);
 
     sm_status st = SM_OK;
     sm_scorer sc;
@@ -259,12 +371,13 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
     int64_t max_query = max_group_rows(train);
     if (valid && max_group_rows(valid) > max_query)
         max_query = max_group_rows(valid);
-    double t0 = now_seconds(), last_progress = t0;
+    double t0 = now_seconds(), last_progress = t0, best = NAN;
+    int best_epoch = 0, epochs_run = 0;
 
     objective_work_init(&work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
     if ((st = training_units(obj, train, &order, &n_units, err)) != SM_OK)
         goto out;
-    int64_t steps_per_epoch = (n_units + cfg->batch - 1) / cfg->batch;
+    int64_t steps_per_epoch = (n_units + batch - 1) / batch;
     int64_t total_steps = steps_per_epoch * cfg->epochs;
     if (cfg->scaling == SCALE_MAXABS && !(fs = maxabs_scales(train))) {
         st = sm_fail(err, SM_EFAIL, "out of memory");
@@ -282,7 +395,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         goto out;
     have_opt = 1;
     buf.all_scores = malloc((size_t)(max_rows > 0 ? max_rows : 1) * sizeof *buf.all_scores);
-    buf.unit_end = malloc((size_t)cfg->batch * sizeof *buf.unit_end);
+    buf.unit_end = malloc((size_t)batch * sizeof *buf.unit_end);
     if (!buf.all_scores || !buf.unit_end) {
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
         goto out;
@@ -298,12 +411,12 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
 
     for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
         rng_shuffle(&rng, order, n_units);
-        for (int64_t first = 0; first < n_units; first += cfg->batch) {
+        for (int64_t first = 0; first < n_units; first += batch) {
             if (cfg->stop && *cfg->stop) {
                 st = sm_fail(err, SM_EINTERRUPTED, "training interrupted in epoch %d", epoch);
                 goto out;
             }
-            int64_t last = first + cfg->batch < n_units ? first + cfg->batch : n_units;
+            int64_t last = first + batch < n_units ? first + batch : n_units;
             int64_t n_rows = 0;
             for (int64_t i = first; i < last; i++) {
                 int64_t b = ranking ? train->group_ptr[order[i]] : order[i];
@@ -339,7 +452,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             }
             optim_begin_step(&opt, total_steps);
             scorer_step(&sc, &opt, factor);
-            if (cfg->on_progress && ((first / cfg->batch) & 255) == 0) {
+            if (cfg->on_progress && ((first / batch) & 255) == 0) {
                 double t = now_seconds();
                 if (t - last_progress > 0.25) {
                     last_progress = t;
@@ -351,12 +464,33 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         if ((st = epoch_objectives(cfg, &sc, train, valid, buf.rows, buf.all_scores, &work,
                                    &info, err)) != SM_OK)
             goto out;
+        if (cfg->keep_best) {
+            if (isnan(info.valid_metric)) {
+                st = sm_fail(err, SM_EDATA, "%s: the validation metric is undefined "
+                             "(no query with a relevant row?)", valid->source);
+                goto out;
+            }
+            if (improves(cfg, info.valid_metric, best, best_epoch)) {
+                best = info.valid_metric;
+                best_epoch = epoch;
+                /* the snapshot of the best epoch, in the raw feature space */
+                if ((st = scorer_export(&sc, model, err)) != SM_OK)
+                    goto out;
+            }
+            info.best_epoch = best_epoch;
+        }
         info.seconds = now_seconds() - t0;
         if (cfg->on_epoch)
             cfg->on_epoch(cfg->ctx, &info);
+        epochs_run = epoch;
+        if (cfg->keep_best && cfg->patience > 0 && epoch - best_epoch >= cfg->patience)
+            break;
     }
 
-    if ((st = scorer_export(&sc, model, err)) != SM_OK)
+    /* scorer_export fails on a non-finite weight (a run that diverged). */
+    if (cfg->keep_best)
+        record_best(cfg, model, best_epoch, best, epochs_run);
+    else if ((st = scorer_export(&sc, model, err)) != SM_OK)
         goto out;
     model->objective = obj->kind;
     model->link = obj->link;

@@ -23,12 +23,15 @@
 #include "model.h"
 #include "objective.h"
 #include "optim.h"
+#include "rank_metrics.h"
 #include "scorer.h"
 
 typedef struct {
     int epoch, epochs;
     double train_objective;
     double valid_objective;   /* NaN without validation data */
+    double valid_metric;      /* early stopping's metric, NaN without it */
+    int best_epoch;           /* early stopping: the epoch kept so far */
     double seconds;           /* wall clock since training started */
     int64_t steps;            /* optimiser steps so far */
 } sm_epoch_info;
@@ -39,10 +42,18 @@ typedef struct {
     sm_objective objective;
     sm_optim_config optim;
     int epochs;
-    int64_t batch;                  /* units per step */
+    int64_t batch;                  /* units per step; 0: train_default_batch */
     uint64_t seed;
     sm_feature_scaling scaling;
     sm_scorer_config scorer;        /* linear (default) or an MLP */
+    /* Early stopping (needs validation data): after each epoch the metric is
+     * computed on it (with the conventions of metric_config); the weights of
+     * the best epoch are kept (the first, on ties), and training stops after
+     * `patience` epochs without improvement (0: runs every epoch). */
+    int keep_best;
+    sm_rank_metric metric;
+    sm_rank_config metric_config;
+    int patience;
     /* Callbacks (may be NULL): after each epoch, and now and then inside a
      * long epoch with the fraction of the epoch done. */
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);
@@ -54,10 +65,15 @@ typedef struct {
 } sm_train_config;
 
 void train_config_default(sm_train_config *cfg);
+/* Units per step by default: 16 rows for pointwise, 1 query (of typically
+ * 10 to 100 rows) for the ranking objectives. On ill-conditioned ranking
+ * data 16 queries per step leave too few steps for 20 epochs. */
+int64_t train_default_batch(sm_objective_kind kind);
 
 /* Train the scorer cfg->scorer on `train` (valid may be NULL). On success
- * fills the model's scorer part (scorer_export), objective and link; the
- * caller sets the rest (regions, label transform, info). */
+ * fills the model's scorer part (scorer_export), objective and link, and
+ * with early stopping the info keys stop_metric, best_epoch, best_score and
+ * epochs_run; the caller sets the rest (regions, label transform, other info). */
 sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                     const sm_train_config *cfg, sm_model *model, sm_error *err);
 

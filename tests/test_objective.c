@@ -163,6 +163,18 @@ static void test_soft_pairwise_matching(void)
     objective_work_free(&w);
 }
 
+/* A long query (grades 0..4 with many ties, scores loosely following them)
+ * and scratch for it; long enough for the qsort path of the pair order. */
+static void long_query(double *y, double *s, int n, sm_objective_work *w, uint64_t seed)
+{
+    for (int i = 0; i < n; i++) {
+        y[i] = (i * 7) % 5;
+        s[i] = 0.03 * ((i * 13) % 31) + 0.2 * y[i];
+    }
+    objective_work_init(w, seed);
+    objective_work_reserve(w, n, NULL);
+}
+
 /* Sampled pairs: the mean of many sampled gradients approaches the all-pairs one. */
 static void test_sampled_pairs_unbiased(void)
 {
@@ -171,16 +183,10 @@ static void test_sampled_pairs_unbiased(void)
     objective_check(&all, NULL);
     sm_objective sampled = all;
     sampled.max_pairs = 3;
-    /* A long query so that the qsort path is used too. */
     enum { N = 80 };
     double y[N], s[N], g_all[N] = {0}, g_mean[N] = {0};
-    for (int i = 0; i < N; i++) {
-        y[i] = (i * 7) % 5;
-        s[i] = 0.03 * ((i * 13) % 31) + 0.2 * y[i];
-    }
     sm_objective_work w;
-    objective_work_init(&w, 99);
-    objective_work_reserve(&w, N, NULL);
+    long_query(y, s, N, &w, 99);
     objective_backward(&all, s, y, N, 1.0, g_all, &w);
     const int draws = 20000;
     for (int t = 0; t < draws; t++)
@@ -225,7 +231,68 @@ static void test_check_targets(void)
     CHECK(objective_check(&obj, &err) == SM_EUSAGE);
 }
 
+/* With max_pairs at least the pair count, sampling is off; below it the
+ * reported loss is a fixed, evenly spaced estimate: the same on every call
+ * and close to the all-pairs mean. */
+static void test_sampled_forward(void)
+{
+    sm_objective all = {.kind = OBJ_PAIRWISE, .temperature = 1.0};
+    link_parse("sinh:a=0.8,c=1.5", &all.link, NULL);
+    objective_check(&all, NULL);
+    enum { N = 120 };
+    double y[N], s[N];
+    sm_objective_work w;
+    long_query(y, s, N, &w, 3);
+    int64_t units, pairs = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            pairs += y[i] > y[j];
+    double exact = objective_forward(&all, s, y, N, &units, &w);
+    sm_objective many = all, few = all;
+    many.max_pairs = pairs;
+    few.max_pairs = 500;
+    CHECK(objective_forward(&many, s, y, N, &units, &w) == exact);
+    double a = objective_forward(&few, s, y, N, &units, &w);
+    double b = objective_forward(&few, s, y, N, &units, &w);
+    CHECK(a == b && units == 1);
+    if (!CHECK(fabs(a - exact) < 0.05 * exact))
+        fprintf(stderr, "  500 of %lld pairs: %.6g, all: %.6g\n", (long long)pairs, a, exact);
+    objective_work_free(&w);
+}
+
+/* Gains: labels at or below 0 gain nothing, even negative ones; the target
+ * is a distribution. */
+static void test_gain_target(void)
+{
+    sm_objective obj = {.kind = OBJ_LISTWISE, .target = TARGET_GAIN, .temperature = 2};
+    link_parse("exp:a=0.5", &obj.link, NULL);
+    objective_check(&obj, NULL);
+    const double y[] = {-1.5, 0, 1, 3, 2000};
+    double q[5];
+    CHECK(objective_listwise_target(&obj, y, 3, q));
+    CHECK(q[0] == 0 && q[1] == 0 && q[2] == 1);
+    CHECK(objective_listwise_target(&obj, y, 4, q));
+    CHECK_CLOSE(q[2], 1.0 / 8, 1e-15);
+    CHECK_CLOSE(q[3], 7.0 / 8, 1e-15);
+    /* A huge label does not overflow: it takes all the mass. */
+    CHECK(objective_listwise_target(&obj, y, 5, q));
+    CHECK(q[4] == 1.0 && q[3] == 0.0);
+    CHECK(!objective_listwise_target(&obj, y, 2, q));
+    /* Matched target: softmax(f(y)/T). */
+    obj.target = TARGET_MATCHED;
+    CHECK(objective_listwise_target(&obj, y, 4, q));
+    double z = 0;
+    for (int i = 0; i < 4; i++)
+        z += exp(link_h(&obj.link, y[i]) / 2);
+    for (int i = 0; i < 4; i++)
+        CHECK_REL(q[i], exp(link_h(&obj.link, y[i]) / 2) / z, 1e-14);
+    sm_error err;
+    obj.max_pairs = 3;
+    CHECK(objective_check(&obj, &err) == SM_EUSAGE);
+}
+
 static const test_case cases[] = {
+    TEST(test_sampled_forward), TEST(test_gain_target),
     TEST(test_gradients_all_links), TEST(test_ranknet), TEST(test_listnet),
     TEST(test_soft_pairwise_matching), TEST(test_sampled_pairs_unbiased), TEST(test_check_targets),
 };

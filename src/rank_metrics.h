@@ -1,0 +1,106 @@
+/* rank_metrics.h - how well scores order the rows of each query (LOSSES.md section 3).
+ *
+ * Per query (a group of rows), with its rows ordered by score, highest first,
+ * and ties in score broken pessimistically (the lower label first, so a
+ * constant model never looks good):
+ *   gain(y)   exp2: 2^y - 1, linear: y; labels at or below 0 gain 0
+ *   NDCG@k    DCG@k / ideal DCG@k, DCG@k = sum over ranks r = 1..min(k, n) of
+ *             gain(y_r) / log2(r + 1); the ideal orders rows by label
+ *   ERR@k     sum_r (1/r) R_r prod_{j<r} (1 - R_j) over ranks 1..min(k, n),
+ *             R = gain(y) / (gain(y_max) + 1), y_max the largest label of
+ *             the evaluated data (exp2: (2^y - 1) / 2^y_max, Chapelle et al.)
+ *   MAP       mean over queries of average precision: the mean, over the
+ *             relevant rows, of the precision at their rank
+ *   MRR       mean of 1 / rank of the first relevant row
+ * A row is relevant for MAP and MRR when y > threshold (default 0). A query
+ * with no relevant row (NDCG, ERR: no positive gain; MAP, MRR: no label above
+ * the threshold) is ranked equally well by every model; by default
+ * (NO_RELEVANT_ONE) it counts as perfect, NDCG, MAP and MRR 1 and ERR its
+ * order-independent value 0, as LightGBM and XGBoost count NDCG; with
+ * NO_RELEVANT_SKIP it is left out of that metric's mean. Cutoff 0 means the
+ * whole list. Metrics are means over queries (each query weighs the same).
+ *
+ * Pairwise ordering accuracy per pair of label regions a > b: over every
+ * query, the pairs of one row with a label in region a and one in region b;
+ * the share of them scored strictly in the label order (a tie is wrong).
+ *
+ * This module only computes; report.h formats. Nothing here prints.
+ */
+#ifndef SM_RANK_METRICS_H
+#define SM_RANK_METRICS_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "metrics.h"
+
+#define RANK_MAX_CUTOFFS 8
+
+typedef enum { GAIN_EXP2 = 0, GAIN_LINEAR, GAIN_KIND_COUNT } sm_gain_kind;
+typedef enum { NO_RELEVANT_ONE = 0, NO_RELEVANT_SKIP, NO_RELEVANT_KIND_COUNT } sm_no_relevant;
+
+typedef struct {
+    int n_cutoffs;
+    int cutoff[RANK_MAX_CUTOFFS];   /* k of NDCG@k and ERR@k, in the order given */
+    sm_gain_kind gain;
+    double threshold;               /* relevant for MAP and MRR: y > threshold */
+    sm_no_relevant no_relevant;
+} sm_rank_config;
+
+/* k = 1, 3, 5, 10; exp2 gains; threshold 0; queries without relevant rows count as 1. */
+void rank_config_default(sm_rank_config *c);
+/* "k1,k2,..." of whole numbers >= 1, at most RANK_MAX_CUTOFFS; SM_EUSAGE otherwise. */
+sm_status rank_cutoffs_parse(const char *text, sm_rank_config *c, sm_error *err);
+int rank_gain_parse(const char *name);          /* -1 when unknown */
+const char *rank_gain_name(sm_gain_kind g);
+int rank_no_relevant_parse(const char *name);   /* "one" | "skip"; -1 when unknown */
+const char *rank_no_relevant_name(sm_no_relevant v);
+
+/* One query's values; NaN where the query is skipped (NO_RELEVANT_SKIP). */
+typedef struct {
+    double ndcg[RANK_MAX_CUTOFFS];
+    double err[RANK_MAX_CUTOFFS];
+    double ap, rr;
+} sm_query_metrics;
+
+typedef struct {
+    sm_rank_config config;
+    double max_label;                   /* y_max of ERR */
+    int64_t queries, rows;
+    sm_query_metrics mean;              /* means over the counted queries */
+    int64_t gain_queries;               /* counted for NDCG and ERR */
+    int64_t relevant_queries;           /* counted for MAP and MRR */
+    sm_regions regions;
+    int64_t pairs[SM_MAX_REGIONS][SM_MAX_REGIONS];   /* [higher region][lower region] */
+    int64_t ordered[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* of those, scored in order */
+    int64_t all_pairs, all_ordered;     /* summed over region pairs */
+} sm_rank_report;
+
+/* Metrics of scores s for labels y over the queries group_ptr[g] ..
+ * group_ptr[g+1]) (n_groups >= 1). per_query (n_groups entries) may be NULL.
+ * SM_EFAIL when out of memory. */
+sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions,
+                              const int64_t *group_ptr, int64_t n_groups, const double *y,
+                              const double *s, sm_rank_report *out, sm_query_metrics *per_query,
+                              sm_error *err);
+
+/* One metric chosen by name, for early stopping: "ndcg@K", "err@K" (without
+ * "@K" the whole list), "map", "mrr", or "objective" (computed by the trainer). */
+typedef enum { METRIC_OBJECTIVE = 0, METRIC_NDCG, METRIC_ERR, METRIC_MAP, METRIC_MRR } sm_metric_kind;
+typedef struct {
+    sm_metric_kind kind;
+    int k;                              /* NDCG and ERR cutoff; 0 = whole list */
+} sm_rank_metric;
+
+sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err);
+/* "ndcg@10", "map", ... (the canonical spelling). */
+int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size);
+/* Larger is better for the ranking metrics, smaller for the objective. */
+int rank_metric_higher_is_better(const sm_rank_metric *m);
+/* Mean of a ranking metric (not METRIC_OBJECTIVE) with the conventions of c
+ * (its cutoffs are ignored). */
+sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
+                            const int64_t *group_ptr, int64_t n_groups, const double *y,
+                            const double *s, double *value, sm_error *err);
+
+#endif
