@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_mlp.sh - the MLP scorer end to end: options and their errors, the model
-# file (reload exactness, determinism, truncation), predict and eval, and a
-# nonlinear task on which the MLP must beat the linear scorer on held-out rows.
+# file (reload exactness, determinism, truncation), predict and eval, ranking
+# objectives with early stopping, and a nonlinear task on which the MLP must
+# beat the linear scorer on held-out rows.
 . "$(dirname "$0")/lib.sh"
 
 # A seeded generated set whose target is a known nonlinear function of the
@@ -65,6 +66,19 @@ expect_fail "truncated mlp model" 3 "trunc.model:[0-9]+: .*truncated" "$SMLOSS" 
 sed 's/^hidden=8,4$/hidden=8,5/' "$M" > "$T/shape.model"
 expect_fail "shape mismatch" 3 "shape.model:[0-9]+: layer 2 is 8x4, but dim and hidden make layer 2 8x5" \
     "$SMLOSS" predict -m "$T/shape.model" -d "$T/nl.test"
+
+# --- ranking objectives and early stopping with an MLP ---
+R=$DATA/lightgbm-rank/rank.train
+V=$DATA/lightgbm-rank/rank.test
+for obj in pairwise listwise; do
+    expect_ok "mlp $obj with early stopping" "$SMLOSS" train -q -d "$R" --valid "$V" -m "$T/$obj.model" \
+        --scorer mlp:16,8 --activation gelu --objective $obj --loss lin:w=0.2+sigmoid:a=2,c=1.5 \
+        --metric ndcg@5 --patience 2 --epochs 12 --predictions "$T/$obj.train.pred"
+    expect_true "$obj model records the kept epoch" \
+        "grep -q '^best_epoch=[0-9]' '$T/$obj.model' && grep -qx 'objective=$obj' '$T/$obj.model'"
+    expect_ok "predict $obj" "$SMLOSS" predict -m "$T/$obj.model" -d "$R" -o "$T/$obj.pred"
+    expect_true "the kept $obj model reloads exactly" "cmp -s '$T/$obj.pred' '$T/$obj.train.pred'"
+done
 
 # --- the nonlinear task: the MLP beats linear on held-out rows by a clear margin ---
 expect_ok "train linear" "$SMLOSS" train -q -d "$T/nl.train" -m "$T/lin.model" --epochs 10
