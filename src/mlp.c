@@ -35,6 +35,18 @@ int64_t mlp_bias_offset(const sm_mlp_shape *s, int l)
 
 int64_t mlp_param_count(const sm_mlp_shape *s) { return mlp_weight_offset(s, mlp_layers(s) + 1); }
 
+int64_t mlp_train_weight_offset(const sm_mlp *m, int l)
+{
+    int64_t padding = (int64_t)m->shape.width[0] * (m->ld1 - m->shape.width[1]);
+    return l == 1 ? 0 : mlp_weight_offset(&m->shape, l) + padding;
+}
+
+int64_t mlp_train_bias_offset(const sm_mlp *m, int l)
+{
+    return l == 1 ? (int64_t)m->shape.width[0] * m->ld1
+                  : mlp_train_weight_offset(m, l) + (int64_t)m->shape.width[l - 1] * m->shape.width[l];
+}
+
 /* ---- layers ---- */
 
 /* The layers work on BLOCK units at a time. In the forward direction a
@@ -76,7 +88,7 @@ static inline double input_value(const sm_dataset *ds, int64_t k, const double *
 HOT_KERNEL
 void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
                     const double *restrict W, const double *restrict bias, int32_t dim, int32_t H,
-                    double scale, const double *restrict fs)
+                    int32_t ld, double scale, const double *restrict fs)
 {
     int32_t full = H - H % BLOCK;
     for (int32_t h0 = 0; h0 < full; h0 += BLOCK)
@@ -84,7 +96,7 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
             double acc[BLOCK] = {0};
             for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
                 if (ds->col[k] < dim)
-                    block_axpy(acc, input_value(ds, k, fs), W + (int64_t)ds->col[k] * H + h0);
+                    block_axpy(acc, input_value(ds, k, fs), W + (int64_t)ds->col[k] * ld + h0);
             for (int t = 0; t < BLOCK; t++)
                 z[b * H + h0 + t] = bias[h0 + t] + scale * acc[t];
         }
@@ -96,7 +108,7 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
             if (ds->col[k] >= dim)
                 continue;
             double x = input_value(ds, k, fs);
-            const double *restrict w = W + (int64_t)ds->col[k] * H;
+            const double *restrict w = W + (int64_t)ds->col[k] * ld;
             for (int32_t h = full; h < H; h++)
                 zb[h] += x * w[h];
         }
@@ -108,7 +120,7 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
 HOT_KERNEL
 void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
                      const sm_dataset *ds, const int64_t *rows, int64_t B, int32_t dim, int32_t H,
-                     const double *restrict fs, int32_t *touched, int64_t *n_touched,
+                     int32_t ld, const double *restrict fs, int32_t *touched, int64_t *n_touched,
                      uint8_t *is_touched)
 {
     for (int64_t b = 0; b < B; b++) {
@@ -130,13 +142,13 @@ void sparse_backward(double *restrict dW, double *restrict dbias, const double *
                 g[t] = dz[b * H + h0 + t];
             for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
                 if (ds->col[k] < dim)
-                    block_axpy(dW + (int64_t)ds->col[k] * H + h0, input_value(ds, k, fs), g);
+                    block_axpy(dW + (int64_t)ds->col[k] * ld + h0, input_value(ds, k, fs), g);
         }
     for (int64_t b = 0; b < B && full < H; b++)
         for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
             if (ds->col[k] >= dim)
                 continue;
-            double x = input_value(ds, k, fs), *restrict dw = dW + (int64_t)ds->col[k] * H;
+            double x = input_value(ds, k, fs), *restrict dw = dW + (int64_t)ds->col[k] * ld;
             for (int32_t h = full; h < H; h++)
                 dw[h] += x * dz[b * H + h];
         }
@@ -274,7 +286,7 @@ void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *d
     int L = mlp_layers(s);
     for (int64_t r = 0; r < ds->n_rows; r++) {
         sparse_forward(z, ds, &r, 1, param + mlp_weight_offset(s, 1), param + mlp_bias_offset(s, 1),
-                       s->width[0], s->width[1], 1.0, NULL);
+                       s->width[0], s->width[1], s->width[1], 1.0, NULL);
         activation_forward(a, z, s->width[1], s->act);
         for (int l = 2; l < L; l++) {
             dense_forward(z, a, param + mlp_weight_offset(s, l), param + mlp_bias_offset(s, l), 1,
@@ -303,10 +315,15 @@ sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, doubl
     memset(m, 0, sizeof *m);
     m->shape = *shape;
     m->scale1 = 1.0;
-    m->n_param = mlp_param_count(shape);
+    /* W_1's rows are ld1 apart, an odd number of 64-byte cache lines: with a
+     * stride of a power of two (e.g. 64 doubles) the rows of a block would
+     * fall into a few cache sets and evict each other. */
+    int32_t lines = (shape->width[1] + 7) / 8;
+    m->ld1 = 8 * (lines % 2 ? lines : lines + 1);
+    m->n_param = mlp_param_count(shape) + (int64_t)shape->width[0] * (m->ld1 - shape->width[1]);
     int32_t dim = shape->width[0], H = max_hidden_width(shape);
     size_t n_dim = dim > 0 ? (size_t)dim : 1;
-    m->param = malloc((size_t)m->n_param * sizeof *m->param);
+    m->param = calloc((size_t)m->n_param, sizeof *m->param);
     m->grad = calloc((size_t)m->n_param, sizeof *m->grad);
     m->touched = malloc(n_dim * sizeof *m->touched);
     m->is_touched = calloc(n_dim, 1);
@@ -326,10 +343,11 @@ sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, doubl
         double fan_out = (double)shape->width[l];
         double var = l == L ? 1.0 / fan_in
                      : shape->act == ACT_TANH ? 2.0 / (fan_in + fan_out) : 2.0 / fan_in;
-        double sd = sqrt(var), *W = m->param + mlp_weight_offset(shape, l);
-        for (int64_t i = 0; i < (int64_t)shape->width[l - 1] * shape->width[l]; i++)
-            W[i] = sd * rng_normal(&rng);
-        memset(m->param + mlp_bias_offset(shape, l), 0, (size_t)shape->width[l] * sizeof(double));
+        int32_t ld = l == 1 ? m->ld1 : shape->width[l];
+        double sd = sqrt(var), *W = m->param + mlp_train_weight_offset(m, l);
+        for (int64_t i = 0; i < shape->width[l - 1]; i++)
+            for (int32_t h = 0; h < shape->width[l]; h++)
+                W[i * ld + h] = sd * rng_normal(&rng);
     }
     return SM_OK;
 }
@@ -374,17 +392,17 @@ sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err)
     return SM_OK;
 }
 
-#define W_OF(m, l) ((m)->param + mlp_weight_offset(&(m)->shape, l))
-#define B_OF(m, l) ((m)->param + mlp_bias_offset(&(m)->shape, l))
-#define GW_OF(m, l) ((m)->grad + mlp_weight_offset(&(m)->shape, l))
-#define GB_OF(m, l) ((m)->grad + mlp_bias_offset(&(m)->shape, l))
+#define W_OF(m, l) ((m)->param + mlp_train_weight_offset(m, l))
+#define B_OF(m, l) ((m)->param + mlp_train_bias_offset(m, l))
+#define GW_OF(m, l) ((m)->grad + mlp_train_weight_offset(m, l))
+#define GB_OF(m, l) ((m)->grad + mlp_train_bias_offset(m, l))
 
 void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores)
 {
     const sm_mlp_shape *s = &m->shape;
     int L = mlp_layers(s);
     sparse_forward(m->z[1], ds, rows, n, W_OF(m, 1), B_OF(m, 1), s->width[0], s->width[1],
-                   m->scale1, m->fs);
+                   m->ld1, m->scale1, m->fs);
     activation_forward(m->a[1], m->z[1], n * s->width[1], s->act);
     for (int l = 2; l < L; l++) {
         dense_forward(m->z[l], m->a[l - 1], W_OF(m, l), B_OF(m, l), n, s->width[l - 1], s->width[l]);
@@ -407,19 +425,19 @@ void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t 
                            n, s->width[l - 1], s->width[l]);
         else
             sparse_backward(GW_OF(m, 1), GB_OF(m, 1), m->dz, ds, rows, n, s->width[0],
-                            s->width[1], m->fs, m->touched, &m->n_touched, m->is_touched);
+                            s->width[1], m->ld1, m->fs, m->touched, &m->n_touched, m->is_touched);
     }
 }
 
 /* The dense part of the parameters: b_1 and every later layer, contiguous. */
-static int64_t dense_part_offset(const sm_mlp *m) { return mlp_bias_offset(&m->shape, 1); }
+static int64_t dense_part_offset(const sm_mlp *m) { return mlp_train_bias_offset(m, 1); }
 
 double mlp_grad_norm2(const sm_mlp *m)
 {
     int32_t H = m->shape.width[1];
     double sum = 0.0;
     for (int64_t t = 0; t < m->n_touched; t++) {
-        const double *g = m->grad + (int64_t)m->touched[t] * H;
+        const double *g = m->grad + (int64_t)m->touched[t] * m->ld1;
         for (int32_t h = 0; h < H; h++)
             sum += g[h] * g[h];
     }
@@ -437,7 +455,7 @@ void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
         m->scale1 *= decay;
         /* Fold the scale back before the stored weights grow out of range. */
         if (m->scale1 < 1e-60) {
-            for (int64_t i = 0; i < (int64_t)s->width[0] * H; i++)
+            for (int64_t i = 0; i < dense_part_offset(m); i++)
                 m->param[i] *= m->scale1;
             m->scale1 = 1.0;
         }
@@ -448,7 +466,7 @@ void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
         }
     }
     for (int64_t t = 0; t < m->n_touched; t++) {
-        int64_t off = (int64_t)m->touched[t] * H;
+        int64_t off = (int64_t)m->touched[t] * m->ld1;
         optim_apply(o, off, m->param + off, m->grad + off, H, grad_factor, m->scale1);
         m->is_touched[m->touched[t]] = 0;
     }
@@ -461,7 +479,7 @@ double mlp_l2_half(const sm_mlp *m)
 {
     const sm_mlp_shape *s = &m->shape;
     double first = 0.0, rest = 0.0;
-    for (int64_t i = 0; i < (int64_t)s->width[0] * s->width[1]; i++)
+    for (int64_t i = 0; i < dense_part_offset(m); i++) /* the padding is 0 */
         first += m->param[i] * m->param[i];
     for (int l = 2; l <= mlp_layers(s); l++) {
         const double *W = W_OF(m, l);
@@ -473,10 +491,12 @@ double mlp_l2_half(const sm_mlp *m)
 
 void mlp_export(const sm_mlp *m, double *param)
 {
-    int32_t H = m->shape.width[1];
-    memcpy(param, m->param, (size_t)m->n_param * sizeof *param);
-    for (int32_t j = 0; j < m->shape.width[0]; j++)
+    const sm_mlp_shape *s = &m->shape;
+    int32_t H = s->width[1];
+    for (int32_t j = 0; j < s->width[0]; j++)
         for (int32_t h = 0; h < H; h++)
-            param[(int64_t)j * H + h] = m->scale1 * m->param[(int64_t)j * H + h] *
+            param[(int64_t)j * H + h] = m->scale1 * m->param[(int64_t)j * m->ld1 + h] *
                                         (m->fs ? m->fs[j] : 1.0);
+    memcpy(param + mlp_bias_offset(s, 1), m->param + dense_part_offset(m),
+           (size_t)(m->n_param - dense_part_offset(m)) * sizeof *param);
 }

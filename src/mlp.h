@@ -16,7 +16,9 @@
  *
  * Training state (sm_mlp) keeps W_1 as scale1 * param so that L2 weight decay
  * of the first layer is O(1) per step, as for the linear scorer, and the
- * first-layer gradient is cleared through the list of touched features.
+ * first-layer gradient is cleared through the list of touched features. Its
+ * arrays have the layout above except that W_1's rows are ld1 >= H1 apart
+ * (zero padding, for the cache); mlp_export writes the plain layout.
  */
 #ifndef SM_MLP_H
 #define SM_MLP_H
@@ -50,17 +52,18 @@ int64_t mlp_bias_offset(const sm_mlp_shape *s, int l);
 
 /* ---- layers: paired forward / backward over flat row-major arrays ---- */
 
-/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*H + h] over the
- * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1). */
+/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*ld + h] over the
+ * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1; W's rows are
+ * ld >= H apart). */
 void sparse_forward(double *z, const sm_dataset *ds, const int64_t *rows, int64_t B,
-                    const double *W, const double *bias, int32_t dim, int32_t H, double scale,
-                    const double *fs);
-/* dW[j*H + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
+                    const double *W, const double *bias, int32_t dim, int32_t H, int32_t ld,
+                    double scale, const double *fs);
+/* dW[j*ld + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
  * weights scale * W), dbias[h] += sum_b dz[b*H + h]; each feature given a
  * gradient is appended once to touched[] (is_touched marks it). */
 void sparse_backward(double *dW, double *dbias, const double *dz, const sm_dataset *ds,
-                     const int64_t *rows, int64_t B, int32_t dim, int32_t H, const double *fs,
-                     int32_t *touched, int64_t *n_touched, uint8_t *is_touched);
+                     const int64_t *rows, int64_t B, int32_t dim, int32_t H, int32_t ld,
+                     const double *fs, int32_t *touched, int64_t *n_touched, uint8_t *is_touched);
 
 /* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */
 void dense_forward(double *out, const double *in, const double *W, const double *bias,
@@ -82,7 +85,8 @@ void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *d
 
 typedef struct {
     sm_mlp_shape shape;
-    int64_t n_param;
+    int64_t n_param;    /* with W_1's padding */
+    int32_t ld1;        /* distance of W_1's rows */
     double *param;      /* flat parameters; W_1 is scale1 * param[W_1] */
     double *grad;       /* same layout; W_1 rows zero outside the touched list */
     double scale1;
@@ -105,6 +109,9 @@ typedef struct {
 sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, double fan_in1,
                    uint64_t seed, sm_error *err);
 void mlp_free(sm_mlp *m);
+/* Offsets of W_l and b_l in m->param and m->grad. */
+int64_t mlp_train_weight_offset(const sm_mlp *m, int l);
+int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */
 sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err);
 

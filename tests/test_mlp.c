@@ -52,7 +52,7 @@ static void make_mlp(sm_mlp *m, const sm_dataset *ds, const char *spec, sm_activ
     /* Nonzero biases, so that no unit sits exactly at a relu kink. */
     for (int l = 1; l <= mlp_layers(&m->shape); l++)
         for (int32_t h = 0; h < m->shape.width[l]; h++)
-            m->param[mlp_bias_offset(&m->shape, l) + h] = 0.1 * (h % 3) - 0.07;
+            m->param[mlp_train_bias_offset(m, l) + h] = 0.1 * (h % 3) - 0.07;
     m->scale1 = 0.8; /* as after some weight decay */
 }
 
@@ -93,8 +93,8 @@ static void gradient_check(const char *spec, sm_activation act, sm_objective_kin
     int64_t at[2 * (MLP_MAX_HIDDEN + 1) + 1];
     int n_tensors = 0;
     for (int l = 1; l <= mlp_layers(sh); l++) {
-        at[n_tensors++] = mlp_weight_offset(sh, l);
-        at[n_tensors++] = mlp_bias_offset(sh, l);
+        at[n_tensors++] = mlp_train_weight_offset(&m, l);
+        at[n_tensors++] = mlp_train_bias_offset(&m, l);
     }
     at[n_tensors] = m.n_param;
     for (int t = 0; t < n_tensors; t++) {
@@ -119,7 +119,7 @@ static void gradient_check(const char *spec, sm_activation act, sm_objective_kin
     }
     /* Feature 5 occurs in no row: its first-layer row has no gradient and was not touched. */
     for (int32_t h = 0; h < sh->width[1]; h++)
-        CHECK(m.grad[5 * sh->width[1] + h] == 0.0);
+        CHECK(m.grad[5 * m.ld1 + h] == 0.0);
     CHECK(m.n_touched == 6 && !m.is_touched[5]);
     objective_work_free(&w);
     mlp_free(&m);
@@ -155,13 +155,18 @@ static void test_sgd_step_and_decay(void)
     double s[3], d[3] = {0.5, -1.0, 0.25};
     mlp_forward(&m, &ds, rows, 3, s);
     mlp_backward(&m, &ds, rows, 3, d);
-    int64_t n = m.n_param;
+    int64_t n = mlp_param_count(&m.shape);
     double *before = malloc((size_t)n * sizeof *before), *g = malloc((size_t)n * sizeof *g);
     double *after = malloc((size_t)n * sizeof *after);
     free(m.fs); /* without input scales, exported W_1 = scale1 * param */
     m.fs = NULL;
     mlp_export(&m, before);
-    memcpy(g, m.grad, (size_t)n * sizeof *g);
+    /* the gradient in the exported layout (W_1 without its row padding) */
+    int32_t H = m.shape.width[1];
+    for (int64_t j = 0; j < m.shape.width[0]; j++)
+        memcpy(g + j * H, m.grad + j * m.ld1, (size_t)H * sizeof *g);
+    memcpy(g + mlp_bias_offset(&m.shape, 1), m.grad + mlp_train_bias_offset(&m, 1),
+           (size_t)(n - mlp_bias_offset(&m.shape, 1)) * sizeof *g);
     double norm2 = 0;
     for (int64_t i = 0; i < n; i++)
         norm2 += g[i] * g[i];
@@ -174,7 +179,7 @@ static void test_sgd_step_and_decay(void)
     oc.l2 = 0.5;
     sm_optim o;
     sm_error err;
-    CHECK(optim_init(&o, &oc, n, &err) == SM_OK);
+    CHECK(optim_init(&o, &oc, m.n_param, &err) == SM_OK);
     optim_begin_step(&o, 10);
     mlp_step(&m, &o, 0.5);
     mlp_export(&m, after);
@@ -184,7 +189,7 @@ static void test_sgd_step_and_decay(void)
         for (int64_t i = mlp_bias_offset(&m.shape, l); i < mlp_weight_offset(&m.shape, l + 1); i++)
             CHECK_CLOSE(after[i], before[i] - 0.1 * 0.5 * g[i], 1e-14);
     }
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < m.n_param; i++)
         CHECK(m.grad[i] == 0.0);
     CHECK(m.n_touched == 0);
     optim_free(&o);
@@ -411,7 +416,7 @@ static void test_init(void)
         sm_mlp m;
         sm_error err;
         CHECK(mlp_init(&m, &sh, NULL, 10.0, 1, &err) == SM_OK);
-        const double *W = m.param + mlp_weight_offset(&sh, 2);
+        const double *W = m.param + mlp_train_weight_offset(&m, 2);
         double sum2 = 0;
         for (int i = 0; i < 200 * 300; i++)
             sum2 += W[i] * W[i];
