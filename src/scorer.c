@@ -176,7 +176,7 @@ sm_status scorer_export(const sm_scorer *sc, sm_model *m, sm_error *err)
             return st;
         mlp_export(&sc->mlp, m->param);
         w = m->param;
-        n = sc->mlp.n_param;
+        n = mlp_param_count(&sc->mlp.shape);
     }
     for (int64_t j = 0; j < n; j++)
         if (!isfinite(w[j]))
