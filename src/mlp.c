@@ -62,8 +62,12 @@ int64_t mlp_train_bias_offset(const sm_mlp *m, int l)
 /* Where the C library can pick a function's version at load time (glibc's
  * ifunc), the kernels are also built for AVX2 and AVX-512 and the widest one
  * the CPU has runs. Every version gives the same bits: the kernels keep the
- * order of every sum, and C11 mode does not fuse multiply-adds. Define
- * SM_NO_TARGET_CLONES to build the portable version only. */
+ * order of every sum, and multiply-adds are not fused (GCC's C11 mode does not
+ * contract them; clang is told so below). Define SM_NO_TARGET_CLONES to build
+ * the portable version only. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__) && defined(__linux__) && \
     !defined(SM_NO_TARGET_CLONES)
 #define HOT_KERNEL __attribute__((target_clones("default", "avx2", "avx512f")))
