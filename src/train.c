@@ -383,7 +383,10 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = sm_fail(err, SM_EFAIL, "out of memory");
         goto out;
     }
-    if ((st = scorer_init(&sc, &cfg->scorer, train, fs, cfg->seed ^ 0x1a7e5eed1a7e5eedULL, err)) != SM_OK)
+    /* The initial weights come from a stream of their own, so the seed's
+     * shuffles are the same whatever the scorer. */
+    if ((st = scorer_init(&sc, &cfg->scorer, train, fs, cfg->seed ^ 0x1a7e5eed1a7e5eedULL,
+                          err)) != SM_OK)
         goto out;
     have_scorer = 1;
     sm_optim_config ocfg = cfg->optim;
