@@ -53,7 +53,7 @@ static const char train_usage[] =
     "      --epochs N           passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
-    "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd)\n"
+    "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd; adam for mlp)\n"
     "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
     "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
     "                           adagrad 0.5, adam 0.01\n"
@@ -178,7 +178,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     static const char *const transforms[] = {"none", "log", "log1p", NULL};
     static const char *const scalings[] = {"none", "maxabs", NULL};
     static const char *const targets[] = {"hard", "soft", "matched", "gain", NULL};
-    int c, rc = SM_OK, choice, optimizer = OPT_SGD;
+    int c, rc = SM_OK, choice, optimizer = -1;
     int64_t n;
     memset(a, 0, sizeof *a);
     train_config_default(&a->cfg);
@@ -298,6 +298,11 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
 
+    /* Plain SGD with the relative rate suits the convex linear problems; an
+     * MLP's curvature changes as it trains, where Adam's per-weight scaling
+     * keeps steep links (exp, sinh) from diverging. */
+    if (optimizer < 0)
+        optimizer = a->cfg.scorer.kind == SCORER_MLP ? OPT_ADAM : OPT_SGD;
     /* The optimiser's defaults first, then what the user set. */
     double l2 = a->cfg.optim.l2, clip = a->cfg.optim.clip;
     int64_t warmup = a->cfg.optim.warmup;
