@@ -20,18 +20,23 @@ static const char predict_usage[] =
     "  -q, --quiet         no progress on stderr\n"
     "  -h, --help          this help\n";
 
+void cli_put_scores(FILE *f, const double *scores, int64_t n)
+{
+    char buf[40];
+    for (int64_t i = 0; i < n; i++) {
+        sm_format_double(buf, sizeof buf, scores[i]);
+        if (fputs(buf, f) == EOF || fputc('\n', f) == EOF)
+            break; /* the error stays on the stream; cli_output_commit reports it */
+    }
+}
+
 int cli_write_scores(const char *path, const double *scores, int64_t n)
 {
     cli_output out;
     int rc = cli_output_open(&out, path);
     if (rc != SM_OK)
         return rc;
-    char buf[40];
-    for (int64_t i = 0; i < n; i++) {
-        sm_format_double(buf, sizeof buf, scores[i]);
-        if (fputs(buf, out.f) == EOF || fputc('\n', out.f) == EOF)
-            break;
-    }
+    cli_put_scores(out.f, scores, n);
     return cli_output_commit(&out);
 }
 

@@ -363,19 +363,19 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     }
 }
 
-static int write_model(const char *path, const sm_model *m)
+/* Write the model into an opened (not yet committed) output. */
+static int put_model(const char *path, const sm_model *m, cli_output *out)
 {
-    cli_output out;
-    int rc = cli_output_open(&out, path);
+    int rc = cli_output_open(out, path);
     if (rc != SM_OK)
         return rc;
     sm_error err;
-    if (model_write(m, out.f, &err) != SM_OK) {
+    if (model_write(m, out->f, &err) != SM_OK) {
         cli_msg("%s: %s", path, err.msg);
-        cli_output_abort(&out);
+        cli_output_abort(out);
         return SM_EIO;
     }
-    return cli_output_commit(&out);
+    return SM_OK;
 }
 
 int cmd_train(int argc, char **argv)
@@ -432,17 +432,25 @@ int cmd_train(int argc, char **argv)
     }
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    if ((rc = write_model(a.model, &model)) != SM_OK)
+    /* The model and the predictions land together or not at all: the model
+     * is renamed into place only after the predictions were written. */
+    cli_output model_out;
+    if ((rc = put_model(a.model, &model, &model_out)) != SM_OK)
         goto out;
     if (a.predictions) {
         if (!(scores = malloc((size_t)train.n_rows * sizeof *scores))) {
             cli_msg("out of memory");
+            cli_output_abort(&model_out);
             rc = SM_EFAIL;
             goto out;
         }
         model_predict(&model, &train, scores);
-        rc = cli_write_scores(a.predictions, scores, train.n_rows);
+        if ((rc = cli_write_scores(a.predictions, scores, train.n_rows)) != SM_OK) {
+            cli_output_abort(&model_out);
+            goto out;
+        }
     }
+    rc = cli_output_commit(&model_out);
 out:
     free(scores);
     model_free(&model);

@@ -96,6 +96,11 @@ expect_true "eval -o /dev/null prints nothing" "[ ! -s '$T/out' ]"
 if [ -w /dev/full ]; then
     expect_fail "train --predictions /dev/full" 4 "/dev/full: write error" \
         "$SMLOSS" train -q -d "$T/h.train" -m "$T/unused.model" --predictions /dev/full
+    expect_true "a failed --predictions write leaves no model" "[ ! -e '$T/unused.model' ]"
+    cp "$T/h.sel" "$T/kept.model"
+    expect_fail "train over a model, --predictions /dev/full" 4 "/dev/full: write error" \
+        "$SMLOSS" train -q -d "$T/h.train" -m "$T/kept.model" --seed 9 --predictions /dev/full
+    expect_true "... leaves the previous model untouched" "cmp -s '$T/kept.model' '$T/h.sel'"
     expect_fail "eval -o /dev/full (json)" 4 "/dev/full: .*(write error|cannot write)" \
         "$SMLOSS" eval -d "$T/h.test" -m "$T/h.sel" --format json -o /dev/full
 else
