@@ -13,7 +13,7 @@ BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man/man1
 
 SM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
-LDLIBS  = -lz -lm
+LDLIBS  = -lz -lm -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD   = build/sanitize

@@ -1,20 +1,34 @@
 /* reader.c - libsvm / SVMlight / LETOR text into CSR in one pass.
  *
- * Every file kind (data, group sizes, scores) goes through one pipeline: a
- * text_source (a zlib gzFile, which reads gzip and plain text alike, or a
- * memory buffer) fills a large chunk buffer; scan_lines() cuts it into lines,
- * carrying a line that straddles two reads over to the next one, and hands
- * each line to a handler with a NUL written after it. That terminator is what
- * lets strtod run on the buffer in place: a token always ends at a blank, a
- * '#', a '\r' or the NUL, none of which can continue a number.
+ * A text_source (a zlib gzFile, which reads gzip and plain text alike, or a
+ * memory buffer) is cut into blocks of whole lines. Each block is parsed on
+ * its own - in parallel, one worker thread per block - into rows with local
+ * line numbers; blocks are then merged in file order, and only the merge
+ * applies the file-wide rules (the qid convention and contiguity) and knows
+ * the real line numbers. While workers parse one batch of blocks the main
+ * thread reads (inflates) the next, so gzip input overlaps parsing.
+ *
+ * A line is parsed by fast_line when it has the usual shape; anything else
+ * (and every error) goes to careful_line, the single place where messages
+ * are made. A block stops at its first failing line; the merge then parses
+ * that line again with careful_line and the file-wide rules as they stand at
+ * that point, which yields exactly the message a line-by-line reader gives.
+ *
+ * Block text ends with a NUL, so numbers are parsed in place: a token always
+ * ends at a blank, a '#', a '\r', a '\n' or the NUL, none of which can
+ * continue a number. Group and score files go through scan_lines, which
+ * hands one NUL-terminated line at a time to a handler.
  */
 #include "reader.h"
+
+#include "numparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +38,9 @@
 #include <zlib.h>
 
 enum {
-    CHUNK_BYTES = 1 << 20,     /* one read; grows when a single line is longer */
+    CHUNK_BYTES = 1 << 20,     /* one read of a list file; grows for a longer line */
+    BLOCK_BYTES = 4 << 20,     /* text parsed by one thread at a time */
+    MAX_THREADS = 64,
     GZ_BUFFER_BYTES = 1 << 18, /* zlib's own input buffer (default 8 KiB is slow) */
     TOKEN_SHOWN_MAX = 60       /* bytes of a bad token quoted in a message */
 };
@@ -365,7 +381,7 @@ static size_t scan_uint(const char *s, size_t len, int64_t max, int64_t *out, in
     return i;
 }
 
-/* ---- data rows ---- */
+/* ---- query groups: the rules, over values ---- */
 
 /* qids seen so far -> line of their first row (0 marks a free slot). */
 typedef struct {
@@ -416,52 +432,160 @@ static int qid_set_add(qid_set *s, int64_t q, int64_t line)
     return 1;
 }
 
+enum { QID_UNSET, QID_PRESENT, QID_ABSENT };
+#define NO_QID INT64_C(-1) /* a row without a qid (qids are >= 0) */
+
+/* The file-wide qid rules: the first data line decides whether every line
+ * has a qid; rows of one qid are contiguous. They are checked in file order
+ * when blocks are merged (and by careful_line when it reproduces a message). */
+typedef struct {
+    int mode;
+    int64_t convention_line; /* first data line: it decided whether qid is used */
+    qid_set seen;
+    int64_t last_qid; /* qid of the open group; NO_QID before the first */
+} qid_rules;
+
+typedef enum { RULE_OK, RULE_NEW_GROUP, RULE_MISSING, RULE_UNEXPECTED, RULE_REAPPEARS, RULE_NOMEM } rule_verdict;
+
+static rule_verdict qid_convention(qid_rules *r, int has_qid, int64_t lineno)
+{
+    if (r->mode == QID_UNSET) {
+        r->mode = has_qid ? QID_PRESENT : QID_ABSENT;
+        r->convention_line = lineno;
+    }
+    if (!has_qid)
+        return r->mode == QID_PRESENT ? RULE_MISSING : RULE_OK;
+    return r->mode == QID_ABSENT ? RULE_UNEXPECTED : RULE_OK;
+}
+
+/* A row with qid q: same group, a new group, or a qid that reappears (left
+ * unchanged then, so the failing row can be parsed again for its message). */
+static rule_verdict qid_group(qid_rules *r, int64_t q, int64_t lineno)
+{
+    if (r->last_qid == q)
+        return RULE_OK;
+    if (qid_set_find(&r->seen, q))
+        return RULE_REAPPEARS;
+    if (!qid_set_add(&r->seen, q, lineno))
+        return RULE_NOMEM;
+    r->last_qid = q;
+    return RULE_NEW_GROUP;
+}
+
+/* ---- blocks: whole lines parsed independently ---- */
+
 typedef struct {
     int32_t idx;
     float val;
     size_t order; /* position in the line: finds the token of a duplicate */
 } feature_entry;
 
-enum { QID_UNSET, QID_PRESENT, QID_ABSENT };
-
+/* A block of whole lines and the rows parsed from it. Blocks are parsed in
+ * parallel without the file-wide qid rules; merge_block applies those in file
+ * order. Line numbers here are local (1 = the block's first line). */
 typedef struct {
-    sm_dataset ds; /* arrays grow in place; n_rows, nnz, n_groups count what is filled */
-    size_t cap_row_ptr, cap_label, cap_col, cap_val, cap_group_ptr, cap_qid;
+    char *text; /* text[len] == '\0' */
+    size_t len, cap;
+    int64_t n_lines;
+    /* rows */
+    int64_t n_rows;
+    size_t cap_rows;
+    double *label;
+    int64_t *row_end; /* nnz of the block after the row */
+    int64_t *qid;     /* NO_QID when the row has none */
+    int64_t *line_no; /* local line of the row */
+    size_t *line_off; /* where the row's line starts in text */
+    /* nonzeros */
+    int32_t *col;
+    float *val;
+    size_t nnz, cap_nnz;
     int64_t max_index;
-    int qid_mode;
-    int64_t convention_line; /* first data line: it decided whether qid is used */
-    qid_set seen;
+    /* the first line that failed; merge_block parses it again for the message */
+    int failed, out_of_memory;
+    size_t fail_off;
+    int64_t fail_line;
+    /* careful_line's scratch */
+    char *line_buf;
+    size_t cap_line_buf;
     size_t *feature_col; /* columns of the current row's features */
     size_t cap_feature_col;
     feature_entry *sorted;
     size_t cap_sorted;
-} data_builder;
+    const char *name;
+} block;
 
-static void builder_free(data_builder *b)
+static void block_free(block *b)
 {
-    dataset_free(&b->ds);
-    free(b->seen.keys);
-    free(b->seen.lines);
+    free(b->text);
+    free(b->label);
+    free(b->row_end);
+    free(b->qid);
+    free(b->line_no);
+    free(b->line_off);
+    free(b->col);
+    free(b->val);
+    free(b->line_buf);
     free(b->feature_col);
     free(b->sorted);
+    memset(b, 0, sizeof *b);
 }
 
-static int builder_init(data_builder *b)
+static void block_clear_rows(block *b)
 {
-    memset(b, 0, sizeof *b);
-    dataset_init(&b->ds);
+    b->n_lines = 0;
+    b->n_rows = 0;
+    b->nnz = 0;
     b->max_index = -1;
-    sm_dataset *ds = &b->ds;
-    if (!grow_array(&ds->row_ptr, &b->cap_row_ptr, 256, sizeof *ds->row_ptr) ||
-        !grow_array(&ds->label, &b->cap_label, 256, sizeof *ds->label) ||
-        !grow_array(&ds->col, &b->cap_col, 4096, sizeof *ds->col) ||
-        !grow_array(&ds->val, &b->cap_val, 4096, sizeof *ds->val)) {
-        builder_free(b);
-        return 0;
+    b->failed = b->out_of_memory = 0;
+}
+
+static int block_add_row(block *b, double label, int64_t qid, int64_t line_no, size_t line_off)
+{
+    if (b->n_rows == (int64_t)b->cap_rows) {
+        size_t cap = b->cap_rows;
+        if (!grow_array(&b->label, &cap, cap + 1, sizeof *b->label))
+            return 0;
+        cap = b->cap_rows;
+        if (!grow_array(&b->row_end, &cap, cap + 1, sizeof *b->row_end))
+            return 0;
+        cap = b->cap_rows;
+        if (!grow_array(&b->qid, &cap, cap + 1, sizeof *b->qid))
+            return 0;
+        cap = b->cap_rows;
+        if (!grow_array(&b->line_no, &cap, cap + 1, sizeof *b->line_no))
+            return 0;
+        cap = b->cap_rows;
+        if (!grow_array(&b->line_off, &cap, cap + 1, sizeof *b->line_off))
+            return 0;
+        b->cap_rows = cap;
     }
-    ds->row_ptr[0] = 0;
+    int64_t r = b->n_rows++;
+    b->label[r] = label;
+    b->row_end[r] = (int64_t)b->nnz;
+    b->qid[r] = qid;
+    b->line_no[r] = line_no;
+    b->line_off[r] = line_off;
     return 1;
 }
+
+static inline int block_add_feature(block *b, int32_t idx, float val)
+{
+    if (b->nnz == b->cap_nnz) {
+        size_t cap = b->cap_nnz;
+        if (!grow_array(&b->col, &cap, b->nnz + 1, sizeof *b->col))
+            return 0;
+        cap = b->cap_nnz;
+        if (!grow_array(&b->val, &cap, b->nnz + 1, sizeof *b->val))
+            return 0;
+        b->cap_nnz = cap;
+    }
+    b->col[b->nnz] = idx;
+    b->val[b->nnz] = val;
+    b->nnz++;
+    return 1;
+}
+
+/* ---- the careful line parser: every check, every message ---- */
 
 static int compare_features(const void *a, const void *b)
 {
@@ -482,24 +606,23 @@ static token token_at(const char *line, size_t len, size_t col)
 
 /* Sort the current row's n features (appended from `first`) by index and
  * reject a repeated index, pointing at its second occurrence. */
-static sm_status sort_row(data_builder *b, const char *name, const char *line, size_t len,
-                          int64_t lineno, int64_t first, size_t n, sm_error *err)
+static sm_status sort_row(block *b, const char *line, size_t len, int64_t lineno, size_t first,
+                          size_t n, sm_error *err)
 {
-    sm_dataset *ds = &b->ds;
     if (!grow_array(&b->sorted, &b->cap_sorted, n, sizeof *b->sorted))
-        return out_of_memory(err, name);
+        return out_of_memory(err, b->name);
     for (size_t k = 0; k < n; k++)
-        b->sorted[k] = (feature_entry){ds->col[first + (int64_t)k], ds->val[first + (int64_t)k], k};
+        b->sorted[k] = (feature_entry){b->col[first + k], b->val[first + k], k};
     qsort(b->sorted, n, sizeof *b->sorted, compare_features);
     for (size_t k = 0; k < n; k++) {
         if (k > 0 && b->sorted[k].idx == b->sorted[k - 1].idx) {
             token t = token_at(line, len, b->feature_col[b->sorted[k].order]);
-            return token_fail(err, name, lineno, &t,
+            return token_fail(err, b->name, lineno, &t,
                               "duplicate feature index %ld (first at column %zu)",
                               (long)b->sorted[k].idx, b->feature_col[b->sorted[k - 1].order]);
         }
-        ds->col[first + (int64_t)k] = b->sorted[k].idx;
-        ds->val[first + (int64_t)k] = b->sorted[k].val;
+        b->col[first + k] = b->sorted[k].idx;
+        b->val[first + k] = b->sorted[k].val;
     }
     return SM_OK;
 }
@@ -522,28 +645,24 @@ static int is_qid_token(const token *t)
     return t->len >= 4 && memcmp(t->s, "qid:", 4) == 0;
 }
 
-/* Check the qid convention for this row and open a new group when the qid
- * changes. qid_tok is NULL when the row has none; where points at the token
- * to blame for a missing one. */
-static sm_status handle_qid(data_builder *b, const char *name, int64_t lineno, const token *qid_tok,
-                            const token *where, sm_error *err)
+/* The qid of a row (qid_tok NULL when it has none; where is the token to
+ * blame for a missing one). rules is NULL inside a block, where only the
+ * token itself is checked; merge_block applies the rules later. */
+static sm_status parse_qid(qid_rules *rules, const char *name, int64_t lineno,
+                           const token *qid_tok, const token *where, int64_t *qid, sm_error *err)
 {
-    sm_dataset *ds = &b->ds;
-    if (b->qid_mode == QID_UNSET) {
-        b->qid_mode = qid_tok ? QID_PRESENT : QID_ABSENT;
-        b->convention_line = lineno;
-    }
-    if (!qid_tok) {
-        if (b->qid_mode == QID_PRESENT)
-            return token_fail(err, name, lineno, where,
-                              "missing qid (line %lld has one, so every line needs one)",
-                              (long long)b->convention_line);
-        return SM_OK;
-    }
-    if (b->qid_mode == QID_ABSENT)
+    *qid = NO_QID;
+    rule_verdict v = rules ? qid_convention(rules, qid_tok != NULL, lineno) : RULE_OK;
+    if (v == RULE_MISSING)
+        return token_fail(err, name, lineno, where,
+                          "missing qid (line %lld has one, so every line needs one)",
+                          (long long)rules->convention_line);
+    if (v == RULE_UNEXPECTED)
         return token_fail(err, name, lineno, qid_tok,
                           "unexpected qid: line %lld has none, so no line may have one",
-                          (long long)b->convention_line);
+                          (long long)rules->convention_line);
+    if (!qid_tok)
+        return SM_OK;
     int64_t q;
     int too_large;
     const char *digits = qid_tok->s + 4;
@@ -554,22 +673,16 @@ static sm_status handle_qid(data_builder *b, const char *name, int64_t lineno, c
         return token_fail(err, name, lineno, qid_tok, "qid must be a non-negative integer");
     if (too_large)
         return token_fail(err, name, lineno, qid_tok, "qid is too large");
-    if (ds->n_groups > 0 && ds->qid[ds->n_groups - 1] == q)
-        return SM_OK;
-    int64_t first_line = qid_set_find(&b->seen, q);
-    if (first_line)
+    v = rules ? qid_group(rules, q, lineno) : RULE_OK;
+    if (v == RULE_REAPPEARS)
         return sm_fail(err, SM_EDATA,
                        "%s:%lld:%zu: qid %lld reappears; its rows must be contiguous (first seen "
                        "at line %lld)",
-                       name, (long long)lineno, qid_tok->col, (long long)q, (long long)first_line);
-    if (!qid_set_add(&b->seen, q, lineno) ||
-        !grow_array(&ds->group_ptr, &b->cap_group_ptr, (size_t)ds->n_groups + 2,
-                    sizeof *ds->group_ptr) ||
-        !grow_array(&ds->qid, &b->cap_qid, (size_t)ds->n_groups + 1, sizeof *ds->qid))
+                       name, (long long)lineno, qid_tok->col, (long long)q,
+                       (long long)qid_set_find(&rules->seen, q));
+    if (v == RULE_NOMEM)
         return out_of_memory(err, name);
-    ds->group_ptr[ds->n_groups] = ds->n_rows;
-    ds->qid[ds->n_groups] = q;
-    ds->n_groups++;
+    *qid = q;
     return SM_OK;
 }
 
@@ -610,11 +723,14 @@ static sm_status parse_feature(const char *name, int64_t lineno, const token *t,
     return SM_OK;
 }
 
-static sm_status data_line(void *ctx, const char *name, char *line, size_t len, int64_t lineno,
-                           sm_error *err)
+/* Parse one line with every check, appending its row to b. line[len] is
+ * '\0' and a trailing '\r' is already removed. With rules, the file-wide qid
+ * rules are applied too, in the order a reader going line by line meets them:
+ * that is how merge_block gets the message of a line that failed. */
+static sm_status careful_line(block *b, qid_rules *rules, char *line, size_t len, int64_t lineno,
+                              size_t line_off, sm_error *err)
 {
-    data_builder *b = ctx;
-    sm_dataset *ds = &b->ds;
+    const char *name = b->name;
     size_t pos = 0;
     token label_tok, t;
     if (!next_token(line, len, &pos, &label_tok))
@@ -627,14 +743,14 @@ static sm_status data_line(void *ctx, const char *name, char *line, size_t len, 
     size_t after_label = pos;
     int has_next = next_token(line, len, &pos, &t);
     int has_qid = has_next && is_qid_token(&t);
-    if ((st = handle_qid(b, name, lineno, has_qid ? &t : NULL, has_next ? &t : &label_tok, err)) !=
-        SM_OK)
+    int64_t qid;
+    if ((st = parse_qid(rules, name, lineno, has_qid ? &t : NULL, has_next ? &t : &label_tok, &qid,
+                        err)) != SM_OK)
         return st;
     if (!has_qid)
         pos = after_label;
 
-    int64_t first = ds->nnz;
-    size_t n = 0;
+    size_t first = b->nnz, n = 0;
     int sorted = 1;
     int32_t prev = -1;
     while (next_token(line, len, &pos, &t)) {
@@ -642,14 +758,9 @@ static sm_status data_line(void *ctx, const char *name, char *line, size_t len, 
         float val = 0;
         if ((st = parse_feature(name, lineno, &t, &idx, &val, err)) != SM_OK)
             return st;
-        size_t need = (size_t)ds->nnz + 1;
-        if (!grow_array(&ds->col, &b->cap_col, need, sizeof *ds->col) ||
-            !grow_array(&ds->val, &b->cap_val, need, sizeof *ds->val) ||
+        if (!block_add_feature(b, idx, val) ||
             !grow_array(&b->feature_col, &b->cap_feature_col, n + 1, sizeof *b->feature_col))
             return out_of_memory(err, name);
-        ds->col[ds->nnz] = idx;
-        ds->val[ds->nnz] = val;
-        ds->nnz++;
         b->feature_col[n++] = t.col;
         if (idx <= prev)
             sorted = 0;
@@ -657,16 +768,323 @@ static sm_status data_line(void *ctx, const char *name, char *line, size_t len, 
         if (idx > b->max_index)
             b->max_index = idx;
     }
-    if (!sorted && (st = sort_row(b, name, line, len, lineno, first, n, err)) != SM_OK)
+    if (!sorted && (st = sort_row(b, line, len, lineno, first, n, err)) != SM_OK)
         return st;
-
-    size_t rows = (size_t)ds->n_rows + 1;
-    if (!grow_array(&ds->row_ptr, &b->cap_row_ptr, rows + 1, sizeof *ds->row_ptr) ||
-        !grow_array(&ds->label, &b->cap_label, rows, sizeof *ds->label))
+    if (!block_add_row(b, label, qid, lineno, line_off))
         return out_of_memory(err, name);
-    ds->label[ds->n_rows] = label;
-    ds->row_ptr[rows] = ds->nnz;
-    ds->n_rows++;
+    return SM_OK;
+}
+
+/* Copy the line at off (up to '\n' or the end of the block) into the
+ * scratch buffer, terminated and without a final '\r', and parse it
+ * carefully. *next is where the following line starts. */
+static sm_status careful_line_at(block *b, qid_rules *rules, size_t off, int64_t lineno,
+                                 size_t *next, sm_error *err)
+{
+    const char *line = b->text + off;
+    const char *nl = memchr(line, '\n', b->len - off);
+    size_t len = nl ? (size_t)(nl - line) : b->len - off;
+    *next = off + len + (nl != NULL);
+    if (!grow_array(&b->line_buf, &b->cap_line_buf, len + 1, 1))
+        return out_of_memory(err, b->name);
+    memcpy(b->line_buf, line, len);
+    if (len > 0 && b->line_buf[len - 1] == '\r')
+        len--;
+    b->line_buf[len] = '\0';
+    return careful_line(b, rules, b->line_buf, len, lineno, off, err);
+}
+
+/* ---- the fast line parser: the common shape of a line, no messages ---- */
+
+static inline int is_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+/* Parse a line of the usual shape (label [qid:N] sorted index:value pairs
+ * [# comment]) and append its row; returns 0, leaving b as it was, for
+ * anything else (blank lines, unsorted indices, any doubt about the syntax),
+ * and careful_line then decides. Numbers go through sm_parse_decimal, which
+ * gives strtod's value exactly; a number must end at a blank, '#' or the end
+ * of the line, exactly where next_token would end it. */
+static int fast_line(block *b, size_t off, int64_t lineno, size_t *next)
+{
+    const char *s = b->text + off, *end = b->text + b->len;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    double label;
+    const char *e;
+    if (!is_digit(*s) && *s != '-' && *s != '+' && *s != '.')
+        return 0;
+    if (!sm_parse_decimal(s, &e, &label) || !(fabs(label) <= DBL_MAX))
+        return 0;
+    s = e;
+    int64_t qid = NO_QID;
+    if (*s == ' ' || *s == '\t') {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (s[0] == 'q' && s[1] == 'i' && s[2] == 'd' && s[3] == ':') {
+            s += 4;
+            int64_t q = 0;
+            int n = 0;
+            for (; is_digit(*s) && n < 18; s++, n++)
+                q = q * 10 + (*s - '0');
+            if (n == 0 || is_digit(*s))
+                return 0;
+            qid = q;
+        }
+    }
+    size_t first = b->nnz;
+    int64_t prev = -1;
+    for (;;) {
+        /* s is just past the previous token */
+        char c = *s;
+        if (c == ' ' || c == '\t') {
+            while (*s == ' ' || *s == '\t')
+                s++;
+            c = *s;
+        } else if (c != '\n' && c != '\r' && c != '#' && c != '\0') {
+            break; /* a token that does not end where it should */
+        }
+        if (c == '\n') {
+            s++;
+            goto row_done;
+        }
+        if (c == '#') {
+            s = memchr(s, '\n', (size_t)(end - s));
+            s = s ? s + 1 : end;
+            goto row_done;
+        }
+        if (c == '\r' && s[1] == '\n') {
+            s += 2;
+            goto row_done;
+        }
+        if (c == '\0' && s == end)
+            goto row_done;
+        int64_t idx = 0;
+        int n = 0;
+        for (; is_digit(*s) && n < 10; s++, n++)
+            idx = idx * 10 + (*s - '0');
+        if (n == 0 || *s != ':' || idx > SM_MAX_INDEX || idx <= prev)
+            break;
+        double x;
+        if (!sm_parse_decimal(s + 1, &e, &x) || !(fabs(x) <= FLT_MAX))
+            break;
+        s = e;
+        if (!block_add_feature(b, (int32_t)idx, (float)x))
+            break; /* careful_line reports the lack of memory */
+        prev = idx;
+    }
+    b->nnz = first;
+    return 0;
+row_done:
+    if (!block_add_row(b, label, qid, lineno, off)) {
+        b->nnz = first;
+        return 0;
+    }
+    if (prev > b->max_index)
+        b->max_index = prev;
+    *next = (size_t)(s - b->text);
+    return 1;
+}
+
+/* Parse every line of a block (runs in a worker thread: touches only b). */
+static void parse_block(block *b)
+{
+    block_clear_rows(b);
+    size_t off = 0;
+    while (off < b->len) {
+        int64_t lineno = ++b->n_lines;
+        size_t next;
+        if (fast_line(b, off, lineno, &next)) {
+            off = next;
+            continue;
+        }
+        sm_error ignored; /* merge_block parses a failing line again for its message */
+        sm_status st = careful_line_at(b, NULL, off, lineno, &next, &ignored);
+        if (st != SM_OK) {
+            b->failed = 1;
+            b->out_of_memory = st == SM_EFAIL;
+            b->fail_off = off;
+            b->fail_line = lineno;
+            return;
+        }
+        off = next;
+    }
+}
+
+static void *parse_block_thread(void *arg)
+{
+    parse_block(arg);
+    return NULL;
+}
+
+/* ---- reading blocks ---- */
+
+typedef struct {
+    text_source *src;
+    size_t block_bytes;
+    char *carry; /* the start of a line that the previous block cut off */
+    size_t carry_len, carry_cap;
+    int eof;
+    uint64_t consumed;
+} block_reader;
+
+/* Fill b with the next whole lines (block_bytes or more when one line is
+ * longer); b->len == 0 at the end of the input. */
+static sm_status read_block(block_reader *r, block *b, sm_error *err)
+{
+    size_t want = r->block_bytes > r->carry_len ? r->block_bytes : 2 * r->carry_len;
+    if (b->cap < want) {
+        char *t = realloc(b->text, want + 1);
+        if (!t)
+            return out_of_memory(err, r->src->name);
+        b->text = t;
+        b->cap = want;
+    }
+    memcpy(b->text, r->carry, r->carry_len);
+    b->len = r->carry_len;
+    r->carry_len = 0;
+    for (;;) {
+        while (!r->eof && b->len < b->cap) {
+            size_t got = 0;
+            sm_status st = source_read(r->src, b->text + b->len, b->cap - b->len, &got, err);
+            if (st != SM_OK)
+                return st;
+            r->eof = got == 0;
+            b->len += got;
+            r->consumed += got;
+        }
+        if (r->eof)
+            break;
+        size_t cut = b->len;
+        while (cut > 0 && b->text[cut - 1] != '\n')
+            cut--;
+        if (cut > 0) {
+            size_t rest = b->len - cut;
+            if (!grow_array(&r->carry, &r->carry_cap, rest, 1))
+                return out_of_memory(err, r->src->name);
+            memcpy(r->carry, b->text + cut, rest);
+            r->carry_len = rest;
+            b->len = cut;
+            break;
+        }
+        /* One line fills the whole block: make room and read on. */
+        char *t = b->cap <= (SIZE_MAX - 1) / 2 ? realloc(b->text, 2 * b->cap + 1) : NULL;
+        if (!t)
+            return out_of_memory(err, r->src->name);
+        b->text = t;
+        b->cap *= 2;
+    }
+    b->text[b->len] = '\0';
+    return SM_OK;
+}
+
+/* ---- merging blocks into the dataset, in file order ---- */
+
+typedef struct {
+    sm_dataset ds; /* arrays grow in place; n_rows, nnz, n_groups count what is filled */
+    size_t cap_row_ptr, cap_label, cap_col, cap_val, cap_group_ptr, cap_qid;
+    int64_t max_index;
+    int64_t lines; /* lines of the blocks merged so far */
+    qid_rules rules;
+    block scratch; /* careful_line's output when a message is reproduced */
+} data_builder;
+
+static void builder_free(data_builder *g)
+{
+    dataset_free(&g->ds);
+    free(g->rules.seen.keys);
+    free(g->rules.seen.lines);
+    block_free(&g->scratch);
+}
+
+static int builder_init(data_builder *g, const char *name)
+{
+    memset(g, 0, sizeof *g);
+    dataset_init(&g->ds);
+    g->max_index = -1;
+    g->rules.last_qid = NO_QID;
+    g->scratch.name = name;
+    block_clear_rows(&g->scratch);
+    sm_dataset *ds = &g->ds;
+    if (!grow_array(&ds->row_ptr, &g->cap_row_ptr, 256, sizeof *ds->row_ptr) ||
+        !grow_array(&ds->label, &g->cap_label, 256, sizeof *ds->label)) {
+        builder_free(g);
+        return 0;
+    }
+    ds->row_ptr[0] = 0;
+    return 1;
+}
+
+/* The message of the line at off in b (local line local_line), which fails
+ * when parsed with the file-wide rules as they stand. */
+static sm_status reproduce_failure(data_builder *g, const block *b, size_t off, int64_t local_line,
+                                   sm_error *err)
+{
+    block *s = &g->scratch;
+    block_clear_rows(s);
+    size_t len = b->len - off;
+    const char *nl = memchr(b->text + off, '\n', len);
+    if (nl)
+        len = (size_t)(nl - (b->text + off));
+    if (!grow_array(&s->text, &s->cap, len + 1, 1))
+        return out_of_memory(err, b->name);
+    memcpy(s->text, b->text + off, len);
+    s->text[len] = '\0';
+    s->len = len;
+    size_t next;
+    sm_status st = careful_line_at(s, &g->rules, 0, g->lines + local_line, &next, err);
+    if (st == SM_OK)
+        st = sm_fail(err, SM_EFAIL, "%s:%lld: internal error: the line failed once and passed once",
+                     b->name, (long long)(g->lines + local_line));
+    return st;
+}
+
+static sm_status merge_block(data_builder *g, const block *b, sm_error *err)
+{
+    sm_dataset *ds = &g->ds;
+    if (b->out_of_memory)
+        return out_of_memory(err, b->name);
+    size_t rows = (size_t)ds->n_rows + (size_t)b->n_rows;
+    size_t nnz = (size_t)ds->nnz + b->nnz;
+    if (!grow_array(&ds->row_ptr, &g->cap_row_ptr, rows + 1, sizeof *ds->row_ptr) ||
+        !grow_array(&ds->label, &g->cap_label, rows, sizeof *ds->label) ||
+        !grow_array(&ds->col, &g->cap_col, nnz, sizeof *ds->col) ||
+        !grow_array(&ds->val, &g->cap_val, nnz, sizeof *ds->val))
+        return out_of_memory(err, b->name);
+    for (int64_t r = 0; r < b->n_rows; r++) {
+        int64_t q = b->qid[r], lineno = g->lines + b->line_no[r];
+        rule_verdict v = qid_convention(&g->rules, q != NO_QID, lineno);
+        if (v == RULE_OK && q != NO_QID)
+            v = qid_group(&g->rules, q, lineno);
+        if (v == RULE_NEW_GROUP) {
+            size_t n = (size_t)ds->n_groups;
+            if (!grow_array(&ds->group_ptr, &g->cap_group_ptr, n + 2, sizeof *ds->group_ptr) ||
+                !grow_array(&ds->qid, &g->cap_qid, n + 1, sizeof *ds->qid))
+                return out_of_memory(err, b->name);
+            ds->group_ptr[n] = ds->n_rows;
+            ds->qid[n] = q;
+            ds->n_groups++;
+        } else if (v == RULE_NOMEM) {
+            return out_of_memory(err, b->name);
+        } else if (v != RULE_OK) {
+            return reproduce_failure(g, b, b->line_off[r], b->line_no[r], err);
+        }
+        ds->label[ds->n_rows] = b->label[r];
+        ds->row_ptr[ds->n_rows + 1] = ds->nnz + b->row_end[r];
+        ds->n_rows++;
+    }
+    if (b->failed)
+        return reproduce_failure(g, b, b->fail_off, b->fail_line, err);
+    if (b->nnz) {
+        memcpy(ds->col + ds->nnz, b->col, b->nnz * sizeof *ds->col);
+        memcpy(ds->val + ds->nnz, b->val, b->nnz * sizeof *ds->val);
+    }
+    ds->nnz = (int64_t)nnz;
+    if (b->max_index > g->max_index)
+        g->max_index = b->max_index;
+    g->lines += b->n_lines;
     return SM_OK;
 }
 
@@ -681,37 +1099,123 @@ static void shrink_array(void *pp, size_t n, size_t size)
         memcpy(pp, &np, sizeof np);
 }
 
-static sm_status read_dataset(text_source *src, const sm_reader_options *opt, sm_dataset *out,
-                              sm_error *err)
+static int reader_threads(const sm_reader_parallel *par)
 {
-    data_builder b;
-    if (!builder_init(&b)) {
+    long n = par && par->threads > 0 ? par->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+static void report_progress(const sm_reader_options *opt, block_reader *r, uint64_t *next_report)
+{
+    if (opt && opt->progress && r->consumed >= *next_report) {
+        opt->progress(opt->progress_ctx, r->consumed);
+        *next_report = r->consumed + PROGRESS_STEP;
+    }
+}
+
+/* Read up to n blocks into set; returns how many hold text. A read error is
+ * kept in *read_st until the blocks read before it are merged, so that an
+ * earlier bad line is still the one reported. */
+static int read_batch(block_reader *r, block *set, int n, sm_status *read_st, sm_error *read_err)
+{
+    int filled = 0;
+    while (*read_st == SM_OK && filled < n) {
+        *read_st = read_block(r, &set[filled], read_err);
+        if (*read_st != SM_OK || set[filled].len == 0)
+            break;
+        filled++;
+    }
+    return filled;
+}
+
+/* Blocks go through in batches of one per thread: while the workers parse
+ * one batch, this thread reads (inflates) the next into the other set of
+ * buffers, then merges the parsed batch in file order. One thread reads,
+ * parses and merges in turn. */
+static sm_status parse_blocks(text_source *src, const sm_reader_options *opt,
+                              const sm_reader_parallel *par, data_builder *g, sm_error *err)
+{
+    int threads = reader_threads(par);
+    size_t block_bytes = par && par->block_bytes ? par->block_bytes : BLOCK_BYTES;
+    block_reader r = {src, block_bytes, NULL, 0, 0, 0, 0};
+    int per_batch = threads > 1 ? threads : 1, n_sets = threads > 1 ? 2 : 1;
+    block blocks[2][MAX_THREADS];
+    memset(blocks, 0, sizeof blocks);
+    for (int k = 0; k < n_sets; k++)
+        for (int i = 0; i < per_batch; i++)
+            blocks[k][i].name = src->name;
+    uint64_t next_report = PROGRESS_STEP;
+    int filled[2] = {0, 0};
+    sm_status st = SM_OK, read_st = SM_OK;
+    sm_error read_err;
+    int cur = 0;
+    filled[cur] = read_batch(&r, blocks[cur], per_batch, &read_st, &read_err);
+    while (filled[cur] > 0) {
+        pthread_t tid[MAX_THREADS];
+        int started[MAX_THREADS] = {0};
+        for (int i = 0; i < filled[cur]; i++)
+            started[i] = threads > 1 &&
+                         pthread_create(&tid[i], NULL, parse_block_thread, &blocks[cur][i]) == 0;
+        int nxt = n_sets - 1 - cur;
+        if (threads > 1)
+            filled[nxt] = read_batch(&r, blocks[nxt], per_batch, &read_st, &read_err);
+        for (int i = 0; i < filled[cur]; i++) {
+            if (started[i])
+                pthread_join(tid[i], NULL);
+            else
+                parse_block(&blocks[cur][i]);
+        }
+        for (int i = 0; i < filled[cur] && st == SM_OK; i++)
+            st = merge_block(g, &blocks[cur][i], err);
+        if (st != SM_OK)
+            break;
+        report_progress(opt, &r, &next_report);
+        if (threads == 1)
+            filled[nxt] = read_batch(&r, blocks[nxt], per_batch, &read_st, &read_err);
+        cur = nxt;
+    }
+    if (st == SM_OK && read_st != SM_OK) {
+        *err = read_err;
+        st = read_st;
+    }
+    for (int k = 0; k < n_sets; k++)
+        for (int i = 0; i < per_batch; i++)
+            block_free(&blocks[k][i]);
+    free(r.carry);
+    return st;
+}
+
+static sm_status read_dataset(text_source *src, const sm_reader_options *opt,
+                              const sm_reader_parallel *par, sm_dataset *out, sm_error *err)
+{
+    data_builder g;
+    if (!builder_init(&g, src->name)) {
         dataset_init(out);
         return out_of_memory(err, src->name);
     }
-    sm_status st = scan_lines(src, opt, data_line, &b, err);
+    sm_status st = parse_blocks(src, opt, par, &g, err);
     if (st != SM_OK) {
-        builder_free(&b);
+        builder_free(&g);
         dataset_init(out);
         return st;
     }
-    sm_dataset *ds = &b.ds;
+    sm_dataset *ds = &g.ds;
     if (ds->n_groups > 0)
         ds->group_ptr[ds->n_groups] = ds->n_rows;
-    ds->dim = (int32_t)(b.max_index + 1);
+    ds->dim = (int32_t)(g.max_index + 1);
     snprintf(ds->source, sizeof ds->source, "%s", src->name);
     shrink_array(&ds->row_ptr, (size_t)ds->n_rows + 1, sizeof *ds->row_ptr);
     shrink_array(&ds->label, (size_t)ds->n_rows, sizeof *ds->label);
     shrink_array(&ds->col, (size_t)ds->nnz, sizeof *ds->col);
     shrink_array(&ds->val, (size_t)ds->nnz, sizeof *ds->val);
-    *out = b.ds;
-    dataset_init(&b.ds);
-    builder_free(&b);
+    *out = g.ds;
+    dataset_init(&g.ds);
+    builder_free(&g);
     return SM_OK;
 }
 
-sm_status reader_read_file(const char *path, const sm_reader_options *opt, sm_dataset *out,
-                           sm_error *err)
+sm_status reader_read_file_parallel(const char *path, const sm_reader_options *opt,
+                                    const sm_reader_parallel *par, sm_dataset *out, sm_error *err)
 {
     text_source src;
     sm_status st = source_open(&src, path, err);
@@ -719,16 +1223,29 @@ sm_status reader_read_file(const char *path, const sm_reader_options *opt, sm_da
         dataset_init(out);
         return st;
     }
-    st = read_dataset(&src, opt, out, err);
+    st = read_dataset(&src, opt, par, out, err);
     source_close(&src);
     return st;
+}
+
+sm_status reader_read_file(const char *path, const sm_reader_options *opt, sm_dataset *out,
+                           sm_error *err)
+{
+    return reader_read_file_parallel(path, opt, NULL, out, err);
+}
+
+sm_status reader_read_buffer_parallel(const char *buf, size_t len, const char *name,
+                                      const sm_reader_options *opt, const sm_reader_parallel *par,
+                                      sm_dataset *out, sm_error *err)
+{
+    text_source src = {NULL, buf, len, 0, name};
+    return read_dataset(&src, opt, par, out, err);
 }
 
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
                              const sm_reader_options *opt, sm_dataset *out, sm_error *err)
 {
-    text_source src = {NULL, buf, len, 0, name};
-    return read_dataset(&src, opt, out, err);
+    return reader_read_buffer_parallel(buf, len, name, opt, NULL, out, err);
 }
 
 /* ---- group sizes and scores ---- */

@@ -23,6 +23,7 @@
 #ifndef SM_READER_H
 #define SM_READER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataset.h"
@@ -35,13 +36,28 @@ typedef struct {
     void *progress_ctx;
 } sm_reader_options;
 
+/* How the text is cut into blocks parsed in parallel. Any setting gives the
+ * same dataset and the same error (that of the first bad line of the file). */
+typedef struct {
+    int threads;        /* parsing threads; 0 = one per online core */
+    size_t block_bytes; /* text per block; 0 = the default (4 MiB). Tests make
+                         * it tiny to put block boundaries everywhere. */
+} sm_reader_parallel;
+
 sm_status reader_read_file(const char *path, const sm_reader_options *opt,
                            sm_dataset *out, sm_error *err);
+/* The same with explicit parallelism (par NULL: the defaults). */
+sm_status reader_read_file_parallel(const char *path, const sm_reader_options *opt,
+                                    const sm_reader_parallel *par, sm_dataset *out,
+                                    sm_error *err);
 
 /* Parse a buffer already in memory (used by tests and fuzzers); name is the
  * display name used in messages. */
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
                              const sm_reader_options *opt, sm_dataset *out, sm_error *err);
+sm_status reader_read_buffer_parallel(const char *buf, size_t len, const char *name,
+                                      const sm_reader_options *opt, const sm_reader_parallel *par,
+                                      sm_dataset *out, sm_error *err);
 
 /* Read a group file: one positive row count per line (blank lines and
  * '#' comments skipped). Fills a malloc'd array. Errors name file:line. */
