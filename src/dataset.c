@@ -2,23 +2,35 @@
 #include "dataset.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void dataset_init(sm_dataset *ds)
 {
     memset(ds, 0, sizeof *ds);
 }
 
+/* free() for an array of ds, which may instead live in its cache mapping. */
+static void free_array(const sm_dataset *ds, void *p)
+{
+    uintptr_t a = (uintptr_t)p, m = (uintptr_t)ds->mapping;
+    if (!(ds->mapping && a >= m && a < m + ds->mapping_len))
+        free(p);
+}
+
 void dataset_free(sm_dataset *ds)
 {
-    free(ds->row_ptr);
-    free(ds->col);
-    free(ds->val);
-    free(ds->label);
-    free(ds->group_ptr);
-    free(ds->qid);
+    free_array(ds, ds->row_ptr);
+    free_array(ds, ds->col);
+    free_array(ds, ds->val);
+    free_array(ds, ds->label);
+    free_array(ds, ds->group_ptr);
+    free_array(ds, ds->qid);
+    if (ds->mapping)
+        munmap(ds->mapping, ds->mapping_len);
     dataset_init(ds);
 }
 
@@ -47,8 +59,8 @@ sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t 
     group_ptr[0] = 0;
     for (int64_t g = 0; g < n_sizes; g++)
         group_ptr[g + 1] = group_ptr[g] + sizes[g];
-    free(ds->group_ptr);
-    free(ds->qid);
+    free_array(ds, ds->group_ptr);
+    free_array(ds, ds->qid);
     ds->group_ptr = group_ptr;
     ds->qid = NULL;
     ds->n_groups = n_sizes;

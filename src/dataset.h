@@ -31,9 +31,15 @@ typedef struct {
     int64_t *group_ptr;   /* n_groups + 1, or NULL */
     int64_t *qid;         /* n_groups, or NULL (groups from a sidecar file) */
     char source[256];     /* display name of the file it came from */
+    /* A dataset loaded from a cache (cache.h) has its arrays inside this
+     * private memory mapping instead of malloc'd; dataset_free unmaps it.
+     * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */
+    void *mapping;
+    size_t mapping_len;
 } sm_dataset;
 
 void dataset_init(sm_dataset *ds);
+/* Free the arrays (and unmap a cache mapping); leaves ds as dataset_init does. */
 void dataset_free(sm_dataset *ds);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).

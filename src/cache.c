@@ -1,0 +1,447 @@
+/* cache.c - the binary dataset cache: check, map, or parse and write. */
+#define _DEFAULT_SOURCE /* MAP_POPULATE */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CACHE_MAGIC "SMLCACHE"
+enum { CACHE_VERSION = 1, ALIGN = 64, N_ARRAYS = 6 };
+#define BYTE_ORDER_MARK UINT32_C(0x01020304)
+
+typedef struct {
+    char magic[8];
+    uint32_t version, byte_order;
+    uint64_t source_size;
+    int64_t source_mtime_sec, source_mtime_nsec;
+    uint64_t source_hash;
+    int64_t n_rows, nnz, n_groups;
+    int32_t dim, has_qid;
+    uint64_t offset[N_ARRAYS], bytes[N_ARRAYS]; /* row_ptr col val label group_ptr qid */
+    uint64_t file_size;
+    char source[256];
+    uint64_t header_hash; /* of every byte above */
+} cache_header;
+
+/* ---- hashing ---- */
+
+/* A 64-bit hash over 32-byte stripes in four independent lanes (so the
+ * multiplies pipeline), then the tail, then an avalanche. It guards against
+ * edits, not adversaries. */
+#define H1 UINT64_C(0x9E3779B185EBCA87)
+#define H2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define H3 UINT64_C(0x165667B19E3779F9)
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t lane_round(uint64_t acc, uint64_t word)
+{
+    return rotl64(acc + word * H2, 31) * H1;
+}
+
+typedef struct {
+    uint64_t lane[4];
+    uint64_t total;
+} hasher;
+
+static void hasher_init(hasher *h)
+{
+    h->lane[0] = H1 + H2;
+    h->lane[1] = H2;
+    h->lane[2] = 0;
+    h->lane[3] = (uint64_t)0 - H1;
+    h->total = 0;
+}
+
+/* Feed whole 32-byte stripes; returns how many bytes were consumed. */
+static size_t hasher_stripes(hasher *h, const unsigned char *p, size_t len)
+{
+    size_t n = len & ~(size_t)31;
+    for (size_t i = 0; i < n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, sizeof w);
+        for (int k = 0; k < 4; k++)
+            h->lane[k] = lane_round(h->lane[k], w[k]);
+    }
+    h->total += n;
+    return n;
+}
+
+static uint64_t hasher_finish(hasher *h, const unsigned char *tail, size_t len)
+{
+    uint64_t acc = rotl64(h->lane[0], 1) + rotl64(h->lane[1], 7) + rotl64(h->lane[2], 12) +
+                   rotl64(h->lane[3], 18);
+    acc ^= h->total + len;
+    for (size_t i = 0; i < len; i++)
+        acc = rotl64(acc ^ (tail[i] * H3), 11) * H1;
+    acc ^= acc >> 33;
+    acc *= H2;
+    acc ^= acc >> 29;
+    acc *= H3;
+    return acc ^ (acc >> 32);
+}
+
+static uint64_t hash_bytes(const void *p, size_t len)
+{
+    hasher h;
+    hasher_init(&h);
+    size_t n = hasher_stripes(&h, p, len);
+    return hasher_finish(&h, (const unsigned char *)p + n, len - n);
+}
+
+static sm_status hash_fd(int fd, const char *path, uint64_t *hash, sm_error *err)
+{
+    enum { BUF = 1 << 20 };
+    unsigned char *buf = malloc(BUF);
+    if (!buf)
+        return sm_fail(err, SM_EFAIL, "%s: out of memory", path);
+    hasher h;
+    hasher_init(&h);
+    size_t have = 0; /* bytes at the start of buf not yet hashed (< 32) */
+    for (;;) {
+        ssize_t got = read(fd, buf + have, BUF - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            free(buf);
+            return sm_fail(err, SM_EIO, "%s: read error: %s", path, strerror(errno));
+        }
+        if (got == 0)
+            break;
+        have += (size_t)got;
+        size_t used = hasher_stripes(&h, buf, have);
+        memmove(buf, buf + used, have - used);
+        have -= used;
+    }
+    *hash = hasher_finish(&h, buf, have);
+    free(buf);
+    return SM_OK;
+}
+
+sm_status cache_hash_file(const char *path, uint64_t *hash, sm_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    sm_status st = hash_fd(fd, path, hash, err);
+    close(fd);
+    return st;
+}
+
+/* ---- the source's identity ---- */
+
+typedef struct {
+    uint64_t size;
+    int64_t mtime_sec, mtime_nsec;
+    uint64_t hash;
+} source_id;
+
+static sm_status source_identity(const char *path, int with_hash, source_id *id, sm_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+        close(fd);
+        return sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    id->size = (uint64_t)st.st_size;
+    id->mtime_sec = (int64_t)st.st_mtim.tv_sec;
+    id->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
+    id->hash = 0;
+    sm_status s = with_hash ? hash_fd(fd, path, &id->hash, err) : SM_OK;
+    close(fd);
+    return s;
+}
+
+/* ---- reading a cache ---- */
+
+static uint64_t header_hash_of(const cache_header *h)
+{
+    return hash_bytes(h, offsetof(cache_header, header_hash));
+}
+
+/* Read bytes at offset of fd into a new malloc'd array (NULL when empty). */
+static int copy_array(int fd, uint64_t offset, uint64_t bytes, void **out)
+{
+    *out = NULL;
+    if (bytes == 0)
+        return 1;
+    char *p = malloc((size_t)bytes);
+    if (!p)
+        return 0;
+    *out = p;
+    for (uint64_t done = 0; done < bytes;) {
+        ssize_t got = pread(fd, p + done, (size_t)(bytes - done), (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return 0;
+        done += (uint64_t)got;
+    }
+    return 1;
+}
+
+/* Map cache_path and check it against the source; on success fill out and
+ * return 1, else 0 with the reason in why. */
+static int try_map(const char *cache_path, const char *source, sm_dataset *out, char *why,
+                   size_t why_cap, sm_error *err, sm_status *st)
+{
+    *st = SM_OK;
+    int fd = open(cache_path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(why, why_cap, errno == ENOENT ? "no cache yet" : "cache unreadable: %s",
+                 strerror(errno));
+        return 0;
+    }
+    struct stat cst;
+    cache_header h;
+    if (fstat(fd, &cst) != 0 || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+        memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.header_hash != header_hash_of(&h)) {
+        close(fd);
+        snprintf(why, why_cap, "the cache file is not a valid cache");
+        return 0;
+    }
+    if (h.version != CACHE_VERSION || h.byte_order != BYTE_ORDER_MARK) {
+        close(fd);
+        snprintf(why, why_cap, "the cache has another format version or byte order");
+        return 0;
+    }
+    if ((uint64_t)cst.st_size != h.file_size) {
+        close(fd);
+        snprintf(why, why_cap, "the cache file is truncated");
+        return 0;
+    }
+    source_id id;
+    if ((*st = source_identity(source, 0, &id, err)) != SM_OK) {
+        close(fd);
+        return 0;
+    }
+    if (id.size != h.source_size || id.mtime_sec != h.source_mtime_sec ||
+        id.mtime_nsec != h.source_mtime_nsec) {
+        close(fd);
+        snprintf(why, why_cap, "the source's %s changed",
+                 id.size != h.source_size ? "size" : "modification time");
+        return 0;
+    }
+    if ((*st = source_identity(source, 1, &id, err)) != SM_OK) {
+        close(fd);
+        return 0;
+    }
+    if (id.hash != h.source_hash) {
+        close(fd);
+        snprintf(why, why_cap, "the source's content changed");
+        return 0;
+    }
+    /* Sizes must agree with the counts before any array is used. */
+    uint64_t rows = (uint64_t)h.n_rows, nnz = (uint64_t)h.nnz, groups = (uint64_t)h.n_groups;
+    uint64_t want[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
+                               groups ? 8 * (groups + 1) : 0, h.has_qid ? 8 * groups : 0};
+    int ok = h.n_rows >= 0 && h.nnz >= 0 && h.n_groups >= 0 && h.dim >= 0;
+    for (int a = 0; a < N_ARRAYS && ok; a++)
+        ok = h.bytes[a] == want[a] && h.offset[a] % ALIGN == 0 && h.offset[a] <= h.file_size &&
+             h.bytes[a] <= h.file_size - h.offset[a];
+    if (!ok) {
+        close(fd);
+        snprintf(why, why_cap, "the cache file is not a valid cache");
+        return 0;
+    }
+    /* Pre-load the pages when the cache fits comfortably in memory; a larger
+     * one is paged in on demand. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    int populate = pages > 0 && page > 0 && h.file_size < (uint64_t)pages * (uint64_t)page / 2;
+    void *map = mmap(NULL, h.file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
+                     fd, 0);
+    if (map == MAP_FAILED) {
+        close(fd);
+        snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(errno));
+        return 0;
+    }
+    const char *base = map;
+    dataset_init(out);
+    out->n_rows = h.n_rows;
+    out->nnz = h.nnz;
+    out->dim = h.dim;
+    out->n_groups = h.n_groups;
+    out->mapping = map;
+    out->mapping_len = h.file_size;
+    /* The big arrays stay in the read-only mapping; the per-row and
+     * per-group ones are copied, so they can be changed in place (label
+     * transforms) like those of a parsed dataset. */
+    out->row_ptr = (int64_t *)(uintptr_t)(base + h.offset[0]);
+    out->col = (int32_t *)(uintptr_t)(base + h.offset[1]);
+    out->val = (float *)(uintptr_t)(base + h.offset[2]);
+    ok = copy_array(fd, h.offset[3], h.bytes[3], (void **)&out->label) &&
+         copy_array(fd, h.offset[4], h.bytes[4], (void **)&out->group_ptr) &&
+         copy_array(fd, h.offset[5], h.bytes[5], (void **)&out->qid);
+    close(fd);
+    memcpy(out->source, h.source, sizeof out->source);
+    out->source[sizeof out->source - 1] = '\0';
+    /* The structure the trainer relies on: row offsets inside the arrays.
+     * The column indices are not checked one by one: that would read all of
+     * them, as slow as the loading itself; the cache is smloss's own file,
+     * identified by its checksummed header. */
+    ok = ok && out->row_ptr[0] == 0 && out->row_ptr[h.n_rows] == h.nnz;
+    for (int64_t r = 0; r < h.n_rows && ok; r++)
+        ok = out->row_ptr[r] <= out->row_ptr[r + 1];
+    for (int64_t g = 0; g < h.n_groups && ok; g++)
+        ok = out->group_ptr[g] < out->group_ptr[g + 1];
+    ok = ok && (!groups || (out->group_ptr[0] == 0 && out->group_ptr[groups] == h.n_rows));
+    if (!ok) {
+        dataset_free(out);
+        snprintf(why, why_cap, "the cache file is not a valid cache");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- writing a cache ---- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return 0;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 1;
+}
+
+static int write_cache(const char *cache_path, const sm_dataset *ds, const source_id *id,
+                       char *why, size_t why_cap)
+{
+    cache_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, CACHE_MAGIC, 8);
+    h.version = CACHE_VERSION;
+    h.byte_order = BYTE_ORDER_MARK;
+    h.source_size = id->size;
+    h.source_mtime_sec = id->mtime_sec;
+    h.source_mtime_nsec = id->mtime_nsec;
+    h.source_hash = id->hash;
+    h.n_rows = ds->n_rows;
+    h.nnz = ds->nnz;
+    h.n_groups = ds->n_groups;
+    h.dim = ds->dim;
+    h.has_qid = ds->qid != NULL;
+    const void *arrays[N_ARRAYS] = {ds->row_ptr, ds->col, ds->val, ds->label, ds->group_ptr, ds->qid};
+    uint64_t bytes[N_ARRAYS] = {8 * (uint64_t)(ds->n_rows + 1), 4 * (uint64_t)ds->nnz,
+                                4 * (uint64_t)ds->nnz, 8 * (uint64_t)ds->n_rows,
+                                ds->n_groups ? 8 * (uint64_t)(ds->n_groups + 1) : 0,
+                                ds->qid ? 8 * (uint64_t)ds->n_groups : 0};
+    uint64_t at = (sizeof h + ALIGN - 1) / ALIGN * ALIGN;
+    for (int a = 0; a < N_ARRAYS; a++) {
+        h.offset[a] = at;
+        h.bytes[a] = bytes[a];
+        at = (at + bytes[a] + ALIGN - 1) / ALIGN * ALIGN;
+    }
+    h.file_size = at;
+    snprintf(h.source, sizeof h.source, "%s", ds->source);
+    h.header_hash = header_hash_of(&h);
+
+    size_t n = strlen(cache_path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        snprintf(why, why_cap, "out of memory");
+        return 0;
+    }
+    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", cache_path);
+    int fd = mkstemp(tmp);
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0)
+        fchmod(fd, 0666 & ~mask); /* mkstemp's 0600 would surprise next to the data */
+    if (fd < 0) {
+        snprintf(why, why_cap, "cannot create a temporary file next to %s: %s", cache_path,
+                 strerror(errno));
+        free(tmp);
+        return 0;
+    }
+    static const char zeros[ALIGN];
+    int ok = write_all(fd, &h, sizeof h);
+    uint64_t pos = sizeof h;
+    for (int a = 0; a < N_ARRAYS && ok; a++) {
+        ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos)) &&
+             (!bytes[a] || write_all(fd, arrays[a], (size_t)bytes[a]));
+        pos = h.offset[a] + bytes[a];
+    }
+    ok = ok && write_all(fd, zeros, (size_t)(h.file_size - pos));
+    int saved = errno;
+    ok = ok && fsync(fd) == 0;
+    saved = ok ? 0 : errno ? errno : saved;
+    if (close(fd) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok && rename(tmp, cache_path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        snprintf(why, why_cap, "cannot write %s: %s", cache_path, strerror(saved));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
+                     const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
+                     sm_error *err)
+{
+    cache_report local;
+    cache_report *rep = report ? report : &local;
+    dataset_init(out);
+    if (strcmp(source, "-") == 0)
+        return sm_fail(err, SM_EUSAGE,
+                       "a cache needs a data file: standard input cannot be checked against it");
+    sm_status st;
+    if (try_map(cache_path, source, out, rep->why, sizeof rep->why, err, &st)) {
+        rep->outcome = CACHE_REUSED;
+        return SM_OK;
+    }
+    if (st != SM_OK)
+        return st;
+    /* Identify the source before parsing it: if it changes meanwhile, the
+     * recorded identity no longer matches and the next run parses again. */
+    source_id before, after;
+    if ((st = source_identity(source, 1, &before, err)) != SM_OK)
+        return st;
+    if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
+        return st;
+    if ((st = source_identity(source, 0, &after, err)) != SM_OK) {
+        dataset_free(out);
+        return st;
+    }
+    rep->outcome = CACHE_WRITTEN;
+    if (after.size != before.size || after.mtime_sec != before.mtime_sec ||
+        after.mtime_nsec != before.mtime_nsec) {
+        rep->outcome = CACHE_NOT_WRITTEN;
+        snprintf(rep->why, sizeof rep->why, "the source changed while it was read");
+        return SM_OK;
+    }
+    char reason[sizeof rep->why];
+    memcpy(reason, rep->why, sizeof reason);
+    if (!write_cache(cache_path, out, &before, rep->why, sizeof rep->why))
+        rep->outcome = CACHE_NOT_WRITTEN;
+    else
+        memcpy(rep->why, reason, sizeof reason);
+    return SM_OK;
+}
