@@ -81,4 +81,22 @@ int cli_load_data(const char *path, int quiet, sm_dataset *ds);
  * DATA.group beside DATA if one exists, announced on stderr unless quiet. */
 int cli_load_grouped_data(const char *path, const char *group_path, int quiet, sm_dataset *ds);
 
+/* How a command reads its main data file: --threads N and --cache FILE. */
+typedef struct {
+    int threads;       /* parsing threads, 0 = one per core */
+    const char *cache; /* binary cache file (cache.h), or NULL */
+} cli_data_options;
+#define CLI_DATA_OPTIONS_HELP \
+    "      --threads N          threads parsing the data text (0 = one per core, the\n" \
+    "                           default); any N gives the same data\n" \
+    "      --cache FILE         keep the parsed data in binary FILE and reuse it while\n" \
+    "                           the data file is unchanged (size, mtime, content hash)\n"
+/* Parse the value of --threads. */
+int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
+/* cli_load_data and cli_load_grouped_data through the options (o NULL: the
+ * defaults). */
+int cli_load_data_with(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds);
+int cli_load_grouped_data_with(const char *path, const char *group_path, int quiet,
+                               const cli_data_options *o, sm_dataset *ds);
+
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "reader.h"
 
 void cli_msg(const char *fmt, ...)
@@ -281,22 +282,39 @@ static void on_read_progress(void *ctx, uint64_t bytes)
     cli_progress_draw(ctx, "reading: %.1f MB", (double)bytes / 1e6);
 }
 
-int cli_load_data(const char *path, int quiet, sm_dataset *ds)
+int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
+{
+    int64_t n;
+    int rc = cli_parse_int64(cmd, "--threads", text, 0, 1024, &n);
+    if (rc == SM_OK)
+        o->threads = (int)n;
+    return rc;
+}
+
+int cli_load_data_with(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
 {
     cli_progress prog;
     cli_progress_init(&prog, quiet);
     sm_reader_options opt = {on_read_progress, &prog};
+    sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
-    sm_status st = reader_read_file(path, &opt, ds, &err);
+    cache_report rep;
+    sm_status st = o && o->cache ? cache_load(path, o->cache, &opt, &par, ds, &rep, &err)
+                                 : reader_read_file_parallel(path, &opt, &par, ds, &err);
     cli_progress_done(&prog);
     if (st != SM_OK)
         return cli_fail(&err);
+    if (o && o->cache && rep.outcome == CACHE_NOT_WRITTEN)
+        cli_msg("warning: cache %s not written: %s", o->cache, rep.why);
+    else if (o && o->cache && rep.outcome == CACHE_WRITTEN && !quiet)
+        cli_msg("wrote cache %s (%s)", o->cache, rep.why);
     return SM_OK;
 }
 
-int cli_load_grouped_data(const char *path, const char *group_path, int quiet, sm_dataset *ds)
+int cli_load_grouped_data_with(const char *path, const char *group_path, int quiet,
+                               const cli_data_options *o, sm_dataset *ds)
 {
-    int rc = cli_load_data(path, quiet, ds);
+    int rc = cli_load_data_with(path, quiet, o, ds);
     if (rc != SM_OK)
         return rc;
     char beside[4096];
@@ -326,4 +344,14 @@ int cli_load_grouped_data(const char *path, const char *group_path, int quiet, s
         st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
     free(sizes);
     return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+int cli_load_grouped_data(const char *path, const char *group_path, int quiet, sm_dataset *ds)
+{
+    return cli_load_grouped_data_with(path, group_path, quiet, NULL, ds);
+}
+
+int cli_load_data(const char *path, int quiet, sm_dataset *ds)
+{
+    return cli_load_data_with(path, quiet, NULL, ds);
 }

@@ -29,6 +29,7 @@ static const char eval_usage[] =
     "      --label-transform T  none|log|log1p applied to DATA's labels (default: the\n"
     "                           model's; none with -p)\n"
     "      --format F           text|tsv|json (text)\n"
+    CLI_DATA_OPTIONS_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
@@ -45,7 +46,7 @@ static const char eval_usage[] =
 
 enum {
     OPT_LOSS = 256, OPT_REGIONS, OPT_FORMAT, OPT_LABEL_TRANSFORM, OPT_GROUP, OPT_CUTOFFS,
-    OPT_METRIC_GAIN, OPT_THRESHOLD, OPT_NO_RELEVANT, OPT_PER_QUERY
+    OPT_METRIC_GAIN, OPT_THRESHOLD, OPT_NO_RELEVANT, OPT_PER_QUERY, OPT_THREADS, OPT_CACHE
 };
 
 int cmd_eval(int argc, char **argv)
@@ -58,6 +59,8 @@ int cmd_eval(int argc, char **argv)
         {"regions", required_argument, NULL, OPT_REGIONS},
         {"label-transform", required_argument, NULL, OPT_LABEL_TRANSFORM},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"cache", required_argument, NULL, OPT_CACHE},
         {"output", required_argument, NULL, 'o'},
         {"group", required_argument, NULL, OPT_GROUP},
         {"cutoffs", required_argument, NULL, OPT_CUTOFFS},
@@ -79,6 +82,7 @@ int cmd_eval(int argc, char **argv)
     sm_rank_config rank_cfg;
     sm_error err;
     rank_config_default(&rank_cfg);
+    cli_data_options data_opt = {0, NULL};
     optind = 1;
     while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:p:o:qh", options, NULL)) != -1) {
         switch (c) {
@@ -88,6 +92,8 @@ int cmd_eval(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
         case OPT_LOSS: loss = optarg; break;
+        case OPT_THREADS: rc = cli_parse_threads("eval", optarg, &data_opt); break;
+        case OPT_CACHE: data_opt.cache = optarg; break;
         case OPT_REGIONS: regions_text = optarg; break;
         case OPT_FORMAT: rc = cli_parse_choice("eval", "--format", optarg, formats, &format); break;
         case OPT_LABEL_TRANSFORM:
@@ -154,7 +160,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (transform < 0)
         transform = model_path ? (int)model.label_transform : LABEL_NONE;
-    if ((rc = cli_load_grouped_data(data_path, group_path, quiet, &ds)) != SM_OK)
+    if ((rc = cli_load_grouped_data_with(data_path, group_path, quiet, &data_opt, &ds)) != SM_OK)
         goto out;
     if (per_query_path && ds.n_groups == 0) {
         cli_msg("--per-query: %s has no query groups (add qid:N to its rows or give --group)",

@@ -14,11 +14,12 @@ static const char predict_usage[] =
     "domain of the model's labels (after its --label-transform), printed with the\n"
     "fewest digits that read back as the exact double.\n"
     "\n"
-    "  -m, --model FILE    model written by 'smloss train'\n"
-    "  -d, --data FILE     data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
-    "  -o, --output FILE   where to write (default - = stdout)\n"
-    "  -q, --quiet         no progress on stderr\n"
-    "  -h, --help          this help\n";
+    "  -m, --model FILE         model written by 'smloss train'\n"
+    "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -o, --output FILE        where to write (default - = stdout)\n"
+    CLI_DATA_OPTIONS_HELP
+    "  -q, --quiet              no progress on stderr\n"
+    "  -h, --help               this help\n";
 
 void cli_put_scores(FILE *f, const double *scores, int64_t n)
 {
@@ -45,13 +46,20 @@ int cmd_predict(int argc, char **argv)
     static const struct option options[] = {
         {"model", required_argument, NULL, 'm'},  {"data", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 'T'},
+        {"cache", required_argument, NULL, 'C'},  {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
+    cli_data_options data_opt = {0, NULL};
     int quiet = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
         switch (c) {
+        case 'T':
+            if (cli_parse_threads("predict", optarg, &data_opt) != SM_OK)
+                return SM_EUSAGE;
+            break;
+        case 'C': data_opt.cache = optarg; break;
         case 'm': model_path = optarg; break;
         case 'd': data_path = optarg; break;
         case 'o': output = optarg; break;
@@ -73,7 +81,7 @@ int cmd_predict(int argc, char **argv)
     dataset_init(&ds);
     if (model_load(model_path, &model, &err) != SM_OK)
         return cli_fail(&err);
-    int rc = cli_load_data(data_path, quiet, &ds);
+    int rc = cli_load_data_with(data_path, quiet, &data_opt, &ds);
     if (rc == SM_OK) {
         double *scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores);
         if (!scores) {

@@ -25,6 +25,7 @@ static const char train_usage[] =
     "                           .query, XGBoost .group); default: DATA.query or\n"
     "                           DATA.group beside DATA when its rows have no qid:\n"
     "      --valid-group FILE   query groups of the --valid data (same default)\n"
+    CLI_DATA_OPTIONS_HELP
     "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "      --label-transform T  none|log|log1p applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
@@ -83,7 +84,7 @@ enum {
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
-    ARG_PATIENCE, ARG_ACTIVATION
+    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE
 };
 
 static const struct option train_options[] = {
@@ -118,6 +119,8 @@ static const struct option train_options[] = {
     {"max-pairs", required_argument, NULL, ARG_MAX_PAIRS},
     {"metric", required_argument, NULL, ARG_METRIC},
     {"patience", required_argument, NULL, ARG_PATIENCE},
+    {"threads", required_argument, NULL, ARG_THREADS},
+    {"cache", required_argument, NULL, ARG_CACHE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -127,6 +130,7 @@ typedef struct {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
     const char *group, *valid_group;
     int label_transform, quiet;
+    cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
     double lr, momentum, beta1, beta2, eps;
@@ -191,6 +195,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': fputs(train_usage, stdout); return -1;
         case ARG_VALID: a->valid = optarg; break;
+        case ARG_THREADS: rc = cli_parse_threads("train", optarg, &a->data_opt); break;
+        case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_PREDICTIONS: a->predictions = optarg; break;
         case ARG_REGIONS: a->regions_text = optarg; break;
         case ARG_LOSS: a->loss = optarg; break;
@@ -393,14 +399,16 @@ int cmd_train(int argc, char **argv)
     sm_error err;
     double *scores = NULL;
 
-    if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &train)) != SM_OK)
+    if ((rc = cli_load_grouped_data_with(a.data, a.group, a.quiet, &a.data_opt, &train)) != SM_OK)
         goto out;
     if (train.n_rows == 0) {
         cli_msg("%s: no data rows", train.source);
         rc = SM_EDATA;
         goto out;
     }
-    if (a.valid && (rc = cli_load_grouped_data(a.valid, a.valid_group, a.quiet, &valid)) != SM_OK)
+    cli_data_options valid_opt = {a.data_opt.threads, NULL};
+    if (a.valid && (rc = cli_load_grouped_data_with(a.valid, a.valid_group, a.quiet, &valid_opt,
+                                                     &valid)) != SM_OK)
         goto out;
     if ((rc = dataset_transform_labels(&train, (sm_label_transform)a.label_transform, &err)) != SM_OK ||
         (a.valid && (rc = dataset_transform_labels(&valid, (sm_label_transform)a.label_transform, &err)) != SM_OK)) {
