@@ -17,7 +17,7 @@ void dataset_init(sm_dataset *ds)
 static void free_array(const sm_dataset *ds, void *p)
 {
     uintptr_t a = (uintptr_t)p, m = (uintptr_t)ds->mapping;
-    if (!(ds->mapping && a >= m && a < m + ds->mapping_len))
+    if (!(ds->mapping && a >= m && a <= m + ds->mapping_len)) /* an empty array may sit at the end */
         free(p);
 }
 
