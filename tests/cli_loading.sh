@@ -1,0 +1,39 @@
+#!/bin/sh
+# cli_loading.sh - --threads and --cache end to end: any thread count and a
+# reused cache train the same model bytes and predict the same scores; the
+# cache is rebuilt when the data changes; bad uses are clear errors.
+. "$(dirname "$0")/lib.sh"
+H=$DATA/libsvm-housing-scale/housing_scale
+cp "$H" "$T/h.txt"
+train() { "$SMLOSS" train -q --epochs 3 -d "$T/h.txt" "$@"; }
+
+expect_ok "train --threads 1" train -m "$T/m1" --threads 1
+expect_ok "train --threads 3" train -m "$T/m3" --threads 3
+expect_true "thread count does not change the model" "cmp -s '$T/m1' '$T/m3'"
+expect_ok "train --cache (write)" "$SMLOSS" train --epochs 3 -d "$T/h.txt" -m "$T/mc" --cache "$T/h.cache"
+expect_true "cache written and announced" "test -s '$T/h.cache' && grep -q 'wrote cache' '$T/err'"
+expect_ok "train --cache (reuse)" "$SMLOSS" train --epochs 3 -d "$T/h.txt" -m "$T/mc2" --cache "$T/h.cache"
+expect_true "reuse is silent" "! grep -q 'cache' '$T/err'"
+expect_true "cached model equals parsed model" "cmp -s '$T/m1' '$T/mc' && cmp -s '$T/m1' '$T/mc2'"
+expect_ok "predict --cache" "$SMLOSS" predict -q -m "$T/m1" -d "$T/h.txt" --cache "$T/h.cache" -o "$T/p1"
+expect_ok "predict" "$SMLOSS" predict -q -m "$T/m1" -d "$T/h.txt" -o "$T/p2"
+expect_true "same predictions" "cmp -s '$T/p1' '$T/p2'"
+expect_ok "eval --cache --threads 2" "$SMLOSS" eval -q -m "$T/m1" -d "$T/h.txt" --cache "$T/h.cache" --threads 2
+
+# Change the data: the cache must not be used.
+awk 'NR <= 300' "$H" > "$T/h.txt"
+expect_ok "train on changed data" "$SMLOSS" train --epochs 3 -d "$T/h.txt" -m "$T/mc3" --cache "$T/h.cache"
+expect_true "cache rebuilt" "grep -q 'wrote cache.*size changed' '$T/err'"
+expect_ok "train without cache" train -m "$T/m4"
+expect_true "model of the new data" "cmp -s '$T/m4' '$T/mc3'"
+
+expect_fail "--cache with stdin" 2 "standard input" "$SMLOSS" train -d - -m "$T/m" --cache "$T/c" < "$H"
+expect_fail "bad --threads" 2 "--threads" "$SMLOSS" train -d "$H" -m "$T/m" --threads -1
+expect_fail "bad --threads predict" 2 "--threads" "$SMLOSS" predict -d "$H" -m "$T/m1" --threads x
+expect_ok "unwritable cache is a warning" "$SMLOSS" predict -m "$T/m1" -d "$H" --cache /nonexistent/dir/c -o "$T/p3"
+expect_true "warning printed" "grep -q 'warning: cache /nonexistent/dir/c not written' '$T/err'"
+for c in train predict eval; do
+    expect_ok "$c --help" "$SMLOSS" $c --help
+    expect_true "$c --help lists --threads and --cache" "grep -q -- '--threads N' '$T/out' && grep -q -- '--cache FILE' '$T/out'"
+done
+finish
