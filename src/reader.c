@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@
 
 enum {
     CHUNK_BYTES = 1 << 20,     /* one read of a list file; grows for a longer line */
-    BLOCK_BYTES = 4 << 20,     /* text parsed by one thread at a time */
+    BLOCK_BYTES = 1 << 20,     /* text parsed by one thread at a time */
+    BLOCKS_PER_THREAD = 2,     /* a batch holds this many blocks per thread */
     MAX_THREADS = 64,
     GZ_BUFFER_BYTES = 1 << 18, /* zlib's own input buffer (default 8 KiB is slow) */
     TOKEN_SHOWN_MAX = 60       /* bytes of a bad token quoted in a message */
@@ -843,10 +845,11 @@ static int fast_line(block *b, size_t off, int64_t lineno, size_t *next)
     s = e;
     int64_t qid = NO_QID;
     if (*s == ' ' || *s == '\t') {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (s[0] == 'q' && s[1] == 'i' && s[2] == 'd' && s[3] == ':') {
-            s += 4;
+        const char *t = s;
+        while (*t == ' ' || *t == '\t')
+            t++;
+        if (t[0] == 'q' && t[1] == 'i' && t[2] == 'd' && t[3] == ':') {
+            s = t + 4;
             int64_t q = 0;
             int n = 0;
             for (; is_digit(*s) && n < 18; s++, n++)
@@ -935,9 +938,25 @@ static void parse_block(block *b)
     }
 }
 
-static void *parse_block_thread(void *arg)
+/* A batch of blocks shared by the threads: each takes the next unparsed
+ * block until none is left, so a thread that runs slow (or is descheduled on
+ * a busy machine) holds up at most one block, not a fixed share. */
+typedef struct {
+    block *set;
+    int n;
+    atomic_int next;
+} batch_work;
+
+static void parse_batch(batch_work *w)
 {
-    parse_block(arg);
+    int i;
+    while ((i = atomic_fetch_add(&w->next, 1)) < w->n)
+        parse_block(&w->set[i]);
+}
+
+static void *parse_batch_thread(void *arg)
+{
+    parse_batch(arg);
     return NULL;
 }
 
@@ -1152,18 +1171,18 @@ static int read_batch(block_reader *r, block *set, int n, sm_status *read_st, sm
     return filled;
 }
 
-/* Blocks go through in batches of one per thread: while the workers parse
- * one batch, this thread reads (inflates) the next into the other set of
- * buffers, then merges the parsed batch in file order. One thread reads,
- * parses and merges in turn. */
+/* Blocks go through in batches of BLOCKS_PER_THREAD per thread: while the
+ * workers parse one batch, this thread reads (inflates) the next into the
+ * other set of buffers, helps parse what is left, then merges the parsed
+ * batch in file order. With one thread it reads, parses and merges in turn. */
 static sm_status parse_blocks(text_source *src, const sm_reader_options *opt,
                               const sm_reader_parallel *par, data_builder *g, sm_error *err)
 {
     int threads = reader_threads(par);
     size_t block_bytes = par && par->block_bytes ? par->block_bytes : BLOCK_BYTES;
     block_reader r = {src, block_bytes, NULL, 0, 0, 0, 0};
-    int per_batch = threads > 1 ? threads : 1, n_sets = threads > 1 ? 2 : 1;
-    block blocks[2][MAX_THREADS];
+    int per_batch = threads > 1 ? BLOCKS_PER_THREAD * threads : 1, n_sets = threads > 1 ? 2 : 1;
+    block blocks[2][BLOCKS_PER_THREAD * MAX_THREADS];
     memset(blocks, 0, sizeof blocks);
     for (int k = 0; k < n_sets; k++)
         for (int i = 0; i < per_batch; i++)
@@ -1175,20 +1194,18 @@ static sm_status parse_blocks(text_source *src, const sm_reader_options *opt,
     int cur = 0;
     filled[cur] = read_batch(&r, blocks[cur], per_batch, &read_st, &read_err);
     while (filled[cur] > 0) {
+        batch_work work = {blocks[cur], filled[cur], 0};
         pthread_t tid[MAX_THREADS];
         int started[MAX_THREADS] = {0};
-        for (int i = 0; i < filled[cur]; i++)
-            started[i] = threads > 1 &&
-                         pthread_create(&tid[i], NULL, parse_block_thread, &blocks[cur][i]) == 0;
+        for (int i = 0; i < threads && threads > 1; i++)
+            started[i] = pthread_create(&tid[i], NULL, parse_batch_thread, &work) == 0;
         int nxt = n_sets - 1 - cur;
         if (threads > 1)
             filled[nxt] = read_batch(&r, blocks[nxt], per_batch, &read_st, &read_err);
-        for (int i = 0; i < filled[cur]; i++) {
+        parse_batch(&work); /* whatever the workers have not taken yet */
+        for (int i = 0; i < threads && threads > 1; i++)
             if (started[i])
                 pthread_join(tid[i], NULL);
-            else
-                parse_block(&blocks[cur][i]);
-        }
         for (int i = 0; i < filled[cur] && st == SM_OK; i++)
             st = merge_block(g, &blocks[cur][i], err);
         if (st != SM_OK)
