@@ -19,9 +19,9 @@
  * continue a number. Group and score files go through scan_lines, which
  * hands one NUL-terminated line at a time to a handler.
  */
-#define _DEFAULT_SOURCE /* madvise */
 #include "reader.h"
 
+#include "memhint.h"
 #include "numparse.h"
 
 #include <errno.h>
@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -76,26 +75,6 @@ static int grow_array(void *pp, size_t *cap, size_t need, size_t size)
     memcpy(pp, &np, sizeof np);
     *cap = ncap;
     return 1;
-}
-
-/* Fault in the pages of p[0 .. bytes) with one system call before they are
- * written. Touching fresh pages one by one costs a page fault each, and
- * faults (very slow in some virtual machines) otherwise dominate filling
- * hundreds of MB. Where the call is unknown this does nothing. */
-static void prefault(void *p, size_t bytes)
-{
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux >= 5.14; older kernels fail with EINVAL */
-#endif
-#ifdef __linux__
-    const uintptr_t page = 4096;
-    uintptr_t lo = (uintptr_t)p & ~(page - 1), hi = ((uintptr_t)p + bytes + page - 1) & ~(page - 1);
-    if (bytes >= (64u << 10))
-        madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
 }
 
 /* ---- input sources ---- */
@@ -1094,8 +1073,12 @@ static sm_status merge_block(data_builder *g, const block *b, sm_error *err)
         !grow_array(&ds->col, &g->cap_col, nnz, sizeof *ds->col) ||
         !grow_array(&ds->val, &g->cap_val, nnz, sizeof *ds->val))
         return out_of_memory(err, b->name);
-    prefault(ds->col + ds->nnz, b->nnz * sizeof *ds->col);
-    prefault(ds->val + ds->nnz, b->nnz * sizeof *ds->val);
+    /* Huge pages for the arrays training reads at random, and one call to
+     * fault in the part this block fills. */
+    sm_prefer_huge_pages(ds->col, g->cap_col * sizeof *ds->col);
+    sm_prefer_huge_pages(ds->val, g->cap_val * sizeof *ds->val);
+    sm_prefault(ds->col + ds->nnz, b->nnz * sizeof *ds->col);
+    sm_prefault(ds->val + ds->nnz, b->nnz * sizeof *ds->val);
     for (int64_t r = 0; r < b->n_rows; r++) {
         int64_t q = b->qid[r], lineno = g->lines + b->line_no[r];
         rule_verdict v = qid_convention(&g->rules, q != NO_QID, lineno);
