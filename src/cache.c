@@ -173,13 +173,15 @@ static uint64_t header_hash_of(const cache_header *h)
     return hash_bytes(h, offsetof(cache_header, header_hash));
 }
 
-/* Read bytes at offset of fd into a new malloc'd array (NULL when empty). */
-static int copy_array(int fd, uint64_t offset, uint64_t bytes, void **out)
+/* Read bytes at offset of fd into a new malloc'd array of at least
+ * min_bytes (so an empty array can still be non-NULL, as the reader's are);
+ * NULL when both are 0. */
+static int copy_array(int fd, uint64_t offset, uint64_t bytes, uint64_t min_bytes, void **out)
 {
     *out = NULL;
-    if (bytes == 0)
+    if (bytes == 0 && min_bytes == 0)
         return 1;
-    char *p = malloc((size_t)bytes);
+    char *p = malloc((size_t)(bytes > min_bytes ? bytes : min_bytes));
     if (!p)
         return 0;
     *out = p;
@@ -283,9 +285,9 @@ static int try_map(const char *cache_path, const char *source, sm_dataset *out, 
     out->row_ptr = (int64_t *)(uintptr_t)(base + h.offset[0]);
     out->col = (int32_t *)(uintptr_t)(base + h.offset[1]);
     out->val = (float *)(uintptr_t)(base + h.offset[2]);
-    ok = copy_array(fd, h.offset[3], h.bytes[3], (void **)&out->label) &&
-         copy_array(fd, h.offset[4], h.bytes[4], (void **)&out->group_ptr) &&
-         copy_array(fd, h.offset[5], h.bytes[5], (void **)&out->qid);
+    ok = copy_array(fd, h.offset[3], h.bytes[3], sizeof *out->label, (void **)&out->label) &&
+         copy_array(fd, h.offset[4], h.bytes[4], 0, (void **)&out->group_ptr) &&
+         copy_array(fd, h.offset[5], h.bytes[5], 0, (void **)&out->qid);
     close(fd);
     memcpy(out->source, h.source, sizeof out->source);
     out->source[sizeof out->source - 1] = '\0';

@@ -2,11 +2,11 @@
  *
  * A text_source (a zlib gzFile, which reads gzip and plain text alike, or a
  * memory buffer) is cut into blocks of whole lines. Each block is parsed on
- * its own - in parallel, one worker thread per block - into rows with local
+ * its own - in parallel, by a pool of parser threads - into rows with local
  * line numbers; blocks are then merged in file order, and only the merge
  * applies the file-wide rules (the qid convention and contiguity) and knows
- * the real line numbers. While workers parse one batch of blocks the main
- * thread reads (inflates) the next, so gzip input overlaps parsing.
+ * the real line numbers. A reader thread reads (inflates) ahead into a ring
+ * of block slots, so gzip input is parsed while it inflates.
  *
  * A line is parsed by fast_line when it has the usual shape; anything else
  * (and every error) goes to careful_line, the single place where messages
@@ -30,7 +30,6 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@
 enum {
     CHUNK_BYTES = 1 << 20,     /* one read of a list file; grows for a longer line */
     BLOCK_BYTES = 1 << 20,     /* text parsed by one thread at a time */
-    BLOCKS_PER_THREAD = 2,     /* a batch holds this many blocks per thread */
+    SLOTS_PER_THREAD = 4,      /* blocks in flight per parsing thread */
     MAX_THREADS = 64,
     GZ_BUFFER_BYTES = 1 << 18, /* zlib's own input buffer (default 8 KiB is slow) */
     TOKEN_SHOWN_MAX = 60       /* bytes of a bad token quoted in a message */
@@ -917,28 +916,6 @@ static void parse_block(block *b)
     }
 }
 
-/* A batch of blocks shared by the threads: each takes the next unparsed
- * block until none is left, so a thread that runs slow (or is descheduled on
- * a busy machine) holds up at most one block, not a fixed share. */
-typedef struct {
-    block *set;
-    int n;
-    atomic_int next;
-} batch_work;
-
-static void parse_batch(batch_work *w)
-{
-    int i;
-    while ((i = atomic_fetch_add(&w->next, 1)) < w->n)
-        parse_block(&w->set[i]);
-}
-
-static void *parse_batch_thread(void *arg)
-{
-    parse_batch(arg);
-    return NULL;
-}
-
 /* ---- reading blocks ---- */
 
 typedef struct {
@@ -962,7 +939,8 @@ static sm_status read_block(block_reader *r, block *b, sm_error *err)
         b->text = t;
         b->cap = want;
     }
-    memcpy(b->text, r->carry, r->carry_len);
+    if (r->carry_len)
+        memcpy(b->text, r->carry, r->carry_len);
     b->len = r->carry_len;
     r->carry_len = 0;
     for (;;) {
@@ -982,9 +960,10 @@ static sm_status read_block(block_reader *r, block *b, sm_error *err)
             cut--;
         if (cut > 0) {
             size_t rest = b->len - cut;
-            if (!grow_array(&r->carry, &r->carry_cap, rest, 1))
+            if (rest > 0 && !grow_array(&r->carry, &r->carry_cap, rest, 1))
                 return out_of_memory(err, r->src->name);
-            memcpy(r->carry, b->text + cut, rest);
+            if (rest > 0)
+                memcpy(r->carry, b->text + cut, rest);
             r->carry_len = rest;
             b->len = cut;
             break;
@@ -1131,80 +1110,189 @@ static int reader_threads(const sm_reader_parallel *par)
     return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-static void report_progress(const sm_reader_options *opt, block_reader *r, uint64_t *next_report)
+
+static void report_progress(const sm_reader_options *opt, uint64_t consumed, uint64_t *next_report)
 {
-    if (opt && opt->progress && r->consumed >= *next_report) {
-        opt->progress(opt->progress_ctx, r->consumed);
-        *next_report = r->consumed + PROGRESS_STEP;
+    if (opt && opt->progress && consumed >= *next_report) {
+        opt->progress(opt->progress_ctx, consumed);
+        *next_report = consumed + PROGRESS_STEP;
     }
 }
 
-/* Read up to n blocks into set; returns how many hold text. A read error is
- * kept in *read_st until the blocks read before it are merged, so that an
- * earlier bad line is still the one reported. */
-static int read_batch(block_reader *r, block *set, int n, sm_status *read_st, sm_error *read_err)
+/* One thread: read a block, parse it, merge it, and again. */
+static sm_status parse_blocks_serial(block_reader *r, const sm_reader_options *opt,
+                                     data_builder *g, sm_error *err)
 {
-    int filled = 0;
-    while (*read_st == SM_OK && filled < n) {
-        *read_st = read_block(r, &set[filled], read_err);
-        if (*read_st != SM_OK || set[filled].len == 0)
+    block b;
+    memset(&b, 0, sizeof b);
+    b.name = r->src->name;
+    uint64_t next_report = PROGRESS_STEP;
+    sm_status st;
+    while ((st = read_block(r, &b, err)) == SM_OK && b.len > 0) {
+        parse_block(&b);
+        if ((st = merge_block(g, &b, err)) != SM_OK)
             break;
-        filled++;
+        report_progress(opt, r->consumed, &next_report);
     }
-    return filled;
+    block_free(&b);
+    return st;
 }
 
-/* Blocks go through in batches of BLOCKS_PER_THREAD per thread: while the
- * workers parse one batch, this thread reads (inflates) the next into the
- * other set of buffers, helps parse what is left, then merges the parsed
- * batch in file order. With one thread it reads, parses and merges in turn. */
+/* Several threads: a pipeline over a ring of block slots. One thread reads
+ * (inflates) blocks into free slots in file order, the parser threads take
+ * filled slots as they come, and the calling thread merges parsed slots in
+ * file order and frees them. Reading, parsing and merging all overlap, so
+ * gzip input is parsed while the next blocks inflate. */
+enum { SLOT_FREE, SLOT_FILLED, SLOT_PARSING, SLOT_PARSED };
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    block slot[SLOTS_PER_THREAD * MAX_THREADS];
+    int state[SLOTS_PER_THREAD * MAX_THREADS];
+    int n_slots;
+    block_reader *reader;
+    int64_t n_read;     /* blocks read so far; block k is in slot k % n_slots */
+    int64_t next_parse; /* next block to hand to a parser */
+    int read_done;      /* end of input or read error */
+    int abort;          /* the merge failed: everyone stops */
+    uint64_t consumed;  /* bytes read, for progress */
+    sm_status read_st;
+    sm_error read_err;
+} pipeline;
+
+static void *pipeline_read(void *arg)
+{
+    pipeline *p = arg;
+    for (int64_t k = 0;; k++) {
+        block *b = &p->slot[k % p->n_slots];
+        pthread_mutex_lock(&p->mu);
+        while (p->state[k % p->n_slots] != SLOT_FREE && !p->abort)
+            pthread_cond_wait(&p->changed, &p->mu);
+        int stop = p->abort;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        sm_error e;
+        sm_status st = read_block(p->reader, b, &e);
+        pthread_mutex_lock(&p->mu);
+        if (st != SM_OK) {
+            p->read_st = st;
+            p->read_err = e;
+        }
+        if (st != SM_OK || b->len == 0) {
+            p->read_done = 1;
+        } else {
+            p->state[k % p->n_slots] = SLOT_FILLED;
+            p->n_read = k + 1;
+            p->consumed = p->reader->consumed;
+        }
+        int done = p->read_done;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->mu);
+        if (done)
+            break;
+    }
+    return NULL;
+}
+
+static void *pipeline_parse(void *arg)
+{
+    pipeline *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->abort && p->next_parse >= p->n_read && !p->read_done)
+            pthread_cond_wait(&p->changed, &p->mu);
+        if (p->abort || p->next_parse >= p->n_read)
+            break;
+        int s = (int)(p->next_parse++ % p->n_slots);
+        p->state[s] = SLOT_PARSING;
+        pthread_mutex_unlock(&p->mu);
+        parse_block(&p->slot[s]);
+        pthread_mutex_lock(&p->mu);
+        p->state[s] = SLOT_PARSED;
+        pthread_cond_broadcast(&p->changed);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void pipeline_abort(pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->abort = 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Returns -1 when the threads could not be started (nothing was read then). */
+static int parse_blocks_parallel(block_reader *r, int threads, const sm_reader_options *opt,
+                                 data_builder *g, sm_status *st, sm_error *err)
+{
+    pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    p->n_slots = SLOTS_PER_THREAD * threads;
+    p->reader = r;
+    for (int i = 0; i < p->n_slots; i++)
+        p->slot[i].name = r->src->name;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    pthread_t parser[MAX_THREADS], reader;
+    int n_parsers = 0;
+    while (n_parsers < threads &&
+           pthread_create(&parser[n_parsers], NULL, pipeline_parse, p) == 0)
+        n_parsers++;
+    int reading = n_parsers > 0 && pthread_create(&reader, NULL, pipeline_read, p) == 0;
+    *st = SM_OK;
+    if (reading) {
+        uint64_t next_report = PROGRESS_STEP;
+        for (int64_t k = 0; *st == SM_OK; k++) {
+            int s = (int)(k % p->n_slots);
+            pthread_mutex_lock(&p->mu);
+            while (!(k < p->n_read && p->state[s] == SLOT_PARSED) && !(p->read_done && k >= p->n_read))
+                pthread_cond_wait(&p->changed, &p->mu);
+            int done = k >= p->n_read;
+            uint64_t consumed = p->consumed;
+            pthread_mutex_unlock(&p->mu);
+            if (done)
+                break;
+            *st = merge_block(g, &p->slot[s], err);
+            report_progress(opt, consumed, &next_report);
+            pthread_mutex_lock(&p->mu);
+            p->state[s] = SLOT_FREE;
+            pthread_cond_broadcast(&p->changed);
+            pthread_mutex_unlock(&p->mu);
+        }
+        /* A read error counts after every block read before it is merged,
+         * so that an earlier bad line is still the one reported. */
+        if (*st == SM_OK && p->read_st != SM_OK) {
+            *err = p->read_err;
+            *st = p->read_st;
+        }
+    }
+    pipeline_abort(p);
+    if (reading)
+        pthread_join(reader, NULL);
+    for (int i = 0; i < n_parsers; i++)
+        pthread_join(parser[i], NULL);
+    for (int i = 0; i < p->n_slots; i++)
+        block_free(&p->slot[i]);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    return reading ? 0 : -1;
+}
+
 static sm_status parse_blocks(text_source *src, const sm_reader_options *opt,
                               const sm_reader_parallel *par, data_builder *g, sm_error *err)
 {
     int threads = reader_threads(par);
     size_t block_bytes = par && par->block_bytes ? par->block_bytes : BLOCK_BYTES;
     block_reader r = {src, block_bytes, NULL, 0, 0, 0, 0};
-    int per_batch = threads > 1 ? BLOCKS_PER_THREAD * threads : 1, n_sets = threads > 1 ? 2 : 1;
-    block blocks[2][BLOCKS_PER_THREAD * MAX_THREADS];
-    memset(blocks, 0, sizeof blocks);
-    for (int k = 0; k < n_sets; k++)
-        for (int i = 0; i < per_batch; i++)
-            blocks[k][i].name = src->name;
-    uint64_t next_report = PROGRESS_STEP;
-    int filled[2] = {0, 0};
-    sm_status st = SM_OK, read_st = SM_OK;
-    sm_error read_err;
-    int cur = 0;
-    filled[cur] = read_batch(&r, blocks[cur], per_batch, &read_st, &read_err);
-    while (filled[cur] > 0) {
-        batch_work work = {blocks[cur], filled[cur], 0};
-        pthread_t tid[MAX_THREADS];
-        int started[MAX_THREADS] = {0};
-        for (int i = 0; i < threads && threads > 1; i++)
-            started[i] = pthread_create(&tid[i], NULL, parse_batch_thread, &work) == 0;
-        int nxt = n_sets - 1 - cur;
-        if (threads > 1)
-            filled[nxt] = read_batch(&r, blocks[nxt], per_batch, &read_st, &read_err);
-        parse_batch(&work); /* whatever the workers have not taken yet */
-        for (int i = 0; i < threads && threads > 1; i++)
-            if (started[i])
-                pthread_join(tid[i], NULL);
-        for (int i = 0; i < filled[cur] && st == SM_OK; i++)
-            st = merge_block(g, &blocks[cur][i], err);
-        if (st != SM_OK)
-            break;
-        report_progress(opt, &r, &next_report);
-        if (threads == 1)
-            filled[nxt] = read_batch(&r, blocks[nxt], per_batch, &read_st, &read_err);
-        cur = nxt;
-    }
-    if (st == SM_OK && read_st != SM_OK) {
-        *err = read_err;
-        st = read_st;
-    }
-    for (int k = 0; k < n_sets; k++)
-        for (int i = 0; i < per_batch; i++)
-            block_free(&blocks[k][i]);
+    sm_status st;
+    if (threads == 1 || parse_blocks_parallel(&r, threads, opt, g, &st, err) != 0)
+        st = parse_blocks_serial(&r, opt, g, err);
     free(r.carry);
     return st;
 }
