@@ -2,6 +2,8 @@
 #   make            build ./smloss
 #   make demo       build and train/evaluate on the bundled housing data
 #   make check      build and run every test (SANITIZE=1: under ASan+UBSan)
+#   make bench      speed and memory against installed peers (scripts/bench.sh;
+#                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
 # CFLAGS, CPPFLAGS, LDFLAGS and CC may be overridden on the command line.
 
@@ -85,7 +87,7 @@ check-peers: smloss
 	@sh scripts/check-peers.sh
 
 bench: smloss
-	@sh scripts/bench.sh
+	@sh scripts/bench.sh $(BENCH)
 
 reproduce: smloss
 	@sh scripts/reproduce.sh

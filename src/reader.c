@@ -40,8 +40,8 @@
 
 enum {
     CHUNK_BYTES = 1 << 20,     /* one read of a list file; grows for a longer line */
-    BLOCK_BYTES = 1 << 20,     /* text parsed by one thread at a time */
-    SLOTS_PER_THREAD = 4,      /* blocks in flight per parsing thread */
+    BLOCK_BYTES = 1 << 19,     /* text parsed by one thread at a time */
+    SLOTS_PER_THREAD = 2,      /* blocks in flight per parsing thread */
     MAX_THREADS = 64,
     GZ_BUFFER_BYTES = 1 << 18, /* zlib's own input buffer (default 8 KiB is slow) */
     TOKEN_SHOWN_MAX = 60       /* bytes of a bad token quoted in a message */
@@ -544,21 +544,21 @@ static void block_clear_rows(block *b)
 static int block_add_row(block *b, double label, int64_t qid, int64_t line_no, size_t line_off)
 {
     if (b->n_rows == (int64_t)b->cap_rows) {
+        /* the per-row arrays share one capacity */
+        struct {
+            void *pp;
+            size_t size;
+        } arrays[] = {{&b->label, sizeof *b->label},
+                      {&b->row_end, sizeof *b->row_end},
+                      {&b->qid, sizeof *b->qid},
+                      {&b->line_no, sizeof *b->line_no},
+                      {&b->line_off, sizeof *b->line_off}};
         size_t cap = b->cap_rows;
-        if (!grow_array(&b->label, &cap, cap + 1, sizeof *b->label))
-            return 0;
-        cap = b->cap_rows;
-        if (!grow_array(&b->row_end, &cap, cap + 1, sizeof *b->row_end))
-            return 0;
-        cap = b->cap_rows;
-        if (!grow_array(&b->qid, &cap, cap + 1, sizeof *b->qid))
-            return 0;
-        cap = b->cap_rows;
-        if (!grow_array(&b->line_no, &cap, cap + 1, sizeof *b->line_no))
-            return 0;
-        cap = b->cap_rows;
-        if (!grow_array(&b->line_off, &cap, cap + 1, sizeof *b->line_off))
-            return 0;
+        for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
+            cap = b->cap_rows;
+            if (!grow_array(arrays[a].pp, &cap, cap + 1, arrays[a].size))
+                return 0;
+        }
         b->cap_rows = cap;
     }
     int64_t r = b->n_rows++;
@@ -1052,10 +1052,8 @@ static sm_status merge_block(data_builder *g, const block *b, sm_error *err)
         !grow_array(&ds->col, &g->cap_col, nnz, sizeof *ds->col) ||
         !grow_array(&ds->val, &g->cap_val, nnz, sizeof *ds->val))
         return out_of_memory(err, b->name);
-    /* Huge pages for the arrays training reads at random, and one call to
-     * fault in the part this block fills. */
-    sm_prefer_huge_pages(ds->col, g->cap_col * sizeof *ds->col);
-    sm_prefer_huge_pages(ds->val, g->cap_val * sizeof *ds->val);
+    /* One call faults in the part this block fills. (No huge pages here:
+     * rows are read whole, and a half-used last huge page is memory.) */
     sm_prefault(ds->col + ds->nnz, b->nnz * sizeof *ds->col);
     sm_prefault(ds->val + ds->nnz, b->nnz * sizeof *ds->val);
     for (int64_t r = 0; r < b->n_rows; r++) {
