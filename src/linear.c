@@ -1,7 +1,5 @@
 #include "linear.h"
 
-#include "memhint.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,17 +13,9 @@ sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err
     p->grad = calloc(n, sizeof *p->grad);
     p->touched = malloc(n * sizeof *p->touched);
     p->is_touched = calloc(n, 1);
-    if (fs && (p->fs = malloc(n * sizeof *p->fs))) {
-        sm_prefer_huge_pages(p->fs, n * sizeof *p->fs);
+    if (fs && (p->fs = malloc(n * sizeof *p->fs)))
         memcpy(p->fs, fs, (size_t)dim * sizeof *fs);
-    }
-    /* Each step touches these at random coordinates: huge pages spare a TLB
-     * miss per access once the dimension is large (calloc has not touched
-     * its fresh pages yet). */
-    if (p->v)
-        sm_prefer_huge_pages(p->v, n * sizeof *p->v);
-    if (p->grad)
-        sm_prefer_huge_pages(p->grad, n * sizeof *p->grad);
+
     if (!p->v || !p->grad || !p->touched || !p->is_touched || (fs && !p->fs)) {
         linear_free(p);
         return sm_fail(err, SM_EFAIL, "out of memory for a linear scorer of dimension %ld",
