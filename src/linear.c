@@ -121,11 +121,26 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
             p->scale = 1.0;
         }
     }
-    for (int64_t t = 0; t < p->n_touched; t++) {
-        int32_t j = p->touched[t];
-        p->v[j] -= optim_delta(o, j, p->grad[j] * grad_factor) / p->scale;
-        p->grad[j] = 0.0;
-        p->is_touched[j] = 0;
+    double *restrict v = p->v, *restrict grad = p->grad;
+    uint8_t *restrict is_touched = p->is_touched;
+    const int32_t *restrict touched = p->touched;
+    if (o->cfg.kind == OPT_SGD && p->scale == 1.0) {
+        /* The common case without a call per coordinate: optim_delta is
+         * lr * g for sgd, and dividing by a scale of 1 changes nothing. */
+        const double lr = o->lr;
+        for (int64_t t = 0; t < p->n_touched; t++) {
+            int32_t j = touched[t];
+            v[j] -= lr * (grad[j] * grad_factor);
+            grad[j] = 0.0;
+            is_touched[j] = 0;
+        }
+    } else {
+        for (int64_t t = 0; t < p->n_touched; t++) {
+            int32_t j = touched[t];
+            v[j] -= optim_delta(o, j, grad[j] * grad_factor) / p->scale;
+            grad[j] = 0.0;
+            is_touched[j] = 0;
+        }
     }
     p->bias -= optim_delta(o, p->dim, p->grad_bias * grad_factor);
     p->grad_bias = 0.0;
