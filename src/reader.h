@@ -40,7 +40,7 @@ typedef struct {
  * same dataset and the same error (that of the first bad line of the file). */
 typedef struct {
     int threads;        /* parsing threads; 0 = one per online core */
-    size_t block_bytes; /* text per block; 0 = the default (4 MiB). Tests make
+    size_t block_bytes; /* text per block; 0 = the default (512 KiB). Tests make
                          * it tiny to put block boundaries everywhere. */
 } sm_reader_parallel;
 
