@@ -152,8 +152,8 @@ static sm_status source_identity(const char *path, int with_hash, source_id *id,
     if (fd < 0)
         return sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e) {
         close(fd);
         return sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(e));
     }
@@ -414,6 +414,11 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     if (strcmp(source, "-") == 0)
         return sm_fail(err, SM_EUSAGE,
                        "a cache needs a data file: standard input cannot be checked against it");
+    struct stat src_st, cache_st;
+    if (stat(source, &src_st) == 0 && stat(cache_path, &cache_st) == 0 &&
+        src_st.st_dev == cache_st.st_dev && src_st.st_ino == cache_st.st_ino)
+        return sm_fail(err, SM_EUSAGE, "%s: the cache file cannot be the data file itself",
+                       cache_path);
     sm_status st;
     if (try_map(cache_path, source, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;

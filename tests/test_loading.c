@@ -405,6 +405,11 @@ static void test_cache_errors(void)
     CHECK_CONTAINS(err.msg, "standard input");
     CHECK(load_cached(tmp_path("missing.txt"), cache, &ds, &rep, &err) == SM_EIO);
     CHECK_CONTAINS(err.msg, "missing.txt");
+    /* The data file itself is refused as its cache (it would be replaced). */
+    const char *self = tmp_path("self.txt");
+    write_bytes(self, "1 1:1\n", 6);
+    CHECK(load_cached(self, self, &ds, &rep, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "cannot be the data file");
     /* A bad source is the reader's error, and no cache is written. */
     const char *bad = tmp_path("bad.txt");
     write_bytes(bad, "1 1:1\n1 1:x\n", 12);
