@@ -79,18 +79,19 @@ region_labels "$WORK/raw.report" | sed 's/3.4011973816621555/log 30/' > "$WORK/r
 
 if have_gnuplot; then
     term=$(png_terminal)
-    # Long-region RMSE against short-region RMSE, one point per loss (linear scorer).
-    awk -F'\t' '$1 == "linear" && $4 == "rmse" && ($3 == "0" || $3 == "1") { v[$2, $3] = $5
+    # Long-region RMSE against short-region RMSE, one data block (and colour) per loss.
+    awk -F'\t' -v t="$T" '$1 == "linear" && $4 == "rmse" && ($3 == "0" || $3 == "1") { v[$2, $3] = $5
             if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
-        END { for (i = 1; i <= n; i++) { k = order[i]; short = k; gsub(/:[^+]*/, "", short)
-                print v[k, 0] "\t" v[k, 1] "\t" short } }' "$OUT/dwell.tsv" > "$WORK/tradeoff.tsv"
+        END { for (i = 1; i <= n; i++) { k = order[i]; name = k; gsub(t, "T", name)
+                printf "\"%s\"\n%s %s\n\n\n", name, v[k, 0], v[k, 1] } }' "$OUT/dwell.tsv" > "$WORK/tradeoff.dat"
+    n=$(grep -c '^"' "$WORK/tradeoff.dat")
     cat > "$WORK/tradeoff.gp" <<GP
 set terminal $term
 set output '$OUT/dwell_tradeoff.png'
-set title 'Dwell time, linear scorer: held-out RMSE of log dwell, short vs long visits'
+set title 'Dwell time, linear scorer: held-out RMSE of log dwell, short vs long visits (T = log 30)'
 set xlabel 'RMSE on short dwells (< 30 s)'; set ylabel 'RMSE on long dwells (>= 30 s)'
-set datafile separator '\t'; set grid; set key off; set offsets graph 0.1, graph 0.25, graph 0.1, graph 0.1
-plot '$WORK/tradeoff.tsv' using 1:2 with points pt 7 ps 2, '' using 1:2:3 with labels offset 0,1.2
+set grid; set key top right font ',9'; set offsets graph 0.1, graph 0.1, graph 0.1, graph 0.1
+plot for [i=0:$((n - 1))] '$WORK/tradeoff.dat' index i using 1:2 with points pt 7 ps 2 title columnheader(1)
 GP
     plot "$WORK/tradeoff.gp"
 fi
