@@ -1,7 +1,12 @@
 # smloss - selective matching losses for linear and MLP scorers.
 #   make            build ./smloss
 #   make demo       build and train/evaluate on the bundled housing data
-#   make check      build and run every test (SANITIZE=1: under ASan+UBSan)
+#   make check      build and run every test, then again under ASan+UBSan
+#                   (CHECK_SANITIZE=0: skip that pass; SANITIZE=1: only that
+#                   pass), then a short smoke run of each fuzz target
+#                   (CHECK_FUZZ=0: skip it)
+#   make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS
+#   make check-valgrind  the demo and the CLI suites under valgrind
 #   make bench      speed and memory against installed peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -17,9 +22,12 @@ MANDIR  = $(PREFIX)/share/man/man1
 SM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
 LDLIBS  = -lz -lm -pthread
 
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_TARGETS = reader reader_gzip link groups model
+
 ifeq ($(SANITIZE),1)
 BUILD   = build/sanitize
-SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN     = $(SAN_FLAGS)
 else
 BUILD   = build/release
 SAN     =
@@ -31,11 +39,14 @@ ENGINE_OBJ = $(ENGINE_SRC:src/%.c=$(BUILD)/%.o)
 CLI_OBJ    = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libsmloss.a
 TEST_SRC   = $(wildcard tests/test_*.c)
-TEST_BIN   = $(TEST_SRC:tests/%.c=tests/bin/%)
+TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Each fuzz target also runs without libFuzzer, replaying its regression inputs
+# (tests/fuzz/regress/TARGET) and the malformed-input corpus (tests/bad/DIR).
+REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 
 ALL_CFLAGS = $(SM_CFLAGS) $(SAN) $(CFLAGS)
 
-.PHONY: all demo check check-peers bench reproduce install uninstall clean deps zlib-check
+.PHONY: all demo check check-suite check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
 
 all: smloss
 
@@ -69,16 +80,36 @@ $(BUILD)/smloss: $(CLI_OBJ) $(LIB)
 smloss: $(BUILD)/smloss
 	cp $< $@
 
-tests/bin/%: tests/%.c tests/test.c tests/test.h $(LIB)
-	@mkdir -p tests/bin
+$(BUILD)/tests/%: tests/%.c tests/test.c tests/test.h $(LIB)
+	@mkdir -p $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
-# Rebuild the test binaries whenever the build flavour (SANITIZE) changes.
-tests/bin/.flavour-$(notdir $(BUILD)):
-	@rm -rf tests/bin; mkdir -p tests/bin; touch $@
+replay_dir = $(if $(filter reader_gzip,$(1)),reader,$(1))
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc -DREPLAY_NAME='"fuzz_$*"' \
+	  -DREPLAY_DIRS='"tests/fuzz/regress/$*:tests/bad/$(call replay_dir,$*)"' \
+	  $< tests/fuzz/replay.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
-check: tests/bin/.flavour-$(notdir $(BUILD)) smloss $(TEST_BIN)
-	@sh tests/run.sh
+# One pass of the suite with the current flavour (SANITIZE=1 or not).
+check-suite: $(BUILD)/smloss $(TEST_BIN) $(REPLAY_BIN)
+	@SMLOSS=$(CURDIR)/$(BUILD)/smloss TEST_BIN_DIR=$(BUILD)/tests sh tests/run.sh
+
+SAN_PROBE = mkdir -p build && printf 'int main(void) { return 0; }\n' | \
+            $(CC) $(SAN_FLAGS) -x c - -o build/.san-probe >/dev/null 2>&1 && ./build/.san-probe
+
+# The suite, then the suite again under ASan+UBSan, then a smoke run of the
+# fuzz targets; a pass the machine cannot do is skipped with a message.
+check: smloss
+	@echo "== test suite ($(notdir $(BUILD)) build) =="
+	@$(MAKE) --no-print-directory check-suite
+ifneq ($(SANITIZE),1)
+	@if [ "$(CHECK_SANITIZE)" = 0 ]; then echo "== ASan+UBSan pass skipped (CHECK_SANITIZE=0) =="; \
+	elif $(SAN_PROBE); then echo "== test suite under ASan+UBSan (CHECK_SANITIZE=0 skips) =="; \
+	  $(MAKE) --no-print-directory SANITIZE=1 check-suite; \
+	else echo "== ASan+UBSan pass SKIPPED: $(CC) cannot build and run with $(SAN_FLAGS) =="; fi
+endif
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 demo: smloss
 	@sh scripts/demo.sh
@@ -101,4 +132,40 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smloss $(DESTDIR)$(MANDIR)/smloss.1
 
 clean:
-	rm -rf build tests/bin smloss
+	rm -rf build smloss
+
+# ---- fuzzing (clang's libFuzzer; tests/fuzz) ----
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_BUILD   = build/fuzz
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  = $(SM_CFLAGS) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_BIN     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_PROBE   = printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return (int)(d == 0) + (int)n * 0; }\n' | \
+               $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1
+
+$(FUZZ_BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/.zlib-ok
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/libsmloss.a: $(ENGINE_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libsmloss.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc $< $(FUZZ_BUILD)/libsmloss.a $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: smloss
+	@if ! $(FUZZ_PROBE); then echo "make fuzz: needs $(FUZZ_CC) with libFuzzer (Debian: clang, libclang-rt-dev)" >&2; exit 1; fi
+	@$(MAKE) -s fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
+# A few seconds per fuzz target (part of make check).
+fuzz-smoke: smloss
+	@if [ "$(CHECK_FUZZ)" = 0 ]; then echo "== fuzz smoke run skipped (CHECK_FUZZ=0) =="; \
+	elif ! $(FUZZ_PROBE); then echo "== fuzz smoke run SKIPPED: $(FUZZ_CC) with libFuzzer not found (Debian: clang, libclang-rt-dev) =="; \
+	else echo "== fuzz smoke run, $(FUZZ_SMOKE_SECONDS) s per target (CHECK_FUZZ=0 skips) =="; \
+	  $(MAKE) --no-print-directory -s fuzz-build && sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi

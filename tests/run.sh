@@ -1,11 +1,11 @@
 #!/bin/sh
-# run.sh - run every unit suite (tests/bin/test_*) and CLI suite (tests/cli_*.sh),
+# run.sh - run every unit suite ($TEST_BIN_DIR/test_*, set by make check) and CLI suite (tests/cli_*.sh),
 # then print the total as "N passed, N failed". Exit non-zero if anything failed.
 cd "$(dirname "$0")/.." || exit 2
 total_pass=0
 total_fail=0
 broken=0
-for t in tests/bin/test_* tests/cli_*.sh; do
+for t in "${TEST_BIN_DIR:-tests/bin}"/test_* tests/cli_*.sh; do
     [ -e "$t" ] || continue
     case $t in *.sh) out=$(sh "$t") ;; *) out=$("$t") ;; esac
     rc=$?

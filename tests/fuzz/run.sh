@@ -1,0 +1,83 @@
+#!/bin/sh
+# run.sh - run the libFuzzer targets (built by `make fuzz` into build/fuzz/) for
+# SECONDS each, one after the other, on a seed corpus gathered from tests/ and
+# data/. Usage: tests/fuzz/run.sh SECONDS [TARGET...]   (default: all targets)
+# The growing corpora live in build/fuzz/corpus/TARGET; crashes are written to
+# build/fuzz/crashes/ and make the script fail. Prints one summary line per
+# target with its run time and number of executions.
+cd "$(dirname "$0")/../.." || exit 2
+seconds=${1:-60}
+[ $# -gt 0 ] && shift
+targets=${*:-reader reader_gzip link groups model}
+B=${FUZZ_BUILD_DIR:-build/fuzz}
+mkdir -p "$B/crashes"
+
+seed() { # seed TARGET FILE...: copy seeds into the target's corpus
+    t=$1; shift
+    mkdir -p "$B/corpus/$t"
+    for f in "$@"; do
+        [ -f "$f" ] && cp "$f" "$B/corpus/$t/seed-$(echo "$f" | tr '/' '_')"
+    done
+}
+
+data_heads() { # small slices of every bundled data file
+    for f in data/*/*; do
+        case $f in *PROVENANCE*|*.query) continue ;; esac
+        head -n 12 "$f" > "$B/seed-head-$(basename "$f")"
+        echo "$B/seed-head-$(basename "$f")"
+    done
+}
+
+for t in $targets; do
+    case $t in
+    reader)
+        seed reader tests/bad/reader/*.txt $(data_heads) ;;
+    reader_gzip)
+        for f in $(data_heads) tests/bad/reader/label_multilabel.txt; do
+            gzip -9 -c "$f" > "$f.gz"; seed reader_gzip "$f" "$f.gz"
+        done
+        seed reader_gzip tests/bad/reader/*.txt ;;
+    link)
+        mkdir -p "$B/seed-link"
+        for s in lin sigmoid:a=2,c=1 lin:w=0.05+sigmoid:a=3,c=3 exp:a=-0.5,c=2,w=3 \
+                 sinh:a=1e-3 pwl:knots=1/2/3,slopes=1/4/2/8 pwl:slopes=2 lin+exp+sinh+pwl:slopes=1 \
+                 sigmoid:a=1e+2,c=-2.5; do
+            printf '%s' "$s" > "$B/seed-link/$(printf '%s' "$s" | cksum | cut -d' ' -f1)"
+        done
+        seed link "$B"/seed-link/* tests/bad/link/*.txt ;;
+    groups)
+        seed groups data/lightgbm-rank/*.query tests/bad/groups/*.txt ;;
+    model)
+        if [ -x ./smloss ]; then
+            mkdir -p "$B/seed-model"
+            for l in lin sigmoid:a=2,c=1 pwl:knots=0.5,slopes=1/3; do
+                ./smloss train -q --epochs 1 -d data/libsvm-housing-scale/housing_scale \
+                    --loss "$l" -m "$B/seed-model/$(printf '%s' "$l" | cksum | cut -d' ' -f1)"
+            done
+            seed model "$B"/seed-model/*
+        fi
+        seed model tests/bad/model/*.txt ;;
+    *) echo "run.sh: unknown fuzz target '$t'" >&2; exit 2 ;;
+    esac
+done
+
+status=0
+for t in $targets; do
+    bin=$B/fuzz_$t
+    if [ ! -x "$bin" ]; then echo "run.sh: $bin is not built (make fuzz)" >&2; exit 2; fi
+    log=$B/fuzz_$t.log
+    start=$(date +%s)
+    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$B/crashes/$t-" "$B/corpus/$t" > "$log" 2>&1
+    rc=$?
+    end=$(date +%s)
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    if [ $rc -eq 0 ]; then
+        echo "fuzz $t: $((end - start)) s, ${runs:-?} executions, no finding"
+    else
+        echo "fuzz $t: FAILED after $((end - start)) s (exit $rc); see $log and $B/crashes/" >&2
+        grep -m 5 -E 'ERROR|invariant|SUMMARY|abort|does not' "$log" >&2
+        status=1
+    fi
+done
+exit $status
