@@ -34,7 +34,8 @@ for t in $targets; do
         seed reader tests/bad/reader/*.txt $(data_heads) ;;
     reader_gzip)
         for f in $(data_heads) tests/bad/reader/label_multilabel.txt; do
-            gzip -9 -c "$f" > "$f.gz"; seed reader_gzip "$f" "$f.gz"
+            z=$B/seed-gz-$(basename "$f").gz
+            gzip -9 -c "$f" > "$z"; seed reader_gzip "$f" "$z"
         done
         seed reader_gzip tests/bad/reader/*.txt ;;
     link)
