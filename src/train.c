@@ -212,13 +212,15 @@ static double best_constant(const sm_link *link, const double *y, int64_t n)
 static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_dataset *ds,
                           int epoch, int64_t row, double score, const char *what)
 {
-    char spec[LINK_SPEC_MAX];
+    char spec[LINK_SPEC_MAX], when[40] = "at the starting point";
     link_format(&cfg->objective.link, spec, sizeof spec);
+    if (epoch > 0)
+        snprintf(when, sizeof when, "in epoch %d", epoch);
     return sm_fail(err, SM_EDIVERGED,
-                   "training diverged in epoch %d: %s is not finite at row %lld of %s "
+                   "training diverged %s: %s at row %lld of %s "
                    "(label %.10g, score %.10g) with loss '%s'; try a smaller learning rate "
                    "(--lr), a smaller 'a' in the link, or gradient clipping (--clip)",
-                   epoch, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
+                   when, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
 }
 
 typedef struct {
@@ -262,6 +264,35 @@ static void score_all(sm_scorer *sc, const sm_dataset *ds, int64_t *rows_buf, do
     }
 }
 
+/* Divergence that stays finite: training starts at (for the MLP, near) the
+ * best constant score, and a stable step keeps the objective near or below
+ * that start, so an epoch
+ * whose objective exceeds it by this factor is an unstable step blowing up
+ * (it would overflow a few epochs later, or end with a useless model). */
+#define TRAIN_EXPLODE_FACTOR 1e4
+
+static sm_status check_exploded(const sm_train_config *cfg, sm_scorer *sc,
+                                const sm_dataset *ds, int64_t *rows_buf, double *scores,
+                                double start, const sm_epoch_info *info, sm_error *err)
+{
+    if (!(info->train_objective > TRAIN_EXPLODE_FACTOR * start))
+        return SM_OK;
+    score_all(sc, ds, rows_buf, scores); /* the buffer may hold validation scores */
+    int64_t worst = 0; /* the row with the largest loss, to name in the message */
+    double worst_loss = -1.0;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        double l = link_loss(&cfg->objective.link, scores[r], ds->label[r]);
+        if (l > worst_loss)
+            worst_loss = l, worst = r;
+    }
+    char what[160];
+    snprintf(what, sizeof what,
+             "the training objective %.6g is over %g times the one at the start of training "
+             "(%.6g); the largest loss is",
+             info->train_objective, TRAIN_EXPLODE_FACTOR, start);
+    return diverged(err, cfg, ds, info->epoch, worst, scores[worst], what);
+}
+
 static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
                                   const sm_dataset *train, const sm_dataset *valid,
                                   int64_t *rows_buf, double *scores, sm_objective_work *work,
@@ -271,13 +302,13 @@ static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
     score_all(sc, train, rows_buf, scores);
     for (int64_t r = 0; r < train->n_rows; r++)
         if (!isfinite(scores[r]))
-            return diverged(err, cfg, train, info->epoch, r, scores[r], "the score");
+            return diverged(err, cfg, train, info->epoch, r, scores[r], "the score is not finite");
     info->train_objective = mean_objective(&cfg->objective, train, scores, &units, work) +
                             cfg->optim.l2 * scorer_l2_half(sc);
     if (!isfinite(info->train_objective))
         for (int64_t r = 0; r < train->n_rows; r++)
             if (!isfinite(link_loss(&cfg->objective.link, scores[r], train->label[r])))
-                return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss");
+                return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss is not finite");
     info->valid_objective = info->valid_metric = NAN;
     if (valid) {
         score_all(sc, valid, rows_buf, scores);
@@ -411,6 +442,10 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
      * where the transform f was designed to act (the label range). */
     scorer_set_output_bias(&sc, best_constant(&obj->link, train->label, train->n_rows));
     rng_seed(&rng, cfg->seed);
+    sm_epoch_info start = {.epoch = 0};
+    if ((st = epoch_objectives(cfg, &sc, train, NULL, buf.rows, buf.all_scores, &work, &start,
+                               err)) != SM_OK)
+        goto out;
 
     for (int epoch = 1; epoch <= cfg->epochs; epoch++) {
         rng_shuffle(&rng, order, n_units);
@@ -443,7 +478,8 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             for (int64_t i = 0; i < n_rows; i++)
                 if (!isfinite(buf.dscores[i]) || !isfinite(buf.scores[i])) {
                     st = diverged(err, cfg, train, epoch, buf.rows[i], buf.scores[i],
-                                  isfinite(buf.scores[i]) ? "the gradient" : "the score");
+                                  isfinite(buf.scores[i]) ? "the gradient is not finite"
+                                                          : "the score is not finite");
                     goto out;
                 }
             scorer_backward(&sc, train, buf.rows, n_rows, buf.dscores);
@@ -465,7 +501,9 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         }
         sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = opt.step};
         if ((st = epoch_objectives(cfg, &sc, train, valid, buf.rows, buf.all_scores, &work,
-                                   &info, err)) != SM_OK)
+                                   &info, err)) != SM_OK ||
+            (st = check_exploded(cfg, &sc, train, buf.rows, buf.all_scores,
+                                 start.train_objective, &info, err)) != SM_OK)
             goto out;
         if (cfg->keep_best) {
             if (isnan(info.valid_metric)) {
