@@ -1,4 +1,5 @@
 /* main.c - the smloss command: dispatch to a subcommand. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,17 @@ static const char main_usage[] =
     "3 malformed input file, 4 I/O error, 5 training diverged.\n"
     "See man smloss.\n";
 
+/* What is still buffered for standard output must reach it: a write error
+ * there (a full disk, a closed pipe) is reported, not lost. */
+static int flush_stdout(int rc)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == SM_OK) {
+        cli_msg("write error on standard output: %s", strerror(errno));
+        return SM_EIO;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -39,21 +51,16 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         fputs(main_usage, stdout);
-        return fflush(stdout) == 0 ? 0 : 4;
+        return flush_stdout(SM_OK);
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("smloss %s\n", SMLOSS_VERSION);
-        return fflush(stdout) == 0 ? 0 : 4;
+        return flush_stdout(SM_OK);
     }
     cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) {
-            int rc = commands[i].run(argc - 1, argv + 1);
-            if (fflush(stdout) != 0 && rc == 0) {
-                cli_msg("write error on standard output");
-                rc = 4;
-            }
-            return rc;
+            return flush_stdout(commands[i].run(argc - 1, argv + 1));
         }
     fprintf(stderr, "smloss: unknown command '%s'\n", cmd);
     fputs(main_usage, stderr);
