@@ -114,6 +114,18 @@ endif
 demo: smloss
 	@sh scripts/demo.sh
 
+# The demo and the command-line suites with every smloss run under valgrind
+# (tests/valgrind.sh); the unit-test binaries are left to the ASan pass.
+check-valgrind: smloss
+	@command -v valgrind >/dev/null || { echo "make check-valgrind: valgrind is not installed" >&2; exit 1; }
+	@echo "== make demo under valgrind =="
+	@SMLOSS_REAL=$(CURDIR)/smloss SMLOSS=$(CURDIR)/tests/valgrind.sh DEMO_DIR=build/demo-valgrind \
+	  sh scripts/demo.sh > build/demo-valgrind.log 2>&1 || { cat build/demo-valgrind.log; exit 1; }
+	@echo "demo: clean (output in build/demo-valgrind.log)"
+	@echo "== command-line suites under valgrind =="
+	@SMLOSS_REAL=$(CURDIR)/smloss SMLOSS=$(CURDIR)/tests/valgrind.sh TEST_BIN_DIR=build/no-unit-tests \
+	  sh tests/run.sh
+
 check-peers: smloss
 	@sh scripts/check-peers.sh
 

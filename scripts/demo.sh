@@ -4,7 +4,7 @@
 # the held-out fifth. Run by `make demo`.
 set -e
 cd "$(dirname "$0")/.."
-SMLOSS=./smloss
+SMLOSS=${SMLOSS:-./smloss}
 H=data/libsvm-housing-scale/housing_scale
 OUT=${DEMO_DIR:-build/demo}
 mkdir -p "$OUT"
