@@ -5,7 +5,8 @@
 #                   (CHECK_SANITIZE=0: skip that pass; SANITIZE=1: only that
 #                   pass), then a short smoke run of each fuzz target
 #                   (CHECK_FUZZ=0: skip it)
-#   make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS
+#   make fuzz       build the libFuzzer targets (tests/fuzz) and run each for
+#                   FUZZ_SECONDS (60); FUZZ="link model" picks targets
 #   make check-valgrind  the demo and the CLI suites under valgrind
 #   make bench      speed and memory against installed peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)

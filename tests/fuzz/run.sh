@@ -5,6 +5,10 @@
 # The growing corpora live in build/fuzz/corpus/TARGET; crashes are written to
 # build/fuzz/crashes/ and make the script fail. Prints one summary line per
 # target with its run time and number of executions.
+# A crash, once fixed, becomes a regression test: copy its input into
+# tests/fuzz/regress/TARGET/, which `make check` replays (tests/fuzz/replay.c).
+# FUZZ_BUILD_DIR runs copies of the targets kept elsewhere (a long run while
+# the sources change).
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
