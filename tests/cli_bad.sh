@@ -20,12 +20,11 @@ mkdir -p "$T/dir" "$T/scratch" "$T/work"
 : > "$T/empty"
 "$SMLOSS" train -q --epochs 2 -d "$H" -m "$T/good.model" || fail "train the reference model"
 
-default_args() {
+default_args() { # sets args for kinds with a default command
     case $1 in
-    reader) echo 'train -q -d @FILE@ -m @OUT@' ;;
-    model) echo 'predict -m @FILE@ -d @DATA@' ;;
-    link) echo 'link --loss "@TEXT@"' ;;
-    *) echo '' ;;
+    reader) args='train -q -d @FILE@ -m @OUT@' ;;
+    model) args='predict -m @FILE@ -d @DATA@' ;;
+    link) args='link --loss "@TEXT@"' ;;
     esac
 }
 
@@ -39,7 +38,7 @@ expand() {
 run_case() { # run_case KIND NAME
     kind=$1; name=$2; dir=$TESTS_DIR/bad/$kind
     { read -r want; read -r regex; read -r args; } < "$dir/$name.expect"
-    [ -n "$args" ] || args=$(default_args "$kind") # options: empty = no arguments at all
+    [ -n "$args" ] || default_args "$kind" # options: empty = no arguments at all
     args=$(expand "$args" "$dir/$name.txt")
     case $args in *@TEXT@*)
         text=$(cat "$dir/$name.txt")
@@ -50,8 +49,9 @@ run_case() { # run_case KIND NAME
     expect_fail "$kind/$name" "$want" "$regex" "$SMLOSS" "$@"
     if [ -s "$T/out" ]; then fail "$kind/$name: wrote to stdout" "$(head -c 200 "$T/out")"; fi
     if [ -e "$T/work/out" ]; then fail "$kind/$name: left an output file"; rm -f "$T/work/out"; fi
-    left=$(find "$T/work" "$T/dir" "$T/scratch" -name '*.tmp.*' | head -n 1)
-    if [ -n "$left" ]; then fail "$kind/$name: left a temporary file" "$left"; rm -f "$left"; fi
+    for left in "$T"/work/.*.tmp.* "$T"/dir/.*.tmp.* "$T"/scratch/.*.tmp.*; do
+        if [ -e "$left" ]; then fail "$kind/$name: left a temporary file" "$left"; rm -f "$left"; fi
+    done
 }
 
 n=0
