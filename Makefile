@@ -1,10 +1,10 @@
 # smloss - selective matching losses for linear and MLP scorers.
 #   make            build ./smloss
 #   make demo       build and train/evaluate on the bundled housing data
-#   make check      build and run every test, then again under ASan+UBSan
-#                   (CHECK_SANITIZE=0: skip that pass; SANITIZE=1: only that
-#                   pass), then a short smoke run of each fuzz target
-#                   (CHECK_FUZZ=0: skip it)
+#   make check      build and run every test, a short smoke run of each fuzz
+#                   target (CHECK_FUZZ=0: skip it), then every test again
+#                   under ASan+UBSan (CHECK_SANITIZE=0: skip that pass;
+#                   SANITIZE=1: only that pass)
 #   make fuzz       build the libFuzzer targets (tests/fuzz) and run each for
 #                   FUZZ_SECONDS (60); FUZZ="link model" picks targets
 #   make check-valgrind  the demo and the CLI suites under valgrind
@@ -99,18 +99,19 @@ check-suite: $(BUILD)/smloss $(TEST_BIN) $(REPLAY_BIN)
 SAN_PROBE = mkdir -p build && printf 'int main(void) { return 0; }\n' | \
             $(CC) $(SAN_FLAGS) -x c - -o build/.san-probe >/dev/null 2>&1 && ./build/.san-probe
 
-# The suite, then the suite again under ASan+UBSan, then a smoke run of the
-# fuzz targets; a pass the machine cannot do is skipped with a message.
+# The suite, a smoke run of the fuzz targets, then the suite again under
+# ASan+UBSan (its "N passed, N failed" line ends the output); a pass the
+# machine cannot do is skipped with a message.
 check: smloss
 	@echo "== test suite ($(notdir $(BUILD)) build) =="
 	@$(MAKE) --no-print-directory check-suite
+	@$(MAKE) --no-print-directory fuzz-smoke
 ifneq ($(SANITIZE),1)
 	@if [ "$(CHECK_SANITIZE)" = 0 ]; then echo "== ASan+UBSan pass skipped (CHECK_SANITIZE=0) =="; \
 	elif $(SAN_PROBE); then echo "== test suite under ASan+UBSan (CHECK_SANITIZE=0 skips) =="; \
 	  $(MAKE) --no-print-directory SANITIZE=1 check-suite; \
 	else echo "== ASan+UBSan pass SKIPPED: $(CC) cannot build and run with $(SAN_FLAGS) =="; fi
 endif
-	@$(MAKE) --no-print-directory fuzz-smoke
 
 demo: smloss
 	@sh scripts/demo.sh
