@@ -182,4 +182,4 @@ fuzz-smoke: smloss
 	@if [ "$(CHECK_FUZZ)" = 0 ]; then echo "== fuzz smoke run skipped (CHECK_FUZZ=0) =="; \
 	elif ! $(FUZZ_PROBE); then echo "== fuzz smoke run SKIPPED: $(FUZZ_CC) with libFuzzer not found (Debian: clang, libclang-rt-dev) =="; \
 	else echo "== fuzz smoke run, $(FUZZ_SMOKE_SECONDS) s per target (CHECK_FUZZ=0 skips) =="; \
-	  $(MAKE) --no-print-directory -s fuzz-build && sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi
+	  $(MAKE) --no-print-directory -s fuzz-build && FUZZ_FRESH=1 sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi

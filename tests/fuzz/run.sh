@@ -8,27 +8,31 @@
 # A crash, once fixed, becomes a regression test: copy its input into
 # tests/fuzz/regress/TARGET/, which `make check` replays (tests/fuzz/replay.c).
 # FUZZ_BUILD_DIR runs copies of the targets kept elsewhere (a long run while
-# the sources change).
+# the sources change); FUZZ_FRESH=1 starts from the seeds alone in a corpus
+# of its own, build/fuzz/fresh-corpus (the smoke run of make check, whose time
+# should not grow with an accumulated corpus).
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=${*:-reader reader_gzip link groups model}
 B=${FUZZ_BUILD_DIR:-build/fuzz}
-mkdir -p "$B/crashes"
+C=$B/corpus
+[ "${FUZZ_FRESH:-0}" = 1 ] && C=$B/fresh-corpus && rm -rf "$C"
+mkdir -p "$B/crashes" "$B/seeds"
 
 seed() { # seed TARGET FILE...: copy seeds into the target's corpus
     t=$1; shift
-    mkdir -p "$B/corpus/$t"
+    mkdir -p "$C/$t"
     for f in "$@"; do
-        [ -f "$f" ] && cp "$f" "$B/corpus/$t/seed-$(echo "$f" | tr '/' '_')"
+        [ -f "$f" ] && cp "$f" "$C/$t/seed-$(echo "$f" | tr '/' '_')"
     done
 }
 
 data_heads() { # small slices of every bundled data file
     for f in data/*/*; do
         case $f in *PROVENANCE*|*.query) continue ;; esac
-        head -n 12 "$f" > "$B/seed-head-$(basename "$f")"
-        echo "$B/seed-head-$(basename "$f")"
+        head -n 12 "$f" > "$B/seeds/head-$(basename "$f")"
+        echo "$B/seeds/head-$(basename "$f")"
     done
 }
 
@@ -38,28 +42,28 @@ for t in $targets; do
         seed reader tests/bad/reader/*.txt $(data_heads) ;;
     reader_gzip)
         for f in $(data_heads) tests/bad/reader/label_multilabel.txt; do
-            z=$B/seed-gz-$(basename "$f").gz
+            z=$B/seeds/gz-$(basename "$f").gz
             gzip -9 -c "$f" > "$z"; seed reader_gzip "$f" "$z"
         done
         seed reader_gzip tests/bad/reader/*.txt ;;
     link)
-        mkdir -p "$B/seed-link"
+        mkdir -p "$B/seeds/link"
         for s in lin sigmoid:a=2,c=1 lin:w=0.05+sigmoid:a=3,c=3 exp:a=-0.5,c=2,w=3 \
                  sinh:a=1e-3 pwl:knots=1/2/3,slopes=1/4/2/8 pwl:slopes=2 lin+exp+sinh+pwl:slopes=1 \
                  sigmoid:a=1e+2,c=-2.5; do
-            printf '%s' "$s" > "$B/seed-link/$(printf '%s' "$s" | cksum | cut -d' ' -f1)"
+            printf '%s' "$s" > "$B/seeds/link/$(printf '%s' "$s" | cksum | cut -d' ' -f1)"
         done
-        seed link "$B"/seed-link/* tests/bad/link/*.txt ;;
+        seed link "$B"/seeds/link/* tests/bad/link/*.txt ;;
     groups)
         seed groups data/lightgbm-rank/*.query tests/bad/groups/*.txt ;;
     model)
         if [ -x ./smloss ]; then
-            mkdir -p "$B/seed-model"
+            mkdir -p "$B/seeds/model"
             for l in lin sigmoid:a=2,c=1 pwl:knots=0.5,slopes=1/3; do
                 ./smloss train -q --epochs 1 -d data/libsvm-housing-scale/housing_scale \
-                    --loss "$l" -m "$B/seed-model/$(printf '%s' "$l" | cksum | cut -d' ' -f1)"
+                    --loss "$l" -m "$B/seeds/model/$(printf '%s' "$l" | cksum | cut -d' ' -f1)"
             done
-            seed model "$B"/seed-model/*
+            seed model "$B"/seeds/model/*
         fi
         seed model tests/bad/model/*.txt ;;
     *) echo "run.sh: unknown fuzz target '$t'" >&2; exit 2 ;;
@@ -73,7 +77,7 @@ for t in $targets; do
     log=$B/fuzz_$t.log
     start=$(date +%s)
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$B/crashes/$t-" "$B/corpus/$t" > "$log" 2>&1
+        -artifact_prefix="$B/crashes/$t-" "$C/$t" > "$log" 2>&1
     rc=$?
     end=$(date +%s)
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
