@@ -7,6 +7,7 @@
 #   reader   train -q -d @FILE@ -m @OUT@     (also checked in-process by test_reader)
 #   model    predict -m @FILE@ -d @DATA@
 #   link     link --loss @TEXT@              (@TEXT@: the contents of NAME.txt)
+#   groups   train -q -d @DATA@ --group @FILE@ -m @OUT@
 #   options  (always a line 3)
 # Placeholders: @FILE@ the case's .txt, @DATA@ bundled housing data, @MODEL@ a
 # model trained on it, @OUT@ an output path that must not exist afterwards,
@@ -25,6 +26,7 @@ default_args() { # sets args for kinds with a default command
     reader) args='train -q -d @FILE@ -m @OUT@' ;;
     model) args='predict -m @FILE@ -d @DATA@' ;;
     link) args='link --loss "@TEXT@"' ;;
+    groups) args='train -q -d @DATA@ --group @FILE@ -m @OUT@' ;;
     esac
 }
 
@@ -35,27 +37,27 @@ expand() {
         -e "s|@MISSING@|'$T/missing'|g" -e "s|@EMPTY@|'$T/empty'|g" -e "s|@SCRATCH@|'$T/scratch'|g"
 }
 
-run_case() { # run_case KIND NAME
-    kind=$1; name=$2; dir=$TESTS_DIR/bad/$kind
-    { read -r want; read -r regex; read -r args; } < "$dir/$name.expect"
+run_case() { # run_case KIND NAME (lib.sh's helpers set $name: not used here)
+    kind=$1; case_name=$2; dir=$TESTS_DIR/bad/$kind
+    { read -r want; read -r regex; read -r args; } < "$dir/$case_name.expect"
     [ -n "$args" ] || default_args "$kind" # options: empty = no arguments at all
-    args=$(expand "$args" "$dir/$name.txt")
+    args=$(expand "$args" "$dir/$case_name.txt")
     case $args in *@TEXT@*)
-        text=$(cat "$dir/$name.txt")
+        text=$(cat "$dir/$case_name.txt")
         # @TEXT@ sits inside double quotes; link specs hold no quote or '$'.
         args=$(printf '%s\n' "$args" | awk -v t="$text" '{ sub(/@TEXT@/, t); print }') ;;
     esac
     eval "set -- $args"
-    expect_fail "$kind/$name" "$want" "$regex" "$SMLOSS" "$@"
-    if [ -s "$T/out" ]; then fail "$kind/$name: wrote to stdout" "$(head -c 200 "$T/out")"; fi
-    if [ -e "$T/work/out" ]; then fail "$kind/$name: left an output file"; rm -f "$T/work/out"; fi
+    expect_fail "$kind/$case_name" "$want" "$regex" "$SMLOSS" "$@"
+    if [ -s "$T/out" ]; then fail "$kind/$case_name: wrote to stdout" "$(head -c 200 "$T/out")"; fi
+    if [ -e "$T/work/out" ]; then fail "$kind/$case_name: left an output file"; rm -f "$T/work/out"; fi
     for left in "$T"/work/.*.tmp.* "$T"/dir/.*.tmp.* "$T"/scratch/.*.tmp.*; do
-        if [ -e "$left" ]; then fail "$kind/$name: left a temporary file" "$left"; rm -f "$left"; fi
+        if [ -e "$left" ]; then fail "$kind/$case_name: left a temporary file" "$left"; rm -f "$left"; fi
     done
 }
 
 n=0
-for kind in reader link model options; do
+for kind in reader link model groups options; do
     for e in "$TESTS_DIR/bad/$kind"/*.expect; do
         [ -e "$e" ] || continue
         run_case "$kind" "$(basename "$e" .expect)"

@@ -109,6 +109,7 @@ expect_fail "eval with a bad model keeps the old report" 3 "not an smloss model"
 expect_true "old report kept" "[ \"\$(cat '$T/keep.out')\" = old ]"
 
 # --- write errors: every output of every command ---
+echo 506 > "$T/one.group" # housing as one query, for the per-query ranking table
 if [ -w /dev/full ]; then
     while IFS='|' read -r name args; do
         eval "set -- $args"
@@ -120,6 +121,7 @@ predict -o|predict -m '$T/prev.model' -d '$H' -o /dev/full
 eval -o text|eval -d '$H' -m '$T/prev.model' -o /dev/full
 eval -o json|eval -d '$H' -m '$T/prev.model' --format json -o /dev/full
 eval -o tsv|eval -d '$H' -m '$T/prev.model' --format tsv -o /dev/full
+eval --per-query|eval -d '$H' -m '$T/prev.model' --group '$T/one.group' -o '$T/r.txt' --per-query /dev/full
 link -o|link --loss sigmoid:a=2 -o /dev/full
 EOF2
     while IFS='|' read -r name args; do
