@@ -94,6 +94,7 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/f
 
 # One pass of the suite with the current flavour (SANITIZE=1 or not).
 check-suite: $(BUILD)/smloss $(TEST_BIN) $(REPLAY_BIN)
+	@rm -f $(filter-out $(TEST_BIN) $(REPLAY_BIN),$(wildcard $(BUILD)/tests/test_*)) # removed suites
 	@SMLOSS=$(CURDIR)/$(BUILD)/smloss TEST_BIN_DIR=$(BUILD)/tests sh tests/run.sh
 
 SAN_PROBE = mkdir -p build && printf 'int main(void) { return 0; }\n' | \
@@ -151,7 +152,7 @@ clean:
 # ---- fuzzing (clang's libFuzzer; tests/fuzz) ----
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_BUILD   = build/fuzz
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  = $(SM_CFLAGS) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
