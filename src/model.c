@@ -50,15 +50,19 @@ sm_status model_init_mlp(sm_model *m, const sm_mlp_shape *shape, sm_error *err)
 
 void model_set_info(sm_model *m, const char *key, const char *fmt, ...)
 {
+    /* Look the key up as it is stored (cut to the field), so two long keys
+     * that are cut alike share one slot and a model reloads to what it wrote. */
+    char stored[sizeof m->info[0].key];
+    snprintf(stored, sizeof stored, "%s", key);
     sm_model_info *slot = NULL;
     for (int i = 0; i < m->n_info && !slot; i++)
-        if (strcmp(m->info[i].key, key) == 0)
+        if (strcmp(m->info[i].key, stored) == 0)
             slot = &m->info[i];
     if (!slot) {
         if (m->n_info == MODEL_MAX_INFO)
             return;
         slot = &m->info[m->n_info++];
-        snprintf(slot->key, sizeof slot->key, "%s", key);
+        memcpy(slot->key, stored, sizeof stored);
     }
     va_list ap;
     va_start(ap, fmt);
