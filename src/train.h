@@ -12,7 +12,7 @@
  * A non-finite score, loss or gradient stops training with SM_EDIVERGED and a
  * message naming the epoch, the row, its label and score, and the link. So
  * does an epoch whose training objective exceeds 1e4 times the objective at
- * the start (the best constant score): a step blowing up while still finite.
+ * the start (near the best constant score): a step blowing up while finite.
  */
 #ifndef SM_TRAIN_H
 #define SM_TRAIN_H
