@@ -7,22 +7,43 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The loader allocates `dim` dense weights as the format intends (up to 16 GiB
- * for dim = 2^31 - 1); keep the fuzzer's memory small by skipping such inputs. */
-static int dim_too_large(const uint8_t *data, size_t size)
+/* 1 and the rest of the line in num when a line starts at data[i] with key. */
+static int line_value(const uint8_t *data, size_t size, size_t i, const char *key,
+                      char *num, size_t cap)
 {
-    for (size_t i = 0; i + 4 <= size; i++) {
-        if ((i == 0 || data[i - 1] == '\n') && memcmp(data + i, "dim=", 4) == 0) {
-            char num[32];
-            size_t k = 0;
-            for (size_t j = i + 4; j < size && data[j] != '\n' && k + 1 < sizeof num; j++)
-                num[k++] = (char)data[j];
-            num[k] = '\0';
-            if (strtol(num, NULL, 10) > (1L << 20))
-                return 1;
+    size_t k = 0, n = strlen(key);
+    if ((i > 0 && data[i - 1] != '\n') || i + n > size || memcmp(data + i, key, n) != 0)
+        return 0;
+    for (size_t j = i + n; j < size && data[j] != '\n' && k + 1 < cap; j++)
+        num[k++] = (char)data[j];
+    num[k] = '\0';
+    return 1;
+}
+
+/* The loader allocates dense parameters as the format intends: dim weights,
+ * or dim x hidden for an MLP (gigabytes for dim = 2^31 - 1); keep the
+ * fuzzer's memory small by skipping inputs that ask for large shapes. */
+static int shape_too_large(const uint8_t *data, size_t size)
+{
+    char num[64];
+    long dim = 0, widest = 0;
+    for (size_t i = 0; i < size; i++) {
+        if (line_value(data, size, i, "dim=", num, sizeof num)) {
+            long d = strtol(num, NULL, 10);
+            dim = d > dim ? d : dim;
+        }
+        if (line_value(data, size, i, "hidden=", num, sizeof num)) {
+            char *p = num;
+            while (*p) { /* comma-separated widths */
+                char *end;
+                long w = strtol(p, &end, 10);
+                widest = w > widest ? w : widest;
+                p = end == p ? p + 1 : end;
+            }
         }
     }
-    return 0;
+    /* At most ~4M parameters: 2^20 linear weights, or 2^12 inputs times 2^10 units. */
+    return dim > (1L << 20) || widest > (1L << 10) || (widest > 0 && dim > (1L << 12));
 }
 
 static char *write_model(const sm_model *m, size_t *len)
@@ -38,7 +59,7 @@ static char *write_model(const sm_model *m, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0 || dim_too_large(data, size))
+    if (size == 0 || shape_too_large(data, size))
         return 0; /* fmemopen refuses an empty buffer; the CLI suite covers empty files */
     FILE *in = fmemopen((void *)data, size, "r");
     FUZZ_REQUIRE(in != NULL);

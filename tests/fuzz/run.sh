@@ -63,6 +63,10 @@ for t in $targets; do
                 ./smloss train -q --epochs 1 -d data/libsvm-housing-scale/housing_scale \
                     --loss "$l" -m "$B/seeds/model/$(printf '%s' "$l" | cksum | cut -d' ' -f1)"
             done
+            for s in mlp:3 mlp:2,2; do
+                ./smloss train -q --epochs 1 -d data/libsvm-heart-scale/heart_scale \
+                    --scorer "$s" -m "$B/seeds/model/$(printf '%s' "$s" | cksum | cut -d' ' -f1)"
+            done
             seed model "$B"/seeds/model/*
         fi
         seed model tests/bad/model/*.txt ;;
