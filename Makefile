@@ -154,8 +154,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_BUILD   = build/fuzz
-FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS  = $(SM_CFLAGS) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_CFLAGS  = $(SM_CFLAGS) -g -O1 $(SAN_FLAGS)
 FUZZ_BIN     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_PROBE   = printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return (int)(d == 0) + (int)n * 0; }\n' | \
                $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1
