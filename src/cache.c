@@ -419,6 +419,11 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
         src_st.st_dev == cache_st.st_dev && src_st.st_ino == cache_st.st_ino)
         return sm_fail(err, SM_EUSAGE, "%s: the cache file cannot be the data file itself",
                        cache_path);
+    /* Only a regular file can be a cache: opening a FIFO would block, and the
+     * rename that replaces a cache must never land on a device or directory. */
+    if (stat(cache_path, &cache_st) == 0 && !S_ISREG(cache_st.st_mode))
+        return sm_fail(err, SM_EIO, "%s: a cache must be a regular file, not a %s", cache_path,
+                       S_ISDIR(cache_st.st_mode) ? "directory" : "device, pipe or socket");
     sm_status st;
     if (try_map(cache_path, source, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
