@@ -1054,8 +1054,10 @@ static sm_status merge_block(data_builder *g, const block *b, sm_error *err)
         return out_of_memory(err, b->name);
     /* One call faults in the part this block fills. (No huge pages here:
      * rows are read whole, and a half-used last huge page is memory.) */
-    sm_prefault(ds->col + ds->nnz, b->nnz * sizeof *ds->col);
-    sm_prefault(ds->val + ds->nnz, b->nnz * sizeof *ds->val);
+    if (b->nnz > 0) { /* (col and val may still be NULL: no offset on a null pointer) */
+        sm_prefault(ds->col + ds->nnz, b->nnz * sizeof *ds->col);
+        sm_prefault(ds->val + ds->nnz, b->nnz * sizeof *ds->val);
+    }
     for (int64_t r = 0; r < b->n_rows; r++) {
         int64_t q = b->qid[r], lineno = g->lines + b->line_no[r];
         rule_verdict v = qid_convention(&g->rules, q != NO_QID, lineno);

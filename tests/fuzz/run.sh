@@ -37,6 +37,7 @@ data_heads() { # small slices of every bundled data file
 }
 
 for t in $targets; do
+    seed "$t" tests/fuzz/regress/"$t"/* # the inputs that once failed come first
     case $t in
     reader)
         seed reader tests/bad/reader/*.txt $(data_heads) ;;
