@@ -72,11 +72,7 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const char *const formats[] = {"text", "tsv", "json", NULL};
-    static const char *const transforms[] = {"none", "log", "log1p", NULL};
     const char *data_path = NULL, *model_path = NULL, *pred_path = NULL, *loss = NULL;
-    static const char *const gains[] = {"exp2", "linear", NULL};
-    static const char *const no_relevant[] = {"one", "skip", NULL};
     const char *regions_text = NULL, *output = "-", *group_path = NULL, *per_query_path = NULL;
     int quiet = 0, format = REPORT_TEXT, transform = -1, c, rc = SM_OK, choice;
     sm_rank_config rank_cfg;
@@ -95,9 +91,9 @@ int cmd_eval(int argc, char **argv)
         case OPT_THREADS: rc = cli_parse_threads("eval", optarg, &data_opt); break;
         case OPT_CACHE: data_opt.cache = optarg; break;
         case OPT_REGIONS: regions_text = optarg; break;
-        case OPT_FORMAT: rc = cli_parse_choice("eval", "--format", optarg, formats, &format); break;
+        case OPT_FORMAT: rc = cli_parse_choice("eval", "--format", optarg, report_format_names, &format); break;
         case OPT_LABEL_TRANSFORM:
-            rc = cli_parse_choice("eval", "--label-transform", optarg, transforms, &transform);
+            rc = cli_parse_choice("eval", "--label-transform", optarg, label_transform_names, &transform);
             break;
         case OPT_GROUP: group_path = optarg; break;
         case OPT_PER_QUERY: per_query_path = optarg; break;
@@ -106,7 +102,7 @@ int cmd_eval(int argc, char **argv)
                 return cli_usage_error("eval", "--cutoffs: %s", err.msg);
             break;
         case OPT_METRIC_GAIN:
-            if ((rc = cli_parse_choice("eval", "--metric-gain", optarg, gains, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("eval", "--metric-gain", optarg, rank_gain_names, &choice)) == SM_OK)
                 rank_cfg.gain = (sm_gain_kind)choice;
             break;
         case OPT_THRESHOLD:
@@ -114,7 +110,7 @@ int cmd_eval(int argc, char **argv)
                                   &rank_cfg.threshold);
             break;
         case OPT_NO_RELEVANT:
-            if ((rc = cli_parse_choice("eval", "--no-relevant", optarg, no_relevant, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("eval", "--no-relevant", optarg, rank_no_relevant_names, &choice)) == SM_OK)
                 rank_cfg.no_relevant = (sm_no_relevant)choice;
             break;
         case 'h': fputs(eval_usage, stdout); return SM_OK;

@@ -175,13 +175,6 @@ static void show_progress(void *ctx, int epoch, double fraction)
 
 static int parse_train_args(int argc, char **argv, train_args *a)
 {
-    static const char *const activations[] = {"relu", "tanh", "gelu", NULL};
-    static const char *const objectives[] = {"pointwise", "pairwise", "listwise", NULL};
-    static const char *const optimizers[] = {"sgd", "momentum", "adagrad", "adam", NULL};
-    static const char *const schedules[] = {"constant", "invsqrt", "linear", NULL};
-    static const char *const transforms[] = {"none", "log", "log1p", NULL};
-    static const char *const scalings[] = {"none", "maxabs", NULL};
-    static const char *const targets[] = {"hard", "soft", "matched", "gain", NULL};
     int c, rc = SM_OK, choice, optimizer = -1;
     int64_t n;
     memset(a, 0, sizeof *a);
@@ -201,7 +194,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_REGIONS: a->regions_text = optarg; break;
         case ARG_LOSS: a->loss = optarg; break;
         case ARG_LABEL_TRANSFORM:
-            rc = cli_parse_choice("train", "--label-transform", optarg, transforms, &a->label_transform);
+            rc = cli_parse_choice("train", "--label-transform", optarg, label_transform_names, &a->label_transform);
             break;
         case ARG_SCORER: {
             sm_error serr;
@@ -210,12 +203,12 @@ static int parse_train_args(int argc, char **argv, train_args *a)
             break;
         }
         case ARG_ACTIVATION:
-            if ((rc = cli_parse_choice("train", "--activation", optarg, activations, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("train", "--activation", optarg, activation_names, &choice)) == SM_OK)
                 a->cfg.scorer.mlp.act = (sm_activation)choice;
             a->have_activation = 1;
             break;
         case ARG_OBJECTIVE:
-            if ((rc = cli_parse_choice("train", "--objective", optarg, objectives, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("train", "--objective", optarg, objective_kind_names, &choice)) == SM_OK)
                 a->cfg.objective.kind = (sm_objective_kind)choice;
             break;
         case ARG_EPOCHS:
@@ -226,14 +219,14 @@ static int parse_train_args(int argc, char **argv, train_args *a)
             rc = cli_parse_int64("train", "--batch", optarg, 1, 1 << 24, &a->cfg.batch);
             break;
         case ARG_OPTIMIZER:
-            rc = cli_parse_choice("train", "--optimizer", optarg, optimizers, &optimizer);
+            rc = cli_parse_choice("train", "--optimizer", optarg, optim_kind_names, &optimizer);
             break;
         case ARG_LR:
             rc = cli_parse_double("train", "--lr", optarg, 1e-300, 1e6, &a->lr);
             a->have_lr = 1;
             break;
         case ARG_LR_SCHEDULE:
-            rc = cli_parse_choice("train", "--lr-schedule", optarg, schedules, &a->schedule);
+            rc = cli_parse_choice("train", "--lr-schedule", optarg, optim_schedule_names, &a->schedule);
             a->have_schedule = 1;
             break;
         case ARG_WARMUP:
@@ -258,7 +251,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_L2: rc = cli_parse_double("train", "--l2", optarg, 0, 1e6, &a->cfg.optim.l2); break;
         case ARG_CLIP: rc = cli_parse_double("train", "--clip", optarg, 0, 1e300, &a->cfg.optim.clip); break;
         case ARG_SCALE:
-            if ((rc = cli_parse_choice("train", "--scale", optarg, scalings, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("train", "--scale", optarg, feature_scaling_names, &choice)) == SM_OK)
                 a->cfg.scaling = (sm_feature_scaling)choice;
             break;
         case ARG_SEED:
@@ -273,7 +266,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
             break;
         case ARG_TARGET:
             /* The names after "default", which is not an option value. */
-            if ((rc = cli_parse_choice("train", "--target", optarg, targets, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("train", "--target", optarg, objective_target_names + 1, &choice)) == SM_OK)
                 a->cfg.objective.target = (sm_target_kind)(choice + 1);
             break;
         case ARG_MAX_PAIRS:

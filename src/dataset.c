@@ -1,5 +1,7 @@
 /* dataset.c - lifetime of an sm_dataset, sidecar query groups, label transforms. */
 #include "dataset.h"
+#include "names.h"
+#include "numfmt.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -67,29 +69,20 @@ sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t 
     return SM_OK;
 }
 
+const char *const label_transform_names[LABEL_TRANSFORM_COUNT + 1] = {
+    [LABEL_NONE] = "none", [LABEL_LOG] = "log", [LABEL_LOG1P] = "log1p"};
+
 typedef struct {
-    const char *name;
     double lower_bound; /* labels must be strictly greater */
     double (*apply)(double);
 } transform_info;
 
-static const transform_info transforms[] = {
-    [LABEL_NONE] = {"none", -INFINITY, NULL},
-    [LABEL_LOG] = {"log", 0.0, log},
-    [LABEL_LOG1P] = {"log1p", -1.0, log1p},
+static const transform_info transforms[LABEL_TRANSFORM_COUNT] = {
+    [LABEL_NONE] = {.lower_bound = -INFINITY, .apply = NULL},
+    [LABEL_LOG] = {.lower_bound = 0.0, .apply = log},
+    [LABEL_LOG1P] = {.lower_bound = -1.0, .apply = log1p},
 };
-enum { N_TRANSFORMS = sizeof transforms / sizeof transforms[0] };
-
-/* Shortest %g form that reads back as the same double, so the message shows
- * the label as written in a typical file (0.1, not 0.10000000000000001). */
-static void format_label(double y, char *out, size_t cap)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(out, cap, "%.*g", digits, y);
-        if (strtod(out, NULL) == y)
-            return;
-    }
-}
+enum { N_TRANSFORMS = LABEL_TRANSFORM_COUNT };
 
 sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_error *err)
 {
@@ -102,11 +95,11 @@ sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_erro
     for (int64_t r = 0; r < ds->n_rows; r++) {
         if (!(ds->label[r] > info->lower_bound)) {
             char shown[40];
-            format_label(ds->label[r], shown, sizeof shown);
+            sm_format_double(shown, sizeof shown, ds->label[r]); /* as the file wrote it */
             return sm_fail(err, SM_EDATA,
                            "%s: row %lld has label %s; the %s label transform needs labels > %g",
                            ds->source[0] ? ds->source : "data", (long long)(r + 1), shown,
-                           info->name, info->lower_bound);
+                           label_transform_names[t], info->lower_bound);
         }
     }
     for (int64_t r = 0; r < ds->n_rows; r++)
@@ -114,15 +107,9 @@ sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_erro
     return SM_OK;
 }
 
-int label_transform_parse(const char *name)
-{
-    for (int t = 0; t < N_TRANSFORMS; t++)
-        if (strcmp(name, transforms[t].name) == 0)
-            return t;
-    return -1;
-}
+int label_transform_parse(const char *name) { return names_find(label_transform_names, name); }
 
 const char *label_transform_name(sm_label_transform t)
 {
-    return (unsigned)t < N_TRANSFORMS ? transforms[t].name : "unknown";
+    return (unsigned)t < N_TRANSFORMS ? label_transform_names[t] : "unknown";
 }

@@ -49,7 +49,9 @@ sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t 
 
 /* Apply a label transform in place: "none", "log" (y > 0 required), "log1p"
  * (y > -1 required). Fails with SM_EDATA naming the first bad row. */
-typedef enum { LABEL_NONE = 0, LABEL_LOG, LABEL_LOG1P } sm_label_transform;
+typedef enum { LABEL_NONE = 0, LABEL_LOG, LABEL_LOG1P, LABEL_TRANSFORM_COUNT } sm_label_transform;
+/* Names indexed by sm_label_transform, NULL-terminated (names.h). */
+extern const char *const label_transform_names[LABEL_TRANSFORM_COUNT + 1];
 sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_error *err);
 /* Parse "none|log|log1p"; returns -1 when unknown. */
 int label_transform_parse(const char *name);

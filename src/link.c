@@ -333,19 +333,26 @@ typedef struct {
 } term_ops;
 
 static const term_ops term_table[LINK_KIND_COUNT] = {
-    [LINK_LIN] = {"lin", KEY_W, "w", lin_eval, lin_loss, lin_grad},
-    [LINK_SIGMOID] = {"sigmoid", KEY_W | KEY_A | KEY_C, "a, c, w", sigmoid_eval, sigmoid_loss,
-                      sigmoid_grad},
-    [LINK_EXP] = {"exp", KEY_W | KEY_A | KEY_C, "a, c, w", exp_eval, exp_loss, exp_grad},
-    [LINK_SINH] = {"sinh", KEY_W | KEY_A | KEY_C, "a, c, w", sinh_eval, sinh_loss, sinh_grad},
-    [LINK_PWL] = {"pwl", KEY_W | KEY_KNOTS | KEY_SLOPES, "knots, slopes, w", pwl_eval, pwl_loss,
-                  pwl_grad},
+    [LINK_LIN] = {.name = "lin", .keys = KEY_W, .key_list = "w",
+                  .eval = lin_eval, .loss = lin_loss, .grad = lin_grad},
+    [LINK_SIGMOID] = {.name = "sigmoid", .keys = KEY_W | KEY_A | KEY_C, .key_list = "a, c, w",
+                      .eval = sigmoid_eval, .loss = sigmoid_loss, .grad = sigmoid_grad},
+    [LINK_EXP] = {.name = "exp", .keys = KEY_W | KEY_A | KEY_C, .key_list = "a, c, w",
+                  .eval = exp_eval, .loss = exp_loss, .grad = exp_grad},
+    [LINK_SINH] = {.name = "sinh", .keys = KEY_W | KEY_A | KEY_C, .key_list = "a, c, w",
+                   .eval = sinh_eval, .loss = sinh_loss, .grad = sinh_grad},
+    [LINK_PWL] = {.name = "pwl", .keys = KEY_W | KEY_KNOTS | KEY_SLOPES, .key_list = "knots, slopes, w",
+                  .eval = pwl_eval, .loss = pwl_loss, .grad = pwl_grad},
 };
 
 static const struct {
     const char *name;
     unsigned bit;
-} key_names[] = {{"w", KEY_W}, {"a", KEY_A}, {"c", KEY_C}, {"knots", KEY_KNOTS}, {"slopes", KEY_SLOPES}};
+} key_names[] = {{.name = "w", .bit = KEY_W},
+                 {.name = "a", .bit = KEY_A},
+                 {.name = "c", .bit = KEY_C},
+                 {.name = "knots", .bit = KEY_KNOTS},
+                 {.name = "slopes", .bit = KEY_SLOPES}};
 
 /* ---- sums ---- */
 

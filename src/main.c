@@ -42,7 +42,10 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {
-        {"train", cmd_train}, {"predict", cmd_predict}, {"eval", cmd_eval}, {"link", cmd_link},
+        {.name = "train", .run = cmd_train},
+        {.name = "predict", .run = cmd_predict},
+        {.name = "eval", .run = cmd_eval},
+        {.name = "link", .run = cmd_link},
     };
     if (argc < 2) {
         fputs(main_usage, stderr);

@@ -4,17 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "rng.h"
 
-static const char *const activation_names[ACT_KIND_COUNT] = {"relu", "tanh", "gelu"};
+const char *const activation_names[ACT_KIND_COUNT + 1] = {
+    [ACT_RELU] = "relu", [ACT_TANH] = "tanh", [ACT_GELU] = "gelu"};
 
-int activation_parse(const char *name)
-{
-    for (int i = 0; i < ACT_KIND_COUNT; i++)
-        if (strcmp(activation_names[i], name) == 0)
-            return i;
-    return -1;
-}
+int activation_parse(const char *name) { return names_find(activation_names, name); }
 
 const char *activation_name(sm_activation a) { return activation_names[a]; }
 

@@ -34,6 +34,8 @@
 
 typedef enum { ACT_RELU = 0, ACT_TANH, ACT_GELU, ACT_KIND_COUNT } sm_activation;
 
+/* Names indexed by sm_activation, NULL-terminated (names.h). */
+extern const char *const activation_names[ACT_KIND_COUNT + 1];
 int activation_parse(const char *name); /* -1 when unknown */
 const char *activation_name(sm_activation a);
 

@@ -1,4 +1,5 @@
 #include "model.h"
+#include "names.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,7 +10,8 @@
 #include "scorer.h"
 #include "version.h"
 
-static const char *const scorer_names[SCORER_KIND_COUNT] = {"linear", "mlp"};
+static const char *const scorer_names[SCORER_KIND_COUNT + 1] = {[SCORER_LINEAR] = "linear",
+                                                                 [SCORER_MLP] = "mlp"};
 
 void model_init(sm_model *m)
 {
@@ -208,14 +210,6 @@ static int parse_long_full(const char *s, long min, long max, long *out)
     return 1;
 }
 
-static int name_lookup(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
 #define LOAD_FAIL(ml, ...) \
     (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
 
@@ -227,7 +221,7 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
     long lv;
     int k;
     if (strcmp(key, "scorer") == 0) {
-        if ((k = name_lookup(scorer_names, SCORER_KIND_COUNT, value)) < 0)
+        if ((k = names_find(scorer_names, value)) < 0)
             return LOAD_FAIL(ml, "unknown scorer '%s'", value);
         m->scorer = (sm_scorer_kind)k;
     } else if (strcmp(key, "objective") == 0) {

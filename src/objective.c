@@ -1,25 +1,20 @@
 #include "objective.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const objective_names[OBJ_KIND_COUNT] = {"pointwise", "pairwise", "listwise"};
-static const char *const target_names[TARGET_KIND_COUNT] = {"default", "hard", "soft", "matched",
-                                                            "gain"};
+const char *const objective_kind_names[OBJ_KIND_COUNT + 1] = {
+    [OBJ_POINTWISE] = "pointwise", [OBJ_PAIRWISE] = "pairwise", [OBJ_LISTWISE] = "listwise"};
+const char *const objective_target_names[TARGET_KIND_COUNT + 1] = {
+    [TARGET_DEFAULT] = "default", [TARGET_HARD] = "hard", [TARGET_SOFT] = "soft",
+    [TARGET_MATCHED] = "matched", [TARGET_GAIN] = "gain"};
 
-static int name_index(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-int objective_kind_parse(const char *name) { return name_index(objective_names, OBJ_KIND_COUNT, name); }
-const char *objective_kind_name(sm_objective_kind k) { return objective_names[k]; }
-int objective_target_parse(const char *name) { return name_index(target_names, TARGET_KIND_COUNT, name); }
-const char *objective_target_name(sm_target_kind t) { return target_names[t]; }
+int objective_kind_parse(const char *name) { return names_find(objective_kind_names, name); }
+const char *objective_kind_name(sm_objective_kind k) { return objective_kind_names[k]; }
+int objective_target_parse(const char *name) { return names_find(objective_target_names, name); }
+const char *objective_target_name(sm_target_kind t) { return objective_target_names[t]; }
 int objective_is_ranking(sm_objective_kind k) { return k == OBJ_PAIRWISE || k == OBJ_LISTWISE; }
 
 sm_status objective_check(sm_objective *obj, sm_error *err)
@@ -29,13 +24,13 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
             obj->target = TARGET_HARD;
         if (obj->target != TARGET_HARD && obj->target != TARGET_SOFT)
             return sm_fail(err, SM_EUSAGE, "the pairwise objective takes --target hard or soft, not %s",
-                           target_names[obj->target]);
+                           objective_target_names[obj->target]);
     } else if (obj->kind == OBJ_LISTWISE) {
         if (obj->target == TARGET_DEFAULT)
             obj->target = TARGET_MATCHED;
         if (obj->target != TARGET_MATCHED && obj->target != TARGET_GAIN)
             return sm_fail(err, SM_EUSAGE, "the listwise objective takes --target matched or gain, not %s",
-                           target_names[obj->target]);
+                           objective_target_names[obj->target]);
     } else if (obj->target != TARGET_DEFAULT) {
         return sm_fail(err, SM_EUSAGE, "--target applies to the pairwise and listwise objectives only");
     }

@@ -50,6 +50,10 @@ typedef struct {
     int64_t max_pairs;     /* pairwise: sampled pairs per query in backward; 0 = all */
 } sm_objective;
 
+/* Names indexed by the enums, NULL-terminated (names.h); "default" is
+ * target 0, so the choosable targets are objective_target_names + 1. */
+extern const char *const objective_kind_names[OBJ_KIND_COUNT + 1];
+extern const char *const objective_target_names[TARGET_KIND_COUNT + 1];
 int objective_kind_parse(const char *name); /* -1 when unknown */
 const char *objective_kind_name(sm_objective_kind k);
 int objective_target_parse(const char *name); /* -1 when unknown */

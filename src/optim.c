@@ -1,24 +1,19 @@
 #include "optim.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const optim_names[OPT_KIND_COUNT] = {"sgd", "momentum", "adagrad", "adam"};
-static const char *const schedule_names[SCHED_KIND_COUNT] = {"constant", "invsqrt", "linear"};
+const char *const optim_kind_names[OPT_KIND_COUNT + 1] = {
+    [OPT_SGD] = "sgd", [OPT_MOMENTUM] = "momentum", [OPT_ADAGRAD] = "adagrad", [OPT_ADAM] = "adam"};
+const char *const optim_schedule_names[SCHED_KIND_COUNT + 1] = {
+    [SCHED_CONSTANT] = "constant", [SCHED_INVSQRT] = "invsqrt", [SCHED_LINEAR] = "linear"};
 
-static int name_index(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-int optim_kind_parse(const char *name) { return name_index(optim_names, OPT_KIND_COUNT, name); }
-const char *optim_kind_name(sm_optimizer_kind k) { return optim_names[k]; }
-int optim_schedule_parse(const char *name) { return name_index(schedule_names, SCHED_KIND_COUNT, name); }
-const char *optim_schedule_name(sm_schedule_kind k) { return schedule_names[k]; }
+int optim_kind_parse(const char *name) { return names_find(optim_kind_names, name); }
+const char *optim_kind_name(sm_optimizer_kind k) { return optim_kind_names[k]; }
+int optim_schedule_parse(const char *name) { return names_find(optim_schedule_names, name); }
+const char *optim_schedule_name(sm_schedule_kind k) { return optim_schedule_names[k]; }
 
 void optim_config_default(sm_optim_config *c, sm_optimizer_kind kind)
 {

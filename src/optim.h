@@ -34,6 +34,9 @@ typedef struct {
 
 /* Defaults of a kind (lr included). */
 void optim_config_default(sm_optim_config *c, sm_optimizer_kind kind);
+/* Names indexed by the enums, NULL-terminated (names.h). */
+extern const char *const optim_kind_names[OPT_KIND_COUNT + 1];
+extern const char *const optim_schedule_names[SCHED_KIND_COUNT + 1];
 int optim_kind_parse(const char *name);          /* -1 when unknown */
 const char *optim_kind_name(sm_optimizer_kind k);
 int optim_schedule_parse(const char *name);      /* -1 when unknown */

@@ -1,29 +1,20 @@
 /* rank_metrics.c - NDCG, ERR, MAP, MRR and region-pair ordering accuracy per query. */
 #include "rank_metrics.h"
+#include "names.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const gain_names[GAIN_KIND_COUNT] = {"exp2", "linear"};
-static const char *const no_relevant_names[NO_RELEVANT_KIND_COUNT] = {"one", "skip"};
+const char *const rank_gain_names[GAIN_KIND_COUNT + 1] = {[GAIN_EXP2] = "exp2", [GAIN_LINEAR] = "linear"};
+const char *const rank_no_relevant_names[NO_RELEVANT_KIND_COUNT + 1] = {
+    [NO_RELEVANT_ONE] = "one", [NO_RELEVANT_SKIP] = "skip"};
 
-static int name_index(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; name && i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-int rank_gain_parse(const char *name) { return name_index(gain_names, GAIN_KIND_COUNT, name); }
-const char *rank_gain_name(sm_gain_kind g) { return gain_names[g]; }
-int rank_no_relevant_parse(const char *name)
-{
-    return name_index(no_relevant_names, NO_RELEVANT_KIND_COUNT, name);
-}
-const char *rank_no_relevant_name(sm_no_relevant v) { return no_relevant_names[v]; }
+int rank_gain_parse(const char *name) { return names_find(rank_gain_names, name); }
+const char *rank_gain_name(sm_gain_kind g) { return rank_gain_names[g]; }
+int rank_no_relevant_parse(const char *name) { return names_find(rank_no_relevant_names, name); }
+const char *rank_no_relevant_name(sm_no_relevant v) { return rank_no_relevant_names[v]; }
 
 void rank_config_default(sm_rank_config *c)
 {

@@ -51,6 +51,9 @@ typedef struct {
 void rank_config_default(sm_rank_config *c);
 /* "k1,k2,..." of whole numbers >= 1, at most RANK_MAX_CUTOFFS; SM_EUSAGE otherwise. */
 sm_status rank_cutoffs_parse(const char *text, sm_rank_config *c, sm_error *err);
+/* Names indexed by the enums, NULL-terminated (names.h). */
+extern const char *const rank_gain_names[GAIN_KIND_COUNT + 1];
+extern const char *const rank_no_relevant_names[NO_RELEVANT_KIND_COUNT + 1];
 int rank_gain_parse(const char *name);          /* -1 when unknown */
 const char *rank_gain_name(sm_gain_kind g);
 int rank_no_relevant_parse(const char *name);   /* "one" | "skip"; -1 when unknown */

@@ -16,12 +16,11 @@
  *       means "NaN", infinities "inf"/"-inf", hit_rate a fraction in [0, 1].
  *       Then a blank line and the confusion matrix: a header row "label_region
  *       pred_0 pred_1 ...", then per label region its index and the counts.
- * json  one object:
- *       {"data", "model", "predictions", "loss", "label_transform": string or null,
- *        "regions": {"count", "origin", "boundaries": [...], "intervals": [...]},
- *        "per_region": [{"region", "interval", <stats keys as in tsv>}, ...],
- *        "all": {"interval", <stats keys>},
- *        "confusion": [[counts of label region 0 by prediction region], ...]}
+ * json  one object with the keys data, model, predictions, loss,
+ *       label_transform (strings or null); regions (count, origin, boundaries,
+ *       intervals); per_region (a list of objects: region, interval and the
+ *       stats keys as in tsv); all (interval and the stats keys); confusion
+ *       (a list per label region of the counts by prediction region).
  *       numbers exact (numfmt.h), non-finite ones null; strings escaped, bytes that are
  *       not UTF-8 replaced by U+FFFD so that the output is always valid JSON.
  *
@@ -34,10 +33,9 @@
  * tsv   a blank line, the conventions as "# " lines, "metric value queries"
  *       rows; a blank line, "higher_region lower_region pairs ordered
  *       accuracy" rows (region indices), then "all all ...".
- * json  "ranking": {"queries", "rows", "conventions": {...}, "metrics":
- *       {"ndcg@1": ..., "map": ..., "mrr": ...}, "gain_queries",
- *       "relevant_queries", "region_pairs": [{"higher", "lower", "pairs",
- *       "ordered", "accuracy"}, ...], "all_pairs": {...}}.
+ * json  a "ranking" object: queries, rows, conventions (an object), metrics
+ *       (ndcg@1 ... map, mrr), gain_queries, relevant_queries, region_pairs (a
+ *       list of objects: higher, lower, pairs, ordered, accuracy) and all_pairs.
  */
 #include "report.h"
 
@@ -49,17 +47,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "numfmt.h"
 
-int report_format_parse(const char *name)
-{
-    static const char *const names[] = {[REPORT_TEXT] = "text", [REPORT_TSV] = "tsv",
-                                        [REPORT_JSON] = "json"};
-    for (int i = 0; name && i < (int)(sizeof names / sizeof names[0]); i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
-}
+const char *const report_format_names[REPORT_FORMAT_COUNT + 1] = {
+    [REPORT_TEXT] = "text", [REPORT_TSV] = "tsv", [REPORT_JSON] = "json"};
+
+int report_format_parse(const char *name) { return names_find(report_format_names, name); }
 
 /* ---- cells ---- */
 
@@ -79,15 +73,15 @@ typedef struct {
 } stats_column;
 
 static const stats_column stats_columns[] = {
-    {"rows", "rows", COLUMN_COUNT, offsetof(sm_region_stats, rows)},
-    {"mean_label", "mean_y", COLUMN_VALUE, offsetof(sm_region_stats, mean_label)},
-    {"mean_pred", "mean_s", COLUMN_VALUE, offsetof(sm_region_stats, mean_pred)},
-    {"bias", "bias", COLUMN_VALUE, offsetof(sm_region_stats, bias)},
-    {"mae", "MAE", COLUMN_VALUE, offsetof(sm_region_stats, mae)},
-    {"rmse", "RMSE", COLUMN_VALUE, offsetof(sm_region_stats, rmse)},
-    {"mean_loss", "sel_loss", COLUMN_VALUE, offsetof(sm_region_stats, mean_loss)},
-    {"mean_sq", "sq_loss", COLUMN_VALUE, offsetof(sm_region_stats, mean_sq)},
-    {"hit_rate", "hit%", COLUMN_SHARE, offsetof(sm_region_stats, hit_rate)},
+    {.key = "rows", .heading = "rows", .kind = COLUMN_COUNT, .offset = offsetof(sm_region_stats, rows)},
+    {.key = "mean_label", .heading = "mean_y", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_label)},
+    {.key = "mean_pred", .heading = "mean_s", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_pred)},
+    {.key = "bias", .heading = "bias", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, bias)},
+    {.key = "mae", .heading = "MAE", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mae)},
+    {.key = "rmse", .heading = "RMSE", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, rmse)},
+    {.key = "mean_loss", .heading = "sel_loss", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_loss)},
+    {.key = "mean_sq", .heading = "sq_loss", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_sq)},
+    {.key = "hit_rate", .heading = "hit%", .kind = COLUMN_SHARE, .offset = offsetof(sm_region_stats, hit_rate)},
 };
 #define N_STATS_COLUMNS ((int)(sizeof stats_columns / sizeof stats_columns[0]))
 
@@ -252,11 +246,11 @@ static void meta_fields(const sm_report_meta *meta, meta_field field[N_META_FIEL
     static const sm_report_meta none;
     if (!meta)
         meta = &none;
-    field[0] = (meta_field){"data", "data", meta->data_name};
-    field[1] = (meta_field){"model", "model", meta->model_name};
-    field[2] = (meta_field){"predictions", "predictions", meta->predictions_name};
-    field[3] = (meta_field){"loss", "loss", meta->loss_spec};
-    field[4] = (meta_field){"label_transform", "label transform", meta->label_transform};
+    field[0] = (meta_field){.key = "data", .label = "data", .value = meta->data_name};
+    field[1] = (meta_field){.key = "model", .label = "model", .value = meta->model_name};
+    field[2] = (meta_field){.key = "predictions", .label = "predictions", .value = meta->predictions_name};
+    field[3] = (meta_field){.key = "loss", .label = "loss", .value = meta->loss_spec};
+    field[4] = (meta_field){.key = "label_transform", .label = "label transform", .value = meta->label_transform};
 }
 
 static const char *origin_description(sm_regions_origin o)
@@ -515,9 +509,9 @@ static int rank_rows(const sm_rank_report *rk, rank_row *row)
         row[n].value = rk->mean.err[t];
         row[n++].queries = rk->gain_queries;
     }
-    row[n] = (rank_row){"map", rk->mean.ap, rk->relevant_queries};
+    row[n] = (rank_row){.name = "map", .value = rk->mean.ap, .queries = rk->relevant_queries};
     n++;
-    row[n] = (rank_row){"mrr", rk->mean.rr, rk->relevant_queries};
+    row[n] = (rank_row){.name = "mrr", .value = rk->mean.rr, .queries = rk->relevant_queries};
     return n + 1;
 }
 #define RANK_ROWS_MAX (2 * RANK_MAX_CUTOFFS + 2)

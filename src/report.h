@@ -13,7 +13,10 @@
 #include "metrics.h"
 #include "rank_metrics.h"
 
-typedef enum { REPORT_TEXT = 0, REPORT_TSV, REPORT_JSON } sm_report_format;
+typedef enum { REPORT_TEXT = 0, REPORT_TSV, REPORT_JSON, REPORT_FORMAT_COUNT } sm_report_format;
+
+/* Names indexed by sm_report_format, NULL-terminated (names.h). */
+extern const char *const report_format_names[REPORT_FORMAT_COUNT + 1];
 
 /* Parse "text|tsv|json"; -1 when unknown. */
 int report_format_parse(const char *name);

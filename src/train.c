@@ -9,6 +9,9 @@
 #include "rng.h"
 #include "scorer.h"
 
+const char *const feature_scaling_names[SCALE_KIND_COUNT + 1] = {[SCALE_NONE] = "none",
+                                                                  [SCALE_MAXABS] = "maxabs"};
+
 void train_config_default(sm_train_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

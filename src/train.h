@@ -38,7 +38,9 @@ typedef struct {
     int64_t steps;            /* optimiser steps so far */
 } sm_epoch_info;
 
-typedef enum { SCALE_NONE = 0, SCALE_MAXABS } sm_feature_scaling;
+typedef enum { SCALE_NONE = 0, SCALE_MAXABS, SCALE_KIND_COUNT } sm_feature_scaling;
+/* Names indexed by sm_feature_scaling, NULL-terminated (names.h). */
+extern const char *const feature_scaling_names[SCALE_KIND_COUNT + 1];
 
 typedef struct {
     sm_objective objective;
