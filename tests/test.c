@@ -2,9 +2,12 @@
  * a test binary is single-threaded and short-lived. */
 #include "test.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int current_failures;
 
@@ -83,4 +86,49 @@ int test_main_(const test_case *cases, int n, const char *suite, int argc, char 
     }
     printf("%.*s: %d passed, %d failed\n", (int)(strcspn(base, ".")), base, passed, failed);
     return failed ? 1 : 0;
+}
+
+/* ---- scratch files ---- */
+
+static char tmp_dir[64];
+
+static void remove_tmp_dir(void)
+{
+    DIR *d = opendir(tmp_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(tmp_dir);
+}
+
+const char *test_tmp_path(const char *name)
+{
+    static char path[4][256];
+    static int next;
+    if (!tmp_dir[0]) {
+        strcpy(tmp_dir, "/tmp/smloss-test.XXXXXX");
+        if (!mkdtemp(tmp_dir)) {
+            perror("mkdtemp");
+            exit(2);
+        }
+        atexit(remove_tmp_dir);
+    }
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", tmp_dir, name);
+    return p;
+}
+
+void test_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(2);
+    }
 }

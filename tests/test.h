@@ -12,6 +12,7 @@
 #define SM_TEST_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 typedef struct {
@@ -30,6 +31,12 @@ int test_streq_(const char *got, const char *want, const char *file, int line,
                 const char *expr);
 int test_contains_(const char *hay, const char *needle, const char *file, int line);
 int test_main_(const test_case *cases, int n, const char *suite, int argc, char **argv);
+
+/* Scratch files: the path of NAME in a directory made on first use and removed,
+ * with its files, when the test binary exits; the last 4 paths stay valid. */
+const char *test_tmp_path(const char *name);
+/* Write len bytes to path; a failure ends the test binary (status 2). */
+void test_write_file(const char *path, const void *data, size_t len);
 
 #define CHECK(cond) test_check_(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= tol */

@@ -20,49 +20,6 @@
 
 /* ---- helpers ---- */
 
-static char tmp_dir[64];
-
-static void remove_tmp_dir(void)
-{
-    DIR *d = opendir(tmp_dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(tmp_dir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[4][256];
-    static int next;
-    if (!tmp_dir[0]) {
-        strcpy(tmp_dir, "/tmp/test_loading.XXXXXX");
-        if (!mkdtemp(tmp_dir)) {
-            perror("mkdtemp");
-            exit(2);
-        }
-        atexit(remove_tmp_dir);
-    }
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static void write_bytes(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        perror(path);
-        exit(2);
-    }
-}
-
 typedef struct {
     char *s;
     size_t len, cap;
@@ -178,7 +135,7 @@ static void test_every_split_gives_the_same_dataset(void)
                 dataset_free(&ds);
             }
         /* the same through a gzip file */
-        const char *gz = tmp_path("varied.gz");
+        const char *gz = test_tmp_path("varied.gz");
         gzFile f = gzopen(gz, "wb");
         CHECK(f && gzwrite(f, t.s, (unsigned)t.len) == (int)t.len && gzclose(f) == Z_OK);
         sm_reader_parallel par = {2, 500};
@@ -287,7 +244,7 @@ static void expect_load(const char *src, const char *cache, cache_outcome outcom
 static int temp_files_left(void)
 {
     int n = 0;
-    DIR *d = opendir(tmp_dir);
+    DIR *d = opendir(test_tmp_path("."));
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL)
         n += strstr(e->d_name, ".tmp.") != NULL;
@@ -304,10 +261,10 @@ static void set_mtime(const char *path, const struct timespec *t)
 
 static void test_cache_reused_only_while_source_unchanged(void)
 {
-    const char *src = tmp_path("data.txt"), *cache = tmp_path("data.cache");
+    const char *src = test_tmp_path("data.txt"), *cache = test_tmp_path("data.cache");
     text_buf t = {0};
     varied_text(&t, 500, 1);
-    write_bytes(src, t.s, t.len);
+    test_write_file(src, t.s, t.len);
     expect_load(src, cache, CACHE_WRITTEN, "no cache yet");
     expect_load(src, cache, CACHE_REUSED, NULL);
     expect_load(src, cache, CACHE_REUSED, NULL);
@@ -317,7 +274,7 @@ static void test_cache_reused_only_while_source_unchanged(void)
     CHECK(stat(src, &st) == 0);
     char *digit = strchr(strchr(t.s, ':') + 1, ':') + 1;
     *digit = *digit == '7' ? '8' : '7';
-    write_bytes(src, t.s, t.len);
+    test_write_file(src, t.s, t.len);
     set_mtime(src, &st.st_mtim);
     expect_load(src, cache, CACHE_WRITTEN, "content changed");
     expect_load(src, cache, CACHE_REUSED, NULL);
@@ -330,7 +287,7 @@ static void test_cache_reused_only_while_source_unchanged(void)
 
     /* A row appended: the size changes. */
     text_add(&t, "\n2 qid:99999 3:1\n");
-    write_bytes(src, t.s, t.len);
+    test_write_file(src, t.s, t.len);
     set_mtime(src, &later);
     expect_load(src, cache, CACHE_WRITTEN, "size changed");
     expect_load(src, cache, CACHE_REUSED, NULL);
@@ -340,8 +297,8 @@ static void test_cache_reused_only_while_source_unchanged(void)
 
 static void test_bad_cache_is_rebuilt(void)
 {
-    const char *src = tmp_path("b.txt"), *cache = tmp_path("b.cache");
-    write_bytes(src, "1 1:1\n2 2:2 5:0.5\n", 18);
+    const char *src = test_tmp_path("b.txt"), *cache = test_tmp_path("b.cache");
+    test_write_file(src, "1 1:1\n2 2:2 5:0.5\n", 18);
     expect_load(src, cache, CACHE_WRITTEN, NULL);
     /* truncated */
     struct stat st;
@@ -352,28 +309,28 @@ static void test_bad_cache_is_rebuilt(void)
     FILE *f = fopen(cache, "r+b");
     CHECK(f && fseek(f, 40, SEEK_SET) == 0 && fputc(0x5a, f) != EOF && fclose(f) == 0);
     expect_load(src, cache, CACHE_WRITTEN, "not a valid cache");
-    write_bytes(cache, "hello", 5);
+    test_write_file(cache, "hello", 5);
     expect_load(src, cache, CACHE_WRITTEN, "not a valid cache");
     expect_load(src, cache, CACHE_REUSED, NULL);
 }
 
 static void test_cache_of_gzip_and_empty_data(void)
 {
-    const char *gz = tmp_path("g.gz"), *cache = tmp_path("g.cache");
+    const char *gz = test_tmp_path("g.gz"), *cache = test_tmp_path("g.cache");
     gzFile f = gzopen(gz, "wb");
     CHECK(f && gzputs(f, "1 qid:1 1:1\n0 qid:1 3:2\n1 qid:2 2:0.25\n") > 0 && gzclose(f) == Z_OK);
     expect_load(gz, cache, CACHE_WRITTEN, NULL);
     expect_load(gz, cache, CACHE_REUSED, NULL);
-    const char *empty = tmp_path("empty.txt"), *ecache = tmp_path("empty.cache");
-    write_bytes(empty, "# nothing\n", 10);
+    const char *empty = test_tmp_path("empty.txt"), *ecache = test_tmp_path("empty.cache");
+    test_write_file(empty, "# nothing\n", 10);
     expect_load(empty, ecache, CACHE_WRITTEN, NULL);
     expect_load(empty, ecache, CACHE_REUSED, NULL);
 }
 
 static void test_cached_dataset_behaves_like_a_parsed_one(void)
 {
-    const char *src = tmp_path("m.txt"), *cache = tmp_path("m.cache");
-    write_bytes(src, "1 qid:1 1:1\n4 qid:1 3:2\n9 qid:2 2:0.25\n", 39);
+    const char *src = test_tmp_path("m.txt"), *cache = test_tmp_path("m.cache");
+    test_write_file(src, "1 qid:1 1:1\n4 qid:1 3:2\n9 qid:2 2:0.25\n", 39);
     sm_dataset ds;
     sm_error err;
     cache_report rep;
@@ -400,25 +357,25 @@ static void test_cache_errors(void)
     sm_dataset ds;
     sm_error err;
     cache_report rep;
-    const char *cache = tmp_path("x.cache");
+    const char *cache = test_tmp_path("x.cache");
     CHECK(load_cached("-", cache, &ds, &rep, &err) == SM_EUSAGE);
     CHECK_CONTAINS(err.msg, "standard input");
-    CHECK(load_cached(tmp_path("missing.txt"), cache, &ds, &rep, &err) == SM_EIO);
+    CHECK(load_cached(test_tmp_path("missing.txt"), cache, &ds, &rep, &err) == SM_EIO);
     CHECK_CONTAINS(err.msg, "missing.txt");
     /* The data file itself is refused as its cache (it would be replaced). */
-    const char *self = tmp_path("self.txt");
-    write_bytes(self, "1 1:1\n", 6);
+    const char *self = test_tmp_path("self.txt");
+    test_write_file(self, "1 1:1\n", 6);
     CHECK(load_cached(self, self, &ds, &rep, &err) == SM_EUSAGE);
     CHECK_CONTAINS(err.msg, "cannot be the data file");
     /* A bad source is the reader's error, and no cache is written. */
-    const char *bad = tmp_path("bad.txt");
-    write_bytes(bad, "1 1:1\n1 1:x\n", 12);
+    const char *bad = test_tmp_path("bad.txt");
+    test_write_file(bad, "1 1:1\n1 1:x\n", 12);
     CHECK(load_cached(bad, cache, &ds, &rep, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "bad.txt:2:3: feature value is not a number");
     CHECK(access(cache, F_OK) != 0 && ds.row_ptr == NULL);
     /* A cache that cannot be written leaves the data loaded. */
-    const char *src = tmp_path("ok.txt");
-    write_bytes(src, "1 1:1\n", 6);
+    const char *src = test_tmp_path("ok.txt");
+    test_write_file(src, "1 1:1\n", 6);
     if (CHECK(load_cached(src, "/nonexistent-dir/c", &ds, &rep, &err) == SM_OK)) {
         CHECK(rep.outcome == CACHE_NOT_WRITTEN && ds.n_rows == 1);
         CHECK_CONTAINS(rep.why, "/nonexistent-dir/c");

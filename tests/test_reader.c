@@ -21,49 +21,6 @@
 
 /* ---- helpers ---- */
 
-static char tmp_dir[64];
-
-static void remove_tmp_dir(void)
-{
-    DIR *d = opendir(tmp_dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-        if (e->d_name[0] != '.')
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(tmp_dir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char path[4][256];
-    static int next;
-    if (!tmp_dir[0]) {
-        strcpy(tmp_dir, "/tmp/test_reader.XXXXXX");
-        if (!mkdtemp(tmp_dir)) {
-            perror("mkdtemp");
-            exit(2);
-        }
-        atexit(remove_tmp_dir);
-    }
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", tmp_dir, name);
-    return p;
-}
-
-static void write_bytes(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        perror(path);
-        exit(2);
-    }
-}
-
 static void write_gzip(const char *path, const char *data, size_t len)
 {
     gzFile gz = gzopen(path, "wb");
@@ -280,8 +237,8 @@ static void test_empty_input(void)
         CHECK(ds.row_ptr != NULL && ds.row_ptr[0] == 0);
         dataset_free(&ds);
     }
-    const char *path = tmp_path("empty.txt");
-    write_bytes(path, "", 0);
+    const char *path = test_tmp_path("empty.txt");
+    test_write_file(path, "", 0);
     sm_dataset ds;
     sm_error err;
     if (!CHECK(reader_read_file(path, NULL, &ds, &err) == SM_OK))
@@ -548,8 +505,8 @@ static void test_file_and_gzip_match_buffer(void)
     sm_error err;
     if (!CHECK(parse(sample, &want, &err) == SM_OK))
         return;
-    const char *plain_path = tmp_path("sample.txt"), *gz_path = tmp_path("sample.data");
-    write_bytes(plain_path, sample, strlen(sample));
+    const char *plain_path = test_tmp_path("sample.txt"), *gz_path = test_tmp_path("sample.data");
+    test_write_file(plain_path, sample, strlen(sample));
     write_gzip(gz_path, sample, strlen(sample)); /* no .gz suffix: detected by magic bytes */
     if (!CHECK(reader_read_file(plain_path, NULL, &plain, &err) == SM_OK))
         return;
@@ -569,7 +526,7 @@ static void test_gzip_errors(void)
     text_buf t = {0};
     for (int i = 0; i < 20000; i++)
         text_add(&t, "%d %d:%d.5 %d:1\n", i % 7, i % 13, i, 20 + i % 11);
-    const char *good = tmp_path("good.gz"), *cut = tmp_path("cut.gz"), *bad = tmp_path("badcrc.gz");
+    const char *good = test_tmp_path("good.gz"), *cut = test_tmp_path("cut.gz"), *bad = test_tmp_path("badcrc.gz");
     write_gzip(good, t.s, t.len);
     size_t len = 0;
     char *bytes = slurp(good, &len);
@@ -584,22 +541,22 @@ static void test_gzip_errors(void)
     }
     dataset_free(&ds);
 
-    write_bytes(cut, bytes, len / 2);
+    test_write_file(cut, bytes, len / 2);
     CHECK(reader_read_file(cut, NULL, &ds, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, cut);
     CHECK_CONTAINS(err.msg, "corrupt gzip data");
     CHECK(dataset_is_empty_shell(&ds));
 
     /* Cut right after the header and inside the trailer too. */
-    write_bytes(cut, bytes, 12);
+    test_write_file(cut, bytes, 12);
     CHECK(reader_read_file(cut, NULL, &ds, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "corrupt gzip data");
-    write_bytes(cut, bytes, len - 3);
+    test_write_file(cut, bytes, len - 3);
     CHECK(reader_read_file(cut, NULL, &ds, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "corrupt gzip data");
 
     bytes[len - 8] ^= 0x55; /* the CRC-32 of the trailer */
-    write_bytes(bad, bytes, len);
+    test_write_file(bad, bytes, len);
     CHECK(reader_read_file(bad, NULL, &ds, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "corrupt gzip data");
     CHECK(dataset_is_empty_shell(&ds));
@@ -629,8 +586,8 @@ static void test_stdin_plain_and_gzip(void)
     sm_error err;
     if (!CHECK(parse(sample, &want, &err) == SM_OK))
         return;
-    const char *plain_path = tmp_path("stdin.txt"), *gz_path = tmp_path("stdin.gz");
-    write_bytes(plain_path, sample, strlen(sample));
+    const char *plain_path = test_tmp_path("stdin.txt"), *gz_path = test_tmp_path("stdin.gz");
+    test_write_file(plain_path, sample, strlen(sample));
     write_gzip(gz_path, sample, strlen(sample));
     CHECK(read_as_stdin(plain_path, &got, &err) == SM_OK);
     CHECK(datasets_equal(&want, &got));
@@ -643,8 +600,8 @@ static void test_stdin_plain_and_gzip(void)
     /* stdin still usable afterwards: the reader closed only its own copy. */
     CHECK(fcntl(STDIN_FILENO, F_GETFD) != -1);
 
-    const char *bad_path = tmp_path("stdin_bad.txt");
-    write_bytes(bad_path, "1 1:1\n2 2:?\n", 12);
+    const char *bad_path = test_tmp_path("stdin_bad.txt");
+    test_write_file(bad_path, "1 1:1\n2 2:?\n", 12);
     CHECK(read_as_stdin(bad_path, &got, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "<stdin>:2:3: feature value is not a number \"2:?\"");
 }
@@ -653,19 +610,20 @@ static void test_open_errors(void)
 {
     sm_dataset ds;
     sm_error err;
-    const char *missing = tmp_path("does-not-exist.txt");
+    const char *missing = test_tmp_path("does-not-exist.txt");
     CHECK(reader_read_file(missing, NULL, &ds, &err) == SM_EIO);
     CHECK_CONTAINS(err.msg, missing);
     CHECK_CONTAINS(err.msg, strerror(ENOENT));
     CHECK(dataset_is_empty_shell(&ds));
-    CHECK(reader_read_file(tmp_dir, NULL, &ds, &err) == SM_EIO);
-    CHECK_CONTAINS(err.msg, tmp_dir);
+    const char *dir = test_tmp_path(".");
+    CHECK(reader_read_file(dir, NULL, &ds, &err) == SM_EIO);
+    CHECK_CONTAINS(err.msg, dir);
     CHECK_CONTAINS(err.msg, strerror(EISDIR));
     int64_t *sizes;
     int64_t n;
     CHECK(reader_read_groups(missing, &sizes, &n, &err) == SM_EIO);
     double *scores;
-    CHECK(reader_read_scores(tmp_dir, &scores, &n, &err) == SM_EIO);
+    CHECK(reader_read_scores(dir, &scores, &n, &err) == SM_EIO);
 }
 
 /* ---- chunk boundaries and size ---- */
@@ -679,8 +637,8 @@ static void test_line_longer_than_a_chunk(void)
         text_add(&t, " %d:%d.25", j, j % 1000);
     text_add(&t, "\n2 7:7\n");
     CHECK(t.len > (3u << 19));
-    const char *path = tmp_path("longline.txt");
-    write_bytes(path, t.s, t.len);
+    const char *path = test_tmp_path("longline.txt");
+    test_write_file(path, t.s, t.len);
     sm_dataset from_file, from_buf;
     sm_error err;
     if (!CHECK(reader_read_file(path, NULL, &from_file, &err) == SM_OK))
@@ -702,7 +660,7 @@ static void test_line_longer_than_a_chunk(void)
     if (!CHECK(reader_read_file(path, NULL, &from_file, &err) == SM_OK))
         return;
     dataset_free(&from_file);
-    write_bytes(path, t.s, t.len);
+    test_write_file(path, t.s, t.len);
     CHECK(reader_read_file(path, NULL, &from_file, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, ":4:7: duplicate feature index 1");
     free(t.s);
@@ -717,8 +675,8 @@ static void test_file_bigger_than_a_chunk(void)
         text_add(&t, "%d.%02d%s%d:%d 1000:0.%d%s\n", i, i % 100, i % 2 ? "\t" : " ", i % 997, i, i,
                  i % 3 ? "" : " # a comment 5:5");
     CHECK(t.len > (3u << 20));
-    const char *path = tmp_path("big.txt"), *gz_path = tmp_path("big.txt.gz");
-    write_bytes(path, t.s, t.len);
+    const char *path = test_tmp_path("big.txt"), *gz_path = test_tmp_path("big.txt.gz");
+    test_write_file(path, t.s, t.len);
     write_gzip(gz_path, t.s, t.len);
     sm_dataset ds, gz;
     sm_error err;
@@ -786,16 +744,16 @@ static void test_progress_callback(void)
 
 static void test_groups_file(void)
 {
-    const char *path = tmp_path("train.query");
+    const char *path = test_tmp_path("train.query");
     const char text[] = "1\n13\n\n# comment\n  5\t\r\n7 # trailing comment";
-    write_bytes(path, text, sizeof text - 1);
+    test_write_file(path, text, sizeof text - 1);
     int64_t *sizes = NULL, n = -1;
     sm_error err;
     CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_OK);
     CHECK(n == 4 && sizes[0] == 1 && sizes[1] == 13 && sizes[2] == 5 && sizes[3] == 7);
     free(sizes);
 
-    write_bytes(path, "", 0);
+    test_write_file(path, "", 0);
     CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_OK);
     CHECK(n == 0);
     free(sizes);
@@ -811,7 +769,7 @@ static void test_groups_file(void)
         {"99999999999999999999\n", ":1:1: group size is too large"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_bytes(path, bad[i].text, strlen(bad[i].text));
+        test_write_file(path, bad[i].text, strlen(bad[i].text));
         sizes = (int64_t *)&n;
         CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_EDATA);
         CHECK_CONTAINS(err.msg, path);
@@ -822,9 +780,9 @@ static void test_groups_file(void)
 
 static void test_scores_file(void)
 {
-    const char *path = tmp_path("pred.txt");
+    const char *path = test_tmp_path("pred.txt");
     const char text[] = "0.5\n-1e3 anything after the score\n\n# comment\n0.1\r\n2";
-    write_bytes(path, text, sizeof text - 1);
+    test_write_file(path, text, sizeof text - 1);
     double *scores = NULL;
     int64_t n = -1;
     sm_error err;
@@ -844,7 +802,7 @@ static void test_scores_file(void)
         {"\t0x1p0\n", ":1:2: score must be written in decimal"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_bytes(path, bad[i].text, strlen(bad[i].text));
+        test_write_file(path, bad[i].text, strlen(bad[i].text));
         CHECK(reader_read_scores(path, &scores, &n, &err) == SM_EDATA);
         CHECK_CONTAINS(err.msg, path);
         CHECK_CONTAINS(err.msg, bad[i].want);
