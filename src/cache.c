@@ -327,7 +327,7 @@ static int write_all(int fd, const void *p, size_t n)
 }
 
 static int write_cache(const char *cache_path, const sm_dataset *ds, const source_id *id,
-                       char *why, size_t why_cap)
+                       const sm_reader_options *opt, char *why, size_t why_cap)
 {
     cache_header h;
     memset(&h, 0, sizeof h);
@@ -376,6 +376,8 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const sourc
         free(tmp);
         return 0;
     }
+    if (opt && opt->temp_file)
+        opt->temp_file(opt->temp_file_ctx, tmp, 1);
     static const char zeros[ALIGN];
     int ok = write_all(fd, &h, sizeof h);
     uint64_t pos = sizeof h;
@@ -400,6 +402,8 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const sourc
         snprintf(why, why_cap, "cannot write %s: %s", cache_path, strerror(saved));
         unlink(tmp);
     }
+    if (opt && opt->temp_file)
+        opt->temp_file(opt->temp_file_ctx, tmp, 0);
     free(tmp);
     return ok;
 }
@@ -451,7 +455,7 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     }
     char reason[sizeof rep->why];
     memcpy(reason, rep->why, sizeof reason);
-    if (!write_cache(cache_path, out, &before, rep->why, sizeof rep->why))
+    if (!write_cache(cache_path, out, &before, opt, rep->why, sizeof rep->why))
         rep->outcome = CACHE_NOT_WRITTEN;
     else
         memcpy(rep->why, reason, sizeof reason);

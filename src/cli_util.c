@@ -296,11 +296,22 @@ int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
     return rc;
 }
 
+/* The cache's temporary file joins the outputs' in the signal handler's table. */
+static void track_temp_file(void *ctx, const char *path, int exists)
+{
+    (void)ctx;
+    if (exists)
+        pending_add(path);
+    else
+        pending_remove(path);
+}
+
 int cli_load_data_with(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
 {
     cli_progress prog;
     cli_progress_init(&prog, quiet);
-    sm_reader_options opt = {on_read_progress, &prog};
+    sm_reader_options opt = {.progress = on_read_progress, .progress_ctx = &prog,
+                             .temp_file = track_temp_file};
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;

@@ -34,6 +34,12 @@ typedef struct {
      * text consumed so far. The CLI uses it to draw progress on a terminal. */
     void (*progress)(void *ctx, uint64_t bytes);
     void *progress_ctx;
+    /* Called (may be NULL) by cache_load, which writes a temporary file next
+     * to the cache: with exists = 1 once the file is created, 0 once it is
+     * renamed into place or removed, so that a caller can remove it should
+     * the process be killed in between. */
+    void (*temp_file)(void *ctx, const char *path, int exists);
+    void *temp_file_ctx;
 } sm_reader_options;
 
 /* How the text is cut into blocks parsed in parallel. Any setting gives the

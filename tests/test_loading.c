@@ -327,6 +327,50 @@ static void test_cache_of_gzip_and_empty_data(void)
     expect_load(empty, ecache, CACHE_REUSED, NULL);
 }
 
+/* The caller hears of the cache's temporary file while it exists (to remove
+ * it on a signal) and when it is gone, renamed into place. */
+typedef struct {
+    int created, gone, existed_when_created, existed_when_gone;
+    char path[512];
+} temp_log;
+
+static void log_temp_file(void *ctx, const char *path, int exists)
+{
+    temp_log *log = ctx;
+    struct stat st;
+    int there = stat(path, &st) == 0;
+    if (exists) {
+        log->created++;
+        log->existed_when_created = there;
+        snprintf(log->path, sizeof log->path, "%s", path);
+    } else {
+        log->gone += strcmp(path, log->path) == 0;
+        log->existed_when_gone = there;
+    }
+}
+
+static void test_cache_temp_file_is_reported(void)
+{
+    const char *src = test_tmp_path("t.txt"), *cache = test_tmp_path("t.cache");
+    test_write_file(src, "1 1:1\n0 2:2\n", 12);
+    temp_log log = {0};
+    sm_reader_options opt = {.temp_file = log_temp_file, .temp_file_ctx = &log};
+    sm_reader_parallel par = {1, 0};
+    sm_dataset ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(cache_load(src, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_WRITTEN);
+    CHECK(log.created == 1 && log.existed_when_created);
+    CHECK(log.gone == 1 && !log.existed_when_gone);
+    CHECK(strstr(log.path, ".tmp.") != NULL);
+    dataset_free(&ds);
+    log = (temp_log){0};
+    CHECK(cache_load(src, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_REUSED && log.created == 0); /* nothing written, nothing to hear */
+    dataset_free(&ds);
+}
+
 static void test_cached_dataset_behaves_like_a_parsed_one(void)
 {
     const char *src = test_tmp_path("m.txt"), *cache = test_tmp_path("m.cache");
@@ -391,6 +435,7 @@ static const test_case cases[] = {
     TEST(test_bad_cache_is_rebuilt),
     TEST(test_cache_of_gzip_and_empty_data),
     TEST(test_cached_dataset_behaves_like_a_parsed_one),
+    TEST(test_cache_temp_file_is_reported),
     TEST(test_cache_errors),
 };
 
