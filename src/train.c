@@ -468,6 +468,9 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                     buf.rows[n_rows++] = r;
                 buf.unit_end[i - first] = n_rows;
             }
+            /* Pointwise units are rows: start loading the next steps' data. */
+            if (!ranking)
+                scorer_prefetch(&sc, train, order + last, n_units - last, batch);
             scorer_forward(&sc, train, buf.rows, n_rows, buf.scores);
             memset(buf.dscores, 0, (size_t)n_rows * sizeof *buf.dscores);
             double weight = 1.0 / (double)(last - first);
