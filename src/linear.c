@@ -36,7 +36,8 @@ void linear_free(sm_linear *p)
 #endif
 
 /* Three stages, each reading only what the previous call's stage fetched:
- * the rows far ahead get their row_ptr entry, the nearer ones their columns
+ * the rows far ahead get their row_ptr entry (and their label, which the
+ * loss reads after the forward pass), the nearer ones their columns
  * and values, the nearest the records of those columns. */
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step)
@@ -55,8 +56,10 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
             PREFETCH(&ds->val[e - 1]);
         }
     }
-    for (int64_t i = 2 * step; i < 3 * step && i < n; i++)
+    for (int64_t i = 2 * step; i < 3 * step && i < n; i++) {
         PREFETCH(&row_ptr[rows[i]]);
+        PREFETCH(&ds->label[rows[i]]);
+    }
 }
 
 /* The hot loops of training. The arrays are read through local restrict

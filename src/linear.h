@@ -45,7 +45,7 @@ void linear_free(sm_linear *p);
 
 /* A hint that rows[0 .. n) come next, in that order, `step` rows a call:
  * starts loading the first step rows' weights, the next step rows' columns
- * and the step rows after those's offsets, so that calls once per step keep
+ * and the step rows after those's offsets and labels, so that calls once per step keep
  * the memory busy ahead of the arithmetic. Changes no result. */
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step);
