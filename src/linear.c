@@ -9,16 +9,17 @@ sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err
     size_t n = dim > 0 ? (size_t)dim : 1;
     p->dim = dim;
     p->scale = 1.0;
-    /* aligned_alloc wants a multiple of the alignment: 32 bytes a record */
+    /* aligned to its 16 bytes, so no record straddles two cache lines */
     p->c = aligned_alloc(sizeof *p->c, n * sizeof *p->c);
     p->touched = malloc(n * sizeof *p->touched);
-    if (!p->c || !p->touched) {
+    p->grad = malloc(n * sizeof *p->grad);
+    if (!p->c || !p->touched || !p->grad) {
         linear_free(p);
         return sm_fail(err, SM_EFAIL, "out of memory for a linear scorer of dimension %ld",
                        (long)dim);
     }
     for (int32_t j = 0; j < dim; j++)
-        p->c[j] = (sm_linear_coord){.fs = fs ? fs[j] : 1.0};
+        p->c[j] = (sm_linear_coord){.fs = fs ? (float)fs[j] : 1.0f};
     return SM_OK;
 }
 
@@ -26,6 +27,7 @@ void linear_free(sm_linear *p)
 {
     free(p->c);
     free(p->touched);
+    free(p->grad);
     memset(p, 0, sizeof *p);
 }
 
@@ -83,7 +85,7 @@ void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *row
         for (int64_t k = row_ptr[r]; k < row_ptr[r + 1]; k++) {
             int32_t j = col[k];
             if (j < dim)
-                dot += c[j].v * ((double)val[k] * c[j].fs);
+                dot += c[j].v * ((double)val[k] * (double)c[j].fs);
         }
         scores[i] = p->bias + p->scale * dot;
     }
@@ -94,6 +96,7 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
 {
     sm_linear_coord *restrict c = p->c;
     int32_t *restrict touched = p->touched;
+    double *restrict grad = p->grad;
     const int32_t *restrict col = ds->col;
     const float *restrict val = ds->val;
     const int64_t *restrict row_ptr = ds->row_ptr;
@@ -109,11 +112,12 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
             int32_t j = col[k];
             if (j >= dim)
                 continue;
-            if (!c[j].touched) {
-                c[j].touched = 1;
-                touched[n_touched++] = j;
+            if (!c[j].slot) {
+                c[j].slot = (uint32_t)++n_touched;
+                touched[n_touched - 1] = j;
+                grad[n_touched - 1] = 0.0;
             }
-            c[j].grad += d * ((double)val[k] * c[j].fs);
+            grad[c[j].slot - 1] += d * ((double)val[k] * (double)c[j].fs);
         }
     }
     p->n_touched = n_touched;
@@ -123,7 +127,7 @@ double linear_grad_norm2(const sm_linear *p)
 {
     double sum = p->grad_bias * p->grad_bias;
     for (int64_t t = 0; t < p->n_touched; t++) {
-        double g = p->c[p->touched[t]].grad;
+        double g = p->grad[t];
         sum += g * g;
     }
     return sum;
@@ -142,22 +146,21 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
         }
     }
     const int32_t *restrict touched = p->touched;
+    const double *restrict grad = p->grad;
     if (o->cfg.kind == OPT_SGD && p->scale == 1.0) {
         /* The common case without a call per coordinate: optim_delta is
          * lr * g for sgd, and dividing by a scale of 1 changes nothing. */
         const double lr = o->lr;
         for (int64_t t = 0; t < p->n_touched; t++) {
             sm_linear_coord *cj = &c[touched[t]];
-            cj->v -= lr * (cj->grad * grad_factor);
-            cj->grad = 0.0;
-            cj->touched = 0;
+            cj->v -= lr * (grad[t] * grad_factor);
+            cj->slot = 0;
         }
     } else {
         for (int64_t t = 0; t < p->n_touched; t++) {
             int32_t j = touched[t];
-            c[j].v -= optim_delta(o, j, c[j].grad * grad_factor) / p->scale;
-            c[j].grad = 0.0;
-            c[j].touched = 0;
+            c[j].v -= optim_delta(o, j, grad[t] * grad_factor) / p->scale;
+            c[j].slot = 0;
         }
     }
     p->bias -= optim_delta(o, p->dim, p->grad_bias * grad_factor);
@@ -176,7 +179,7 @@ double linear_l2_half(const sm_linear *p)
 void linear_export(const sm_linear *p, double *w, double *bias)
 {
     for (int32_t j = 0; j < p->dim; j++)
-        w[j] = p->scale * p->c[j].v * p->c[j].fs;
+        w[j] = p->scale * p->c[j].v * (double)p->c[j].fs;
     *bias = p->bias;
 }
 

@@ -7,10 +7,12 @@
  * The batch gradient is accumulated densely but cleared through the list of
  * touched coordinates, again O(nnz).
  *
- * Everything a step reads or writes for one coordinate (its weight, scale,
- * gradient and touched flag) lives in one 32-byte record, aligned so that
- * it sits in a single cache line: with a million features the arrays are far
- * larger than the cache, and separate arrays cost a miss each per nonzero.
+ * What the forward pass and a step read or write for one coordinate (its
+ * weight, scale and gradient slot) lives in one 16-byte record, so four
+ * share a cache line: with a million features the array is far larger than
+ * the cache, and separate arrays cost a miss each per nonzero. The batch
+ * gradient itself is compact (slot order), so it stays in cache. The scale is
+ * kept as a float: any scale works, and the exported weights use the same one.
  */
 #ifndef SM_LINEAR_H
 #define SM_LINEAR_H
@@ -23,10 +25,8 @@
 
 typedef struct {
     double v;           /* the weight is scale * v */
-    double fs;          /* input scale (1 without one) */
-    double grad;        /* gradient of the current batch; 0 unless touched */
-    uint32_t touched;   /* listed in touched[] this batch */
-    uint32_t unused;
+    float fs;           /* input scale (1 without one) */
+    uint32_t slot;      /* 1 + its index in touched[] this batch, 0 if untouched */
 } sm_linear_coord;
 
 typedef struct {
@@ -34,7 +34,9 @@ typedef struct {
     sm_linear_coord *c; /* dim coordinates */
     double scale;
     double bias;
-    int32_t *touched;   /* coordinates with a gradient this batch */
+    /* gradient of the current batch: grad[t] for coordinate touched[t] */
+    int32_t *touched;
+    double *grad;
     int64_t n_touched;
     double grad_bias;
 } sm_linear;
