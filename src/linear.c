@@ -40,19 +40,21 @@ void linear_free(sm_linear *p)
 #define PREFETCH(addr) ((void)(addr))
 #endif
 
-/* Three stages, each reading only what the previous call's stage fetched:
- * the rows far ahead get their row_ptr entry (and their label, which the
- * loss reads after the forward pass), the nearer ones their columns
- * and values, the nearest the records of those columns. */
+/* Three stages, each reading only what an earlier call's stage fetched: the
+ * rows three steps ahead get their row_ptr entry (and their label, which the
+ * loss reads after the forward pass), those two steps ahead their columns
+ * and values, and those one step ahead the records of their columns: loads
+ * from memory take longer than one step of batch 1, so none is for the very
+ * next step. */
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step)
 {
     const int64_t *row_ptr = ds->row_ptr;
-    for (int64_t i = 0; i < step && i < n; i++)
+    for (int64_t i = step; i < 2 * step && i < n; i++)
         for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++)
             if (ds->col[k] < p->dim)
                 PREFETCH(&p->c[ds->col[k]]);
-    for (int64_t i = step; i < 2 * step && i < n; i++) {
+    for (int64_t i = 2 * step; i < 3 * step && i < n; i++) {
         int64_t b = row_ptr[rows[i]], e = row_ptr[rows[i] + 1];
         if (e > b) {
             PREFETCH(&ds->col[b]);
@@ -61,7 +63,7 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
             PREFETCH(&ds->val[e - 1]);
         }
     }
-    for (int64_t i = 2 * step; i < 3 * step && i < n; i++) {
+    for (int64_t i = 3 * step; i < 4 * step && i < n; i++) {
         PREFETCH(&row_ptr[rows[i]]);
         PREFETCH(&ds->label[rows[i]]);
     }
@@ -81,8 +83,8 @@ void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *row
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
     for (int64_t i = 0; i < n; i++) {
-        if (i % ahead == 0 && i + ahead < n)
-            linear_prefetch(p, ds, rows + i + ahead, n - i - ahead, ahead);
+        if (i % ahead == 0)
+            linear_prefetch(p, ds, rows + i, n - i, ahead);
         int64_t r = rows[i];
         double dot = 0.0;
         for (int64_t k = row_ptr[r]; k < row_ptr[r + 1]; k++) {

@@ -45,10 +45,11 @@ typedef struct {
 sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err);
 void linear_free(sm_linear *p);
 
-/* A hint that rows[0 .. n) come next, in that order, `step` rows a call:
- * starts loading the first step rows' weights, the next step rows' columns
- * and the step rows after those's offsets and labels, so that calls once per step keep
- * the memory busy ahead of the arithmetic. Changes no result. */
+/* A hint that rows[0 .. n) come next, in that order, `step` rows a call
+ * (one call a step): starts loading the weights of rows[step .. 2 step), the
+ * columns of the step rows after those and the offsets and labels of the
+ * step rows after those, so that the memory works ahead of the arithmetic.
+ * Changes no result. */
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step);
 /* Scores of the listed rows (prefetching ahead through the list). */
