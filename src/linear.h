@@ -46,10 +46,10 @@ sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err
 void linear_free(sm_linear *p);
 
 /* A hint that rows[0 .. n) come next, in that order, `step` rows a call
- * (one call a step): starts loading the weights of rows[step .. 2 step), the
- * columns of the step rows after those and the offsets and labels of the
- * step rows after those, so that the memory works ahead of the arithmetic.
- * Changes no result. */
+ * (one call a step): starts loading, a few steps ahead, the weights, the
+ * columns and the offsets and labels of the coming rows (each stage further
+ * ahead), so that the memory works ahead of the arithmetic. Changes no
+ * result. */
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step);
 /* Scores of the listed rows (prefetching ahead through the list). */
