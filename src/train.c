@@ -502,19 +502,10 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
             memset(buf.dscores, 0, (size_t)n_rows * sizeof *buf.dscores);
             double weight = 1.0 / (double)(last - first);
             for (int64_t i = first, off = 0; i < last; i++) {
-                int64_t end = buf.unit_end[i - first], k;
+                int64_t end = buf.unit_end[i - first];
                 /* A unit is a contiguous row range, so its labels are too. */
-                const double *y = train->label + buf.rows[off];
-                objective_backward(obj, buf.scores + off, y, end - off, weight, buf.dscores + off,
-                                   &work);
-                double loss = objective_forward(obj, buf.scores + off, y, end - off, &k, &work);
-                if (!isfinite(loss)) {
-                    st = diverged(err, cfg, train, epoch, buf.rows[off], buf.scores[off],
-                                  "the loss is not finite");
-                    goto out;
-                }
-                loss_sum += loss;
-                loss_units += k;
+                objective_backward(obj, buf.scores + off, train->label + buf.rows[off], end - off,
+                                   weight, buf.dscores + off, &work);
                 off = end;
             }
             for (int64_t i = 0; i < n_rows; i++)
@@ -524,6 +515,20 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                                                           : "the score is not finite");
                     goto out;
                 }
+            /* The progressive objective: the units' losses before the step. */
+            for (int64_t i = first, off = 0; i < last; i++) {
+                int64_t end = buf.unit_end[i - first], k;
+                double loss = objective_forward(obj, buf.scores + off, train->label + buf.rows[off],
+                                                end - off, &k, &work);
+                if (!isfinite(loss)) {
+                    st = diverged(err, cfg, train, epoch, buf.rows[off], buf.scores[off],
+                                  "the loss is not finite");
+                    goto out;
+                }
+                loss_sum += loss;
+                loss_units += k;
+                off = end;
+            }
             scorer_backward(&sc, train, buf.rows, n_rows, buf.dscores);
             double factor = 1.0;
             if (cfg->optim.clip > 0.0) {
