@@ -140,9 +140,10 @@ done
 # example per step for both (--batch 1), so like is compared with like. Each
 # side's own setup inside training counts: for smloss the passes for the
 # maxabs feature scales and the curvature-relative learning rate (sklearn
-# neither scales features nor sets a rate from the data) and the exact
-# training objective after the last epoch (the epochs before report the
-# progressive one, as sklearn computes it); for sklearn its input checks.
+# neither scales features nor sets a rate from the data), the objective at
+# the start (divergence check) and the exact one after the last epoch (the
+# epochs before report the progressive one, as sklearn computes it); for
+# sklearn its input checks.
 sm_train() { # NAME FILE: train, print nnz/s
     run "$1" "$SMLOSS" train -d "$2" -m "$B/$1.model" --epochs $EPOCHS --batch 1 --threads 0 \
         --cache "$B/$1.cache" || return 1
