@@ -135,9 +135,15 @@ for W in letor sparse; do
 done
 
 # --- linear pointwise SGD, nonzeros per second, parse excluded ---
-# smloss: the epoch table's cumulative seconds (training only; the data comes
-# from the cache). sklearn: SGDRegressor.fit alone. Same file, same epochs,
-# one example per step for both.
+# smloss: the epoch table's cumulative seconds (training only, parse
+# excluded). sklearn: SGDRegressor.fit alone. Same file, same epochs, one
+# example per step for both (--batch 1), so like is compared with like. Each
+# side's own setup inside training counts: for smloss the passes for the
+# maxabs feature scales and the curvature-relative learning rate (sklearn
+# neither scales features nor sets a rate from the data), the objective at
+# the start (divergence check) and the exact one after the last epoch (the
+# epochs before report the progressive one, as sklearn computes it); for
+# sklearn its input checks.
 sm_train() { # NAME FILE: train, print nnz/s
     run "$1" "$SMLOSS" train -d "$2" -m "$B/$1.model" --epochs $EPOCHS --batch 1 --threads 0 \
         --cache "$B/$1.cache" || return 1

@@ -6,6 +6,13 @@
  * `scale` (O(1)) instead of every weight, so a step costs O(nnz of the batch).
  * The batch gradient is accumulated densely but cleared through the list of
  * touched coordinates, again O(nnz).
+ *
+ * What the forward pass and a step read or write for one coordinate (its
+ * weight, scale and gradient slot) lives in one 16-byte record, so four
+ * share a cache line: with a million features the array is far larger than
+ * the cache, and separate arrays cost a miss each per nonzero. The batch
+ * gradient itself is compact (slot order), so it stays in cache. The scale is
+ * kept as a float: any scale works, and the exported weights use the same one.
  */
 #ifndef SM_LINEAR_H
 #define SM_LINEAR_H
@@ -17,23 +24,35 @@
 #include "optim.h"
 
 typedef struct {
+    double v;           /* the weight is scale * v */
+    float fs;           /* input scale (1 without one) */
+    uint32_t slot;      /* 1 + its index in touched[] this batch, 0 if untouched */
+} sm_linear_coord;
+
+typedef struct {
     int32_t dim;
-    double *v;          /* dim; the weight is scale * v[j] */
+    sm_linear_coord *c; /* dim coordinates */
     double scale;
     double bias;
-    double *fs;         /* dim input scales, or NULL for 1 */
-    /* gradient of the current batch */
-    double *grad;       /* dim, zero outside the touched list */
-    int32_t *touched;   /* coordinates with a gradient this batch */
+    /* gradient of the current batch: grad[t] for coordinate touched[t] */
+    int32_t *touched;
+    double *grad;
     int64_t n_touched;
-    uint8_t *is_touched;
     double grad_bias;
 } sm_linear;
 
+/* fs: dim input scales, or NULL for none. */
 sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err);
 void linear_free(sm_linear *p);
 
-/* Scores of the listed rows. */
+/* A hint that rows[0 .. n) come next, in that order, `step` rows a call
+ * (one call a step): starts loading, a few steps ahead, the weights, the
+ * columns and the offsets and labels of the coming rows (each stage further
+ * ahead), so that the memory works ahead of the arithmetic. Changes no
+ * result. */
+void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                     int64_t step);
+/* Scores of the listed rows (prefetching ahead through the list). */
 void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
 /* Accumulate the gradient of sum_i dscore_i * s_i into the batch gradient. */
@@ -48,5 +67,8 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor);
 double linear_l2_half(const sm_linear *p);
 /* The weights on the raw features: w_j = scale * v_j * fs_j. */
 void linear_export(const sm_linear *p, double *w, double *bias);
+/* The stored parameters exactly: v_0 .. v_{dim-1}, bias, scale (dim + 2). */
+void linear_save_state(const sm_linear *p, double *state);
+void linear_restore_state(sm_linear *p, const double *state);
 
 #endif

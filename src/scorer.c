@@ -94,6 +94,13 @@ void scorer_set_output_bias(sm_scorer *sc, double bias)
         sc->mlp.param[sc->mlp.n_param - 1] = bias;
 }
 
+void scorer_prefetch(const sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                     int64_t batch)
+{
+    if (sc->kind == SCORER_LINEAR)
+        linear_prefetch(&sc->lin, ds, rows, n, batch);
+}
+
 void scorer_forward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores)
 {
@@ -139,9 +146,7 @@ int64_t scorer_state_size(const sm_scorer *sc)
 void scorer_save_state(const sm_scorer *sc, double *state)
 {
     if (sc->kind == SCORER_LINEAR) {
-        memcpy(state, sc->lin.v, (size_t)sc->lin.dim * sizeof *state);
-        state[sc->lin.dim] = sc->lin.bias;
-        state[sc->lin.dim + 1] = sc->lin.scale;
+        linear_save_state(&sc->lin, state);
     } else {
         memcpy(state, sc->mlp.param, (size_t)sc->mlp.n_param * sizeof *state);
         state[sc->mlp.n_param] = sc->mlp.scale1;
@@ -151,9 +156,7 @@ void scorer_save_state(const sm_scorer *sc, double *state)
 void scorer_restore_state(sm_scorer *sc, const double *state)
 {
     if (sc->kind == SCORER_LINEAR) {
-        memcpy(sc->lin.v, state, (size_t)sc->lin.dim * sizeof *state);
-        sc->lin.bias = state[sc->lin.dim];
-        sc->lin.scale = state[sc->lin.dim + 1];
+        linear_restore_state(&sc->lin, state);
     } else {
         memcpy(sc->mlp.param, state, (size_t)sc->mlp.n_param * sizeof *state);
         sc->mlp.scale1 = state[sc->mlp.n_param];

@@ -55,6 +55,10 @@ sm_status scorer_reserve(sm_scorer *sc, int64_t rows, sm_error *err);
 /* Set the bias of the output (the score of an all-zero hidden/input). */
 void scorer_set_output_bias(sm_scorer *sc, double bias);
 
+/* A hint that rows[0 .. n) are the rows of the coming steps, in order,
+ * `batch` a step (see linear_prefetch); changes no result. */
+void scorer_prefetch(const sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                     int64_t batch);
 void scorer_forward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
 void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,

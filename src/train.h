@@ -5,9 +5,13 @@
  * mini-batches of `batch` units, and for each batch run
  *     scores = forward(rows);  dscores = objective_backward(scores, labels) / units;
  *     backward(dscores);       clip;  optimiser step (with L2 decay).
- * After each epoch the full training objective (mean over units plus
+ * After each epoch the training objective (mean over units plus
  * (l2/2)||w||^2) and, when given, the validation objective are computed and
- * passed to on_epoch. Same data, options and seed give the same model bits.
+ * passed to on_epoch. The training objective is exact (the final weights on
+ * every unit) after the last epoch; after the others it is the progressive
+ * objective: the mean loss of each step's units under the weights before that
+ * step (as Vowpal Wabbit and scikit-learn report), which needs no pass over
+ * the data. Same data, options and seed give the same model bits.
  *
  * A non-finite score, loss or gradient stops training with SM_EDIVERGED and a
  * message naming the epoch, the row, its label and score, and the link. So
@@ -30,7 +34,7 @@
 
 typedef struct {
     int epoch, epochs;
-    double train_objective;
+    double train_objective;   /* exact after the last epoch, else progressive */
     double valid_objective;   /* NaN without validation data */
     double valid_metric;      /* early stopping's metric, NaN without it */
     int best_epoch;           /* early stopping: the epoch kept so far */

@@ -218,6 +218,39 @@ static void test_deterministic(void)
     dataset_free(&ds);
 }
 
+static void record_train_objective(void *ctx, const sm_epoch_info *e)
+{
+    ((double *)ctx)[e->epoch - 1] = e->train_objective;
+}
+
+/* The epoch table's training objective: exact after the last epoch; before
+ * it, progressive (each step's loss before its update). With the whole data
+ * in one step the progressive objective of epoch 2 is the exact objective of
+ * the weights after epoch 1, computed here independently of the trainer. */
+static void test_epoch_objectives(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    double one[1] = {NAN}, three[3] = {NAN, NAN, NAN};
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.optim.schedule = SCHED_CONSTANT; /* the first epoch the same in both runs */
+    cfg.batch = ds.n_rows;
+    cfg.on_epoch = record_train_objective;
+    cfg.epochs = 1;
+    cfg.ctx = one;
+    double after_one = trained_objective(&ds, "lin", &cfg);
+    CHECK_REL(one[0], after_one, 1e-12);
+    cfg.epochs = 3;
+    cfg.ctx = three;
+    double after_three = trained_objective(&ds, "lin", &cfg);
+    CHECK_REL(three[1], after_one, 1e-12);
+    CHECK_REL(three[2], after_three, 1e-12);
+    CHECK(three[0] > three[1] && three[1] > three[2]);
+    dataset_free(&ds);
+}
+
 /* Every optimiser, with and without L2 and clipping, lowers the objective. */
 static void test_optimizers_descend(void)
 {
@@ -388,7 +421,8 @@ static void test_rng(void)
 
 static const test_case cases[] = {
     TEST(test_newton_is_least_squares), TEST(test_optimum_square), TEST(test_optimum_sigmoid),
-    TEST(test_optimum_pwl), TEST(test_deterministic), TEST(test_optimizers_descend),
+    TEST(test_optimum_pwl), TEST(test_deterministic), TEST(test_epoch_objectives),
+    TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
     TEST(test_divergence_is_reported), TEST(test_rng),
 };
