@@ -6,8 +6,9 @@
 # (scripts/gen_letor.sh), and of the same network, batch and optimiser in
 # PyTorch on the CPU with one thread (scripts/peer_torch_mlp.py), measured in
 # the same run and printed as a ratio, with the peak memory of both.
-# Both time only training (after the data is loaded), and both score the whole
-# training set once per epoch (smloss reports the epoch's objective).
+# Both time only training (after the data is loaded), both sum each step's loss
+# as they go and score the whole training set once after the last epoch (what
+# smloss reports: the progressive objective per epoch, the exact one at the end).
 #   sh scripts/bench_mlp.sh            ROWS=20000 EPOCHS=3 REPEAT=3 to change
 # The best of REPEAT runs of each is reported (the machine may be shared).
 set -eu

@@ -6,8 +6,9 @@
 Trains the same network as smloss (Linear-act-Linear-act-Linear, one output)
 with plain SGD at a constant rate on the pointwise square loss (mean of
 (s - y)^2 / 2 per mini-batch, as smloss's `lin` link), shuffling rows every
-epoch, and after every epoch scores the whole training set once (smloss
-reports the training objective each epoch, so both do the same work). Prints
+epoch, summing each mini-batch's loss as it goes (the progressive objective
+smloss reports for every epoch but the last) and scoring the whole training
+set once after the last epoch (as smloss does), so both do the same work. Prints
 `rows_per_second=...` for the training loop only (parsing excluded; the best
 of REPEAT fresh trainings, 1 by default) and the final objective. Float32, as
 PyTorch users run it.
@@ -52,6 +53,7 @@ def train(x, y, hidden, batch, epochs, lr):
     start = time.perf_counter()
     for _ in range(epochs):
         perm = torch.randperm(n)
+        progressive = 0.0
         for first in range(0, n, batch):
             idx = perm[first:first + batch]
             s = net(x[idx]).squeeze(1)
@@ -59,8 +61,9 @@ def train(x, y, hidden, batch, epochs, lr):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-        with torch.no_grad():
-            objective = 0.5 * ((net(x).squeeze(1) - y) ** 2).mean().item()
+            progressive += loss.item() * len(idx)
+    with torch.no_grad():
+        objective = 0.5 * ((net(x).squeeze(1) - y) ** 2).mean().item()
     return n * epochs / (time.perf_counter() - start), objective
 
 
