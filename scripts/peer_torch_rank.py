@@ -4,9 +4,10 @@ listwise (ListNet, KL(softmax(y) || softmax(s))) or pairwise (RankNet,
 softplus(-(s_i - s_j)) over pairs y_i > y_j) objective as `smloss train
 --loss lin`, in PyTorch on one thread, trained the way smloss trains it: SGD,
 one query per step, queries shuffled every epoch, pairwise with MAX_PAIRS
-pairs drawn per query and step (0: every pair), and after each epoch the
-training objective over every query (pairwise with MAX_PAIRS evenly spaced
-pairs), as smloss's epoch table reports it.
+pairs drawn per query and step (0: every pair), summing each step's loss as it
+goes (the progressive objective smloss reports for every epoch but the last),
+and after the last epoch the training objective over every query (pairwise
+with MAX_PAIRS evenly spaced pairs), as smloss's epoch table reports it.
 
 usage: peer_torch_rank.py DATA EPOCHS OBJECTIVE MAX_PAIRS
 prints "rows_per_second N" (rows x epochs / seconds of the epochs, data
@@ -78,14 +79,17 @@ def main():
     start = time.perf_counter()
     final = float("nan")
     for _ in range(epochs):
+        progressive = 0.0
         for k in torch.randperm(len(units), generator=rng).tolist():
             x, ys, lower = units[k]
             opt.zero_grad()
-            loss_of(objective, x @ w + bias, ys, lower, max_pairs, rng, False).backward()
+            loss = loss_of(objective, x @ w + bias, ys, lower, max_pairs, rng, False)
+            loss.backward()
             opt.step()
-        with torch.no_grad():
-            final = sum(float(loss_of(objective, x @ w + bias, ys, lower, max_pairs, rng, True))
-                        for x, ys, lower in units) / len(units)
+            progressive += float(loss)
+    with torch.no_grad():
+        final = sum(float(loss_of(objective, x @ w + bias, ys, lower, max_pairs, rng, True))
+                    for x, ys, lower in units) / len(units)
     seconds = time.perf_counter() - start
     print("rows_per_second %.6g" % (rows * epochs / seconds))
     print("final_objective %.6g" % final)
