@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,5 +131,24 @@ void test_write_file(const char *path, const void *data, size_t len)
     if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
         perror(path);
         exit(2);
+    }
+}
+
+void test_strbuf_add(test_strbuf *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (t->s && (size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        t->cap = (t->cap + (size_t)n + 1) * 2;
+        if (!(t->s = realloc(t->s, t->cap))) {
+            perror("realloc");
+            exit(2);
+        }
     }
 }

@@ -38,6 +38,17 @@ const char *test_tmp_path(const char *name);
 /* Write len bytes to path; a failure ends the test binary (status 2). */
 void test_write_file(const char *path, const void *data, size_t len);
 
+/* A growable string for generated inputs: test_text_add appends printf-style. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} test_strbuf;
+void test_strbuf_add(test_strbuf *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 #define CHECK(cond) test_check_(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= tol */
 #define CHECK_CLOSE(got, want, tol) test_close_((got), (want), (tol), __FILE__, __LINE__, #got, #want)

@@ -20,30 +20,6 @@
 
 /* ---- helpers ---- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} text_buf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void text_add(text_buf *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (t->s && (size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        t->cap = (t->cap + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-    }
-}
-
 static int datasets_equal(const sm_dataset *a, const sm_dataset *b)
 {
     if (!a->row_ptr || !b->row_ptr || a->n_rows != b->n_rows || a->nnz != b->nnz ||
@@ -74,29 +50,29 @@ static unsigned below(unsigned n)
 /* Rows of every shape the format allows: qid groups, comments, blank lines,
  * CRLF, tabs, unsorted indices, long and exponent numbers, rows without
  * features, and no newline at the end. Returns the number of lines. */
-static int varied_text(text_buf *t, int rows, int with_qid)
+static int varied_text(test_strbuf *t, int rows, int with_qid)
 {
     int lines = 0;
     for (int r = 0; r < rows; r++) {
         if (below(15) == 0) {
-            text_add(t, below(2) ? "# a comment line %d\n" : " \t\n", r);
+            test_strbuf_add(t, below(2) ? "# a comment line %d\n" : " \t\n", r);
             lines++;
         }
-        text_add(t, below(4) ? "%d" : "%d.000000000000000000001e-0", (int)below(5) - 1);
+        test_strbuf_add(t, below(4) ? "%d" : "%d.000000000000000000001e-0", (int)below(5) - 1);
         if (with_qid)
-            text_add(t, " qid:%d", r / 7);
+            test_strbuf_add(t, " qid:%d", r / 7);
         int n = (int)below(12), base = (int)below(3) * 1000;
         int unsorted = below(10) == 0;
         for (int k = 0; k < n; k++) {
             int idx = unsorted ? base + (n - k) * 3 : base + k * 3 + (int)below(3);
             switch (below(5)) {
-            case 0: text_add(t, "\t%d:%d", idx, (int)below(100) - 50); break;
-            case 1: text_add(t, " %d:%.17g", idx, (double)below(1u << 30) / 7e5); break;
-            case 2: text_add(t, " %d:%de-%d", idx, (int)below(1000), (int)below(40)); break;
-            default: text_add(t, " %d:0.%06u", idx, below(1000000)); break;
+            case 0: test_strbuf_add(t, "\t%d:%d", idx, (int)below(100) - 50); break;
+            case 1: test_strbuf_add(t, " %d:%.17g", idx, (double)below(1u << 30) / 7e5); break;
+            case 2: test_strbuf_add(t, " %d:%de-%d", idx, (int)below(1000), (int)below(40)); break;
+            default: test_strbuf_add(t, " %d:0.%06u", idx, below(1000000)); break;
             }
         }
-        text_add(t, below(8) == 0 ? " # trailing %d\r\n" : below(6) == 0 ? "\r\n" : "\n", r);
+        test_strbuf_add(t, below(8) == 0 ? " # trailing %d\r\n" : below(6) == 0 ? "\r\n" : "\n", r);
         lines++;
     }
     if (t->len > 0 && t->s[t->len - 1] == '\n')
@@ -115,7 +91,7 @@ enum { N_THREADS = sizeof thread_counts / sizeof thread_counts[0],
 static void test_every_split_gives_the_same_dataset(void)
 {
     for (int with_qid = 0; with_qid < 2; with_qid++) {
-        text_buf t = {0};
+        test_strbuf t = {0};
         varied_text(&t, 1000, with_qid);
         sm_dataset ref, ds;
         sm_error err;
@@ -177,15 +153,15 @@ static void test_every_split_gives_the_same_first_error(void)
             if (at < 20 && strstr(faults[f].what, "reappears"))
                 continue; /* qid 0 is still the open group there */
             /* lines of "label [qid] features", then the fault at line `at` */
-            text_buf t = {0};
+            test_strbuf t = {0};
             for (int i = 1; i <= 1000; i++) {
                 if (i == at) {
-                    text_add(&t, faults[f].line, i / 7);
-                    text_add(&t, "\n");
+                    test_strbuf_add(&t, faults[f].line, i / 7);
+                    test_strbuf_add(&t, "\n");
                 } else if (faults[f].with_qid) {
-                    text_add(&t, "%d qid:%d 1:%d 5:0.%d\n", i % 3, i / 7, i, i);
+                    test_strbuf_add(&t, "%d qid:%d 1:%d 5:0.%d\n", i % 3, i / 7, i, i);
                 } else {
-                    text_add(&t, "%d 1:%d 5:0.%d\n", i % 3, i, i);
+                    test_strbuf_add(&t, "%d 1:%d 5:0.%d\n", i % 3, i, i);
                 }
             }
             sm_dataset ds;
@@ -262,7 +238,7 @@ static void set_mtime(const char *path, const struct timespec *t)
 static void test_cache_reused_only_while_source_unchanged(void)
 {
     const char *src = test_tmp_path("data.txt"), *cache = test_tmp_path("data.cache");
-    text_buf t = {0};
+    test_strbuf t = {0};
     varied_text(&t, 500, 1);
     test_write_file(src, t.s, t.len);
     expect_load(src, cache, CACHE_WRITTEN, "no cache yet");
@@ -286,7 +262,7 @@ static void test_cache_reused_only_while_source_unchanged(void)
     expect_load(src, cache, CACHE_WRITTEN, "modification time changed");
 
     /* A row appended: the size changes. */
-    text_add(&t, "\n2 qid:99999 3:1\n");
+    test_strbuf_add(&t, "\n2 qid:99999 3:1\n");
     test_write_file(src, t.s, t.len);
     set_mtime(src, &later);
     expect_load(src, cache, CACHE_WRITTEN, "size changed");

@@ -103,31 +103,6 @@ static int same_float_bits(float a, float b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* A growable string for generated inputs. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} text_buf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void text_add(text_buf *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (t->s && (size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        t->cap = (t->cap + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-    }
-}
-
 /* ---- format ---- */
 
 static void test_basic_rows(void)
@@ -307,9 +282,9 @@ static void test_exact_labels(void)
         {"123456789012345678901234567890", 123456789012345678901234567890.0},
     };
     enum { N = sizeof cases / sizeof cases[0] };
-    text_buf t = {0};
+    test_strbuf t = {0};
     for (int i = 0; i < N; i++) /* the same digits as a feature value, unless beyond float */
-        text_add(&t, "%s 1:%s\n", cases[i].text,
+        test_strbuf_add(&t, "%s 1:%s\n", cases[i].text,
                  fabs(cases[i].want) <= FLT_MAX ? cases[i].text : "0");
     sm_dataset ds;
     sm_error err;
@@ -346,10 +321,10 @@ static void test_exact_feature_values(void)
         {"0.333333333333", 0.333333333333f},
     };
     enum { N = sizeof cases / sizeof cases[0] };
-    text_buf t = {0};
-    text_add(&t, "0");
+    test_strbuf t = {0};
+    test_strbuf_add(&t, "0");
     for (int i = 0; i < N; i++)
-        text_add(&t, " %d:%s", i, cases[i].text);
+        test_strbuf_add(&t, " %d:%s", i, cases[i].text);
     sm_dataset ds;
     sm_error err;
     if (!CHECK(parse(t.s, &ds, &err) == SM_OK))
@@ -472,9 +447,9 @@ static void test_qid_errors(void)
 static void test_many_qids_and_reappearance(void)
 {
     /* Enough distinct qids to make the seen-set grow several times. */
-    text_buf t = {0};
+    test_strbuf t = {0};
     for (int q = 0; q < 5000; q++)
-        text_add(&t, "%d qid:%d 1:1\n%d qid:%d 2:1\n", q % 3, q * 7919, q % 5, q * 7919);
+        test_strbuf_add(&t, "%d qid:%d 1:1\n%d qid:%d 2:1\n", q % 3, q * 7919, q % 5, q * 7919);
     sm_dataset ds;
     sm_error err;
     if (!CHECK(parse(t.s, &ds, &err) == SM_OK))
@@ -485,7 +460,7 @@ static void test_many_qids_and_reappearance(void)
     }
     CHECK(ds.group_ptr[4999] == 9998 && ds.qid[4999] == 4999 * 7919);
     dataset_free(&ds);
-    text_add(&t, "1 qid:%d 1:1\n", 1234 * 7919);
+    test_strbuf_add(&t, "1 qid:%d 1:1\n", 1234 * 7919);
     CHECK(parse(t.s, &ds, &err) == SM_EDATA);
     char want[128];
     snprintf(want, sizeof want,
@@ -523,9 +498,9 @@ static void test_file_and_gzip_match_buffer(void)
 
 static void test_gzip_errors(void)
 {
-    text_buf t = {0};
+    test_strbuf t = {0};
     for (int i = 0; i < 20000; i++)
-        text_add(&t, "%d %d:%d.5 %d:1\n", i % 7, i % 13, i, 20 + i % 11);
+        test_strbuf_add(&t, "%d %d:%d.5 %d:1\n", i % 7, i % 13, i, 20 + i % 11);
     const char *good = test_tmp_path("good.gz"), *cut = test_tmp_path("cut.gz"), *bad = test_tmp_path("badcrc.gz");
     write_gzip(good, t.s, t.len);
     size_t len = 0;
@@ -631,11 +606,11 @@ static void test_open_errors(void)
 static void test_line_longer_than_a_chunk(void)
 {
     enum { N_FEATURES = 150000 }; /* about 1.7 MB on one line */
-    text_buf t = {0};
-    text_add(&t, "1 # leading row\n-3.5");
+    test_strbuf t = {0};
+    test_strbuf_add(&t, "1 # leading row\n-3.5");
     for (int j = 0; j < N_FEATURES; j++)
-        text_add(&t, " %d:%d.25", j, j % 1000);
-    text_add(&t, "\n2 7:7\n");
+        test_strbuf_add(&t, " %d:%d.25", j, j % 1000);
+    test_strbuf_add(&t, "\n2 7:7\n");
     CHECK(t.len > (3u << 19));
     const char *path = test_tmp_path("longline.txt");
     test_write_file(path, t.s, t.len);
@@ -656,7 +631,7 @@ static void test_line_longer_than_a_chunk(void)
     dataset_free(&from_file);
     dataset_free(&from_buf);
     /* An error far along the long line reports its true column. */
-    text_add(&t, "4 1:1 1:2");
+    test_strbuf_add(&t, "4 1:1 1:2");
     if (!CHECK(reader_read_file(path, NULL, &from_file, &err) == SM_OK))
         return;
     dataset_free(&from_file);
@@ -670,9 +645,9 @@ static void test_file_bigger_than_a_chunk(void)
 {
     /* About 3 MiB: lines cross chunk boundaries at arbitrary places. */
     enum { N_ROWS = 90000 };
-    text_buf t = {0};
+    test_strbuf t = {0};
     for (int i = 0; i < N_ROWS; i++)
-        text_add(&t, "%d.%02d%s%d:%d 1000:0.%d%s\n", i, i % 100, i % 2 ? "\t" : " ", i % 997, i, i,
+        test_strbuf_add(&t, "%d.%02d%s%d:%d 1000:0.%d%s\n", i, i % 100, i % 2 ? "\t" : " ", i % 997, i, i,
                  i % 3 ? "" : " # a comment 5:5");
     CHECK(t.len > (3u << 20));
     const char *path = test_tmp_path("big.txt"), *gz_path = test_tmp_path("big.txt.gz");
@@ -721,15 +696,15 @@ static void record_progress(void *ctx, uint64_t bytes)
 
 static void test_progress_callback(void)
 {
-    text_buf t = {0};
+    test_strbuf t = {0};
     while (t.len < (40u << 20)) {
-        text_add(&t, "1");
+        test_strbuf_add(&t, "1");
         for (int j = 0; j < 100; j++)
-            text_add(&t, " %d:0.123456789", j);
-        text_add(&t, "\n");
+            test_strbuf_add(&t, " %d:0.123456789", j);
+        test_strbuf_add(&t, "\n");
     }
     progress_log log = {0, 0, 1};
-    sm_reader_options opt = {record_progress, &log};
+    sm_reader_options opt = {.progress = record_progress, .progress_ctx = &log};
     sm_dataset ds;
     sm_error err;
     if (!CHECK(reader_read_buffer(t.s, t.len, "p", &opt, &ds, &err) == SM_OK))
