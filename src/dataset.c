@@ -36,6 +36,23 @@ void dataset_free(sm_dataset *ds)
     dataset_init(ds);
 }
 
+int dataset_equal(const sm_dataset *a, const sm_dataset *b)
+{
+    if (!a->row_ptr || !b->row_ptr || a->n_rows != b->n_rows || a->nnz != b->nnz ||
+        a->dim != b->dim || a->n_groups != b->n_groups || (!a->qid != !b->qid))
+        return 0;
+    if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
+        memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||
+        memcmp(a->col, b->col, (size_t)a->nnz * sizeof *a->col) ||
+        memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val))
+        return 0;
+    if (a->n_groups &&
+        (memcmp(a->group_ptr, b->group_ptr, (size_t)(a->n_groups + 1) * sizeof *a->group_ptr) ||
+         (a->qid && memcmp(a->qid, b->qid, (size_t)a->n_groups * sizeof *a->qid))))
+        return 0;
+    return 1;
+}
+
 sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t n_sizes,
                                   const char *source, sm_error *err)
 {

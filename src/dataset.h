@@ -41,6 +41,10 @@ typedef struct {
 void dataset_init(sm_dataset *ds);
 /* Free the arrays (and unmap a cache mapping); leaves ds as dataset_init does. */
 void dataset_free(sm_dataset *ds);
+/* True when a and b hold the same rows, labels, groups and qids bit for bit
+ * (however they were loaded: parsed, by any thread count, or from a cache);
+ * the source name is not compared. */
+int dataset_equal(const sm_dataset *a, const sm_dataset *b);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).
  * Fails with SM_EDATA when a count is < 1 or the counts do not sum to n_rows. */

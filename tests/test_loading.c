@@ -20,23 +20,6 @@
 
 /* ---- helpers ---- */
 
-static int datasets_equal(const sm_dataset *a, const sm_dataset *b)
-{
-    if (!a->row_ptr || !b->row_ptr || a->n_rows != b->n_rows || a->nnz != b->nnz ||
-        a->dim != b->dim || a->n_groups != b->n_groups || (!a->qid != !b->qid))
-        return 0;
-    if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
-        memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||
-        memcmp(a->col, b->col, (size_t)a->nnz * sizeof *a->col) ||
-        memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val))
-        return 0;
-    if (a->n_groups &&
-        (memcmp(a->group_ptr, b->group_ptr, (size_t)(a->n_groups + 1) * sizeof *a->group_ptr) ||
-         (a->qid && memcmp(a->qid, b->qid, (size_t)a->n_groups * sizeof *a->qid))))
-        return 0;
-    return 1;
-}
-
 static uint64_t rng_state = 7;
 
 static unsigned below(unsigned n)
@@ -106,7 +89,7 @@ static void test_every_split_gives_the_same_dataset(void)
                 if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "v", NULL, &par, &ds, &err) ==
                            SM_OK))
                     continue;
-                if (!CHECK(datasets_equal(&ref, &ds)))
+                if (!CHECK(dataset_equal(&ref, &ds)))
                     fprintf(stderr, "  threads %d, block %zu\n", thread_counts[i], block_sizes[j]);
                 dataset_free(&ds);
             }
@@ -116,7 +99,7 @@ static void test_every_split_gives_the_same_dataset(void)
         CHECK(f && gzwrite(f, t.s, (unsigned)t.len) == (int)t.len && gzclose(f) == Z_OK);
         sm_reader_parallel par = {2, 500};
         if (CHECK(reader_read_file_parallel(gz, NULL, &par, &ds, &err) == SM_OK)) {
-            CHECK(datasets_equal(&ref, &ds));
+            CHECK(dataset_equal(&ref, &ds));
             dataset_free(&ds);
         }
         dataset_free(&ref);
@@ -210,7 +193,7 @@ static void expect_load(const char *src, const char *cache, cache_outcome outcom
         CHECK_CONTAINS(rep.why, why);
     CHECK((ds.mapping != NULL) == (outcome == CACHE_REUSED));
     if (CHECK(reader_read_file(src, NULL, &fresh, &err) == SM_OK)) {
-        CHECK(datasets_equal(&ds, &fresh));
+        CHECK(dataset_equal(&ds, &fresh));
         CHECK_STREQ(ds.source, fresh.source);
         dataset_free(&fresh);
     }

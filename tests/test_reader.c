@@ -74,25 +74,6 @@ static void expect_error(const char *text, sm_status status, const char *want)
     dataset_free(&ds);
 }
 
-static int datasets_equal(const sm_dataset *a, const sm_dataset *b)
-{
-    if (!a->row_ptr || !b->row_ptr)
-        return 0;
-    if (a->n_rows != b->n_rows || a->nnz != b->nnz || a->dim != b->dim ||
-        a->n_groups != b->n_groups)
-        return 0;
-    if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
-        memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||
-        memcmp(a->col, b->col, (size_t)a->nnz * sizeof *a->col) ||
-        memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val))
-        return 0;
-    if (a->n_groups &&
-        (memcmp(a->group_ptr, b->group_ptr, (size_t)(a->n_groups + 1) * sizeof *a->group_ptr) ||
-         memcmp(a->qid, b->qid, (size_t)a->n_groups * sizeof *a->qid)))
-        return 0;
-    return 1;
-}
-
 static int same_bits(double a, double b)
 {
     return memcmp(&a, &b, sizeof a) == 0;
@@ -487,8 +468,8 @@ static void test_file_and_gzip_match_buffer(void)
         return;
     if (!CHECK(reader_read_file(gz_path, NULL, &gz, &err) == SM_OK))
         return;
-    CHECK(datasets_equal(&want, &plain));
-    CHECK(datasets_equal(&want, &gz));
+    CHECK(dataset_equal(&want, &plain));
+    CHECK(dataset_equal(&want, &gz));
     CHECK(want.n_rows == 3 && want.n_groups == 2);
     CHECK_STREQ(gz.source, gz_path);
     dataset_free(&want);
@@ -565,11 +546,11 @@ static void test_stdin_plain_and_gzip(void)
     test_write_file(plain_path, sample, strlen(sample));
     write_gzip(gz_path, sample, strlen(sample));
     CHECK(read_as_stdin(plain_path, &got, &err) == SM_OK);
-    CHECK(datasets_equal(&want, &got));
+    CHECK(dataset_equal(&want, &got));
     CHECK_STREQ(got.source, "<stdin>");
     dataset_free(&got);
     CHECK(read_as_stdin(gz_path, &got, &err) == SM_OK);
-    CHECK(datasets_equal(&want, &got));
+    CHECK(dataset_equal(&want, &got));
     dataset_free(&got);
     dataset_free(&want);
     /* stdin still usable afterwards: the reader closed only its own copy. */
@@ -620,7 +601,7 @@ static void test_line_longer_than_a_chunk(void)
         return;
     if (!CHECK(reader_read_buffer(t.s, t.len, "b", NULL, &from_buf, &err) == SM_OK))
         return;
-    CHECK(datasets_equal(&from_file, &from_buf));
+    CHECK(dataset_equal(&from_file, &from_buf));
     CHECK(from_file.n_rows == 3 && from_file.nnz == N_FEATURES + 1 && from_file.dim == N_FEATURES);
     CHECK(from_file.label[1] == -3.5 && from_file.label[2] == 2.0);
     CHECK(from_file.row_ptr[2] == N_FEATURES);
@@ -659,7 +640,7 @@ static void test_file_bigger_than_a_chunk(void)
         return;
     if (!CHECK(reader_read_file(gz_path, NULL, &gz, &err) == SM_OK))
         return;
-    CHECK(datasets_equal(&ds, &gz));
+    CHECK(dataset_equal(&ds, &gz));
     if (!CHECK(ds.n_rows == N_ROWS && ds.nnz == 2 * N_ROWS && ds.dim == 1001)) {
         dataset_free(&ds);
         return;
