@@ -11,6 +11,7 @@ sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err
     size_t n = dim > 0 ? (size_t)dim : 1;
     p->dim = dim;
     p->scale = 1.0;
+    p->fresh = 1;
     /* aligned to its 16 bytes, so no record straddles two cache lines */
     p->c = aligned_alloc(sizeof *p->c, n * sizeof *p->c);
     p->touched = malloc(n * sizeof *p->touched);
@@ -58,10 +59,13 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
                 PREFETCH(&p->c[ds->col[k]]);
     for (int64_t i = 2 * LEAD * step; i < (2 * LEAD + 1) * step && i < n; i++) {
         int64_t b = row_ptr[rows[i]], e = row_ptr[rows[i] + 1];
+        /* every cache line of the row's columns and values: 16 entries a line */
+        for (int64_t k = b; k < e; k += 16) {
+            PREFETCH(&ds->col[k]);
+            PREFETCH(&ds->val[k]);
+        }
         if (e > b) {
-            PREFETCH(&ds->col[b]);
             PREFETCH(&ds->col[e - 1]);
-            PREFETCH(&ds->val[b]);
             PREFETCH(&ds->val[e - 1]);
         }
     }
@@ -69,6 +73,13 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
         PREFETCH(&row_ptr[rows[i]]);
         PREFETCH(&ds->label[rows[i]]);
     }
+}
+
+/* w_j x_j in the scaled space; 0 for a feature the scorer has not seen
+ * (validation data can have columns beyond the training data's). */
+static inline double coord_term(const sm_linear_coord *restrict c, int32_t dim, int32_t j, float x)
+{
+    return j < dim ? c[j].v * ((double)x * (double)c[j].fs) : 0.0;
 }
 
 /* The hot loops of training. The arrays are read through local restrict
@@ -84,17 +95,28 @@ void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *row
     const int64_t *restrict row_ptr = ds->row_ptr;
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
+    if (p->fresh) {
+        /* the sum below over weights that are all 0 is exactly +0 */
+        for (int64_t i = 0; i < n; i++)
+            scores[i] = p->bias + p->scale * 0.0;
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         if (i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
-        int64_t r = rows[i];
-        double dot = 0.0;
-        for (int64_t k = row_ptr[r]; k < row_ptr[r + 1]; k++) {
-            int32_t j = col[k];
-            if (j < dim)
-                dot += c[j].v * ((double)val[k] * (double)c[j].fs);
+        int64_t k = row_ptr[rows[i]], end = row_ptr[rows[i] + 1];
+        /* four partial sums: one chain of dependent additions would make a
+         * dense row wait out the adder's latency at every nonzero */
+        double dot0 = 0.0, dot1 = 0.0, dot2 = 0.0, dot3 = 0.0;
+        for (; k + 4 <= end; k += 4) {
+            dot0 += coord_term(c, dim, col[k], val[k]);
+            dot1 += coord_term(c, dim, col[k + 1], val[k + 1]);
+            dot2 += coord_term(c, dim, col[k + 2], val[k + 2]);
+            dot3 += coord_term(c, dim, col[k + 3], val[k + 3]);
         }
-        scores[i] = p->bias + p->scale * dot;
+        for (; k < end; k++)
+            dot0 += coord_term(c, dim, col[k], val[k]);
+        scores[i] = p->bias + p->scale * ((dot0 + dot1) + (dot2 + dot3));
     }
 }
 
@@ -124,7 +146,7 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
                 touched[n_touched - 1] = j;
                 grad[n_touched - 1] = 0.0;
             }
-            grad[c[j].slot - 1] += d * ((double)val[k] * (double)c[j].fs);
+            grad[c[j].slot - 1] += d * (double)val[k];
         }
     }
     p->n_touched = n_touched;
@@ -134,7 +156,7 @@ double linear_grad_norm2(const sm_linear *p)
 {
     double sum = p->grad_bias * p->grad_bias;
     for (int64_t t = 0; t < p->n_touched; t++) {
-        double g = p->grad[t];
+        double g = p->grad[t] * (double)p->c[p->touched[t]].fs;
         sum += g * g;
     }
     return sum;
@@ -143,6 +165,7 @@ double linear_grad_norm2(const sm_linear *p)
 void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
 {
     sm_linear_coord *restrict c = p->c;
+    p->fresh = 0;
     if (o->cfg.l2 > 0.0) {
         p->scale *= 1.0 - o->lr * o->cfg.l2;
         /* Fold the scale back before v grows out of range; rare, so O(dim) is fine. */
@@ -160,13 +183,13 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
         const double lr = o->lr;
         for (int64_t t = 0; t < p->n_touched; t++) {
             sm_linear_coord *cj = &c[touched[t]];
-            cj->v -= lr * (grad[t] * grad_factor);
+            cj->v -= lr * (grad[t] * (double)cj->fs * grad_factor);
             cj->slot = 0;
         }
     } else {
         for (int64_t t = 0; t < p->n_touched; t++) {
             int32_t j = touched[t];
-            c[j].v -= optim_delta(o, j, grad[t] * grad_factor) / p->scale;
+            c[j].v -= optim_delta(o, j, grad[t] * (double)c[j].fs * grad_factor) / p->scale;
             c[j].slot = 0;
         }
     }
@@ -204,4 +227,5 @@ void linear_restore_state(sm_linear *p, const double *state)
         p->c[j].v = state[j];
     p->bias = state[p->dim];
     p->scale = state[p->dim + 1];
+    p->fresh = 0;
 }

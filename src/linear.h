@@ -5,7 +5,9 @@
  * the raw features. w is kept as scale * v: L2 decay multiplies the scalar
  * `scale` (O(1)) instead of every weight, so a step costs O(nnz of the batch).
  * The batch gradient is accumulated densely but cleared through the list of
- * touched coordinates, again O(nnz).
+ * touched coordinates, again O(nnz). It is accumulated on the raw features
+ * (sum of dscore * x_j) and multiplied by fs_j once per step, not once per
+ * nonzero.
  *
  * What the forward pass and a step read or write for one coordinate (its
  * weight, scale and gradient slot) lives in one 16-byte record, so four
@@ -34,7 +36,12 @@ typedef struct {
     sm_linear_coord *c; /* dim coordinates */
     double scale;
     double bias;
-    /* gradient of the current batch: grad[t] for coordinate touched[t] */
+    /* Every v is 0 (a fresh scorer, before its first step): a score is then
+     * the bias whatever the row, so the objective at the start of training
+     * costs no pass over the features. */
+    int fresh;
+    /* gradient of the current batch on the raw features: grad[t] * fs_j is
+     * the gradient of v_j for j = touched[t] */
     int32_t *touched;
     double *grad;
     int64_t n_touched;

@@ -16,8 +16,10 @@ void sm_prefault(void *p, size_t bytes)
     long size = sysconf(_SC_PAGESIZE);
     uintptr_t page = size > 0 ? (uintptr_t)size : 4096;
     uintptr_t lo = (uintptr_t)p & ~(page - 1), hi = ((uintptr_t)p + bytes + page - 1) & ~(page - 1);
-    if (bytes >= 16 * page)
+    if (bytes >= 16 * page) {
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
         madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    }
 #else
     (void)p;
     (void)bytes;

@@ -272,17 +272,28 @@ void objective_pairwise_backward(const sm_objective *obj, const double *s, const
 
 static const double LN2 = 0.69314718055994530942;
 
-/* log softmax of v (n values) into out; returns nothing, stable by max shift. */
-static void log_softmax(const double *v, int64_t n, double *out)
+/* The softmax of v[0..n) as probabilities p and, unless logp is NULL,
+ * log-probabilities logp, stable by the max shift: n exponentials and one
+ * logarithm. p or logp may be v itself (not each other). A -inf entry (no
+ * gain) gets p = 0 and logp = -inf. */
+static void softmax(const double *v, int64_t n, double *p, double *logp)
 {
     double mx = -INFINITY, sum = 0.0;
     for (int64_t i = 0; i < n; i++)
-        mx = fmax(mx, v[i]);
-    for (int64_t i = 0; i < n; i++)
-        sum += exp(v[i] - mx);
-    double lse = mx + log(sum);
-    for (int64_t i = 0; i < n; i++)
-        out[i] = v[i] - lse;
+        mx = v[i] > mx ? v[i] : mx;
+    for (int64_t i = 0; i < n; i++) {
+        double shifted = v[i] - mx;
+        if (logp)
+            logp[i] = shifted;
+        p[i] = exp(shifted);
+        sum += p[i];
+    }
+    double log_sum = log(sum), inv_sum = 1.0 / sum;
+    for (int64_t i = 0; i < n; i++) {
+        if (logp)
+            logp[i] -= log_sum;
+        p[i] *= inv_sum;
+    }
 }
 
 /* log(2^y - 1) for y > 0 without overflow or cancellation; -inf otherwise
@@ -292,66 +303,71 @@ static double log_gain(double y)
     return y > 0.0 ? y * LN2 + log(-expm1(-y * LN2)) : -INFINITY;
 }
 
-/* log q into fy's place: matched softmax of f(y)/T, or the normalised gains.
- * Returns 0 when the query has no target (no positive gain). */
-static int listwise_log_target(const sm_objective *obj, const double *y, int64_t n, double *fy)
+/* The target q (and log q unless logq is NULL) of a query; fy holds f(y)/T
+ * on entry and may be q or logq. The matched softmax of f(y)/T, or the
+ * normalised gains. Returns 0 when the query has no target (no positive
+ * gain). */
+static int listwise_target(const sm_objective *obj, const double *y, int64_t n, double *fy,
+                           double *q, double *logq)
 {
-    if (obj->target != TARGET_GAIN) {
-        log_softmax(fy, n, fy);
-        return 1;
+    if (obj->target == TARGET_GAIN) {
+        int any = 0;
+        for (int64_t i = 0; i < n; i++) {
+            fy[i] = log_gain(y[i]);
+            any |= fy[i] > -INFINITY;
+        }
+        if (!any)
+            return 0;
     }
-    int any = 0;
-    for (int64_t i = 0; i < n; i++) {
-        fy[i] = log_gain(y[i]);
-        any |= fy[i] > -INFINITY;
-    }
-    if (any)
-        log_softmax(fy, n, fy);
-    return any;
+    softmax(fy, n, q, logq);
+    return 1;
 }
 
 int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q)
 {
     for (int64_t i = 0; i < n; i++)
         q[i] = link_h(&obj->link, y[i]) / obj->temperature;
-    if (!listwise_log_target(obj, y, n, q))
-        return 0;
-    for (int64_t i = 0; i < n; i++)
-        q[i] = exp(q[i]);
-    return 1;
+    return listwise_target(obj, y, n, q, q, NULL);
+}
+
+/* One query: KL(q || p) (when want_loss) and, when ds is given, weight times
+ * its gradient f'(s_i) (p_i - q_i) / T added to ds; 3n exponentials in all.
+ * w->buf holds f(s)/T, log q, f'(s)/T, q and p (5n). */
+static double listwise_pass(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                            double weight, double *ds, int want_loss, int64_t *units,
+                            sm_objective_work *w)
+{
+    double *fs, *logq, *slope, *q = w->buf + 3 * n, *p = w->buf + 4 * n;
+    *units = 0;
+    if (n < 2)
+        return 0.0;
+    transform_query(obj, s, y, n, w, &fs, &logq, &slope);
+    if (!listwise_target(obj, y, n, logq, q, logq))
+        return 0.0;
+    softmax(fs, n, p, fs); /* fs is log p from here */
+    *units = 1;
+    double kl = 0.0;
+    if (want_loss)
+        for (int64_t i = 0; i < n; i++)
+            if (q[i] > 0.0)
+                kl += q[i] * (logq[i] - fs[i]);
+    if (ds)
+        for (int64_t i = 0; i < n; i++)
+            ds[i] += weight * slope[i] * (p[i] - q[i]);
+    return kl;
 }
 
 double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
                                   int64_t n, int64_t *units, sm_objective_work *w)
 {
-    double *fs, *fy, *slope;
-    *units = 0;
-    if (n < 2)
-        return 0.0;
-    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
-    if (!listwise_log_target(obj, y, n, fy))
-        return 0.0;
-    log_softmax(fs, n, fs);
-    double kl = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        if (fy[i] > -INFINITY)
-            kl += exp(fy[i]) * (fy[i] - fs[i]);
-    *units = 1;
-    return kl;
+    return listwise_pass(obj, s, y, n, 0.0, NULL, 1, units, w);
 }
 
 void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
                                  int64_t n, double weight, double *ds, sm_objective_work *w)
 {
-    double *fs, *fy, *slope;
-    if (n < 2)
-        return;
-    transform_query(obj, s, y, n, w, &fs, &fy, &slope);
-    if (!listwise_log_target(obj, y, n, fy))
-        return;
-    log_softmax(fs, n, fs);
-    for (int64_t i = 0; i < n; i++)
-        ds[i] += weight * slope[i] * (exp(fs[i]) - exp(fy[i]));
+    int64_t units;
+    listwise_pass(obj, s, y, n, weight, ds, 0, &units, w);
 }
 
 /* ---- dispatch ---- */
@@ -379,32 +395,41 @@ int objective_is_unit(const sm_objective *obj, const double *y, int64_t n)
     }
 }
 
-double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
-                         int64_t *units, sm_objective_work *w)
+/* The one dispatch on obj->kind behind the three entry points below. */
+static double objective_pass(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                             double weight, double *ds, int want_loss, int64_t *units,
+                             sm_objective_work *w)
 {
     switch (obj->kind) {
     case OBJ_PAIRWISE:
-        return objective_pairwise_forward(obj, s, y, n, units, w);
+        return pairwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
     case OBJ_LISTWISE:
-        return objective_listwise_forward(obj, s, y, n, units, w);
+        return listwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
     case OBJ_POINTWISE:
     default:
-        return objective_pointwise_forward(&obj->link, s, y, n, units);
+        if (ds)
+            objective_pointwise_backward(&obj->link, s, y, n, weight, ds);
+        *units = n;
+        return want_loss ? objective_pointwise_forward(&obj->link, s, y, n, units) : 0.0;
     }
+}
+
+double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                         int64_t *units, sm_objective_work *w)
+{
+    return objective_pass(obj, s, y, n, 0.0, NULL, 1, units, w);
 }
 
 void objective_backward(const sm_objective *obj, const double *s, const double *y, int64_t n,
                         double weight, double *ds, sm_objective_work *w)
 {
-    switch (obj->kind) {
-    case OBJ_PAIRWISE:
-        objective_pairwise_backward(obj, s, y, n, weight, ds, w);
-        break;
-    case OBJ_LISTWISE:
-        objective_listwise_backward(obj, s, y, n, weight, ds, w);
-        break;
-    case OBJ_POINTWISE:
-    default:
-        objective_pointwise_backward(&obj->link, s, y, n, weight, ds);
-    }
+    int64_t units;
+    objective_pass(obj, s, y, n, weight, ds, 0, &units, w);
+}
+
+double objective_forward_backward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, double weight, double *ds, int64_t *units,
+                                  sm_objective_work *w)
+{
+    return objective_pass(obj, s, y, n, weight, ds, 1, units, w);
 }

@@ -109,5 +109,13 @@ double objective_forward(const sm_objective *obj, const double *s, const double 
                          int64_t *units, sm_objective_work *w);
 void objective_backward(const sm_objective *obj, const double *s, const double *y, int64_t n,
                         double weight, double *ds, sm_objective_work *w);
+/* Both in one pass, as the trainer's step wants them (the ranking objectives
+ * transform the scores and take the softmax once): adds the gradient as
+ * objective_backward and returns the loss as objective_forward, except that
+ * a pairwise query with more than max_pairs pairs reports the mean loss of
+ * the pairs drawn for the gradient (an unbiased estimate of the same mean). */
+double objective_forward_backward(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, double weight, double *ds, int64_t *units,
+                                  sm_objective_work *w);
 
 #endif

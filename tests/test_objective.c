@@ -1,6 +1,7 @@
 /* test_objective.c - pointwise, pairwise and listwise objectives: finite-
  * difference gradients for every link term, targets and temperatures, the
- * RankNet and ListNet special cases in closed form, and pair sampling. */
+ * RankNet and ListNet special cases in closed form, pair sampling, and the
+ * trainer's fused forward-backward call against the two separate ones. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,13 @@ static void check_fd(sm_objective *obj, const char *label)
     double s[QN], g[QN] = {0};
     memcpy(s, qs, sizeof s);
     objective_backward(obj, s, qy, QN, 1.0, g, &w);
+    /* the trainer's fused call: the same gradient and loss, bit for bit */
+    double g_fused[QN] = {0};
+    int64_t units, fused_units;
+    double loss = objective_forward(obj, s, qy, QN, &units, &w);
+    double fused = objective_forward_backward(obj, s, qy, QN, 1.0, g_fused, &fused_units, &w);
+    if (!CHECK(memcmp(g, g_fused, sizeof g) == 0 && loss == fused && units == fused_units))
+        fprintf(stderr, "  %s: forward_backward loss %.17g vs %.17g\n", label, fused, loss);
     for (int i = 0; i < QN; i++) {
         double h = 1e-5 * fmax(1.0, fabs(s[i]));
         double keep = s[i];
@@ -198,6 +206,14 @@ static void test_sampled_pairs_unbiased(void)
     }
     if (!CHECK(sqrt(diff) < 0.05 * sqrt(norm)))
         fprintf(stderr, "  sampled gradient off by %.3g of %.3g\n", sqrt(diff), sqrt(norm));
+    /* The fused call reports the loss of the pairs it drew: unbiased too. */
+    int64_t units;
+    double exact = objective_forward(&all, s, y, N, &units, &w), mean = 0.0;
+    double g_scratch[N] = {0};
+    for (int t = 0; t < draws; t++)
+        mean += objective_forward_backward(&sampled, s, y, N, 1.0, g_scratch, &units, &w) / draws;
+    if (!CHECK(units == 1 && fabs(mean - exact) < 0.02 * exact))
+        fprintf(stderr, "  mean sampled loss %.6g, all pairs %.6g\n", mean, exact);
     /* Same seed, same draws. */
     double a[N] = {0}, b[N] = {0};
     sm_objective_work w1, w2;
