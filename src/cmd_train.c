@@ -425,6 +425,7 @@ int cmd_train(int argc, char **argv)
     a.cfg.on_epoch = show_epoch;
     a.cfg.on_progress = show_progress;
     a.cfg.ctx = &view;
+    a.cfg.threads = a.data_opt.threads;
     rc = train_run(&train, a.valid ? &valid : NULL, &a.cfg, &model, &err);
     cli_progress_done(&view.progress);
     if (rc != SM_OK) {

@@ -101,6 +101,8 @@ void scorer_prefetch(const sm_scorer *sc, const sm_dataset *ds, const int64_t *r
         linear_prefetch(&sc->lin, ds, rows, n, batch);
 }
 
+int scorer_forward_is_reentrant(const sm_scorer *sc) { return sc->kind == SCORER_LINEAR; }
+
 void scorer_forward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores)
 {

@@ -61,6 +61,10 @@ void scorer_prefetch(const sm_scorer *sc, const sm_dataset *ds, const int64_t *r
                      int64_t batch);
 void scorer_forward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
+/* Whether several threads may call scorer_forward at once (on the same
+ * scorer): a linear scorer only reads its weights; an MLP keeps the batch's
+ * activations in the scorer. */
+int scorer_forward_is_reentrant(const sm_scorer *sc);
 void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
 double scorer_grad_norm2(const sm_scorer *sc);

@@ -7,6 +7,7 @@
 
 #include "memhint.h"
 #include "numfmt.h"
+#include "parallel.h"
 #include "rng.h"
 #include "scorer.h"
 
@@ -49,56 +50,137 @@ static int64_t max_group_rows(const sm_dataset *ds)
     return m;
 }
 
-static double mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
-                             int64_t *units, sm_objective_work *work)
+/* The data passes below split the data into chunks of a fixed size, so
+ * their results do not depend on the number of threads. */
+enum { PASS_CHUNK_NNZ = 1 << 20, PASS_CHUNK_ROWS = 1 << 14 };
+
+static int64_t chunks_of(int64_t n, int64_t size) { return n > 0 ? (n + size - 1) / size : 0; }
+
+typedef struct {
+    const sm_objective *obj;
+    const sm_dataset *ds;
+    const double *scores;
+    sm_objective_work *work; /* one per worker */
+    double *sum;             /* per chunk of units */
+    int64_t *counted;        /* per chunk of units */
+} objective_pass;
+
+static void objective_chunk(void *ctx, int64_t chunk, int worker)
 {
-    int ranking = objective_is_ranking(obj->kind);
-    int64_t n_units = ranking ? ds->n_groups : 1, counted = 0;
+    objective_pass *p = ctx;
+    const sm_dataset *ds = p->ds;
+    int ranking = objective_is_ranking(p->obj->kind);
+    int64_t n_units = ranking ? ds->n_groups : ds->n_rows;
+    int64_t first = chunk * PASS_CHUNK_ROWS;
+    int64_t last = first + PASS_CHUNK_ROWS < n_units ? first + PASS_CHUNK_ROWS : n_units;
+    int64_t b = ranking ? ds->group_ptr[first] : first, e = ranking ? ds->group_ptr[last] : last;
     double sum = 0.0;
-    for (int64_t u = 0; u < n_units; u++) {
-        int64_t b = ranking ? ds->group_ptr[u] : 0, e = ranking ? ds->group_ptr[u + 1] : ds->n_rows, k;
-        sum += objective_forward(obj, scores + b, ds->label + b, e - b, &k, work);
-        counted += k;
+    int64_t counted = 0, k;
+    if (!ranking) {
+        sum = objective_forward(p->obj, p->scores + b, ds->label + b, e - b, &counted,
+                                &p->work[worker]);
+    } else {
+        for (int64_t g = first; g < last; g++) {
+            b = ds->group_ptr[g];
+            e = ds->group_ptr[g + 1];
+            sum += objective_forward(p->obj, p->scores + b, ds->label + b, e - b, &k,
+                                     &p->work[worker]);
+            counted += k;
+        }
     }
-    *units = counted;
-    return counted ? sum / (double)counted : NAN;
+    p->sum[chunk] = sum;
+    p->counted[chunk] = counted;
 }
 
-double train_mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
-                            int64_t *units)
+/* The mean objective of given scores over a data set's units (rows or
+ * queries); *units receives how many (0: the mean is NaN). */
+static sm_status mean_objective(const sm_objective *obj, const sm_dataset *ds,
+                                const double *scores, int threads, double *mean, int64_t *units,
+                                sm_error *err)
 {
-    sm_objective_work work;
-    objective_work_init(&work, 0);
+    int64_t n_units = objective_is_ranking(obj->kind) ? ds->n_groups : ds->n_rows;
+    int64_t n_chunks = chunks_of(n_units, PASS_CHUNK_ROWS);
+    int workers = parallel_threads(threads);
+    if (workers > n_chunks)
+        workers = n_chunks > 0 ? (int)n_chunks : 1;
+    sm_objective_work work[PARALLEL_MAX_THREADS];
+    double *sum = malloc((size_t)(n_chunks + 1) * sizeof *sum);
+    int64_t *counted = malloc((size_t)(n_chunks + 1) * sizeof *counted);
+    sm_status st = sum && counted ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
+    int ready = 0;
+    for (; ready < workers && st == SM_OK; ready++) {
+        objective_work_init(&work[ready], 0);
+        st = objective_work_reserve(&work[ready], max_group_rows(ds), err);
+    }
+    *mean = NAN;
     *units = 0;
-    double mean = NAN;
-    if (objective_work_reserve(&work, max_group_rows(ds), NULL) == SM_OK)
-        mean = mean_objective(obj, ds, scores, units, &work);
-    objective_work_free(&work);
-    return mean;
+    if (st == SM_OK) {
+        objective_pass p = {obj, ds, scores, work, sum, counted};
+        parallel_for(workers, n_chunks, objective_chunk, &p);
+        double total = 0.0;
+        for (int64_t c = 0; c < n_chunks; c++) {
+            total += sum[c];
+            *units += counted[c];
+        }
+        if (*units)
+            *mean = total / (double)*units;
+    }
+    for (int w = 0; w < ready; w++)
+        objective_work_free(&work[w]);
+    free(sum);
+    free(counted);
+    return st;
 }
 
-/* 1 / max|x_j| per feature (1 for a feature that is always 0). The maxima
- * are found in a float array (the values are floats, so exactly): half the
- * footprint of doubles. The maximum is stored unconditionally: a rare feature
- * gets a new maximum at most of its occurrences, and the mispredicted branch
- * of a conditional store would serialise the random loads (measured 3-4x
- * slower on the sparse benchmark). */
-static double *maxabs_scales(const sm_dataset *ds)
+typedef struct {
+    const sm_dataset *ds;
+    float *max_abs; /* one array of dim maxima per worker */
+    size_t dim;
+} maxabs_pass;
+
+/* The maxima are found in float arrays (the values are floats, so exactly):
+ * half the footprint of doubles. The maximum is stored unconditionally: a
+ * rare feature gets a new maximum at most of its occurrences, and the
+ * mispredicted branch of a conditional store would serialise the random
+ * loads (measured 3-4x slower on the sparse benchmark). */
+static void maxabs_chunk(void *ctx, int64_t chunk, int worker)
+{
+    maxabs_pass *m = ctx;
+    float *max_abs = m->max_abs + (size_t)worker * m->dim;
+    const int32_t *col = m->ds->col;
+    const float *val = m->ds->val;
+    int64_t end = (chunk + 1) * PASS_CHUNK_NNZ < m->ds->nnz ? (chunk + 1) * PASS_CHUNK_NNZ : m->ds->nnz;
+    for (int64_t k = chunk * PASS_CHUNK_NNZ; k < end; k++) {
+        float a = fabsf(val[k]), old = max_abs[col[k]];
+        max_abs[col[k]] = a > old ? a : old;
+    }
+}
+
+/* 1 / max|x_j| per feature (1 for a feature that is always 0). Each thread
+ * keeps maxima of its own (a maximum does not depend on the order). */
+static double *maxabs_scales(const sm_dataset *ds, int threads)
 {
     size_t dim = ds->dim > 0 ? (size_t)ds->dim : 1;
+    int64_t n_chunks = chunks_of(ds->nnz, PASS_CHUNK_NNZ);
+    int workers = parallel_threads(threads);
+    if (workers > n_chunks)
+        workers = n_chunks > 0 ? (int)n_chunks : 1;
     double *fs = malloc(dim * sizeof *fs);
-    float *max_abs = calloc(dim, sizeof *max_abs);
+    float *max_abs = calloc((size_t)workers * dim, sizeof *max_abs);
+    if (!max_abs && workers > 1)
+        max_abs = calloc(dim, sizeof *max_abs), workers = 1;
     if (!fs || !max_abs) {
         free(fs);
         free(max_abs);
         return NULL;
     }
-    sm_prefault(max_abs, dim * sizeof *max_abs);
+    sm_prefault(max_abs, (size_t)workers * dim * sizeof *max_abs);
     sm_prefault(fs, dim * sizeof *fs);
-    for (int64_t k = 0; k < ds->nnz; k++) {
-        float a = fabsf(ds->val[k]), m = max_abs[ds->col[k]];
-        max_abs[ds->col[k]] = a > m ? a : m;
-    }
+    maxabs_pass m = {ds, max_abs, dim};
+    parallel_for(workers, n_chunks, maxabs_chunk, &m);
+    for (int w = 1; w < workers; w++)
+        for (size_t j = 0; j < dim; j++)
+            max_abs[j] = fmaxf(max_abs[j], max_abs[(size_t)w * dim + j]);
     for (int32_t j = 0; j < ds->dim; j++)
         fs[j] = max_abs[j] > 0.0f ? 1.0 / (double)max_abs[j] : 1.0;
     free(max_abs);
@@ -180,22 +262,52 @@ static double ranking_curvature(const sm_objective *obj, const sm_dataset *ds, c
  * features and the bias); for the ranking objectives see ranking_curvature.
  * A step of lr / trace is stable for lr < 2 on any such problem, as a
  * normalised least-squares step is. Adaptive methods are scale-free already. */
-static double curvature_scale(const sm_objective *obj, const sm_dataset *ds, const double *fs)
+typedef struct {
+    const sm_objective *obj;
+    const sm_dataset *ds;
+    const double *fs;
+    double *r2, *slope; /* per chunk of rows */
+} curvature_pass;
+
+static void curvature_chunk(void *ctx, int64_t chunk, int worker)
+{
+    (void)worker;
+    curvature_pass *c = ctx;
+    const sm_dataset *ds = c->ds;
+    int64_t end = (chunk + 1) * PASS_CHUNK_ROWS < ds->n_rows ? (chunk + 1) * PASS_CHUNK_ROWS : ds->n_rows;
+    double r2 = 0.0, slope = 0.0;
+    for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
+            r2 += x * x;
+        }
+        slope += link_dh(&c->obj->link, ds->label[r]);
+    }
+    c->r2[chunk] = r2;
+    c->slope[chunk] = slope;
+}
+
+static double curvature_scale(const sm_objective *obj, const sm_dataset *ds, const double *fs,
+                              int threads)
 {
     if (ds->n_rows == 0)
         return 1.0;
-    double trace;
+    double trace = 0.0;
     if (objective_is_ranking(obj->kind)) {
         trace = ranking_curvature(obj, ds, fs);
     } else {
+        int64_t n_chunks = chunks_of(ds->n_rows, PASS_CHUNK_ROWS);
+        double *sums = malloc((size_t)n_chunks * 2 * sizeof *sums);
+        if (!sums)
+            return 1.0;
+        curvature_pass c = {obj, ds, fs, sums, sums + n_chunks};
+        parallel_for(threads, n_chunks, curvature_chunk, &c);
         double r2 = 0.0, slope = 0.0;
-        for (int64_t r = 0; r < ds->n_rows; r++) {
-            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-                double x = (double)ds->val[k] * (fs ? fs[ds->col[k]] : 1.0);
-                r2 += x * x;
-            }
-            slope += link_dh(&obj->link, ds->label[r]);
+        for (int64_t i = 0; i < n_chunks; i++) {
+            r2 += c.r2[i];
+            slope += c.slope[i];
         }
+        free(sums);
         trace = (r2 / (double)ds->n_rows + 1.0) * slope / (double)ds->n_rows;
     }
     return isfinite(trace) && trace > 0 ? 1.0 / trace : 1.0;
@@ -268,17 +380,35 @@ static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_e
     return scorer_reserve(sc, cap, err);
 }
 
-/* Score every row of ds with the current weights. */
-static void score_all(sm_scorer *sc, const sm_dataset *ds, int64_t *rows_buf, double *scores)
+typedef struct {
+    sm_scorer *sc;
+    const sm_dataset *ds;
+    double *scores;
+} score_pass;
+
+static void score_chunk(void *ctx, int64_t chunk, int worker)
 {
-    /* Small chunks keep an MLP's activations and the chunk's rows in cache. */
-    const int64_t chunk = 256;
-    for (int64_t r0 = 0; r0 < ds->n_rows; r0 += chunk) {
-        int64_t n = ds->n_rows - r0 < chunk ? ds->n_rows - r0 : chunk;
+    (void)worker;
+    score_pass *p = ctx;
+    /* Small pieces keep an MLP's activations and the rows in cache. */
+    int64_t rows[256];
+    int64_t end = (chunk + 1) * PASS_CHUNK_ROWS < p->ds->n_rows ? (chunk + 1) * PASS_CHUNK_ROWS
+                                                               : p->ds->n_rows;
+    for (int64_t r0 = chunk * PASS_CHUNK_ROWS; r0 < end; r0 += 256) {
+        int64_t n = end - r0 < 256 ? end - r0 : 256;
         for (int64_t i = 0; i < n; i++)
-            rows_buf[i] = r0 + i;
-        scorer_forward(sc, ds, rows_buf, n, scores + r0);
+            rows[i] = r0 + i;
+        scorer_forward(p->sc, p->ds, rows, n, p->scores + r0);
     }
+}
+
+/* Score every row of ds with the current weights: a row's score does not
+ * depend on which thread computes it. */
+static void score_all(sm_scorer *sc, const sm_dataset *ds, int threads, double *scores)
+{
+    score_pass p = {sc, ds, scores};
+    parallel_for(scorer_forward_is_reentrant(sc) ? threads : 1,
+                 chunks_of(ds->n_rows, PASS_CHUNK_ROWS), score_chunk, &p);
 }
 
 /* Divergence that stays finite: training starts at (for the MLP, near) the
@@ -289,12 +419,12 @@ static void score_all(sm_scorer *sc, const sm_dataset *ds, int64_t *rows_buf, do
 #define TRAIN_EXPLODE_FACTOR 1e4
 
 static sm_status check_exploded(const sm_train_config *cfg, sm_scorer *sc,
-                                const sm_dataset *ds, int64_t *rows_buf, double *scores,
+                                const sm_dataset *ds, double *scores,
                                 double start, const sm_epoch_info *info, sm_error *err)
 {
     if (!(info->train_objective > TRAIN_EXPLODE_FACTOR * start))
         return SM_OK;
-    score_all(sc, ds, rows_buf, scores); /* the buffer may hold validation scores */
+    score_all(sc, ds, cfg->threads, scores); /* the buffer may hold validation scores */
     int64_t worst = 0; /* the row with the largest loss, to name in the message */
     double worst_loss = -1.0;
     for (int64_t r = 0; r < ds->n_rows; r++) {
@@ -316,11 +446,12 @@ static sm_status check_exploded(const sm_train_config *cfg, sm_scorer *sc,
  * of each step's units before that step's update), which costs nothing. */
 static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
                                   const sm_dataset *train, const sm_dataset *valid,
-                                  int64_t *rows_buf, double *scores, sm_objective_work *work,
-                                  int exact, double progressive, sm_epoch_info *info,
+                                  double *scores, int exact, double progressive, sm_epoch_info *info,
                                   sm_error *err)
 {
     int64_t units;
+    double mean;
+    sm_status st;
     info->valid_objective = info->valid_metric = NAN;
     if (!exact) {
         info->train_objective = progressive;
@@ -328,20 +459,24 @@ static sm_status epoch_objectives(const sm_train_config *cfg, sm_scorer *sc,
             info->train_objective += cfg->optim.l2 * scorer_l2_half(sc);
         goto validation;
     }
-    score_all(sc, train, rows_buf, scores);
+    score_all(sc, train, cfg->threads, scores);
     for (int64_t r = 0; r < train->n_rows; r++)
         if (!isfinite(scores[r]))
             return diverged(err, cfg, train, info->epoch, r, scores[r], "the score is not finite");
-    info->train_objective = mean_objective(&cfg->objective, train, scores, &units, work) +
-                            cfg->optim.l2 * scorer_l2_half(sc);
+    if ((st = mean_objective(&cfg->objective, train, scores, cfg->threads, &mean, &units,
+                             err)) != SM_OK)
+        return st;
+    info->train_objective = mean + cfg->optim.l2 * scorer_l2_half(sc);
     if (!isfinite(info->train_objective))
         for (int64_t r = 0; r < train->n_rows; r++)
             if (!isfinite(link_loss(&cfg->objective.link, scores[r], train->label[r])))
                 return diverged(err, cfg, train, info->epoch, r, scores[r], "the loss is not finite");
 validation:
     if (valid) {
-        score_all(sc, valid, rows_buf, scores);
-        info->valid_objective = mean_objective(&cfg->objective, valid, scores, &units, work);
+        score_all(sc, valid, cfg->threads, scores);
+        if ((st = mean_objective(&cfg->objective, valid, scores, cfg->threads,
+                                 &info->valid_objective, &units, err)) != SM_OK)
+            return st;
         info->valid_metric = info->valid_objective;
         if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
             return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
@@ -439,7 +574,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         goto out;
     int64_t steps_per_epoch = (n_units + batch - 1) / batch;
     int64_t total_steps = steps_per_epoch * cfg->epochs;
-    if (cfg->scaling == SCALE_MAXABS && !(fs = maxabs_scales(train))) {
+    if (cfg->scaling == SCALE_MAXABS && !(fs = maxabs_scales(train, cfg->threads))) {
         st = sm_fail(err, SM_EFAIL, "out of memory");
         goto out;
     }
@@ -453,7 +588,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
     /* Each weight layer adds about as much curvature as a linear scorer has
      * (He/Xavier initialisation keeps the signals' scale through the layers). */
     if (ocfg.kind == OPT_SGD || ocfg.kind == OPT_MOMENTUM)
-        ocfg.lr *= curvature_scale(obj, train, fs) / scorer_depth(&sc);
+        ocfg.lr *= curvature_scale(obj, train, fs, cfg->threads) / scorer_depth(&sc);
     if ((st = optim_init(&opt, &ocfg, scorer_param_count(&sc), err)) != SM_OK)
         goto out;
     have_opt = 1;
@@ -472,7 +607,7 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
     scorer_set_output_bias(&sc, best_constant(&obj->link, train->label, train->n_rows));
     rng_seed(&rng, cfg->seed);
     sm_epoch_info start = {.epoch = 0};
-    if ((st = epoch_objectives(cfg, &sc, train, NULL, buf.rows, buf.all_scores, &work, 1, NAN,
+    if ((st = epoch_objectives(cfg, &sc, train, NULL, buf.all_scores, 1, NAN,
                                &start, err)) != SM_OK)
         goto out;
 
@@ -549,11 +684,11 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = opt.step};
         /* Exact only for the last epoch: a pass over the data costs about a
          * third of a linear epoch. */
-        if ((st = epoch_objectives(cfg, &sc, train, valid, buf.rows, buf.all_scores, &work,
+        if ((st = epoch_objectives(cfg, &sc, train, valid, buf.all_scores,
                                    epoch == cfg->epochs,
                                    loss_units ? loss_sum / (double)loss_units : NAN, &info,
                                    err)) != SM_OK ||
-            (st = check_exploded(cfg, &sc, train, buf.rows, buf.all_scores,
+            (st = check_exploded(cfg, &sc, train, buf.all_scores,
                                  start.train_objective, &info, err)) != SM_OK)
             goto out;
         if (cfg->keep_best) {

@@ -54,6 +54,11 @@ typedef struct {
     uint64_t seed;
     sm_feature_scaling scaling;
     sm_scorer_config scorer;        /* linear (default) or an MLP */
+    /* Threads for the passes over whole data sets (feature scales, the
+     * curvature, scoring every row for the epoch objective); 0: one per core.
+     * The steps themselves run on one thread. The result is the same, bit for
+     * bit, whatever the number. */
+    int threads;
     /* Early stopping (needs validation data): after each epoch the metric is
      * computed on it (with the conventions of metric_config); the weights of
      * the best epoch are kept (the first, on ties), and training stops after
@@ -84,10 +89,5 @@ int64_t train_default_batch(sm_objective_kind kind);
  * epochs_run; the caller sets the rest (regions, label transform, other info). */
 sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                     const sm_train_config *cfg, sm_model *model, sm_error *err);
-
-/* Mean objective of given scores over a data set's units (rows or queries);
- * *units receives the number of units (0: the mean is NaN). */
-double train_mean_objective(const sm_objective *obj, const sm_dataset *ds, const double *scores,
-                            int64_t *units);
 
 #endif
