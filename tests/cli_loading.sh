@@ -10,6 +10,17 @@ train() { "$SMLOSS" train -q --epochs 3 -d "$T/h.txt" "$@"; }
 expect_ok "train --threads 1" train -m "$T/m1" --threads 1
 expect_ok "train --threads 3" train -m "$T/m3" --threads 3
 expect_true "thread count does not change the model" "cmp -s '$T/m1' '$T/m3'"
+# Data of several chunks of the training passes (16384 rows each), with
+# validation data: the epoch table and the model are the same for any N.
+awk 'BEGIN { srand(7); for (r = 0; r < 40000; r++) { y = 0; s = "";
+    for (j = 1; j <= 60; j += 1 + int(rand() * 12)) { x = rand() * 2 - 1; y += x * (j % 5); s = s " " j ":" x }
+    printf "%.4f%s\n", y, s } }' > "$T/big.txt"
+for n in 1 2 3; do
+    expect_ok "train big --threads $n" "$SMLOSS" train --epochs 2 -d "$T/big.txt" --valid "$T/big.txt" -m "$T/big$n" --threads $n
+    grep -v seconds "$T/err" | awk '{ NF = 3; print }' > "$T/table$n"
+done
+expect_true "big data: same model and epoch table for 1, 2, 3 threads" \
+    "cmp -s '$T/big1' '$T/big2' && cmp -s '$T/big1' '$T/big3' && cmp -s '$T/table1' '$T/table2' && cmp -s '$T/table1' '$T/table3' && test -s '$T/table1'"
 expect_ok "train --cache (write)" "$SMLOSS" train --epochs 3 -d "$T/h.txt" -m "$T/mc" --cache "$T/h.cache"
 expect_true "cache written and announced" "test -s '$T/h.cache' && grep -q 'wrote cache' '$T/err'"
 expect_ok "train --cache (reuse)" "$SMLOSS" train --epochs 3 -d "$T/h.txt" -m "$T/mc2" --cache "$T/h.cache"

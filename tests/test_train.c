@@ -1,5 +1,6 @@
 /* test_train.c - the SGD trainer against an independently computed optimum,
- * determinism, feature scaling, divergence handling and the optimisers. */
+ * determinism (also across --threads), feature scaling, divergence handling
+ * and the optimisers. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,92 @@ static void test_deterministic(void)
     dataset_free(&ds);
 }
 
+/* A seeded sparse data set big enough for several chunks of the trainer's
+ * data passes (16384 rows or units, 2^20 nonzeros each): n rows of 8
+ * nonzeros among dim features, label a noisy linear function; queries of
+ * 2 rows when grouped. */
+static void synthetic(sm_dataset *ds, int64_t n, int32_t dim, int grouped, uint64_t seed)
+{
+    enum { NZ = 8 };
+    sm_rng rng;
+    rng_seed(&rng, seed);
+    dataset_init(ds);
+    ds->n_rows = n;
+    ds->nnz = n * NZ;
+    ds->dim = dim;
+    ds->row_ptr = malloc((size_t)(n + 1) * sizeof *ds->row_ptr);
+    ds->col = malloc((size_t)ds->nnz * sizeof *ds->col);
+    ds->val = malloc((size_t)ds->nnz * sizeof *ds->val);
+    ds->label = malloc((size_t)n * sizeof *ds->label);
+    for (int64_t r = 0; r <= n; r++)
+        ds->row_ptr[r] = r * NZ;
+    for (int64_t r = 0; r < n; r++) {
+        double y = 0.0;
+        for (int k = 0; k < NZ; k++) {
+            /* increasing columns: one from each of NZ equal bands */
+            int32_t j = (int32_t)(k * (dim / NZ) + (int32_t)rng_below(&rng, (uint64_t)(dim / NZ)));
+            float x = (float)(rng_uniform(&rng) * 2.0 - 1.0);
+            ds->col[r * NZ + k] = j;
+            ds->val[r * NZ + k] = x;
+            y += x * (double)(j % 7);
+        }
+        ds->label[r] = floor(fmax(0.0, y + rng_uniform(&rng)));
+    }
+    if (grouped) {
+        ds->n_groups = n / 2;
+        ds->group_ptr = malloc((size_t)(ds->n_groups + 1) * sizeof *ds->group_ptr);
+        for (int64_t g = 0; g <= ds->n_groups; g++)
+            ds->group_ptr[g] = 2 * g;
+    }
+}
+
+static void record_objectives(void *ctx, const sm_epoch_info *e)
+{
+    double *o = ctx;
+    o[0] = e->train_objective;
+    o[1] = e->valid_objective;
+}
+
+/* --threads splits the data passes (scales, curvature, scoring, epoch
+ * objectives) into chunks of a fixed size: the model and the reported
+ * objectives are the same, bit for bit, for 1, 2 and 3 threads, pointwise
+ * and listwise, on data of several chunks (and of one). */
+static void test_threads_same_model(void)
+{
+    sm_dataset train, valid;
+    for (int grouped = 0; grouped <= 1; grouped++) {
+        synthetic(&train, 150000, 4000, grouped, 11);
+        synthetic(&valid, 40000, 4000, grouped, 12);
+        sm_train_config cfg;
+        train_config_default(&cfg);
+        cfg.epochs = 2;
+        if (grouped)
+            cfg.objective.kind = OBJ_LISTWISE;
+        CHECK(objective_check(&cfg.objective, NULL) == SM_OK);
+        cfg.on_epoch = record_objectives;
+        sm_model m[3];
+        double obj[3][2];
+        for (int t = 0; t < 3; t++) {
+            sm_error err;
+            model_init(&m[t]);
+            cfg.threads = t + 1;
+            cfg.ctx = obj[t];
+            if (!CHECK(train_run(&train, &valid, &cfg, &m[t], &err) == SM_OK))
+                fprintf(stderr, "  train_run: %s\n", err.msg);
+        }
+        for (int t = 1; t < 3; t++) {
+            CHECK(memcmp(m[0].w, m[t].w, (size_t)train.dim * sizeof *m[0].w) == 0);
+            CHECK(m[0].bias == m[t].bias);
+            CHECK(obj[0][0] == obj[t][0] && obj[0][1] == obj[t][1]);
+        }
+        CHECK(isfinite(obj[0][0]) && isfinite(obj[0][1]));
+        for (int t = 0; t < 3; t++)
+            model_free(&m[t]);
+        dataset_free(&train);
+        dataset_free(&valid);
+    }
+}
+
 static void record_train_objective(void *ctx, const sm_epoch_info *e)
 {
     ((double *)ctx)[e->epoch - 1] = e->train_objective;
@@ -421,7 +508,8 @@ static void test_rng(void)
 
 static const test_case cases[] = {
     TEST(test_newton_is_least_squares), TEST(test_optimum_square), TEST(test_optimum_sigmoid),
-    TEST(test_optimum_pwl), TEST(test_deterministic), TEST(test_epoch_objectives),
+    TEST(test_optimum_pwl), TEST(test_deterministic), TEST(test_threads_same_model),
+    TEST(test_epoch_objectives),
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
     TEST(test_divergence_is_reported), TEST(test_rng),
