@@ -162,19 +162,50 @@ double linear_grad_norm2(const sm_linear *p)
     return sum;
 }
 
-void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
+/* The L2 decay of a step: the scale shrinks, not the weights. */
+static void linear_decay(sm_linear *p, const sm_optim *o)
 {
-    sm_linear_coord *restrict c = p->c;
     p->fresh = 0;
     if (o->cfg.l2 > 0.0) {
         p->scale *= 1.0 - o->lr * o->cfg.l2;
         /* Fold the scale back before v grows out of range; rare, so O(dim) is fine. */
         if (p->scale < 1e-60) {
             for (int32_t j = 0; j < p->dim; j++)
-                c[j].v *= p->scale;
+                p->c[j].v *= p->scale;
             p->scale = 1.0;
         }
     }
+}
+
+void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, const int64_t *rows,
+                     int64_t n, const double *dscores)
+{
+    linear_decay(p, o);
+    sm_linear_coord *restrict c = p->c;
+    const int32_t *restrict col = ds->col;
+    const float *restrict val = ds->val;
+    const int64_t *restrict row_ptr = ds->row_ptr;
+    const int32_t dim = p->dim;
+    const double lr = o->lr / p->scale; /* the step on v: w = scale * v */
+    double grad_bias = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = dscores[i], step = lr * d;
+        grad_bias += d;
+        if (d == 0.0)
+            continue;
+        for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++) {
+            int32_t j = col[k];
+            if (j < dim)
+                c[j].v -= step * ((double)val[k] * (double)c[j].fs);
+        }
+    }
+    p->bias -= o->lr * grad_bias;
+}
+
+void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
+{
+    sm_linear_coord *restrict c = p->c;
+    linear_decay(p, o);
     const int32_t *restrict touched = p->touched;
     const double *restrict grad = p->grad;
     if (o->cfg.kind == OPT_SGD && p->scale == 1.0) {

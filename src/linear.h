@@ -70,6 +70,14 @@ double linear_grad_norm2(const sm_linear *p);
 /* Apply one optimiser step with the batch gradient times grad_factor, the L2
  * decay of the step, then clear the gradient. optim_begin_step must have run. */
 void linear_step(sm_linear *p, sm_optim *o, double grad_factor);
+/* Plain SGD (o->cfg.kind OPT_SGD) without clipping, backward and step in
+ * one: each row's gradient dscore_i * x_i goes straight into the weights,
+ * with no batch gradient kept. The update of a step is a sum over its rows,
+ * so this is the same step as linear_backward + linear_step (only the
+ * rounding of the sum differs), in a third of the memory traffic.
+ * optim_begin_step must have run. */
+void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, const int64_t *rows,
+                     int64_t n, const double *dscores);
 /* (1/2)||w||^2 over the weights (not the bias), in the scaled feature space. */
 double linear_l2_half(const sm_linear *p);
 /* The weights on the raw features: w_j = scale * v_j * fs_j. */

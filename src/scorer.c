@@ -121,6 +121,15 @@ void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, i
         mlp_backward(&sc->mlp, ds, rows, n, dscores);
 }
 
+int scorer_sgd_step(sm_scorer *sc, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
+                    int64_t n, const double *dscores)
+{
+    if (sc->kind != SCORER_LINEAR || o->cfg.kind != OPT_SGD)
+        return 0;
+    linear_sgd_step(&sc->lin, o, ds, rows, n, dscores);
+    return 1;
+}
+
 double scorer_grad_norm2(const sm_scorer *sc)
 {
     return sc->kind == SCORER_LINEAR ? linear_grad_norm2(&sc->lin) : mlp_grad_norm2(&sc->mlp);

@@ -68,6 +68,11 @@ int scorer_forward_is_reentrant(const sm_scorer *sc);
 void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
 double scorer_grad_norm2(const sm_scorer *sc);
+/* Backward and step in one pass where the scorer can (a linear scorer under
+ * plain SGD: linear_sgd_step), for a step without clipping; returns 0 and
+ * does nothing otherwise. optim_begin_step must have run. */
+int scorer_sgd_step(sm_scorer *sc, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
+                    int64_t n, const double *dscores);
 void scorer_step(sm_scorer *sc, sm_optim *o, double grad_factor);
 /* (1/2)||weights||^2 (biases excluded), the quantity --l2 penalises. */
 double scorer_l2_half(const sm_scorer *sc);

@@ -664,15 +664,18 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                 goto out;
             }
             loss_sum += batch_loss;
-            scorer_backward(&sc, train, buf.rows, n_rows, buf.dscores);
-            double factor = 1.0;
-            if (cfg->optim.clip > 0.0) {
-                double norm = sqrt(scorer_grad_norm2(&sc));
-                if (norm > cfg->optim.clip)
-                    factor = cfg->optim.clip / norm;
-            }
             optim_begin_step(&opt, total_steps);
-            scorer_step(&sc, &opt, factor);
+            if (cfg->optim.clip > 0.0 ||
+                !scorer_sgd_step(&sc, &opt, train, buf.rows, n_rows, buf.dscores)) {
+                scorer_backward(&sc, train, buf.rows, n_rows, buf.dscores);
+                double factor = 1.0;
+                if (cfg->optim.clip > 0.0) {
+                    double norm = sqrt(scorer_grad_norm2(&sc));
+                    if (norm > cfg->optim.clip)
+                        factor = cfg->optim.clip / norm;
+                }
+                scorer_step(&sc, &opt, factor);
+            }
             if (cfg->on_progress && ((first / batch) & 255) == 0) {
                 double t = now_seconds();
                 if (t - last_progress > 0.25) {

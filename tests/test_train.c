@@ -373,49 +373,63 @@ static void test_optimizers_descend(void)
 }
 
 /* Lazy L2 (w = scale * v) equals the dense update w <- (1 - lr l2) w - lr g. */
+/* The lazily decayed, input-scaled weights against a dense reference, both
+ * through linear_backward + linear_step and through the fused plain-SGD step
+ * (linear_sgd_step), with one row a step and with two rows sharing columns. */
 static void test_lazy_l2_matches_dense(void)
 {
     const char text[] = "1 0:1 2:0.5\n-1 1:2\n0.5 0:-1 1:1 2:1\n";
+    const double fs[3] = {2.0, 0.5, 1.0};
     sm_dataset ds;
     sm_error err;
     dataset_init(&ds);
     CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
-    sm_linear lin;
-    CHECK(linear_init(&lin, ds.dim, NULL, &err) == SM_OK);
-    sm_optim_config oc;
-    optim_config_default(&oc, OPT_SGD);
-    oc.lr = 0.1;
-    oc.l2 = 0.5;
-    oc.schedule = SCHED_CONSTANT;
-    sm_optim o;
-    CHECK(optim_init(&o, &oc, ds.dim + 1, &err) == SM_OK);
-    double w[3] = {0, 0, 0}, bias = 0;
-    for (int step = 0; step < 50; step++) {
-        int64_t row = step % 3;
-        double s, ds_ = 0;
-        linear_forward(&lin, &ds, &row, 1, &s);
-        double s_dense = bias;
-        for (int64_t k = ds.row_ptr[row]; k < ds.row_ptr[row + 1]; k++)
-            s_dense += w[ds.col[k]] * ds.val[k];
-        CHECK_CLOSE(s, s_dense, 1e-12);
-        ds_ = s - ds.label[row];
-        linear_backward(&lin, &ds, &row, 1, &ds_);
-        optim_begin_step(&o, 50);
-        linear_step(&lin, &o, 1.0);
-        double g[3] = {0, 0, 0};
-        for (int64_t k = ds.row_ptr[row]; k < ds.row_ptr[row + 1]; k++)
-            g[ds.col[k]] = ds_ * ds.val[k];
+    for (int variant = 0; variant < 4; variant++) {
+        int fused = variant & 1, batch = variant & 2 ? 2 : 1;
+        sm_linear lin;
+        CHECK(linear_init(&lin, ds.dim, fs, &err) == SM_OK);
+        sm_optim_config oc;
+        optim_config_default(&oc, OPT_SGD);
+        oc.lr = 0.1;
+        oc.l2 = 0.5;
+        oc.schedule = SCHED_CONSTANT;
+        sm_optim o;
+        CHECK(optim_init(&o, &oc, ds.dim + 1, &err) == SM_OK);
+        double w[3] = {0, 0, 0}, bias = 0; /* on the scaled features */
+        for (int step = 0; step < 50; step++) {
+            int64_t rows[2] = {step % 3, (step + 1) % 3};
+            double s[2], d[2], g[3] = {0, 0, 0}, gb = 0;
+            linear_forward(&lin, &ds, rows, batch, s);
+            for (int i = 0; i < batch; i++) {
+                double s_dense = bias;
+                for (int64_t k = ds.row_ptr[rows[i]]; k < ds.row_ptr[rows[i] + 1]; k++)
+                    s_dense += w[ds.col[k]] * fs[ds.col[k]] * ds.val[k];
+                CHECK_CLOSE(s[i], s_dense, 1e-12);
+                d[i] = (s[i] - ds.label[rows[i]]) / batch;
+                for (int64_t k = ds.row_ptr[rows[i]]; k < ds.row_ptr[rows[i] + 1]; k++)
+                    g[ds.col[k]] += d[i] * fs[ds.col[k]] * ds.val[k];
+                gb += d[i];
+            }
+            optim_begin_step(&o, 50);
+            if (fused) {
+                linear_sgd_step(&lin, &o, &ds, rows, batch, d);
+            } else {
+                linear_backward(&lin, &ds, rows, batch, d);
+                linear_step(&lin, &o, 1.0);
+            }
+            for (int j = 0; j < 3; j++)
+                w[j] = (1 - 0.1 * 0.5) * w[j] - 0.1 * g[j];
+            bias -= 0.1 * gb;
+        }
+        double exported[3], b;
+        linear_export(&lin, exported, &b);
         for (int j = 0; j < 3; j++)
-            w[j] = (1 - 0.1 * 0.5) * w[j] - 0.1 * g[j];
-        bias -= 0.1 * ds_;
+            if (!CHECK_CLOSE(exported[j], w[j] * fs[j], 1e-12))
+                fprintf(stderr, "  fused %d, batch %d, weight %d\n", fused, batch, j);
+        CHECK_CLOSE(b, bias, 1e-12);
+        optim_free(&o);
+        linear_free(&lin);
     }
-    double exported[3], b;
-    linear_export(&lin, exported, &b);
-    for (int j = 0; j < 3; j++)
-        CHECK_CLOSE(exported[j], w[j], 1e-12);
-    CHECK_CLOSE(b, bias, 1e-12);
-    optim_free(&o);
-    linear_free(&lin);
     dataset_free(&ds);
 }
 
