@@ -21,7 +21,7 @@ sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err
         return sm_fail(err, SM_EFAIL, "out of memory for a linear scorer of dimension %ld",
                        (long)dim);
     }
-    sm_prefault(p->c, n * sizeof *p->c);
+    sm_prefault_random(p->c, n * sizeof *p->c);
     for (int32_t j = 0; j < dim; j++)
         p->c[j] = (sm_linear_coord){.fs = fs ? (float)fs[j] : 1.0f};
     return SM_OK;
