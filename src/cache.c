@@ -1,6 +1,7 @@
 /* cache.c - the binary dataset cache: check, map, or parse and write. */
 #define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "cache.h"
+#include "parallel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,8 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC "SMLCACHE"
-enum { CACHE_VERSION = 1, ALIGN = 64, N_ARRAYS = 6 };
+/* Version 2: the source's content hash is taken over 8 MiB segments. */
+enum { CACHE_VERSION = 2, ALIGN = 64, N_ARRAYS = 6 };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 typedef struct {
@@ -99,43 +101,91 @@ static uint64_t hash_bytes(const void *p, size_t len)
     return hasher_finish(&h, (const unsigned char *)p + n, len - n);
 }
 
-static sm_status hash_fd(int fd, const char *path, uint64_t *hash, sm_error *err)
+/* The content hash of a file: each segment of HASH_SEGMENT bytes is hashed
+ * on its own, then the list of segment hashes is hashed. The segments are
+ * fixed by the file, not by the threads, so any thread count gives the same
+ * hash; with several threads the reading (a copy out of the page cache) and
+ * the hashing of a big source take a fraction of the time. */
+enum { HASH_SEGMENT = 1 << 23, HASH_BUF = 1 << 20 };
+
+typedef struct {
+    int fd;
+    uint64_t size;
+    uint64_t *digest;   /* per segment */
+    int *read_errno;    /* per segment: 0, or the errno of a failed read */
+} hash_pass;
+
+static void hash_segment(void *ctx, int64_t seg, int worker)
 {
-    enum { BUF = 1 << 20 };
-    unsigned char *buf = malloc(BUF);
-    if (!buf)
-        return sm_fail(err, SM_EFAIL, "%s: out of memory", path);
+    (void)worker;
+    hash_pass *p = ctx;
+    uint64_t off = (uint64_t)seg * HASH_SEGMENT;
+    uint64_t end = off + HASH_SEGMENT < p->size ? off + HASH_SEGMENT : p->size;
+    unsigned char *buf = malloc(HASH_BUF);
+    if (!buf) {
+        p->read_errno[seg] = ENOMEM;
+        return;
+    }
     hasher h;
     hasher_init(&h);
     size_t have = 0; /* bytes at the start of buf not yet hashed (< 32) */
-    for (;;) {
-        ssize_t got = read(fd, buf + have, BUF - have);
+    while (off < end) {
+        size_t want = HASH_BUF - have < end - off ? HASH_BUF - have : (size_t)(end - off);
+        ssize_t got = pread(p->fd, buf + have, want, (off_t)off);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0) {
+        if (got <= 0) { /* an error, or the file shrank: the source cannot be trusted */
+            p->read_errno[seg] = got < 0 ? errno : EIO;
             free(buf);
-            return sm_fail(err, SM_EIO, "%s: read error: %s", path, strerror(errno));
+            return;
         }
-        if (got == 0)
-            break;
+        off += (uint64_t)got;
         have += (size_t)got;
         size_t used = hasher_stripes(&h, buf, have);
         memmove(buf, buf + used, have - used);
         have -= used;
     }
-    *hash = hasher_finish(&h, buf, have);
+    p->digest[seg] = hasher_finish(&h, buf, have);
     free(buf);
-    return SM_OK;
 }
 
-sm_status cache_hash_file(const char *path, uint64_t *hash, sm_error *err)
+static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads, uint64_t *hash,
+                         sm_error *err)
+{
+    int64_t n_segments = (int64_t)((size + HASH_SEGMENT - 1) / HASH_SEGMENT);
+    uint64_t *digest = calloc((size_t)n_segments + 1, sizeof *digest);
+    int *read_errno = calloc((size_t)n_segments + 1, sizeof *read_errno);
+    if (!digest || !read_errno) {
+        free(digest);
+        free(read_errno);
+        return sm_fail(err, SM_EFAIL, "%s: out of memory", path);
+    }
+    hash_pass p = {fd, size, digest, read_errno};
+    parallel_for(threads, n_segments, hash_segment, &p);
+    sm_status st = SM_OK;
+    for (int64_t s = 0; s < n_segments && st == SM_OK; s++)
+        if (read_errno[s])
+            st = read_errno[s] == ENOMEM ? sm_fail(err, SM_EFAIL, "%s: out of memory", path)
+                                         : sm_fail(err, SM_EIO, "%s: read error: %s", path,
+                                                   strerror(read_errno[s]));
+    digest[n_segments] = size; /* the length is part of what is hashed */
+    *hash = hash_bytes(digest, ((size_t)n_segments + 1) * sizeof *digest);
+    free(digest);
+    free(read_errno);
+    return st;
+}
+
+sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return sm_fail(err, SM_EIO, "%s: cannot open: %s", path, strerror(errno));
-    sm_status st = hash_fd(fd, path, hash, err);
+    struct stat st;
+    sm_status s = fstat(fd, &st) != 0
+                      ? sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(errno))
+                      : hash_fd(fd, path, (uint64_t)st.st_size, threads, hash, err);
     close(fd);
-    return st;
+    return s;
 }
 
 /* ---- the source's identity ---- */
@@ -146,7 +196,9 @@ typedef struct {
     uint64_t hash;
 } source_id;
 
-static sm_status source_identity(const char *path, int with_hash, source_id *id, sm_error *err)
+/* with_hash: also the content hash, on `threads` threads. */
+static sm_status source_identity(const char *path, int with_hash, int threads, source_id *id,
+                                 sm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -161,7 +213,7 @@ static sm_status source_identity(const char *path, int with_hash, source_id *id,
     id->mtime_sec = (int64_t)st.st_mtim.tv_sec;
     id->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
     id->hash = 0;
-    sm_status s = with_hash ? hash_fd(fd, path, &id->hash, err) : SM_OK;
+    sm_status s = with_hash ? hash_fd(fd, path, id->size, threads, &id->hash, err) : SM_OK;
     close(fd);
     return s;
 }
@@ -198,8 +250,8 @@ static int copy_array(int fd, uint64_t offset, uint64_t bytes, uint64_t min_byte
 
 /* Map cache_path and check it against the source; on success fill out and
  * return 1, else 0 with the reason in why. */
-static int try_map(const char *cache_path, const char *source, sm_dataset *out, char *why,
-                   size_t why_cap, sm_error *err, sm_status *st)
+static int try_map(const char *cache_path, const char *source, int threads, sm_dataset *out,
+                   char *why, size_t why_cap, sm_error *err, sm_status *st)
 {
     *st = SM_OK;
     int fd = open(cache_path, O_RDONLY);
@@ -227,7 +279,7 @@ static int try_map(const char *cache_path, const char *source, sm_dataset *out, 
         return 0;
     }
     source_id id;
-    if ((*st = source_identity(source, 0, &id, err)) != SM_OK) {
+    if ((*st = source_identity(source, 0, threads, &id, err)) != SM_OK) {
         close(fd);
         return 0;
     }
@@ -238,7 +290,7 @@ static int try_map(const char *cache_path, const char *source, sm_dataset *out, 
                  id.size != h.source_size ? "size" : "modification time");
         return 0;
     }
-    if ((*st = source_identity(source, 1, &id, err)) != SM_OK) {
+    if ((*st = source_identity(source, 1, threads, &id, err)) != SM_OK) {
         close(fd);
         return 0;
     }
@@ -429,7 +481,8 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
         return sm_fail(err, SM_EIO, "%s: a cache must be a regular file, not a %s", cache_path,
                        S_ISDIR(cache_st.st_mode) ? "directory" : "device, pipe or socket");
     sm_status st;
-    if (try_map(cache_path, source, out, rep->why, sizeof rep->why, err, &st)) {
+    int threads = par ? par->threads : 0;
+    if (try_map(cache_path, source, threads, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
         return SM_OK;
     }
@@ -438,11 +491,11 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     /* Identify the source before parsing it: if it changes meanwhile, the
      * recorded identity no longer matches and the next run parses again. */
     source_id before, after;
-    if ((st = source_identity(source, 1, &before, err)) != SM_OK)
+    if ((st = source_identity(source, 1, threads, &before, err)) != SM_OK)
         return st;
     if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
         return st;
-    if ((st = source_identity(source, 0, &after, err)) != SM_OK) {
+    if ((st = source_identity(source, 0, threads, &after, err)) != SM_OK) {
         dataset_free(out);
         return st;
     }

@@ -46,7 +46,8 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
                      sm_error *err);
 
 /* The content hash recorded in a cache: 64 bits over the bytes of the file
- * at path (exposed for tests). SM_EIO when it cannot be read. */
-sm_status cache_hash_file(const char *path, uint64_t *hash, sm_error *err);
+ * at path, the same for any number of threads (0: one per core); exposed for
+ * tests. SM_EIO when it cannot be read. */
+sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_error *err);
 
 #endif

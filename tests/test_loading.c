@@ -254,6 +254,41 @@ static void test_cache_reused_only_while_source_unchanged(void)
     free(t.s);
 }
 
+/* The content hash is taken over 8 MiB segments, in parallel: the same for
+ * every thread count, and a change anywhere (here in the third segment, the
+ * last byte, or the length) changes it. */
+static void test_content_hash_any_threads(void)
+{
+    const char *path = test_tmp_path("big.bin");
+    size_t len = (size_t)20 << 20;
+    unsigned char *b = malloc(len + 1);
+    if (!CHECK(b != NULL))
+        return;
+    for (size_t i = 0; i < len; i++)
+        b[i] = (unsigned char)((i * 2654435761u) >> 13);
+    uint64_t want = 0, got;
+    sm_error err;
+    test_write_file(path, b, len);
+    CHECK(cache_hash_file(path, 1, &want, &err) == SM_OK);
+    for (int threads = 2; threads <= 3; threads++)
+        CHECK(cache_hash_file(path, threads, &got, &err) == SM_OK && got == want);
+    const size_t at[] = {(size_t)17 << 20, len - 1};
+    for (int k = 0; k < 2; k++) {
+        b[at[k]] ^= 1;
+        test_write_file(path, b, len);
+        CHECK(cache_hash_file(path, 2, &got, &err) == SM_OK && got != want);
+        b[at[k]] ^= 1;
+    }
+    b[len] = 0; /* one more byte, a zero */
+    test_write_file(path, b, len + 1);
+    CHECK(cache_hash_file(path, 2, &got, &err) == SM_OK && got != want);
+    test_write_file(path, b, 0);
+    uint64_t empty;
+    CHECK(cache_hash_file(path, 2, &empty, &err) == SM_OK && empty != want);
+    CHECK(cache_hash_file(test_tmp_path("missing"), 2, &got, &err) == SM_EIO);
+    free(b);
+}
+
 static void test_bad_cache_is_rebuilt(void)
 {
     const char *src = test_tmp_path("b.txt"), *cache = test_tmp_path("b.cache");
@@ -391,6 +426,7 @@ static const test_case cases[] = {
     TEST(test_every_split_gives_the_same_dataset),
     TEST(test_every_split_gives_the_same_first_error),
     TEST(test_cache_reused_only_while_source_unchanged),
+    TEST(test_content_hash_any_threads),
     TEST(test_bad_cache_is_rebuilt),
     TEST(test_cache_of_gzip_and_empty_data),
     TEST(test_cached_dataset_behaves_like_a_parsed_one),
