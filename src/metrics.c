@@ -127,6 +127,48 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void swap_doubles(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Reorder x[lo..hi) so that x[k] holds the value it would hold if the range
+ * were sorted, with nothing larger before it and nothing smaller after it:
+ * quickselect with a median-of-3 pivot and a three-way partition (ties cost
+ * nothing). A range that resists 64 rounds is sorted outright, so the worst
+ * case is O(n log n), the usual O(n). */
+static void select_kth(double *x, int64_t lo, int64_t hi, int64_t k)
+{
+    for (int round = 0; hi - lo > 16; round++) {
+        if (round == 64) {
+            qsort(x + lo, (size_t)(hi - lo), sizeof *x, compare_doubles);
+            return;
+        }
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        int64_t lt = lo, i = lo, gt = hi; /* [lo,lt) < pivot, [lt,gt) == pivot, [gt,hi) > pivot */
+        while (i < gt) {
+            if (x[i] < pivot)
+                swap_doubles(&x[lt++], &x[i++]);
+            else if (x[i] > pivot)
+                swap_doubles(&x[i], &x[--gt]);
+            else
+                i++;
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
+    for (int64_t i = lo + 1; i < hi; i++) /* insertion sort of the short rest */
+        for (int64_t j = i; j > lo && x[j - 1] > x[j]; j--)
+            swap_doubles(&x[j - 1], &x[j]);
+}
+
 /* Quantile p of sorted finite x[0..n-1] by linear interpolation between order
  * statistics (Hyndman & Fan type 7, the default of R and NumPy): with
  * h = (n - 1) p, Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
@@ -175,12 +217,23 @@ sm_status regions_choose_from_labels(const double *y, int64_t n, sm_regions *r, 
     for (int64_t i = 0; i < n; i++)
         if (isfinite(y[i]))
             sorted[m++] = y[i];
-    qsort(sorted, (size_t)m, sizeof *sorted, compare_doubles);
+    /* quantile_sorted reads only x[0] and the order statistics floor(h) and
+     * floor(h) + 1 of each quartile: put those in place, in increasing order,
+     * each selection on what lies above the previous one (O(n), not a sort). */
+    static const double quartile_p[] = {0.25, 0.5, 0.75};
+    int64_t placed = -1;
+    for (size_t k = 0; k <= sizeof quartile_p / sizeof quartile_p[0]; k++) {
+        int64_t at = k == 0 ? 0 : (int64_t)floor(quartile_p[k - 1] * (double)(m - 1));
+        for (int64_t idx = at; idx <= at + 1 && idx < m; idx++)
+            if (idx > placed) {
+                select_kth(sorted, placed + 1, m, idx);
+                placed = idx;
+            }
+    }
     chosen.origin = REGIONS_QUARTILES;
     /* A quartile equal to the smallest label would leave region 0 empty, and
      * ties among the quartiles would leave regions empty between them. */
     double last = sorted[0];
-    static const double quartile_p[] = {0.25, 0.5, 0.75};
     for (size_t k = 0; k < sizeof quartile_p / sizeof quartile_p[0]; k++) {
         double q = quantile_sorted(sorted, m, quartile_p[k]);
         if (q > last) {

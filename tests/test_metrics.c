@@ -207,6 +207,54 @@ static void test_from_labels_quartiles(void)
     CHECK(regions_choose_from_labels(y, N, &r, &err) == SM_OK && r.n == 4);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The quartiles come from a selection, not a sort: against the type-7
+ * formula on a fully sorted copy, for sizes around the selection's cut-overs
+ * and shapes that trouble quickselects (sorted, reversed, few values, organ
+ * pipe, random with ties). */
+static void test_quartiles_match_full_sort(void)
+{
+    enum { MAX_N = 5000 };
+    static double y[MAX_N], sorted[MAX_N];
+    const int sizes[] = {12, 17, 18, 33, 100, 257, 1000, 4999};
+    unsigned state = 12345;
+    for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
+        for (int shape = 0; shape < 5; shape++) {
+            int n = sizes[a];
+            for (int i = 0; i < n; i++) {
+                state = state * 1103515245u + 12345u;
+                y[i] = shape == 0 ? i : shape == 1 ? n - i : shape == 2 ? (state >> 16) % 13
+                     : shape == 3 ? (i < n / 2 ? i : n - i) : (double)((state >> 8) % 1000) / 7;
+            }
+            memcpy(sorted, y, (size_t)n * sizeof *y);
+            qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+            sm_regions r;
+            regions_from_labels(y, n, &r);
+            if (r.origin != REGIONS_QUARTILES)
+                continue; /* few distinct values: one region each, no quartiles */
+            double want[3], last = sorted[0];
+            int n_want = 0;
+            const double p[] = {0.25, 0.5, 0.75};
+            for (int k = 0; k < 3; k++) {
+                double h = p[k] * (n - 1);
+                int lo = (int)floor(h);
+                double q = lo + 1 >= n ? sorted[n - 1] : sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+                if (q > last)
+                    want[n_want++] = last = q;
+            }
+            int ok = r.n == n_want + 1;
+            for (int k = 0; ok && k < n_want; k++)
+                ok = r.bound[k] == want[k];
+            if (!CHECK(ok))
+                fprintf(stderr, "  n %d shape %d: %d regions, want %d\n", n, shape, r.n, n_want + 1);
+        }
+}
+
 /* ---- regions_assign ---- */
 
 static void test_assign(void)
@@ -436,6 +484,7 @@ static const test_case cases[] = {
     TEST(test_origin_names),
     TEST(test_from_labels_distinct),
     TEST(test_from_labels_quartiles),
+    TEST(test_quartiles_match_full_sort),
     TEST(test_assign),
     TEST(test_report_by_hand),
     TEST(test_report_sigmoid_loss),
