@@ -74,21 +74,20 @@ void objective_work_free(sm_objective_work *w)
 
 /* ---- pointwise ---- */
 
-double objective_pointwise_forward(const sm_link *link, const double *s, const double *y,
-                                   int64_t n, int64_t *units)
+/* Rows: sum of L(s_i, y_i) (when want_loss) and, when ds is given,
+ * weight * (h(s_i) - h(y_i)) added to ds[i]. */
+static double pointwise_pass(const sm_link *link, const double *s, const double *y, int64_t n,
+                             double weight, double *ds, int want_loss, int64_t *units)
 {
     double sum = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        sum += link_loss(link, s[i], y[i]);
+    if (ds)
+        for (int64_t i = 0; i < n; i++)
+            ds[i] += weight * link_grad(link, s[i], y[i]);
+    if (want_loss)
+        for (int64_t i = 0; i < n; i++)
+            sum += link_loss(link, s[i], y[i]);
     *units = n;
     return sum;
-}
-
-void objective_pointwise_backward(const sm_link *link, const double *s, const double *y,
-                                  int64_t n, double weight, double *ds)
-{
-    for (int64_t i = 0; i < n; i++)
-        ds[i] += weight * link_grad(link, s[i], y[i]);
 }
 
 /* ---- pairwise ---- */
@@ -255,19 +254,6 @@ static double pairwise_pass(const sm_objective *obj, const double *s, const doub
     return sum / (double)used;
 }
 
-double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
-                                  int64_t n, int64_t *units, sm_objective_work *w)
-{
-    return pairwise_pass(obj, s, y, n, 0.0, NULL, 1, units, w);
-}
-
-void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
-                                 int64_t n, double weight, double *ds, sm_objective_work *w)
-{
-    int64_t units;
-    pairwise_pass(obj, s, y, n, weight, ds, 0, &units, w);
-}
-
 /* ---- listwise ---- */
 
 static const double LN2 = 0.69314718055994530942;
@@ -357,19 +343,6 @@ static double listwise_pass(const sm_objective *obj, const double *s, const doub
     return kl;
 }
 
-double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
-                                  int64_t n, int64_t *units, sm_objective_work *w)
-{
-    return listwise_pass(obj, s, y, n, 0.0, NULL, 1, units, w);
-}
-
-void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
-                                 int64_t n, double weight, double *ds, sm_objective_work *w)
-{
-    int64_t units;
-    listwise_pass(obj, s, y, n, weight, ds, 0, &units, w);
-}
-
 /* ---- dispatch ---- */
 
 int objective_is_unit(const sm_objective *obj, const double *y, int64_t n)
@@ -407,10 +380,7 @@ static double objective_pass(const sm_objective *obj, const double *s, const dou
         return listwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
     case OBJ_POINTWISE:
     default:
-        if (ds)
-            objective_pointwise_backward(&obj->link, s, y, n, weight, ds);
-        *units = n;
-        return want_loss ? objective_pointwise_forward(&obj->link, s, y, n, units) : 0.0;
+        return pointwise_pass(&obj->link, s, y, n, weight, ds, want_loss, units);
     }
 }
 

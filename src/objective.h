@@ -78,23 +78,6 @@ void objective_work_init(sm_objective_work *w, uint64_t seed);
 sm_status objective_work_reserve(sm_objective_work *w, int64_t n, sm_error *err);
 void objective_work_free(sm_objective_work *w);
 
-/* Pointwise: sum_i L(s_i, y_i) over n rows; *units = n. */
-double objective_pointwise_forward(const sm_link *link, const double *s, const double *y,
-                                   int64_t n, int64_t *units);
-/* Pointwise: ds[i] += weight * (h(s_i) - h(y_i)). */
-void objective_pointwise_backward(const sm_link *link, const double *s, const double *y,
-                                  int64_t n, double weight, double *ds);
-
-/* Pairwise and listwise, one query of n rows; *units is 1 or 0. */
-double objective_pairwise_forward(const sm_objective *obj, const double *s, const double *y,
-                                  int64_t n, int64_t *units, sm_objective_work *w);
-void objective_pairwise_backward(const sm_objective *obj, const double *s, const double *y,
-                                 int64_t n, double weight, double *ds, sm_objective_work *w);
-double objective_listwise_forward(const sm_objective *obj, const double *s, const double *y,
-                                  int64_t n, int64_t *units, sm_objective_work *w);
-void objective_listwise_backward(const sm_objective *obj, const double *s, const double *y,
-                                 int64_t n, double weight, double *ds, sm_objective_work *w);
-
 /* The listwise target distribution of a query into q[0..n); 0 when the
  * query has none (gain target without a positive gain). */
 int objective_listwise_target(const sm_objective *obj, const double *y, int64_t n, double *q);
