@@ -12,6 +12,12 @@ int parallel_threads(int requested)
     return n > PARALLEL_MAX_THREADS ? PARALLEL_MAX_THREADS : (int)n;
 }
 
+int parallel_workers(int requested, int64_t n_chunks)
+{
+    int n = parallel_threads(requested);
+    return n > n_chunks ? (n_chunks > 0 ? (int)n_chunks : 1) : n;
+}
+
 typedef struct {
     parallel_fn fn;
     void *ctx;
@@ -47,9 +53,7 @@ void parallel_for(int threads, int64_t n_chunks, parallel_fn fn, void *ctx)
 {
     job j = {.fn = fn, .ctx = ctx, .n_chunks = n_chunks};
     atomic_init(&j.next, 0);
-    int n = parallel_threads(threads);
-    if (n > n_chunks)
-        n = n_chunks > 0 ? (int)n_chunks : 1;
+    int n = parallel_workers(threads, n_chunks);
     pthread_t tid[PARALLEL_MAX_THREADS];
     worker_arg arg[PARALLEL_MAX_THREADS];
     int started = 0;

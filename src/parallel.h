@@ -19,6 +19,9 @@
 /* The threads to use for a request: 0 means one per online core; the result
  * is between 1 and PARALLEL_MAX_THREADS. */
 int parallel_threads(int requested);
+/* The threads parallel_for uses for n_chunks chunks: at most one a chunk,
+ * at least 1 (so per-worker scratch can be sized before the call). */
+int parallel_workers(int requested, int64_t n_chunks);
 
 typedef void (*parallel_fn)(void *ctx, int64_t chunk, int worker);
 

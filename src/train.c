@@ -55,6 +55,11 @@ static int64_t max_group_rows(const sm_dataset *ds)
 enum { PASS_CHUNK_NNZ = 1 << 20, PASS_CHUNK_ROWS = 1 << 14 };
 
 static int64_t chunks_of(int64_t n, int64_t size) { return n > 0 ? (n + size - 1) / size : 0; }
+/* One past the last item of a chunk. */
+static int64_t chunk_end(int64_t chunk, int64_t size, int64_t n)
+{
+    return (chunk + 1) * size < n ? (chunk + 1) * size : n;
+}
 
 typedef struct {
     const sm_objective *obj;
@@ -72,7 +77,7 @@ static void objective_chunk(void *ctx, int64_t chunk, int worker)
     int ranking = objective_is_ranking(p->obj->kind);
     int64_t n_units = ranking ? ds->n_groups : ds->n_rows;
     int64_t first = chunk * PASS_CHUNK_ROWS;
-    int64_t last = first + PASS_CHUNK_ROWS < n_units ? first + PASS_CHUNK_ROWS : n_units;
+    int64_t last = chunk_end(chunk, PASS_CHUNK_ROWS, n_units);
     int64_t b = ranking ? ds->group_ptr[first] : first, e = ranking ? ds->group_ptr[last] : last;
     double sum = 0.0;
     int64_t counted = 0, k;
@@ -100,9 +105,7 @@ static sm_status mean_objective(const sm_objective *obj, const sm_dataset *ds,
 {
     int64_t n_units = objective_is_ranking(obj->kind) ? ds->n_groups : ds->n_rows;
     int64_t n_chunks = chunks_of(n_units, PASS_CHUNK_ROWS);
-    int workers = parallel_threads(threads);
-    if (workers > n_chunks)
-        workers = n_chunks > 0 ? (int)n_chunks : 1;
+    int workers = parallel_workers(threads, n_chunks);
     sm_objective_work work[PARALLEL_MAX_THREADS];
     double *sum = malloc((size_t)(n_chunks + 1) * sizeof *sum);
     int64_t *counted = malloc((size_t)(n_chunks + 1) * sizeof *counted);
@@ -149,7 +152,7 @@ static void maxabs_chunk(void *ctx, int64_t chunk, int worker)
     float *max_abs = m->max_abs + (size_t)worker * m->dim;
     const int32_t *col = m->ds->col;
     const float *val = m->ds->val;
-    int64_t end = (chunk + 1) * PASS_CHUNK_NNZ < m->ds->nnz ? (chunk + 1) * PASS_CHUNK_NNZ : m->ds->nnz;
+    int64_t end = chunk_end(chunk, PASS_CHUNK_NNZ, m->ds->nnz);
     for (int64_t k = chunk * PASS_CHUNK_NNZ; k < end; k++) {
         float a = fabsf(val[k]), old = max_abs[col[k]];
         max_abs[col[k]] = a > old ? a : old;
@@ -162,9 +165,7 @@ static double *maxabs_scales(const sm_dataset *ds, int threads)
 {
     size_t dim = ds->dim > 0 ? (size_t)ds->dim : 1;
     int64_t n_chunks = chunks_of(ds->nnz, PASS_CHUNK_NNZ);
-    int workers = parallel_threads(threads);
-    if (workers > n_chunks)
-        workers = n_chunks > 0 ? (int)n_chunks : 1;
+    int workers = parallel_workers(threads, n_chunks);
     double *fs = malloc(dim * sizeof *fs);
     float *max_abs = calloc((size_t)workers * dim, sizeof *max_abs);
     if (!max_abs && workers > 1)
@@ -274,7 +275,7 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
     (void)worker;
     curvature_pass *c = ctx;
     const sm_dataset *ds = c->ds;
-    int64_t end = (chunk + 1) * PASS_CHUNK_ROWS < ds->n_rows ? (chunk + 1) * PASS_CHUNK_ROWS : ds->n_rows;
+    int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, ds->n_rows);
     double r2 = 0.0, slope = 0.0;
     for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
@@ -392,8 +393,7 @@ static void score_chunk(void *ctx, int64_t chunk, int worker)
     score_pass *p = ctx;
     /* Small pieces keep an MLP's activations and the rows in cache. */
     int64_t rows[256];
-    int64_t end = (chunk + 1) * PASS_CHUNK_ROWS < p->ds->n_rows ? (chunk + 1) * PASS_CHUNK_ROWS
-                                                               : p->ds->n_rows;
+    int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, p->ds->n_rows);
     for (int64_t r0 = chunk * PASS_CHUNK_ROWS; r0 < end; r0 += 256) {
         int64_t n = end - r0 < 256 ? end - r0 : 256;
         for (int64_t i = 0; i < n; i++)

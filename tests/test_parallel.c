@@ -43,6 +43,8 @@ static void test_thread_count(void)
     CHECK(parallel_threads(3) == 3);
     CHECK(parallel_threads(0) >= 1 && parallel_threads(0) <= PARALLEL_MAX_THREADS);
     CHECK(parallel_threads(100000) == PARALLEL_MAX_THREADS);
+    CHECK(parallel_workers(3, 2) == 2 && parallel_workers(3, 7) == 3);
+    CHECK(parallel_workers(3, 0) == 1 && parallel_workers(1, 100) == 1);
 }
 
 static const test_case cases[] = {TEST(test_every_chunk_once), TEST(test_thread_count)};
