@@ -8,6 +8,8 @@
 #   make fuzz       build the libFuzzer targets (tests/fuzz) and run each for
 #                   FUZZ_SECONDS (60); FUZZ="link model" picks targets
 #   make check-valgrind  the demo and the CLI suites under valgrind
+#   make check-tsan the suite under ThreadSanitizer (threads: parsing,
+#                   training passes, cache hash)
 #   make bench      speed and memory against installed peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -29,6 +31,10 @@ FUZZ_TARGETS = reader reader_gzip link groups model
 ifeq ($(SANITIZE),1)
 BUILD   = build/sanitize
 SAN     = $(SAN_FLAGS)
+else ifeq ($(TSAN),1)
+# ThreadSanitizer cannot run the ifunc resolvers of the target clones (mlp.c)
+BUILD   = build/tsan
+SAN     = -fsanitize=thread -DSM_NO_TARGET_CLONES
 else
 BUILD   = build/release
 SAN     =
@@ -47,7 +53,7 @@ REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 
 ALL_CFLAGS = $(SM_CFLAGS) $(SAN) $(CFLAGS)
 
-.PHONY: all demo check check-suite check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
+.PHONY: all demo check check-suite check-tsan check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
 
 all: smloss
 
@@ -128,6 +134,12 @@ check-valgrind: smloss
 	@echo "== command-line suites under valgrind =="
 	@SMLOSS_REAL=$(CURDIR)/smloss SMLOSS=$(CURDIR)/tests/valgrind.sh TEST_BIN_DIR=build/no-unit-tests \
 	  sh tests/run.sh
+
+# The suite under ThreadSanitizer: the parsing pipeline, the training passes
+# on --threads threads and the cache's parallel hash, free of data races.
+check-tsan:
+	@echo "== test suite under ThreadSanitizer =="
+	@$(MAKE) --no-print-directory TSAN=1 check-suite
 
 check-peers: smloss
 	@sh scripts/check-peers.sh
