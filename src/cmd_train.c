@@ -363,16 +363,16 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
 }
 
 /* Write the model into an opened (not yet committed) output. */
-static int put_model(const char *path, const sm_model *m, cli_output *out)
+static int put_model(const char *path, const sm_model *m, int threads, cli_output *out)
 {
     int rc = cli_output_open(out, path);
     if (rc != SM_OK)
         return rc;
     sm_error err;
-    if (model_write(m, out->f, &err) != SM_OK) {
+    if ((rc = model_write(m, out->f, threads, &err)) != SM_OK) {
         cli_msg("%s: %s", path, err.msg);
         cli_output_abort(out);
-        return SM_EIO;
+        return rc;
     }
     return SM_OK;
 }
@@ -437,7 +437,7 @@ int cmd_train(int argc, char **argv)
     /* The model and the predictions land together or not at all: the model
      * is renamed into place only after the predictions were written. */
     cli_output model_out;
-    if ((rc = put_model(a.model, &model, &model_out)) != SM_OK)
+    if ((rc = put_model(a.model, &model, a.data_opt.threads, &model_out)) != SM_OK)
         goto out;
     if (a.predictions) {
         if (!(scores = malloc((size_t)train.n_rows * sizeof *scores))) {

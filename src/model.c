@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "scorer.h"
 #include "version.h"
 
@@ -84,10 +85,80 @@ const char *model_get_info(const sm_model *m, const char *key)
     return NULL;
 }
 
+/* The weight lines are formatted in pieces of about PIECE_VALUES numbers on
+ * all cores and written in order (printf's exact "%.17g" is the slow part of
+ * saving a model with a million weights); PIECES_AT_ONCE pieces are held in
+ * memory at a time. The bytes are those of one fprintf after another. */
+enum { PIECE_VALUES = 8192, PIECES_AT_ONCE = 64 };
+
+typedef struct {
+    const char *label;
+    const double *W;
+    int32_t rows, width;
+    int indexed;
+    int32_t piece_rows;
+    int64_t first_piece;
+    char *text[PIECES_AT_ONCE];
+    size_t len[PIECES_AT_ONCE];
+    int failed;
+} weight_text;
+
+static int text_add(char **text, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(*text ? *text + *len : NULL, *text ? *cap - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return 0;
+        if (*text && (size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return 1;
+        }
+        size_t ncap = 2 * *cap + (size_t)n + 64;
+        char *t = realloc(*text, ncap);
+        if (!t)
+            return 0;
+        *text = t;
+        *cap = ncap;
+    }
+}
+
+static void format_weight_piece(void *ctx, int64_t slot, int worker)
+{
+    (void)worker;
+    weight_text *w = ctx;
+    int64_t piece = w->first_piece + slot;
+    int32_t first = (int32_t)(piece * w->piece_rows);
+    int32_t last = w->rows - first < w->piece_rows ? w->rows : first + w->piece_rows;
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int ok = 1;
+    for (int32_t i = first; i < last && ok; i++) {
+        const double *row = w->W + (int64_t)i * w->width;
+        int32_t k = 0;
+        while (w->indexed && k < w->width && row[k] == 0.0)
+            k++;
+        if (k == w->width)
+            continue;
+        ok = w->indexed ? text_add(&text, &len, &cap, "%ld", (long)i)
+                        : text_add(&text, &len, &cap, "%s", w->label);
+        for (k = 0; k < w->width && ok; k++)
+            ok = text_add(&text, &len, &cap, !w->indexed && k == 0 ? "%.17g" : " %.17g", row[k]);
+        ok = ok && text_add(&text, &len, &cap, "\n");
+    }
+    if (!ok)
+        w->failed = 1;
+    w->text[slot] = text;
+    w->len[slot] = len;
+}
+
 /* With label: one line "label v1 .. vw" for the first row. Without: a line
- * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero. */
-static void write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
-                              int32_t width, int indexed)
+ * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero.
+ * Returns 0 when out of memory. */
+static int write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
+                             int32_t width, int indexed, int threads)
 {
     if (indexed) {
         int64_t nonzero = 0;
@@ -99,24 +170,24 @@ static void write_weight_rows(FILE *out, const char *label, const double *W, int
                 }
         fprintf(out, "weights=%lld\n", (long long)nonzero);
     }
-    for (int32_t i = 0; i < rows; i++) {
-        const double *row = W + (int64_t)i * width;
-        int32_t k = 0;
-        while (indexed && k < width && row[k] == 0.0)
-            k++;
-        if (k == width)
-            continue;
-        if (indexed)
-            fprintf(out, "%ld", (long)i);
-        else
-            fputs(label, out);
-        for (k = 0; k < width; k++)
-            fprintf(out, !indexed && k == 0 ? "%.17g" : " %.17g", row[k]);
-        fputc('\n', out);
+    weight_text w = {.label = label, .W = W, .rows = rows, .width = width, .indexed = indexed};
+    w.piece_rows = width < PIECE_VALUES ? PIECE_VALUES / width : 1;
+    int64_t pieces = (rows + (int64_t)w.piece_rows - 1) / w.piece_rows;
+    for (w.first_piece = 0; w.first_piece < pieces; w.first_piece += PIECES_AT_ONCE) {
+        int64_t n = pieces - w.first_piece < PIECES_AT_ONCE ? pieces - w.first_piece : PIECES_AT_ONCE;
+        parallel_for(threads, n, format_weight_piece, &w);
+        for (int64_t p = 0; p < n; p++) {
+            if (!w.failed && w.len[p])
+                fwrite(w.text[p], 1, w.len[p], out);
+            free(w.text[p]);
+        }
+        if (w.failed)
+            return 0;
     }
+    return 1;
 }
 
-sm_status model_write(const sm_model *m, FILE *out, sm_error *err)
+sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
 {
     char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
     link_format(&m->link, spec, sizeof spec);
@@ -153,12 +224,16 @@ sm_status model_write(const sm_model *m, FILE *out, sm_error *err)
         for (int l = 1; l <= mlp_layers(&m->mlp); l++) {
             int32_t in = m->mlp.width[l - 1], n_out = m->mlp.width[l];
             fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)in, (long)n_out);
-            write_weight_rows(out, "bias=", m->param + mlp_bias_offset(&m->mlp, l), 1, n_out, 0);
-            write_weight_rows(out, NULL, m->param + mlp_weight_offset(&m->mlp, l), in, n_out, 1);
+            if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(&m->mlp, l), 1,
+                                   n_out, 0, threads) ||
+                !write_weight_rows(out, NULL, m->param + mlp_weight_offset(&m->mlp, l), in,
+                                   n_out, 1, threads))
+                return sm_fail(err, SM_EFAIL, "out of memory writing the model");
         }
     } else {
         fprintf(out, "bias=%.17g\n", m->bias);
-        write_weight_rows(out, NULL, m->w, m->dim, 1, 1);
+        if (!write_weight_rows(out, NULL, m->w, m->dim, 1, 1, threads))
+            return sm_fail(err, SM_EFAIL, "out of memory writing the model");
     }
     fprintf(out, "end\n");
     if (fflush(out) != 0 || ferror(out))

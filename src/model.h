@@ -77,8 +77,10 @@ void model_set_info(sm_model *m, const char *key, const char *fmt, ...)
     ;
 const char *model_get_info(const sm_model *m, const char *key);
 
-/* Write to an open stream; SM_EIO on a write error (the stream is flushed). */
-sm_status model_write(const sm_model *m, FILE *out, sm_error *err);
+/* Write to an open stream, formatting the weights on `threads` threads (0:
+ * one per core; the bytes are the same for any number); SM_EIO on a write
+ * error (the stream is flushed), SM_EFAIL when out of memory. */
+sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err);
 /* Read from a stream; name is used in messages. */
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
 /* Open and read a file ("-" is standard input). */

@@ -279,7 +279,7 @@ static char *write_text(const sm_model *m, size_t *len)
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     sm_error err;
-    CHECK(model_write(m, f, &err) == SM_OK);
+    CHECK(model_write(m, f, 0, &err) == SM_OK);
     fclose(f);
     return buf;
 }

@@ -39,7 +39,7 @@ static void test_round_trip_bit_exact(void)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    CHECK(model_write(&m, f, &err) == SM_OK);
+    CHECK(model_write(&m, f, 0, &err) == SM_OK);
     fclose(f);
     CHECK(read_text(buf, &back, &err) == SM_OK);
     CHECK(back.dim == 6);
@@ -55,7 +55,7 @@ static void test_round_trip_bit_exact(void)
     char *buf2 = NULL;
     size_t len2 = 0;
     f = open_memstream(&buf2, &len2);
-    CHECK(model_write(&back, f, &err) == SM_OK);
+    CHECK(model_write(&back, f, 0, &err) == SM_OK);
     fclose(f);
     CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
     CHECK_CONTAINS(buf, "smloss-model 1\n");
@@ -64,6 +64,70 @@ static void test_round_trip_bit_exact(void)
     free(buf2);
     model_free(&m);
     model_free(&back);
+}
+
+/* The weight lines are formatted in pieces on all cores: a big linear model
+ * and an MLP whose layers span several pieces (and several groups of pieces)
+ * write exactly the lines of plain fprintf, in order, and reload bit for bit. */
+static void test_big_models_written_in_pieces(void)
+{
+    sm_error err;
+    sm_model lin, mlp, back;
+    model_init(&lin);
+    CHECK(model_init_linear(&lin, 700000, &err) == SM_OK);
+    CHECK(link_parse("lin", &lin.link, &err) == SM_OK);
+    char *want = NULL;
+    size_t want_len = 0;
+    FILE *ref = open_memstream(&want, &want_len);
+    fprintf(ref, "weights=%d\n", 700000 / 3 + 1);
+    for (int32_t j = 0; j < 700000; j += 3) {
+        lin.w[j] = (j % 2 ? -1.0 : 1.0) / (j + 3.0);
+        fprintf(ref, "%ld %.17g\n", (long)j, lin.w[j]);
+    }
+    fclose(ref);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(model_write(&lin, f, 0, &err) == SM_OK);
+    fclose(f);
+    const char *lines = strstr(buf, "weights=");
+    CHECK(lines && strncmp(lines, want, want_len) == 0 && strcmp(lines + want_len, "end\n") == 0);
+    for (int threads = 1; threads <= 3; threads += 2) { /* any thread count, the same bytes */
+        char *again = NULL;
+        size_t again_len = 0;
+        f = open_memstream(&again, &again_len);
+        CHECK(model_write(&lin, f, threads, &err) == SM_OK);
+        fclose(f);
+        CHECK(again_len == len && memcmp(again, buf, len) == 0);
+        free(again);
+    }
+    if (!CHECK(read_text(buf, &back, &err) == SM_OK && back.dim == 700000))
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK(memcmp(back.w, lin.w, 700000 * sizeof *lin.w) == 0);
+    model_free(&back);
+    free(buf);
+    free(want);
+
+    sm_mlp_shape shape = {.n_hidden = 1, .width = {5000, 64, 1}, .act = ACT_TANH};
+    model_init(&mlp);
+    CHECK(model_init_mlp(&mlp, &shape, &err) == SM_OK);
+    CHECK(link_parse("lin", &mlp.link, &err) == SM_OK);
+    mlp.dim = 5000;
+    int64_t n = mlp_param_count(&mlp.mlp);
+    for (int64_t i = 0; i < n; i++)
+        mlp.param[i] = i % 7 == 0 ? 0.0 : (double)(i % 1000) / 999.0 - 0.5;
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    CHECK(model_write(&mlp, f, 0, &err) == SM_OK);
+    fclose(f);
+    if (!CHECK(read_text(buf, &back, &err) == SM_OK))
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK(back.scorer == SCORER_MLP && mlp_param_count(&back.mlp) == n);
+    CHECK(memcmp(back.param, mlp.param, (size_t)n * sizeof *mlp.param) == 0);
+    model_free(&back);
+    free(buf);
+    model_free(&lin);
+    model_free(&mlp);
 }
 
 static void test_predict(void)
@@ -138,14 +202,15 @@ static void test_write_error(void)
     make_model(&m);
     FILE *f = fopen("/dev/full", "w");
     if (f) {
-        CHECK(model_write(&m, f, &err) == SM_EIO);
+        CHECK(model_write(&m, f, 0, &err) == SM_EIO);
         fclose(f);
     }
     model_free(&m);
 }
 
 static const test_case cases[] = {
-    TEST(test_round_trip_bit_exact), TEST(test_predict), TEST(test_errors),
+    TEST(test_round_trip_bit_exact), TEST(test_big_models_written_in_pieces), TEST(test_predict),
+    TEST(test_errors),
     TEST(test_missing_file), TEST(test_write_error),
 };
 TEST_MAIN(cases)

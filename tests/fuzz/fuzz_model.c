@@ -52,7 +52,7 @@ static char *write_model(const sm_model *m, size_t *len)
     FILE *f = open_memstream(&buf, len);
     FUZZ_REQUIRE(f != NULL);
     sm_error err;
-    FUZZ_REQUIRE(model_write(m, f, &err) == SM_OK);
+    FUZZ_REQUIRE(model_write(m, f, 0, &err) == SM_OK);
     FUZZ_REQUIRE(fclose(f) == 0);
     return buf;
 }
