@@ -208,21 +208,11 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
     linear_decay(p, o);
     const int32_t *restrict touched = p->touched;
     const double *restrict grad = p->grad;
-    if (o->cfg.kind == OPT_SGD && p->scale == 1.0) {
-        /* The common case without a call per coordinate: optim_delta is
-         * lr * g for sgd, and dividing by a scale of 1 changes nothing. */
-        const double lr = o->lr;
-        for (int64_t t = 0; t < p->n_touched; t++) {
-            sm_linear_coord *cj = &c[touched[t]];
-            cj->v -= lr * (grad[t] * (double)cj->fs * grad_factor);
-            cj->slot = 0;
-        }
-    } else {
-        for (int64_t t = 0; t < p->n_touched; t++) {
-            int32_t j = touched[t];
-            c[j].v -= optim_delta(o, j, grad[t] * (double)c[j].fs * grad_factor) / p->scale;
-            c[j].slot = 0;
-        }
+    /* (plain SGD without clipping takes linear_sgd_step instead) */
+    for (int64_t t = 0; t < p->n_touched; t++) {
+        int32_t j = touched[t];
+        c[j].v -= optim_delta(o, j, grad[t] * (double)c[j].fs * grad_factor) / p->scale;
+        c[j].slot = 0;
     }
     p->bias -= optim_delta(o, p->dim, p->grad_bias * grad_factor);
     p->grad_bias = 0.0;

@@ -52,7 +52,8 @@ sm_status objective_work_reserve(sm_objective_work *w, int64_t n, sm_error *err)
     if (n <= w->cap)
         return SM_OK;
     /* buf holds 6 arrays of n doubles: transformed scores, labels and slopes,
-     * pair counts, and 2n of sort scratch; idx one array of n indices. */
+     * then pair counts and 2n of sort scratch (pairwise) or q and p
+     * (listwise); idx one array of n indices. */
     double *buf = realloc(w->buf, (size_t)n * 6 * sizeof *buf);
     if (buf)
         w->buf = buf;
