@@ -239,6 +239,16 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
 {
     memset(out, 0, sizeof *out);
     out->config = *c;
+    /* Cutoffs beyond K count as K: keep each effective cutoff once. */
+    out->config.n_cutoffs = 0;
+    for (int i = 0; i < c->n_cutoffs; i++) {
+        int k = c->cutoff[i] < K ? c->cutoff[i] : K, seen = 0;
+        for (int j = 0; j < out->config.n_cutoffs; j++)
+            seen |= out->config.cutoff[j] == k;
+        if (!seen)
+            out->config.cutoff[out->config.n_cutoffs++] = k;
+    }
+    c = &out->config;
     out->rows = n;
     out->n_classes = K;
     out->has_labels = labels != NULL;

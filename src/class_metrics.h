@@ -73,7 +73,7 @@ typedef struct {
 
 /* The report of n rows of K >= 2 scores s. labels (n class indices in
  * 0 .. K-1) and q (n x K probabilities) may each be NULL. Cutoffs above K
- * count as K. SM_EFAIL when out of memory, SM_EUSAGE for a label out of
+ * count as K and each effective cutoff is kept once (out->config holds them). SM_EFAIL when out of memory, SM_EUSAGE for a label out of
  * range. The report owns arrays: class_report_free. */
 sm_status class_report_compute(const sm_class_config *c, const double *s, int64_t n, int K,
                                const int32_t *labels, const double *q, sm_class_report *out,

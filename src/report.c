@@ -710,3 +710,314 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
     }
     return finish_output(out, &o, err);
 }
+
+/* ---- the class report (K class scores per row) ----
+ *
+ * text  the header fields, "classes: K: v1 v2 ...", rows and mean loss; the
+ *       summary figures (accuracy, top-k accuracy; with a target top-1
+ *       agreement, top-k overlap, NDCG@k); the per-class table (rows,
+ *       precision, recall, F1, then a "macro" line); the confusion matrix
+ *       (label class down, predicted class across); with a target the order
+ *       accuracy per pair of rank bands. Numbers %.4g, "-" where undefined.
+ * tsv   one tidy table: "# key: value" header lines, then the columns
+ *       "table row column value": summary rows (table "summary", row the
+ *       figure, column its k where it has one), "class" rows (row the class,
+ *       column rows|precision|recall|f1; row "macro" for the means),
+ *       "confusion" rows (row the label class, column the predicted class,
+ *       value the count), "band_pairs" and "band_accuracy" rows (row the
+ *       higher band, column the lower band, as target ranks "1", "2-3", ...).
+ *       Numbers exact, NaN where undefined.
+ * json  one object: data, model, predictions, loss, label_transform,
+ *       classes, rows, mean_loss, summary (an object of the figures),
+ *       per_class (a list), macro, confusion (a list of rows), and with a
+ *       target band_pairs (a list of objects: higher, lower, pairs, ordered,
+ *       accuracy). Non-finite numbers null.
+ */
+
+enum { CLASS_FIGURES_MAX = 2 + 3 * CLASS_MAX_CUTOFFS };
+
+typedef struct {
+    char name[24]; /* json key and text label: accuracy, top_2, overlap@3 ... */
+    const char *table_row; /* tsv: the figure's family */
+    int k;         /* tsv column: its cutoff, 0 for none */
+    double value;
+} class_figure;
+
+/* The summary figures in report order. */
+static int class_figures(const sm_class_report *r, double mean_loss, class_figure *f)
+{
+    int n = 0, K = r->n_classes;
+    f[n++] = (class_figure){"mean_loss", "mean_loss", 0, mean_loss};
+    if (r->has_labels) {
+        f[n++] = (class_figure){"accuracy", "accuracy", 0, r->accuracy};
+        for (int i = 0; i < r->config.n_cutoffs; i++) {
+            int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
+            if (k > 1) {
+                f[n] = (class_figure){"", "top_k_accuracy", k, r->top_k[i]};
+                snprintf(f[n++].name, sizeof f[0].name, "top_%d_accuracy", k);
+            }
+        }
+    }
+    if (r->has_target) {
+        f[n++] = (class_figure){"top1_agreement", "top1_agreement", 0, r->top1_agreement};
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < r->config.n_cutoffs; i++) {
+                int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
+                f[n] = (class_figure){"", pass ? "ndcg" : "overlap", k,
+                                      pass ? r->ndcg[i] : r->overlap[i]};
+                snprintf(f[n++].name, sizeof f[0].name, "%s@%d", pass ? "ndcg" : "overlap", k);
+            }
+    }
+    return n;
+}
+
+/* Whether the pair of bands (a, b) can hold pairs: not a band of one rank
+ * with itself. */
+static int band_pair_shown(const sm_class_report *r, int a, int b)
+{
+    int first = a == 0 ? 1 : r->config.band_end[a - 1] + 1;
+    int last = a < r->n_bands - 1 ? r->config.band_end[a] : r->n_classes;
+    return a != b || first < last;
+}
+
+/* Target ranks of band b: "1", "2-3", "4-10". */
+static void band_name(const sm_class_report *r, int b, char *buf, size_t size)
+{
+    int first = b == 0 ? 1 : r->config.band_end[b - 1] + 1;
+    int last = b < r->n_bands - 1 ? r->config.band_end[b] : r->n_classes;
+    if (first == last)
+        snprintf(buf, size, "%d", first);
+    else
+        snprintf(buf, size, "%d-%d", first, last);
+}
+
+static void class_value_name(const int64_t *values, int k, char *buf, size_t size)
+{
+    snprintf(buf, size, "%lld", (long long)(values ? values[k] : k));
+}
+
+static void text_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
+                         const int64_t *values, double mean_loss)
+{
+    char cell[CELL_MAX], cls[32];
+    meta_field field[N_META_FIELDS];
+    class_figure fig[CLASS_FIGURES_MAX];
+    int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
+    meta_fields(meta, field);
+    for (int k = 0; k < N_META_FIELDS; k++) {
+        snprintf(cell, sizeof cell, "%s:", field[k].label);
+        out_printf(o, "%-17s", cell);
+        out_plain_string(o, field[k].value ? field[k].value : "(none)");
+        out_putc(o, '\n');
+    }
+    out_printf(o, "%-17s%d:", "classes:", K);
+    for (int k = 0; k < K; k++) {
+        class_value_name(values, k, cls, sizeof cls);
+        out_printf(o, " %s", cls);
+    }
+    out_printf(o, "\n%-17s%lld\n\n", "rows:", (long long)r->rows);
+    for (int i = 0; i < nf; i++) {
+        format_number(cell, sizeof cell, fig[i].value, STYLE_TEXT);
+        out_printf(o, "%-17s%s\n", fig[i].name, cell);
+    }
+    if (r->has_labels) {
+        out_printf(o, "\n%-8s %8s %9s %9s %9s\n", "class", "rows", "precision", "recall", "F1");
+        for (int k = 0; k <= K; k++) {
+            const double v[3] = {k < K ? r->precision[k] : r->macro_precision,
+                                 k < K ? r->recall[k] : r->macro_recall,
+                                 k < K ? r->f1[k] : r->macro_f1};
+            if (k < K) {
+                class_value_name(values, k, cls, sizeof cls);
+                out_printf(o, "%-8s %8lld", cls, (long long)r->support[k]);
+            } else {
+                out_printf(o, "%-8s %8lld", "macro", (long long)r->rows);
+            }
+            for (int j = 0; j < 3; j++) {
+                format_number(cell, sizeof cell, v[j], STYLE_TEXT);
+                out_printf(o, " %9s", cell);
+            }
+            out_putc(o, '\n');
+        }
+        out_printf(o, "\nconfusion matrix: rows = labelled class, columns = predicted class "
+                      "(row counts)\n%-8s", "label");
+        for (int k = 0; k < K; k++) {
+            class_value_name(values, k, cls, sizeof cls);
+            out_printf(o, " %6s", cls);
+        }
+        out_putc(o, '\n');
+        for (int a = 0; a < K; a++) {
+            class_value_name(values, a, cls, sizeof cls);
+            out_printf(o, "%-8s", cls);
+            for (int b = 0; b < K; b++)
+                out_printf(o, " %6lld", (long long)r->confusion[(size_t)a * K + b]);
+            out_putc(o, '\n');
+        }
+    }
+    if (r->has_target) {
+        char hi[24], lo[24];
+        out_printf(o, "\norder accuracy by target rank band: pairs of classes the target orders, "
+                      "share scored in that order (ties count wrong)\n%-8s %-8s %10s %9s\n",
+                   "higher", "lower", "pairs", "ordered%");
+        for (int a = 0; a < r->n_bands; a++)
+            for (int b = a; b < r->n_bands; b++) {
+                if (!band_pair_shown(r, a, b))
+                    continue;
+                band_name(r, a, hi, sizeof hi);
+                band_name(r, b, lo, sizeof lo);
+                int64_t p = r->band_pairs[a][b];
+                format_number(cell, sizeof cell, p ? 100.0 * (double)r->band_ordered[a][b] / (double)p : NAN,
+                              STYLE_TEXT);
+                out_printf(o, "%-8s %-8s %10lld %9s\n", hi, lo, (long long)p, cell);
+            }
+    }
+}
+
+static void tsv_class_row(report_out *o, const char *table, const char *row, const char *column,
+                          double value)
+{
+    char cell[CELL_MAX];
+    format_number(cell, sizeof cell, value, STYLE_TSV);
+    out_printf(o, "%s\t%s\t%s\t%s\n", table, row, column, cell);
+}
+
+static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
+                        const int64_t *values, double mean_loss)
+{
+    char a_name[32], b_name[32];
+    meta_field field[N_META_FIELDS];
+    class_figure fig[CLASS_FIGURES_MAX];
+    int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
+    meta_fields(meta, field);
+    for (int k = 0; k < N_META_FIELDS; k++)
+        if (field[k].value) {
+            out_printf(o, "# %s: ", field[k].key);
+            out_plain_string(o, field[k].value);
+            out_putc(o, '\n');
+        }
+    out_printf(o, "# classes: %d\ntable\trow\tcolumn\tvalue\n", K);
+    tsv_class_row(o, "summary", "rows", "", (double)r->rows);
+    for (int i = 0; i < nf; i++) {
+        snprintf(b_name, sizeof b_name, "%d", fig[i].k);
+        tsv_class_row(o, "summary", fig[i].table_row, fig[i].k ? b_name : "", fig[i].value);
+    }
+    if (r->has_labels) {
+        for (int k = 0; k <= K; k++) {
+            if (k < K)
+                class_value_name(values, k, a_name, sizeof a_name);
+            else
+                snprintf(a_name, sizeof a_name, "macro");
+            if (k < K)
+                tsv_class_row(o, "class", a_name, "rows", (double)r->support[k]);
+            tsv_class_row(o, "class", a_name, "precision", k < K ? r->precision[k] : r->macro_precision);
+            tsv_class_row(o, "class", a_name, "recall", k < K ? r->recall[k] : r->macro_recall);
+            tsv_class_row(o, "class", a_name, "f1", k < K ? r->f1[k] : r->macro_f1);
+        }
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++) {
+                class_value_name(values, a, a_name, sizeof a_name);
+                class_value_name(values, b, b_name, sizeof b_name);
+                tsv_class_row(o, "confusion", a_name, b_name, (double)r->confusion[(size_t)a * K + b]);
+            }
+    }
+    if (r->has_target)
+        for (int a = 0; a < r->n_bands; a++)
+            for (int b = a; b < r->n_bands; b++) {
+                int64_t p = r->band_pairs[a][b];
+                if (!band_pair_shown(r, a, b))
+                    continue;
+                band_name(r, a, a_name, sizeof a_name);
+                band_name(r, b, b_name, sizeof b_name);
+                tsv_class_row(o, "band_pairs", a_name, b_name, (double)p);
+                tsv_class_row(o, "band_accuracy", a_name, b_name,
+                              p ? (double)r->band_ordered[a][b] / (double)p : NAN);
+            }
+}
+
+static void json_number(report_out *o, double v)
+{
+    char cell[CELL_MAX];
+    format_number(cell, sizeof cell, v, STYLE_JSON);
+    out_printf(o, "%s", cell);
+}
+
+static void json_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
+                         const int64_t *values, double mean_loss)
+{
+    meta_field field[N_META_FIELDS];
+    class_figure fig[CLASS_FIGURES_MAX];
+    int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
+    meta_fields(meta, field);
+    out_putc(o, '{');
+    for (int k = 0; k < N_META_FIELDS; k++) {
+        out_printf(o, "%s\n  \"%s\": ", k ? "," : "", field[k].key);
+        out_json_string(o, field[k].value);
+    }
+    out_printf(o, ",\n  \"classes\": [");
+    for (int k = 0; k < K; k++)
+        out_printf(o, "%s%lld", k ? ", " : "", (long long)(values ? values[k] : k));
+    out_printf(o, "],\n  \"rows\": %lld,\n  \"summary\": {", (long long)r->rows);
+    for (int i = 0; i < nf; i++) {
+        out_printf(o, "%s\"%s\": ", i ? ", " : "", fig[i].name);
+        json_number(o, fig[i].value);
+    }
+    out_putc(o, '}');
+    if (r->has_labels) {
+        out_printf(o, ",\n  \"per_class\": [");
+        for (int k = 0; k <= K; k++) {
+            if (k < K)
+                out_printf(o, "%s\n    {\"class\": %lld, \"rows\": %lld, \"precision\": ", k ? "," : "",
+                           (long long)(values ? values[k] : k), (long long)r->support[k]);
+            else
+                out_printf(o, "\n  ],\n  \"macro\": {\"precision\": ");
+            json_number(o, k < K ? r->precision[k] : r->macro_precision);
+            out_printf(o, ", \"recall\": ");
+            json_number(o, k < K ? r->recall[k] : r->macro_recall);
+            out_printf(o, ", \"f1\": ");
+            json_number(o, k < K ? r->f1[k] : r->macro_f1);
+            out_putc(o, '}');
+        }
+        out_printf(o, ",\n  \"confusion\": [");
+        for (int a = 0; a < K; a++) {
+            out_printf(o, "%s\n    [", a ? "," : "");
+            for (int b = 0; b < K; b++)
+                out_printf(o, "%s%lld", b ? ", " : "", (long long)r->confusion[(size_t)a * K + b]);
+            out_putc(o, ']');
+        }
+        out_printf(o, "\n  ]");
+    }
+    if (r->has_target) {
+        char hi[24], lo[24];
+        int first = 1;
+        out_printf(o, ",\n  \"band_pairs\": [");
+        for (int a = 0; a < r->n_bands; a++)
+            for (int b = a; b < r->n_bands; b++) {
+                int64_t p = r->band_pairs[a][b];
+                if (!band_pair_shown(r, a, b))
+                    continue;
+                band_name(r, a, hi, sizeof hi);
+                band_name(r, b, lo, sizeof lo);
+                out_printf(o, "%s\n    {\"higher\": \"%s\", \"lower\": \"%s\", \"pairs\": %lld, "
+                              "\"ordered\": %lld, \"accuracy\": ",
+                           first ? "" : ",", hi, lo, (long long)p, (long long)r->band_ordered[a][b]);
+                json_number(o, p ? (double)r->band_ordered[a][b] / (double)p : NAN);
+                out_putc(o, '}');
+                first = 0;
+            }
+        out_printf(o, "\n  ]");
+    }
+    out_printf(o, "\n}\n");
+}
+
+sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                               const sm_class_report *rep, const int64_t *class_values,
+                               double mean_loss, sm_error *err)
+{
+    static void (*const writer[])(report_out *, const sm_report_meta *, const sm_class_report *,
+                                  const int64_t *, double) = {
+        [REPORT_TEXT] = text_classes, [REPORT_TSV] = tsv_classes, [REPORT_JSON] = json_classes};
+    if (!out || !rep || (unsigned)fmt >= sizeof writer / sizeof writer[0] || rep->n_classes < 2)
+        return sm_fail(err, SM_EFAIL, "report_write_classes: invalid arguments");
+    report_out o = {out, 0, 0};
+    writer[fmt](&o, meta, rep, class_values, mean_loss);
+    return finish_output(out, &o, err);
+}

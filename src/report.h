@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "class_metrics.h"
 #include "error.h"
 #include "metrics.h"
 #include "rank_metrics.h"
@@ -49,5 +50,12 @@ sm_status report_write(FILE *out, sm_report_format fmt, const sm_report_meta *me
 sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
                                  const sm_query_metrics *per_query, const int64_t *qid,
                                  const int64_t *group_ptr, int64_t n_groups, sm_error *err);
+
+/* The class report of K >= 2 class scores per row (class_metrics.h), in the
+ * layouts described in report.c; class_values (K entries, NULL: 0..K-1) name
+ * the classes; mean_loss is the objective's mean over the rows (NaN: none). */
+sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                               const sm_class_report *rep, const int64_t *class_values,
+                               double mean_loss, sm_error *err);
 
 #endif

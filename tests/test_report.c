@@ -548,6 +548,81 @@ static void test_write_failure(void)
           SM_EFAIL);
 }
 
+
+/* The class report (K = 3, labels and a target) in the three formats: the
+ * text names every figure, the TSV is one table of 4 columns whose rows carry
+ * the computed numbers, the JSON is valid; a full disk is SM_EIO. */
+static char *render_classes(sm_report_format fmt, const sm_class_report *r, FILE *f_override)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = f_override ? f_override : open_memstream(&buf, &len);
+    const int64_t values[3] = {-1, 4, 7};
+    sm_error err = {SM_OK, ""};
+    sm_status st = report_write_classes(f, fmt, &sample_meta, r, values, 0.25, &err);
+    if (f_override) {
+        CHECK(st == SM_EIO);
+        return NULL;
+    }
+    fclose(f);
+    if (!CHECK(st == SM_OK)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void test_class_report_formats(void)
+{
+    const double s[] = {3, 1, 2, 1, 1, 0, 0, 2, 1, 5, 5, 5};
+    const double q[] = {0.7, 0.2, 0.1, 0.5, 0.3, 0.2, 0.1, 0.3, 0.6, 0.2, 0.3, 0.5};
+    const int32_t y[] = {0, 0, 2, 2};
+    sm_class_config c;
+    class_config_default(&c);
+    sm_class_report r;
+    if (!CHECK(class_report_compute(&c, s, 4, 3, y, q, &r, NULL) == SM_OK))
+        return;
+    char *text = render_classes(REPORT_TEXT, &r, NULL), line[256];
+    CHECK(text && find_line(text, "classes:", line, sizeof line));
+    CHECK_CONTAINS(line, "3: -1 4 7");
+    CHECK(find_line(text, "accuracy ", line, sizeof line));
+    CHECK_CONTAINS(line, "0.25");
+    CHECK(find_line(text, "top_2_accuracy", line, sizeof line));
+    CHECK_CONTAINS(line, "0.75");
+    CHECK(find_line(text, "macro", line, sizeof line));
+    CHECK(text && strstr(text, "confusion matrix") && strstr(text, "order accuracy"));
+    /* cutoffs past K are shown as K, once */
+    CHECK(text && !strstr(text, "top_5") && strstr(text, "top_3_accuracy") &&
+          !strstr(strstr(text, "top_3_accuracy") + 1, "top_3_accuracy"));
+    CHECK(text && !strstr(text, "\n1        1 ")); /* a one-rank band has no pairs within */
+    free(text);
+    char *tsv = render_classes(REPORT_TSV, &r, NULL);
+    CHECK(tsv && strstr(tsv, "table\trow\tcolumn\tvalue\n"));
+    CHECK(tsv && strstr(tsv, "\nsummary\taccuracy\t\t0.25\n"));
+    CHECK(tsv && strstr(tsv, "\nsummary\ttop_k_accuracy\t2\t0.75\n"));
+    CHECK(tsv && strstr(tsv, "\nconfusion\t7\t-1\t1\n"));
+    CHECK(tsv && strstr(tsv, "\nclass\t4\trecall\tNaN\n"));
+    CHECK(tsv && strstr(tsv, "\nband_pairs\t1\t2-3\t"));
+    for (const char *p = tsv; p && *p; p = strchr(p, '\n') + 1) {
+        int tabs = 0;
+        const char *e = strchr(p, '\n');
+        for (const char *k = p; k < e; k++)
+            tabs += *k == '\t';
+        CHECK(*p == '#' || tabs == 3);
+    }
+    free(tsv);
+    char *json = render_classes(REPORT_JSON, &r, NULL);
+    CHECK(json && json_valid(json));
+    CHECK(json && strstr(json, "\"classes\": [-1, 4, 7]") && strstr(json, "\"band_pairs\""));
+    free(json);
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        render_classes(REPORT_JSON, &r, full);
+        fclose(full);
+    }
+    class_report_free(&r);
+}
+
 static const test_case cases[] = {
     TEST(test_json_validator),
     TEST(test_format_parse),
@@ -558,6 +633,7 @@ static const test_case cases[] = {
     TEST(test_single_region_and_hostile_text),
     TEST(test_many_regions_json),
     TEST(test_write_failure),
+    TEST(test_class_report_formats),
 };
 
 TEST_MAIN(cases)
