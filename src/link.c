@@ -292,15 +292,21 @@ static double pwl_walk(const link_term *t, double p, double q, double *dh)
     return integral;
 }
 
+/* h(z) from the end of z's region that faces 0: the region holding 0 is
+ * m z (h(0) = 0); a region above it starts at a knot t > 0, and
+ * h(t) + m (z - t) adds two non-negative numbers; a region below it ends at a
+ * knot t <= 0, and both parts are <= 0. So nothing cancels: anchoring at a
+ * far knot would subtract nearly equal numbers for z near 0 (h(-1e-14) was
+ * 33% off with the knots at 30). */
 static void pwl_eval(const link_term *t, double z, double *h, double *H, double *dh)
 {
-    int i = pwl_region(t, z);
-    if (t->n_regions == 1) {
-        *h = t->slopes[0] * z;
-    } else {
-        int k = i == 0 ? 0 : i - 1; /* the knot that anchors region i */
-        *h = t->h_at_knot[k] + t->slopes[i] * (z - t->knots[k]);
-    }
+    int i = pwl_region(t, z), i0 = pwl_region(t, 0.0);
+    if (i == i0)
+        *h = t->slopes[i] * z;
+    else if (i > i0)
+        *h = t->h_at_knot[i - 1] + t->slopes[i] * (z - t->knots[i - 1]);
+    else
+        *h = t->h_at_knot[i] + t->slopes[i] * (z - t->knots[i]);
     double h_rel;
     *H = pwl_walk(t, 0.0, z, &h_rel); /* h(0) = 0, so this is the integral of h */
     *dh = t->slopes[i];
