@@ -21,6 +21,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man/man1
+MAN7DIR = $(PREFIX)/share/man/man7
 
 SM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
 LDLIBS  = -lz -lm -pthread
@@ -151,12 +152,13 @@ reproduce: smloss
 	@sh scripts/reproduce.sh
 
 install: smloss
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(MAN7DIR)
 	install -m 755 smloss $(DESTDIR)$(BINDIR)/smloss
 	install -m 644 man/smloss.1 $(DESTDIR)$(MANDIR)/smloss.1
+	install -m 644 man/smloss-losses.7 $(DESTDIR)$(MAN7DIR)/smloss-losses.7
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/smloss $(DESTDIR)$(MANDIR)/smloss.1
+	rm -f $(DESTDIR)$(BINDIR)/smloss $(DESTDIR)$(MANDIR)/smloss.1 $(DESTDIR)$(MAN7DIR)/smloss-losses.7
 
 clean:
 	rm -rf build smloss

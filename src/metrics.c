@@ -1,4 +1,4 @@
-/* metrics.c - label regions and the per-region error report (LOSSES.md section 3). */
+/* metrics.c - label regions and the per-region error report (smloss-losses(7), REGIONS and PER-REGION REPORT). */
 #include "metrics.h"
 #include "numfmt.h"
 

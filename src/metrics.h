@@ -1,4 +1,4 @@
-/* metrics.h - label regions and the per-region error report (LOSSES.md section 3).
+/* metrics.h - label regions and the per-region error report (smloss-losses(7), REGIONS and PER-REGION REPORT).
  *
  * Regions partition the label axis by boundaries b1 < ... < b(r-1):
  * region 0 is (-inf, b1), region i is [b_i, b_(i+1)), the last is [b(r-1), inf).

@@ -1,4 +1,4 @@
-/* objective.h - training objectives built on a link (LOSSES.md section 2).
+/* objective.h - training objectives built on a link (smloss-losses(7), OBJECTIVES).
  *
  * An objective is averaged over *units*: rows for pointwise, queries for the
  * ranking objectives. objective_forward returns the summed loss of the units

@@ -1,4 +1,4 @@
-/* rank_metrics.h - how well scores order the rows of each query (LOSSES.md section 3).
+/* rank_metrics.h - how well scores order the rows of each query (smloss-losses(7), RANKING METRICS).
  *
  * Per query (a group of rows), with its rows ordered by score, highest first,
  * and ties in score broken pessimistically (the lower label first, so a

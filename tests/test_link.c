@@ -134,18 +134,21 @@ static void ref_eval(const link_term *t, double z, ld *h, ld *H, ld *dh)
 
 #define SERIES_ORDER 30
 
-/* h'(z), h''(z), ..., h^(n)(z) into d[1..n], and into m[1..n] the size of
- * the parts each is summed from (its rounding scale); smooth terms only.
- * sigmoid: by symmetry, sigma^(k)(u) = (-1)^(k+1) sigma^(k)(-u), so take
- * u >= 0 and write sigma^(k) as a polynomial in q = sigma(-u) <= 1/2,
- * computed directly: sigma = 1 - q, and D f(q) = -q (1 - q) f'(q). Near
- * saturation q is tiny and the linear term dominates without cancelling. */
+/* h^(k)(z) / a^k for k = 1..n into d[1..n] (scaled so that a = 1e300 and
+ * a = 1e-300 neither overflow nor underflow up to high orders), and into
+ * m[1..n] the size of the parts each is summed from (its rounding scale);
+ * smooth terms only. sigmoid: by symmetry, sigma^(k)(u) = (-1)^(k+1)
+ * sigma^(k)(-u), so take u >= 0 and write sigma^(k) as a polynomial in
+ * q = sigma(-u) <= 1/2, computed directly: sigma = 1 - q, and
+ * D f(q) = -q (1 - q) f'(q). Near saturation q is tiny and the linear term
+ * dominates without cancelling. exp: a^(k-1) e^u / a^k = e^u / a; sinh:
+ * cosh(u) / a or sinh(u) / a. */
 static void ref_derivs(const link_term *t, double z, int n, ld *d, ld *m)
 {
-    ld a = t->a, u = ld_u(t, z), apow = a;
+    ld a = t->a, u = ld_u(t, z);
     if (t->kind == LINK_SIGMOID) {
         ld b[SERIES_ORDER + 4] = {1, -1}, q = ld_sigmoid(-fabsl(u));
-        for (int k = 1; k <= n; k++, apow *= a) {
+        for (int k = 1; k <= n; k++) {
             for (int j = k + 1; j >= 1; j--) /* b_j q^j -> -j b_j q^j + j b_j q^(j+1) */
                 b[j + 1] += j * b[j], b[j] *= -j;
             b[0] = 0;
@@ -154,17 +157,16 @@ static void ref_derivs(const link_term *t, double z, int n, ld *d, ld *m)
                 v += b[j] * qj, mag += fabsl(b[j] * qj);
             if (u < 0 && k % 2 == 0)
                 v = -v;
-            d[k] = apow * v;
-            m[k] = fabsl(apow) * mag;
+            d[k] = v;
+            m[k] = mag;
         }
         return;
     }
-    apow = 1;
-    for (int k = 1; k <= n; k++, apow *= a) {
+    for (int k = 1; k <= n; k++) {
         if (t->kind == LINK_EXP)
-            d[k] = apow * expl(u);
+            d[k] = expl(u) / a;
         else if (t->kind == LINK_SINH)
-            d[k] = apow * (k % 2 ? coshl(u) : sinhl(u));
+            d[k] = (k % 2 ? coshl(u) : sinhl(u)) / a;
         else
             d[k] = 0;
         m[k] = fabsl(d[k]);
@@ -206,15 +208,17 @@ static void series(const link_term *t, double s, double y, int grad, ref *best)
         take(best, grad ? d : d * d / 2, 2 * LD_EPS);
         return;
     }
-    if (fabsl((ld)t->a * d) > 0.5L)
+    ld ad = (ld)t->a * d;
+    if (fabsl(ad) > 0.5L)
         return;
     ld der[SERIES_ORDER + 2], dmag[SERIES_ORDER + 2];
     ref_derivs(t, y, SERIES_ORDER + 1, der, dmag);
     ld sum = 0, mag = 0, fact = 1, pw = 1, last = 0, tail = 0;
     for (int k = 1; k <= SERIES_ORDER; k++) {
-        pw *= d;
         fact *= k;
         int j = grad ? k : k - 1;
+        /* h^(j) d^k = (h^(j) / a^j) (a d)^j d^(k - j) */
+        pw = k == 1 ? (grad ? ad : d) : pw * ad;
         if (j < 1)
             continue;
         ld term = der[j] * pw / fact;
@@ -461,8 +465,8 @@ static int close_to(double got, ld want, ld scale, double tol)
         return 0;
     if (fabsl(want) > DBL_MAX)
         return got == (double)want;
-    if (fabsl(scale) < DBL_MIN)
-        return fabsl(got - want) <= 4 * DBL_TRUE_MIN;
+    if (fabsl(scale) < DBL_MIN) /* subnormal: a few of its ulps, or the argument's rounding */
+        return fabsl(got - want) <= 4 * DBL_TRUE_MIN + tol * DBL_MIN;
     return fabsl(got - want) <= tol * fabsl(scale);
 }
 
@@ -682,6 +686,121 @@ static void test_large_exponents(void)
     CHECK(link_grad(&l, 300, 0) == INFINITY && link_grad(&l, -300, 0) == -INFINITY);
 }
 
+/* Extreme scales a: z = c + u / a, so that u spans the same range as in
+ * test_large_exponents while 1/a, 1/a^2, a^2 and (s - y)^2 are far outside
+ * the doubles (exp with a = 1e200 had H = 0 for every z: 1/a^2 underflowed;
+ * sinh with a = 1e155 formed a^2 = inf). The long-double references hold
+ * them. */
+static void test_extreme_scales(void)
+{
+    static const double us[][2] = {
+        {0, 0.5},   {0.5, 0},   {-1, 1},     {3, 2.9},     {-3, -3.2},  {20, 25},
+        {25, 20},   {-25, 0},   {0, -25},    {100, 150},   {150, 100},  {-100, -60},
+        {700, 705}, {705, 690}, {-700, -695}, {300, -300}, {-300, 300}, {1e-3, 2e-3},
+        {40, 40 + 1e-9}, {-40, -40 - 1e-9},
+    };
+    static const char *const scales[] = {"1e-300", "1e-200", "1e-155", "1e-100", "1e100",
+                                         "1e155",  "1e200",  "1e300",  "1e307"};
+    static const char *const forms[] = {"exp:a=%s", "exp:a=-%s", "sinh:a=%s", "sigmoid:a=%s"};
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++)
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+            char spec[64];
+            snprintf(spec, sizeof spec, forms[f], scales[k]);
+            sm_link l = parse_ok(spec);
+            double a = fabs(l.terms[0].a);
+            for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
+                double y = us[i][0] / a, s = us[i][1] / a;
+                if ((y != 0 && fabs(y) < DBL_MIN) || (s != 0 && fabs(s) < DBL_MIN))
+                    continue; /* z itself subnormal: u has lost digits before link.c */
+                check_value(spec, &l, s, y, 0);
+                check_value(spec, &l, s, y, 1);
+                check_eval(spec, &l, s);
+                check_eval(spec, &l, y);
+            }
+        }
+}
+
+/* Arguments that overflow or lose each other: a (z - c) beyond DBL_MAX, and
+ * u0 + d (= u1 in exact arithmetic) rounding u1 away when |u0| >> |u1|. */
+static void test_extreme_arguments(void)
+{
+    const double e = exp(1.0);
+    /* exp, a = 1: L(1, -1e100) = H(1) = e; u0 + d = -1e100 + (1 + 1e100) = 0 */
+    sm_link l = parse_ok("exp");
+    CHECK_REL(link_loss(&l, 1, -1e100), e, 1e-15);
+    CHECK_REL(link_grad(&l, 1, -1e100), e, 1e-15);
+    /* sigmoid: L(s, 1e100) = KL(1 || sigma(s)) = softplus(-s) */
+    l = parse_ok("sigmoid");
+    CHECK_REL(link_loss(&l, -3, 1e100), log1p(exp(3.0)), 1e-15);
+    CHECK(link_loss(&l, 1e5, 1e100) == 0); /* e^-1e5: was ln 2 */
+    CHECK_REL(link_loss(&l, 0, 1e100), log(2.0), 1e-15);
+    CHECK_REL(link_loss(&l, 3, -1e100), log1p(exp(3.0)), 1e-15);
+    /* exp, a = 1e10, y = 1e300: u0 = +inf, so L and h(s) - h(y) are infinite (was NaN, 0) */
+    l = parse_ok("exp:a=1e10");
+    CHECK(link_loss(&l, 0, 1e300) == INFINITY && link_grad(&l, 0, 1e300) == -INFINITY);
+    CHECK_REL(link_grad(&l, 0, -1e300), 1e-10, 1e-15); /* h(0) - h(y) = 1/a - 0 */
+    CHECK_REL(link_loss(&l, 0, -1e300), 1e-20, 1e-15); /* H(0) - H(y) - (0 - y) h(y) = 1/a^2 */
+    /* exp, a = 1e-308: h(0) - h(-1.7e308) = (1 - e^-1.7) 1e308 (expm1(d)/d (s - y) overflowed) */
+    l = parse_ok("exp:a=1e-308");
+    CHECK_REL(link_grad(&l, 0, -1.7e308), (double)(-expm1l(-1.7L) * 1e308L), 1e-13);
+    /* exp, a = 1e200: H = e^u / a^2 is +inf at z = 1 (was 0), e^300 1e-400 at u = 300 */
+    l = parse_ok("exp:a=1e200");
+    double h, H, dh;
+    link_eval(&l, 1, &h, &H, &dh);
+    CHECK(h == INFINITY && H == INFINITY && dh == INFINITY);
+    link_eval(&l, 3e-198, &h, &H, &dh);
+    CHECK_REL(H, (double)(expl(300.0L) * 1e-400L), 1e-13);
+    CHECK_REL(h, (double)(expl(300.0L) * 1e-200L), 1e-13);
+    /* sinh, a = 1e-300: h(1e-300) = 1e-300 (u = 1e-600 underflowed to 0) */
+    l = parse_ok("sinh:a=1e-300");
+    CHECK(link_h(&l, 1e-300) == 1e-300 && link_h(&l, -1e-14) == -1e-14);
+    /* sigmoid, a = 1e300: H = softplus(u)/a = z - c where u overflows (was inf);
+     * h' = a e^-|u| where sigma(-|u|) underflows (was 0) */
+    l = parse_ok("sigmoid:a=1e300");
+    link_eval(&l, 1, &h, &H, &dh);
+    CHECK(h == 1 && H == 1 && dh == 0);
+    link_eval(&l, 1e-297, &h, &H, &dh);
+    CHECK_REL(dh, (double)(1e300L * expl(-1000.0L)), 1e-12);
+    /* sigmoid, a = 1e300: a (s - y) overflows; KL/a stays finite */
+    CHECK_REL(link_loss(&l, 10, -1e-300), (double)(10 * (1 - 1 / (1 + expl(1.0L)))), 1e-13);
+    CHECK_REL(link_loss(&l, -10, 1e-300), (double)(10 * (1 - 1 / (1 + expl(1.0L)))), 1e-13);
+}
+
+/* Whatever the arguments and parameters, nothing is NaN: h' >= 0, H >= 0,
+ * L >= 0 and dL/ds has the sign of s - y, on a grid of extreme values with
+ * subnormal, tiny and huge scales (results may be 0 or +-inf there). */
+static void test_never_nan(void)
+{
+    static const char *const forms[] = {"lin", "exp:a=%s", "exp:a=-%s,c=1e300", "sinh:a=%s",
+                                        "sinh:a=%s,c=-1e300", "sigmoid:a=%s",
+                                        "sigmoid:a=%s,c=1e300", "pwl:knots=-1e308/0/1e308,slopes=%s/1/2/3"};
+    static const char *const scales[] = {"5e-324", "1e-310", "1e-300", "1e-160", "1e-10", "1",
+                                         "1e10",   "1e154",  "1e160",  "1e300",  "1.7e308"};
+    static const double zs_wide[] = {0,     1e-320, -1e-300, 1e-160, -1e-14, 0.5,    -1,
+                                     7,     -100,   1e5,     -1e10,  1e100,  -1e154, 1e200,
+                                     -1e300, 1.7e308, -1.7e308};
+    const size_t nz = sizeof zs_wide / sizeof zs_wide[0];
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++)
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+            char spec[96];
+            snprintf(spec, sizeof spec, forms[f], scales[k]);
+            sm_link l = parse_ok(spec);
+            int bad = 0;
+            for (size_t i = 0; i < nz; i++) {
+                double h, H, dh;
+                link_eval(&l, zs_wide[i], &h, &H, &dh);
+                bad += isnan(h) || !(H >= 0) || !(dh >= 0);
+                for (size_t j = 0; j < nz; j++) {
+                    double s = zs_wide[i], y = zs_wide[j];
+                    double loss = link_loss(&l, s, y), grad = link_grad(&l, s, y);
+                    bad += !(loss >= 0) || isnan(grad) || (s > y && grad < 0) || (s < y && grad > 0);
+                }
+            }
+            if (!CHECK(bad == 0))
+                fprintf(stderr, "  %s: %d NaN or wrong-signed values\n", spec, bad);
+        }
+}
+
 static void test_sigmoid_saturated(void)
 {
     static const double pairs[][2] = {
@@ -745,6 +864,43 @@ static void test_pwl_continuity_and_origin(void)
             CHECK(link_dh(&l, below) == t->slopes[i]);
         }
     }
+}
+
+/* h(z) to full relative accuracy everywhere, also near 0 with the knots far
+ * away, where anchoring h at a knot would cancel (h(-1e-14) was 33% off with
+ * a knot at 30); H and h' too, against the exact long-double reference. */
+static void test_pwl_h_relative(void)
+{
+    static const char *const pwl_specs[] = {
+        "pwl:knots=30,slopes=1/2",
+        "pwl:knots=-50/40,slopes=1/2/3",
+        "pwl:knots=1e6/2e6,slopes=0.3/1/7",
+        "pwl:knots=-2e6/-1e6,slopes=5/0.5/0.25",
+        "pwl:knots=-1e300/1e-300/1e300,slopes=1/3/0.7/2",
+        "pwl:knots=1/3,slopes=0.05/1/0.2",
+    };
+    static const double zs_near[] = {-1e-14, 1e-14, -1e-300, 1e-300, 3e-7, -0.5, 0.5, 29.9,
+                                     30.1, -49, 41, 1e6 + 1, 1.5e6, 2e6 + 0.5, -1.5e6, -3e6,
+                                     -1e6 - 1e-3, 1e280, -1e280, 5e300, -5e300};
+    for (size_t k = 0; k < sizeof pwl_specs / sizeof pwl_specs[0]; k++) {
+        sm_link l = parse_ok(pwl_specs[k]);
+        for (size_t i = 0; i < sizeof zs_near / sizeof zs_near[0]; i++) {
+            double z = zs_near[i], h, H, dh;
+            ld rh, rH, rdh;
+            link_eval(&l, z, &h, &H, &dh);
+            ref_eval(&l.terms[0], z, &rh, &rH, &rdh);
+            int ok = CHECK(close_to(h, rh, rh, 4 * DBL_EPSILON));
+            ok &= CHECK(close_to(H, rH, rH, 1e-15));
+            ok &= CHECK(dh == (double)rdh);
+            if (!ok)
+                fprintf(stderr, "  %s at z = %.17g: h = %.17g, want %.17Lg\n", pwl_specs[k], z, h, rh);
+        }
+    }
+    /* the case of the report, by hand: slope 1 around 0, so h(z) = z exactly */
+    sm_link l = parse_ok("pwl:knots=30,slopes=1/2");
+    CHECK(link_h(&l, -1e-14) == -1e-14 && link_h(&l, 1e-14) == 1e-14);
+    l = parse_ok("pwl:knots=-50/40,slopes=1/2/3");
+    CHECK(link_h(&l, -1e-14) == -2e-14);
 }
 
 /* 31 knots (the most a term takes), crossed up and down, at and between knots. */
@@ -1018,9 +1174,13 @@ static const test_case cases[] = {
     TEST(test_bregman_form_of_link_eval),
     TEST(test_s_next_to_y),
     TEST(test_large_exponents),
+    TEST(test_extreme_scales),
+    TEST(test_extreme_arguments),
+    TEST(test_never_nan),
     TEST(test_sigmoid_saturated),
     TEST(test_sigmoid_is_bernoulli_kl),
     TEST(test_pwl_continuity_and_origin),
+    TEST(test_pwl_h_relative),
     TEST(test_pwl_many_knots),
     TEST(test_parse_examples),
     TEST(test_format_round_trips),

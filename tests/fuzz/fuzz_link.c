@@ -54,13 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_same_link(&link, &again);
     FUZZ_REQUIRE(link_format(&again, canon2, (size_t)len + 1) == len);
     FUZZ_REQUIRE(strcmp(canon, canon2) == 0);
-    /* The evaluation must not crash on any parsed link either. */
+    /* The evaluation must not crash on any parsed link either, nor give NaN:
+     * H >= 0, h' >= 0, L >= 0 and dL/ds with the sign of s - y (link.h). */
     double z[] = {-1e300, -40, -1, 0, 0.5, 1, 40, 1e300};
     for (size_t i = 0; i < sizeof z / sizeof z[0]; i++) {
         double h, H, dh;
         link_eval(&link, z[i], &h, &H, &dh);
-        (void)link_loss(&link, z[i], 0.25);
-        (void)link_grad(&link, z[i], 0.25);
+        FUZZ_REQUIRE(H >= 0 && dh >= 0);
+        double loss = link_loss(&link, z[i], 0.25), grad = link_grad(&link, z[i], 0.25);
+        FUZZ_REQUIRE(loss >= 0 && (z[i] > 0.25 ? grad >= 0 : z[i] < 0.25 ? grad <= 0 : grad == 0));
     }
     free(canon);
     free(canon2);
