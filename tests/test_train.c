@@ -1,6 +1,6 @@
 /* test_train.c - the SGD trainer against an independently computed optimum,
- * determinism (also across --threads), feature scaling, divergence handling
- * and the optimisers. */
+ * determinism (also across --threads), feature scaling, divergence handling,
+ * the optimisers and the passes over whole data sets (train_pass.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "rng.h"
 #include "test.h"
 #include "train.h"
+#include "train_pass.h"
 
 #define HOUSING "data/libsvm-housing-scale/housing_scale"
 
@@ -494,6 +495,69 @@ static void test_divergence_is_reported(void)
     dataset_free(&ds);
 }
 
+
+/* The learning rate's curvature: for pointwise mean h'(y) (mean ||x||^2 + 1)
+ * in closed form; for ranking finite and positive; the same bits for 1 and 3
+ * threads on data of several chunks; the feature scales are 1 / max|x_j|. */
+static void test_curvature_pass(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1};
+    link_parse("lin:w=0.05+sigmoid:a=0.3,c=35", &obj.link, NULL);
+    double r2 = 0, slope = 0, trace, *fs;
+    sm_error err;
+    for (int64_t r = 0; r < ds.n_rows; r++) {
+        for (int64_t k = ds.row_ptr[r]; k < ds.row_ptr[r + 1]; k++)
+            r2 += (double)ds.val[k] * ds.val[k];
+        slope += link_dh(&obj.link, ds.label[r]);
+    }
+    CHECK(pass_curvature(&obj, &ds, NULL, 2, &trace, &err) == SM_OK);
+    CHECK_REL(trace, (r2 / ds.n_rows + 1) * slope / ds.n_rows, 1e-12);
+    CHECK(pass_maxabs_scales(&ds, 2, &fs, &err) == SM_OK);
+    for (int32_t j = 0; j < ds.dim; j++) {
+        float m = 0;
+        for (int64_t k = 0; k < ds.nnz; k++)
+            if (ds.col[k] == j)
+                m = fmaxf(m, fabsf(ds.val[k]));
+        CHECK(fs[j] == (m > 0 ? 1.0 / m : 1.0));
+    }
+    free(fs);
+    dataset_free(&ds);
+    for (int grouped = 0; grouped <= 1; grouped++) {
+        synthetic(&ds, 40000, 4000, grouped, 5);
+        for (int kind = grouped ? OBJ_PAIRWISE : OBJ_POINTWISE;
+             kind <= (grouped ? OBJ_LISTWISE : OBJ_POINTWISE); kind++) {
+            obj.kind = (sm_objective_kind)kind;
+            double one, three;
+            CHECK(pass_curvature(&obj, &ds, NULL, 1, &one, &err) == SM_OK);
+            CHECK(pass_curvature(&obj, &ds, NULL, 3, &three, &err) == SM_OK);
+            if (!CHECK(one == three && isfinite(one) && one > 0))
+                fprintf(stderr, "  %s: %.17g, %.17g\n", objective_kind_name(obj.kind), one, three);
+        }
+        dataset_free(&ds);
+    }
+}
+
+/* A ranking run's non-finite loss is its query's (not a row's pointwise one). */
+static void test_ranking_divergence_names_query(void)
+{
+    sm_dataset ds;
+    synthetic(&ds, 200, 40, 1, 3);
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.objective.kind = OBJ_LISTWISE;
+    CHECK(objective_check(&cfg.objective, NULL) == SM_OK);
+    CHECK(link_parse("exp:a=400", &cfg.objective.link, NULL) == SM_OK);
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
+    CHECK_CONTAINS(err.msg, "at the starting point: the loss of the query is not finite at row ");
+    dataset_free(&ds);
+}
+
 static void test_rng(void)
 {
     sm_rng a, b;
@@ -526,6 +590,7 @@ static const test_case cases[] = {
     TEST(test_epoch_objectives),
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
-    TEST(test_divergence_is_reported), TEST(test_rng),
+    TEST(test_divergence_is_reported), TEST(test_rng), TEST(test_curvature_pass),
+    TEST(test_ranking_divergence_names_query),
 };
 TEST_MAIN(cases)
