@@ -38,6 +38,11 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
+    if (obj->n_out == 0)
+        obj->n_out = 1;
+    if (obj->n_out != 1)
+        return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
+                       objective_kind_names[obj->kind], (long)obj->n_out);
     return SM_OK;
 }
 

@@ -6,7 +6,8 @@
  * weight * d(summed loss)/ds_i to ds[i]. The trainer calls them on a
  * mini-batch (pointwise: any rows; ranking: one query per call) with
  * weight = 1 / (units in the mini-batch), so every objective is a mean and
- * learning rates carry over between data sets.
+ * learning rates carry over between data sets. The scores s and gradients ds
+ * of n rows are n x K (n_out), row-major; every kind so far takes K = 1.
  *
  * Pairwise, per query: pairs (i, j) with y_i > y_j; d = (f(s_i) - f(s_j))/T,
  * p = sigma(d); hard target q = 1, soft q = sigma((f(y_i) - f(y_j))/T);
@@ -49,6 +50,7 @@ typedef struct {
     double temperature;    /* ranking: T > 0 */
     sm_target_kind target;
     int64_t max_pairs;     /* pairwise: sampled pairs per query in backward; 0 = all */
+    int32_t n_out;         /* K scores per row (n x K, row-major); 0: 1 (objective_check) */
 } sm_objective;
 
 /* Names indexed by the enums, NULL-terminated (names.h); "default" is
@@ -61,8 +63,10 @@ int objective_target_parse(const char *name); /* -1 when unknown */
 const char *objective_target_name(sm_target_kind t);
 /* True when the objective needs query groups. */
 int objective_is_ranking(sm_objective_kind k);
-/* The effective target (TARGET_DEFAULT resolved); SM_EUSAGE when the target
- * does not belong to the objective (e.g. gain with pairwise). */
+/* The effective target (TARGET_DEFAULT resolved) and outputs (0: 1);
+ * SM_EUSAGE when the target does not belong to the objective (e.g. gain with
+ * pairwise), or the objective cannot take n_out scores per row (each kind so
+ * far takes one). */
 sm_status objective_check(sm_objective *obj, sm_error *err);
 
 /* Scratch memory of the ranking objectives, reused across calls, and the

@@ -18,6 +18,7 @@ void train_config_default(sm_train_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->objective.kind = OBJ_POINTWISE;
     cfg->objective.temperature = 1.0;
+    cfg->objective.n_out = 1;
     link_parse("lin", &cfg->objective.link, NULL);
     optim_config_default(&cfg->optim, OPT_SGD);
     cfg->epochs = 20;
@@ -54,6 +55,7 @@ typedef struct {
     const sm_objective *obj;
     const sm_dataset *train, *valid;
     int64_t batch;            /* units a step */
+    int64_t K;                /* scores a row: every score array is rows x K */
     int64_t *units, n_units;  /* the units of an epoch, shuffled each epoch */
     int64_t total_steps;
     double *fs;               /* feature scales, or NULL */
@@ -75,14 +77,14 @@ static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_e
 {
     if (need <= b->cap_rows)
         return SM_OK;
-    int64_t cap = need > 2 * b->cap_rows ? need : 2 * b->cap_rows;
+    int64_t cap = need > 2 * b->cap_rows ? need : 2 * b->cap_rows, K = sc->cfg.n_out;
     int64_t *rows = realloc(b->rows, (size_t)cap * sizeof *rows);
     if (rows)
         b->rows = rows;
-    double *s = realloc(b->scores, (size_t)cap * sizeof *s);
+    double *s = realloc(b->scores, (size_t)(cap * K) * sizeof *s);
     if (s)
         b->scores = s;
-    double *d = realloc(b->dscores, (size_t)cap * sizeof *d);
+    double *d = realloc(b->dscores, (size_t)(cap * K) * sizeof *d);
     if (d)
         b->dscores = d;
     if (!rows || !s || !d)
@@ -124,7 +126,8 @@ static int64_t find_unit_row(trainer *t, const sm_dataset *ds, const double *sco
     double largest = -1.0;
     for (int64_t u = 0; u < objective_unit_count(t->obj, ds); u++) {
         objective_unit_rows(t->obj, ds, u, &b, &e);
-        double loss = objective_forward(t->obj, scores + b, ds->label + b, e - b, &k, &t->work);
+        double loss = objective_forward(t->obj, scores + b * t->K, ds->label + b, e - b, &k,
+                                        &t->work);
         if (!worst && !isfinite(loss))
             return b;
         if (worst && loss > largest)
@@ -153,7 +156,7 @@ static sm_status check_exploded(trainer *t, const sm_epoch_info *info, sm_error 
              "(%.6g); the largest %s is",
              info->train_objective, TRAIN_EXPLODE_FACTOR, t->start_objective,
              objective_is_ranking(t->obj->kind) ? "query loss" : "loss");
-    return diverged(err, t->cfg, t->train, info->epoch, worst, scores[worst], what);
+    return diverged(err, t->cfg, t->train, info->epoch, worst, scores[worst * t->K], what);
 }
 
 /* ---- evaluation ---- */
@@ -166,16 +169,17 @@ static sm_status exact_train_objective(trainer *t, sm_epoch_info *info, sm_error
     int64_t units, bad;
     sm_status st;
     pass_scores(&t->sc, t->train, cfg->threads, scores);
-    for (int64_t r = 0; r < t->train->n_rows; r++)
-        if (!isfinite(scores[r]))
-            return diverged(err, cfg, t->train, info->epoch, r, scores[r],
+    for (int64_t i = 0; i < t->train->n_rows * t->K; i++)
+        if (!isfinite(scores[i]))
+            return diverged(err, cfg, t->train, info->epoch, i / t->K, scores[i],
                             "the score is not finite");
     if ((st = pass_mean_objective(t->obj, t->train, scores, cfg->threads, &mean, &units,
                                   err)) != SM_OK)
         return st;
     info->train_objective = mean + cfg->optim.l2 * scorer_l2_half(&t->sc);
     if (!isfinite(info->train_objective) && (bad = find_unit_row(t, t->train, scores, 0)) >= 0)
-        return diverged(err, cfg, t->train, info->epoch, bad, scores[bad], bad_loss_what(t->obj));
+        return diverged(err, cfg, t->train, info->epoch, bad, scores[bad * t->K],
+                        bad_loss_what(t->obj));
     return SM_OK;
 }
 
@@ -212,7 +216,14 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
     return SM_OK;
 }
 
-/* ---- early stopping ---- */
+/* ---- early stopping and the result ---- */
+
+/* The model's scorer: the current parameters, on the raw features. */
+static sm_status export_model(const trainer *t, sm_model *model, sm_error *err)
+{
+    sm_status st = model_init_scorer(model, &t->sc.cfg, t->train->dim, err);
+    return st == SM_OK ? scorer_export(&t->sc, model->param, err) : st;
+}
 
 /* Whether an epoch's validation metric beats the best so far (strictly, so
  * the earliest of equal epochs is kept). */
@@ -236,7 +247,7 @@ static sm_status keep_best(trainer *t, sm_epoch_info *info, sm_model *model, sm_
     if (improves(t, info->valid_metric)) {
         t->best = info->valid_metric;
         t->best_epoch = info->epoch;
-        if ((st = scorer_export(&t->sc, model, err)) != SM_OK)
+        if ((st = export_model(t, model, err)) != SM_OK)
             return st;
     }
     info->best_epoch = t->best_epoch;
@@ -282,30 +293,31 @@ static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t 
                                 sm_error *err)
 {
     batch_buffers *buf = &t->buf;
-    memset(buf->dscores, 0, (size_t)n_rows * sizeof *buf->dscores);
+    const int64_t K = t->K;
+    memset(buf->dscores, 0, (size_t)(n_rows * K) * sizeof *buf->dscores);
     double weight = 1.0 / (double)n_units, batch_loss = 0.0;
     int64_t bad_loss = -1; /* offset of the first unit whose loss is not finite */
     for (int64_t i = 0, off = 0; i < n_units; i++) {
         int64_t end = buf->unit_end[i], k;
         /* A unit is a contiguous row range, so its labels are too. The loss
          * is the unit's before the step: the progressive objective. */
-        double loss = objective_forward_backward(t->obj, buf->scores + off,
+        double loss = objective_forward_backward(t->obj, buf->scores + off * K,
                                                  t->train->label + buf->rows[off], end - off,
-                                                 weight, buf->dscores + off, &k, &t->work);
+                                                 weight, buf->dscores + off * K, &k, &t->work);
         if (!isfinite(loss) && bad_loss < 0)
             bad_loss = off;
         batch_loss += loss;
         t->loss_units += k;
         off = end;
     }
-    for (int64_t i = 0; i < n_rows; i++)
+    for (int64_t i = 0; i < n_rows * K; i++)
         if (!isfinite(buf->dscores[i]) || !isfinite(buf->scores[i]))
-            return diverged(err, t->cfg, t->train, epoch, buf->rows[i], buf->scores[i],
+            return diverged(err, t->cfg, t->train, epoch, buf->rows[i / K], buf->scores[i],
                             isfinite(buf->scores[i]) ? "the gradient is not finite"
                                                      : "the score is not finite");
     if (bad_loss >= 0)
         return diverged(err, t->cfg, t->train, epoch, buf->rows[bad_loss],
-                        buf->scores[bad_loss], bad_loss_what(t->obj));
+                        buf->scores[bad_loss * K], bad_loss_what(t->obj));
     t->loss_sum += batch_loss;
     return SM_OK;
 }
@@ -377,6 +389,9 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
     if (cfg->keep_best && !valid)
         return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
+    if (cfg->scorer.n_out != obj->n_out)
+        return sm_fail(err, SM_EUSAGE, "the scorer has %ld outputs, the objective takes %ld",
+                       (long)cfg->scorer.n_out, (long)obj->n_out);
     if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE && valid->n_groups == 0)
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "
@@ -425,7 +440,8 @@ static sm_status init_buffers(trainer *t, sm_error *err)
     if (t->valid && pass_longest_query(t->valid) > max_query)
         max_query = pass_longest_query(t->valid);
     batch_buffers *buf = &t->buf;
-    buf->all_scores = malloc((size_t)(max_rows > 0 ? max_rows : 1) * sizeof *buf->all_scores);
+    buf->all_scores = malloc((size_t)((max_rows > 0 ? max_rows : 1) * t->K) *
+                             sizeof *buf->all_scores);
     buf->unit_end = malloc((size_t)t->batch * sizeof *buf->unit_end);
     if (!buf->all_scores || !buf->unit_end)
         return sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
@@ -444,6 +460,7 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     t->train = train;
     t->valid = valid;
     t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
+    t->K = cfg->scorer.n_out;
     t->t0 = t->last_progress = now_seconds();
     t->best = NAN;
     objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
@@ -511,9 +528,9 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         if (cfg->keep_best && cfg->patience > 0 && epoch - t.best_epoch >= cfg->patience)
             break;
     }
-    /* scorer_export fails on a non-finite weight (a run that diverged). */
+    /* The export fails on a non-finite weight (a run that diverged). */
     if (st == SM_OK && !cfg->keep_best)
-        st = scorer_export(&t.sc, model, err);
+        st = export_model(&t, model, err);
     if (st == SM_OK && cfg->keep_best)
         record_best(&t, model, epochs_run);
     if (st == SM_OK) {

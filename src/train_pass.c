@@ -214,7 +214,7 @@ static void score_chunk(void *ctx, int64_t chunk, int worker)
         int64_t n = end - r0 < 256 ? end - r0 : 256;
         for (int64_t i = 0; i < n; i++)
             rows[i] = r0 + i;
-        scorer_forward(p->sc, p->ds, rows, n, p->scores + r0);
+        scorer_forward(p->sc, p->ds, rows, n, p->scores + r0 * p->sc->cfg.n_out);
     }
 }
 
@@ -242,18 +242,19 @@ static void objective_chunk(void *ctx, int64_t chunk, int worker)
 {
     objective_pass *p = ctx;
     const sm_dataset *ds = p->ds;
+    const int64_t K = p->obj->n_out;
     int64_t first = chunk * PASS_CHUNK_ROWS;
     int64_t last = chunk_end(chunk, PASS_CHUNK_ROWS, objective_unit_count(p->obj, ds));
     double sum = 0.0;
     int64_t counted = 0, k, b, e;
     if (!objective_is_ranking(p->obj->kind)) {
         /* rows are units: the chunk's rows in one call */
-        sum = objective_forward(p->obj, p->scores + first, ds->label + first, last - first,
+        sum = objective_forward(p->obj, p->scores + first * K, ds->label + first, last - first,
                                 &counted, &p->work[worker]);
     } else {
         for (int64_t g = first; g < last; g++) {
             objective_unit_rows(p->obj, ds, g, &b, &e);
-            sum += objective_forward(p->obj, p->scores + b, ds->label + b, e - b, &k,
+            sum += objective_forward(p->obj, p->scores + b * K, ds->label + b, e - b, &k,
                                      &p->work[worker]);
             counted += k;
         }

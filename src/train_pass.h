@@ -29,11 +29,12 @@ sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales,
 sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
                          int threads, double *trace, sm_error *err);
 
-/* The scores of every row of ds with the current weights (n_rows doubles). */
+/* The scores of every row of ds with the current weights (n_rows x K). */
 void pass_scores(sm_scorer *sc, const sm_dataset *ds, int threads, double *scores);
 
-/* The mean objective of the given scores over ds's units; *units receives
- * how many there were (0: the mean is NaN). */
+/* The mean objective (checked: objective_check) of the given scores
+ * (n_rows x obj->n_out) over ds's units; *units receives how many there were
+ * (0: the mean is NaN). */
 sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
                               const double *scores, int threads, double *mean, int64_t *units,
                               sm_error *err);

@@ -146,8 +146,7 @@ static double trained_objective(const sm_dataset *ds, const char *spec, sm_train
         return NAN;
     }
     double *theta = malloc(((size_t)ds->dim + 1) * sizeof *theta);
-    memcpy(theta, m.w, (size_t)ds->dim * sizeof *theta);
-    theta[ds->dim] = m.bias;
+    memcpy(theta, m.param, ((size_t)ds->dim + 1) * sizeof *theta); /* weights, bias */
     double f = objective_at(&cfg->objective.link, ds, theta);
     free(theta);
     model_free(&m);
@@ -212,8 +211,8 @@ static void test_deterministic(void)
     CHECK(train_run(&ds, NULL, &cfg, &b, &err) == SM_OK);
     cfg.seed = 2;
     CHECK(train_run(&ds, NULL, &cfg, &c, &err) == SM_OK);
-    CHECK(memcmp(a.w, b.w, (size_t)ds.dim * sizeof *a.w) == 0 && a.bias == b.bias);
-    CHECK(memcmp(a.w, c.w, (size_t)ds.dim * sizeof *a.w) != 0);
+    CHECK(memcmp(a.param, b.param, ((size_t)ds.dim + 1) * sizeof *a.param) == 0);
+    CHECK(memcmp(a.param, c.param, (size_t)ds.dim * sizeof *a.param) != 0);
     model_free(&a);
     model_free(&b);
     model_free(&c);
@@ -294,8 +293,7 @@ static void test_threads_same_model(void)
                 fprintf(stderr, "  train_run: %s\n", err.msg);
         }
         for (int t = 1; t < 3; t++) {
-            CHECK(memcmp(m[0].w, m[t].w, (size_t)train.dim * sizeof *m[0].w) == 0);
-            CHECK(m[0].bias == m[t].bias);
+            CHECK(memcmp(m[0].param, m[t].param, ((size_t)train.dim + 1) * sizeof(double)) == 0);
             CHECK(obj[0][0] == obj[t][0] && obj[0][1] == obj[t][1]);
         }
         CHECK(isfinite(obj[0][0]) && isfinite(obj[0][1]));
@@ -388,7 +386,7 @@ static void test_lazy_l2_matches_dense(void)
     for (int variant = 0; variant < 4; variant++) {
         int fused = variant & 1, batch = variant & 2 ? 2 : 1;
         sm_linear lin;
-        CHECK(linear_init(&lin, ds.dim, fs, &err) == SM_OK);
+        CHECK(linear_init(&lin, ds.dim, 1, fs, &err) == SM_OK);
         sm_optim_config oc;
         optim_config_default(&oc, OPT_SGD);
         oc.lr = 0.1;
@@ -422,12 +420,12 @@ static void test_lazy_l2_matches_dense(void)
                 w[j] = (1 - 0.1 * 0.5) * w[j] - 0.1 * g[j];
             bias -= 0.1 * gb;
         }
-        double exported[3], b;
-        linear_export(&lin, exported, &b);
+        double exported[4]; /* 3 weights, the bias */
+        linear_export(&lin, exported);
         for (int j = 0; j < 3; j++)
             if (!CHECK_CLOSE(exported[j], w[j] * fs[j], 1e-12))
                 fprintf(stderr, "  fused %d, batch %d, weight %d\n", fused, batch, j);
-        CHECK_CLOSE(b, bias, 1e-12);
+        CHECK_CLOSE(exported[3], bias, 1e-12);
         optim_free(&o);
         linear_free(&lin);
     }
@@ -491,7 +489,7 @@ static void test_divergence_is_reported(void)
     CHECK_CONTAINS(err.msg, "row ");
     CHECK_CONTAINS(err.msg, "exp:");
     CHECK_CONTAINS(err.msg, "--clip");
-    CHECK(m.w == NULL);
+    CHECK(m.param == NULL);
     dataset_free(&ds);
 }
 
