@@ -144,6 +144,12 @@ int cmd_eval(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
+    if (model.scorer.n_out != 1) {
+        cli_msg("%s: a model of %ld outputs; eval reports on models of one", model_path,
+                (long)model.scorer.n_out);
+        rc = SM_EUSAGE;
+        goto out;
+    }
     if (loss) {
         if (link_parse(loss, &link, &err) != SM_OK) {
             rc = cli_usage_error("eval", "--loss: %s", err.msg);

@@ -12,7 +12,8 @@ static const char predict_usage[] =
     "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
     "Write the model's score for every row of DATA, one per line, in the score\n"
     "domain of the model's labels (after its --label-transform), printed with the\n"
-    "fewest digits that read back as the exact double.\n"
+    "fewest digits that read back as the exact double. A model of K outputs\n"
+    "writes K scores a line, separated by spaces.\n"
     "\n"
     "  -m, --model FILE         model written by 'smloss train'\n"
     "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
@@ -21,23 +22,23 @@ static const char predict_usage[] =
     "  -q, --quiet              no progress on stderr\n"
     "  -h, --help               this help\n";
 
-void cli_put_scores(FILE *f, const double *scores, int64_t n)
+void cli_put_scores(FILE *f, const double *scores, int64_t n, int64_t k)
 {
     char buf[40];
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < n * k; i++) {
         sm_format_double(buf, sizeof buf, scores[i]);
-        if (fputs(buf, f) == EOF || fputc('\n', f) == EOF)
+        if (fputs(buf, f) == EOF || fputc((i + 1) % k ? ' ' : '\n', f) == EOF)
             break; /* the error stays on the stream; cli_output_commit reports it */
     }
 }
 
-int cli_write_scores(const char *path, const double *scores, int64_t n)
+int cli_write_scores(const char *path, const double *scores, int64_t n, int64_t k)
 {
     cli_output out;
     int rc = cli_output_open(&out, path);
     if (rc != SM_OK)
         return rc;
-    cli_put_scores(out.f, scores, n);
+    cli_put_scores(out.f, scores, n, k);
     return cli_output_commit(&out);
 }
 
@@ -83,13 +84,14 @@ int cmd_predict(int argc, char **argv)
         return cli_fail(&err);
     int rc = cli_load_data_with(data_path, quiet, &data_opt, &ds);
     if (rc == SM_OK) {
-        double *scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores);
+        int64_t k = model.scorer.n_out, n = (ds.n_rows > 0 ? ds.n_rows : 1) * k;
+        double *scores = malloc((size_t)n * sizeof *scores);
         if (!scores) {
-            cli_msg("out of memory for %lld scores", (long long)ds.n_rows);
+            cli_msg("out of memory for %lld scores", (long long)n);
             rc = SM_EFAIL;
         } else {
             model_predict(&model, &ds, scores);
-            rc = cli_write_scores(output, scores, ds.n_rows);
+            rc = cli_write_scores(output, scores, ds.n_rows, k);
             free(scores);
         }
     }

@@ -440,14 +440,15 @@ int cmd_train(int argc, char **argv)
     if ((rc = put_model(a.model, &model, a.data_opt.threads, &model_out)) != SM_OK)
         goto out;
     if (a.predictions) {
-        if (!(scores = malloc((size_t)train.n_rows * sizeof *scores))) {
+        if (!(scores = malloc((size_t)(train.n_rows * model.scorer.n_out) * sizeof *scores))) {
             cli_msg("out of memory");
             cli_output_abort(&model_out);
             rc = SM_EFAIL;
             goto out;
         }
         model_predict(&model, &train, scores);
-        if ((rc = cli_write_scores(a.predictions, scores, train.n_rows)) != SM_OK) {
+        if ((rc = cli_write_scores(a.predictions, scores, train.n_rows, model.scorer.n_out)) !=
+            SM_OK) {
             cli_output_abort(&model_out);
             goto out;
         }

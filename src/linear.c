@@ -4,26 +4,52 @@
 #include <string.h>
 
 #include "memhint.h"
+#include "scorer.h"
 
-sm_status linear_init(sm_linear *p, int32_t dim, const double *fs, sm_error *err)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The bytes of a record of K = 1: the K = 1 loops are compiled with this
+ * constant stride (the general loops take p->stride). */
+#define STRIDE1 (sizeof(sm_linear_coord) + sizeof(double))
+
+static inline sm_linear_coord *coord_at(unsigned char *c, size_t stride, int32_t j)
+{
+    return (sm_linear_coord *)(c + (size_t)j * stride);
+}
+
+sm_status linear_init(sm_linear *p, int32_t dim, int32_t n_out, const double *fs, sm_error *err)
 {
     memset(p, 0, sizeof *p);
-    size_t n = dim > 0 ? (size_t)dim : 1;
+    size_t n = dim > 0 ? (size_t)dim : 1, K = n_out > 0 ? (size_t)n_out : 1;
     p->dim = dim;
+    p->n_out = n_out;
+    p->stride = sizeof(sm_linear_coord) + K * sizeof(double);
     p->scale = 1.0;
     p->fresh = 1;
-    /* aligned to its 16 bytes, so no record straddles two cache lines */
-    p->c = aligned_alloc(sizeof *p->c, n * sizeof *p->c);
+    /* aligned to 16 bytes, so no record of K = 1 straddles two cache lines */
+    size_t bytes = (n * p->stride + 15) / 16 * 16;
+    p->c = aligned_alloc(16, bytes);
     p->touched = malloc(n * sizeof *p->touched);
-    p->grad = malloc(n * sizeof *p->grad);
-    if (!p->c || !p->touched || !p->grad) {
+    p->grad = malloc(n * K * sizeof *p->grad);
+    p->bias = calloc(K, sizeof *p->bias);
+    p->grad_bias = calloc(K, sizeof *p->grad_bias);
+    if (!p->c || !p->touched || !p->grad || !p->bias || !p->grad_bias) {
         linear_free(p);
         return sm_fail(err, SM_EFAIL, "out of memory for a linear scorer of dimension %ld",
                        (long)dim);
     }
-    sm_prefault_random(p->c, n * sizeof *p->c);
-    for (int32_t j = 0; j < dim; j++)
-        p->c[j] = (sm_linear_coord){.fs = fs ? (float)fs[j] : 1.0f};
+    sm_prefault_random(p->c, bytes);
+    for (int32_t j = 0; j < dim; j++) {
+        sm_linear_coord *r = coord_at(p->c, p->stride, j);
+        r->fs = fs ? (float)fs[j] : 1.0f;
+        r->slot = 0;
+        for (size_t k = 0; k < K; k++)
+            r->v[k] = 0.0;
+    }
     return SM_OK;
 }
 
@@ -32,6 +58,8 @@ void linear_free(sm_linear *p)
     free(p->c);
     free(p->touched);
     free(p->grad);
+    free(p->bias);
+    free(p->grad_bias);
     memset(p, 0, sizeof *p);
 }
 
@@ -49,6 +77,14 @@ void linear_free(sm_linear *p)
  * stage measured faster than 1 or 3 on the sparse benchmark. */
 enum { LEAD = 2 };
 
+/* A function of prefetches alone has no effect GCC would keep: it finds it
+ * pure and drops every call to it that it can see (here, the kind's table
+ * and linear_forward). */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+__attribute__((noipa))
+#endif
+#endif
 void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t step)
 {
@@ -56,7 +92,7 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
     for (int64_t i = LEAD * step; i < (LEAD + 1) * step && i < n; i++)
         for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++)
             if (ds->col[k] < p->dim)
-                PREFETCH(&p->c[ds->col[k]]);
+                PREFETCH(linear_coord(p, ds->col[k]));
     for (int64_t i = 2 * LEAD * step; i < (2 * LEAD + 1) * step && i < n; i++) {
         int64_t b = row_ptr[rows[i]], e = row_ptr[rows[i] + 1];
         /* every cache line of the row's columns and values: 16 entries a line */
@@ -75,32 +111,31 @@ void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *ro
     }
 }
 
-/* w_j x_j in the scaled space; 0 for a feature the scorer has not seen
- * (validation data can have columns beyond the training data's). */
-static inline double coord_term(const sm_linear_coord *restrict c, int32_t dim, int32_t j, float x)
+/* w_j x_j of a K = 1 record in the scaled space; 0 for a feature the scorer
+ * has not seen (validation data can have columns beyond the training data's). */
+static inline const sm_linear_coord *coord1(const unsigned char *c, int32_t j)
 {
-    return j < dim ? c[j].v * ((double)x * (double)c[j].fs) : 0.0;
+    return (const sm_linear_coord *)(c + (size_t)j * STRIDE1);
+}
+
+static inline double coord_term(const unsigned char *restrict c, int32_t dim, int32_t j, float x)
+{
+    return j < dim ? coord1(c, j)->v[0] * ((double)x * (double)coord1(c, j)->fs) : 0.0;
 }
 
 /* The hot loops of training. The arrays are read through local restrict
  * pointers (the compiler otherwise reloads p->c after every store, fearing
  * aliasing). Without input scales fs_j is 1, and x * 1 is x exactly, so one
  * loop serves both cases with the results of the plain formula. */
-void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                    double *scores)
+static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                        double *scores)
 {
-    const sm_linear_coord *restrict c = p->c;
+    const unsigned char *restrict c = p->c;
     const int32_t *restrict col = ds->col;
     const float *restrict val = ds->val;
     const int64_t *restrict row_ptr = ds->row_ptr;
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
-    if (p->fresh) {
-        /* the sum below over weights that are all 0 is exactly +0 */
-        for (int64_t i = 0; i < n; i++)
-            scores[i] = p->bias + p->scale * 0.0;
-        return;
-    }
     for (int64_t i = 0; i < n; i++) {
         if (i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
@@ -116,14 +151,58 @@ void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *row
         }
         for (; k < end; k++)
             dot0 += coord_term(c, dim, col[k], val[k]);
-        scores[i] = p->bias + p->scale * ((dot0 + dot1) + (dot2 + dot3));
+        scores[i] = p->bias[0] + p->scale * ((dot0 + dot1) + (dot2 + dot3));
     }
 }
 
-void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                     const double *dscores)
+/* K > 1: a row's K sums in its scores, one nonzero after another. */
+static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                         double *scores)
 {
-    sm_linear_coord *restrict c = p->c;
+    const int32_t K = p->n_out, dim = p->dim;
+    const int64_t ahead = 8;
+    for (int64_t i = 0; i < n; i++) {
+        if (i % ahead == 0)
+            linear_prefetch(p, ds, rows + i, n - i, ahead);
+        double *restrict s = scores + i * K;
+        for (int32_t k = 0; k < K; k++)
+            s[k] = 0.0;
+        for (int64_t e = ds->row_ptr[rows[i]]; e < ds->row_ptr[rows[i] + 1]; e++) {
+            if (ds->col[e] >= dim)
+                continue;
+            const sm_linear_coord *r = coord_at(p->c, p->stride, ds->col[e]);
+            double x = (double)ds->val[e] * (double)r->fs;
+            for (int32_t k = 0; k < K; k++)
+                s[k] += r->v[k] * x;
+        }
+        for (int32_t k = 0; k < K; k++)
+            s[k] = p->bias[k] + p->scale * s[k];
+    }
+}
+
+void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                    double *scores)
+{
+    const int32_t K = p->n_out;
+    if (p->fresh) {
+        /* the sum over weights that are all 0 is exactly +0 */
+        for (int64_t i = 0; i < n; i++)
+            for (int32_t k = 0; k < K; k++)
+                scores[i * K + k] = p->bias[k] + p->scale * 0.0;
+    } else if (K == 1) {
+        forward_one(p, ds, rows, n, scores);
+    } else {
+        forward_many(p, ds, rows, n, scores);
+    }
+}
+
+/* linear_backward for K outputs a record `stride` bytes: inlined with the
+ * constants of K = 1, and with p's own. */
+static ALWAYS_INLINE void backward_rows(sm_linear *p, const sm_dataset *ds, const int64_t *rows,
+                                        int64_t n, const double *dscores, const int32_t K,
+                                        const size_t stride)
+{
+    unsigned char *restrict c = p->c;
     int32_t *restrict touched = p->touched;
     double *restrict grad = p->grad;
     const int32_t *restrict col = ds->col;
@@ -132,32 +211,54 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
     const int32_t dim = p->dim;
     int64_t n_touched = p->n_touched;
     for (int64_t i = 0; i < n; i++) {
-        int64_t r = rows[i];
-        double d = dscores[i];
-        p->grad_bias += d;
-        if (d == 0.0)
+        const double *restrict d = dscores + i * K;
+        int any = 0;
+        for (int32_t k = 0; k < K; k++) {
+            p->grad_bias[k] += d[k];
+            any |= d[k] != 0.0;
+        }
+        if (!any)
             continue;
-        for (int64_t k = row_ptr[r]; k < row_ptr[r + 1]; k++) {
-            int32_t j = col[k];
+        for (int64_t e = row_ptr[rows[i]]; e < row_ptr[rows[i] + 1]; e++) {
+            int32_t j = col[e];
             if (j >= dim)
                 continue;
-            if (!c[j].slot) {
-                c[j].slot = (uint32_t)++n_touched;
+            sm_linear_coord *r = coord_at(c, stride, j);
+            if (!r->slot) {
+                r->slot = (uint32_t)++n_touched;
                 touched[n_touched - 1] = j;
-                grad[n_touched - 1] = 0.0;
+                for (int32_t k = 0; k < K; k++)
+                    grad[(n_touched - 1) * K + k] = 0.0;
             }
-            grad[c[j].slot - 1] += d * (double)val[k];
+            double *restrict g = grad + (int64_t)(r->slot - 1) * K;
+            for (int32_t k = 0; k < K; k++)
+                g[k] += d[k] * (double)val[e];
         }
     }
     p->n_touched = n_touched;
 }
 
+void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                     const double *dscores)
+{
+    if (p->n_out == 1)
+        backward_rows(p, ds, rows, n, dscores, 1, STRIDE1);
+    else
+        backward_rows(p, ds, rows, n, dscores, p->n_out, p->stride);
+}
+
 double linear_grad_norm2(const sm_linear *p)
 {
-    double sum = p->grad_bias * p->grad_bias;
+    const int32_t K = p->n_out;
+    double sum = 0.0;
+    for (int32_t k = 0; k < K; k++)
+        sum += p->grad_bias[k] * p->grad_bias[k];
     for (int64_t t = 0; t < p->n_touched; t++) {
-        double g = p->grad[t] * (double)p->c[p->touched[t]].fs;
-        sum += g * g;
+        double fs = (double)linear_coord(p, p->touched[t])->fs;
+        for (int32_t k = 0; k < K; k++) {
+            double g = p->grad[t * K + k] * fs;
+            sum += g * g;
+        }
     }
     return sum;
 }
@@ -171,9 +272,47 @@ static void linear_decay(sm_linear *p, const sm_optim *o)
         /* Fold the scale back before v grows out of range; rare, so O(dim) is fine. */
         if (p->scale < 1e-60) {
             for (int32_t j = 0; j < p->dim; j++)
-                p->c[j].v *= p->scale;
+                for (int32_t k = 0; k < p->n_out; k++)
+                    linear_coord(p, j)->v[k] *= p->scale;
             p->scale = 1.0;
         }
+    }
+}
+
+/* linear_sgd_step's rows, inlined as backward_rows is. */
+static ALWAYS_INLINE void sgd_rows(sm_linear *p, const sm_optim *o, const sm_dataset *ds,
+                                   const int64_t *rows, int64_t n, const double *dscores,
+                                   const int32_t K, const size_t stride)
+{
+    unsigned char *restrict c = p->c;
+    const int32_t *restrict col = ds->col;
+    const float *restrict val = ds->val;
+    const int64_t *restrict row_ptr = ds->row_ptr;
+    double *restrict grad_bias = p->grad_bias; /* the sum of the dscores, then 0 again */
+    const int32_t dim = p->dim;
+    const double lr = o->lr / p->scale; /* the step on v: w = scale * v */
+    for (int64_t i = 0; i < n; i++) {
+        const double *restrict d = dscores + i * K;
+        int any = 0;
+        for (int32_t k = 0; k < K; k++) {
+            grad_bias[k] += d[k];
+            any |= d[k] != 0.0;
+        }
+        if (!any)
+            continue;
+        for (int64_t e = row_ptr[rows[i]]; e < row_ptr[rows[i] + 1]; e++) {
+            int32_t j = col[e];
+            if (j >= dim)
+                continue;
+            sm_linear_coord *r = coord_at(c, stride, j);
+            double x = (double)val[e] * (double)r->fs;
+            for (int32_t k = 0; k < K; k++)
+                r->v[k] -= lr * d[k] * x;
+        }
+    }
+    for (int32_t k = 0; k < K; k++) {
+        p->bias[k] -= o->lr * grad_bias[k];
+        grad_bias[k] = 0.0;
     }
 }
 
@@ -181,41 +320,29 @@ void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, cons
                      int64_t n, const double *dscores)
 {
     linear_decay(p, o);
-    sm_linear_coord *restrict c = p->c;
-    const int32_t *restrict col = ds->col;
-    const float *restrict val = ds->val;
-    const int64_t *restrict row_ptr = ds->row_ptr;
-    const int32_t dim = p->dim;
-    const double lr = o->lr / p->scale; /* the step on v: w = scale * v */
-    double grad_bias = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = dscores[i], step = lr * d;
-        grad_bias += d;
-        if (d == 0.0)
-            continue;
-        for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++) {
-            int32_t j = col[k];
-            if (j < dim)
-                c[j].v -= step * ((double)val[k] * (double)c[j].fs);
-        }
-    }
-    p->bias -= o->lr * grad_bias;
+    if (p->n_out == 1)
+        sgd_rows(p, o, ds, rows, n, dscores, 1, STRIDE1);
+    else
+        sgd_rows(p, o, ds, rows, n, dscores, p->n_out, p->stride);
 }
 
 void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
 {
-    sm_linear_coord *restrict c = p->c;
+    const int32_t K = p->n_out;
     linear_decay(p, o);
-    const int32_t *restrict touched = p->touched;
-    const double *restrict grad = p->grad;
     /* (plain SGD without clipping takes linear_sgd_step instead) */
     for (int64_t t = 0; t < p->n_touched; t++) {
-        int32_t j = touched[t];
-        c[j].v -= optim_delta(o, j, grad[t] * (double)c[j].fs * grad_factor) / p->scale;
-        c[j].slot = 0;
+        int32_t j = p->touched[t];
+        sm_linear_coord *r = linear_coord(p, j);
+        for (int32_t k = 0; k < K; k++)
+            r->v[k] -= optim_delta(o, (int64_t)j * K + k,
+                                   p->grad[t * K + k] * (double)r->fs * grad_factor) / p->scale;
+        r->slot = 0;
     }
-    p->bias -= optim_delta(o, p->dim, p->grad_bias * grad_factor);
-    p->grad_bias = 0.0;
+    for (int32_t k = 0; k < K; k++) {
+        p->bias[k] -= optim_delta(o, (int64_t)p->dim * K + k, p->grad_bias[k] * grad_factor);
+        p->grad_bias[k] = 0.0;
+    }
     p->n_touched = 0;
 }
 
@@ -223,30 +350,165 @@ double linear_l2_half(const sm_linear *p)
 {
     double sum = 0.0;
     for (int32_t j = 0; j < p->dim; j++)
-        sum += p->c[j].v * p->c[j].v;
+        for (int32_t k = 0; k < p->n_out; k++)
+            sum += linear_coord(p, j)->v[k] * linear_coord(p, j)->v[k];
     return 0.5 * p->scale * p->scale * sum;
 }
 
-void linear_export(const sm_linear *p, double *w, double *bias)
+void linear_export(const sm_linear *p, double *param)
 {
-    for (int32_t j = 0; j < p->dim; j++)
-        w[j] = p->scale * p->c[j].v * (double)p->c[j].fs;
-    *bias = p->bias;
+    const int32_t K = p->n_out;
+    for (int32_t j = 0; j < p->dim; j++) {
+        const sm_linear_coord *r = linear_coord(p, j);
+        for (int32_t k = 0; k < K; k++)
+            param[(int64_t)j * K + k] = p->scale * r->v[k] * (double)r->fs;
+    }
+    memcpy(param + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *param);
 }
 
 void linear_save_state(const sm_linear *p, double *state)
 {
+    const int32_t K = p->n_out;
     for (int32_t j = 0; j < p->dim; j++)
-        state[j] = p->c[j].v;
-    state[p->dim] = p->bias;
-    state[p->dim + 1] = p->scale;
+        memcpy(state + (int64_t)j * K, linear_coord(p, j)->v, (size_t)K * sizeof *state);
+    memcpy(state + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *state);
+    state[((int64_t)p->dim + 1) * K] = p->scale;
 }
 
 void linear_restore_state(sm_linear *p, const double *state)
 {
+    const int32_t K = p->n_out;
     for (int32_t j = 0; j < p->dim; j++)
-        p->c[j].v = state[j];
-    p->bias = state[p->dim];
-    p->scale = state[p->dim + 1];
+        memcpy(linear_coord(p, j)->v, state + (int64_t)j * K, (size_t)K * sizeof *state);
+    memcpy(p->bias, state + (int64_t)p->dim * K, (size_t)K * sizeof *state);
+    p->scale = state[((int64_t)p->dim + 1) * K];
     p->fresh = 0;
 }
+
+void linear_predict(int32_t dim, int32_t n_out, const double *param, const sm_dataset *ds,
+                    double *scores)
+{
+    const double *w = param, *bias = param + (int64_t)dim * n_out;
+    if (n_out == 1) {
+        for (int64_t r = 0; r < ds->n_rows; r++) {
+            double s = bias[0];
+            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
+                if (ds->col[k] < dim)
+                    s += w[ds->col[k]] * (double)ds->val[k];
+            scores[r] = s;
+        }
+        return;
+    }
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        double *s = scores + r * n_out;
+        memcpy(s, bias, (size_t)n_out * sizeof *s);
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
+            for (int32_t o = 0; o < n_out && ds->col[k] < dim; o++)
+                s[o] += w[(int64_t)ds->col[k] * n_out + o] * (double)ds->val[k];
+    }
+}
+
+/* ---- the kind (scorer.h) ---- */
+
+static void op_complete(sm_scorer_config *c) { c->mlp.n_hidden = 0; }
+
+static void op_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
+                       double *scores)
+{
+    linear_predict(c->mlp.width[0], c->n_out, param, ds, scores);
+}
+
+static sm_status op_init(void **state, const sm_scorer_config *c, const sm_dataset *train,
+                         const double *fs, uint64_t seed, sm_error *err)
+{
+    (void)seed; /* the weights start at 0 */
+    sm_linear *p = malloc(sizeof *p);
+    if (!p)
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    sm_status st = linear_init(p, train->dim, c->n_out, fs, err);
+    if (st != SM_OK)
+        free(p);
+    else
+        *state = p;
+    return st;
+}
+
+static void op_free(void *state)
+{
+    linear_free(state);
+    free(state);
+}
+
+static int64_t op_param_count(const void *state)
+{
+    const sm_linear *p = state;
+    return ((int64_t)p->dim + 1) * p->n_out;
+}
+
+static void op_set_output_bias(void *state, double bias)
+{
+    sm_linear *p = state;
+    for (int32_t k = 0; k < p->n_out; k++)
+        p->bias[k] = bias;
+}
+
+static void op_prefetch(const void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                        int64_t batch)
+{
+    linear_prefetch(state, ds, rows, n, batch);
+}
+
+static void op_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                       double *scores)
+{
+    linear_forward(state, ds, rows, n, scores);
+}
+
+static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                        const double *dscores)
+{
+    linear_backward(state, ds, rows, n, dscores);
+}
+
+static double op_grad_norm2(const void *state) { return linear_grad_norm2(state); }
+
+static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
+                       int64_t n, const double *dscores)
+{
+    if (o->cfg.kind != OPT_SGD)
+        return 0;
+    linear_sgd_step(state, o, ds, rows, n, dscores);
+    return 1;
+}
+
+static void op_step(void *state, sm_optim *o, double grad_factor)
+{
+    linear_step(state, o, grad_factor);
+}
+
+static double op_l2_half(const void *state) { return linear_l2_half(state); }
+static void op_save_state(const void *state, double *out) { linear_save_state(state, out); }
+static void op_restore_state(void *state, const double *in) { linear_restore_state(state, in); }
+static void op_export(const void *state, double *param) { linear_export(state, param); }
+
+const sm_scorer_ops linear_scorer_ops = {
+    .name = "linear",
+    .syntax = "linear",
+    .complete = op_complete,
+    .predict = op_predict,
+    .init = op_init,
+    .free = op_free,
+    .param_count = op_param_count,
+    .set_output_bias = op_set_output_bias,
+    .prefetch = op_prefetch,
+    .forward = op_forward,
+    .forward_is_reentrant = 1,
+    .backward = op_backward,
+    .grad_norm2 = op_grad_norm2,
+    .sgd_step = op_sgd_step,
+    .step = op_step,
+    .l2_half = op_l2_half,
+    .save_state = op_save_state,
+    .restore_state = op_restore_state,
+    .export_params = op_export,
+};

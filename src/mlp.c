@@ -1,11 +1,13 @@
 #include "mlp.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "names.h"
 #include "rng.h"
+#include "scorer.h"
 
 const char *const activation_names[ACT_KIND_COUNT + 1] = {
     [ACT_RELU] = "relu", [ACT_TANH] = "tanh", [ACT_GELU] = "gelu"};
@@ -293,8 +295,8 @@ void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *d
                           s->width[l - 1], s->width[l]);
             activation_forward(a, z, s->width[l], s->act);
         }
-        dense_forward(scores + r, a, param + mlp_weight_offset(s, L), param + mlp_bias_offset(s, L),
-                      1, s->width[L - 1], 1);
+        dense_forward(scores + r * s->width[L], a, param + mlp_weight_offset(s, L),
+                      param + mlp_bias_offset(s, L), 1, s->width[L - 1], s->width[L]);
     }
 }
 
@@ -321,13 +323,13 @@ sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, doubl
     int32_t lines = (shape->width[1] + 7) / 8;
     m->ld1 = 8 * (lines % 2 ? lines : lines + 1);
     m->n_param = mlp_param_count(shape) + (int64_t)shape->width[0] * (m->ld1 - shape->width[1]);
-    int32_t dim = shape->width[0], H = max_hidden_width(shape);
+    int32_t dim = shape->width[0], H = max_hidden_width(shape), K = shape->width[mlp_layers(shape)];
     size_t n_dim = dim > 0 ? (size_t)dim : 1;
     m->param = calloc((size_t)m->n_param, sizeof *m->param);
     m->grad = calloc((size_t)m->n_param, sizeof *m->grad);
     m->touched = malloc(n_dim * sizeof *m->touched);
     m->is_touched = calloc(n_dim, 1);
-    m->wt = malloc((size_t)H * (size_t)H * sizeof *m->wt);
+    m->wt = malloc((size_t)H * (size_t)(H > K ? H : K) * sizeof *m->wt);
     if (fs && (m->fs = malloc(n_dim * sizeof *m->fs)))
         memcpy(m->fs, fs, (size_t)dim * sizeof *fs);
     if (!m->param || !m->grad || !m->touched || !m->is_touched || !m->wt || (fs && !m->fs)) {
@@ -408,7 +410,7 @@ void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n
         dense_forward(m->z[l], m->a[l - 1], W_OF(m, l), B_OF(m, l), n, s->width[l - 1], s->width[l]);
         activation_forward(m->a[l], m->z[l], n * s->width[l], s->act);
     }
-    dense_forward(scores, m->a[L - 1], W_OF(m, L), B_OF(m, L), n, s->width[L - 1], 1);
+    dense_forward(scores, m->a[L - 1], W_OF(m, L), B_OF(m, L), n, s->width[L - 1], s->width[L]);
 }
 
 void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
@@ -417,7 +419,7 @@ void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t 
     const sm_mlp_shape *s = &m->shape;
     int L = mlp_layers(s);
     dense_backward(m->da, GW_OF(m, L), GB_OF(m, L), dscores, m->a[L - 1], W_OF(m, L), m->wt, n,
-                   s->width[L - 1], 1);
+                   s->width[L - 1], s->width[L]);
     for (int l = L - 1; l >= 1; l--) {
         activation_backward(m->dz, m->da, m->z[l], m->a[l], n * s->width[l], s->act);
         if (l > 1)
@@ -500,3 +502,129 @@ void mlp_export(const sm_mlp *m, double *param)
     memcpy(param + mlp_bias_offset(s, 1), m->param + dense_part_offset(m),
            (size_t)(m->n_param - dense_part_offset(m)) * sizeof *param);
 }
+
+/* ---- the kind (scorer.h) ---- */
+
+/* "H1[,H2[,H3]]" after "mlp:" into c->mlp. */
+static sm_status op_parse(const char *spec, const char *widths, sm_scorer_config *c,
+                          sm_error *err)
+{
+    if (!widths || widths[0] == '\0')
+        return sm_fail(err, SM_EUSAGE, "'%s' needs hidden layer widths, e.g. mlp:64,32", spec);
+    int n = 0;
+    const char *p = widths;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long w = strtol(p, &end, 10);
+        if (end == p || (*end != ',' && *end != '\0') || errno || w < 1 || w > MLP_MAX_WIDTH)
+            return sm_fail(err, SM_EUSAGE,
+                           "bad hidden width at \"%s\" in '%s' (whole numbers 1..%d, comma-separated)",
+                           p, spec, MLP_MAX_WIDTH);
+        if (n == MLP_MAX_HIDDEN)
+            return sm_fail(err, SM_EUSAGE, "'%s' has more than %d hidden layers", spec,
+                           MLP_MAX_HIDDEN);
+        c->mlp.width[++n] = (int32_t)w;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    c->mlp.n_hidden = n;
+    c->mlp.width[n + 1] = c->n_out;
+    return SM_OK;
+}
+
+static void op_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
+                       double *scores)
+{
+    mlp_predict(&c->mlp, param, ds, scores);
+}
+
+static sm_status op_init(void **state, const sm_scorer_config *c, const sm_dataset *train,
+                         const double *fs, uint64_t seed, sm_error *err)
+{
+    sm_mlp *m = malloc(sizeof *m);
+    if (!m)
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    /* a sparse row feeds the first layer only its nonzeros */
+    double fan_in1 = train->n_rows > 0 ? (double)train->nnz / (double)train->n_rows : 1.0;
+    sm_status st = mlp_init(m, &c->mlp, fs, fan_in1, seed, err);
+    if (st != SM_OK)
+        free(m);
+    else
+        *state = m;
+    return st;
+}
+
+static void op_free(void *state)
+{
+    mlp_free(state);
+    free(state);
+}
+
+static int64_t op_param_count(const void *state) { return ((const sm_mlp *)state)->n_param; }
+
+static sm_status op_reserve(void *state, int64_t rows, sm_error *err)
+{
+    return mlp_reserve(state, rows, err);
+}
+
+static void op_set_output_bias(void *state, double bias)
+{
+    sm_mlp *m = state;
+    int32_t K = m->shape.width[mlp_layers(&m->shape)];
+    for (int32_t k = 0; k < K; k++)
+        m->param[m->n_param - K + k] = bias;
+}
+
+static void op_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                       double *scores)
+{
+    mlp_forward(state, ds, rows, n, scores);
+}
+
+static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                        const double *dscores)
+{
+    mlp_backward(state, ds, rows, n, dscores);
+}
+
+static double op_grad_norm2(const void *state) { return mlp_grad_norm2(state); }
+static void op_step(void *state, sm_optim *o, double grad_factor) { mlp_step(state, o, grad_factor); }
+static double op_l2_half(const void *state) { return mlp_l2_half(state); }
+static void op_export(const void *state, double *param) { mlp_export(state, param); }
+
+/* The state: the stored parameters and the lazy decay scale, exactly. */
+static void op_save_state(const void *state, double *out)
+{
+    const sm_mlp *m = state;
+    memcpy(out, m->param, (size_t)m->n_param * sizeof *out);
+    out[m->n_param] = m->scale1;
+}
+
+static void op_restore_state(void *state, const double *in)
+{
+    sm_mlp *m = state;
+    memcpy(m->param, in, (size_t)m->n_param * sizeof *in);
+    m->scale1 = in[m->n_param];
+}
+
+const sm_scorer_ops mlp_scorer_ops = {
+    .name = "mlp",
+    .syntax = "mlp:H1[,H2[,H3]]",
+    .parse = op_parse,
+    .predict = op_predict,
+    .init = op_init,
+    .free = op_free,
+    .param_count = op_param_count,
+    .reserve = op_reserve,
+    .set_output_bias = op_set_output_bias,
+    .forward = op_forward,
+    .backward = op_backward,
+    .grad_norm2 = op_grad_norm2,
+    .step = op_step,
+    .l2_half = op_l2_half,
+    .save_state = op_save_state,
+    .restore_state = op_restore_state,
+    .export_params = op_export,
+};

@@ -2,13 +2,14 @@
  *
  *     a_1 = act(W_1^T x + b_1)            sparse first layer, O(nnz * H1) per row
  *     a_l = act(W_l^T a_(l-1) + b_l)      dense hidden layers, l = 2 .. L-1
- *     s   = W_L^T a_(L-1) + b_L           one linear output
+ *     s   = W_L^T a_(L-1) + b_L           K linear outputs
  *
  * Shapes: width[0] = input dimension, width[1 .. n_hidden] the hidden layers,
- * width[n_hidden + 1] = 1. Every parameter lives in one flat array, layer by
- * layer: W_l (width[l-1] x width[l], input-major: row i holds the weights from
- * input i to every unit, so the weights of one feature are contiguous and a
- * sparse update touches only the nonzero features' rows), then b_l.
+ * width[n_hidden + 1] = K >= 1 outputs (scores are n x K, row-major). Every
+ * parameter lives in one flat array, layer by layer: W_l (width[l-1] x
+ * width[l], input-major: row i holds the weights from input i to every unit,
+ * so the weights of one feature are contiguous and a sparse update touches
+ * only the nonzero features' rows), then b_l.
  *
  * Each layer is a pair of plain functions over flat arrays (x_forward writes
  * its output, x_backward adds to the parameter gradients and writes the input
@@ -80,7 +81,7 @@ void activation_forward(double *a, const double *z, int64_t n, sm_activation act
 void activation_backward(double *dz, const double *da, const double *z, const double *a,
                          int64_t n, sm_activation act);
 
-/* Scores of every row of ds with a saved network (raw features, no scaling). */
+/* Scores of every row of ds (n_rows x K) with a saved network (raw features, no scaling). */
 void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores);
 
 /* ---- training state ---- */
@@ -117,9 +118,9 @@ int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */
 sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err);
 
-/* Scores of the listed rows (n <= reserved); keeps the activations. */
+/* Scores of the listed rows (n x K; n <= reserved); keeps the activations. */
 void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
-/* Add the gradient of sum_i dscores_i * s_i for the rows of the last forward. */
+/* Add the gradient of sum_ik dscores_ik * s_ik for the rows of the last forward. */
 void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
 double mlp_grad_norm2(const sm_mlp *m);

@@ -8,46 +8,32 @@
 #include <string.h>
 
 #include "parallel.h"
-#include "scorer.h"
 #include "version.h"
-
-static const char *const scorer_names[SCORER_KIND_COUNT + 1] = {[SCORER_LINEAR] = "linear",
-                                                                 [SCORER_MLP] = "mlp"};
 
 void model_init(sm_model *m)
 {
     memset(m, 0, sizeof *m);
+    scorer_config_default(&m->scorer);
     m->regions.n = 1;
 }
 
 void model_free(sm_model *m)
 {
-    free(m->w);
     free(m->param);
     model_init(m);
 }
 
-sm_status model_init_linear(sm_model *m, int32_t dim, sm_error *err)
-{
-    free(m->w);
-    m->scorer = SCORER_LINEAR;
-    m->dim = dim;
-    m->w = calloc(dim > 0 ? (size_t)dim : 1, sizeof *m->w);
-    if (!m->w)
-        return sm_fail(err, SM_EFAIL, "out of memory for %ld weights", (long)dim);
-    return SM_OK;
-}
-
-sm_status model_init_mlp(sm_model *m, const sm_mlp_shape *shape, sm_error *err)
+sm_status model_init_scorer(sm_model *m, const sm_scorer_config *c, int32_t dim,
+                            sm_error *err)
 {
     free(m->param);
-    m->scorer = SCORER_MLP;
-    m->mlp = *shape;
-    m->dim = shape->width[0];
-    m->param = calloc((size_t)mlp_param_count(shape), sizeof *m->param);
+    m->scorer = *c;
+    scorer_config_complete(&m->scorer, dim);
+    m->dim = dim;
+    int64_t n = scorer_saved_param_count(&m->scorer);
+    m->param = calloc((size_t)(n > 0 ? n : 1), sizeof *m->param);
     if (!m->param)
-        return sm_fail(err, SM_EFAIL, "out of memory for %lld MLP parameters",
-                       (long long)mlp_param_count(shape));
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld parameters", (long long)n);
     return SM_OK;
 }
 
@@ -187,52 +173,62 @@ static int write_weight_rows(FILE *out, const char *label, const double *W, int3
     return 1;
 }
 
-sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
+/* The comment line under the magic: what the lines mean. */
+static void write_comment(const sm_model *m, FILE *out)
 {
-    char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
-    link_format(&m->link, spec, sizeof spec);
-    regions_format(&m->regions, bounds, sizeof bounds);
-    int is_mlp = m->scorer == SCORER_MLP;
-
-    fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
-    if (is_mlp)
+    if (m->scorer.kind == SCORER_MLP)
         fprintf(out, "# smloss %s model: header key=value lines, then per layer l: "
                      "'layer=l in=I out=O', 'bias=' O values, 'weights=K' and K lines "
                      "'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), score = last layer's output\n",
+                SMLOSS_VERSION);
+    else if (m->scorer.n_out > 1)
+        fprintf(out, "# smloss %s model: header key=value lines, 'bias=' K values, then "
+                     "'index w_1 .. w_K' lines for features with a nonzero weight; "
+                     "score_k = bias_k + sum w_k*x\n",
                 SMLOSS_VERSION);
     else
         fprintf(out, "# smloss %s model: header key=value lines, bias, then "
                      "'index weight' lines for nonzero weights; score = bias + sum weight*x\n",
                 SMLOSS_VERSION);
+}
+
+sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
+{
+    char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
+    link_format(&m->link, spec, sizeof spec);
+    regions_format(&m->regions, bounds, sizeof bounds);
+    const sm_mlp_shape *layers = &m->scorer.mlp;
+    int is_mlp = m->scorer.kind == SCORER_MLP;
+
+    fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
+    write_comment(m, out);
     fprintf(out, "smloss_version=%s\n", SMLOSS_VERSION);
-    fprintf(out, "scorer=%s\n", scorer_names[m->scorer]);
+    fprintf(out, "scorer=%s\n", scorer_kind_name(m->scorer.kind));
     if (is_mlp) {
         fprintf(out, "hidden=");
-        for (int l = 1; l <= m->mlp.n_hidden; l++)
-            fprintf(out, "%s%ld", l > 1 ? "," : "", (long)m->mlp.width[l]);
-        fprintf(out, "\nactivation=%s\n", activation_name(m->mlp.act));
+        for (int l = 1; l <= layers->n_hidden; l++)
+            fprintf(out, "%s%ld", l > 1 ? "," : "", (long)layers->width[l]);
+        fprintf(out, "\nactivation=%s\n", activation_name(layers->act));
     }
     fprintf(out, "objective=%s\n", objective_kind_name(m->objective));
     fprintf(out, "loss=%s\n", spec);
     fprintf(out, "label_transform=%s\n", label_transform_name(m->label_transform));
     fprintf(out, "dim=%ld\n", (long)m->dim);
+    if (m->scorer.n_out > 1)
+        fprintf(out, "outputs=%ld\n", (long)m->scorer.n_out);
     fprintf(out, "regions=%s\n", bounds);
     fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
     for (int i = 0; i < m->n_info; i++)
         fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
-    if (is_mlp) {
-        for (int l = 1; l <= mlp_layers(&m->mlp); l++) {
-            int32_t in = m->mlp.width[l - 1], n_out = m->mlp.width[l];
+    /* A linear scorer is one layer, without its layer= line. */
+    for (int l = 1; l <= mlp_layers(layers); l++) {
+        int32_t in = layers->width[l - 1], n_out = layers->width[l];
+        if (is_mlp)
             fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)in, (long)n_out);
-            if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(&m->mlp, l), 1,
-                                   n_out, 0, threads) ||
-                !write_weight_rows(out, NULL, m->param + mlp_weight_offset(&m->mlp, l), in,
-                                   n_out, 1, threads))
-                return sm_fail(err, SM_EFAIL, "out of memory writing the model");
-        }
-    } else {
-        fprintf(out, "bias=%.17g\n", m->bias);
-        if (!write_weight_rows(out, NULL, m->w, m->dim, 1, 1, threads))
+        if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, 0,
+                               threads) ||
+            !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out, 1,
+                               threads))
             return sm_fail(err, SM_EFAIL, "out of memory writing the model");
     }
     fprintf(out, "end\n");
@@ -249,6 +245,8 @@ typedef struct {
     long line;
     char *buf;
     size_t cap;
+    double *bias;   /* a linear model's bias= values, until its weights */
+    int64_t n_bias;
 } model_lines;
 
 /* Next line without its newline (and CR); NULL at end of file. */
@@ -261,17 +259,6 @@ static char *next_line(model_lines *ml)
     while (len > 0 && (ml->buf[len - 1] == '\n' || ml->buf[len - 1] == '\r'))
         ml->buf[--len] = '\0';
     return ml->buf;
-}
-
-static int parse_double_full(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
 }
 
 static int parse_long_full(const char *s, long min, long max, long *out)
@@ -288,6 +275,37 @@ static int parse_long_full(const char *s, long min, long max, long *out)
 #define LOAD_FAIL(ml, ...) \
     (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
 
+/* Parse exactly n numbers separated by blanks, nothing after them. */
+static int parse_doubles_full(const char *s, double *out, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || !isfinite(v) || (k + 1 < n && *end != ' ' && *end != '\t'))
+            return 0;
+        out[k] = v;
+        s = end;
+    }
+    return *s == '\0';
+}
+
+/* A linear model's bias= line: one value an output, kept until the weights
+ * (outputs= may come later in the header). */
+static sm_status read_bias(model_lines *ml, const char *value, sm_error *err)
+{
+    int64_t n = 0;
+    for (const char *p = value; *p; p++)
+        n += *p != ' ' && *p != '\t' && (p == value || p[-1] == ' ' || p[-1] == '\t');
+    free(ml->bias);
+    ml->n_bias = 0;
+    if (!(ml->bias = malloc((size_t)(n > 0 ? n : 1) * sizeof *ml->bias)))
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    if (n == 0 || !parse_doubles_full(value, ml->bias, n))
+        return LOAD_FAIL(ml, "bad bias '%s'", value);
+    ml->n_bias = n;
+    return SM_OK;
+}
+
 /* Interpret one header key; unknown keys become info. */
 static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
                                   const char *value, int *have_dim, int *have_loss,
@@ -296,9 +314,9 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
     long lv;
     int k;
     if (strcmp(key, "scorer") == 0) {
-        if ((k = names_find(scorer_names, value)) < 0)
+        if ((k = scorer_kind_parse(value)) < 0)
             return LOAD_FAIL(ml, "unknown scorer '%s'", value);
-        m->scorer = (sm_scorer_kind)k;
+        m->scorer.kind = (sm_scorer_kind)k;
     } else if (strcmp(key, "objective") == 0) {
         if ((k = objective_kind_parse(value)) < 0)
             return LOAD_FAIL(ml, "unknown objective '%s'", value);
@@ -319,18 +337,16 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
         m->dim = (int32_t)lv;
         *have_dim = 1;
     } else if (strcmp(key, "hidden") == 0) {
-        sm_scorer_config sc;
-        scorer_config_default(&sc);
+        sm_scorer_config sc = m->scorer; /* the MLP's widths only */
         char spec[64];
         snprintf(spec, sizeof spec, "mlp:%s", value);
         if (scorer_config_parse(spec, &sc, err) != SM_OK)
             return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
-        sc.mlp.act = m->mlp.act;
-        m->mlp = sc.mlp;
+        m->scorer.mlp = sc.mlp;
     } else if (strcmp(key, "activation") == 0) {
         if ((k = activation_parse(value)) < 0)
             return LOAD_FAIL(ml, "unknown activation '%s'", value);
-        m->mlp.act = (sm_activation)k;
+        m->scorer.mlp.act = (sm_activation)k;
     } else if (strcmp(key, "regions") == 0) {
         sm_regions_origin origin = m->regions.origin;
         if (value[0] == '\0') {
@@ -347,27 +363,16 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
         if (k > REGIONS_QUARTILES)
             return LOAD_FAIL(ml, "unknown regions_origin '%s'", value);
         m->regions.origin = (sm_regions_origin)k;
+    } else if (strcmp(key, "outputs") == 0) {
+        if (!parse_long_full(value, 1, SCORER_MAX_OUTPUTS, &lv))
+            return LOAD_FAIL(ml, "bad outputs '%s' (1 to %d)", value, SCORER_MAX_OUTPUTS);
+        m->scorer.n_out = (int32_t)lv;
     } else if (strcmp(key, "bias") == 0) {
-        if (!parse_double_full(value, &m->bias))
-            return LOAD_FAIL(ml, "bad bias '%s'", value);
+        return read_bias(ml, value, err);
     } else if (strcmp(key, "smloss_version") != 0) {
         model_set_info(m, key, "%s", value);
     }
     return SM_OK;
-}
-
-/* Parse exactly n numbers separated by blanks, nothing after them. */
-static int parse_doubles_full(const char *s, double *out, int64_t n)
-{
-    for (int64_t k = 0; k < n; k++) {
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || !isfinite(v) || (k + 1 < n && *end != ' ' && *end != '\t'))
-            return 0;
-        out[k] = v;
-        s = end;
-    }
-    return *s == '\0';
 }
 
 /* After a "weights=K" line: K lines "INDEX v1 .. v_width" with increasing
@@ -432,11 +437,10 @@ static char *expect_key(model_lines *ml, const char *key, int layer, sm_error *e
 static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *first,
                                    sm_error *err)
 {
-    sm_mlp_shape shape = m->mlp;
-    shape.width[0] = m->dim;
-    sm_status st = model_init_mlp(m, &shape, err);
+    sm_status st = model_init_scorer(m, &m->scorer, m->dim, err);
     if (st != SM_OK)
         return st;
+    const sm_mlp_shape shape = m->scorer.mlp;
     const char *value = first;
     for (int l = 1; l <= mlp_layers(&shape); l++) {
         long number, in, out;
@@ -461,12 +465,32 @@ static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *fir
     return model_read_end(ml, err);
 }
 
+/* A linear model's weights, at its "weights=" line, and the "end" line. */
+static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *count,
+                                   int have_dim, int have_loss, sm_error *err)
+{
+    if (!have_dim || !have_loss || !ml->bias)
+        return LOAD_FAIL(ml, "weights before the %s line",
+                         !have_dim ? "dim" : !have_loss ? "loss" : "bias");
+    if (ml->n_bias != m->scorer.n_out)
+        return LOAD_FAIL(ml, "the bias line has %lld values for %ld outputs",
+                         (long long)ml->n_bias, (long)m->scorer.n_out);
+    sm_status st = model_init_scorer(m, &m->scorer, m->dim, err);
+    if (st != SM_OK)
+        return st;
+    const sm_mlp_shape *layer = &m->scorer.mlp;
+    memcpy(m->param + mlp_bias_offset(layer, 1), ml->bias, (size_t)ml->n_bias * sizeof *ml->bias);
+    if ((st = model_read_weights(ml, count, m->param, m->dim, m->scorer.n_out, err)) != SM_OK)
+        return st;
+    return model_read_end(ml, err);
+}
+
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
 {
-    model_lines ml = {in, name, 0, NULL, 0};
+    model_lines ml = {.in = in, .name = name};
     model_init(m);
     sm_status st = SM_OK;
-    int have_dim = 0, have_loss = 0, have_bias = 0, done = 0;
+    int have_dim = 0, have_loss = 0, done = 0;
     char *line = next_line(&ml);
     if (!line) {
         st = ferror(in) ? sm_fail(err, SM_EIO, "%s: read error: %s", name, strerror(errno))
@@ -496,14 +520,8 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         }
         *eq = '\0';
         const char *key = line, *value = eq + 1;
-        if (strcmp(key, "weights") == 0 && m->scorer == SCORER_LINEAR) {
-            if (!have_dim || !have_loss || !have_bias) {
-                st = LOAD_FAIL(&ml, "weights before the %s line", !have_dim ? "dim" : !have_loss ? "loss" : "bias");
-                goto out;
-            }
-            if ((st = model_init_linear(m, m->dim, err)) != SM_OK ||
-                (st = model_read_weights(&ml, value, m->w, m->dim, 1, err)) != SM_OK ||
-                (st = model_read_end(&ml, err)) != SM_OK)
+        if (strcmp(key, "weights") == 0 && m->scorer.kind == SCORER_LINEAR) {
+            if ((st = model_read_linear(&ml, m, value, have_dim, have_loss, err)) != SM_OK)
                 goto out;
             done = 1;
         } else if (strcmp(key, "weights") == 0) {
@@ -511,9 +529,10 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
                                 "'layer=' lines)");
             goto out;
         } else if (strcmp(key, "layer") == 0) {
-            if (m->scorer != SCORER_MLP || !have_dim || !have_loss || m->mlp.n_hidden == 0) {
+            if (m->scorer.kind != SCORER_MLP || !have_dim || !have_loss ||
+                m->scorer.mlp.n_hidden == 0) {
                 st = LOAD_FAIL(&ml, "layer line before the %s line",
-                               m->scorer != SCORER_MLP ? "scorer=mlp" : !have_dim ? "dim"
+                               m->scorer.kind != SCORER_MLP ? "scorer=mlp" : !have_dim ? "dim"
                                : !have_loss ? "loss" : "hidden");
                 goto out;
             }
@@ -523,7 +542,6 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         } else {
             if ((st = model_header_key(&ml, m, key, value, &have_dim, &have_loss, err)) != SM_OK)
                 goto out;
-            have_bias |= strcmp(key, "bias") == 0;
         }
     }
     if (!done)
@@ -532,6 +550,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
                                   name, ml.line);
 out:
     free(ml.buf);
+    free(ml.bias);
     if (st != SM_OK)
         model_free(m);
     return st;
@@ -551,15 +570,5 @@ sm_status model_load(const char *path, sm_model *m, sm_error *err)
 
 void model_predict(const sm_model *m, const sm_dataset *ds, double *scores)
 {
-    if (m->scorer == SCORER_MLP) {
-        mlp_predict(&m->mlp, m->param, ds, scores);
-        return;
-    }
-    for (int64_t r = 0; r < ds->n_rows; r++) {
-        double s = m->bias;
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
-            if (ds->col[k] < m->dim)
-                s += m->w[ds->col[k]] * (double)ds->val[k];
-        scores[r] = s;
-    }
+    scorer_predict(&m->scorer, m->param, ds, scores);
 }

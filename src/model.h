@@ -5,17 +5,21 @@
  *     # comment lines start with '#'
  *     key=value                 header: scorer, objective, loss, dim, ... (any order)
  *     bias=VALUE
- *     weights=K                 then K lines "index value" (nonzero weights only,
+ *     weights=N                 then N lines "index value" (nonzero weights only,
  *     INDEX VALUE               increasing index < dim)
  *     end
+ * A scorer of K > 1 outputs has the header key outputs=K (none means 1); a
+ * linear one then has K values on its bias= line and on each weight line
+ * ("index w_1 .. w_K", the lines of features with a nonzero weight).
  * An MLP (scorer=mlp, header keys hidden=H1[,H2[,H3]] and activation=NAME)
  * has no bias= or weights= header line; instead, after the header, each
  * weight layer l = 1 .. L in order:
  *     layer=l in=I out=O
  *     bias=V1 ... VO
- *     weights=K                 then K lines "i w_i1 ... w_iO" (the weights from
+ *     weights=N                 then N lines "i w_i1 ... w_iO" (the weights from
  *     INDEX V1 ... VO           input i; rows with a nonzero weight, increasing i < I)
- * and "end" after the last layer. I and O must agree with dim and hidden.
+ * and "end" after the last layer. I and O must agree with dim, hidden and
+ * outputs (the last layer's O).
  * Values are written with %.17g, so they reload bit-exactly. Keys the loader
  * does not interpret are kept in `info` and written back unchanged (training
  * options, provenance). A wrong magic, an unknown version, a missing required
@@ -32,14 +36,12 @@
 #include "error.h"
 #include "link.h"
 #include "metrics.h"
-#include "mlp.h"
 #include "objective.h"
+#include "scorer.h"
 
 #define MODEL_MAGIC "smloss-model"
 #define MODEL_FORMAT_VERSION 1
 #define MODEL_MAX_INFO 48
-
-typedef enum { SCORER_LINEAR = 0, SCORER_MLP, SCORER_KIND_COUNT } sm_scorer_kind;
 
 typedef struct {
     char key[48];
@@ -47,12 +49,12 @@ typedef struct {
 } sm_model_info;
 
 typedef struct {
-    sm_scorer_kind scorer;
+    /* kind, outputs (scorer.n_out) and layers, completed for dim
+     * (scorer_config_complete) */
+    sm_scorer_config scorer;
     int32_t dim;                 /* feature indices 0 .. dim-1 carry weights */
-    double *w;                   /* linear: dim weights */
-    double bias;                 /* linear */
-    sm_mlp_shape mlp;            /* mlp: architecture, mlp.width[0] == dim */
-    double *param;               /* mlp: mlp_param_count(&mlp) parameters (mlp.h layout) */
+    double *param;               /* scorer_saved_param_count(&scorer) parameters:
+                                  * per layer W (in x out, input-major) then b */
     sm_objective_kind objective;
     sm_link link;                /* the loss (and ranking transform) */
     sm_label_transform label_transform;
@@ -63,10 +65,9 @@ typedef struct {
 
 void model_init(sm_model *m);
 void model_free(sm_model *m);
-/* Allocate zero weights for a linear scorer of the given dimension. */
-sm_status model_init_linear(sm_model *m, int32_t dim, sm_error *err);
-/* Allocate zero parameters for an MLP of the given shape (width[0] = dim). */
-sm_status model_init_mlp(sm_model *m, const sm_mlp_shape *shape, sm_error *err);
+/* Zero parameters for a scorer of config c (completed here) on dim features. */
+sm_status model_init_scorer(sm_model *m, const sm_scorer_config *c, int32_t dim,
+                            sm_error *err);
 
 /* Record a provenance/option key (replaces an existing one). Silently keeps
  * the first MODEL_MAX_INFO keys; values longer than the field are cut. */
@@ -86,7 +87,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
 /* Open and read a file ("-" is standard input). */
 sm_status model_load(const char *path, sm_model *m, sm_error *err);
 
-/* Score every row of ds (features >= dim are ignored). */
+/* Score every row of ds, n_rows x scorer.n_out (features >= dim are ignored). */
 void model_predict(const sm_model *m, const sm_dataset *ds, double *scores);
 
 #endif

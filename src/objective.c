@@ -38,6 +38,11 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
+    if (obj->n_out == 0)
+        obj->n_out = 1;
+    if (obj->n_out != 1)
+        return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
+                       objective_kind_names[obj->kind], (long)obj->n_out);
     return SM_OK;
 }
 
@@ -403,4 +408,69 @@ double objective_forward_backward(const sm_objective *obj, const double *s, cons
                                   sm_objective_work *w)
 {
     return objective_pass(obj, s, y, n, weight, ds, 1, units, w);
+}
+
+/* ---- what the trainer asks of the objective ---- */
+
+sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t **units,
+                          int64_t *n_units, sm_error *err)
+{
+    int64_t cap = objective_unit_count(obj, ds), n = 0, b, e;
+    if (!(*units = malloc((size_t)(cap > 0 ? cap : 1) * sizeof **units)))
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld training units", (long long)cap);
+    for (int64_t u = 0; u < cap; u++) {
+        objective_unit_rows(obj, ds, u, &b, &e);
+        if (objective_is_unit(obj, ds->label + b, e - b))
+            (*units)[n++] = u;
+    }
+    *n_units = n;
+    if (n == 0)
+        return sm_fail(err, SM_EDATA, "%s: no %s to train on", ds->source,
+                       objective_is_ranking(obj->kind) ? "queries with rows of different labels"
+                                                       : "rows");
+    return SM_OK;
+}
+
+double objective_start_score(const sm_objective *obj, const double *y, int64_t n)
+{
+    const sm_link *link = &obj->link;
+    if (n == 0)
+        return 0.0;
+    double lo = y[0], hi = y[0], target = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+        target += link_h(link, y[i]);
+    }
+    target /= (double)n;
+    if (!isfinite(target))
+        return 0.5 * (lo + hi);
+    for (int it = 0; it < 200 && hi - lo > 1e-15 * fmax(1.0, fabs(lo)); it++) {
+        double mid = 0.5 * (lo + hi);
+        if (link_h(link, mid) < target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+double objective_label_curvature(const sm_objective *obj, double y)
+{
+    return link_dh(&obj->link, y);
+}
+
+double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
+                                 objective_spread_fn spread, void *ctx, double *buf)
+{
+    double *uniform = buf, *c = buf + n, *q = buf + 2 * n;
+    for (int64_t i = 0; i < n; i++) {
+        uniform[i] = 1.0 / (double)n;
+        c[i] = link_dh(&obj->link, y[i]) / obj->temperature;
+    }
+    double trace = spread(ctx, uniform, c);
+    if (obj->kind == OBJ_PAIRWISE)
+        return 0.5 * trace;
+    objective_listwise_target(obj, y, n, q);
+    return fmax(trace, spread(ctx, q, c));
 }

@@ -6,7 +6,8 @@
  * weight * d(summed loss)/ds_i to ds[i]. The trainer calls them on a
  * mini-batch (pointwise: any rows; ranking: one query per call) with
  * weight = 1 / (units in the mini-batch), so every objective is a mean and
- * learning rates carry over between data sets.
+ * learning rates carry over between data sets. The scores s and gradients ds
+ * of n rows are n x K (n_out), row-major; every kind so far takes K = 1.
  *
  * Pairwise, per query: pairs (i, j) with y_i > y_j; d = (f(s_i) - f(s_j))/T,
  * p = sigma(d); hard target q = 1, soft q = sigma((f(y_i) - f(y_j))/T);
@@ -28,6 +29,7 @@
 
 #include <stdint.h>
 
+#include "dataset.h"
 #include "error.h"
 #include "link.h"
 #include "rng.h"
@@ -48,6 +50,7 @@ typedef struct {
     double temperature;    /* ranking: T > 0 */
     sm_target_kind target;
     int64_t max_pairs;     /* pairwise: sampled pairs per query in backward; 0 = all */
+    int32_t n_out;         /* K scores per row (n x K, row-major); 0: 1 (objective_check) */
 } sm_objective;
 
 /* Names indexed by the enums, NULL-terminated (names.h); "default" is
@@ -60,8 +63,10 @@ int objective_target_parse(const char *name); /* -1 when unknown */
 const char *objective_target_name(sm_target_kind t);
 /* True when the objective needs query groups. */
 int objective_is_ranking(sm_objective_kind k);
-/* The effective target (TARGET_DEFAULT resolved); SM_EUSAGE when the target
- * does not belong to the objective (e.g. gain with pairwise). */
+/* The effective target (TARGET_DEFAULT resolved) and outputs (0: 1);
+ * SM_EUSAGE when the target does not belong to the objective (e.g. gain with
+ * pairwise), or the objective cannot take n_out scores per row (each kind so
+ * far takes one). */
 sm_status objective_check(sm_objective *obj, sm_error *err);
 
 /* Scratch memory of the ranking objectives, reused across calls, and the
@@ -85,6 +90,56 @@ int objective_listwise_target(const sm_objective *obj, const double *y, int64_t 
 /* Whether rows y[0..n) form a unit of the objective: a query with a pair of
  * different labels (pairwise), with n >= 2 and a target (listwise). */
 int objective_is_unit(const sm_objective *obj, const double *y, int64_t n);
+
+/* ---- what the trainer asks of the objective ---- */
+
+/* The units of a data set: its rows (pointwise) or its queries (ranking);
+ * unit u is rows [*b, *e). */
+static inline int64_t objective_unit_count(const sm_objective *obj, const sm_dataset *ds)
+{
+    return objective_is_ranking(obj->kind) ? ds->n_groups : ds->n_rows;
+}
+static inline void objective_unit_rows(const sm_objective *obj, const sm_dataset *ds, int64_t u,
+                                       int64_t *b, int64_t *e)
+{
+    int ranking = objective_is_ranking(obj->kind);
+    *b = ranking ? ds->group_ptr[u] : u;
+    *e = ranking ? ds->group_ptr[u + 1] : u + 1;
+}
+
+/* The units an epoch trains on, into a new array *units (freed by the
+ * caller): every row for pointwise, for ranking the queries with something
+ * to learn (objective_is_unit). SM_EDATA when there are none. */
+sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t **units,
+                          int64_t *n_units, sm_error *err);
+
+/* The constant score c minimising the pointwise loss on labels y[0..n):
+ * h(c) = mean h(y) (the mean label for lin), found by bisection between the
+ * smallest and largest label; their midpoint when mean h(y) overflows, 0
+ * without labels. Training starts there whatever the objective: a pointwise
+ * run does not spend its first epochs learning the offset, a ranking run
+ * starts where the transform f was designed to act (the label range). */
+double objective_start_score(const sm_objective *obj, const double *y, int64_t n);
+
+/* The curvature the trainer's learning rate is relative to: the trace of the
+ * Gauss-Newton Hessian of the objective in the weights of a linear scorer on
+ * features g = (x, 1), near the start and the optimum of training. The
+ * objective gives the per-unit math; the caller, who has the features, the
+ * sums over the data.
+ *   Pointwise: mean_i h'(y_i) * (mean_i ||x_i||^2 + 1); a row's part is its
+ *   label's curvature objective_label_curvature = h'(y).
+ *   Ranking: the mean over units of objective_query_curvature, which asks
+ *   spread(ctx, w, c) = sum_i w_i c_i^2 ||g_i||^2 - ||sum_i w_i c_i g_i||^2
+ *   over the query's rows (the trace for a softmax over the scores c_i s_i
+ *   with probabilities w) for the distributions it needs: c = f'(y)/T, w
+ *   uniform (all scores equal, the start) and, for listwise, the target q
+ *   (the optimum of the matched target), whichever is larger; for pairwise,
+ *   sigma'(d) <= 1/4 and the mean of ||g_i - g_j||^2 over pairs is about
+ *   twice the uniform spread, so half of it. buf has room for 3n doubles. */
+double objective_label_curvature(const sm_objective *obj, double y);
+typedef double (*objective_spread_fn)(void *ctx, const double *w, const double *c);
+double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
+                                 objective_spread_fn spread, void *ctx, double *buf);
 
 /* Dispatch on obj->kind: for ranking kinds, s, y, n are one query and w must
  * have room for n rows (objective_work_reserve). */

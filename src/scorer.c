@@ -1,199 +1,159 @@
 #include "scorer.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+/* The kinds: a row each, in sm_scorer_kind's order. */
+static const sm_scorer_ops *const kinds[SCORER_KIND_COUNT] = {
+    [SCORER_LINEAR] = &linear_scorer_ops,
+    [SCORER_MLP] = &mlp_scorer_ops,
+};
 
 void scorer_config_default(sm_scorer_config *c)
 {
     memset(c, 0, sizeof *c);
     c->kind = SCORER_LINEAR;
+    c->n_out = 1;
     c->mlp.act = ACT_RELU;
+}
+
+const char *scorer_kind_name(sm_scorer_kind kind) { return kinds[kind]->name; }
+
+int scorer_kind_parse(const char *name)
+{
+    for (int k = 0; k < SCORER_KIND_COUNT; k++)
+        if (strcmp(kinds[k]->name, name) == 0)
+            return k;
+    return -1;
 }
 
 sm_status scorer_config_parse(const char *spec, sm_scorer_config *c, sm_error *err)
 {
-    if (strcmp(spec, "linear") == 0) {
-        c->kind = SCORER_LINEAR;
-        return SM_OK;
+    const char *colon = strchr(spec, ':');
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (int k = 0; k < SCORER_KIND_COUNT; k++) {
+        const sm_scorer_ops *ops = kinds[k];
+        if (strlen(ops->name) != len || strncmp(ops->name, spec, len) != 0 ||
+            (!ops->parse && colon))
+            continue;
+        sm_status st = ops->parse ? ops->parse(spec, colon ? colon + 1 : NULL, c, err) : SM_OK;
+        if (st == SM_OK)
+            c->kind = (sm_scorer_kind)k;
+        return st;
     }
-    if (strncmp(spec, "mlp", 3) != 0 || (spec[3] != ':' && spec[3] != '\0'))
-        return sm_fail(err, SM_EUSAGE, "unknown scorer '%s' (linear or mlp:H1[,H2[,H3]])", spec);
-    if (spec[3] == '\0' || spec[4] == '\0')
-        return sm_fail(err, SM_EUSAGE, "'%s' needs hidden layer widths, e.g. mlp:64,32", spec);
-    int n = 0;
-    const char *p = spec + 4;
-    for (;;) {
-        char *end;
-        errno = 0;
-        long w = strtol(p, &end, 10);
-        if (end == p || (*end != ',' && *end != '\0') || errno || w < 1 || w > MLP_MAX_WIDTH)
-            return sm_fail(err, SM_EUSAGE,
-                           "bad hidden width at \"%s\" in '%s' (whole numbers 1..%d, comma-separated)",
-                           p, spec, MLP_MAX_WIDTH);
-        if (n == MLP_MAX_HIDDEN)
-            return sm_fail(err, SM_EUSAGE, "'%s' has more than %d hidden layers", spec,
-                           MLP_MAX_HIDDEN);
-        c->mlp.width[++n] = (int32_t)w;
-        if (*end == '\0')
-            break;
-        p = end + 1;
-    }
-    c->kind = SCORER_MLP;
-    c->mlp.n_hidden = n;
-    c->mlp.width[n + 1] = 1;
-    return SM_OK;
+    char choices[160] = "";
+    for (int k = 0; k < SCORER_KIND_COUNT; k++)
+        snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s%s",
+                 k == 0 ? "" : k + 1 < SCORER_KIND_COUNT ? ", " : " or ", kinds[k]->syntax);
+    return sm_fail(err, SM_EUSAGE, "unknown scorer '%s' (%s)", spec, choices);
 }
 
-static double mean_row_nnz(const sm_dataset *ds)
+void scorer_config_complete(sm_scorer_config *c, int32_t dim)
 {
-    return ds->n_rows > 0 ? (double)ds->nnz / (double)ds->n_rows : 1.0;
+    if (kinds[c->kind]->complete)
+        kinds[c->kind]->complete(c);
+    c->mlp.width[0] = dim;
+    c->mlp.width[c->mlp.n_hidden + 1] = c->n_out;
 }
+
+int64_t scorer_saved_param_count(const sm_scorer_config *c) { return mlp_param_count(&c->mlp); }
+
+void scorer_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
+                    double *scores)
+{
+    kinds[c->kind]->predict(c, param, ds, scores);
+}
+
+/* ---- training: each call goes to the kind ---- */
 
 sm_status scorer_init(sm_scorer *sc, const sm_scorer_config *cfg, const sm_dataset *train,
                       const double *fs, uint64_t seed, sm_error *err)
 {
     memset(sc, 0, sizeof *sc);
-    sc->kind = cfg->kind;
-    if (cfg->kind == SCORER_LINEAR)
-        return linear_init(&sc->lin, train->dim, fs, err);
-    sm_mlp_shape shape = cfg->mlp;
-    shape.width[0] = train->dim;
-    return mlp_init(&sc->mlp, &shape, fs, mean_row_nnz(train), seed, err);
+    sc->cfg = *cfg;
+    scorer_config_complete(&sc->cfg, train->dim);
+    sm_status st = kinds[cfg->kind]->init(&sc->state, &sc->cfg, train, fs, seed, err);
+    if (st == SM_OK)
+        sc->ops = kinds[cfg->kind];
+    return st;
 }
 
 void scorer_free(sm_scorer *sc)
 {
-    if (sc->kind == SCORER_LINEAR)
-        linear_free(&sc->lin);
-    else
-        mlp_free(&sc->mlp);
+    if (sc->ops)
+        sc->ops->free(sc->state);
+    memset(sc, 0, sizeof *sc);
 }
 
-int64_t scorer_param_count(const sm_scorer *sc)
-{
-    return sc->kind == SCORER_LINEAR ? (int64_t)sc->lin.dim + 1 : sc->mlp.n_param;
-}
+int64_t scorer_param_count(const sm_scorer *sc) { return sc->ops->param_count(sc->state); }
 
-int scorer_depth(const sm_scorer *sc)
-{
-    return sc->kind == SCORER_LINEAR ? 1 : mlp_layers(&sc->mlp.shape);
-}
+int scorer_depth(const sm_scorer *sc) { return mlp_layers(&sc->cfg.mlp); }
 
 sm_status scorer_reserve(sm_scorer *sc, int64_t rows, sm_error *err)
 {
-    return sc->kind == SCORER_LINEAR ? SM_OK : mlp_reserve(&sc->mlp, rows, err);
+    return sc->ops->reserve ? sc->ops->reserve(sc->state, rows, err) : SM_OK;
 }
 
 void scorer_set_output_bias(sm_scorer *sc, double bias)
 {
-    if (sc->kind == SCORER_LINEAR)
-        sc->lin.bias = bias;
-    else
-        sc->mlp.param[sc->mlp.n_param - 1] = bias;
+    sc->ops->set_output_bias(sc->state, bias);
 }
 
 void scorer_prefetch(const sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t batch)
 {
-    if (sc->kind == SCORER_LINEAR)
-        linear_prefetch(&sc->lin, ds, rows, n, batch);
+    if (sc->ops->prefetch)
+        sc->ops->prefetch(sc->state, ds, rows, n, batch);
 }
 
-int scorer_forward_is_reentrant(const sm_scorer *sc) { return sc->kind == SCORER_LINEAR; }
+int scorer_forward_is_reentrant(const sm_scorer *sc) { return sc->ops->forward_is_reentrant; }
 
 void scorer_forward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores)
 {
-    if (sc->kind == SCORER_LINEAR)
-        linear_forward(&sc->lin, ds, rows, n, scores);
-    else
-        mlp_forward(&sc->mlp, ds, rows, n, scores);
+    sc->ops->forward(sc->state, ds, rows, n, scores);
 }
 
 void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores)
 {
-    if (sc->kind == SCORER_LINEAR)
-        linear_backward(&sc->lin, ds, rows, n, dscores);
-    else
-        mlp_backward(&sc->mlp, ds, rows, n, dscores);
+    sc->ops->backward(sc->state, ds, rows, n, dscores);
 }
 
 int scorer_sgd_step(sm_scorer *sc, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                     int64_t n, const double *dscores)
 {
-    if (sc->kind != SCORER_LINEAR || o->cfg.kind != OPT_SGD)
-        return 0;
-    linear_sgd_step(&sc->lin, o, ds, rows, n, dscores);
-    return 1;
+    return sc->ops->sgd_step ? sc->ops->sgd_step(sc->state, o, ds, rows, n, dscores) : 0;
 }
 
-double scorer_grad_norm2(const sm_scorer *sc)
-{
-    return sc->kind == SCORER_LINEAR ? linear_grad_norm2(&sc->lin) : mlp_grad_norm2(&sc->mlp);
-}
+double scorer_grad_norm2(const sm_scorer *sc) { return sc->ops->grad_norm2(sc->state); }
 
 void scorer_step(sm_scorer *sc, sm_optim *o, double grad_factor)
 {
-    if (sc->kind == SCORER_LINEAR)
-        linear_step(&sc->lin, o, grad_factor);
-    else
-        mlp_step(&sc->mlp, o, grad_factor);
+    sc->ops->step(sc->state, o, grad_factor);
 }
 
-double scorer_l2_half(const sm_scorer *sc)
-{
-    return sc->kind == SCORER_LINEAR ? linear_l2_half(&sc->lin) : mlp_l2_half(&sc->mlp);
-}
+double scorer_l2_half(const sm_scorer *sc) { return sc->ops->l2_half(sc->state); }
 
-/* State = the stored parameters and the lazy decay scale, exactly. */
-int64_t scorer_state_size(const sm_scorer *sc)
-{
-    return scorer_param_count(sc) + 1;
-}
+int64_t scorer_state_size(const sm_scorer *sc) { return scorer_param_count(sc) + 1; }
 
 void scorer_save_state(const sm_scorer *sc, double *state)
 {
-    if (sc->kind == SCORER_LINEAR) {
-        linear_save_state(&sc->lin, state);
-    } else {
-        memcpy(state, sc->mlp.param, (size_t)sc->mlp.n_param * sizeof *state);
-        state[sc->mlp.n_param] = sc->mlp.scale1;
-    }
+    sc->ops->save_state(sc->state, state);
 }
 
 void scorer_restore_state(sm_scorer *sc, const double *state)
 {
-    if (sc->kind == SCORER_LINEAR) {
-        linear_restore_state(&sc->lin, state);
-    } else {
-        memcpy(sc->mlp.param, state, (size_t)sc->mlp.n_param * sizeof *state);
-        sc->mlp.scale1 = state[sc->mlp.n_param];
-    }
+    sc->ops->restore_state(sc->state, state);
 }
 
-sm_status scorer_export(const sm_scorer *sc, sm_model *m, sm_error *err)
+sm_status scorer_export(const sm_scorer *sc, double *param, sm_error *err)
 {
-    sm_status st;
-    const double *w;
-    int64_t n;
-    if (sc->kind == SCORER_LINEAR) {
-        if ((st = model_init_linear(m, sc->lin.dim, err)) != SM_OK)
-            return st;
-        linear_export(&sc->lin, m->w, &m->bias);
-        w = m->w;
-        n = m->dim;
-    } else {
-        if ((st = model_init_mlp(m, &sc->mlp.shape, err)) != SM_OK)
-            return st;
-        mlp_export(&sc->mlp, m->param);
-        w = m->param;
-        n = mlp_param_count(&sc->mlp.shape);
-    }
+    int64_t n = scorer_saved_param_count(&sc->cfg);
+    sc->ops->export_params(sc->state, param);
     for (int64_t j = 0; j < n; j++)
-        if (!isfinite(w[j]))
+        if (!isfinite(param[j]))
             return sm_fail(err, SM_EDIVERGED, "training diverged: weight %ld is not finite", (long)j);
     return SM_OK;
 }

@@ -14,9 +14,13 @@
  * the data. Same data, options and seed give the same model bits.
  *
  * A non-finite score, loss or gradient stops training with SM_EDIVERGED and a
- * message naming the epoch, the row, its label and score, and the link. So
- * does an epoch whose training objective exceeds 1e4 times the objective at
- * the start (near the best constant score): a step blowing up while finite.
+ * message naming the epoch, the row (for a ranking unit's loss, its query's
+ * first row), its label and score, and the link. So does an epoch whose
+ * training objective exceeds 1e4 times the objective at the start (near the
+ * best constant score): a step blowing up while finite.
+ *
+ * The objective owns the math of units, start score and curvature
+ * (objective.h); the passes over whole data sets are train_pass.h's.
  */
 #ifndef SM_TRAIN_H
 #define SM_TRAIN_H

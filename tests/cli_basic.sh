@@ -91,6 +91,14 @@ head -n 3 "$T/test.pred" > "$T/short.pred"
 expect_fail "prediction count mismatch" 3 "has 3 predictions but .* has 101 rows" "$SMLOSS" eval -d "$T/h.test" -p "$T/short.pred"
 expect_fail "eval needs one source" 2 "exactly one of" "$SMLOSS" eval -d "$T/h.test"
 
+# --- a model of K = 3 outputs (a file as another tool or a later smloss writes it) ---
+printf '%s\n' 'smloss-model 1' 'scorer=linear' 'objective=pointwise' 'loss=lin' 'dim=3' \
+    'outputs=3' 'bias=1 2 3' 'weights=1' '1 0.5 -1 0.25' 'end' > "$T/k3.model"
+printf '%s\n' '0 1:2 2:7' '0 0:1' > "$T/k3.data"
+expect_ok "predict, 3 outputs" "$SMLOSS" predict -m "$T/k3.model" -d "$T/k3.data"
+expect_true "3 scores a line" "printf '2 0 3.5\n1 2 3\n' | cmp -s - '$T/out'"
+expect_fail "eval of 3 outputs" 2 "model of 3 outputs" "$SMLOSS" eval -m "$T/k3.model" -d "$T/k3.data"
+
 # --- link ---
 expect_ok "link table" "$SMLOSS" link --loss sigmoid:a=2,c=1 --from -1 --to 3 --steps 4
 expect_true "link rows" "[ \$(grep -vc '^#' '$T/out') -eq 5 ]"

@@ -242,6 +242,97 @@ static void test_state_restore(void)
     dataset_free(&ds);
 }
 
+
+/* sum_ik a_ik s_ik^2 / 2 over the scores (n x K) of the rows, and its
+ * dscores a_ik s_ik: a loss that weighs every output differently. */
+static double outputs_loss(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
+                           double *s, double *d)
+{
+    int32_t K = sc->cfg.n_out;
+    double sum = 0;
+    scorer_forward(sc, ds, rows, n, s);
+    for (int64_t i = 0; i < n * K; i++) {
+        double a = 0.5 + 0.25 * (double)(i % 5);
+        sum += 0.5 * a * s[i] * s[i];
+        if (d)
+            d[i] = a * s[i];
+    }
+    return sum;
+}
+
+/* K = 3 outputs, linear and MLP, through the scorer interface: the gradient
+ * of a loss over every output (read off one plain SGD step of rate 1 on the
+ * stored parameters) against central differences of the stored parameters;
+ * the exported model scores as the scorer does. */
+static void test_outputs_gradients(void)
+{
+    sm_dataset ds;
+    load_small(&ds);
+    const char *specs[] = {"linear", "mlp:4,3"};
+    double fs[7] = {1, 0.5, 2, 1, 0.25, 1, 1.5};
+    for (int k = 0; k < 2; k++) {
+        sm_scorer_config cfg;
+        sm_error err;
+        scorer_config_default(&cfg);
+        CHECK(scorer_config_parse(specs[k], &cfg, &err) == SM_OK);
+        cfg.n_out = 3;
+        cfg.mlp.act = ACT_TANH;
+        sm_scorer sc;
+        CHECK(scorer_init(&sc, &cfg, &ds, fs, 3, &err) == SM_OK);
+        CHECK(scorer_reserve(&sc, 7, &err) == SM_OK);
+        int64_t rows[7] = {0, 1, 2, 3, 4, 5, 6}, n = scorer_state_size(&sc);
+        double s[21], d[21], *state = malloc((size_t)n * sizeof *state);
+        double *after = malloc((size_t)n * sizeof *after);
+        scorer_save_state(&sc, state);
+        for (int64_t i = 0; i + 1 < n; i++) /* every parameter nonzero, the scale kept */
+            state[i] += 0.3 * sin(1.7 * (double)i + 0.4);
+        scorer_restore_state(&sc, state);
+        outputs_loss(&sc, &ds, rows, 7, s, d);
+        scorer_backward(&sc, &ds, rows, 7, d);
+        sm_optim_config oc;
+        optim_config_default(&oc, OPT_SGD);
+        oc.lr = 1.0;
+        oc.schedule = SCHED_CONSTANT;
+        sm_optim o;
+        CHECK(optim_init(&o, &oc, scorer_param_count(&sc), &err) == SM_OK);
+        optim_begin_step(&o, 1);
+        scorer_step(&sc, &o, 1.0);
+        scorer_save_state(&sc, after);
+        double worst = 0;
+        for (int64_t i = 0; i + 1 < n; i++) {
+            double keep = state[i], h = 1e-6 * (1 + fabs(keep)), grad = state[i] - after[i];
+            state[i] = keep + h;
+            scorer_restore_state(&sc, state);
+            double up = outputs_loss(&sc, &ds, rows, 7, s, NULL);
+            state[i] = keep - h;
+            scorer_restore_state(&sc, state);
+            double down = outputs_loss(&sc, &ds, rows, 7, s, NULL);
+            state[i] = keep;
+            double fd = (up - down) / (2 * h);
+            worst = fmax(worst, fabs(fd - grad) / fmax(fabs(fd), 1e-3));
+        }
+        if (!CHECK(worst < 1e-6))
+            fprintf(stderr, "  %s, 3 outputs: gradient error %.3g\n", specs[k], worst);
+        /* the exported parameters on the raw features score alike */
+        scorer_restore_state(&sc, state);
+        outputs_loss(&sc, &ds, rows, 7, s, NULL);
+        sm_model mod;
+        double pred[21];
+        model_init(&mod);
+        CHECK(model_init_scorer(&mod, &sc.cfg, ds.dim, &err) == SM_OK);
+        CHECK(scorer_export(&sc, mod.param, &err) == SM_OK);
+        model_predict(&mod, &ds, pred);
+        for (int i = 0; i < 21; i++)
+            CHECK_CLOSE(pred[i], s[i], 1e-12 * (1 + fabs(s[i])));
+        model_free(&mod);
+        optim_free(&o);
+        free(state);
+        free(after);
+        scorer_free(&sc);
+    }
+    dataset_free(&ds);
+}
+
 static void exported_model(sm_model *mod, const char *spec, sm_activation act, sm_dataset *ds,
                            double *train_scores)
 {
@@ -250,8 +341,12 @@ static void exported_model(sm_model *mod, const char *spec, sm_activation act, s
     make_mlp(&m, ds, spec, act, 9);
     int64_t rows[7] = {0, 1, 2, 3, 4, 5, 6};
     mlp_forward(&m, ds, rows, 7, train_scores);
+    sm_scorer_config c;
+    scorer_config_default(&c);
+    c.kind = SCORER_MLP;
+    c.mlp = m.shape;
     model_init(mod);
-    CHECK(model_init_mlp(mod, &m.shape, &err) == SM_OK);
+    CHECK(model_init_scorer(mod, &c, m.shape.width[0], &err) == SM_OK);
     mlp_export(&m, mod->param);
     CHECK(link_parse(SELECTIVE_LINK, &mod->link, &err) == SM_OK);
     mlp_free(&m);
@@ -304,9 +399,10 @@ static void test_model_file_round_trip(void)
     size_t len;
     char *text = write_text(&mod, &len);
     CHECK(read_text(text, len, &back, &err) == SM_OK);
-    CHECK(back.scorer == SCORER_MLP && back.mlp.act == ACT_GELU && back.mlp.n_hidden == 2);
-    CHECK(back.dim == mod.dim && back.mlp.width[1] == 5 && back.mlp.width[2] == 4);
-    CHECK(memcmp(back.param, mod.param, (size_t)mlp_param_count(&mod.mlp) * sizeof(double)) == 0);
+    const sm_mlp_shape *sh = &back.scorer.mlp;
+    CHECK(back.scorer.kind == SCORER_MLP && sh->act == ACT_GELU && sh->n_hidden == 2);
+    CHECK(back.dim == mod.dim && sh->width[1] == 5 && sh->width[2] == 4 && sh->width[3] == 1);
+    CHECK(memcmp(back.param, mod.param, (size_t)mlp_param_count(sh) * sizeof(double)) == 0);
     size_t len2;
     char *again = write_text(&back, &len2);
     CHECK(len2 == len && memcmp(again, text, len) == 0);
@@ -431,6 +527,6 @@ static const test_case cases[] = {
     TEST(test_gradients_pointwise), TEST(test_gradients_ranking), TEST(test_sgd_step_and_decay),
     TEST(test_state_restore),       TEST(test_predict_matches_forward),
     TEST(test_model_file_round_trip), TEST(test_model_file_errors), TEST(test_scorer_spec),
-    TEST(test_init),
+    TEST(test_init), TEST(test_outputs_gradients),
 };
 TEST_MAIN(cases)

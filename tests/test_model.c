@@ -1,4 +1,5 @@
-/* test_model.c - model file round trip and every loading error path. */
+/* test_model.c - model file round trip (one output and K), prediction and
+ * every loading error path. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,15 +15,33 @@ static sm_status read_text(const char *text, sm_model *m, sm_error *err)
     return st;
 }
 
+/* A zero model of the kind (outputs k, hidden widths h1 .. for an MLP). */
+static void init_scorer(sm_model *m, sm_scorer_kind kind, int32_t outputs, int32_t dim,
+                        const int32_t *hidden, int n_hidden)
+{
+    sm_scorer_config c;
+    sm_error err;
+    scorer_config_default(&c);
+    c.kind = kind;
+    c.n_out = outputs;
+    c.mlp.n_hidden = n_hidden;
+    c.mlp.act = ACT_TANH;
+    for (int l = 0; l < n_hidden; l++)
+        c.mlp.width[l + 1] = hidden[l];
+    model_init(m);
+    CHECK(model_init_scorer(m, &c, dim, &err) == SM_OK);
+    CHECK(link_parse("lin", &m->link, &err) == SM_OK);
+}
+
+/* A linear model of dim 6: weights param[0 .. 5], bias param[6]. */
 static void make_model(sm_model *m)
 {
-    model_init(m);
     sm_error err;
-    CHECK(model_init_linear(m, 6, &err) == SM_OK);
-    m->w[0] = 0.1;
-    m->w[2] = -1.0 / 3.0;
-    m->w[5] = 4.9e-324; /* subnormal: must survive */
-    m->bias = 22.532806324110677;
+    init_scorer(m, SCORER_LINEAR, 1, 6, NULL, 0);
+    m->param[0] = 0.1;
+    m->param[2] = -1.0 / 3.0;
+    m->param[5] = 4.9e-324; /* subnormal: must survive */
+    m->param[6] = 22.532806324110677;
     CHECK(link_parse("lin:w=0.05+sigmoid:a=3,c=3.3", &m->link, &err) == SM_OK);
     m->label_transform = LABEL_LOG;
     CHECK(regions_parse("10,20.5,30", &m->regions, &err) == SM_OK);
@@ -43,8 +62,8 @@ static void test_round_trip_bit_exact(void)
     fclose(f);
     CHECK(read_text(buf, &back, &err) == SM_OK);
     CHECK(back.dim == 6);
-    CHECK(memcmp(back.w, m.w, 6 * sizeof *m.w) == 0);
-    CHECK(back.bias == m.bias);
+    CHECK(back.scorer.kind == SCORER_LINEAR && back.scorer.n_out == 1);
+    CHECK(memcmp(back.param, m.param, 7 * sizeof *m.param) == 0);
     CHECK(back.label_transform == LABEL_LOG);
     CHECK(back.regions.n == 4 && back.regions.bound[1] == 20.5);
     CHECK(back.regions.origin == REGIONS_GIVEN);
@@ -60,6 +79,8 @@ static void test_round_trip_bit_exact(void)
     CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
     CHECK_CONTAINS(buf, "smloss-model 1\n");
     CHECK_CONTAINS(buf, "\n2 -0.33333333333333331\n");
+    CHECK_CONTAINS(buf, "\nbias=22.532806324110677\nweights=3\n");
+    CHECK(strstr(buf, "outputs=") == NULL); /* one output: the 0.1 format */
     free(buf);
     free(buf2);
     model_free(&m);
@@ -73,16 +94,14 @@ static void test_big_models_written_in_pieces(void)
 {
     sm_error err;
     sm_model lin, mlp, back;
-    model_init(&lin);
-    CHECK(model_init_linear(&lin, 700000, &err) == SM_OK);
-    CHECK(link_parse("lin", &lin.link, &err) == SM_OK);
+    init_scorer(&lin, SCORER_LINEAR, 1, 700000, NULL, 0);
     char *want = NULL;
     size_t want_len = 0;
     FILE *ref = open_memstream(&want, &want_len);
     fprintf(ref, "weights=%d\n", 700000 / 3 + 1);
     for (int32_t j = 0; j < 700000; j += 3) {
-        lin.w[j] = (j % 2 ? -1.0 : 1.0) / (j + 3.0);
-        fprintf(ref, "%ld %.17g\n", (long)j, lin.w[j]);
+        lin.param[j] = (j % 2 ? -1.0 : 1.0) / (j + 3.0);
+        fprintf(ref, "%ld %.17g\n", (long)j, lin.param[j]);
     }
     fclose(ref);
     char *buf = NULL;
@@ -103,17 +122,13 @@ static void test_big_models_written_in_pieces(void)
     }
     if (!CHECK(read_text(buf, &back, &err) == SM_OK && back.dim == 700000))
         fprintf(stderr, "  %s\n", err.msg);
-    CHECK(memcmp(back.w, lin.w, 700000 * sizeof *lin.w) == 0);
+    CHECK(memcmp(back.param, lin.param, 700001 * sizeof *lin.param) == 0);
     model_free(&back);
     free(buf);
     free(want);
 
-    sm_mlp_shape shape = {.n_hidden = 1, .width = {5000, 64, 1}, .act = ACT_TANH};
-    model_init(&mlp);
-    CHECK(model_init_mlp(&mlp, &shape, &err) == SM_OK);
-    CHECK(link_parse("lin", &mlp.link, &err) == SM_OK);
-    mlp.dim = 5000;
-    int64_t n = mlp_param_count(&mlp.mlp);
+    init_scorer(&mlp, SCORER_MLP, 1, 5000, (const int32_t[]){64}, 1);
+    int64_t n = mlp_param_count(&mlp.scorer.mlp);
     for (int64_t i = 0; i < n; i++)
         mlp.param[i] = i % 7 == 0 ? 0.0 : (double)(i % 1000) / 999.0 - 0.5;
     buf = NULL;
@@ -122,7 +137,7 @@ static void test_big_models_written_in_pieces(void)
     fclose(f);
     if (!CHECK(read_text(buf, &back, &err) == SM_OK))
         fprintf(stderr, "  %s\n", err.msg);
-    CHECK(back.scorer == SCORER_MLP && mlp_param_count(&back.mlp) == n);
+    CHECK(back.scorer.kind == SCORER_MLP && mlp_param_count(&back.scorer.mlp) == n);
     CHECK(memcmp(back.param, mlp.param, (size_t)n * sizeof *mlp.param) == 0);
     model_free(&back);
     free(buf);
@@ -141,8 +156,8 @@ static void test_predict(void)
     CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
     double s[2];
     model_predict(&m, &ds, s);
-    CHECK(s[0] == m.bias + 0.1 * 2.0 + (-1.0 / 3.0) * 3.0); /* feature 9 >= dim: ignored */
-    CHECK(s[1] == m.bias);
+    CHECK(s[0] == m.param[6] + 0.1 * 2.0 + (-1.0 / 3.0) * 3.0); /* feature 9 >= dim: ignored */
+    CHECK(s[1] == m.param[6]);
     dataset_free(&ds);
     model_free(&m);
 }
@@ -157,7 +172,7 @@ static void expect_error(const char *text, const char *fragment)
     CHECK(st == SM_EDATA);
     if (!CHECK_CONTAINS(err.msg, fragment))
         fprintf(stderr, "  for model text: %s\n", text);
-    CHECK(m.w == NULL);
+    CHECK(m.param == NULL);
 }
 
 static void test_errors(void)
@@ -186,6 +201,90 @@ static void test_errors(void)
     expect_error("smloss-model 1\nloss=lin\nbias=0\nweights=0\n", "weights before the dim line");
 }
 
+
+/* Write m, read it back (the same bytes when written again); returns the text. */
+static char *round_trip(const sm_model *m, sm_model *back)
+{
+    sm_error err;
+    char *buf = NULL, *again = NULL;
+    size_t len = 0, again_len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(model_write(m, f, 0, &err) == SM_OK);
+    fclose(f);
+    if (!CHECK(read_text(buf, back, &err) == SM_OK))
+        fprintf(stderr, "  %s\n", err.msg);
+    f = open_memstream(&again, &again_len);
+    CHECK(model_write(back, f, 0, &err) == SM_OK);
+    fclose(f);
+    CHECK(again_len == len && memcmp(again, buf, len) == 0);
+    free(again);
+    return buf;
+}
+
+/* K = 3 outputs: outputs=3 in the header, K values on the linear bias and
+ * weight lines, a 3-wide last MLP layer; the reloaded model predicts the
+ * same n x K scores, and the linear ones are bias_k + sum_j w_jk x_j. */
+static void test_outputs_round_trip(void)
+{
+    const char text[] = "0 0:2 2:3 9:100\n1\n1 1:-0.5 3:0.25\n";
+    sm_dataset ds;
+    sm_error err;
+    dataset_init(&ds);
+    CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
+    for (int kind = 0; kind < SCORER_KIND_COUNT; kind++) {
+        sm_model m, back;
+        init_scorer(&m, (sm_scorer_kind)kind, 3, 4, (const int32_t[]){5, 2}, 2);
+        int64_t n = scorer_saved_param_count(&m.scorer);
+        CHECK(n == (kind == SCORER_LINEAR ? 15 : (4 + 1) * 5 + (5 + 1) * 2 + (2 + 1) * 3));
+        for (int64_t i = 0; i < n; i++)
+            m.param[i] = i % 4 == 1 ? 0.0 : (double)(i % 11) / 7.0 - 0.6;
+        char *buf = round_trip(&m, &back);
+        CHECK_CONTAINS(buf, "\ndim=4\noutputs=3\n");
+        if (kind == SCORER_LINEAR) {
+            CHECK_CONTAINS(buf, "\nbias=");
+            CHECK_CONTAINS(buf, "\n0 -0.59999999999999998 0 -0.31428571428571428\n");
+        } else {
+            CHECK_CONTAINS(buf, "\nlayer=3 in=2 out=3\n");
+        }
+        CHECK(back.scorer.kind == m.scorer.kind && back.scorer.n_out == 3 && back.dim == 4);
+        CHECK(memcmp(back.param, m.param, (size_t)n * sizeof *m.param) == 0);
+        double s[9], t[9];
+        model_predict(&m, &ds, s);
+        model_predict(&back, &ds, t);
+        CHECK(memcmp(s, t, sizeof s) == 0);
+        for (int k = 0; k < 3 && kind == SCORER_LINEAR; k++) {
+            const double *w = m.param, *b = m.param + 12;
+            CHECK(s[k] == b[k] + w[0 * 3 + k] * 2.0 + w[2 * 3 + k] * 3.0);
+            CHECK(s[3 + k] == b[k]);
+            CHECK(s[6 + k] == b[k] + w[1 * 3 + k] * -0.5 + w[3 * 3 + k] * 0.25);
+        }
+        free(buf);
+        model_free(&m);
+        model_free(&back);
+    }
+    dataset_free(&ds);
+}
+
+/* Files without outputs= are one output; wrong outputs and bias counts. */
+static void test_outputs_errors(void)
+{
+    sm_model m;
+    sm_error err;
+    CHECK(read_text(HEAD "bias=1\nweights=1\n2 0.5\nend\n", &m, &err) == SM_OK);
+    CHECK(m.scorer.n_out == 1 && m.param[2] == 0.5 && m.param[3] == 1);
+    model_free(&m);
+    CHECK(read_text(HEAD "outputs=2\nbias=1 2\nweights=1\n2 0.5 -1\nend\n", &m, &err) == SM_OK);
+    CHECK(m.scorer.n_out == 2 && m.param[4] == 0.5 && m.param[5] == -1 && m.param[7] == 2);
+    model_free(&m);
+    expect_error(HEAD "outputs=0\n", "m.txt:5: bad outputs '0'");
+    expect_error(HEAD "outputs=2\nbias=1\nweights=0\nend\n", "bias line has 1 values for 2 outputs");
+    expect_error(HEAD "bias=1 2\nweights=0\nend\n", "bias line has 2 values for 1 outputs");
+    expect_error(HEAD "outputs=2\nbias=1 2\nweights=1\n0 1\nend\n", "expected 2 numbers");
+    expect_error("smloss-model 1\nscorer=mlp\nhidden=2\nloss=lin\ndim=3\noutputs=2\n"
+                 "layer=1 in=3 out=2\nbias=0 0\nweights=0\nlayer=2 in=2 out=1\n",
+                 "but dim and hidden make layer 2 2x2");
+}
+
 static void test_missing_file(void)
 {
     sm_model m;
@@ -211,6 +310,7 @@ static void test_write_error(void)
 static const test_case cases[] = {
     TEST(test_round_trip_bit_exact), TEST(test_big_models_written_in_pieces), TEST(test_predict),
     TEST(test_errors),
-    TEST(test_missing_file), TEST(test_write_error),
+    TEST(test_missing_file), TEST(test_write_error), TEST(test_outputs_round_trip),
+    TEST(test_outputs_errors),
 };
 TEST_MAIN(cases)

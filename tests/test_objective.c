@@ -1,7 +1,8 @@
 /* test_objective.c - pointwise, pairwise and listwise objectives: finite-
  * difference gradients for every link term, targets and temperatures, the
- * RankNet and ListNet special cases in closed form, pair sampling, and the
- * trainer's fused forward-backward call against the two separate ones. */
+ * RankNet and ListNet special cases in closed form, pair sampling, the
+ * trainer's fused forward-backward call against the two separate ones, and
+ * what the trainer asks of an objective (units, start score, curvature). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,9 +308,127 @@ static void test_gain_target(void)
     CHECK(objective_check(&obj, &err) == SM_EUSAGE);
 }
 
+
+/* The best constant score: the mean label for lin, h(c) = mean h(y) for any
+ * link, the labels' midpoint when mean h(y) overflows, 0 without labels. */
+static void test_start_score(void)
+{
+    sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1};
+    const double y[] = {1, 2, 4, 7.5};
+    link_parse("lin", &obj.link, NULL);
+    CHECK_REL(objective_start_score(&obj, y, 4), 3.625, 1e-14);
+    CHECK(objective_start_score(&obj, y, 0) == 0.0);
+    for (size_t k = 1; k < sizeof specs / sizeof specs[0]; k++) {
+        link_parse(specs[k], &obj.link, NULL);
+        double c = objective_start_score(&obj, y, 4), mean_h = 0;
+        for (int i = 0; i < 4; i++)
+            mean_h += link_h(&obj.link, y[i]) / 4;
+        if (!CHECK_CLOSE(link_h(&obj.link, c), mean_h, 1e-12))
+            fprintf(stderr, "  %s: start %.17g\n", specs[k], c);
+        CHECK(c >= 1 && c <= 7.5);
+    }
+    const double huge[] = {1000, 800};
+    link_parse("exp:a=1", &obj.link, NULL);
+    CHECK(objective_start_score(&obj, huge, 2) == 900);
+}
+
+/* A data set of labels and queries only (objective_units reads no features). */
+static sm_dataset labels_only(double *y, int64_t n, int64_t *group_ptr, int64_t n_groups)
+{
+    sm_dataset ds;
+    dataset_init(&ds);
+    ds.n_rows = n;
+    ds.label = y;
+    ds.group_ptr = group_ptr;
+    ds.n_groups = n_groups;
+    snprintf(ds.source, sizeof ds.source, "mem");
+    return ds;
+}
+
+/* The units of an epoch: every row; queries with a pair; lists with a target. */
+static void test_units(void)
+{
+    double y[] = {1, 1, 0, 2, 0, 0, 3};
+    int64_t groups[] = {0, 2, 4, 6, 7}, *units, n;
+    sm_dataset ds = labels_only(y, 7, groups, 4);
+    sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1};
+    link_parse("lin", &obj.link, NULL);
+    sm_error err;
+    CHECK(objective_units(&obj, &ds, &units, &n, &err) == SM_OK && n == 7 && units[6] == 6);
+    free(units);
+    obj.kind = OBJ_PAIRWISE; /* queries {1,1} {0,2} {0,0} {3}: only the second has a pair */
+    CHECK(objective_units(&obj, &ds, &units, &n, &err) == SM_OK && n == 1 && units[0] == 1);
+    free(units);
+    obj.kind = OBJ_LISTWISE;
+    obj.target = TARGET_GAIN; /* {0,0} has no gain, {3} a single row */
+    CHECK(objective_units(&obj, &ds, &units, &n, &err) == SM_OK && n == 2);
+    CHECK(units[0] == 0 && units[1] == 1);
+    free(units);
+    ds.n_groups = 1;
+    groups[1] = 2;
+    obj.kind = OBJ_PAIRWISE;
+    CHECK(objective_units(&obj, &ds, &units, &n, &err) == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "mem: no queries with rows of different labels");
+    free(units);
+}
+
+/* Dense rows g_i = (x_i, 1) of a query, for the spread callback. */
+typedef struct {
+    const double (*x)[2];
+    int64_t n;
+    const double *want_c; /* the coefficients the objective must pass */
+    int calls;
+} dense_query;
+
+static double dense_spread(void *ctx, const double *w, const double *c)
+{
+    dense_query *q = ctx;
+    double sq = 0, mean[3] = {0, 0, 0}, total_w = 0;
+    q->calls++;
+    for (int64_t i = 0; i < q->n; i++) {
+        double g[3] = {q->x[i][0], q->x[i][1], 1.0};
+        CHECK(c[i] == q->want_c[i]);
+        total_w += w[i];
+        for (int k = 0; k < 3; k++) {
+            sq += w[i] * c[i] * c[i] * g[k] * g[k];
+            mean[k] += w[i] * c[i] * g[k];
+        }
+    }
+    CHECK_CLOSE(total_w, 1.0, 1e-15);
+    return sq - (mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]);
+}
+
+/* The curvature of a query: c = f'(y)/T; pairwise half the uniform spread,
+ * listwise the larger of the uniform and the target's; finite and positive. */
+static void test_query_curvature(void)
+{
+    static const double x[4][2] = {{1, 0}, {0, 2}, {-1, 1}, {0.5, 0.5}};
+    const double y[] = {3, 0, 1, 2};
+    double c[4], uniform[4] = {0.25, 0.25, 0.25, 0.25}, q[4], buf[12];
+    sm_objective obj = {.kind = OBJ_PAIRWISE, .temperature = 0.5};
+    link_parse("lin:w=0.1+sigmoid:a=3,c=2.5", &obj.link, NULL);
+    for (int i = 0; i < 4; i++) {
+        c[i] = link_dh(&obj.link, y[i]) / 0.5;
+        CHECK(objective_label_curvature(&obj, y[i]) == link_dh(&obj.link, y[i]));
+    }
+    dense_query dq = {x, 4, c, 0};
+    double want = dense_spread(&dq, uniform, c);
+    dq.calls = 0;
+    CHECK(objective_query_curvature(&obj, y, 4, dense_spread, &dq, buf) == 0.5 * want);
+    CHECK(dq.calls == 1 && want > 0 && isfinite(want));
+    obj.kind = OBJ_LISTWISE;
+    objective_check(&obj, NULL);
+    objective_listwise_target(&obj, y, 4, q);
+    double at_q = dense_spread(&dq, q, c);
+    dq.calls = 0;
+    CHECK(objective_query_curvature(&obj, y, 4, dense_spread, &dq, buf) == fmax(want, at_q));
+    CHECK(dq.calls == 2);
+}
+
 static const test_case cases[] = {
     TEST(test_sampled_forward), TEST(test_gain_target),
     TEST(test_gradients_all_links), TEST(test_ranknet), TEST(test_listnet),
     TEST(test_soft_pairwise_matching), TEST(test_sampled_pairs_unbiased), TEST(test_check_targets),
+    TEST(test_start_score), TEST(test_units), TEST(test_query_curvature),
 };
 TEST_MAIN(cases)

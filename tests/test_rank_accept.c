@@ -271,8 +271,7 @@ static void check_reaches_optimum(const char *spec)
     model_predict(&model, &test, s);
     double sgd = test_ndcg10(&test, s);
     problem pb = {&train, cfg.objective.link};
-    memcpy(theta, model.w, (size_t)train.dim * sizeof *theta);
-    theta[train.dim] = model.bias;
+    memcpy(theta, model.param, (size_t)n1 * sizeof *theta); /* weights, bias */
     double f_sgd = objective_and_gradient(&pb, theta, g);
 
     /* Start at weights 0 and the mean label, where the transform acts. */

@@ -1,6 +1,6 @@
 /* test_train.c - the SGD trainer against an independently computed optimum,
- * determinism (also across --threads), feature scaling, divergence handling
- * and the optimisers. */
+ * determinism (also across --threads), feature scaling, divergence handling,
+ * the optimisers and the passes over whole data sets (train_pass.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "rng.h"
 #include "test.h"
 #include "train.h"
+#include "train_pass.h"
 
 #define HOUSING "data/libsvm-housing-scale/housing_scale"
 
@@ -145,8 +146,7 @@ static double trained_objective(const sm_dataset *ds, const char *spec, sm_train
         return NAN;
     }
     double *theta = malloc(((size_t)ds->dim + 1) * sizeof *theta);
-    memcpy(theta, m.w, (size_t)ds->dim * sizeof *theta);
-    theta[ds->dim] = m.bias;
+    memcpy(theta, m.param, ((size_t)ds->dim + 1) * sizeof *theta); /* weights, bias */
     double f = objective_at(&cfg->objective.link, ds, theta);
     free(theta);
     model_free(&m);
@@ -211,8 +211,8 @@ static void test_deterministic(void)
     CHECK(train_run(&ds, NULL, &cfg, &b, &err) == SM_OK);
     cfg.seed = 2;
     CHECK(train_run(&ds, NULL, &cfg, &c, &err) == SM_OK);
-    CHECK(memcmp(a.w, b.w, (size_t)ds.dim * sizeof *a.w) == 0 && a.bias == b.bias);
-    CHECK(memcmp(a.w, c.w, (size_t)ds.dim * sizeof *a.w) != 0);
+    CHECK(memcmp(a.param, b.param, ((size_t)ds.dim + 1) * sizeof *a.param) == 0);
+    CHECK(memcmp(a.param, c.param, (size_t)ds.dim * sizeof *a.param) != 0);
     model_free(&a);
     model_free(&b);
     model_free(&c);
@@ -293,8 +293,7 @@ static void test_threads_same_model(void)
                 fprintf(stderr, "  train_run: %s\n", err.msg);
         }
         for (int t = 1; t < 3; t++) {
-            CHECK(memcmp(m[0].w, m[t].w, (size_t)train.dim * sizeof *m[0].w) == 0);
-            CHECK(m[0].bias == m[t].bias);
+            CHECK(memcmp(m[0].param, m[t].param, ((size_t)train.dim + 1) * sizeof(double)) == 0);
             CHECK(obj[0][0] == obj[t][0] && obj[0][1] == obj[t][1]);
         }
         CHECK(isfinite(obj[0][0]) && isfinite(obj[0][1]));
@@ -387,7 +386,7 @@ static void test_lazy_l2_matches_dense(void)
     for (int variant = 0; variant < 4; variant++) {
         int fused = variant & 1, batch = variant & 2 ? 2 : 1;
         sm_linear lin;
-        CHECK(linear_init(&lin, ds.dim, fs, &err) == SM_OK);
+        CHECK(linear_init(&lin, ds.dim, 1, fs, &err) == SM_OK);
         sm_optim_config oc;
         optim_config_default(&oc, OPT_SGD);
         oc.lr = 0.1;
@@ -421,12 +420,12 @@ static void test_lazy_l2_matches_dense(void)
                 w[j] = (1 - 0.1 * 0.5) * w[j] - 0.1 * g[j];
             bias -= 0.1 * gb;
         }
-        double exported[3], b;
-        linear_export(&lin, exported, &b);
+        double exported[4]; /* 3 weights, the bias */
+        linear_export(&lin, exported);
         for (int j = 0; j < 3; j++)
             if (!CHECK_CLOSE(exported[j], w[j] * fs[j], 1e-12))
                 fprintf(stderr, "  fused %d, batch %d, weight %d\n", fused, batch, j);
-        CHECK_CLOSE(b, bias, 1e-12);
+        CHECK_CLOSE(exported[3], bias, 1e-12);
         optim_free(&o);
         linear_free(&lin);
     }
@@ -490,7 +489,70 @@ static void test_divergence_is_reported(void)
     CHECK_CONTAINS(err.msg, "row ");
     CHECK_CONTAINS(err.msg, "exp:");
     CHECK_CONTAINS(err.msg, "--clip");
-    CHECK(m.w == NULL);
+    CHECK(m.param == NULL);
+    dataset_free(&ds);
+}
+
+
+/* The learning rate's curvature: for pointwise mean h'(y) (mean ||x||^2 + 1)
+ * in closed form; for ranking finite and positive; the same bits for 1 and 3
+ * threads on data of several chunks; the feature scales are 1 / max|x_j|. */
+static void test_curvature_pass(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1};
+    link_parse("lin:w=0.05+sigmoid:a=0.3,c=35", &obj.link, NULL);
+    double r2 = 0, slope = 0, trace, *fs;
+    sm_error err;
+    for (int64_t r = 0; r < ds.n_rows; r++) {
+        for (int64_t k = ds.row_ptr[r]; k < ds.row_ptr[r + 1]; k++)
+            r2 += (double)ds.val[k] * ds.val[k];
+        slope += link_dh(&obj.link, ds.label[r]);
+    }
+    CHECK(pass_curvature(&obj, &ds, NULL, 2, &trace, &err) == SM_OK);
+    CHECK_REL(trace, (r2 / ds.n_rows + 1) * slope / ds.n_rows, 1e-12);
+    CHECK(pass_maxabs_scales(&ds, 2, &fs, &err) == SM_OK);
+    for (int32_t j = 0; j < ds.dim; j++) {
+        float m = 0;
+        for (int64_t k = 0; k < ds.nnz; k++)
+            if (ds.col[k] == j)
+                m = fmaxf(m, fabsf(ds.val[k]));
+        CHECK(fs[j] == (m > 0 ? 1.0 / m : 1.0));
+    }
+    free(fs);
+    dataset_free(&ds);
+    for (int grouped = 0; grouped <= 1; grouped++) {
+        synthetic(&ds, 40000, 4000, grouped, 5);
+        for (int kind = grouped ? OBJ_PAIRWISE : OBJ_POINTWISE;
+             kind <= (grouped ? OBJ_LISTWISE : OBJ_POINTWISE); kind++) {
+            obj.kind = (sm_objective_kind)kind;
+            double one, three;
+            CHECK(pass_curvature(&obj, &ds, NULL, 1, &one, &err) == SM_OK);
+            CHECK(pass_curvature(&obj, &ds, NULL, 3, &three, &err) == SM_OK);
+            if (!CHECK(one == three && isfinite(one) && one > 0))
+                fprintf(stderr, "  %s: %.17g, %.17g\n", objective_kind_name(obj.kind), one, three);
+        }
+        dataset_free(&ds);
+    }
+}
+
+/* A ranking run's non-finite loss is its query's (not a row's pointwise one). */
+static void test_ranking_divergence_names_query(void)
+{
+    sm_dataset ds;
+    synthetic(&ds, 200, 40, 1, 3);
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.objective.kind = OBJ_LISTWISE;
+    CHECK(objective_check(&cfg.objective, NULL) == SM_OK);
+    CHECK(link_parse("exp:a=400", &cfg.objective.link, NULL) == SM_OK);
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
+    CHECK_CONTAINS(err.msg, "at the starting point: the loss of the query is not finite at row ");
     dataset_free(&ds);
 }
 
@@ -526,6 +588,7 @@ static const test_case cases[] = {
     TEST(test_epoch_objectives),
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
-    TEST(test_divergence_is_reported), TEST(test_rng),
+    TEST(test_divergence_is_reported), TEST(test_rng), TEST(test_curvature_pass),
+    TEST(test_ranking_divergence_names_query),
 };
 TEST_MAIN(cases)

@@ -20,17 +20,21 @@ static int line_value(const uint8_t *data, size_t size, size_t i, const char *ke
     return 1;
 }
 
-/* The loader allocates dense parameters as the format intends: dim weights,
- * or dim x hidden for an MLP (gigabytes for dim = 2^31 - 1); keep the
- * fuzzer's memory small by skipping inputs that ask for large shapes. */
+/* The loader allocates dense parameters as the format intends: dim x outputs
+ * weights, or dim x hidden for an MLP (gigabytes for dim = 2^31 - 1); keep
+ * the fuzzer's memory small by skipping inputs that ask for large shapes. */
 static int shape_too_large(const uint8_t *data, size_t size)
 {
     char num[64];
-    long dim = 0, widest = 0;
+    long dim = 0, widest = 0, outputs = 1;
     for (size_t i = 0; i < size; i++) {
         if (line_value(data, size, i, "dim=", num, sizeof num)) {
             long d = strtol(num, NULL, 10);
             dim = d > dim ? d : dim;
+        }
+        if (line_value(data, size, i, "outputs=", num, sizeof num)) {
+            long k = strtol(num, NULL, 10);
+            outputs = k > outputs ? k : outputs;
         }
         if (line_value(data, size, i, "hidden=", num, sizeof num)) {
             char *p = num;
@@ -42,8 +46,10 @@ static int shape_too_large(const uint8_t *data, size_t size)
             }
         }
     }
-    /* At most ~4M parameters: 2^20 linear weights, or 2^12 inputs times 2^10 units. */
-    return dim > (1L << 20) || widest > (1L << 10) || (widest > 0 && dim > (1L << 12));
+    /* At most ~4M parameters: 2^20 linear weights, or 2^12 inputs times 2^10
+     * units; at most 2^10 outputs. */
+    return dim > (1L << 20) || widest > (1L << 10) || (widest > 0 && dim > (1L << 12)) ||
+           outputs > (1L << 10) || dim * outputs > (1L << 20);
 }
 
 static char *write_model(const sm_model *m, size_t *len)
@@ -70,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fclose(in);
     if (st != SM_OK) {
         FUZZ_REQUIRE((st == SM_EDATA || st == SM_EFAIL) && strncmp(err.msg, "fuzz", 4) == 0);
-        FUZZ_REQUIRE(m.w == NULL);
+        FUZZ_REQUIRE(m.param == NULL);
         return 0;
     }
     size_t len1, len2;

@@ -1,0 +1,299 @@
+#include "train_pass.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "memhint.h"
+#include "parallel.h"
+
+/* The chunk sizes: a pass's result depends on them, never on the threads. */
+enum { PASS_CHUNK_NNZ = 1 << 20, PASS_CHUNK_ROWS = 1 << 14 };
+
+static int64_t chunks_of(int64_t n, int64_t size) { return n > 0 ? (n + size - 1) / size : 0; }
+/* One past the last item of a chunk. */
+static int64_t chunk_end(int64_t chunk, int64_t size, int64_t n)
+{
+    return (chunk + 1) * size < n ? (chunk + 1) * size : n;
+}
+
+int64_t pass_longest_query(const sm_dataset *ds)
+{
+    int64_t m = 1;
+    for (int64_t g = 0; g < ds->n_groups; g++)
+        if (ds->group_ptr[g + 1] - ds->group_ptr[g] > m)
+            m = ds->group_ptr[g + 1] - ds->group_ptr[g];
+    return m;
+}
+
+/* ---- feature scales ---- */
+
+typedef struct {
+    const sm_dataset *ds;
+    float *max_abs; /* one array of dim maxima per worker */
+    size_t dim;
+} maxabs_pass;
+
+/* The maxima are found in float arrays (the values are floats, so exactly):
+ * half the footprint of doubles. The maximum is stored unconditionally: a
+ * rare feature gets a new maximum at most of its occurrences, and the
+ * mispredicted branch of a conditional store would serialise the random
+ * loads (measured 3-4x slower on the sparse benchmark). */
+static void maxabs_chunk(void *ctx, int64_t chunk, int worker)
+{
+    maxabs_pass *m = ctx;
+    float *max_abs = m->max_abs + (size_t)worker * m->dim;
+    const int32_t *col = m->ds->col;
+    const float *val = m->ds->val;
+    int64_t end = chunk_end(chunk, PASS_CHUNK_NNZ, m->ds->nnz);
+    for (int64_t k = chunk * PASS_CHUNK_NNZ; k < end; k++) {
+        float a = fabsf(val[k]), old = max_abs[col[k]];
+        max_abs[col[k]] = a > old ? a : old;
+    }
+}
+
+/* Each thread keeps maxima of its own (a maximum does not depend on the
+ * order); with no memory for them, one thread does it all. */
+sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales, sm_error *err)
+{
+    size_t dim = ds->dim > 0 ? (size_t)ds->dim : 1;
+    int64_t n_chunks = chunks_of(ds->nnz, PASS_CHUNK_NNZ);
+    int workers = parallel_workers(threads, n_chunks);
+    double *fs = malloc(dim * sizeof *fs);
+    float *max_abs = calloc((size_t)workers * dim, sizeof *max_abs);
+    if (!max_abs && workers > 1)
+        max_abs = calloc(dim, sizeof *max_abs), workers = 1;
+    *scales = NULL;
+    if (!fs || !max_abs) {
+        free(fs);
+        free(max_abs);
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    }
+    sm_prefault(max_abs, (size_t)workers * dim * sizeof *max_abs);
+    sm_prefault(fs, dim * sizeof *fs);
+    maxabs_pass m = {ds, max_abs, dim};
+    parallel_for(workers, n_chunks, maxabs_chunk, &m);
+    for (int w = 1; w < workers; w++)
+        for (size_t j = 0; j < dim; j++)
+            max_abs[j] = fmaxf(max_abs[j], max_abs[(size_t)w * dim + j]);
+    for (int32_t j = 0; j < ds->dim; j++)
+        fs[j] = max_abs[j] > 0.0f ? 1.0 / (double)max_abs[j] : 1.0;
+    free(max_abs);
+    *scales = fs;
+    return SM_OK;
+}
+
+/* ---- curvature ---- */
+
+/* The rows [b, e) of a query, for objective_query_curvature's spread. */
+typedef struct {
+    const sm_dataset *ds;
+    const double *fs;
+    int64_t b, e;
+    double *acc; /* dim zeroed doubles, left zeroed */
+} query_rows;
+
+/* sum_i w_i ||c_i g_i||^2 - ||sum_i w_i c_i g_i||^2 with g_i = (x_i, 1) over
+ * the query's rows, the sum accumulated densely in acc. */
+static double query_spread(void *ctx, const double *w, const double *c)
+{
+    const query_rows *q = ctx;
+    const sm_dataset *ds = q->ds;
+    double *acc = q->acc, sq = 0.0, mean_bias = 0.0, mean_sq = 0.0;
+    for (int64_t r = q->b; r < q->e; r++) {
+        double wc = w[r - q->b] * c[r - q->b], norm2 = 1.0;
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            double x = (double)ds->val[k] * (q->fs ? q->fs[ds->col[k]] : 1.0);
+            norm2 += x * x;
+            acc[ds->col[k]] += wc * x;
+        }
+        sq += w[r - q->b] * c[r - q->b] * c[r - q->b] * norm2;
+        mean_bias += wc;
+    }
+    mean_sq = mean_bias * mean_bias;
+    for (int64_t r = q->b; r < q->e; r++)
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            mean_sq += acc[ds->col[k]] * acc[ds->col[k]];
+            acc[ds->col[k]] = 0.0; /* each coordinate counted once */
+        }
+    return sq - mean_sq;
+}
+
+/* The mean over the units of their curvature, one query after another. */
+static sm_status ranking_curvature(const sm_objective *obj, const sm_dataset *ds,
+                                   const double *fs, double *trace, sm_error *err)
+{
+    int64_t longest = pass_longest_query(ds), units = 0;
+    double *acc = calloc(ds->dim > 0 ? (size_t)ds->dim : 1, sizeof *acc);
+    double *buf = malloc((size_t)longest * 3 * sizeof *buf);
+    double total = 0.0;
+    if (!acc || !buf) {
+        free(acc);
+        free(buf);
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    }
+    query_rows q = {ds, fs, 0, 0, acc};
+    for (int64_t g = 0; g < ds->n_groups; g++) {
+        q.b = ds->group_ptr[g];
+        q.e = ds->group_ptr[g + 1];
+        if (!objective_is_unit(obj, ds->label + q.b, q.e - q.b))
+            continue;
+        total += objective_query_curvature(obj, ds->label + q.b, q.e - q.b, query_spread, &q, buf);
+        units++;
+    }
+    free(acc);
+    free(buf);
+    *trace = units ? total / (double)units : 0.0;
+    return SM_OK;
+}
+
+typedef struct {
+    const sm_objective *obj;
+    const sm_dataset *ds;
+    const double *fs;
+    double *r2, *slope; /* per chunk of rows */
+} curvature_pass;
+
+static void curvature_chunk(void *ctx, int64_t chunk, int worker)
+{
+    (void)worker;
+    curvature_pass *c = ctx;
+    const sm_dataset *ds = c->ds;
+    int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, ds->n_rows);
+    double r2 = 0.0, slope = 0.0;
+    for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
+        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
+            double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
+            r2 += x * x;
+        }
+        slope += objective_label_curvature(c->obj, ds->label[r]);
+    }
+    c->r2[chunk] = r2;
+    c->slope[chunk] = slope;
+}
+
+sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
+                         int threads, double *trace, sm_error *err)
+{
+    *trace = 0.0;
+    if (ds->n_rows == 0)
+        return SM_OK;
+    if (objective_is_ranking(obj->kind))
+        return ranking_curvature(obj, ds, fs, trace, err);
+    int64_t n_chunks = chunks_of(ds->n_rows, PASS_CHUNK_ROWS);
+    double *sums = malloc((size_t)n_chunks * 2 * sizeof *sums);
+    if (!sums)
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    curvature_pass c = {obj, ds, fs, sums, sums + n_chunks};
+    parallel_for(threads, n_chunks, curvature_chunk, &c);
+    double r2 = 0.0, slope = 0.0;
+    for (int64_t i = 0; i < n_chunks; i++) {
+        r2 += c.r2[i];
+        slope += c.slope[i];
+    }
+    free(sums);
+    *trace = (r2 / (double)ds->n_rows + 1.0) * slope / (double)ds->n_rows;
+    return SM_OK;
+}
+
+/* ---- scores ---- */
+
+typedef struct {
+    sm_scorer *sc;
+    const sm_dataset *ds;
+    double *scores;
+} score_pass;
+
+static void score_chunk(void *ctx, int64_t chunk, int worker)
+{
+    (void)worker;
+    score_pass *p = ctx;
+    /* Small pieces keep an MLP's activations and the rows in cache. */
+    int64_t rows[256];
+    int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, p->ds->n_rows);
+    for (int64_t r0 = chunk * PASS_CHUNK_ROWS; r0 < end; r0 += 256) {
+        int64_t n = end - r0 < 256 ? end - r0 : 256;
+        for (int64_t i = 0; i < n; i++)
+            rows[i] = r0 + i;
+        scorer_forward(p->sc, p->ds, rows, n, p->scores + r0 * p->sc->cfg.n_out);
+    }
+}
+
+/* A row's score does not depend on which thread computes it; a scorer that
+ * keeps its activations (an MLP) scores on one thread. */
+void pass_scores(sm_scorer *sc, const sm_dataset *ds, int threads, double *scores)
+{
+    score_pass p = {sc, ds, scores};
+    parallel_for(scorer_forward_is_reentrant(sc) ? threads : 1,
+                 chunks_of(ds->n_rows, PASS_CHUNK_ROWS), score_chunk, &p);
+}
+
+/* ---- the objective ---- */
+
+typedef struct {
+    const sm_objective *obj;
+    const sm_dataset *ds;
+    const double *scores;
+    sm_objective_work *work; /* one per worker */
+    double *sum;             /* per chunk of units */
+    int64_t *counted;        /* per chunk of units */
+} objective_pass;
+
+static void objective_chunk(void *ctx, int64_t chunk, int worker)
+{
+    objective_pass *p = ctx;
+    const sm_dataset *ds = p->ds;
+    const int64_t K = p->obj->n_out;
+    int64_t first = chunk * PASS_CHUNK_ROWS;
+    int64_t last = chunk_end(chunk, PASS_CHUNK_ROWS, objective_unit_count(p->obj, ds));
+    double sum = 0.0;
+    int64_t counted = 0, k, b, e;
+    if (!objective_is_ranking(p->obj->kind)) {
+        /* rows are units: the chunk's rows in one call */
+        sum = objective_forward(p->obj, p->scores + first * K, ds->label + first, last - first,
+                                &counted, &p->work[worker]);
+    } else {
+        for (int64_t g = first; g < last; g++) {
+            objective_unit_rows(p->obj, ds, g, &b, &e);
+            sum += objective_forward(p->obj, p->scores + b * K, ds->label + b, e - b, &k,
+                                     &p->work[worker]);
+            counted += k;
+        }
+    }
+    p->sum[chunk] = sum;
+    p->counted[chunk] = counted;
+}
+
+sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
+                              const double *scores, int threads, double *mean, int64_t *units,
+                              sm_error *err)
+{
+    int64_t n_chunks = chunks_of(objective_unit_count(obj, ds), PASS_CHUNK_ROWS);
+    int workers = parallel_workers(threads, n_chunks);
+    sm_objective_work work[PARALLEL_MAX_THREADS];
+    double *sum = malloc((size_t)(n_chunks + 1) * sizeof *sum);
+    int64_t *counted = malloc((size_t)(n_chunks + 1) * sizeof *counted);
+    sm_status st = sum && counted ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
+    int ready = 0;
+    for (; ready < workers && st == SM_OK; ready++) {
+        objective_work_init(&work[ready], 0);
+        st = objective_work_reserve(&work[ready], pass_longest_query(ds), err);
+    }
+    *mean = NAN;
+    *units = 0;
+    if (st == SM_OK) {
+        objective_pass p = {obj, ds, scores, work, sum, counted};
+        parallel_for(workers, n_chunks, objective_chunk, &p);
+        double total = 0.0;
+        for (int64_t c = 0; c < n_chunks; c++) {
+            total += sum[c];
+            *units += counted[c];
+        }
+        if (*units)
+            *mean = total / (double)*units;
+    }
+    for (int w = 0; w < ready; w++)
+        objective_work_free(&work[w]);
+    free(sum);
+    free(counted);
+    return st;
+}

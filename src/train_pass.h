@@ -1,0 +1,42 @@
+/* train_pass.h - the trainer's passes over whole data sets, on threads.
+ *
+ * Each pass cuts the data into chunks of a fixed size (not one per thread),
+ * keeps one partial result per chunk and combines them in chunk order, so
+ * its result is the same, bit for bit, for any number of threads (0: one per
+ * core). The passes read the data and the scorer; they change neither.
+ */
+#ifndef SM_TRAIN_PASS_H
+#define SM_TRAIN_PASS_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "objective.h"
+#include "scorer.h"
+
+/* The rows of the longest query (1 without queries): what the objective's
+ * scratch (objective_work_reserve) needs room for. */
+int64_t pass_longest_query(const sm_dataset *ds);
+
+/* 1 / max|x_j| per feature (1 for a feature that is always 0), into a new
+ * array *scales of ds->dim doubles (freed by the caller). */
+sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales, sm_error *err);
+
+/* The objective's curvature trace on ds (objective.h: pointwise and ranking
+ * alike) with the features scaled by fs (NULL: none); 0 without rows or
+ * units. */
+sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
+                         int threads, double *trace, sm_error *err);
+
+/* The scores of every row of ds with the current weights (n_rows x K). */
+void pass_scores(sm_scorer *sc, const sm_dataset *ds, int threads, double *scores);
+
+/* The mean objective (checked: objective_check) of the given scores
+ * (n_rows x obj->n_out) over ds's units; *units receives how many there were
+ * (0: the mean is NaN). */
+sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
+                              const double *scores, int threads, double *mean, int64_t *units,
+                              sm_error *err);
+
+#endif
