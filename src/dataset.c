@@ -31,6 +31,7 @@ void dataset_free(sm_dataset *ds)
     free_array(ds, ds->label);
     free_array(ds, ds->group_ptr);
     free_array(ds, ds->qid);
+    free(ds->target);
     if (ds->mapping)
         munmap(ds->mapping, ds->mapping_len);
     dataset_init(ds);

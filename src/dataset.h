@@ -30,6 +30,11 @@ typedef struct {
     int64_t n_groups;     /* 0: no query groups */
     int64_t *group_ptr;   /* n_groups + 1, or NULL */
     int64_t *qid;         /* n_groups, or NULL (groups from a sidecar file) */
+    /* Multi-class targets: target_dim (K) numbers per row, row-major (a
+     * teacher's scores, probabilities, or one-hot class labels), or NULL.
+     * Always malloc'd (never part of a cache mapping). */
+    double *target;
+    int32_t target_dim;
     char source[256];     /* display name of the file it came from */
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.

@@ -445,11 +445,11 @@ static int64_t op_param_count(const void *state)
     return ((int64_t)p->dim + 1) * p->n_out;
 }
 
-static void op_set_output_bias(void *state, double bias)
+static void op_set_output_bias(void *state, const double *bias)
 {
     sm_linear *p = state;
     for (int32_t k = 0; k < p->n_out; k++)
-        p->bias[k] = bias;
+        p->bias[k] = bias[k];
 }
 
 static void op_prefetch(const void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,

@@ -569,12 +569,12 @@ static sm_status op_reserve(void *state, int64_t rows, sm_error *err)
     return mlp_reserve(state, rows, err);
 }
 
-static void op_set_output_bias(void *state, double bias)
+static void op_set_output_bias(void *state, const double *bias)
 {
     sm_mlp *m = state;
     int32_t K = m->shape.width[mlp_layers(&m->shape)];
     for (int32_t k = 0; k < K; k++)
-        m->param[m->n_param - K + k] = bias;
+        m->param[m->n_param - K + k] = bias[k];
 }
 
 static void op_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,

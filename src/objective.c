@@ -6,16 +6,21 @@
 #include <string.h>
 
 const char *const objective_kind_names[OBJ_KIND_COUNT + 1] = {
-    [OBJ_POINTWISE] = "pointwise", [OBJ_PAIRWISE] = "pairwise", [OBJ_LISTWISE] = "listwise"};
+    [OBJ_POINTWISE] = "pointwise", [OBJ_PAIRWISE] = "pairwise", [OBJ_LISTWISE] = "listwise",
+    [OBJ_MULTICLASS] = "multiclass", [OBJ_MULTICLASS_POINTWISE] = "multiclass-pointwise"};
 const char *const objective_target_names[TARGET_KIND_COUNT + 1] = {
     [TARGET_DEFAULT] = "default", [TARGET_HARD] = "hard", [TARGET_SOFT] = "soft",
-    [TARGET_MATCHED] = "matched", [TARGET_GAIN] = "gain"};
+    [TARGET_MATCHED] = "matched", [TARGET_GAIN] = "gain", [TARGET_PROB] = "prob"};
 
 int objective_kind_parse(const char *name) { return names_find(objective_kind_names, name); }
 const char *objective_kind_name(sm_objective_kind k) { return objective_kind_names[k]; }
 int objective_target_parse(const char *name) { return names_find(objective_target_names, name); }
 const char *objective_target_name(sm_target_kind t) { return objective_target_names[t]; }
 int objective_is_ranking(sm_objective_kind k) { return k == OBJ_PAIRWISE || k == OBJ_LISTWISE; }
+int objective_is_multiclass(sm_objective_kind k)
+{
+    return k == OBJ_MULTICLASS || k == OBJ_MULTICLASS_POINTWISE;
+}
 
 sm_status objective_check(sm_objective *obj, sm_error *err)
 {
@@ -31,8 +36,15 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         if (obj->target != TARGET_MATCHED && obj->target != TARGET_GAIN)
             return sm_fail(err, SM_EUSAGE, "the listwise objective takes --target matched or gain, not %s",
                            objective_target_names[obj->target]);
+    } else if (obj->kind == OBJ_MULTICLASS) {
+        if (obj->target == TARGET_DEFAULT)
+            obj->target = TARGET_MATCHED;
+        if (obj->target != TARGET_MATCHED && obj->target != TARGET_PROB)
+            return sm_fail(err, SM_EUSAGE, "the multiclass objective takes --target matched or prob, not %s",
+                           objective_target_names[obj->target]);
     } else if (obj->target != TARGET_DEFAULT) {
-        return sm_fail(err, SM_EUSAGE, "--target applies to the pairwise and listwise objectives only");
+        return sm_fail(err, SM_EUSAGE,
+                       "--target applies to the pairwise, listwise and multiclass objectives only");
     }
     if (obj->max_pairs != 0 && obj->kind != OBJ_PAIRWISE)
         return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
@@ -40,7 +52,10 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
     if (obj->n_out == 0)
         obj->n_out = 1;
-    if (obj->n_out != 1)
+    if (objective_is_multiclass(obj->kind) && obj->n_out < 2)
+        return sm_fail(err, SM_EUSAGE, "the %s objective needs at least 2 classes, not %ld",
+                       objective_kind_names[obj->kind], (long)obj->n_out);
+    if (!objective_is_multiclass(obj->kind) && obj->n_out != 1)
         return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
                        objective_kind_names[obj->kind], (long)obj->n_out);
     return SM_OK;
@@ -302,6 +317,15 @@ static double log_gain(double y)
 static int listwise_target(const sm_objective *obj, const double *y, int64_t n, double *fy,
                            double *q, double *logq)
 {
+    if (obj->target == TARGET_PROB) { /* fy may be q or logq: read only y */
+        for (int64_t i = 0; i < n; i++) {
+            double t = y[i];
+            q[i] = t;
+            if (logq)
+                logq[i] = t > 0.0 ? log(t) : -INFINITY;
+        }
+        return 1;
+    }
     if (obj->target == TARGET_GAIN) {
         int any = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -349,6 +373,26 @@ static double listwise_pass(const sm_objective *obj, const double *s, const doub
     return kl;
 }
 
+/* ---- multi-class ---- */
+
+/* Rows of K scores: the listwise loss over each row's classes (the
+ * composite softmax), one unit a row. */
+static double multiclass_pass(const sm_objective *obj, const double *s, const double *t,
+                              int64_t n, double weight, double *ds, int want_loss, int64_t *units,
+                              sm_objective_work *w)
+{
+    const int64_t K = obj->n_out;
+    double sum = 0.0;
+    int64_t u;
+    *units = 0;
+    for (int64_t i = 0; i < n; i++) {
+        sum += listwise_pass(obj, s + i * K, t + i * K, K, weight, ds ? ds + i * K : NULL,
+                             want_loss, &u, w);
+        *units += u;
+    }
+    return sum;
+}
+
 /* ---- dispatch ---- */
 
 int objective_is_unit(const sm_objective *obj, const double *y, int64_t n)
@@ -384,6 +428,14 @@ static double objective_pass(const sm_objective *obj, const double *s, const dou
         return pairwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
     case OBJ_LISTWISE:
         return listwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
+    case OBJ_MULTICLASS:
+        return multiclass_pass(obj, s, y, n, weight, ds, want_loss, units, w);
+    case OBJ_MULTICLASS_POINTWISE: {
+        /* the per-dimension loss: every class score against its target */
+        double sum = pointwise_pass(&obj->link, s, y, n * obj->n_out, weight, ds, want_loss, units);
+        *units = n;
+        return sum;
+    }
     case OBJ_POINTWISE:
     default:
         return pointwise_pass(&obj->link, s, y, n, weight, ds, want_loss, units);
@@ -420,7 +472,7 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
         return sm_fail(err, SM_EFAIL, "out of memory for %lld training units", (long long)cap);
     for (int64_t u = 0; u < cap; u++) {
         objective_unit_rows(obj, ds, u, &b, &e);
-        if (objective_is_unit(obj, ds->label + b, e - b))
+        if (objective_is_unit(obj, objective_unit_targets(obj, ds, b), e - b))
             (*units)[n++] = u;
     }
     *n_units = n;
@@ -431,16 +483,17 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
     return SM_OK;
 }
 
-double objective_start_score(const sm_objective *obj, const double *y, int64_t n)
+/* objective_start_score of y[0], y[stride], ... (n values). */
+static double start_score_strided(const sm_link *link, const double *y, int64_t n, int64_t stride)
 {
-    const sm_link *link = &obj->link;
     if (n == 0)
         return 0.0;
     double lo = y[0], hi = y[0], target = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        lo = fmin(lo, y[i]);
-        hi = fmax(hi, y[i]);
-        target += link_h(link, y[i]);
+        double v = y[i * stride];
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+        target += link_h(link, v);
     }
     target /= (double)n;
     if (!isfinite(target))
@@ -455,9 +508,56 @@ double objective_start_score(const sm_objective *obj, const double *y, int64_t n
     return 0.5 * (lo + hi);
 }
 
-double objective_label_curvature(const sm_objective *obj, double y)
+double objective_start_score(const sm_objective *obj, const double *y, int64_t n)
 {
-    return link_dh(&obj->link, y);
+    return start_score_strided(&obj->link, y, n, 1);
+}
+
+void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias)
+{
+    int64_t K = obj->n_out > 0 ? obj->n_out : 1;
+    if (!objective_is_multiclass(obj->kind)) {
+        bias[0] = objective_start_score(obj, ds->label, ds->n_rows);
+        return;
+    }
+    for (int64_t k = 0; k < K; k++)
+        bias[k] = obj->kind == OBJ_MULTICLASS && obj->target == TARGET_PROB
+                      ? 0.0
+                      : start_score_strided(&obj->link, ds->target + k, ds->n_rows, K);
+}
+
+/* The composite softmax's row part: max_k c_k^2 w_k (1 - w_k) under the
+ * uniform w and under the target q (objective.h). */
+static double multiclass_curvature(const sm_objective *obj, const double *t)
+{
+    int64_t K = obj->n_out;
+    double uniform = 0.0, at_target = 0.0, mx = -INFINITY, sum = 0.0;
+    for (int64_t k = 0; k < K; k++)
+        if (obj->target != TARGET_PROB)
+            mx = fmax(mx, link_h(&obj->link, t[k]) / obj->temperature);
+    for (int64_t k = 0; k < K; k++)
+        sum += obj->target == TARGET_PROB ? t[k] : exp(link_h(&obj->link, t[k]) / obj->temperature - mx);
+    for (int64_t k = 0; k < K; k++) {
+        int prob = obj->target == TARGET_PROB;
+        double c = link_dh(&obj->link, prob ? 0.0 : t[k]) / obj->temperature;
+        double q = (prob ? t[k] : exp(link_h(&obj->link, t[k]) / obj->temperature - mx)) / sum;
+        uniform = fmax(uniform, c * c * (1.0 / (double)K) * (1.0 - 1.0 / (double)K));
+        at_target = fmax(at_target, c * c * q * (1.0 - q));
+    }
+    return fmax(uniform, at_target);
+}
+
+double objective_label_curvature(const sm_objective *obj, const double *y)
+{
+    if (obj->kind == OBJ_MULTICLASS)
+        return multiclass_curvature(obj, y);
+    if (obj->kind == OBJ_MULTICLASS_POINTWISE) {
+        double mx = 0.0;
+        for (int64_t k = 0; k < obj->n_out; k++)
+            mx = fmax(mx, link_dh(&obj->link, y[k]));
+        return mx;
+    }
+    return link_dh(&obj->link, y[0]);
 }
 
 double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,

@@ -23,6 +23,14 @@
  * q = softmax(f(y)/T), gain target q_i = g_i / sum g with g = 2^y - 1 for
  * y > 0 and 0 otherwise; loss KL(q || p). A query without a positive gain
  * has no gain target and is not a unit. f is the link h; f' is h'.
+ *
+ * Multi-class (the composite softmax over one row's K >= 2 scores), per row:
+ * p = softmax(f(s)/T); target q = softmax(f(t)/T) of K target scores t
+ * (matched, default: a teacher's scores) or q = t (prob: probabilities, and
+ * one-hot class labels); loss KL(q || p), the listwise loss with the row's
+ * classes in place of a query's rows. Multi-class pointwise: sum over the K
+ * classes of the pointwise loss L(s_k, t_k). Units are rows; their targets
+ * are the rows of ds->target (K per row), which every multi-class kind needs.
  */
 #ifndef SM_OBJECTIVE_H
 #define SM_OBJECTIVE_H
@@ -34,13 +42,21 @@
 #include "link.h"
 #include "rng.h"
 
-typedef enum { OBJ_POINTWISE = 0, OBJ_PAIRWISE, OBJ_LISTWISE, OBJ_KIND_COUNT } sm_objective_kind;
+typedef enum {
+    OBJ_POINTWISE = 0,
+    OBJ_PAIRWISE,
+    OBJ_LISTWISE,
+    OBJ_MULTICLASS,
+    OBJ_MULTICLASS_POINTWISE,
+    OBJ_KIND_COUNT
+} sm_objective_kind;
 typedef enum {
     TARGET_DEFAULT = 0, /* hard for pairwise, matched for listwise */
     TARGET_HARD,
     TARGET_SOFT,
     TARGET_MATCHED,
     TARGET_GAIN,
+    TARGET_PROB,        /* multiclass: the targets are probabilities */
     TARGET_KIND_COUNT
 } sm_target_kind;
 
@@ -63,10 +79,12 @@ int objective_target_parse(const char *name); /* -1 when unknown */
 const char *objective_target_name(sm_target_kind t);
 /* True when the objective needs query groups. */
 int objective_is_ranking(sm_objective_kind k);
+/* True for the kinds with K >= 2 scores and K targets per row. */
+int objective_is_multiclass(sm_objective_kind k);
 /* The effective target (TARGET_DEFAULT resolved) and outputs (0: 1);
  * SM_EUSAGE when the target does not belong to the objective (e.g. gain with
- * pairwise), or the objective cannot take n_out scores per row (each kind so
- * far takes one). */
+ * pairwise), or the objective cannot take n_out scores per row (the
+ * multi-class kinds take K >= 2, the others one). */
 sm_status objective_check(sm_objective *obj, sm_error *err);
 
 /* Scratch memory of the ranking objectives, reused across calls, and the
@@ -107,6 +125,14 @@ static inline void objective_unit_rows(const sm_objective *obj, const sm_dataset
     *e = ranking ? ds->group_ptr[u + 1] : u + 1;
 }
 
+/* The targets of the unit that starts at row b: its labels, or for the
+ * multi-class kinds its rows of ds->target (K per row). */
+static inline const double *objective_unit_targets(const sm_objective *obj, const sm_dataset *ds,
+                                                   int64_t b)
+{
+    return objective_is_multiclass(obj->kind) ? ds->target + b * obj->n_out : ds->label + b;
+}
+
 /* The units an epoch trains on, into a new array *units (freed by the
  * caller): every row for pointwise, for ranking the queries with something
  * to learn (objective_is_unit). SM_EDATA when there are none. */
@@ -120,6 +146,12 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
  * run does not spend its first epochs learning the offset, a ranking run
  * starts where the transform f was designed to act (the label range). */
 double objective_start_score(const sm_objective *obj, const double *y, int64_t n);
+/* The start of each of the K outputs (bias[0..K)) on data set ds: the
+ * pointwise start score of the labels for one output; for several, that of
+ * each class's target scores (matched targets, multi-class pointwise), or 0
+ * (probabilities and class labels: the softmax's scores start equal, where a
+ * link designed for the top of the scores puts them). */
+void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias);
 
 /* The curvature the trainer's learning rate is relative to: the trace of the
  * Gauss-Newton Hessian of the objective in the weights of a linear scorer on
@@ -127,7 +159,12 @@ double objective_start_score(const sm_objective *obj, const double *y, int64_t n
  * objective gives the per-unit math; the caller, who has the features, the
  * sums over the data.
  *   Pointwise: mean_i h'(y_i) * (mean_i ||x_i||^2 + 1); a row's part is its
- *   label's curvature objective_label_curvature = h'(y).
+ *   label's curvature objective_label_curvature = h'(y) (y: the row's targets,
+ *   objective_unit_targets). The K outputs of a multi-class scorer have
+ *   weights of their own, blocks of the Hessian: a row's part is the largest
+ *   block's, max_k h'(t_k) for multi-class pointwise and for the composite
+ *   softmax max_k c_k^2 w_k (1 - w_k), c = f'(t)/T (f'(0)/T for
+ *   probabilities), under the uniform w and the target q, whichever is larger.
  *   Ranking: the mean over units of objective_query_curvature, which asks
  *   spread(ctx, w, c) = sum_i w_i c_i^2 ||g_i||^2 - ||sum_i w_i c_i g_i||^2
  *   over the query's rows (the trace for a softmax over the scores c_i s_i
@@ -136,7 +173,7 @@ double objective_start_score(const sm_objective *obj, const double *y, int64_t n
  *   (the optimum of the matched target), whichever is larger; for pairwise,
  *   sigma'(d) <= 1/4 and the mean of ||g_i - g_j||^2 over pairs is about
  *   twice the uniform spread, so half of it. buf has room for 3n doubles. */
-double objective_label_curvature(const sm_objective *obj, double y);
+double objective_label_curvature(const sm_objective *obj, const double *y);
 typedef double (*objective_spread_fn)(void *ctx, const double *w, const double *c);
 double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
                                  objective_spread_fn spread, void *ctx, double *buf);

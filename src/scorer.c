@@ -95,7 +95,7 @@ sm_status scorer_reserve(sm_scorer *sc, int64_t rows, sm_error *err)
     return sc->ops->reserve ? sc->ops->reserve(sc->state, rows, err) : SM_OK;
 }
 
-void scorer_set_output_bias(sm_scorer *sc, double bias)
+void scorer_set_output_bias(sm_scorer *sc, const double *bias)
 {
     sc->ops->set_output_bias(sc->state, bias);
 }

@@ -79,8 +79,9 @@ int64_t scorer_param_count(const sm_scorer *sc);
 int scorer_depth(const sm_scorer *sc);
 /* Room for forward/backward on up to `rows` rows at once. */
 sm_status scorer_reserve(sm_scorer *sc, int64_t rows, sm_error *err);
-/* Set the bias of every output (its score for an all-zero hidden/input). */
-void scorer_set_output_bias(sm_scorer *sc, double bias);
+/* Set the bias of each output k to bias[k] (its score for an all-zero
+ * hidden/input). */
+void scorer_set_output_bias(sm_scorer *sc, const double *bias);
 
 /* A hint that rows[0 .. n) are the rows of the coming steps, in order,
  * `batch` a step (see linear_prefetch); changes no result. */
@@ -133,7 +134,7 @@ struct sm_scorer_ops {
     void (*free)(void *state);
     int64_t (*param_count)(const void *state);
     sm_status (*reserve)(void *state, int64_t rows, sm_error *err);
-    void (*set_output_bias)(void *state, double bias);
+    void (*set_output_bias)(void *state, const double *bias);
     void (*prefetch)(const void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      int64_t batch);
     void (*forward)(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,

@@ -126,8 +126,8 @@ static int64_t find_unit_row(trainer *t, const sm_dataset *ds, const double *sco
     double largest = -1.0;
     for (int64_t u = 0; u < objective_unit_count(t->obj, ds); u++) {
         objective_unit_rows(t->obj, ds, u, &b, &e);
-        double loss = objective_forward(t->obj, scores + b * t->K, ds->label + b, e - b, &k,
-                                        &t->work);
+        double loss = objective_forward(t->obj, scores + b * t->K,
+                                        objective_unit_targets(t->obj, ds, b), e - b, &k, &t->work);
         if (!worst && !isfinite(loss))
             return b;
         if (worst && loss > largest)
@@ -302,7 +302,9 @@ static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t 
         /* A unit is a contiguous row range, so its labels are too. The loss
          * is the unit's before the step: the progressive objective. */
         double loss = objective_forward_backward(t->obj, buf->scores + off * K,
-                                                 t->train->label + buf->rows[off], end - off,
+                                                 objective_unit_targets(t->obj, t->train,
+                                                                        buf->rows[off]),
+                                                 end - off,
                                                  weight, buf->dscores + off * K, &k, &t->work);
         if (!isfinite(loss) && bad_loss < 0)
             bad_loss = off;
@@ -389,6 +391,11 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
     if (cfg->keep_best && !valid)
         return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
+    for (const sm_dataset *ds = train; objective_is_multiclass(obj->kind) && ds;
+         ds = ds == train ? valid : NULL)
+        if (!ds->target || ds->target_dim != obj->n_out)
+            return sm_fail(err, SM_EUSAGE, "%s: the %s objective needs %ld targets per row",
+                           ds->source, objective_kind_name(obj->kind), (long)obj->n_out);
     if (cfg->scorer.n_out != obj->n_out)
         return sm_fail(err, SM_EUSAGE, "the scorer has %ld outputs, the objective takes %ld",
                        (long)cfg->scorer.n_out, (long)obj->n_out);
@@ -446,6 +453,8 @@ static sm_status init_buffers(trainer *t, sm_error *err)
     if (!buf->all_scores || !buf->unit_end)
         return sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
     sm_status st = ensure_rows(buf, &t->sc, 4096, err);
+    if (max_query < t->K) /* a multi-class row is a softmax over K scores */
+        max_query = t->K;
     return st == SM_OK ? objective_work_reserve(&t->work, max_query, err) : st;
 }
 
@@ -473,7 +482,12 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    scorer_set_output_bias(&t->sc, objective_start_score(t->obj, train->label, train->n_rows));
+    double *bias = malloc((size_t)t->K * sizeof *bias);
+    if (!bias)
+        return sm_fail(err, SM_EFAIL, "out of memory");
+    objective_start_scores(t->obj, train, bias);
+    scorer_set_output_bias(&t->sc, bias);
+    free(bias);
     rng_seed(&t->rng, cfg->seed);
     sm_epoch_info start = {.epoch = 0};
     st = exact_train_objective(t, &start, err);

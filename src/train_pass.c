@@ -165,7 +165,7 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
             double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
             r2 += x * x;
         }
-        slope += objective_label_curvature(c->obj, ds->label[r]);
+        slope += objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));
     }
     c->r2[chunk] = r2;
     c->slope[chunk] = slope;
@@ -249,7 +249,8 @@ static void objective_chunk(void *ctx, int64_t chunk, int worker)
     int64_t counted = 0, k, b, e;
     if (!objective_is_ranking(p->obj->kind)) {
         /* rows are units: the chunk's rows in one call */
-        sum = objective_forward(p->obj, p->scores + first * K, ds->label + first, last - first,
+        sum = objective_forward(p->obj, p->scores + first * K,
+                                objective_unit_targets(p->obj, ds, first), last - first,
                                 &counted, &p->work[worker]);
     } else {
         for (int64_t g = first; g < last; g++) {
@@ -276,7 +277,8 @@ sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
     int ready = 0;
     for (; ready < workers && st == SM_OK; ready++) {
         objective_work_init(&work[ready], 0);
-        st = objective_work_reserve(&work[ready], pass_longest_query(ds), err);
+        st = objective_work_reserve(&work[ready], pass_longest_query(ds) > obj->n_out
+                                                      ? pass_longest_query(ds) : obj->n_out, err);
     }
     *mean = NAN;
     *units = 0;

@@ -409,7 +409,7 @@ static void test_query_curvature(void)
     link_parse("lin:w=0.1+sigmoid:a=3,c=2.5", &obj.link, NULL);
     for (int i = 0; i < 4; i++) {
         c[i] = link_dh(&obj.link, y[i]) / 0.5;
-        CHECK(objective_label_curvature(&obj, y[i]) == link_dh(&obj.link, y[i]));
+        CHECK(objective_label_curvature(&obj, &y[i]) == link_dh(&obj.link, y[i]));
     }
     dense_query dq = {x, 4, c, 0};
     double want = dense_spread(&dq, uniform, c);
@@ -425,10 +425,152 @@ static void test_query_curvature(void)
     CHECK(dq.calls == 2);
 }
 
+
+/* ---- multi-class ---- */
+
+/* 3 rows of K = 4 class scores and targets: teacher scores (matched) or
+ * probabilities with a zero (prob; also what one-hot class labels are). */
+enum { MC_ROWS = 3, MC_K = 4 };
+static const double mc_s[MC_ROWS * MC_K] = {2.2, -0.5, 0.7, 1.1, 0.0, 0.3, -1.2, 2.5,
+                                            -0.4, 1.9, 1.8, 0.2};
+static const double mc_teacher[MC_ROWS * MC_K] = {3.0, -1.0, 0.5, 2.0, -0.2, 0.1, -2.0, 1.5,
+                                                  0.0, 2.5, 2.4, -0.5};
+static const double mc_prob[MC_ROWS * MC_K] = {0.7, 0.0, 0.1, 0.2, 0, 0, 0, 1,
+                                               0.05, 0.5, 0.45, 0};
+
+static double mc_loss(const sm_objective *obj, const double *s, const double *t,
+                      sm_objective_work *w)
+{
+    int64_t units;
+    double l = objective_forward(obj, s, t, MC_ROWS, &units, w);
+    CHECK(units == MC_ROWS);
+    return l;
+}
+
+static void check_fd_multiclass(const sm_objective *obj, const double *t, const char *label)
+{
+    sm_objective_work w;
+    objective_work_init(&w, 1);
+    CHECK(objective_work_reserve(&w, MC_K, NULL) == SM_OK);
+    double s[MC_ROWS * MC_K], g[MC_ROWS * MC_K] = {0}, g_fused[MC_ROWS * MC_K] = {0};
+    memcpy(s, mc_s, sizeof s);
+    objective_backward(obj, s, t, MC_ROWS, 1.0, g, &w);
+    int64_t units;
+    double loss = mc_loss(obj, s, t, &w);
+    double fused = objective_forward_backward(obj, s, t, MC_ROWS, 1.0, g_fused, &units, &w);
+    CHECK(memcmp(g, g_fused, sizeof g) == 0 && loss == fused && units == MC_ROWS);
+    CHECK(loss > 0.0 && isfinite(loss));
+    for (int i = 0; i < MC_ROWS * MC_K; i++) {
+        double h = 1e-5 * fmax(1.0, fabs(s[i])), keep = s[i];
+        s[i] = keep + h;
+        double up = mc_loss(obj, s, t, &w);
+        s[i] = keep - h;
+        double down = mc_loss(obj, s, t, &w);
+        s[i] = keep;
+        double fd = (up - down) / (2 * h);
+        if (!CHECK(fabs(fd - g[i]) <= 1e-6 * fmax(1.0, fabs(fd))))
+            fprintf(stderr, "  %s score %d: analytic %.12g, finite difference %.12g\n", label, i,
+                    g[i], fd);
+    }
+    objective_work_free(&w);
+}
+
+static void test_multiclass_gradients(void)
+{
+    const double temps[] = {1.0, 0.5, 3.0};
+    for (size_t k = 0; k < sizeof specs / sizeof *specs; k++)
+        for (int v = 0; v < 3; v++)
+            for (int t = 0; t < 3; t++) {
+                sm_objective obj = {.kind = v < 2 ? OBJ_MULTICLASS : OBJ_MULTICLASS_POINTWISE,
+                                    .target = v == 1 ? TARGET_PROB : TARGET_DEFAULT,
+                                    .temperature = temps[t], .n_out = MC_K};
+                CHECK(link_parse(specs[k], &obj.link, NULL) == SM_OK);
+                CHECK(objective_check(&obj, NULL) == SM_OK);
+                char label[160];
+                snprintf(label, sizeof label, "%s %s/%s T=%g", specs[k],
+                         objective_kind_name(obj.kind), objective_target_name(obj.target),
+                         temps[t]);
+                check_fd_multiclass(&obj, v == 1 ? mc_prob : mc_teacher, label);
+            }
+}
+
+/* f = lin, T = 1: one-hot targets give the cross-entropy -log softmax(s)_c
+ * (multinomial logistic regression) with gradient p - onehot; matched
+ * teacher scores give KL(softmax(t) || softmax(s)), zero at s = t + const;
+ * the per-dimension loss is the summed square loss. */
+static void test_multiclass_closed_forms(void)
+{
+    sm_objective obj = {.kind = OBJ_MULTICLASS, .target = TARGET_PROB, .temperature = 1,
+                        .n_out = MC_K};
+    CHECK(link_parse("lin", &obj.link, NULL) == SM_OK && objective_check(&obj, NULL) == SM_OK);
+    sm_objective_work w;
+    objective_work_init(&w, 1);
+    CHECK(objective_work_reserve(&w, MC_K, NULL) == SM_OK);
+    const double onehot[MC_K] = {0, 0, 1, 0};
+    double g[MC_K] = {0}, sum = 0.0;
+    int64_t units;
+    for (int k = 0; k < MC_K; k++)
+        sum += exp(mc_s[k]);
+    double loss = objective_forward_backward(&obj, mc_s, onehot, 1, 1.0, g, &units, &w);
+    CHECK_CLOSE(loss, log(sum) - mc_s[2], 1e-14);
+    for (int k = 0; k < MC_K; k++)
+        CHECK_CLOSE(g[k], exp(mc_s[k]) / sum - onehot[k], 1e-15);
+    obj.target = TARGET_MATCHED;
+    double shifted[MC_K];
+    for (int k = 0; k < MC_K; k++)
+        shifted[k] = mc_teacher[k] + 7.25;
+    CHECK_CLOSE(objective_forward(&obj, shifted, mc_teacher, 1, &units, &w), 0.0, 1e-15);
+    obj.kind = OBJ_MULTICLASS_POINTWISE;
+    obj.target = TARGET_DEFAULT;
+    double want = 0.0;
+    for (int i = 0; i < MC_ROWS * MC_K; i++)
+        want += 0.5 * (mc_s[i] - mc_teacher[i]) * (mc_s[i] - mc_teacher[i]);
+    CHECK_CLOSE(objective_forward(&obj, mc_s, mc_teacher, MC_ROWS, &units, &w), want, 1e-13);
+    CHECK(units == MC_ROWS);
+    objective_work_free(&w);
+}
+
+static void test_multiclass_checks_and_start(void)
+{
+    sm_objective obj = {.kind = OBJ_MULTICLASS, .temperature = 1, .n_out = 1};
+    sm_error err;
+    CHECK(link_parse("lin", &obj.link, NULL) == SM_OK);
+    CHECK(objective_check(&obj, &err) == SM_EUSAGE);       /* one class */
+    CHECK_CONTAINS(err.msg, "at least 2 classes");
+    obj.n_out = 3;
+    obj.target = TARGET_GAIN;
+    CHECK(objective_check(&obj, &err) == SM_EUSAGE);
+    obj.target = TARGET_DEFAULT;
+    CHECK(objective_check(&obj, &err) == SM_OK && obj.target == TARGET_MATCHED);
+    sm_objective lw = {.kind = OBJ_LISTWISE, .temperature = 1, .n_out = 3};
+    CHECK(objective_check(&lw, &err) == SM_EUSAGE);        /* K scores: multi-class only */
+    /* start scores: per class for teacher scores (lin: the class's mean),
+     * 0 for probabilities */
+    double t[6] = {1, 10, -2, 3, 20, 0}, bias[3];
+    sm_dataset ds = {.n_rows = 2, .target = t, .target_dim = 3};
+    objective_start_scores(&obj, &ds, bias);
+    CHECK_CLOSE(bias[0], 2.0, 1e-12);
+    CHECK_CLOSE(bias[1], 15.0, 1e-12);
+    CHECK_CLOSE(bias[2], -1.0, 1e-12);
+    obj.target = TARGET_PROB;
+    objective_start_scores(&obj, &ds, bias);
+    CHECK(bias[0] == 0.0 && bias[1] == 0.0 && bias[2] == 0.0);
+    /* curvature: lin, uniform over 3 classes: c = 1, (1/3)(2/3); a one-hot
+     * target adds nothing */
+    const double onehot[3] = {0, 1, 0};
+    CHECK_CLOSE(objective_label_curvature(&obj, onehot), 2.0 / 9.0, 1e-15);
+    obj.kind = OBJ_MULTICLASS_POINTWISE;
+    obj.target = TARGET_DEFAULT;
+    CHECK(link_parse("exp:a=1", &obj.link, NULL) == SM_OK);
+    CHECK_CLOSE(objective_label_curvature(&obj, t), exp(10.0), 1e-9 * exp(10.0));
+}
+
 static const test_case cases[] = {
     TEST(test_sampled_forward), TEST(test_gain_target),
     TEST(test_gradients_all_links), TEST(test_ranknet), TEST(test_listnet),
     TEST(test_soft_pairwise_matching), TEST(test_sampled_pairs_unbiased), TEST(test_check_targets),
     TEST(test_start_score), TEST(test_units), TEST(test_query_curvature),
+    TEST(test_multiclass_gradients), TEST(test_multiclass_closed_forms),
+    TEST(test_multiclass_checks_and_start),
 };
 TEST_MAIN(cases)
