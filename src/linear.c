@@ -268,7 +268,7 @@ static void linear_decay(sm_linear *p, const sm_optim *o)
 {
     p->fresh = 0;
     if (o->cfg.l2 > 0.0) {
-        p->scale *= 1.0 - o->lr * o->cfg.l2;
+        p->scale *= optim_decay(o);
         /* Fold the scale back before v grows out of range; rare, so O(dim) is fine. */
         if (p->scale < 1e-60) {
             for (int32_t j = 0; j < p->dim; j++)

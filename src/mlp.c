@@ -453,7 +453,7 @@ void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
     const sm_mlp_shape *s = &m->shape;
     int32_t H = s->width[1];
     if (o->cfg.l2 > 0.0) {
-        double decay = 1.0 - o->lr * o->cfg.l2;
+        double decay = optim_decay(o);
         m->scale1 *= decay;
         /* Fold the scale back before the stored weights grow out of range. */
         if (m->scale1 < 1e-60) {

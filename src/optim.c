@@ -79,6 +79,14 @@ double optim_lr_at(const sm_optim_config *c, int64_t t, int64_t total_steps)
     return lr;
 }
 
+double optim_decay(const sm_optim *o)
+{
+    double rate = o->lr * o->cfg.l2;
+    if (o->cfg.kind == OPT_MOMENTUM)
+        rate /= 1.0 - o->cfg.momentum;
+    return 1.0 - rate;
+}
+
 void optim_begin_step(sm_optim *o, int64_t total_steps)
 {
     o->step++;

@@ -7,8 +7,12 @@
  * this is exactly the textbook method.
  *
  * L2 regularisation is applied by the caller as a multiplicative decay
- * w <- (1 - lr*l2) w before the step: for sgd this is the exact gradient of
- * (l2/2)||w||^2; for the adaptive methods it is decoupled weight decay (AdamW).
+ * w <- optim_decay(o) w before the step: 1 - lr*l2 for sgd, the exact
+ * gradient of (l2/2)||w||^2; 1 - lr*l2/(1 - momentum) for momentum, whose
+ * steps are lr/(1 - momentum) times the gradient in the long run, so that the
+ * fit minimises the same penalised objective; for the adaptive methods
+ * 1 - lr*l2, decoupled weight decay (AdamW), whose fixed point is not the
+ * optimum of the penalised objective.
  */
 #ifndef SM_OPTIM_H
 #define SM_OPTIM_H
@@ -59,6 +63,10 @@ void optim_free(sm_optim *o);
 double optim_lr_at(const sm_optim_config *c, int64_t t, int64_t total_steps);
 
 /* Start a step: advances the counter and fixes lr and bias corrections. */
+/* The factor the weights shrink by in the current step (optim_begin_step
+ * has run); 1 without L2. */
+double optim_decay(const sm_optim *o);
+
 void optim_begin_step(sm_optim *o, int64_t total_steps);
 
 /* The amount to subtract from parameter i whose gradient is g. */

@@ -49,7 +49,7 @@ expect_fail "group file for qid data" 2 "has qid: on its rows" \
     "$SMLOSS" train -q -d "$T/qid.train" --group "$R/rank.train.query" -m "$T/x.model" --objective listwise
 expect_fail "gain target is listwise only" 2 "pairwise objective takes --target hard or soft" \
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --objective pairwise --target gain
-expect_fail "target for pointwise" 2 "--target applies to the pairwise and listwise" \
+expect_fail "target for pointwise" 2 "--target applies to the pairwise, listwise" \
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --target hard
 expect_fail "max-pairs is pairwise only" 2 "--max-pairs applies to the pairwise objective only" \
     "$SMLOSS" train -q -d "$T/rank.train" -m "$T/x.model" --objective listwise --max-pairs 4
