@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_data.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "metrics.h"
 #include "model.h"
@@ -156,7 +159,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (transform < 0)
         transform = model_path ? (int)model.label_transform : LABEL_NONE;
-    if ((rc = cli_load_grouped_data_with(data_path, group_path, quiet, &data_opt, &ds)) != SM_OK)
+    if ((rc = cli_load_grouped_data(data_path, group_path, quiet, &data_opt, &ds)) != SM_OK)
         goto out;
     if (per_query_path && ds.n_groups == 0) {
         cli_msg("--per-query: %s has no query groups (add qid:N to its rows or give --group)",

@@ -3,7 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "link.h"
 #include "numfmt.h"

@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_data.h"
+#include "cli_msg.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "model.h"
-#include "numfmt.h"
 
 static const char predict_usage[] =
     "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
@@ -20,26 +21,6 @@ static const char predict_usage[] =
     CLI_DATA_OPTIONS_HELP
     "  -q, --quiet              no progress on stderr\n"
     "  -h, --help               this help\n";
-
-void cli_put_scores(FILE *f, const double *scores, int64_t n)
-{
-    char buf[40];
-    for (int64_t i = 0; i < n; i++) {
-        sm_format_double(buf, sizeof buf, scores[i]);
-        if (fputs(buf, f) == EOF || fputc('\n', f) == EOF)
-            break; /* the error stays on the stream; cli_output_commit reports it */
-    }
-}
-
-int cli_write_scores(const char *path, const double *scores, int64_t n)
-{
-    cli_output out;
-    int rc = cli_output_open(&out, path);
-    if (rc != SM_OK)
-        return rc;
-    cli_put_scores(out.f, scores, n);
-    return cli_output_commit(&out);
-}
 
 int cmd_predict(int argc, char **argv)
 {
@@ -81,7 +62,7 @@ int cmd_predict(int argc, char **argv)
     dataset_init(&ds);
     if (model_load(model_path, &model, &err) != SM_OK)
         return cli_fail(&err);
-    int rc = cli_load_data_with(data_path, quiet, &data_opt, &ds);
+    int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
     if (rc == SM_OK) {
         double *scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores);
         if (!scores) {

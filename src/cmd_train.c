@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_data.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "link.h"
 #include "metrics.h"
@@ -392,7 +395,7 @@ int cmd_train(int argc, char **argv)
     sm_error err;
     double *scores = NULL;
 
-    if ((rc = cli_load_grouped_data_with(a.data, a.group, a.quiet, &a.data_opt, &train)) != SM_OK)
+    if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &a.data_opt, &train)) != SM_OK)
         goto out;
     if (train.n_rows == 0) {
         cli_msg("%s: no data rows", train.source);
@@ -400,7 +403,7 @@ int cmd_train(int argc, char **argv)
         goto out;
     }
     cli_data_options valid_opt = {a.data_opt.threads, NULL};
-    if (a.valid && (rc = cli_load_grouped_data_with(a.valid, a.valid_group, a.quiet, &valid_opt,
+    if (a.valid && (rc = cli_load_grouped_data(a.valid, a.valid_group, a.quiet, &valid_opt,
                                                      &valid)) != SM_OK)
         goto out;
     if ((rc = dataset_transform_labels(&train, (sm_label_transform)a.label_transform, &err)) != SM_OK ||

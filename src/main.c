@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_msg.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "version.h"
 

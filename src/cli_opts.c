@@ -1,0 +1,54 @@
+/* cli_opts.c - parsing option values, with messages that name the option. */
+#include "cli_opts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_msg.h"
+
+int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max,
+                     double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v))
+        return cli_usage_error(cmd, "%s expects a number, got '%s'", opt, text);
+    if (v < min || v > max)
+        return cli_usage_error(cmd, "%s %s is out of range [%g, %g]", opt, text, min, max);
+    *out = v;
+    return SM_OK;
+}
+
+int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max,
+                    int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end != '\0')
+        return cli_usage_error(cmd, "%s expects a whole number, got '%s'", opt, text);
+    if (errno == ERANGE || v < min || v > max)
+        return cli_usage_error(cmd, "%s %s is out of range [%lld, %lld]", opt, text,
+                               (long long)min, (long long)max);
+    *out = v;
+    return SM_OK;
+}
+
+int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names,
+                     int *out)
+{
+    char list[256] = "";
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(names[i], text) == 0) {
+            *out = i;
+            return SM_OK;
+        }
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
+    }
+    return cli_usage_error(cmd, "%s must be one of %s, got '%s'", opt, list, text);
+}
