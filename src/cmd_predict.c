@@ -22,13 +22,19 @@ static const char predict_usage[] =
     "  -q, --quiet              no progress on stderr\n"
     "  -h, --help               this help\n";
 
+enum { ARG_THREADS = 256, ARG_CACHE };
+
 int cmd_predict(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"model", required_argument, NULL, 'm'},  {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 'T'},
-        {"cache", required_argument, NULL, 'C'},  {NULL, 0, NULL, 0},
+        {"model", required_argument, NULL, 'm'},
+        {"data", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, ARG_THREADS},
+        {"cache", required_argument, NULL, ARG_CACHE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
     cli_data_options data_opt = {0, NULL};
@@ -36,11 +42,11 @@ int cmd_predict(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
         switch (c) {
-        case 'T':
+        case ARG_THREADS:
             if (cli_parse_threads("predict", optarg, &data_opt) != SM_OK)
                 return SM_EUSAGE;
             break;
-        case 'C': data_opt.cache = optarg; break;
+        case ARG_CACHE: data_opt.cache = optarg; break;
         case 'm': model_path = optarg; break;
         case 'd': data_path = optarg; break;
         case 'o': output = optarg; break;
