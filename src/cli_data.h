@@ -14,10 +14,14 @@ typedef struct {
     const char *cache; /* binary cache file (cache.h), or NULL */
 } cli_data_options;
 
-#define CLI_DATA_OPTIONS_HELP \
-    "      --threads N          threads parsing the data text (0 = one per core, the\n" \
-    "                           default); any N gives the same data\n" \
-    "      --cache FILE         keep the parsed data in binary FILE and reuse it while\n" \
+/* Help lines of --threads as predict and eval use it (train's threads do more
+ * and it words its own), and of --cache. */
+#define CLI_THREADS_HELP \
+    "      --threads N          threads reading DATA: parsing its text, hashing it for\n" \
+    "                           --cache (0 = one per core, the default); any N gives\n" \
+    "                           the same data\n"
+#define CLI_CACHE_HELP \
+    "      --cache FILE         keep the parsed DATA in binary FILE and reuse it while\n" \
     "                           the data file is unchanged (size, mtime, content hash)\n"
 
 /* Parse the value of --threads. */

@@ -52,3 +52,31 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *text, const c
     }
     return cli_usage_error(cmd, "%s must be one of %s, got '%s'", opt, list, text);
 }
+
+static const char *const *find_choices(const cli_choices *choices, const char *key, size_t len)
+{
+    for (; choices && choices->key; choices++)
+        if (strlen(choices->key) == len && memcmp(choices->key, key, len) == 0)
+            return choices->names;
+    return NULL;
+}
+
+void cli_print_help(FILE *f, const char *text, const cli_choices *choices)
+{
+    const char *p = text, *open;
+    while ((open = strchr(p, '{')) != NULL) {
+        const char *close = strchr(open, '}');
+        const char *const *names = close ? find_choices(choices, open + 1, (size_t)(close - open - 1))
+                                         : NULL;
+        if (!names) { /* not a placeholder: the brace is text */
+            fwrite(p, 1, (size_t)(open + 1 - p), f);
+            p = open + 1;
+            continue;
+        }
+        fwrite(p, 1, (size_t)(open - p), f);
+        for (int i = 0; names[i]; i++)
+            fprintf(f, "%s%s", i ? "|" : "", names[i]);
+        p = close + 1;
+    }
+    fputs(p, f);
+}

@@ -9,6 +9,7 @@
 #define SM_CLI_OPTS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* The whole text must be a number in [min, max]. */
 int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max,
@@ -18,5 +19,16 @@ int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t 
 /* Index of text in a NULL-terminated list of names, or a message listing them. */
 int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names,
                      int *out);
+
+/* A command's --help names each list of choices "{KEY}" instead of spelling
+ * it out; cli_print_help writes the text with every {KEY} replaced by the
+ * names of KEY's table joined by '|', so a name added to a table (names.h)
+ * shows in the help as it does in parsing. choices ends with {NULL, NULL}. */
+typedef struct {
+    const char *key;
+    const char *const *names;
+} cli_choices;
+
+void cli_print_help(FILE *f, const char *text, const cli_choices *choices);
 
 #endif

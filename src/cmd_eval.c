@@ -14,6 +14,7 @@
 #include "model.h"
 #include "report.h"
 
+/* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char eval_usage[] =
     "Usage: smloss eval -d DATA (-m MODEL | -p PREDICTIONS) [options]\n"
     "Report errors per label region: rows, mean label and prediction, bias, MAE,\n"
@@ -28,23 +29,34 @@ static const char eval_usage[] =
     "      --loss SPEC          selective loss to report (default: the model's; lin with -p)\n"
     "      --regions B1,B2,...  region boundaries (default: the model's; with -p,\n"
     "                           distinct labels if <= 10, else quartiles of DATA)\n"
-    "      --label-transform T  none|log|log1p applied to DATA's labels (default: the\n"
+    "      --label-transform T  {label_transform} applied to DATA's labels (default: the\n"
     "                           model's; none with -p)\n"
-    "      --format F           text|tsv|json (text)\n"
-    CLI_DATA_OPTIONS_HELP
+    "      --format F           {format} (text)\n"
+    CLI_THREADS_HELP
+    CLI_CACHE_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
     "                           beside DATA when its rows have no qid:\n"
     "      --cutoffs K1,K2,...  k of NDCG@k and ERR@k (1,3,5,10)\n"
-    "      --metric-gain G      exp2 (2^y - 1, default) | linear (y); labels <= 0 gain 0\n"
+    "      --metric-gain G      {metric_gain}: exp2 (2^y - 1, default) or linear (y);\n"
+    "                           labels <= 0 gain 0\n"
     "      --relevance-threshold X  MAP and MRR count a row relevant when y > X (0)\n"
-    "      --no-relevant P      a query with no relevant row: one (counts as 1,\n"
-    "                           ERR 0; default, as LightGBM) | skip (left out)\n"
+    "      --no-relevant P      {no_relevant}: a query with no relevant row counts as 1\n"
+    "                           (ERR 0) with one (default, as LightGBM), or is left\n"
+    "                           out with skip\n"
     "      --per-query FILE     also write one TSV line per query: qid, rows, metrics\n"
     "  -o, --output FILE        where to write the report (default - = stdout)\n"
-    "  -q, --quiet              no progress on stderr\n"
+    "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
+
+static const cli_choices eval_choices[] = {
+    {"label_transform", label_transform_names},
+    {"format", report_format_names},
+    {"metric_gain", rank_gain_names},
+    {"no_relevant", rank_no_relevant_names},
+    {NULL, NULL},
+};
 
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
@@ -153,7 +165,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_PER_QUERY: a->per_query = optarg; break;
-        case 'h': fputs(eval_usage, stdout); return -1;
+        case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;
         case '?': case ':': return cli_usage_error("eval", "unknown or incomplete option");
         default: rc = parse_value_option(c, optarg, a); break;
         }

@@ -10,7 +10,7 @@
 #include "model.h"
 
 static const char predict_usage[] =
-    "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
+    "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT] [options]\n"
     "Write the model's score for every row of DATA, one per line, in the score\n"
     "domain of the model's labels (after its --label-transform), printed with the\n"
     "fewest digits that read back as the exact double.\n"
@@ -18,8 +18,9 @@ static const char predict_usage[] =
     "  -m, --model FILE         model written by 'smloss train'\n"
     "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -o, --output FILE        where to write (default - = stdout)\n"
-    CLI_DATA_OPTIONS_HELP
-    "  -q, --quiet              no progress on stderr\n"
+    CLI_THREADS_HELP
+    CLI_CACHE_HELP
+    "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
 enum { ARG_THREADS = 256, ARG_CACHE };

@@ -16,9 +16,10 @@
 #include "train.h"
 #include "version.h"
 
+/* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
-    "Train a scorer with a selective matching loss by SGD.\n"
+    "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
@@ -28,15 +29,20 @@ static const char train_usage[] =
     "                           .query, XGBoost .group); default: DATA.query or\n"
     "                           DATA.group beside DATA when its rows have no qid:\n"
     "      --valid-group FILE   query groups of the --valid data (same default)\n"
-    CLI_DATA_OPTIONS_HELP
+    "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
+    "                           --cache), of the passes over a whole data set while\n"
+    "                           training and of writing the model (0 = one per core,\n"
+    "                           the default); any N gives the same data and model\n"
+    CLI_CACHE_HELP
     "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
-    "      --label-transform T  none|log|log1p applied to labels before training (none)\n"
+    "      --label-transform T  {label_transform} applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
     "                           (default: distinct labels if <= 10, else quartiles)\n"
     "Loss and scorer:\n"
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
-    "      --objective NAME     pointwise (default): mean over rows of L(s, y);\n"
+    "      --objective NAME     {objective} (pointwise):\n"
+    "                           pointwise: mean over rows of L(s, y);\n"
     "                           pairwise: per query, mean over pairs y_i > y_j of\n"
     "                           KL(Bern(q)||Bern(sigma((f(s_i)-f(s_j))/T)));\n"
     "                           listwise: per query, KL(q||softmax(f(s)/T));\n"
@@ -44,33 +50,36 @@ static const char train_usage[] =
     "                           have a pair (pairwise) or >= 2 rows and a target\n"
     "                           (listwise); f is the --loss link\n"
     "      --temperature T      ranking: T > 0 (1)\n"
-    "      --target NAME        pairwise: hard (q = 1, default) | soft\n"
+    "      --target NAME        {target}:\n"
+    "                           pairwise: hard (q = 1, default) or soft\n"
     "                           (q = sigma((f(y_i)-f(y_j))/T)); listwise: matched\n"
-    "                           (q = softmax(f(y)/T), default) | gain (q ~ 2^y - 1)\n"
+    "                           (q = softmax(f(y)/T), default) or gain (q ~ 2^y - 1)\n"
     "      --max-pairs N        pairwise: per query and step use N sampled pairs when\n"
     "                           it has more (seeded; the reported objective uses N\n"
     "                           evenly spaced pairs); 0 = every pair (0)\n"
     "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
     "                           1-3 hidden layers of the given widths, one output\n"
-    "      --activation NAME    mlp hidden units: relu (default), tanh or gelu\n"
+    "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
     "      --epochs N           passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
-    "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd; adam for mlp)\n"
+    "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
     "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
     "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
     "                           adagrad 0.5, adam 0.01\n"
-    "      --lr-schedule NAME   constant|invsqrt|linear (linear: decays to 0.1% at the end)\n"
+    "      --lr-schedule NAME   {lr_schedule} (linear: decays to 0.1% at the end)\n"
     "      --warmup N           steps of linear learning-rate warm-up (0)\n"
     "      --momentum X         momentum coefficient (0.9)\n"
     "      --beta1 X, --beta2 X Adam moment decays (0.9, 0.999)\n"
     "      --eps X              Adagrad/Adam denominator guard (1e-8)\n"
     "      --l2 X               L2 penalty (X/2)||w||^2, bias excluded (0)\n"
     "      --clip G             clip each step's gradient to L2 norm G (off)\n"
-    "      --scale NAME         maxabs|none: scale each feature by 1/max|x| while\n"
-    "                           training (maxabs); the saved model uses raw features\n"
-    "      --seed N             shuffling seed (1); same seed, same model bytes\n"
+    "      --scale NAME         {scale}: maxabs (default) scales each feature by\n"
+    "                           1/max|x| while training; the saved model uses raw\n"
+    "                           features\n"
+    "      --seed N             seed of the shuffling, of the MLP's initial weights and\n"
+    "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
     "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
@@ -79,8 +88,22 @@ static const char train_usage[] =
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
     "                           best_epoch and best_score\n"
-    "  -q, --quiet              no progress or epoch table on stderr\n"
+    "  -q, --quiet              no progress, epoch table or notes on stderr\n"
     "  -h, --help               this help\n";
+
+/* The targets after "default", which is not an option value. */
+#define TARGET_NAMES (objective_target_names + 1)
+
+static const cli_choices train_choices[] = {
+    {"label_transform", label_transform_names},
+    {"objective", objective_kind_names},
+    {"target", TARGET_NAMES},
+    {"activation", activation_names},
+    {"optimizer", optim_kind_names},
+    {"lr_schedule", optim_schedule_names},
+    {"scale", feature_scaling_names},
+    {NULL, NULL},
+};
 
 enum {
     ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
@@ -189,7 +212,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
         case 'q': a->quiet = 1; break;
-        case 'h': fputs(train_usage, stdout); return -1;
+        case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
         case ARG_VALID: a->valid = optarg; break;
         case ARG_THREADS: rc = cli_parse_threads("train", optarg, &a->data_opt); break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
@@ -268,8 +291,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
                                   &a->cfg.objective.temperature);
             break;
         case ARG_TARGET:
-            /* The names after "default", which is not an option value. */
-            if ((rc = cli_parse_choice("train", "--target", optarg, objective_target_names + 1, &choice)) == SM_OK)
+            if ((rc = cli_parse_choice("train", "--target", optarg, TARGET_NAMES, &choice)) == SM_OK)
                 a->cfg.objective.target = (sm_target_kind)(choice + 1);
             break;
         case ARG_MAX_PAIRS:
