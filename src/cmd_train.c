@@ -205,7 +205,8 @@ static int parse_optim_option(int c, const char *arg, train_args *a)
 {
     sm_optim_config *o = &a->cfg.optim;
     switch (c) {
-    case ARG_OPTIMIZER: return cli_parse_choice("train", "--optimizer", arg, optim_kind_names, &a->optimizer);
+    case ARG_OPTIMIZER:
+        return cli_parse_choice("train", "--optimizer", arg, optim_kind_names, &a->optimizer);
     case ARG_LR:
         a->have_lr = 1;
         return cli_parse_double("train", "--lr", arg, 1e-300, 1e6, &a->lr);
@@ -437,8 +438,9 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         return SM_EDATA;
     }
     cli_data_options valid_opt = {a->data_opt.threads, NULL};
-    if (a->valid &&
-        (rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid)) != SM_OK)
+    if (a->valid)
+        rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid);
+    if (rc != SM_OK)
         return rc;
     sm_label_transform t = (sm_label_transform)a->label_transform;
     sm_error err;
