@@ -10,23 +10,17 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "libsvm.h"
+#include "parallel.h"
 #include "textsrc.h"
 
 enum {
     BLOCK_BYTES = 1 << 19,     /* text parsed by one thread at a time */
     SLOTS_PER_THREAD = 2,      /* blocks in flight per parsing thread */
-    MAX_THREADS = 64
+    MAX_THREADS = PARALLEL_MAX_THREADS
 };
 #define PROGRESS_STEP ((uint64_t)16 << 20)
-
-static int reader_threads(const sm_reader_parallel *par)
-{
-    long n = par && par->threads > 0 ? par->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
-}
 
 static void report_progress(const sm_reader_options *opt, uint64_t consumed, uint64_t *next_report)
 {
@@ -222,7 +216,7 @@ static int parse_blocks_parallel(textsrc_blocks *r, int threads, const sm_reader
 static sm_status parse_blocks(sm_textsrc *src, const sm_reader_options *opt,
                               const sm_reader_parallel *par, libsvm_builder *g, sm_error *err)
 {
-    int threads = reader_threads(par);
+    int threads = parallel_threads(par ? par->threads : 0);
     textsrc_blocks r;
     textsrc_blocks_init(&r, src, par && par->block_bytes ? par->block_bytes : BLOCK_BYTES);
     sm_status st;

@@ -51,9 +51,11 @@ typedef struct {
                          * it tiny to put block boundaries everywhere. */
 } sm_reader_parallel;
 
+/* With the default parallelism (used by tests, fuzzers and other callers;
+ * the command line and the cache read through reader_read_file_parallel). */
 sm_status reader_read_file(const char *path, const sm_reader_options *opt,
                            sm_dataset *out, sm_error *err);
-/* The same with explicit parallelism (par NULL: the defaults). */
+/* With explicit parallelism (par NULL: the defaults). */
 sm_status reader_read_file_parallel(const char *path, const sm_reader_options *opt,
                                     const sm_reader_parallel *par, sm_dataset *out,
                                     sm_error *err);

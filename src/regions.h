@@ -34,7 +34,9 @@ typedef struct {
  * message quoting the bad part. The origin is REGIONS_GIVEN. */
 sm_status regions_parse(const char *text, sm_regions *r, sm_error *err);
 
-/* Choose regions from labels: one per distinct value if there are at most 10
+/* Choose regions from labels (regions_from_labels is what train and eval
+ * use; this variant, which reports running out of memory, is exposed for
+ * tests): one per distinct value if there are at most 10
  * (boundaries at the distinct values above the smallest), else the quartiles
  * (boundaries at the 25th, 50th, 75th percentiles, by linear interpolation as
  * R and NumPy do, duplicates dropped). n == 0 gives a single region.

@@ -55,7 +55,9 @@ void textsrc_close(sm_textsrc *src)
     src->gz = NULL;
 }
 
-sm_status textsrc_read(sm_textsrc *src, char *dst, size_t want, size_t *got, sm_error *err)
+/* Up to `want` bytes of (inflated) text; *got == 0 at the end. */
+static sm_status textsrc_read(sm_textsrc *src, char *dst, size_t want, size_t *got,
+                              sm_error *err)
 {
     if (!src->gz) {
         size_t n = src->mem_len - src->mem_pos;

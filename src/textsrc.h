@@ -25,8 +25,6 @@ sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err);
 /* A source over buf[0..len) (not copied); name is its display name. */
 void textsrc_from_buffer(sm_textsrc *src, const char *buf, size_t len, const char *name);
 void textsrc_close(sm_textsrc *src);
-/* Up to `want` bytes of (inflated) text; *got == 0 at the end. */
-sm_status textsrc_read(sm_textsrc *src, char *dst, size_t want, size_t *got, sm_error *err);
 
 /* Hand every line to handle, numbered from 1, with line[len] == '\0' and a
  * trailing '\r' removed (the last line may lack its '\n'). The first status
