@@ -2,21 +2,23 @@
 #include "sidecar.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "array.h"
 #include "textsrc.h"
 #include "tokens.h"
 
+/* The values read so far, of the element type of the file's kind. */
 typedef struct {
-    int64_t *values;
+    void *values;
     size_t cap;
     int64_t n;
-} group_list;
+} value_list;
 
 static sm_status group_line(void *ctx, const char *name, char *line, size_t len, int64_t lineno,
                             sm_error *err)
 {
-    group_list *g = ctx;
+    value_list *g = ctx;
     size_t pos = 0;
     sm_token t;
     if (!token_next(line, len, &pos, &t))
@@ -29,22 +31,16 @@ static sm_status group_line(void *ctx, const char *name, char *line, size_t len,
         return token_fail(err, name, lineno, &t, "group size is too large");
     if (token_next(line, len, &pos, &t))
         return token_fail(err, name, lineno, &t, "unexpected text after the group size");
-    if (!sm_array_grow(&g->values, &g->cap, (size_t)g->n + 1, sizeof *g->values))
+    if (!sm_array_grow(&g->values, &g->cap, (size_t)g->n + 1, sizeof size))
         return sm_fail_nomem(err, name);
-    g->values[g->n++] = size;
+    ((int64_t *)g->values)[g->n++] = size;
     return SM_OK;
 }
-
-typedef struct {
-    double *values;
-    size_t cap;
-    int64_t n;
-} score_list;
 
 static sm_status score_line(void *ctx, const char *name, char *line, size_t len, int64_t lineno,
                             sm_error *err)
 {
-    score_list *s = ctx;
+    value_list *s = ctx;
     size_t pos = 0;
     sm_token t;
     if (!token_next(line, len, &pos, &t))
@@ -53,55 +49,46 @@ static sm_status score_line(void *ctx, const char *name, char *line, size_t len,
     real_status rs = token_real(t.s, t.len, &v);
     if (rs != REAL_OK)
         return token_fail(err, name, lineno, &t, "score %s", real_problem[rs]);
-    if (!sm_array_grow(&s->values, &s->cap, (size_t)s->n + 1, sizeof *s->values))
+    if (!sm_array_grow(&s->values, &s->cap, (size_t)s->n + 1, sizeof v))
         return sm_fail_nomem(err, name);
-    s->values[s->n++] = v;
+    ((double *)s->values)[s->n++] = v;
     return SM_OK;
 }
 
-static sm_status read_list_file(const char *path, textsrc_line_fn handle, void *list, sm_error *err)
+/* Every line of the file through handle, then the values (of `size` bytes
+ * each) handed out trimmed at *values_pp (the address of a typed pointer):
+ * NULL and *n == 0 after a failure. */
+static sm_status read_list(const char *path, textsrc_line_fn handle, size_t size, void *values_pp,
+                           int64_t *n, sm_error *err)
 {
+    value_list list = {NULL, 0, 0};
     sm_textsrc src;
     sm_status st = textsrc_open(&src, path, err);
     if (st == SM_OK) {
-        st = textsrc_scan_lines(&src, handle, list, err);
+        st = textsrc_scan_lines(&src, handle, &list, err);
         textsrc_close(&src);
     }
+    if (st == SM_OK) {
+        sm_array_shrink(&list.values, (size_t)list.n, size);
+        if (!list.values)
+            st = sm_fail_nomem(err, path);
+    }
+    if (st != SM_OK) {
+        free(list.values);
+        list.values = NULL;
+        list.n = 0;
+    }
+    memcpy(values_pp, &list.values, sizeof list.values);
+    *n = list.n;
     return st;
 }
 
 sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes, sm_error *err)
 {
-    group_list g = {NULL, 0, 0};
-    sm_status st = read_list_file(path, group_line, &g, err);
-    if (st != SM_OK) {
-        free(g.values);
-        *sizes = NULL;
-        *n_sizes = 0;
-        return st;
-    }
-    sm_array_shrink(&g.values, (size_t)g.n, sizeof *g.values);
-    if (!g.values)
-        return sm_fail_nomem(err, path);
-    *sizes = g.values;
-    *n_sizes = g.n;
-    return SM_OK;
+    return read_list(path, group_line, sizeof **sizes, sizes, n_sizes, err);
 }
 
 sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
 {
-    score_list s = {NULL, 0, 0};
-    sm_status st = read_list_file(path, score_line, &s, err);
-    if (st != SM_OK) {
-        free(s.values);
-        *scores = NULL;
-        *n = 0;
-        return st;
-    }
-    sm_array_shrink(&s.values, (size_t)s.n, sizeof *s.values);
-    if (!s.values)
-        return sm_fail_nomem(err, path);
-    *scores = s.values;
-    *n = s.n;
-    return SM_OK;
+    return read_list(path, score_line, sizeof **scores, scores, n, err);
 }
