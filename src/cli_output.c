@@ -180,7 +180,7 @@ void cli_output_abort(cli_output *o)
     }
 }
 
-int cli_write_scores(const char *path, const double *scores, int64_t n)
+static int write_scores(const char *path, const double *scores, int64_t n)
 {
     cli_output out;
     int rc = cli_output_open(&out, path);
@@ -193,4 +193,17 @@ int cli_write_scores(const char *path, const double *scores, int64_t n)
             break; /* the error stays on the stream; cli_output_commit reports it */
     }
     return cli_output_commit(&out);
+}
+
+int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds)
+{
+    double *scores = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *scores);
+    if (!scores) {
+        cli_msg("out of memory for %lld scores", (long long)ds->n_rows);
+        return SM_EFAIL;
+    }
+    model_predict(m, ds, scores);
+    int rc = write_scores(path, scores, ds->n_rows);
+    free(scores);
+    return rc;
 }

@@ -13,8 +13,10 @@
 #ifndef SM_CLI_OUTPUT_H
 #define SM_CLI_OUTPUT_H
 
-#include <stdint.h>
 #include <stdio.h>
+
+#include "dataset.h"
+#include "model.h"
 
 typedef struct {
     FILE *f;
@@ -34,8 +36,8 @@ void cli_signals_install(void);
  * is unused). */
 void cli_output_track_temp(void *ctx, const char *path, int exists);
 
-/* Write one score per line (shortest exact decimal, numfmt.h) to PATH
- * (- = stdout), through cli_output. */
-int cli_write_scores(const char *path, const double *scores, int64_t n);
+/* Write the model's score of every row of ds, one per line (shortest exact
+ * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */
+int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds);
 
 #endif

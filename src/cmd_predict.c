@@ -1,6 +1,5 @@
 /* cmd_predict.c - `smloss predict`: scores of a model on a data file. */
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli_data.h"
@@ -70,17 +69,8 @@ int cmd_predict(int argc, char **argv)
     if (model_load(model_path, &model, &err) != SM_OK)
         return cli_fail(&err);
     int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
-    if (rc == SM_OK) {
-        double *scores = malloc((size_t)(ds.n_rows > 0 ? ds.n_rows : 1) * sizeof *scores);
-        if (!scores) {
-            cli_msg("out of memory for %lld scores", (long long)ds.n_rows);
-            rc = SM_EFAIL;
-        } else {
-            model_predict(&model, &ds, scores);
-            rc = cli_write_scores(output, scores, ds.n_rows);
-            free(scores);
-        }
-    }
+    if (rc == SM_OK)
+        rc = cli_write_model_scores(output, &model, &ds);
     dataset_free(&ds);
     model_free(&model);
     return rc;

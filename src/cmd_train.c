@@ -474,18 +474,9 @@ static int write_outputs(const train_args *a, const sm_model *model, const sm_da
 {
     cli_output model_out;
     int rc = put_model(a->model, model, a->data_opt.threads, &model_out);
-    if (rc != SM_OK || !a->predictions)
-        return rc == SM_OK ? cli_output_commit(&model_out) : rc;
-    double *scores = malloc((size_t)train->n_rows * sizeof *scores);
-    if (!scores) {
-        cli_msg("out of memory");
-        cli_output_abort(&model_out);
-        return SM_EFAIL;
-    }
-    model_predict(model, train, scores);
-    rc = cli_write_scores(a->predictions, scores, train->n_rows);
-    free(scores);
-    if (rc != SM_OK) {
+    if (rc != SM_OK)
+        return rc;
+    if (a->predictions && (rc = cli_write_model_scores(a->predictions, model, train)) != SM_OK) {
         cli_output_abort(&model_out);
         return rc;
     }
