@@ -3,7 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "link.h"
 #include "numfmt.h"
@@ -30,7 +32,7 @@ static const char link_usage[] =
     "  -o, --output FILE  where to write (default - = stdout)\n"
     "  -h, --help         this help\n";
 
-enum { OPT_LOSS = 256, OPT_FROM, OPT_TO, OPT_STEPS };
+enum { ARG_LOSS = 256, ARG_FROM, ARG_TO, ARG_STEPS };
 
 /* The interesting part of the axis: every centre and knot, and 0. */
 static void default_range(const sm_link *link, double *lo, double *hi)
@@ -54,8 +56,8 @@ static void default_range(const sm_link *link, double *lo, double *hi)
 int cmd_link(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"loss", required_argument, NULL, OPT_LOSS}, {"from", required_argument, NULL, OPT_FROM},
-        {"to", required_argument, NULL, OPT_TO},     {"steps", required_argument, NULL, OPT_STEPS},
+        {"loss", required_argument, NULL, ARG_LOSS}, {"from", required_argument, NULL, ARG_FROM},
+        {"to", required_argument, NULL, ARG_TO},     {"steps", required_argument, NULL, ARG_STEPS},
         {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -66,10 +68,10 @@ int cmd_link(int argc, char **argv)
     optind = 1;
     while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         switch (c) {
-        case OPT_LOSS: spec = optarg; break;
-        case OPT_FROM: rc = cli_parse_double("link", "--from", optarg, -1e300, 1e300, &from); have_from = 1; break;
-        case OPT_TO: rc = cli_parse_double("link", "--to", optarg, -1e300, 1e300, &to); have_to = 1; break;
-        case OPT_STEPS: rc = cli_parse_int64("link", "--steps", optarg, 1, 100000000, &steps); break;
+        case ARG_LOSS: spec = optarg; break;
+        case ARG_FROM: rc = cli_parse_double("link", "--from", optarg, -1e300, 1e300, &from); have_from = 1; break;
+        case ARG_TO: rc = cli_parse_double("link", "--to", optarg, -1e300, 1e300, &to); have_to = 1; break;
+        case ARG_STEPS: rc = cli_parse_int64("link", "--steps", optarg, 1, 100000000, &steps); break;
         case 'o': output = optarg; break;
         case 'h': fputs(link_usage, stdout); return SM_OK;
         default: return cli_usage_error("link", "unknown or incomplete option");

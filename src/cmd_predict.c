@@ -1,15 +1,15 @@
 /* cmd_predict.c - `smloss predict`: scores of a model on a data file. */
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_data.h"
+#include "cli_msg.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "model.h"
-#include "numfmt.h"
 
 static const char predict_usage[] =
-    "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT]\n"
+    "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT] [options]\n"
     "Write the model's score for every row of DATA, one per line, in the score\n"
     "domain of the model's labels (after its --label-transform), printed with the\n"
     "fewest digits that read back as the exact double. A model of K outputs\n"
@@ -18,37 +18,24 @@ static const char predict_usage[] =
     "  -m, --model FILE         model written by 'smloss train'\n"
     "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -o, --output FILE        where to write (default - = stdout)\n"
-    CLI_DATA_OPTIONS_HELP
-    "  -q, --quiet              no progress on stderr\n"
+    CLI_THREADS_HELP
+    CLI_CACHE_HELP
+    "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
-void cli_put_scores(FILE *f, const double *scores, int64_t n, int64_t k)
-{
-    char buf[40];
-    for (int64_t i = 0; i < n * k; i++) {
-        sm_format_double(buf, sizeof buf, scores[i]);
-        if (fputs(buf, f) == EOF || fputc((i + 1) % k ? ' ' : '\n', f) == EOF)
-            break; /* the error stays on the stream; cli_output_commit reports it */
-    }
-}
-
-int cli_write_scores(const char *path, const double *scores, int64_t n, int64_t k)
-{
-    cli_output out;
-    int rc = cli_output_open(&out, path);
-    if (rc != SM_OK)
-        return rc;
-    cli_put_scores(out.f, scores, n, k);
-    return cli_output_commit(&out);
-}
+enum { ARG_THREADS = 256, ARG_CACHE };
 
 int cmd_predict(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"model", required_argument, NULL, 'm'},  {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 'T'},
-        {"cache", required_argument, NULL, 'C'},  {NULL, 0, NULL, 0},
+        {"model", required_argument, NULL, 'm'},
+        {"data", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, ARG_THREADS},
+        {"cache", required_argument, NULL, ARG_CACHE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
     cli_data_options data_opt = {0, NULL};
@@ -56,11 +43,11 @@ int cmd_predict(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
         switch (c) {
-        case 'T':
+        case ARG_THREADS:
             if (cli_parse_threads("predict", optarg, &data_opt) != SM_OK)
                 return SM_EUSAGE;
             break;
-        case 'C': data_opt.cache = optarg; break;
+        case ARG_CACHE: data_opt.cache = optarg; break;
         case 'm': model_path = optarg; break;
         case 'd': data_path = optarg; break;
         case 'o': output = optarg; break;
@@ -82,19 +69,9 @@ int cmd_predict(int argc, char **argv)
     dataset_init(&ds);
     if (model_load(model_path, &model, &err) != SM_OK)
         return cli_fail(&err);
-    int rc = cli_load_data_with(data_path, quiet, &data_opt, &ds);
-    if (rc == SM_OK) {
-        int64_t k = model.scorer.n_out, n = (ds.n_rows > 0 ? ds.n_rows : 1) * k;
-        double *scores = malloc((size_t)n * sizeof *scores);
-        if (!scores) {
-            cli_msg("out of memory for %lld scores", (long long)n);
-            rc = SM_EFAIL;
-        } else {
-            model_predict(&model, &ds, scores);
-            rc = cli_write_scores(output, scores, ds.n_rows, k);
-            free(scores);
-        }
-    }
+    int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
+    if (rc == SM_OK)
+        rc = cli_write_model_scores(output, &model, &ds);
     dataset_free(&ds);
     model_free(&model);
     return rc;

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_data.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "link.h"
 #include "metrics.h"
@@ -13,9 +16,10 @@
 #include "train.h"
 #include "version.h"
 
+/* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
-    "Train a scorer with a selective matching loss by SGD.\n"
+    "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
@@ -25,15 +29,20 @@ static const char train_usage[] =
     "                           .query, XGBoost .group); default: DATA.query or\n"
     "                           DATA.group beside DATA when its rows have no qid:\n"
     "      --valid-group FILE   query groups of the --valid data (same default)\n"
-    CLI_DATA_OPTIONS_HELP
+    "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
+    "                           --cache), of the passes over a whole data set while\n"
+    "                           training and of writing the model (0 = one per core,\n"
+    "                           the default); any N gives the same data and model\n"
+    CLI_CACHE_HELP
     "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
-    "      --label-transform T  none|log|log1p applied to labels before training (none)\n"
+    "      --label-transform T  {label_transform} applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
     "                           (default: distinct labels if <= 10, else quartiles)\n"
     "Loss and scorer:\n"
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
-    "      --objective NAME     pointwise (default): mean over rows of L(s, y);\n"
+    "      --objective NAME     {objective} (pointwise):\n"
+    "                           pointwise: mean over rows of L(s, y);\n"
     "                           pairwise: per query, mean over pairs y_i > y_j of\n"
     "                           KL(Bern(q)||Bern(sigma((f(s_i)-f(s_j))/T)));\n"
     "                           listwise: per query, KL(q||softmax(f(s)/T));\n"
@@ -41,33 +50,36 @@ static const char train_usage[] =
     "                           have a pair (pairwise) or >= 2 rows and a target\n"
     "                           (listwise); f is the --loss link\n"
     "      --temperature T      ranking: T > 0 (1)\n"
-    "      --target NAME        pairwise: hard (q = 1, default) | soft\n"
+    "      --target NAME        {target}:\n"
+    "                           pairwise: hard (q = 1, default) or soft\n"
     "                           (q = sigma((f(y_i)-f(y_j))/T)); listwise: matched\n"
-    "                           (q = softmax(f(y)/T), default) | gain (q ~ 2^y - 1)\n"
+    "                           (q = softmax(f(y)/T), default) or gain (q ~ 2^y - 1)\n"
     "      --max-pairs N        pairwise: per query and step use N sampled pairs when\n"
     "                           it has more (seeded; the reported objective uses N\n"
     "                           evenly spaced pairs); 0 = every pair (0)\n"
     "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
     "                           1-3 hidden layers of the given widths, one output\n"
-    "      --activation NAME    mlp hidden units: relu (default), tanh or gelu\n"
+    "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
     "      --epochs N           passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
-    "      --optimizer NAME     sgd|momentum|adagrad|adam (sgd; adam for mlp)\n"
+    "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
     "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
     "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
     "                           adagrad 0.5, adam 0.01\n"
-    "      --lr-schedule NAME   constant|invsqrt|linear (linear: decays to 0.1% at the end)\n"
+    "      --lr-schedule NAME   {lr_schedule} (linear: decays to 0.1% at the end)\n"
     "      --warmup N           steps of linear learning-rate warm-up (0)\n"
     "      --momentum X         momentum coefficient (0.9)\n"
     "      --beta1 X, --beta2 X Adam moment decays (0.9, 0.999)\n"
     "      --eps X              Adagrad/Adam denominator guard (1e-8)\n"
     "      --l2 X               L2 penalty (X/2)||w||^2, bias excluded (0)\n"
     "      --clip G             clip each step's gradient to L2 norm G (off)\n"
-    "      --scale NAME         maxabs|none: scale each feature by 1/max|x| while\n"
-    "                           training (maxabs); the saved model uses raw features\n"
-    "      --seed N             shuffling seed (1); same seed, same model bytes\n"
+    "      --scale NAME         {scale}: maxabs (default) scales each feature by\n"
+    "                           1/max|x| while training; the saved model uses raw\n"
+    "                           features\n"
+    "      --seed N             seed of the shuffling, of the MLP's initial weights and\n"
+    "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
     "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
@@ -76,8 +88,22 @@ static const char train_usage[] =
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
     "                           best_epoch and best_score\n"
-    "  -q, --quiet              no progress or epoch table on stderr\n"
+    "  -q, --quiet              no progress, epoch table or notes on stderr\n"
     "  -h, --help               this help\n";
+
+/* The targets after "default", which is not an option value. */
+#define TARGET_NAMES (objective_target_names + 1)
+
+static const cli_choices train_choices[] = {
+    {"label_transform", label_transform_names},
+    {"objective", objective_kind_names},
+    {"target", TARGET_NAMES},
+    {"activation", activation_names},
+    {"optimizer", optim_kind_names},
+    {"lr_schedule", optim_schedule_names},
+    {"scale", feature_scaling_names},
+    {NULL, NULL},
+};
 
 enum {
     ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
@@ -133,6 +159,7 @@ typedef struct {
     cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
+    int optimizer; /* -1: by the scorer */
     double lr, momentum, beta1, beta2, eps;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
@@ -173,149 +200,138 @@ static void show_progress(void *ctx, int epoch, double fraction)
     cli_progress_draw(&v->progress, "epoch %d: %3.0f%%", epoch, 100.0 * fraction);
 }
 
-static int parse_train_args(int argc, char **argv, train_args *a)
+/* An option of the optimiser. */
+static int parse_optim_option(int c, const char *arg, train_args *a)
 {
-    int c, rc = SM_OK, choice, optimizer = -1;
-    int64_t n;
-    memset(a, 0, sizeof *a);
-    train_config_default(&a->cfg);
-    a->loss = "lin";
-    optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:qh", train_options, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->data = optarg; break;
-        case 'm': a->model = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': fputs(train_usage, stdout); return -1;
-        case ARG_VALID: a->valid = optarg; break;
-        case ARG_THREADS: rc = cli_parse_threads("train", optarg, &a->data_opt); break;
-        case ARG_CACHE: a->data_opt.cache = optarg; break;
-        case ARG_PREDICTIONS: a->predictions = optarg; break;
-        case ARG_REGIONS: a->regions_text = optarg; break;
-        case ARG_LOSS: a->loss = optarg; break;
-        case ARG_LABEL_TRANSFORM:
-            rc = cli_parse_choice("train", "--label-transform", optarg, label_transform_names, &a->label_transform);
-            break;
-        case ARG_SCORER: {
-            sm_error serr;
-            if (scorer_config_parse(optarg, &a->cfg.scorer, &serr) != SM_OK)
-                rc = cli_usage_error("train", "--scorer: %s", serr.msg);
-            break;
-        }
-        case ARG_ACTIVATION:
-            if ((rc = cli_parse_choice("train", "--activation", optarg, activation_names, &choice)) == SM_OK)
-                a->cfg.scorer.mlp.act = (sm_activation)choice;
-            a->have_activation = 1;
-            break;
-        case ARG_OBJECTIVE:
-            if ((rc = cli_parse_choice("train", "--objective", optarg, objective_kind_names, &choice)) == SM_OK)
-                a->cfg.objective.kind = (sm_objective_kind)choice;
-            break;
-        case ARG_EPOCHS:
-            if ((rc = cli_parse_int64("train", "--epochs", optarg, 1, 1000000, &n)) == SM_OK)
-                a->cfg.epochs = (int)n;
-            break;
-        case ARG_BATCH:
-            rc = cli_parse_int64("train", "--batch", optarg, 1, 1 << 24, &a->cfg.batch);
-            break;
-        case ARG_OPTIMIZER:
-            rc = cli_parse_choice("train", "--optimizer", optarg, optim_kind_names, &optimizer);
-            break;
-        case ARG_LR:
-            rc = cli_parse_double("train", "--lr", optarg, 1e-300, 1e6, &a->lr);
-            a->have_lr = 1;
-            break;
-        case ARG_LR_SCHEDULE:
-            rc = cli_parse_choice("train", "--lr-schedule", optarg, optim_schedule_names, &a->schedule);
-            a->have_schedule = 1;
-            break;
-        case ARG_WARMUP:
-            rc = cli_parse_int64("train", "--warmup", optarg, 0, INT64_MAX / 2, &a->cfg.optim.warmup);
-            break;
-        case ARG_MOMENTUM:
-            rc = cli_parse_double("train", "--momentum", optarg, 0, 0.999999, &a->momentum);
-            a->have_momentum = 1;
-            break;
-        case ARG_BETA1:
-            rc = cli_parse_double("train", "--beta1", optarg, 0, 0.999999, &a->beta1);
-            a->have_beta1 = 1;
-            break;
-        case ARG_BETA2:
-            rc = cli_parse_double("train", "--beta2", optarg, 0, 0.999999999, &a->beta2);
-            a->have_beta2 = 1;
-            break;
-        case ARG_EPS:
-            rc = cli_parse_double("train", "--eps", optarg, 1e-300, 1, &a->eps);
-            a->have_eps = 1;
-            break;
-        case ARG_L2: rc = cli_parse_double("train", "--l2", optarg, 0, 1e6, &a->cfg.optim.l2); break;
-        case ARG_CLIP: rc = cli_parse_double("train", "--clip", optarg, 0, 1e300, &a->cfg.optim.clip); break;
-        case ARG_SCALE:
-            if ((rc = cli_parse_choice("train", "--scale", optarg, feature_scaling_names, &choice)) == SM_OK)
-                a->cfg.scaling = (sm_feature_scaling)choice;
-            break;
-        case ARG_SEED:
-            if ((rc = cli_parse_int64("train", "--seed", optarg, 0, INT64_MAX, &n)) == SM_OK)
-                a->cfg.seed = (uint64_t)n;
-            break;
-        case ARG_GROUP: a->group = optarg; break;
-        case ARG_VALID_GROUP: a->valid_group = optarg; break;
-        case ARG_TEMPERATURE:
-            rc = cli_parse_double("train", "--temperature", optarg, 1e-300, 1e300,
-                                  &a->cfg.objective.temperature);
-            break;
-        case ARG_TARGET:
-            /* The names after "default", which is not an option value. */
-            if ((rc = cli_parse_choice("train", "--target", optarg, objective_target_names + 1, &choice)) == SM_OK)
-                a->cfg.objective.target = (sm_target_kind)(choice + 1);
-            break;
-        case ARG_MAX_PAIRS:
-            rc = cli_parse_int64("train", "--max-pairs", optarg, 0, INT64_MAX / 2,
-                                 &a->cfg.objective.max_pairs);
-            break;
-        case ARG_METRIC: {
-            sm_error err;
-            if (rank_metric_parse(optarg, &a->cfg.metric, &err) != SM_OK)
-                return cli_usage_error("train", "--metric: %s", err.msg);
-            a->cfg.keep_best = 1;
-            break;
-        }
-        case ARG_PATIENCE:
-            if ((rc = cli_parse_int64("train", "--patience", optarg, 1, 1000000, &n)) == SM_OK)
-                a->cfg.patience = (int)n;
-            a->cfg.keep_best = 1;
-            break;
-        default: return cli_usage_error("train", "unknown or incomplete option");
-        }
+    sm_optim_config *o = &a->cfg.optim;
+    switch (c) {
+    case ARG_OPTIMIZER:
+        return cli_parse_choice("train", "--optimizer", arg, optim_kind_names, &a->optimizer);
+    case ARG_LR:
+        a->have_lr = 1;
+        return cli_parse_double("train", "--lr", arg, 1e-300, 1e6, &a->lr);
+    case ARG_LR_SCHEDULE:
+        a->have_schedule = 1;
+        return cli_parse_choice("train", "--lr-schedule", arg, optim_schedule_names, &a->schedule);
+    case ARG_WARMUP: return cli_parse_int64("train", "--warmup", arg, 0, INT64_MAX / 2, &o->warmup);
+    case ARG_MOMENTUM:
+        a->have_momentum = 1;
+        return cli_parse_double("train", "--momentum", arg, 0, 0.999999, &a->momentum);
+    case ARG_BETA1:
+        a->have_beta1 = 1;
+        return cli_parse_double("train", "--beta1", arg, 0, 0.999999, &a->beta1);
+    case ARG_BETA2:
+        a->have_beta2 = 1;
+        return cli_parse_double("train", "--beta2", arg, 0, 0.999999999, &a->beta2);
+    case ARG_EPS:
+        a->have_eps = 1;
+        return cli_parse_double("train", "--eps", arg, 1e-300, 1, &a->eps);
+    case ARG_L2: return cli_parse_double("train", "--l2", arg, 0, 1e6, &o->l2);
+    case ARG_CLIP: return cli_parse_double("train", "--clip", arg, 0, 1e300, &o->clip);
     }
-    if (rc != SM_OK)
+    return cli_usage_error("train", "unknown or incomplete option");
+}
+
+/* An option of the objective, the scorer or early stopping. */
+static int parse_model_option(int c, const char *arg, train_args *a)
+{
+    sm_objective *obj = &a->cfg.objective;
+    sm_error err;
+    int rc, choice;
+    switch (c) {
+    case ARG_SCORER:
+        if (scorer_config_parse(arg, &a->cfg.scorer, &err) != SM_OK)
+            return cli_usage_error("train", "--scorer: %s", err.msg);
+        return SM_OK;
+    case ARG_ACTIVATION:
+        a->have_activation = 1;
+        rc = cli_parse_choice("train", "--activation", arg, activation_names, &choice);
+        a->cfg.scorer.mlp.act = rc == SM_OK ? (sm_activation)choice : a->cfg.scorer.mlp.act;
         return rc;
-    if (optind < argc)
-        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    case ARG_OBJECTIVE:
+        rc = cli_parse_choice("train", "--objective", arg, objective_kind_names, &choice);
+        obj->kind = rc == SM_OK ? (sm_objective_kind)choice : obj->kind;
+        return rc;
+    case ARG_TEMPERATURE:
+        return cli_parse_double("train", "--temperature", arg, 1e-300, 1e300, &obj->temperature);
+    case ARG_TARGET:
+        rc = cli_parse_choice("train", "--target", arg, TARGET_NAMES, &choice);
+        obj->target = rc == SM_OK ? (sm_target_kind)(choice + 1) : obj->target;
+        return rc;
+    case ARG_MAX_PAIRS:
+        return cli_parse_int64("train", "--max-pairs", arg, 0, INT64_MAX / 2, &obj->max_pairs);
+    case ARG_METRIC:
+        if (rank_metric_parse(arg, &a->cfg.metric, &err) != SM_OK)
+            return cli_usage_error("train", "--metric: %s", err.msg);
+        a->cfg.keep_best = 1;
+        return SM_OK;
+    }
+    return parse_optim_option(c, arg, a);
+}
+
+/* An option that takes a value other than a file name. */
+static int parse_value_option(int c, const char *arg, train_args *a)
+{
+    int64_t n;
+    int rc, choice;
+    switch (c) {
+    case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
+    case ARG_LABEL_TRANSFORM:
+        return cli_parse_choice("train", "--label-transform", arg, label_transform_names,
+                                &a->label_transform);
+    case ARG_EPOCHS:
+        if ((rc = cli_parse_int64("train", "--epochs", arg, 1, 1000000, &n)) == SM_OK)
+            a->cfg.epochs = (int)n;
+        return rc;
+    case ARG_BATCH: return cli_parse_int64("train", "--batch", arg, 1, 1 << 24, &a->cfg.batch);
+    case ARG_SCALE:
+        rc = cli_parse_choice("train", "--scale", arg, feature_scaling_names, &choice);
+        a->cfg.scaling = rc == SM_OK ? (sm_feature_scaling)choice : a->cfg.scaling;
+        return rc;
+    case ARG_SEED:
+        if ((rc = cli_parse_int64("train", "--seed", arg, 0, INT64_MAX, &n)) == SM_OK)
+            a->cfg.seed = (uint64_t)n;
+        return rc;
+    case ARG_PATIENCE:
+        if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
+            a->cfg.patience = (int)n;
+        a->cfg.keep_best = 1;
+        return rc;
+    }
+    return parse_model_option(c, arg, a);
+}
+
+/* The optimiser's defaults first, then what the user set. */
+static void apply_optimizer(train_args *a)
+{
+    /* Plain SGD with the relative rate suits the convex linear problems; an
+     * MLP's curvature changes as it trains, where Adam's per-weight scaling
+     * keeps steep links (exp, sinh) from diverging. */
+    if (a->optimizer < 0)
+        a->optimizer = a->cfg.scorer.kind == SCORER_MLP ? OPT_ADAM : OPT_SGD;
+    sm_optim_config *o = &a->cfg.optim;
+    double l2 = o->l2, clip = o->clip;
+    int64_t warmup = o->warmup;
+    optim_config_default(o, (sm_optimizer_kind)a->optimizer);
+    o->l2 = l2;
+    o->clip = clip;
+    o->warmup = warmup;
+    if (a->have_lr) o->lr = a->lr;
+    if (a->have_schedule) o->schedule = (sm_schedule_kind)a->schedule;
+    if (a->have_momentum) o->momentum = a->momentum;
+    if (a->have_beta1) o->beta1 = a->beta1;
+    if (a->have_beta2) o->beta2 = a->beta2;
+    if (a->have_eps) o->eps = a->eps;
+}
+
+/* What single options cannot check: the options together. */
+static int check_train_args(train_args *a)
+{
     if (!a->data || !a->model)
         return cli_usage_error("train", "both --data and --model are required");
     if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
-
-    /* Plain SGD with the relative rate suits the convex linear problems; an
-     * MLP's curvature changes as it trains, where Adam's per-weight scaling
-     * keeps steep links (exp, sinh) from diverging. */
-    if (optimizer < 0)
-        optimizer = a->cfg.scorer.kind == SCORER_MLP ? OPT_ADAM : OPT_SGD;
-    /* The optimiser's defaults first, then what the user set. */
-    double l2 = a->cfg.optim.l2, clip = a->cfg.optim.clip;
-    int64_t warmup = a->cfg.optim.warmup;
-    optim_config_default(&a->cfg.optim, (sm_optimizer_kind)optimizer);
-    a->cfg.optim.l2 = l2;
-    a->cfg.optim.clip = clip;
-    a->cfg.optim.warmup = warmup;
-    if (a->have_lr) a->cfg.optim.lr = a->lr;
-    if (a->have_schedule) a->cfg.optim.schedule = (sm_schedule_kind)a->schedule;
-    if (a->have_momentum) a->cfg.optim.momentum = a->momentum;
-    if (a->have_beta1) a->cfg.optim.beta1 = a->beta1;
-    if (a->have_beta2) a->cfg.optim.beta2 = a->beta2;
-    if (a->have_eps) a->cfg.optim.eps = a->eps;
-
+    apply_optimizer(a);
     sm_error err;
     if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
@@ -326,6 +342,39 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     if (a->valid_group && !a->valid)
         return cli_usage_error("train", "--valid-group needs --valid");
     return SM_OK;
+}
+
+/* SM_OK, -1 after --help, or the exit status of a usage error. */
+static int parse_train_args(int argc, char **argv, train_args *a)
+{
+    int c, rc = SM_OK;
+    memset(a, 0, sizeof *a);
+    train_config_default(&a->cfg);
+    a->loss = "lin";
+    a->optimizer = -1;
+    optind = 1;
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:qh", train_options, NULL)) != -1) {
+        switch (c) {
+        case 'd': a->data = optarg; break;
+        case 'm': a->model = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
+        case ARG_VALID: a->valid = optarg; break;
+        case ARG_CACHE: a->data_opt.cache = optarg; break;
+        case ARG_PREDICTIONS: a->predictions = optarg; break;
+        case ARG_REGIONS: a->regions_text = optarg; break;
+        case ARG_LOSS: a->loss = optarg; break;
+        case ARG_GROUP: a->group = optarg; break;
+        case ARG_VALID_GROUP: a->valid_group = optarg; break;
+        case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
+        default: rc = parse_value_option(c, optarg, a); break;
+        }
+    }
+    if (rc != SM_OK)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    return check_train_args(a);
 }
 
 static void record_options(sm_model *m, const train_args *a, const sm_dataset *train)
@@ -350,7 +399,7 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
         model_set_info(m, "eps", "%.17g", o->eps);
     model_set_info(m, "l2", "%.17g", o->l2);
     model_set_info(m, "clip", "%.17g", o->clip);
-    model_set_info(m, "scale", "%s", a->cfg.scaling == SCALE_MAXABS ? "maxabs" : "none");
+    model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
     if (objective_is_ranking(a->cfg.objective.kind)) {
         char t[32];
@@ -377,6 +426,63 @@ static int put_model(const char *path, const sm_model *m, int threads, cli_outpu
     return SM_OK;
 }
 
+/* The training data, and the validation data with its own groups but the
+ * same threads, both with their labels transformed. */
+static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid)
+{
+    int rc = cli_load_grouped_data(a->data, a->group, a->quiet, &a->data_opt, train);
+    if (rc != SM_OK)
+        return rc;
+    if (train->n_rows == 0) {
+        cli_msg("%s: no data rows", train->source);
+        return SM_EDATA;
+    }
+    cli_data_options valid_opt = {a->data_opt.threads, NULL};
+    if (a->valid)
+        rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid);
+    if (rc != SM_OK)
+        return rc;
+    sm_label_transform t = (sm_label_transform)a->label_transform;
+    sm_error err;
+    if (dataset_transform_labels(train, t, &err) != SM_OK ||
+        (a->valid && dataset_transform_labels(valid, t, &err) != SM_OK))
+        return cli_fail(&err);
+    return SM_OK;
+}
+
+/* Train with the epoch table and progress on stderr. */
+static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
+                        sm_model *model)
+{
+    train_view view = {.quiet = a->quiet};
+    if (a->cfg.keep_best)
+        rank_metric_format(&a->cfg.metric, view.metric, sizeof view.metric);
+    cli_progress_init(&view.progress, a->quiet);
+    a->cfg.on_epoch = show_epoch;
+    a->cfg.on_progress = show_progress;
+    a->cfg.ctx = &view;
+    a->cfg.threads = a->data_opt.threads;
+    sm_error err;
+    sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
+    cli_progress_done(&view.progress);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* The model and the predictions land together or not at all: the model is
+ * renamed into place only after the predictions were written. */
+static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train)
+{
+    cli_output model_out;
+    int rc = put_model(a->model, model, a->data_opt.threads, &model_out);
+    if (rc != SM_OK)
+        return rc;
+    if (a->predictions && (rc = cli_write_model_scores(a->predictions, model, train)) != SM_OK) {
+        cli_output_abort(&model_out);
+        return rc;
+    }
+    return cli_output_commit(&model_out);
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a;
@@ -390,72 +496,22 @@ int cmd_train(int argc, char **argv)
     sm_model model;
     model_init(&model);
     sm_error err;
-    double *scores = NULL;
-
-    if ((rc = cli_load_grouped_data_with(a.data, a.group, a.quiet, &a.data_opt, &train)) != SM_OK)
+    if ((rc = load_train_data(&a, &train, &valid)) != SM_OK)
         goto out;
-    if (train.n_rows == 0) {
-        cli_msg("%s: no data rows", train.source);
-        rc = SM_EDATA;
-        goto out;
-    }
-    cli_data_options valid_opt = {a.data_opt.threads, NULL};
-    if (a.valid && (rc = cli_load_grouped_data_with(a.valid, a.valid_group, a.quiet, &valid_opt,
-                                                     &valid)) != SM_OK)
-        goto out;
-    if ((rc = dataset_transform_labels(&train, (sm_label_transform)a.label_transform, &err)) != SM_OK ||
-        (a.valid && (rc = dataset_transform_labels(&valid, (sm_label_transform)a.label_transform, &err)) != SM_OK)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
             rc = cli_usage_error("train", "--regions: %s", err.msg);
             goto out;
         }
-        model.regions.origin = REGIONS_GIVEN;
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
-
-    train_view view = {.quiet = a.quiet};
-    if (a.cfg.keep_best)
-        rank_metric_format(&a.cfg.metric, view.metric, sizeof view.metric);
-    cli_progress_init(&view.progress, a.quiet);
-    a.cfg.on_epoch = show_epoch;
-    a.cfg.on_progress = show_progress;
-    a.cfg.ctx = &view;
-    a.cfg.threads = a.data_opt.threads;
-    rc = train_run(&train, a.valid ? &valid : NULL, &a.cfg, &model, &err);
-    cli_progress_done(&view.progress);
-    if (rc != SM_OK) {
-        rc = cli_fail(&err);
+    if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
         goto out;
-    }
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    /* The model and the predictions land together or not at all: the model
-     * is renamed into place only after the predictions were written. */
-    cli_output model_out;
-    if ((rc = put_model(a.model, &model, a.data_opt.threads, &model_out)) != SM_OK)
-        goto out;
-    if (a.predictions) {
-        if (!(scores = malloc((size_t)(train.n_rows * model.scorer.n_out) * sizeof *scores))) {
-            cli_msg("out of memory");
-            cli_output_abort(&model_out);
-            rc = SM_EFAIL;
-            goto out;
-        }
-        model_predict(&model, &train, scores);
-        if ((rc = cli_write_scores(a.predictions, scores, train.n_rows, model.scorer.n_out)) !=
-            SM_OK) {
-            cli_output_abort(&model_out);
-            goto out;
-        }
-    }
-    rc = cli_output_commit(&model_out);
+    rc = write_outputs(&a, &model, &train);
 out:
-    free(scores);
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);

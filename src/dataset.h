@@ -48,7 +48,7 @@ void dataset_init(sm_dataset *ds);
 void dataset_free(sm_dataset *ds);
 /* True when a and b hold the same rows, labels, groups and qids bit for bit
  * (however they were loaded: parsed, by any thread count, or from a cache);
- * the source name is not compared. */
+ * the source name is not compared. Exposed for tests. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).

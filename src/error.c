@@ -32,6 +32,11 @@ sm_status sm_fail_prefix(sm_error *err, const char *fmt, ...)
     return err->status;
 }
 
+sm_status sm_fail_nomem(sm_error *err, const char *what)
+{
+    return sm_fail(err, SM_EFAIL, "%s: out of memory", what);
+}
+
 void sm_error_clear(sm_error *err)
 {
     if (err) {

@@ -44,6 +44,11 @@ sm_status sm_fail_prefix(sm_error *err, const char *fmt, ...)
 #endif
     ;
 
+/* SM_EFAIL with "WHAT: out of memory" (what: a file's display name, or what
+ * was being allocated). */
+sm_status sm_fail_nomem(sm_error *err, const char *what);
+
+/* An empty message and SM_OK (tests and fuzzers start from a clear error). */
 void sm_error_clear(sm_error *err);
 
 #endif

@@ -3,14 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_msg.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "version.h"
 
 static const char main_usage[] =
     "Usage: smloss COMMAND [options]\n"
-    "Train linear scorers by SGD with selective matching losses and report errors\n"
-    "per label region (Shamir & Warmuth, arXiv 2506.04446).\n"
+    "Train linear and MLP scorers by SGD with selective matching losses and report\n"
+    "errors per label region (Shamir & Warmuth, arXiv 2506.04446).\n"
     "\n"
     "Commands:\n"
     "  train     train a model on libsvm/SVMlight/LETOR data\n"

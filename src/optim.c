@@ -1,5 +1,4 @@
 #include "optim.h"
-#include "names.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,9 +9,7 @@ const char *const optim_kind_names[OPT_KIND_COUNT + 1] = {
 const char *const optim_schedule_names[SCHED_KIND_COUNT + 1] = {
     [SCHED_CONSTANT] = "constant", [SCHED_INVSQRT] = "invsqrt", [SCHED_LINEAR] = "linear"};
 
-int optim_kind_parse(const char *name) { return names_find(optim_kind_names, name); }
 const char *optim_kind_name(sm_optimizer_kind k) { return optim_kind_names[k]; }
-int optim_schedule_parse(const char *name) { return names_find(optim_schedule_names, name); }
 const char *optim_schedule_name(sm_schedule_kind k) { return optim_schedule_names[k]; }
 
 void optim_config_default(sm_optim_config *c, sm_optimizer_kind kind)

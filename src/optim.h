@@ -41,9 +41,7 @@ void optim_config_default(sm_optim_config *c, sm_optimizer_kind kind);
 /* Names indexed by the enums, NULL-terminated (names.h). */
 extern const char *const optim_kind_names[OPT_KIND_COUNT + 1];
 extern const char *const optim_schedule_names[SCHED_KIND_COUNT + 1];
-int optim_kind_parse(const char *name);          /* -1 when unknown */
 const char *optim_kind_name(sm_optimizer_kind k);
-int optim_schedule_parse(const char *name);      /* -1 when unknown */
 const char *optim_schedule_name(sm_schedule_kind k);
 
 typedef struct {
@@ -59,7 +57,8 @@ typedef struct {
 sm_status optim_init(sm_optim *o, const sm_optim_config *cfg, int64_t n_params, sm_error *err);
 void optim_free(sm_optim *o);
 
-/* Learning rate at step t (1-based) of total_steps (schedule and warm-up). */
+/* Learning rate at step t (1-based) of total_steps (schedule and warm-up);
+ * optim_begin_step's, exposed for tests. */
 double optim_lr_at(const sm_optim_config *c, int64_t t, int64_t total_steps);
 
 /* Start a step: advances the counter and fixes lr and bias corrections. */

@@ -28,6 +28,7 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "sidecar.h" /* reader_read_groups, reader_read_scores */
 
 typedef struct {
     /* Called now and then while reading (may be NULL): bytes of (uncompressed)
@@ -50,9 +51,11 @@ typedef struct {
                          * it tiny to put block boundaries everywhere. */
 } sm_reader_parallel;
 
+/* With the default parallelism (used by tests, fuzzers and other callers;
+ * the command line and the cache read through reader_read_file_parallel). */
 sm_status reader_read_file(const char *path, const sm_reader_options *opt,
                            sm_dataset *out, sm_error *err);
-/* The same with explicit parallelism (par NULL: the defaults). */
+/* With explicit parallelism (par NULL: the defaults). */
 sm_status reader_read_file_parallel(const char *path, const sm_reader_options *opt,
                                     const sm_reader_parallel *par, sm_dataset *out,
                                     sm_error *err);
@@ -64,14 +67,5 @@ sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
 sm_status reader_read_buffer_parallel(const char *buf, size_t len, const char *name,
                                       const sm_reader_options *opt, const sm_reader_parallel *par,
                                       sm_dataset *out, sm_error *err);
-
-/* Read a group file: one positive row count per line (blank lines and
- * '#' comments skipped). Fills a malloc'd array. Errors name file:line. */
-sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes,
-                             sm_error *err);
-
-/* Read a predictions file: one finite real number per line (first token of the
- * line; the rest of the line is ignored). Errors name file:line:column. */
-sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
 
 #endif

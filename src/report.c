@@ -47,13 +47,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
 #include "numfmt.h"
 
 const char *const report_format_names[REPORT_FORMAT_COUNT + 1] = {
     [REPORT_TEXT] = "text", [REPORT_TSV] = "tsv", [REPORT_JSON] = "json"};
 
-int report_format_parse(const char *name) { return names_find(report_format_names, name); }
 
 /* ---- cells ---- */
 

@@ -19,9 +19,6 @@ typedef enum { REPORT_TEXT = 0, REPORT_TSV, REPORT_JSON, REPORT_FORMAT_COUNT } s
 /* Names indexed by sm_report_format, NULL-terminated (names.h). */
 extern const char *const report_format_names[REPORT_FORMAT_COUNT + 1];
 
-/* Parse "text|tsv|json"; -1 when unknown. */
-int report_format_parse(const char *name);
-
 /* What the header states: where the numbers came from. Strings may be NULL. */
 typedef struct {
     const char *data_name;       /* evaluated file */
@@ -33,11 +30,12 @@ typedef struct {
 
 /* Region i of r as an interval, e.g. "(-inf, 10)", "[10, 20)", "[20, inf)", with
  * each boundary in the shortest form that reads back to the same double.
- * Returns the length (snprintf-style). */
+ * Returns the length (snprintf-style). The reports' own; exposed for tests. */
 int report_region_interval(const sm_regions *r, int i, char *buf, size_t size);
 
 /* Writes the report and flushes the stream: SM_EIO when any write or the flush
- * fails (e.g. a full disk). Layouts are described in report.c. */
+ * fails (e.g. a full disk). Layouts are described in report.c. report_write
+ * without ranking metrics; exposed for tests. */
 sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_region_report *rep, sm_error *err);
 /* The same followed, for grouped data, by the ranking metrics (rank may be

@@ -10,6 +10,7 @@ typedef struct {
 } sm_rng;
 
 void rng_seed(sm_rng *r, uint64_t seed);
+/* The next raw 64 bits, which the others draw from (exposed for tests). */
 uint64_t rng_next(sm_rng *r);
 /* Uniform integer in [0, n), unbiased (rejection). n >= 1. */
 uint64_t rng_below(sm_rng *r, uint64_t n);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "report.h"
 #include "test.h"
 
@@ -266,15 +267,15 @@ static int find_line(const char *text, const char *prefix, char *line, size_t si
     return 0;
 }
 
-static void test_format_parse(void)
+static void test_format_names(void)
 {
-    CHECK(report_format_parse("text") == REPORT_TEXT);
-    CHECK(report_format_parse("tsv") == REPORT_TSV);
-    CHECK(report_format_parse("json") == REPORT_JSON);
-    CHECK(report_format_parse("JSON") == -1);
-    CHECK(report_format_parse("csv") == -1);
-    CHECK(report_format_parse("") == -1);
-    CHECK(report_format_parse(NULL) == -1);
+    CHECK(names_find(report_format_names, "text") == REPORT_TEXT);
+    CHECK(names_find(report_format_names, "tsv") == REPORT_TSV);
+    CHECK(names_find(report_format_names, "json") == REPORT_JSON);
+    CHECK(names_find(report_format_names, "JSON") == -1);
+    CHECK(names_find(report_format_names, "csv") == -1);
+    CHECK(names_find(report_format_names, "") == -1);
+    CHECK(names_find(report_format_names, NULL) == -1);
 }
 
 static void test_interval(void)
@@ -625,7 +626,7 @@ static void test_class_report_formats(void)
 
 static const test_case cases[] = {
     TEST(test_json_validator),
-    TEST(test_format_parse),
+    TEST(test_format_names),
     TEST(test_interval),
     TEST(test_text),
     TEST(test_tsv),

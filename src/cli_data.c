@@ -1,0 +1,91 @@
+/* cli_data.c - data files for the commands: options, cache, groups, progress. */
+#include "cli_data.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache.h"
+#include "cli_msg.h"
+#include "cli_opts.h"
+#include "cli_output.h"
+#include "reader.h"
+
+int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
+{
+    int64_t n;
+    int rc = cli_parse_int64(cmd, "--threads", text, 0, 1024, &n);
+    if (rc == SM_OK)
+        o->threads = (int)n;
+    return rc;
+}
+
+static void on_read_progress(void *ctx, uint64_t bytes)
+{
+    cli_progress_draw(ctx, "reading: %.1f MB", (double)bytes / 1e6);
+}
+
+int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
+{
+    cli_progress prog;
+    cli_progress_init(&prog, quiet);
+    /* The cache's temporary file joins the outputs' in the signal handler's table. */
+    sm_reader_options opt = {.progress = on_read_progress, .progress_ctx = &prog,
+                             .temp_file = cli_output_track_temp};
+    sm_reader_parallel par = {o ? o->threads : 0, 0};
+    sm_error err;
+    cache_report rep;
+    sm_status st = o && o->cache ? cache_load(path, o->cache, &opt, &par, ds, &rep, &err)
+                                 : reader_read_file_parallel(path, &opt, &par, ds, &err);
+    cli_progress_done(&prog);
+    if (st != SM_OK)
+        return cli_fail(&err);
+    if (o && o->cache && rep.outcome == CACHE_NOT_WRITTEN)
+        cli_msg("warning: cache %s not written: %s", o->cache, rep.why);
+    else if (o && o->cache && rep.outcome == CACHE_WRITTEN && !quiet)
+        cli_msg("wrote cache %s (%s)", o->cache, rep.why);
+    return SM_OK;
+}
+
+/* DATA.query or else DATA.group, when it exists and DATA is a file. */
+static const char *group_file_beside(const char *path, char *buf, size_t size)
+{
+    static const char *const suffixes[] = {".query", ".group"};
+    if (strcmp(path, "-") == 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        struct stat st;
+        if (snprintf(buf, size, "%s%s", path, suffixes[i]) < (int)size && stat(buf, &st) == 0 &&
+            S_ISREG(st.st_mode))
+            return buf;
+    }
+    return NULL;
+}
+
+int cli_load_grouped_data(const char *path, const char *group_path, int quiet,
+                          const cli_data_options *o, sm_dataset *ds)
+{
+    int rc = cli_load_data(path, quiet, o, ds);
+    if (rc != SM_OK)
+        return rc;
+    char beside[4096];
+    if (!group_path && ds->n_groups == 0 &&
+        (group_path = group_file_beside(path, beside, sizeof beside)) && !quiet)
+        cli_msg("%s has no qid: using the query groups in %s", ds->source, beside);
+    if (!group_path)
+        return SM_OK;
+    if (ds->qid) {
+        cli_msg("%s has qid: on its rows, so its groups are known; the group file %s "
+                "would replace them: give one or the other", ds->source, group_path);
+        return SM_EUSAGE;
+    }
+    sm_error err;
+    int64_t *sizes = NULL, n_sizes = 0;
+    sm_status st = reader_read_groups(group_path, &sizes, &n_sizes, &err);
+    if (st == SM_OK)
+        st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
+    free(sizes);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}

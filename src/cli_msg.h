@@ -1,0 +1,39 @@
+/* cli_msg.h - what the command line says on stderr: messages, usage errors,
+ * and the progress line of long reads and epochs.
+ *
+ * Only the command layer (main.c, cli_*.c, cmd_*.c) prints or picks exit
+ * statuses; the engine returns sm_status values, which are the exit statuses
+ * (see error.h and man/smloss.1).
+ */
+#ifndef SM_CLI_MSG_H
+#define SM_CLI_MSG_H
+
+#include "error.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CLI_PRINTF(fmt, args)
+#endif
+
+/* "smloss: message" on stderr. */
+void cli_msg(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Print an engine error and return its status. */
+int cli_fail(const sm_error *err);
+/* Print "smloss CMD: ..." plus a pointer to --help; returns SM_EUSAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* Progress on a terminal: active only when stderr is a tty and not quiet.
+ * Draws "\r<text>" at most a few times a second; cli_progress_done clears
+ * the line. */
+typedef struct {
+    int active;
+    double last;
+    int drawn;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, int quiet);
+void cli_progress_draw(cli_progress *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+void cli_progress_done(cli_progress *p);
+
+#endif

@@ -1,0 +1,211 @@
+/* cli_output.c - atomic output files, the pending temporary files and the
+ * signals that clean them up, and score files. */
+#include "cli_output.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_msg.h"
+#include "error.h"
+#include "numfmt.h"
+
+/* Temporary files to remove if a signal kills the run. A signal handler can
+ * only reach static storage, so this table is the CLI's one piece of global
+ * state; it is written before a temporary file exists and cleared after. */
+#define CLI_MAX_PENDING 8
+static char pending_tmp[CLI_MAX_PENDING][4096];
+static volatile sig_atomic_t pending_used[CLI_MAX_PENDING];
+
+static void on_fatal_signal(int sig)
+{
+    for (int i = 0; i < CLI_MAX_PENDING; i++)
+        if (pending_used[i])
+            unlink(pending_tmp[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_signals_install(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        /* A signal ignored on entry stays ignored: nohup and a shell's
+         * background jobs rely on that (SIGHUP, SIGINT). */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static int pending_add(const char *tmp)
+{
+    for (int i = 0; i < CLI_MAX_PENDING; i++)
+        if (!pending_used[i]) {
+            snprintf(pending_tmp[i], sizeof pending_tmp[i], "%s", tmp);
+            pending_used[i] = 1;
+            return i;
+        }
+    return -1;
+}
+
+static void pending_remove(const char *tmp)
+{
+    for (int i = 0; i < CLI_MAX_PENDING; i++)
+        if (pending_used[i] && strcmp(pending_tmp[i], tmp) == 0)
+            pending_used[i] = 0;
+}
+
+void cli_output_track_temp(void *ctx, const char *path, int exists)
+{
+    (void)ctx;
+    if (exists)
+        pending_add(path);
+    else
+        pending_remove(path);
+}
+
+/* A regular file (or a new one): create the temporary file beside it. */
+static int open_temp(cli_output *o, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path + 1) : 0;
+    if (snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.tmp.XXXXXX", dir_len, path,
+                 slash ? slash + 1 : path) >= (int)sizeof o->tmp) {
+        cli_msg("%s: path too long", path);
+        return SM_EIO;
+    }
+    int slot = pending_add(o->tmp);
+    int fd = mkstemp(o->tmp);
+    if (slot >= 0)
+        snprintf(pending_tmp[slot], sizeof pending_tmp[slot], "%s", o->tmp);
+    if (fd < 0) {
+        if (slot >= 0)
+            pending_used[slot] = 0;
+        cli_msg("%s: cannot create a file in its directory: %s", path, strerror(errno));
+        o->tmp[0] = '\0';
+        return SM_EIO;
+    }
+    /* mkstemp makes 0600; give the file the mode a plain fopen would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    if (!(o->f = fdopen(fd, "w"))) {
+        close(fd);
+        cli_output_abort(o);
+        cli_msg("%s: cannot open for writing: %s", path, strerror(errno));
+        return SM_EIO;
+    }
+    return SM_OK;
+}
+
+int cli_output_open(cli_output *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        o->is_stdout = 1;
+        return SM_OK;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_msg("%s: is a directory", path);
+        return SM_EIO;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or pipe: there is nothing to rename over. */
+        if (!(o->f = fopen(path, "w"))) {
+            cli_msg("%s: cannot open for writing: %s", path, strerror(errno));
+            return SM_EIO;
+        }
+        return SM_OK;
+    }
+    return open_temp(o, path);
+}
+
+int cli_output_commit(cli_output *o)
+{
+    int failed = fflush(o->f) != 0 || ferror(o->f);
+    int saved = errno;
+    if (o->is_stdout) {
+        if (failed) {
+            cli_msg("write error on standard output: %s", strerror(saved));
+            return SM_EIO;
+        }
+        return SM_OK;
+    }
+    if (o->tmp[0] && !failed && fsync(fileno(o->f)) != 0 && errno != EINVAL) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(o->f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    o->f = NULL;
+    if (failed) {
+        cli_msg("%s: write error: %s", o->path, strerror(saved));
+        cli_output_abort(o);
+        return SM_EIO;
+    }
+    if (o->tmp[0]) {
+        if (rename(o->tmp, o->path) != 0) {
+            cli_msg("%s: cannot replace the file: %s", o->path, strerror(errno));
+            cli_output_abort(o);
+            return SM_EIO;
+        }
+        pending_remove(o->tmp);
+        o->tmp[0] = '\0';
+    }
+    return SM_OK;
+}
+
+void cli_output_abort(cli_output *o)
+{
+    if (o->f && !o->is_stdout)
+        fclose(o->f);
+    o->f = NULL;
+    if (o->tmp[0]) {
+        unlink(o->tmp);
+        pending_remove(o->tmp);
+        o->tmp[0] = '\0';
+    }
+}
+
+/* n rows of k scores, one row a line, blank-separated. */
+static int write_scores(const char *path, const double *scores, int64_t n, int64_t k)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, path);
+    if (rc != SM_OK)
+        return rc;
+    char buf[40];
+    for (int64_t i = 0; i < n * k; i++) {
+        sm_format_double(buf, sizeof buf, scores[i]);
+        if (fputs(buf, out.f) == EOF || fputc((i + 1) % k ? ' ' : '\n', out.f) == EOF)
+            break; /* the error stays on the stream; cli_output_commit reports it */
+    }
+    return cli_output_commit(&out);
+}
+
+int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds)
+{
+    int64_t k = m->scorer.n_out, n = (ds->n_rows > 0 ? ds->n_rows : 1) * k;
+    double *scores = malloc((size_t)n * sizeof *scores);
+    if (!scores) {
+        cli_msg("out of memory for %lld scores", (long long)n);
+        return SM_EFAIL;
+    }
+    model_predict(m, ds, scores);
+    int rc = write_scores(path, scores, ds->n_rows, k);
+    free(scores);
+    return rc;
+}
