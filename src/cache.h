@@ -12,10 +12,20 @@
  * Never stale: the cache is used only when the source's size and mtime
  * equal those recorded AND a hash of the source's bytes (the file as stored,
  * gzip or not) equals the recorded one; otherwise (also when the cache is
- * missing, truncated, corrupt, or from another format version or byte order)
+ * missing, truncated, damaged, or from another format version or byte order)
  * the source is parsed and the cache rewritten: to a temporary file in the
  * cache's directory, flushed to disk, then renamed over the old one, so a
  * reader never sees a half-written cache.
+ *
+ * Never trusted: nothing read from a cache is used before it is checked. The
+ * header has a checksum and must describe exactly the layout its counts give
+ * for the file's size; the arrays have a checksum of their own; and they
+ * must hold what the reader promises (reader.h, dataset.h): row offsets from
+ * 0 up to nnz, column indices strictly increasing within a row and below
+ * dim (= the largest + 1), finite values and labels, groups of at least one
+ * row covering the rows, non-negative qids. A cache failing any check is
+ * treated as stale (report->why says which check), never as an error.
+
  */
 #ifndef SM_CACHE_H
 #define SM_CACHE_H
@@ -44,6 +54,38 @@ typedef struct {
 sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
                      const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
                      sm_error *err);
+
+/* ---- test hooks: for tests/test_cache.c and tests/fuzz/fuzz_cache.c only ----
+ *
+ * The file format: this header at offset 0, then the arrays row_ptr, col,
+ * val, label, group_ptr, qid at offset[], each bytes[] long, each aligned to
+ * CACHE_ALIGN, in that order; the header is in the machine's byte order. */
+enum { CACHE_ARRAYS = 6, CACHE_ALIGN = 64 };
+typedef struct {
+    char magic[8]; /* "SMLCACHE" */
+    uint32_t version, byte_order;
+    uint64_t source_size;
+    int64_t source_mtime_sec, source_mtime_nsec;
+    uint64_t source_hash;
+    int64_t n_rows, nnz, n_groups;
+    int32_t dim, has_qid;
+    uint64_t offset[CACHE_ARRAYS], bytes[CACHE_ARRAYS];
+    uint64_t file_size;
+    char source[256];     /* display name of the source */
+    uint64_t arrays_hash; /* of the arrays' bytes */
+    uint64_t header_hash; /* of every byte above */
+} cache_header;
+
+/* Check the image of a cache file in memory (len bytes at image, which must
+ * be 8-byte aligned, as malloc's memory is) as cache_load checks a cache
+ * before it uses it, all but the comparison with its source. Returns 1 and
+ * fills out with copies of the arrays (dataset_free frees them), or 0 with
+ * the reason in why and nothing allocated. */
+int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, size_t why_cap);
+/* Recompute the checksums of an image whose header describes a layout that
+ * fits it (else only the header's), so that a test's or a fuzzer's changes
+ * reach the checks behind them. */
+void cache_image_seal(void *image, size_t len);
 
 /* The content hash recorded in a cache: 64 bits over the bytes of the file
  * at path, the same for any number of threads (0: one per core); exposed for
