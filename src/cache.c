@@ -722,6 +722,28 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const sourc
     return ok;
 }
 
+/* A cache is written only over nothing, an empty file or a smloss cache: a
+ * cache path naming another file by mistake (the data, validation data, a
+ * model) must not destroy it. Checked before the source is parsed. */
+static sm_status check_overwritable(const char *cache_path, sm_error *err)
+{
+    int fd = open(cache_path, O_RDONLY);
+    if (fd < 0 && errno == ENOENT)
+        return SM_OK;
+    char magic[8];
+    ssize_t got = fd < 0 ? -1 : pread(fd, magic, sizeof magic, 0);
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (got == 0 || (got == (ssize_t)sizeof magic && memcmp(magic, CACHE_MAGIC, 8) == 0))
+        return SM_OK;
+    if (got < 0)
+        return sm_fail(err, SM_EIO, "%s: cannot check that it is a smloss cache: %s", cache_path,
+                       strerror(e));
+    return sm_fail(err, SM_EUSAGE,
+                   "%s is not a smloss cache: refusing to overwrite it with one", cache_path);
+}
+
 sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
                      const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
                      sm_error *err)
@@ -742,7 +764,9 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     if (stat(cache_path, &cache_st) == 0 && !S_ISREG(cache_st.st_mode))
         return sm_fail(err, SM_EIO, "%s: a cache must be a regular file, not a %s", cache_path,
                        S_ISDIR(cache_st.st_mode) ? "directory" : "device, pipe or socket");
-    sm_status st;
+    sm_status st = check_overwritable(cache_path, err);
+    if (st != SM_OK)
+        return st;
     int threads = par ? par->threads : 0;
     if (try_map(cache_path, source, threads, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;

@@ -25,7 +25,10 @@
  * dim (= the largest + 1), finite values and labels, groups of at least one
  * row covering the rows, non-negative qids. A cache failing any check is
  * treated as stale (report->why says which check), never as an error.
-
+ *
+ * Never clobbering: a cache is written only where no file is, or an empty
+ * one, or a smloss cache (by its magic); any other file (data, a model) is
+ * refused with SM_EUSAGE before the source is parsed.
  */
 #ifndef SM_CACHE_H
 #define SM_CACHE_H

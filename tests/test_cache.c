@@ -3,7 +3,8 @@
  * turn, with its checksums left stale and, to reach the checks behind them,
  * recomputed (cache_image_seal); the file is also truncated and extended.
  * Every load must parse the source again, say why, give the parsed data and
- * rewrite a good cache. */
+ * rewrite a good cache. And --cache never overwrites a file that is not a
+ * cache. */
 #define _DEFAULT_SOURCE /* truncate */
 #include <math.h>
 #include <stdint.h>
@@ -374,6 +375,49 @@ static void test_image_load(void)
     free(image);
 }
 
+/* ---- what a cache may overwrite ---- */
+
+static int same_bytes(const char *path, const char *text)
+{
+    char buf[256] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    return n == strlen(text) && memcmp(buf, text, n) == 0;
+}
+
+static void test_foreign_file_is_not_overwritten(void)
+{
+    /* A source the reader refuses: were it parsed, the error would be SM_EDATA. */
+    const char *bad = test_tmp_path("bad.txt");
+    test_write_file(bad, "1 1:x\n", 6);
+    static const char *const foreign[] = {"1 1:1\n2 3:4\n", "smloss-model 1\nscorer=linear\n",
+                                          "SMLCACH", "\x1f\x8b\x08"};
+    const char *other = test_tmp_path("other");
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+        test_write_file(other, foreign[i], strlen(foreign[i]));
+        sm_dataset ds;
+        sm_error err;
+        cache_report rep;
+        CHECK(cache_load(bad, other, NULL, NULL, &ds, &rep, &err) == SM_EUSAGE);
+        CHECK_CONTAINS(err.msg, other);
+        CHECK_CONTAINS(err.msg, "is not a smloss cache");
+        CHECK(same_bytes(other, foreign[i]) && ds.row_ptr == NULL);
+    }
+    /* a cache of another source is a cache: it is replaced */
+    make_cache(20);
+    const char *src2 = test_tmp_path("src2.txt");
+    test_write_file(src2, "1 1:1\n", 6);
+    sm_dataset ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(cache_load(src2, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_WRITTEN && ds.n_rows == 1);
+    CHECK_CONTAINS(rep.why, "size changed");
+    dataset_free(&ds);
+}
+
 static const test_case cases[] = {
     TEST(test_damaged_header),
     TEST(test_damaged_arrays),
@@ -381,6 +425,7 @@ static const test_case cases[] = {
     TEST(test_damage_in_a_later_chunk),
     TEST(test_truncated_and_extended),
     TEST(test_image_load),
+    TEST(test_foreign_file_is_not_overwritten),
 };
 
 TEST_MAIN(cases)
