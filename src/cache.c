@@ -452,7 +452,9 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
     ds->nnz = h->nnz;
     ds->dim = h->dim;
     ds->n_groups = h->n_groups;
-    memcpy(ds->source, h->source, sizeof ds->source); /* '\0'-terminated: layout_problem */
+    /* (h->source is '\0'-terminated: layout_problem; what follows is left
+     * out, so the name is zero-padded as a parsed dataset's is) */
+    snprintf(ds->source, sizeof ds->source, "%s", h->source);
     ds->row_ptr = (int64_t *)(uintptr_t)(image + h->offset[0]);
     ds->col = (int32_t *)(uintptr_t)(image + h->offset[1]);
     ds->val = (float *)(uintptr_t)(image + h->offset[2]);
