@@ -551,9 +551,10 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
     int populate = pages > 0 && page > 0 && h.file_size < (uint64_t)pages * (uint64_t)page / 2;
     void *map = mmap(NULL, h.file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
+    int e = errno;
     close(fd);
     if (map == MAP_FAILED) {
-        snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(errno));
+        snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
     if (!image_dataset(map, &h, threads, out, why, why_cap)) {
