@@ -291,42 +291,60 @@ static const char *header_problem(const cache_header *h, uint64_t file_size)
  * second pass only to hash would cost as much again. The writer runs the
  * same pass over the parsed data to get the checksum it records.
  *
- * The checksum: each nonzero k is the 64-bit word x = col | val's bits << 32,
- * each row r the words row_ptr[r + 1] and label's bits at the places 2r and
- * 2r + 1; the sums of the words and of the words times (place + 1), modulo
- * 2^64, over the nonzeros and over the rows. Sums, so the chunks can be added
- * in any order; one changed word always changes the first sum, two words
- * swapped the second. The groups are few and hashed whole. */
+ * The checksum: each nonzero is the 64-bit word col | val's bits << 32, and
+ * each row the two words row_ptr[r + 1] and label's bits; over the
+ * sequence of the nonzeros' words and over that of the rows', the sums
+ * (modulo 2^64) of the words and of the words weighted by how many words
+ * follow them, themselves included (Fletcher's checksum: two additions a
+ * word, summed by chunk, each chunk's sums then put in its place). One
+ * changed word always changes the first sum, two words swapped the second.
+ * The groups are few and hashed whole. */
 enum { SCAN_ROWS = 1 << 16 };
 
 typedef struct {
-    uint64_t nz[2], row[2];
-} scan_sums;
+    uint64_t s0, s1;
+} fletcher;
+
+static inline void fletcher_add(fletcher *f, uint64_t word)
+{
+    f->s0 += word;
+    f->s1 += f->s0;
+}
+
+/* The sums of a run of words followed by `after` words in the sequence: as
+ * they count in the sums of the whole sequence. */
+static fletcher fletcher_placed(fletcher f, uint64_t after)
+{
+    f.s1 += after * f.s0;
+    return f;
+}
 
 typedef struct {
     const sm_dataset *ds;
     const char **problem; /* per chunk: NULL, or what is wrong */
     int32_t *max_col;     /* per chunk: its largest index, -1 for none */
-    scan_sums *sums;      /* per chunk */
+    fletcher (*sums)[2];  /* per chunk: of its nonzeros and rows, placed */
 } scan_pass;
 
 /* The nonzeros of one row, at a <= k < b: indices strictly increasing from
  * 0, values finite (returned as flags 1 and 2 when not); their sums. */
-static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, scan_sums *s,
+static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletcher *f,
                               int32_t *last)
 {
     int32_t prev = -1;
     unsigned bad = 0;
+    uint64_t s0 = f->s0, s1 = f->s1;
     for (int64_t k = a; k < b; k++) { /* no branch: the common case runs straight through */
         int32_t c = ds->col[k];
         uint32_t v;
         memcpy(&v, &ds->val[k], sizeof v);
         bad |= (unsigned)(c <= prev) | (unsigned)((v & 0x7f800000u) == 0x7f800000u) << 1;
         prev = c;
-        uint64_t x = (uint64_t)(uint32_t)c | (uint64_t)v << 32;
-        s->nz[0] += x;
-        s->nz[1] += (uint64_t)(k + 1) * x;
+        s0 += (uint64_t)(uint32_t)c | (uint64_t)v << 32;
+        s1 += s0;
     }
+    f->s0 = s0;
+    f->s1 = s1;
     *last = prev;
     return bad;
 }
@@ -341,7 +359,7 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
     const sm_dataset *ds = p->ds;
     int64_t r0 = chunk * SCAN_ROWS;
     int64_t r1 = ds->n_rows - r0 > SCAN_ROWS ? r0 + SCAN_ROWS : ds->n_rows;
-    scan_sums s = {{0, 0}, {0, 0}};
+    fletcher nz = {0, 0}, row = {0, 0};
     int32_t max_col = -1, last;
     for (int64_t r = r0; r < r1; r++) {
         int64_t a = ds->row_ptr[r], b = ds->row_ptr[r + 1];
@@ -349,20 +367,21 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
             p->problem[chunk] = "row offsets out of order";
             return;
         }
-        unsigned bad = scan_nonzeros(ds, a, b, &s, &last) | (unsigned)!isfinite(ds->label[r]) << 1;
+        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)!isfinite(ds->label[r]) << 1;
         if (bad) {
             p->problem[chunk] = bad & 1 ? "feature indices out of order or negative"
                                         : "a label or value that is not finite";
             return;
         }
         max_col = last > max_col ? last : max_col;
-        uint64_t y[2] = {(uint64_t)b};
-        memcpy(&y[1], &ds->label[r], sizeof y[1]);
-        s.row[0] += y[0] + y[1];
-        s.row[1] += (uint64_t)(2 * r + 1) * y[0] + (uint64_t)(2 * r + 2) * y[1];
+        uint64_t label;
+        memcpy(&label, &ds->label[r], sizeof label);
+        fletcher_add(&row, (uint64_t)b);
+        fletcher_add(&row, label);
     }
     p->max_col[chunk] = max_col;
-    p->sums[chunk] = s;
+    p->sums[chunk][0] = fletcher_placed(nz, (uint64_t)(ds->nnz - ds->row_ptr[r1]));
+    p->sums[chunk][1] = fletcher_placed(row, 2 * (uint64_t)(ds->n_rows - r1));
 }
 
 static const char *groups_problem(const sm_dataset *ds)
@@ -400,8 +419,8 @@ static const char *scan_data(const sm_dataset *ds, int threads, uint64_t *sum)
         problem = p.problem[k];
         max_col = p.max_col[k] > max_col ? p.max_col[k] : max_col;
         for (int i = 0; i < 2; i++) {
-            total[i] += p.sums[k].nz[i];
-            total[2 + i] += p.sums[k].row[i];
+            total[2 * i] += p.sums[k][i].s0;
+            total[2 * i + 1] += p.sums[k][i].s1;
         }
     }
     free(p.problem);

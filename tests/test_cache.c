@@ -315,6 +315,60 @@ static void test_damage_in_a_later_chunk(void)
     expect_rebuilt("out of order or negative");
 }
 
+/* Values or labels swapped keep every structural check and the plain sum of
+ * the checksum: its weighted sum sees them. */
+static void test_swaps(void)
+{
+    make_cache(300);
+    size_t len;
+    unsigned char *good = read_cache(&len);
+    if (!good)
+        return;
+    cache_header h;
+    memcpy(&h, good, sizeof h);
+    float *val = array(good, VAL);
+    int64_t i = 1, j = h.nnz - 2;
+    while (val[i] == val[j] && i < j)
+        i++;
+    float v = val[i];
+    val[i] = val[j];
+    val[j] = v;
+    test_write_file(cache_path, good, len);
+    expect_rebuilt("data is damaged: checksum mismatch");
+    free(good);
+    if (!(good = read_cache(&len)))
+        return;
+    double *label = array(good, LABEL);
+    double y = label[0];
+    label[0] = label[1];
+    label[1] = y;
+    if (CHECK(label[0] != label[1]))
+        test_write_file(cache_path, good, len);
+    expect_rebuilt("data is damaged: checksum mismatch");
+    free(good);
+}
+
+/* The checksum is summed by chunks of rows on any number of threads: a cache
+ * written with one thread count is reused with another. */
+static void test_any_threads(void)
+{
+    make_cache(140000);
+    for (int threads = 1; threads <= 3; threads++) {
+        sm_reader_parallel par = {threads, 0};
+        sm_dataset ds;
+        sm_error err;
+        cache_report rep;
+        unlink(cache_path);
+        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(rep.outcome == CACHE_WRITTEN);
+        dataset_free(&ds);
+        par.threads = 4 - threads;
+        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(rep.outcome == CACHE_REUSED && ds.n_rows == 140000);
+        dataset_free(&ds);
+    }
+}
+
 /* ---- the file's length ---- */
 
 static void truncate_to(off_t size)
@@ -423,6 +477,8 @@ static const test_case cases[] = {
     TEST(test_damaged_arrays),
     TEST(test_flipped_bits),
     TEST(test_damage_in_a_later_chunk),
+    TEST(test_swaps),
+    TEST(test_any_threads),
     TEST(test_truncated_and_extended),
     TEST(test_image_load),
     TEST(test_foreign_file_is_not_overwritten),
