@@ -101,6 +101,14 @@ static void expect_rebuilt(const char *reason)
 }
 
 typedef void (*damage_fn)(unsigned char *image, cache_header *h);
+/* A damage_fn of one statement. */
+#define DAMAGE(name, statement)                          \
+    static void name(unsigned char *b, cache_header *h) \
+    {                                                    \
+        (void)b;                                         \
+        (void)h;                                         \
+        statement;                                       \
+    }
 
 /* Damage the cache (through its header, h, or its bytes), reseal it or not,
  * write it back, and expect it rebuilt for reason. The image must also be
@@ -128,23 +136,23 @@ static void damage(damage_fn fn, int seal, const char *reason)
 
 /* ---- the header ---- */
 
-static void flip_version(unsigned char *b, cache_header *h) { (void)b; h->version = 2; }
-static void flip_byte_order(unsigned char *b, cache_header *h) { (void)b; h->byte_order = 0x04030201; }
-static void more_rows(unsigned char *b, cache_header *h) { (void)b; h->n_rows++; }
-static void huge_rows(unsigned char *b, cache_header *h) { (void)b; h->n_rows = INT64_MAX / 2; }
-static void negative_nnz(unsigned char *b, cache_header *h) { (void)b; h->nnz = -8; }
-static void huge_nnz(unsigned char *b, cache_header *h) { (void)b; h->nnz = (int64_t)(UINT64_MAX / 8 + 2); }
-static void more_groups(unsigned char *b, cache_header *h) { (void)b; h->n_groups = h->n_rows + 1; }
-static void larger_dim(unsigned char *b, cache_header *h) { (void)b; h->dim++; }
-static void smaller_dim(unsigned char *b, cache_header *h) { (void)b; h->dim--; }
-static void negative_dim(unsigned char *b, cache_header *h) { (void)b; h->dim = -3; }
-static void no_qid(unsigned char *b, cache_header *h) { (void)b; h->has_qid = 0; }
-static void moved_col(unsigned char *b, cache_header *h) { (void)b; h->offset[COL] += CACHE_ALIGN; }
-static void shorter_val(unsigned char *b, cache_header *h) { (void)b; h->bytes[VAL] -= 4; }
-static void wild_offset(unsigned char *b, cache_header *h) { (void)b; h->offset[LABEL] = UINT64_MAX - 7; }
-static void larger_file(unsigned char *b, cache_header *h) { (void)b; h->file_size += CACHE_ALIGN; }
-static void unterminated(unsigned char *b, cache_header *h) { (void)b; memset(h->source, 'a', sizeof h->source); }
-static void other_source_hash(unsigned char *b, cache_header *h) { (void)b; h->source_hash ^= 1; }
+DAMAGE(flip_version, h->version = 2)
+DAMAGE(flip_byte_order, h->byte_order = 0x04030201)
+DAMAGE(more_rows, h->n_rows++)
+DAMAGE(huge_rows, h->n_rows = INT64_MAX / 2)
+DAMAGE(negative_nnz, h->nnz = -8)
+DAMAGE(huge_nnz, h->nnz = (int64_t)(UINT64_MAX / 8 + 2))
+DAMAGE(more_groups, h->n_groups = h->n_rows + 1)
+DAMAGE(larger_dim, h->dim++)
+DAMAGE(smaller_dim, h->dim--)
+DAMAGE(negative_dim, h->dim = -3)
+DAMAGE(no_qid, h->has_qid = 0)
+DAMAGE(moved_col, h->offset[COL] += CACHE_ALIGN)
+DAMAGE(shorter_val, h->bytes[VAL] -= 4)
+DAMAGE(wild_offset, h->offset[LABEL] = UINT64_MAX - 7)
+DAMAGE(larger_file, h->file_size += CACHE_ALIGN)
+DAMAGE(unterminated, memset(h->source, 'a', sizeof h->source))
+DAMAGE(other_source_hash, h->source_hash ^= 1)
 
 static void test_damaged_header(void)
 {
@@ -205,18 +213,18 @@ static int64_t second_of_a_row(unsigned char *b, const cache_header *h)
     return -1;
 }
 
-static void offset_negative(unsigned char *b, cache_header *h) { (void)h; row_ptr(b)[1] = -1; }
-static void offset_first(unsigned char *b, cache_header *h) { (void)h; row_ptr(b)[0] = 1; }
-static void offset_last(unsigned char *b, cache_header *h) { row_ptr(b)[h->n_rows] = h->nnz - 1; }
-static void offset_beyond(unsigned char *b, cache_header *h) { row_ptr(b)[5] = h->nnz + 100; }
-static void offset_backwards(unsigned char *b, cache_header *h) { (void)h; row_ptr(b)[7] = row_ptr(b)[6] - 1; }
-static void offset_huge(unsigned char *b, cache_header *h) { (void)h; row_ptr(b)[9] = INT64_MAX; }
-static void index_dim(unsigned char *b, cache_header *h) { col(b)[h->nnz - 1] = h->dim; }
+DAMAGE(offset_negative, row_ptr(b)[1] = -1)
+DAMAGE(offset_first, row_ptr(b)[0] = 1)
+DAMAGE(offset_last, row_ptr(b)[h->n_rows] = h->nnz - 1)
+DAMAGE(offset_beyond, row_ptr(b)[5] = h->nnz + 100)
+DAMAGE(offset_backwards, row_ptr(b)[7] = row_ptr(b)[6] - 1)
+DAMAGE(offset_huge, row_ptr(b)[9] = INT64_MAX)
+DAMAGE(index_dim, col(b)[h->nnz - 1] = h->dim)
 static void index_huge(unsigned char *b, cache_header *h) /* the last of a row */
 {
     col(b)[row_ptr(b)[h->n_rows / 2 + 1] - 1] = INT32_MAX;
 }
-static void index_negative(unsigned char *b, cache_header *h) { (void)h; col(b)[0] = -5; }
+DAMAGE(index_negative, col(b)[0] = -5)
 static void index_repeated(unsigned char *b, cache_header *h)
 {
     int64_t k = second_of_a_row(b, h);
@@ -229,16 +237,16 @@ static void index_swapped(unsigned char *b, cache_header *h)
     col(b)[k] = col(b)[k + 1];
     col(b)[k + 1] = c;
 }
-static void value_nan(unsigned char *b, cache_header *h) { ((float *)array(b, VAL))[h->nnz / 3] = NAN; }
-static void value_inf(unsigned char *b, cache_header *h) { (void)h; ((float *)array(b, VAL))[0] = -INFINITY; }
-static void label_inf(unsigned char *b, cache_header *h) { ((double *)array(b, LABEL))[h->n_rows - 1] = INFINITY; }
-static void label_nan(unsigned char *b, cache_header *h) { (void)h; ((double *)array(b, LABEL))[3] = NAN; }
-static void group_empty(unsigned char *b, cache_header *h) { (void)h; ((int64_t *)array(b, GROUP_PTR))[1] = 0; }
-static void group_short(unsigned char *b, cache_header *h) { ((int64_t *)array(b, GROUP_PTR))[h->n_groups] = h->n_rows - 1; }
-static void group_first(unsigned char *b, cache_header *h) { (void)h; ((int64_t *)array(b, GROUP_PTR))[0] = 1; }
-static void group_backwards(unsigned char *b, cache_header *h) { (void)h; ((int64_t *)array(b, GROUP_PTR))[3] = 0; }
-static void qid_negative(unsigned char *b, cache_header *h) { (void)h; ((int64_t *)array(b, QID))[2] = -1; }
-static void qid_repeated(unsigned char *b, cache_header *h) { (void)h; ((int64_t *)array(b, QID))[4] = ((int64_t *)array(b, QID))[3]; }
+DAMAGE(value_nan, ((float *)array(b, VAL))[h->nnz / 3] = NAN)
+DAMAGE(value_inf, ((float *)array(b, VAL))[0] = -INFINITY)
+DAMAGE(label_inf, ((double *)array(b, LABEL))[h->n_rows - 1] = INFINITY)
+DAMAGE(label_nan, ((double *)array(b, LABEL))[3] = NAN)
+DAMAGE(group_empty, ((int64_t *)array(b, GROUP_PTR))[1] = 0)
+DAMAGE(group_short, ((int64_t *)array(b, GROUP_PTR))[h->n_groups] = h->n_rows - 1)
+DAMAGE(group_first, ((int64_t *)array(b, GROUP_PTR))[0] = 1)
+DAMAGE(group_backwards, ((int64_t *)array(b, GROUP_PTR))[3] = 0)
+DAMAGE(qid_negative, ((int64_t *)array(b, QID))[2] = -1)
+DAMAGE(qid_repeated, ((int64_t *)array(b, QID))[4] = ((int64_t *)array(b, QID))[3])
 
 static void test_damaged_arrays(void)
 {
