@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,23 +16,10 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC "SMLCACHE"
-/* Version 2: the source's content hash is taken over 8 MiB segments. */
-enum { CACHE_VERSION = 2, ALIGN = 64, N_ARRAYS = 6 };
+/* Version 2: the source's content hash is taken over 8 MiB segments.
+ * Version 3: the arrays have a checksum (cache_header.arrays_hash). */
+enum { CACHE_VERSION = 3, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
-
-typedef struct {
-    char magic[8];
-    uint32_t version, byte_order;
-    uint64_t source_size;
-    int64_t source_mtime_sec, source_mtime_nsec;
-    uint64_t source_hash;
-    int64_t n_rows, nnz, n_groups;
-    int32_t dim, has_qid;
-    uint64_t offset[N_ARRAYS], bytes[N_ARRAYS]; /* row_ptr col val label group_ptr qid */
-    uint64_t file_size;
-    char source[256];
-    uint64_t header_hash; /* of every byte above */
-} cache_header;
 
 /* ---- hashing ---- */
 
@@ -218,38 +207,347 @@ static sm_status source_identity(const char *path, int with_hash, int threads, s
     return s;
 }
 
-/* ---- reading a cache ---- */
+/* ---- the layout and the header's checksum ---- */
+
+static uint64_t align_up(uint64_t n)
+{
+    return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+/* The arrays' sizes follow from the counts and their places from the sizes:
+ * one after the other past the header, each aligned. The writer lays a cache
+ * out with this and the reader accepts no other layout, so no offset or size
+ * is taken from a file on trust. The counts must be bounded first
+ * (layout_problem), so that nothing overflows. */
+static void cache_layout(cache_header *h)
+{
+    uint64_t rows = (uint64_t)h->n_rows, nnz = (uint64_t)h->nnz, groups = (uint64_t)h->n_groups;
+    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
+                                      groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0};
+    uint64_t at = align_up(sizeof *h);
+    for (int a = 0; a < N_ARRAYS; a++) {
+        h->offset[a] = at;
+        h->bytes[a] = bytes[a];
+        at = align_up(at + bytes[a]);
+    }
+    h->file_size = at;
+}
 
 static uint64_t header_hash_of(const cache_header *h)
 {
     return hash_bytes(h, offsetof(cache_header, header_hash));
 }
 
-/* Read bytes at offset of fd into a new malloc'd array of at least
- * min_bytes (so an empty array can still be non-NULL, as the reader's are);
- * NULL when both are 0. */
-static int copy_array(int fd, uint64_t offset, uint64_t bytes, uint64_t min_bytes, void **out)
+/* ---- checking a cache ---- */
+
+/* (one object, so that a problem can be told apart from it by address) */
+static const char NO_MEMORY_TO_CHECK[] = "not enough memory to check the cache";
+
+/* Why the counts and layout in h cannot be those of a cache of
+ * h->file_size bytes written from a parsed data file, or NULL. */
+static const char *layout_problem(const cache_header *h)
+{
+    /* Every row takes 16 bytes of the file (offset, label) and every nonzero
+     * 8 (index, value): larger counts are lies, and bounding them keeps the
+     * layout's arithmetic from overflowing. */
+    uint64_t size = h->file_size;
+    if (size > UINT64_MAX / 4 || h->n_rows < 0 || (uint64_t)h->n_rows > size / 16 || h->nnz < 0 ||
+        (uint64_t)h->nnz > size / 8 || h->n_groups < 0 || h->n_groups > h->n_rows || h->dim < 0)
+        return "the cache's header has impossible counts";
+    /* The reader makes groups exactly when the rows have qids (a group file
+     * is applied after loading, never cached). */
+    if (h->has_qid != (h->n_groups > 0) || !memchr(h->source, '\0', sizeof h->source))
+        return "the cache's header is inconsistent";
+    cache_header want = *h;
+    cache_layout(&want);
+    if (memcmp(want.offset, h->offset, sizeof want.offset) != 0 ||
+        memcmp(want.bytes, h->bytes, sizeof want.bytes) != 0 || want.file_size != size)
+        return "the cache's header describes another layout";
+    return NULL;
+}
+
+/* Why the header h, read from a file of file_size bytes, cannot be trusted,
+ * or NULL. Cheap: no array is read. */
+static const char *header_problem(const cache_header *h, uint64_t file_size)
+{
+    if (memcmp(h->magic, CACHE_MAGIC, 8) != 0)
+        return "the file is not a smloss cache";
+    /* (version and byte order have the same place in every version) */
+    if (h->version != CACHE_VERSION || h->byte_order != BYTE_ORDER_MARK)
+        return "the cache has another format version or byte order";
+    if (h->header_hash != header_hash_of(h))
+        return "the cache's header is damaged";
+    if (h->file_size != file_size)
+        return file_size < h->file_size ? "the cache file is truncated"
+                                        : "the cache file is longer than its header says";
+    return layout_problem(h);
+}
+
+/* ---- the one pass over the arrays ----
+ *
+ * The loader reads every array once, on the threads, in chunks of SCAN_ROWS
+ * rows, checking what the reader promises of a dataset (reader.h,
+ * dataset.h) and summing a checksum of the rows and nonzeros on the way: a
+ * second pass only to hash would cost as much again. The writer runs the
+ * same pass over the parsed data to get the checksum it records.
+ *
+ * The checksum: each nonzero is the 64-bit word col | val's bits << 32, and
+ * each row the two words row_ptr[r + 1] and label's bits; over the
+ * sequence of the nonzeros' words and over that of the rows', the sums
+ * (modulo 2^64) of the words and of the words weighted by how many words
+ * follow them, themselves included (Fletcher's checksum: two additions a
+ * word, summed by chunk, each chunk's sums then put in its place). One
+ * changed word always changes the first sum, two words swapped the second.
+ * The groups are few and hashed whole. */
+enum { SCAN_ROWS = 1 << 16 };
+
+typedef struct {
+    uint64_t s0, s1;
+} fletcher;
+
+static inline void fletcher_add(fletcher *f, uint64_t word)
+{
+    f->s0 += word;
+    f->s1 += f->s0;
+}
+
+/* The sums of a run of words followed by `after` words in the sequence: as
+ * they count in the sums of the whole sequence. */
+static fletcher fletcher_placed(fletcher f, uint64_t after)
+{
+    f.s1 += after * f.s0;
+    return f;
+}
+
+typedef struct {
+    const sm_dataset *ds;
+    const char **problem; /* per chunk: NULL, or what is wrong */
+    int32_t *max_col;     /* per chunk: its largest index, -1 for none */
+    fletcher (*sums)[2];  /* per chunk: of its nonzeros and rows, placed */
+} scan_pass;
+
+/* The nonzeros of one row, at a <= k < b: indices strictly increasing from
+ * 0, values finite (returned as flags 1 and 2 when not); their sums. */
+static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletcher *f,
+                              int32_t *last)
+{
+    int32_t prev = -1;
+    unsigned bad = 0;
+    uint64_t s0 = f->s0, s1 = f->s1;
+    for (int64_t k = a; k < b; k++) { /* no branch: the common case runs straight through */
+        int32_t c = ds->col[k];
+        uint32_t v;
+        memcpy(&v, &ds->val[k], sizeof v);
+        bad |= (unsigned)(c <= prev) | (unsigned)((v & 0x7f800000u) == 0x7f800000u) << 1;
+        prev = c;
+        s0 += (uint64_t)(uint32_t)c | (uint64_t)v << 32;
+        s1 += s0;
+    }
+    f->s0 = s0;
+    f->s1 = s1;
+    *last = prev;
+    return bad;
+}
+
+/* One chunk of rows. Each row's offsets are checked to lie within [0, nnz]
+ * and in order before its nonzeros are read: the chunks run in any order, so
+ * none may rely on another's checks. */
+static void scan_rows(void *ctx, int64_t chunk, int worker)
+{
+    (void)worker;
+    scan_pass *p = ctx;
+    const sm_dataset *ds = p->ds;
+    int64_t r0 = chunk * SCAN_ROWS;
+    int64_t r1 = ds->n_rows - r0 > SCAN_ROWS ? r0 + SCAN_ROWS : ds->n_rows;
+    fletcher nz = {0, 0}, row = {0, 0};
+    int32_t max_col = -1, last;
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t a = ds->row_ptr[r], b = ds->row_ptr[r + 1];
+        if (a < 0 || a > b || b > ds->nnz) {
+            p->problem[chunk] = "row offsets out of order";
+            return;
+        }
+        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)!isfinite(ds->label[r]) << 1;
+        if (bad) {
+            p->problem[chunk] = bad & 1 ? "feature indices out of order or negative"
+                                        : "a label or value that is not finite";
+            return;
+        }
+        max_col = last > max_col ? last : max_col;
+        uint64_t label;
+        memcpy(&label, &ds->label[r], sizeof label);
+        fletcher_add(&row, (uint64_t)b);
+        fletcher_add(&row, label);
+    }
+    p->max_col[chunk] = max_col;
+    p->sums[chunk][0] = fletcher_placed(nz, (uint64_t)(ds->nnz - ds->row_ptr[r1]));
+    p->sums[chunk][1] = fletcher_placed(row, 2 * (uint64_t)(ds->n_rows - r1));
+}
+
+static const char *groups_problem(const sm_dataset *ds)
+{
+    if (ds->n_groups == 0)
+        return NULL;
+    if (ds->group_ptr[0] != 0 || ds->group_ptr[ds->n_groups] != ds->n_rows)
+        return "query groups that do not cover the rows";
+    for (int64_t g = 0; g < ds->n_groups; g++) {
+        if (ds->group_ptr[g] >= ds->group_ptr[g + 1])
+            return "an empty query group, or groups out of order";
+        if (ds->qid[g] < 0 || (g > 0 && ds->qid[g] == ds->qid[g - 1]))
+            return "a negative qid, or one qid in two groups";
+    }
+    return NULL;
+}
+
+/* Check ds (from a cache, or parsed for one) against what the reader
+ * promises and compute its checksum: NULL, or what is wrong (*sum is then
+ * unset). */
+static const char *scan_data(const sm_dataset *ds, int threads, uint64_t *sum)
+{
+    if (ds->row_ptr[0] != 0 || ds->row_ptr[ds->n_rows] != ds->nnz)
+        return "row offsets that do not span the nonzeros";
+    int64_t chunks = (ds->n_rows + SCAN_ROWS - 1) / SCAN_ROWS;
+    scan_pass p = {ds, calloc((size_t)chunks + 1, sizeof *p.problem),
+                   calloc((size_t)chunks + 1, sizeof *p.max_col),
+                   calloc((size_t)chunks + 1, sizeof *p.sums)};
+    const char *problem = p.problem && p.max_col && p.sums ? NULL : NO_MEMORY_TO_CHECK;
+    if (!problem)
+        parallel_for(threads, chunks, scan_rows, &p);
+    int32_t max_col = -1;
+    uint64_t total[6] = {0};
+    for (int64_t k = 0; k < chunks && !problem; k++) {
+        problem = p.problem[k];
+        max_col = p.max_col[k] > max_col ? p.max_col[k] : max_col;
+        for (int i = 0; i < 2; i++) {
+            total[2 * i] += p.sums[k][i].s0;
+            total[2 * i + 1] += p.sums[k][i].s1;
+        }
+    }
+    free(p.problem);
+    free(p.max_col);
+    free(p.sums);
+    if (!problem && (max_col > SM_MAX_INDEX || ds->dim != max_col + 1))
+        problem = "a dimension other than the largest feature index + 1";
+    if (!problem && !(problem = groups_problem(ds))) {
+        total[4] = ds->n_groups ? hash_bytes(ds->group_ptr, 8 * ((size_t)ds->n_groups + 1)) : 0;
+        total[5] = ds->qid ? hash_bytes(ds->qid, 8 * (size_t)ds->n_groups) : 0;
+        *sum = hash_bytes(total, sizeof total);
+    }
+    return problem;
+}
+
+/* A copy of bytes at src in at least min_bytes (so that an empty array can
+ * be non-NULL, as the reader's are; NULL when both are 0). 0: no memory. */
+static int dup_array(const void *src, uint64_t bytes, uint64_t min_bytes, void **out)
 {
     *out = NULL;
     if (bytes == 0 && min_bytes == 0)
         return 1;
-    char *p = malloc((size_t)(bytes > min_bytes ? bytes : min_bytes));
-    if (!p)
+    if (!(*out = malloc((size_t)(bytes > min_bytes ? bytes : min_bytes))))
         return 0;
-    *out = p;
-    for (uint64_t done = 0; done < bytes;) {
-        ssize_t got = pread(fd, p + done, (size_t)(bytes - done), (off_t)(offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return 0;
-        done += (uint64_t)got;
+    if (bytes)
+        memcpy(*out, src, (size_t)bytes);
+    return 1;
+}
+
+/* Free the arrays image_view copied and clear ds (its other arrays are in
+ * the image). */
+static void free_copies(sm_dataset *ds)
+{
+    free(ds->label);
+    free(ds->group_ptr);
+    free(ds->qid);
+    dataset_init(ds);
+}
+
+/* Point ds at the arrays of the image of a cache whose header h passed
+ * layout_problem, nothing checked yet. The big arrays stay in the image; the
+ * per-row and per-group ones are copied, so they can be changed in place
+ * (label transforms) as a parsed dataset's can. 0 when out of memory. */
+static int image_view(const unsigned char *image, const cache_header *h, sm_dataset *ds)
+{
+    dataset_init(ds);
+    ds->n_rows = h->n_rows;
+    ds->nnz = h->nnz;
+    ds->dim = h->dim;
+    ds->n_groups = h->n_groups;
+    /* (h->source is '\0'-terminated: layout_problem; what follows is left
+     * out, so the name is zero-padded as a parsed dataset's is) */
+    snprintf(ds->source, sizeof ds->source, "%s", h->source);
+    ds->row_ptr = (int64_t *)(uintptr_t)(image + h->offset[0]);
+    ds->col = (int32_t *)(uintptr_t)(image + h->offset[1]);
+    ds->val = (float *)(uintptr_t)(image + h->offset[2]);
+    if (dup_array(image + h->offset[3], h->bytes[3], sizeof *ds->label, (void **)&ds->label) &&
+        dup_array(image + h->offset[4], h->bytes[4], 0, (void **)&ds->group_ptr) &&
+        dup_array(image + h->offset[5], h->bytes[5], 0, (void **)&ds->qid))
+        return 1;
+    free_copies(ds);
+    return 0;
+}
+
+/* Fill out from the image of a cache whose header h passed header_problem,
+ * once what its arrays hold and their checksum pass. Returns 1, or 0 with
+ * the reason in why and nothing allocated. */
+static int image_dataset(const unsigned char *image, const cache_header *h, int threads,
+                         sm_dataset *out, char *why, size_t why_cap)
+{
+    uint64_t sum = 0;
+    const char *problem = !image_view(image, h, out) ? NO_MEMORY_TO_CHECK
+                                                     : scan_data(out, threads, &sum);
+    if (!problem && sum != h->arrays_hash)
+        problem = "checksum mismatch";
+    if (!problem)
+        return 1;
+    snprintf(why, why_cap, "%s%s",
+             problem == NO_MEMORY_TO_CHECK ? "" : "the cache's data is damaged: ", problem);
+    free_copies(out);
+    return 0;
+}
+
+/* ---- reading a cache ---- */
+
+/* Read the header of the cache open at fd and check it against the file:
+ * 1, or 0 with the reason in why. */
+static int read_header(int fd, cache_header *h, char *why, size_t why_cap)
+{
+    struct stat st;
+    ssize_t got = fstat(fd, &st) == 0 ? pread(fd, h, sizeof *h, 0) : -1;
+    const char *problem = got < 0                     ? strerror(errno)
+                          : got == 0                  ? "the cache file is empty"
+                          : got != (ssize_t)sizeof *h ? "the cache file is truncated"
+                                                      : header_problem(h, (uint64_t)st.st_size);
+    if (problem)
+        snprintf(why, why_cap, "%s%s", got < 0 ? "cache unreadable: " : "", problem);
+    return problem == NULL;
+}
+
+/* Whether source is the file the cache of header h was made from: its size
+ * and mtime, then (only if they match) the hash of its bytes. 1, or 0 with
+ * the reason in why, or with *st set when the source cannot be read. */
+static int same_source(const cache_header *h, const char *source, int threads, char *why,
+                       size_t why_cap, sm_error *err, sm_status *st)
+{
+    source_id id;
+    if ((*st = source_identity(source, 0, threads, &id, err)) != SM_OK)
+        return 0;
+    if (id.size != h->source_size || id.mtime_sec != h->source_mtime_sec ||
+        id.mtime_nsec != h->source_mtime_nsec) {
+        snprintf(why, why_cap, "the source's %s changed",
+                 id.size != h->source_size ? "size" : "modification time");
+        return 0;
+    }
+    if ((*st = source_identity(source, 1, threads, &id, err)) != SM_OK)
+        return 0;
+    if (id.hash != h->source_hash) {
+        snprintf(why, why_cap, "the source's content changed");
+        return 0;
     }
     return 1;
 }
 
-/* Map cache_path and check it against the source; on success fill out and
- * return 1, else 0 with the reason in why. */
+/* Map cache_path and check it, against the source and in itself; on success
+ * fill out and return 1, else 0 with the reason in why (or an error in *st
+ * when the source cannot be read). */
 static int try_map(const char *cache_path, const char *source, int threads, sm_dataset *out,
                    char *why, size_t why_cap, sm_error *err, sm_status *st)
 {
@@ -260,56 +558,10 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
                  strerror(errno));
         return 0;
     }
-    struct stat cst;
     cache_header h;
-    if (fstat(fd, &cst) != 0 || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
-        memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.header_hash != header_hash_of(&h)) {
+    if (!read_header(fd, &h, why, why_cap) ||
+        !same_source(&h, source, threads, why, why_cap, err, st)) {
         close(fd);
-        snprintf(why, why_cap, "the cache file is not a valid cache");
-        return 0;
-    }
-    if (h.version != CACHE_VERSION || h.byte_order != BYTE_ORDER_MARK) {
-        close(fd);
-        snprintf(why, why_cap, "the cache has another format version or byte order");
-        return 0;
-    }
-    if ((uint64_t)cst.st_size != h.file_size) {
-        close(fd);
-        snprintf(why, why_cap, "the cache file is truncated");
-        return 0;
-    }
-    source_id id;
-    if ((*st = source_identity(source, 0, threads, &id, err)) != SM_OK) {
-        close(fd);
-        return 0;
-    }
-    if (id.size != h.source_size || id.mtime_sec != h.source_mtime_sec ||
-        id.mtime_nsec != h.source_mtime_nsec) {
-        close(fd);
-        snprintf(why, why_cap, "the source's %s changed",
-                 id.size != h.source_size ? "size" : "modification time");
-        return 0;
-    }
-    if ((*st = source_identity(source, 1, threads, &id, err)) != SM_OK) {
-        close(fd);
-        return 0;
-    }
-    if (id.hash != h.source_hash) {
-        close(fd);
-        snprintf(why, why_cap, "the source's content changed");
-        return 0;
-    }
-    /* Sizes must agree with the counts before any array is used. */
-    uint64_t rows = (uint64_t)h.n_rows, nnz = (uint64_t)h.nnz, groups = (uint64_t)h.n_groups;
-    uint64_t want[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
-                               groups ? 8 * (groups + 1) : 0, h.has_qid ? 8 * groups : 0};
-    int ok = h.n_rows >= 0 && h.nnz >= 0 && h.n_groups >= 0 && h.dim >= 0;
-    for (int a = 0; a < N_ARRAYS && ok; a++)
-        ok = h.bytes[a] == want[a] && h.offset[a] % ALIGN == 0 && h.offset[a] <= h.file_size &&
-             h.bytes[a] <= h.file_size - h.offset[a];
-    if (!ok) {
-        close(fd);
-        snprintf(why, why_cap, "the cache file is not a valid cache");
         return 0;
     }
     /* Pre-load the pages when the cache fits comfortably in memory; a larger
@@ -318,47 +570,72 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
     int populate = pages > 0 && page > 0 && h.file_size < (uint64_t)pages * (uint64_t)page / 2;
     void *map = mmap(NULL, h.file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
+    int e = errno;
+    close(fd);
     if (map == MAP_FAILED) {
-        close(fd);
-        snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(errno));
+        snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
-    const char *base = map;
-    dataset_init(out);
-    out->n_rows = h.n_rows;
-    out->nnz = h.nnz;
-    out->dim = h.dim;
-    out->n_groups = h.n_groups;
+    if (!image_dataset(map, &h, threads, out, why, why_cap)) {
+        munmap(map, h.file_size);
+        return 0;
+    }
     out->mapping = map;
     out->mapping_len = h.file_size;
-    /* The big arrays stay in the read-only mapping; the per-row and
-     * per-group ones are copied, so they can be changed in place (label
-     * transforms) like those of a parsed dataset. */
-    out->row_ptr = (int64_t *)(uintptr_t)(base + h.offset[0]);
-    out->col = (int32_t *)(uintptr_t)(base + h.offset[1]);
-    out->val = (float *)(uintptr_t)(base + h.offset[2]);
-    ok = copy_array(fd, h.offset[3], h.bytes[3], sizeof *out->label, (void **)&out->label) &&
-         copy_array(fd, h.offset[4], h.bytes[4], 0, (void **)&out->group_ptr) &&
-         copy_array(fd, h.offset[5], h.bytes[5], 0, (void **)&out->qid);
-    close(fd);
-    memcpy(out->source, h.source, sizeof out->source);
-    out->source[sizeof out->source - 1] = '\0';
-    /* The structure the trainer relies on: row offsets inside the arrays.
-     * The column indices are not checked one by one: that would read all of
-     * them, as slow as the loading itself; the cache is smloss's own file,
-     * identified by its checksummed header. */
-    ok = ok && out->row_ptr[0] == 0 && out->row_ptr[h.n_rows] == h.nnz;
-    for (int64_t r = 0; r < h.n_rows && ok; r++)
-        ok = out->row_ptr[r] <= out->row_ptr[r + 1];
-    for (int64_t g = 0; g < h.n_groups && ok; g++)
-        ok = out->group_ptr[g] < out->group_ptr[g + 1];
-    ok = ok && (!groups || (out->group_ptr[0] == 0 && out->group_ptr[groups] == h.n_rows));
-    if (!ok) {
+    return 1;
+}
+
+/* ---- test hooks (cache.h) ---- */
+
+int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, size_t why_cap)
+{
+    dataset_init(out);
+    cache_header h;
+    const char *problem = (uintptr_t)image % 8 ? "the image is not 8-byte aligned"
+                          : len < sizeof h     ? "the cache file is truncated"
+                                               : NULL;
+    if (!problem) {
+        memcpy(&h, image, sizeof h);
+        problem = header_problem(&h, len);
+    }
+    if (problem) {
+        snprintf(why, why_cap, "%s", problem);
+        return 0;
+    }
+    sm_dataset view;
+    if (!image_dataset(image, &h, 1, &view, why, why_cap))
+        return 0;
+    /* copies of the arrays left in the image, so that out owns every array */
+    *out = view;
+    out->row_ptr = NULL;
+    out->col = NULL;
+    out->val = NULL;
+    if (!dup_array(view.row_ptr, h.bytes[0], 0, (void **)&out->row_ptr) ||
+        !dup_array(view.col, h.bytes[1], 0, (void **)&out->col) ||
+        !dup_array(view.val, h.bytes[2], 0, (void **)&out->val)) {
         dataset_free(out);
-        snprintf(why, why_cap, "the cache file is not a valid cache");
+        snprintf(why, why_cap, "out of memory");
         return 0;
     }
     return 1;
+}
+
+void cache_image_seal(void *image, size_t len)
+{
+    cache_header h;
+    if (len < sizeof h)
+        return;
+    memcpy(&h, image, sizeof h);
+    sm_dataset ds;
+    /* (arrays that fail the checks fail them whatever their checksum) */
+    if (h.file_size == len && !layout_problem(&h) && image_view(image, &h, &ds)) {
+        uint64_t sum;
+        if (!scan_data(&ds, 1, &sum))
+            h.arrays_hash = sum;
+        free_copies(&ds);
+    }
+    h.header_hash = header_hash_of(&h);
+    memcpy(image, &h, sizeof h);
 }
 
 /* ---- writing a cache ---- */
@@ -378,38 +655,45 @@ static int write_all(int fd, const void *p, size_t n)
     return 1;
 }
 
+/* The header of the cache of ds, parsed from the source of identity id,
+ * and the arrays in their order; NULL, or why the cache cannot be written.
+ * The checksum comes from the loader's own pass (scan_data), which also
+ * makes sure that no cache is written that the loader would refuse. */
+static const char *header_for(const sm_dataset *ds, const source_id *id, int threads,
+                              cache_header *h, const void *arrays[N_ARRAYS])
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, CACHE_MAGIC, 8);
+    h->version = CACHE_VERSION;
+    h->byte_order = BYTE_ORDER_MARK;
+    h->source_size = id->size;
+    h->source_mtime_sec = id->mtime_sec;
+    h->source_mtime_nsec = id->mtime_nsec;
+    h->source_hash = id->hash;
+    h->n_rows = ds->n_rows;
+    h->nnz = ds->nnz;
+    h->n_groups = ds->n_groups;
+    h->dim = ds->dim;
+    h->has_qid = ds->qid != NULL;
+    cache_layout(h);
+    snprintf(h->source, sizeof h->source, "%s", ds->source);
+    const void *a[N_ARRAYS] = {ds->row_ptr, ds->col, ds->val, ds->label, ds->group_ptr, ds->qid};
+    memcpy(arrays, a, sizeof a);
+    const char *problem = scan_data(ds, threads, &h->arrays_hash);
+    h->header_hash = header_hash_of(h);
+    return problem;
+}
+
 static int write_cache(const char *cache_path, const sm_dataset *ds, const source_id *id,
-                       const sm_reader_options *opt, char *why, size_t why_cap)
+                       const sm_reader_options *opt, int threads, char *why, size_t why_cap)
 {
     cache_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, CACHE_MAGIC, 8);
-    h.version = CACHE_VERSION;
-    h.byte_order = BYTE_ORDER_MARK;
-    h.source_size = id->size;
-    h.source_mtime_sec = id->mtime_sec;
-    h.source_mtime_nsec = id->mtime_nsec;
-    h.source_hash = id->hash;
-    h.n_rows = ds->n_rows;
-    h.nnz = ds->nnz;
-    h.n_groups = ds->n_groups;
-    h.dim = ds->dim;
-    h.has_qid = ds->qid != NULL;
-    const void *arrays[N_ARRAYS] = {ds->row_ptr, ds->col, ds->val, ds->label, ds->group_ptr, ds->qid};
-    uint64_t bytes[N_ARRAYS] = {8 * (uint64_t)(ds->n_rows + 1), 4 * (uint64_t)ds->nnz,
-                                4 * (uint64_t)ds->nnz, 8 * (uint64_t)ds->n_rows,
-                                ds->n_groups ? 8 * (uint64_t)(ds->n_groups + 1) : 0,
-                                ds->qid ? 8 * (uint64_t)ds->n_groups : 0};
-    uint64_t at = (sizeof h + ALIGN - 1) / ALIGN * ALIGN;
-    for (int a = 0; a < N_ARRAYS; a++) {
-        h.offset[a] = at;
-        h.bytes[a] = bytes[a];
-        at = (at + bytes[a] + ALIGN - 1) / ALIGN * ALIGN;
+    const void *arrays[N_ARRAYS];
+    const char *problem = header_for(ds, id, threads, &h, arrays);
+    if (problem) {
+        snprintf(why, why_cap, "the data fails the cache's own checks: %s", problem);
+        return 0;
     }
-    h.file_size = at;
-    snprintf(h.source, sizeof h.source, "%s", ds->source);
-    h.header_hash = header_hash_of(&h);
-
     size_t n = strlen(cache_path);
     char *tmp = malloc(n + 16);
     if (!tmp) {
@@ -435,8 +719,8 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const sourc
     uint64_t pos = sizeof h;
     for (int a = 0; a < N_ARRAYS && ok; a++) {
         ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos)) &&
-             (!bytes[a] || write_all(fd, arrays[a], (size_t)bytes[a]));
-        pos = h.offset[a] + bytes[a];
+             (!h.bytes[a] || write_all(fd, arrays[a], (size_t)h.bytes[a]));
+        pos = h.offset[a] + h.bytes[a];
     }
     ok = ok && write_all(fd, zeros, (size_t)(h.file_size - pos));
     int saved = errno;
@@ -460,6 +744,28 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const sourc
     return ok;
 }
 
+/* A cache is written only over nothing, an empty file or a smloss cache: a
+ * cache path naming another file by mistake (the data, validation data, a
+ * model) must not destroy it. Checked before the source is parsed. */
+static sm_status check_overwritable(const char *cache_path, sm_error *err)
+{
+    int fd = open(cache_path, O_RDONLY);
+    if (fd < 0 && errno == ENOENT)
+        return SM_OK;
+    char magic[8];
+    ssize_t got = fd < 0 ? -1 : pread(fd, magic, sizeof magic, 0);
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (got == 0 || (got == (ssize_t)sizeof magic && memcmp(magic, CACHE_MAGIC, 8) == 0))
+        return SM_OK;
+    if (got < 0)
+        return sm_fail(err, SM_EIO, "%s: cannot check that it is a smloss cache: %s", cache_path,
+                       strerror(e));
+    return sm_fail(err, SM_EUSAGE,
+                   "%s is not a smloss cache: refusing to overwrite it with one", cache_path);
+}
+
 sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
                      const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
                      sm_error *err)
@@ -480,7 +786,9 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     if (stat(cache_path, &cache_st) == 0 && !S_ISREG(cache_st.st_mode))
         return sm_fail(err, SM_EIO, "%s: a cache must be a regular file, not a %s", cache_path,
                        S_ISDIR(cache_st.st_mode) ? "directory" : "device, pipe or socket");
-    sm_status st;
+    sm_status st = check_overwritable(cache_path, err);
+    if (st != SM_OK)
+        return st;
     int threads = par ? par->threads : 0;
     if (try_map(cache_path, source, threads, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
@@ -508,7 +816,7 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     }
     char reason[sizeof rep->why];
     memcpy(reason, rep->why, sizeof reason);
-    if (!write_cache(cache_path, out, &before, opt, rep->why, sizeof rep->why))
+    if (!write_cache(cache_path, out, &before, opt, threads, rep->why, sizeof rep->why))
         rep->outcome = CACHE_NOT_WRITTEN;
     else
         memcpy(rep->why, reason, sizeof reason);

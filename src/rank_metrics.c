@@ -57,6 +57,11 @@ sm_status rank_cutoffs_parse(const char *text, sm_rank_config *c, sm_error *err)
         if (!parse_cutoff(p, end, &ks[n]))
             return sm_fail(err, SM_EUSAGE, "cutoff '%.*s' is not a whole number >= 1 (in '%s')",
                            (int)(end - p), p, text);
+        /* A repeated k would give two ndcg@k keys in a JSON report and two
+         * equal per-query columns; it is almost surely a typo. */
+        for (int i = 0; i < n; i++)
+            if (ks[i] == ks[n])
+                return sm_fail(err, SM_EUSAGE, "cutoff %d is given twice (in '%s')", ks[n], text);
         n++;
         if (*end == '\0')
             break;

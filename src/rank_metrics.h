@@ -49,7 +49,7 @@ typedef struct {
 
 /* k = 1, 3, 5, 10; exp2 gains; threshold 0; queries without relevant rows count as 1. */
 void rank_config_default(sm_rank_config *c);
-/* "k1,k2,..." of whole numbers >= 1, at most RANK_MAX_CUTOFFS; SM_EUSAGE otherwise. */
+/* "k1,k2,..." of distinct whole numbers >= 1, at most RANK_MAX_CUTOFFS; SM_EUSAGE otherwise. */
 sm_status rank_cutoffs_parse(const char *text, sm_rank_config *c, sm_error *err);
 /* Names indexed by the enums, NULL-terminated (names.h). */
 extern const char *const rank_gain_names[GAIN_KIND_COUNT + 1];

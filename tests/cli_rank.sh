@@ -96,6 +96,7 @@ expect_true "undefined means are null in json" "grep -q '\"map\": null, \"mrr\":
 expect_ok "... NaN in tsv" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --relevance-threshold 10 --no-relevant skip --format tsv
 expect_true "undefined means are NaN in tsv" "grep -q '^map	NaN	0$' '$T/out'"
 expect_fail "bad cutoffs" 2 "--cutoffs: cutoff '0'" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 0,3
+expect_fail "repeated cutoff" 2 "--cutoffs: cutoff 3 is given twice" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 3,5,3
 expect_fail "per-query without groups" 2 "has no query groups" "$SMLOSS" eval -q -d "$T/nogroups.train" -m "$T/a.model" --per-query "$T/x.tsv"
 expect_ok "eval without groups has no ranking part" "$SMLOSS" eval -q -d "$T/nogroups.train" -m "$T/a.model"
 expect_true "no ranking section" "! grep -q 'ranking metrics' '$T/out'"

@@ -196,6 +196,12 @@ static void test_metric_by_name(void)
     CHECK(rank_cutoffs_parse("5,x", &c, &err) == SM_EUSAGE);
     CHECK_CONTAINS(err.msg, "cutoff 'x'");
     CHECK(rank_cutoffs_parse("1,2,3,4,5,6,7,8,9", &c, &err) == SM_EUSAGE);
+    /* a repeated cutoff is refused, and the config keeps its previous cutoffs */
+    CHECK(rank_cutoffs_parse("3,3", &c, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "cutoff 3 is given twice (in '3,3')");
+    CHECK(rank_cutoffs_parse("10,5,7,5", &c, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "cutoff 5 is given twice");
+    CHECK(c.n_cutoffs == 3 && c.cutoff[2] == 20);
     CHECK(rank_gain_parse("linear") == GAIN_LINEAR && rank_gain_parse("exp") == -1);
     CHECK(rank_no_relevant_parse("skip") == NO_RELEVANT_SKIP);
 }

@@ -14,7 +14,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-reader reader_gzip link groups model}
+targets=${*:-reader reader_gzip link groups model cache}
 B=${FUZZ_BUILD_DIR:-build/fuzz}
 C=$B/corpus
 [ "${FUZZ_FRESH:-0}" = 1 ] && C=$B/fresh-corpus && rm -rf "$C"
@@ -71,6 +71,18 @@ for t in $targets; do
             seed model "$B"/seeds/model/*
         fi
         seed model tests/bad/model/*.txt ;;
+    cache) # caches of slices of the bundled data (the cache is written as
+           # the data is loaded, whatever the training then makes of it)
+        if [ -x ./smloss ]; then
+            mkdir -p "$B/seeds/cache"
+            for f in $(data_heads); do
+                c=$B/seeds/cache/$(basename "$f").cache
+                rm -f "$c"
+                ./smloss train -q --epochs 1 -d "$f" -m "$B/seeds/cache/model" --cache "$c" 2>/dev/null
+            done
+            rm -f "$B/seeds/cache/model"
+            seed cache "$B"/seeds/cache/*.cache
+        fi ;;
     *) echo "run.sh: unknown fuzz target '$t'" >&2; exit 2 ;;
     esac
 done

@@ -1,0 +1,75 @@
+#!/bin/sh
+# cli_cache.sh - a damaged --cache is rebuilt, never trained on: bytes flipped
+# anywhere in it, or the file cut short, and train still exits 0 with the
+# model of the parsed data. And --cache never overwrites a file that is not a
+# cache (the data, the --valid data, a model): exit 2 before any parsing,
+# the file unchanged.
+. "$(dirname "$0")/lib.sh"
+H=$DATA/libsvm-housing-scale/housing_scale
+cp "$H" "$T/h.txt"
+train() { "$SMLOSS" train --epochs 2 -d "$T/h.txt" "$@"; }
+
+# flip FILE OFFSET: complement the byte at OFFSET
+flip() {
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "\\$(printf %o $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+expect_ok "train without cache" train -q -m "$T/m0"
+expect_ok "train writes the cache" train -q -m "$T/m1" --cache "$T/c"
+size=$(wc -c < "$T/c")
+cp "$T/c" "$T/c.good"
+# offsets: in the header (counts, layout, checksum), in the row offsets
+# (from 512), the indices, the values, the labels (the last part)
+for at in 60 100 200 448 520 3000 5000 $((size / 2)) $((size - 4000)) $((size - 200)); do
+    cp "$T/c.good" "$T/c"
+    flip "$T/c" "$at"
+    expect_ok "train over a cache flipped at $at" train -m "$T/m" --cache "$T/c"
+    expect_true "flip at $at: the cache is rebuilt, saying why" \
+        "grep -q 'wrote cache .*/c (the cache.s .* damaged' '$T/err'"
+    expect_true "flip at $at: the model of the parsed data" "cmp -s '$T/m0' '$T/m'"
+    expect_true "flip at $at: the rebuilt cache is the good one" "cmp -s '$T/c.good' '$T/c'"
+done
+# several bytes at once, in the middle
+cp "$T/c.good" "$T/c"
+for at in 4100 4101 4102 9000 9001 20000; do flip "$T/c" "$at"; done
+expect_ok "train over a cache with several bytes flipped" train -q -m "$T/m" --cache "$T/c"
+expect_true "... the model of the parsed data" "cmp -s '$T/m0' '$T/m'"
+for cut in $((size - 1)) $((size / 3)) 300 8; do
+    head -c "$cut" "$T/c.good" > "$T/c"
+    expect_ok "train over a cache cut to $cut bytes" train -m "$T/m" --cache "$T/c"
+    expect_true "cut to $cut: rebuilt as truncated" "grep -q 'wrote cache .*(the cache file is truncated)' '$T/err'"
+    expect_true "cut to $cut: the model of the parsed data" "cmp -s '$T/m0' '$T/m'"
+done
+expect_ok "predict over a damaged cache" sh -c "cp '$T/c.good' '$T/c' && printf 'xxxx' | dd of='$T/c' bs=1 seek=6000 conv=notrunc 2>/dev/null &&
+    '$SMLOSS' predict -q -m '$T/m0' -d '$T/h.txt' --cache '$T/c' -o '$T/p1' && '$SMLOSS' predict -q -m '$T/m0' -d '$T/h.txt' -o '$T/p2'"
+expect_true "... the predictions of the parsed data" "cmp -s '$T/p1' '$T/p2'"
+: > "$T/empty"
+expect_ok "an empty file becomes the cache" train -q -m "$T/m" --cache "$T/empty"
+expect_true "... which is then a cache" "test -s '$T/empty'"
+
+# --cache over files that are not caches
+cp "$H" "$T/v.txt"
+cp "$T/m0" "$T/model"
+for what in data valid model; do
+    case $what in data) f=$T/h.txt ;; valid) f=$T/v.txt ;; model) f=$T/model ;; esac
+    cp "$f" "$T/before"
+    expect_fail "--cache at the $what file" 2 "is not a smloss cache|cannot be the data file" \
+        train -m "$T/m" --valid "$T/v.txt" --cache "$f"
+    expect_true "the $what file is unchanged" "cmp -s '$T/before' '$f'"
+done
+expect_fail "--cache at the data: message" 2 "h.txt: the cache file cannot be the data file itself" \
+    train -m "$T/m" --cache "$T/h.txt"
+expect_fail "--cache at the --valid file: message" 2 "v.txt is not a smloss cache: refusing to overwrite it" \
+    train -m "$T/m" --valid "$T/v.txt" --cache "$T/v.txt"
+expect_fail "--cache at a model: message" 2 "model is not a smloss cache" train -m "$T/m" --cache "$T/model"
+# refused before parsing: data that does not parse still gives the usage error
+printf '1 1:1\n1 1:x\n' > "$T/bad.txt"
+expect_fail "refused before the data is parsed" 2 "model is not a smloss cache" \
+    "$SMLOSS" train -d "$T/bad.txt" -m "$T/m" --cache "$T/model"
+expect_fail "predict --cache at a model" 2 "model is not a smloss cache" \
+    "$SMLOSS" predict -m "$T/m0" -d "$T/h.txt" --cache "$T/model" -o "$T/p"
+expect_fail "eval --cache at the data" 2 "cannot be the data file" \
+    "$SMLOSS" eval -m "$T/m0" -d "$T/h.txt" --cache "$T/h.txt"
+expect_true "the model is unchanged" "cmp -s '$T/model' '$T/m0'"
+finish

@@ -1,0 +1,495 @@
+/* test_cache.c - a damaged cache is never used: each field of a real cache
+ * (header, row offsets, indices, values, labels, groups, qids) is damaged in
+ * turn, with its checksums left stale and, to reach the checks behind them,
+ * recomputed (cache_image_seal); the file is also truncated and extended.
+ * Every load must parse the source again, say why, give the parsed data and
+ * rewrite a good cache. And --cache never overwrites a file that is not a
+ * cache. */
+#define _DEFAULT_SOURCE /* truncate */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "reader.h"
+#include "test.h"
+
+enum { ROW_PTR, COL, VAL, LABEL, GROUP_PTR, QID };
+
+/* ---- helpers ---- */
+
+/* rows with qids (groups of 1 to 4 rows), 1 to 5 features among 40, some
+ * rows without features */
+static void ranking_text(test_strbuf *t, int rows)
+{
+    int qid = 3;
+    for (int r = 0; r < rows; r++) {
+        if (r % 4 == 0 || r % 7 == 0)
+            qid += 2;
+        test_strbuf_add(t, "%d qid:%d", r % 5, qid);
+        for (int j = 1 + r % 9; j < 40 && r % 11 != 5; j += 3 + r % 13)
+            test_strbuf_add(t, " %d:%g", j, 0.25 * (r % 17) - 1.5);
+        test_strbuf_add(t, "\n");
+    }
+}
+
+static const char *src_path, *cache_path;
+
+/* A fresh source and its cache. */
+static void make_cache(int rows)
+{
+    src_path = test_tmp_path("src.txt");
+    cache_path = test_tmp_path("src.cache");
+    test_strbuf t = {0};
+    ranking_text(&t, rows);
+    test_write_file(src_path, t.s, t.len);
+    free(t.s);
+    unlink(cache_path);
+    sm_dataset ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_WRITTEN);
+    dataset_free(&ds);
+}
+
+/* The cache file in memory (malloc'd, so aligned as the loader needs). */
+static unsigned char *read_cache(size_t *len)
+{
+    struct stat st;
+    unsigned char *b = NULL;
+    FILE *f = fopen(cache_path, "rb");
+    if (CHECK(f && stat(cache_path, &st) == 0) && (b = malloc((size_t)st.st_size + 1)) != NULL)
+        CHECK(fread(b, 1, (size_t)st.st_size, f) == (size_t)st.st_size);
+    if (f)
+        fclose(f);
+    *len = b ? (size_t)st.st_size : 0;
+    return b;
+}
+
+static void *array(unsigned char *image, int a)
+{
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    return image + h.offset[a];
+}
+
+/* Load through the cache: it must be rebuilt (why containing reason) and give
+ * the parsed data; the rebuilt cache must then be reused. */
+static void expect_rebuilt(const char *reason)
+{
+    sm_dataset ds, fresh;
+    sm_error err;
+    cache_report rep;
+    if (!CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK))
+        return;
+    if (!CHECK(rep.outcome == CACHE_WRITTEN))
+        fprintf(stderr, "  (expected a rebuild because: %s)\n", reason);
+    CHECK_CONTAINS(rep.why, reason);
+    if (CHECK(reader_read_file(src_path, NULL, &fresh, &err) == SM_OK)) {
+        CHECK(dataset_equal(&ds, &fresh));
+        dataset_free(&fresh);
+    }
+    dataset_free(&ds);
+    CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_REUSED && ds.mapping != NULL);
+    dataset_free(&ds);
+}
+
+typedef void (*damage_fn)(unsigned char *image, cache_header *h);
+/* A damage_fn of one statement. */
+#define DAMAGE(name, statement)                          \
+    static void name(unsigned char *b, cache_header *h) \
+    {                                                    \
+        (void)b;                                         \
+        (void)h;                                         \
+        statement;                                       \
+    }
+
+/* Damage the cache (through its header, h, or its bytes), reseal it or not,
+ * write it back, and expect it rebuilt for reason. The image must also be
+ * refused by cache_image_load, with nothing allocated. */
+static void damage(damage_fn fn, int seal, const char *reason)
+{
+    size_t len;
+    unsigned char *image = read_cache(&len);
+    if (!image)
+        return;
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    fn(image, &h);
+    memcpy(image, &h, sizeof h);
+    if (seal)
+        cache_image_seal(image, len);
+    sm_dataset ds;
+    char why[256];
+    CHECK(!cache_image_load(image, len, &ds, why, sizeof why) && ds.row_ptr == NULL);
+    CHECK_CONTAINS(why, reason);
+    test_write_file(cache_path, image, len);
+    free(image);
+    expect_rebuilt(reason);
+}
+
+/* ---- the header ---- */
+
+DAMAGE(flip_version, h->version = 2)
+DAMAGE(flip_byte_order, h->byte_order = 0x04030201)
+DAMAGE(more_rows, h->n_rows++)
+DAMAGE(huge_rows, h->n_rows = INT64_MAX / 2)
+DAMAGE(negative_nnz, h->nnz = -8)
+DAMAGE(huge_nnz, h->nnz = (int64_t)(UINT64_MAX / 8 + 2))
+DAMAGE(more_groups, h->n_groups = h->n_rows + 1)
+DAMAGE(larger_dim, h->dim++)
+DAMAGE(smaller_dim, h->dim--)
+DAMAGE(negative_dim, h->dim = -3)
+DAMAGE(no_qid, h->has_qid = 0)
+DAMAGE(moved_col, h->offset[COL] += CACHE_ALIGN)
+DAMAGE(shorter_val, h->bytes[VAL] -= 4)
+DAMAGE(wild_offset, h->offset[LABEL] = UINT64_MAX - 7)
+DAMAGE(larger_file, h->file_size += CACHE_ALIGN)
+DAMAGE(unterminated, memset(h->source, 'a', sizeof h->source))
+DAMAGE(other_source_hash, h->source_hash ^= 1)
+
+static void test_damaged_header(void)
+{
+    make_cache(300);
+    static const struct {
+        damage_fn fn;
+        const char *reason;
+    } cases[] = {
+        {flip_version, "another format version"},
+        {flip_byte_order, "another format version or byte order"},
+        {more_rows, "another layout"},
+        {huge_rows, "impossible counts"},
+        {negative_nnz, "impossible counts"},
+        {huge_nnz, "impossible counts"},
+        {more_groups, "impossible counts"},
+        {larger_dim, "a dimension other than"},
+        {smaller_dim, "a dimension other than"},
+        {negative_dim, "impossible counts"},
+        {no_qid, "inconsistent"},
+        {moved_col, "another layout"},
+        {shorter_val, "another layout"},
+        {wild_offset, "another layout"},
+        {larger_file, "truncated"},
+        {unterminated, "inconsistent"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        /* The header's checksum sees it (but the version is looked at first,
+         * its place being the same in every version), and so does the check
+         * behind it. */
+        int versioned = cases[i].fn == flip_version || cases[i].fn == flip_byte_order;
+        damage(cases[i].fn, 0, versioned ? cases[i].reason : "header is damaged");
+        damage(cases[i].fn, 1, cases[i].reason);
+    }
+    /* The source hash is checked against the source, not inside the cache. */
+    size_t len;
+    unsigned char *image = read_cache(&len);
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    other_source_hash(image, &h);
+    memcpy(image, &h, sizeof h);
+    cache_image_seal(image, len);
+    test_write_file(cache_path, image, len);
+    free(image);
+    expect_rebuilt("content changed");
+}
+
+/* ---- the arrays ---- */
+
+static int64_t *row_ptr(unsigned char *b) { return array(b, ROW_PTR); }
+static int32_t *col(unsigned char *b) { return array(b, COL); }
+
+/* the first nonzero of the first row with at least two */
+static int64_t second_of_a_row(unsigned char *b, const cache_header *h)
+{
+    for (int64_t r = 0; r < h->n_rows; r++)
+        if (row_ptr(b)[r + 1] - row_ptr(b)[r] >= 2)
+            return row_ptr(b)[r];
+    return -1;
+}
+
+DAMAGE(offset_negative, row_ptr(b)[1] = -1)
+DAMAGE(offset_first, row_ptr(b)[0] = 1)
+DAMAGE(offset_last, row_ptr(b)[h->n_rows] = h->nnz - 1)
+DAMAGE(offset_beyond, row_ptr(b)[5] = h->nnz + 100)
+DAMAGE(offset_backwards, row_ptr(b)[7] = row_ptr(b)[6] - 1)
+DAMAGE(offset_huge, row_ptr(b)[9] = INT64_MAX)
+DAMAGE(index_dim, col(b)[h->nnz - 1] = h->dim)
+static void index_huge(unsigned char *b, cache_header *h) /* the last of a row */
+{
+    col(b)[row_ptr(b)[h->n_rows / 2 + 1] - 1] = INT32_MAX;
+}
+DAMAGE(index_negative, col(b)[0] = -5)
+static void index_repeated(unsigned char *b, cache_header *h)
+{
+    int64_t k = second_of_a_row(b, h);
+    col(b)[k + 1] = col(b)[k];
+}
+static void index_swapped(unsigned char *b, cache_header *h)
+{
+    int64_t k = second_of_a_row(b, h);
+    int32_t c = col(b)[k];
+    col(b)[k] = col(b)[k + 1];
+    col(b)[k + 1] = c;
+}
+DAMAGE(value_nan, ((float *)array(b, VAL))[h->nnz / 3] = NAN)
+DAMAGE(value_inf, ((float *)array(b, VAL))[0] = -INFINITY)
+DAMAGE(label_inf, ((double *)array(b, LABEL))[h->n_rows - 1] = INFINITY)
+DAMAGE(label_nan, ((double *)array(b, LABEL))[3] = NAN)
+DAMAGE(group_empty, ((int64_t *)array(b, GROUP_PTR))[1] = 0)
+DAMAGE(group_short, ((int64_t *)array(b, GROUP_PTR))[h->n_groups] = h->n_rows - 1)
+DAMAGE(group_first, ((int64_t *)array(b, GROUP_PTR))[0] = 1)
+DAMAGE(group_backwards, ((int64_t *)array(b, GROUP_PTR))[3] = 0)
+DAMAGE(qid_negative, ((int64_t *)array(b, QID))[2] = -1)
+DAMAGE(qid_repeated, ((int64_t *)array(b, QID))[4] = ((int64_t *)array(b, QID))[3])
+
+static void test_damaged_arrays(void)
+{
+    make_cache(300);
+    static const struct {
+        damage_fn fn;
+        const char *reason;
+    } cases[] = {
+        {offset_negative, "row offsets out of order"},
+        {offset_first, "row offsets that do not span"},
+        {offset_last, "row offsets that do not span"},
+        {offset_beyond, "row offsets out of order"},
+        {offset_backwards, "row offsets out of order"},
+        {offset_huge, "row offsets out of order"},
+        {index_dim, "a dimension other than"},
+        {index_huge, "a dimension other than"},
+        {index_negative, "out of order or negative"},
+        {index_repeated, "out of order or negative"},
+        {index_swapped, "out of order or negative"},
+        {value_nan, "not finite"},
+        {value_inf, "not finite"},
+        {label_inf, "not finite"},
+        {label_nan, "not finite"},
+        {group_empty, "an empty query group"},
+        {group_short, "do not cover the rows"},
+        {group_first, "do not cover the rows"},
+        {group_backwards, "an empty query group, or groups out of order"},
+        {qid_negative, "a negative qid"},
+        {qid_repeated, "one qid in two groups"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        damage(cases[i].fn, 0, "data is damaged"); /* the arrays' checksum sees it */
+        damage(cases[i].fn, 1, cases[i].reason);   /* and so do the checks behind it */
+    }
+}
+
+/* One flipped bit anywhere in any array is seen by the checksum. */
+static void test_flipped_bits(void)
+{
+    make_cache(300);
+    size_t len;
+    unsigned char *good = read_cache(&len);
+    if (!good)
+        return;
+    cache_header h;
+    memcpy(&h, good, sizeof h);
+    for (int a = 0; a < CACHE_ARRAYS; a++)
+        for (int k = 0; k < 3; k++) {
+            uint64_t at = h.offset[a] + (h.bytes[a] - 1) * (uint64_t)k / 2;
+            good[at] ^= (unsigned char)(1u << (a + k));
+            test_write_file(cache_path, good, len);
+            good[at] ^= (unsigned char)(1u << (a + k));
+            expect_rebuilt("data is damaged");
+        }
+    free(good);
+}
+
+/* The rows are checked in chunks of 65536 on several threads: damage in a
+ * later chunk is found too. */
+static void test_damage_in_a_later_chunk(void)
+{
+    make_cache(140000);
+    size_t len;
+    unsigned char *image = read_cache(&len);
+    if (!image)
+        return;
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    int64_t k = row_ptr(image)[100000];
+    col(image)[k] = -1;
+    cache_image_seal(image, len);
+    test_write_file(cache_path, image, len);
+    free(image);
+    expect_rebuilt("out of order or negative");
+}
+
+/* Values or labels swapped keep every structural check and the plain sum of
+ * the checksum: its weighted sum sees them. */
+static void test_swaps(void)
+{
+    make_cache(300);
+    size_t len;
+    unsigned char *good = read_cache(&len);
+    if (!good)
+        return;
+    cache_header h;
+    memcpy(&h, good, sizeof h);
+    float *val = array(good, VAL);
+    int64_t i = 1, j = h.nnz - 2;
+    while (val[i] == val[j] && i < j)
+        i++;
+    float v = val[i];
+    val[i] = val[j];
+    val[j] = v;
+    test_write_file(cache_path, good, len);
+    expect_rebuilt("data is damaged: checksum mismatch");
+    free(good);
+    if (!(good = read_cache(&len)))
+        return;
+    double *label = array(good, LABEL);
+    double y = label[0];
+    label[0] = label[1];
+    label[1] = y;
+    if (CHECK(label[0] != label[1]))
+        test_write_file(cache_path, good, len);
+    expect_rebuilt("data is damaged: checksum mismatch");
+    free(good);
+}
+
+/* The checksum is summed by chunks of rows on any number of threads: a cache
+ * written with one thread count is reused with another. */
+static void test_any_threads(void)
+{
+    make_cache(140000);
+    for (int threads = 1; threads <= 3; threads++) {
+        sm_reader_parallel par = {threads, 0};
+        sm_dataset ds;
+        sm_error err;
+        cache_report rep;
+        unlink(cache_path);
+        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(rep.outcome == CACHE_WRITTEN);
+        dataset_free(&ds);
+        par.threads = 4 - threads;
+        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(rep.outcome == CACHE_REUSED && ds.n_rows == 140000);
+        dataset_free(&ds);
+    }
+}
+
+/* ---- the file's length ---- */
+
+static void truncate_to(off_t size)
+{
+    CHECK(truncate(cache_path, size) == 0);
+}
+
+static void test_truncated_and_extended(void)
+{
+    make_cache(300);
+    struct stat st;
+    CHECK(stat(cache_path, &st) == 0);
+    const off_t sizes[] = {st.st_size - 1, st.st_size / 2, (off_t)sizeof(cache_header),
+                           (off_t)sizeof(cache_header) - 1, 9, 8};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        truncate_to(sizes[i]);
+        expect_rebuilt("truncated");
+    }
+    truncate_to(0); /* an empty file is fair game */
+    expect_rebuilt("empty");
+    truncate_to(st.st_size + CACHE_ALIGN);
+    expect_rebuilt("longer than its header says");
+}
+
+/* ---- the image hooks ---- */
+
+static void test_image_load(void)
+{
+    make_cache(300);
+    size_t len;
+    unsigned char *image = read_cache(&len);
+    if (!image)
+        return;
+    sm_dataset ds, fresh;
+    sm_error err;
+    char why[256];
+    if (CHECK(cache_image_load(image, len, &ds, why, sizeof why))) {
+        CHECK(ds.mapping == NULL && ds.qid != NULL && ds.n_groups > 1);
+        if (CHECK(reader_read_file(src_path, NULL, &fresh, &err) == SM_OK)) {
+            CHECK(dataset_equal(&ds, &fresh));
+            CHECK_STREQ(ds.source, fresh.source);
+            dataset_free(&fresh);
+        }
+        dataset_free(&ds);
+    }
+    /* sealing a good image changes nothing */
+    unsigned char *copy = malloc(len);
+    if (CHECK(copy != NULL)) {
+        memcpy(copy, image, len);
+        cache_image_seal(copy, len);
+        CHECK(memcmp(copy, image, len) == 0);
+        free(copy);
+    }
+    CHECK(!cache_image_load(image, len - 1, &ds, why, sizeof why));
+    CHECK_CONTAINS(why, "truncated");
+    CHECK(!cache_image_load(image, 100, &ds, why, sizeof why));
+    CHECK_CONTAINS(why, "truncated");
+    free(image);
+}
+
+/* ---- what a cache may overwrite ---- */
+
+static int same_bytes(const char *path, const char *text)
+{
+    char buf[256] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    return n == strlen(text) && memcmp(buf, text, n) == 0;
+}
+
+static void test_foreign_file_is_not_overwritten(void)
+{
+    /* A source the reader refuses: were it parsed, the error would be SM_EDATA. */
+    const char *bad = test_tmp_path("bad.txt");
+    test_write_file(bad, "1 1:x\n", 6);
+    static const char *const foreign[] = {"1 1:1\n2 3:4\n", "smloss-model 1\nscorer=linear\n",
+                                          "SMLCACH", "\x1f\x8b\x08"};
+    const char *other = test_tmp_path("other");
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+        test_write_file(other, foreign[i], strlen(foreign[i]));
+        sm_dataset ds;
+        sm_error err;
+        cache_report rep;
+        CHECK(cache_load(bad, other, NULL, NULL, &ds, &rep, &err) == SM_EUSAGE);
+        CHECK_CONTAINS(err.msg, other);
+        CHECK_CONTAINS(err.msg, "is not a smloss cache");
+        CHECK(same_bytes(other, foreign[i]) && ds.row_ptr == NULL);
+    }
+    /* a cache of another source is a cache: it is replaced */
+    make_cache(20);
+    const char *src2 = test_tmp_path("src2.txt");
+    test_write_file(src2, "1 1:1\n", 6);
+    sm_dataset ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(cache_load(src2, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_WRITTEN && ds.n_rows == 1);
+    CHECK_CONTAINS(rep.why, "size changed");
+    dataset_free(&ds);
+}
+
+static const test_case cases[] = {
+    TEST(test_damaged_header),
+    TEST(test_damaged_arrays),
+    TEST(test_flipped_bits),
+    TEST(test_damage_in_a_later_chunk),
+    TEST(test_swaps),
+    TEST(test_any_threads),
+    TEST(test_truncated_and_extended),
+    TEST(test_image_load),
+    TEST(test_foreign_file_is_not_overwritten),
+};
+
+TEST_MAIN(cases)
