@@ -25,17 +25,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_mlp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 sh scripts/gen_letor.sh "$ROWS" 136 1 > "$tmp/letor.txt"
 
-# peak resident memory in MB of a command (GNU time), or "?" without it
-peak_mb() { awk '/Maximum resident set size/ { printf "%.0f", $NF / 1024; found = 1 } END { if (!found) printf "?" }' "$1"; }
-timed() { # timed OUT ERR CMD...: run CMD, its stdout/stderr to OUT/ERR, GNU time report to ERR.time
-    out=$1 err=$2; shift 2
-    if [ -x /usr/bin/time ]; then /usr/bin/time -v -o "$err.time" "$@" > "$out" 2> "$err"
-    else "$@" > "$out" 2> "$err"; : > "$err.time"; fi
-}
-best() { sort -g | tail -n 1; }
-
-have_torch=1
-"$PY" -c 'import torch' 2>/dev/null || have_torch=0
+. scripts/torch_peer_lib.sh
 
 echo "MLP $HIDDEN, batch $BATCH, plain SGD, 1 thread; $ROWS rows x 136 features, $EPOCHS epochs, best of $REPEAT"
 # The runs alternate between smloss and torch, so that a busy moment of a

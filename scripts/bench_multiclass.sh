@@ -30,15 +30,7 @@ cc -O2 scripts/gen_bench.c -lm -o "$tmp/gen_bench"
 sh scripts/gen_letor.sh "$ROWS" 136 1 | awk '{ $1 = $1 + 5 * (NR % 2); print }' |
     sed 's/ qid:[0-9]*//' > "$tmp/dense.txt"
 
-peak_mb() { awk '/Maximum resident set size/ { printf "%.0f", $NF / 1024; found = 1 } END { if (!found) printf "?" }' "$1"; }
-timed() { # timed OUT ERR CMD...
-    out=$1 err=$2; shift 2
-    if [ -x /usr/bin/time ]; then /usr/bin/time -v -o "$err.time" "$@" > "$out" 2> "$err"
-    else "$@" > "$out" 2> "$err"; : > "$err.time"; fi
-}
-best() { sort -g | tail -n 1; }
-have_torch=1
-"$PY" -c 'import torch' 2>/dev/null || have_torch=0
+. scripts/torch_peer_lib.sh
 
 # bench NAME DATA SCORER BATCH LR GOAL
 bench() {

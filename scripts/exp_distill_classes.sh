@@ -21,20 +21,14 @@ SEEDS=${SEEDS:-5}
 D=$ROOT/data/sklearn-digits/digits.libsvm
 rm -rf "$OUT"
 mkdir -p "$WORK"
-if ! "$SMLOSS" train --help 2>&1 | grep -q 'multiclass'; then
-    echo "exp_distill_classes: this smloss has no multi-class objective: skipping experiment 6" >&2
-    exit 0
-fi
+need_multiclass "exp_distill_classes (experiment 6)"
 awk 'NR % 5 != 0' "$D" > "$WORK/train"
 awk 'NR % 5 == 0' "$D" > "$WORK/test"
 
 "$SMLOSS" train -q -d "$WORK/train" -m "$WORK/teacher.model" --objective multiclass \
     --scorer mlp:64 --epochs 40 --l2 1e-5 --seed 1
 for part in train test; do
-    "$SMLOSS" predict -q -m "$WORK/teacher.model" -d "$WORK/$part" --output scores |
-        awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i
-               for (i = 1; i <= NF; i++) printf "%s%.17g", (i > 1 ? " " : ""), $i - m; print "" }' \
-        > "$WORK/teacher.$part"
+    teacher_logits "$WORK/teacher.model" "$WORK/$part" "$WORK/teacher.$part"
 done
 
 # scorer|objective|link

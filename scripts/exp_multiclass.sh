@@ -18,10 +18,7 @@ WORK=$OUT/work
 FOLDS=${FOLDS:-5}
 rm -rf "$OUT"
 mkdir -p "$WORK"
-if ! "$SMLOSS" train --help 2>&1 | grep -q 'multiclass'; then
-    echo "exp_multiclass: this smloss has no multi-class objective: skipping experiment 5" >&2
-    exit 0
-fi
+need_multiclass "exp_multiclass (experiment 5)"
 folds "$ROOT/data/sklearn-digits/digits.libsvm" "$FOLDS" "$WORK"
 
 # scorer|objective|link|extra options

@@ -22,10 +22,7 @@ WORK=$OUT/work
 SEEDS=${SEEDS:-3}
 rm -rf "$OUT"
 mkdir -p "$WORK"
-if ! "$SMLOSS" train --help 2>&1 | grep -q 'multiclass'; then
-    echo "exp_nexttoken: this smloss has no multi-class objective: skipping experiment 7" >&2
-    exit 0
-fi
+need_multiclass "exp_nexttoken (experiment 7)"
 cc -O2 "$ROOT/scripts/gen_nexttoken.c" -o "$WORK/gen_nexttoken"
 {
     awk '/<!-- results:begin -->/ { skip = 1 } !skip { print } /<!-- results:end -->/ { skip = 0 }' "$ROOT/README.md"
@@ -43,10 +40,7 @@ classes=$(cut -d' ' -f1 "$WORK/train.8" | sort -u | wc -l)
 "$SMLOSS" train -q -d "$WORK/train.8" -m "$WORK/teacher.model" --objective multiclass \
     --scorer mlp:128 --epochs 8 --seed 1
 for part in train test; do
-    "$SMLOSS" predict -q -m "$WORK/teacher.model" -d "$WORK/$part.8" --output scores |
-        awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i
-               for (i = 1; i <= NF; i++) printf "%s%.17g", (i > 1 ? " " : ""), $i - m; print "" }' \
-        > "$WORK/teacher.$part"
+    teacher_logits "$WORK/teacher.model" "$WORK/$part.8" "$WORK/teacher.$part"
 done
 "$SMLOSS" eval -q -d "$WORK/test.8" -m "$WORK/teacher.model" --format tsv |
     awk -F'\t' '$1 == "summary" && $2 == "accuracy" { print $4 }' > "$WORK/teacher.accuracy"

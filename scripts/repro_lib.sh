@@ -123,3 +123,20 @@ md_metric_table() {
                 for (i = 1; i <= ns; i++) printf " %s |", ((order[k], st[i]) in cell) ? cell[order[k], st[i]] : ""
                 print "" } }' "$1"
 }
+
+# need_multiclass NAME: exit the experiment (successfully, with a note) when
+# this smloss has no multi-class objective.
+need_multiclass() {
+    "$SMLOSS" train --help 2>&1 | grep -q 'multiclass' && return 0
+    echo "$1: this smloss has no multi-class objective: skipping it" >&2
+    exit 0
+}
+
+# teacher_logits MODEL DATA OUT: the model's K class scores of every row of
+# DATA, shifted so that each row's top score is 0 (where the selective
+# composite softmaxes of the experiments are steep), one row a line.
+teacher_logits() {
+    "$SMLOSS" predict -q -m "$1" -d "$2" --output scores |
+        awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i
+               for (i = 1; i <= NF; i++) printf "%s%.17g", (i > 1 ? " " : ""), $i - m; print "" }' > "$3"
+}

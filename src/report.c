@@ -769,24 +769,40 @@ static int class_figures(const sm_class_report *r, double mean_loss, class_figur
     return n;
 }
 
-/* Whether the pair of bands (a, b) can hold pairs: not a band of one rank
- * with itself. */
-static int band_pair_shown(const sm_class_report *r, int a, int b)
-{
-    int first = a == 0 ? 1 : r->config.band_end[a - 1] + 1;
-    int last = a < r->n_bands - 1 ? r->config.band_end[a] : r->n_classes;
-    return a != b || first < last;
-}
+enum { BAND_PAIRS_MAX = CLASS_MAX_BANDS * (CLASS_MAX_BANDS + 1) / 2 };
 
-/* Target ranks of band b: "1", "2-3", "4-10". */
-static void band_name(const sm_class_report *r, int b, char *buf, size_t size)
+typedef struct {
+    char higher[24], lower[24]; /* target ranks: "1", "2-3", "4-10" */
+    int64_t pairs, ordered;
+    double accuracy;            /* NaN without pairs */
+} band_pair;
+
+/* The pairs of bands (higher, lower) in report order, leaving out a band of
+ * one rank with itself (it holds no pair). */
+static int band_pairs(const sm_class_report *r, band_pair *out)
 {
-    int first = b == 0 ? 1 : r->config.band_end[b - 1] + 1;
-    int last = b < r->n_bands - 1 ? r->config.band_end[b] : r->n_classes;
-    if (first == last)
-        snprintf(buf, size, "%d", first);
-    else
-        snprintf(buf, size, "%d-%d", first, last);
+    int n = 0, first[CLASS_MAX_BANDS], last[CLASS_MAX_BANDS];
+    char name[CLASS_MAX_BANDS][24];
+    for (int b = 0; b < r->n_bands; b++) {
+        first[b] = b == 0 ? 1 : r->config.band_end[b - 1] + 1;
+        last[b] = b < r->n_bands - 1 ? r->config.band_end[b] : r->n_classes;
+        if (first[b] == last[b])
+            snprintf(name[b], sizeof name[b], "%d", first[b]);
+        else
+            snprintf(name[b], sizeof name[b], "%d-%d", first[b], last[b]);
+    }
+    for (int a = 0; a < r->n_bands; a++)
+        for (int b = a; b < r->n_bands; b++) {
+            if (a == b && first[a] == last[a])
+                continue;
+            band_pair *bp = &out[n++];
+            memcpy(bp->higher, name[a], sizeof bp->higher);
+            memcpy(bp->lower, name[b], sizeof bp->lower);
+            bp->pairs = r->band_pairs[a][b];
+            bp->ordered = r->band_ordered[a][b];
+            bp->accuracy = bp->pairs ? (double)bp->ordered / (double)bp->pairs : NAN;
+        }
+    return n;
 }
 
 static void class_value_name(const int64_t *values, int k, char *buf, size_t size)
@@ -852,21 +868,16 @@ static void text_classes(report_out *o, const sm_report_meta *meta, const sm_cla
         }
     }
     if (r->has_target) {
-        char hi[24], lo[24];
+        band_pair bp[BAND_PAIRS_MAX];
+        int n = band_pairs(r, bp);
         out_printf(o, "\norder accuracy by target rank band: pairs of classes the target orders, "
                       "share scored in that order (ties count wrong)\n%-8s %-8s %10s %9s\n",
                    "higher", "lower", "pairs", "ordered%");
-        for (int a = 0; a < r->n_bands; a++)
-            for (int b = a; b < r->n_bands; b++) {
-                if (!band_pair_shown(r, a, b))
-                    continue;
-                band_name(r, a, hi, sizeof hi);
-                band_name(r, b, lo, sizeof lo);
-                int64_t p = r->band_pairs[a][b];
-                format_number(cell, sizeof cell, p ? 100.0 * (double)r->band_ordered[a][b] / (double)p : NAN,
-                              STYLE_TEXT);
-                out_printf(o, "%-8s %-8s %10lld %9s\n", hi, lo, (long long)p, cell);
-            }
+        for (int i = 0; i < n; i++) {
+            format_number(cell, sizeof cell, 100.0 * bp[i].accuracy, STYLE_TEXT);
+            out_printf(o, "%-8s %-8s %10lld %9s\n", bp[i].higher, bp[i].lower,
+                       (long long)bp[i].pairs, cell);
+        }
     }
 }
 
@@ -917,18 +928,14 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
                 tsv_class_row(o, "confusion", a_name, b_name, (double)r->confusion[(size_t)a * K + b]);
             }
     }
-    if (r->has_target)
-        for (int a = 0; a < r->n_bands; a++)
-            for (int b = a; b < r->n_bands; b++) {
-                int64_t p = r->band_pairs[a][b];
-                if (!band_pair_shown(r, a, b))
-                    continue;
-                band_name(r, a, a_name, sizeof a_name);
-                band_name(r, b, b_name, sizeof b_name);
-                tsv_class_row(o, "band_pairs", a_name, b_name, (double)p);
-                tsv_class_row(o, "band_accuracy", a_name, b_name,
-                              p ? (double)r->band_ordered[a][b] / (double)p : NAN);
-            }
+    if (r->has_target) {
+        band_pair bp[BAND_PAIRS_MAX];
+        int n = band_pairs(r, bp);
+        for (int i = 0; i < n; i++) {
+            tsv_class_row(o, "band_pairs", bp[i].higher, bp[i].lower, (double)bp[i].pairs);
+            tsv_class_row(o, "band_accuracy", bp[i].higher, bp[i].lower, bp[i].accuracy);
+        }
+    }
 }
 
 static void json_number(report_out *o, double v)
@@ -984,23 +991,17 @@ static void json_classes(report_out *o, const sm_report_meta *meta, const sm_cla
         out_printf(o, "\n  ]");
     }
     if (r->has_target) {
-        char hi[24], lo[24];
-        int first = 1;
+        band_pair bp[BAND_PAIRS_MAX];
+        int n = band_pairs(r, bp);
         out_printf(o, ",\n  \"band_pairs\": [");
-        for (int a = 0; a < r->n_bands; a++)
-            for (int b = a; b < r->n_bands; b++) {
-                int64_t p = r->band_pairs[a][b];
-                if (!band_pair_shown(r, a, b))
-                    continue;
-                band_name(r, a, hi, sizeof hi);
-                band_name(r, b, lo, sizeof lo);
-                out_printf(o, "%s\n    {\"higher\": \"%s\", \"lower\": \"%s\", \"pairs\": %lld, "
-                              "\"ordered\": %lld, \"accuracy\": ",
-                           first ? "" : ",", hi, lo, (long long)p, (long long)r->band_ordered[a][b]);
-                json_number(o, p ? (double)r->band_ordered[a][b] / (double)p : NAN);
-                out_putc(o, '}');
-                first = 0;
-            }
+        for (int i = 0; i < n; i++) {
+            out_printf(o, "%s\n    {\"higher\": \"%s\", \"lower\": \"%s\", \"pairs\": %lld, "
+                          "\"ordered\": %lld, \"accuracy\": ",
+                       i ? "," : "", bp[i].higher, bp[i].lower, (long long)bp[i].pairs,
+                       (long long)bp[i].ordered);
+            json_number(o, bp[i].accuracy);
+            out_putc(o, '}');
+        }
         out_printf(o, "\n  ]");
     }
     out_printf(o, "\n}\n");
