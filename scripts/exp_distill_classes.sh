@@ -49,13 +49,7 @@ echo "$STUDENTS" | while IFS='|' read -r scorer objective loss; do
             --objective "$objective" --loss "$loss" --scorer "$scorer" --l2 1e-5 --seed $seed
         "$SMLOSS" eval -q -d "$WORK/test" -m "$WORK/student.model" --targets "$WORK/teacher.test" \
             --target matched --bands 1,3 --cutoffs 1,3 --format tsv > "$WORK/report"
-        awk -F'\t' -v key="$scorer|$objective|$loss" '
-            $1 == "summary" && $2 == "top1_agreement" { print key "|top1", $4 }
-            $1 == "summary" && $2 == "overlap" && $3 == 3 { print key "|overlap3", $4 }
-            $1 == "summary" && $2 == "ndcg" && $3 == 3 { print key "|ndcg3", $4 }
-            $1 == "band_accuracy" && $2 == "1" && $3 == "2-3" { print key "|band_1_23", $4 }
-            $1 == "band_accuracy" && $2 == "2-3" && $3 == "2-3" { print key "|band_23_23", $4 }' \
-            "$WORK/report" >> "$WORK/raw"
+        class_figures "$WORK/report" "$scorer|$objective|$loss" >> "$WORK/raw"
         seed=$((seed + 1))
     done
 done

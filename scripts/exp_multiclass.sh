@@ -40,11 +40,7 @@ echo "$RUNS" | while IFS='|' read -r scorer objective loss extra; do
         "$SMLOSS" train -q -d "$WORK/train.$f" -m "$WORK/model" --objective "$objective" \
             --loss "$loss" --scorer "$scorer" --l2 1e-4 $extra
         "$SMLOSS" eval -q -d "$WORK/test.$f" -m "$WORK/model" --format tsv > "$WORK/report"
-        awk -F'\t' -v key="$scorer|$objective|$loss" '
-            $1 == "summary" && $2 == "accuracy" { print key "|accuracy", $4 }
-            $1 == "summary" && $2 == "top_k_accuracy" && $3 == 2 { print key "|top_2_accuracy", $4 }
-            $1 == "class" && $2 == "macro" && $3 == "f1" { print key "|macro_f1", $4 }' \
-            "$WORK/report" >> "$WORK/raw"
+        class_figures "$WORK/report" "$scorer|$objective|$loss" >> "$WORK/raw"
         f=$((f + 1))
     done
 done

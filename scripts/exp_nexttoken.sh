@@ -61,13 +61,7 @@ echo "$STUDENTS" | while IFS='|' read -r scorer loss; do
             --objective multiclass --loss "$loss" --scorer "$scorer" --epochs 8 --seed $seed
         "$SMLOSS" eval -q -d "$WORK/test.3" -m "$WORK/student.model" --targets "$WORK/teacher.test" \
             --target matched --bands 1,3 --cutoffs 1,5 --format tsv > "$WORK/report"
-        awk -F'\t' -v key="$scorer|multiclass|$loss" '
-            $1 == "summary" && $2 == "top1_agreement" { print key "|top1", $4 }
-            $1 == "summary" && $2 == "overlap" && $3 == 5 { print key "|overlap5", $4 }
-            $1 == "summary" && $2 == "accuracy" { print key "|accuracy", $4 }
-            $1 == "band_accuracy" && $2 == "1" && $3 == "2-3" { print key "|band_1_23", $4 }
-            $1 == "band_accuracy" && $2 == "2-3" && $3 == "2-3" { print key "|band_23_23", $4 }' \
-            "$WORK/report" >> "$WORK/raw"
+        class_figures "$WORK/report" "$scorer|multiclass|$loss" >> "$WORK/raw"
         seed=$((seed + 1))
     done
 done

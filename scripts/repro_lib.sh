@@ -140,3 +140,17 @@ teacher_logits() {
         awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i
                for (i = 1; i <= NF; i++) printf "%s%.17g", (i > 1 ? " " : ""), $i - m; print "" }' > "$3"
 }
+
+# class_figures REPORT KEY: "KEY|NAME value" lines of the figures of a class
+# report (`smloss eval --format tsv` of a multi-class model): accuracy,
+# top_K_accuracy, macro_f1, top1 (agreement with the target), overlapK, ndcgK
+# and band_H_L (order accuracy of target rank band H over band L, "2-3" as 23).
+class_figures() {
+    awk -F'\t' -v key="$2" '
+        $1 == "summary" && $2 == "accuracy" { print key "|accuracy", $4 }
+        $1 == "summary" && $2 == "top_k_accuracy" { print key "|top_" $3 "_accuracy", $4 }
+        $1 == "summary" && $2 == "top1_agreement" { print key "|top1", $4 }
+        $1 == "summary" && ($2 == "overlap" || $2 == "ndcg") { print key "|" $2 $3, $4 }
+        $1 == "class" && $2 == "macro" && $3 == "f1" { print key "|macro_f1", $4 }
+        $1 == "band_accuracy" { h = $2; l = $3; gsub("-", "", h); gsub("-", "", l); print key "|band_" h "_" l, $4 }' "$1"
+}

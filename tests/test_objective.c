@@ -20,41 +20,43 @@ static const double qy[] = {3, 1, 0, 2, 1, 4, 0};
 static const double qs[] = {2.2, 1.5, -0.3, 2.9, 0.7, 3.1, 0.4};
 #define QN 7
 
-static double loss_at(const sm_objective *obj, const double *s, int64_t n, sm_objective_work *w)
+/* The gradient of n rows of k scores (targets y, k per row for the
+ * multi-class kinds) against central finite differences, and the trainer's
+ * fused call against the separate ones, bit for bit. */
+static void check_fd_scores(const sm_objective *obj, const double *s0, const double *y,
+                            int64_t n, int64_t k, const char *label)
 {
-    int64_t units;
-    return objective_forward(obj, s, qy, n, &units, w);
+    enum { MAX = 16 };
+    sm_objective_work w;
+    objective_work_init(&w, 1);
+    CHECK(n * k <= MAX && objective_work_reserve(&w, n > k ? n : k, NULL) == SM_OK);
+    double s[MAX], g[MAX] = {0}, g_fused[MAX] = {0};
+    size_t bytes = (size_t)(n * k) * sizeof *s;
+    memcpy(s, s0, bytes);
+    objective_backward(obj, s, y, n, 1.0, g, &w);
+    int64_t units, fused_units;
+    double loss = objective_forward(obj, s, y, n, &units, &w);
+    double fused = objective_forward_backward(obj, s, y, n, 1.0, g_fused, &fused_units, &w);
+    if (!CHECK(memcmp(g, g_fused, bytes) == 0 && loss == fused && units == fused_units))
+        fprintf(stderr, "  %s: forward_backward loss %.17g vs %.17g\n", label, fused, loss);
+    for (int64_t i = 0; i < n * k; i++) {
+        double h = 1e-5 * fmax(1.0, fabs(s[i])), keep = s[i], up, down;
+        s[i] = keep + h;
+        up = objective_forward(obj, s, y, n, &units, &w);
+        s[i] = keep - h;
+        down = objective_forward(obj, s, y, n, &units, &w);
+        s[i] = keep;
+        double fd = (up - down) / (2 * h);
+        if (!CHECK(fabs(fd - g[i]) <= 1e-6 * fmax(1.0, fabs(fd))))
+            fprintf(stderr, "  %s score %d: analytic %.12g, finite difference %.12g\n", label,
+                    (int)i, g[i], fd);
+    }
+    objective_work_free(&w);
 }
 
 static void check_fd(sm_objective *obj, const char *label)
 {
-    sm_objective_work w;
-    objective_work_init(&w, 1);
-    CHECK(objective_work_reserve(&w, QN, NULL) == SM_OK);
-    double s[QN], g[QN] = {0};
-    memcpy(s, qs, sizeof s);
-    objective_backward(obj, s, qy, QN, 1.0, g, &w);
-    /* the trainer's fused call: the same gradient and loss, bit for bit */
-    double g_fused[QN] = {0};
-    int64_t units, fused_units;
-    double loss = objective_forward(obj, s, qy, QN, &units, &w);
-    double fused = objective_forward_backward(obj, s, qy, QN, 1.0, g_fused, &fused_units, &w);
-    if (!CHECK(memcmp(g, g_fused, sizeof g) == 0 && loss == fused && units == fused_units))
-        fprintf(stderr, "  %s: forward_backward loss %.17g vs %.17g\n", label, fused, loss);
-    for (int i = 0; i < QN; i++) {
-        double h = 1e-5 * fmax(1.0, fabs(s[i]));
-        double keep = s[i];
-        s[i] = keep + h;
-        double up = loss_at(obj, s, QN, &w);
-        s[i] = keep - h;
-        double down = loss_at(obj, s, QN, &w);
-        s[i] = keep;
-        double fd = (up - down) / (2 * h);
-        if (!CHECK(fabs(fd - g[i]) <= 1e-6 * fmax(1.0, fabs(fd))))
-            fprintf(stderr, "  %s row %d: analytic %.12g, finite difference %.12g\n", label, i,
-                    g[i], fd);
-    }
-    objective_work_free(&w);
+    check_fd_scores(obj, qs, qy, QN, 1, label);
 }
 
 static void test_gradients_all_links(void)
@@ -438,43 +440,6 @@ static const double mc_teacher[MC_ROWS * MC_K] = {3.0, -1.0, 0.5, 2.0, -0.2, 0.1
 static const double mc_prob[MC_ROWS * MC_K] = {0.7, 0.0, 0.1, 0.2, 0, 0, 0, 1,
                                                0.05, 0.5, 0.45, 0};
 
-static double mc_loss(const sm_objective *obj, const double *s, const double *t,
-                      sm_objective_work *w)
-{
-    int64_t units;
-    double l = objective_forward(obj, s, t, MC_ROWS, &units, w);
-    CHECK(units == MC_ROWS);
-    return l;
-}
-
-static void check_fd_multiclass(const sm_objective *obj, const double *t, const char *label)
-{
-    sm_objective_work w;
-    objective_work_init(&w, 1);
-    CHECK(objective_work_reserve(&w, MC_K, NULL) == SM_OK);
-    double s[MC_ROWS * MC_K], g[MC_ROWS * MC_K] = {0}, g_fused[MC_ROWS * MC_K] = {0};
-    memcpy(s, mc_s, sizeof s);
-    objective_backward(obj, s, t, MC_ROWS, 1.0, g, &w);
-    int64_t units;
-    double loss = mc_loss(obj, s, t, &w);
-    double fused = objective_forward_backward(obj, s, t, MC_ROWS, 1.0, g_fused, &units, &w);
-    CHECK(memcmp(g, g_fused, sizeof g) == 0 && loss == fused && units == MC_ROWS);
-    CHECK(loss > 0.0 && isfinite(loss));
-    for (int i = 0; i < MC_ROWS * MC_K; i++) {
-        double h = 1e-5 * fmax(1.0, fabs(s[i])), keep = s[i];
-        s[i] = keep + h;
-        double up = mc_loss(obj, s, t, &w);
-        s[i] = keep - h;
-        double down = mc_loss(obj, s, t, &w);
-        s[i] = keep;
-        double fd = (up - down) / (2 * h);
-        if (!CHECK(fabs(fd - g[i]) <= 1e-6 * fmax(1.0, fabs(fd))))
-            fprintf(stderr, "  %s score %d: analytic %.12g, finite difference %.12g\n", label, i,
-                    g[i], fd);
-    }
-    objective_work_free(&w);
-}
-
 static void test_multiclass_gradients(void)
 {
     const double temps[] = {1.0, 0.5, 3.0};
@@ -490,7 +455,7 @@ static void test_multiclass_gradients(void)
                 snprintf(label, sizeof label, "%s %s/%s T=%g", specs[k],
                          objective_kind_name(obj.kind), objective_target_name(obj.target),
                          temps[t]);
-                check_fd_multiclass(&obj, v == 1 ? mc_prob : mc_teacher, label);
+                check_fd_scores(&obj, mc_s, v == 1 ? mc_prob : mc_teacher, MC_ROWS, MC_K, label);
             }
 }
 
