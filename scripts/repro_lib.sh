@@ -136,7 +136,7 @@ need_multiclass() {
 # DATA, shifted so that each row's top score is 0 (where the selective
 # composite softmaxes of the experiments are steep), one row a line.
 teacher_logits() {
-    "$SMLOSS" predict -q -m "$1" -d "$2" --output scores |
+    "$SMLOSS" predict -q -m "$1" -d "$2" --output-type scores |
         awk '{ m = $1; for (i = 2; i <= NF; i++) if ($i > m) m = $i
                for (i = 1; i <= NF; i++) printf "%s%.17g", (i > 1 ? " " : ""), $i - m; print "" }' > "$3"
 }
