@@ -7,6 +7,7 @@
 #include "class_metrics.h"
 #include "cli_msg.h"
 #include "cli_output.h"
+#include "eval.h"
 #include "reader.h"
 
 const char *const cli_output_kind_names[OUTPUT_KIND_COUNT + 1] = {
@@ -85,7 +86,7 @@ int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_mod
         return cli_write_model_scores(path, m, ds);
     sm_objective obj;
     sm_error err;
-    if (model_objective(m, &obj, &err) != SM_OK)
+    if (kind == OUTPUT_PROBS && eval_class_objective(m, &obj, &err) != SM_OK)
         return cli_fail(&err);
     int64_t K = m->scorer.n_out, n = ds->n_rows;
     double *s = malloc((size_t)((n > 0 ? n : 1) * K) * sizeof *s);

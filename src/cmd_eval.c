@@ -284,7 +284,7 @@ static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
     classes_init(&range);
     sm_objective obj;
     sm_error err;
-    if (model_objective(m, &obj, &err) != SM_OK ||
+    if (eval_class_objective(m, &obj, &err) != SM_OK ||
         (!m->classes.n && classes_range(m->scorer.n_out, &range, &err) != SM_OK))
         return cli_fail(&err);
     cli_data_options opt = a->data_opt;

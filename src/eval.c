@@ -93,6 +93,15 @@ static sm_status class_target_q(const sm_objective *obj, sm_target_kind target, 
     return SM_OK;
 }
 
+sm_status eval_class_objective(const sm_model *m, sm_objective *obj, sm_error *err)
+{
+    if (objective_is_multiclass(m->objective))
+        return model_objective(m, obj, err);
+    *obj = (sm_objective){.kind = OBJ_MULTICLASS, .link = m->link, .temperature = 1.0,
+                          .target = TARGET_MATCHED, .n_out = m->scorer.n_out};
+    return SM_OK;
+}
+
 /* The class report of a model of K > 1 outputs, and its mean loss: against
  * the targets when given (read as c->target, else the model's), else
  * against the class labels as training from labels sees them (one-hot
@@ -107,7 +116,7 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     const sm_classes *classes = m->classes.n ? &m->classes : &range;
     int32_t *idx = NULL;
     double *scores = NULL, *q = NULL;
-    sm_status st = model_objective(m, &obj, err);
+    sm_status st = eval_class_objective(m, &obj, err);
     if (st == SM_OK && !m->classes.n)
         st = classes_range(m->scorer.n_out, &range, err);
     if (st == SM_OK)
@@ -128,7 +137,8 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
         st = sm_fail(err, SM_EFAIL, "out of memory");
     if (st == SM_OK)
         st = class_report_compute(&c->classes, scores, ds->n_rows, K, idx, q, out->classes, err);
-    if (st == SM_OK)
+    out->class_loss = NAN;
+    if (st == SM_OK && objective_is_multiclass(m->objective))
         st = class_mean_loss(&obj, scores, c->targets, idx, ds->n_rows, &out->class_loss, err);
     free(idx);
     free(scores);

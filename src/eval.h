@@ -64,4 +64,11 @@ typedef struct {
 sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out, sm_error *err);
 void eval_result_free(sm_eval_result *r);
 
+/* The objective a class report (and predict's probabilities) reads a model of
+ * K > 1 outputs with: the model's (model_objective), or for a model whose
+ * objective takes one score a row (a file another tool wrote) the composite
+ * softmax of its link at T = 1 with matched targets, whose loss the report
+ * leaves out (NaN). */
+sm_status eval_class_objective(const sm_model *m, sm_objective *obj, sm_error *err);
+
 #endif
