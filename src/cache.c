@@ -766,6 +766,16 @@ static sm_status check_overwritable(const char *cache_path, sm_error *err)
                    "%s is not a smloss cache: refusing to overwrite it with one", cache_path);
 }
 
+/* Whether the reader's rule on labels (if any) accepts every label of ds. */
+static int labels_accepted(const sm_reader_options *opt, const sm_dataset *ds)
+{
+    char why[8];
+    for (int64_t i = 0; opt && opt->check_label && i < ds->n_rows; i++)
+        if (!opt->check_label(opt->check_label_ctx, ds->label[i], why, sizeof why))
+            return 0;
+    return 1;
+}
+
 sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
                      const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
                      sm_error *err)
@@ -792,7 +802,13 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     int threads = par ? par->threads : 0;
     if (try_map(cache_path, source, threads, out, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
-        return SM_OK;
+        if (labels_accepted(opt, out))
+            return SM_OK;
+        /* Only the text knows where the label is: parse it for the message. */
+        dataset_free(out);
+        st = reader_read_file_parallel(source, opt, par, out, err);
+        return st != SM_OK ? st : sm_fail(err, SM_EFAIL, "%s: a label the cache has was "
+                                          "accepted in the text", source);
     }
     if (st != SM_OK)
         return st;

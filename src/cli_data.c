@@ -33,7 +33,9 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     cli_progress_init(&prog, quiet);
     /* The cache's temporary file joins the outputs' in the signal handler's table. */
     sm_reader_options opt = {.progress = on_read_progress, .progress_ctx = &prog,
-                             .temp_file = cli_output_track_temp};
+                             .temp_file = cli_output_track_temp,
+                             .check_label = o ? o->check_label : NULL,
+                             .check_label_ctx = o ? o->check_label_ctx : NULL};
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;

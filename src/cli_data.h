@@ -6,12 +6,17 @@
 #ifndef SM_CLI_DATA_H
 #define SM_CLI_DATA_H
 
+#include <stddef.h>
+
 #include "dataset.h"
 
 /* --threads N and --cache FILE of a command. */
 typedef struct {
     int threads;       /* 0 = one per core */
     const char *cache; /* binary cache file (cache.h), or NULL */
+    /* the reader's rule on labels (sm_reader_options.check_label), or NULL */
+    int (*check_label)(void *ctx, double label, char *why, size_t size);
+    void *check_label_ctx;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more

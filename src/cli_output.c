@@ -180,8 +180,7 @@ void cli_output_abort(cli_output *o)
     }
 }
 
-/* n rows of k scores, one row a line, blank-separated. */
-static int write_scores(const char *path, const double *scores, int64_t n, int64_t k)
+int cli_write_values(const char *path, const double *scores, int64_t n, int64_t k)
 {
     cli_output out;
     int rc = cli_output_open(&out, path);
@@ -205,7 +204,7 @@ int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset
         return SM_EFAIL;
     }
     model_predict(m, ds, scores);
-    int rc = write_scores(path, scores, ds->n_rows, k);
+    int rc = cli_write_values(path, scores, ds->n_rows, k);
     free(scores);
     return rc;
 }

@@ -13,6 +13,7 @@
 #ifndef SM_CLI_OUTPUT_H
 #define SM_CLI_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dataset.h"
@@ -35,6 +36,10 @@ void cli_signals_install(void);
  * it is renamed or removed (the signature of sm_reader_options.temp_file; ctx
  * is unused). */
 void cli_output_track_temp(void *ctx, const char *path, int exists);
+
+/* Write n rows of k values, one row a line, blank-separated (shortest exact
+ * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */
+int cli_write_values(const char *path, const double *values, int64_t n, int64_t k);
 
 /* Write the model's score of every row of ds, one per line (shortest exact
  * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */

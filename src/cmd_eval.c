@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_classes.h"
 #include "cli_data.h"
 #include "cli_msg.h"
 #include "cli_opts.h"
@@ -21,7 +22,10 @@ static const char eval_usage[] =
     "RMSE, mean selective and square loss, share of predictions in the right\n"
     "region, and the region confusion matrix; for data with query groups also\n"
     "NDCG@k, ERR@k, MAP, MRR and the pairwise ordering accuracy per region pair\n"
-    "(ties in score broken pessimistically; means over queries).\n"
+    "(ties in score broken pessimistically; means over queries). A multi-class\n"
+    "model (K outputs) gets the class report instead: accuracy, top-k accuracy,\n"
+    "the confusion matrix, per-class precision, recall and F1, the mean loss of\n"
+    "its objective, and with --targets the agreement with the targets.\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         score DATA with this model\n"
@@ -46,6 +50,15 @@ static const char eval_usage[] =
     "                           (ERR 0) with one (default, as LightGBM), or is left\n"
     "                           out with skip\n"
     "      --per-query FILE     also write one TSV line per query: qid, rows, metrics\n"
+    "Class report, for a multi-class model (DATA's labels are classes of the model):\n"
+    "      --targets FILE       K numbers a line, one line per DATA row (e.g. a\n"
+    "                           teacher's scores): also top-1 agreement, top-k\n"
+    "                           overlap, NDCG@k and band order accuracy against them\n"
+    "      --target NAME        how --targets reads: matched\n"
+    "                           (q = softmax(f(t)/T), the model's f and T) or prob\n"
+    "                           (q = t, each line sums to 1); default: the model's\n"
+    "      --bands E1,E2,...    last target rank of each band but the last (1,3)\n"
+    "      --cutoffs K1,K2,...  k of top-k accuracy, overlap and NDCG@k (1,2,3,5)\n"
     "  -o, --output FILE        where to write the report (default - = stdout)\n"
     "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
@@ -60,7 +73,8 @@ static const cli_choices eval_choices[] = {
 
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
-    ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE
+    ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE,
+    ARG_TARGETS, ARG_TARGET, ARG_BANDS
 };
 
 static const struct option eval_options[] = {
@@ -80,14 +94,18 @@ static const struct option eval_options[] = {
     {"relevance-threshold", required_argument, NULL, ARG_THRESHOLD},
     {"no-relevant", required_argument, NULL, ARG_NO_RELEVANT},
     {"per-query", required_argument, NULL, ARG_PER_QUERY},
+    {"targets", required_argument, NULL, ARG_TARGETS},
+    {"target", required_argument, NULL, ARG_TARGET},
+    {"bands", required_argument, NULL, ARG_BANDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
-    const char *data, *model, *output, *group, *per_query;
+    const char *data, *model, *output, *group, *per_query, *targets;
     int quiet, format;
+    int class_options; /* --target, --bands or --targets given: a class report */
     cli_data_options data_opt;
     sm_eval_config cfg;     /* cfg.loss and cfg.regions point at loss and regions */
     sm_link loss;
@@ -103,7 +121,11 @@ static int parse_rank_option(int c, const char *arg, eval_args *a)
     switch (c) {
     case ARG_CUTOFFS:
         if (rank_cutoffs_parse(arg, rank, &err) != SM_OK)
-            rc = cli_usage_error("eval", "--cutoffs: %s", err.msg);
+            return cli_usage_error("eval", "--cutoffs: %s", err.msg);
+        /* the same k for a class report */
+        _Static_assert(CLASS_MAX_CUTOFFS == RANK_MAX_CUTOFFS, "one --cutoffs for both reports");
+        a->cfg.classes.n_cutoffs = rank->n_cutoffs;
+        memcpy(a->cfg.classes.cutoff, rank->cutoff, sizeof a->cfg.classes.cutoff);
         break;
     case ARG_METRIC_GAIN:
         rc = cli_parse_choice("eval", "--metric-gain", arg, rank_gain_names, &choice);
@@ -142,6 +164,17 @@ static int parse_value_option(int c, const char *arg, eval_args *a)
             return cli_usage_error("eval", "--regions: %s", err.msg);
         a->cfg.regions = &a->regions;
         return SM_OK;
+    case ARG_TARGET: /* the multiclass objective's targets */
+        a->cfg.target = (sm_target_kind)objective_target_parse(arg);
+        a->class_options = 1;
+        if (a->cfg.target != TARGET_MATCHED && a->cfg.target != TARGET_PROB)
+            return cli_usage_error("eval", "--target must be matched or prob, got '%s'", arg);
+        return SM_OK;
+    case ARG_BANDS:
+        a->class_options = 1;
+        if (class_bands_parse(arg, &a->cfg.classes, &err) != SM_OK)
+            return cli_usage_error("eval", "%s", err.msg);
+        return SM_OK;
     default: return parse_rank_option(c, arg, a);
     }
 }
@@ -165,6 +198,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_PER_QUERY: a->per_query = optarg; break;
+        case ARG_TARGETS: a->targets = optarg; a->class_options = 1; break;
         case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;
         case '?': case ':': return cli_usage_error("eval", "unknown or incomplete option");
         default: rc = parse_value_option(c, optarg, a); break;
@@ -193,8 +227,14 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
     int rc = cli_output_open(&out, a->output);
     if (rc != SM_OK)
         return rc;
-    if ((rc = report_write(out.f, (sm_report_format)a->format, &meta, res->report, res->rank,
-                           &err)) != SM_OK) {
+    if (res->classes)
+        rc = report_write_classes(out.f, (sm_report_format)a->format, &meta, res->classes,
+                                  a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
+                                  res->class_loss, &err);
+    else
+        rc = report_write(out.f, (sm_report_format)a->format, &meta, res->report, res->rank,
+                          &err);
+    if (rc != SM_OK) {
         cli_msg("%s: %s", a->output, err.msg);
         cli_output_abort(&out);
         return rc;
@@ -210,6 +250,48 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
         return rc;
     }
     return cli_output_commit(&out);
+}
+
+/* The options of a class report go with a multi-class model, and those of
+ * the region report with the others. */
+static int check_class_args(const eval_args *a, const sm_model *m)
+{
+    if (!a->model && a->class_options)
+        return cli_usage_error("eval", "--targets, --target and --bands report on a multi-class "
+                               "model (-m); -p reads one score a row");
+    if (a->model && m->scorer.n_out == 1 && a->class_options)
+        return cli_usage_error("eval", "--targets, --target and --bands apply to multi-class "
+                               "models; %s has one output", a->model);
+    if (a->model && m->scorer.n_out > 1 &&
+        (a->cfg.loss || a->cfg.regions || a->cfg.label_transform >= 0 || a->per_query))
+        return cli_usage_error("eval", "--loss, --regions, --label-transform and --per-query "
+                               "apply to region reports, not to the class report of the "
+                               "multi-class model %s", a->model);
+    return SM_OK;
+}
+
+/* The data of a class report: its labels must be classes of the model
+ * (checked where they are read), and --targets has K numbers a line. */
+static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
+{
+    sm_classes range;
+    classes_init(&range);
+    sm_objective obj;
+    sm_error err;
+    if (eval_class_objective(m, &obj, &err) != SM_OK ||
+        (!m->classes.n && classes_range(m->scorer.n_out, &range, &err) != SM_OK))
+        return cli_fail(&err);
+    cli_data_options opt = a->data_opt;
+    opt.check_label = classes_check_known;
+    opt.check_label_ctx = (void *)(m->classes.n ? &m->classes : &range);
+    int rc = cli_load_data(a->data, a->quiet, &opt, ds);
+    classes_free(&range);
+    sm_target_kind target = a->cfg.target != TARGET_DEFAULT ? a->cfg.target
+                            : obj.kind == OBJ_MULTICLASS  ? obj.target : TARGET_MATCHED;
+    if (rc == SM_OK && a->targets)
+        rc = cli_read_targets(a->targets, m->scorer.n_out, target == TARGET_PROB, ds);
+    a->cfg.targets = a->targets ? ds->target : NULL;
+    return rc;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -231,13 +313,13 @@ int cmd_eval(int argc, char **argv)
             rc = cli_fail(&err);
             goto out;
         }
-        if (model.scorer.n_out != 1) {
-            cli_msg("%s: a model of %ld outputs; eval reports on models of one", a.model,
-                    (long)model.scorer.n_out);
-            rc = SM_EUSAGE;
-            goto out;
-        }
         a.cfg.model = &model;
+    }
+    if ((rc = check_class_args(&a, &model)) != SM_OK)
+        goto out;
+    if (model.scorer.n_out > 1) {
+        rc = load_class_data(&a, &model, &ds);
+        goto report;
     }
     if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &a.data_opt, &ds)) != SM_OK)
         goto out;
@@ -247,9 +329,10 @@ int cmd_eval(int argc, char **argv)
         rc = SM_EUSAGE;
         goto out;
     }
-    if (eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
+report:
+    if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
-    else
+    else if (rc == SM_OK)
         rc = write_reports(&a, &ds, &res);
 out:
     eval_result_free(&res);

@@ -2,28 +2,55 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "cli_classes.h"
 #include "cli_data.h"
 #include "cli_msg.h"
+#include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
 #include "model.h"
 
+/* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char predict_usage[] =
     "Usage: smloss predict -m MODEL -d DATA [-o OUTPUT] [options]\n"
     "Write the model's score for every row of DATA, one per line, in the score\n"
     "domain of the model's labels (after its --label-transform), printed with the\n"
-    "fewest digits that read back as the exact double. A model of K outputs\n"
-    "writes K scores a line, separated by spaces.\n"
+    "fewest digits that read back as the exact double. A multi-class model (K\n"
+    "outputs) writes each row's class by default, or its K scores or class\n"
+    "probabilities a line, separated by spaces (--output-type).\n"
     "\n"
     "  -m, --model FILE         model written by 'smloss train'\n"
     "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -o, --output FILE        where to write (default - = stdout)\n"
+    "      --output-type T      multi-class models: {output_type}: class (default):\n"
+    "                           the class of the top score (the first on ties);\n"
+    "                           scores: the K scores; probs: softmax(f(s)/T) with the\n"
+    "                           model's link f and temperature T (one-output models:\n"
+    "                           scores only)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
     "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
-enum { ARG_THREADS = 256, ARG_CACHE };
+static const cli_choices predict_choices[] = {
+    {"output_type", cli_output_kind_names},
+    {NULL, NULL},
+};
+
+enum { ARG_THREADS = 256, ARG_CACHE, ARG_OUTPUT_TYPE };
+
+/* Write what --output-type asks of the model (-1: the default). */
+static int write_predictions(const char *output, int type, const sm_model *m,
+                             const sm_dataset *ds)
+{
+    if (m->scorer.n_out == 1 && type >= 0 && type != OUTPUT_SCORES)
+        return cli_usage_error("predict", "--output-type %s needs a multi-class model; this "
+                               "one has one output (scores only)", cli_output_kind_names[type]);
+    if (m->scorer.n_out == 1)
+        return cli_write_model_scores(output, m, ds);
+    return cli_write_class_outputs(output, type < 0 ? OUTPUT_CLASS : (cli_output_kind)type, m,
+                                   ds);
+}
 
 int cmd_predict(int argc, char **argv)
 {
@@ -31,6 +58,7 @@ int cmd_predict(int argc, char **argv)
         {"model", required_argument, NULL, 'm'},
         {"data", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'},
+        {"output-type", required_argument, NULL, ARG_OUTPUT_TYPE},
         {"threads", required_argument, NULL, ARG_THREADS},
         {"cache", required_argument, NULL, ARG_CACHE},
         {"quiet", no_argument, NULL, 'q'},
@@ -38,8 +66,8 @@ int cmd_predict(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
-    cli_data_options data_opt = {0, NULL};
-    int quiet = 0, c;
+    cli_data_options data_opt = {.threads = 0};
+    int quiet = 0, type = -1, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
         switch (c) {
@@ -48,11 +76,16 @@ int cmd_predict(int argc, char **argv)
                 return SM_EUSAGE;
             break;
         case ARG_CACHE: data_opt.cache = optarg; break;
+        case ARG_OUTPUT_TYPE:
+            if (cli_parse_choice("predict", "--output-type", optarg, cli_output_kind_names,
+                                 &type) != SM_OK)
+                return SM_EUSAGE;
+            break;
         case 'm': model_path = optarg; break;
         case 'd': data_path = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(predict_usage, stdout); return SM_OK;
+        case 'h': cli_print_help(stdout, predict_usage, predict_choices); return SM_OK;
         default: return cli_usage_error("predict", "unknown or incomplete option");
         }
     }
@@ -71,7 +104,7 @@ int cmd_predict(int argc, char **argv)
         return cli_fail(&err);
     int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
     if (rc == SM_OK)
-        rc = cli_write_model_scores(output, &model, &ds);
+        rc = write_predictions(output, type, &model, &ds);
     dataset_free(&ds);
     model_free(&model);
     return rc;

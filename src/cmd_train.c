@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_classes.h"
 #include "cli_data.h"
 #include "cli_msg.h"
 #include "cli_opts.h"
@@ -35,6 +36,7 @@ static const char train_usage[] =
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
     "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
+    "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
     "                           (default: distinct labels if <= 10, else quartiles)\n"
@@ -48,17 +50,28 @@ static const char train_usage[] =
     "                           listwise: per query, KL(q||softmax(f(s)/T));\n"
     "                           ranking objectives are means over the queries that\n"
     "                           have a pair (pairwise) or >= 2 rows and a target\n"
-    "                           (listwise); f is the --loss link\n"
-    "      --temperature T      ranking: T > 0 (1)\n"
+    "                           (listwise); f is the --loss link;\n"
+    "                           multiclass: per row, KL(q||softmax(f(s)/T)) over its\n"
+    "                           K class scores; multiclass-pointwise: per row, the sum\n"
+    "                           over classes of L(s_k, t_k); both learn the class\n"
+    "                           labels (integers, one-hot targets) or --targets\n"
+    "      --targets FILE       multi-class: K numbers a line, one line per DATA row: a\n"
+    "                           teacher's scores (--target matched) or probabilities\n"
+    "                           (--target prob); K comes from the file\n"
+    "      --valid-targets FILE the same for the --valid data (needed with --targets)\n"
+    "      --temperature T      ranking and multiclass: T > 0 (1)\n"
     "      --target NAME        {target}:\n"
     "                           pairwise: hard (q = 1, default) or soft\n"
     "                           (q = sigma((f(y_i)-f(y_j))/T)); listwise: matched\n"
-    "                           (q = softmax(f(y)/T), default) or gain (q ~ 2^y - 1)\n"
+    "                           (q = softmax(f(y)/T), default) or gain (q ~ 2^y - 1);\n"
+    "                           multiclass --targets: matched (q = softmax(f(t)/T),\n"
+    "                           default) or prob (each line sums to 1)\n"
     "      --max-pairs N        pairwise: per query and step use N sampled pairs when\n"
     "                           it has more (seeded; the reported objective uses N\n"
     "                           evenly spaced pairs); 0 = every pair (0)\n"
     "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
-    "                           1-3 hidden layers of the given widths, one output\n"
+    "                           1-3 hidden layers of the given widths, one output (K\n"
+    "                           for the multi-class objectives)\n"
     "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
     "      --epochs N           passes over the data (20)\n"
@@ -83,7 +96,9 @@ static const char train_usage[] =
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
     "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
-    "                           conventions of 'smloss eval') or objective (lower)\n"
+    "                           conventions of 'smloss eval') or objective (lower);\n"
+    "                           multi-class: accuracy (against the class labels) or\n"
+    "                           top1-agreement (with the --valid-targets)\n"
     "      --patience N         stop after N epochs without improvement (0: never)\n"
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
@@ -110,7 +125,7 @@ enum {
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
-    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE
+    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS
 };
 
 static const struct option train_options[] = {
@@ -142,6 +157,8 @@ static const struct option train_options[] = {
     {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
     {"temperature", required_argument, NULL, ARG_TEMPERATURE},
     {"target", required_argument, NULL, ARG_TARGET},
+    {"targets", required_argument, NULL, ARG_TARGETS},
+    {"valid-targets", required_argument, NULL, ARG_VALID_TARGETS},
     {"max-pairs", required_argument, NULL, ARG_MAX_PAIRS},
     {"metric", required_argument, NULL, ARG_METRIC},
     {"patience", required_argument, NULL, ARG_PATIENCE},
@@ -155,6 +172,7 @@ static const struct option train_options[] = {
 typedef struct {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
     const char *group, *valid_group;
+    const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
     cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
@@ -163,6 +181,7 @@ typedef struct {
     double lr, momentum, beta1, beta2, eps;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
+    sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
 } train_args;
 
 typedef struct {
@@ -324,6 +343,34 @@ static void apply_optimizer(train_args *a)
     if (a->have_eps) o->eps = a->eps;
 }
 
+/* The options of the multi-class objectives, and those that do not apply
+ * to them (or only to them). */
+static int check_class_args(const train_args *a)
+{
+    int multiclass = objective_is_multiclass(a->cfg.objective.kind);
+    int class_metric = a->cfg.keep_best && rank_metric_is_class(&a->cfg.metric);
+    int rank_metric = a->cfg.keep_best && !class_metric && a->cfg.metric.kind != METRIC_OBJECTIVE;
+    if (!multiclass && (a->targets || a->valid_targets))
+        return cli_usage_error("train", "--targets and --valid-targets apply to the multiclass "
+                               "and multiclass-pointwise objectives only");
+    if (!multiclass && class_metric)
+        return cli_usage_error("train", "--metric accuracy and top1-agreement apply to the "
+                               "multiclass and multiclass-pointwise objectives only");
+    if (!multiclass)
+        return SM_OK;
+    if (rank_metric)
+        return cli_usage_error("train", "--metric: the multi-class objectives stop early on "
+                               "accuracy, top1-agreement or objective");
+    if (a->valid_targets && !a->targets)
+        return cli_usage_error("train", "--valid-targets goes with --targets");
+    if (a->targets && a->valid && !a->valid_targets)
+        return cli_usage_error("train", "with --targets, the --valid data needs its own "
+                               "targets (--valid-targets)");
+    if (a->label_transform != LABEL_NONE)
+        return cli_usage_error("train", "--label-transform does not apply to class labels");
+    return SM_OK;
+}
+
 /* What single options cannot check: the options together. */
 static int check_train_args(train_args *a)
 {
@@ -335,8 +382,14 @@ static int check_train_args(train_args *a)
     sm_error err;
     if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
-    if (objective_check(&a->cfg.objective, &err) != SM_OK)
+    sm_objective *obj = &a->cfg.objective;
+    if (objective_is_multiclass(obj->kind))
+        obj->n_out = 2; /* K comes with the data: check the rest for now */
+    if (objective_check(obj, &err) != SM_OK)
         return cli_usage_error("train", "%s", err.msg);
+    int rc = check_class_args(a);
+    if (rc != SM_OK)
+        return rc;
     if (a->cfg.keep_best && !a->valid)
         return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
     if (a->valid_group && !a->valid)
@@ -366,6 +419,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_LOSS: a->loss = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
+        case ARG_TARGETS: a->targets = optarg; break;
+        case ARG_VALID_TARGETS: a->valid_targets = optarg; break;
         case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
         default: rc = parse_value_option(c, optarg, a); break;
         }
@@ -401,6 +456,14 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+    if (objective_is_multiclass(a->cfg.objective.kind)) {
+        char t[32];
+        sm_format_double(t, sizeof t, a->cfg.objective.temperature);
+        model_set_info(m, "temperature", "%s", t);
+        if (a->cfg.objective.kind == OBJ_MULTICLASS)
+            model_set_info(m, "target", "%s", objective_target_name(a->file_target));
+        model_set_info(m, "train_targets", "%s", a->targets ? a->targets : "class labels");
+    }
     if (objective_is_ranking(a->cfg.objective.kind)) {
         char t[32];
         sm_format_double(t, sizeof t, a->cfg.objective.temperature);
@@ -427,26 +490,72 @@ static int put_model(const char *path, const sm_model *m, int threads, cli_outpu
 }
 
 /* The training data, and the validation data with its own groups but the
- * same threads, both with their labels transformed. */
-static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid)
+ * same threads, both with their labels transformed; for the multi-class
+ * objectives with their targets and classes (cli_classes.h): class labels
+ * are checked as they are read, the validation data's against the classes
+ * of the training data. */
+static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid,
+                           sm_classes *classes)
 {
-    int rc = cli_load_grouped_data(a->data, a->group, a->quiet, &a->data_opt, train);
+    int multiclass = objective_is_multiclass(a->cfg.objective.kind);
+    int labels_are_classes = multiclass && !a->targets;
+    int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
+    cli_data_options train_opt = a->data_opt;
+    if (labels_are_classes)
+        train_opt.check_label = classes_check_integer;
+    int rc = cli_load_grouped_data(a->data, a->group, a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
     if (train->n_rows == 0) {
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
-    cli_data_options valid_opt = {a->data_opt.threads, NULL};
+    if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
+        return rc;
+    cli_data_options valid_opt = {.threads = a->data_opt.threads};
+    if (labels_are_classes) {
+        valid_opt.check_label = classes_check_known;
+        valid_opt.check_label_ctx = classes;
+    }
     if (a->valid)
         rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid);
+    sm_error err;
+    if (rc == SM_OK && a->valid && a->targets)
+        rc = cli_read_targets(a->valid_targets, classes->n, prob, valid);
+    else if (rc == SM_OK && a->valid && labels_are_classes &&
+             classes_one_hot(classes, valid, &err) != SM_OK)
+        rc = cli_fail(&err);
     if (rc != SM_OK)
         return rc;
     sm_label_transform t = (sm_label_transform)a->label_transform;
-    sm_error err;
     if (dataset_transform_labels(train, t, &err) != SM_OK ||
         (a->valid && dataset_transform_labels(valid, t, &err) != SM_OK))
         return cli_fail(&err);
+    return SM_OK;
+}
+
+/* The multi-class setup once the data is read: K outputs; one-hot class
+ * labels are probabilities to the multiclass objective, whatever --target
+ * says of --targets files (kept for the model); the validation rows'
+ * classes for --metric accuracy into *valid_classes (freed by the caller). */
+static int setup_classes(train_args *a, const sm_classes *classes, const sm_dataset *valid,
+                         int32_t **valid_classes)
+{
+    sm_objective *obj = &a->cfg.objective;
+    obj->n_out = a->cfg.scorer.n_out = classes->n;
+    a->file_target = obj->target;
+    if (!a->targets && obj->kind == OBJ_MULTICLASS)
+        obj->target = TARGET_PROB;
+    sm_error err;
+    if (objective_check(obj, &err) != SM_OK)
+        return cli_fail(&err);
+    if (a->cfg.keep_best && a->cfg.metric.kind == METRIC_ACCURACY) {
+        if (classes_index_rows(classes, valid, valid_classes, &err) != SM_OK) {
+            cli_msg("--metric accuracy needs the classes of the --valid rows: %s", err.msg);
+            return SM_EDATA;
+        }
+        a->cfg.valid_classes = *valid_classes;
+    }
     return SM_OK;
 }
 
@@ -495,8 +604,12 @@ int cmd_train(int argc, char **argv)
     dataset_init(&valid);
     sm_model model;
     model_init(&model);
+    int32_t *valid_classes = NULL;
     sm_error err;
-    if ((rc = load_train_data(&a, &train, &valid)) != SM_OK)
+    if ((rc = load_train_data(&a, &train, &valid, &model.classes)) != SM_OK)
+        goto out;
+    if (objective_is_multiclass(a.cfg.objective.kind) &&
+        (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
@@ -512,6 +625,7 @@ int cmd_train(int argc, char **argv)
     record_options(&model, &a, &train);
     rc = write_outputs(&a, &model, &train);
 out:
+    free(valid_classes);
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);

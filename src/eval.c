@@ -2,9 +2,11 @@
  * resolved from the model or the defaults, and its reports. */
 #include "eval.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classes.h"
 #include "reader.h"
 
 void eval_config_default(sm_eval_config *c)
@@ -12,6 +14,7 @@ void eval_config_default(sm_eval_config *c)
     memset(c, 0, sizeof *c);
     c->label_transform = -1;
     rank_config_default(&c->rank);
+    class_config_default(&c->classes);
 }
 
 /* The scores of ds's rows: the model's, or the predictions file's, which
@@ -47,10 +50,111 @@ static sm_status rank_reports(const sm_eval_config *c, const sm_dataset *ds, con
                                ds->label, scores, out->rank, out->per_query, err);
 }
 
+/* ---- multi-class models ---- */
+
+/* The mean loss of the model's objective over the rows of K scores s: against
+ * the target rows t, or (t NULL) the one-hot rows of the class indices idx. */
+static sm_status class_mean_loss(const sm_objective *obj, const double *s, const double *t,
+                                 const int32_t *idx, int64_t n, double *mean, sm_error *err)
+{
+    int K = (int)obj->n_out;
+    sm_objective_work w;
+    objective_work_init(&w, 1);
+    double *one_hot = calloc((size_t)K, sizeof *one_hot), sum = 0.0;
+    int64_t units = 0, u;
+    sm_status st = one_hot ? objective_work_reserve(&w, K, err)
+                           : sm_fail(err, SM_EFAIL, "out of memory");
+    for (int64_t i = 0; st == SM_OK && i < n; i++) {
+        if (!t)
+            one_hot[idx[i]] = 1.0;
+        sum += objective_forward(obj, s + i * K, t ? t + i * K : one_hot, 1, &u, &w);
+        units += u;
+        if (!t)
+            one_hot[idx[i]] = 0.0;
+    }
+    *mean = units > 0 ? sum / (double)units : NAN;
+    free(one_hot);
+    objective_work_free(&w);
+    return st;
+}
+
+/* The target distribution q (n x K) of target rows t read as `target`. */
+static sm_status class_target_q(const sm_objective *obj, sm_target_kind target, const double *t,
+                                int64_t n, double **q, sm_error *err)
+{
+    int K = (int)obj->n_out;
+    sm_objective as_read = *obj;
+    as_read.kind = OBJ_MULTICLASS;
+    as_read.target = target;
+    if (!(*q = malloc((size_t)(n > 0 ? n : 1) * K * sizeof **q)))
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld target rows", (long long)n);
+    for (int64_t i = 0; i < n; i++)
+        objective_listwise_target(&as_read, t + i * K, K, *q + i * K);
+    return SM_OK;
+}
+
+sm_status eval_class_objective(const sm_model *m, sm_objective *obj, sm_error *err)
+{
+    if (objective_is_multiclass(m->objective))
+        return model_objective(m, obj, err);
+    *obj = (sm_objective){.kind = OBJ_MULTICLASS, .link = m->link, .temperature = 1.0,
+                          .target = TARGET_MATCHED, .n_out = m->scorer.n_out};
+    return SM_OK;
+}
+
+/* The class report of a model of K > 1 outputs, and its mean loss: against
+ * the targets when given (read as c->target, else the model's), else
+ * against the class labels as training from labels sees them (one-hot
+ * probabilities). */
+static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_eval_result *out,
+                            sm_error *err)
+{
+    const sm_model *m = c->model;
+    sm_objective obj;
+    sm_classes range;
+    classes_init(&range);
+    const sm_classes *classes = m->classes.n ? &m->classes : &range;
+    int32_t *idx = NULL;
+    double *scores = NULL, *q = NULL;
+    sm_status st = eval_class_objective(m, &obj, err);
+    if (st == SM_OK && !m->classes.n)
+        st = classes_range(m->scorer.n_out, &range, err);
+    if (st == SM_OK)
+        st = classes_index_rows(classes, ds, &idx, err);
+    int K = (int)obj.n_out;
+    if (st == SM_OK && !(scores = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * K *
+                                         sizeof *scores)))
+        st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
+    if (st == SM_OK)
+        model_predict(m, ds, scores);
+    sm_target_kind target = c->target != TARGET_DEFAULT ? c->target
+                            : obj.kind == OBJ_MULTICLASS ? obj.target : TARGET_MATCHED;
+    if (st == SM_OK && c->targets)
+        st = class_target_q(&obj, target, c->targets, ds->n_rows, &q, err);
+    if (obj.kind == OBJ_MULTICLASS) /* the loss reads the targets as the report does */
+        obj.target = c->targets ? target : TARGET_PROB;
+    if (st == SM_OK && !(out->classes = malloc(sizeof *out->classes)))
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+    if (st == SM_OK)
+        st = class_report_compute(&c->classes, scores, ds->n_rows, K, idx, q, out->classes, err);
+    out->class_loss = NAN;
+    if (st == SM_OK && objective_is_multiclass(m->objective))
+        st = class_mean_loss(&obj, scores, c->targets, idx, ds->n_rows, &out->class_loss, err);
+    free(idx);
+    free(scores);
+    free(q);
+    classes_free(&range);
+    return st;
+}
+
 sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out, sm_error *err)
 {
     const sm_model *m = c->model;
     memset(out, 0, sizeof *out);
+    if (m && m->scorer.n_out > 1) {
+        out->loss = m->link;
+        return class_eval(c, ds, out, err);
+    }
     if (c->loss)
         out->loss = *c->loss;
     else if (m)
@@ -86,6 +190,9 @@ sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out,
 
 void eval_result_free(sm_eval_result *r)
 {
+    if (r->classes)
+        class_report_free(r->classes);
+    free(r->classes);
     free(r->report);
     free(r->rank);
     free(r->per_query);

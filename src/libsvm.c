@@ -86,7 +86,17 @@ typedef struct {
     int64_t convention_line; /* first data line: it decided whether qid is used */
     qid_set seen;
     int64_t last_qid; /* qid of the open group; NO_QID before the first */
+    /* The caller's rule on labels (NULL: none), a file-wide rule too: checked
+     * by the merge, so a block parses the same whoever reads the file. */
+    int (*check_label)(void *ctx, double label, char *why, size_t size);
+    void *check_label_ctx;
 } qid_rules;
+
+/* Whether the caller's rule accepts the label (why: its reason if not). */
+static int label_accepted(const qid_rules *r, double label, char *why, size_t size)
+{
+    return !r->check_label || r->check_label(r->check_label_ctx, label, why, size);
+}
 
 typedef enum { RULE_OK, RULE_NEW_GROUP, RULE_MISSING, RULE_UNEXPECTED, RULE_REAPPEARS, RULE_NOMEM } rule_verdict;
 
@@ -397,6 +407,9 @@ static sm_status careful_line(libsvm_block *b, qid_rules *rules, char *line, siz
     sm_status st = parse_label(name, lineno, &label_tok, &label, err);
     if (st != SM_OK)
         return st;
+    char why[200];
+    if (rules && !label_accepted(rules, label, why, sizeof why))
+        return token_fail(err, name, lineno, &label_tok, "%s", why);
 
     size_t after_label = pos;
     int has_next = token_next(line, len, &pos, &t);
@@ -593,7 +606,10 @@ void libsvm_builder_free(libsvm_builder *g)
     free(g);
 }
 
-libsvm_builder *libsvm_builder_new(const char *name)
+libsvm_builder *libsvm_builder_new(const char *name,
+                                   int (*check_label)(void *ctx, double label, char *why,
+                                                      size_t size),
+                                   void *check_label_ctx)
 {
     libsvm_builder *g = calloc(1, sizeof *g);
     if (!g)
@@ -601,6 +617,8 @@ libsvm_builder *libsvm_builder_new(const char *name)
     dataset_init(&g->ds);
     g->max_index = -1;
     g->rules.last_qid = NO_QID;
+    g->rules.check_label = check_label;
+    g->rules.check_label_ctx = check_label_ctx;
     g->scratch.name = name;
     block_clear_rows(&g->scratch);
     sm_dataset *ds = &g->ds;
@@ -657,6 +675,10 @@ sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_erro
     }
     for (int64_t r = 0; r < b->n_rows; r++) {
         int64_t q = b->qid[r], lineno = g->lines + b->line_no[r];
+        char why[8];
+        /* the label comes before the qid on the line, and so does its rule */
+        if (!label_accepted(&g->rules, b->label[r], why, sizeof why))
+            return reproduce_failure(g, b, b->line_off[r], b->line_no[r], err);
         rule_verdict v = qid_convention(&g->rules, q != NO_QID, lineno);
         if (v == RULE_OK && q != NO_QID)
             v = qid_group(&g->rules, q, lineno);

@@ -30,8 +30,12 @@ void libsvm_block_parse(libsvm_block *b);
 
 typedef struct libsvm_builder libsvm_builder;
 
-/* NULL when out of memory. */
-libsvm_builder *libsvm_builder_new(const char *name);
+/* NULL when out of memory. check_label (NULL: none) is the caller's rule on
+ * labels (sm_reader_options.check_label), applied in file order. */
+libsvm_builder *libsvm_builder_new(const char *name,
+                                   int (*check_label)(void *ctx, double label, char *why,
+                                                      size_t size),
+                                   void *check_label_ctx);
 void libsvm_builder_free(libsvm_builder *g);
 /* Append the rows of the next parsed block. A bad line (in the block or
  * against the file-wide rules) fails with the message a reader going line

@@ -20,6 +20,7 @@ void model_init(sm_model *m)
 void model_free(sm_model *m)
 {
     free(m->param);
+    classes_free(&m->classes);
     model_init(m);
 }
 
@@ -216,6 +217,9 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
     fprintf(out, "dim=%ld\n", (long)m->dim);
     if (m->scorer.n_out > 1)
         fprintf(out, "outputs=%ld\n", (long)m->scorer.n_out);
+    for (int32_t k = 0; k < m->classes.n; k++)
+        fprintf(out, "%s%lld%s", k ? "," : "classes=", (long long)m->classes.value[k],
+                k + 1 < m->classes.n ? "" : "\n");
     fprintf(out, "regions=%s\n", bounds);
     fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
     for (int i = 0; i < m->n_info; i++)
@@ -367,6 +371,9 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
         if (!parse_long_full(value, 1, SCORER_MAX_OUTPUTS, &lv))
             return LOAD_FAIL(ml, "bad outputs '%s' (1 to %d)", value, SCORER_MAX_OUTPUTS);
         m->scorer.n_out = (int32_t)lv;
+    } else if (strcmp(key, "classes") == 0) {
+        if (classes_parse(value, &m->classes, err) != SM_OK)
+            return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
     } else if (strcmp(key, "bias") == 0) {
         return read_bias(ml, value, err);
     } else if (strcmp(key, "smloss_version") != 0) {
@@ -548,6 +555,9 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         st = ferror(in) ? sm_fail(err, SM_EIO, "%s: read error: %s", name, strerror(errno))
                         : sm_fail(err, SM_EDATA, "%s:%ld: file ends before the weights (truncated?)",
                                   name, ml.line);
+    else if (m->classes.n > 0 && m->classes.n != m->scorer.n_out)
+        st = sm_fail(err, SM_EDATA, "%s: %ld classes for %ld outputs", name, (long)m->classes.n,
+                     (long)m->scorer.n_out);
 out:
     free(ml.buf);
     free(ml.bias);
@@ -566,6 +576,28 @@ sm_status model_load(const char *path, sm_model *m, sm_error *err)
     if (!is_stdin)
         fclose(in);
     return st;
+}
+
+sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err)
+{
+    memset(obj, 0, sizeof *obj);
+    obj->kind = m->objective;
+    obj->link = m->link;
+    obj->n_out = m->scorer.n_out;
+    obj->temperature = 1.0;
+    const char *t = model_get_info(m, "temperature"), *target = model_get_info(m, "target");
+    char *end;
+    if (t && (obj->temperature = strtod(t, &end), end == t || *end))
+        return sm_fail(err, SM_EDATA, "bad temperature '%s' in the model", t);
+    int k = target ? objective_target_parse(target) : TARGET_DEFAULT;
+    if (k < 0)
+        return sm_fail(err, SM_EDATA, "unknown target '%s' in the model", target);
+    obj->target = (sm_target_kind)k;
+    if (objective_check(obj, err) != SM_OK) {
+        err->status = SM_EDATA;
+        return sm_fail_prefix(err, "the model's objective");
+    }
+    return SM_OK;
 }
 
 void model_predict(const sm_model *m, const sm_dataset *ds, double *scores)

@@ -19,7 +19,8 @@
  *     weights=N                 then N lines "i w_i1 ... w_iO" (the weights from
  *     INDEX V1 ... VO           input i; rows with a nonzero weight, increasing i < I)
  * and "end" after the last layer. I and O must agree with dim, hidden and
- * outputs (the last layer's O).
+ * outputs (the last layer's O). A multi-class model has the header key
+ * classes=v1,...,vK: the class value of each output (classes.h).
  * Values are written with %.17g, so they reload bit-exactly. Keys the loader
  * does not interpret are kept in `info` and written back unchanged (training
  * options, provenance). A wrong magic, an unknown version, a missing required
@@ -33,6 +34,7 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "classes.h"
 #include "error.h"
 #include "link.h"
 #include "metrics.h"
@@ -59,6 +61,8 @@ typedef struct {
     sm_link link;                /* the loss (and ranking transform) */
     sm_label_transform label_transform;
     sm_regions regions;          /* label regions for reports on other data */
+    sm_classes classes;          /* multi-class: output k scores class value[k]
+                                  * (n == scorer.n_out), else empty */
     int n_info;
     sm_model_info info[MODEL_MAX_INFO];
 } sm_model;
@@ -86,6 +90,12 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err);
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
 /* Open and read a file ("-" is standard input). */
 sm_status model_load(const char *path, sm_model *m, sm_error *err);
+
+/* The objective the model was trained with, for reports and outputs: kind,
+ * link and outputs, the temperature (info key temperature, 1 without) and the
+ * target (info key target, the kind's default without), checked
+ * (objective_check). SM_EDATA when a recorded value is bad. */
+sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err);
 
 /* Score every row of ds, n_rows x scorer.n_out (features >= dim are ignored). */
 void model_predict(const sm_model *m, const sm_dataset *ds, double *scores);

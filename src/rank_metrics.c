@@ -268,7 +268,8 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
 
 static const char *const metric_names[] = {
     [METRIC_OBJECTIVE] = "objective", [METRIC_NDCG] = "ndcg", [METRIC_ERR] = "err",
-    [METRIC_MAP] = "map", [METRIC_MRR] = "mrr"};
+    [METRIC_MAP] = "map", [METRIC_MRR] = "mrr", [METRIC_ACCURACY] = "accuracy",
+    [METRIC_TOP1_AGREEMENT] = "top1-agreement"};
 
 sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 {
@@ -289,7 +290,8 @@ sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
         return SM_OK;
     }
     return sm_fail(err, SM_EUSAGE,
-                   "unknown metric '%s'; expected ndcg@K, err@K, map, mrr or objective", text);
+                   "unknown metric '%s'; expected ndcg@K, err@K, map, mrr, accuracy, "
+                   "top1-agreement or objective", text);
 }
 
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
@@ -301,12 +303,18 @@ int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
 
 int rank_metric_higher_is_better(const sm_rank_metric *m) { return m->kind != METRIC_OBJECTIVE; }
 
+int rank_metric_is_class(const sm_rank_metric *m)
+{
+    return m->kind == METRIC_ACCURACY || m->kind == METRIC_TOP1_AGREEMENT;
+}
+
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *s, double *value, sm_error *err)
 {
-    if (m->kind == METRIC_OBJECTIVE)
-        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective is the trainer's");
+    if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
+        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
+                       "are the trainer's");
     sm_rank_config one = *c;
     one.n_cutoffs = 1;
     one.cutoff[0] = m->k; /* 0: the whole list */

@@ -88,8 +88,14 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
                               sm_error *err);
 
 /* One metric chosen by name, for early stopping: "ndcg@K", "err@K" (without
- * "@K" the whole list), "map", "mrr", or "objective" (computed by the trainer). */
-typedef enum { METRIC_OBJECTIVE = 0, METRIC_NDCG, METRIC_ERR, METRIC_MAP, METRIC_MRR } sm_metric_kind;
+ * "@K" the whole list), "map", "mrr", or "objective" (computed by the trainer);
+ * for multi-class models "accuracy" (against class labels) and
+ * "top1-agreement" (with the target distribution), the class report's
+ * (class_metrics.h), also the trainer's. */
+typedef enum {
+    METRIC_OBJECTIVE = 0, METRIC_NDCG, METRIC_ERR, METRIC_MAP, METRIC_MRR, METRIC_ACCURACY,
+    METRIC_TOP1_AGREEMENT
+} sm_metric_kind;
 typedef struct {
     sm_metric_kind kind;
     int k;                              /* NDCG and ERR cutoff; 0 = whole list */
@@ -100,7 +106,9 @@ sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err);
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size);
 /* Larger is better for the ranking metrics, smaller for the objective. */
 int rank_metric_higher_is_better(const sm_rank_metric *m);
-/* Mean of a ranking metric (not METRIC_OBJECTIVE) with the conventions of c
+/* Whether the metric is one of the class report's (accuracy, top1-agreement). */
+int rank_metric_is_class(const sm_rank_metric *m);
+/* Mean of a ranking metric (not METRIC_OBJECTIVE nor a class metric) with the conventions of c
  * (its cutoffs are ignored). */
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,

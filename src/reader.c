@@ -230,7 +230,8 @@ static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
                               const sm_reader_parallel *par, sm_dataset *out, sm_error *err)
 {
     dataset_init(out);
-    libsvm_builder *g = libsvm_builder_new(src->name);
+    libsvm_builder *g = opt ? libsvm_builder_new(src->name, opt->check_label, opt->check_label_ctx)
+                            : libsvm_builder_new(src->name, NULL, NULL);
     if (!g)
         return sm_fail_nomem(err, src->name);
     sm_status st = parse_blocks(src, opt, par, g, err);

@@ -41,6 +41,15 @@ typedef struct {
      * the process be killed in between. */
     void (*temp_file)(void *ctx, const char *path, int exists);
     void *temp_file_ctx;
+    /* A rule on labels (may be NULL), such as class labels that must be
+     * integers: called in file order on every row's label, it returns 1 to
+     * accept it, or 0 with a reason in why[0..size) (e.g. "class label must
+     * be an integer"), which fails the read at that label's token as any bad
+     * token does: SM_EDATA "NAME:LINE:COLUMN: reason \"token\"". A data set
+     * reused from a cache (cache.h) is checked too, and its source is parsed
+     * again to locate a label that fails. */
+    int (*check_label)(void *ctx, double label, char *why, size_t size);
+    void *check_label_ctx;
 } sm_reader_options;
 
 /* How the text is cut into blocks parsed in parallel. Any setting gives the

@@ -1,10 +1,12 @@
 /* sidecar.c - group and score files, one value per line. */
 #include "sidecar.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
+#include "scorer.h"
 #include "textsrc.h"
 #include "tokens.h"
 
@@ -91,4 +93,97 @@ sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes
 sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
 {
     return read_list(path, score_line, sizeof **scores, scores, n, err);
+}
+
+/* A targets file as it is read: the values, the rows so far and the spec. */
+typedef struct {
+    value_list list;
+    sm_targets_spec *spec;
+    int64_t last_line; /* the last line seen */
+} target_file;
+
+/* Whether the line's k targets t form a distribution; the message if not. */
+static sm_status check_distribution(const char *name, int64_t lineno, const double *t, int32_t k,
+                                    sm_error *err)
+{
+    double sum = 0.0;
+    for (int32_t j = 0; j < k; j++)
+        sum += t[j];
+    if (!(fabs(sum - 1.0) <= 1e-6))
+        return sm_fail(err, SM_EDATA, "%s:%lld: probabilities sum to %.17g, not 1 (within 1e-6)",
+                       name, (long long)lineno, sum);
+    return SM_OK;
+}
+
+static sm_status target_line(void *ctx, const char *name, char *line, size_t len, int64_t lineno,
+                             sm_error *err)
+{
+    target_file *f = ctx;
+    sm_targets_spec *spec = f->spec;
+    size_t pos = 0;
+    sm_token t;
+    f->last_line = lineno;
+    if (!token_next(line, len, &pos, &t))
+        return SM_OK;
+    int64_t row = f->list.n / (spec->k > 0 ? spec->k : 1);
+    if (spec->rows >= 0 && row == spec->rows)
+        return sm_fail(err, SM_EDATA, "%s:%lld: more lines of targets than the %lld rows of %s",
+                       name, (long long)lineno, (long long)spec->rows, spec->rows_of);
+    int64_t start = f->list.n, count = 0;
+    do {
+        double v;
+        real_status rs = token_real(t.s, t.len, &v);
+        if (rs != REAL_OK)
+            return token_fail(err, name, lineno, &t, "target %s", real_problem[rs]);
+        if (spec->prob && v < 0.0)
+            return token_fail(err, name, lineno, &t, "a probability must be >= 0");
+        if (spec->k > 0 && count == spec->k)
+            return token_fail(err, name, lineno, &t, "more than %ld targets on the line",
+                              (long)spec->k);
+        if (count == SCORER_MAX_OUTPUTS)
+            return token_fail(err, name, lineno, &t, "more than %d targets on a line",
+                              SCORER_MAX_OUTPUTS);
+        if (!sm_array_grow(&f->list.values, &f->list.cap, (size_t)f->list.n + 1, sizeof v))
+            return sm_fail_nomem(err, name);
+        ((double *)f->list.values)[f->list.n++] = v;
+        count++;
+    } while (token_next(line, len, &pos, &t));
+    if (spec->k == 0 && count < 2)
+        return sm_fail(err, SM_EDATA, "%s:%lld: %lld target on the line; multi-class targets "
+                       "are K >= 2 numbers a line", name, (long long)lineno, (long long)count);
+    if (spec->k > 0 && count < spec->k)
+        return sm_fail(err, SM_EDATA, "%s:%lld: %lld targets on the line, expected %ld", name,
+                       (long long)lineno, (long long)count, (long)spec->k);
+    if (spec->k == 0)
+        spec->k = (int32_t)count;
+    const double *values = f->list.values;
+    return spec->prob ? check_distribution(name, lineno, values + start, spec->k, err) : SM_OK;
+}
+
+sm_status reader_read_targets(const char *path, sm_targets_spec *spec, double **targets,
+                              int64_t *n, sm_error *err)
+{
+    target_file f = {{NULL, 0, 0}, spec, 0};
+    sm_textsrc src;
+    *targets = NULL;
+    *n = 0;
+    sm_status st = textsrc_open(&src, path, err);
+    if (st != SM_OK)
+        return st;
+    st = textsrc_scan_lines(&src, target_line, &f, err);
+    int64_t rows = f.list.n / (spec->k > 0 ? spec->k : 1);
+    if (st == SM_OK && rows == 0)
+        st = sm_fail(err, SM_EDATA, "%s: no targets (K numbers a line)", src.name);
+    else if (st == SM_OK && spec->rows >= 0 && rows < spec->rows)
+        st = sm_fail(err, SM_EDATA, "%s:%lld: the file ends after %lld lines of targets, for "
+                     "the %lld rows of %s", src.name, (long long)f.last_line, (long long)rows,
+                     (long long)spec->rows, spec->rows_of);
+    textsrc_close(&src);
+    if (st != SM_OK) {
+        free(f.list.values);
+        return st;
+    }
+    *targets = f.list.values;
+    *n = rows;
+    return SM_OK;
 }

@@ -23,4 +23,22 @@ sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes
  * line; the rest of the line is ignored). Fills a malloc'd array. */
 sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
 
+/* A targets file (multi-class training and reports): the K targets of one
+ * data row a line, in the order of the rows, K finite real numbers separated
+ * by blanks. What is expected of it: */
+typedef struct {
+    int32_t k;           /* numbers a line; 0: as many as the first line has
+                          * (2 .. SCORER_MAX_OUTPUTS), set on return */
+    int64_t rows;        /* lines expected (the data's rows), or -1: any */
+    const char *rows_of; /* the data's display name, for that message */
+    int prob;            /* each line a distribution: every entry >= 0 and
+                          * their sum within 1e-6 of 1 */
+} sm_targets_spec;
+/* Fills a malloc'd array of n x k numbers, row-major. A line with another
+ * count than k, a bad number, a line that is no distribution, or a line
+ * beyond the expected rows is SM_EDATA at file:line[:column]; too few lines
+ * names the file's last line. */
+sm_status reader_read_targets(const char *path, sm_targets_spec *spec, double **targets,
+                              int64_t *n, sm_error *err);
+
 #endif

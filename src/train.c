@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "class_metrics.h"
 #include "numfmt.h"
 #include "rng.h"
 #include "scorer.h"
@@ -183,6 +184,33 @@ static sm_status exact_train_objective(trainer *t, sm_epoch_info *info, sm_error
     return SM_OK;
 }
 
+/* Early stopping's class metric on the validation scores: the accuracy
+ * against cfg->valid_classes, or the top-1 agreement with each row's target
+ * distribution (the objective's, objective_listwise_target). */
+static sm_status class_metric(const trainer *t, const double *scores, double *value,
+                              sm_error *err)
+{
+    const sm_dataset *valid = t->valid;
+    int K = (int)t->K, agreement = t->cfg->metric.kind == METRIC_TOP1_AGREEMENT;
+    double *q = NULL;
+    if (agreement) {
+        if (!(q = malloc((size_t)(valid->n_rows > 0 ? valid->n_rows : 1) * K * sizeof *q)))
+            return sm_fail(err, SM_EFAIL, "out of memory for the validation targets");
+        for (int64_t i = 0; i < valid->n_rows; i++)
+            objective_listwise_target(t->obj, valid->target + i * K, K, q + i * K);
+    }
+    sm_class_config config;
+    class_config_default(&config);
+    sm_class_report rep;
+    sm_status st = class_report_compute(&config, scores, valid->n_rows, K,
+                                        agreement ? NULL : t->cfg->valid_classes, q, &rep, err);
+    if (st == SM_OK)
+        *value = agreement ? rep.top1_agreement : rep.accuracy;
+    class_report_free(&rep);
+    free(q);
+    return st;
+}
+
 /* The epoch's objectives. The training objective is exact only when `exact`;
  * otherwise it is the progressive one the epoch measured on the way (the
  * mean loss of each step's units before that step's update), which costs
@@ -210,6 +238,8 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
                                   &units, err)) != SM_OK)
         return st;
     info->valid_metric = info->valid_objective;
+    if (cfg->keep_best && rank_metric_is_class(&cfg->metric))
+        return class_metric(t, scores, &info->valid_metric, err);
     if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
         return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
                                  valid->n_groups, valid->label, scores, &info->valid_metric, err);
@@ -399,7 +429,14 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
     if (cfg->scorer.n_out != obj->n_out)
         return sm_fail(err, SM_EUSAGE, "the scorer has %ld outputs, the objective takes %ld",
                        (long)cfg->scorer.n_out, (long)obj->n_out);
-    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE && valid->n_groups == 0)
+    if (cfg->keep_best && rank_metric_is_class(&cfg->metric) != objective_is_multiclass(obj->kind) &&
+        cfg->metric.kind != METRIC_OBJECTIVE)
+        return sm_fail(err, SM_EUSAGE, "the metrics accuracy and top1-agreement are those of the "
+                       "multi-class objectives, which take no ranking metric");
+    if (cfg->keep_best && cfg->metric.kind == METRIC_ACCURACY && !cfg->valid_classes)
+        return sm_fail(err, SM_EUSAGE, "the metric accuracy needs the validation rows' classes");
+    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE &&
+        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0)
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "
                        "give a group file (one row count per line) with --valid-group",

@@ -71,6 +71,9 @@ typedef struct {
     sm_rank_metric metric;
     sm_rank_config metric_config;
     int patience;
+    /* The class index of each validation row, for the metric accuracy (a
+     * multi-class objective's; top1-agreement uses the validation targets). */
+    const int32_t *valid_classes;
     /* Callbacks (may be NULL): after each epoch, and now and then inside a
      * long epoch with the fraction of the epoch done. */
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);

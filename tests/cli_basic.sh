@@ -95,9 +95,13 @@ expect_fail "eval needs one source" 2 "exactly one of" "$SMLOSS" eval -d "$T/h.t
 printf '%s\n' 'smloss-model 1' 'scorer=linear' 'objective=pointwise' 'loss=lin' 'dim=3' \
     'outputs=3' 'bias=1 2 3' 'weights=1' '1 0.5 -1 0.25' 'end' > "$T/k3.model"
 printf '%s\n' '0 1:2 2:7' '0 0:1' > "$T/k3.data"
-expect_ok "predict, 3 outputs" "$SMLOSS" predict -m "$T/k3.model" -d "$T/k3.data"
+expect_ok "predict, 3 outputs" "$SMLOSS" predict -m "$T/k3.model" -d "$T/k3.data" --output-type scores
 expect_true "3 scores a line" "printf '2 0 3.5\n1 2 3\n' | cmp -s - '$T/out'"
-expect_fail "eval of 3 outputs" 2 "model of 3 outputs" "$SMLOSS" eval -m "$T/k3.model" -d "$T/k3.data"
+expect_ok "predict, 3 outputs: classes by default" "$SMLOSS" predict -m "$T/k3.model" -d "$T/k3.data"
+expect_true "the class of the top score" "printf '2\n2\n' | cmp -s - '$T/out'"
+expect_ok "eval of 3 outputs: the class report" "$SMLOSS" eval -m "$T/k3.model" -d "$T/k3.data" --format tsv
+expect_true "without a multi-class objective, no mean loss" \
+    "grep -q '^summary	accuracy		0\$' '$T/out' && grep -q '^summary	mean_loss		NaN\$' '$T/out'"
 
 # --- link ---
 expect_ok "link table" "$SMLOSS" link --loss sigmoid:a=2,c=1 --from -1 --to 3 --steps 4

@@ -178,7 +178,64 @@ static void test_ranking(void)
     model_free(&m);
 }
 
+/* A model of 2 outputs for the classes 3 and 7: s = (x0, -x0). */
+static void make_class_model(sm_model *m)
+{
+    sm_error err;
+    sm_scorer_config c;
+    scorer_config_default(&c);
+    c.n_out = 2;
+    model_init(m);
+    m->objective = OBJ_MULTICLASS;
+    CHECK(model_init_scorer(m, &c, 1, &err) == SM_OK);
+    m->param[0] = 1.0; /* W (1 x 2), then the biases (0, 0) */
+    m->param[1] = -1.0;
+    CHECK(link_parse("lin", &m->link, &err) == SM_OK);
+    CHECK(classes_parse("3,7", &m->classes, &err) == SM_OK);
+}
+
+static void test_classes(void)
+{
+    sm_model m;
+    sm_dataset ds;
+    sm_eval_config c;
+    sm_eval_result res;
+    sm_error err;
+    make_class_model(&m);
+    load("3 0:-1\n7 0:2\n3 0:0.5\n", &ds);
+    eval_config_default(&c);
+    c.model = &m;
+    CHECK(eval_run(&c, &ds, &res, &err) == SM_OK);
+    CHECK(res.classes && res.report == NULL && res.classes->n_classes == 2);
+    CHECK_CLOSE(res.classes->accuracy, 1.0 / 3.0, 1e-15);
+    CHECK(res.classes->confusion[0 * 2 + 1] == 1 && res.classes->confusion[1 * 2 + 0] == 1);
+    /* class labels: -log softmax(s)_c */
+    double want = (log1p(exp(2.0)) + log1p(exp(4.0)) + log1p(exp(-1.0))) / 3.0;
+    CHECK_CLOSE(res.class_loss, want, 1e-14);
+    CHECK(!res.classes->has_target);
+    eval_result_free(&res);
+    /* equal target scores: q uniform, its top class the first */
+    static const double targets[6] = {0, 0, 0, 0, 0, 0};
+    c.targets = targets;
+    CHECK(eval_run(&c, &ds, &res, &err) == SM_OK);
+    CHECK(res.classes->has_target);
+    CHECK_CLOSE(res.classes->top1_agreement, 2.0 / 3.0, 1e-15);
+    /* KL(uniform || softmax(a, -a)) = log cosh a */
+    CHECK_CLOSE(res.class_loss, (log(cosh(1.0)) + log(cosh(2.0)) + log(cosh(0.5))) / 3.0, 1e-14);
+    eval_result_free(&res);
+    dataset_free(&ds);
+    /* a label that is no class of the model */
+    load("3 0:1\n5 0:1\n", &ds);
+    c.targets = NULL;
+    CHECK(eval_run(&c, &ds, &res, &err) == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "row 2: label 5 is not one of the 2 classes");
+    eval_result_free(&res);
+    dataset_free(&ds);
+    model_free(&m);
+}
+
 static const test_case cases[] = {
+    TEST(test_classes),
     TEST(test_from_model),
     TEST(test_given_over_model),
     TEST(test_predictions_defaults),

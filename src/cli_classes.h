@@ -1,0 +1,40 @@
+/* cli_classes.h - the data of the multi-class commands: class labels, target
+ * files and the class outputs of predict. Errors are printed here; the
+ * functions return the exit status.
+ *
+ * Without a targets file the rows' labels are their classes: the training
+ * data is read with classes_check_integer, its sorted distinct labels are the
+ * model's classes, and every row gets one-hot targets. With a targets file
+ * (K numbers a line, one line per row) K comes from the file, and the model's
+ * classes are the data's labels when they are K distinct integers, else
+ * 0 .. K-1 (with a note).
+ */
+#ifndef SM_CLI_CLASSES_H
+#define SM_CLI_CLASSES_H
+
+#include "classes.h"
+#include "dataset.h"
+#include "model.h"
+
+/* Read the targets of ds's rows from path into ds->target: k numbers a line
+ * (0: as the file's first line has), distributions when prob. */
+int cli_read_targets(const char *path, int32_t k, int prob, sm_dataset *ds);
+
+/* The classes and the targets of training data ds: one-hot targets of its
+ * class labels (targets_path NULL), or the targets file; a single class is
+ * an error. */
+int cli_train_classes(const char *targets_path, int prob, int quiet, sm_dataset *ds,
+                      sm_classes *classes);
+
+/* What predict writes for a model of K > 1 outputs. */
+typedef enum { OUTPUT_CLASS = 0, OUTPUT_SCORES, OUTPUT_PROBS, OUTPUT_KIND_COUNT } cli_output_kind;
+/* Names indexed by cli_output_kind, NULL-terminated (names.h). */
+extern const char *const cli_output_kind_names[OUTPUT_KIND_COUNT + 1];
+
+/* Write the model's class (the class value of the top score, the first on
+ * ties) or class probabilities (softmax(f(s)/T) of the model's link and
+ * temperature) for every row of ds to path, one row a line. */
+int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_model *m,
+                            const sm_dataset *ds);
+
+#endif
