@@ -74,7 +74,7 @@ rows=$(wc -l < "$WORK/train.8")
     echo
     echo "Text: README.md (without its Results) and the manual pages, folded to $classes classes;"
     echo "$rows training positions, every fifth position held out. Teacher: \`--scorer mlp:128\` on 8"
-    echo "characters of context, 8 epochs (held-out accuracy $(cat "$WORK/teacher.accuracy"))."
+    echo "characters of context, 8 epochs (held-out accuracy $(awk '{ printf "%.3f", $1 }' "$WORK/teacher.accuracy"))."
     echo "Students see 3 characters and learn the teacher's shifted logits (\`--targets\`, matched,"
     echo "T = 1), 8 epochs, $SEEDS seeds. Agreement with the teacher on the held-out positions; the"
     echo "band columns are the share of pairs of the teacher's top-3 classes ordered as the teacher"
