@@ -155,7 +155,7 @@ static void test_predict(void)
     dataset_init(&ds);
     CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
     double s[2];
-    model_predict(&m, &ds, s);
+    CHECK(model_predict(&m, &ds, s, NULL) == SM_OK);
     CHECK(s[0] == m.param[6] + 0.1 * 2.0 + (-1.0 / 3.0) * 3.0); /* feature 9 >= dim: ignored */
     CHECK(s[1] == m.param[6]);
     dataset_free(&ds);
@@ -249,8 +249,8 @@ static void test_outputs_round_trip(void)
         CHECK(back.scorer.kind == m.scorer.kind && back.scorer.n_out == 3 && back.dim == 4);
         CHECK(memcmp(back.param, m.param, (size_t)n * sizeof *m.param) == 0);
         double s[9], t[9];
-        model_predict(&m, &ds, s);
-        model_predict(&back, &ds, t);
+        CHECK(model_predict(&m, &ds, s, NULL) == SM_OK);
+        CHECK(model_predict(&back, &ds, t, NULL) == SM_OK);
         CHECK(memcmp(s, t, sizeof s) == 0);
         for (int k = 0; k < 3 && kind == SCORER_LINEAR; k++) {
             const double *w = m.param, *b = m.param + 12;
