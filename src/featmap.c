@@ -375,3 +375,14 @@ sm_status featmap_apply(const sm_featmap *m, sm_dataset *ds, sm_error *err)
     ds->featmap_id = m->id;
     return SM_OK;
 }
+
+sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, sm_featmap *m,
+                          sm_error *err)
+{
+    sm_status st = featmap_build(train, hash_bits, m, err);
+    if (st == SM_OK)
+        st = featmap_apply(m, train, err);
+    if (st == SM_OK && valid)
+        st = featmap_apply(m, valid, err);
+    return st;
+}

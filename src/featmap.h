@@ -83,6 +83,10 @@ static inline int32_t featmap_index_of(const sm_featmap *m, int32_t j)
  * the input). SM_EFAIL when out of memory (hashing sorts each row). */
 sm_status featmap_map_rows(const sm_featmap *m, const sm_dataset *src, int64_t first, int64_t last,
                            int64_t *row_ptr, int32_t *col, float *val, sm_error *err);
+/* The map of a training run (featmap_build on train), applied to train and
+ * to valid (NULL: none): validation indices not seen in training are dropped. */
+sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, sm_featmap *m,
+                          sm_error *err);
 /* Map ds's columns in place (arrays in a cache mapping are replaced by
  * copies): its dim becomes m->n and its featmap_id m->id. Nothing for a
  * plain map. */
