@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memhint.h"
+
 void featmap_init(sm_featmap *m, int32_t dim)
 {
     memset(m, 0, sizeof *m);
@@ -56,14 +58,14 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
 }
 
 /* The lookup table and the fingerprint of a map whose other fields are set.
- * The table has about one slot per entry (at most 2^16: 256 KiB), so a
- * lookup is a short binary search among the few entries of its slot. */
+ * The table has one to two slots per entry (4 to 8 bytes an input; at most
+ * 2^24 slots), so a lookup is mostly two reads: the slot, then its entry. */
 static sm_status finish(sm_featmap *m, sm_error *err)
 {
     if (m->index) {
         uint32_t last = m->space > 0 ? (uint32_t)m->space - 1 : 0;
         int bits = bit_length((uint64_t)m->n), top = bit_length(last);
-        bits = bits < 16 ? bits : 16;
+        bits = bits < 24 ? bits : 24;
         m->shift = top > bits ? top - bits : 0;
         size_t slots = (size_t)(last >> m->shift) + 1;
         if (!(m->first = calloc(slots + 1, sizeof *m->first)))
@@ -142,6 +144,7 @@ static sm_status keys_by_bitmap(const sm_dataset *ds, int hash_bits, int32_t spa
     uint64_t *bits = calloc(words, sizeof *bits);
     if (!bits)
         return sm_fail(err, SM_EFAIL, "out of memory for the features of %s", ds->source);
+    sm_prefault(bits, words * sizeof *bits); /* set at random: one call, not a fault a page */
     for (int64_t k = 0; k < ds->nnz; k++) {
         uint32_t key = key_of(hash_bits, ds->col[k]);
         bits[key / 64] |= (uint64_t)1 << (key % 64);
@@ -165,22 +168,29 @@ static sm_status keys_by_bitmap(const sm_dataset *ds, int hash_bits, int32_t spa
     return SM_OK;
 }
 
-/* Sort keys (< 2^32) in two passes of 16 bits, through tmp. */
-static void radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int64_t *count)
+/* Sort n keys in three passes of 11 bits between keys and tmp; returns the
+ * one of the two that holds them sorted. 2^11 places to write to at once
+ * stay in the caches, where 2^16 would not. */
+enum { RADIX_BITS = 11, RADIX = 1 << RADIX_BITS };
+
+static uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, int64_t n, int64_t *count)
 {
-    for (int shift = 0; shift < 32; shift += 16) {
-        memset(count, 0, ((size_t)1 << 16) * sizeof *count);
+    for (int shift = 0; shift < 32; shift += RADIX_BITS) {
+        memset(count, 0, RADIX * sizeof *count);
         for (int64_t i = 0; i < n; i++)
-            count[(keys[i] >> shift) & 0xffff]++;
-        for (int64_t d = 0, at = 0; d < (1 << 16); d++) {
+            count[(keys[i] >> shift) & (RADIX - 1)]++;
+        for (int64_t d = 0, at = 0; d < RADIX; d++) {
             int64_t c = count[d];
             count[d] = at;
             at += c;
         }
         for (int64_t i = 0; i < n; i++)
-            tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
-        memcpy(keys, tmp, (size_t)n * sizeof *keys);
+            tmp[count[(keys[i] >> shift) & (RADIX - 1)]++] = keys[i];
+        uint32_t *sorted = tmp;
+        tmp = keys;
+        keys = sorted;
     }
+    return keys;
 }
 
 /* The distinct keys from a sorted copy of every key: for a space much larger
@@ -189,18 +199,20 @@ static sm_status keys_by_sort(const sm_dataset *ds, int hash_bits, int32_t **out
                               sm_error *err)
 {
     size_t n = ds->nnz > 0 ? (size_t)ds->nnz : 1;
-    uint32_t *keys = malloc(n * sizeof *keys), *tmp = malloc(n * sizeof *tmp);
-    int64_t *count = malloc(((size_t)1 << 16) * sizeof *count);
-    if (!keys || !tmp || !count) {
-        free(keys);
-        free(tmp);
+    uint32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    int64_t *count = malloc(RADIX * sizeof *count);
+    if (!a || !b || !count) {
+        free(a);
+        free(b);
         free(count);
         return sm_fail(err, SM_EFAIL, "out of memory for the features of %s", ds->source);
     }
+    sm_prefault(a, n * sizeof *a); /* (page faults one by one cost more than the sort) */
+    sm_prefault(b, n * sizeof *b);
     for (int64_t k = 0; k < ds->nnz; k++)
-        keys[k] = key_of(hash_bits, ds->col[k]);
-    radix_sort(keys, tmp, ds->nnz, count);
-    free(tmp);
+        a[k] = key_of(hash_bits, ds->col[k]);
+    uint32_t *keys = radix_sort(a, b, ds->nnz, count);
+    free(keys == a ? b : a);
     free(count);
     int64_t distinct = 0;
     for (int64_t k = 0; k < ds->nnz; k++)
