@@ -94,9 +94,10 @@ int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_mod
         cli_msg("out of memory for %lld scores", (long long)(n * K));
         return SM_EFAIL;
     }
-    model_predict(m, ds, s);
     int rc;
-    if (kind == OUTPUT_CLASS) {
+    if (model_predict(m, ds, s, &err) != SM_OK) {
+        rc = cli_fail(&err);
+    } else if (kind == OUTPUT_CLASS) {
         rc = write_classes(path, m, s, n);
     } else {
         obj.target = TARGET_MATCHED; /* softmax(f(s)/T): the model's own distribution */

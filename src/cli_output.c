@@ -203,8 +203,10 @@ int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset
         cli_msg("out of memory for %lld scores", (long long)n);
         return SM_EFAIL;
     }
-    model_predict(m, ds, scores);
-    int rc = cli_write_values(path, scores, ds->n_rows, k);
+    sm_error err;
+    int rc = model_predict(m, ds, scores, &err) == SM_OK
+                 ? cli_write_values(path, scores, ds->n_rows, k)
+                 : cli_fail(&err);
     free(scores);
     return rc;
 }

@@ -28,7 +28,7 @@ static const char eval_usage[] =
     "its objective, and with --targets the agreement with the targets.\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
-    "  -m, --model FILE         score DATA with this model\n"
+    "  -m, --model FILE         score DATA with this model (and its --hash-bits)\n"
     "  -p, --predictions FILE   or read one score per line from this file\n"
     "      --loss SPEC          selective loss to report (default: the model's; lin with -p)\n"
     "      --regions B1,B2,...  region boundaries (default: the model's; with -p,\n"

@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "featmap.h"
 #include "link.h"
 #include "metrics.h"
 #include "model.h"
@@ -91,6 +92,9 @@ static const char train_usage[] =
     "      --scale NAME         {scale}: maxabs (default) scales each feature by\n"
     "                           1/max|x| while training; the saved model uses raw\n"
     "                           features\n"
+    "      --hash-bits B        hash each feature index into 2^B buckets, 1 <= B <= 30\n"
+    "                           (a row's values in one bucket add up); predict and\n"
+    "                           eval hash as the model records (default: no hashing)\n"
     "      --seed N             seed of the shuffling, of the MLP's initial weights and\n"
     "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
@@ -125,7 +129,8 @@ enum {
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
-    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS
+    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
+    ARG_HASH_BITS
 };
 
 static const struct option train_options[] = {
@@ -152,6 +157,7 @@ static const struct option train_options[] = {
     {"l2", required_argument, NULL, ARG_L2},
     {"clip", required_argument, NULL, ARG_CLIP},
     {"scale", required_argument, NULL, ARG_SCALE},
+    {"hash-bits", required_argument, NULL, ARG_HASH_BITS},
     {"seed", required_argument, NULL, ARG_SEED},
     {"group", required_argument, NULL, ARG_GROUP},
     {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
@@ -174,6 +180,7 @@ typedef struct {
     const char *group, *valid_group;
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
+    int hash_bits; /* 0: no hashing */
     cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
@@ -310,6 +317,11 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     case ARG_SEED:
         if ((rc = cli_parse_int64("train", "--seed", arg, 0, INT64_MAX, &n)) == SM_OK)
             a->cfg.seed = (uint64_t)n;
+        return rc;
+    case ARG_HASH_BITS:
+        if ((rc = cli_parse_int64("train", "--hash-bits", arg, 1, FEATMAP_MAX_HASH_BITS, &n)) ==
+            SM_OK)
+            a->hash_bits = (int)n;
         return rc;
     case ARG_PATIENCE:
         if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
@@ -605,12 +617,18 @@ int cmd_train(int argc, char **argv)
     sm_model model;
     model_init(&model);
     int32_t *valid_classes = NULL;
+    sm_featmap features; /* the training data's, which the model keeps */
+    featmap_init(&features, 0);
     sm_error err;
     if ((rc = load_train_data(&a, &train, &valid, &model.classes)) != SM_OK)
         goto out;
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
+    if (featmap_prepare(&train, a.valid ? &valid : NULL, a.hash_bits, &features, &err) != SM_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
             rc = cli_usage_error("train", "--regions: %s", err.msg);
@@ -621,11 +639,13 @@ int cmd_train(int argc, char **argv)
     }
     if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
         goto out;
+    model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
     rc = write_outputs(&a, &model, &train);
 out:
     free(valid_classes);
+    featmap_free(&features);
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);

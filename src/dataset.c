@@ -15,11 +15,16 @@ void dataset_init(sm_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+int dataset_in_mapping(const sm_dataset *ds, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, m = (uintptr_t)ds->mapping;
+    return ds->mapping && a >= m && a <= m + ds->mapping_len; /* an empty array may sit at the end */
+}
+
 /* free() for an array of ds, which may instead live in its cache mapping. */
 static void free_array(const sm_dataset *ds, void *p)
 {
-    uintptr_t a = (uintptr_t)p, m = (uintptr_t)ds->mapping;
-    if (!(ds->mapping && a >= m && a <= m + ds->mapping_len)) /* an empty array may sit at the end */
+    if (!dataset_in_mapping(ds, p))
         free(p);
 }
 
@@ -40,7 +45,8 @@ void dataset_free(sm_dataset *ds)
 int dataset_equal(const sm_dataset *a, const sm_dataset *b)
 {
     if (!a->row_ptr || !b->row_ptr || a->n_rows != b->n_rows || a->nnz != b->nnz ||
-        a->dim != b->dim || a->n_groups != b->n_groups || (!a->qid != !b->qid))
+        a->dim != b->dim || a->featmap_id != b->featmap_id || a->n_groups != b->n_groups ||
+        (!a->qid != !b->qid))
         return 0;
     if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
         memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||

@@ -35,6 +35,9 @@ typedef struct {
      * Always malloc'd (never part of a cache mapping). */
     double *target;
     int32_t target_dim;
+    /* 0: col[] holds the file's feature indices; else the id of the feature
+     * map they went through (featmap.h), whose inputs they are. */
+    uint64_t featmap_id;
     char source[256];     /* display name of the file it came from */
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.
@@ -46,7 +49,11 @@ typedef struct {
 void dataset_init(sm_dataset *ds);
 /* Free the arrays (and unmap a cache mapping); leaves ds as dataset_init does. */
 void dataset_free(sm_dataset *ds);
-/* True when a and b hold the same rows, labels, groups and qids bit for bit
+/* Whether the array p of ds lives in its cache mapping (read-only), rather
+ * than in memory of its own that may be changed in place. */
+int dataset_in_mapping(const sm_dataset *ds, const void *p);
+/* True when a and b hold the same rows (in the same feature space), labels,
+ * groups and qids bit for bit
  * (however they were loaded: parsed, by any thread count, or from a cache);
  * the source name is not compared. Exposed for tests. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);

@@ -25,8 +25,7 @@ static sm_status get_scores(const sm_eval_config *c, const sm_dataset *ds, doubl
     if (c->model) {
         if (!(*scores = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof **scores)))
             return sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
-        model_predict(c->model, ds, *scores);
-        return SM_OK;
+        return model_predict(c->model, ds, *scores, err);
     }
     int64_t n = 0;
     sm_status st = reader_read_scores(c->predictions, scores, &n, err);
@@ -126,7 +125,7 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
                                          sizeof *scores)))
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
     if (st == SM_OK)
-        model_predict(m, ds, scores);
+        st = model_predict(m, ds, scores, err);
     sm_target_kind target = c->target != TARGET_DEFAULT ? c->target
                             : obj.kind == OBJ_MULTICLASS ? obj.target : TARGET_MATCHED;
     if (st == SM_OK && c->targets)

@@ -14,6 +14,7 @@ void model_init(sm_model *m)
 {
     memset(m, 0, sizeof *m);
     scorer_config_default(&m->scorer);
+    featmap_init(&m->features, 0);
     m->regions.n = 1;
 }
 
@@ -21,6 +22,7 @@ void model_free(sm_model *m)
 {
     free(m->param);
     classes_free(&m->classes);
+    featmap_free(&m->features);
     model_init(m);
 }
 
@@ -28,6 +30,8 @@ sm_status model_init_scorer(sm_model *m, const sm_scorer_config *c, int32_t dim,
                             sm_error *err)
 {
     free(m->param);
+    featmap_free(&m->features);
+    featmap_init(&m->features, dim);
     m->scorer = *c;
     scorer_config_complete(&m->scorer, dim);
     m->dim = dim;
@@ -36,6 +40,14 @@ sm_status model_init_scorer(sm_model *m, const sm_scorer_config *c, int32_t dim,
     if (!m->param)
         return sm_fail(err, SM_EFAIL, "out of memory for %lld parameters", (long long)n);
     return SM_OK;
+}
+
+void model_set_features(sm_model *m, sm_featmap *map)
+{
+    featmap_free(&m->features);
+    m->features = *map;
+    m->dim = map->space;
+    featmap_init(map, 0);
 }
 
 void model_set_info(sm_model *m, const char *key, const char *fmt, ...)
@@ -83,6 +95,7 @@ typedef struct {
     const double *W;
     int32_t rows, width;
     int indexed;
+    const sm_featmap *inputs; /* the index of each row (NULL: its number) */
     int32_t piece_rows;
     int64_t first_piece;
     char *text[PIECES_AT_ONCE];
@@ -129,7 +142,8 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
             k++;
         if (k == w->width)
             continue;
-        ok = w->indexed ? text_add(&text, &len, &cap, "%ld", (long)i)
+        ok = w->indexed ? text_add(&text, &len, &cap, "%ld",
+                                   (long)(w->inputs ? featmap_index_of(w->inputs, i) : i))
                         : text_add(&text, &len, &cap, "%s", w->label);
         for (k = 0; k < w->width && ok; k++)
             ok = text_add(&text, &len, &cap, !w->indexed && k == 0 ? "%.17g" : " %.17g", row[k]);
@@ -142,10 +156,11 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
 }
 
 /* With label: one line "label v1 .. vw" for the first row. Without: a line
- * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero.
- * Returns 0 when out of memory. */
+ * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero, i
+ * the index of the row in inputs (NULL: the row's number). Returns 0 when out
+ * of memory. */
 static int write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
-                             int32_t width, int indexed, int threads)
+                             int32_t width, int indexed, const sm_featmap *inputs, int threads)
 {
     if (indexed) {
         int64_t nonzero = 0;
@@ -157,7 +172,8 @@ static int write_weight_rows(FILE *out, const char *label, const double *W, int3
                 }
         fprintf(out, "weights=%lld\n", (long long)nonzero);
     }
-    weight_text w = {.label = label, .W = W, .rows = rows, .width = width, .indexed = indexed};
+    weight_text w = {.label = label, .W = W, .rows = rows, .width = width, .indexed = indexed,
+                     .inputs = inputs};
     w.piece_rows = width < PIECE_VALUES ? PIECE_VALUES / width : 1;
     int64_t pieces = (rows + (int64_t)w.piece_rows - 1) / w.piece_rows;
     for (w.first_piece = 0; w.first_piece < pieces; w.first_piece += PIECES_AT_ONCE) {
@@ -215,6 +231,8 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
     fprintf(out, "loss=%s\n", spec);
     fprintf(out, "label_transform=%s\n", label_transform_name(m->label_transform));
     fprintf(out, "dim=%ld\n", (long)m->dim);
+    if (m->features.hash_bits)
+        fprintf(out, "hash_bits=%d\n", m->features.hash_bits);
     if (m->scorer.n_out > 1)
         fprintf(out, "outputs=%ld\n", (long)m->scorer.n_out);
     for (int32_t k = 0; k < m->classes.n; k++)
@@ -224,15 +242,18 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
     fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
     for (int i = 0; i < m->n_info; i++)
         fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
-    /* A linear scorer is one layer, without its layer= line. */
+    /* A linear scorer is one layer, without its layer= line. The first
+     * layer's rows are the inputs, written by their index (in=dim). */
     for (int l = 1; l <= mlp_layers(layers); l++) {
         int32_t in = layers->width[l - 1], n_out = layers->width[l];
+        const sm_featmap *inputs = l == 1 ? &m->features : NULL;
         if (is_mlp)
-            fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)in, (long)n_out);
+            fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)(l == 1 ? m->dim : in),
+                    (long)n_out);
         if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, 0,
-                               threads) ||
+                               NULL, threads) ||
             !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out, 1,
-                               threads))
+                               inputs, threads))
             return sm_fail(err, SM_EFAIL, "out of memory writing the model");
     }
     fprintf(out, "end\n");
@@ -340,6 +361,10 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
             return LOAD_FAIL(ml, "bad dimension '%s'", value);
         m->dim = (int32_t)lv;
         *have_dim = 1;
+    } else if (strcmp(key, "hash_bits") == 0) {
+        if (!parse_long_full(value, 1, FEATMAP_MAX_HASH_BITS, &lv))
+            return LOAD_FAIL(ml, "bad hash_bits '%s' (1 to %d)", value, FEATMAP_MAX_HASH_BITS);
+        m->features.hash_bits = (int)lv; /* the map is made with the weights */
     } else if (strcmp(key, "hidden") == 0) {
         sm_scorer_config sc = m->scorer; /* the MLP's widths only */
         char spec[64];
@@ -383,9 +408,10 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
 }
 
 /* After a "weights=K" line: K lines "INDEX v1 .. v_width" with increasing
- * INDEX < rows, stored in row INDEX of W (rows x width). */
+ * INDEX < rows, stored in row INDEX of W (rows x width), or with a list
+ * (index non-NULL) in row i of W and index[i] for the i-th line. */
 static sm_status model_read_weights(model_lines *ml, const char *count_text, double *W,
-                                    int32_t rows, int32_t width, sm_error *err)
+                                    int32_t rows, int32_t width, int32_t *index, sm_error *err)
 {
     long count;
     if (!parse_long_full(count_text, 0, rows, &count))
@@ -404,7 +430,9 @@ static sm_status model_read_weights(model_lines *ml, const char *count_text, dou
         if (!parse_long_full(line, 0, (long)rows - 1, &j) || j <= prev)
             return LOAD_FAIL(ml, "bad or out-of-order weight index \"%s\" (dimension %ld)", line,
                              (long)rows);
-        if (!parse_doubles_full(sp + 1, W + (int64_t)j * width, width))
+        if (index)
+            index[i] = (int32_t)j;
+        if (!parse_doubles_full(sp + 1, W + (int64_t)(index ? i : j) * width, width))
             return LOAD_FAIL(ml, "bad weight value \"%.60s\" (expected %ld number%s)", sp + 1,
                              (long)width, width == 1 ? "" : "s");
         prev = j;
@@ -440,14 +468,55 @@ static char *expect_key(model_lines *ml, const char *key, int layer, sm_error *e
     return line + strlen(key);
 }
 
+/* The first layer at its "weights=" line (count_text), its biases in
+ * ml->bias: its inputs are the dim (hashed) indices, or in a large space only
+ * those of its lines (model.h), and the parameters are allocated here. */
+static sm_status read_first_layer(model_lines *ml, sm_model *m, const char *count_text,
+                                  sm_error *err)
+{
+    int32_t dim = m->dim;
+    int hash_bits = m->features.hash_bits;
+    long count;
+    if (hash_bits && dim != (int32_t)1 << hash_bits)
+        return LOAD_FAIL(ml, "dim %ld is not 2^hash_bits (%ld)", (long)dim, 1L << hash_bits);
+    if (!parse_long_full(count_text, 0, dim, &count))
+        return LOAD_FAIL(ml, "bad weight count '%s' (dimension is %ld)", count_text, (long)dim);
+    int32_t *index = NULL;
+    if ((int64_t)dim > 4 * ((int64_t)count + 16384) &&
+        !(index = malloc((size_t)(count > 0 ? count : 1) * sizeof *index)))
+        return sm_fail(err, SM_EFAIL, "out of memory for %ld weights", count);
+    sm_status st = model_init_scorer(m, &m->scorer, index ? (int32_t)count : dim, err);
+    m->dim = dim;
+    if (st == SM_OK) {
+        const sm_mlp_shape *shape = &m->scorer.mlp;
+        memcpy(m->param + mlp_bias_offset(shape, 1), ml->bias,
+               (size_t)ml->n_bias * sizeof *ml->bias);
+        st = model_read_weights(ml, count_text, m->param + mlp_weight_offset(shape, 1), dim,
+                                shape->width[1], index, err);
+    }
+    if (st != SM_OK) {
+        free(index);
+        return st;
+    }
+    return featmap_make(&m->features, hash_bits, dim, index, (int32_t)count, err);
+}
+
+/* Room for n biases in ml->bias (NULL when out of memory). */
+static double *stash_bias(model_lines *ml, int64_t n)
+{
+    free(ml->bias);
+    ml->n_bias = n;
+    return ml->bias = malloc((size_t)(n > 0 ? n : 1) * sizeof *ml->bias);
+}
+
 /* The layers of an MLP, starting at the value of the first "layer=" line. */
 static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *first,
                                    sm_error *err)
 {
-    sm_status st = model_init_scorer(m, &m->scorer, m->dim, err);
-    if (st != SM_OK)
-        return st;
-    const sm_mlp_shape shape = m->scorer.mlp;
+    /* the layers as the file has them: the first takes dim inputs */
+    sm_scorer_config file_shape = m->scorer;
+    scorer_config_complete(&file_shape, m->dim);
+    const sm_mlp_shape shape = file_shape.mlp;
     const char *value = first;
     for (int l = 1; l <= mlp_layers(&shape); l++) {
         long number, in, out;
@@ -462,12 +531,21 @@ static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *fir
                              number, in, out, l, (long)shape.width[l - 1], (long)shape.width[l]);
         if (!(value = expect_key(ml, "bias=", l, err)))
             return err->status;
-        if (!parse_doubles_full(value, m->param + mlp_bias_offset(&shape, l), out))
+        /* the first layer's biases wait for its weight count (read_first_layer) */
+        double *bias = l == 1 ? stash_bias(ml, out)
+                              : m->param + mlp_bias_offset(&m->scorer.mlp, l);
+        if (!bias)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        if (!parse_doubles_full(value, bias, out))
             return LOAD_FAIL(ml, "bad bias of layer %d: expected %ld numbers", l, out);
-        if (!(value = expect_key(ml, "weights=", l, err)) ||
-            model_read_weights(ml, value, m->param + mlp_weight_offset(&shape, l), (int32_t)in,
-                               (int32_t)out, err) != SM_OK)
+        if (!(value = expect_key(ml, "weights=", l, err)))
             return err->status;
+        sm_status st = l == 1 ? read_first_layer(ml, m, value, err)
+                              : model_read_weights(ml, value,
+                                                   m->param + mlp_weight_offset(&m->scorer.mlp, l),
+                                                   (int32_t)in, (int32_t)out, NULL, err);
+        if (st != SM_OK)
+            return st;
     }
     return model_read_end(ml, err);
 }
@@ -482,14 +560,8 @@ static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *cou
     if (ml->n_bias != m->scorer.n_out)
         return LOAD_FAIL(ml, "the bias line has %lld values for %ld outputs",
                          (long long)ml->n_bias, (long)m->scorer.n_out);
-    sm_status st = model_init_scorer(m, &m->scorer, m->dim, err);
-    if (st != SM_OK)
-        return st;
-    const sm_mlp_shape *layer = &m->scorer.mlp;
-    memcpy(m->param + mlp_bias_offset(layer, 1), ml->bias, (size_t)ml->n_bias * sizeof *ml->bias);
-    if ((st = model_read_weights(ml, count, m->param, m->dim, m->scorer.n_out, err)) != SM_OK)
-        return st;
-    return model_read_end(ml, err);
+    sm_status st = read_first_layer(ml, m, count, err);
+    return st == SM_OK ? model_read_end(ml, err) : st;
 }
 
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
@@ -600,7 +672,45 @@ sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err)
     return SM_OK;
 }
 
-void model_predict(const sm_model *m, const sm_dataset *ds, double *scores)
+/* Rows mapped and scored at a time when the data must go through the map. */
+enum { PREDICT_PIECE_ROWS = 4096 };
+
+sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores, sm_error *err)
 {
-    scorer_predict(&m->scorer, m->param, ds, scores);
+    const sm_featmap *map = &m->features;
+    if (featmap_is_plain(map) || ds->featmap_id == map->id) {
+        scorer_predict(&m->scorer, m->param, ds, scores);
+        return SM_OK;
+    }
+    /* a piece of rows at a time, so the copy stays small */
+    sm_dataset piece;
+    dataset_init(&piece);
+    piece.dim = map->n;
+    piece.featmap_id = map->id;
+    int64_t cap = 0;
+    sm_status st = (piece.row_ptr = malloc((PREDICT_PIECE_ROWS + 1) * sizeof *piece.row_ptr))
+                       ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
+    for (int64_t r = 0; st == SM_OK && r < ds->n_rows; r += PREDICT_PIECE_ROWS) {
+        int64_t end = ds->n_rows - r < PREDICT_PIECE_ROWS ? ds->n_rows : r + PREDICT_PIECE_ROWS;
+        int64_t nnz = ds->row_ptr[end] - ds->row_ptr[r];
+        if (nnz > cap) {
+            free(piece.col);
+            free(piece.val);
+            cap = nnz;
+            piece.col = malloc((size_t)cap * sizeof *piece.col);
+            piece.val = malloc((size_t)cap * sizeof *piece.val);
+            if (!piece.col || !piece.val) {
+                st = sm_fail(err, SM_EFAIL, "out of memory for %lld nonzeros", (long long)cap);
+                break;
+            }
+        }
+        if ((st = featmap_map_rows(map, ds, r, end, piece.row_ptr, piece.col, piece.val, err)) !=
+            SM_OK)
+            break;
+        piece.n_rows = end - r;
+        piece.nnz = piece.row_ptr[piece.n_rows];
+        scorer_predict(&m->scorer, m->param, &piece, scores + r * m->scorer.n_out);
+    }
+    dataset_free(&piece);
+    return st;
 }

@@ -21,6 +21,15 @@
  * and "end" after the last layer. I and O must agree with dim, hidden and
  * outputs (the last layer's O). A multi-class model has the header key
  * classes=v1,...,vK: the class value of each output (classes.h).
+ * The feature index of a weight line is the data file's, so a model scores
+ * raw data. A model trained with hashing (featmap.h) has the header key
+ * hash_bits=B: its weight lines are buckets, dim is 2^B, and data is hashed
+ * before it is scored. In memory the first layer's inputs are a feature map
+ * (`features`): the dim indices as they are (the usual case: scoring reads
+ * weights by index), or, when the indices are sparse in a large space, the
+ * list of those that carry weights (training: those that occur; reading:
+ * those of the weight lines, when dim > 4 * (lines + 16384)), so that a few
+ * features of a huge space cost a few features.
  * Values are written with %.17g, so they reload bit-exactly. Keys the loader
  * does not interpret are kept in `info` and written back unchanged (training
  * options, provenance). A wrong magic, an unknown version, a missing required
@@ -36,6 +45,7 @@
 #include "dataset.h"
 #include "classes.h"
 #include "error.h"
+#include "featmap.h"
 #include "link.h"
 #include "metrics.h"
 #include "objective.h"
@@ -51,10 +61,12 @@ typedef struct {
 } sm_model_info;
 
 typedef struct {
-    /* kind, outputs (scorer.n_out) and layers, completed for dim
-     * (scorer_config_complete) */
+    /* kind, outputs (scorer.n_out) and layers, completed for features.n
+     * inputs (scorer_config_complete) */
     sm_scorer_config scorer;
-    int32_t dim;                 /* feature indices 0 .. dim-1 carry weights */
+    int32_t dim;                 /* the file's dim: (hashed) indices 0 .. dim-1 may carry
+                                  * weights (features.space) */
+    sm_featmap features;         /* the first layer's inputs: which indices they are */
     double *param;               /* scorer_saved_param_count(&scorer) parameters:
                                   * per layer W (in x out, input-major) then b */
     sm_objective_kind objective;
@@ -69,9 +81,13 @@ typedef struct {
 
 void model_init(sm_model *m);
 void model_free(sm_model *m);
-/* Zero parameters for a scorer of config c (completed here) on dim features. */
+/* Zero parameters for a scorer of config c (completed here) on dim features
+ * (the plain map). */
 sm_status model_init_scorer(sm_model *m, const sm_scorer_config *c, int32_t dim,
                             sm_error *err);
+/* Make the model's inputs the inputs of map (map->n must be its input
+ * width): the model takes the map over and map is left plain and empty. */
+void model_set_features(sm_model *m, sm_featmap *map);
 
 /* Record a provenance/option key (replaces an existing one). Silently keeps
  * the first MODEL_MAX_INFO keys; values longer than the field are cut. */
@@ -97,7 +113,10 @@ sm_status model_load(const char *path, sm_model *m, sm_error *err);
  * (objective_check). SM_EDATA when a recorded value is bad. */
 sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err);
 
-/* Score every row of ds, n_rows x scorer.n_out (features >= dim are ignored). */
-void model_predict(const sm_model *m, const sm_dataset *ds, double *scores);
+/* Score every row of ds, n_rows x scorer.n_out: ds holds the file's indices
+ * (mapped here through the model's features, a piece of rows at a time;
+ * indices it drops, or >= dim, contribute nothing), or went through the
+ * model's own map (ds->featmap_id). SM_EFAIL when out of memory for a piece. */
+sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores, sm_error *err);
 
 #endif

@@ -321,7 +321,7 @@ static void test_outputs_gradients(void)
         model_init(&mod);
         CHECK(model_init_scorer(&mod, &sc.cfg, ds.dim, &err) == SM_OK);
         CHECK(scorer_export(&sc, mod.param, &err) == SM_OK);
-        model_predict(&mod, &ds, pred);
+        CHECK(model_predict(&mod, &ds, pred, NULL) == SM_OK);
         for (int i = 0; i < 21; i++)
             CHECK_CLOSE(pred[i], s[i], 1e-12 * (1 + fabs(s[i])));
         model_free(&mod);
@@ -361,7 +361,7 @@ static void test_predict_matches_forward(void)
         sm_model mod;
         double s_train[7], s_pred[7];
         exported_model(&mod, "mlp:5,4,3", (sm_activation)a, &ds, s_train);
-        model_predict(&mod, &ds, s_pred);
+        CHECK(model_predict(&mod, &ds, s_pred, NULL) == SM_OK);
         for (int i = 0; i < 7; i++)
             CHECK_CLOSE(s_pred[i], s_train[i], 1e-12 * (1 + fabs(s_train[i])));
         model_free(&mod);

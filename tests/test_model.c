@@ -155,7 +155,7 @@ static void test_predict(void)
     dataset_init(&ds);
     CHECK(reader_read_buffer(text, sizeof text - 1, "mem", NULL, &ds, &err) == SM_OK);
     double s[2];
-    model_predict(&m, &ds, s);
+    CHECK(model_predict(&m, &ds, s, NULL) == SM_OK);
     CHECK(s[0] == m.param[6] + 0.1 * 2.0 + (-1.0 / 3.0) * 3.0); /* feature 9 >= dim: ignored */
     CHECK(s[1] == m.param[6]);
     dataset_free(&ds);
@@ -249,8 +249,8 @@ static void test_outputs_round_trip(void)
         CHECK(back.scorer.kind == m.scorer.kind && back.scorer.n_out == 3 && back.dim == 4);
         CHECK(memcmp(back.param, m.param, (size_t)n * sizeof *m.param) == 0);
         double s[9], t[9];
-        model_predict(&m, &ds, s);
-        model_predict(&back, &ds, t);
+        CHECK(model_predict(&m, &ds, s, NULL) == SM_OK);
+        CHECK(model_predict(&back, &ds, t, NULL) == SM_OK);
         CHECK(memcmp(s, t, sizeof s) == 0);
         for (int k = 0; k < 3 && kind == SCORER_LINEAR; k++) {
             const double *w = m.param, *b = m.param + 12;
@@ -285,6 +285,101 @@ static void test_outputs_errors(void)
                  "but dim and hidden make layer 2 2x2");
 }
 
+/* Rows whose indices are a few scattered ones up to the largest allowed:
+ * more rows than model_predict maps at a time. */
+static char *scattered_text(void)
+{
+    static const int32_t pool[] = {1, 5, 6, 900, 70001, 1000000, 123456789, 2147483646};
+    test_strbuf t = {0};
+    for (int r = 0; r < 9000; r++) {
+        test_strbuf_add(&t, "%d", r % 3);
+        for (int p = 0; p < 8; p++)
+            if ((r * 7 + p * 3) % 5 < 2 || p == r % 8)
+                test_strbuf_add(&t, " %ld:%.2f", (long)pool[p], (double)((r + p) % 9) / 4.0 - 1.0);
+        test_strbuf_add(&t, "\n");
+    }
+    return t.s;
+}
+
+/* A model on mapped data (compacted, hashed into 16 buckets, hashed into
+ * 2^30): it scores raw data as it scores the mapped data, writes the
+ * original indices (or buckets) and reads back to the same scores on raw
+ * data, with a list of features when the space is large. */
+static void test_mapped_round_trip(void)
+{
+    char *text = scattered_text();
+    sm_dataset raw, train;
+    sm_error err;
+    CHECK(reader_read_buffer(text, strlen(text), "raw", NULL, &raw, &err) == SM_OK);
+    static const int bits[] = {0, 4, 30};
+    for (int b = 0; b < 3; b++)
+        for (int kind = 0; kind < SCORER_KIND_COUNT; kind++) {
+            CHECK(reader_read_buffer(text, strlen(text), "train", NULL, &train, &err) == SM_OK);
+            sm_featmap map;
+            CHECK(featmap_prepare(&train, NULL, bits[b], &map, &err) == SM_OK);
+            CHECK(!featmap_is_plain(&map) && train.featmap_id == map.id && train.dim == map.n);
+            sm_model m, back;
+            int32_t K = kind == SCORER_LINEAR ? 2 : 1;
+            init_scorer(&m, (sm_scorer_kind)kind, K, map.n, (const int32_t[]){3}, 1);
+            int64_t n = scorer_saved_param_count(&m.scorer);
+            for (int64_t i = 0; i < n; i++) /* input 0's row is all 0: not written */
+                m.param[i] = i < m.scorer.mlp.width[1] ? 0.0 : (double)(i % 13) / 6.0 - 1.0;
+            model_set_features(&m, &map);
+            CHECK(featmap_is_plain(&map) && m.dim == (bits[b] ? 1 << bits[b] : 2147483647));
+            double *direct = malloc((size_t)raw.n_rows * K * sizeof *direct);
+            double *mapped = malloc((size_t)raw.n_rows * K * sizeof *mapped);
+            double *reread = malloc((size_t)raw.n_rows * K * sizeof *reread);
+            CHECK(model_predict(&m, &train, direct, &err) == SM_OK);
+            CHECK(model_predict(&m, &raw, mapped, &err) == SM_OK);
+            CHECK(memcmp(direct, mapped, (size_t)raw.n_rows * K * sizeof *direct) == 0);
+            char *buf = round_trip(&m, &back);
+            CHECK(back.dim == m.dim && back.features.hash_bits == bits[b]);
+            /* 16 buckets are read densely; the other spaces as a list of the
+             * inputs that carry a weight */
+            CHECK(bits[b] == 4 ? !back.features.index && back.features.n == 16
+                               : back.features.index && back.features.n == m.features.n - 1);
+            if (bits[b] == 0)
+                CHECK_CONTAINS(buf, "\n2147483646 ");
+            else
+                CHECK(strstr(buf, bits[b] == 4 ? "\nhash_bits=4\n" : "\nhash_bits=30\n"));
+            CHECK(model_predict(&back, &raw, reread, &err) == SM_OK);
+            CHECK(memcmp(mapped, reread, (size_t)raw.n_rows * K * sizeof *mapped) == 0);
+            free(buf);
+            free(direct);
+            free(mapped);
+            free(reread);
+            model_free(&m);
+            model_free(&back);
+            dataset_free(&train);
+        }
+    dataset_free(&raw);
+    free(text);
+}
+
+/* A model of two weights at indices up to 2147483646 loads as a list. */
+static void test_huge_dim_loads_small(void)
+{
+    sm_model m;
+    sm_error err;
+    const char *text = "smloss-model 1\nscorer=linear\nloss=lin\ndim=2147483647\nbias=0.5\n"
+                       "weights=2\n3 2\n2147483646 -1\nend\n";
+    if (!CHECK(read_text(text, &m, &err) == SM_OK))
+        return;
+    CHECK(m.dim == 2147483647 && m.features.n == 2 && m.scorer.mlp.width[0] == 2);
+    CHECK(m.param[0] == 2 && m.param[1] == -1 && m.param[2] == 0.5);
+    const char data[] = "0 3:1 4:7 2147483646:3\n1 2147483645:1\n";
+    sm_dataset ds;
+    CHECK(reader_read_buffer(data, sizeof data - 1, "mem", NULL, &ds, &err) == SM_OK);
+    double s[2];
+    CHECK(model_predict(&m, &ds, s, &err) == SM_OK);
+    CHECK(s[0] == 0.5 + 2.0 - 3.0 && s[1] == 0.5);
+    dataset_free(&ds);
+    model_free(&m);
+    expect_error(HEAD "hash_bits=0\n", "m.txt:5: bad hash_bits '0'");
+    expect_error(HEAD "hash_bits=31\n", "bad hash_bits '31'");
+    expect_error(HEAD "hash_bits=4\nbias=0\nweights=0\nend\n", "dim 3 is not 2^hash_bits (16)");
+}
+
 static void test_missing_file(void)
 {
     sm_model m;
@@ -311,6 +406,6 @@ static const test_case cases[] = {
     TEST(test_round_trip_bit_exact), TEST(test_big_models_written_in_pieces), TEST(test_predict),
     TEST(test_errors),
     TEST(test_missing_file), TEST(test_write_error), TEST(test_outputs_round_trip),
-    TEST(test_outputs_errors),
+    TEST(test_outputs_errors), TEST(test_mapped_round_trip), TEST(test_huge_dim_loads_small),
 };
 TEST_MAIN(cases)

@@ -72,7 +72,7 @@ static double accuracy(const sm_model *m, const sm_dataset *ds)
     sm_class_config c;
     sm_class_report r;
     class_config_default(&c);
-    model_predict(m, ds, s);
+    CHECK(model_predict(m, ds, s, NULL) == SM_OK);
     for (int64_t i = 0; i < ds->n_rows; i++)
         y[i] = (int32_t)ds->label[i];
     double acc = class_report_compute(&c, s, ds->n_rows, K, y, NULL, &r, NULL) == SM_OK

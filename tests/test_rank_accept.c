@@ -268,7 +268,7 @@ static void check_reaches_optimum(const char *spec)
     double *theta = calloc((size_t)n1, sizeof *theta), *g = malloc((size_t)n1 * sizeof *g);
     if (!CHECK(train_run(&train, NULL, &cfg, &model, &err) == SM_OK))
         fprintf(stderr, "  %s\n", err.msg);
-    model_predict(&model, &test, s);
+    CHECK(model_predict(&model, &test, s, NULL) == SM_OK);
     double sgd = test_ndcg10(&test, s);
     problem pb = {&train, cfg.objective.link};
     memcpy(theta, model.param, (size_t)n1 * sizeof *theta); /* weights, bias */
