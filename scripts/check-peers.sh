@@ -19,6 +19,11 @@
 #                     smloss's order (sklearn averages over tied scores, smloss
 #                     breaks ties pessimistically), once with a trained model's
 #                     scores and once with scores rounded to one decimal (ties).
+#   sklearn-multinomial  smloss train --objective multiclass (f = lin: multinomial
+#                     logistic regression) --l2 X on digits (rows NR % 5 != 0)
+#                     against LogisticRegression with C = 1/(n X) on the same
+#                     maxabs-scaled features: held-out accuracy within 0.5
+#                     points, smloss's training objective within 0.5% of the optimum.
 #   xgboost-loader    XGBoost's libsvm loader against smloss's parse of the rank
 #                     data: rows, columns, and the count of every label value.
 #   xgboost-ndcg      XGBoost's ndcg@k metric (gains 2^y - 1, a query without a
@@ -201,6 +206,36 @@ sys.exit(0 if ok else 1)
 EOF
 )
 
+MULTINOMIAL_PY=$(cat <<'EOF'
+import sys
+import numpy as np
+from sklearn.datasets import load_svmlight_file
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import MaxAbsScaler
+
+name, train, test, lam, pred, printed = sys.argv[1:7]
+lam, printed = float(lam), float(printed)
+Xtr, ytr = load_svmlight_file(train, zero_based=True)
+Xte, yte = load_svmlight_file(test, zero_based=True, n_features=Xtr.shape[1])
+scaler = MaxAbsScaler().fit(Xtr)  # smloss's --scale maxabs
+Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+n = Xtr.shape[0]
+# sklearn minimises C sum_i loss_i + |W|^2 / 2: smloss's mean loss + lam/2 |W|^2 for C = 1 / (n lam)
+lr = LogisticRegression(C=1.0 / (n * lam), tol=1e-10, max_iter=10000).fit(Xtr, ytr)
+p = lr.predict_proba(Xtr)
+idx = np.searchsorted(lr.classes_, ytr)
+best = float(-np.log(p[np.arange(n), idx]).mean() + lam / 2 * (lr.coef_ ** 2).sum())
+acc_sk = float((lr.predict(Xte) == yte).mean())
+acc_sm = float((np.loadtxt(pred) == yte).mean())
+gap = (printed - best) / best
+ok = abs(acc_sm - acc_sk) <= 0.005 and -1e-6 <= gap <= 0.005
+print(f"{'PASS' if ok else 'FAIL'} {name}: held-out accuracy smloss {acc_sm:.4f}, sklearn {acc_sk:.4f} "
+      f"(tolerance 0.005); training objective smloss {printed:.6g}, sklearn's optimum {best:.6g} "
+      f"(+{100 * gap:.3f}%, tolerance 0.5%)")
+sys.exit(0 if ok else 1)
+EOF
+)
+
 if py=$(python_with sklearn numpy); then
     # Ridge
     L2=0.01 EPOCHS=1000
@@ -223,7 +258,19 @@ if py=$(python_with sklearn numpy); then
     else
         echo "FAIL sklearn-ndcg: smloss failed"; FAILED=$((FAILED + 1))
     fi
+    # multinomial logistic regression: --objective multiclass with f = lin on digits
+    awk 'NR % 5 != 0' "$DATA/sklearn-digits/digits.libsvm" > "$T/digits.train"
+    awk 'NR % 5 == 0' "$DATA/sklearn-digits/digits.libsvm" > "$T/digits.test"
+    if sm train -d "$T/digits.train" -m "$T/digits.model" --objective multiclass --l2 1e-3 --epochs 100 &&
+        printed=$(epoch_objectives | tail -n 1) &&
+        sm predict -q -m "$T/digits.model" -d "$T/digits.test" -o "$T/digits.pred"; then
+        run sklearn-multinomial "$py" "$MULTINOMIAL_PY" "$T/digits.train" "$T/digits.test" 1e-3 \
+            "$T/digits.pred" "$printed"
+    else
+        echo "FAIL sklearn-multinomial: smloss failed"; FAILED=$((FAILED + 1))
+    fi
 else
+    skip sklearn-multinomial "scikit-learn not installed (Debian: apt-get install python3-sklearn)"
     skip sklearn-ridge "scikit-learn not installed (Debian: apt-get install python3-sklearn)"
     skip sklearn-ndcg "scikit-learn not installed (Debian: apt-get install python3-sklearn)"
 fi
