@@ -536,11 +536,6 @@ double link_grad(const sm_link *link, double s, double y)
     return sum;
 }
 
-int link_is_square(const sm_link *link)
-{
-    return link->n_terms == 1 && link->terms[0].kind == LINK_LIN;
-}
-
 /* ---- parsing ---- */
 
 /* A term ends at a '+' that starts another term (a letter follows), ends the

@@ -76,8 +76,5 @@ double link_dh(const sm_link *link, double z);
 double link_loss(const sm_link *link, double s, double y);
 double link_grad(const sm_link *link, double s, double y);
 
-/* True when the link is the plain square loss (a single lin term), which lets
- * callers take exact shortcuts (least squares). */
-int link_is_square(const sm_link *link);
 
 #endif

@@ -112,7 +112,7 @@ typedef struct {
 sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, double fan_in1,
                    uint64_t seed, sm_error *err);
 void mlp_free(sm_mlp *m);
-/* Offsets of W_l and b_l in m->param and m->grad. */
+/* Offsets of W_l and b_l in m->param and m->grad (exposed for tests). */
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l);
 int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */

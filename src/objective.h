@@ -182,6 +182,8 @@ double objective_query_curvature(const sm_objective *obj, const double *y, int64
  * have room for n rows (objective_work_reserve). */
 double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
                          int64_t *units, sm_objective_work *w);
+/* (The trainer takes both at once, objective_forward_backward; the gradient
+ * alone is exposed for tests.) */
 void objective_backward(const sm_objective *obj, const double *s, const double *y, int64_t n,
                         double weight, double *ds, sm_objective_work *w);
 /* Both in one pass, as the trainer's step wants them (the ranking objectives

@@ -951,11 +951,9 @@ static void test_parse_examples(void)
 {
     sm_link l = parse_ok("lin");
     CHECK(l.n_terms == 1 && l.terms[0].kind == LINK_LIN && l.terms[0].w == 1);
-    CHECK(link_is_square(&l));
     l = parse_ok("sigmoid:a=2,c=3");
     CHECK(l.n_terms == 1 && l.terms[0].kind == LINK_SIGMOID && l.terms[0].a == 2 &&
           l.terms[0].c == 3 && l.terms[0].w == 1);
-    CHECK(!link_is_square(&l));
     l = parse_ok("sigmoid");
     CHECK(l.terms[0].a == 1 && l.terms[0].c == 0 && l.terms[0].w == 1);
     l = parse_ok("exp:a=0.5");
@@ -971,7 +969,6 @@ static void test_parse_examples(void)
     l = parse_ok("lin:w=0.1+sigmoid:a=4,c=3");
     CHECK(l.n_terms == 2 && l.terms[0].w == 0.1 && l.terms[1].kind == LINK_SIGMOID &&
           l.terms[1].a == 4 && l.terms[1].c == 3);
-    CHECK(!link_is_square(&l));
     l = parse_ok("lin:w=0.05+sigmoid:a=3,c=3");
     CHECK(l.n_terms == 2 && l.terms[0].w == 0.05 && l.terms[1].a == 3);
     /* key order is free; numbers keep their usual forms, '+' inside them too */
