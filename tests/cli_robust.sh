@@ -32,4 +32,13 @@ head -c 300 "$T/a.gz" > "$T/cut.gz"
 expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
     "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
 
+# --- an MLP too large for memory says how large ---
+# 2147483647 inputs x 1024 units: 16 TB of weights, beyond any machine and
+# beyond ASan's largest allocation (which then returns NULL, as malloc does).
+printf '1 1:1 2147483646:1\n2 2:1\n' > "$T/wide.txt"
+expect_fail "the MLP out-of-memory message counts the parameters" 1 \
+    "out of memory for an MLP of 2216203125753 parameters" \
+    env ASAN_OPTIONS=allocator_may_return_null=1 "$SMLOSS" train -q -d "$T/wide.txt" \
+    -m "$T/w.model" --scorer mlp:1024 --scale none
+
 finish
