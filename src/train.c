@@ -373,6 +373,38 @@ static sm_status train_step(trainer *t, int epoch, int64_t first, sm_error *err)
 
 /* ---- setting up ---- */
 
+/* A link flat over the labels (link.h) gives them all the same h(y), and
+ * scores near them no gradient: the model would stay constant. The
+ * multi-class kinds apply the link to K targets a row, not to labels. */
+static sm_status check_link_on_labels(const sm_dataset *train, const sm_objective *obj,
+                                      sm_error *err)
+{
+    if (objective_is_multiclass(obj->kind) || train->n_rows == 0)
+        return SM_OK;
+    double lo = train->label[0], hi = train->label[0], at;
+    for (int64_t i = 1; i < train->n_rows; i++) {
+        lo = fmin(lo, train->label[i]);
+        hi = fmax(hi, train->label[i]);
+    }
+    double over = link_slope_over(&obj->link, lo, hi), steepest = link_steepest(&obj->link, &at);
+    int relatively = over < LINK_FLAT_RATIO * steepest;
+    if (!relatively && !(over < LINK_FLAT_SLOPE))
+        return SM_OK;
+    char spec[LINK_SPEC_MAX], why[120];
+    link_format(&obj->link, spec, sizeof spec);
+    if (relatively)
+        snprintf(why, sizeof why, "under %g of its largest slope %.3g (at z = %.10g)",
+                 LINK_FLAT_RATIO, steepest, at);
+    else
+        snprintf(why, sizeof why, "too small for its gradients to be computed");
+    return sm_fail(err, SM_EUSAGE,
+                   "%s: the link '%s' is flat over the labels: its slope on the label range "
+                   "[%.10g, %.10g] is at most %.3g, %s; the model would stay (near) constant: "
+                   "put the link's centre (its steep part) among the labels, or check the "
+                   "labels' scale and --label-transform",
+                   train->source, spec, lo, hi, over, why);
+}
+
 /* The data and options a run cannot start without. */
 static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                               const sm_train_config *cfg, sm_error *err)
@@ -391,6 +423,8 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
     if (cfg->keep_best && !valid)
         return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
+    if (check_link_on_labels(train, obj, err) != SM_OK)
+        return SM_EUSAGE;
     for (const sm_dataset *ds = train; objective_is_multiclass(obj->kind) && ds;
          ds = ds == train ? valid : NULL)
         if (!ds->target || ds->target_dim != obj->n_out)

@@ -32,6 +32,26 @@ head -c 300 "$T/a.gz" > "$T/cut.gz"
 expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
     "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
 
+# --- a link flat over the labels is refused before training ---
+expect_fail "a sigmoid centred far beyond the labels is refused" 2 \
+    "the link 'sigmoid:a=0.3,c=35000,w=1' is flat over the labels: its slope on the label range \[5, 50\] is at most 0, under 1e-06 of its largest slope 0.075 \(at z = 35000\)" \
+    "$SMLOSS" train -q -d "$H" -m "$T/flat.model" --loss sigmoid:a=0.3,c=35000
+expect_true "...and writes no model" "[ ! -e '$T/flat.model' ]"
+expect_fail "a pwl whose steep segment no label reaches" 2 "flat over the labels.*at z = 100\)" \
+    "$SMLOSS" train -q -d "$H" -m "$T/flat.model" --loss pwl:knots=100,slopes=1e-7/1
+expect_fail "an exp whose slope underflows on the labels" 2 "flat over the labels.*too small for its gradients" \
+    "$SMLOSS" train -q -d "$H" -m "$T/flat.model" --loss exp:a=1,c=800
+expect_fail "on the transformed labels" 2 "label range \[1.6[0-9]*, 3.9[0-9]*\]" \
+    "$SMLOSS" train -q -d "$H" -m "$T/flat.model" --loss sigmoid:a=3,c=35 --label-transform log
+expect_fail "a ranking objective's transform too" 2 "flat over the labels" \
+    "$SMLOSS" train -q -d "$DATA/lightgbm-rank/rank.train" -m "$T/flat.model" --objective listwise \
+    --loss sigmoid:a=3,c=40
+for loss in 'lin:w=0.05+sigmoid:a=0.3,c=35' 'exp:a=1,c=500' 'lin:w=0.1+exp:a=1,c=80' \
+            'sigmoid:a=0.3,c=70' 'pwl:knots=20/35,slopes=0.2/1/3'; do
+    expect_ok "a link steep among the labels or scale-free ($loss)" \
+        "$SMLOSS" train -q -d "$H" -m "$T/ok.model" --loss "$loss" --epochs 2
+done
+
 # --- an MLP too large for memory says how large ---
 # 2147483647 inputs x 1024 units: 16 TB of weights, beyond any machine and
 # beyond ASan's largest allocation (which then returns NULL, as malloc does).
