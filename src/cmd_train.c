@@ -194,6 +194,15 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     fputc('\n', stderr);
 }
 
+/* A warning (a back-off), shown even with --quiet: the model differs from
+ * what the options alone would give. */
+static void show_note(void *ctx, const char *note)
+{
+    train_view *v = ctx;
+    cli_progress_done(&v->progress);
+    cli_msg("warning: %s", note);
+}
+
 static void show_progress(void *ctx, int epoch, double fraction)
 {
     train_view *v = ctx;
@@ -386,7 +395,10 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
                                                    : train_default_batch(a->cfg.objective.kind)));
     model_set_info(m, "optimizer", "%s", optim_kind_name(o->kind));
-    model_set_info(m, "lr", "%.17g", o->lr);
+    /* The rate the model was trained with: halved by any back-off (train.h),
+     * so that --lr with it gives the same model. */
+    const char *halvings = model_get_info(m, "lr_halvings");
+    model_set_info(m, "lr", "%.17g", halvings ? ldexp(o->lr, -atoi(halvings)) : o->lr);
     model_set_info(m, "lr_schedule", "%s", optim_schedule_name(o->schedule));
     model_set_info(m, "warmup", "%lld", (long long)o->warmup);
     if (o->kind == OPT_MOMENTUM)
@@ -460,7 +472,11 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
+    a->cfg.on_note = show_note;
     a->cfg.ctx = &view;
+    /* The default rate is made safe by backing off; a rate the user chose is
+     * kept, and diverges as it does. */
+    a->cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
     a->cfg.threads = a->data_opt.threads;
     sm_error err;
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);

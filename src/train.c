@@ -104,8 +104,7 @@ static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_da
         snprintf(when, sizeof when, "in epoch %d", epoch);
     return sm_fail(err, SM_EDIVERGED,
                    "training diverged %s: %s at row %lld of %s "
-                   "(label %.10g, score %.10g) with loss '%s'; try a smaller learning rate "
-                   "(--lr), a smaller 'a' in the link, or gradient clipping (--clip)",
+                   "(label %.10g, score %.10g) with loss '%s'",
                    when, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
 }
 
@@ -547,26 +546,38 @@ static void trainer_free(trainer *t)
 
 /* ---- the loop ---- */
 
-sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
-                    const sm_train_config *cfg, sm_model *model, sm_error *err)
+/* One epoch: the steps over the shuffled units, then its objectives, checked
+ * for an explosion. */
+static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error *err)
 {
-    sm_status st = check_inputs(train, valid, cfg, err);
-    if (st != SM_OK)
-        return st;
+    const sm_train_config *cfg = t->cfg;
+    sm_status st = SM_OK;
+    rng_shuffle(&t->rng, t->units, t->n_units);
+    t->loss_sum = 0.0;
+    t->loss_units = 0;
+    for (int64_t first = 0; st == SM_OK && first < t->n_units; first += t->batch)
+        st = train_step(t, epoch, first, err);
+    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step};
+    /* Exact only for the last epoch: a pass over the data costs about a
+     * third of a linear epoch. */
+    if (st == SM_OK && (st = evaluate(t, epoch == cfg->epochs, info, err)) == SM_OK)
+        st = check_exploded(t, info, err);
+    return st;
+}
+
+/* One run from the start. *after_start: whether it got past the starting
+ * point (where a divergence is the link's on the labels, not the rate's). */
+static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
+                            const sm_train_config *cfg, sm_model *model, int *after_start,
+                            sm_error *err)
+{
     trainer t;
-    st = trainer_init(&t, train, valid, cfg, err);
+    sm_status st = trainer_init(&t, train, valid, cfg, err);
+    *after_start = st == SM_OK;
     int epochs_run = 0;
     for (int epoch = 1; st == SM_OK && epoch <= cfg->epochs; epoch++) {
-        rng_shuffle(&t.rng, t.units, t.n_units);
-        t.loss_sum = 0.0;
-        t.loss_units = 0;
-        for (int64_t first = 0; st == SM_OK && first < t.n_units; first += t.batch)
-            st = train_step(&t, epoch, first, err);
-        sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = t.opt.step};
-        /* Exact only for the last epoch: a pass over the data costs about a
-         * third of a linear epoch. */
-        if (st != SM_OK || (st = evaluate(&t, epoch == cfg->epochs, &info, err)) != SM_OK ||
-            (st = check_exploded(&t, &info, err)) != SM_OK ||
+        sm_epoch_info info;
+        if ((st = run_epoch(&t, epoch, &info, err)) != SM_OK ||
             (st = keep_best(&t, &info, model, err)) != SM_OK)
             break;
         info.seconds = now_seconds() - t.t0;
@@ -581,12 +592,52 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = export_model(&t, model, err);
     if (st == SM_OK && cfg->keep_best)
         record_best(&t, model, epochs_run);
+    trainer_free(&t);
+    return st;
+}
+
+/* Backing off restarts the run from its start, the only state whose
+ * objective is known to be sound (an epoch can begin from weights already
+ * drifting away), so the model is the one the final rate gives from the
+ * start: a run with that rate and no back-off has the same bits. */
+sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
+                    const sm_train_config *cfg, sm_model *model, sm_error *err)
+{
+    sm_status st = check_inputs(train, valid, cfg, err);
+    if (st != SM_OK)
+        return st;
+    sm_train_config run = *cfg;
+    int halvings = 0, after_start;
+    while ((st = train_once(train, valid, &run, model, &after_start, err)) == SM_EDIVERGED &&
+           after_start && halvings < cfg->max_backoffs) {
+        run.optim.lr *= 0.5;
+        halvings++;
+        if (cfg->on_note) {
+            char note[SM_ERROR_MSG_MAX + 160];
+            snprintf(note, sizeof note, "%s; training again from the start at half the "
+                     "learning rate (%.17g; %d of at most %d halvings)",
+                     err ? err->msg : "training diverged", run.optim.lr, halvings,
+                     cfg->max_backoffs);
+            cfg->on_note(cfg->ctx, note);
+        }
+    }
+    if (st == SM_EDIVERGED && err) {
+        char after[64] = "";
+        if (halvings > 0)
+            snprintf(after, sizeof after, " (after halving the learning rate %d times)",
+                     halvings);
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len,
+                 "%s; try a smaller learning rate (--lr), a smaller 'a' in the link, or "
+                 "gradient clipping (--clip)", after);
+    }
+    if (st == SM_OK && halvings > 0)
+        model_set_info(model, "lr_halvings", "%d", halvings);
     if (st == SM_OK) {
         model->objective = cfg->objective.kind;
         model->link = cfg->objective.link;
     } else {
         model_free(model);
     }
-    trainer_free(&t);
     return st;
 }

@@ -52,6 +52,46 @@ for loss in 'lin:w=0.05+sigmoid:a=0.3,c=35' 'exp:a=1,c=500' 'lin:w=0.1+exp:a=1,c
         "$SMLOSS" train -q -d "$H" -m "$T/ok.model" --loss "$loss" --epochs 2
 done
 
+# --- the default learning rate does not diverge ---
+# Each link family, steep, on each bundled regression data set with default
+# options (before, sinh on housing and exp, sinh and sigmoid on the raw claim
+# amounts diverged in epoch 1): the rate takes the link's slope over the label
+# range into account.
+A=$DATA/xgboost-autoclaims/autoclaims.train
+for loss in 'lin:w=1000' 'sigmoid:a=30,c=35' 'exp:a=3,c=35' 'sinh:a=1,c=30' \
+            'pwl:knots=20/35,slopes=0.01/1/100' 'lin:w=0.1+exp:a=0.3,c=15' 'sinh:a=0.3,c=10'; do
+    expect_ok "housing trains with $loss at the default rate" \
+        "$SMLOSS" train -q -d "$H" -m "$T/steep.model" --loss "$loss"
+    expect_true "...without backing off ($loss)" "[ ! -s '$T/err' ]"
+done
+for loss in 'lin:w=1e-6' 'sigmoid:a=1,c=10000' 'exp:a=0.001,c=30000' 'sinh:a=0.005,c=5000' \
+            'pwl:knots=2000/10000,slopes=0.01/1/100'; do
+    expect_ok "raw claim amounts train with $loss at the default rate" \
+        "$SMLOSS" train -q -d "$A" -m "$T/steep.model" --loss "$loss"
+done
+# Where that is not enough (one row a step), the run backs off: it starts
+# again at half the rate, says so even with -q, and records it; the model is
+# the one --lr with the final rate gives, on any number of threads.
+expect_ok "one row a step with a steep sinh backs off" \
+    "$SMLOSS" train -q -d "$H" -m "$T/back.model" --batch 1 --loss sinh:a=1,c=30 --threads 1
+expect_true "it says so twice on stderr" \
+    "[ \$(grep -c '^smloss: warning: training diverged in epoch [0-9]*: .*; training again from the start at half the learning rate' '$T/err') -eq 2 ]"
+expect_true "the model records the halvings and the rate" \
+    "grep -q '^lr_halvings=2\$' '$T/back.model' && grep -q '^lr=0.25\$' '$T/back.model'"
+expect_ok "the same on three threads" \
+    "$SMLOSS" train -q -d "$H" -m "$T/back3.model" --batch 1 --loss sinh:a=1,c=30 --threads 3
+expect_true "same bytes" "cmp -s '$T/back.model' '$T/back3.model'"
+expect_ok "--lr 0.25 from the start" \
+    "$SMLOSS" train -q -d "$H" -m "$T/lr.model" --batch 1 --loss sinh:a=1,c=30 --lr 0.25
+expect_true "gives the same model (but for lr_halvings)" \
+    "grep -v '^lr_halvings=' '$T/back.model' | cmp -s - '$T/lr.model'"
+expect_fail "a rate given with --lr is kept, and diverges" 5 \
+    "training diverged in epoch 1: the gradient is not finite" \
+    "$SMLOSS" train -q -d "$H" -m "$T/lr1.model" --batch 1 --loss sinh:a=1,c=30 --lr 1
+expect_fail "a link overflowing on the labels is not the rate's: no back-off" 5 \
+    "diverged at the starting point" "$SMLOSS" train -q -d "$H" -m "$T/lr1.model" --loss exp:a=40
+expect_true "...and no warning" "! grep -q warning '$T/err'"
+
 # --- an MLP too large for memory says how large ---
 # 2147483647 inputs x 1024 units: 16 TB of weights, beyond any machine and
 # beyond ASan's largest allocation (which then returns NULL, as malloc does).
