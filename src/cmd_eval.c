@@ -181,35 +181,51 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     return SM_OK;
 }
 
-/* The report, then the per-query file when asked for. */
-static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval_result *res)
+/* Before anything is read: no output may overwrite an input (or another
+ * output), and the report (out[0]) and the per-query file (out[1], when
+ * asked for) are opened. */
+static int open_eval_outputs(const eval_args *a, cli_output out[2])
+{
+    const cli_file inputs[] = {
+        {"--data", a->data}, {"--model", a->model}, {"--predictions", a->cfg.predictions},
+        {"--group", a->group},
+    };
+    const cli_file outputs[] = {
+        {"--output", a->output}, {"--per-query", a->per_query}, {"--cache", a->data_opt.cache},
+    };
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files("eval", inputs, sizeof inputs / sizeof inputs[0], outputs,
+                             sizeof outputs / sizeof outputs[0]);
+    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->output)) == SM_OK && a->per_query &&
+        (rc = cli_output_open(&out[1], a->per_query)) != SM_OK)
+        cli_output_abort(&out[0]);
+    return rc;
+}
+
+/* The report, then the per-query file when asked for, into the opened
+ * outputs; the caller aborts what is left on failure. */
+static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval_result *res,
+                         cli_output out[2])
 {
     char spec[LINK_SPEC_MAX];
     link_format(&res->loss, spec, sizeof spec);
     sm_report_meta meta = {ds->source, a->model, a->cfg.predictions, spec,
                            label_transform_name(res->label_transform)};
     sm_error err;
-    cli_output out;
-    int rc = cli_output_open(&out, a->output);
-    if (rc != SM_OK)
-        return rc;
-    if ((rc = report_write(out.f, (sm_report_format)a->format, &meta, res->report, res->rank,
+    int rc;
+    if ((rc = report_write(out[0].f, (sm_report_format)a->format, &meta, res->report, res->rank,
                            &err)) != SM_OK) {
         cli_msg("%s: %s", a->output, err.msg);
-        cli_output_abort(&out);
         return rc;
     }
-    if ((rc = cli_output_commit(&out)) != SM_OK || !a->per_query)
+    if ((rc = cli_output_commit(&out[0])) != SM_OK || !a->per_query)
         return rc;
-    if ((rc = cli_output_open(&out, a->per_query)) != SM_OK)
-        return rc;
-    if ((rc = report_write_per_query(out.f, res->rank, res->per_query, ds->qid, ds->group_ptr,
+    if ((rc = report_write_per_query(out[1].f, res->rank, res->per_query, ds->qid, ds->group_ptr,
                                      ds->n_groups, &err)) != SM_OK) {
         cli_msg("%s: %s", a->per_query, err.msg);
-        cli_output_abort(&out);
         return rc;
     }
-    return cli_output_commit(&out);
+    return cli_output_commit(&out[1]);
 }
 
 int cmd_eval(int argc, char **argv)
@@ -218,6 +234,9 @@ int cmd_eval(int argc, char **argv)
     int rc = parse_eval_args(argc, argv, &a);
     if (rc != SM_OK)
         return rc < 0 ? SM_OK : rc;
+    cli_output out[2];
+    if ((rc = open_eval_outputs(&a, out)) != SM_OK)
+        return rc;
 
     sm_model model;
     sm_dataset ds;
@@ -250,8 +269,10 @@ int cmd_eval(int argc, char **argv)
     if (eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else
-        rc = write_reports(&a, &ds, &res);
+        rc = write_reports(&a, &ds, &res, out);
 out:
+    cli_output_abort(&out[0]); /* nothing left to do after a commit */
+    cli_output_abort(&out[1]);
     eval_result_free(&res);
     dataset_free(&ds);
     model_free(&model);

@@ -63,15 +63,25 @@ int cmd_predict(int argc, char **argv)
     if (strcmp(model_path, "-") == 0 && strcmp(data_path, "-") == 0)
         return cli_usage_error("predict", "--model and --data cannot both be standard input");
 
+    /* Before anything is read: the output overwrites no input, and is open. */
+    const cli_file inputs[] = {{"--model", model_path}, {"--data", data_path}};
+    const cli_file outputs[] = {{"--output", output}, {"--cache", data_opt.cache}};
+    cli_output out;
+    int rc = cli_check_files("predict", inputs, 2, outputs, 2);
+    if (rc != SM_OK || (rc = cli_output_open(&out, output)) != SM_OK)
+        return rc;
     sm_model model;
     sm_dataset ds;
     sm_error err;
     dataset_init(&ds);
+    model_init(&model);
     if (model_load(model_path, &model, &err) != SM_OK)
-        return cli_fail(&err);
-    int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
+        rc = cli_fail(&err);
     if (rc == SM_OK)
-        rc = cli_write_model_scores(output, &model, &ds);
+        rc = cli_load_data(data_path, quiet, &data_opt, &ds);
+    if (rc == SM_OK && (rc = cli_put_model_scores(&out, &model, &ds)) == SM_OK)
+        rc = cli_output_commit(&out);
+    cli_output_abort(&out);
     dataset_free(&ds);
     model_free(&model);
     return rc;

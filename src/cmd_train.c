@@ -423,19 +423,26 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     }
 }
 
-/* Write the model into an opened (not yet committed) output. */
-static int put_model(const char *path, const sm_model *m, int threads, cli_output *out)
+/* Before anything is read: no output may overwrite an input (or another
+ * output), and the outputs are opened (their temporary files made), so a
+ * mistyped directory fails now rather than after training. out[0] is the
+ * model, out[1] the predictions (when asked for). */
+static int open_train_outputs(const train_args *a, cli_output out[2])
 {
-    int rc = cli_output_open(out, path);
-    if (rc != SM_OK)
-        return rc;
-    sm_error err;
-    if ((rc = model_write(m, out->f, threads, &err)) != SM_OK) {
-        cli_msg("%s: %s", path, err.msg);
-        cli_output_abort(out);
-        return rc;
-    }
-    return SM_OK;
+    const cli_file inputs[] = {
+        {"--data", a->data}, {"--valid", a->valid}, {"--group", a->group},
+        {"--valid-group", a->valid_group},
+    };
+    const cli_file outputs[] = {
+        {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
+    };
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
+                             sizeof outputs / sizeof outputs[0]);
+    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->model)) == SM_OK && a->predictions &&
+        (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
+        cli_output_abort(&out[0]);
+    return rc;
 }
 
 /* The training data, and the validation data with its own groups but the
@@ -485,18 +492,21 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
 }
 
 /* The model and the predictions land together or not at all: the model is
- * renamed into place only after the predictions were written. */
-static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train)
+ * renamed into place only after the predictions were written. The caller
+ * aborts what is left on failure. */
+static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train,
+                         cli_output out[2])
 {
-    cli_output model_out;
-    int rc = put_model(a->model, model, a->data_opt.threads, &model_out);
-    if (rc != SM_OK)
-        return rc;
-    if (a->predictions && (rc = cli_write_model_scores(a->predictions, model, train)) != SM_OK) {
-        cli_output_abort(&model_out);
+    sm_error err;
+    int rc = model_write(model, out[0].f, a->data_opt.threads, &err);
+    if (rc != SM_OK) {
+        cli_msg("%s: %s", a->model, err.msg);
         return rc;
     }
-    return cli_output_commit(&model_out);
+    if (a->predictions && ((rc = cli_put_model_scores(&out[1], model, train)) != SM_OK ||
+                           (rc = cli_output_commit(&out[1])) != SM_OK))
+        return rc;
+    return cli_output_commit(&out[0]);
 }
 
 int cmd_train(int argc, char **argv)
@@ -505,6 +515,9 @@ int cmd_train(int argc, char **argv)
     int rc = parse_train_args(argc, argv, &a);
     if (rc != SM_OK)
         return rc < 0 ? SM_OK : rc;
+    cli_output out[2];
+    if ((rc = open_train_outputs(&a, out)) != SM_OK)
+        return rc;
 
     sm_dataset train, valid;
     dataset_init(&train);
@@ -526,8 +539,10 @@ int cmd_train(int argc, char **argv)
         goto out;
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    rc = write_outputs(&a, &model, &train);
+    rc = write_outputs(&a, &model, &train, out);
 out:
+    cli_output_abort(&out[0]); /* nothing left to do after a commit */
+    cli_output_abort(&out[1]);
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);

@@ -5,6 +5,7 @@
 # diverge, stale group files beside the data, empty validation data.
 . "$(dirname "$0")/lib.sh"
 H=$DATA/libsvm-housing-scale/housing_scale
+no_temp_files() { [ -z "$(find "$T" -name '*.tmp.*' | head -n 1)" ]; }
 
 # --- gzip: members are read in turn, trailing bytes are an error ---
 head -n 200 "$H" > "$T/a.txt"
@@ -31,6 +32,75 @@ expect_fail "zero padding after the gzip stream too" 3 "not another gzip member"
 head -c 300 "$T/a.gz" > "$T/cut.gz"
 expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
     "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
+
+# --- an output that names an input is refused before any work ---
+cp "$H" "$T/d.txt"
+cp "$T/plain.model" "$T/m.model"
+cp "$T/d.txt" "$T/d.keep"
+cp "$T/m.model" "$T/m.keep"
+mkdir -p "$T/sub"
+ln -s ../d.txt "$T/sub/link"
+refused() { # refused NAME REGEX ARGS...: status 2, the message, no file changed
+    name=$1; regex=$2; shift 2
+    expect_fail "$name" 2 "$regex" "$SMLOSS" "$@"
+    expect_true "...and the inputs are intact ($name)" \
+        "cmp -s '$T/d.txt' '$T/d.keep' && cmp -s '$T/m.model' '$T/m.keep'"
+}
+refused "train -d X -m X" "train: --model '.*d.txt' is the same file as --data '.*d.txt': it would be overwritten" \
+    train -q -d "$T/d.txt" -m "$T/d.txt"
+refused "through a symlink" "--model '.*sub/link' is the same file as --data" \
+    train -q -d "$T/d.txt" -m "$T/sub/link"
+refused "through another spelling" "--model '.*sub/../d.txt' is the same file as --data" \
+    train -q -d "$T/d.txt" -m "$T/sub/../d.txt"
+refused "train --predictions DATA" "--predictions '.*' is the same file as --data" \
+    train -q -d "$T/d.txt" -m "$T/new.model" --predictions "$T/d.txt"
+refused "train --valid V -m V" "--model '.*' is the same file as --valid" \
+    train -q -d "$H" -m "$T/d.txt" --valid "$T/d.txt"
+refused "eval -o DATA" "eval: --output '.*' is the same file as --data" \
+    eval -d "$T/d.txt" -m "$T/m.model" -o "$T/d.txt"
+refused "eval --per-query MODEL" "eval: --per-query '.*' is the same file as --model" \
+    eval -d "$DATA/lightgbm-rank/rank.test" -m "$T/m.model" --per-query "$T/m.model"
+refused "eval -p P -o P" "eval: --output '.*' is the same file as --predictions" \
+    eval -d "$T/d.txt" -p "$T/m.model" -o "$T/m.model"
+refused "predict -o MODEL" "predict: --output '.*m.model' is the same file as --model" \
+    predict -d "$T/d.txt" -m "$T/m.model" -o "$T/m.model"
+expect_fail "predict -o the file on standard input" 2 "--data '-' \(standard input\)" \
+    sh -c "'$SMLOSS' predict -m '$T/m.model' -d - -o '$T/d.txt' < '$T/d.txt'"
+rm -f "$T/new.model" "$T/new.pred"
+refused "--cache at the model path (neither there yet)" \
+    "train: --model '.*new.model' and --cache '.*new.model' are the same file" \
+    train -q -d "$H" -m "$T/new.model" --cache "$T/new.model"
+refused "two outputs, two spellings" "--model '.*new.model' and --predictions '.*sub/../new.model' are the same file" \
+    train -q -d "$H" -m "$T/new.model" --predictions "$T/sub/../new.model"
+expect_true "...and nothing written" "[ ! -e '$T/new.model' ] && no_temp_files"
+expect_ok "devices and standard output are outputs" sh -c \
+    "'$SMLOSS' predict -m '$T/m.model' -d '$T/d.txt' -o /dev/null &&
+     '$SMLOSS' predict -m '$T/m.model' -d '$T/d.txt' -o /dev/stdout > '$T/p1' &&
+     '$SMLOSS' predict -m '$T/m.model' -d '$T/d.txt' -o - > '$T/p2' &&
+     '$SMLOSS' eval -m '$T/m.model' -d /dev/stdin -o /dev/stdout < '$T/d.txt' > /dev/null"
+expect_true "/dev/stdout redirected to a file is written there" \
+    "cmp -s '$T/p1' '$T/p2' && [ \$(wc -l < '$T/p1') -eq 506 ]"
+
+# --- outputs are opened before the work: a bad directory fails at once ---
+printf '1 1:x\n' > "$T/bad.txt"
+expect_fail "train -m into a missing directory: status 4 before the data is read" 4 \
+    "$T/nodir/m.model: cannot create a file in its directory" \
+    "$SMLOSS" train -d "$T/bad.txt" -m "$T/nodir/m.model"
+expect_fail "...and --predictions" 4 "nodir/p: cannot create" \
+    "$SMLOSS" train -d "$T/bad.txt" -m "$T/m2.model" --predictions "$T/nodir/p"
+expect_true "...which leaves no model and no temporary file" "[ ! -e '$T/m2.model' ] && no_temp_files"
+expect_fail "predict -o into a missing directory" 4 "nodir/p: cannot create" \
+    "$SMLOSS" predict -d "$T/bad.txt" -m "$T/nodir.model" -o "$T/nodir/p"
+expect_fail "eval --per-query into a missing directory" 4 "nodir/q: cannot create" \
+    "$SMLOSS" eval -d "$T/bad.txt" -m "$T/m.model" --per-query "$T/nodir/q"
+if [ "$(id -u)" -ne 0 ]; then
+    mkdir -p "$T/ro" && chmod 555 "$T/ro"
+    expect_fail "a directory that is not writable" 4 "ro/m: cannot create a file in its directory: Permission denied" \
+        "$SMLOSS" train -d "$T/bad.txt" -m "$T/ro/m"
+    chmod 755 "$T/ro"
+else
+    skip "running as root: a read-only directory is writable"
+fi
 
 # --- a link flat over the labels is refused before training ---
 expect_fail "a sigmoid centred far beyond the labels is refused" 2 \
