@@ -37,7 +37,9 @@ static const char eval_usage[] =
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
-    "                           beside DATA when its rows have no qid:\n"
+    "                           beside DATA when its rows have no qid: (one that does\n"
+    "                           not fit DATA is a warning, an error with --per-query\n"
+    "                           or a ranking model); none: no group file\n"
     "      --cutoffs K1,K2,...  k of NDCG@k and ERR@k (1,3,5,10)\n"
     "      --metric-gain G      {metric_gain}: exp2 (2^y - 1, default) or linear (y);\n"
     "                           labels <= 0 gain 0\n"
@@ -188,7 +190,7 @@ static int open_eval_outputs(const eval_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--model", a->model}, {"--predictions", a->cfg.predictions},
-        {"--group", a->group},
+        {"--group", cli_group_file(a->group)},
     };
     const cli_file outputs[] = {
         {"--output", a->output}, {"--per-query", a->per_query}, {"--cache", a->data_opt.cache},
@@ -258,7 +260,12 @@ int cmd_eval(int argc, char **argv)
         }
         a.cfg.model = &model;
     }
-    if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &a.data_opt, &ds)) != SM_OK)
+    /* Ranking metrics are reported when the data has groups: a group file
+     * beside it is read if it fits, and one that does not only draws a
+     * warning, unless they are asked for (--per-query, a ranking model). */
+    int want_rank = a.per_query || (a.model && objective_is_ranking(model.objective));
+    if ((rc = cli_load_grouped_data(a.data, a.group, want_rank ? CLI_BESIDE_READ : CLI_BESIDE_TRY,
+                                    a.quiet, &a.data_opt, &ds)) != SM_OK)
         goto out;
     if (a.per_query && ds.n_groups == 0) {
         cli_msg("--per-query: %s has no query groups (add qid:N to its rows or give --group)",

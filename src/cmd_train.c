@@ -26,9 +26,11 @@ static const char train_usage[] =
     "  -m, --model FILE         model file to write\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
-    "                           .query, XGBoost .group); default: DATA.query or\n"
-    "                           DATA.group beside DATA when its rows have no qid:\n"
-    "      --valid-group FILE   query groups of the --valid data (same default)\n"
+    "                           .query, XGBoost .group); default for the ranking\n"
+    "                           objectives: DATA.query or DATA.group beside DATA when\n"
+    "                           its rows have no qid:; none: no group file\n"
+    "      --valid-group FILE   query groups of the --valid data (same default, also\n"
+    "                           for a ranking --metric)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
     "                           training and of writing the model (0 = one per core,\n"
@@ -430,8 +432,8 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
 static int open_train_outputs(const train_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
-        {"--data", a->data}, {"--valid", a->valid}, {"--group", a->group},
-        {"--valid-group", a->valid_group},
+        {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
+        {"--valid-group", cli_group_file(a->valid_group)},
     };
     const cli_file outputs[] = {
         {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
@@ -446,10 +448,15 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
 }
 
 /* The training data, and the validation data with its own groups but the
- * same threads, both with their labels transformed. */
+ * same threads, both with their labels transformed. A group file beside the
+ * data is read only where groups are used: for the ranking objectives, and
+ * for the validation data also for a ranking metric of early stopping. */
 static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid)
 {
-    int rc = cli_load_grouped_data(a->data, a->group, a->quiet, &a->data_opt, train);
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE;
+    int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &a->data_opt, train);
     if (rc != SM_OK)
         return rc;
     if (train->n_rows == 0) {
@@ -458,9 +465,15 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
     }
     cli_data_options valid_opt = {a->data_opt.threads, NULL};
     if (a->valid)
-        rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid);
+        rc = cli_load_grouped_data(a->valid, a->valid_group,
+                                   ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &valid_opt, valid);
     if (rc != SM_OK)
         return rc;
+    if (a->valid && valid->n_rows == 0) {
+        cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
+        return SM_EDATA;
+    }
     sm_label_transform t = (sm_label_transform)a->label_transform;
     sm_error err;
     if (dataset_transform_labels(train, t, &err) != SM_OK ||

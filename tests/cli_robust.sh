@@ -162,6 +162,51 @@ expect_fail "a link overflowing on the labels is not the rate's: no back-off" 5 
     "diverged at the starting point" "$SMLOSS" train -q -d "$H" -m "$T/lr1.model" --loss exp:a=40
 expect_true "...and no warning" "! grep -q warning '$T/err'"
 
+# --- empty validation data, stale group files ---
+: > "$T/empty.txt"
+printf '# only a comment\n\n' > "$T/comments.txt"
+expect_fail "an empty --valid file is refused, named" 3 \
+    "empty.txt: no data rows in the validation data \(--valid\)" \
+    "$SMLOSS" train -q -d "$H" -m "$T/v.model" --valid "$T/empty.txt"
+expect_fail "...as one of comments only" 3 "comments.txt: no data rows in the validation data" \
+    "$SMLOSS" train -q -d "$H" -m "$T/v.model" --valid "$T/comments.txt"
+expect_true "...before training" "! grep -q '^ *1 ' '$T/err' && [ ! -e '$T/v.model' ]"
+head -n 60 "$H" > "$T/s.txt"
+tail -n 40 "$H" > "$T/sv.txt"
+printf '7\n' > "$T/s.txt.query"      # stale: 7 rows, the data has 60
+printf '3\n' > "$T/sv.txt.group"
+expect_ok "a stale DATA.query does not break pointwise training" \
+    "$SMLOSS" train -d "$T/s.txt" -m "$T/s.model" --valid "$T/sv.txt" --epochs 2
+expect_true "...which does not read it" "! grep -q 'query groups' '$T/err'"
+expect_fail "a ranking objective reads it, and it does not fit" 3 \
+    "s.txt.query: the group sizes sum to 7 but .*s.txt has 60 rows" \
+    "$SMLOSS" train -q -d "$T/s.txt" -m "$T/r.model" --objective listwise
+expect_fail "so does a ranking metric of early stopping, on --valid" 3 \
+    "sv.txt.group: the group sizes sum to 3 but .*sv.txt has 40 rows" \
+    "$SMLOSS" train -q -d "$T/s.txt" -m "$T/r.model" --valid "$T/sv.txt" --metric ndcg@5
+expect_fail "--group none: no group file, so no queries" 3 "needs query groups" \
+    "$SMLOSS" train -q -d "$T/s.txt" -m "$T/r.model" --objective listwise --group none
+expect_ok "eval: a stale group file beside the data is a warning" \
+    "$SMLOSS" eval -d "$T/s.txt" -m "$T/s.model" -o "$T/s.eval"
+expect_true "...naming it" \
+    "grep -q 'warning: .*s.txt.query: the group sizes sum to 7 .*going on without query groups' '$T/err'"
+expect_true "...and the report has no ranking metrics" "! grep -qi 'ndcg' '$T/s.eval'"
+expect_ok "eval --group none: not read" \
+    "$SMLOSS" eval -d "$T/s.txt" -m "$T/s.model" -o "$T/s2.eval" --group none
+expect_true "...no warning, the same report" "[ ! -s '$T/err' ] && cmp -s '$T/s.eval' '$T/s2.eval'"
+expect_fail "eval --per-query wants the groups: an error" 3 "s.txt.query: the group sizes sum to 7" \
+    "$SMLOSS" eval -d "$T/s.txt" -m "$T/s.model" --per-query "$T/pq.tsv"
+printf '20\n40\n' > "$T/s.txt.query"
+expect_ok "a fitting group file beside the data still gives ranking metrics" \
+    "$SMLOSS" eval -d "$T/s.txt" -m "$T/s.model" -o "$T/s3.eval"
+expect_true "...announced" "grep -q 'using the query groups in .*s.txt.query' '$T/err' && grep -qi ndcg '$T/s3.eval'"
+expect_ok "and a ranking objective trains with it" \
+    "$SMLOSS" train -q -d "$T/s.txt" -m "$T/r.model" --objective listwise --epochs 2
+expect_true "...on its two queries" "grep -q '^train_queries=2\$' '$T/r.model'"
+printf '7\n' > "$T/s.txt.query"
+expect_fail "eval of a ranking model wants the groups: an error" 3 "s.txt.query: the group sizes sum to 7" \
+    "$SMLOSS" eval -d "$T/s.txt" -m "$T/r.model"
+
 # --- an MLP too large for memory says how large ---
 # 2147483647 inputs x 1024 units: 16 TB of weights, beyond any machine and
 # beyond ASan's largest allocation (which then returns NULL, as malloc does).
