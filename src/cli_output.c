@@ -220,7 +220,7 @@ static int same_file(const file_id *a, const file_id *b)
            (!a->name || strcmp(a->name, b->name) == 0);
 }
 
-/* Whether output o may be checked: a regular file or one to be made. */
+/* Whether an output replaces a file by renaming: a regular file or a new one. */
 static int replaced_output(const char *path, file_id *id)
 {
     int regular;

@@ -76,15 +76,15 @@ typedef struct {
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);
     void (*on_progress)(void *ctx, int epoch, double fraction);
     void *ctx;
-    /* Backing off: an epoch that diverges (SM_EDIVERGED: a non-finite score,
-     * loss or gradient, or an exploding objective) starts again from the
-     * weights, optimiser state and shuffle it started with, at half the
-     * learning rate (for the rest of the run), up to max_backoffs times in a
-     * run; then the divergence ends it. Each back-off is told to on_note (may
-     * be NULL) in one line, and a model trained after any records how many
-     * in the info key lr_halvings. Deterministic like the rest: the same
-     * bits for any number of threads. 0 (the default): off, a caller gets
-     * exactly the rate it set. */
+    /* Backing off: a run that diverges after its starting point
+     * (SM_EDIVERGED: a non-finite score, loss or gradient, or an exploding
+     * objective) trains again from the start at half the learning rate
+     * (optim.lr), up to max_backoffs times; then the divergence ends it. Each
+     * back-off is told to on_note (may be NULL) in one line, and a model
+     * trained after any records how many in the info key lr_halvings. The
+     * model is the one optim.lr / 2^lr_halvings gives without backing off,
+     * bit for bit, for any number of threads. 0 (the default): off, a caller
+     * gets exactly the rate it set. */
     int max_backoffs;
     void (*on_note)(void *ctx, const char *note);
 #define TRAIN_BACKOFFS 20 /* what the command line allows at its default rate: 2^-20 */
