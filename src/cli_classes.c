@@ -64,26 +64,21 @@ int cli_train_classes(const char *targets_path, int prob, int quiet, sm_dataset 
 }
 
 /* The class value of each row's top score (the first on ties). */
-static int write_classes(const char *path, const sm_model *m, const double *s, int64_t n)
+static void put_classes(FILE *f, const sm_model *m, const double *s, int64_t n)
 {
-    cli_output out;
-    int rc = cli_output_open(&out, path);
-    if (rc != SM_OK)
-        return rc;
     int K = (int)m->scorer.n_out;
     for (int64_t i = 0; i < n; i++) {
         int k = class_argmax(s + i * K, K);
-        if (fprintf(out.f, "%lld\n", m->classes.n ? (long long)m->classes.value[k] : k) < 0)
+        if (fprintf(f, "%lld\n", m->classes.n ? (long long)m->classes.value[k] : k) < 0)
             break; /* the error stays on the stream; cli_output_commit reports it */
     }
-    return cli_output_commit(&out);
 }
 
-int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_model *m,
-                            const sm_dataset *ds)
+int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model *m,
+                          const sm_dataset *ds)
 {
     if (kind == OUTPUT_SCORES)
-        return cli_write_model_scores(path, m, ds);
+        return cli_put_model_scores(out, m, ds);
     sm_objective obj;
     sm_error err;
     if (kind == OUTPUT_PROBS && eval_class_objective(m, &obj, &err) != SM_OK)
@@ -94,17 +89,17 @@ int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_mod
         cli_msg("out of memory for %lld scores", (long long)(n * K));
         return SM_EFAIL;
     }
-    int rc;
+    int rc = SM_OK;
     if (model_predict(m, ds, s, &err) != SM_OK) {
         rc = cli_fail(&err);
     } else if (kind == OUTPUT_CLASS) {
-        rc = write_classes(path, m, s, n);
+        put_classes(out->f, m, s, n);
     } else {
         obj.target = TARGET_MATCHED; /* softmax(f(s)/T): the model's own distribution */
         obj.kind = OBJ_MULTICLASS;
         for (int64_t i = 0; i < n; i++)
             objective_listwise_target(&obj, s + i * K, K, s + i * K);
-        rc = cli_write_values(path, s, n, K);
+        cli_put_values(out->f, s, n, K);
     }
     free(s);
     return rc;

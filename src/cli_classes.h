@@ -14,6 +14,7 @@
 
 #include "classes.h"
 #include "dataset.h"
+#include "cli_output.h"
 #include "model.h"
 
 /* Read the targets of ds's rows from path into ds->target: k numbers a line
@@ -32,9 +33,10 @@ typedef enum { OUTPUT_CLASS = 0, OUTPUT_SCORES, OUTPUT_PROBS, OUTPUT_KIND_COUNT 
 extern const char *const cli_output_kind_names[OUTPUT_KIND_COUNT + 1];
 
 /* Write the model's class (the class value of the top score, the first on
- * ties) or class probabilities (softmax(f(s)/T) of the model's link and
- * temperature) for every row of ds to path, one row a line. */
-int cli_write_class_outputs(const char *path, cli_output_kind kind, const sm_model *m,
-                            const sm_dataset *ds);
+ * ties), K scores or class probabilities (softmax(f(s)/T) of the model's link
+ * and temperature) for every row of ds into an opened output, one row a
+ * line; not committed. */
+int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model *m,
+                          const sm_dataset *ds);
 
 #endif

@@ -66,18 +66,9 @@ static const char *group_file_beside(const char *path, char *buf, size_t size)
     return NULL;
 }
 
-int cli_load_grouped_data(const char *path, const char *group_path, int quiet,
-                          const cli_data_options *o, sm_dataset *ds)
+/* The groups of group_path into ds; SM_OK or the (printed) failure. */
+static int read_group_file(const char *group_path, int quiet_failure, sm_dataset *ds)
 {
-    int rc = cli_load_data(path, quiet, o, ds);
-    if (rc != SM_OK)
-        return rc;
-    char beside[4096];
-    if (!group_path && ds->n_groups == 0 &&
-        (group_path = group_file_beside(path, beside, sizeof beside)) && !quiet)
-        cli_msg("%s has no qid: using the query groups in %s", ds->source, beside);
-    if (!group_path)
-        return SM_OK;
     if (ds->qid) {
         cli_msg("%s has qid: on its rows, so its groups are known; the group file %s "
                 "would replace them: give one or the other", ds->source, group_path);
@@ -89,5 +80,30 @@ int cli_load_grouped_data(const char *path, const char *group_path, int quiet,
     if (st == SM_OK)
         st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
     free(sizes);
-    return st == SM_OK ? SM_OK : cli_fail(&err);
+    if (st != SM_OK && !quiet_failure)
+        return cli_fail(&err);
+    if (st != SM_OK)
+        cli_msg("warning: %s; going on without query groups (--group none: not to read it)",
+                err.msg);
+    return SM_OK;
+}
+
+int cli_load_grouped_data(const char *path, const char *group_path, cli_beside beside, int quiet,
+                          const cli_data_options *o, sm_dataset *ds)
+{
+    int rc = cli_load_data(path, quiet, o, ds);
+    if (rc != SM_OK)
+        return rc;
+    if (group_path && strcmp(group_path, CLI_GROUP_NONE) == 0)
+        return SM_OK;
+    if (group_path)
+        return read_group_file(group_path, 0, ds);
+    char beside_path[4096];
+    if (beside == CLI_BESIDE_IGNORE || ds->n_groups > 0 ||
+        !group_file_beside(path, beside_path, sizeof beside_path))
+        return SM_OK;
+    rc = read_group_file(beside_path, beside == CLI_BESIDE_TRY, ds);
+    if (rc == SM_OK && ds->n_groups > 0 && !quiet)
+        cli_msg("%s has no qid: using the query groups in %s", ds->source, beside_path);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #define SM_CLI_DATA_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "dataset.h"
 
@@ -34,11 +35,26 @@ int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
 
 /* Read a data file (o NULL: the default options). */
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds);
+/* What a group file found beside the data (DATA.query or DATA.group) is to
+ * a command: not read (the groups are not needed: a stale file must not
+ * break pointwise training), read with its errors (needed), or read when it
+ * fits, with a warning when it does not (wanted if there: eval's ranking
+ * metrics). */
+typedef enum { CLI_BESIDE_IGNORE = 0, CLI_BESIDE_READ, CLI_BESIDE_TRY } cli_beside;
+/* --group none: no group file at all, not even one beside the data. */
+#define CLI_GROUP_NONE "none"
+/* The file a --group value names, or NULL (not given, or none). */
+static inline const char *cli_group_file(const char *group)
+{
+    return group && strcmp(group, CLI_GROUP_NONE) != 0 ? group : NULL;
+}
+
 /* The same, plus query groups: from group_path (one row count per line, as
- * LightGBM's .query and XGBoost's .group files) when given, which data with
- * qid: must not have; else, when the data has no qid, from DATA.query or
- * DATA.group beside DATA if one exists, announced on stderr unless quiet. */
-int cli_load_grouped_data(const char *path, const char *group_path, int quiet,
+ * LightGBM's .query and XGBoost's .group files) when given (CLI_GROUP_NONE:
+ * none), which data with qid: must not have; else, when the data has no qid,
+ * from DATA.query or DATA.group beside DATA if one exists and `beside` says
+ * so, announced on stderr unless quiet. */
+int cli_load_grouped_data(const char *path, const char *group_path, cli_beside beside, int quiet,
                           const cli_data_options *o, sm_dataset *ds);
 
 #endif

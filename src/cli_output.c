@@ -106,6 +106,8 @@ static int open_temp(cli_output *o, const char *path)
     return SM_OK;
 }
 
+static int is_device_path(const char *path) { return strncmp(path, "/dev/", 5) == 0; }
+
 int cli_output_open(cli_output *o, const char *path)
 {
     memset(o, 0, sizeof *o);
@@ -120,8 +122,9 @@ int cli_output_open(cli_output *o, const char *path)
         cli_msg("%s: is a directory", path);
         return SM_EIO;
     }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        /* A device or pipe: there is nothing to rename over. */
+    /* A device or pipe: there is nothing to rename over. /dev/stdout is one
+     * even when standard output is a regular file, as is all of /dev. */
+    if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || is_device_path(path)) {
         if (!(o->f = fopen(path, "w"))) {
             cli_msg("%s: cannot open for writing: %s", path, strerror(errno));
             return SM_EIO;
@@ -180,33 +183,112 @@ void cli_output_abort(cli_output *o)
     }
 }
 
-int cli_write_values(const char *path, const double *scores, int64_t n, int64_t k)
+/* ---- outputs that name an input ---- */
+
+/* Who a file is: its device and inode, or for a name not yet there, its
+ * directory's and the name (cut at the last '/'). */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    const char *name; /* NULL: the file exists */
+} file_id;
+
+/* 0 when the file cannot be told (neither it nor its directory is there:
+ * opening it will say why). *regular: an existing regular file. */
+static int identify(const char *path, file_id *id, int *regular)
 {
-    cli_output out;
-    int rc = cli_output_open(&out, path);
-    if (rc != SM_OK)
-        return rc;
-    char buf[40];
-    for (int64_t i = 0; i < n * k; i++) {
-        sm_format_double(buf, sizeof buf, scores[i]);
-        if (fputs(buf, out.f) == EOF || fputc((i + 1) % k ? ' ' : '\n', out.f) == EOF)
-            break; /* the error stays on the stream; cli_output_commit reports it */
+    struct stat st;
+    *regular = 0;
+    if (strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &st) == 0 : stat(path, &st) == 0) {
+        *id = (file_id){st.st_dev, st.st_ino, NULL};
+        *regular = S_ISREG(st.st_mode);
+        return 1;
     }
-    return cli_output_commit(&out);
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path + (slash == path)) : 1,
+             slash ? path : ".");
+    if (errno != ENOENT || stat(dir, &st) != 0)
+        return 0;
+    *id = (file_id){st.st_dev, st.st_ino, slash ? slash + 1 : path};
+    return 1;
 }
 
-int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds)
+static int same_file(const file_id *a, const file_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && !a->name == !b->name &&
+           (!a->name || strcmp(a->name, b->name) == 0);
+}
+
+/* Whether an output replaces a file by renaming: a regular file or a new one. */
+static int replaced_output(const char *path, file_id *id)
+{
+    int regular;
+    return strcmp(path, "-") != 0 && !is_device_path(path) && identify(path, id, &regular) &&
+           (regular || id->name);
+}
+
+int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
+                    const cli_file *outputs, size_t n_outputs)
+{
+    for (size_t i = 0; i < n_outputs; i++) {
+        file_id out, other;
+        int regular;
+        if (!outputs[i].path || !replaced_output(outputs[i].path, &out))
+            continue;
+        for (size_t j = 0; j < n_inputs; j++)
+            if (inputs[j].path && identify(inputs[j].path, &other, &regular) &&
+                same_file(&out, &other))
+                return cli_usage_error(cmd, "%s '%s' is the same file as %s '%s'%s: it would "
+                                       "be overwritten", outputs[i].option, outputs[i].path,
+                                       inputs[j].option, inputs[j].path,
+                                       strcmp(inputs[j].path, "-") ? "" : " (standard input)");
+        for (size_t j = 0; j < i; j++)
+            if (outputs[j].path && replaced_output(outputs[j].path, &other) &&
+                same_file(&out, &other))
+                return cli_usage_error(cmd, "%s '%s' and %s '%s' are the same file",
+                                       outputs[j].option, outputs[j].path, outputs[i].option,
+                                       outputs[i].path);
+    }
+    return SM_OK;
+}
+
+/* ---- score files ---- */
+
+int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *ds)
 {
     int64_t k = m->scorer.n_out, n = (ds->n_rows > 0 ? ds->n_rows : 1) * k;
     double *scores = malloc((size_t)n * sizeof *scores);
     if (!scores) {
         cli_msg("out of memory for %lld scores", (long long)n);
+        cli_output_abort(out);
         return SM_EFAIL;
     }
     sm_error err;
-    int rc = model_predict(m, ds, scores, &err) == SM_OK
-                 ? cli_write_values(path, scores, ds->n_rows, k)
-                 : cli_fail(&err);
+    int rc = SM_OK;
+    if (model_predict(m, ds, scores, &err) == SM_OK)
+        cli_put_values(out->f, scores, ds->n_rows, k);
+    else
+        rc = cli_fail(&err), cli_output_abort(out);
     free(scores);
+    return rc;
+}
+
+void cli_put_values(FILE *f, const double *values, int64_t n, int64_t k)
+{
+    char buf[40];
+    for (int64_t i = 0; i < n * k; i++) {
+        sm_format_double(buf, sizeof buf, values[i]);
+        if (fputs(buf, f) == EOF || fputc((i + 1) % k ? ' ' : '\n', f) == EOF)
+            break; /* the error stays on the stream; cli_output_commit reports it */
+    }
+}
+
+int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, path);
+    if (rc == SM_OK && (rc = cli_put_model_scores(&out, m, ds)) == SM_OK)
+        rc = cli_output_commit(&out);
     return rc;
 }

@@ -26,9 +26,28 @@ typedef struct {
     int is_stdout;
 } cli_output;
 
+/* A command opens its outputs before its work (reading, training), so that a
+ * directory that does not exist or is not writable fails at once, and
+ * commits them at the end. Paths under /dev/ are devices, written directly. */
 int cli_output_open(cli_output *o, const char *path);
 int cli_output_commit(cli_output *o);                   /* flush, close, rename */
 void cli_output_abort(cli_output *o);
+
+/* A file a command names, for cli_check_files: the option that names it
+ * (for messages) and its path (NULL: not given). */
+typedef struct {
+    const char *option;
+    const char *path;
+} cli_file;
+
+/* Before any work: SM_OK, or SM_EUSAGE after a usage message naming both,
+ * when an output is the same file as an input or another output: the same
+ * device and inode (so also through a symlink, a hard link or another
+ * spelling), or for a file not yet there the same name in the same
+ * directory. An input "-" is standard input's file. Outputs that are "-",
+ * devices or pipes are exempt: they are not replaced. */
+int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
+                    const cli_file *outputs, size_t n_outputs);
 
 /* Install the signal handler that removes pending temporary files. */
 void cli_signals_install(void);
@@ -37,12 +56,14 @@ void cli_signals_install(void);
  * is unused). */
 void cli_output_track_temp(void *ctx, const char *path, int exists);
 
-/* Write n rows of k values, one row a line, blank-separated (shortest exact
- * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */
-int cli_write_values(const char *path, const double *values, int64_t n, int64_t k);
-
 /* Write the model's score of every row of ds, one per line (shortest exact
  * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */
 int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds);
+/* The same into an opened output, not committed (aborted on failure). */
+int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *ds);
+/* n rows of k values to an open stream, one row a line, blank-separated
+ * (shortest exact decimal, numfmt.h); a write error stays on the stream
+ * (cli_output_commit reports it). */
+void cli_put_values(FILE *f, const double *values, int64_t n, int64_t k);
 
 #endif

@@ -41,7 +41,9 @@ static const char eval_usage[] =
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
-    "                           beside DATA when its rows have no qid:\n"
+    "                           beside DATA when its rows have no qid: (one that does\n"
+    "                           not fit DATA is a warning, an error with --per-query\n"
+    "                           or a ranking model); none: no group file\n"
     "      --cutoffs K1,K2,...  k of NDCG@k and ERR@k (1,3,5,10)\n"
     "      --metric-gain G      {metric_gain}: exp2 (2^y - 1, default) or linear (y);\n"
     "                           labels <= 0 gain 0\n"
@@ -215,41 +217,57 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     return SM_OK;
 }
 
-/* The report, then the per-query file when asked for. */
-static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval_result *res)
+/* Before anything is read: no output may overwrite an input (or another
+ * output), and the report (out[0]) and the per-query file (out[1], when
+ * asked for) are opened. */
+static int open_eval_outputs(const eval_args *a, cli_output out[2])
+{
+    const cli_file inputs[] = {
+        {"--data", a->data}, {"--model", a->model}, {"--predictions", a->cfg.predictions},
+        {"--group", cli_group_file(a->group)},
+    };
+    const cli_file outputs[] = {
+        {"--output", a->output}, {"--per-query", a->per_query}, {"--cache", a->data_opt.cache},
+    };
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files("eval", inputs, sizeof inputs / sizeof inputs[0], outputs,
+                             sizeof outputs / sizeof outputs[0]);
+    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->output)) == SM_OK && a->per_query &&
+        (rc = cli_output_open(&out[1], a->per_query)) != SM_OK)
+        cli_output_abort(&out[0]);
+    return rc;
+}
+
+/* The report, then the per-query file when asked for, into the opened
+ * outputs; the caller aborts what is left on failure. */
+static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval_result *res,
+                         cli_output out[2])
 {
     char spec[LINK_SPEC_MAX];
     link_format(&res->loss, spec, sizeof spec);
     sm_report_meta meta = {ds->source, a->model, a->cfg.predictions, spec,
                            label_transform_name(res->label_transform)};
     sm_error err;
-    cli_output out;
-    int rc = cli_output_open(&out, a->output);
-    if (rc != SM_OK)
-        return rc;
+    int rc;
     if (res->classes)
-        rc = report_write_classes(out.f, (sm_report_format)a->format, &meta, res->classes,
+        rc = report_write_classes(out[0].f, (sm_report_format)a->format, &meta, res->classes,
                                   a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
                                   res->class_loss, &err);
     else
-        rc = report_write(out.f, (sm_report_format)a->format, &meta, res->report, res->rank,
+        rc = report_write(out[0].f, (sm_report_format)a->format, &meta, res->report, res->rank,
                           &err);
     if (rc != SM_OK) {
         cli_msg("%s: %s", a->output, err.msg);
-        cli_output_abort(&out);
         return rc;
     }
-    if ((rc = cli_output_commit(&out)) != SM_OK || !a->per_query)
+    if ((rc = cli_output_commit(&out[0])) != SM_OK || !a->per_query)
         return rc;
-    if ((rc = cli_output_open(&out, a->per_query)) != SM_OK)
-        return rc;
-    if ((rc = report_write_per_query(out.f, res->rank, res->per_query, ds->qid, ds->group_ptr,
+    if ((rc = report_write_per_query(out[1].f, res->rank, res->per_query, ds->qid, ds->group_ptr,
                                      ds->n_groups, &err)) != SM_OK) {
         cli_msg("%s: %s", a->per_query, err.msg);
-        cli_output_abort(&out);
         return rc;
     }
-    return cli_output_commit(&out);
+    return cli_output_commit(&out[1]);
 }
 
 /* The options of a class report go with a multi-class model, and those of
@@ -300,6 +318,9 @@ int cmd_eval(int argc, char **argv)
     int rc = parse_eval_args(argc, argv, &a);
     if (rc != SM_OK)
         return rc < 0 ? SM_OK : rc;
+    cli_output out[2];
+    if ((rc = open_eval_outputs(&a, out)) != SM_OK)
+        return rc;
 
     sm_model model;
     sm_dataset ds;
@@ -321,7 +342,12 @@ int cmd_eval(int argc, char **argv)
         rc = load_class_data(&a, &model, &ds);
         goto report;
     }
-    if ((rc = cli_load_grouped_data(a.data, a.group, a.quiet, &a.data_opt, &ds)) != SM_OK)
+    /* Ranking metrics are reported when the data has groups: a group file
+     * beside it is read if it fits, and one that does not only draws a
+     * warning, unless they are asked for (--per-query, a ranking model). */
+    int want_rank = a.per_query || (a.model && objective_is_ranking(model.objective));
+    if ((rc = cli_load_grouped_data(a.data, a.group, want_rank ? CLI_BESIDE_READ : CLI_BESIDE_TRY,
+                                    a.quiet, &a.data_opt, &ds)) != SM_OK)
         goto out;
     if (a.per_query && ds.n_groups == 0) {
         cli_msg("--per-query: %s has no query groups (add qid:N to its rows or give --group)",
@@ -333,8 +359,10 @@ report:
     if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)
-        rc = write_reports(&a, &ds, &res);
+        rc = write_reports(&a, &ds, &res, out);
 out:
+    cli_output_abort(&out[0]); /* nothing left to do after a commit */
+    cli_output_abort(&out[1]);
     eval_result_free(&res);
     dataset_free(&ds);
     model_free(&model);

@@ -40,17 +40,16 @@ static const cli_choices predict_choices[] = {
 
 enum { ARG_THREADS = 256, ARG_CACHE, ARG_OUTPUT_TYPE };
 
-/* Write what --output-type asks of the model (-1: the default). */
-static int write_predictions(const char *output, int type, const sm_model *m,
-                             const sm_dataset *ds)
+/* Write what --output-type asks of the model (-1: the default) into an
+ * opened output. */
+static int put_predictions(cli_output *out, int type, const sm_model *m, const sm_dataset *ds)
 {
     if (m->scorer.n_out == 1 && type >= 0 && type != OUTPUT_SCORES)
         return cli_usage_error("predict", "--output-type %s needs a multi-class model; this "
                                "one has one output (scores only)", cli_output_kind_names[type]);
     if (m->scorer.n_out == 1)
-        return cli_write_model_scores(output, m, ds);
-    return cli_write_class_outputs(output, type < 0 ? OUTPUT_CLASS : (cli_output_kind)type, m,
-                                   ds);
+        return cli_put_model_scores(out, m, ds);
+    return cli_put_class_outputs(out, type < 0 ? OUTPUT_CLASS : (cli_output_kind)type, m, ds);
 }
 
 int cmd_predict(int argc, char **argv)
@@ -97,15 +96,25 @@ int cmd_predict(int argc, char **argv)
     if (strcmp(model_path, "-") == 0 && strcmp(data_path, "-") == 0)
         return cli_usage_error("predict", "--model and --data cannot both be standard input");
 
+    /* Before anything is read: the output overwrites no input, and is open. */
+    const cli_file inputs[] = {{"--model", model_path}, {"--data", data_path}};
+    const cli_file outputs[] = {{"--output", output}, {"--cache", data_opt.cache}};
+    cli_output out;
+    int rc = cli_check_files("predict", inputs, 2, outputs, 2);
+    if (rc != SM_OK || (rc = cli_output_open(&out, output)) != SM_OK)
+        return rc;
     sm_model model;
     sm_dataset ds;
     sm_error err;
     dataset_init(&ds);
+    model_init(&model);
     if (model_load(model_path, &model, &err) != SM_OK)
-        return cli_fail(&err);
-    int rc = cli_load_data(data_path, quiet, &data_opt, &ds);
+        rc = cli_fail(&err);
     if (rc == SM_OK)
-        rc = write_predictions(output, type, &model, &ds);
+        rc = cli_load_data(data_path, quiet, &data_opt, &ds);
+    if (rc == SM_OK && (rc = put_predictions(&out, type, &model, &ds)) == SM_OK)
+        rc = cli_output_commit(&out);
+    cli_output_abort(&out);
     dataset_free(&ds);
     model_free(&model);
     return rc;

@@ -28,9 +28,11 @@ static const char train_usage[] =
     "  -m, --model FILE         model file to write\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
-    "                           .query, XGBoost .group); default: DATA.query or\n"
-    "                           DATA.group beside DATA when its rows have no qid:\n"
-    "      --valid-group FILE   query groups of the --valid data (same default)\n"
+    "                           .query, XGBoost .group); default for the ranking\n"
+    "                           objectives: DATA.query or DATA.group beside DATA when\n"
+    "                           its rows have no qid:; none: no group file\n"
+    "      --valid-group FILE   query groups of the --valid data (same default, also\n"
+    "                           for a ranking --metric)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
     "                           training and of writing the model (0 = one per core,\n"
@@ -218,6 +220,15 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     if (v->metric[0])
         fprintf(stderr, "  %14.8g  %4d", e->valid_metric, e->best_epoch);
     fputc('\n', stderr);
+}
+
+/* A warning (a back-off), shown even with --quiet: the model differs from
+ * what the options alone would give. */
+static void show_note(void *ctx, const char *note)
+{
+    train_view *v = ctx;
+    cli_progress_done(&v->progress);
+    cli_msg("warning: %s", note);
 }
 
 static void show_progress(void *ctx, int epoch, double fraction)
@@ -453,7 +464,10 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
                                                    : train_default_batch(a->cfg.objective.kind)));
     model_set_info(m, "optimizer", "%s", optim_kind_name(o->kind));
-    model_set_info(m, "lr", "%.17g", o->lr);
+    /* The rate the model was trained with: halved by any back-off (train.h),
+     * so that --lr with it gives the same model. */
+    const char *halvings = model_get_info(m, "lr_halvings");
+    model_set_info(m, "lr", "%.17g", halvings ? ldexp(o->lr, -atoi(halvings)) : o->lr);
     model_set_info(m, "lr_schedule", "%s", optim_schedule_name(o->schedule));
     model_set_info(m, "warmup", "%lld", (long long)o->warmup);
     if (o->kind == OPT_MOMENTUM)
@@ -486,36 +500,49 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     }
 }
 
-/* Write the model into an opened (not yet committed) output. */
-static int put_model(const char *path, const sm_model *m, int threads, cli_output *out)
+/* Before anything is read: no output may overwrite an input (or another
+ * output), and the outputs are opened (their temporary files made), so a
+ * mistyped directory fails now rather than after training. out[0] is the
+ * model, out[1] the predictions (when asked for). */
+static int open_train_outputs(const train_args *a, cli_output out[2])
 {
-    int rc = cli_output_open(out, path);
-    if (rc != SM_OK)
-        return rc;
-    sm_error err;
-    if ((rc = model_write(m, out->f, threads, &err)) != SM_OK) {
-        cli_msg("%s: %s", path, err.msg);
-        cli_output_abort(out);
-        return rc;
-    }
-    return SM_OK;
+    const cli_file inputs[] = {
+        {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
+        {"--valid-group", cli_group_file(a->valid_group)},
+    };
+    const cli_file outputs[] = {
+        {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
+    };
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
+                             sizeof outputs / sizeof outputs[0]);
+    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->model)) == SM_OK && a->predictions &&
+        (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
+        cli_output_abort(&out[0]);
+    return rc;
 }
 
 /* The training data, and the validation data with its own groups but the
  * same threads, both with their labels transformed; for the multi-class
  * objectives with their targets and classes (cli_classes.h): class labels
  * are checked as they are read, the validation data's against the classes
- * of the training data. */
+ * of the training data. A group file beside the data is read only where
+ * groups are used: for the ranking objectives, and for the validation data
+ * also for a ranking metric of early stopping. */
 static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid,
                            sm_classes *classes)
 {
     int multiclass = objective_is_multiclass(a->cfg.objective.kind);
     int labels_are_classes = multiclass && !a->targets;
     int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
+                      !rank_metric_is_class(&a->cfg.metric);
     cli_data_options train_opt = a->data_opt;
     if (labels_are_classes)
         train_opt.check_label = classes_check_integer;
-    int rc = cli_load_grouped_data(a->data, a->group, a->quiet, &train_opt, train);
+    int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
     if (train->n_rows == 0) {
@@ -530,7 +557,9 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         valid_opt.check_label_ctx = classes;
     }
     if (a->valid)
-        rc = cli_load_grouped_data(a->valid, a->valid_group, a->quiet, &valid_opt, valid);
+        rc = cli_load_grouped_data(a->valid, a->valid_group,
+                                   ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &valid_opt, valid);
     sm_error err;
     if (rc == SM_OK && a->valid && a->targets)
         rc = cli_read_targets(a->valid_targets, classes->n, prob, valid);
@@ -539,6 +568,10 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_fail(&err);
     if (rc != SM_OK)
         return rc;
+    if (a->valid && valid->n_rows == 0) {
+        cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
+        return SM_EDATA;
+    }
     sm_label_transform t = (sm_label_transform)a->label_transform;
     if (dataset_transform_labels(train, t, &err) != SM_OK ||
         (a->valid && dataset_transform_labels(valid, t, &err) != SM_OK))
@@ -581,7 +614,11 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
+    a->cfg.on_note = show_note;
     a->cfg.ctx = &view;
+    /* The default rate is made safe by backing off; a rate the user chose is
+     * kept, and diverges as it does. */
+    a->cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
     a->cfg.threads = a->data_opt.threads;
     sm_error err;
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
@@ -590,18 +627,21 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
 }
 
 /* The model and the predictions land together or not at all: the model is
- * renamed into place only after the predictions were written. */
-static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train)
+ * renamed into place only after the predictions were written. The caller
+ * aborts what is left on failure. */
+static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train,
+                         cli_output out[2])
 {
-    cli_output model_out;
-    int rc = put_model(a->model, model, a->data_opt.threads, &model_out);
-    if (rc != SM_OK)
-        return rc;
-    if (a->predictions && (rc = cli_write_model_scores(a->predictions, model, train)) != SM_OK) {
-        cli_output_abort(&model_out);
+    sm_error err;
+    int rc = model_write(model, out[0].f, a->data_opt.threads, &err);
+    if (rc != SM_OK) {
+        cli_msg("%s: %s", a->model, err.msg);
         return rc;
     }
-    return cli_output_commit(&model_out);
+    if (a->predictions && ((rc = cli_put_model_scores(&out[1], model, train)) != SM_OK ||
+                           (rc = cli_output_commit(&out[1])) != SM_OK))
+        return rc;
+    return cli_output_commit(&out[0]);
 }
 
 int cmd_train(int argc, char **argv)
@@ -610,6 +650,9 @@ int cmd_train(int argc, char **argv)
     int rc = parse_train_args(argc, argv, &a);
     if (rc != SM_OK)
         return rc < 0 ? SM_OK : rc;
+    cli_output out[2];
+    if ((rc = open_train_outputs(&a, out)) != SM_OK)
+        return rc;
 
     sm_dataset train, valid;
     dataset_init(&train);
@@ -642,10 +685,12 @@ int cmd_train(int argc, char **argv)
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    rc = write_outputs(&a, &model, &train);
+    rc = write_outputs(&a, &model, &train, out);
 out:
     free(valid_classes);
     featmap_free(&features);
+    cli_output_abort(&out[0]); /* nothing left to do after a commit */
+    cli_output_abort(&out[1]);
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);

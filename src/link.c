@@ -536,6 +536,58 @@ double link_grad(const sm_link *link, double s, double y)
     return sum;
 }
 
+/* ---- flatness ---- */
+
+/* A term's slope peaks, over an interval, at one of its ends, at its centre
+ * (sigmoid; exp and sinh are monotone on either side of it) or at the start of
+ * a pwl segment, so the largest of the sum's slopes at those points is at
+ * least the largest of every term's over the interval (the other terms only
+ * add), and at most n_terms times less than the sum's. */
+double link_slope_over(const sm_link *link, double lo, double hi)
+{
+    double best = fmax(link_dh(link, lo), link_dh(link, hi));
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        if (term_table[t->kind].keys & KEY_C)
+            best = fmax(best, link_dh(link, fmin(fmax(t->c, lo), hi)));
+        for (int i = 0; t->kind == LINK_PWL && i + 1 < t->n_regions; i++)
+            if (t->knots[i] > lo && t->knots[i] <= hi)
+                best = fmax(best, link_dh(link, t->knots[i]));
+    }
+    return best;
+}
+
+double link_steepest(const sm_link *link, double *at)
+{
+    double best = 0.0;
+    *at = NAN;
+    for (int k = 0; k < link->n_terms; k++) {
+        const link_term *t = &link->terms[k];
+        double slope = t->w, z = NAN, h, H, dh;
+        if (t->kind == LINK_EXP)
+            continue; /* no steepest point: moving c only rescales it */
+        if (term_table[t->kind].keys & KEY_C) {
+            term_table[t->kind].eval(t, t->c, &h, &H, &dh);
+            slope = t->w * dh;
+            z = t->c;
+        }
+        if (t->kind == LINK_PWL) {
+            int steep = 0;
+            for (int i = 1; i < t->n_regions; i++)
+                if (t->slopes[i] > t->slopes[steep])
+                    steep = i;
+            slope = t->w * t->slopes[steep];
+            /* a point of the segment: its start, or below the first knot */
+            z = steep > 0 ? t->knots[steep - 1] : t->n_regions > 1 ? t->knots[0] - 1.0 : 0.0;
+        }
+        if (slope > best) {
+            best = slope;
+            *at = z;
+        }
+    }
+    return best;
+}
+
 /* ---- parsing ---- */
 
 /* A term ends at a '+' that starts another term (a letter follows), ends the

@@ -76,5 +76,22 @@ double link_dh(const sm_link *link, double z);
 double link_loss(const sm_link *link, double s, double y);
 double link_grad(const sm_link *link, double s, double y);
 
+/* Whether a link is flat over the labels (the trainer refuses one that is:
+ * a model trained with it learns nothing, or not what the link was meant
+ * for). link_slope_over is the link's largest slope h' over [lo, hi]
+ * (within a factor of n_terms). link_steepest is its slope where its
+ * steepest term is steepest, *at that z (NaN for a lin term, as steep
+ * everywhere): a sigmoid's centre (w a / 4), the centre of sinh (slope w,
+ * its least), a point of a pwl term's steepest segment; exp terms have no
+ * such point (moving the centre of w e^(a(z-c))/a only rescales it, which the
+ * trainer's relative learning rate undoes) and count for nothing there, 0
+ * for a link of exp terms only. Flat: a slope over the labels below
+ * LINK_FLAT_RATIO times the steepest (a centre so far from the labels, in
+ * other units?, that the link's slope over them is a millionth of its slope
+ * there), or below LINK_FLAT_SLOPE (a slope that underflows: no gradient). */
+#define LINK_FLAT_RATIO 1e-6
+#define LINK_FLAT_SLOPE 1e-300
+double link_slope_over(const sm_link *link, double lo, double hi);
+double link_steepest(const sm_link *link, double *at);
 
 #endif

@@ -333,9 +333,10 @@ sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, doubl
     if (fs && (m->fs = malloc(n_dim * sizeof *m->fs)))
         memcpy(m->fs, fs, (size_t)dim * sizeof *fs);
     if (!m->param || !m->grad || !m->touched || !m->is_touched || !m->wt || (fs && !m->fs)) {
+        int64_t n_param = m->n_param; /* mlp_free clears the struct */
         mlp_free(m);
         return sm_fail(err, SM_EFAIL, "out of memory for an MLP of %lld parameters",
-                       (long long)m->n_param);
+                       (long long)n_param);
     }
     sm_rng rng;
     rng_seed(&rng, seed);

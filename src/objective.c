@@ -560,6 +560,12 @@ double objective_label_curvature(const sm_objective *obj, const double *y)
     return link_dh(&obj->link, y[0]);
 }
 
+double objective_curvature_floor(const sm_objective *obj, double lo, double hi)
+{
+    return obj->kind == OBJ_POINTWISE ? link_slope_over(&obj->link, lo, hi) / OBJECTIVE_STEEP_SHARE
+                                      : 0.0;
+}
+
 double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
                                  objective_spread_fn spread, void *ctx, double *buf)
 {

@@ -174,6 +174,18 @@ void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, doubl
  *   sigma'(d) <= 1/4 and the mean of ||g_i - g_j||^2 over pairs is about
  *   twice the uniform spread, so half of it. buf has room for 3n doubles. */
 double objective_label_curvature(const sm_objective *obj, const double *y);
+/* The least mean label curvature of pointwise training on labels in [lo, hi]:
+ * the link's largest slope there (link_slope_over) / OBJECTIVE_STEEP_SHARE,
+ * 0 for the other kinds. The mean h'(y) can be far below the slope where the
+ * scores pass on their way between the labels (a sigmoid centred between
+ * rare labels, exp over a long tail), and a step sized by the mean alone
+ * there multiplies it by the ratio; with this floor a row's step at the
+ * link's steepest is at most OBJECTIVE_STEEP_SHARE times a mean row's, what
+ * a default batch of 16 rows takes in its stride. No effect where the slope
+ * over the labels varies less than that (lin, and the links of the tests'
+ * golden runs). */
+#define OBJECTIVE_STEEP_SHARE 16.0
+double objective_curvature_floor(const sm_objective *obj, double lo, double hi);
 typedef double (*objective_spread_fn)(void *ctx, const double *w, const double *c);
 double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
                                  objective_spread_fn spread, void *ctx, double *buf);

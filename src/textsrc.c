@@ -1,10 +1,11 @@
-/* textsrc.c - text from a file (zlib reads gzip and plain text alike),
+/* textsrc.c - text from a file (plain, or gzip inflated here with zlib),
  * standard input or memory, as bytes, lines or blocks of whole lines. */
 #include "textsrc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,8 +15,22 @@
 #include "array.h"
 
 enum {
-    CHUNK_BYTES = 1 << 20,     /* one read of textsrc_scan_lines; grows for a longer line */
-    GZ_BUFFER_BYTES = 1 << 18  /* zlib's own input buffer (default 8 KiB is slow) */
+    CHUNK_BYTES = 1 << 20, /* one read of textsrc_scan_lines; grows for a longer line */
+    IN_BYTES = 1 << 18     /* compressed input read at a time (as gzbuffer's was) */
+};
+
+/* inflate is driven here rather than through gzread, which ends the text
+ * silently at bytes after a gzip member that do not start another member
+ * (it cannot tell a damaged or appended file from the end). */
+struct textsrc_file {
+    int fd;
+    enum { FILE_UNKNOWN, FILE_PLAIN, FILE_GZIP } kind; /* known after the first read */
+    int member_done;   /* gzip: the last member read ended with its trailer */
+    int in_eof;        /* read() returned 0 */
+    uint64_t in_total; /* bytes read from fd: the offset of in[avail_in] */
+    z_stream z;        /* next_in/avail_in: the unused bytes of in */
+    int z_ready;       /* inflateInit2 done */
+    unsigned char in[IN_BYTES];
 };
 
 sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err)
@@ -23,7 +38,7 @@ sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err)
     memset(src, 0, sizeof *src);
     int is_stdin = strcmp(path, "-") == 0;
     src->name = is_stdin ? "<stdin>" : path;
-    /* gzclose closes the descriptor, so standard input is read through a copy. */
+    /* Standard input is read through a copy, which textsrc_close closes. */
     int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
     if (fd < 0)
         return sm_fail(err, SM_EIO, "%s: cannot open: %s", src->name, strerror(errno));
@@ -34,12 +49,14 @@ sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err)
         close(fd);
         return sm_fail(err, SM_EIO, "%s: cannot read: %s", src->name, strerror(stat_errno));
     }
-    src->gz = gzdopen(fd, "rb");
-    if (!src->gz) {
+    textsrc_file *f = malloc(sizeof *f);
+    if (!f) {
         close(fd);
         return sm_fail_nomem(err, src->name);
     }
-    gzbuffer(src->gz, GZ_BUFFER_BYTES);
+    memset(f, 0, offsetof(textsrc_file, in));
+    f->fd = fd;
+    src->file = f;
     return SM_OK;
 }
 
@@ -50,16 +67,130 @@ void textsrc_from_buffer(sm_textsrc *src, const char *buf, size_t len, const cha
 
 void textsrc_close(sm_textsrc *src)
 {
-    if (src->gz)
-        gzclose_r(src->gz);
-    src->gz = NULL;
+    textsrc_file *f = src->file;
+    if (!f)
+        return;
+    if (f->z_ready)
+        inflateEnd(&f->z);
+    close(f->fd);
+    free(f);
+    src->file = NULL;
+}
+
+/* More input after the unused bytes (moved to the start of in): one read(),
+ * which sets in_eof when the file has ended. */
+static sm_status read_input(sm_textsrc *src, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    if (f->z.avail_in > 0 && f->z.next_in != f->in)
+        memmove(f->in, f->z.next_in, f->z.avail_in);
+    f->z.next_in = f->in;
+    ssize_t n;
+    do
+        n = read(f->fd, f->in + f->z.avail_in, IN_BYTES - f->z.avail_in);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return sm_fail(err, SM_EIO, "%s: read error: %s", src->name, strerror(errno));
+    f->in_eof = n == 0;
+    f->z.avail_in += (uInt)n;
+    f->in_total += (uint64_t)n;
+    return SM_OK;
+}
+
+/* Whether the unused input starts a gzip member (its two magic bytes), after
+ * reading until there are two bytes or the file ends. */
+static sm_status at_gzip_magic(sm_textsrc *src, int *magic, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    sm_status st = SM_OK;
+    while (st == SM_OK && f->z.avail_in < 2 && !f->in_eof)
+        st = read_input(src, err);
+    *magic = f->z.avail_in >= 2 && f->z.next_in[0] == 0x1f && f->z.next_in[1] == 0x8b;
+    return st;
+}
+
+/* Plain text: the bytes the detection read, then straight from the file. */
+static sm_status read_plain(sm_textsrc *src, char *dst, size_t want, size_t *got, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    if (f->z.avail_in > 0) {
+        size_t n = f->z.avail_in < want ? f->z.avail_in : want;
+        memcpy(dst, f->z.next_in, n);
+        f->z.next_in += n;
+        f->z.avail_in -= (uInt)n;
+        *got = n;
+        return SM_OK;
+    }
+    ssize_t n;
+    do
+        n = read(f->fd, dst, want);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return sm_fail(err, SM_EIO, "%s: read error: %s", src->name, strerror(errno));
+    *got = (size_t)n;
+    return SM_OK;
+}
+
+/* Where one member ended: another member, the end, or bytes that are an error. */
+static sm_status next_member(sm_textsrc *src, int *more, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    int magic;
+    sm_status st = at_gzip_magic(src, &magic, err);
+    *more = 0;
+    if (st != SM_OK || f->z.avail_in == 0)
+        return st;
+    if (!magic)
+        return sm_fail(err, SM_EDATA,
+                       "%s: data after the end of the gzip stream at byte offset %llu that is "
+                       "not another gzip member (a damaged or appended file?)",
+                       src->name, (unsigned long long)(f->in_total - f->z.avail_in));
+    inflateReset(&f->z);
+    f->member_done = 0;
+    *more = 1;
+    return SM_OK;
+}
+
+/* Inflate until some text comes out or the last member ends (*got == 0). */
+static sm_status read_gzip(sm_textsrc *src, char *dst, size_t want, size_t *got, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    f->z.next_out = (unsigned char *)dst;
+    f->z.avail_out = (uInt)want;
+    sm_status st = SM_OK;
+    int more = 1;
+    while (st == SM_OK && f->z.avail_out == want) {
+        if (f->member_done && ((st = next_member(src, &more, err)) != SM_OK || !more))
+            break;
+        if (f->z.avail_in == 0 && (st = read_input(src, err)) != SM_OK)
+            break;
+        if (f->z.avail_in == 0 && f->in_eof) {
+            st = sm_fail(err, SM_EDATA,
+                         "%s: corrupt gzip data: unexpected end of file (truncated?)", src->name);
+            break;
+        }
+        int zret = inflate(&f->z, Z_NO_FLUSH);
+        if (zret == Z_STREAM_END)
+            f->member_done = 1;
+        else if (zret == Z_MEM_ERROR)
+            st = sm_fail_nomem(err, src->name);
+        /* Z_BUF_ERROR (no progress) is only possible here without input,
+         * which the next round reads. */
+        else if (zret != Z_OK && !(zret == Z_BUF_ERROR && f->z.avail_in == 0))
+            st = sm_fail(err, SM_EDATA, "%s: corrupt gzip data (%s) near byte offset %llu",
+                         src->name, f->z.msg ? f->z.msg : "unknown zlib error",
+                         (unsigned long long)(f->in_total - f->z.avail_in));
+    }
+    *got = want - f->z.avail_out;
+    return st;
 }
 
 /* Up to `want` bytes of (inflated) text; *got == 0 at the end. */
 static sm_status textsrc_read(sm_textsrc *src, char *dst, size_t want, size_t *got,
                               sm_error *err)
 {
-    if (!src->gz) {
+    textsrc_file *f = src->file;
+    if (!f) {
         size_t n = src->mem_len - src->mem_pos;
         if (n > want)
             n = want;
@@ -71,28 +202,19 @@ static sm_status textsrc_read(sm_textsrc *src, char *dst, size_t want, size_t *g
     }
     if (want > INT_MAX)
         want = INT_MAX;
-    int n = gzread(src->gz, dst, (unsigned)want);
-    int saved_errno = errno;
-    int zerr = Z_OK;
-    const char *zmsg = gzerror(src->gz, &zerr);
-    /* A truncated stream still returns the data before the cut and only flags
-     * Z_BUF_ERROR, so the flag is checked after every read, not just on -1. */
-    if (n >= 0 && zerr == Z_OK) {
-        *got = (size_t)n;
-        return SM_OK;
+    if (f->kind == FILE_UNKNOWN) {
+        int magic;
+        sm_status st = at_gzip_magic(src, &magic, err);
+        if (st != SM_OK)
+            return st;
+        f->kind = magic ? FILE_GZIP : FILE_PLAIN;
+        /* 15 + 16: a gzip wrapper (header, CRC-32 and length checked) */
+        if (magic && inflateInit2(&f->z, 15 + 16) != Z_OK)
+            return sm_fail_nomem(err, src->name);
+        f->z_ready = magic;
     }
-    switch (zerr) {
-    case Z_ERRNO:
-        return sm_fail(err, SM_EIO, "%s: read error: %s", src->name, strerror(saved_errno));
-    case Z_MEM_ERROR:
-        return sm_fail_nomem(err, src->name);
-    case Z_BUF_ERROR:
-        return sm_fail(err, SM_EDATA, "%s: corrupt gzip data: unexpected end of file (truncated?)",
-                       src->name);
-    default:
-        return sm_fail(err, SM_EDATA, "%s: corrupt gzip data (%s)", src->name,
-                       zmsg ? zmsg : "unknown zlib error");
-    }
+    return f->kind == FILE_GZIP ? read_gzip(src, dst, want, got, err)
+                                : read_plain(src, dst, want, got, err);
 }
 
 /* ---- lines ---- */

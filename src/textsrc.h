@@ -2,9 +2,14 @@
  * magic bytes, not its name), standard input ("-", shown as "<stdin>"), or a
  * buffer in memory; read as bytes, line by line, or in blocks of whole lines.
  *
+ * Gzip input may hold several members one after the other (`cat a.gz b.gz`,
+ * valid gzip): their texts are read in turn. Bytes after the last member that
+ * do not start another one are an error naming their byte offset, where zlib's
+ * gzread (and gzip, with a warning) would drop them silently.
+ *
  * Errors: SM_EIO when the file cannot be opened or read, SM_EDATA for corrupt
- * or truncated gzip data, SM_EFAIL when out of memory; messages start with
- * the source's display name.
+ * or truncated gzip data or trailing bytes after it, SM_EFAIL when out of
+ * memory; messages start with the source's display name.
  */
 #ifndef SM_TEXTSRC_H
 #define SM_TEXTSRC_H
@@ -14,8 +19,10 @@
 
 #include "error.h"
 
+typedef struct textsrc_file textsrc_file; /* a file's descriptor and inflate state */
+
 typedef struct {
-    struct gzFile_s *gz; /* zlib's gzFile (reads gzip and plain text alike); NULL: mem */
+    textsrc_file *file;  /* NULL: mem */
     const char *mem;
     size_t mem_len, mem_pos;
     const char *name;    /* display name used in messages */

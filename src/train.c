@@ -105,8 +105,7 @@ static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_da
         snprintf(when, sizeof when, "in epoch %d", epoch);
     return sm_fail(err, SM_EDIVERGED,
                    "training diverged %s: %s at row %lld of %s "
-                   "(label %.10g, score %.10g) with loss '%s'; try a smaller learning rate "
-                   "(--lr), a smaller 'a' in the link, or gradient clipping (--clip)",
+                   "(label %.10g, score %.10g) with loss '%s'",
                    when, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
 }
 
@@ -403,6 +402,38 @@ static sm_status train_step(trainer *t, int epoch, int64_t first, sm_error *err)
 
 /* ---- setting up ---- */
 
+/* A link flat over the labels (link.h) gives them all the same h(y), and
+ * scores near them no gradient: the model would stay constant. The
+ * multi-class kinds apply the link to K targets a row, not to labels. */
+static sm_status check_link_on_labels(const sm_dataset *train, const sm_objective *obj,
+                                      sm_error *err)
+{
+    if (objective_is_multiclass(obj->kind) || train->n_rows == 0)
+        return SM_OK;
+    double lo = train->label[0], hi = train->label[0], at;
+    for (int64_t i = 1; i < train->n_rows; i++) {
+        lo = fmin(lo, train->label[i]);
+        hi = fmax(hi, train->label[i]);
+    }
+    double over = link_slope_over(&obj->link, lo, hi), steepest = link_steepest(&obj->link, &at);
+    int relatively = over < LINK_FLAT_RATIO * steepest;
+    if (!relatively && !(over < LINK_FLAT_SLOPE))
+        return SM_OK;
+    char spec[LINK_SPEC_MAX], why[120];
+    link_format(&obj->link, spec, sizeof spec);
+    if (relatively)
+        snprintf(why, sizeof why, "under %g of its largest slope %.3g (at z = %.10g)",
+                 LINK_FLAT_RATIO, steepest, at);
+    else
+        snprintf(why, sizeof why, "too small for its gradients to be computed");
+    return sm_fail(err, SM_EUSAGE,
+                   "%s: the link '%s' is flat over the labels: its slope on the label range "
+                   "[%.10g, %.10g] is at most %.3g, %s; the model would stay (near) constant: "
+                   "put the link's centre (its steep part) among the labels, or check the "
+                   "labels' scale and --label-transform",
+                   train->source, spec, lo, hi, over, why);
+}
+
 /* The data and options a run cannot start without. */
 static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                               const sm_train_config *cfg, sm_error *err)
@@ -421,6 +452,8 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
     if (cfg->keep_best && !valid)
         return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
+    if (check_link_on_labels(train, obj, err) != SM_OK)
+        return SM_EUSAGE;
     for (const sm_dataset *ds = train; objective_is_multiclass(obj->kind) && ds;
          ds = ds == train ? valid : NULL)
         if (!ds->target || ds->target_dim != obj->n_out)
@@ -550,26 +583,38 @@ static void trainer_free(trainer *t)
 
 /* ---- the loop ---- */
 
-sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
-                    const sm_train_config *cfg, sm_model *model, sm_error *err)
+/* One epoch: the steps over the shuffled units, then its objectives, checked
+ * for an explosion. */
+static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error *err)
 {
-    sm_status st = check_inputs(train, valid, cfg, err);
-    if (st != SM_OK)
-        return st;
+    const sm_train_config *cfg = t->cfg;
+    sm_status st = SM_OK;
+    rng_shuffle(&t->rng, t->units, t->n_units);
+    t->loss_sum = 0.0;
+    t->loss_units = 0;
+    for (int64_t first = 0; st == SM_OK && first < t->n_units; first += t->batch)
+        st = train_step(t, epoch, first, err);
+    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step};
+    /* Exact only for the last epoch: a pass over the data costs about a
+     * third of a linear epoch. */
+    if (st == SM_OK && (st = evaluate(t, epoch == cfg->epochs, info, err)) == SM_OK)
+        st = check_exploded(t, info, err);
+    return st;
+}
+
+/* One run from the start. *after_start: whether it got past the starting
+ * point (where a divergence is the link's on the labels, not the rate's). */
+static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
+                            const sm_train_config *cfg, sm_model *model, int *after_start,
+                            sm_error *err)
+{
     trainer t;
-    st = trainer_init(&t, train, valid, cfg, err);
+    sm_status st = trainer_init(&t, train, valid, cfg, err);
+    *after_start = st == SM_OK;
     int epochs_run = 0;
     for (int epoch = 1; st == SM_OK && epoch <= cfg->epochs; epoch++) {
-        rng_shuffle(&t.rng, t.units, t.n_units);
-        t.loss_sum = 0.0;
-        t.loss_units = 0;
-        for (int64_t first = 0; st == SM_OK && first < t.n_units; first += t.batch)
-            st = train_step(&t, epoch, first, err);
-        sm_epoch_info info = {.epoch = epoch, .epochs = cfg->epochs, .steps = t.opt.step};
-        /* Exact only for the last epoch: a pass over the data costs about a
-         * third of a linear epoch. */
-        if (st != SM_OK || (st = evaluate(&t, epoch == cfg->epochs, &info, err)) != SM_OK ||
-            (st = check_exploded(&t, &info, err)) != SM_OK ||
+        sm_epoch_info info;
+        if ((st = run_epoch(&t, epoch, &info, err)) != SM_OK ||
             (st = keep_best(&t, &info, model, err)) != SM_OK)
             break;
         info.seconds = now_seconds() - t.t0;
@@ -584,12 +629,52 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = export_model(&t, model, err);
     if (st == SM_OK && cfg->keep_best)
         record_best(&t, model, epochs_run);
+    trainer_free(&t);
+    return st;
+}
+
+/* Backing off restarts the run from its start, the only state whose
+ * objective is known to be sound (an epoch can begin from weights already
+ * drifting away), so the model is the one the final rate gives from the
+ * start: a run with that rate and no back-off has the same bits. */
+sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
+                    const sm_train_config *cfg, sm_model *model, sm_error *err)
+{
+    sm_status st = check_inputs(train, valid, cfg, err);
+    if (st != SM_OK)
+        return st;
+    sm_train_config run = *cfg;
+    int halvings = 0, after_start;
+    while ((st = train_once(train, valid, &run, model, &after_start, err)) == SM_EDIVERGED &&
+           after_start && halvings < cfg->max_backoffs) {
+        run.optim.lr *= 0.5;
+        halvings++;
+        if (cfg->on_note) {
+            char note[SM_ERROR_MSG_MAX + 160];
+            snprintf(note, sizeof note, "%s; training again from the start at half the "
+                     "learning rate (%.17g; %d of at most %d halvings)",
+                     err ? err->msg : "training diverged", run.optim.lr, halvings,
+                     cfg->max_backoffs);
+            cfg->on_note(cfg->ctx, note);
+        }
+    }
+    if (st == SM_EDIVERGED && err) {
+        char after[64] = "";
+        if (halvings > 0)
+            snprintf(after, sizeof after, " (after halving the learning rate %d times)",
+                     halvings);
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len,
+                 "%s; try a smaller learning rate (--lr), a smaller 'a' in the link, or "
+                 "gradient clipping (--clip)", after);
+    }
+    if (st == SM_OK && halvings > 0)
+        model_set_info(model, "lr_halvings", "%d", halvings);
     if (st == SM_OK) {
         model->objective = cfg->objective.kind;
         model->link = cfg->objective.link;
     } else {
         model_free(model);
     }
-    trainer_free(&t);
     return st;
 }

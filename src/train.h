@@ -13,8 +13,8 @@
  * step (as Vowpal Wabbit and scikit-learn report), which needs no pass over
  * the data. Same data, options and seed give the same model bits.
  *
- * A non-finite score, loss or gradient stops training with SM_EDIVERGED and a
- * message naming the epoch, the row (for a ranking unit's loss, its query's
+ * A non-finite score, loss or gradient stops training (unless it backs off:
+ * max_backoffs) with SM_EDIVERGED and a message naming the epoch, the row (for a ranking unit's loss, its query's
  * first row), its label and score, and the link. So does an epoch whose
  * training objective exceeds 1e4 times the objective at the start (near the
  * best constant score): a step blowing up while finite.
@@ -79,6 +79,18 @@ typedef struct {
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);
     void (*on_progress)(void *ctx, int epoch, double fraction);
     void *ctx;
+    /* Backing off: a run that diverges after its starting point
+     * (SM_EDIVERGED: a non-finite score, loss or gradient, or an exploding
+     * objective) trains again from the start at half the learning rate
+     * (optim.lr), up to max_backoffs times; then the divergence ends it. Each
+     * back-off is told to on_note (may be NULL) in one line, and a model
+     * trained after any records how many in the info key lr_halvings. The
+     * model is the one optim.lr / 2^lr_halvings gives without backing off,
+     * bit for bit, for any number of threads. 0 (the default): off, a caller
+     * gets exactly the rate it set. */
+    int max_backoffs;
+    void (*on_note)(void *ctx, const char *note);
+#define TRAIN_BACKOFFS 20 /* what the command line allows at its default rate: 2^-20 */
     /* Polled between batches; when it becomes non-zero training stops with
      * SM_EINTERRUPTED (set from a signal handler by the CLI). */
     const volatile sig_atomic_t *stop;

@@ -150,7 +150,7 @@ typedef struct {
     const sm_objective *obj;
     const sm_dataset *ds;
     const double *fs;
-    double *r2, *slope; /* per chunk of rows */
+    double *r2, *slope, *lo, *hi; /* per chunk of rows; lo, hi: its labels' range */
 } curvature_pass;
 
 static void curvature_chunk(void *ctx, int64_t chunk, int worker)
@@ -159,16 +159,20 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
     curvature_pass *c = ctx;
     const sm_dataset *ds = c->ds;
     int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, ds->n_rows);
-    double r2 = 0.0, slope = 0.0;
+    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY;
     for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
             double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
             r2 += x * x;
         }
         slope += objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));
+        lo = fmin(lo, ds->label[r]);
+        hi = fmax(hi, ds->label[r]);
     }
     c->r2[chunk] = r2;
     c->slope[chunk] = slope;
+    c->lo[chunk] = lo;
+    c->hi[chunk] = hi;
 }
 
 sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
@@ -180,17 +184,23 @@ sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const do
     if (objective_is_ranking(obj->kind))
         return ranking_curvature(obj, ds, fs, trace, err);
     int64_t n_chunks = chunks_of(ds->n_rows, PASS_CHUNK_ROWS);
-    double *sums = malloc((size_t)n_chunks * 2 * sizeof *sums);
+    double *sums = malloc((size_t)n_chunks * 4 * sizeof *sums);
     if (!sums)
         return sm_fail(err, SM_EFAIL, "out of memory");
-    curvature_pass c = {obj, ds, fs, sums, sums + n_chunks};
+    curvature_pass c = {obj, ds, fs, sums, sums + n_chunks, sums + 2 * n_chunks,
+                        sums + 3 * n_chunks};
     parallel_for(threads, n_chunks, curvature_chunk, &c);
-    double r2 = 0.0, slope = 0.0;
+    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY;
     for (int64_t i = 0; i < n_chunks; i++) {
         r2 += c.r2[i];
         slope += c.slope[i];
+        lo = fmin(lo, c.lo[i]);
+        hi = fmax(hi, c.hi[i]);
     }
     free(sums);
+    double floor = objective_curvature_floor(obj, lo, hi);
+    if (slope / (double)ds->n_rows < floor)
+        slope = floor * (double)ds->n_rows;
     *trace = (r2 / (double)ds->n_rows + 1.0) * slope / (double)ds->n_rows;
     return SM_OK;
 }

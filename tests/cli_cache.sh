@@ -54,13 +54,13 @@ cp "$T/m0" "$T/model"
 for what in data valid model; do
     case $what in data) f=$T/h.txt ;; valid) f=$T/v.txt ;; model) f=$T/model ;; esac
     cp "$f" "$T/before"
-    expect_fail "--cache at the $what file" 2 "is not a smloss cache|cannot be the data file" \
+    expect_fail "--cache at the $what file" 2 "is not a smloss cache|is the same file as" \
         train -m "$T/m" --valid "$T/v.txt" --cache "$f"
     expect_true "the $what file is unchanged" "cmp -s '$T/before' '$f'"
 done
-expect_fail "--cache at the data: message" 2 "h.txt: the cache file cannot be the data file itself" \
+expect_fail "--cache at the data: message" 2 "train: --cache '.*h.txt' is the same file as --data '.*h.txt': it would be overwritten" \
     train -m "$T/m" --cache "$T/h.txt"
-expect_fail "--cache at the --valid file: message" 2 "v.txt is not a smloss cache: refusing to overwrite it" \
+expect_fail "--cache at the --valid file: message" 2 "train: --cache '.*v.txt' is the same file as --valid" \
     train -m "$T/m" --valid "$T/v.txt" --cache "$T/v.txt"
 expect_fail "--cache at a model: message" 2 "model is not a smloss cache" train -m "$T/m" --cache "$T/model"
 # refused before parsing: data that does not parse still gives the usage error
@@ -69,7 +69,7 @@ expect_fail "refused before the data is parsed" 2 "model is not a smloss cache" 
     "$SMLOSS" train -d "$T/bad.txt" -m "$T/m" --cache "$T/model"
 expect_fail "predict --cache at a model" 2 "model is not a smloss cache" \
     "$SMLOSS" predict -m "$T/m0" -d "$T/h.txt" --cache "$T/model" -o "$T/p"
-expect_fail "eval --cache at the data" 2 "cannot be the data file" \
+expect_fail "eval --cache at the data" 2 "eval: --cache '.*h.txt' is the same file as --data" \
     "$SMLOSS" eval -m "$T/m0" -d "$T/h.txt" --cache "$T/h.txt"
 expect_true "the model is unchanged" "cmp -s '$T/model' '$T/m0'"
 finish

@@ -63,8 +63,9 @@ expect_true "autoclaims: train --predictions = predict, byte for byte" "cmp -s '
 expect_true "predictions differ between links (the test can tell)" "! cmp -s '$T/a.sel.train.pred' '$T/a.lin.train.pred'"
 
 # A short spec whose canonical form (stored in the model) is long: numbers
-# like 9e14 print as 900000000000000. The model must reload as written.
-LONG="pwl:knots=$(seq -s/ 1 31 | sed 's#[0-9][0-9]*#&e14#g'),slopes=0.5/$(seq -s/ 1 31 | sed 's#[0-9][0-9]*#9e14#g')"
+# like 9e14 print as 900000000000000. The model must reload as written. (The
+# steep segments come first: a link flat over the labels is refused.)
+LONG="pwl:knots=$(seq -s/ 1 31 | sed 's#[0-9][0-9]*#&e14#g'),slopes=$(seq -s/ 1 31 | sed 's#[0-9][0-9]*#9e14#g')/0.5"
 expect_ok "train with a spec whose canonical form is long" "$SMLOSS" train -q -d "$T/h.train" -m "$T/h.long" \
     --loss "$LONG" --predictions "$T/h.long.train.pred"
 expect_true "the stored spec is longer than the one given" "[ \$(grep '^loss=' '$T/h.long' | wc -c) -gt ${#LONG} ]"

@@ -947,6 +947,42 @@ static void test_pwl_many_knots(void)
 
 /* ---- parsing ---- */
 
+/* link_slope_over bounds the largest slope over an interval from below by
+ * every term's own largest; link_steepest finds each kind's steepest point. */
+static void test_flatness(void)
+{
+    static const struct {
+        const char *spec;
+        double lo, hi, over, steepest, at;
+    } cases[] = {
+        {"lin:w=2", 5, 50, 2, 2, NAN},
+        {"sigmoid:a=0.4,c=35", 5, 50, 0.1, 0.1, 35},       /* the centre is inside */
+        {"sigmoid:a=0.4,c=100", 5, 50, -1, 0.1, 100},      /* the slope at 50 */
+        {"exp:a=1,c=10", 0, 2, -1, 0, NAN},                /* exp: no steepest point */
+        {"sinh:a=2,c=1,w=3", 4, 5, -1, 3, 1},              /* the slope at 5 */
+        {"pwl:knots=1/2,slopes=1/5/2", 0, 0.5, 1, 5, 1},
+        {"pwl:knots=1/2,slopes=1/5/2", 1.5, 3, 5, 5, 1},   /* the segment from the knot at 1 */
+        {"pwl:knots=1/2,slopes=7/5/2", 2.5, 3, 2, 7, 0},   /* below the first knot */
+        {"lin:w=0.1+sigmoid:a=4,c=3", 2, 4, 1.1, 1, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sm_link l = parse_ok(cases[i].spec);
+        double over = link_slope_over(&l, cases[i].lo, cases[i].hi), at;
+        double want = cases[i].over >= 0 ? cases[i].over
+                                         : fmax(link_dh(&l, cases[i].lo), link_dh(&l, cases[i].hi));
+        CHECK_CLOSE(over, want, 1e-12 * want);
+        CHECK_CLOSE(link_steepest(&l, &at), cases[i].steepest, 1e-12 * cases[i].steepest);
+        CHECK(isnan(cases[i].at) ? isnan(at) : at == cases[i].at);
+    }
+    /* far from the labels: a millionth of the centre's slope, or nothing */
+    sm_link far = parse_ok("sigmoid:a=0.3,c=35000"), near = parse_ok("sigmoid:a=0.3,c=35");
+    double at;
+    CHECK(link_slope_over(&far, 5, 50) < LINK_FLAT_RATIO * link_steepest(&far, &at));
+    CHECK(link_slope_over(&near, 5, 50) > LINK_FLAT_RATIO * link_steepest(&near, &at));
+    sm_link under = parse_ok("exp:a=1,c=800");
+    CHECK(link_slope_over(&under, 5, 50) < LINK_FLAT_SLOPE);
+}
+
 static void test_parse_examples(void)
 {
     sm_link l = parse_ok("lin");
@@ -1179,6 +1215,7 @@ static const test_case cases[] = {
     TEST(test_pwl_continuity_and_origin),
     TEST(test_pwl_h_relative),
     TEST(test_pwl_many_knots),
+    TEST(test_flatness),
     TEST(test_parse_examples),
     TEST(test_format_round_trips),
     TEST(test_format_of_largest_link_fits),

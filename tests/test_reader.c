@@ -520,6 +520,61 @@ static void test_gzip_errors(void)
     free(t.s);
 }
 
+/* Concatenated members (`cat a.gz b.gz`) are one text; bytes after the last
+ * member that do not start another are an error at their offset (gzread
+ * dropped them), in the line scanner of the group files too. */
+static void test_gzip_members_and_trailing_bytes(void)
+{
+    const char *a = "1 1:1\n2 2:2\n", *b = "3 3:3\n";
+    const char *pa = test_tmp_path("member_a.gz"), *pb = test_tmp_path("member_b.gz");
+    write_gzip(pa, a, strlen(a));
+    write_gzip(pb, b, strlen(b));
+    size_t la = 0, lb = 0;
+    char *ba = slurp(pa, &la), *bb = slurp(pb, &lb);
+    if (!CHECK(ba && bb))
+        return;
+    char *both = malloc(la + lb + 16);
+    memcpy(both, ba, la);
+    memcpy(both + la, bb, lb);
+    const char *cat = test_tmp_path("members.gz"), *trail = test_tmp_path("trailing.gz");
+    test_write_file(cat, both, la + lb);
+    sm_dataset ds, want;
+    sm_error err;
+    if (CHECK(reader_read_file(cat, NULL, &ds, &err) == SM_OK) &&
+        CHECK(parse("1 1:1\n2 2:2\n3 3:3\n", &want, &err) == SM_OK)) {
+        CHECK(dataset_equal(&ds, &want));
+        dataset_free(&ds);
+        dataset_free(&want);
+    }
+    /* text, NUL padding and a lone first magic byte after the members */
+    static const char *const tails[] = {"4 4:4\n", "\0\0\0\0", "\x1f"};
+    static const size_t tail_len[] = {6, 4, 1};
+    char offset[64];
+    snprintf(offset, sizeof offset, "at byte offset %zu ", la + lb);
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        memcpy(both + la + lb, tails[i], tail_len[i]);
+        test_write_file(trail, both, la + lb + tail_len[i]);
+        CHECK(reader_read_file(trail, NULL, &ds, &err) == SM_EDATA);
+        CHECK_CONTAINS(err.msg, trail);
+        CHECK_CONTAINS(err.msg, offset);
+        CHECK_CONTAINS(err.msg, "not another gzip member");
+        CHECK(dataset_is_empty_shell(&ds));
+    }
+    int64_t *sizes = NULL, n = 0;
+    write_gzip(pa, "2\n1\n", 4);
+    free(ba);
+    ba = slurp(pa, &la);
+    memcpy(both, ba, la);
+    memcpy(both + la, "3\n", 2);
+    test_write_file(trail, both, la + 2);
+    CHECK(reader_read_groups(trail, &sizes, &n, &err) == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "not another gzip member");
+    CHECK(sizes == NULL && n == 0);
+    free(both);
+    free(ba);
+    free(bb);
+}
+
 /* Run reader_read_file("-") with the file at path on standard input. */
 static sm_status read_as_stdin(const char *path, sm_dataset *ds, sm_error *err)
 {
@@ -860,6 +915,7 @@ static const test_case cases[] = {
     TEST(test_many_qids_and_reappearance),
     TEST(test_file_and_gzip_match_buffer),
     TEST(test_gzip_errors),
+    TEST(test_gzip_members_and_trailing_bytes),
     TEST(test_stdin_plain_and_gzip),
     TEST(test_open_errors),
     TEST(test_line_longer_than_a_chunk),

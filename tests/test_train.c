@@ -494,6 +494,59 @@ static void test_divergence_is_reported(void)
 }
 
 
+static void count_note(void *ctx, const char *note)
+{
+    (void)note;
+    ++*(int *)ctx;
+}
+
+/* Backing off: a run that diverges starts again at half the rate, tells
+ * on_note and records the halvings; its model is the one the final rate
+ * gives from the start. A flat link is refused before training. */
+static void test_backoff_and_flat_link(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 3;
+    cfg.batch = 1;
+    CHECK(link_parse("sinh:a=1,c=30", &cfg.objective.link, NULL) == SM_OK);
+    sm_model m, direct;
+    sm_error err;
+    model_init(&m);
+    model_init(&direct);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED); /* off by default */
+    int notes = 0;
+    cfg.max_backoffs = TRAIN_BACKOFFS;
+    cfg.on_note = count_note;
+    cfg.ctx = &notes;
+    if (CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_OK)) {
+        const char *h = model_get_info(&m, "lr_halvings");
+        CHECK(h && atoi(h) == notes && notes > 0);
+        cfg.max_backoffs = 0;
+        cfg.optim.lr = ldexp(1.0, -notes);
+        CHECK(train_run(&ds, NULL, &cfg, &direct, &err) == SM_OK);
+        CHECK(model_get_info(&direct, "lr_halvings") == NULL);
+        int64_t n = scorer_saved_param_count(&m.scorer);
+        CHECK(n == scorer_saved_param_count(&direct.scorer) &&
+              memcmp(m.param, direct.param, (size_t)n * sizeof *m.param) == 0);
+    }
+    model_free(&m);
+    model_free(&direct);
+    cfg.max_backoffs = 1; /* too few for 20 epochs */
+    cfg.epochs = 20;
+    cfg.optim.lr = 1.0;
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
+    CHECK_CONTAINS(err.msg, "(after halving the learning rate 1 times); try a smaller");
+    CHECK(link_parse("sigmoid:a=0.3,c=35000", &cfg.objective.link, NULL) == SM_OK);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "is flat over the labels");
+    CHECK(m.param == NULL);
+    dataset_free(&ds);
+}
+
 /* The learning rate's curvature: for pointwise mean h'(y) (mean ||x||^2 + 1)
  * in closed form; for ranking finite and positive; the same bits for 1 and 3
  * threads on data of several chunks; the feature scales are 1 / max|x_j|. */
@@ -513,6 +566,12 @@ static void test_curvature_pass(void)
     }
     CHECK(pass_curvature(&obj, &ds, NULL, 2, &trace, &err) == SM_OK);
     CHECK_REL(trace, (r2 / ds.n_rows + 1) * slope / ds.n_rows, 1e-12);
+    /* A sigmoid between the labels that few reach: the floor, its slope
+     * at the centre over OBJECTIVE_STEEP_SHARE. */
+    sm_objective steep = obj;
+    link_parse("sigmoid:a=30,c=49.5", &steep.link, NULL);
+    CHECK(pass_curvature(&steep, &ds, NULL, 2, &trace, &err) == SM_OK);
+    CHECK_REL(trace, (r2 / ds.n_rows + 1) * 7.5 / OBJECTIVE_STEEP_SHARE, 1e-12);
     CHECK(pass_maxabs_scales(&ds, 2, &fs, &err) == SM_OK);
     for (int32_t j = 0; j < ds.dim; j++) {
         float m = 0;
@@ -589,6 +648,6 @@ static const test_case cases[] = {
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
     TEST(test_divergence_is_reported), TEST(test_rng), TEST(test_curvature_pass),
-    TEST(test_ranking_divergence_names_query),
+    TEST(test_ranking_divergence_names_query), TEST(test_backoff_and_flat_link),
 };
 TEST_MAIN(cases)

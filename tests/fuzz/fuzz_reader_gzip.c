@@ -1,5 +1,5 @@
-/* fuzz_reader_gzip.c - libFuzzer target: the data reader's file path (zlib
- * gzFile), plain and compressed.
+/* fuzz_reader_gzip.c - libFuzzer target: the data reader's file path (inflated
+ * with zlib), plain and compressed.
  *  - Input that starts with the gzip magic is read as it is: corrupt,
  *    truncated and concatenated streams must give a clean error, never a crash.
  *  - Any other input is treated as text: read from a file as it is, and again
