@@ -261,6 +261,32 @@ static const char *origin_description(sm_regions_origin o)
     return "unknown origin";
 }
 
+/* The header fields: text "label: value" lines ("(none)" for a missing
+ * value), TSV "# key: value" comment lines (missing ones left out), JSON
+ * "key": value members each followed by a comma (null for a missing one). */
+static void write_meta(report_out *o, const sm_report_meta *meta, cell_style style)
+{
+    char cell[CELL_MAX];
+    meta_field field[N_META_FIELDS];
+    meta_fields(meta, field);
+    for (int k = 0; k < N_META_FIELDS; k++) {
+        if (style == STYLE_TEXT) {
+            snprintf(cell, sizeof cell, "%s:", field[k].label);
+            out_printf(o, "%-17s", cell);
+            out_plain_string(o, field[k].value ? field[k].value : "(none)");
+            out_putc(o, '\n');
+        } else if (style == STYLE_TSV && field[k].value) {
+            out_printf(o, "# %s: ", field[k].key);
+            out_plain_string(o, field[k].value);
+            out_putc(o, '\n');
+        } else if (style == STYLE_JSON) {
+            out_printf(o, "  \"%s\": ", field[k].key);
+            out_json_string(o, field[k].value);
+            out_printf(o, ",\n");
+        }
+    }
+}
+
 /* ---- text ---- */
 
 static int max_int(int a, int b)
@@ -287,14 +313,7 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
 {
     const sm_regions *r = &rep->regions;
     char cell[CELL_MAX];
-    meta_field field[N_META_FIELDS];
-    meta_fields(meta, field);
-    for (int k = 0; k < N_META_FIELDS; k++) {
-        snprintf(cell, sizeof cell, "%s:", field[k].label);
-        out_printf(o, "%-17s", cell);
-        out_plain_string(o, field[k].value ? field[k].value : "(none)");
-        out_putc(o, '\n');
-    }
+    write_meta(o, meta, STYLE_TEXT);
     out_printf(o, "%-17s%d, %s:", "regions:", r->n, origin_description(r->origin));
     for (int i = 0; i < r->n; i++) {
         report_region_interval(r, i, cell, sizeof cell);
@@ -378,16 +397,8 @@ static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region
 {
     const sm_regions *r = &rep->regions;
     char bounds[SM_MAX_REGIONS * 26], index[24];
-    meta_field field[N_META_FIELDS];
-    meta_fields(meta, field);
     out_printf(o, "# smloss region report\n");
-    for (int k = 0; k < N_META_FIELDS; k++) {
-        if (!field[k].value)
-            continue;
-        out_printf(o, "# %s: ", field[k].key);
-        out_plain_string(o, field[k].value);
-        out_putc(o, '\n');
-    }
+    write_meta(o, meta, STYLE_TSV);
     regions_format(r, bounds, sizeof bounds);
     out_printf(o, "# regions_origin: %s\n# boundaries: %s\n", regions_origin_name(r->origin),
                bounds);
@@ -435,14 +446,8 @@ static void write_json(report_out *o, const sm_report_meta *meta, const sm_regio
 {
     const sm_regions *r = &rep->regions;
     char cell[CELL_MAX];
-    meta_field field[N_META_FIELDS];
-    meta_fields(meta, field);
     out_printf(o, "{\n");
-    for (int k = 0; k < N_META_FIELDS; k++) {
-        out_printf(o, "  \"%s\": ", field[k].key);
-        out_json_string(o, field[k].value);
-        out_printf(o, ",\n");
-    }
+    write_meta(o, meta, STYLE_JSON);
 
     out_printf(o, "  \"regions\": {\"count\": %d, \"origin\": ", r->n);
     out_json_string(o, regions_origin_name(r->origin));
@@ -814,16 +819,9 @@ static void text_classes(report_out *o, const sm_report_meta *meta, const sm_cla
                          const int64_t *values, double mean_loss)
 {
     char cell[CELL_MAX], cls[32];
-    meta_field field[N_META_FIELDS];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
-    meta_fields(meta, field);
-    for (int k = 0; k < N_META_FIELDS; k++) {
-        snprintf(cell, sizeof cell, "%s:", field[k].label);
-        out_printf(o, "%-17s", cell);
-        out_plain_string(o, field[k].value ? field[k].value : "(none)");
-        out_putc(o, '\n');
-    }
+    write_meta(o, meta, STYLE_TEXT);
     out_printf(o, "%-17s%d:", "classes:", K);
     for (int k = 0; k < K; k++) {
         class_value_name(values, k, cls, sizeof cls);
@@ -893,16 +891,9 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
                         const int64_t *values, double mean_loss)
 {
     char a_name[32], b_name[32];
-    meta_field field[N_META_FIELDS];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
-    meta_fields(meta, field);
-    for (int k = 0; k < N_META_FIELDS; k++)
-        if (field[k].value) {
-            out_printf(o, "# %s: ", field[k].key);
-            out_plain_string(o, field[k].value);
-            out_putc(o, '\n');
-        }
+    write_meta(o, meta, STYLE_TSV);
     out_printf(o, "# classes: %d\ntable\trow\tcolumn\tvalue\n", K);
     tsv_class_row(o, "summary", "rows", "", (double)r->rows);
     for (int i = 0; i < nf; i++) {
@@ -948,16 +939,11 @@ static void json_number(report_out *o, double v)
 static void json_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
                          const int64_t *values, double mean_loss)
 {
-    meta_field field[N_META_FIELDS];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
-    meta_fields(meta, field);
-    out_putc(o, '{');
-    for (int k = 0; k < N_META_FIELDS; k++) {
-        out_printf(o, "%s\n  \"%s\": ", k ? "," : "", field[k].key);
-        out_json_string(o, field[k].value);
-    }
-    out_printf(o, ",\n  \"classes\": [");
+    out_printf(o, "{\n");
+    write_meta(o, meta, STYLE_JSON);
+    out_printf(o, "  \"classes\": [");
     for (int k = 0; k < K; k++)
         out_printf(o, "%s%lld", k ? ", " : "", (long long)(values ? values[k] : k));
     out_printf(o, "],\n  \"rows\": %lld,\n  \"summary\": {", (long long)r->rows);
