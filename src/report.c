@@ -750,24 +750,25 @@ typedef struct {
 static int class_figures(const sm_class_report *r, double mean_loss, class_figure *f)
 {
     int n = 0, K = r->n_classes;
-    f[n++] = (class_figure){"mean_loss", "mean_loss", 0, mean_loss};
+    f[n++] = (class_figure){.name = "mean_loss", .table_row = "mean_loss", .value = mean_loss};
     if (r->has_labels) {
-        f[n++] = (class_figure){"accuracy", "accuracy", 0, r->accuracy};
+        f[n++] = (class_figure){.name = "accuracy", .table_row = "accuracy", .value = r->accuracy};
         for (int i = 0; i < r->config.n_cutoffs; i++) {
             int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
             if (k > 1) {
-                f[n] = (class_figure){"", "top_k_accuracy", k, r->top_k[i]};
+                f[n] = (class_figure){.table_row = "top_k_accuracy", .k = k, .value = r->top_k[i]};
                 snprintf(f[n++].name, sizeof f[0].name, "top_%d_accuracy", k);
             }
         }
     }
     if (r->has_target) {
-        f[n++] = (class_figure){"top1_agreement", "top1_agreement", 0, r->top1_agreement};
+        f[n++] = (class_figure){.name = "top1_agreement", .table_row = "top1_agreement",
+                                .value = r->top1_agreement};
         for (int pass = 0; pass < 2; pass++)
             for (int i = 0; i < r->config.n_cutoffs; i++) {
                 int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
-                f[n] = (class_figure){"", pass ? "ndcg" : "overlap", k,
-                                      pass ? r->ndcg[i] : r->overlap[i]};
+                f[n] = (class_figure){.table_row = pass ? "ndcg" : "overlap", .k = k,
+                                      .value = pass ? r->ndcg[i] : r->overlap[i]};
                 snprintf(f[n++].name, sizeof f[0].name, "%s@%d", pass ? "ndcg" : "overlap", k);
             }
     }
