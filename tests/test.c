@@ -152,3 +152,13 @@ void test_strbuf_add(test_strbuf *t, const char *fmt, ...)
         }
     }
 }
+
+sm_regions test_regions_of(const char *text)
+{
+    sm_regions r;
+    sm_error err;
+    memset(&r, 0, sizeof r);
+    if (!CHECK(regions_parse(text, &r, &err) == SM_OK))
+        fprintf(stderr, "  regions_parse(\"%s\"): %s\n", text, err.msg);
+    return r;
+}

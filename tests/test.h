@@ -13,7 +13,10 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "regions.h"
 
 typedef struct {
     const char *name;
@@ -48,6 +51,12 @@ void test_strbuf_add(test_strbuf *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* The number of elements of an array. */
+#define TEST_N_OF(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
+
+/* regions_parse of text, which must succeed (else a failed check). */
+sm_regions test_regions_of(const char *text);
 
 #define CHECK(cond) test_check_(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= tol */

@@ -6,17 +6,6 @@
 #include "metrics.h"
 #include "test.h"
 
-#define N_OF(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
-
-static sm_regions regions_of(const char *text)
-{
-    sm_regions r;
-    sm_error err;
-    memset(&r, 0, sizeof r);
-    if (!CHECK(regions_parse(text, &r, &err) == SM_OK))
-        fprintf(stderr, "  regions_parse(\"%s\"): %s\n", text, err.msg);
-    return r;
-}
 static sm_link link_of(const char *spec)
 {
     sm_link link;
@@ -42,11 +31,11 @@ static const double hand_s[] = {0.5, 1, 1.5, 0, 3, 2, 1};
 
 static void test_report_by_hand(void)
 {
-    sm_regions r = regions_of("1,2");
+    sm_regions r = test_regions_of("1,2");
     sm_link lin = link_of("lin");
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&r, &lin, hand_y, hand_s, N_OF(hand_y), &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &lin, hand_y, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
     CHECK(rep.regions.n == 3 && rep.regions.bound[1] == 2);
 
     const sm_region_stats *a = &rep.region[0], *b = &rep.region[1], *c = &rep.region[2];
@@ -104,13 +93,13 @@ static double sigmoid_loss_closed_form(double a, double c, double s, double y)
 
 static void test_report_sigmoid_loss(void)
 {
-    sm_regions r = regions_of("1,2");
+    sm_regions r = test_regions_of("1,2");
     sm_link sig = link_of("sigmoid:a=2,c=1");
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&r, &sig, hand_y, hand_s, N_OF(hand_y), &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &sig, hand_y, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
     double sum[3] = {0, 0, 0}, total = 0;
-    for (int64_t i = 0; i < N_OF(hand_y); i++) {
+    for (int64_t i = 0; i < TEST_N_OF(hand_y); i++) {
         double L = sigmoid_loss_closed_form(2, 1, hand_s[i], hand_y[i]);
         sum[regions_assign(&r, hand_y[i])] += L;
         total += L;
@@ -127,7 +116,7 @@ static void test_report_sigmoid_loss(void)
 
 static void test_report_empty_regions(void)
 {
-    sm_regions r = regions_of("10,20");
+    sm_regions r = test_regions_of("10,20");
     sm_link lin = link_of("lin");
     const double y[] = {1, 2, 3}, s[] = {4, 5, 25};
     sm_region_report rep;
@@ -165,7 +154,7 @@ static void test_report_nonfinite(void)
     CHECK_CLOSE(rep.all.mean_label, 0.5, 1e-15);
 
     /* a NaN prediction goes to the last region for the confusion matrix but never hits */
-    sm_regions r = regions_of("1");
+    sm_regions r = test_regions_of("1");
     const double y2[] = {5, 5}, s2[] = {NAN, 6};
     CHECK(metrics_region_report(&r, &lin, y2, s2, 2, &rep, &err) == SM_OK);
     CHECK(rep.confusion[1][1] == 2);

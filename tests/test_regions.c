@@ -7,40 +7,29 @@
 #include "regions.h"
 #include "test.h"
 
-#define N_OF(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
-
-static sm_regions regions_of(const char *text)
-{
-    sm_regions r;
-    sm_error err;
-    memset(&r, 0, sizeof r);
-    if (!CHECK(regions_parse(text, &r, &err) == SM_OK))
-        fprintf(stderr, "  regions_parse(\"%s\"): %s\n", text, err.msg);
-    return r;
-}
 /* ---- regions_parse ---- */
 
 static void test_parse_valid(void)
 {
-    sm_regions r = regions_of("1,2.5,10");
+    sm_regions r = test_regions_of("1,2.5,10");
     CHECK(r.n == 4);
     CHECK(r.bound[0] == 1.0 && r.bound[1] == 2.5 && r.bound[2] == 10.0);
     CHECK(r.origin == REGIONS_GIVEN);
 
-    r = regions_of(" -3 ,\t0 , 1e+2");
+    r = test_regions_of(" -3 ,\t0 , 1e+2");
     CHECK(r.n == 4);
     CHECK(r.bound[0] == -3.0 && r.bound[1] == 0.0 && r.bound[2] == 100.0);
 
-    r = regions_of("0.5");
+    r = test_regions_of("0.5");
     CHECK(r.n == 2 && r.bound[0] == 0.5);
 
-    r = regions_of(""); /* the inverse of regions_format for a single region */
+    r = test_regions_of(""); /* the inverse of regions_format for a single region */
     CHECK(r.n == 1);
 
     char many[SM_MAX_REGIONS * 8] = "";
     for (int i = 0; i < SM_MAX_REGIONS - 1; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d", i ? "," : "", i);
-    r = regions_of(many);
+    r = test_regions_of(many);
     CHECK(r.n == SM_MAX_REGIONS);
     CHECK(r.bound[SM_MAX_REGIONS - 2] == SM_MAX_REGIONS - 2);
 }
@@ -86,7 +75,7 @@ static void test_format_roundtrip(void)
     char buf[SM_MAX_REGIONS * 26];
     int len = regions_format(&r, buf, sizeof buf);
     CHECK(len == (int)strlen(buf));
-    sm_regions back = regions_of(buf);
+    sm_regions back = test_regions_of(buf);
     CHECK(back.n == 4);
     for (int i = 0; i < 3; i++)
         CHECK(back.bound[i] == r.bound[i]);
@@ -117,16 +106,16 @@ static void test_origin_names(void)
 static void test_from_labels_distinct(void)
 {
     double y[] = {3, 0, 4, 1, 1, 2, 4, 0, 3, 2, 2, 0};
-    double copy[N_OF(y)];
+    double copy[TEST_N_OF(y)];
     memcpy(copy, y, sizeof y);
     sm_regions r;
-    regions_from_labels(y, N_OF(y), &r);
+    regions_from_labels(y, TEST_N_OF(y), &r);
     CHECK(memcmp(copy, y, sizeof y) == 0);
     CHECK(r.origin == REGIONS_DISTINCT);
     CHECK(r.n == 5);
     for (int i = 0; i < 4; i++)
         CHECK(r.bound[i] == i + 1);
-    for (int64_t i = 0; i < N_OF(y); i++)
+    for (int64_t i = 0; i < TEST_N_OF(y); i++)
         CHECK(regions_assign(&r, y[i]) == (int)y[i]); /* region k holds exactly grade k */
 
     double ten[10] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0.5};
@@ -142,7 +131,7 @@ static void test_from_labels_distinct(void)
     CHECK(r.n == 1);
 
     double with_nan[] = {2, NAN, 1, INFINITY, 2};
-    regions_from_labels(with_nan, N_OF(with_nan), &r);
+    regions_from_labels(with_nan, TEST_N_OF(with_nan), &r);
     CHECK(r.n == 2 && r.bound[0] == 2);
 
     double zeros[] = {-0.0, 0.0, 1};
@@ -249,7 +238,7 @@ static void test_quartiles_match_full_sort(void)
 
 static void test_assign(void)
 {
-    sm_regions r = regions_of("1,2");
+    sm_regions r = test_regions_of("1,2");
     CHECK(regions_assign(&r, -INFINITY) == 0);
     CHECK(regions_assign(&r, 0.999) == 0);
     CHECK(regions_assign(&r, nextafter(1.0, 0.0)) == 0);
