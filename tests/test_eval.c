@@ -96,18 +96,26 @@ static void test_given_over_model(void)
     model_free(&m);
 }
 
-static void test_predictions_defaults(void)
+/* eval_run with the default configuration on data3 and a predictions file
+ * of the given text (named name). */
+static sm_status run_with_predictions(const char *name, const char *text, sm_dataset *ds,
+                                      sm_eval_result *res, sm_error *err)
 {
-    const char *pred = test_tmp_path("p.txt");
-    test_write_file(pred, "0\n1\n4\n", 6);
-    sm_dataset ds;
+    const char *pred = test_tmp_path(name);
+    test_write_file(pred, text, strlen(text));
     sm_eval_config c;
-    sm_eval_result res;
-    sm_error err;
-    load(data3, &ds);
+    load(data3, ds);
     eval_config_default(&c);
     c.predictions = pred;
-    CHECK(eval_run(&c, &ds, &res, &err) == SM_OK);
+    return eval_run(&c, ds, res, err);
+}
+
+static void test_predictions_defaults(void)
+{
+    sm_dataset ds;
+    sm_eval_result res;
+    sm_error err;
+    CHECK(run_with_predictions("p.txt", "0\n1\n4\n", &ds, &res, &err) == SM_OK);
     char got[64];
     link_format(&res.loss, got, sizeof got);
     CHECK_STREQ(got, "lin:w=1");
@@ -121,16 +129,10 @@ static void test_predictions_defaults(void)
 
 static void test_predictions_count(void)
 {
-    const char *pred = test_tmp_path("short.txt");
-    test_write_file(pred, "0\n1\n", 4);
     sm_dataset ds;
-    sm_eval_config c;
     sm_eval_result res;
     sm_error err;
-    load(data3, &ds);
-    eval_config_default(&c);
-    c.predictions = pred;
-    CHECK(eval_run(&c, &ds, &res, &err) == SM_EDATA);
+    CHECK(run_with_predictions("short.txt", "0\n1\n", &ds, &res, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "has 2 predictions but mem has 3 rows");
     eval_result_free(&res);
     dataset_free(&ds);
