@@ -367,7 +367,8 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
             p->problem[chunk] = "row offsets out of order";
             return;
         }
-        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)!isfinite(ds->label[r]) << 1;
+        /* a label is finite, or NaN for a row without one (reader.h) */
+        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)isinf(ds->label[r]) << 1;
         if (bad) {
             p->problem[chunk] = bad & 1 ? "feature indices out of order or negative"
                                         : "a label or value that is not finite";
@@ -766,13 +767,18 @@ static sm_status check_overwritable(const char *cache_path, sm_error *err)
                    "%s is not a smloss cache: refusing to overwrite it with one", cache_path);
 }
 
-/* Whether the reader's rule on labels (if any) accepts every label of ds. */
+/* Whether the reader's rules on labels accept every label of ds: rows
+ * without one (NaN) only when allowed, the others by the caller's rule. */
 static int labels_accepted(const sm_reader_options *opt, const sm_dataset *ds)
 {
     char why[8];
-    for (int64_t i = 0; opt && opt->check_label && i < ds->n_rows; i++)
-        if (!opt->check_label(opt->check_label_ctx, ds->label[i], why, sizeof why))
+    for (int64_t i = 0; i < ds->n_rows; i++) {
+        if (isnan(ds->label[i]) ? !(opt && opt->allow_unlabeled)
+                                : opt && opt->check_label &&
+                                      !opt->check_label(opt->check_label_ctx, ds->label[i], why,
+                                                        sizeof why))
             return 0;
+    }
     return 1;
 }
 

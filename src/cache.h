@@ -23,7 +23,8 @@
  * the one pass (on the threads) that checks that they hold what the reader
  * promises (reader.h, dataset.h): row offsets from
  * 0 up to nnz, column indices strictly increasing within a row and below
- * dim (= the largest + 1), finite values and labels, groups of at least one
+ * dim (= the largest + 1), finite values and labels (or NaN: a row without
+ * one, reader.h), groups of at least one
  * row covering the rows, non-negative qids. A cache failing any check is
  * treated as stale (report->why says which check), never as an error.
  *

@@ -35,7 +35,9 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     sm_reader_options opt = {.progress = on_read_progress, .progress_ctx = &prog,
                              .temp_file = cli_output_track_temp,
                              .check_label = o ? o->check_label : NULL,
-                             .check_label_ctx = o ? o->check_label_ctx : NULL};
+                             .check_label_ctx = o ? o->check_label_ctx : NULL,
+                             .allow_unlabeled = o ? o->allow_unlabeled : 0,
+                             .command = o ? o->command : NULL};
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;

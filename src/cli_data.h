@@ -18,6 +18,10 @@ typedef struct {
     /* the reader's rule on labels (sm_reader_options.check_label), or NULL */
     int (*check_label)(void *ctx, double label, char *why, size_t size);
     void *check_label_ctx;
+    /* rows without a label: allowed (predict), or refused with a message
+     * naming command (sm_reader_options.allow_unlabeled, .command) */
+    int allow_unlabeled;
+    const char *command;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more

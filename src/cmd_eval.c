@@ -186,6 +186,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
 {
     int c, rc = SM_OK;
     memset(a, 0, sizeof *a);
+    a->data_opt.command = "eval"; /* unlabeled rows: "eval needs a label on every row" */
     a->output = "-";
     a->format = REPORT_TEXT;
     eval_config_default(&a->cfg);

@@ -21,7 +21,9 @@ static const char predict_usage[] =
     "with --hash-bits hashes DATA's feature indices as training did.\n"
     "\n"
     "  -m, --model FILE         model written by 'smloss train'\n"
-    "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -d, --data FILE          data (libsvm/SVMlight/LETOR; gzip ok; - = stdin);\n"
+    "                           rows may lack the label (a line starting with a\n"
+    "                           feature or qid:, as Vowpal Wabbit's)\n"
     "  -o, --output FILE        where to write (default - = stdout)\n"
     "      --output-type T      multi-class models: {output_type}: class (default):\n"
     "                           the class of the top score (the first on ties);\n"
@@ -66,7 +68,8 @@ int cmd_predict(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
-    cli_data_options data_opt = {.threads = 0};
+    /* VW's convention: data to predict may come without labels */
+    cli_data_options data_opt = {.threads = 0, .allow_unlabeled = 1};
     int quiet = 0, type = -1, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {

@@ -425,6 +425,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
 {
     int c, rc = SM_OK;
     memset(a, 0, sizeof *a);
+    a->data_opt.command = "train"; /* unlabeled rows: "train needs a label on every row" */
     train_config_default(&a->cfg);
     a->loss = "lin";
     a->optimizer = -1;
@@ -551,7 +552,7 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
     }
     if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
         return rc;
-    cli_data_options valid_opt = {.threads = a->data_opt.threads};
+    cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train"};
     if (labels_are_classes) {
         valid_opt.check_label = classes_check_known;
         valid_opt.check_label_ctx = classes;

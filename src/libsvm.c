@@ -90,11 +90,17 @@ typedef struct {
      * by the merge, so a block parses the same whoever reads the file. */
     int (*check_label)(void *ctx, double label, char *why, size_t size);
     void *check_label_ctx;
+    /* Rows without a label (NaN): allowed, or refused naming the command. */
+    int allow_unlabeled;
+    const char *command;
 } qid_rules;
 
-/* Whether the caller's rule accepts the label (why: its reason if not). */
+/* Whether the rules accept the label (why: the caller's reason if not): a
+ * missing one (NaN) when allowed, a present one by the caller's rule. */
 static int label_accepted(const qid_rules *r, double label, char *why, size_t size)
 {
+    if (isnan(label))
+        return r->allow_unlabeled;
     return !r->check_label || r->check_label(r->check_label_ctx, label, why, size);
 }
 
@@ -294,11 +300,27 @@ static sm_status sort_row(libsvm_block *b, const char *line, size_t len, int64_t
     return SM_OK;
 }
 
-static sm_status parse_label(const char *name, int64_t lineno, const sm_token *t, double *label,
-                             sm_error *err)
+static int is_qid_token(const sm_token *t);
+
+/* The label token t, or NaN when the line has no label (its first token is a
+ * feature or a qid; rules NULL: inside a block, where it is always allowed and
+ * the merge applies the rule). */
+static sm_status parse_label(const qid_rules *rules, const char *name, int64_t lineno,
+                             const sm_token *t, double *label, sm_error *err)
 {
-    if (memchr(t->s, ':', t->len))
-        return token_fail(err, name, lineno, t, "missing label: the line starts with a feature");
+    if (memchr(t->s, ':', t->len)) {
+        const char *what = is_qid_token(t) ? "qid:" : "a feature";
+        if (rules && !rules->allow_unlabeled && rules->command)
+            return token_fail(err, name, lineno, t,
+                              "missing label: %s needs a label on every row, and this line "
+                              "starts with %s",
+                              rules->command, what);
+        if (rules && !rules->allow_unlabeled)
+            return token_fail(err, name, lineno, t, "missing label: the line starts with %s",
+                              what);
+        *label = NAN;
+        return SM_OK;
+    }
     if (memchr(t->s, ',', t->len))
         return token_fail(err, name, lineno, t, "multiple labels are not supported");
     real_status rs = token_real(t->s, t->len, label);
@@ -404,13 +426,15 @@ static sm_status careful_line(libsvm_block *b, qid_rules *rules, char *line, siz
     if (!token_next(line, len, &pos, &label_tok))
         return SM_OK; /* blank or comment-only */
     double label;
-    sm_status st = parse_label(name, lineno, &label_tok, &label, err);
+    sm_status st = parse_label(rules, name, lineno, &label_tok, &label, err);
     if (st != SM_OK)
         return st;
     char why[200];
-    if (rules && !label_accepted(rules, label, why, sizeof why))
+    if (rules && !isnan(label) && !label_accepted(rules, label, why, sizeof why))
         return token_fail(err, name, lineno, &label_tok, "%s", why);
 
+    if (isnan(label)) /* no label: the first token is the row's qid or feature */
+        pos = label_tok.col - 1;
     size_t after_label = pos;
     int has_next = token_next(line, len, &pos, &t);
     int has_qid = has_next && is_qid_token(&t);
@@ -594,6 +618,12 @@ struct libsvm_builder {
     qid_rules rules;
     libsvm_block scratch; /* careful_line's output when a message is reproduced */
 };
+
+void libsvm_builder_unlabeled(libsvm_builder *g, int allow, const char *command)
+{
+    g->rules.allow_unlabeled = allow;
+    g->rules.command = command;
+}
 
 void libsvm_builder_free(libsvm_builder *g)
 {

@@ -36,6 +36,9 @@ libsvm_builder *libsvm_builder_new(const char *name,
                                    int (*check_label)(void *ctx, double label, char *why,
                                                       size_t size),
                                    void *check_label_ctx);
+/* Rows without a label (sm_reader_options.allow_unlabeled, .command): the
+ * default refuses them, naming no command. */
+void libsvm_builder_unlabeled(libsvm_builder *g, int allow, const char *command);
 void libsvm_builder_free(libsvm_builder *g);
 /* Append the rows of the next parsed block. A bad line (in the block or
  * against the file-wide rules) fails with the message a reader going line

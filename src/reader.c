@@ -234,6 +234,8 @@ static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
                             : libsvm_builder_new(src->name, NULL, NULL);
     if (!g)
         return sm_fail_nomem(err, src->name);
+    if (opt)
+        libsvm_builder_unlabeled(g, opt->allow_unlabeled, opt->command);
     sm_status st = parse_blocks(src, opt, par, g, err);
     if (st != SM_OK) {
         libsvm_builder_free(g);

@@ -3,6 +3,9 @@
  * Format, one row per line:  label [qid:N] index:value ... [# comment]
  *  - tokens separated by spaces or tabs; CRLF accepted; last line may lack '\n';
  *  - blank lines and lines holding only a comment are skipped;
+ *  - the label may be missing (the line starts with a feature or with qid:,
+ *    Vowpal Wabbit's convention for data to predict) when the options allow
+ *    it: the row's label is then NaN, which no parsed label can be;
  *  - label and values: finite real numbers in C-locale syntax (strtod), parsed
  *    exactly (the value is the correctly rounded double, then rounded to float
  *    for feature values); NaN and Inf are errors;
@@ -50,6 +53,12 @@ typedef struct {
      * again to locate a label that fails. */
     int (*check_label)(void *ctx, double label, char *why, size_t size);
     void *check_label_ctx;
+    /* 1: a row may lack its label (label NaN; check_label is not called for
+     * it). 0: such a row fails at its first token, and the message says that
+     * `command` (when not NULL, e.g. "eval") needs a label on every row. A
+     * data set reused from a cache is checked the same way. */
+    int allow_unlabeled;
+    const char *command;
 } sm_reader_options;
 
 /* How the text is cut into blocks parsed in parallel. Any setting gives the

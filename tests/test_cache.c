@@ -240,7 +240,8 @@ static void index_swapped(unsigned char *b, cache_header *h)
 DAMAGE(value_nan, ((float *)array(b, VAL))[h->nnz / 3] = NAN)
 DAMAGE(value_inf, ((float *)array(b, VAL))[0] = -INFINITY)
 DAMAGE(label_inf, ((double *)array(b, LABEL))[h->n_rows - 1] = INFINITY)
-DAMAGE(label_nan, ((double *)array(b, LABEL))[3] = NAN)
+/* (a NaN label is a row without one, which predict's data may have) */
+DAMAGE(label_minus_inf, ((double *)array(b, LABEL))[3] = -INFINITY)
 DAMAGE(group_empty, ((int64_t *)array(b, GROUP_PTR))[1] = 0)
 DAMAGE(group_short, ((int64_t *)array(b, GROUP_PTR))[h->n_groups] = h->n_rows - 1)
 DAMAGE(group_first, ((int64_t *)array(b, GROUP_PTR))[0] = 1)
@@ -269,7 +270,7 @@ static void test_damaged_arrays(void)
         {value_nan, "not finite"},
         {value_inf, "not finite"},
         {label_inf, "not finite"},
-        {label_nan, "not finite"},
+        {label_minus_inf, "not finite"},
         {group_empty, "an empty query group"},
         {group_short, "do not cover the rows"},
         {group_first, "do not cover the rows"},

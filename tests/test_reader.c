@@ -868,6 +868,71 @@ static void check_corpus_case(const char *dir, const char *name)
     dataset_free(&ds);
 }
 
+/* Rows without a label (VW's convention for data to predict): allowed by
+ * the options, NaN labels; refused otherwise, naming the command, at the
+ * same line however the text is cut into blocks. */
+static int count_labels_seen(void *ctx, double label, char *why, size_t size)
+{
+    (void)why;
+    (void)size;
+    CHECK(!isnan(label)); /* the caller's rule never sees a missing label */
+    ++*(int *)ctx;
+    return 1;
+}
+
+static void test_unlabeled_rows(void)
+{
+    const char *text = "1:0.5 3:2\n# note\n\n2.5 1:1\n  3:1 0:4 # unsorted\n-1 2:1\n";
+    int seen = 0;
+    sm_reader_options opt = {.allow_unlabeled = 1, .check_label = count_labels_seen,
+                             .check_label_ctx = &seen};
+    sm_dataset ds, cut;
+    sm_error err;
+    if (!CHECK(reader_read_buffer(text, strlen(text), "t.txt", &opt, &ds, &err) == SM_OK))
+        return;
+    CHECK(seen == 2);
+    CHECK(ds.n_rows == 4 && ds.nnz == 6 && ds.dim == 4);
+    CHECK(isnan(ds.label[0]) && ds.label[1] == 2.5 && isnan(ds.label[2]) && ds.label[3] == -1);
+    CHECK(ds.row_ptr[1] == 2 && ds.col[0] == 1 && ds.val[1] == 2.0f);
+    CHECK(ds.col[3] == 0 && ds.val[3] == 4.0f && ds.col[4] == 3); /* row 2 sorted */
+    for (size_t block = 1; block < 24; block += 3) {
+        sm_reader_parallel par = {3, block};
+        CHECK(reader_read_buffer_parallel(text, strlen(text), "t.txt", &opt, &par, &cut, &err) ==
+              SM_OK);
+        CHECK(dataset_equal(&ds, &cut));
+        dataset_free(&cut);
+    }
+    dataset_free(&ds);
+
+    /* a qid in place of the label: the row belongs to that query */
+    const char *ranked = "qid:7 1:1\n2 qid:7 2:1\nqid:8 1:3\n";
+    CHECK(reader_read_buffer(ranked, strlen(ranked), "t.txt", &opt, &ds, &err) == SM_OK);
+    CHECK(ds.n_groups == 2 && ds.qid[0] == 7 && ds.qid[1] == 8 && ds.group_ptr[1] == 2);
+    CHECK(isnan(ds.label[0]) && ds.label[1] == 2 && isnan(ds.label[2]));
+    dataset_free(&ds);
+
+    /* refused: the command's name and the first bad line, in any block */
+    sm_reader_options need = {.command = "eval"};
+    for (size_t block = 1; block < 40; block += 5) {
+        sm_reader_parallel par = {2, block};
+        const char *late = "1 1:1\n2 2:1\n# c\n3 1:1\n 4:1 5:1\n";
+        sm_status st = reader_read_buffer_parallel(late, strlen(late), "t.txt", &need, &par, &ds,
+                                                   &err);
+        CHECK(st == SM_EDATA);
+        CHECK_CONTAINS(err.msg, "t.txt:5:2: missing label: eval needs a label on every row, and "
+                                "this line starts with a feature \"4:1\"");
+        CHECK(dataset_is_empty_shell(&ds));
+        dataset_free(&ds);
+    }
+    expect_error("1 qid:1 1:1\nqid:1 2:1\n", SM_EDATA, "t.txt:2:1: missing label: the line "
+                                                       "starts with qid: \"qid:1\"");
+    /* a token that is neither: the feature's own message */
+    const char *junk = "x:1 1:1\n";
+    CHECK(reader_read_buffer(junk, strlen(junk), "t.txt", &opt, &ds, &err) == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "t.txt:1:1: feature index must be a non-negative integer \"x:1\"");
+    dataset_free(&ds);
+}
+
 static void test_bad_input_corpus(void)
 {
     const char *dir = "tests/bad/reader";
@@ -910,6 +975,7 @@ static const test_case cases[] = {
     TEST(test_exact_labels),
     TEST(test_exact_feature_values),
     TEST(test_label_errors),
+    TEST(test_unlabeled_rows),
     TEST(test_feature_errors),
     TEST(test_qid_errors),
     TEST(test_many_qids_and_reappearance),
