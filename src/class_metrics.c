@@ -127,18 +127,18 @@ static int cutoff_at(const sm_class_config *c, int i, int K)
     return c->cutoff[i] < K ? c->cutoff[i] : K;
 }
 
-/* One row against its target q: top-1 agreement, overlaps, NDCG and the band
- * pair counts. by_score, by_target and rank_t (target rank of each class,
- * 0-based) are scratch of K. */
+/* One row of weight w against its target q: top-1 agreement, overlaps, NDCG
+ * (into sums, weighted) and the band pair counts. by_score, by_target and
+ * rank_t (target rank of each class, 0-based) are scratch of K. */
 static void target_row(const sm_class_config *c, sm_class_report *r, const double *s,
-                       const double *q, int K, int *by_score, int *by_target, int *rank_t,
-                       int *tmp, double *sums)
+                       const double *q, double w, int K, int *by_score, int *by_target,
+                       int *rank_t, int *tmp, double *sums)
 {
     sort_classes(by_score, tmp, K, s, q, 0);
     sort_classes(by_target, tmp, K, s, q, 1);
     for (int k = 0; k < K; k++)
         rank_t[by_target[k]] = k;
-    sums[0] += by_score[0] == by_target[0];
+    sums[0] += by_score[0] == by_target[0] ? w : 0.0;
     for (int i = 0; i < c->n_cutoffs; i++) {
         int k = cutoff_at(c, i, K), common = 0;
         double dcg = 0.0, ideal = 0.0;
@@ -147,8 +147,8 @@ static void target_row(const sm_class_config *c, sm_class_report *r, const doubl
             dcg += q[by_score[p]] / log2(p + 2.0);
             ideal += q[by_target[p]] / log2(p + 2.0);
         }
-        sums[1 + i] += (double)common / (double)k;
-        sums[1 + CLASS_MAX_CUTOFFS + i] += ideal > 0.0 ? dcg / ideal : 1.0;
+        sums[1 + i] += w * ((double)common / (double)k);
+        sums[1 + CLASS_MAX_CUTOFFS + i] += w * (ideal > 0.0 ? dcg / ideal : 1.0);
     }
     for (int i = 0; i < K; i++)
         for (int j = 0; j < K; j++)
@@ -189,10 +189,21 @@ static void per_class_scores(sm_class_report *r)
     r->macro_f1 = ratio(sf, nf);
 }
 
-static sm_status label_rows(const sm_class_config *c, sm_class_report *r, const double *s,
-                            int64_t n, int K, const int32_t *labels, sm_error *err)
+/* The weight of row i (1 without weights) and the rows' total. */
+static double row_weight(const double *w, int64_t i) { return w ? w[i] : 1.0; }
+static double total_weight(const double *w, int64_t n)
 {
-    int64_t hits[CLASS_MAX_CUTOFFS] = {0};
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        total += row_weight(w, i);
+    return total;
+}
+
+static sm_status label_rows(const sm_class_config *c, sm_class_report *r, const double *s,
+                            int64_t n, int K, const int32_t *labels, const double *w,
+                            sm_error *err)
+{
+    double hits[CLASS_MAX_CUTOFFS] = {0}, correct = 0.0; /* weighted */
     for (int64_t i = 0; i < n; i++) {
         int y = labels[i], top;
         if (y < 0 || y >= K)
@@ -200,42 +211,42 @@ static sm_status label_rows(const sm_class_config *c, sm_class_report *r, const 
                            (long long)i + 1, y, K - 1);
         int rank = label_rank(s + (size_t)i * K, K, y, &top);
         for (int j = 0; j < c->n_cutoffs; j++)
-            hits[j] += rank <= cutoff_at(c, j, K);
+            hits[j] += rank <= cutoff_at(c, j, K) ? row_weight(w, i) : 0.0;
+        correct += top == y ? row_weight(w, i) : 0.0;
         r->confusion[(size_t)y * K + top]++;
         r->support[y]++;
     }
-    int64_t correct = 0;
-    for (int k = 0; k < K; k++)
-        correct += r->confusion[(size_t)k * K + k];
-    r->accuracy = ratio((double)correct, (double)n);
+    double total = total_weight(w, n);
+    r->accuracy = ratio(correct, total);
     for (int j = 0; j < c->n_cutoffs; j++)
-        r->top_k[j] = ratio((double)hits[j], (double)n);
+        r->top_k[j] = ratio(hits[j], total);
     per_class_scores(r);
     return SM_OK;
 }
 
 static sm_status target_rows(const sm_class_config *c, sm_class_report *r, const double *s,
-                             int64_t n, int K, const double *q, sm_error *err)
+                             int64_t n, int K, const double *q, const double *w, sm_error *err)
 {
     int *scratch = malloc((size_t)K * 4 * sizeof *scratch);
     double sums[1 + 2 * CLASS_MAX_CUTOFFS] = {0};
     if (!scratch)
         return sm_fail(err, SM_EFAIL, "out of memory for the class report");
     for (int64_t i = 0; i < n; i++)
-        target_row(c, r, s + (size_t)i * K, q + (size_t)i * K, K, scratch, scratch + K,
-                   scratch + 2 * K, scratch + 3 * K, sums);
+        target_row(c, r, s + (size_t)i * K, q + (size_t)i * K, row_weight(w, i), K, scratch,
+                   scratch + K, scratch + 2 * K, scratch + 3 * K, sums);
     free(scratch);
-    r->top1_agreement = ratio(sums[0], (double)n);
+    double total = total_weight(w, n);
+    r->top1_agreement = ratio(sums[0], total);
     for (int j = 0; j < c->n_cutoffs; j++) {
-        r->overlap[j] = ratio(sums[1 + j], (double)n);
-        r->ndcg[j] = ratio(sums[1 + CLASS_MAX_CUTOFFS + j], (double)n);
+        r->overlap[j] = ratio(sums[1 + j], total);
+        r->ndcg[j] = ratio(sums[1 + CLASS_MAX_CUTOFFS + j], total);
     }
     return SM_OK;
 }
 
 sm_status class_report_compute(const sm_class_config *c, const double *s, int64_t n, int K,
-                               const int32_t *labels, const double *q, sm_class_report *out,
-                               sm_error *err)
+                               const int32_t *labels, const double *q, const double *weight,
+                               sm_class_report *out, sm_error *err)
 {
     memset(out, 0, sizeof *out);
     out->config = *c;
@@ -271,10 +282,10 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
         out->support = out->confusion + kk;
         out->recall = out->precision + K;
         out->f1 = out->precision + 2 * K;
-        st = label_rows(c, out, s, n, K, labels, err);
+        st = label_rows(c, out, s, n, K, labels, weight, err);
     }
     if (st == SM_OK && q)
-        st = target_rows(c, out, s, n, K, q, err);
+        st = target_rows(c, out, s, n, K, q, weight, err);
     if (st != SM_OK)
         class_report_free(out);
     return st;

@@ -23,6 +23,10 @@
  * Ties in q are ordered by class index for the target's own order; a pair
  * with q_i == q_j has no order and is not counted.
  *
+ * With row weights, the shares and means above (accuracy, top-k accuracy,
+ * top-1 agreement, top-k overlap, NDCG@k) are weighted by the rows' weights;
+ * the confusion matrix, precision, recall, F1 and the band pairs count rows.
+ *
  * This module only computes; nothing here prints.
  */
 #ifndef SM_CLASS_METRICS_H
@@ -72,12 +76,13 @@ typedef struct {
 } sm_class_report;
 
 /* The report of n rows of K >= 2 scores s. labels (n class indices in
- * 0 .. K-1) and q (n x K probabilities) may each be NULL. Cutoffs above K
+ * 0 .. K-1), q (n x K probabilities) and weight (n weights >= 0) may each be
+ * NULL. Cutoffs above K
  * count as K and each effective cutoff is kept once (out->config holds them). SM_EFAIL when out of memory, SM_EUSAGE for a label out of
  * range. The report owns arrays: class_report_free. */
 sm_status class_report_compute(const sm_class_config *c, const double *s, int64_t n, int K,
-                               const int32_t *labels, const double *q, sm_class_report *out,
-                               sm_error *err);
+                               const int32_t *labels, const double *q, const double *weight,
+                               sm_class_report *out, sm_error *err);
 void class_report_free(sm_class_report *r);
 
 /* The index of the largest of s[0..K) (the first on ties): the predicted

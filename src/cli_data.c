@@ -90,6 +90,34 @@ static int read_group_file(const char *group_path, int quiet_failure, sm_dataset
     return SM_OK;
 }
 
+int cli_load_weights(const char *path, const char *weights_path, int by_query, int quiet,
+                     sm_dataset *ds)
+{
+    char beside[4096];
+    struct stat st;
+    if (weights_path && strcmp(weights_path, CLI_WEIGHTS_NONE) == 0)
+        return SM_OK;
+    int found = !weights_path && strcmp(path, "-") != 0 &&
+                snprintf(beside, sizeof beside, "%s.weight", path) < (int)sizeof beside &&
+                stat(beside, &st) == 0 && S_ISREG(st.st_mode);
+    if (!weights_path && !found)
+        return SM_OK;
+    const char *file = weights_path ? weights_path : beside;
+    sm_error err;
+    double *w = NULL;
+    if (reader_read_weights(file, ds->n_rows, ds->source, &w, &err) != SM_OK)
+        return cli_fail(&err);
+    free(ds->weight);
+    ds->weight = w;
+    snprintf(ds->weight_source, sizeof ds->weight_source, "%.*s",
+             (int)sizeof ds->weight_source - 1, strcmp(file, "-") == 0 ? "<stdin>" : file);
+    if (by_query && dataset_check_query_weights(ds, ds->weight_source, &err) != SM_OK)
+        return cli_fail(&err);
+    if (found && !quiet)
+        cli_msg("%s: using the row weights in %s", ds->source, file);
+    return SM_OK;
+}
+
 int cli_load_grouped_data(const char *path, const char *group_path, cli_beside beside, int quiet,
                           const cli_data_options *o, sm_dataset *ds)
 {

@@ -61,4 +61,24 @@ static inline const char *cli_group_file(const char *group)
 int cli_load_grouped_data(const char *path, const char *group_path, cli_beside beside, int quiet,
                           const cli_data_options *o, sm_dataset *ds);
 
+/* --weights none: no weights at all, not even DATA.weight beside the data. */
+#define CLI_WEIGHTS_NONE "none"
+/* Help lines of --weights (train and eval). */
+#define CLI_WEIGHTS_HELP \
+    "      --weights FILE       one weight >= 0 per DATA row, a line (LightGBM .weight):\n" \
+    "                           weighted objective, metrics and reports; default:\n" \
+    "                           DATA.weight beside DATA; none: no weights\n"
+
+/* The file a --weights value names, or NULL (not given, or none). */
+static inline const char *cli_weights_file(const char *weights)
+{
+    return weights && strcmp(weights, CLI_WEIGHTS_NONE) != 0 ? weights : NULL;
+}
+/* Row weights of ds (sidecar.h) into ds->weight: from weights_path when given
+ * (CLI_WEIGHTS_NONE: none), else from DATA.weight beside DATA when it exists,
+ * announced on stderr unless quiet. by_query: the data's queries are weighed
+ * (ranking objectives and metrics), so a query's rows must share a weight. */
+int cli_load_weights(const char *path, const char *weights_path, int by_query, int quiet,
+                     sm_dataset *ds);
+
 #endif

@@ -36,6 +36,8 @@ static const char eval_usage[] =
     "      --label-transform T  {label_transform} applied to DATA's labels (default: the\n"
     "                           model's; none with -p)\n"
     "      --format F           {format} (text)\n"
+    CLI_WEIGHTS_HELP
+    "                           (with query groups: a query's rows share its weight)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
@@ -76,7 +78,7 @@ static const cli_choices eval_choices[] = {
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
     ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE,
-    ARG_TARGETS, ARG_TARGET, ARG_BANDS
+    ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS
 };
 
 static const struct option eval_options[] = {
@@ -91,6 +93,7 @@ static const struct option eval_options[] = {
     {"cache", required_argument, NULL, ARG_CACHE},
     {"output", required_argument, NULL, 'o'},
     {"group", required_argument, NULL, ARG_GROUP},
+    {"weights", required_argument, NULL, ARG_WEIGHTS},
     {"cutoffs", required_argument, NULL, ARG_CUTOFFS},
     {"metric-gain", required_argument, NULL, ARG_METRIC_GAIN},
     {"relevance-threshold", required_argument, NULL, ARG_THRESHOLD},
@@ -106,6 +109,7 @@ static const struct option eval_options[] = {
 
 typedef struct {
     const char *data, *model, *output, *group, *per_query, *targets;
+    const char *weights; /* row weight file (cli_load_weights) */
     int quiet, format;
     int class_options; /* --target, --bands or --targets given: a class report */
     cli_data_options data_opt;
@@ -200,6 +204,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case 'q': a->quiet = 1; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
+        case ARG_WEIGHTS: a->weights = optarg; break;
         case ARG_PER_QUERY: a->per_query = optarg; break;
         case ARG_TARGETS: a->targets = optarg; a->class_options = 1; break;
         case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;
@@ -225,7 +230,7 @@ static int open_eval_outputs(const eval_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--model", a->model}, {"--predictions", a->cfg.predictions},
-        {"--group", cli_group_file(a->group)},
+        {"--group", cli_group_file(a->group)}, {"--weights", cli_weights_file(a->weights)},
     };
     const cli_file outputs[] = {
         {"--output", a->output}, {"--per-query", a->per_query}, {"--cache", a->data_opt.cache},
@@ -247,7 +252,8 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
     char spec[LINK_SPEC_MAX];
     link_format(&res->loss, spec, sizeof spec);
     sm_report_meta meta = {ds->source, a->model, a->cfg.predictions, spec,
-                           label_transform_name(res->label_transform)};
+                           label_transform_name(res->label_transform),
+                           ds->weight ? ds->weight_source : NULL};
     sm_error err;
     int rc;
     if (res->classes)
@@ -357,6 +363,9 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
 report:
+    /* (weights after the groups: a query's rows must share one) */
+    if (rc == SM_OK)
+        rc = cli_load_weights(a.data, a.weights, ds.n_groups > 0, a.quiet, &ds);
     if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)

@@ -33,6 +33,9 @@ static const char train_usage[] =
     "                           its rows have no qid:; none: no group file\n"
     "      --valid-group FILE   query groups of the --valid data (same default, also\n"
     "                           for a ranking --metric)\n"
+    CLI_WEIGHTS_HELP
+    "                           (ranking: a query's rows share its weight)\n"
+    "      --valid-weights FILE the same for the --valid data (default VALID.weight)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
     "                           training and of writing the model (0 = one per core,\n"
@@ -132,7 +135,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_HASH_BITS
+    ARG_HASH_BITS, ARG_WEIGHTS, ARG_VALID_WEIGHTS
 };
 
 static const struct option train_options[] = {
@@ -163,6 +166,8 @@ static const struct option train_options[] = {
     {"seed", required_argument, NULL, ARG_SEED},
     {"group", required_argument, NULL, ARG_GROUP},
     {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
+    {"weights", required_argument, NULL, ARG_WEIGHTS},
+    {"valid-weights", required_argument, NULL, ARG_VALID_WEIGHTS},
     {"temperature", required_argument, NULL, ARG_TEMPERATURE},
     {"target", required_argument, NULL, ARG_TARGET},
     {"targets", required_argument, NULL, ARG_TARGETS},
@@ -180,6 +185,7 @@ static const struct option train_options[] = {
 typedef struct {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
     const char *group, *valid_group;
+    const char *weights, *valid_weights; /* row weight files (cli_load_weights) */
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
@@ -417,6 +423,8 @@ static int check_train_args(train_args *a)
         return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
     if (a->valid_group && !a->valid)
         return cli_usage_error("train", "--valid-group needs --valid");
+    if (a->valid_weights && !a->valid)
+        return cli_usage_error("train", "--valid-weights needs --valid");
     return SM_OK;
 }
 
@@ -443,6 +451,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_LOSS: a->loss = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
+        case ARG_WEIGHTS: a->weights = optarg; break;
+        case ARG_VALID_WEIGHTS: a->valid_weights = optarg; break;
         case ARG_TARGETS: a->targets = optarg; break;
         case ARG_VALID_TARGETS: a->valid_targets = optarg; break;
         case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
@@ -461,6 +471,8 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     const sm_optim_config *o = &a->cfg.optim;
     model_set_info(m, "train_data", "%s", train->source);
     model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
+    if (train->weight)
+        model_set_info(m, "train_weights", "%s", train->weight_source);
     model_set_info(m, "epochs", "%d", a->cfg.epochs);
     model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
                                                    : train_default_batch(a->cfg.objective.kind)));
@@ -510,6 +522,8 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
     const cli_file inputs[] = {
         {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
         {"--valid-group", cli_group_file(a->valid_group)},
+        {"--weights", cli_weights_file(a->weights)},
+        {"--valid-weights", cli_weights_file(a->valid_weights)},
     };
     const cli_file outputs[] = {
         {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
@@ -550,6 +564,8 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
+    if ((rc = cli_load_weights(a->data, a->weights, ranking, a->quiet, train)) != SM_OK)
+        return rc;
     if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
         return rc;
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train"};
@@ -573,6 +589,9 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
         return SM_EDATA;
     }
+    if (a->valid && (rc = cli_load_weights(a->valid, a->valid_weights, ranking || rank_metric,
+                                           a->quiet, valid)) != SM_OK)
+        return rc;
     sm_label_transform t = (sm_label_transform)a->label_transform;
     if (dataset_transform_labels(train, t, &err) != SM_OK ||
         (a->valid && dataset_transform_labels(valid, t, &err) != SM_OK))

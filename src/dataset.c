@@ -37,6 +37,7 @@ void dataset_free(sm_dataset *ds)
     free_array(ds, ds->group_ptr);
     free_array(ds, ds->qid);
     free(ds->target);
+    free(ds->weight);
     if (ds->mapping)
         munmap(ds->mapping, ds->mapping_len);
     dataset_init(ds);
@@ -46,7 +47,9 @@ int dataset_equal(const sm_dataset *a, const sm_dataset *b)
 {
     if (!a->row_ptr || !b->row_ptr || a->n_rows != b->n_rows || a->nnz != b->nnz ||
         a->dim != b->dim || a->featmap_id != b->featmap_id || a->n_groups != b->n_groups ||
-        (!a->qid != !b->qid))
+        (!a->qid != !b->qid) || (!a->weight != !b->weight))
+        return 0;
+    if (a->weight && memcmp(a->weight, b->weight, (size_t)a->n_rows * sizeof *a->weight))
         return 0;
     if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
         memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||
@@ -58,6 +61,23 @@ int dataset_equal(const sm_dataset *a, const sm_dataset *b)
          (a->qid && memcmp(a->qid, b->qid, (size_t)a->n_groups * sizeof *a->qid))))
         return 0;
     return 1;
+}
+
+sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
+                                      sm_error *err)
+{
+    for (int64_t g = 0; ds->weight && g < ds->n_groups; g++) {
+        int64_t b = ds->group_ptr[g];
+        for (int64_t r = b + 1; r < ds->group_ptr[g + 1]; r++)
+            if (ds->weight[r] != ds->weight[b])
+                return sm_fail(err, SM_EDATA,
+                               "%s: rows %lld and %lld of one query have the weights %.10g and "
+                               "%.10g (%s): a ranking objective or metric weighs whole queries, "
+                               "so a query's rows need one weight",
+                               ds->source, (long long)b + 1, (long long)r + 1, ds->weight[b],
+                               ds->weight[r], weights_source);
+    }
+    return SM_OK;
 }
 
 sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t n_sizes,

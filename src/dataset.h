@@ -35,6 +35,10 @@ typedef struct {
      * Always malloc'd (never part of a cache mapping). */
     double *target;
     int32_t target_dim;
+    /* Row weights (a weights file, sidecar.h), n_rows finite values >= 0 not
+     * all 0, or NULL: every row weighs 1. Always malloc'd. */
+    double *weight;
+    char weight_source[256]; /* display name of the weights file, "" without */
     /* 0: col[] holds the file's feature indices; else the id of the feature
      * map they went through (featmap.h), whose inputs they are. */
     uint64_t featmap_id;
@@ -62,6 +66,12 @@ int dataset_equal(const sm_dataset *a, const sm_dataset *b);
  * Fails with SM_EDATA when a count is < 1 or the counts do not sum to n_rows. */
 sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t n_sizes,
                                   const char *source, sm_error *err);
+
+/* For the ranking objectives and metrics, which weigh queries: every row
+ * of a query must have its query's weight (that of its first row). SM_EDATA
+ * naming the data and the two rows otherwise; SM_OK without weights. */
+sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
+                                      sm_error *err);
 
 /* Apply a label transform in place: "none", "log" (y > 0 required), "log1p"
  * (y > -1 required). Fails with SM_EDATA naming the first bad row. */

@@ -46,32 +46,35 @@ static sm_status rank_reports(const sm_eval_config *c, const sm_dataset *ds, con
         return sm_fail(err, SM_EFAIL, "out of memory for the metrics of %lld queries",
                        (long long)ds->n_groups);
     return rank_report_compute(&c->rank, &out->report->regions, ds->group_ptr, ds->n_groups,
-                               ds->label, scores, out->rank, out->per_query, err);
+                               ds->label, ds->weight, scores, out->rank, out->per_query, err);
 }
 
 /* ---- multi-class models ---- */
 
 /* The mean loss of the model's objective over the rows of K scores s: against
- * the target rows t, or (t NULL) the one-hot rows of the class indices idx. */
+ * the target rows t, or (t NULL) the one-hot rows of the class indices idx;
+ * weighted by the rows' weights when there are (weight not NULL). */
 static sm_status class_mean_loss(const sm_objective *obj, const double *s, const double *t,
-                                 const int32_t *idx, int64_t n, double *mean, sm_error *err)
+                                 const int32_t *idx, const double *weight, int64_t n,
+                                 double *mean, sm_error *err)
 {
     int K = (int)obj->n_out;
     sm_objective_work w;
     objective_work_init(&w, 1);
-    double *one_hot = calloc((size_t)K, sizeof *one_hot), sum = 0.0;
-    int64_t units = 0, u;
+    double *one_hot = calloc((size_t)K, sizeof *one_hot), sum = 0.0, units = 0.0;
+    int64_t u;
     sm_status st = one_hot ? objective_work_reserve(&w, K, err)
                            : sm_fail(err, SM_EFAIL, "out of memory");
     for (int64_t i = 0; st == SM_OK && i < n; i++) {
         if (!t)
             one_hot[idx[i]] = 1.0;
-        sum += objective_forward(obj, s + i * K, t ? t + i * K : one_hot, 1, &u, &w);
-        units += u;
+        double row_weight = weight ? weight[i] : 1.0;
+        sum += row_weight * objective_forward(obj, s + i * K, t ? t + i * K : one_hot, 1, &u, &w);
+        units += row_weight * (double)u;
         if (!t)
             one_hot[idx[i]] = 0.0;
     }
-    *mean = units > 0 ? sum / (double)units : NAN;
+    *mean = units > 0.0 ? sum / units : NAN;
     free(one_hot);
     objective_work_free(&w);
     return st;
@@ -135,10 +138,12 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     if (st == SM_OK && !(out->classes = malloc(sizeof *out->classes)))
         st = sm_fail(err, SM_EFAIL, "out of memory");
     if (st == SM_OK)
-        st = class_report_compute(&c->classes, scores, ds->n_rows, K, idx, q, out->classes, err);
+        st = class_report_compute(&c->classes, scores, ds->n_rows, K, idx, q, ds->weight,
+                                  out->classes, err);
     out->class_loss = NAN;
     if (st == SM_OK && objective_is_multiclass(m->objective))
-        st = class_mean_loss(&obj, scores, c->targets, idx, ds->n_rows, &out->class_loss, err);
+        st = class_mean_loss(&obj, scores, c->targets, idx, ds->weight, ds->n_rows,
+                             &out->class_loss, err);
     free(idx);
     free(scores);
     free(q);
@@ -178,8 +183,8 @@ sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out,
             regions = m->regions;
         else
             regions_from_labels(ds->label, ds->n_rows, &regions);
-        st = metrics_region_report(&regions, &out->loss, ds->label, scores, ds->n_rows,
-                                   out->report, err);
+        st = metrics_region_report(&regions, &out->loss, ds->label, ds->weight, scores,
+                                   ds->n_rows, out->report, err);
     }
     if (st == SM_OK)
         st = rank_reports(c, ds, scores, out, err);

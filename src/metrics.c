@@ -33,27 +33,31 @@ static double csum_total(const compensated_sum *a)
 enum { SUM_LABEL, SUM_PRED, SUM_DIFF, SUM_ABS_DIFF, SUM_SQ_DIFF, SUM_LOSS, SUM_COUNT };
 
 typedef struct {
-    int64_t rows, hits;
+    int64_t rows;
+    double weight, hits; /* summed weights of the rows and of the hits */
     compensated_sum sum[SUM_COUNT];
 } region_accumulator;
 
-static void accumulate(region_accumulator *acc, const double term[SUM_COUNT], int hit)
+/* A row of weight w (1 without weights: w * x is x, the unweighted bits). */
+static void accumulate(region_accumulator *acc, const double term[SUM_COUNT], int hit, double w)
 {
     acc->rows++;
-    acc->hits += hit;
+    acc->weight += w;
+    acc->hits += hit ? w : 0.0;
     for (int k = 0; k < SUM_COUNT; k++)
-        csum_add(&acc->sum[k], term[k]);
+        csum_add(&acc->sum[k], w * term[k]);
 }
 
 static void stats_finish(const region_accumulator *acc, sm_region_stats *st)
 {
     st->rows = acc->rows;
-    if (acc->rows == 0) {
+    st->weight = acc->weight;
+    if (!(acc->weight > 0.0)) {
         st->mean_label = st->mean_pred = st->bias = st->mae = st->rmse = NAN;
         st->mean_loss = st->mean_sq = st->hit_rate = NAN;
         return;
     }
-    double rows = (double)acc->rows, mean[SUM_COUNT];
+    double rows = acc->weight, mean[SUM_COUNT];
     for (int k = 0; k < SUM_COUNT; k++)
         mean[k] = csum_total(&acc->sum[k]) / rows;
     st->mean_label = mean[SUM_LABEL];
@@ -63,11 +67,11 @@ static void stats_finish(const region_accumulator *acc, sm_region_stats *st)
     st->rmse = sqrt(mean[SUM_SQ_DIFF]);
     st->mean_loss = mean[SUM_LOSS];
     st->mean_sq = 0.5 * mean[SUM_SQ_DIFF];
-    st->hit_rate = (double)acc->hits / rows;
+    st->hit_rate = acc->hits / rows;
 }
 
 sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
-                                const double *y, const double *s, int64_t n,
+                                const double *y, const double *w, const double *s, int64_t n,
                                 sm_region_report *out, sm_error *err)
 {
     if (!regions || !link || !out || n < 0 || (n > 0 && (!y || !s)))
@@ -98,8 +102,9 @@ sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
         int pred_region = regions_assign(regions, s[i]);
         /* A NaN lands in the last region only to be counted somewhere; it never hits. */
         int hit = label_region == pred_region && !isnan(s[i]) && !isnan(y[i]);
-        accumulate(&acc[label_region], term, hit);
-        accumulate(&all, term, hit);
+        double weight = w ? w[i] : 1.0;
+        accumulate(&acc[label_region], term, hit, weight);
+        accumulate(&all, term, hit, weight);
         out->confusion[label_region][pred_region]++;
     }
 

@@ -16,27 +16,31 @@
 #include "regions.h"
 
 typedef struct {
-    int64_t rows;
+    int64_t rows;       /* the means below are weighted by the rows' weights */
     double mean_label, mean_pred;
     double bias;        /* mean of s - y */
     double mae, rmse;
     double mean_loss;   /* mean selective (matching) loss L(s, y) */
     double mean_sq;     /* mean square loss (s - y)^2 / 2, the lin divergence */
     double hit_rate;    /* share of rows whose prediction lands in the same region */
+    double weight;      /* the rows' summed weight (rows without weights); the
+                         * means are NaN when it is 0 */
 } sm_region_stats;
 
 typedef struct {
     sm_regions regions;
     sm_region_stats region[SM_MAX_REGIONS];
     sm_region_stats all;                            /* every row together */
-    int64_t confusion[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* [label region][pred region] */
+    int64_t confusion[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* [label region][pred region], rows */
 } sm_region_report;
 
-/* Compute the report for n rows with labels y and predictions s, the selective
- * loss given by link. Sums are accumulated in double with compensated (Kahan)
+/* Compute the report for n rows with labels y, weights w (NULL: 1 each;
+ * finite, >= 0) and predictions s, the selective loss given by link: every
+ * mean is sum_i w_i x_i / sum_i w_i over the region's rows, the hit rate
+ * too; rows and the confusion matrix count rows. Sums are accumulated in double with compensated (Kahan)
  * summation so that means do not drift on large files. */
 sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
-                                const double *y, const double *s, int64_t n,
+                                const double *y, const double *w, const double *s, int64_t n,
                                 sm_region_report *out, sm_error *err);
 
 #endif

@@ -483,19 +483,22 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
     return SM_OK;
 }
 
-/* objective_start_score of y[0], y[stride], ... (n values). */
-static double start_score_strided(const sm_link *link, const double *y, int64_t n, int64_t stride)
+/* objective_start_score of y[0], y[stride], ... (n values), each weighing
+ * w[i] (w NULL: 1). */
+static double start_score_strided(const sm_link *link, const double *y, const double *w,
+                                  int64_t n, int64_t stride)
 {
     if (n == 0)
         return 0.0;
-    double lo = y[0], hi = y[0], target = 0.0;
+    double lo = y[0], hi = y[0], target = 0.0, total = 0.0;
     for (int64_t i = 0; i < n; i++) {
         double v = y[i * stride];
         lo = fmin(lo, v);
         hi = fmax(hi, v);
-        target += link_h(link, v);
+        target += w ? w[i] * link_h(link, v) : link_h(link, v);
+        total += w ? w[i] : 0.0;
     }
-    target /= (double)n;
+    target /= w ? total : (double)n;
     if (!isfinite(target))
         return 0.5 * (lo + hi);
     for (int it = 0; it < 200 && hi - lo > 1e-15 * fmax(1.0, fabs(lo)); it++) {
@@ -510,20 +513,20 @@ static double start_score_strided(const sm_link *link, const double *y, int64_t 
 
 double objective_start_score(const sm_objective *obj, const double *y, int64_t n)
 {
-    return start_score_strided(&obj->link, y, n, 1);
+    return start_score_strided(&obj->link, y, NULL, n, 1);
 }
 
 void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias)
 {
     int64_t K = obj->n_out > 0 ? obj->n_out : 1;
     if (!objective_is_multiclass(obj->kind)) {
-        bias[0] = objective_start_score(obj, ds->label, ds->n_rows);
+        bias[0] = start_score_strided(&obj->link, ds->label, ds->weight, ds->n_rows, 1);
         return;
     }
     for (int64_t k = 0; k < K; k++)
         bias[k] = obj->kind == OBJ_MULTICLASS && obj->target == TARGET_PROB
                       ? 0.0
-                      : start_score_strided(&obj->link, ds->target + k, ds->n_rows, K);
+                      : start_score_strided(&obj->link, ds->target + k, ds->weight, ds->n_rows, K);
 }
 
 /* The composite softmax's row part: max_k c_k^2 w_k (1 - w_k) under the

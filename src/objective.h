@@ -133,6 +133,16 @@ static inline const double *objective_unit_targets(const sm_objective *obj, cons
     return objective_is_multiclass(obj->kind) ? ds->target + b * obj->n_out : ds->label + b;
 }
 
+/* The weight of the unit that starts at row b: its row's weight (a query's
+ * rows share one: dataset_check_query_weights), 1 without weights. With
+ * weights w_u every objective is the weighted mean sum_u w_u L_u / sum_u w_u
+ * (units without a loss, such as a query without pairs, count in neither
+ * sum), and so are the start score and the curvature below. */
+static inline double objective_unit_weight(const sm_dataset *ds, int64_t b)
+{
+    return ds->weight ? ds->weight[b] : 1.0;
+}
+
 /* The units an epoch trains on, into a new array *units (freed by the
  * caller): every row for pointwise, for ranking the queries with something
  * to learn (objective_is_unit). SM_EDATA when there are none. */
@@ -142,7 +152,8 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
 /* The constant score c minimising the pointwise loss on labels y[0..n):
  * h(c) = mean h(y) (the mean label for lin), found by bisection between the
  * smallest and largest label; their midpoint when mean h(y) overflows, 0
- * without labels. Training starts there whatever the objective: a pointwise
+ * without labels (with weights, objective_start_scores: h(c) = the weighted
+ * mean of h(y)). Training starts there whatever the objective: a pointwise
  * run does not spend its first epochs learning the offset, a ranking run
  * starts where the transform f was designed to act (the label range). */
 double objective_start_score(const sm_objective *obj, const double *y, int64_t n);

@@ -200,8 +200,8 @@ static void query_pairs(const sm_regions *regions, int64_t n, const query_work *
 
 sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions,
                               const int64_t *group_ptr, int64_t n_groups, const double *y,
-                              const double *s, sm_rank_report *out, sm_query_metrics *per_query,
-                              sm_error *err)
+                              const double *weight, const double *s, sm_rank_report *out,
+                              sm_query_metrics *per_query, sm_error *err)
 {
     memset(out, 0, sizeof *out);
     out->config = *c;
@@ -226,8 +226,11 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
     }
     double max_gain = gain_of(c->gain, out->max_label);
     sm_query_metrics *mean = &out->mean;
+    double gain_weight = 0.0, relevant_weight = 0.0; /* of the queries counted */
     for (int64_t g = 0; g < n_groups; g++) {
         int64_t b = group_ptr[g], n = group_ptr[g + 1] - b;
+        /* a query weighs its first row's weight (1 without: the same bits) */
+        double qw = weight ? weight[b] : 1.0;
         sm_query_metrics q;
         int has = query_metrics(c, max_gain, y + b, s + b, n, &w, &q);
         query_pairs(regions, n, &w, out);
@@ -236,24 +239,26 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
         int counted = c->no_relevant == NO_RELEVANT_ONE ? HAS_GAIN | HAS_RELEVANT : has;
         if (counted & HAS_GAIN) {
             out->gain_queries++;
+            gain_weight += qw;
             for (int t = 0; t < c->n_cutoffs; t++) {
-                mean->ndcg[t] += q.ndcg[t];
-                mean->err[t] += q.err[t];
+                mean->ndcg[t] += qw * q.ndcg[t];
+                mean->err[t] += qw * q.err[t];
             }
         }
         if (counted & HAS_RELEVANT) {
             out->relevant_queries++;
-            mean->ap += q.ap;
-            mean->rr += q.rr;
+            relevant_weight += qw;
+            mean->ap += qw * q.ap;
+            mean->rr += qw * q.rr;
         }
         out->queries++;
     }
     for (int t = 0; t < c->n_cutoffs; t++) {
-        mean->ndcg[t] /= (double)out->gain_queries;
-        mean->err[t] /= (double)out->gain_queries;
+        mean->ndcg[t] /= gain_weight;
+        mean->err[t] /= gain_weight;
     }
-    mean->ap /= (double)out->relevant_queries;
-    mean->rr /= (double)out->relevant_queries;
+    mean->ap /= relevant_weight;
+    mean->rr /= relevant_weight;
     for (int a = 0; a < regions->n; a++)
         for (int b = 0; b < a; b++) {
             out->all_pairs += out->pairs[a][b];
@@ -310,7 +315,7 @@ int rank_metric_is_class(const sm_rank_metric *m)
 
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
-                            const double *s, double *value, sm_error *err)
+                            const double *weight, const double *s, double *value, sm_error *err)
 {
     if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
         return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
@@ -322,7 +327,8 @@ sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
     sm_rank_report *rep = malloc(sizeof *rep);
     if (!rep)
         return sm_fail(err, SM_EFAIL, "out of memory");
-    sm_status st = rank_report_compute(&one, &single, group_ptr, n_groups, y, s, rep, NULL, err);
+    sm_status st =
+        rank_report_compute(&one, &single, group_ptr, n_groups, y, weight, s, rep, NULL, err);
     if (st == SM_OK)
         *value = m->kind == METRIC_NDCG ? rep->mean.ndcg[0]
                : m->kind == METRIC_ERR  ? rep->mean.err[0]

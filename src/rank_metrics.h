@@ -18,7 +18,7 @@
  * (NO_RELEVANT_ONE) it counts as perfect, NDCG, MAP and MRR 1 and ERR its
  * order-independent value 0, as LightGBM and XGBoost count NDCG; with
  * NO_RELEVANT_SKIP it is left out of that metric's mean. Cutoff 0 means the
- * whole list. Metrics are means over queries (each query weighs the same).
+ * whole list. Metrics are means over queries (each query weighs the same, or its weight).
  *
  * Pairwise ordering accuracy per pair of label regions a > b: over every
  * query, the pairs of one row with a label in region a and one in region b;
@@ -82,12 +82,15 @@ typedef struct {
 } sm_rank_report;
 
 /* Metrics of scores s for labels y over the queries group_ptr[g] ..
- * group_ptr[g+1]) (n_groups >= 1). per_query (n_groups entries) may be NULL.
+ * group_ptr[g+1]) (n_groups >= 1). With row weights (weight not NULL) the
+ * means over queries are weighted, a query by its first row's weight (its
+ * rows share one: dataset_check_query_weights); the pair counts count rows.
+ * per_query (n_groups entries) may be NULL.
  * SM_EFAIL when out of memory. */
 sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions,
                               const int64_t *group_ptr, int64_t n_groups, const double *y,
-                              const double *s, sm_rank_report *out, sm_query_metrics *per_query,
-                              sm_error *err);
+                              const double *weight, const double *s, sm_rank_report *out,
+                              sm_query_metrics *per_query, sm_error *err);
 
 /* One metric chosen by name, for early stopping: "ndcg@K", "err@K" (without
  * "@K" the whole list), "map", "mrr", or "objective" (computed by the trainer);
@@ -111,9 +114,9 @@ int rank_metric_higher_is_better(const sm_rank_metric *m);
 /* Whether the metric is one of the class report's (accuracy, top1-agreement). */
 int rank_metric_is_class(const sm_rank_metric *m);
 /* Mean of a ranking metric (not METRIC_OBJECTIVE nor a class metric) with the conventions of c
- * (its cutoffs are ignored). */
+ * (its cutoffs are ignored), weighted as rank_report_compute's (weight may be NULL). */
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
-                            const double *s, double *value, sm_error *err);
+                            const double *weight, const double *s, double *value, sm_error *err);
 
 #endif

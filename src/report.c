@@ -235,9 +235,10 @@ typedef struct {
     const char *key;   /* tsv and json */
     const char *label; /* text */
     const char *value; /* may be NULL */
+    int optional;      /* left out of every format when NULL */
 } meta_field;
 
-enum { N_META_FIELDS = 5 };
+enum { N_META_FIELDS = 6 };
 
 static void meta_fields(const sm_report_meta *meta, meta_field field[N_META_FIELDS])
 {
@@ -249,6 +250,9 @@ static void meta_fields(const sm_report_meta *meta, meta_field field[N_META_FIEL
     field[2] = (meta_field){.key = "predictions", .label = "predictions", .value = meta->predictions_name};
     field[3] = (meta_field){.key = "loss", .label = "loss", .value = meta->loss_spec};
     field[4] = (meta_field){.key = "label_transform", .label = "label transform", .value = meta->label_transform};
+    /* the means and shares are weighted: say so, and by what */
+    field[5] = (meta_field){.key = "weights", .label = "weights", .value = meta->weights_name,
+                            .optional = 1};
 }
 
 static const char *origin_description(sm_regions_origin o)
@@ -270,6 +274,8 @@ static void write_meta(report_out *o, const sm_report_meta *meta, cell_style sty
     meta_field field[N_META_FIELDS];
     meta_fields(meta, field);
     for (int k = 0; k < N_META_FIELDS; k++) {
+        if (field[k].optional && !field[k].value)
+            continue;
         if (style == STYLE_TEXT) {
             snprintf(cell, sizeof cell, "%s:", field[k].label);
             out_printf(o, "%-17s", cell);

@@ -26,6 +26,8 @@ typedef struct {
     const char *predictions_name;/* predictions file or NULL */
     const char *loss_spec;       /* canonical link spec of the selective loss */
     const char *label_transform; /* "none", "log", "log1p" */
+    const char *weights_name;    /* row weights file, or NULL: unweighted (the
+                                  * header then has no weights line) */
 } sm_report_meta;
 
 /* Region i of r as an interval, e.g. "(-inf, 10)", "[10, 20)", "[20, inf)", with

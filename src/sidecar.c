@@ -95,6 +95,68 @@ sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_e
     return read_list(path, score_line, sizeof **scores, scores, n, err);
 }
 
+/* A weights file as it is read: the weights, and what they are for. */
+typedef struct {
+    value_list list;
+    int64_t rows;        /* the data's rows */
+    const char *rows_of; /* the data's display name */
+    int64_t last_line;
+    int any_positive;
+} weight_file;
+
+static sm_status weight_line(void *ctx, const char *name, char *line, size_t len, int64_t lineno,
+                             sm_error *err)
+{
+    weight_file *f = ctx;
+    size_t pos = 0;
+    sm_token t;
+    f->last_line = lineno;
+    if (!token_next(line, len, &pos, &t))
+        return SM_OK;
+    double w;
+    real_status rs = token_real(t.s, t.len, &w);
+    if (rs != REAL_OK)
+        return token_fail(err, name, lineno, &t, "weight %s", real_problem[rs]);
+    if (w < 0.0)
+        return token_fail(err, name, lineno, &t, "a weight must be >= 0");
+    if (f->list.n == f->rows)
+        return token_fail(err, name, lineno, &t, "more weights than the %lld rows of %s",
+                          (long long)f->rows, f->rows_of);
+    if (token_next(line, len, &pos, &t))
+        return token_fail(err, name, lineno, &t, "unexpected text after the weight (one a line)");
+    if (!sm_array_grow(&f->list.values, &f->list.cap, (size_t)f->list.n + 1, sizeof w))
+        return sm_fail_nomem(err, name);
+    ((double *)f->list.values)[f->list.n++] = w;
+    f->any_positive |= w > 0.0;
+    return SM_OK;
+}
+
+sm_status reader_read_weights(const char *path, int64_t rows, const char *rows_of,
+                              double **weights, sm_error *err)
+{
+    weight_file f = {{NULL, 0, 0}, rows, rows_of, 0, 0};
+    sm_textsrc src;
+    *weights = NULL;
+    sm_status st = textsrc_open(&src, path, err);
+    if (st != SM_OK)
+        return st;
+    st = textsrc_scan_lines(&src, weight_line, &f, err);
+    if (st == SM_OK && f.list.n < rows)
+        st = sm_fail(err, SM_EDATA, "%s:%lld: the file ends after %lld weights, for the %lld rows "
+                     "of %s", src.name, (long long)f.last_line, (long long)f.list.n,
+                     (long long)rows, rows_of);
+    else if (st == SM_OK && rows > 0 && !f.any_positive)
+        st = sm_fail(err, SM_EDATA, "%s: every weight is 0: nothing to learn or measure",
+                     src.name);
+    textsrc_close(&src);
+    if (st != SM_OK) {
+        free(f.list.values);
+        return st;
+    }
+    *weights = f.list.values;
+    return SM_OK;
+}
+
 /* A targets file as it is read: the values, the rows so far and the spec. */
 typedef struct {
     value_list list;

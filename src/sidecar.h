@@ -13,6 +13,15 @@
 
 #include "error.h"
 
+/* A weights file (LightGBM's DATA.weight): one finite weight >= 0 a line,
+ * for the rows of a data set in order ('#' comments skipped). A bad number,
+ * a negative one, text after it, or a line beyond the data's `rows` is
+ * SM_EDATA at file:line[:column]; too few weights names the file's last
+ * line; weights that are all 0 are an error naming the file. Fills a
+ * malloc'd array of `rows` weights (rows_of: the data's display name). */
+sm_status reader_read_weights(const char *path, int64_t rows, const char *rows_of,
+                              double **weights, sm_error *err);
+
 /* A group file: one positive row count per line, the consecutive rows of
  * each query (LightGBM .query, XGBoost .group); '#' comments skipped. Fills
  * a malloc'd array. */

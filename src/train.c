@@ -68,7 +68,8 @@ typedef struct {
     batch_buffers buf;
     double start_objective;   /* the training objective at the start */
     double loss_sum;          /* this epoch's progressive objective: summed unit losses */
-    int64_t loss_units;
+    double loss_units;        /* and the units' weight (their count without weights) */
+    double unit_scale;        /* 1 / the units' mean weight (1 without weights) */
     double t0, last_progress; /* wall clock */
     double best;              /* early stopping: the best metric so far */
     int best_epoch;           /* and its epoch (0: none yet) */
@@ -202,7 +203,8 @@ static sm_status class_metric(const trainer *t, const double *scores, double *va
     class_config_default(&config);
     sm_class_report rep;
     sm_status st = class_report_compute(&config, scores, valid->n_rows, K,
-                                        agreement ? NULL : t->cfg->valid_classes, q, &rep, err);
+                                        agreement ? NULL : t->cfg->valid_classes, q, valid->weight,
+                                        &rep, err);
     if (st == SM_OK)
         *value = agreement ? rep.top1_agreement : rep.accuracy;
     class_report_free(&rep);
@@ -226,7 +228,7 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
         if ((st = exact_train_objective(t, info, err)) != SM_OK)
             return st;
     } else {
-        info->train_objective = t->loss_units ? t->loss_sum / (double)t->loss_units : NAN;
+        info->train_objective = t->loss_units > 0.0 ? t->loss_sum / t->loss_units : NAN;
         if (cfg->optim.l2 > 0.0)
             info->train_objective += cfg->optim.l2 * scorer_l2_half(&t->sc);
     }
@@ -241,7 +243,8 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
         return class_metric(t, scores, &info->valid_metric, err);
     if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
         return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
-                                 valid->n_groups, valid->label, scores, &info->valid_metric, err);
+                                 valid->n_groups, valid->label, valid->weight, scores,
+                                 &info->valid_metric, err);
     return SM_OK;
 }
 
@@ -315,9 +318,10 @@ static sm_status gather_batch(trainer *t, int64_t first, int64_t last, int64_t *
     return SM_OK;
 }
 
-/* dscores of the batch's scores (each unit weighing 1 / units), their loss
- * added to the progressive objective; SM_EDIVERGED on a score, gradient or
- * loss that is not finite. */
+/* dscores of the batch's scores (each unit weighing 1 / units, times its
+ * weight / the units' mean weight: a step's expected gradient is the weighted
+ * objective's), their loss added to the progressive objective; SM_EDIVERGED
+ * on a score, gradient or loss that is not finite. */
 static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t n_rows,
                                 sm_error *err)
 {
@@ -328,17 +332,19 @@ static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t 
     int64_t bad_loss = -1; /* offset of the first unit whose loss is not finite */
     for (int64_t i = 0, off = 0; i < n_units; i++) {
         int64_t end = buf->unit_end[i], k;
+        /* (Without weights w is 1 and unit_scale 1: the same bits as unweighted.) */
+        double w = objective_unit_weight(t->train, buf->rows[off]);
         /* A unit is a contiguous row range, so its labels are too. The loss
          * is the unit's before the step: the progressive objective. */
         double loss = objective_forward_backward(t->obj, buf->scores + off * K,
                                                  objective_unit_targets(t->obj, t->train,
                                                                         buf->rows[off]),
-                                                 end - off,
-                                                 weight, buf->dscores + off * K, &k, &t->work);
+                                                 end - off, weight * (w * t->unit_scale),
+                                                 buf->dscores + off * K, &k, &t->work);
         if (!isfinite(loss) && bad_loss < 0)
             bad_loss = off;
-        batch_loss += loss;
-        t->loss_units += k;
+        batch_loss += w * loss;
+        t->loss_units += w * (double)k;
         off = end;
     }
     for (int64_t i = 0; i < n_rows * K; i++)
@@ -547,6 +553,18 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     if ((st = objective_units(t->obj, train, &t->units, &t->n_units, err)) != SM_OK)
         return st;
     t->total_steps = (t->n_units + t->batch - 1) / t->batch * cfg->epochs;
+    t->unit_scale = 1.0;
+    if (train->weight) {
+        double total = 0.0;
+        for (int64_t u = 0, b, e; u < t->n_units; u++) {
+            objective_unit_rows(t->obj, train, t->units[u], &b, &e);
+            total += objective_unit_weight(train, b);
+        }
+        if (!(total > 0.0))
+            return sm_fail(err, SM_EDATA, "%s: the weights of every unit to train on are 0",
+                           train->source);
+        t->unit_scale = (double)t->n_units / total;
+    }
     if (cfg->scaling == SCALE_MAXABS &&
         (st = pass_maxabs_scales(train, cfg->threads, &t->fs, err)) != SM_OK)
         return st;
@@ -591,7 +609,7 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
     sm_status st = SM_OK;
     rng_shuffle(&t->rng, t->units, t->n_units);
     t->loss_sum = 0.0;
-    t->loss_units = 0;
+    t->loss_units = 0.0;
     for (int64_t first = 0; st == SM_OK && first < t->n_units; first += t->batch)
         st = train_step(t, epoch, first, err);
     *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step};

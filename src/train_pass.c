@@ -118,11 +118,12 @@ static double query_spread(void *ctx, const double *w, const double *c)
     return sq - mean_sq;
 }
 
-/* The mean over the units of their curvature, one query after another. */
+/* The (weighted) mean over the units of their curvature, one query after another. */
 static sm_status ranking_curvature(const sm_objective *obj, const sm_dataset *ds,
                                    const double *fs, double *trace, sm_error *err)
 {
-    int64_t longest = pass_longest_query(ds), units = 0;
+    int64_t longest = pass_longest_query(ds);
+    double units = 0.0; /* their weight */
     double *acc = calloc(ds->dim > 0 ? (size_t)ds->dim : 1, sizeof *acc);
     double *buf = malloc((size_t)longest * 3 * sizeof *buf);
     double total = 0.0;
@@ -137,12 +138,14 @@ static sm_status ranking_curvature(const sm_objective *obj, const sm_dataset *ds
         q.e = ds->group_ptr[g + 1];
         if (!objective_is_unit(obj, ds->label + q.b, q.e - q.b))
             continue;
-        total += objective_query_curvature(obj, ds->label + q.b, q.e - q.b, query_spread, &q, buf);
-        units++;
+        double w = objective_unit_weight(ds, q.b);
+        total += w * objective_query_curvature(obj, ds->label + q.b, q.e - q.b, query_spread, &q,
+                                               buf);
+        units += w;
     }
     free(acc);
     free(buf);
-    *trace = units ? total / (double)units : 0.0;
+    *trace = units > 0.0 ? total / units : 0.0;
     return SM_OK;
 }
 
@@ -151,6 +154,7 @@ typedef struct {
     const sm_dataset *ds;
     const double *fs;
     double *r2, *slope, *lo, *hi; /* per chunk of rows; lo, hi: its labels' range */
+    double *weight;               /* per chunk: its rows' weight */
 } curvature_pass;
 
 static void curvature_chunk(void *ctx, int64_t chunk, int worker)
@@ -159,16 +163,23 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
     curvature_pass *c = ctx;
     const sm_dataset *ds = c->ds;
     int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, ds->n_rows);
-    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY;
+    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY, weight = 0.0;
     for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
+        /* Without weights w is 1 and the sums are the unweighted ones, bit
+         * for bit (the norms summed straight into r2, as always). */
+        double row_r2 = 0.0, w = objective_unit_weight(ds, r);
+        double *norms = ds->weight ? &row_r2 : &r2;
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
             double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
-            r2 += x * x;
+            *norms += x * x;
         }
-        slope += objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));
+        r2 += w * row_r2;
+        slope += w * objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));
+        weight += w;
         lo = fmin(lo, ds->label[r]);
         hi = fmax(hi, ds->label[r]);
     }
+    c->weight[chunk] = weight;
     c->r2[chunk] = r2;
     c->slope[chunk] = slope;
     c->lo[chunk] = lo;
@@ -184,24 +195,25 @@ sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const do
     if (objective_is_ranking(obj->kind))
         return ranking_curvature(obj, ds, fs, trace, err);
     int64_t n_chunks = chunks_of(ds->n_rows, PASS_CHUNK_ROWS);
-    double *sums = malloc((size_t)n_chunks * 4 * sizeof *sums);
+    double *sums = malloc((size_t)n_chunks * 5 * sizeof *sums);
     if (!sums)
         return sm_fail(err, SM_EFAIL, "out of memory");
     curvature_pass c = {obj, ds, fs, sums, sums + n_chunks, sums + 2 * n_chunks,
-                        sums + 3 * n_chunks};
+                        sums + 3 * n_chunks, sums + 4 * n_chunks};
     parallel_for(threads, n_chunks, curvature_chunk, &c);
-    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY;
+    double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY, n = 0.0; /* n: the rows' weight */
     for (int64_t i = 0; i < n_chunks; i++) {
         r2 += c.r2[i];
         slope += c.slope[i];
+        n += c.weight[i];
         lo = fmin(lo, c.lo[i]);
         hi = fmax(hi, c.hi[i]);
     }
     free(sums);
     double floor = objective_curvature_floor(obj, lo, hi);
-    if (slope / (double)ds->n_rows < floor)
-        slope = floor * (double)ds->n_rows;
-    *trace = (r2 / (double)ds->n_rows + 1.0) * slope / (double)ds->n_rows;
+    if (slope / n < floor)
+        slope = floor * n;
+    *trace = (r2 / n + 1.0) * slope / n;
     return SM_OK;
 }
 
@@ -244,7 +256,8 @@ typedef struct {
     const sm_dataset *ds;
     const double *scores;
     sm_objective_work *work; /* one per worker */
-    double *sum;             /* per chunk of units */
+    double *sum;             /* per chunk of units: their weighted loss */
+    double *weight;          /* per chunk of units: the weight of those counted */
     int64_t *counted;        /* per chunk of units */
 } objective_pass;
 
@@ -255,22 +268,27 @@ static void objective_chunk(void *ctx, int64_t chunk, int worker)
     const int64_t K = p->obj->n_out;
     int64_t first = chunk * PASS_CHUNK_ROWS;
     int64_t last = chunk_end(chunk, PASS_CHUNK_ROWS, objective_unit_count(p->obj, ds));
-    double sum = 0.0;
+    double sum = 0.0, weight = 0.0;
     int64_t counted = 0, k, b, e;
-    if (!objective_is_ranking(p->obj->kind)) {
-        /* rows are units: the chunk's rows in one call */
+    if (!objective_is_ranking(p->obj->kind) && !ds->weight) {
+        /* rows are units of weight 1: the chunk's rows in one call */
         sum = objective_forward(p->obj, p->scores + first * K,
                                 objective_unit_targets(p->obj, ds, first), last - first,
                                 &counted, &p->work[worker]);
+        weight = (double)counted;
     } else {
-        for (int64_t g = first; g < last; g++) {
-            objective_unit_rows(p->obj, ds, g, &b, &e);
-            sum += objective_forward(p->obj, p->scores + b * K, ds->label + b, e - b, &k,
-                                     &p->work[worker]);
+        for (int64_t u = first; u < last; u++) {
+            objective_unit_rows(p->obj, ds, u, &b, &e);
+            double w = objective_unit_weight(ds, b);
+            sum += w * objective_forward(p->obj, p->scores + b * K,
+                                         objective_unit_targets(p->obj, ds, b), e - b, &k,
+                                         &p->work[worker]);
             counted += k;
+            weight += w * (double)k;
         }
     }
     p->sum[chunk] = sum;
+    p->weight[chunk] = weight;
     p->counted[chunk] = counted;
 }
 
@@ -281,7 +299,7 @@ sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
     int64_t n_chunks = chunks_of(objective_unit_count(obj, ds), PASS_CHUNK_ROWS);
     int workers = parallel_workers(threads, n_chunks);
     sm_objective_work work[PARALLEL_MAX_THREADS];
-    double *sum = malloc((size_t)(n_chunks + 1) * sizeof *sum);
+    double *sum = malloc((size_t)(n_chunks + 1) * 2 * sizeof *sum);
     int64_t *counted = malloc((size_t)(n_chunks + 1) * sizeof *counted);
     sm_status st = sum && counted ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
     int ready = 0;
@@ -293,15 +311,16 @@ sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
     *mean = NAN;
     *units = 0;
     if (st == SM_OK) {
-        objective_pass p = {obj, ds, scores, work, sum, counted};
+        objective_pass p = {obj, ds, scores, work, sum, sum + n_chunks + 1, counted};
         parallel_for(workers, n_chunks, objective_chunk, &p);
-        double total = 0.0;
+        double total = 0.0, weight = 0.0;
         for (int64_t c = 0; c < n_chunks; c++) {
             total += sum[c];
+            weight += p.weight[c];
             *units += counted[c];
         }
-        if (*units)
-            *mean = total / (double)*units;
+        if (*units && weight > 0.0)
+            *mean = total / weight;
     }
     for (int w = 0; w < ready; w++)
         objective_work_free(&work[w]);

@@ -24,8 +24,8 @@ int64_t pass_longest_query(const sm_dataset *ds);
 sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales, sm_error *err);
 
 /* The objective's curvature trace on ds (objective.h: pointwise and ranking
- * alike) with the features scaled by fs (NULL: none); 0 without rows or
- * units. */
+ * alike; means over rows or units weighted by their weights) with the
+ * features scaled by fs (NULL: none); 0 without rows or units. */
 sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
                          int threads, double *trace, sm_error *err);
 
@@ -33,8 +33,9 @@ sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const do
 void pass_scores(sm_scorer *sc, const sm_dataset *ds, int threads, double *scores);
 
 /* The mean objective (checked: objective_check) of the given scores
- * (n_rows x obj->n_out) over ds's units; *units receives how many there were
- * (0: the mean is NaN). */
+ * (n_rows x obj->n_out) over ds's units, weighted by their weights
+ * (objective_unit_weight); *units receives how many there were (0, or a
+ * weight of 0: the mean is NaN). */
 sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
                               const double *scores, int threads, double *mean, int64_t *units,
                               sm_error *err);

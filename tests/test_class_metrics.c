@@ -25,7 +25,7 @@ static void test_labels_by_hand(void)
     const int32_t y[] = {0, 0, 2, 2};
     sm_class_config c = config();
     sm_class_report r;
-    CHECK(class_report_compute(&c, s, 4, 3, y, NULL, &r, NULL) == SM_OK);
+    CHECK(class_report_compute(&c, s, 4, 3, y, NULL, NULL, &r, NULL) == SM_OK);
     CHECK(r.has_labels && !r.has_target);
     CHECK_CLOSE(r.accuracy, 0.25, 0);
     CHECK_CLOSE(r.top_k[0], 0.25, 0);  /* k = 1 */
@@ -55,7 +55,7 @@ static void test_target_by_hand(void)
     const double s[] = {1, 3, 2, 0}, q[] = {0.5, 0.3, 0.15, 0.05};
     sm_class_config c = config();
     sm_class_report r;
-    CHECK(class_report_compute(&c, s, 1, 4, NULL, q, &r, NULL) == SM_OK);
+    CHECK(class_report_compute(&c, s, 1, 4, NULL, q, NULL, &r, NULL) == SM_OK);
     CHECK(!r.has_labels && r.has_target && r.n_bands == 3);
     CHECK_CLOSE(r.top1_agreement, 0.0, 0);
     CHECK_CLOSE(r.overlap[0], 0.0, 0);          /* {1} vs {0} */
@@ -82,7 +82,7 @@ static void test_constant_scores_look_bad(void)
     const int32_t y[] = {0};
     sm_class_config c = config();
     sm_class_report r;
-    CHECK(class_report_compute(&c, s, 1, 3, y, q, &r, NULL) == SM_OK);
+    CHECK(class_report_compute(&c, s, 1, 3, y, q, NULL, &r, NULL) == SM_OK);
     CHECK_CLOSE(r.accuracy, 0.0, 0);
     CHECK_CLOSE(r.top_k[1], 0.0, 0);    /* the label class ranks last */
     CHECK_CLOSE(r.top1_agreement, 0.0, 0);
@@ -102,7 +102,7 @@ static void test_target_ties_and_bands(void)
     const double s[] = {2, 1}, q[] = {0.5, 0.5};
     sm_class_config c = config();
     sm_class_report r;
-    CHECK(class_report_compute(&c, s, 1, 2, NULL, q, &r, NULL) == SM_OK);
+    CHECK(class_report_compute(&c, s, 1, 2, NULL, q, NULL, &r, NULL) == SM_OK);
     CHECK(r.n_bands == 2);
     CHECK(r.band_pairs[0][1] == 0 && r.band_pairs[0][0] == 0);
     CHECK_CLOSE(r.ndcg[0], 1.0, 0);
@@ -130,7 +130,7 @@ static void test_random_against_definitions(void)
     }
     sm_class_config c = config();
     sm_class_report r;
-    CHECK(class_report_compute(&c, s, N, K, y, q, &r, NULL) == SM_OK);
+    CHECK(class_report_compute(&c, s, N, K, y, q, NULL, &r, NULL) == SM_OK);
     for (int j = 0; j < c.n_cutoffs; j++) {
         int k = c.cutoff[j], hits = 0;
         double overlap = 0.0;
@@ -184,7 +184,7 @@ static void test_bad_label(void)
     sm_class_config c = config();
     sm_class_report r;
     sm_error err;
-    CHECK(class_report_compute(&c, s, 1, 2, y, NULL, &r, &err) == SM_EUSAGE);
+    CHECK(class_report_compute(&c, s, 1, 2, y, NULL, NULL, &r, &err) == SM_EUSAGE);
     CHECK(r.confusion == NULL);
 }
 

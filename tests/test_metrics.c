@@ -35,7 +35,7 @@ static void test_report_by_hand(void)
     sm_link lin = link_of("lin");
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&r, &lin, hand_y, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &lin, hand_y, NULL, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
     CHECK(rep.regions.n == 3 && rep.regions.bound[1] == 2);
 
     const sm_region_stats *a = &rep.region[0], *b = &rep.region[1], *c = &rep.region[2];
@@ -97,7 +97,7 @@ static void test_report_sigmoid_loss(void)
     sm_link sig = link_of("sigmoid:a=2,c=1");
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&r, &sig, hand_y, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &sig, hand_y, NULL, hand_s, TEST_N_OF(hand_y), &rep, &err) == SM_OK);
     double sum[3] = {0, 0, 0}, total = 0;
     for (int64_t i = 0; i < TEST_N_OF(hand_y); i++) {
         double L = sigmoid_loss_closed_form(2, 1, hand_s[i], hand_y[i]);
@@ -121,7 +121,7 @@ static void test_report_empty_regions(void)
     const double y[] = {1, 2, 3}, s[] = {4, 5, 25};
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&r, &lin, y, s, 3, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &lin, y, NULL, s, 3, &rep, &err) == SM_OK);
     CHECK(rep.region[0].rows == 3);
     CHECK_CLOSE(rep.region[0].bias, 28.0 / 3, 1e-14);
     CHECK_CLOSE(rep.region[0].hit_rate, 2.0 / 3, 1e-15);
@@ -136,7 +136,7 @@ static void test_report_empty_regions(void)
     CHECK(rep.confusion[1][0] == 0 && rep.confusion[2][2] == 0);
 
     /* no rows at all: every region and the total are empty */
-    CHECK(metrics_region_report(&r, &lin, NULL, NULL, 0, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &lin, NULL, NULL, NULL, 0, &rep, &err) == SM_OK);
     CHECK(rep.all.rows == 0 && isnan(rep.all.mae));
 }
 
@@ -147,7 +147,7 @@ static void test_report_nonfinite(void)
     const double y[] = {0, 1}, s[] = {1e200, 1};
     sm_region_report rep;
     sm_error err;
-    CHECK(metrics_region_report(&one, &lin, y, s, 2, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&one, &lin, y, NULL, s, 2, &rep, &err) == SM_OK);
     CHECK(isinf(rep.all.mean_loss) && rep.all.mean_loss > 0);
     CHECK(isinf(rep.all.mean_sq) && isinf(rep.all.rmse));
     CHECK_CLOSE(rep.all.mae, 0.5e200, 1e185);
@@ -156,7 +156,7 @@ static void test_report_nonfinite(void)
     /* a NaN prediction goes to the last region for the confusion matrix but never hits */
     sm_regions r = test_regions_of("1");
     const double y2[] = {5, 5}, s2[] = {NAN, 6};
-    CHECK(metrics_region_report(&r, &lin, y2, s2, 2, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&r, &lin, y2, NULL, s2, 2, &rep, &err) == SM_OK);
     CHECK(rep.confusion[1][1] == 2);
     CHECK_CLOSE(rep.region[1].hit_rate, 0.5, 1e-15);
     CHECK(isnan(rep.region[1].mae));
@@ -170,7 +170,7 @@ static void test_report_compensated_sums(void)
     sm_error err;
     /* naive summation loses both ones: 1e16 + 1 rounds back to 1e16 */
     const double y[] = {1e16, 1, 1, -1e16};
-    CHECK(metrics_region_report(&one, &lin, y, y, 4, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&one, &lin, y, NULL, y, 4, &rep, &err) == SM_OK);
     CHECK(rep.all.mean_label == 0.5);
     CHECK(rep.all.mean_sq == 0 && rep.all.mean_loss == 0);
 
@@ -180,7 +180,7 @@ static void test_report_compensated_sums(void)
         goto out;
     for (int i = 0; i < N; i++)
         tenth[i] = 0.1;
-    CHECK(metrics_region_report(&one, &lin, tenth, zero, N, &rep, &err) == SM_OK);
+    CHECK(metrics_region_report(&one, &lin, tenth, NULL, zero, N, &rep, &err) == SM_OK);
     CHECK_REL(rep.all.mean_label, 0.1, 4e-16);
     CHECK_REL(rep.all.mae, 0.1, 4e-16);
     CHECK_REL(rep.all.mean_sq, 0.005, 1e-15);
@@ -196,12 +196,12 @@ static void test_report_invalid(void)
     sm_region_report rep;
     sm_error err;
     sm_regions none = {.n = 0};
-    CHECK(metrics_region_report(&none, &lin, y, y, 1, &rep, &err) == SM_EFAIL);
+    CHECK(metrics_region_report(&none, &lin, y, NULL, y, 1, &rep, &err) == SM_EFAIL);
     sm_regions unordered = {.n = 3, .bound = {2, 1}};
-    CHECK(metrics_region_report(&unordered, &lin, y, y, 1, &rep, &err) == SM_EFAIL);
+    CHECK(metrics_region_report(&unordered, &lin, y, NULL, y, 1, &rep, &err) == SM_EFAIL);
     CHECK_CONTAINS(err.msg, "invalid regions");
     sm_regions ok = {.n = 1};
-    CHECK(metrics_region_report(&ok, &lin, y, y, -1, &rep, &err) == SM_EFAIL);
+    CHECK(metrics_region_report(&ok, &lin, y, NULL, y, -1, &rep, &err) == SM_EFAIL);
 }
 static const test_case cases[] = {
     TEST(test_report_by_hand),

@@ -75,7 +75,7 @@ static double accuracy(const sm_model *m, const sm_dataset *ds)
     CHECK(model_predict(m, ds, s, NULL) == SM_OK);
     for (int64_t i = 0; i < ds->n_rows; i++)
         y[i] = (int32_t)ds->label[i];
-    double acc = class_report_compute(&c, s, ds->n_rows, K, y, NULL, &r, NULL) == SM_OK
+    double acc = class_report_compute(&c, s, ds->n_rows, K, y, NULL, NULL, &r, NULL) == SM_OK
                      ? r.accuracy : NAN;
     class_report_free(&r);
     free(s);

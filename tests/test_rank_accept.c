@@ -241,7 +241,7 @@ static double test_ndcg10(const sm_dataset *test, const double *s)
     sm_rank_config c;
     rank_config_default(&c);
     double v = NAN;
-    rank_metric_value(&m, &c, test->group_ptr, test->n_groups, test->label, s, &v, NULL);
+    rank_metric_value(&m, &c, test->group_ptr, test->n_groups, test->label, NULL, s, &v, NULL);
     return v;
 }
 

@@ -33,7 +33,7 @@ static void test_one_query_by_hand(void)
     sm_regions r = one_region();
     sm_rank_report rep;
     sm_query_metrics q;
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, s, &rep, &q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, s, &rep, &q, NULL) == SM_OK);
     double l3 = log2(3.0);
     CHECK_CLOSE(q.ndcg[0], 0.0, 1e-15);
     CHECK_CLOSE(q.ndcg[1], (3 / l3 + 1.0 / 2) / (3 + 1 / l3), 1e-14);
@@ -48,19 +48,19 @@ static void test_one_query_by_hand(void)
 
     /* Linear gains 2, 0, 1; ERR's R = y / 3. */
     c.gain = GAIN_LINEAR;
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, s, &rep, &q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, s, &rep, &q, NULL) == SM_OK);
     CHECK_CLOSE(q.ndcg[1], (2 / l3 + 1.0 / 2) / (2 + 1 / l3), 1e-14);
     CHECK_CLOSE(q.err[1], (2.0 / 3) / 2 + (1.0 / 3) * (1.0 / 3) / 3, 1e-15);
 
     /* A threshold of 1: only the row labelled 2 is relevant, at rank 2. */
     c.threshold = 1;
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, s, &rep, &q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, s, &rep, &q, NULL) == SM_OK);
     CHECK_CLOSE(q.ap, 0.5, 1e-15);
     CHECK_CLOSE(q.rr, 0.5, 1e-15);
 
     /* A cutoff longer than the list is the whole list. */
     c = config_k(3, 50);
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, s, &rep, &q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, s, &rep, &q, NULL) == SM_OK);
     CHECK(q.ndcg[0] == q.ndcg[1] && q.err[0] == q.err[1]);
 }
 
@@ -75,8 +75,8 @@ static void test_ties_are_pessimistic(void)
     CHECK(regions_parse("1,2,3", &r, NULL) == SM_OK);
     sm_rank_report a, b;
     sm_query_metrics qa, qb;
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, constant, &a, &qa, NULL) == SM_OK);
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, reversed, &b, &qb, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, constant, &a, &qa, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, reversed, &b, &qb, NULL) == SM_OK);
     CHECK(memcmp(&qa, &qb, sizeof qa) == 0);
     CHECK_CLOSE(qa.ndcg[0], 0.0, 1e-15);
     CHECK_CLOSE(qa.rr, 1.0 / 2, 1e-15);
@@ -84,7 +84,7 @@ static void test_ties_are_pessimistic(void)
     /* Partial ties: y = (1, 0), s equal: the non-relevant row comes first. */
     const double y2[] = {1, 0}, s2[] = {5, 5};
     const int64_t gp2[] = {0, 2};
-    CHECK(rank_report_compute(&c, &r, gp2, 1, y2, s2, &a, &qa, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp2, 1, y2, NULL, s2, &a, &qa, NULL) == SM_OK);
     CHECK_CLOSE(qa.ndcg[0], 0.0, 1e-15);
     CHECK_CLOSE(qa.ap, 0.5, 1e-15);
     CHECK(a.pairs[1][0] == 1 && a.ordered[1][0] == 0);
@@ -100,7 +100,7 @@ static void test_region_pairs_by_hand(void)
     sm_regions r;
     CHECK(regions_parse("1,2", &r, NULL) == SM_OK);
     sm_rank_report rep;
-    CHECK(rank_report_compute(&c, &r, gp, 2, y, s, &rep, NULL, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 2, y, NULL, s, &rep, NULL, NULL) == SM_OK);
     /* (2,0): query 1 has rows 0,3 vs 1, both wrong; query 2 one right pair. */
     CHECK(rep.pairs[2][0] == 3 && rep.ordered[2][0] == 1);
     CHECK(rep.pairs[2][1] == 2 && rep.ordered[2][1] == 2);
@@ -118,7 +118,7 @@ static void test_equal_labels_and_single_rows(void)
     sm_regions r = one_region();
     sm_rank_report rep;
     sm_query_metrics q[2];
-    CHECK(rank_report_compute(&c, &r, gp, 2, y, s, &rep, q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 2, y, NULL, s, &rep, q, NULL) == SM_OK);
     CHECK_CLOSE(q[0].ndcg[0], 1.0, 1e-15);
     CHECK_CLOSE(q[0].ndcg[1], 1.0, 1e-15);
     CHECK_CLOSE(q[0].ap, 1.0, 1e-15);
@@ -142,8 +142,8 @@ static void test_queries_without_relevant_rows(void)
     sm_regions r = one_region();
     sm_rank_report one, skip, alone;
     sm_query_metrics q[2];
-    CHECK(rank_report_compute(&c, &r, gp, 1, y, s, &alone, NULL, NULL) == SM_OK);
-    CHECK(rank_report_compute(&c, &r, gp, 2, y, s, &one, q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 1, y, NULL, s, &alone, NULL, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 2, y, NULL, s, &one, q, NULL) == SM_OK);
     CHECK(q[1].ndcg[0] == 1.0 && q[1].ndcg[1] == 1.0 && q[1].ap == 1.0 && q[1].rr == 1.0);
     CHECK(q[1].err[0] == 0.0 && q[1].err[1] == 0.0);
     CHECK_CLOSE(one.mean.ndcg[1], (alone.mean.ndcg[1] + 1) / 2, 1e-15);
@@ -151,13 +151,13 @@ static void test_queries_without_relevant_rows(void)
     CHECK_CLOSE(one.mean.err[1], alone.mean.err[1] / 2, 1e-15);
     CHECK(one.gain_queries == 2 && one.relevant_queries == 2);
     c.no_relevant = NO_RELEVANT_SKIP;
-    CHECK(rank_report_compute(&c, &r, gp, 2, y, s, &skip, q, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp, 2, y, NULL, s, &skip, q, NULL) == SM_OK);
     CHECK(isnan(q[1].ndcg[1]) && isnan(q[1].err[1]) && isnan(q[1].ap) && isnan(q[1].rr));
     CHECK(skip.mean.ndcg[1] == alone.mean.ndcg[1] && skip.mean.ap == alone.mean.ap);
     CHECK(skip.mean.err[1] == alone.mean.err[1] && skip.mean.rr == alone.mean.rr);
     CHECK(skip.gain_queries == 1 && skip.relevant_queries == 1 && skip.queries == 2);
     /* Only unrelevant queries with skip: the means are undefined (NaN). */
-    CHECK(rank_report_compute(&c, &r, gp + 1, 1, y, s, &skip, NULL, NULL) == SM_OK);
+    CHECK(rank_report_compute(&c, &r, gp + 1, 1, y, NULL, s, &skip, NULL, NULL) == SM_OK);
     CHECK(isnan(skip.mean.ndcg[0]) && skip.gain_queries == 0);
 }
 
@@ -183,12 +183,12 @@ static void test_metric_by_name(void)
     rank_config_default(&c);
     double v;
     CHECK(rank_metric_parse("ndcg@3", &m, &err) == SM_OK);
-    CHECK(rank_metric_value(&m, &c, gp, 1, y, s, &v, &err) == SM_OK);
+    CHECK(rank_metric_value(&m, &c, gp, 1, y, NULL, s, &v, &err) == SM_OK);
     CHECK_CLOSE(v, (3 / log2(3.0) + 0.5) / (3 + 1 / log2(3.0)), 1e-14);
     CHECK(rank_metric_parse("mrr", &m, &err) == SM_OK);
-    CHECK(rank_metric_value(&m, &c, gp, 1, y, s, &v, &err) == SM_OK && v == 0.5);
+    CHECK(rank_metric_value(&m, &c, gp, 1, y, NULL, s, &v, &err) == SM_OK && v == 0.5);
     CHECK(rank_metric_parse("map", &m, &err) == SM_OK);
-    CHECK(rank_metric_value(&m, &c, gp, 1, y, s, &v, &err) == SM_OK);
+    CHECK(rank_metric_value(&m, &c, gp, 1, y, NULL, s, &v, &err) == SM_OK);
     CHECK_CLOSE(v, 7.0 / 12, 1e-15);
 
     CHECK(rank_cutoffs_parse("1,3,20", &c, &err) == SM_OK && c.n_cutoffs == 3 && c.cutoff[2] == 20);

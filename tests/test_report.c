@@ -213,7 +213,7 @@ static void test_json_validator(void)
 static sm_region_stats stats(int64_t rows, double mean_y, double mean_s, double bias, double mae,
                              double rmse, double loss, double sq, double hit)
 {
-    return (sm_region_stats){rows, mean_y, mean_s, bias, mae, rmse, loss, sq, hit};
+    return (sm_region_stats){rows, mean_y, mean_s, bias, mae, rmse, loss, sq, hit, (double)rows};
 }
 
 /* Regions (-inf,1), [1,2), [2,inf); the middle one is empty, the last has an
@@ -232,7 +232,8 @@ static void sample_report(sm_region_report *rep)
     rep->confusion[2][2] = 2;
 }
 
-static const sm_report_meta sample_meta = {"housing.txt", "m.model", NULL, "lin:w=1", "none"};
+static const sm_report_meta sample_meta = {"housing.txt", "m.model", NULL, "lin:w=1", "none",
+                                            NULL};
 
 /* The report as a string (malloc'd), or NULL when writing failed. */
 static char *render(sm_report_format fmt, const sm_report_meta *meta, const sm_region_report *rep)
@@ -454,7 +455,7 @@ static void test_json(void)
     free(out);
 
     /* hostile names are escaped; bytes that are not UTF-8 become U+FFFD */
-    sm_report_meta nasty = {"a\"b\\c\nd\te\x01" "f\xff\xc3\xa9", NULL, NULL, NULL, NULL};
+    sm_report_meta nasty = {"a\"b\\c\nd\te\x01" "f\xff\xc3\xa9", NULL, NULL, NULL, NULL, NULL};
     out = render(REPORT_JSON, &nasty, &rep);
     if (!out)
         return;
@@ -479,7 +480,7 @@ static void test_single_region_and_hostile_text(void)
     rep.regions = (sm_regions){.n = 1, .origin = REGIONS_QUARTILES};
     rep.region[0] = rep.all = stats(1, 2, 3, 1, 1, 1, 0.5, 0.5, 1);
     rep.confusion[0][0] = 1;
-    sm_report_meta meta = {"x\ny", NULL, NULL, "lin", "log1p"};
+    sm_report_meta meta = {"x\ny", NULL, NULL, "lin", "log1p", NULL};
     char *out = render(REPORT_TEXT, &meta, &rep);
     if (out) {
         CHECK_CONTAINS(out, "x?y"); /* a newline in a name must not break the header */
@@ -581,7 +582,7 @@ static void test_class_report_formats(void)
     sm_class_config c;
     class_config_default(&c);
     sm_class_report r;
-    if (!CHECK(class_report_compute(&c, s, 4, 3, y, q, &r, NULL) == SM_OK))
+    if (!CHECK(class_report_compute(&c, s, 4, 3, y, q, NULL, &r, NULL) == SM_OK))
         return;
     char *text = render_classes(REPORT_TEXT, &r, NULL), line[256];
     CHECK(text && find_line(text, "classes:", line, sizeof line));
