@@ -216,7 +216,8 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
         if (group_ptr[g + 1] - group_ptr[g] > longest)
             longest = group_ptr[g + 1] - group_ptr[g];
     for (int64_t r = group_ptr[0]; r < group_ptr[n_groups]; r++)
-        out->max_label = fmax(out->max_label, y[r]);
+        if (!weight || weight[r] > 0.0) /* a row of weight 0 counts in nothing */
+            out->max_label = fmax(out->max_label, y[r]);
     query_work w = {malloc((size_t)longest * sizeof *w.rows),
                     malloc((size_t)longest * 2 * sizeof *w.ideal)};
     if (!w.rows || !w.ideal) {

@@ -8,7 +8,8 @@
  *             gain(y_r) / log2(r + 1); the ideal orders rows by label
  *   ERR@k     sum_r (1/r) R_r prod_{j<r} (1 - R_j) over ranks 1..min(k, n),
  *             R = gain(y) / (gain(y_max) + 1), y_max the largest label of
- *             the evaluated data (exp2: (2^y - 1) / 2^y_max, Chapelle et al.)
+ *             the evaluated data, its rows of weight > 0 when weighted
+ *             (exp2: (2^y - 1) / 2^y_max, Chapelle et al.)
  *   MAP       mean over queries of average precision: the mean, over the
  *             relevant rows, of the precision at their rank
  *   MRR       mean of 1 / rank of the first relevant row

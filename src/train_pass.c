@@ -165,15 +165,13 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
     int64_t end = chunk_end(chunk, PASS_CHUNK_ROWS, ds->n_rows);
     double r2 = 0.0, slope = 0.0, lo = INFINITY, hi = -INFINITY, weight = 0.0;
     for (int64_t r = chunk * PASS_CHUNK_ROWS; r < end; r++) {
-        /* Without weights w is 1 and the sums are the unweighted ones, bit
-         * for bit (the norms summed straight into r2, as always). */
-        double row_r2 = 0.0, w = objective_unit_weight(ds, r);
-        double *norms = ds->weight ? &row_r2 : &r2;
+        /* (w x) x: without weights (w = 1) the unweighted sum bit for bit,
+         * and for a power-of-two w that sum times w exactly */
+        double w = objective_unit_weight(ds, r);
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
             double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
-            *norms += x * x;
+            r2 += w * x * x;
         }
-        r2 += w * row_r2;
         slope += w * objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));
         weight += w;
         lo = fmin(lo, ds->label[r]);
