@@ -1,0 +1,101 @@
+#!/bin/sh
+# cli_weights.sh - sample weights end to end: DATA.weight found beside the
+# data, --weights / --valid-weights / none, weighted reports equal to the
+# reports of repeated rows, located errors for bad weights, ranking queries
+# that must share a weight, and the cache.
+. "$(dirname "$0")/lib.sh"
+H=$DATA/libsvm-housing-scale/housing_scale
+cp "$H" "$T/h"
+# expensive houses weigh 10
+awk '{ print ($1 >= 35) ? 10 : 1 }' "$T/h" > "$T/ten"
+
+expect_ok "unweighted" "$SMLOSS" train -q -d "$T/h" -m "$T/plain.model" --regions 20,35
+cp "$T/ten" "$T/h.weight"
+expect_ok "beside the data" "$SMLOSS" train -d "$T/h" -m "$T/beside.model" --regions 20,35
+expect_true "announced" "grep -q 'using the row weights in $T/h.weight' '$T/err'"
+expect_true "recorded in the model" "grep -q 'train_weights' '$T/beside.model'"
+expect_ok "--weights" "$SMLOSS" train -q -d "$T/h" -m "$T/given.model" --regions 20,35 \
+    --weights "$T/h.weight"
+expect_true "same model either way" cmp -s "$T/beside.model" "$T/given.model"
+expect_ok "--weights none" "$SMLOSS" train -q -d "$T/h" -m "$T/none.model" --regions 20,35 \
+    --weights none
+expect_true "none: the unweighted model" cmp -s "$T/plain.model" "$T/none.model"
+expect_true "weights change the model" "! cmp -s '$T/plain.model' '$T/beside.model'"
+
+# the weighted model is better where the weight is, on the weighted report too
+rmse_top() { awk '$1 == "[35," { print $7 }' "$1"; }
+"$SMLOSS" eval -d "$T/h" -m "$T/plain.model" --weights none > "$T/plain.txt"
+"$SMLOSS" eval -d "$T/h" -m "$T/beside.model" --weights none > "$T/beside.txt"
+expect_true "upweighted region learnt better" \
+    "awk -v a=$(rmse_top "$T/beside.txt") -v b=$(rmse_top "$T/plain.txt") 'BEGIN { exit !(a + 0 < b + 0 && a > 0) }'"
+expect_true "unweighted report: no weights line" "! grep -q '^weights:' '$T/plain.txt'"
+expect_ok "weighted eval" "$SMLOSS" eval -q -d "$T/h" -m "$T/plain.model"
+expect_true "weighted report says so" "grep -q '^weights: *$T/h.weight' '$T/out'"
+expect_ok "weighted json" "$SMLOSS" eval -q -d "$T/h" -m "$T/plain.model" --format json
+expect_true "json names the weights" "grep -q '\"weights\": \"$T/h.weight\"' '$T/out'"
+
+# integer weights report as repeated rows: same numbers but the rows column
+head -n 60 "$H" > "$T/s"
+awk 'NR % 4 == 0 { print 0; next } { print NR % 3 + 1 }' "$T/s" > "$T/s.w"
+"$SMLOSS" predict -m "$T/plain.model" -d "$T/s" -o "$T/s.pred"
+paste -d '\t' "$T/s.w" "$T/s" "$T/s.pred" |
+    awk -F '\t' -v d="$T/rep" -v p="$T/rep.pred" \
+        '{ for (i = 0; i < $1; i++) { print $2 > d; print $3 > p } }'
+# the report's rows without the rows column: the last 8 columns
+strip() { sed -n '/^region  */,/^all/p' "$1" | awk '{ for (i = NF - 7; i <= NF; i++) printf "%s ", $i; print "" }'; }
+expect_ok "eval weighted" "$SMLOSS" eval -d "$T/s" -p "$T/s.pred" --weights "$T/s.w" --regions 20,35
+strip "$T/out" > "$T/weighted.rep"
+expect_ok "eval repeated" "$SMLOSS" eval -d "$T/rep" -p "$T/rep.pred" --regions 20,35
+strip "$T/out" > "$T/repeated.rep"
+expect_true "weighted = repeated rows" cmp -s "$T/weighted.rep" "$T/repeated.rep"
+expect_true "and not trivially" "[ \$(wc -l < '$T/weighted.rep') -ge 4 ]"
+
+# bad weights: located, status 3, no model
+bad() { # NAME WEIGHTS-TEXT REGEX
+    printf "$2" > "$T/bad.w"
+    expect_fail "bad weights: $1" 3 "$3" "$SMLOSS" train -q -d "$T/s" -m "$T/never.model" \
+        --weights "$T/bad.w"
+    expect_true "bad weights: $1: no model" "[ ! -e '$T/never.model' ]"
+}
+head -n 59 "$T/s.w" > "$T/ok59"
+bad negative "1\n-1\n" 'bad.w:2:1: a weight must be >= 0 "-1"'
+bad nan "1\n2\nnan\n" 'bad.w:3:1: weight must be finite'
+bad word "1\none\n" 'bad.w:2:1: weight is not a number "one"'
+bad two "1\n1 2\n" 'bad.w:2:3: unexpected text after the weight'
+bad few "$(cat "$T/ok59" | tr '\n' ' ' | sed 's/ /\\n/g')" 'bad.w:59: the file ends after 59 weights, for the 60 rows'
+bad many "$(cat "$T/s.w" "$T/s.w" | tr '\n' ' ' | sed 's/ /\\n/g')" 'bad.w:61:1: more weights than the 60 rows'
+bad zero "$(awk '{ print 0 }' "$T/s" | tr '\n' ' ' | sed 's/ /\\n/g')" 'bad.w: every weight is 0'
+expect_fail "eval: bad weights" 3 'bad.w:1:1: weight is not a number' \
+    sh -c "printf 'x\n' > '$T/bad.w'; '$SMLOSS' eval -d '$T/s' -m '$T/plain.model' --weights '$T/bad.w'"
+expect_fail "missing weights file" 4 'nowhere' \
+    "$SMLOSS" train -q -d "$T/s" -m "$T/never.model" --weights "$T/nowhere"
+expect_fail "--valid-weights needs --valid" 2 'valid-weights needs --valid' \
+    "$SMLOSS" train -q -d "$T/s" -m "$T/never.model" --valid-weights "$T/s.w"
+expect_ok "--valid-weights" "$SMLOSS" train -d "$T/h" -m "$T/v.model" --valid "$T/s" \
+    --valid-weights "$T/s.w" --epochs 2 --weights none
+expect_true "valid weights read" "[ -s '$T/v.model' ]"
+
+# ranking: a query's rows share one weight
+R=$DATA/lightgbm-rank
+cp "$R/rank.train" "$T/r"; cp "$R/rank.train.query" "$T/r.query"
+awk '{ for (i = 0; i < $1; i++) print NR % 3 }' "$T/r.query" > "$T/r.weight"
+expect_ok "ranking with query weights" "$SMLOSS" train -q -d "$T/r" -m "$T/r.model" \
+    --objective listwise --epochs 2
+expect_true "ranking weights recorded" "grep -q 'train_weights' '$T/r.model'"
+awk 'NR == 5 { print 7; next } { print }' "$T/r.weight" > "$T/r.bad"
+expect_fail "ranking: rows of a query differ" 3 'rows [0-9]+ and 5 of one query have the weights [0-9] and 7' \
+    "$SMLOSS" train -q -d "$T/r" -m "$T/never.model" --objective listwise --weights "$T/r.bad"
+expect_ok "pointwise: per-row weights in queries are fine" "$SMLOSS" train -q -d "$T/r" \
+    -m "$T/rp.model" --epochs 2 --weights "$T/r.bad"
+
+# the cache: weights are read beside it on every run
+expect_ok "cache written" "$SMLOSS" train -q -d "$T/h" -m "$T/c1.model" --regions 20,35 \
+    --cache "$T/h.cache"
+expect_ok "cache reused" "$SMLOSS" train -d "$T/h" -m "$T/c2.model" --regions 20,35 \
+    --cache "$T/h.cache"
+expect_true "weights with the cache" "cmp -s '$T/c1.model' '$T/beside.model' && cmp -s '$T/c2.model' '$T/beside.model'"
+awk '{ print 1 }' "$T/h" > "$T/h.weight"
+expect_ok "changed weights, same cache" "$SMLOSS" train -q -d "$T/h" -m "$T/c3.model" \
+    --regions 20,35 --cache "$T/h.cache"
+expect_true "the new weights are used" "! cmp -s '$T/c3.model' '$T/beside.model'"
+finish
