@@ -513,7 +513,17 @@ static int fast_line(libsvm_block *b, size_t off, int64_t lineno, size_t *next)
         return 0;
     if (!sm_parse_decimal(s, &e, &label) || !(fabs(label) <= DBL_MAX))
         return 0;
-    s = e;
+    /* No label (reader.h): the line starts with a feature, its index digits
+     * then ':'. The feature loop takes it from there; the merge decides
+     * whether such a row is allowed. */
+    int unlabeled = *e == ':';
+    for (const char *d = s; unlabeled && d < e; d++)
+        if (!is_digit(*d))
+            return 0;
+    if (unlabeled)
+        label = NAN;
+    else
+        s = e;
     int64_t qid = NO_QID;
     if (*s == ' ' || *s == '\t') {
         const char *t = s;
@@ -532,6 +542,8 @@ static int fast_line(libsvm_block *b, size_t off, int64_t lineno, size_t *next)
     }
     size_t first = b->nnz;
     int64_t prev = -1;
+    if (unlabeled)
+        goto feature; /* s is at its first byte */
     for (;;) {
         /* s is just past the previous token */
         char c = *s;
@@ -557,6 +569,7 @@ static int fast_line(libsvm_block *b, size_t off, int64_t lineno, size_t *next)
         }
         if (c == '\0' && s == end)
             goto row_done;
+    feature:;
         int64_t idx = 0;
         int n = 0;
         for (; is_digit(*s) && n < 10; s++, n++)
