@@ -12,11 +12,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static sm_status read_checked(const uint8_t *data, size_t size, const sm_reader_options *opt,
-                              sm_dataset *ds)
+                              const sm_reader_parallel *par, sm_dataset *ds)
 {
     sm_error err;
     sm_error_clear(&err);
-    sm_status st = reader_read_buffer((const char *)data, size, "fuzz", opt, ds, &err);
+    sm_status st =
+        reader_read_buffer_parallel((const char *)data, size, "fuzz", opt, par, ds, &err);
     if (st != SM_OK) {
         FUZZ_REQUIRE(st == SM_EDATA || st == SM_EFAIL);
         FUZZ_REQUIRE(strncmp(err.msg, "fuzz:", 5) == 0);
@@ -29,8 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sm_dataset ds, lax;
     sm_reader_options allow = {.allow_unlabeled = 1};
-    sm_status st = read_checked(data, size, NULL, &ds);
-    sm_status lax_st = read_checked(data, size, &allow, &lax);
+    sm_reader_parallel one_thread = {1, 0}; /* (any threads give the same data) */
+    sm_status st = read_checked(data, size, NULL, NULL, &ds);
+    sm_status lax_st = read_checked(data, size, &allow, &one_thread, &lax);
     int unlabeled = 0;
     for (int64_t r = 0; lax_st == SM_OK && r < lax.n_rows; r++)
         unlabeled |= isnan(lax.label[r]);
