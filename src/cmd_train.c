@@ -26,6 +26,13 @@ static const char train_usage[] =
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         model file to write\n"
+    "  -i, --init MODEL         continue training MODEL (a warm start): same scorer,\n"
+    "                           outputs, classes and features (hash bits); its\n"
+    "                           objective, loss, regions and label transform unless\n"
+    "                           given; the optimiser starts afresh\n"
+    "      --save-every N       also write the model every N epochs (replaced\n"
+    "                           atomically), so an interrupted run keeps its last\n"
+    "                           checkpoint; with early stopping the best epoch so far\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
     "                           .query, XGBoost .group); default for the ranking\n"
@@ -38,7 +45,7 @@ static const char train_usage[] =
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
-    "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
+    "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
@@ -81,9 +88,11 @@ static const char train_usage[] =
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
     "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
-    "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
-    "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
-    "                           adagrad 0.5, adam 0.01\n"
+    "  -l, --lr X               learning rate; sgd/momentum: relative to the data's\n"
+    "                           curvature (the step is X divided by the trace of the\n"
+    "                           objective's Hessian at the start, per layer), so one\n"
+    "                           value suits any data; < 2 is stable (sgd 1, momentum\n"
+    "                           0.1); adagrad 0.5, adam 0.01 are absolute\n"
     "      --lr-schedule NAME   {lr_schedule} (linear: decays to 0.1% at the end)\n"
     "      --warmup N           steps of linear learning-rate warm-up (0)\n"
     "      --momentum X         momentum coefficient (0.9)\n"
@@ -94,7 +103,7 @@ static const char train_usage[] =
     "      --scale NAME         {scale}: maxabs (default) scales each feature by\n"
     "                           1/max|x| while training; the saved model uses raw\n"
     "                           features\n"
-    "      --hash-bits B        hash each feature index into 2^B buckets, 1 <= B <= 30\n"
+    "  -b, --hash-bits B        hash each feature index into 2^B buckets, 1 <= B <= 30\n"
     "                           (a row's values in one bucket add up); predict and\n"
     "                           eval hash as the model records (default: no hashing)\n"
     "      --seed N             seed of the shuffling, of the MLP's initial weights and\n"
@@ -127,19 +136,21 @@ static const cli_choices train_choices[] = {
 };
 
 enum {
-    ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
-    ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
+    ARG_VALID = 256, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
+    ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_HASH_BITS
+    ARG_SAVE_EVERY
 };
 
 static const struct option train_options[] = {
     {"data", required_argument, NULL, 'd'},
     {"model", required_argument, NULL, 'm'},
+    {"init", required_argument, NULL, 'i'},
+    {"save-every", required_argument, NULL, ARG_SAVE_EVERY},
     {"valid", required_argument, NULL, ARG_VALID},
-    {"predictions", required_argument, NULL, ARG_PREDICTIONS},
+    {"predictions", required_argument, NULL, 'p'},
     {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
     {"regions", required_argument, NULL, ARG_REGIONS},
     {"loss", required_argument, NULL, ARG_LOSS},
@@ -149,7 +160,7 @@ static const struct option train_options[] = {
     {"epochs", required_argument, NULL, ARG_EPOCHS},
     {"batch", required_argument, NULL, ARG_BATCH},
     {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
-    {"lr", required_argument, NULL, ARG_LR},
+    {"lr", required_argument, NULL, 'l'},
     {"lr-schedule", required_argument, NULL, ARG_LR_SCHEDULE},
     {"warmup", required_argument, NULL, ARG_WARMUP},
     {"momentum", required_argument, NULL, ARG_MOMENTUM},
@@ -159,7 +170,7 @@ static const struct option train_options[] = {
     {"l2", required_argument, NULL, ARG_L2},
     {"clip", required_argument, NULL, ARG_CLIP},
     {"scale", required_argument, NULL, ARG_SCALE},
-    {"hash-bits", required_argument, NULL, ARG_HASH_BITS},
+    {"hash-bits", required_argument, NULL, 'b'},
     {"seed", required_argument, NULL, ARG_SEED},
     {"group", required_argument, NULL, ARG_GROUP},
     {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
@@ -177,12 +188,18 @@ static const struct option train_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-typedef struct {
+typedef struct train_args {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
     const char *group, *valid_group;
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
+    const char *init_path; /* --init: the model to continue */
+    sm_model init;         /* its model (empty without) */
+    /* Options given explicitly, which --init checks against the model or
+     * takes from it when they are not given. */
+    int have_label_transform, have_hash_bits, have_scorer, have_objective, have_temperature,
+        have_target;
     cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
@@ -198,6 +215,11 @@ typedef struct {
     int quiet;
     int header_done;
     char metric[32];  /* early stopping's metric, "" without */
+    /* what a checkpoint (--save-every) adds to the trained scorer */
+    const struct train_args *args;
+    const sm_model *model;       /* regions and classes */
+    const sm_featmap *features;
+    const sm_dataset *train;
 } train_view;
 
 static void show_epoch(void *ctx, const sm_epoch_info *e)
@@ -244,7 +266,7 @@ static int parse_optim_option(int c, const char *arg, train_args *a)
     switch (c) {
     case ARG_OPTIMIZER:
         return cli_parse_choice("train", "--optimizer", arg, optim_kind_names, &a->optimizer);
-    case ARG_LR:
+    case 'l':
         a->have_lr = 1;
         return cli_parse_double("train", "--lr", arg, 1e-300, 1e6, &a->lr);
     case ARG_LR_SCHEDULE:
@@ -277,6 +299,7 @@ static int parse_model_option(int c, const char *arg, train_args *a)
     int rc, choice;
     switch (c) {
     case ARG_SCORER:
+        a->have_scorer = 1;
         if (scorer_config_parse(arg, &a->cfg.scorer, &err) != SM_OK)
             return cli_usage_error("train", "--scorer: %s", err.msg);
         return SM_OK;
@@ -286,12 +309,15 @@ static int parse_model_option(int c, const char *arg, train_args *a)
         a->cfg.scorer.mlp.act = rc == SM_OK ? (sm_activation)choice : a->cfg.scorer.mlp.act;
         return rc;
     case ARG_OBJECTIVE:
+        a->have_objective = 1;
         rc = cli_parse_choice("train", "--objective", arg, objective_kind_names, &choice);
         obj->kind = rc == SM_OK ? (sm_objective_kind)choice : obj->kind;
         return rc;
     case ARG_TEMPERATURE:
+        a->have_temperature = 1;
         return cli_parse_double("train", "--temperature", arg, 1e-300, 1e300, &obj->temperature);
     case ARG_TARGET:
+        a->have_target = 1;
         rc = cli_parse_choice("train", "--target", arg, TARGET_NAMES, &choice);
         obj->target = rc == SM_OK ? (sm_target_kind)(choice + 1) : obj->target;
         return rc;
@@ -314,6 +340,7 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
     case ARG_LABEL_TRANSFORM:
+        a->have_label_transform = 1;
         return cli_parse_choice("train", "--label-transform", arg, label_transform_names,
                                 &a->label_transform);
     case ARG_EPOCHS:
@@ -329,10 +356,15 @@ static int parse_value_option(int c, const char *arg, train_args *a)
         if ((rc = cli_parse_int64("train", "--seed", arg, 0, INT64_MAX, &n)) == SM_OK)
             a->cfg.seed = (uint64_t)n;
         return rc;
-    case ARG_HASH_BITS:
+    case 'b':
+        a->have_hash_bits = 1;
         if ((rc = cli_parse_int64("train", "--hash-bits", arg, 1, FEATMAP_MAX_HASH_BITS, &n)) ==
             SM_OK)
             a->hash_bits = (int)n;
+        return rc;
+    case ARG_SAVE_EVERY:
+        if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
+            a->cfg.checkpoint_every = (int)n;
         return rc;
     case ARG_PATIENCE:
         if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
@@ -403,7 +435,8 @@ static int check_train_args(train_args *a)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
     apply_optimizer(a);
     sm_error err;
-    if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
+    if ((a->loss || !a->init_path) &&
+        link_parse(a->loss ? a->loss : "lin", &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
     sm_objective *obj = &a->cfg.objective;
     if (objective_is_multiclass(obj->kind))
@@ -415,8 +448,96 @@ static int check_train_args(train_args *a)
         return rc;
     if (a->cfg.keep_best && !a->valid)
         return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
+    if (a->cfg.checkpoint_every && strcmp(a->model, "-") == 0)
+        return cli_usage_error("train", "--save-every needs a model file, not standard output");
     if (a->valid_group && !a->valid)
         return cli_usage_error("train", "--valid-group needs --valid");
+    return SM_OK;
+}
+
+/* The scorer as --scorer spells it, with an MLP's activation. */
+static void format_scorer(const sm_scorer_config *c, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", scorer_kind_name(c->kind));
+    for (int l = 1; c->kind == SCORER_MLP && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size;
+         l++)
+        n += snprintf(out + n, size - (size_t)n, "%c%ld", l == 1 ? ':' : ',',
+                      (long)c->mlp.width[l]);
+    if (c->kind == SCORER_MLP && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, " --activation %s", activation_names[c->mlp.act]);
+}
+
+static int same_scorer_shape(const sm_scorer_config *x, const sm_scorer_config *y)
+{
+    if (x->kind != y->kind || x->mlp.n_hidden != y->mlp.n_hidden)
+        return 0;
+    for (int l = 1; x->kind == SCORER_MLP && l <= x->mlp.n_hidden; l++)
+        if (x->mlp.width[l] != y->mlp.width[l])
+            return 0;
+    return x->kind != SCORER_MLP || x->mlp.act == y->mlp.act;
+}
+
+/* --init: read the model, check what the options say of its shape against
+ * it, and take from it what they leave unsaid (the scorer, hash bits, label
+ * transform and objective; the regions when the data is read). A model is
+ * continued on its own inputs, so what makes its parameters mean something
+ * must match; the loss and objective may change (fine-tuning with another
+ * loss), as long as the number of outputs stays. */
+static int take_init_model(train_args *a)
+{
+    sm_error err;
+    sm_model *m = &a->init;
+    if (model_load(a->init_path, m, &err) != SM_OK)
+        return cli_fail(&err);
+    char want[96], have[96];
+    if (a->have_scorer || a->have_activation) {
+        sm_scorer_config c = a->cfg.scorer;
+        if (!a->have_scorer) /* --activation alone: the model's layers */
+            c.kind = m->scorer.kind, c.mlp.n_hidden = m->scorer.mlp.n_hidden,
+            memcpy(c.mlp.width, m->scorer.mlp.width, sizeof c.mlp.width);
+        if (!same_scorer_shape(&c, &m->scorer)) {
+            format_scorer(&c, want, sizeof want);
+            format_scorer(&m->scorer, have, sizeof have);
+            return cli_usage_error("train", "--init %s: the model's scorer is %s, the options "
+                                   "ask for %s", a->init_path, have, want);
+        }
+    }
+    a->cfg.scorer = m->scorer;
+    a->have_activation = 0; /* checked above */
+    if (a->have_hash_bits && a->hash_bits != m->features.hash_bits && m->features.hash_bits)
+        return cli_usage_error("train", "--init %s: the model hashes its features into %d bits, "
+                               "not %d (--hash-bits)", a->init_path, m->features.hash_bits,
+                               a->hash_bits);
+    if (a->have_hash_bits && !m->features.hash_bits)
+        return cli_usage_error("train", "--init %s: the model does not hash its features "
+                               "(--hash-bits %d)", a->init_path, a->hash_bits);
+    if (a->have_label_transform && a->label_transform != (int)m->label_transform)
+        return cli_usage_error("train", "--init %s: the model learnt labels with "
+                               "--label-transform %s, not %s", a->init_path,
+                               label_transform_names[m->label_transform],
+                               label_transform_names[a->label_transform]);
+    a->label_transform = (int)m->label_transform;
+    sm_objective obj;
+    if (model_objective(m, &obj, &err) != SM_OK)
+        return cli_fail(&err);
+    sm_objective *o = &a->cfg.objective;
+    if (!a->have_objective)
+        o->kind = obj.kind;
+    if (!a->loss)
+        o->link = obj.link;
+    if (!a->have_objective && !a->have_temperature)
+        o->temperature = obj.temperature;
+    if (!a->have_objective && !a->have_target)
+        o->target = obj.target;
+    if (objective_is_multiclass(o->kind) != (m->classes.n > 0) ||
+        (!objective_is_multiclass(o->kind) && m->scorer.n_out != 1))
+        return cli_usage_error("train", "--init %s: the model has %ld output%s%s; the %s "
+                               "objective needs %s", a->init_path, (long)m->scorer.n_out,
+                               m->scorer.n_out == 1 ? "" : "s",
+                               m->classes.n ? " (one per class)" : "",
+                               objective_kind_name(o->kind),
+                               objective_is_multiclass(o->kind) ? "a multi-class model"
+                                                                : "one output");
     return SM_OK;
 }
 
@@ -425,19 +546,20 @@ static int parse_train_args(int argc, char **argv, train_args *a)
 {
     int c, rc = SM_OK;
     memset(a, 0, sizeof *a);
+    model_init(&a->init);
     train_config_default(&a->cfg);
-    a->loss = "lin";
     a->optimizer = -1;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:qh", train_options, NULL)) != -1) {
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:i:p:l:b:qh", train_options, NULL)) != -1) {
         switch (c) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
+        case 'i': a->init_path = optarg; break;
+        case 'p': a->predictions = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
         case ARG_VALID: a->valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
-        case ARG_PREDICTIONS: a->predictions = optarg; break;
         case ARG_REGIONS: a->regions_text = optarg; break;
         case ARG_LOSS: a->loss = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
@@ -452,6 +574,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         return rc;
     if (optind < argc)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (a->init_path && (rc = take_init_model(a)) != SM_OK)
+        return rc;
     return check_train_args(a);
 }
 
@@ -508,7 +632,7 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
-        {"--valid-group", cli_group_file(a->valid_group)},
+        {"--valid-group", cli_group_file(a->valid_group)}, {"--init", a->init_path},
     };
     const cli_file outputs[] = {
         {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
@@ -532,6 +656,9 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
 static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid,
                            sm_classes *classes)
 {
+    /* --init continues a model's classes: its outputs, whatever classes the
+     * rows here have (checked as the validation data's are) */
+    const sm_classes *known = a->init.classes.n ? &a->init.classes : NULL;
     int multiclass = objective_is_multiclass(a->cfg.objective.kind);
     int labels_are_classes = multiclass && !a->targets;
     int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
@@ -540,7 +667,8 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
                       !rank_metric_is_class(&a->cfg.metric);
     cli_data_options train_opt = a->data_opt;
     if (labels_are_classes)
-        train_opt.check_label = classes_check_integer;
+        train_opt.check_label = known ? classes_check_known : classes_check_integer;
+    train_opt.check_label_ctx = (void *)known;
     int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
@@ -549,7 +677,15 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
-    if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
+    sm_error err;
+    if (multiclass && known && classes_copy(classes, known, &err) != SM_OK)
+        return cli_fail(&err);
+    if (multiclass && known)
+        rc = a->targets ? cli_read_targets(a->targets, classes->n, prob, train)
+             : classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
+    else if (multiclass)
+        rc = cli_train_classes(a->targets, prob, a->quiet, train, classes);
+    if (rc != SM_OK)
         return rc;
     cli_data_options valid_opt = {.threads = a->data_opt.threads};
     if (labels_are_classes) {
@@ -560,7 +696,6 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_load_grouped_data(a->valid, a->valid_group,
                                    ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &valid_opt, valid);
-    sm_error err;
     if (rc == SM_OK && a->valid && a->targets)
         rc = cli_read_targets(a->valid_targets, classes->n, prob, valid);
     else if (rc == SM_OK && a->valid && labels_are_classes &&
@@ -604,17 +739,73 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
     return SM_OK;
 }
 
-/* Train with the epoch table and progress on stderr. */
-static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
-                        sm_model *model)
+/* --save-every: the model so far, with what the finished one would have
+ * (inputs, regions, classes, options), replacing the model file whole. */
+static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, sm_error *err)
 {
-    train_view view = {.quiet = a->quiet};
+    train_view *v = ctx;
+    const train_args *a = v->args;
+    /* A shallow copy that borrows the arrays of both: never freed. */
+    sm_model ck = *trained;
+    ck.features = *v->features;
+    ck.dim = v->features->space;
+    ck.regions = v->model->regions;
+    ck.classes = v->model->classes;
+    ck.label_transform = (sm_label_transform)a->label_transform;
+    record_options(&ck, a, v->train);
+    model_set_info(&ck, "checkpoint_epoch", "%d", epoch);
+    cli_output out;
+    int rc = cli_output_open(&out, a->model);
+    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK)
+        cli_output_abort(&out);
+    else if (rc == SM_OK)
+        rc = cli_output_commit(&out);
+    if (rc != SM_OK)
+        return sm_fail(err, (sm_status)rc, "%s: the checkpoint of epoch %d was not written%s%s",
+                       a->model, epoch, rc == SM_EIO ? "" : ": ", rc == SM_EIO ? "" : err->msg);
+    return SM_OK;
+}
+
+/* The scorer's inputs: the training data's (featmap_prepare), or with
+ * --init the model's, which the data must stay within (the map moves from
+ * the model to *features). Both data sets go through them. */
+static int prepare_features(train_args *a, sm_dataset *train, sm_dataset *valid,
+                            sm_featmap *features)
+{
+    sm_error err;
+    if (!a->init_path)
+        return featmap_prepare(train, a->valid ? valid : NULL, a->hash_bits, features, &err) ==
+                       SM_OK ? SM_OK : cli_fail(&err);
+    featmap_free(features);
+    *features = a->init.features;
+    featmap_init(&a->init.features, 0);
+    if (featmap_apply_model(features, train, &err) != SM_OK ||
+        (a->valid && featmap_apply(features, valid, &err) != SM_OK))
+        return cli_fail(&err);
+    /* the shape was checked before; the inputs now agree by construction */
+    sm_scorer_config c = a->cfg.scorer;
+    scorer_config_complete(&c, features->n);
+    if (scorer_saved_param_count(&c) != scorer_saved_param_count(&a->init.scorer)) {
+        cli_msg("--init %s: the model's parameters do not fit its own shape", a->init_path);
+        return SM_EDATA;
+    }
+    a->cfg.init_param = a->init.param;
+    return SM_OK;
+}
+
+/* Train with the epoch table and progress on stderr (and the checkpoints). */
+static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
+                        const sm_featmap *features, sm_model *model)
+{
+    train_view view = {.quiet = a->quiet, .args = a, .model = model, .features = features,
+                       .train = train};
     if (a->cfg.keep_best)
         rank_metric_format(&a->cfg.metric, view.metric, sizeof view.metric);
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
     a->cfg.on_note = show_note;
+    a->cfg.on_checkpoint = save_checkpoint;
     a->cfg.ctx = &view;
     /* The default rate is made safe by backing off; a rate the user chose is
      * kept, and diverges as it does. */
@@ -648,11 +839,15 @@ int cmd_train(int argc, char **argv)
 {
     train_args a;
     int rc = parse_train_args(argc, argv, &a);
-    if (rc != SM_OK)
+    if (rc != SM_OK) {
+        model_free(&a.init);
         return rc < 0 ? SM_OK : rc;
+    }
     cli_output out[2];
-    if ((rc = open_train_outputs(&a, out)) != SM_OK)
+    if ((rc = open_train_outputs(&a, out)) != SM_OK) {
+        model_free(&a.init);
         return rc;
+    }
 
     sm_dataset train, valid;
     dataset_init(&train);
@@ -668,19 +863,19 @@ int cmd_train(int argc, char **argv)
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
-    if (featmap_prepare(&train, a.valid ? &valid : NULL, a.hash_bits, &features, &err) != SM_OK) {
-        rc = cli_fail(&err);
+    if ((rc = prepare_features(&a, &train, &valid, &features)) != SM_OK)
         goto out;
-    }
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
             rc = cli_usage_error("train", "--regions: %s", err.msg);
             goto out;
         }
+    } else if (a.init_path) {
+        model.regions = a.init.regions;
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
-    if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
+    if ((rc = run_training(&a, &train, &valid, &features, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
@@ -692,6 +887,7 @@ out:
     cli_output_abort(&out[0]); /* nothing left to do after a commit */
     cli_output_abort(&out[1]);
     model_free(&model);
+    model_free(&a.init);
     dataset_free(&train);
     dataset_free(&valid);
     return rc;
