@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "cv.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -21,11 +22,19 @@
 /* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
+    "       smloss train -d DATA --folds K [-m MODEL] [options]\n"
     "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         model file to write\n"
+    "  -v, --folds K            K-fold cross-validation (as liblinear's -v): train on\n"
+    "                           K-1 folds, evaluate on the other, for each fold; print\n"
+    "                           each fold's main figures and their mean and std on\n"
+    "                           stdout (RMSE and MAE per region, NDCG@k for ranking,\n"
+    "                           accuracy for classes); folds are rows, or whole queries\n"
+    "                           (seeded by --seed, not stratified); with -m the model\n"
+    "                           is then trained on all of DATA and written\n"
     "  -i, --init MODEL         continue training MODEL (a warm start): same scorer,\n"
     "                           outputs, classes and features (hash bits); its\n"
     "                           objective, loss, regions and label transform unless\n"
@@ -144,11 +153,15 @@ enum {
     ARG_SAVE_EVERY
 };
 
+/* The most folds --folds takes: each fold trains a model. */
+#define TRAIN_MAX_FOLDS 1000
+
 static const struct option train_options[] = {
     {"data", required_argument, NULL, 'd'},
     {"model", required_argument, NULL, 'm'},
     {"init", required_argument, NULL, 'i'},
     {"save-every", required_argument, NULL, ARG_SAVE_EVERY},
+    {"folds", required_argument, NULL, 'v'},
     {"valid", required_argument, NULL, ARG_VALID},
     {"predictions", required_argument, NULL, 'p'},
     {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
@@ -195,6 +208,7 @@ typedef struct train_args {
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
     const char *init_path; /* --init: the model to continue */
+    int folds;             /* --folds: 0, or K >= 2 */
     sm_model init;         /* its model (empty without) */
     /* Options given explicitly, which --init checks against the model or
      * takes from it when they are not given. */
@@ -362,6 +376,10 @@ static int parse_value_option(int c, const char *arg, train_args *a)
             SM_OK)
             a->hash_bits = (int)n;
         return rc;
+    case 'v':
+        if ((rc = cli_parse_int64("train", "--folds", arg, 2, TRAIN_MAX_FOLDS, &n)) == SM_OK)
+            a->folds = (int)n;
+        return rc;
     case ARG_SAVE_EVERY:
         if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
             a->cfg.checkpoint_every = (int)n;
@@ -429,8 +447,13 @@ static int check_class_args(const train_args *a)
 /* What single options cannot check: the options together. */
 static int check_train_args(train_args *a)
 {
-    if (!a->data || !a->model)
-        return cli_usage_error("train", "both --data and --model are required");
+    if (!a->data || (!a->model && !a->folds))
+        return cli_usage_error("train", "both --data and --model are required (or --folds)");
+    if (!a->model && (a->predictions || a->cfg.checkpoint_every))
+        return cli_usage_error("train", "--predictions and --save-every need --model");
+    if (a->folds && (a->cfg.keep_best || a->valid))
+        return cli_usage_error("train", "--folds validates on the folds: no --valid, --metric "
+                               "or --patience");
     if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
     apply_optimizer(a);
@@ -448,7 +471,7 @@ static int check_train_args(train_args *a)
         return rc;
     if (a->cfg.keep_best && !a->valid)
         return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
-    if (a->cfg.checkpoint_every && strcmp(a->model, "-") == 0)
+    if (a->cfg.checkpoint_every && a->model && strcmp(a->model, "-") == 0)
         return cli_usage_error("train", "--save-every needs a model file, not standard output");
     if (a->valid_group && !a->valid)
         return cli_usage_error("train", "--valid-group needs --valid");
@@ -550,7 +573,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     train_config_default(&a->cfg);
     a->optimizer = -1;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:i:p:l:b:qh", train_options, NULL)) != -1) {
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:i:p:l:b:v:qh", train_options, NULL)) != -1) {
         switch (c) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
@@ -640,7 +663,8 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
     memset(out, 0, 2 * sizeof *out);
     int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
                              sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->model)) == SM_OK && a->predictions &&
+    if (rc == SM_OK && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
+        a->predictions &&
         (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
         cli_output_abort(&out[0]);
     return rc;
@@ -817,6 +841,76 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     return st == SM_OK ? SM_OK : cli_fail(&err);
 }
 
+/* The cross-validation table: a row per figure, a column per fold, then
+ * the mean and the sample standard deviation over the folds; "-" where a
+ * fold has no value (no held-out row in a region). */
+static int write_cv(const train_args *a, const sm_dataset *train, const sm_cv_result *r)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, "-");
+    if (rc != SM_OK)
+        return rc;
+    int width = (int)strlen("held-out rows");
+    for (int j = 0; j < r->n_figures; j++)
+        if ((int)strlen(r->name[j]) > width)
+            width = (int)strlen(r->name[j]);
+    fprintf(out.f, "# %d-fold cross-validation of %s: %s, seed %llu\n", r->n_folds,
+            train->source, train->n_groups ? "whole queries" : "rows",
+            (unsigned long long)a->cfg.seed);
+    if (a->label_transform != LABEL_NONE)
+        fprintf(out.f, "# labels and errors on the %s scale\n",
+                label_transform_names[a->label_transform]);
+    fprintf(out.f, "%-*s", width, "figure");
+    for (int f = 0; f < r->n_folds; f++) {
+        char head[24];
+        snprintf(head, sizeof head, "fold %d", f + 1);
+        fprintf(out.f, "  %11s", head);
+    }
+    fprintf(out.f, "  %11s  %11s\n", "mean", "std");
+    fprintf(out.f, "%-*s", width, "held-out rows");
+    for (int f = 0; f < r->n_folds; f++)
+        fprintf(out.f, "  %11lld", (long long)r->rows[f]);
+    fputc('\n', out.f);
+    for (int j = 0; j < r->n_figures; j++) {
+        fprintf(out.f, "%-*s", width, r->name[j]);
+        for (int f = 0; f < r->n_folds; f++) {
+            double v = r->value[(int64_t)f * r->n_figures + j];
+            isnan(v) ? fprintf(out.f, "  %11s", "-") : fprintf(out.f, "  %11.4f", v);
+        }
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        fprintf(out.f, "  %11.4f  %11.4f\n", mean, std);
+    }
+    return cli_output_commit(&out);
+}
+
+/* --folds: cross-validate the options on the training data (no epoch
+ * table: K runs; a back-off still says so). */
+static int run_folds(const train_args *a, const sm_dataset *train, const sm_model *model)
+{
+    train_view view = {.quiet = a->quiet};
+    cli_progress_init(&view.progress, a->quiet);
+    sm_train_config cfg = a->cfg;
+    cfg.on_epoch = NULL;
+    cfg.on_checkpoint = NULL;
+    cfg.on_progress = show_progress;
+    cfg.on_note = show_note;
+    cfg.ctx = &view;
+    cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
+    cfg.threads = a->data_opt.threads;
+    sm_rank_config rank;
+    rank_config_default(&rank);
+    sm_cv_result r;
+    sm_error err;
+    sm_status st = cv_run(train, &cfg, &model->regions,
+                          objective_is_multiclass(cfg.objective.kind) ? &model->classes : NULL,
+                          &rank, a->folds, &r, &err);
+    cli_progress_done(&view.progress);
+    int rc = st == SM_OK ? write_cv(a, train, &r) : cli_fail(&err);
+    cv_result_free(&r);
+    return rc;
+}
+
 /* The model and the predictions land together or not at all: the model is
  * renamed into place only after the predictions were written. The caller
  * aborts what is left on failure. */
@@ -875,6 +969,8 @@ int cmd_train(int argc, char **argv)
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
+    if (a.folds && ((rc = run_folds(&a, &train, &model)) != SM_OK || !a.model))
+        goto out;
     if ((rc = run_training(&a, &train, &valid, &features, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
