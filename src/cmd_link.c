@@ -34,6 +34,15 @@ static const char link_usage[] =
 
 enum { ARG_LOSS = 256, ARG_FROM, ARG_TO, ARG_STEPS };
 
+static const struct option link_options[] = {
+    {"loss", required_argument, NULL, ARG_LOSS}, {"from", required_argument, NULL, ARG_FROM},
+    {"to", required_argument, NULL, ARG_TO},     {"steps", required_argument, NULL, ARG_STEPS},
+    {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+const cli_command_spec link_spec = {"link", link_options, link_usage, NULL};
+
 /* The interesting part of the axis: every centre and knot, and 0. */
 static void default_range(const sm_link *link, double *lo, double *hi)
 {
@@ -55,18 +64,12 @@ static void default_range(const sm_link *link, double *lo, double *hi)
 
 int cmd_link(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"loss", required_argument, NULL, ARG_LOSS}, {"from", required_argument, NULL, ARG_FROM},
-        {"to", required_argument, NULL, ARG_TO},     {"steps", required_argument, NULL, ARG_STEPS},
-        {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *spec = NULL, *output = "-";
     double from = 0, to = 0;
     int have_from = 0, have_to = 0, c, rc = SM_OK;
     int64_t steps = 100;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", link_options, NULL)) != -1) {
         switch (c) {
         case ARG_LOSS: spec = optarg; break;
         case ARG_FROM: rc = cli_parse_double("link", "--from", optarg, -1e300, 1e300, &from); have_from = 1; break;

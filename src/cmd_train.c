@@ -201,6 +201,8 @@ static const struct option train_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+const cli_command_spec train_spec = {"train", train_options, train_usage, train_choices};
+
 typedef struct train_args {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
     const char *group, *valid_group;
