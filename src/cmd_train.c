@@ -518,9 +518,11 @@ static int take_init_model(train_args *a)
     char want[96], have[96];
     if (a->have_scorer || a->have_activation) {
         sm_scorer_config c = a->cfg.scorer;
-        if (!a->have_scorer) /* --activation alone: the model's layers */
-            c.kind = m->scorer.kind, c.mlp.n_hidden = m->scorer.mlp.n_hidden,
+        if (!a->have_scorer) { /* --activation alone: the model's layers */
+            c.kind = m->scorer.kind;
+            c.mlp.n_hidden = m->scorer.mlp.n_hidden;
             memcpy(c.mlp.width, m->scorer.mlp.width, sizeof c.mlp.width);
+        }
         if (!same_scorer_shape(&c, &m->scorer)) {
             format_scorer(&c, want, sizeof want);
             format_scorer(&m->scorer, have, sizeof have);
@@ -782,14 +784,16 @@ static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, 
     record_options(&ck, a, v->train);
     model_set_info(&ck, "checkpoint_epoch", "%d", epoch);
     cli_output out;
-    int rc = cli_output_open(&out, a->model);
-    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK)
+    int rc = cli_output_open(&out, a->model); /* open and commit say what failed */
+    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK) {
+        cli_msg("%s: %s", a->model, err->msg);
         cli_output_abort(&out);
-    else if (rc == SM_OK)
+    } else if (rc == SM_OK) {
         rc = cli_output_commit(&out);
+    }
     if (rc != SM_OK)
-        return sm_fail(err, (sm_status)rc, "%s: the checkpoint of epoch %d was not written%s%s",
-                       a->model, epoch, rc == SM_EIO ? "" : ": ", rc == SM_EIO ? "" : err->msg);
+        return sm_fail(err, (sm_status)rc, "%s: the checkpoint of epoch %d was not written",
+                       a->model, epoch);
     return SM_OK;
 }
 

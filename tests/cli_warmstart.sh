@@ -63,6 +63,11 @@ expect_ok "--save-every 1" "$SMLOSS" train -q -d "$H" -m "$T/s.model" --epochs 3
 expect_ok "same run without" "$SMLOSS" train -q -d "$H" -m "$T/s0.model" --epochs 3
 expect_true "checkpoints leave the final model as it would be" "cmp -s '$T/s.model' '$T/s0.model'"
 expect_fail "--save-every 0" 2 "save-every" "$SMLOSS" train -q -d "$H" -m "$T/x.model" --save-every 0
+if [ -w /dev/full ]; then
+    expect_fail "a checkpoint on a full disk" 4 "checkpoint of epoch 1 was not written" "$SMLOSS" train -q -d "$H" -m /dev/full --epochs 3 --save-every 1
+else
+    skip "no /dev/full: a failing checkpoint write is not tested"
+fi
 expect_fail "--save-every to stdout" 2 "standard output" "$SMLOSS" train -q -d "$H" -m - --save-every 1
 
 # killed after a checkpoint: the last one is a whole model, no temp file left
