@@ -578,7 +578,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     train_config_default(&a->cfg);
     a->optimizer = -1;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:i:p:l:b:v:qh", train_options, NULL)) != -1) {
+    const char *shorts = "d:m:i:p:l:b:v:qh";
+    while (rc == SM_OK && (c = getopt_long(argc, argv, shorts, train_options, NULL)) != -1) {
         switch (c) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
@@ -653,14 +654,15 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
 }
 
 /* Before anything is read: no output may overwrite an input (or another
- * output), and the outputs are opened (their temporary files made), so a
- * mistyped directory fails now rather than after training. out[0] is the
- * model, out[1] the predictions (when asked for). */
+ * output; --init is no such input: its model is read already, so -i M -m M
+ * continues M in place), and the outputs are opened (their temporary files
+ * made), so a mistyped directory fails now rather than after training.
+ * out[0] is the model, out[1] the predictions (when asked for). */
 static int open_train_outputs(const train_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
-        {"--valid-group", cli_group_file(a->valid_group)}, {"--init", a->init_path},
+        {"--valid-group", cli_group_file(a->valid_group)},
     };
     const cli_file outputs[] = {
         {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},

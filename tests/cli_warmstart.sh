@@ -85,5 +85,6 @@ expect_true "the checkpoint says its epoch" "grep -q '^checkpoint_epoch=[1-9]' '
 expect_ok "the checkpoint predicts" "$SMLOSS" predict -q -m "$T/kill/k.model" -d "$H" -o "$T/kill.pred"
 expect_true "it scores every row" "[ \$(wc -l < '$T/kill.pred') -eq 506 ]"
 expect_true "no temporary file left" "[ \"\$(ls '$T/kill')\" = k.model ]"
-expect_ok "it can be continued" "$SMLOSS" train -q -d "$H" -i "$T/kill/k.model" -m "$T/kill/k2.model" --epochs 1
+expect_ok "it can be continued in place" "$SMLOSS" train -q -d "$H" -i "$T/kill/k.model" -m "$T/kill/k.model" --epochs 1
+expect_true "the continued model replaced it" "! grep -q '^checkpoint_epoch=' '$T/kill/k.model' && grep -q '^epochs=1\$' '$T/kill/k.model'"
 finish
