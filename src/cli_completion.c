@@ -11,7 +11,8 @@
 typedef enum { VALUE_NONE, VALUE_FILE, VALUE_CHOICE } value_kind;
 
 /* The help line that introduces --name: the option at the start of a line
- * (after "-x, ") or after ", " on it ("--beta1 X, --beta2 X"). */
+ * (after "-x, ") or after another on it ("--beta1 X, --beta2 X"); *at is
+ * set after the name (its value's metavariable follows). */
 static const char *help_line_of(const char *usage, const char *name, const char **at)
 {
     size_t len = strlen(name);
@@ -22,10 +23,13 @@ static const char *help_line_of(const char *usage, const char *name, const char 
         const char *line = p;
         while (line > usage && line[-1] != '\n')
             line--;
-        int starts = 1; /* only blanks, "-x," and earlier options before it */
+        /* an option's line is indented less than the descriptions, and has
+         * only "-x," and earlier options of the line before it */
+        size_t indent = strspn(line, " ");
+        int starts = indent > 0 && indent < 12 && line[indent] == '-';
         for (const char *q = line; q < p && starts; q++)
             starts = *q == ' ' || *q == ',' || *q == '-' || isalnum((unsigned char)*q);
-        if (starts && line[0] == ' ') {
+        if (starts) {
             *at = p + 2 + len;
             return line;
         }

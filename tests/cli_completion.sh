@@ -58,6 +58,9 @@ expect_true "predict --output-type probs" "has probs \"\$got\""
 got=$(complete_words train --epochs "")
 expect_true "train --epochs: no candidates" "[ -z \"\$got\" ]"
 : > "$T/housing.train"
-got=$(cd "$T" && complete_words train -d hous)
-expect_true "train -d: file names" "has housing.train \"\$got\""
+for words in "train -d" "train --valid" "predict --cache" "eval --cache" "eval --per-query" \
+    "eval -p" "train -i"; do
+    got=$(cd "$T" && complete_words $words hous)
+    expect_true "$words: file names" "has housing.train \"\$got\""
+done
 finish
