@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "emphasize.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -132,7 +133,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_HASH_BITS
+    ARG_HASH_BITS, ARG_EMPHASIZE
 };
 
 static const struct option train_options[] = {
@@ -143,6 +144,7 @@ static const struct option train_options[] = {
     {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
     {"regions", required_argument, NULL, ARG_REGIONS},
     {"loss", required_argument, NULL, ARG_LOSS},
+    {"emphasize", required_argument, NULL, ARG_EMPHASIZE},
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
     {"activation", required_argument, NULL, ARG_ACTIVATION},
@@ -179,6 +181,8 @@ static const struct option train_options[] = {
 
 typedef struct {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
+    const char *emphasize_text; /* --emphasize, compiled into the loss once the labels are read */
+    sm_emphasis emphasis;
     const char *group, *valid_group;
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
@@ -188,6 +192,7 @@ typedef struct {
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
     int optimizer; /* -1: by the scorer */
     double lr, momentum, beta1, beta2, eps;
+    int have_loss;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
@@ -405,6 +410,11 @@ static int check_train_args(train_args *a)
     sm_error err;
     if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
+    if (a->emphasize_text && a->have_loss)
+        return cli_usage_error("train", "--emphasize compiles the loss: give it or --loss, "
+                               "not both");
+    if (a->emphasize_text && emphasis_parse(a->emphasize_text, &a->emphasis, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
     sm_objective *obj = &a->cfg.objective;
     if (objective_is_multiclass(obj->kind))
         obj->n_out = 2; /* K comes with the data: check the rest for now */
@@ -439,7 +449,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_PREDICTIONS: a->predictions = optarg; break;
         case ARG_REGIONS: a->regions_text = optarg; break;
-        case ARG_LOSS: a->loss = optarg; break;
+        case ARG_LOSS: a->loss = optarg; a->have_loss = 1; break;
+        case ARG_EMPHASIZE: a->emphasize_text = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
         case ARG_TARGETS: a->targets = optarg; break;
@@ -482,6 +493,11 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+    if (a->emphasize_text) {
+        char spec[EMPHASIS_SPEC_MAX];
+        emphasis_format(&a->emphasis, spec, sizeof spec);
+        model_set_info(m, "emphasize", "%s", spec);
+    }
     if (objective_is_multiclass(a->cfg.objective.kind)) {
         char t[32];
         sm_format_double(t, sizeof t, a->cfg.objective.temperature);
@@ -604,6 +620,31 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
     return SM_OK;
 }
 
+/* --emphasize into the loss, now that the labels and regions are known:
+ * the width's default follows the spread of the values the link is applied
+ * to (the labels; a multi-class objective's targets, 0 .. 1 for one-hot
+ * class labels). The compiled spec is shown and both are recorded. */
+static int compile_emphasis(train_args *a, const sm_dataset *train, const sm_model *model)
+{
+    sm_error err;
+    double spread = objective_is_multiclass(a->cfg.objective.kind)
+                        ? emphasis_spread(train->target,
+                                          train->n_rows * (int64_t)train->target_dim)
+                        : emphasis_spread(train->label, train->n_rows);
+    if (emphasis_resolve(&a->emphasis, &model->regions, spread, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    if (emphasis_compile(&a->emphasis, &a->cfg.objective.link, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    char spec[EMPHASIS_SPEC_MAX], loss[LINK_SPEC_MAX];
+    emphasis_format(&a->emphasis, spec, sizeof spec);
+    link_format(&a->cfg.objective.link, loss, sizeof loss);
+    if (strlen(spec) >= sizeof model->info[0].value)
+        return cli_usage_error("train", "--emphasize: too many regions to record in the model");
+    if (!a->quiet)
+        cli_msg("--emphasize %s compiles to --loss %s", spec, loss);
+    return SM_OK;
+}
+
 /* Train with the epoch table and progress on stderr. */
 static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
                         sm_model *model)
@@ -680,6 +721,8 @@ int cmd_train(int argc, char **argv)
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
+    if (a.emphasize_text && (rc = compile_emphasis(&a, &train, &model)) != SM_OK)
+        goto out;
     if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
