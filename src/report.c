@@ -6,16 +6,17 @@
  * text  "key: value" header lines (data, model, predictions, loss, label
  *       transform, then the regions as intervals and how they were chosen);
  *       the per-region table, one row per region and an "all" row, numbers
- *       %.4g right-aligned, hit% a percentage, "-" for an empty region's means;
+ *       %.4g right-aligned, hit% a percentage, "-" for an empty region's means
+ *       (with emphasis, also h' and the weight asked for);
  *       then the confusion matrix, label regions down, prediction regions across.
- * tsv   "# key: value" comment lines (data, model, predictions, loss,
- *       label_transform, regions_origin, boundaries; a NULL field is left out);
- *       a header row "region lower upper rows mean_label mean_pred bias mae rmse
- *       mean_loss mean_sq hit_rate"; one row per region (its index; the region
- *       is [lower, upper)) and one "all" row; numbers exact (numfmt.h), an empty region's
- *       means "NaN", infinities "inf"/"-inf", hit_rate a fraction in [0, 1].
- *       Then a blank line and the confusion matrix: a header row "label_region
- *       pred_0 pred_1 ...", then per label region its index and the counts.
+ * tsv   one tidy table "table row column value" (header line first): "info"
+ *       rows carry a text in the column field and no value (data, model,
+ *       predictions, loss, label_transform, regions_origin, boundaries,
+ *       interval_I; a NULL field is left out); "region" rows (row: the index
+ *       or "all"; column: lower, upper and the stats keys); "confusion" rows
+ *       (row: label region, column: prediction region). Values have
+ *       TSV_DECIMALS fixed decimals, NaN for an empty region's means,
+ *       inf/-inf; hit_rate a fraction in [0, 1].
  * json  one object with the keys data, model, predictions, loss,
  *       label_transform (strings or null); regions (count, origin, boundaries,
  *       intervals); per_region (a list of objects: region, interval and the
@@ -30,9 +31,9 @@
  *       region pairs), a "metric value queries" table (ndcg@k..., err@k...,
  *       map, mrr), and the pairwise ordering accuracy per pair of regions
  *       (higher, lower, pairs, ordered%) with an "all" line.
- * tsv   a blank line, the conventions as "# " lines, "metric value queries"
- *       rows; a blank line, "higher_region lower_region pairs ordered
- *       accuracy" rows (region indices), then "all all ...".
+ * tsv   the conventions as info rows; "ranking" rows (row: the metric,
+ *       column: value or queries); "region_pairs", "region_ordered" and
+ *       "region_accuracy" rows (row: higher region, column: lower; "all all").
  * json  a "ranking" object: queries, rows, conventions (an object), metrics
  *       (ndcg@1 ... map, mrr), gain_queries, relevant_queries, region_pairs (a
  *       list of objects: higher, lower, pairs, ordered, accuracy) and all_pairs.
@@ -780,14 +781,13 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
  *       precision, recall, F1, then a "macro" line); the confusion matrix
  *       (label class down, predicted class across); with a target the order
  *       accuracy per pair of rank bands. Numbers %.4g, "-" where undefined.
- * tsv   one tidy table: "# key: value" header lines, then the columns
- *       "table row column value": summary rows (table "summary", row the
+ * tsv   the same tidy table: info rows, then summary rows (table "summary", row the
  *       figure, column its k where it has one), "class" rows (row the class,
  *       column rows|precision|recall|f1; row "macro" for the means),
  *       "confusion" rows (row the label class, column the predicted class,
  *       value the count), "band_pairs" and "band_accuracy" rows (row the
  *       higher band, column the lower band, as target ranks "1", "2-3", ...).
- *       Numbers exact, NaN where undefined.
+ *       Values with TSV_DECIMALS decimals, NaN where undefined.
  * json  one object: data, model, predictions, loss, label_transform,
  *       classes, rows, mean_loss, summary (an object of the figures),
  *       per_class (a list), macro, confusion (a list of rows), and with a
