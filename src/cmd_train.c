@@ -53,7 +53,8 @@ static const char train_usage[] =
     "                           region ('1,1,10'); compiled into a link whose slope is\n"
     "                           the weight in each region, steps spread over a width\n"
     "                           (',width=W'; default 5% of the label spread); the\n"
-    "                           compiled --loss is shown on stderr\n"
+    "                           compiled --loss is shown on stderr; without --regions\n"
+    "                           the intervals are the model's regions\n"
     "      --objective NAME     {objective} (pointwise):\n"
     "                           pointwise: mean over rows of L(s, y);\n"
     "                           pairwise: per query, mean over pairs y_i > y_j of\n"
@@ -725,6 +726,11 @@ int cmd_train(int argc, char **argv)
             rc = cli_usage_error("train", "--regions: %s", err.msg);
             goto out;
         }
+    } else if (a.emphasize_text && a.emphasis.n > 0) {
+        /* the regions the user weighed are the ones to report on */
+        model.regions = (sm_regions){.n = a.emphasis.n, .origin = REGIONS_GIVEN};
+        memcpy(model.regions.bound, a.emphasis.bound,
+               sizeof model.regions.bound[0] * (size_t)(a.emphasis.n - 1));
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }

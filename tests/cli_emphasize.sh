@@ -28,6 +28,9 @@ expect_ok "bare weights: one per --regions region" "$SMLOSS" train -q -d "$T/h.t
     --emphasize '0.2,1,5,width=2.25' --regions 20,35 --epochs 5
 expect_true "... the same model as the intervals" \
     "grep -v '^train_data=' '$T/b.model' | grep -v '^emphasize=' > '$T/b.m'; grep -v '^train_data=' '$T/e.model' | grep -v '^emphasize=' | cmp -s - '$T/b.m'"
+expect_ok "without --regions the intervals are the regions" "$SMLOSS" train -q -d "$T/h.train" -m "$T/r.model" \
+    --emphasize '[20,35)=2,[40,inf)=5' --epochs 2
+expect_true "... regions=20,35,40 (given)" "grep -qx 'regions=20,35,40' '$T/r.model' && grep -qx 'regions_origin=given' '$T/r.model'"
 expect_ok "a model without --emphasize has no such key" "$SMLOSS" train -q -d "$T/h.train" -m "$T/l.model" --epochs 2
 expect_true "... and no emphasis columns" "! grep -q emphasize '$T/l.model'"
 
