@@ -127,6 +127,9 @@ int cmd_link(int argc, char **argv)
         hi = to;
     if (!(hi > lo))
         return cli_usage_error("link", "--to must be greater than --from");
+    if (!isfinite(hi - lo))
+        return cli_usage_error("link", "the range from %g to %g is too wide: give --from and --to",
+                               lo, hi);
 
     cli_output out;
     if ((rc = cli_output_open(&out, output)) != SM_OK)

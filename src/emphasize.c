@@ -260,7 +260,9 @@ sm_status emphasis_compile(const sm_emphasis *e, sm_link *link, sm_error *err)
                 continue;
             }
             knots[n_knots++] = z;
-            slopes[n_knots] = i == k - 1 ? hi : lo * pow(hi / lo, (double)(i + 1) / k);
+            /* geometric steps, in logs: hi / lo may not be a double */
+            double f = (double)(i + 1) / k;
+            slopes[n_knots] = i == k - 1 ? hi : exp((1 - f) * log(lo) + f * log(hi));
         }
     }
     at = (size_t)snprintf(spec, sizeof spec, "pwl:knots=");

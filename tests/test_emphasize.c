@@ -116,6 +116,15 @@ static void test_compiled_slope_follows_weights(void)
                 fprintf(stderr, "  %s: h'(%g) = %g, not %g\n", specs[s], z, dh, e.weight[i]);
         }
     }
+    /* weights whose ratio is no double: the steps are formed in logs */
+    sm_emphasis x = parsed("(-inf,1)=1e308,[1,inf)=1e-300,width=1");
+    sm_link steep;
+    sm_error xerr;
+    CHECK(emphasis_resolve(&x, NULL, 0, &xerr) == SM_OK);
+    if (CHECK(emphasis_compile(&x, &steep, &xerr) == SM_OK)) {
+        CHECK(link_dh(&steep, -5) == 1e308 && link_dh(&steep, 5) == 1e-300);
+        CHECK(link_dh(&steep, 1) < 1e308 && link_dh(&steep, 1) > 1e-300);
+    }
     /* the same weight everywhere: the square loss scaled */
     sm_emphasis e = parsed("(-inf,3)=2,[3,inf)=2");
     sm_link link;
