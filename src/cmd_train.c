@@ -11,6 +11,7 @@
 #include "cli_output.h"
 #include "commands.h"
 #include "cv.h"
+#include "emphasize.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -62,6 +63,14 @@ static const char train_usage[] =
     "Loss and scorer:\n"
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
+    "      --emphasize SPEC     instead of --loss: how much each label region matters,\n"
+    "                           e.g. '[35,inf)=10' or '(-inf,20)=0.2,[20,35)=1,[35,inf)=5'\n"
+    "                           (uncovered labels weigh 1), or one weight per label\n"
+    "                           region ('1,1,10'); compiled into a link whose slope is\n"
+    "                           the weight in each region, steps spread over a width\n"
+    "                           (',width=W'; default 5% of the label spread); the\n"
+    "                           compiled --loss is shown on stderr; without --regions\n"
+    "                           the intervals are the model's regions\n"
     "      --objective NAME     {objective} (pointwise):\n"
     "                           pointwise: mean over rows of L(s, y);\n"
     "                           pairwise: per query, mean over pairs y_i > y_j of\n"
@@ -151,7 +160,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_SAVE_EVERY
+    ARG_SAVE_EVERY, ARG_EMPHASIZE
 };
 
 /* The most folds --folds takes: each fold trains a model. */
@@ -168,6 +177,7 @@ static const struct option train_options[] = {
     {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
     {"regions", required_argument, NULL, ARG_REGIONS},
     {"loss", required_argument, NULL, ARG_LOSS},
+    {"emphasize", required_argument, NULL, ARG_EMPHASIZE},
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
     {"activation", required_argument, NULL, ARG_ACTIVATION},
@@ -206,6 +216,8 @@ const cli_command_spec train_spec = {"train", train_options, train_usage, train_
 
 typedef struct train_args {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
+    const char *emphasize_text; /* --emphasize, compiled into the loss once the labels are read */
+    sm_emphasis emphasis;
     const char *group, *valid_group;
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
@@ -222,6 +234,7 @@ typedef struct train_args {
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
     int optimizer; /* -1: by the scorer */
     double lr, momentum, beta1, beta2, eps;
+    int have_loss;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
@@ -464,6 +477,11 @@ static int check_train_args(train_args *a)
     if ((a->loss || !a->init_path) &&
         link_parse(a->loss ? a->loss : "lin", &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
+    if (a->emphasize_text && a->have_loss)
+        return cli_usage_error("train", "--emphasize compiles the loss: give it or --loss, "
+                               "not both");
+    if (a->emphasize_text && emphasis_parse(a->emphasize_text, &a->emphasis, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
     sm_objective *obj = &a->cfg.objective;
     if (objective_is_multiclass(obj->kind))
         obj->n_out = 2; /* K comes with the data: check the rest for now */
@@ -590,7 +608,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_VALID: a->valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_REGIONS: a->regions_text = optarg; break;
-        case ARG_LOSS: a->loss = optarg; break;
+        case ARG_LOSS: a->loss = optarg; a->have_loss = 1; break;
+        case ARG_EMPHASIZE: a->emphasize_text = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
         case ARG_TARGETS: a->targets = optarg; break;
@@ -635,6 +654,11 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+    if (a->emphasize_text) {
+        char spec[EMPHASIS_SPEC_MAX];
+        emphasis_format(&a->emphasis, spec, sizeof spec);
+        model_set_info(m, "emphasize", "%s", spec);
+    }
     if (objective_is_multiclass(a->cfg.objective.kind)) {
         char t[32];
         sm_format_double(t, sizeof t, a->cfg.objective.temperature);
@@ -767,6 +791,31 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
         }
         a->cfg.valid_classes = *valid_classes;
     }
+    return SM_OK;
+}
+
+/* --emphasize into the loss, now that the labels and regions are known:
+ * the width's default follows the spread of the values the link is applied
+ * to (the labels; a multi-class objective's targets, 0 .. 1 for one-hot
+ * class labels). The compiled spec is shown and both are recorded. */
+static int compile_emphasis(train_args *a, const sm_dataset *train, const sm_model *model)
+{
+    sm_error err;
+    double spread = objective_is_multiclass(a->cfg.objective.kind)
+                        ? emphasis_spread(train->target,
+                                          train->n_rows * (int64_t)train->target_dim)
+                        : emphasis_spread(train->label, train->n_rows);
+    if (emphasis_resolve(&a->emphasis, &model->regions, spread, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    if (emphasis_compile(&a->emphasis, &a->cfg.objective.link, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    char spec[EMPHASIS_SPEC_MAX], loss[LINK_SPEC_MAX];
+    emphasis_format(&a->emphasis, spec, sizeof spec);
+    link_format(&a->cfg.objective.link, loss, sizeof loss);
+    if (strlen(spec) >= sizeof model->info[0].value)
+        return cli_usage_error("train", "--emphasize: too many regions to record in the model");
+    if (!a->quiet)
+        cli_msg("--emphasize %s compiles to --loss %s", spec, loss);
     return SM_OK;
 }
 
@@ -975,9 +1024,16 @@ int cmd_train(int argc, char **argv)
         }
     } else if (a.init_path) {
         model.regions = a.init.regions;
+    } else if (a.emphasize_text && a.emphasis.n > 0) {
+        /* the regions the user weighed are the ones to report on */
+        model.regions = (sm_regions){.n = a.emphasis.n, .origin = REGIONS_GIVEN};
+        memcpy(model.regions.bound, a.emphasis.bound,
+               sizeof model.regions.bound[0] * (size_t)(a.emphasis.n - 1));
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
+    if (a.emphasize_text && (rc = compile_emphasis(&a, &train, &model)) != SM_OK)
+        goto out;
     if (a.folds && ((rc = run_folds(&a, &train, &model)) != SM_OK || !a.model))
         goto out;
     if ((rc = run_training(&a, &train, &valid, &features, &model)) != SM_OK)

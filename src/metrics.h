@@ -23,6 +23,8 @@ typedef struct {
     double mean_loss;   /* mean selective (matching) loss L(s, y) */
     double mean_sq;     /* mean square loss (s - y)^2 / 2, the lin divergence */
     double hit_rate;    /* share of rows whose prediction lands in the same region */
+    double slope;       /* with emphasis: mean h'(y) of the link over the rows */
+    double weight;      /* with emphasis: mean weight asked for (emphasize.h) */
 } sm_region_stats;
 
 typedef struct {
@@ -30,6 +32,7 @@ typedef struct {
     sm_region_stats region[SM_MAX_REGIONS];
     sm_region_stats all;                            /* every row together */
     int64_t confusion[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* [label region][pred region] */
+    int emphasis;                                   /* slope and weight are set */
 } sm_region_report;
 
 /* Compute the report for n rows with labels y and predictions s, the selective
