@@ -22,6 +22,7 @@ DESTDIR ?=
 BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man/man1
 MAN7DIR = $(PREFIX)/share/man/man7
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 
 SM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
 LDLIBS  = -lz -lm -pthread
@@ -156,9 +157,15 @@ install: smloss
 	install -m 755 smloss $(DESTDIR)$(BINDIR)/smloss
 	install -m 644 man/smloss.1 $(DESTDIR)$(MANDIR)/smloss.1
 	install -m 644 man/smloss-losses.7 $(DESTDIR)$(MAN7DIR)/smloss-losses.7
+	@# the completion script comes from the binary's own option tables
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	./smloss completion bash > $(DESTDIR)$(BASHCOMPDIR)/smloss.tmp
+	mv $(DESTDIR)$(BASHCOMPDIR)/smloss.tmp $(DESTDIR)$(BASHCOMPDIR)/smloss
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/smloss
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smloss $(DESTDIR)$(MANDIR)/smloss.1 $(DESTDIR)$(MAN7DIR)/smloss-losses.7
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/smloss
 
 clean:
 	rm -rf build smloss

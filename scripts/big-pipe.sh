@@ -43,7 +43,7 @@ trained=$(sed -n 's/^train_rows=//p' "$W/big.model")
 start=$(date +%s)
 stream | "$SMLOSS" eval -d - -m "$W/big.model" --format tsv -o "$W/report.tsv" -q
 echo "eval: $(( $(date +%s) - start )) s"
-evaluated=$(awk -F'\t' '$1 == "all" { print $4 }' "$W/report.tsv")
+evaluated=$(awk -F'\t' '$1 == "region" && $2 == "all" && $3 == "rows" { printf "%d", $4 }' "$W/report.tsv")
 echo "rows: generated $rows, trained on $trained, evaluated $evaluated"
 [ "$trained" = "$rows" ] || { echo "big-pipe: train saw $trained rows, not $rows" >&2; exit 1; }
 [ "$evaluated" = "$rows" ] || { echo "big-pipe: eval saw $evaluated rows, not $rows (see the report)" >&2; cat "$W/report.tsv" >&2; exit 1; }

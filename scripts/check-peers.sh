@@ -109,6 +109,7 @@ epoch_objectives() { awk '$1 ~ /^[0-9]+$/ { print $2 }' "$T/smloss.err"; }
 
 # ---------------------------------------------------------------- sklearn
 RIDGE_PY=$(cat <<'EOF'
+import json
 import sys
 import numpy as np
 from sklearn.datasets import load_svmlight_file
@@ -154,6 +155,7 @@ EOF
 )
 
 NDCG_PY=$(cat <<'EOF'
+import json
 import sys
 import numpy as np
 from sklearn.datasets import load_svmlight_file
@@ -171,11 +173,7 @@ for pred, pq, rep in zip(preds, perquery.split(","), report.split(",")):
     rows = [l.rstrip("\n").split("\t") for l in open(pq)]
     head, rows = rows[0], rows[1:]
     col = {c: i for i, c in enumerate(head)}
-    means = {}
-    for line in open(rep):
-        f = line.split("\t")
-        if len(f) == 3 and f[0].startswith("ndcg@"):
-            means[f[0]] = float(f[1])
+    means = json.load(open(rep))["ranking"]["metrics"]  # JSON: exact numbers
     sums = {k: [] for k in ks}
     for q in range(len(sizes)):
         yq, sq = y[bounds[q]:bounds[q + 1]], s[bounds[q]:bounds[q + 1]]
@@ -207,6 +205,7 @@ EOF
 )
 
 MULTINOMIAL_PY=$(cat <<'EOF'
+import json
 import sys
 import numpy as np
 from sklearn.datasets import load_svmlight_file
@@ -250,11 +249,11 @@ if py=$(python_with sklearn numpy); then
         sm predict -q -m "$T/rank.model" -d "$RT" -o "$T/rank.pred" &&
         awk '{ printf "%.1f\n", $1 }' "$T/rank.pred" > "$T/rank.tied.pred" &&
         sm eval -q -d "$RT" -p "$T/rank.pred" --metric-gain linear --no-relevant skip \
-            --format tsv -o "$T/rank.tsv" --per-query "$T/rank.pq" &&
+            --format json -o "$T/rank.json" --per-query "$T/rank.pq" &&
         sm eval -q -d "$RT" -p "$T/rank.tied.pred" --metric-gain linear --no-relevant skip \
-            --format tsv -o "$T/rank.tied.tsv" --per-query "$T/rank.tied.pq"; then
+            --format json -o "$T/rank.tied.json" --per-query "$T/rank.tied.pq"; then
         run sklearn-ndcg "$py" "$NDCG_PY" "$RT" "$RT.query" \
-            "$T/rank.pq,$T/rank.tied.pq" "$T/rank.tsv,$T/rank.tied.tsv" "$T/rank.pred" "$T/rank.tied.pred"
+            "$T/rank.pq,$T/rank.tied.pq" "$T/rank.json,$T/rank.tied.json" "$T/rank.pred" "$T/rank.tied.pred"
     else
         echo "FAIL sklearn-ndcg: smloss failed"; FAILED=$((FAILED + 1))
     fi
@@ -277,6 +276,7 @@ fi
 
 # ---------------------------------------------------------------- xgboost
 XGB_LOADER_PY=$(cat <<'EOF'
+import json
 import sys
 import numpy as np
 import xgboost as xgb
@@ -285,13 +285,7 @@ name, data, report, model = sys.argv[1:5]
 d = xgb.DMatrix(data + "?format=libsvm")
 labels = d.get_label()
 # smloss: the rows of each distinct-label region and their mean label
-ours = {}
-for line in open(report):  # the region table ends at the first blank line
-    f = line.rstrip("\n").split("\t")
-    if f[0] == "all":
-        break
-    if f[0].isdigit():
-        ours[float(f[4])] = int(f[3])  # mean_label -> rows
+ours = {r["mean_label"]: r["rows"] for r in json.load(open(report))["per_region"]}
 dim = next(int(l[4:]) for l in open(model) if l.startswith("dim="))
 theirs = {float(v): int(c) for v, c in zip(*np.unique(labels, return_counts=True))}
 ok = d.num_row() == sum(ours.values()) and d.num_col() == dim and theirs == ours
@@ -304,6 +298,7 @@ EOF
 )
 
 XGB_NDCG_PY=$(cat <<'EOF'
+import json
 import sys
 import numpy as np
 import xgboost as xgb
@@ -316,11 +311,7 @@ s = np.array([float(l.split()[0]) for l in open(pred)], dtype=np.float32)
 bounds = np.cumsum([0] + sizes)
 ties = sum(len(set(s[b:e])) < e - b for b, e in zip(bounds, bounds[1:]))
 d.set_base_margin(s)  # XGBoost's margins are float32: the scores were rounded to float32
-ours = {}
-for line in open(report):
-    f = line.split("\t")
-    if len(f) == 3 and f[0].startswith("ndcg@"):
-        ours[f[0]] = float(f[1])
+ours = json.load(open(report))["ranking"]["metrics"]  # JSON: exact numbers
 worst = 0.0; parts = []
 for k in (1, 3, 5, 10):
     bst = xgb.train({"objective": "rank:ndcg", "base_score": 0.0, "eval_metric": f"ndcg@{k}"},
@@ -339,9 +330,9 @@ if py=$(python_with xgboost numpy); then
     # the regions of a predictions file are one per distinct label here: the
     # report's rows per region count the labels
     awk '{ print 0 }' "$R/rank.train" > "$T/zeros.pred"
-    if sm eval -q -d "$R/rank.train" -p "$T/zeros.pred" --format tsv -o "$T/labels.tsv" &&
+    if sm eval -q -d "$R/rank.train" -p "$T/zeros.pred" --format json -o "$T/labels.json" &&
         sm train -q -d "$R/rank.train" -m "$T/xgb.model" --epochs 1; then
-        run xgboost-loader "$py" "$XGB_LOADER_PY" "$R/rank.train" "$T/labels.tsv" "$T/xgb.model"
+        run xgboost-loader "$py" "$XGB_LOADER_PY" "$R/rank.train" "$T/labels.json" "$T/xgb.model"
     else
         echo "FAIL xgboost-loader: smloss failed"; FAILED=$((FAILED + 1))
     fi
@@ -352,8 +343,8 @@ if py=$(python_with xgboost numpy); then
     fi
     if "$py" -c "import numpy as np, sys; np.savetxt(sys.argv[2], np.loadtxt(sys.argv[1]).astype(np.float32).astype(np.float64), fmt='%.9g')" \
         "$T/rank.pred" "$T/rank.f32.pred" &&
-        sm eval -q -d "$RT" -p "$T/rank.f32.pred" --format tsv -o "$T/rank.f32.tsv"; then
-        run xgboost-ndcg "$py" "$XGB_NDCG_PY" "$RT" "$RT.query" "$T/rank.f32.pred" "$T/rank.f32.tsv"
+        sm eval -q -d "$RT" -p "$T/rank.f32.pred" --format json -o "$T/rank.f32.json"; then
+        run xgboost-ndcg "$py" "$XGB_NDCG_PY" "$RT" "$RT.query" "$T/rank.f32.pred" "$T/rank.f32.json"
     else
         echo "FAIL xgboost-ndcg: smloss failed"; FAILED=$((FAILED + 1))
     fi
@@ -367,6 +358,7 @@ fi
 # One query, row i has the single feature i = 1 (so the step on w_i is
 # -rate x dJ/ds_i), labels with ties and a zero, a link with a varying slope.
 TORCH_PY=$(cat <<'EOF'
+import json
 import sys
 import torch
 

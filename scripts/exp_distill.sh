@@ -76,7 +76,7 @@ echo "$STUDENTS" | while IFS='|' read -r objective loss; do
             >> "$WORK/raw"
         "$SMLOSS" eval -q -d "$WORK/student.test" -p "$WORK/student.pred" --metric-gain linear \
             --cutoffs 5,10 --format tsv > "$WORK/report"
-        awk -F'\t' -v key="linear|$objective|$loss" '$1 == "ndcg@5" || $1 == "ndcg@10" { print key "|" $1, $2 }' \
+        awk -F'\t' -v key="linear|$objective|$loss" '$1 == "ranking" && $3 == "value" && ($2 == "ndcg@5" || $2 == "ndcg@10") { print key "|" $2, $4 }' \
             "$WORK/report" >> "$WORK/raw"
         seed=$((seed + 1))
     done

@@ -41,8 +41,8 @@ while [ $r -le "$REPS" ]; do
             collect_regions "$m" "$WORK/test.$r" "$scorer|$loss" "$WORK/raw" rmse bias mae
             # The long-dwell decision from the confusion matrix (label region x prediction region).
             awk -F'\t' -v key="$scorer|$loss" '
-                $1 == "label_region" { on = 1; next }
-                on && $1 == "0" { tn = $2; fp = $3 } on && $1 == "1" { fn = $2; tp = $3 }
+                $1 == "confusion" { n[$2 $3] = $4 }
+                END { tn = n["00"]; fp = n["01"]; fn = n["10"]; tp = n["11"] }
                 END { print key "|accuracy", (tp + tn) / (tp + tn + fp + fn)
                       print key "|precision", tp / (tp + fp)
                       print key "|recall", tp / (tp + fn) }' "$WORK/raw.report" >> "$WORK/raw"

@@ -34,9 +34,8 @@ for scorer in $SCORERS; do
                     --loss "$loss" --scorer "$scorer" --seed $seed
                 "$SMLOSS" eval -q -d "$DATA/rank.test" -m "$WORK/model" --format tsv > "$WORK/report"
                 awk -F'\t' -v key="$scorer|$objective|$loss" '
-                    $1 == "metric" { on = 1; next } $1 == "higher_region" { on = 0; pairs = 1; next }
-                    on && NF == 3 { print key "|" $1, $2 }
-                    pairs && NF == 5 { print key "|pairs_" $1 "_" $2, $5 }' "$WORK/report" >> "$WORK/raw"
+                    $1 == "ranking" && $3 == "value" { print key "|" $2, $4 }
+                    $1 == "region_accuracy" { print key "|pairs_" $2 "_" $3, $4 }' "$WORK/report" >> "$WORK/raw"
                 seed=$((seed + 1))
             done
         done

@@ -2,8 +2,6 @@
 # Source it: . "$(dirname "$0")/repro_lib.sh"
 #   ROOT, SMLOSS, RESULTS      the checkout, the binary, where results go
 #   folds FILE K DIR           K interleaved folds of FILE: DIR/train.F and DIR/test.F
-#   tsv_column FILE NAME       index of column NAME in the header line of a TSV report
-#   region_rows FILE           the region rows (not "all") of `smloss eval --format tsv`
 #   mean_std                   stdin "key value" lines -> "key mean std n" (sample std)
 #   have_gnuplot               true when gnuplot can draw PNGs; else says so once
 #   plot FILE.gp               run a gnuplot script if gnuplot is there
@@ -20,14 +18,6 @@ folds() {
     awk -v k="$2" -v dir="$3" '
         !/^[ \t]*(#|$)/ { f = n++ % k
             for (i = 0; i < k; i++) print > (dir "/" (i == f ? "test." : "train.") i) }' "$1"
-}
-
-tsv_column() {
-    awk -F'\t' -v name="$2" '$1 == "region" { for (i = 1; i <= NF; i++) if ($i == name) { print i; exit } }' "$1"
-}
-
-region_rows() {
-    awk -F'\t' '$1 ~ /^[0-9]+$/ && NF >= 10' "$1"
 }
 
 mean_std() {
@@ -73,17 +63,14 @@ collect_regions() {
     [ $# -gt 0 ] || set -- rmse bias mae
     "$SMLOSS" eval -q -d "$data" -m "$model" --format tsv > "$raw.report"
     for stat in "$@"; do
-        col=$(tsv_column "$raw.report" "$stat")
-        awk -F'\t' -v key="$key" -v c="$col" -v stat="$stat" \
-            '($1 ~ /^[0-9]+$/ && NF >= 10) || $1 == "all" { print key "|" $1 "|" stat, $c }' \
-            "$raw.report" >> "$raw"
+        awk -F'\t' -v key="$key" -v stat="$stat" \
+            '$1 == "region" && $3 == stat { print key "|" $2 "|" stat, $4 }' "$raw.report" >> "$raw"
     done
 }
 
 # region_labels REPORT: "index<TAB>interval" per region of a TSV report.
 region_labels() {
-    awk -F'\t' '$1 ~ /^[0-9]+$/ && NF >= 10 {
-        printf "%s\t%s%s, %s)\n", $1, ($2 == "-inf" ? "(" : "["), $2, $3 }' "$1"
+    awk -F'\t' '$1 == "info" && $2 ~ /^interval_/ { sub(/^interval_/, "", $2); print $2 "\t" $3 }' "$1"
 }
 
 # md_table TSV REGIONS SELECT...: a Markdown table of "mean ± std" cells from

@@ -12,7 +12,7 @@
 
 start=$(date +%s)
 mkdir -p "$RESULTS"
-for exp in regression dwell rank distill multiclass distill_classes nexttoken; do
+for exp in regression dwell rank distill multiclass distill_classes nexttoken emphasize; do
     script=$ROOT/scripts/exp_$exp.sh
     [ -f "$script" ] || continue
     echo "== $exp" >&2
@@ -49,7 +49,7 @@ mkdir -p "$figures"
         awk '/^## linear scorer: the long-dwell decision/ { on = 1; next } on && /^## / { exit } on && /^\|/' \
             "$RESULTS/dwell/dwell.md"
     fi
-    for extra in rank distill multiclass distill_classes nexttoken; do
+    for extra in rank distill multiclass distill_classes nexttoken emphasize; do
         [ -f "$RESULTS/$extra/headline.md" ] && { echo; cat "$RESULTS/$extra/headline.md"; }
     done
     for png in regression/housing_region_rmse.png regression/housing_links.png; do

@@ -107,6 +107,8 @@ static const struct option eval_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+const cli_command_spec eval_spec = {"eval", eval_options, eval_usage, eval_choices};
+
 typedef struct {
     const char *data, *model, *output, *group, *per_query, *targets;
     const char *weights; /* row weight file (cli_load_weights) */

@@ -7,11 +7,12 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "emphasize.h"
 #include "link.h"
 #include "numfmt.h"
 
 static const char link_usage[] =
-    "Usage: smloss link --loss SPEC [--from A] [--to B] [--steps N] [-o FILE]\n"
+    "Usage: smloss link --loss SPEC | --emphasize SPEC [--from A] [--to B] [--steps N] [-o FILE]\n"
     "Print the link as TSV: z, h(z), H(z) and h'(z) (the loss's sensitivity) at\n"
     "N+1 evenly spaced points from A to B. Default range: the link's centres and\n"
     "knots (and 0) widened by 3 on each side.\n"
@@ -26,13 +27,26 @@ static const char link_usage[] =
     "  Defaults: w=1, a=1, c=0. Example: lin:w=0.05+sigmoid:a=3,c=3\n"
     "\n"
     "      --loss SPEC    the link\n"
+    "      --emphasize SPEC  the link 'smloss train --emphasize SPEC' compiles, from\n"
+    "                     intervals, e.g. '(-inf,20)=0.2,[35,inf)=5'; the default\n"
+    "                     width is 5% of the tabulated range (B - A)\n"
     "      --from A       first z\n"
     "      --to B         last z\n"
     "      --steps N      intervals (100)\n"
     "  -o, --output FILE  where to write (default - = stdout)\n"
     "  -h, --help         this help\n";
 
-enum { ARG_LOSS = 256, ARG_FROM, ARG_TO, ARG_STEPS };
+enum { ARG_LOSS = 256, ARG_EMPHASIZE, ARG_FROM, ARG_TO, ARG_STEPS };
+
+static const struct option link_options[] = {
+    {"loss", required_argument, NULL, ARG_LOSS}, {"from", required_argument, NULL, ARG_FROM},
+    {"to", required_argument, NULL, ARG_TO},     {"steps", required_argument, NULL, ARG_STEPS},
+    {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+    {"emphasize", required_argument, NULL, ARG_EMPHASIZE},
+    {NULL, 0, NULL, 0},
+};
+
+const cli_command_spec link_spec = {"link", link_options, link_usage, NULL};
 
 /* The interesting part of the axis: every centre and knot, and 0. */
 static void default_range(const sm_link *link, double *lo, double *hi)
@@ -53,22 +67,39 @@ static void default_range(const sm_link *link, double *lo, double *hi)
     *hi += 3.0;
 }
 
+/* --emphasize's link: the width's default follows the tabulated range (the
+ * given ends, else the intervals' boundaries widened as default_range does). */
+static int compile_emphasis(const char *text, const double *from, const double *to,
+                            sm_link *link)
+{
+    sm_emphasis e;
+    sm_error err;
+    if (emphasis_parse(text, &e, &err) != SM_OK ||
+        (e.n == 0 && emphasis_resolve(&e, NULL, 0, &err) != SM_OK))
+        return cli_usage_error("link", "--emphasize: %s", err.msg);
+    double lo = e.n > 1 ? e.bound[0] - 3.0 : -3.0, hi = e.n > 1 ? e.bound[e.n - 2] + 3.0 : 3.0;
+    lo = from ? *from : lo;
+    hi = to ? *to : hi;
+    if (emphasis_resolve(&e, NULL, hi - lo, &err) != SM_OK ||
+        emphasis_compile(&e, link, &err) != SM_OK)
+        return cli_usage_error("link", "--emphasize: %s", err.msg);
+    char spec[EMPHASIS_SPEC_MAX];
+    emphasis_format(&e, spec, sizeof spec);
+    cli_msg("--emphasize %s", spec);
+    return SM_OK;
+}
+
 int cmd_link(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"loss", required_argument, NULL, ARG_LOSS}, {"from", required_argument, NULL, ARG_FROM},
-        {"to", required_argument, NULL, ARG_TO},     {"steps", required_argument, NULL, ARG_STEPS},
-        {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *spec = NULL, *output = "-";
+    const char *spec = NULL, *emphasize = NULL, *output = "-";
     double from = 0, to = 0;
     int have_from = 0, have_to = 0, c, rc = SM_OK;
     int64_t steps = 100;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    while (rc == SM_OK && (c = getopt_long(argc, argv, "o:h", link_options, NULL)) != -1) {
         switch (c) {
         case ARG_LOSS: spec = optarg; break;
+        case ARG_EMPHASIZE: emphasize = optarg; break;
         case ARG_FROM: rc = cli_parse_double("link", "--from", optarg, -1e300, 1e300, &from); have_from = 1; break;
         case ARG_TO: rc = cli_parse_double("link", "--to", optarg, -1e300, 1e300, &to); have_to = 1; break;
         case ARG_STEPS: rc = cli_parse_int64("link", "--steps", optarg, 1, 100000000, &steps); break;
@@ -81,12 +112,16 @@ int cmd_link(int argc, char **argv)
         return rc;
     if (optind < argc)
         return cli_usage_error("link", "unexpected argument '%s'", argv[optind]);
-    if (!spec)
-        return cli_usage_error("link", "--loss is required");
+    if (!spec == !emphasize)
+        return cli_usage_error("link", "give one of --loss and --emphasize");
     sm_link link;
     sm_error err;
-    if (link_parse(spec, &link, &err) != SM_OK)
-        return cli_usage_error("link", "--loss: %s", err.msg);
+    if (emphasize)
+        rc = compile_emphasis(emphasize, have_from ? &from : NULL, have_to ? &to : NULL, &link);
+    else if (link_parse(spec, &link, &err) != SM_OK)
+        rc = cli_usage_error("link", "--loss: %s", err.msg);
+    if (rc != SM_OK)
+        return rc;
     double lo, hi;
     default_range(&link, &lo, &hi);
     if (have_from)
@@ -95,6 +130,9 @@ int cmd_link(int argc, char **argv)
         hi = to;
     if (!(hi > lo))
         return cli_usage_error("link", "--to must be greater than --from");
+    if (!isfinite(hi - lo))
+        return cli_usage_error("link", "the range from %g to %g is too wide: give --from and --to",
+                               lo, hi);
 
     cli_output out;
     if ((rc = cli_output_open(&out, output)) != SM_OK)

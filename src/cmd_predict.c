@@ -42,6 +42,21 @@ static const cli_choices predict_choices[] = {
 
 enum { ARG_THREADS = 256, ARG_CACHE, ARG_OUTPUT_TYPE };
 
+static const struct option predict_options[] = {
+    {"model", required_argument, NULL, 'm'},
+    {"data", required_argument, NULL, 'd'},
+    {"output", required_argument, NULL, 'o'},
+    {"output-type", required_argument, NULL, ARG_OUTPUT_TYPE},
+    {"threads", required_argument, NULL, ARG_THREADS},
+    {"cache", required_argument, NULL, ARG_CACHE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+const cli_command_spec predict_spec = {"predict", predict_options, predict_usage,
+                                       predict_choices};
+
 /* Write what --output-type asks of the model (-1: the default) into an
  * opened output. */
 static int put_predictions(cli_output *out, int type, const sm_model *m, const sm_dataset *ds)
@@ -56,23 +71,12 @@ static int put_predictions(cli_output *out, int type, const sm_model *m, const s
 
 int cmd_predict(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"model", required_argument, NULL, 'm'},
-        {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'},
-        {"output-type", required_argument, NULL, ARG_OUTPUT_TYPE},
-        {"threads", required_argument, NULL, ARG_THREADS},
-        {"cache", required_argument, NULL, ARG_CACHE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *model_path = NULL, *data_path = NULL, *output = "-";
     /* VW's convention: data to predict may come without labels */
     cli_data_options data_opt = {.threads = 0, .allow_unlabeled = 1};
     int quiet = 0, type = -1, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:d:o:qh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:d:o:qh", predict_options, NULL)) != -1) {
         switch (c) {
         case ARG_THREADS:
             if (cli_parse_threads("predict", optarg, &data_opt) != SM_OK)

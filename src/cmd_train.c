@@ -10,6 +10,8 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "cv.h"
+#include "emphasize.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -21,11 +23,26 @@
 /* {KEY}: a choice list printed from its table (cli_print_help). */
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
+    "       smloss train -d DATA --folds K [-m MODEL] [options]\n"
     "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         model file to write\n"
+    "  -v, --folds K            K-fold cross-validation (as liblinear's -v): train on\n"
+    "                           K-1 folds, evaluate on the other, for each fold; print\n"
+    "                           each fold's main figures and their mean and std on\n"
+    "                           stdout (RMSE and MAE per region, NDCG@k for ranking,\n"
+    "                           accuracy for classes); folds are rows, or whole queries\n"
+    "                           (seeded by --seed, not stratified); with -m the model\n"
+    "                           is then trained on all of DATA and written\n"
+    "  -i, --init MODEL         continue training MODEL (a warm start): same scorer,\n"
+    "                           outputs, classes and features (hash bits); its\n"
+    "                           objective, loss, regions and label transform unless\n"
+    "                           given; the optimiser starts afresh\n"
+    "      --save-every N       also write the model every N epochs (replaced\n"
+    "                           atomically), so an interrupted run keeps its last\n"
+    "                           checkpoint; with early stopping the best epoch so far\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
     "                           .query, XGBoost .group); default for the ranking\n"
@@ -41,7 +58,7 @@ static const char train_usage[] =
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
-    "      --predictions FILE   also write the final model's scores on DATA, one per line\n"
+    "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
     "      --regions B1,B2,...  label regions recorded in the model for reports\n"
@@ -49,6 +66,14 @@ static const char train_usage[] =
     "Loss and scorer:\n"
     "      --loss SPEC          link spec, e.g. lin, sigmoid:a=3,c=30, lin:w=0.05+exp:a=0.5\n"
     "                           (default lin = square loss; see 'smloss link --help')\n"
+    "      --emphasize SPEC     instead of --loss: how much each label region matters,\n"
+    "                           e.g. '[35,inf)=10' or '(-inf,20)=0.2,[20,35)=1,[35,inf)=5'\n"
+    "                           (uncovered labels weigh 1), or one weight per label\n"
+    "                           region ('1,1,10'); compiled into a link whose slope is\n"
+    "                           the weight in each region, steps spread over a width\n"
+    "                           (',width=W'; default 5% of the label spread); the\n"
+    "                           compiled --loss is shown on stderr; without --regions\n"
+    "                           the intervals are the model's regions\n"
     "      --objective NAME     {objective} (pointwise):\n"
     "                           pointwise: mean over rows of L(s, y);\n"
     "                           pairwise: per query, mean over pairs y_i > y_j of\n"
@@ -84,9 +109,12 @@ static const char train_usage[] =
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
     "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
-    "      --lr X               learning rate; sgd/momentum: relative to the data's\n"
-    "                           curvature, < 2 is stable (sgd 1, momentum 0.1);\n"
-    "                           adagrad 0.5, adam 0.01\n"
+    "  -l, --lr X               learning rate; sgd/momentum: relative to the data's\n"
+    "                           curvature: the step is X divided by the trace of the\n"
+    "                           objective's curvature, estimated once from the data\n"
+    "                           (times the layers of an MLP), so one value suits any\n"
+    "                           data and link; < 2 is stable (sgd 1, momentum 0.1);\n"
+    "                           adagrad 0.5, adam 0.01 (absolute)\n"
     "      --lr-schedule NAME   {lr_schedule} (linear: decays to 0.1% at the end)\n"
     "      --warmup N           steps of linear learning-rate warm-up (0)\n"
     "      --momentum X         momentum coefficient (0.9)\n"
@@ -97,7 +125,7 @@ static const char train_usage[] =
     "      --scale NAME         {scale}: maxabs (default) scales each feature by\n"
     "                           1/max|x| while training; the saved model uses raw\n"
     "                           features\n"
-    "      --hash-bits B        hash each feature index into 2^B buckets, 1 <= B <= 30\n"
+    "  -b, --hash-bits B        hash each feature index into 2^B buckets, 1 <= B <= 30\n"
     "                           (a row's values in one bucket add up); predict and\n"
     "                           eval hash as the model records (default: no hashing)\n"
     "      --seed N             seed of the shuffling, of the MLP's initial weights and\n"
@@ -130,29 +158,36 @@ static const cli_choices train_choices[] = {
 };
 
 enum {
-    ARG_VALID = 256, ARG_PREDICTIONS, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
-    ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR, ARG_LR_SCHEDULE, ARG_WARMUP,
+    ARG_VALID = 256, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
+    ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_HASH_BITS, ARG_WEIGHTS, ARG_VALID_WEIGHTS
+    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS
 };
+
+/* The most folds --folds takes: each fold trains a model. */
+#define TRAIN_MAX_FOLDS 1000
 
 static const struct option train_options[] = {
     {"data", required_argument, NULL, 'd'},
     {"model", required_argument, NULL, 'm'},
+    {"init", required_argument, NULL, 'i'},
+    {"save-every", required_argument, NULL, ARG_SAVE_EVERY},
+    {"folds", required_argument, NULL, 'v'},
     {"valid", required_argument, NULL, ARG_VALID},
-    {"predictions", required_argument, NULL, ARG_PREDICTIONS},
+    {"predictions", required_argument, NULL, 'p'},
     {"label-transform", required_argument, NULL, ARG_LABEL_TRANSFORM},
     {"regions", required_argument, NULL, ARG_REGIONS},
     {"loss", required_argument, NULL, ARG_LOSS},
+    {"emphasize", required_argument, NULL, ARG_EMPHASIZE},
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
     {"activation", required_argument, NULL, ARG_ACTIVATION},
     {"epochs", required_argument, NULL, ARG_EPOCHS},
     {"batch", required_argument, NULL, ARG_BATCH},
     {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
-    {"lr", required_argument, NULL, ARG_LR},
+    {"lr", required_argument, NULL, 'l'},
     {"lr-schedule", required_argument, NULL, ARG_LR_SCHEDULE},
     {"warmup", required_argument, NULL, ARG_WARMUP},
     {"momentum", required_argument, NULL, ARG_MOMENTUM},
@@ -162,7 +197,7 @@ static const struct option train_options[] = {
     {"l2", required_argument, NULL, ARG_L2},
     {"clip", required_argument, NULL, ARG_CLIP},
     {"scale", required_argument, NULL, ARG_SCALE},
-    {"hash-bits", required_argument, NULL, ARG_HASH_BITS},
+    {"hash-bits", required_argument, NULL, 'b'},
     {"seed", required_argument, NULL, ARG_SEED},
     {"group", required_argument, NULL, ARG_GROUP},
     {"valid-group", required_argument, NULL, ARG_VALID_GROUP},
@@ -182,18 +217,30 @@ static const struct option train_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-typedef struct {
+const cli_command_spec train_spec = {"train", train_options, train_usage, train_choices};
+
+typedef struct train_args {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
+    const char *emphasize_text; /* --emphasize, compiled into the loss once the labels are read */
+    sm_emphasis emphasis;
     const char *group, *valid_group;
     const char *weights, *valid_weights; /* row weight files (cli_load_weights) */
     const char *targets, *valid_targets; /* multi-class target files */
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
+    const char *init_path; /* --init: the model to continue */
+    int folds;             /* --folds: 0, or K >= 2 */
+    sm_model init;         /* its model (empty without) */
+    /* Options given explicitly, which --init checks against the model or
+     * takes from it when they are not given. */
+    int have_label_transform, have_hash_bits, have_scorer, have_objective, have_temperature,
+        have_target;
     cli_data_options data_opt; /* --threads, --cache (for --data) */
     sm_train_config cfg;
     /* Options given explicitly, applied over the chosen optimiser's defaults. */
     int optimizer; /* -1: by the scorer */
     double lr, momentum, beta1, beta2, eps;
+    int have_loss;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
@@ -204,6 +251,11 @@ typedef struct {
     int quiet;
     int header_done;
     char metric[32];  /* early stopping's metric, "" without */
+    /* what a checkpoint (--save-every) adds to the trained scorer */
+    const struct train_args *args;
+    const sm_model *model;       /* regions and classes */
+    const sm_featmap *features;
+    const sm_dataset *train;
 } train_view;
 
 static void show_epoch(void *ctx, const sm_epoch_info *e)
@@ -250,7 +302,7 @@ static int parse_optim_option(int c, const char *arg, train_args *a)
     switch (c) {
     case ARG_OPTIMIZER:
         return cli_parse_choice("train", "--optimizer", arg, optim_kind_names, &a->optimizer);
-    case ARG_LR:
+    case 'l':
         a->have_lr = 1;
         return cli_parse_double("train", "--lr", arg, 1e-300, 1e6, &a->lr);
     case ARG_LR_SCHEDULE:
@@ -283,6 +335,7 @@ static int parse_model_option(int c, const char *arg, train_args *a)
     int rc, choice;
     switch (c) {
     case ARG_SCORER:
+        a->have_scorer = 1;
         if (scorer_config_parse(arg, &a->cfg.scorer, &err) != SM_OK)
             return cli_usage_error("train", "--scorer: %s", err.msg);
         return SM_OK;
@@ -292,12 +345,15 @@ static int parse_model_option(int c, const char *arg, train_args *a)
         a->cfg.scorer.mlp.act = rc == SM_OK ? (sm_activation)choice : a->cfg.scorer.mlp.act;
         return rc;
     case ARG_OBJECTIVE:
+        a->have_objective = 1;
         rc = cli_parse_choice("train", "--objective", arg, objective_kind_names, &choice);
         obj->kind = rc == SM_OK ? (sm_objective_kind)choice : obj->kind;
         return rc;
     case ARG_TEMPERATURE:
+        a->have_temperature = 1;
         return cli_parse_double("train", "--temperature", arg, 1e-300, 1e300, &obj->temperature);
     case ARG_TARGET:
+        a->have_target = 1;
         rc = cli_parse_choice("train", "--target", arg, TARGET_NAMES, &choice);
         obj->target = rc == SM_OK ? (sm_target_kind)(choice + 1) : obj->target;
         return rc;
@@ -320,6 +376,7 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
     case ARG_LABEL_TRANSFORM:
+        a->have_label_transform = 1;
         return cli_parse_choice("train", "--label-transform", arg, label_transform_names,
                                 &a->label_transform);
     case ARG_EPOCHS:
@@ -335,10 +392,19 @@ static int parse_value_option(int c, const char *arg, train_args *a)
         if ((rc = cli_parse_int64("train", "--seed", arg, 0, INT64_MAX, &n)) == SM_OK)
             a->cfg.seed = (uint64_t)n;
         return rc;
-    case ARG_HASH_BITS:
+    case 'b':
+        a->have_hash_bits = 1;
         if ((rc = cli_parse_int64("train", "--hash-bits", arg, 1, FEATMAP_MAX_HASH_BITS, &n)) ==
             SM_OK)
             a->hash_bits = (int)n;
+        return rc;
+    case 'v':
+        if ((rc = cli_parse_int64("train", "--folds", arg, 2, TRAIN_MAX_FOLDS, &n)) == SM_OK)
+            a->folds = (int)n;
+        return rc;
+    case ARG_SAVE_EVERY:
+        if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
+            a->cfg.checkpoint_every = (int)n;
         return rc;
     case ARG_PATIENCE:
         if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
@@ -403,14 +469,25 @@ static int check_class_args(const train_args *a)
 /* What single options cannot check: the options together. */
 static int check_train_args(train_args *a)
 {
-    if (!a->data || !a->model)
-        return cli_usage_error("train", "both --data and --model are required");
+    if (!a->data || (!a->model && !a->folds))
+        return cli_usage_error("train", "both --data and --model are required (or --folds)");
+    if (!a->model && (a->predictions || a->cfg.checkpoint_every))
+        return cli_usage_error("train", "--predictions and --save-every need --model");
+    if (a->folds && (a->cfg.keep_best || a->valid))
+        return cli_usage_error("train", "--folds validates on the folds: no --valid, --metric "
+                               "or --patience");
     if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
     apply_optimizer(a);
     sm_error err;
-    if (link_parse(a->loss, &a->cfg.objective.link, &err) != SM_OK)
+    if ((a->loss || !a->init_path) &&
+        link_parse(a->loss ? a->loss : "lin", &a->cfg.objective.link, &err) != SM_OK)
         return cli_usage_error("train", "--loss: %s", err.msg);
+    if (a->emphasize_text && a->have_loss)
+        return cli_usage_error("train", "--emphasize compiles the loss: give it or --loss, "
+                               "not both");
+    if (a->emphasize_text && emphasis_parse(a->emphasize_text, &a->emphasis, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
     sm_objective *obj = &a->cfg.objective;
     if (objective_is_multiclass(obj->kind))
         obj->n_out = 2; /* K comes with the data: check the rest for now */
@@ -421,10 +498,100 @@ static int check_train_args(train_args *a)
         return rc;
     if (a->cfg.keep_best && !a->valid)
         return cli_usage_error("train", "--metric and --patience need validation data (--valid)");
+    if (a->cfg.checkpoint_every && a->model && strcmp(a->model, "-") == 0)
+        return cli_usage_error("train", "--save-every needs a model file, not standard output");
     if (a->valid_group && !a->valid)
         return cli_usage_error("train", "--valid-group needs --valid");
     if (a->valid_weights && !a->valid)
         return cli_usage_error("train", "--valid-weights needs --valid");
+    return SM_OK;
+}
+
+/* The scorer as --scorer spells it, with an MLP's activation. */
+static void format_scorer(const sm_scorer_config *c, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", scorer_kind_name(c->kind));
+    for (int l = 1; c->kind == SCORER_MLP && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size;
+         l++)
+        n += snprintf(out + n, size - (size_t)n, "%c%ld", l == 1 ? ':' : ',',
+                      (long)c->mlp.width[l]);
+    if (c->kind == SCORER_MLP && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, " --activation %s", activation_names[c->mlp.act]);
+}
+
+static int same_scorer_shape(const sm_scorer_config *x, const sm_scorer_config *y)
+{
+    if (x->kind != y->kind || x->mlp.n_hidden != y->mlp.n_hidden)
+        return 0;
+    for (int l = 1; x->kind == SCORER_MLP && l <= x->mlp.n_hidden; l++)
+        if (x->mlp.width[l] != y->mlp.width[l])
+            return 0;
+    return x->kind != SCORER_MLP || x->mlp.act == y->mlp.act;
+}
+
+/* --init: read the model, check what the options say of its shape against
+ * it, and take from it what they leave unsaid (the scorer, hash bits, label
+ * transform and objective; the regions when the data is read). A model is
+ * continued on its own inputs, so what makes its parameters mean something
+ * must match; the loss and objective may change (fine-tuning with another
+ * loss), as long as the number of outputs stays. */
+static int take_init_model(train_args *a)
+{
+    sm_error err;
+    sm_model *m = &a->init;
+    if (model_load(a->init_path, m, &err) != SM_OK)
+        return cli_fail(&err);
+    char want[96], have[96];
+    if (a->have_scorer || a->have_activation) {
+        sm_scorer_config c = a->cfg.scorer;
+        if (!a->have_scorer) { /* --activation alone: the model's layers */
+            c.kind = m->scorer.kind;
+            c.mlp.n_hidden = m->scorer.mlp.n_hidden;
+            memcpy(c.mlp.width, m->scorer.mlp.width, sizeof c.mlp.width);
+        }
+        if (!same_scorer_shape(&c, &m->scorer)) {
+            format_scorer(&c, want, sizeof want);
+            format_scorer(&m->scorer, have, sizeof have);
+            return cli_usage_error("train", "--init %s: the model's scorer is %s, the options "
+                                   "ask for %s", a->init_path, have, want);
+        }
+    }
+    a->cfg.scorer = m->scorer;
+    a->have_activation = 0; /* checked above */
+    if (a->have_hash_bits && a->hash_bits != m->features.hash_bits && m->features.hash_bits)
+        return cli_usage_error("train", "--init %s: the model hashes its features into %d bits, "
+                               "not %d (--hash-bits)", a->init_path, m->features.hash_bits,
+                               a->hash_bits);
+    if (a->have_hash_bits && !m->features.hash_bits)
+        return cli_usage_error("train", "--init %s: the model does not hash its features "
+                               "(--hash-bits %d)", a->init_path, a->hash_bits);
+    if (a->have_label_transform && a->label_transform != (int)m->label_transform)
+        return cli_usage_error("train", "--init %s: the model learnt labels with "
+                               "--label-transform %s, not %s", a->init_path,
+                               label_transform_names[m->label_transform],
+                               label_transform_names[a->label_transform]);
+    a->label_transform = (int)m->label_transform;
+    sm_objective obj;
+    if (model_objective(m, &obj, &err) != SM_OK)
+        return cli_fail(&err);
+    sm_objective *o = &a->cfg.objective;
+    if (!a->have_objective)
+        o->kind = obj.kind;
+    if (!a->loss)
+        o->link = obj.link;
+    if (!a->have_objective && !a->have_temperature)
+        o->temperature = obj.temperature;
+    if (!a->have_objective && !a->have_target)
+        o->target = obj.target;
+    if (objective_is_multiclass(o->kind) != (m->classes.n > 0) ||
+        (!objective_is_multiclass(o->kind) && m->scorer.n_out != 1))
+        return cli_usage_error("train", "--init %s: the model has %ld output%s%s; the %s "
+                               "objective needs %s", a->init_path, (long)m->scorer.n_out,
+                               m->scorer.n_out == 1 ? "" : "s",
+                               m->classes.n ? " (one per class)" : "",
+                               objective_kind_name(o->kind),
+                               objective_is_multiclass(o->kind) ? "a multi-class model"
+                                                                : "one output");
     return SM_OK;
 }
 
@@ -434,21 +601,24 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     int c, rc = SM_OK;
     memset(a, 0, sizeof *a);
     a->data_opt.command = "train"; /* unlabeled rows: "train needs a label on every row" */
+    model_init(&a->init);
     train_config_default(&a->cfg);
-    a->loss = "lin";
     a->optimizer = -1;
     optind = 1;
-    while (rc == SM_OK && (c = getopt_long(argc, argv, "d:m:qh", train_options, NULL)) != -1) {
+    const char *shorts = "d:m:i:p:l:b:v:qh";
+    while (rc == SM_OK && (c = getopt_long(argc, argv, shorts, train_options, NULL)) != -1) {
         switch (c) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
+        case 'i': a->init_path = optarg; break;
+        case 'p': a->predictions = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
         case ARG_VALID: a->valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
-        case ARG_PREDICTIONS: a->predictions = optarg; break;
         case ARG_REGIONS: a->regions_text = optarg; break;
-        case ARG_LOSS: a->loss = optarg; break;
+        case ARG_LOSS: a->loss = optarg; a->have_loss = 1; break;
+        case ARG_EMPHASIZE: a->emphasize_text = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
         case ARG_WEIGHTS: a->weights = optarg; break;
@@ -463,6 +633,8 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         return rc;
     if (optind < argc)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (a->init_path && (rc = take_init_model(a)) != SM_OK)
+        return rc;
     return check_train_args(a);
 }
 
@@ -495,6 +667,11 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
+    if (a->emphasize_text) {
+        char spec[EMPHASIS_SPEC_MAX];
+        emphasis_format(&a->emphasis, spec, sizeof spec);
+        model_set_info(m, "emphasize", "%s", spec);
+    }
     if (objective_is_multiclass(a->cfg.objective.kind)) {
         char t[32];
         sm_format_double(t, sizeof t, a->cfg.objective.temperature);
@@ -514,9 +691,10 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
 }
 
 /* Before anything is read: no output may overwrite an input (or another
- * output), and the outputs are opened (their temporary files made), so a
- * mistyped directory fails now rather than after training. out[0] is the
- * model, out[1] the predictions (when asked for). */
+ * output; --init is no such input: its model is read already, so -i M -m M
+ * continues M in place), and the outputs are opened (their temporary files
+ * made), so a mistyped directory fails now rather than after training.
+ * out[0] is the model, out[1] the predictions (when asked for). */
 static int open_train_outputs(const train_args *a, cli_output out[2])
 {
     const cli_file inputs[] = {
@@ -531,7 +709,8 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
     memset(out, 0, 2 * sizeof *out);
     int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
                              sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->model)) == SM_OK && a->predictions &&
+    if (rc == SM_OK && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
+        a->predictions &&
         (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
         cli_output_abort(&out[0]);
     return rc;
@@ -547,6 +726,9 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
 static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid,
                            sm_classes *classes)
 {
+    /* --init continues a model's classes: its outputs, whatever classes the
+     * rows here have (checked as the validation data's are) */
+    const sm_classes *known = a->init.classes.n ? &a->init.classes : NULL;
     int multiclass = objective_is_multiclass(a->cfg.objective.kind);
     int labels_are_classes = multiclass && !a->targets;
     int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
@@ -555,7 +737,8 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
                       !rank_metric_is_class(&a->cfg.metric);
     cli_data_options train_opt = a->data_opt;
     if (labels_are_classes)
-        train_opt.check_label = classes_check_integer;
+        train_opt.check_label = known ? classes_check_known : classes_check_integer;
+    train_opt.check_label_ctx = (void *)known;
     int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
@@ -566,7 +749,15 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
     }
     if ((rc = cli_load_weights(a->data, a->weights, ranking, a->quiet, train)) != SM_OK)
         return rc;
-    if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
+    sm_error err;
+    if (multiclass && known && classes_copy(classes, known, &err) != SM_OK)
+        return cli_fail(&err);
+    if (multiclass && known)
+        rc = a->targets ? cli_read_targets(a->targets, classes->n, prob, train)
+             : classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
+    else if (multiclass)
+        rc = cli_train_classes(a->targets, prob, a->quiet, train, classes);
+    if (rc != SM_OK)
         return rc;
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train"};
     if (labels_are_classes) {
@@ -577,7 +768,6 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_load_grouped_data(a->valid, a->valid_group,
                                    ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &valid_opt, valid);
-    sm_error err;
     if (rc == SM_OK && a->valid && a->targets)
         rc = cli_read_targets(a->valid_targets, classes->n, prob, valid);
     else if (rc == SM_OK && a->valid && labels_are_classes &&
@@ -624,17 +814,100 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
     return SM_OK;
 }
 
-/* Train with the epoch table and progress on stderr. */
-static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
-                        sm_model *model)
+/* --emphasize into the loss, now that the labels and regions are known:
+ * the width's default follows the spread of the values the link is applied
+ * to (the labels; a multi-class objective's targets, 0 .. 1 for one-hot
+ * class labels). The compiled spec is shown and both are recorded. */
+static int compile_emphasis(train_args *a, const sm_dataset *train, const sm_model *model)
 {
-    train_view view = {.quiet = a->quiet};
+    sm_error err;
+    double spread = objective_is_multiclass(a->cfg.objective.kind)
+                        ? emphasis_spread(train->target,
+                                          train->n_rows * (int64_t)train->target_dim)
+                        : emphasis_spread(train->label, train->n_rows);
+    if (emphasis_resolve(&a->emphasis, &model->regions, spread, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    if (emphasis_compile(&a->emphasis, &a->cfg.objective.link, &err) != SM_OK)
+        return cli_usage_error("train", "--emphasize: %s", err.msg);
+    char spec[EMPHASIS_SPEC_MAX], loss[LINK_SPEC_MAX];
+    emphasis_format(&a->emphasis, spec, sizeof spec);
+    link_format(&a->cfg.objective.link, loss, sizeof loss);
+    if (strlen(spec) >= sizeof model->info[0].value)
+        return cli_usage_error("train", "--emphasize: too many regions to record in the model");
+    if (!a->quiet)
+        cli_msg("--emphasize %s compiles to --loss %s", spec, loss);
+    return SM_OK;
+}
+
+/* --save-every: the model so far, with what the finished one would have
+ * (inputs, regions, classes, options), replacing the model file whole. */
+static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, sm_error *err)
+{
+    train_view *v = ctx;
+    const train_args *a = v->args;
+    /* A shallow copy that borrows the arrays of both: never freed. */
+    sm_model ck = *trained;
+    ck.features = *v->features;
+    ck.dim = v->features->space;
+    ck.regions = v->model->regions;
+    ck.classes = v->model->classes;
+    ck.label_transform = (sm_label_transform)a->label_transform;
+    record_options(&ck, a, v->train);
+    model_set_info(&ck, "checkpoint_epoch", "%d", epoch);
+    cli_output out;
+    int rc = cli_output_open(&out, a->model); /* open and commit say what failed */
+    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK) {
+        cli_msg("%s: %s", a->model, err->msg);
+        cli_output_abort(&out);
+    } else if (rc == SM_OK) {
+        rc = cli_output_commit(&out);
+    }
+    if (rc != SM_OK)
+        return sm_fail(err, (sm_status)rc, "%s: the checkpoint of epoch %d was not written",
+                       a->model, epoch);
+    return SM_OK;
+}
+
+/* The scorer's inputs: the training data's (featmap_prepare), or with
+ * --init the model's, which the data must stay within (the map moves from
+ * the model to *features). Both data sets go through them. */
+static int prepare_features(train_args *a, sm_dataset *train, sm_dataset *valid,
+                            sm_featmap *features)
+{
+    sm_error err;
+    if (!a->init_path)
+        return featmap_prepare(train, a->valid ? valid : NULL, a->hash_bits, features, &err) ==
+                       SM_OK ? SM_OK : cli_fail(&err);
+    featmap_free(features);
+    *features = a->init.features;
+    featmap_init(&a->init.features, 0);
+    if (featmap_apply_model(features, train, &err) != SM_OK ||
+        (a->valid && featmap_apply(features, valid, &err) != SM_OK))
+        return cli_fail(&err);
+    /* the shape was checked before; the inputs now agree by construction */
+    sm_scorer_config c = a->cfg.scorer;
+    scorer_config_complete(&c, features->n);
+    if (scorer_saved_param_count(&c) != scorer_saved_param_count(&a->init.scorer)) {
+        cli_msg("--init %s: the model's parameters do not fit its own shape", a->init_path);
+        return SM_EDATA;
+    }
+    a->cfg.init_param = a->init.param;
+    return SM_OK;
+}
+
+/* Train with the epoch table and progress on stderr (and the checkpoints). */
+static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
+                        const sm_featmap *features, sm_model *model)
+{
+    train_view view = {.quiet = a->quiet, .args = a, .model = model, .features = features,
+                       .train = train};
     if (a->cfg.keep_best)
         rank_metric_format(&a->cfg.metric, view.metric, sizeof view.metric);
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
     a->cfg.on_note = show_note;
+    a->cfg.on_checkpoint = save_checkpoint;
     a->cfg.ctx = &view;
     /* The default rate is made safe by backing off; a rate the user chose is
      * kept, and diverges as it does. */
@@ -644,6 +917,76 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
     cli_progress_done(&view.progress);
     return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* The cross-validation table: a row per figure, a column per fold, then
+ * the mean and the sample standard deviation over the folds; "-" where a
+ * fold has no value (no held-out row in a region). */
+static int write_cv(const train_args *a, const sm_dataset *train, const sm_cv_result *r)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, "-");
+    if (rc != SM_OK)
+        return rc;
+    int width = (int)strlen("held-out rows");
+    for (int j = 0; j < r->n_figures; j++)
+        if ((int)strlen(r->name[j]) > width)
+            width = (int)strlen(r->name[j]);
+    fprintf(out.f, "# %d-fold cross-validation of %s: %s, seed %llu\n", r->n_folds,
+            train->source, train->n_groups ? "whole queries" : "rows",
+            (unsigned long long)a->cfg.seed);
+    if (a->label_transform != LABEL_NONE)
+        fprintf(out.f, "# labels and errors on the %s scale\n",
+                label_transform_names[a->label_transform]);
+    fprintf(out.f, "%-*s", width, "figure");
+    for (int f = 0; f < r->n_folds; f++) {
+        char head[24];
+        snprintf(head, sizeof head, "fold %d", f + 1);
+        fprintf(out.f, "  %11s", head);
+    }
+    fprintf(out.f, "  %11s  %11s\n", "mean", "std");
+    fprintf(out.f, "%-*s", width, "held-out rows");
+    for (int f = 0; f < r->n_folds; f++)
+        fprintf(out.f, "  %11lld", (long long)r->rows[f]);
+    fputc('\n', out.f);
+    for (int j = 0; j < r->n_figures; j++) {
+        fprintf(out.f, "%-*s", width, r->name[j]);
+        for (int f = 0; f < r->n_folds; f++) {
+            double v = r->value[(int64_t)f * r->n_figures + j];
+            isnan(v) ? fprintf(out.f, "  %11s", "-") : fprintf(out.f, "  %11.4f", v);
+        }
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        fprintf(out.f, "  %11.4f  %11.4f\n", mean, std);
+    }
+    return cli_output_commit(&out);
+}
+
+/* --folds: cross-validate the options on the training data (no epoch
+ * table: K runs; a back-off still says so). */
+static int run_folds(const train_args *a, const sm_dataset *train, const sm_model *model)
+{
+    train_view view = {.quiet = a->quiet};
+    cli_progress_init(&view.progress, a->quiet);
+    sm_train_config cfg = a->cfg;
+    cfg.on_epoch = NULL;
+    cfg.on_checkpoint = NULL;
+    cfg.on_progress = show_progress;
+    cfg.on_note = show_note;
+    cfg.ctx = &view;
+    cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
+    cfg.threads = a->data_opt.threads;
+    sm_rank_config rank;
+    rank_config_default(&rank);
+    sm_cv_result r;
+    sm_error err;
+    sm_status st = cv_run(train, &cfg, &model->regions,
+                          objective_is_multiclass(cfg.objective.kind) ? &model->classes : NULL,
+                          &rank, a->folds, &r, &err);
+    cli_progress_done(&view.progress);
+    int rc = st == SM_OK ? write_cv(a, train, &r) : cli_fail(&err);
+    cv_result_free(&r);
+    return rc;
 }
 
 /* The model and the predictions land together or not at all: the model is
@@ -668,11 +1011,15 @@ int cmd_train(int argc, char **argv)
 {
     train_args a;
     int rc = parse_train_args(argc, argv, &a);
-    if (rc != SM_OK)
+    if (rc != SM_OK) {
+        model_free(&a.init);
         return rc < 0 ? SM_OK : rc;
+    }
     cli_output out[2];
-    if ((rc = open_train_outputs(&a, out)) != SM_OK)
+    if ((rc = open_train_outputs(&a, out)) != SM_OK) {
+        model_free(&a.init);
         return rc;
+    }
 
     sm_dataset train, valid;
     dataset_init(&train);
@@ -688,19 +1035,28 @@ int cmd_train(int argc, char **argv)
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
-    if (featmap_prepare(&train, a.valid ? &valid : NULL, a.hash_bits, &features, &err) != SM_OK) {
-        rc = cli_fail(&err);
+    if ((rc = prepare_features(&a, &train, &valid, &features)) != SM_OK)
         goto out;
-    }
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
             rc = cli_usage_error("train", "--regions: %s", err.msg);
             goto out;
         }
+    } else if (a.init_path) {
+        model.regions = a.init.regions;
+    } else if (a.emphasize_text && a.emphasis.n > 0) {
+        /* the regions the user weighed are the ones to report on */
+        model.regions = (sm_regions){.n = a.emphasis.n, .origin = REGIONS_GIVEN};
+        memcpy(model.regions.bound, a.emphasis.bound,
+               sizeof model.regions.bound[0] * (size_t)(a.emphasis.n - 1));
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
-    if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
+    if (a.emphasize_text && (rc = compile_emphasis(&a, &train, &model)) != SM_OK)
+        goto out;
+    if (a.folds && ((rc = run_folds(&a, &train, &model)) != SM_OK || !a.model))
+        goto out;
+    if ((rc = run_training(&a, &train, &valid, &features, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
@@ -712,6 +1068,7 @@ out:
     cli_output_abort(&out[0]); /* nothing left to do after a commit */
     cli_output_abort(&out[1]);
     model_free(&model);
+    model_free(&a.init);
     dataset_free(&train);
     dataset_free(&valid);
     return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "classes.h"
+#include "emphasize.h"
 #include "reader.h"
 
 void eval_config_default(sm_eval_config *c)
@@ -151,6 +152,24 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     return st;
 }
 
+/* A model trained with --emphasize: its link's slope and the weight asked
+ * for, region by region. */
+static sm_status emphasis_columns(const sm_model *m, const sm_dataset *ds, sm_region_report *rep,
+                                  sm_error *err)
+{
+    const char *spec = model_get_info(m, "emphasize");
+    if (!spec)
+        return SM_OK;
+    sm_emphasis e;
+    sm_error bad;
+    if (emphasis_parse(spec, &e, &bad) != SM_OK)
+        return sm_fail(err, SM_EDATA, "the model's emphasize=%s: %s", spec, bad.msg);
+    if (e.n == 0)
+        return sm_fail(err, SM_EDATA, "the model's emphasize=%s: no intervals", spec);
+    emphasis_report(&e, &m->link, ds->label, ds->n_rows, rep);
+    return SM_OK;
+}
+
 sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out, sm_error *err)
 {
     const sm_model *m = c->model;
@@ -186,6 +205,8 @@ sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out,
         st = metrics_region_report(&regions, &out->loss, ds->label, ds->weight, scores,
                                    ds->n_rows, out->report, err);
     }
+    if (st == SM_OK && m)
+        st = emphasis_columns(m, ds, out->report, err);
     if (st == SM_OK)
         st = rank_reports(c, ds, scores, out, err);
     free(scores);

@@ -91,5 +91,9 @@ sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, s
  * copies): its dim becomes m->n and its featmap_id m->id. Nothing for a
  * plain map. */
 sm_status featmap_apply(const sm_featmap *m, sm_dataset *ds, sm_error *err);
+/* Map ds through a saved model's map m to train the model more (a warm
+ * start): the inputs stay the model's, so an index of ds that m has no input
+ * for is SM_EDATA naming the file, row and index; ds->dim becomes m->n. */
+sm_status featmap_apply_model(const sm_featmap *m, sm_dataset *ds, sm_error *err);
 
 #endif

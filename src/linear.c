@@ -366,6 +366,19 @@ void linear_export(const sm_linear *p, double *param)
     memcpy(param + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *param);
 }
 
+void linear_import(sm_linear *p, const double *param)
+{
+    const int32_t K = p->n_out;
+    p->scale = 1.0;
+    for (int32_t j = 0; j < p->dim; j++) {
+        sm_linear_coord *r = linear_coord(p, j);
+        for (int32_t k = 0; k < K; k++)
+            r->v[k] = param[(int64_t)j * K + k] / (double)r->fs;
+    }
+    memcpy(p->bias, param + (int64_t)p->dim * K, (size_t)K * sizeof *param);
+    p->fresh = 0;
+}
+
 void linear_save_state(const sm_linear *p, double *state)
 {
     const int32_t K = p->n_out;
@@ -490,6 +503,7 @@ static double op_l2_half(const void *state) { return linear_l2_half(state); }
 static void op_save_state(const void *state, double *out) { linear_save_state(state, out); }
 static void op_restore_state(void *state, const double *in) { linear_restore_state(state, in); }
 static void op_export(const void *state, double *param) { linear_export(state, param); }
+static void op_import(void *state, const double *param) { linear_import(state, param); }
 
 const sm_scorer_ops linear_scorer_ops = {
     .name = "linear",
@@ -511,4 +525,5 @@ const sm_scorer_ops linear_scorer_ops = {
     .save_state = op_save_state,
     .restore_state = op_restore_state,
     .export_params = op_export,
+    .import_params = op_import,
 };

@@ -98,6 +98,8 @@ double linear_l2_half(const sm_linear *p);
 /* The parameters on the raw features: w_jk = scale * v_jk * fs_j at
  * param[j * K + k], then the K biases ((dim + 1) * K). */
 void linear_export(const sm_linear *p, double *param);
+/* Its inverse: exported parameters into the stored ones (a warm start). */
+void linear_import(sm_linear *p, const double *param);
 /* The stored parameters exactly: the v_jk (dim * K), the biases, the scale. */
 void linear_save_state(const sm_linear *p, double *state);
 void linear_restore_state(sm_linear *p, const double *state);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_completion.h"
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "commands.h"
@@ -60,6 +61,16 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("smloss %s\n", SMLOSS_VERSION);
         return flush_stdout(SM_OK);
+    }
+    /* hidden: the shell completion, generated from the option tables */
+    if (strcmp(cmd, "completion") == 0) {
+        static const cli_command_spec *const specs[] = {&train_spec, &predict_spec, &eval_spec,
+                                                        &link_spec};
+        if (argc != 3 || strcmp(argv[2], "bash") != 0) {
+            fputs("Usage: smloss completion bash\n", stderr);
+            return 2;
+        }
+        return flush_stdout(cli_completion_bash(stdout, specs, sizeof specs / sizeof specs[0]));
     }
     cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

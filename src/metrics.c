@@ -51,7 +51,7 @@ static void accumulate(region_accumulator *acc, const double term[SUM_COUNT], in
 static void stats_finish(const region_accumulator *acc, sm_region_stats *st)
 {
     st->rows = acc->rows;
-    st->weight = acc->weight;
+    st->weight_sum = acc->weight;
     if (!(acc->weight > 0.0)) {
         st->mean_label = st->mean_pred = st->bias = st->mae = st->rmse = NAN;
         st->mean_loss = st->mean_sq = st->hit_rate = NAN;

@@ -23,8 +23,10 @@ typedef struct {
     double mean_loss;   /* mean selective (matching) loss L(s, y) */
     double mean_sq;     /* mean square loss (s - y)^2 / 2, the lin divergence */
     double hit_rate;    /* share of rows whose prediction lands in the same region */
-    double weight;      /* the rows' summed weight (rows without weights); the
+    double weight_sum;  /* the rows' summed weight (rows without weights); the
                          * means are NaN when it is 0 */
+    double slope;       /* with emphasis: mean h'(y) of the link over the rows */
+    double weight;      /* with emphasis: mean weight asked for (emphasize.h) */
 } sm_region_stats;
 
 typedef struct {
@@ -32,6 +34,7 @@ typedef struct {
     sm_region_stats region[SM_MAX_REGIONS];
     sm_region_stats all;                            /* every row together */
     int64_t confusion[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* [label region][pred region], rows */
+    int emphasis;                                   /* slope and weight are set */
 } sm_region_report;
 
 /* Compute the report for n rows with labels y, weights w (NULL: 1 each;

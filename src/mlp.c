@@ -504,6 +504,19 @@ void mlp_export(const sm_mlp *m, double *param)
            (size_t)(m->n_param - dense_part_offset(m)) * sizeof *param);
 }
 
+void mlp_import(sm_mlp *m, const double *param)
+{
+    const sm_mlp_shape *s = &m->shape;
+    int32_t H = s->width[1];
+    m->scale1 = 1.0;
+    for (int32_t j = 0; j < s->width[0]; j++)
+        for (int32_t h = 0; h < H; h++)
+            m->param[(int64_t)j * m->ld1 + h] = param[(int64_t)j * H + h] /
+                                                (m->fs ? m->fs[j] : 1.0);
+    memcpy(m->param + dense_part_offset(m), param + mlp_bias_offset(s, 1),
+           (size_t)(m->n_param - dense_part_offset(m)) * sizeof *param);
+}
+
 /* ---- the kind (scorer.h) ---- */
 
 /* "H1[,H2[,H3]]" after "mlp:" into c->mlp. */
@@ -594,6 +607,7 @@ static double op_grad_norm2(const void *state) { return mlp_grad_norm2(state); }
 static void op_step(void *state, sm_optim *o, double grad_factor) { mlp_step(state, o, grad_factor); }
 static double op_l2_half(const void *state) { return mlp_l2_half(state); }
 static void op_export(const void *state, double *param) { mlp_export(state, param); }
+static void op_import(void *state, const double *param) { mlp_import(state, param); }
 
 /* The state: the stored parameters and the lazy decay scale, exactly. */
 static void op_save_state(const void *state, double *out)
@@ -628,4 +642,5 @@ const sm_scorer_ops mlp_scorer_ops = {
     .save_state = op_save_state,
     .restore_state = op_restore_state,
     .export_params = op_export,
+    .import_params = op_import,
 };

@@ -131,5 +131,7 @@ void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor);
 double mlp_l2_half(const sm_mlp *m);
 /* Parameters on the raw features (scale1 and fs folded into W_1). */
 void mlp_export(const sm_mlp *m, double *param);
+/* Its inverse: exported parameters into the stored ones (a warm start). */
+void mlp_import(sm_mlp *m, const double *param);
 
 #endif

@@ -6,16 +6,17 @@
  * text  "key: value" header lines (data, model, predictions, loss, label
  *       transform, then the regions as intervals and how they were chosen);
  *       the per-region table, one row per region and an "all" row, numbers
- *       %.4g right-aligned, hit% a percentage, "-" for an empty region's means;
+ *       %.4g right-aligned, hit% a percentage, "-" for an empty region's means
+ *       (with emphasis, also h' and the weight asked for);
  *       then the confusion matrix, label regions down, prediction regions across.
- * tsv   "# key: value" comment lines (data, model, predictions, loss,
- *       label_transform, regions_origin, boundaries; a NULL field is left out);
- *       a header row "region lower upper rows mean_label mean_pred bias mae rmse
- *       mean_loss mean_sq hit_rate"; one row per region (its index; the region
- *       is [lower, upper)) and one "all" row; numbers exact (numfmt.h), an empty region's
- *       means "NaN", infinities "inf"/"-inf", hit_rate a fraction in [0, 1].
- *       Then a blank line and the confusion matrix: a header row "label_region
- *       pred_0 pred_1 ...", then per label region its index and the counts.
+ * tsv   one tidy table "table row column value" (header line first): "info"
+ *       rows carry a text in the column field and no value (data, model,
+ *       predictions, loss, label_transform, regions_origin, boundaries,
+ *       interval_I; a NULL field is left out); "region" rows (row: the index
+ *       or "all"; column: lower, upper and the stats keys); "confusion" rows
+ *       (row: label region, column: prediction region). Values have
+ *       TSV_DECIMALS fixed decimals, NaN for an empty region's means,
+ *       inf/-inf; hit_rate a fraction in [0, 1].
  * json  one object with the keys data, model, predictions, loss,
  *       label_transform (strings or null); regions (count, origin, boundaries,
  *       intervals); per_region (a list of objects: region, interval and the
@@ -30,9 +31,9 @@
  *       region pairs), a "metric value queries" table (ndcg@k..., err@k...,
  *       map, mrr), and the pairwise ordering accuracy per pair of regions
  *       (higher, lower, pairs, ordered%) with an "all" line.
- * tsv   a blank line, the conventions as "# " lines, "metric value queries"
- *       rows; a blank line, "higher_region lower_region pairs ordered
- *       accuracy" rows (region indices), then "all all ...".
+ * tsv   the conventions as info rows; "ranking" rows (row: the metric,
+ *       column: value or queries); "region_pairs", "region_ordered" and
+ *       "region_accuracy" rows (row: higher region, column: lower; "all all").
  * json  a "ranking" object: queries, rows, conventions (an object), metrics
  *       (ndcg@1 ... map, mrr), gain_queries, relevant_queries, region_pairs (a
  *       list of objects: higher, lower, pairs, ordered, accuracy) and all_pairs.
@@ -80,8 +81,18 @@ static const stats_column stats_columns[] = {
     {.key = "mean_loss", .heading = "sel_loss", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_loss)},
     {.key = "mean_sq", .heading = "sq_loss", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, mean_sq)},
     {.key = "hit_rate", .heading = "hit%", .kind = COLUMN_SHARE, .offset = offsetof(sm_region_stats, hit_rate)},
+    /* a model trained with --emphasize only: these stay last (stats_column_count) */
+    {.key = "slope", .heading = "h'", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, slope)},
+    {.key = "weight", .heading = "weight", .kind = COLUMN_VALUE, .offset = offsetof(sm_region_stats, weight)},
 };
-#define N_STATS_COLUMNS ((int)(sizeof stats_columns / sizeof stats_columns[0]))
+enum { N_EMPHASIS_COLUMNS = 2 };
+
+/* The columns a report shows: the emphasis ones only when it has them. */
+static int stats_column_count(const sm_region_report *rep)
+{
+    int n = (int)(sizeof stats_columns / sizeof stats_columns[0]);
+    return rep->emphasis ? n : n - N_EMPHASIS_COLUMNS;
+}
 
 /* Large enough for any cell: the exact decimal of a double, an int64 or an interval. */
 #define CELL_MAX 96
@@ -301,11 +312,11 @@ static int max_int(int a, int b)
 }
 
 static void text_stats_row(report_out *o, const char *label, int label_width,
-                           const sm_region_stats *st, const int *width)
+                           const sm_region_stats *st, const int *width, int n_columns)
 {
     char cell[CELL_MAX];
     out_printf(o, "%-*s", label_width, label);
-    for (int c = 0; c < N_STATS_COLUMNS; c++) {
+    for (int c = 0; c < n_columns; c++) {
         format_cell(cell, sizeof cell, &stats_columns[c], st, STYLE_TEXT);
         out_printf(o, "  %*s", width[c], cell);
     }
@@ -328,10 +339,11 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
     out_printf(o, "\n\n");
 
     /* Column widths come from the widest cell, so one pass formats to measure. */
-    int label_width = (int)strlen("region"), width[N_STATS_COLUMNS];
+    int n_columns = stats_column_count(rep);
+    int label_width = (int)strlen("region"), width[sizeof stats_columns / sizeof stats_columns[0]];
     for (int i = 0; i < r->n; i++)
         label_width = max_int(label_width, report_region_interval(r, i, cell, sizeof cell));
-    for (int c = 0; c < N_STATS_COLUMNS; c++) {
+    for (int c = 0; c < n_columns; c++) {
         width[c] = (int)strlen(stats_columns[c].heading);
         for (int i = 0; i <= r->n; i++) {
             format_cell(cell, sizeof cell, &stats_columns[c],
@@ -340,14 +352,14 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
         }
     }
     out_printf(o, "%-*s", label_width, "region");
-    for (int c = 0; c < N_STATS_COLUMNS; c++)
+    for (int c = 0; c < n_columns; c++)
         out_printf(o, "  %*s", width[c], stats_columns[c].heading);
     out_putc(o, '\n');
     for (int i = 0; i < r->n; i++) {
         report_region_interval(r, i, cell, sizeof cell);
-        text_stats_row(o, cell, label_width, &rep->region[i], width);
+        text_stats_row(o, cell, label_width, &rep->region[i], width, n_columns);
     }
-    text_stats_row(o, "all", label_width, &rep->all, width);
+    text_stats_row(o, "all", label_width, &rep->all, width, n_columns);
 
     out_printf(o, "\nconfusion matrix: rows = region of the label, "
                   "columns = region of the prediction (row counts)\n");
@@ -378,22 +390,42 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
         text_ranking(o, rank);
 }
 
-/* ---- tsv ---- */
+/* ---- tsv: one tidy table ---- */
 
-static void tsv_stats_row(report_out *o, const char *region, double lower, double upper,
-                          const sm_region_stats *st)
+/* Every TSV report is the one table "table row column value": a number a
+ * line with fixed decimals, so that a column reads as one type and lines up. */
+#define TSV_DECIMALS 6
+/* %.6f of the largest double */
+#define TSV_CELL_MAX 400
+
+static void tsv_value(report_out *o, const char *table, const char *row, const char *column,
+                      double value)
 {
-    char cell[CELL_MAX];
-    out_printf(o, "%s", region);
-    format_number(cell, sizeof cell, lower, STYLE_TSV);
-    out_printf(o, "\t%s", cell);
-    format_number(cell, sizeof cell, upper, STYLE_TSV);
-    out_printf(o, "\t%s", cell);
-    for (int c = 0; c < N_STATS_COLUMNS; c++) {
-        format_cell(cell, sizeof cell, &stats_columns[c], st, STYLE_TSV);
-        out_printf(o, "\t%s", cell);
-    }
-    out_putc(o, '\n');
+    char cell[TSV_CELL_MAX];
+    if (isfinite(value))
+        snprintf(cell, sizeof cell, "%.*f", TSV_DECIMALS, value);
+    else
+        format_number(cell, sizeof cell, value, STYLE_TSV);
+    out_printf(o, "%s\t%s\t%s\t%s\n", table, row, column, cell);
+}
+
+/* A text of the report (a file name, the loss): table "info", row the key,
+ * column the text, no value. */
+static void tsv_info(report_out *o, const char *key, const char *text)
+{
+    out_printf(o, "info\t%s\t", key);
+    out_plain_string(o, text);
+    out_printf(o, "\t\n");
+}
+
+static void tsv_header(report_out *o, const sm_report_meta *meta)
+{
+    meta_field field[N_META_FIELDS];
+    meta_fields(meta, field);
+    out_printf(o, "table\trow\tcolumn\tvalue\n");
+    for (int k = 0; k < N_META_FIELDS; k++)
+        if (field[k].value)
+            tsv_info(o, field[k].key, field[k].value);
 }
 
 static void tsv_ranking(report_out *o, const sm_rank_report *rank);
@@ -402,44 +434,51 @@ static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region
                       const sm_rank_report *rank)
 {
     const sm_regions *r = &rep->regions;
-    char bounds[SM_MAX_REGIONS * 26], index[24];
-    out_printf(o, "# smloss region report\n");
-    write_meta(o, meta, STYLE_TSV);
+    char bounds[SM_MAX_REGIONS * 26], a[24], b[24], cell[CELL_MAX];
+    int n_columns = stats_column_count(rep);
+    tsv_header(o, meta);
     regions_format(r, bounds, sizeof bounds);
-    out_printf(o, "# regions_origin: %s\n# boundaries: %s\n", regions_origin_name(r->origin),
-               bounds);
-
-    out_printf(o, "region\tlower\tupper");
-    for (int c = 0; c < N_STATS_COLUMNS; c++)
-        out_printf(o, "\t%s", stats_columns[c].key);
-    out_putc(o, '\n');
+    tsv_info(o, "regions_origin", regions_origin_name(r->origin));
+    tsv_info(o, "boundaries", bounds);
     for (int i = 0; i < r->n; i++) {
-        snprintf(index, sizeof index, "%d", i);
-        tsv_stats_row(o, index, i > 0 ? r->bound[i - 1] : -INFINITY,
-                      i < r->n - 1 ? r->bound[i] : INFINITY, &rep->region[i]);
+        report_region_interval(r, i, cell, sizeof cell);
+        snprintf(a, sizeof a, "interval_%d", i);
+        tsv_info(o, a, cell);
     }
-    tsv_stats_row(o, "all", -INFINITY, INFINITY, &rep->all);
-
-    out_printf(o, "\nlabel_region");
-    for (int j = 0; j < r->n; j++)
-        out_printf(o, "\tpred_%d", j);
-    out_putc(o, '\n');
-    for (int i = 0; i < r->n; i++) {
-        out_printf(o, "%d", i);
-        for (int j = 0; j < r->n; j++)
-            out_printf(o, "\t%lld", (long long)rep->confusion[i][j]);
-        out_putc(o, '\n');
+    for (int i = 0; i <= r->n; i++) {
+        const sm_region_stats *st = i < r->n ? &rep->region[i] : &rep->all;
+        snprintf(a, sizeof a, "%d", i);
+        const char *row = i < r->n ? a : "all";
+        tsv_value(o, "region", row, "lower", i > 0 && i < r->n ? r->bound[i - 1] : -INFINITY);
+        tsv_value(o, "region", row, "upper", i < r->n - 1 ? r->bound[i] : INFINITY);
+        for (int c = 0; c < n_columns; c++) {
+            double v;
+            if (stats_columns[c].kind == COLUMN_COUNT) {
+                int64_t count;
+                memcpy(&count, (const char *)st + stats_columns[c].offset, sizeof count);
+                v = (double)count;
+            } else {
+                memcpy(&v, (const char *)st + stats_columns[c].offset, sizeof v);
+            }
+            tsv_value(o, "region", row, stats_columns[c].key, v);
+        }
     }
+    for (int i = 0; i < r->n; i++)
+        for (int j = 0; j < r->n; j++) {
+            snprintf(a, sizeof a, "%d", i);
+            snprintf(b, sizeof b, "%d", j);
+            tsv_value(o, "confusion", a, b, (double)rep->confusion[i][j]);
+        }
     if (rank)
         tsv_ranking(o, rank);
 }
 
 /* ---- json ---- */
 
-static void json_stats_fields(report_out *o, const sm_region_stats *st)
+static void json_stats_fields(report_out *o, const sm_region_stats *st, int n_columns)
 {
     char cell[CELL_MAX];
-    for (int c = 0; c < N_STATS_COLUMNS; c++) {
+    for (int c = 0; c < n_columns; c++) {
         format_cell(cell, sizeof cell, &stats_columns[c], st, STYLE_JSON);
         out_printf(o, ", \"%s\": %s", stats_columns[c].key, cell);
     }
@@ -475,11 +514,11 @@ static void write_json(report_out *o, const sm_report_meta *meta, const sm_regio
         report_region_interval(r, i, cell, sizeof cell);
         out_printf(o, "    {\"region\": %d, \"interval\": ", i);
         out_json_string(o, cell);
-        json_stats_fields(o, &rep->region[i]);
+        json_stats_fields(o, &rep->region[i], stats_column_count(rep));
         out_printf(o, "}%s\n", i + 1 < r->n ? "," : "");
     }
     out_printf(o, "  ],\n  \"all\": {\"interval\": \"(-inf, inf)\"");
-    json_stats_fields(o, &rep->all);
+    json_stats_fields(o, &rep->all, stats_column_count(rep));
     out_printf(o, "},\n");
 
     out_printf(o, "  \"confusion\": [\n");
@@ -530,27 +569,43 @@ static double share(int64_t part, int64_t whole)
     return whole ? (double)part / (double)whole : NAN;
 }
 
-/* The conventions, one "key: text" per line, for the text and TSV headers. */
-static void ranking_conventions(report_out *o, const sm_rank_report *rk, const char *prefix)
+/* The conventions as "key: text" lines (text report) or info rows (TSV). */
+enum { N_CONVENTIONS = 7, CONVENTION_MAX = 200 };
+
+static const char *const convention_key[N_CONVENTIONS] = {
+    "queries", "ties", "ndcg@k", "err@k", "map, mrr",
+    "no relevant row (ndcg, err: no positive gain; map, mrr: none above the threshold)",
+    "region pairs"};
+/* The same keys in TSV: no spaces or commas. */
+static const char *const convention_tsv_key[N_CONVENTIONS] = {
+    "queries", "ties", "ndcg@k", "err@k", "map_mrr", "no_relevant", "region_pairs"};
+
+static void ranking_convention_texts(const sm_rank_report *rk, char text[][CONVENTION_MAX])
 {
     const sm_rank_config *c = &rk->config;
     char max[40], threshold[40];
     sm_format_double(max, sizeof max, rk->max_label);
     sm_format_double(threshold, sizeof threshold, c->threshold);
-    out_printf(o, "%squeries: %lld (%lld rows); metrics are means over queries\n", prefix,
-               (long long)rk->queries, (long long)rk->rows);
-    out_printf(o, "%sties: equal scores are ordered pessimistically (lower label first)\n", prefix);
-    out_printf(o, "%sndcg@k: gain %s, discount 1/log2(rank+1), ideal = rows by label; "
-                  "labels <= 0 gain 0\n", prefix,
-               c->gain == GAIN_EXP2 ? "2^y - 1 (exp2)" : "y (linear)");
-    out_printf(o, "%serr@k: R = gain(y) / (gain(y_max) + 1), y_max = %s\n", prefix, max);
-    out_printf(o, "%smap, mrr: relevant when y > %s\n", prefix, threshold);
-    out_printf(o, "%sno relevant row (ndcg, err: no positive gain; map, mrr: none above the "
-                  "threshold): %s\n", prefix,
-               c->no_relevant == NO_RELEVANT_ONE ? "the query counts as 1 (err 0)"
-                                                 : "the query is skipped");
-    out_printf(o, "%sregion pairs: pairs of rows of one query, one in each region; ordered = "
-                  "the higher region's row scored strictly higher\n", prefix);
+    snprintf(text[0], CONVENTION_MAX, "%lld (%lld rows); metrics are means over queries",
+             (long long)rk->queries, (long long)rk->rows);
+    snprintf(text[1], CONVENTION_MAX, "equal scores are ordered pessimistically (lower label first)");
+    snprintf(text[2], CONVENTION_MAX, "gain %s, discount 1/log2(rank+1), ideal = rows by label; "
+             "labels <= 0 gain 0", c->gain == GAIN_EXP2 ? "2^y - 1 (exp2)" : "y (linear)");
+    snprintf(text[3], CONVENTION_MAX, "R = gain(y) / (gain(y_max) + 1), y_max = %s", max);
+    snprintf(text[4], CONVENTION_MAX, "relevant when y > %s", threshold);
+    snprintf(text[5], CONVENTION_MAX, "%s",
+             c->no_relevant == NO_RELEVANT_ONE ? "the query counts as 1 (err 0)"
+                                               : "the query is skipped");
+    snprintf(text[6], CONVENTION_MAX, "pairs of rows of one query, one in each region; ordered = "
+             "the higher region's row scored strictly higher");
+}
+
+static void ranking_conventions(report_out *o, const sm_rank_report *rk, const char *prefix)
+{
+    char text[N_CONVENTIONS][CONVENTION_MAX];
+    ranking_convention_texts(rk, text);
+    for (int i = 0; i < N_CONVENTIONS; i++)
+        out_printf(o, "%s%s: %s\n", prefix, convention_key[i], text[i]);
 }
 
 static void text_ranking(report_out *o, const sm_rank_report *rk)
@@ -593,26 +648,30 @@ static void text_ranking(report_out *o, const sm_rank_report *rk)
 static void tsv_ranking(report_out *o, const sm_rank_report *rk)
 {
     rank_row row[RANK_ROWS_MAX];
-    char cell[CELL_MAX];
+    char text[N_CONVENTIONS][CONVENTION_MAX], hi[24], lo[24];
     int n = rank_rows(rk, row);
-    out_printf(o, "\n# ranking metrics\n");
-    ranking_conventions(o, rk, "# ");
-    out_printf(o, "metric\tvalue\tqueries\n");
+    ranking_convention_texts(rk, text);
+    for (int i = 0; i < N_CONVENTIONS; i++)
+        tsv_info(o, convention_tsv_key[i], text[i]);
     for (int i = 0; i < n; i++) {
-        format_number(cell, sizeof cell, row[i].value, STYLE_TSV);
-        out_printf(o, "%s\t%s\t%lld\n", row[i].name, cell, (long long)row[i].queries);
+        tsv_value(o, "ranking", row[i].name, "value", row[i].value);
+        tsv_value(o, "ranking", row[i].name, "queries", (double)row[i].queries);
     }
-    out_printf(o, "\nhigher_region\tlower_region\tpairs\tordered\taccuracy\n");
     const sm_regions *r = &rk->regions;
-    for (int a = r->n - 1; a > 0; a--)
+    for (int a = r->n; a > 0; a--)
         for (int b = a - 1; b >= 0; b--) {
-            format_number(cell, sizeof cell, share(rk->ordered[a][b], rk->pairs[a][b]), STYLE_TSV);
-            out_printf(o, "%d\t%d\t%lld\t%lld\t%s\n", a, b, (long long)rk->pairs[a][b],
-                       (long long)rk->ordered[a][b], cell);
+            int all = a == r->n; /* the first pass: every pair of regions together */
+            if (all && b != a - 1)
+                continue;
+            int64_t pairs = all ? rk->all_pairs : rk->pairs[a][b];
+            int64_t ordered = all ? rk->all_ordered : rk->ordered[a][b];
+            snprintf(hi, sizeof hi, "%d", a);
+            snprintf(lo, sizeof lo, "%d", b);
+            tsv_value(o, "region_pairs", all ? "all" : hi, all ? "all" : lo, (double)pairs);
+            tsv_value(o, "region_ordered", all ? "all" : hi, all ? "all" : lo, (double)ordered);
+            tsv_value(o, "region_accuracy", all ? "all" : hi, all ? "all" : lo,
+                      share(ordered, pairs));
         }
-    format_number(cell, sizeof cell, share(rk->all_ordered, rk->all_pairs), STYLE_TSV);
-    out_printf(o, "all\tall\t%lld\t%lld\t%s\n", (long long)rk->all_pairs,
-               (long long)rk->all_ordered, cell);
 }
 
 static void json_ranking(report_out *o, const sm_rank_report *rk)
@@ -728,14 +787,13 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
  *       precision, recall, F1, then a "macro" line); the confusion matrix
  *       (label class down, predicted class across); with a target the order
  *       accuracy per pair of rank bands. Numbers %.4g, "-" where undefined.
- * tsv   one tidy table: "# key: value" header lines, then the columns
- *       "table row column value": summary rows (table "summary", row the
+ * tsv   the same tidy table: info rows, then summary rows (table "summary", row the
  *       figure, column its k where it has one), "class" rows (row the class,
  *       column rows|precision|recall|f1; row "macro" for the means),
  *       "confusion" rows (row the label class, column the predicted class,
  *       value the count), "band_pairs" and "band_accuracy" rows (row the
  *       higher band, column the lower band, as target ranks "1", "2-3", ...).
- *       Numbers exact, NaN where undefined.
+ *       Values with TSV_DECIMALS decimals, NaN where undefined.
  * json  one object: data, model, predictions, loss, label_transform,
  *       classes, rows, mean_loss, summary (an object of the figures),
  *       per_class (a list), macro, confusion (a list of rows), and with a
@@ -886,26 +944,18 @@ static void text_classes(report_out *o, const sm_report_meta *meta, const sm_cla
     }
 }
 
-static void tsv_class_row(report_out *o, const char *table, const char *row, const char *column,
-                          double value)
-{
-    char cell[CELL_MAX];
-    format_number(cell, sizeof cell, value, STYLE_TSV);
-    out_printf(o, "%s\t%s\t%s\t%s\n", table, row, column, cell);
-}
-
 static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
                         const int64_t *values, double mean_loss)
 {
     char a_name[32], b_name[32];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
-    write_meta(o, meta, STYLE_TSV);
-    out_printf(o, "# classes: %d\ntable\trow\tcolumn\tvalue\n", K);
-    tsv_class_row(o, "summary", "rows", "", (double)r->rows);
+    tsv_header(o, meta);
+    tsv_value(o, "summary", "classes", "", (double)K);
+    tsv_value(o, "summary", "rows", "", (double)r->rows);
     for (int i = 0; i < nf; i++) {
         snprintf(b_name, sizeof b_name, "%d", fig[i].k);
-        tsv_class_row(o, "summary", fig[i].table_row, fig[i].k ? b_name : "", fig[i].value);
+        tsv_value(o, "summary", fig[i].table_row, fig[i].k ? b_name : "", fig[i].value);
     }
     if (r->has_labels) {
         for (int k = 0; k <= K; k++) {
@@ -914,24 +964,24 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
             else
                 snprintf(a_name, sizeof a_name, "macro");
             if (k < K)
-                tsv_class_row(o, "class", a_name, "rows", (double)r->support[k]);
-            tsv_class_row(o, "class", a_name, "precision", k < K ? r->precision[k] : r->macro_precision);
-            tsv_class_row(o, "class", a_name, "recall", k < K ? r->recall[k] : r->macro_recall);
-            tsv_class_row(o, "class", a_name, "f1", k < K ? r->f1[k] : r->macro_f1);
+                tsv_value(o, "class", a_name, "rows", (double)r->support[k]);
+            tsv_value(o, "class", a_name, "precision", k < K ? r->precision[k] : r->macro_precision);
+            tsv_value(o, "class", a_name, "recall", k < K ? r->recall[k] : r->macro_recall);
+            tsv_value(o, "class", a_name, "f1", k < K ? r->f1[k] : r->macro_f1);
         }
         for (int a = 0; a < K; a++)
             for (int b = 0; b < K; b++) {
                 class_value_name(values, a, a_name, sizeof a_name);
                 class_value_name(values, b, b_name, sizeof b_name);
-                tsv_class_row(o, "confusion", a_name, b_name, (double)r->confusion[(size_t)a * K + b]);
+                tsv_value(o, "confusion", a_name, b_name, (double)r->confusion[(size_t)a * K + b]);
             }
     }
     if (r->has_target) {
         band_pair bp[BAND_PAIRS_MAX];
         int n = band_pairs(r, bp);
         for (int i = 0; i < n; i++) {
-            tsv_class_row(o, "band_pairs", bp[i].higher, bp[i].lower, (double)bp[i].pairs);
-            tsv_class_row(o, "band_accuracy", bp[i].higher, bp[i].lower, bp[i].accuracy);
+            tsv_value(o, "band_pairs", bp[i].higher, bp[i].lower, (double)bp[i].pairs);
+            tsv_value(o, "band_accuracy", bp[i].higher, bp[i].lower, bp[i].accuracy);
         }
     }
 }

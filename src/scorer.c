@@ -148,6 +148,8 @@ void scorer_restore_state(sm_scorer *sc, const double *state)
     sc->ops->restore_state(sc->state, state);
 }
 
+void scorer_import(sm_scorer *sc, const double *param) { sc->ops->import_params(sc->state, param); }
+
 sm_status scorer_export(const sm_scorer *sc, double *param, sm_error *err)
 {
     int64_t n = scorer_saved_param_count(&sc->cfg);

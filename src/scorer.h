@@ -114,6 +114,9 @@ void scorer_restore_state(sm_scorer *sc, const double *state);
 /* The parameters on the raw features into param (scorer_saved_param_count
  * of sc->cfg); SM_EDIVERGED when one is not finite. */
 sm_status scorer_export(const sm_scorer *sc, double *param, sm_error *err);
+/* The inverse: start from exported parameters of the same completed config
+ * (a warm start from a saved model), in the scaled space of this scorer. */
+void scorer_import(sm_scorer *sc, const double *param);
 
 /* ---- a kind ---- */
 
@@ -151,6 +154,7 @@ struct sm_scorer_ops {
     void (*save_state)(const void *state, double *out);
     void (*restore_state)(void *state, const double *in);
     void (*export_params)(const void *state, double *param);
+    void (*import_params)(void *state, const double *param);
 };
 
 /* The kinds (linear.c, mlp.c), listed in scorer.c's table. */

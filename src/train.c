@@ -297,6 +297,25 @@ static void record_best(const trainer *t, sm_model *model, int epochs_run)
     model_set_info(model, "epochs_run", "%d", epochs_run);
 }
 
+/* A checkpoint of the run so far: with early stopping the model already
+ * holds the best epoch; otherwise the current weights, exported into a model
+ * of their own (the caller's is filled only at the end). */
+static sm_status checkpoint(const trainer *t, sm_model *model, int epoch, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_model now;
+    model_init(&now);
+    sm_model *m = cfg->keep_best ? model : &now;
+    sm_status st = cfg->keep_best ? SM_OK : export_model(t, &now, err);
+    if (st == SM_OK) {
+        m->objective = cfg->objective.kind;
+        m->link = cfg->objective.link;
+        st = cfg->on_checkpoint(cfg->ctx, m, epoch, err);
+    }
+    model_free(&now);
+    return st;
+}
+
 /* ---- one step ---- */
 
 /* The rows of units[first .. last) into buf.rows, unit after unit. */
@@ -570,12 +589,16 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    double *bias = malloc((size_t)t->K * sizeof *bias);
-    if (!bias)
-        return sm_fail(err, SM_EFAIL, "out of memory");
-    objective_start_scores(t->obj, train, bias);
-    scorer_set_output_bias(&t->sc, bias);
-    free(bias);
+    if (cfg->init_param) {
+        scorer_import(&t->sc, cfg->init_param);
+    } else {
+        double *bias = malloc((size_t)t->K * sizeof *bias);
+        if (!bias)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        objective_start_scores(t->obj, train, bias);
+        scorer_set_output_bias(&t->sc, bias);
+        free(bias);
+    }
     rng_seed(&t->rng, cfg->seed);
     sm_epoch_info start = {.epoch = 0};
     st = exact_train_objective(t, &start, err);
@@ -640,6 +663,10 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
             cfg->on_epoch(cfg->ctx, &info);
         epochs_run = epoch;
         if (cfg->keep_best && cfg->patience > 0 && epoch - t.best_epoch >= cfg->patience)
+            break;
+        if (cfg->on_checkpoint && cfg->checkpoint_every > 0 && epoch < cfg->epochs &&
+            epoch % cfg->checkpoint_every == 0 &&
+            (st = checkpoint(&t, model, epoch, err)) != SM_OK)
             break;
     }
     /* The export fails on a non-finite weight (a run that diverged). */

@@ -94,6 +94,18 @@ typedef struct {
     /* Polled between batches; when it becomes non-zero training stops with
      * SM_EINTERRUPTED (set from a signal handler by the CLI). */
     const volatile sig_atomic_t *stop;
+    /* A warm start (may be NULL): the parameters of a saved model, on the raw
+     * features, for the completed cfg->scorer on the training data's inputs
+     * (scorer_saved_param_count of it), to start from instead of the best
+     * constant score. The optimiser's state starts fresh all the same. */
+    const double *init_param;
+    /* Checkpoints: after every checkpoint_every-th epoch but the last (0:
+     * none), the model so far (the current weights, with early stopping the
+     * best epoch's; scorer part, objective and link, as train_run fills it)
+     * goes to on_checkpoint, which saves it; a status other than SM_OK from it
+     * stops training with that status. */
+    int checkpoint_every;
+    sm_status (*on_checkpoint)(void *ctx, const sm_model *model, int epoch, sm_error *err);
 } sm_train_config;
 
 void train_config_default(sm_train_config *cfg);

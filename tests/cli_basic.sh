@@ -81,8 +81,8 @@ expect_true "eval text names the loss and regions" "grep -q 'lin' '$T/out' && gr
 expect_ok "eval json" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format json
 expect_true "json is one object" "head -c 1 '$T/out' | grep -q '{'"
 expect_ok "eval tsv" "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --format tsv --regions 20,35
-expect_true "tsv has three regions" "[ \$(awk -F'\t' '\$1 ~ /^[0-9]+\$/ && NF >= 10 { n++ } END { print n }' '$T/out') -eq 3 ]"
-expect_true "tsv regions are numeric intervals" "awk -F'\t' '\$1 == \"1\" && \$2 == \"20\" && \$3 == \"35\" { ok = 1 } END { exit !ok }' '$T/out'"
+expect_true "tsv has three regions" "[ \$(awk -F'\t' '\$1 == \"region\" && \$2 ~ /^[0-9]+\$/ && \$3 == \"rows\" { n++ } END { print n }' '$T/out') -eq 3 ]"
+expect_true "tsv regions are numeric intervals" "awk -F'\t' '\$1 == \"region\" && \$2 == \"1\" && \$3 == \"lower\" && \$4 == 20 { ok = 1 } END { exit !ok }' '$T/out'"
 "$SMLOSS" predict -m "$T/a.model" -d "$T/h.test" -o "$T/test.pred"
 expect_ok "eval predictions file" "$SMLOSS" eval -d "$T/h.test" -p "$T/test.pred" --regions 20,35 --format tsv -o "$T/p.tsv"
 "$SMLOSS" eval -d "$T/h.test" -m "$T/a.model" --regions 20,35 --loss lin --format tsv -o "$T/m.tsv"
@@ -101,7 +101,7 @@ expect_ok "predict, 3 outputs: classes by default" "$SMLOSS" predict -m "$T/k3.m
 expect_true "the class of the top score" "printf '2\n2\n' | cmp -s - '$T/out'"
 expect_ok "eval of 3 outputs: the class report" "$SMLOSS" eval -m "$T/k3.model" -d "$T/k3.data" --format tsv
 expect_true "without a multi-class objective, no mean loss" \
-    "grep -q '^summary	accuracy		0\$' '$T/out' && grep -q '^summary	mean_loss		NaN\$' '$T/out'"
+    "grep -q '^summary	accuracy		0.000000\$' '$T/out' && grep -q '^summary	mean_loss		NaN\$' '$T/out'"
 
 # --- link ---
 expect_ok "link table" "$SMLOSS" link --loss sigmoid:a=2,c=1 --from -1 --to 3 --steps 4

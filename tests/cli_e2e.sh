@@ -7,11 +7,11 @@
 # temporary files behind. (cli_basic.sh covers the plain lin cases.)
 . "$(dirname "$0")/lib.sh"
 
-# column NAME REGION TSV: a column, found by its header name, of one row of
-# the region table of `eval --format tsv` (the table ends at a blank line).
+# column NAME REGION TSV: a figure of one region of `eval --format tsv`
+# (counts as integers).
 column() {
-    awk -F'\t' -v name="$1" -v r="$2" '$1 == "region" { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
-        NF == 0 { c = 0 } c && $1 == r { print $c; found = 1 } END { exit !found }' "$3"
+    awk -F'\t' -v name="$1" -v r="$2" '$1 == "region" && $2 == r && $3 == name {
+        v = $4; if (v == int(v)) v = sprintf("%d", v); print v; found = 1 } END { exit !found }' "$3"
 }
 less_than() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 # listing DIR: its entries on one line, to see that nothing was left behind
@@ -30,7 +30,7 @@ expect_ok "housing: eval selective" "$SMLOSS" eval -d "$T/h.test" -m "$T/h.sel" 
 held=$(wc -l < "$T/h.test")
 expect_true "housing: report covers every held-out row" "[ \"\$(column rows all '$T/h.sel.tsv')\" -eq $held ]"
 expect_true "housing: the top region has held-out rows" "[ \"\$(column rows 2 '$T/h.sel.tsv')\" -gt 0 ]"
-expect_true "housing: report names the selective loss" "grep -q '^# loss: lin:w=0.05+sigmoid:a=0.3,c=35' '$T/h.sel.tsv'"
+expect_true "housing: report names the selective loss" "grep -q '^info	loss	lin:w=0.05+sigmoid:a=0.3,c=35' '$T/h.sel.tsv'"
 h_lin=$(column rmse 2 "$T/h.lin.tsv")
 h_sel=$(column rmse 2 "$T/h.sel.tsv")
 expect_true "housing: selective top-region RMSE ($h_sel) < lin's ($h_lin)" "less_than '$h_sel' '$h_lin'"
@@ -48,7 +48,7 @@ for m in lin sel; do
         --label-transform log --regions "$Q" --loss "$loss" --predictions "$T/a.$m.train.pred"
     expect_ok "autoclaims: eval $m" "$SMLOSS" eval -d "$A/autoclaims.test" -m "$T/a.$m" --format tsv -o "$T/a.$m.tsv"
 done
-expect_true "autoclaims: the model's label transform is applied" "grep -q '^# label_transform: log' '$T/a.sel.tsv'"
+expect_true "autoclaims: the model's label transform is applied" "grep -q '^info	label_transform	log	' '$T/a.sel.tsv'"
 expect_true "autoclaims: report covers every test row" \
     "[ \"\$(column rows all '$T/a.sel.tsv')\" -eq $(wc -l < "$A/autoclaims.test") ]"
 a_lin=$(column rmse 3 "$T/a.lin.tsv")

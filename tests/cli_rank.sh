@@ -81,20 +81,20 @@ else
     skip "/usr/bin/python3 not found: json checked by the sh test only"
 fi
 expect_ok "eval tsv" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --format tsv
-expect_true "tsv metric rows" "awk -F'\t' '\$1 == \"map\" && \$3 == 50 { ok = 1 } END { exit !ok }' '$T/out'"
+expect_true "tsv metric rows" "awk -F'\t' '\$1 == \"ranking\" && \$2 == \"map\" && \$3 == \"queries\" && \$4 == 50 { ok = 1 } END { exit !ok }' '$T/out'"
 expect_ok "eval qid data, per query" "$SMLOSS" eval -q -d "$T/qid.test" -m "$T/a.model" --format tsv --per-query "$T/pq.tsv"
-expect_true "qid data gives the same metrics" "grep '^ndcg@10' '$T/out' > '$T/n1'; '$SMLOSS' eval -q -d '$T/rank.test' -m '$T/a.model' --format tsv | grep '^ndcg@10' | cmp -s - '$T/n1'"
+expect_true "qid data gives the same metrics" "grep '^ranking	ndcg@10	value' '$T/out' > '$T/n1'; '$SMLOSS' eval -q -d '$T/rank.test' -m '$T/a.model' --format tsv | grep '^ranking	ndcg@10	value' | cmp -s - '$T/n1'"
 expect_true "per-query file: header and 50 queries keyed by qid" \
     "[ \$(wc -l < '$T/pq.tsv') -eq 51 ] && head -n 1 '$T/pq.tsv' | grep -q '^qid	rows	ndcg@1' && sed -n 2p '$T/pq.tsv' | grep -q '^1	12	'"
 expect_true "per-query mean is the reported mean" \
-    "awk -F'\t' 'NR > 1 { s += \$6 } END { printf \"%.12f\\n\", s / (NR - 1) }' '$T/pq.tsv' > '$T/m1'; awk -F'\t' '{ printf \"%.12f\\n\", \$2 }' '$T/n1' | cmp -s - '$T/m1'"
+    "m=\$(awk -F'\t' 'NR > 1 { s += \$6 } END { printf \"%.12f\", s / (NR - 1) }' '$T/pq.tsv'); awk -F'\t' -v m=\$m '{ d = \$4 - m; exit !(d < 5.1e-7 && d > -5.1e-7) }' '$T/n1'"
 expect_ok "eval options" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 2,7 --metric-gain linear --relevance-threshold 2 --no-relevant skip
 expect_true "options show in the report" \
     "grep -q '^ndcg@7 ' '$T/out' && grep -q 'gain y (linear)' '$T/out' && grep -q 'relevant when y > 2' '$T/out' && grep -q 'is skipped' '$T/out'"
 expect_ok "every query skipped: undefined means" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --relevance-threshold 10 --no-relevant skip --format json
 expect_true "undefined means are null in json" "grep -q '\"map\": null, \"mrr\": null' '$T/out' && grep -q '\"relevant_queries\": 0' '$T/out'"
 expect_ok "... NaN in tsv" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --relevance-threshold 10 --no-relevant skip --format tsv
-expect_true "undefined means are NaN in tsv" "grep -q '^map	NaN	0$' '$T/out'"
+expect_true "undefined means are NaN in tsv" "grep -q '^ranking	map	value	NaN$' '$T/out'"
 expect_fail "bad cutoffs" 2 "--cutoffs: cutoff '0'" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 0,3
 expect_fail "repeated cutoff" 2 "--cutoffs: cutoff 3 is given twice" "$SMLOSS" eval -q -d "$T/rank.test" -m "$T/a.model" --cutoffs 3,5,3
 expect_fail "per-query without groups" 2 "has no query groups" "$SMLOSS" eval -q -d "$T/nogroups.train" -m "$T/a.model" --per-query "$T/x.tsv"

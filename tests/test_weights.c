@@ -260,7 +260,7 @@ static void test_region_report_weighted(void)
     for (int k = 0; k <= regions.n; k++) {
         const sm_region_stats *x = k < regions.n ? &a.region[k] : &a.all;
         const sm_region_stats *y = k < regions.n ? &b.region[k] : &b.all;
-        CHECK(x->weight == (double)y->rows && y->weight == (double)y->rows);
+        CHECK(x->weight_sum == (double)y->rows && y->weight_sum == (double)y->rows);
         CHECK_REL(x->mean_label, y->mean_label, 1e-13);
         CHECK_REL(x->mean_pred, y->mean_pred, 1e-13);
         CHECK_CLOSE(x->bias, y->bias, 1e-13);

@@ -1,0 +1,59 @@
+#!/bin/sh
+# cli_emphasize.sh - train --emphasize end to end on housing: the compiled
+# loss on stderr and in the model, the region report's slope beside the
+# weight asked for, link --emphasize, located errors; and the tidy TSV report.
+. "$(dirname "$0")/lib.sh"
+
+H=$DATA/libsvm-housing-scale/housing_scale
+awk 'NR % 5 != 0' "$H" > "$T/h.train"
+awk 'NR % 5 == 0' "$H" > "$T/h.test"
+
+expect_ok "train --emphasize intervals" "$SMLOSS" train -d "$T/h.train" -m "$T/e.model" \
+    --emphasize '(-inf,20)=0.2,[35,inf)=5' --regions 20,35 --epochs 5
+expect_true "the compiled loss is shown on stderr" \
+    "grep -q 'emphasize (-inf,20)=0.2,\[20,35)=1,\[35,inf)=5,width=2.25 compiles to --loss pwl:knots=' '$T/err'"
+expect_true "the model records the spec and the compiled loss" \
+    "grep -qx 'emphasize=(-inf,20)=0.2,\[20,35)=1,\[35,inf)=5,width=2.25' '$T/e.model' && grep -q '^loss=pwl:knots=19.15625/' '$T/e.model'"
+expect_ok "-q: nothing on stderr" "$SMLOSS" train -q -d "$T/h.train" -m "$T/q.model" --emphasize '[35,inf)=5' --epochs 2
+expect_true "... nothing" "[ ! -s '$T/err' ]"
+expect_ok "eval shows the slope beside the weight" "$SMLOSS" eval -d "$T/h.test" -m "$T/e.model"
+expect_true "text report: h' and weight columns" "grep -q \"h'  weight\$\" '$T/out'"
+expect_ok "eval tsv" "$SMLOSS" eval -d "$T/h.test" -m "$T/e.model" --format tsv -o "$T/e.tsv"
+# h' of the region of the expensive houses: its labels are mostly inside the region
+slope=$(awk -F'\t' '$1 == "region" && $2 == "2" && $3 == "slope" { print $4 }' "$T/e.tsv")
+weight=$(awk -F'\t' '$1 == "region" && $2 == "2" && $3 == "weight" { print $4 }' "$T/e.tsv")
+expect_true "top region: slope $slope near the weight $weight asked for" \
+    "awk 'BEGIN { exit !($weight == 5 && $slope > 4.5 && $slope <= 5) }'"
+expect_ok "bare weights: one per --regions region" "$SMLOSS" train -q -d "$T/h.train" -m "$T/b.model" \
+    --emphasize '0.2,1,5,width=2.25' --regions 20,35 --epochs 5
+expect_true "... the same model as the intervals" \
+    "grep -v '^train_data=' '$T/b.model' | grep -v '^emphasize=' > '$T/b.m'; grep -v '^train_data=' '$T/e.model' | grep -v '^emphasize=' | cmp -s - '$T/b.m'"
+expect_ok "without --regions the intervals are the regions" "$SMLOSS" train -q -d "$T/h.train" -m "$T/r.model" \
+    --emphasize '[20,35)=2,[40,inf)=5' --epochs 2
+expect_true "... regions=20,35,40 (given)" "grep -qx 'regions=20,35,40' '$T/r.model' && grep -qx 'regions_origin=given' '$T/r.model'"
+expect_ok "a model without --emphasize has no such key" "$SMLOSS" train -q -d "$T/h.train" -m "$T/l.model" --epochs 2
+expect_true "... and no emphasis columns" "! grep -q emphasize '$T/l.model'"
+
+expect_fail "weight 0" 2 "--emphasize: column 10: weight must be a number > 0 in '\[35,inf)=0'" \
+    "$SMLOSS" train -d "$T/h.train" -m "$T/x.model" --emphasize '[35,inf)=0'
+expect_fail "overlap" 2 "column 11: the interval overlaps the one at column 1" \
+    "$SMLOSS" train -d "$T/h.train" -m "$T/x.model" --emphasize '[20,40)=2,[35,inf)=3'
+expect_fail "bare weights and regions disagree" 2 "2 weights for 3 label regions" \
+    "$SMLOSS" train -d "$T/h.train" -m "$T/x.model" --emphasize 1,2 --regions 20,35
+expect_fail "--emphasize and --loss" 2 "not both" \
+    "$SMLOSS" train -d "$T/h.train" -m "$T/x.model" --emphasize 1,2 --loss lin
+expect_true "no model from a failed run" "[ ! -e '$T/x.model' ]"
+
+expect_ok "link --emphasize tabulates" "$SMLOSS" link --emphasize '(-inf,20)=0.2,[35,inf)=5' --from 0 --to 60 --steps 12
+expect_true "slopes 0.2, 1, 5 in the regions" \
+    "awk -F'\t' '\$1 == 10 && \$4 == 0.2 { a = 1 } \$1 == 25 && \$4 == 1 { b = 1 } \$1 == 50 && \$4 == 5 { c = 1 } END { exit !(a && b && c) }' '$T/out'"
+expect_true "h increases" "awk -F'\t' '!/^#/ { if (n++ && \$2 <= h) bad = 1; h = \$2 } END { exit bad }' '$T/out'"
+expect_fail "link: bare weights need regions" 2 "bare weights need label regions" \
+    "$SMLOSS" link --emphasize 1,2
+
+# ---- the tidy TSV: one header, four fields a line, fixed decimals ----
+expect_true "tsv: one header line, 4 fields on every line" \
+    "awk -F'\t' 'NR == 1 && \$0 != \"table\trow\tcolumn\tvalue\" { bad = 1 } NR > 1 && \$1 == \"table\" { bad = 1 } NF != 4 { bad = 1 } END { exit bad }' '$T/e.tsv'"
+expect_true "tsv: every value has 6 decimals (or NaN, inf; none for info rows)" \
+    "awk -F'\t' 'NR > 1 && !(\$1 == \"info\" ? \$4 == \"\" : \$4 ~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\$/ || \$4 ~ /^(NaN|inf|-inf)\$/) { bad = 1 } END { exit bad }' '$T/e.tsv'"
+finish
