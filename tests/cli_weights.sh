@@ -75,6 +75,12 @@ expect_ok "--valid-weights" "$SMLOSS" train -d "$T/h" -m "$T/v.model" --valid "$
     --valid-weights "$T/s.w" --epochs 2 --weights none
 expect_true "valid weights read" "[ -s '$T/v.model' ]"
 
+# cross-validation: each fold keeps its rows' weights (weighted training and report)
+expect_ok "--folds weighted" "$SMLOSS" train -q -d "$T/s" --folds 3 --weights "$T/s.w" --epochs 2
+cp "$T/out" "$T/folds.w"
+expect_ok "--folds unweighted" "$SMLOSS" train -q -d "$T/s" --folds 3 --epochs 2
+expect_true "the weights change the folds' figures" "! cmp -s '$T/out' '$T/folds.w'"
+
 # ranking: a query's rows share one weight
 R=$DATA/lightgbm-rank
 cp "$R/rank.train" "$T/r"; cp "$R/rank.train.query" "$T/r.query"
