@@ -51,6 +51,18 @@ expect_true "h increases" "awk -F'\t' '!/^#/ { if (n++ && \$2 <= h) bad = 1; h =
 expect_fail "link: bare weights need regions" 2 "bare weights need label regions" \
     "$SMLOSS" link --emphasize 1,2
 
+# ---- ranking and multi-class: the link is the score transform ----
+cp "$DATA/lightgbm-rank/rank.train" "$DATA/lightgbm-rank/rank.train.query" "$T/"
+expect_ok "listwise with --emphasize on the grades" \
+    "$SMLOSS" train -d "$T/rank.train" -m "$T/r.model" --objective listwise --epochs 2 --emphasize '[3,inf)=4'
+expect_true "listwise: compiled on the grades (spread 4, width 0.2)" \
+    "grep -qx 'loss=pwl:knots=3,slopes=1/4,width=0.2,w=1' '$T/r.model' && grep -q '^objective=listwise' '$T/r.model'"
+head -n 400 "$DATA/sklearn-digits/digits.libsvm" > "$T/digits.txt"
+expect_ok "multiclass with --emphasize on the targets" \
+    "$SMLOSS" train -d "$T/digits.txt" -m "$T/c.model" --objective multiclass --epochs 2 --emphasize '[0.5,inf)=3'
+expect_true "multiclass: compiled on the 0..1 targets (width 0.05)" \
+    "grep -qx 'loss=pwl:knots=0.5,slopes=1/3,width=0.05,w=1' '$T/c.model'"
+
 # ---- the tidy TSV: one header, four fields a line, fixed decimals ----
 expect_true "tsv: one header line, 4 fields on every line" \
     "awk -F'\t' 'NR == 1 && \$0 != \"table\trow\tcolumn\tvalue\" { bad = 1 } NR > 1 && \$1 == \"table\" { bad = 1 } NF != 4 { bad = 1 } END { exit bad }' '$T/e.tsv'"
