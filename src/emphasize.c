@@ -237,40 +237,34 @@ sm_status emphasis_compile(const sm_emphasis *e, sm_link *link, sm_error *err)
         put_number(spec, sizeof spec, &at, "lin:w=", e->weight[0]);
         return link_parse(spec, link, err);
     }
-    /* The pwl term has LINK_PWL_MAX_REGIONS - 1 knots to share. */
-    int per_boundary = (LINK_PWL_MAX_REGIONS - 1) / changes;
-    if (per_boundary > EMPHASIS_SUBSTEPS)
-        per_boundary = EMPHASIS_SUBSTEPS;
-    double knots[LINK_PWL_MAX_REGIONS], slopes[LINK_PWL_MAX_REGIONS + 1];
+    /* A knot where the weight changes; one ramp width for all, cut to half
+     * the distance from any such knot to a neighbouring boundary. */
+    double knots[SM_MAX_REGIONS], slopes[SM_MAX_REGIONS + 1], width = e->width;
     int n_knots = 0;
     slopes[0] = e->weight[0];
     for (int j = 0; j < e->n - 1; j++) {
-        double lo = e->weight[j], hi = e->weight[j + 1], c = e->bound[j];
-        if (lo == hi)
+        if (e->weight[j] == e->weight[j + 1])
             continue;
-        double left = j > 0 ? c - e->bound[j - 1] : INFINITY;
-        double right = j < e->n - 2 ? e->bound[j + 1] - c : INFINITY;
-        double width = fmin(e->width, 0.5 * fmin(left, right));
-        int k = width > 0 ? per_boundary : 1;
-        for (int i = 0; i < k; i++) {
-            double z = k == 1 ? c : c + width * ((i + 0.5) / k - 0.5);
-            /* A width too small to separate the knots in doubles: one step. */
-            if (n_knots > 0 && !(z > knots[n_knots - 1])) {
-                slopes[n_knots] = hi;
-                continue;
-            }
-            knots[n_knots++] = z;
-            /* geometric steps, in logs: hi / lo may not be a double */
-            double f = (double)(i + 1) / k;
-            slopes[n_knots] = i == k - 1 ? hi : exp((1 - f) * log(lo) + f * log(hi));
-        }
+        double c = e->bound[j];
+        if (j > 0)
+            width = fmin(width, 0.5 * (c - e->bound[j - 1]));
+        if (j < e->n - 2)
+            width = fmin(width, 0.5 * (e->bound[j + 1] - c));
+        knots[n_knots++] = c;
+        slopes[n_knots] = e->weight[j + 1];
     }
+    /* a width too small to tell a ramp's ends apart in doubles: kinks */
+    for (int i = 0; i < n_knots && width > 0; i++)
+        if (!(knots[i] + 0.5 * width > knots[i] - 0.5 * width))
+            width = 0;
     at = (size_t)snprintf(spec, sizeof spec, "pwl:knots=");
     for (int i = 0; i < n_knots; i++)
         put_number(spec, sizeof spec, &at, i ? "/" : "", knots[i]);
     put_number(spec, sizeof spec, &at, ",slopes=", slopes[0]);
     for (int i = 1; i <= n_knots; i++)
         put_number(spec, sizeof spec, &at, "/", slopes[i]);
+    if (width > 0)
+        put_number(spec, sizeof spec, &at, ",width=", width);
     if (at >= sizeof spec)
         return sm_fail(err, SM_EFAIL, "emphasis_compile: spec too long");
     return link_parse(spec, link, err);

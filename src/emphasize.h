@@ -7,13 +7,12 @@
  * "width=W", the width over which a step of the weight is spread. Intervals
  * must not overlap; the label axis they leave uncovered has weight 1.
  *
- * The compiled link is one pwl term (smloss-losses(7), LINKS): its slope is
- * the weight inside each region, and between two regions it moves from one
- * weight to the next by equal factors in up to EMPHASIS_SUBSTEPS steps
- * spread over the width centred on the boundary, so h is continuous and its
- * slope changes gradually. The width is cut to half the distance to a
- * neighbouring boundary, so the middle half of every region has exactly its
- * weight. Nothing here prints.
+ * The compiled link is one pwl term with ramps (smloss-losses(7), LINKS): a
+ * knot at every boundary where the weight changes, the slope there the
+ * weight of each region, moving linearly from one weight to the next over the
+ * width centred on the boundary, so h' is continuous. The width is cut to
+ * half the distance to a neighbouring boundary, so the middle half of every
+ * region has exactly its weight. Nothing here prints.
  */
 #ifndef SM_EMPHASIZE_H
 #define SM_EMPHASIZE_H
@@ -28,9 +27,6 @@
 
 /* The default width as a share of the label spread (largest - smallest label). */
 #define EMPHASIS_WIDTH_SHARE 0.05
-/* Steps of the slope across one boundary (fewer when many boundaries share
- * the pwl term's knots). */
-#define EMPHASIS_SUBSTEPS 4
 /* Longest canonical spec (emphasis_format). */
 #define EMPHASIS_SPEC_MAX 2048
 

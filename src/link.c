@@ -371,18 +371,46 @@ static double sinh_grad(const link_term *t, double s, double y)
     return exp_rise(u0, u1, d, delta, a, 0.5) + exp_rise(-u0, -u1, -d, delta, neg_a, 0.5);
 }
 
-/* Region of z: the number of knots <= z (a knot belongs to the region above). */
-static int pwl_region(const link_term *t, double z)
+/* A pwl term is a row of segments split at its bounds: with width 0, the
+ * regions split at the knots; with ramps, each knot's ramp is a segment of
+ * its own between the constant parts of its two regions. */
+
+/* Segment of z: the number of bounds <= z (a bound belongs to the segment above). */
+static int pwl_segment(const link_term *t, double z)
 {
-    int i = 0;
-    while (i < t->n_regions - 1 && z >= t->knots[i])
-        i++;
-    return i;
+    int j = 0;
+    while (j < t->n_bounds && z >= t->bound[j])
+        j++;
+    return j;
+}
+
+/* The slope at z in segment j: a region's, or on a ramp the blend of the two
+ * regions' weighted by the distances to the ramp's ends (both parts >= 0). */
+static double pwl_slope(const link_term *t, int j, double z)
+{
+    if (t->width == 0)
+        return t->slopes[j];
+    if (j % 2 == 0)
+        return t->slopes[j / 2];
+    double lo = t->bound[j - 1], hi = t->bound[j];
+    return t->slopes[j / 2] * ((hi - z) / (hi - lo)) + t->slopes[j / 2 + 1] * ((z - lo) / (hi - lo));
+}
+
+static void pwl_set_bounds(link_term *t)
+{
+    t->n_bounds = 0;
+    for (int i = 0; i + 1 < t->n_regions; i++) {
+        if (t->width > 0)
+            t->bound[t->n_bounds++] = t->knots[i] - 0.5 * t->width;
+        t->bound[t->n_bounds++] = t->width > 0 ? t->knots[i] + 0.5 * t->width : t->knots[i];
+    }
 }
 
 /* Walk from p to q segment by segment. Returns the integral of h(z) - h(p)
- * from p to q (exact for a piecewise linear h: trapezoids) and sets *dh to
- * h(q) - h(p), both accumulated without subtracting large values. */
+ * from p to q and sets *dh to h(q) - h(p), both exact for a piecewise
+ * linear slope (a trapezoid for each rise; on a ramp the integral of a
+ * quadratic, len D + len^2 (m(z) / 3 + m(next) / 6)) and accumulated without
+ * subtracting large values: every part has the sign of q - p. */
 static double pwl_walk(const link_term *t, double p, double q, double *dh)
 {
     double integral = 0.0, D = 0.0, z = p;
@@ -390,47 +418,52 @@ static double pwl_walk(const link_term *t, double p, double q, double *dh)
         *dh = NAN;
         return NAN;
     }
-    int i = pwl_region(t, p);
+    int j = pwl_segment(t, p);
     while (z != q) {
         double next;
         int step;
         if (q > z) {
-            next = i < t->n_regions - 1 && t->knots[i] < q ? t->knots[i] : q;
+            next = j < t->n_bounds && t->bound[j] < q ? t->bound[j] : q;
             step = 1;
         } else {
-            next = i > 0 && t->knots[i - 1] > q ? t->knots[i - 1] : q;
+            next = j > 0 && t->bound[j - 1] > q ? t->bound[j - 1] : q;
             step = -1;
         }
-        double Dn = D + t->slopes[i] * (next - z);
-        integral += 0.5 * (next - z) * (D + Dn);
-        D = Dn;
+        double m0 = pwl_slope(t, j, z), m1 = pwl_slope(t, j, next), len = next - z;
+        if (m0 == m1) {
+            double Dn = D + m0 * len;
+            integral += 0.5 * len * (D + Dn);
+            D = Dn;
+        } else {
+            /* halves and thirds first: 2 m0 + m1 may overflow where the result does not */
+            integral += len * D + len * (len * (m0 / 3.0 + m1 / 6.0));
+            D += len * (0.5 * m0 + 0.5 * m1);
+        }
         z = next;
-        /* Going down from a knot, the segment below it is the region below. */
+        /* Going down from a bound, the segment below it is the one below. */
         if (z != q)
-            i += step;
+            j += step;
     }
     *dh = D;
     return integral;
 }
 
-/* h(z) from the end of z's region that faces 0: the region holding 0 is
- * m z (h(0) = 0); a region above it starts at a knot t > 0, and
- * h(t) + m (z - t) adds two non-negative numbers; a region below it ends at a
- * knot t <= 0, and both parts are <= 0. So nothing cancels: anchoring at a
- * far knot would subtract nearly equal numbers for z near 0 (h(-1e-14) was
- * 33% off with the knots at 30). */
+/* h(z) from the end of z's segment that faces 0: the segment holding 0 is
+ * the rise from 0; a segment above it starts at a bound b > 0, and
+ * h(b) + the rise from b adds two non-negative numbers; a segment below it
+ * ends at a bound b <= 0, and both parts are <= 0. So nothing cancels:
+ * anchoring at a far knot would subtract nearly equal numbers for z near 0
+ * (h(-1e-14) was 33% off with the knots at 30). */
 static void pwl_eval(const link_term *t, double z, double *h, double *H, double *dh)
 {
-    int i = pwl_region(t, z), i0 = pwl_region(t, 0.0);
-    if (i == i0)
-        *h = t->slopes[i] * z;
-    else if (i > i0)
-        *h = t->h_at_knot[i - 1] + t->slopes[i] * (z - t->knots[i - 1]);
-    else
-        *h = t->h_at_knot[i] + t->slopes[i] * (z - t->knots[i]);
+    int j = pwl_segment(t, z), j0 = pwl_segment(t, 0.0);
+    double from = j == j0 ? 0.0 : j > j0 ? t->bound[j - 1] : t->bound[j];
+    double rise;
+    pwl_walk(t, from, z, &rise);
+    *h = j == j0 ? rise : (j > j0 ? t->h_at_bound[j - 1] : t->h_at_bound[j]) + rise;
     double h_rel;
     *H = pwl_walk(t, 0.0, z, &h_rel); /* h(0) = 0, so this is the integral of h */
-    *dh = t->slopes[i];
+    *dh = pwl_slope(t, j, z);
 }
 static double pwl_loss(const link_term *t, double s, double y)
 {
@@ -439,8 +472,9 @@ static double pwl_loss(const link_term *t, double s, double y)
 }
 static double pwl_grad(const link_term *t, double s, double y)
 {
-    if (pwl_region(t, s) == pwl_region(t, y))
-        return t->slopes[pwl_region(t, s)] * (s - y);
+    int j = pwl_segment(t, s);
+    if (j == pwl_segment(t, y) && (t->width == 0 || j % 2 == 0))
+        return pwl_slope(t, j, s) * (s - y);
     double dh;
     pwl_walk(t, y, s, &dh);
     return dh;
@@ -448,7 +482,7 @@ static double pwl_grad(const link_term *t, double s, double y)
 
 /* ---- the table ---- */
 
-enum { KEY_W = 1, KEY_A = 2, KEY_C = 4, KEY_KNOTS = 8, KEY_SLOPES = 16 };
+enum { KEY_W = 1, KEY_A = 2, KEY_C = 4, KEY_KNOTS = 8, KEY_SLOPES = 16, KEY_WIDTH = 32 };
 
 typedef struct {
     const char *name;
@@ -468,7 +502,8 @@ static const term_ops term_table[LINK_KIND_COUNT] = {
                   .eval = exp_eval, .loss = exp_loss, .grad = exp_grad},
     [LINK_SINH] = {.name = "sinh", .keys = KEY_W | KEY_A | KEY_C, .key_list = "a, c, w",
                    .eval = sinh_eval, .loss = sinh_loss, .grad = sinh_grad},
-    [LINK_PWL] = {.name = "pwl", .keys = KEY_W | KEY_KNOTS | KEY_SLOPES, .key_list = "knots, slopes, w",
+    [LINK_PWL] = {.name = "pwl", .keys = KEY_W | KEY_KNOTS | KEY_SLOPES | KEY_WIDTH,
+                  .key_list = "knots, slopes, width, w",
                   .eval = pwl_eval, .loss = pwl_loss, .grad = pwl_grad},
 };
 
@@ -479,7 +514,8 @@ static const struct {
                  {.name = "a", .bit = KEY_A},
                  {.name = "c", .bit = KEY_C},
                  {.name = "knots", .bit = KEY_KNOTS},
-                 {.name = "slopes", .bit = KEY_SLOPES}};
+                 {.name = "slopes", .bit = KEY_SLOPES},
+                 {.name = "width", .bit = KEY_WIDTH}};
 
 /* ---- sums ---- */
 
@@ -539,8 +575,8 @@ double link_grad(const sm_link *link, double s, double y)
 /* ---- flatness ---- */
 
 /* A term's slope peaks, over an interval, at one of its ends, at its centre
- * (sigmoid; exp and sinh are monotone on either side of it) or at the start of
- * a pwl segment, so the largest of the sum's slopes at those points is at
+ * (sigmoid; exp and sinh are monotone on either side of it) or at an end of
+ * a pwl segment (linear in each), so the largest of the sum's slopes at those points is at
  * least the largest of every term's over the interval (the other terms only
  * add), and at most n_terms times less than the sum's. */
 double link_slope_over(const sm_link *link, double lo, double hi)
@@ -550,9 +586,9 @@ double link_slope_over(const sm_link *link, double lo, double hi)
         const link_term *t = &link->terms[k];
         if (term_table[t->kind].keys & KEY_C)
             best = fmax(best, link_dh(link, fmin(fmax(t->c, lo), hi)));
-        for (int i = 0; t->kind == LINK_PWL && i + 1 < t->n_regions; i++)
-            if (t->knots[i] > lo && t->knots[i] <= hi)
-                best = fmax(best, link_dh(link, t->knots[i]));
+        for (int j = 0; t->kind == LINK_PWL && j < t->n_bounds; j++)
+            if (t->bound[j] > lo && t->bound[j] <= hi)
+                best = fmax(best, link_dh(link, t->bound[j]));
     }
     return best;
 }
@@ -577,8 +613,10 @@ double link_steepest(const sm_link *link, double *at)
                 if (t->slopes[i] > t->slopes[steep])
                     steep = i;
             slope = t->w * t->slopes[steep];
-            /* a point of the segment: its start, or below the first knot */
-            z = steep > 0 ? t->knots[steep - 1] : t->n_regions > 1 ? t->knots[0] - 1.0 : 0.0;
+            /* a point of the region's constant part: its start, or below
+             * the first bound */
+            z = steep > 0 ? t->bound[t->width > 0 ? 2 * steep - 1 : steep - 1]
+                : t->n_regions > 1 ? t->bound[0] - 1.0 : 0.0;
         }
         if (slope > best) {
             best = slope;
@@ -664,9 +702,20 @@ static sm_status check_term(link_term *t, unsigned seen, const char *term, sm_er
             if (!(t->knots[i] > t->knots[i - 1]))
                 return sm_fail(err, SM_EUSAGE, "knots must be strictly increasing in term '%s'",
                                term);
-        /* h(0) = 0: h at each knot is the rise from 0 to it. */
-        for (int i = 0; i + 1 < t->n_regions; i++)
-            pwl_walk(t, 0.0, t->knots[i], &t->h_at_knot[i]);
+        if (!(t->width >= 0))
+            return sm_fail(err, SM_EUSAGE, "width must be >= 0 in term '%s'", term);
+        pwl_set_bounds(t);
+        /* ramps must not overlap, and each must be a segment of its own in doubles */
+        for (int j = 0; j < t->n_bounds; j++)
+            if (!isfinite(t->bound[j]) || (j > 0 && t->bound[j] < t->bound[j - 1]) ||
+                (t->width > 0 && j % 2 == 1 && !(t->bound[j] > t->bound[j - 1])))
+                return sm_fail(err, SM_EUSAGE,
+                               "width must be at most the smallest gap between knots (and not "
+                               "so small that knot - width/2 and knot + width/2 are one "
+                               "number) in term '%s'", term);
+        /* h(0) = 0: h at each bound is the rise from 0 to it. */
+        for (int j = 0; j < t->n_bounds; j++)
+            pwl_walk(t, 0.0, t->bound[j], &t->h_at_bound[j]);
         break;
     }
     default:
@@ -734,7 +783,8 @@ static sm_status parse_term(const char *p, size_t len, link_term *t, sm_error *e
                 st = parse_list(v, vlen, t->slopes, LINK_PWL_MAX_REGIONS, &t->n_regions, key, term,
                                 err);
             } else {
-                double *dst = bit == KEY_W ? &t->w : bit == KEY_A ? &t->a : &t->c;
+                double *dst = bit == KEY_W ? &t->w : bit == KEY_A ? &t->a
+                              : bit == KEY_WIDTH ? &t->width : &t->c;
                 st = parse_list(v, vlen, dst, 1, &n, key, term, err);
             }
             if (st != SM_OK)
@@ -827,6 +877,8 @@ int link_format(const sm_link *link, char *buf, size_t size)
                 put_number(&o, i ? "/" : ":knots=", t->knots[i]);
             for (int i = 0; i < t->n_regions; i++)
                 put_number(&o, i ? "/" : t->n_regions > 1 ? ",slopes=" : ":slopes=", t->slopes[i]);
+            if (t->width > 0)
+                put_number(&o, ",width=", t->width);
             sep = ",";
         }
         put(&o, sep);

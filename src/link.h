@@ -19,7 +19,8 @@
  *     spec := term ('+' term)*
  *     term := NAME [':' key '=' value (',' key '=' value)*]
  *     NAME := lin | sigmoid | exp | sinh | pwl
- * list values (pwl knots, slopes) are separated by '/'. Terms are split only at
+ * list values (pwl knots, slopes) are separated by '/'; pwl also takes
+ * width=W (ramps instead of kinks, see link_term). Terms are split only at
  * a '+' followed by a term name, so "a=1e+2" and "c=-2.5" keep their meaning.
  *
  * Each term kind is one row of a table in link.c (name, keys, defaults, and the
@@ -47,7 +48,15 @@ typedef struct {
     int n_regions;                              /* pwl: regions = knots + 1 */
     double knots[LINK_PWL_MAX_REGIONS - 1];     /* pwl: strictly increasing */
     double slopes[LINK_PWL_MAX_REGIONS];        /* pwl: > 0 */
-    double h_at_knot[LINK_PWL_MAX_REGIONS - 1]; /* pwl: h(knot_i), h(0) = 0 */
+    /* pwl: 0, or the width of the ramps: the slope moves linearly from one
+     * region's to the next over [knot - width/2, knot + width/2], so h' is
+     * continuous; knots are at least width apart. */
+    double width;
+    /* pwl, derived: the ends of its segments (constant slope, or a ramp),
+     * the knots when width = 0, and h there (h(0) = 0). */
+    int n_bounds;
+    double bound[2 * (LINK_PWL_MAX_REGIONS - 1)];
+    double h_at_bound[2 * (LINK_PWL_MAX_REGIONS - 1)];
 } link_term;
 
 typedef struct {

@@ -81,7 +81,7 @@ static void test_parse_errors_name_the_column(void)
 
 /* The compiled slope is the weight asked for away from the boundaries (in
  * the middle half of every region exactly), the link increases, and the
- * steps lie within the width. */
+ * slope moves between weights within the width, continuously. */
 static void test_compiled_slope_follows_weights(void)
 {
     static const char *const specs[] = {
@@ -101,12 +101,20 @@ static void test_compiled_slope_follows_weights(void)
             for (double z = centre - quarter; z <= centre + quarter; z += quarter / 4)
                 CHECK_REL(link_dh(&link, z), e.weight[i], 1e-12);
         }
-        /* increasing, and the slope steps from one weight to the next within the width */
-        double prev = link_h(&link, e.bound[0] - 50);
+        /* increasing; the slope moves from one weight to the next within the
+         * width, continuously (linearly) where the width is not 0 */
+        double prev = link_h(&link, e.bound[0] - 50), prev_dh = link_dh(&link, e.bound[0] - 50);
+        double max_step = 0;
+        for (int i = 0; i + 1 < e.n; i++)
+            max_step = fmax(max_step, fabs(e.weight[i + 1] - e.weight[i]));
+        double width = link.terms[0].kind == LINK_PWL ? link.terms[0].width : 0;
         for (double z = e.bound[0] - 50; z < e.bound[e.n - 2] + 50; z += 0.01) {
             double h = link_h(&link, z), dh = link_dh(&link, z);
             CHECK(h > prev || z == e.bound[0] - 50);
+            if (width > 0 && !CHECK(fabs(dh - prev_dh) <= max_step * 0.0101 / width + 1e-12))
+                fprintf(stderr, "  %s: h' jumps from %g to %g at %g\n", specs[s], prev_dh, dh, z);
             prev = h;
+            prev_dh = dh;
             int i = 0;
             while (i < e.n - 1 && z >= e.bound[i])
                 i++;
@@ -116,7 +124,7 @@ static void test_compiled_slope_follows_weights(void)
                 fprintf(stderr, "  %s: h'(%g) = %g, not %g\n", specs[s], z, dh, e.weight[i]);
         }
     }
-    /* weights whose ratio is no double: the steps are formed in logs */
+    /* weights whose ratio is no double: the ramp blends them without overflow */
     sm_emphasis x = parsed("(-inf,1)=1e308,[1,inf)=1e-300,width=1");
     sm_link steep;
     sm_error xerr;

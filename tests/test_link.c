@@ -51,61 +51,81 @@ static ld ld_sigmoid(ld u) { return u >= 0 ? 1 / (1 + expl(-u)) : expl(u) / (1 +
 static ld ld_softplus(ld u) { return (u > 0 ? u : 0) + log1pl(expl(-fabsl(u))); }
 static ld ld_u(const link_term *t, double z) { return (ld)t->a * ((ld)z - (ld)t->c); }
 
-/* Signed length of the part of [x0, x1] (or -[x1, x0]) inside [lo, hi]. */
-static ld overlap(ld x0, ld x1, ld lo, ld hi)
+/* The points where a pwl term's slope changes course: the knots, or with
+ * ramps both ends of each knot's ramp; increasing. */
+static int ref_pwl_cuts(const link_term *t, ld *cuts)
 {
-    ld a = fminl(x0, x1), b = fmaxl(x0, x1);
-    if (lo > a)
-        a = lo;
-    if (hi < b)
-        b = hi;
-    ld len = b > a ? b - a : 0;
-    return x1 >= x0 ? len : -len;
+    int n = 0;
+    for (int i = 0; i + 1 < t->n_regions; i++) {
+        ld k = t->knots[i], half = (ld)t->width / 2;
+        if (t->width > 0)
+            cuts[n++] = k - half;
+        cuts[n++] = k + half;
+    }
+    return n;
 }
 
-static ld pwl_lo(const link_term *t, int i) { return i == 0 ? -INFINITY : t->knots[i - 1]; }
-static ld pwl_hi(const link_term *t, int i)
+/* h'(z) from the definition: on a ramp the slope moves linearly from one
+ * region's to the next's; elsewhere the region's (a knot belongs to the
+ * region above). */
+static ld ref_pwl_slope(const link_term *t, ld z)
 {
-    return i == t->n_regions - 1 ? INFINITY : t->knots[i];
+    ld half = (ld)t->width / 2;
+    int region = 0;
+    for (int i = 0; i + 1 < t->n_regions; i++) {
+        ld k = t->knots[i];
+        if (t->width > 0 && z > k - half && z < k + half)
+            return t->slopes[i] + (t->slopes[i + 1] - (ld)t->slopes[i]) * (z - (k - half)) /
+                                      (ld)t->width;
+        if (z >= k + half)
+            region = i + 1;
+    }
+    return t->slopes[region];
 }
 
-/* pwl h(x1) - h(x0) = sum over regions of slope times the signed part of
- * [x0, x1] in it; h(z) is the rise from 0. */
+/* Walk [x0, x1] piece by piece between the cuts, where the slope is linear:
+ * h(x1) - h(x0) by the midpoint rule and the integral of h(z) - h(x0) by
+ * Simpson's rule, both exact there (a linear and a quadratic integrand). */
+static void ref_pwl_walk(const link_term *t, ld x0, ld x1, ld *rise, ld *excess)
+{
+    ld cuts[2 * LINK_PWL_MAX_REGIONS], pts[2 * LINK_PWL_MAX_REGIONS + 2];
+    int n_cuts = ref_pwl_cuts(t, cuts), n = 0;
+    pts[n++] = x0;
+    for (int i = 0; i < n_cuts; i++) {
+        int c = x1 >= x0 ? i : n_cuts - 1 - i;
+        if ((cuts[c] - x0) * (cuts[c] - x1) < 0)
+            pts[n++] = cuts[c];
+    }
+    pts[n++] = x1;
+    ld r = 0, e = 0;
+    for (int i = 0; i + 1 < n; i++) {
+        ld p = pts[i], q = pts[i + 1], m = (p + q) / 2, len = q - p;
+        ld r_mid = r + (m - p) * ref_pwl_slope(t, (p + m) / 2);
+        ld r_end = r + len * ref_pwl_slope(t, m);
+        e += len / 6 * (r + 4 * r_mid + r_end);
+        r = r_end;
+    }
+    *rise = r;
+    *excess = e;
+}
+
 static ld ref_pwl_rise(const link_term *t, ld x0, ld x1)
 {
-    ld r = 0;
-    for (int i = 0; i < t->n_regions; i++)
-        r += t->slopes[i] * overlap(x0, x1, pwl_lo(t, i), pwl_hi(t, i));
+    ld r, e;
+    ref_pwl_walk(t, x0, x1, &r, &e);
     return r;
 }
 
 static ld ref_pwl_h(const link_term *t, ld z) { return ref_pwl_rise(t, 0, z); }
 
-/* The integral of h(z) - h(x0) from x0 to x1: on each region's part [p, q]
- * of the interval the integrand is linear, so a trapezoid is exact. Every
- * trapezoid has the same sign. H(z) is the case x0 = 0. */
 static ld ref_pwl_excess(const link_term *t, ld x0, ld x1)
 {
-    ld sum = 0;
-    for (int i = 0; i < t->n_regions; i++) {
-        ld len = overlap(x0, x1, pwl_lo(t, i), pwl_hi(t, i));
-        if (len == 0)
-            continue;
-        ld p = fmaxl(fminl(x0, x1), pwl_lo(t, i)), q = fminl(fmaxl(x0, x1), pwl_hi(t, i));
-        sum += len * (ref_pwl_rise(t, x0, p) + ref_pwl_rise(t, x0, q)) / 2;
-    }
-    return sum;
+    ld r, e;
+    ref_pwl_walk(t, x0, x1, &r, &e);
+    return e;
 }
 
 static ld ref_pwl_H(const link_term *t, ld z) { return ref_pwl_excess(t, 0, z); }
-
-static int ref_pwl_region(const link_term *t, ld z)
-{
-    int i = 0;
-    while (i < t->n_regions - 1 && z >= t->knots[i])
-        i++;
-    return i;
-}
 
 static ld ref_h(const link_term *t, ld z)
 {
@@ -128,7 +148,7 @@ static void ref_eval(const link_term *t, double z, ld *h, ld *H, ld *dh)
     case LINK_SIGMOID: *H = ld_softplus(u) / a, *dh = a * ld_sigmoid(u) * ld_sigmoid(-u); break;
     case LINK_EXP: *H = expl(u) / (a * a), *dh = expl(u); break;
     case LINK_SINH: *H = coshl(u) / (a * a), *dh = coshl(u); break;
-    default: *H = ref_pwl_H(t, z), *dh = t->slopes[ref_pwl_region(t, z)]; break;
+    default: *H = ref_pwl_H(t, z), *dh = ref_pwl_slope(t, z); break;
     }
 }
 
@@ -266,14 +286,13 @@ static ld quad_loss(const link_term *t, double s, double y, ld *err)
 {
     quad_term = t;
     quad_hy = ref_h(t, y);
-    ld cuts[LINK_PWL_MAX_REGIONS + 1];
-    int n = 0;
+    ld cuts[2 * LINK_PWL_MAX_REGIONS + 2], pwl_cuts[2 * LINK_PWL_MAX_REGIONS];
+    int n = 0, n_pwl = t->kind == LINK_PWL ? ref_pwl_cuts(t, pwl_cuts) : 0;
     ld lo = fminl(s, y), hi = fmaxl(s, y);
     cuts[n++] = lo;
-    if (t->kind == LINK_PWL)
-        for (int i = 0; i + 1 < t->n_regions; i++)
-            if (t->knots[i] > lo && t->knots[i] < hi)
-                cuts[n++] = t->knots[i];
+    for (int i = 0; i < n_pwl; i++)
+        if (pwl_cuts[i] > lo && pwl_cuts[i] < hi)
+            cuts[n++] = pwl_cuts[i];
     cuts[n++] = hi;
     ld sum = 0, hmax = fabsl(quad_hy);
     for (int i = 0; i + 1 < n; i++) {
@@ -398,6 +417,9 @@ static const char *const specs[] = {
     "pwl:knots=-2/-0.5/0.7/1.9/3.1,slopes=0.1/1/0.05/2/0.3/4",
     "pwl:knots=2/5,slopes=1/3/0.5",
     "pwl:knots=-4/-2,slopes=1/2/3",
+    "pwl:knots=1,slopes=0.5/3,width=1",
+    "pwl:knots=-2/-0.5/0.7/1.9/3.1,slopes=0.1/1/0.05/2/0.3/4,width=0.6",
+    "pwl:knots=-0.5/2,slopes=5/0.2/9,width=2.5",
     "lin:w=0.05+sigmoid:a=3,c=3",
     "lin:w=0.1+exp:a=0.5+pwl:knots=0/2,slopes=1/2/0.5+sinh:a=0.3,c=1,w=0.2",
 };
@@ -537,7 +559,7 @@ static int near_knot(const sm_link *l, double z, double eps)
 {
     for (int k = 0; k < l->n_terms; k++)
         for (int i = 0; i + 1 < l->terms[k].n_regions; i++)
-            if (fabs(z - l->terms[k].knots[i]) < eps)
+            if (fabs(fabs(z - l->terms[k].knots[i]) - l->terms[k].width / 2) < eps)
                 return 1;
     return 0;
 }
@@ -860,8 +882,19 @@ static void test_pwl_continuity_and_origin(void)
             CHECK_CLOSE(link_h(&l, below), hx, steep + 4 * ulp);
             CHECK_CLOSE(link_h(&l, above), hx, steep + 4 * ulp);
             CHECK_CLOSE(f_H(&l, below, 0), f_H(&l, x, 0), 4 * ulp * (1 + fabs(f_H(&l, x, 0))));
-            CHECK(link_dh(&l, x) == t->slopes[i + 1]);
-            CHECK(link_dh(&l, below) == t->slopes[i]);
+            if (t->width == 0) {
+                CHECK(link_dh(&l, x) == t->slopes[i + 1]);
+                CHECK(link_dh(&l, below) == t->slopes[i]);
+                continue;
+            }
+            /* ramps: h' continuous, from one slope to the next */
+            double half = 0.5 * t->width, ends[2] = {x - half, x + half};
+            CHECK_REL(link_dh(&l, x), 0.5 * (t->slopes[i] + t->slopes[i + 1]), 1e-12);
+            for (int e = 0; e < 2; e++) {
+                double d_at = link_dh(&l, ends[e]), d_below = link_dh(&l, nextafter(ends[e], -INFINITY));
+                CHECK_REL(d_at, t->slopes[i + e], 1e-12);
+                CHECK_CLOSE(d_below, d_at, 1e-12 * d_at);
+            }
         }
     }
 }
@@ -1058,6 +1091,9 @@ static void test_format_round_trips(void)
     sm_link l = parse_ok("sigmoid:a=2,c=3+lin:w=0.1");
     link_format(&l, buf, sizeof buf);
     CHECK_STREQ(buf, "sigmoid:a=2,c=3,w=1+lin:w=0.1");
+    l = parse_ok("pwl:width=0.5,slopes=1/2,knots=3+pwl:knots=1,slopes=1/2,width=0");
+    link_format(&l, buf, sizeof buf);
+    CHECK_STREQ(buf, "pwl:knots=3,slopes=1/2,width=0.5,w=1+pwl:knots=1,slopes=1/2,w=1");
     /* values with no short decimal */
     static const double vals[] = {0.1, 1.0 / 3, 1e-300, 2.0 / 3, 5e-324, 1.7976931348623157e308,
                                   -0.1, 123456789.123456789, 1e22, 3e-7};
@@ -1177,6 +1213,10 @@ static void test_parse_errors(void)
     expect_error("pwl:slopes=1/2", "pwl with 0 knots needs 1 slopes, got 2");
     expect_error("pwl:knots=1,slopes=1/0", "slopes must be > 0 in term 'pwl:knots=1,slopes=1/0'");
     expect_error("pwl:knots=1,slopes=-1/1", "slopes must be > 0");
+    expect_error("pwl:knots=1,slopes=1/2,width=-1", "width must be >= 0 in term");
+    expect_error("pwl:knots=1/2,slopes=1/2/1,width=1.5", "width must be at most the smallest gap");
+    expect_error("pwl:knots=1e300,slopes=1/2,width=1e-300", "width must be at most");
+    expect_error("sigmoid:width=1", "unknown key 'width'");
     expect_error("pwl", "pwl needs slopes");
     expect_error("pwl:knots=1", "pwl needs slopes");
     expect_error("", "empty link spec");
