@@ -12,14 +12,17 @@ static void check_same_link(const sm_link *a, const sm_link *b)
     FUZZ_REQUIRE(a->n_terms == b->n_terms);
     for (int k = 0; k < a->n_terms; k++) {
         const link_term *s = &a->terms[k], *t = &b->terms[k];
-        FUZZ_REQUIRE(s->kind == t->kind && s->n_regions == t->n_regions);
+        FUZZ_REQUIRE(s->kind == t->kind && s->n_regions == t->n_regions &&
+                     s->n_bounds == t->n_bounds);
         FUZZ_REQUIRE(fuzz_same_bits(s->w, t->w) && fuzz_same_bits(s->a, t->a) &&
-                     fuzz_same_bits(s->c, t->c));
+                     fuzz_same_bits(s->c, t->c) && fuzz_same_bits(s->width, t->width));
         for (int i = 0; i < s->n_regions; i++)
             FUZZ_REQUIRE(fuzz_same_bits(s->slopes[i], t->slopes[i]));
         for (int i = 0; i + 1 < s->n_regions; i++)
-            FUZZ_REQUIRE(fuzz_same_bits(s->knots[i], t->knots[i]) &&
-                         fuzz_same_bits(s->h_at_knot[i], t->h_at_knot[i]));
+            FUZZ_REQUIRE(fuzz_same_bits(s->knots[i], t->knots[i]));
+        for (int j = 0; j < s->n_bounds; j++)
+            FUZZ_REQUIRE(fuzz_same_bits(s->bound[j], t->bound[j]) &&
+                         fuzz_same_bits(s->h_at_bound[j], t->h_at_bound[j]));
     }
 }
 
