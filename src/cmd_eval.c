@@ -107,7 +107,8 @@ static const struct option eval_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-const cli_command_spec eval_spec = {"eval", eval_options, eval_usage, eval_choices};
+const cli_command_spec eval_spec = {
+    .name = "eval", .options = eval_options, .usage = eval_usage, .choices = eval_choices};
 
 typedef struct {
     const char *data, *model, *output, *group, *per_query, *targets;

@@ -46,7 +46,8 @@ static const struct option link_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-const cli_command_spec link_spec = {"link", link_options, link_usage, NULL};
+const cli_command_spec link_spec = {
+    .name = "link", .options = link_options, .usage = link_usage, .choices = NULL};
 
 /* The interesting part of the axis: every centre and knot, and 0. */
 static void default_range(const sm_link *link, double *lo, double *hi)

@@ -54,8 +54,9 @@ static const struct option predict_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-const cli_command_spec predict_spec = {"predict", predict_options, predict_usage,
-                                       predict_choices};
+const cli_command_spec predict_spec = {
+    .name = "predict", .options = predict_options, .usage = predict_usage,
+    .choices = predict_choices};
 
 /* Write what --output-type asks of the model (-1: the default) into an
  * opened output. */

@@ -217,7 +217,8 @@ static const struct option train_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-const cli_command_spec train_spec = {"train", train_options, train_usage, train_choices};
+const cli_command_spec train_spec = {
+    .name = "train", .options = train_options, .usage = train_usage, .choices = train_choices};
 
 typedef struct train_args {
     const char *data, *model, *valid, *predictions, *regions_text, *loss;
