@@ -18,6 +18,9 @@ typedef struct {
     /* the reader's rule on labels (sm_reader_options.check_label), or NULL */
     int (*check_label)(void *ctx, double label, char *why, size_t size);
     void *check_label_ctx;
+    /* Read share `share` of `shares` of the file (reader_read_share, by
+     * query with share_by_query); shares <= 1: all of it. */
+    int share, shares, share_by_query;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more

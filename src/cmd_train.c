@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "dist.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -24,7 +25,9 @@ static const char train_usage[] =
     "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
-    "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin);\n"
+    "                           under mpirun each rank reads its share of FILE, or its\n"
+    "                           own file when FILE holds %r (the rank: part-%r.txt)\n"
     "  -m, --model FILE         model file to write\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
@@ -109,6 +112,11 @@ static const char train_usage[] =
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
     "                           best_epoch and best_score\n"
+    "Several machines (a build with MPI, under mpirun -np N):\n"
+    "      --sync-every K       local SGD: each rank steps on its part of each batch and\n"
+    "                           the ranks average their parameters every K steps (and\n"
+    "                           at the end of each epoch); 0 (the default): the ranks'\n"
+    "                           gradients are summed at every step, as one process\n"
     "  -q, --quiet              no progress, epoch table or notes on stderr\n"
     "  -h, --help               this help\n";
 
@@ -132,7 +140,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_HASH_BITS
+    ARG_HASH_BITS, ARG_SYNC_EVERY
 };
 
 static const struct option train_options[] = {
@@ -172,6 +180,7 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -333,6 +342,10 @@ static int parse_value_option(int c, const char *arg, train_args *a)
         if ((rc = cli_parse_int64("train", "--hash-bits", arg, 1, FEATMAP_MAX_HASH_BITS, &n)) ==
             SM_OK)
             a->hash_bits = (int)n;
+        return rc;
+    case ARG_SYNC_EVERY:
+        if ((rc = cli_parse_int64("train", "--sync-every", arg, 0, 1 << 30, &n)) == SM_OK)
+            a->cfg.sync_every = (int)n;
         return rc;
     case ARG_PATIENCE:
         if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
@@ -504,7 +517,7 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
  * output), and the outputs are opened (their temporary files made), so a
  * mistyped directory fails now rather than after training. out[0] is the
  * model, out[1] the predictions (when asked for). */
-static int open_train_outputs(const train_args *a, cli_output out[2])
+static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
@@ -516,8 +529,8 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
     memset(out, 0, 2 * sizeof *out);
     int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
                              sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->model)) == SM_OK && a->predictions &&
-        (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
+    if (rc == SM_OK && writer && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
+        a->predictions && (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
         cli_output_abort(&out[0]);
     return rc;
 }
@@ -545,7 +558,7 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
-    if (train->n_rows == 0) {
+    if (train->n_rows == 0 && a->data_opt.shares <= 1) { /* a share may be empty */
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
@@ -604,9 +617,9 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
     return SM_OK;
 }
 
-/* Train with the epoch table and progress on stderr. */
-static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
-                        sm_model *model)
+/* Train with the epoch table and progress on stderr (rank 0's). */
+static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
+                        const sm_dataset *valid, sm_model *model)
 {
     train_view view = {.quiet = a->quiet};
     if (a->cfg.keep_best)
@@ -614,8 +627,9 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
-    a->cfg.on_note = show_note;
+    a->cfg.on_note = dist_rank(dist) == 0 ? show_note : NULL;
     a->cfg.ctx = &view;
+    a->cfg.dist = dist;
     /* The default rate is made safe by backing off; a rate the user chose is
      * kept, and diverges as it does. */
     a->cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
@@ -623,25 +637,144 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     sm_error err;
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
     cli_progress_done(&view.progress);
-    return st == SM_OK ? SM_OK : cli_fail(&err);
+    /* every rank fails alike, with the same message: rank 0 tells it */
+    return st == SM_OK ? SM_OK : dist_rank(dist) == 0 ? cli_fail(&err) : (int)st;
+}
+
+/* Several ranks: the scores of every rank's rows, in rank order, written
+ * by rank 0. */
+static int put_gathered_scores(sm_dist *dist, cli_output *out, const sm_model *model,
+                               const sm_dataset *train)
+{
+    int64_t k = model->scorer.n_out, n;
+    double *scores = malloc((size_t)((train->n_rows > 0 ? train->n_rows : 1) * k) * sizeof *scores);
+    double *all = NULL;
+    sm_error err;
+    sm_status st = scores ? model_predict(model, train, scores, &err)
+                          : sm_fail(&err, SM_EFAIL, "out of memory for the predictions");
+    if ((st = dist_agree(dist, st, &err)) == SM_OK)
+        st = dist_allgather_f64(dist, scores, train->n_rows * k, &all, &n, &err);
+    if (st == SM_OK && dist_rank(dist) == 0)
+        cli_put_values(out->f, all, n / k, k);
+    free(scores);
+    free(all);
+    return st == SM_OK ? SM_OK : dist_rank(dist) == 0 ? cli_fail(&err) : (int)st;
 }
 
 /* The model and the predictions land together or not at all: the model is
  * renamed into place only after the predictions were written. The caller
  * aborts what is left on failure. */
-static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train,
-                         cli_output out[2])
+static int write_outputs(const train_args *a, sm_dist *dist, const sm_model *model,
+                         const sm_dataset *train, cli_output out[2])
 {
     sm_error err;
-    int rc = model_write(model, out[0].f, a->data_opt.threads, &err);
+    int rc;
+    if (dist_many(dist) && a->predictions &&
+        (rc = put_gathered_scores(dist, &out[1], model, train)) != SM_OK)
+        return rc;
+    if (dist_rank(dist) != 0)
+        return SM_OK;
+    rc = model_write(model, out[0].f, a->data_opt.threads, &err);
     if (rc != SM_OK) {
         cli_msg("%s: %s", a->model, err.msg);
         return rc;
     }
-    if (a->predictions && ((rc = cli_put_model_scores(&out[1], model, train)) != SM_OK ||
+    if (a->predictions && ((!dist_many(dist) && (rc = cli_put_model_scores(&out[1], model, train)) !=
+                                                    SM_OK) ||
                            (rc = cli_output_commit(&out[1])) != SM_OK))
         return rc;
     return cli_output_commit(&out[0]);
+}
+
+/* A usage error that every rank finds: rank 0 tells it. */
+static int ranks_usage_error(const sm_dist *d, const char *what)
+{
+    return dist_rank(d) == 0 ? cli_usage_error("train", "%s", what) : SM_EUSAGE;
+}
+
+/* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
+ * is the rank) or its share of the one file, and only rank 0 talks. */
+static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache, size_t size)
+{
+    int per_rank = dist_expand_path(d, a->data, data, size), cache_per_rank = 0;
+    if (per_rank < 0 || (a->data_opt.cache &&
+                         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, cache, size)) < 0))
+        return ranks_usage_error(d, "--data or --cache: the file name is too long");
+    a->data = data;
+    if (a->data_opt.cache)
+        a->data_opt.cache = cache;
+    if (!dist_many(d))
+        return SM_OK;
+    a->quiet |= dist_rank(d) != 0;
+    if (objective_is_multiclass(a->cfg.objective.kind))
+        return ranks_usage_error(d, "the multi-class objectives train on one process only");
+    if (a->data_opt.cache && !(per_rank && cache_per_rank))
+        return ranks_usage_error(d, "with several ranks, --cache keeps one cache per rank: "
+                                    "give one data file per rank and %r in both names "
+                                    "(-d part-%r.txt --cache part-%r.cache)");
+    if (per_rank)
+        return SM_OK;
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    if (ranking && cli_group_file(a->group))
+        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
+                                    "the rows, or give one data file per rank (%r)");
+    a->data_opt.share = dist_rank(d);
+    a->data_opt.shares = dist_size(d);
+    a->data_opt.share_by_query = ranking;
+    if (ranking)
+        a->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
+    return SM_OK;
+}
+
+/* What every rank passes here: the worst status of any (its message was
+ * printed by the rank that failed). */
+static int ranks_agree(sm_dist *d, int rc)
+{
+    sm_error err;
+    return (int)dist_agree(d, (sm_status)rc, &err);
+}
+
+/* Several ranks: the model records the data of all of them. */
+static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
+                        const sm_dataset *train, sm_model *model)
+{
+    int64_t *counts = malloc((size_t)dist_size(d) * 2 * sizeof *counts), rows = 0, queries = 0;
+    sm_error err;
+    sm_status st = counts ? SM_OK : sm_fail(&err, SM_EFAIL, "out of memory");
+    if (st == SM_OK && (st = dist_allgather_i64(d, train->n_rows, counts, &err)) == SM_OK)
+        st = dist_allgather_i64(d, train->n_groups, counts + dist_size(d), &err);
+    for (int r = 0; st == SM_OK && r < dist_size(d); r++)
+        rows += counts[r], queries += counts[dist_size(d) + r];
+    free(counts);
+    if (st != SM_OK)
+        return cli_fail(&err);
+    model_set_info(model, "train_data", "%s", pattern);
+    model_set_info(model, "train_rows", "%lld", (long long)rows);
+    if (objective_is_ranking(a->cfg.objective.kind))
+        model_set_info(model, "train_queries", "%lld", (long long)queries);
+    model_set_info(model, "ranks", "%d", dist_size(d));
+    if (a->cfg.sync_every)
+        model_set_info(model, "sync_every", "%d", a->cfg.sync_every);
+    return SM_OK;
+}
+
+/* The regions of every rank's labels. */
+static int regions_of_ranks(sm_dist *d, const sm_dataset *train, sm_regions *regions)
+{
+    double *labels;
+    int64_t n;
+    sm_error err;
+    if (dist_allgather_f64(d, train->label, train->n_rows, &labels, &n, &err) != SM_OK)
+        return cli_fail(&err);
+    if (n == 0) {
+        free(labels);
+        if (dist_rank(d) == 0)
+            cli_msg("%s: no data rows", train->source);
+        return SM_EDATA;
+    }
+    regions_from_labels(labels, n, regions);
+    free(labels);
+    return SM_OK;
 }
 
 int cmd_train(int argc, char **argv)
@@ -650,9 +783,21 @@ int cmd_train(int argc, char **argv)
     int rc = parse_train_args(argc, argv, &a);
     if (rc != SM_OK)
         return rc < 0 ? SM_OK : rc;
+    sm_dist dist;
+    sm_error err;
+    if (dist_open(&dist, &argc, &argv, &err) != SM_OK)
+        return cli_fail(&err);
+    const char *pattern = a.data;
+    char data_path[4096], cache_path[4096];
     cli_output out[2];
-    if ((rc = open_train_outputs(&a, out)) != SM_OK)
+    memset(out, 0, sizeof out);
+    if ((rc = setup_ranks(&a, &dist, data_path, cache_path, sizeof data_path)) != SM_OK ||
+        (rc = ranks_agree(&dist, open_train_outputs(&a, dist_rank(&dist) == 0, out))) != SM_OK) {
+        cli_output_abort(&out[0]);
+        cli_output_abort(&out[1]);
+        dist_close(&dist);
         return rc;
+    }
 
     sm_dataset train, valid;
     dataset_init(&train);
@@ -662,13 +807,13 @@ int cmd_train(int argc, char **argv)
     int32_t *valid_classes = NULL;
     sm_featmap features; /* the training data's, which the model keeps */
     featmap_init(&features, 0);
-    sm_error err;
-    if ((rc = load_train_data(&a, &train, &valid, &model.classes)) != SM_OK)
+    if ((rc = ranks_agree(&dist, load_train_data(&a, &train, &valid, &model.classes))) != SM_OK)
         goto out;
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
-    if (featmap_prepare(&train, a.valid ? &valid : NULL, a.hash_bits, &features, &err) != SM_OK) {
+    if (featmap_prepare(&train, a.valid ? &valid : NULL, a.hash_bits, &dist, &features, &err) !=
+        SM_OK) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -677,15 +822,20 @@ int cmd_train(int argc, char **argv)
             rc = cli_usage_error("train", "--regions: %s", err.msg);
             goto out;
         }
+    } else if (dist_many(&dist)) {
+        if ((rc = regions_of_ranks(&dist, &train, &model.regions)) != SM_OK)
+            goto out;
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
-    if ((rc = run_training(&a, &train, &valid, &model)) != SM_OK)
+    if ((rc = run_training(&a, &dist, &train, &valid, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    rc = write_outputs(&a, &model, &train, out);
+    if (dist_many(&dist) && (rc = record_ranks(&dist, &a, pattern, &train, &model)) != SM_OK)
+        goto out;
+    rc = ranks_agree(&dist, write_outputs(&a, &dist, &model, &train, out));
 out:
     free(valid_classes);
     featmap_free(&features);
@@ -694,5 +844,6 @@ out:
     model_free(&model);
     dataset_free(&train);
     dataset_free(&valid);
+    dist_close(&dist);
     return rc;
 }
