@@ -1,0 +1,109 @@
+#!/bin/sh
+# bench_mpi.sh - data-parallel training under mpirun: np = 1 against np = 2
+# on this machine, the cost of the ranks' sum, and a model on paper of 64
+# nodes (the README's "Training on several machines" quotes its output).
+#
+# 1. Training time (the epoch table's seconds: data loading excluded) and
+#    wall clock (loading included) of np = 1 and np = 2 after the same epochs,
+#    with the final objectives, on seeded LETOR-like data (scripts/gen_letor.c:
+#    listwise, linear and MLP) and sparse regression (scripts/gen_bench.c,
+#    1M features: linear, local steps with --sync-every). The speed-up is
+#    that of reaching the objective np = 1 reaches when np = 2's is as low
+#    (within 0.5%), which the table shows.
+# 2. Bytes rank 0 sent per step (smloss's own count, setup included).
+# 3. The sum's latency and bandwidth here (scripts/mpi_ping.c), fitted to the
+#    ring's alpha-beta cost 2(p-1) alpha + 2 (p-1)/p n beta, and its cost per
+#    step at 64 nodes for each model size, against the step's compute.
+#
+# Environment: BENCH_MPI_QUERIES (1000), BENCH_MPI_ROWS (100 per query),
+# BENCH_MPI_SPARSE_ROWS (200000), BENCH_MPI_EPOCHS (5), BENCH_MPI_SYNC (8192),
+# MPIRUN (mpirun). --quick: a tenth of the data, 2 epochs.
+# Prints tables; asserts nothing (timings are not tests).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MPIRUN=${MPIRUN:-mpirun}
+QUERIES=${BENCH_MPI_QUERIES:-1000}
+ROWS=${BENCH_MPI_ROWS:-100}
+SPARSE_ROWS=${BENCH_MPI_SPARSE_ROWS:-200000}
+EPOCHS=${BENCH_MPI_EPOCHS:-5}
+SYNC=${BENCH_MPI_SYNC:-8192}
+if [ "${1:-}" = "--quick" ]; then QUERIES=100 SPARSE_ROWS=20000 EPOCHS=2; fi
+export LC_ALL=C OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if ! command -v "$MPIRUN" >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then
+    echo "bench_mpi.sh: SKIPPED: needs Open MPI (make deps-mpi)"
+    exit 0
+fi
+make -s -C "$ROOT" MPI=1 build/mpi/smloss >/dev/null
+SMLOSS=$ROOT/build/mpi/smloss
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/smloss-bench-mpi.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_letor.c" "$ROOT/src/rng.c" -lm -o "$WORK/gen_letor"
+cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_bench.c" -lm -o "$WORK/gen_bench"
+mpicc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DSM_MPI -I"$ROOT/src" "$ROOT/scripts/mpi_ping.c" \
+    "$ROOT/src/dist.c" "$ROOT/src/error.c" -o "$WORK/mpi_ping"
+"$WORK/gen_letor" "$QUERIES" "$ROWS" 1 > "$WORK/letor.txt"
+"$WORK/gen_bench" sparse "$SPARSE_ROWS" 1 > "$WORK/sparse.txt"
+
+# train NP NAME OPTIONS...: one run; prints "train_seconds wall_seconds
+# objective bytes_a_step steps" (bytes 0 for one rank).
+train() {
+    np=$1 name=$2; shift 2
+    t0=$(date +%s.%N)
+    "$MPIRUN" --oversubscribe -np "$np" "$SMLOSS" train -m "$WORK/$name.model" --epochs "$EPOCHS" "$@" \
+        2> "$WORK/$name.err" || { cat "$WORK/$name.err" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    awk -v wall="$(echo "$t0 $t1" | awk '{ print $2 - $1 }')" '
+        $1 ~ /^[0-9]+$/ { s = $4; o = $2 }
+        / ranks: rank 0 sent / { b = $(NF - 3); sub(/^\(/, "", b); st = $(NF - 5) }
+        END { printf "%s %.2f %s %s %s\n", s, wall, o, b + 0, st + 0 }' "$WORK/$name.err"
+}
+
+echo "== np = 1 against np = 2 ($(nproc) cores; $EPOCHS epochs; seconds: training, wall incl. loading)"
+printf '%-22s %9s %9s %12s | %9s %9s %12s | %8s %8s %12s\n' run "t1" "wall1" "objective1" \
+    "t2" "wall2" "objective2" speed-up obj2/obj1 "bytes/step"
+SUMMARY=$WORK/summary
+: > "$SUMMARY"
+compare() { # NAME OPTIONS...
+    name=$1; shift
+    set -- $(train 1 "$name.1" "$@") $(train 2 "$name.2" "$@")
+    printf '%-22s %9s %9s %12s | %9s %9s %12s | %7.2fx %8.4f %12s\n' "$name" "$1" "$2" "$3" "$6" "$7" "$8" \
+        "$(echo "$1 $6" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" "$(echo "$3 $8" | awk '{ print $2 / $1 }')" "$9"
+    echo "$name $1 ${10}" >> "$SUMMARY" # one rank's seconds, the steps
+}
+compare letor-listwise -d "$WORK/letor.txt" --objective listwise --batch 32
+compare letor-listwise-mlp -d "$WORK/letor.txt" --objective listwise --batch 32 --scorer mlp:32
+compare sparse-linear-sync$SYNC -d "$WORK/sparse.txt" --sync-every "$SYNC"
+
+echo
+echo "== the ranks' sum here (scripts/mpi_ping.c, np = 2): seconds a call"
+"$MPIRUN" --oversubscribe -np 2 "$WORK/mpi_ping" | tee "$WORK/ping"
+# alpha from the smallest call (2(p-1) = 2 messages), beta from the largest
+# (2(p-1)/p n bytes = n bytes at p = 2)
+set -- $(awk 'NR == 2 { a = $3 / 2 } NR > 1 { n = $2; t = $3 } END { printf "%.3e %.3e\n", a, (t - 2 * a) / n }' "$WORK/ping")
+ALPHA=$1 BETA=$2
+echo "fitted: alpha = $ALPHA s a message, beta = $BETA s a byte"
+
+echo
+echo "== on paper: 64 nodes, ring sum 2(p-1) alpha + 2 (p-1)/p * 8 n beta a step"
+echo "   (here: alpha, beta above; a 10 Gb/s cluster: alpha = 2e-5 s, beta = 1e-9 s/B)"
+printf '%-22s %10s %12s %12s %12s %12s\n' model parameters "step compute" "sum here" "sum cluster" "speed-up cluster"
+# parameters: 46 features + bias (LETOR linear), the MLP 46-32-1, 1M + 1 (sparse)
+while read -r name secs steps; do
+    case $name in
+        letor-listwise) n=47 ;;
+        letor-listwise-mlp) n=$((46 * 32 + 32 + 32 + 1)) ;;
+        *) n=1000001 ;;
+    esac
+    awk -v name="$name" -v n="$n" -v secs="$secs" -v steps="$steps" -v a="$ALPHA" -v b="$BETA" -v sync="$SYNC" '
+        BEGIN {
+            p = 64; per = (index(name, "sync") ? sync : 1)
+            step = steps > 0 ? secs / steps : 0        # one process: a step of the global batch
+            here = 2 * (p - 1) * a + 2 * (p - 1) / p * 8 * n * b
+            cl = 2 * (p - 1) * 2e-5 + 2 * (p - 1) / p * 8 * n * 1e-9
+            # p ranks: each computes 1/p of the step, then one sum every `per` steps
+            speed = step > 0 ? step / (step / p + cl / per) : 0
+            printf "%-22s %10d %12.3e %12.3e %12.3e %11.1fx\n", name, n, step, here, cl, speed
+        }'
+done < "$SUMMARY"
+echo "(step compute: one process's training seconds / steps; the sparse run sums every $SYNC steps)"
