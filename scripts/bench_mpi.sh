@@ -5,29 +5,29 @@
 #
 # 1. Training time (the epoch table's seconds: data loading excluded) and
 #    wall clock (loading included) of np = 1 and np = 2 after the same epochs,
-#    with the final objectives, on seeded LETOR-like data (scripts/gen_letor.c:
-#    listwise, linear and MLP) and sparse regression (scripts/gen_bench.c,
-#    1M features: linear, local steps with --sync-every). The speed-up is
-#    that of reaching the objective np = 1 reaches when np = 2's is as low
-#    (within 0.5%), which the table shows.
+#    with the final objectives, on make bench's seeded workloads
+#    (scripts/gen_bench.c): LETOR-like (136 dense features, 50 rows a query:
+#    listwise, linear and MLP, 64 queries a step) and sparse regression (1M
+#    features: linear, local steps with --sync-every). The speed-up is that
+#    of reaching the objective np = 1 reaches when np = 2's is as low (within
+#    0.5%), which the table shows.
 # 2. Bytes rank 0 sent per step (smloss's own count, setup included).
 # 3. The sum's latency and bandwidth here (scripts/mpi_ping.c), fitted to the
 #    ring's alpha-beta cost 2(p-1) alpha + 2 (p-1)/p n beta, and its cost per
 #    step at 64 nodes for each model size, against the step's compute.
 #
-# Environment: BENCH_MPI_QUERIES (1000), BENCH_MPI_ROWS (100 per query),
-# BENCH_MPI_SPARSE_ROWS (200000), BENCH_MPI_EPOCHS (5), BENCH_MPI_SYNC (8192),
+# Environment: BENCH_MPI_LETOR_ROWS (100000), BENCH_MPI_SPARSE_ROWS (200000),
+# BENCH_MPI_EPOCHS (3), BENCH_MPI_SYNC (8192),
 # MPIRUN (mpirun). --quick: a tenth of the data, 2 epochs.
 # Prints tables; asserts nothing (timings are not tests).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MPIRUN=${MPIRUN:-mpirun}
-QUERIES=${BENCH_MPI_QUERIES:-1000}
-ROWS=${BENCH_MPI_ROWS:-100}
+LETOR_ROWS=${BENCH_MPI_LETOR_ROWS:-100000}
 SPARSE_ROWS=${BENCH_MPI_SPARSE_ROWS:-200000}
-EPOCHS=${BENCH_MPI_EPOCHS:-5}
+EPOCHS=${BENCH_MPI_EPOCHS:-3}
 SYNC=${BENCH_MPI_SYNC:-8192}
-if [ "${1:-}" = "--quick" ]; then QUERIES=100 SPARSE_ROWS=20000 EPOCHS=2; fi
+if [ "${1:-}" = "--quick" ]; then LETOR_ROWS=10000 SPARSE_ROWS=20000 EPOCHS=2; fi
 export LC_ALL=C OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 if ! command -v "$MPIRUN" >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then
     echo "bench_mpi.sh: SKIPPED: needs Open MPI (make deps-mpi)"
@@ -38,11 +38,10 @@ SMLOSS=$ROOT/build/mpi/smloss
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/smloss-bench-mpi.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_letor.c" "$ROOT/src/rng.c" -lm -o "$WORK/gen_letor"
 cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_bench.c" -lm -o "$WORK/gen_bench"
 mpicc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DSM_MPI -I"$ROOT/src" "$ROOT/scripts/mpi_ping.c" \
     "$ROOT/src/dist.c" "$ROOT/src/error.c" -o "$WORK/mpi_ping"
-"$WORK/gen_letor" "$QUERIES" "$ROWS" 1 > "$WORK/letor.txt"
+"$WORK/gen_bench" letor "$LETOR_ROWS" 1 > "$WORK/letor.txt"
 "$WORK/gen_bench" sparse "$SPARSE_ROWS" 1 > "$WORK/sparse.txt"
 
 # train NP NAME OPTIONS...: one run; prints "train_seconds wall_seconds
@@ -71,8 +70,8 @@ compare() { # NAME OPTIONS...
         "$(echo "$1 $6" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" "$(echo "$3 $8" | awk '{ print $2 / $1 }')" "$9"
     echo "$name $1 ${10}" >> "$SUMMARY" # one rank's seconds, the steps
 }
-compare letor-listwise -d "$WORK/letor.txt" --objective listwise --batch 32
-compare letor-listwise-mlp -d "$WORK/letor.txt" --objective listwise --batch 32 --scorer mlp:32
+compare letor-listwise -d "$WORK/letor.txt" --objective listwise --batch 64
+compare letor-listwise-mlp -d "$WORK/letor.txt" --objective listwise --batch 64 --scorer mlp:64
 compare sparse-linear-sync$SYNC -d "$WORK/sparse.txt" --sync-every "$SYNC"
 
 echo
@@ -88,11 +87,11 @@ echo
 echo "== on paper: 64 nodes, ring sum 2(p-1) alpha + 2 (p-1)/p * 8 n beta a step"
 echo "   (here: alpha, beta above; a 10 Gb/s cluster: alpha = 2e-5 s, beta = 1e-9 s/B)"
 printf '%-22s %10s %12s %12s %12s %12s\n' model parameters "step compute" "sum here" "sum cluster" "speed-up cluster"
-# parameters: 46 features + bias (LETOR linear), the MLP 46-32-1, 1M + 1 (sparse)
+# parameters: 136 features + bias (LETOR linear), the MLP 136-64-1, 1M + 1 (sparse)
 while read -r name secs steps; do
     case $name in
-        letor-listwise) n=47 ;;
-        letor-listwise-mlp) n=$((46 * 32 + 32 + 32 + 1)) ;;
+        letor-listwise) n=137 ;;
+        letor-listwise-mlp) n=$((136 * 64 + 64 + 64 + 1)) ;;
         *) n=1000001 ;;
     esac
     awk -v name="$name" -v n="$n" -v secs="$secs" -v steps="$steps" -v a="$ALPHA" -v b="$BETA" -v sync="$SYNC" '

@@ -712,6 +712,9 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
     if (!dist_many(d))
         return SM_OK;
     a->quiet |= dist_rank(d) != 0;
+    /* ranks share a machine's cores: one thread each unless told */
+    if (a->data_opt.threads == 0)
+        a->data_opt.threads = 1;
     if (objective_is_multiclass(a->cfg.objective.kind))
         return ranks_usage_error(d, "the multi-class objectives train on one process only");
     if (a->data_opt.cache && !(per_rank && cache_per_rank))
