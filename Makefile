@@ -141,8 +141,8 @@ endif
 check-mpi:
 	@command -v $(MPIRUN) >/dev/null && command -v $(MPICC) >/dev/null || { \
 	  echo "make check-mpi: needs mpicc and mpirun (make deps-mpi)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory MPI=1 build/mpi/smloss
-	@$(MAKE) --no-print-directory build/release/smloss
+	@$(MAKE) --no-print-directory MPI=1 SANITIZE= TSAN= build/mpi/smloss
+	@$(MAKE) --no-print-directory MPI= SANITIZE= TSAN= build/release/smloss
 	@SMLOSS_MPI=$(CURDIR)/build/mpi/smloss SMLOSS=$(CURDIR)/build/release/smloss MPIRUN=$(MPIRUN) \
 	  sh tests/mpi/run.sh
 

@@ -86,7 +86,7 @@ echo "fitted: alpha = $ALPHA s a message, beta = $BETA s a byte"
 echo
 echo "== on paper: 64 nodes, ring sum 2(p-1) alpha + 2 (p-1)/p * 8 n beta a step"
 echo "   (here: alpha, beta above; a 10 Gb/s cluster: alpha = 2e-5 s, beta = 1e-9 s/B)"
-printf '%-22s %10s %12s %12s %12s %12s\n' model parameters "step compute" "sum here" "sum cluster" "speed-up cluster"
+printf '%-22s %10s %12s %12s %12s %14s %14s\n' model parameters "step compute" "sum here" "sum cluster" "same batch" "batch x 64"
 # parameters: 136 features + bias (LETOR linear), the MLP 136-64-1, 1M + 1 (sparse)
 while read -r name secs steps; do
     case $name in
@@ -100,9 +100,13 @@ while read -r name secs steps; do
             step = steps > 0 ? secs / steps : 0        # one process: a step of the global batch
             here = 2 * (p - 1) * a + 2 * (p - 1) / p * 8 * n * b
             cl = 2 * (p - 1) * 2e-5 + 2 * (p - 1) / p * 8 * n * 1e-9
-            # p ranks: each computes 1/p of the step, then one sum every `per` steps
-            speed = step > 0 ? step / (step / p + cl / per) : 0
-            printf "%-22s %10d %12.3e %12.3e %12.3e %11.1fx\n", name, n, step, here, cl, speed
+            # the same global batch: each rank computes 1/p of a step, then
+            # one sum every `per` steps; a batch p times larger: each rank a
+            # whole step's work (more data an epoch at the same steps)
+            strong = step > 0 ? step / (step / p + cl / per) : 0
+            weak = step > 0 ? p * step / (step + cl / per) : 0
+            printf "%-22s %10d %12.3e %12.3e %12.3e %13.1fx %13.1fx\n", name, n, step, here, cl, strong, weak
         }'
 done < "$SUMMARY"
-echo "(step compute: one process's training seconds / steps; the sparse run sums every $SYNC steps)"
+echo "(step compute: one process's training seconds / steps; the sparse run sums every $SYNC steps;"
+echo " speed-up on the cluster over one process: the same global batch split 64 ways, or 64 times it)"
