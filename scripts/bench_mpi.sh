@@ -45,7 +45,8 @@ mpicc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DSM_MPI -I"$ROOT/src" "$ROOT/scrip
 "$WORK/gen_bench" sparse "$SPARSE_ROWS" 1 > "$WORK/sparse.txt"
 
 # train NP NAME OPTIONS...: one run; prints "train_seconds wall_seconds
-# objective bytes_a_step steps" (bytes 0 for one rank).
+# objective bytes_a_step steps epoch_seconds" (bytes and steps 0 for one
+# rank; an epoch's seconds after the first, which also sets up).
 train() {
     np=$1 name=$2; shift 2
     t0=$(date +%s.%N)
@@ -53,9 +54,9 @@ train() {
         2> "$WORK/$name.err" || { cat "$WORK/$name.err" >&2; exit 1; }
     t1=$(date +%s.%N)
     awk -v wall="$(echo "$t0 $t1" | awk '{ print $2 - $1 }')" '
-        $1 ~ /^[0-9]+$/ { s = $4; o = $2 }
+        $1 ~ /^[0-9]+$/ { s = $4; o = $2; e = $1; if (e == 1) s1 = s }
         / ranks: rank 0 sent / { b = $(NF - 3); sub(/^\(/, "", b); st = $(NF - 5) }
-        END { printf "%s %.2f %s %s %s\n", s, wall, o, b + 0, st + 0 }' "$WORK/$name.err"
+        END { printf "%s %.2f %s %s %s %.4f\n", s, wall, o, b + 0, st + 0, (e > 1 ? (s - s1) / (e - 1) : s) }' "$WORK/$name.err"
 }
 
 echo "== np = 1 against np = 2 ($(nproc) cores; $EPOCHS epochs; seconds: training, wall incl. loading)"
@@ -66,9 +67,9 @@ SUMMARY=$WORK/summary
 compare() { # NAME OPTIONS...
     name=$1; shift
     set -- $(train 1 "$name.1" "$@") $(train 2 "$name.2" "$@")
-    printf '%-22s %9s %9s %12s | %9s %9s %12s | %7.2fx %8.4f %12s\n' "$name" "$1" "$2" "$3" "$6" "$7" "$8" \
-        "$(echo "$1 $6" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" "$(echo "$3 $8" | awk '{ print $2 / $1 }')" "$9"
-    echo "$name $1 ${10}" >> "$SUMMARY" # one rank's seconds, the steps
+    printf '%-22s %9s %9s %12s | %9s %9s %12s | %7.2fx %8.4f %12s\n' "$name" "$1" "$2" "$3" "$7" "$8" "$9" \
+        "$(echo "$1 $7" | awk '{ print ($2 > 0 ? $1 / $2 : 0) }')" "$(echo "$3 $9" | awk '{ print $2 / $1 }')" "${10}"
+    echo "$name $6 ${11}" >> "$SUMMARY" # one rank's epoch seconds, the steps of all epochs
 }
 compare letor-listwise -d "$WORK/letor.txt" --objective listwise --batch 64
 compare letor-listwise-mlp -d "$WORK/letor.txt" --objective listwise --batch 64 --scorer mlp:64
@@ -88,25 +89,26 @@ echo "== on paper: 64 nodes, ring sum 2(p-1) alpha + 2 (p-1)/p * 8 n beta a step
 echo "   (here: alpha, beta above; a 10 Gb/s cluster: alpha = 2e-5 s, beta = 1e-9 s/B)"
 printf '%-22s %10s %12s %12s %12s %14s %14s\n' model parameters "step compute" "sum here" "sum cluster" "same batch" "batch x 64"
 # parameters: 136 features + bias (LETOR linear), the MLP 136-64-1, 1M + 1 (sparse)
-while read -r name secs steps; do
+while read -r name epoch_secs steps; do
     case $name in
         letor-listwise) n=137 ;;
         letor-listwise-mlp) n=$((136 * 64 + 64 + 64 + 1)) ;;
         *) n=1000001 ;;
     esac
-    awk -v name="$name" -v n="$n" -v secs="$secs" -v steps="$steps" -v a="$ALPHA" -v b="$BETA" -v sync="$SYNC" '
+    awk -v name="$name" -v n="$n" -v secs="$epoch_secs" -v steps="$steps" -v a="$ALPHA" -v b="$BETA" \
+        -v sync="$SYNC" -v epochs="$EPOCHS" '
         BEGIN {
             p = 64; per = (index(name, "sync") ? sync : 1)
-            step = steps > 0 ? secs / steps : 0        # one process: a step of the global batch
+            step = steps > 0 ? secs / (steps / epochs) : 0   # one process: a step of the global batch
             here = 2 * (p - 1) * a + 2 * (p - 1) / p * 8 * n * b
             cl = 2 * (p - 1) * 2e-5 + 2 * (p - 1) / p * 8 * n * 1e-9
             # the same global batch: each rank computes 1/p of a step, then
             # one sum every `per` steps; a batch p times larger: each rank a
-            # whole step's work (more data an epoch at the same steps)
+            # whole step of work (more data an epoch at the same steps)
             strong = step > 0 ? step / (step / p + cl / per) : 0
             weak = step > 0 ? p * step / (step + cl / per) : 0
             printf "%-22s %10d %12.3e %12.3e %12.3e %13.1fx %13.1fx\n", name, n, step, here, cl, strong, weak
         }'
 done < "$SUMMARY"
-echo "(step compute: one process's training seconds / steps; the sparse run sums every $SYNC steps;"
+echo "(step compute: one process's seconds an epoch / steps an epoch; the sparse run sums every $SYNC steps;"
 echo " speed-up on the cluster over one process: the same global batch split 64 ways, or 64 times it)"
