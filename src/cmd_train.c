@@ -208,6 +208,7 @@ typedef struct {
     int header_done;
     char metric[32];  /* early stopping's metric, "" without */
     int64_t steps;    /* optimiser steps so far */
+    uint64_t step_bytes;
 } train_view;
 
 static void show_epoch(void *ctx, const sm_epoch_info *e)
@@ -215,6 +216,7 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     train_view *v = ctx;
     cli_progress_done(&v->progress);
     v->steps = e->steps;
+    v->step_bytes = e->step_bytes;
     if (v->quiet)
         return;
     if (!v->header_done) {
@@ -640,9 +642,10 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
     cli_progress_done(&view.progress);
     if (st == SM_OK && dist_many(dist) && !a->quiet)
-        cli_msg("%d ranks: rank 0 sent %.4g MB in %lld steps (%.0f bytes a step)",
-                dist_size(dist), (double)dist->bytes_sent / 1e6, (long long)view.steps,
-                view.steps ? (double)dist->bytes_sent / (double)view.steps : 0.0);
+        cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
+                dist_size(dist), (double)dist->bytes_sent / 1e6,
+                view.steps ? (double)view.step_bytes / (double)view.steps : 0.0,
+                (long long)view.steps);
     /* every rank fails alike, with the same message: rank 0 tells it */
     return st == SM_OK ? SM_OK : dist_rank(dist) == 0 ? cli_fail(&err) : (int)st;
 }

@@ -77,6 +77,7 @@ typedef struct {
      * local step's failure, told to the others at the next exchange. */
     int64_t *rank_units, all_units;
     double *exchange;
+    uint64_t step_bytes;      /* sent by exchange() */
     sm_status pending;
     sm_error pending_err;
 } trainer;
@@ -374,7 +375,9 @@ static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t 
 static sm_status exchange(trainer *t, int64_t n, sm_error *err)
 {
     t->exchange[n] = t->pending != SM_OK;
+    uint64_t before = t->cfg->dist->bytes_sent;
     sm_status st = dist_sum(t->cfg->dist, t->exchange, n + 1, err);
+    t->step_bytes += t->cfg->dist->bytes_sent - before;
     if (st != SM_OK || t->exchange[n] == 0.0)
         return st;
     if (t->pending != SM_OK && err)
@@ -740,7 +743,8 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
             ((step + 1) % cfg->sync_every == 0 || step + 1 == steps))
             st = average_parameters(t, err);
     }
-    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step};
+    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step,
+                            .step_bytes = t->step_bytes};
     /* Exact only for the last epoch: a pass over the data costs about a
      * third of a linear epoch. */
     if (st == SM_OK && (st = evaluate(t, epoch == cfg->epochs, info, err)) == SM_OK)

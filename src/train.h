@@ -45,6 +45,7 @@ typedef struct {
     int best_epoch;           /* early stopping: the epoch kept so far */
     double seconds;           /* wall clock since training started */
     int64_t steps;            /* optimiser steps so far */
+    uint64_t step_bytes;      /* several ranks: bytes this rank sent in the steps' sums */
 } sm_epoch_info;
 
 typedef enum { SCALE_NONE = 0, SCALE_MAXABS, SCALE_KIND_COUNT } sm_feature_scaling;
