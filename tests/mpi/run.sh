@@ -84,15 +84,19 @@ gzip -c "$AC" > "$T/ac.gz"
 expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
 expect_fail "multiclass on several ranks" 2 "one process only" run 2 train -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass -m "$T/x.model"
 
-# SIGTERM to mpirun while training: no temporary file, the previous model.
-"$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/prev.model" --epochs 1000000 -q 2>/dev/null &
-pid=$!
-i=0
-while [ $i -lt 100 ] && ! ls -a "$T" | grep -q '^\.prev\.model\.tmp'; do sleep 0.1; i=$((i + 1)); done
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-expect_true "SIGTERM: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
-expect_true "SIGTERM: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
-expect_true "SIGTERM: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
+# SIGTERM or SIGINT to mpirun while training: no temporary file, the
+# previous model.
+for sig in TERM INT; do
+    "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/prev.model" --epochs 1000000 -q 2>/dev/null &
+    pid=$!
+    i=0
+    while [ $i -lt 100 ] && ! ls -a "$T" | grep -q '^\.prev\.model\.tmp'; do sleep 0.1; i=$((i + 1)); done
+    expect_true "SIG$sig: the run was writing its temporary file" "[ $i -lt 100 ]"
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    expect_true "SIG$sig: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
+    expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
+    expect_true "SIG$sig: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
+done
 finish
