@@ -562,6 +562,13 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
+    if (a->data_opt.shares > 1) {
+        /* messages of training (a diverging row) count the rows of the share */
+        char share[sizeof train->source];
+        if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
+                     train->source) > 0) /* (a long path is cut, as the source always is) */
+            memcpy(train->source, share, sizeof share);
+    }
     if (train->n_rows == 0 && a->data_opt.shares <= 1) { /* a share may be empty */
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
