@@ -200,6 +200,8 @@ typedef struct {
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
+    /* under mpirun: the share of --valid this rank reads (reader_read_share) */
+    int valid_share, valid_shares, valid_share_by_query;
 } train_args;
 
 typedef struct {
@@ -575,7 +577,9 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
     }
     if (multiclass && (rc = cli_train_classes(a->targets, prob, a->quiet, train, classes)) != SM_OK)
         return rc;
-    cli_data_options valid_opt = {.threads = a->data_opt.threads};
+    cli_data_options valid_opt = {.threads = a->data_opt.threads, .share = a->valid_share,
+                                  .shares = a->valid_shares,
+                                  .share_by_query = a->valid_share_by_query};
     if (labels_are_classes) {
         valid_opt.check_label = classes_check_known;
         valid_opt.check_label_ctx = classes;
@@ -592,7 +596,7 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_fail(&err);
     if (rc != SM_OK)
         return rc;
-    if (a->valid && valid->n_rows == 0) {
+    if (a->valid && valid->n_rows == 0 && a->valid_shares <= 1) {
         cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
         return SM_EDATA;
     }
@@ -710,13 +714,18 @@ static int ranks_usage_error(const sm_dist *d, const char *what)
 
 /* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
  * is the rank) or its share of the one file, and only rank 0 talks. */
-static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache, size_t size)
+static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache, char *valid,
+                       size_t size)
 {
     int per_rank = dist_expand_path(d, a->data, data, size), cache_per_rank = 0;
-    if (per_rank < 0 || (a->data_opt.cache &&
-                         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, cache, size)) < 0))
-        return ranks_usage_error(d, "--data or --cache: the file name is too long");
+    int valid_per_rank = a->valid ? dist_expand_path(d, a->valid, valid, size) : 0;
+    if (per_rank < 0 || valid_per_rank < 0 ||
+        (a->data_opt.cache &&
+         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, cache, size)) < 0))
+        return ranks_usage_error(d, "--data, --valid or --cache: the file name is too long");
     a->data = data;
+    if (a->valid)
+        a->valid = valid;
     if (a->data_opt.cache)
         a->data_opt.cache = cache;
     if (!dist_many(d))
@@ -731,9 +740,20 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
         return ranks_usage_error(d, "with several ranks, --cache keeps one cache per rank: "
                                     "give one data file per rank and %r in both names "
                                     "(-d part-%r.txt --cache part-%r.cache)");
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int valid_by_query = ranking || (a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE);
+    if (a->valid && !valid_per_rank) {
+        if (valid_by_query && cli_group_file(a->valid_group))
+            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
+                                        "on the --valid rows, or give one file per rank (%r)");
+        a->valid_share = dist_rank(d);
+        a->valid_shares = dist_size(d);
+        a->valid_share_by_query = valid_by_query;
+        if (valid_by_query)
+            a->valid_group = CLI_GROUP_NONE;
+    }
     if (per_rank)
         return SM_OK;
-    int ranking = objective_is_ranking(a->cfg.objective.kind);
     if (ranking && cli_group_file(a->group))
         return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
                                     "the rows, or give one data file per rank (%r)");
@@ -807,10 +827,11 @@ int cmd_train(int argc, char **argv)
     if (dist_open(&dist, &argc, &argv, &err) != SM_OK)
         return cli_fail(&err);
     const char *pattern = a.data;
-    char data_path[4096], cache_path[4096];
+    char data_path[4096], cache_path[4096], valid_path[4096];
     cli_output out[2];
     memset(out, 0, sizeof out);
-    if ((rc = setup_ranks(&a, &dist, data_path, cache_path, sizeof data_path)) != SM_OK ||
+    if ((rc = setup_ranks(&a, &dist, data_path, cache_path, valid_path, sizeof data_path)) !=
+            SM_OK ||
         (rc = ranks_agree(&dist, open_train_outputs(&a, dist_rank(&dist) == 0, out))) != SM_OK) {
         cli_output_abort(&out[0]);
         cli_output_abort(&out[1]);

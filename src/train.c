@@ -247,17 +247,25 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
     if (!valid)
         return SM_OK;
     pass_scores(&t->sc, valid, cfg->threads, scores);
-    /* every rank holds all the validation data: no exchange */
-    if ((st = pass_mean_objective(t->obj, valid, scores, cfg->threads, NULL,
+    if ((st = pass_mean_objective(t->obj, valid, scores, cfg->threads, cfg->dist,
                                   &info->valid_objective, &units, err)) != SM_OK)
         return st;
     info->valid_metric = info->valid_objective;
     if (cfg->keep_best && rank_metric_is_class(&cfg->metric))
         return class_metric(t, scores, &info->valid_metric, err);
-    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
-        return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
-                                 valid->n_groups, valid->label, scores, &info->valid_metric, err);
-    return SM_OK;
+    if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
+        return SM_OK;
+    int64_t counted;
+    st = rank_metric_value_counted(&cfg->metric, &cfg->metric_config, valid->group_ptr,
+                                   valid->n_groups, valid->label, scores, &info->valid_metric,
+                                   &counted, err);
+    if (st != SM_OK || !dist_many(cfg->dist))
+        return st;
+    /* the mean over every rank's queries */
+    double sums[2] = {counted ? info->valid_metric * (double)counted : 0.0, (double)counted};
+    if ((st = dist_sum(cfg->dist, sums, 2, err)) == SM_OK)
+        info->valid_metric = sums[1] > 0 ? sums[0] / sums[1] : NAN;
+    return st;
 }
 
 /* ---- early stopping and the result ---- */
@@ -521,8 +529,11 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        "%d ranks", objective_kind_name(obj->kind), dist_size(cfg->dist));
     if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
+    /* (a rank's share may hold no rows at all) */
+    int many = dist_many(cfg->dist);
     if (objective_is_ranking(obj->kind) &&
-        (train->n_groups == 0 || (valid && valid->n_groups == 0)))
+        ((train->n_groups == 0 && !(many && train->n_rows == 0)) ||
+         (valid && valid->n_groups == 0 && !(many && valid->n_rows == 0))))
         return sm_fail(err, SM_EDATA,
                        "%s: the %s objective needs query groups: add qid:N to every row, "
                        "or give a group file (one row count per line, as LightGBM's .query "
@@ -549,7 +560,8 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
     if (cfg->keep_best && cfg->metric.kind == METRIC_ACCURACY && !cfg->valid_classes)
         return sm_fail(err, SM_EUSAGE, "the metric accuracy needs the validation rows' classes");
     if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE &&
-        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0)
+        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0 &&
+        !(many && valid->n_rows == 0))
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "
                        "give a group file (one row count per line) with --valid-group",

@@ -95,12 +95,12 @@ typedef struct {
 #define TRAIN_BACKOFFS 20 /* what the command line allows at its default rate: 2^-20 */
     /* Data-parallel training over the ranks of dist (dist.h; NULL or one
      * rank: this process alone, bit for bit as without it). Each rank holds
-     * a share of the training data (whole queries) and all of the
-     * validation data. A step's batch of `batch` units is split among the
+     * a share of the training data and of the validation data (whole
+     * queries). A step's batch of `batch` units is split among the
      * ranks in proportion to their shares; each computes the gradient of
      * its part, the gradients are summed (in a fixed order) and every rank
-     * takes the same step. The scales, the curvature, the start score and
-     * the objectives are those of all the data. With sync_every K > 0 the
+     * takes the same step. The scales, the curvature, the start score,
+     * the objectives and early stopping's metric are those of all the data. With sync_every K > 0 the
      * ranks instead take local steps on their part of each batch (weighed
      * as a batch of its own) and average their parameters every K steps
      * and at the end of each epoch (local SGD, as Vowpal Wabbit's

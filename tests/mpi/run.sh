@@ -23,8 +23,12 @@ close_to() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a / b - 1; exit !(d 
 
 AC=$DATA/xgboost-autoclaims/autoclaims.train
 # LETOR rows with qid: (the bundled file keeps its queries in a .query file)
-awk 'NR == FNR { for (i = 0; i < $1; i++) q[++n] = FNR; next } { $1 = $1 " qid:" q[FNR]; print }' \
-    "$DATA/lightgbm-rank/rank.train.query" "$DATA/lightgbm-rank/rank.train" > "$T/rank.txt"
+with_qid() {
+    awk 'NR == FNR { for (i = 0; i < $1; i++) q[++n] = FNR; next } { $1 = $1 " qid:" q[FNR]; print }' \
+        "$1.query" "$1"
+}
+with_qid "$DATA/lightgbm-rank/rank.train" > "$T/rank.txt"
+with_qid "$DATA/lightgbm-rank/rank.test" > "$T/rank.test"
 
 # name|options: pointwise linear, listwise linear, MLP
 cat > "$T/runs" <<EOF2
@@ -63,6 +67,14 @@ expect_true "--cache per rank: a cache per rank" "[ -s '$T/c-0.bin' ] && [ -s '$
 expect_ok "--cache per rank, reused" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/cached2.model" --label-transform log --epochs 3 -q
 expect_true "--cache per rank: the same model" "cmp -s '$T/cached.model' '$T/parts.model' && cmp -s '$T/cached2.model' '$T/parts.model'"
 expect_fail "--cache without %r" 2 "one cache per rank" run 2 train -d "$AC" --cache "$T/one.bin" -m "$T/x.model"
+
+# --valid split among the ranks too: early stopping's metric is that of the
+# whole file (the mean over every rank's queries), as eval computes it.
+expect_ok "--valid shared, early stopping" run 3 train -d "$T/rank.txt" --valid "$T/rank.test" --objective listwise --batch 8 --epochs 4 --metric ndcg@10 --patience 2 -m "$T/es.model" -q
+"$SMLOSS" eval -d "$T/rank.test" -m "$T/es.model" --format tsv > "$T/es.eval"
+best=$(sed -n 's/^best_score=//p' "$T/es.model")
+whole=$(awk '$1 == "ndcg@10" { print $2 }' "$T/es.eval")
+expect_true "--valid shared: best_score $best is the whole file's ndcg@10 $whole" close_to "$best" "$whole" 1e-12
 
 # Local steps with periodic averaging.
 "$SMLOSS" train -d "$AC" --label-transform log --epochs 3 -m "$T/x.model" 2>"$T/err"
