@@ -798,7 +798,8 @@ static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
 }
 
 /* The regions of every rank's labels. */
-static int regions_of_ranks(sm_dist *d, const sm_dataset *train, sm_regions *regions)
+static int regions_of_ranks(sm_dist *d, const char *pattern, const sm_dataset *train,
+                            sm_regions *regions)
 {
     double *labels;
     int64_t n;
@@ -808,7 +809,7 @@ static int regions_of_ranks(sm_dist *d, const sm_dataset *train, sm_regions *reg
     if (n == 0) {
         free(labels);
         if (dist_rank(d) == 0)
-            cli_msg("%s: no data rows", train->source);
+            cli_msg("%s: no data rows", pattern);
         return SM_EDATA;
     }
     regions_from_labels(labels, n, regions);
@@ -863,7 +864,7 @@ int cmd_train(int argc, char **argv)
             goto out;
         }
     } else if (dist_many(&dist)) {
-        if ((rc = regions_of_ranks(&dist, &train, &model.regions)) != SM_OK)
+        if ((rc = regions_of_ranks(&dist, pattern, &train, &model.regions)) != SM_OK)
             goto out;
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);

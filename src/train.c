@@ -255,11 +255,14 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
         return class_metric(t, scores, &info->valid_metric, err);
     if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
         return SM_OK;
-    int64_t counted;
-    st = rank_metric_value_counted(&cfg->metric, &cfg->metric_config, valid->group_ptr,
-                                   valid->n_groups, valid->label, scores, &info->valid_metric,
-                                   &counted, err);
-    if (st != SM_OK || !dist_many(cfg->dist))
+    int64_t counted = 0;
+    info->valid_metric = NAN;
+    /* (a rank's share may hold no query) */
+    if (valid->n_groups > 0 || !dist_many(cfg->dist))
+        st = rank_metric_value_counted(&cfg->metric, &cfg->metric_config, valid->group_ptr,
+                                       valid->n_groups, valid->label, scores,
+                                       &info->valid_metric, &counted, err);
+    if (!dist_many(cfg->dist) || (st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
     /* the mean over every rank's queries */
     double sums[2] = {counted ? info->valid_metric * (double)counted : 0.0, (double)counted};
@@ -657,7 +660,11 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     t->best = NAN;
     objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
     sm_status st;
-    if ((st = objective_units(t->obj, train, &t->units, &t->n_units, err)) != SM_OK)
+    st = objective_units(t->obj, train, &t->units, &t->n_units, err);
+    /* a rank's share may hold no unit: the total is checked below */
+    if (st == SM_EDATA && t->n_units == 0 && dist_many(cfg->dist))
+        st = SM_OK;
+    if (st != SM_OK)
         return st;
     t->all_units = t->n_units;
     if (dist_many(cfg->dist)) {
@@ -668,6 +675,11 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         t->all_units = 0;
         for (int r = 0; r < dist_size(cfg->dist); r++)
             t->all_units += t->rank_units[r];
+        if (t->all_units == 0)
+            return sm_fail(err, SM_EDATA, "no %s to train on in the shares of the %d ranks",
+                           objective_is_ranking(t->obj->kind) ? "queries with rows of different labels"
+                                                              : "rows",
+                           dist_size(cfg->dist));
     }
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     if (cfg->scaling == SCALE_MAXABS &&

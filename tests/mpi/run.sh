@@ -76,6 +76,13 @@ best=$(sed -n 's/^best_score=//p' "$T/es.model")
 whole=$(awk '$1 == "ndcg@10" { print $2 }' "$T/es.eval")
 expect_true "--valid shared: best_score $best is the whole file's ndcg@10 $whole" close_to "$best" "$whole" 1e-12
 
+# More ranks than lines or queries: some shares are empty.
+printf '1 qid:1 1:1\n0 qid:1 1:2\n2 qid:2 2:1\n0 qid:2 1:1\n' > "$T/tiny.txt"
+expect_ok "empty shares" run 3 train -d "$T/tiny.txt" --valid "$T/tiny.txt" --objective listwise --metric ndcg@10 --epochs 2 -m "$T/tiny.model"
+expect_ok "empty shares, pointwise MLP" run 3 train -d "$T/tiny.txt" --valid "$T/tiny.txt" --scorer mlp:4 --epochs 2 -m "$T/tiny2.model"
+printf '\n# no rows\n' > "$T/none.txt"
+expect_fail "no rows on any rank" 3 "none.txt: no data rows" run 2 train -d "$T/none.txt" -m "$T/none.model"
+
 # Local steps with periodic averaging.
 "$SMLOSS" train -d "$AC" --label-transform log --epochs 3 -m "$T/x.model" 2>"$T/err"
 single=$(objective)
