@@ -13,9 +13,14 @@
 #   make bench      speed and memory against installed peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make MPI=1      build ./smloss with mpicc and MPI support (build/mpi);
+#                   make deps-mpi installs Open MPI; make check-mpi tests it
+#                   (run by make check when mpirun is present)
 # CFLAGS, CPPFLAGS, LDFLAGS and CC may be overridden on the command line.
 
 CC      ?= cc
+MPICC   ?= mpicc
+MPIRUN  ?= mpirun
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -30,7 +35,12 @@ LDLIBS  = -lz -lm -pthread
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_TARGETS = reader reader_gzip link groups model cache targets
 
-ifeq ($(SANITIZE),1)
+ifeq ($(MPI),1)
+# Data-parallel training over MPI (src/dist.c); objects of their own.
+BUILD   = build/mpi
+CC      = $(MPICC)
+SAN     = -DSM_MPI
+else ifeq ($(SANITIZE),1)
 BUILD   = build/sanitize
 SAN     = $(SAN_FLAGS)
 else ifeq ($(TSAN),1)
@@ -55,7 +65,7 @@ REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 
 ALL_CFLAGS = $(SM_CFLAGS) $(SAN) $(CFLAGS)
 
-.PHONY: all demo check check-suite check-tsan check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
+.PHONY: smloss check-mpi deps-mpi all demo check check-suite check-tsan check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
 
 all: smloss
 
@@ -86,8 +96,9 @@ $(LIB): $(ENGINE_OBJ)
 $(BUILD)/smloss: $(CLI_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
+# Copied whenever it differs: ./smloss is the flavour built last (MPI=1 or not).
 smloss: $(BUILD)/smloss
-	cp $< $@
+	@cmp -s $< $@ || cp $< $@
 
 $(BUILD)/tests/%: tests/%.c tests/test.c tests/test.h $(LIB)
 	@mkdir -p $(BUILD)/tests
@@ -115,12 +126,34 @@ check: smloss
 	@echo "== test suite ($(notdir $(BUILD)) build) =="
 	@$(MAKE) --no-print-directory check-suite
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@if [ "$(CHECK_MPI)" = 0 ]; then echo "== MPI suite skipped (CHECK_MPI=0) =="; \
+	elif command -v $(MPIRUN) >/dev/null 2>&1 && command -v $(MPICC) >/dev/null 2>&1; then \
+	  echo "== MPI suite (make check-mpi; CHECK_MPI=0 skips) =="; $(MAKE) --no-print-directory check-mpi; \
+	else echo "== MPI suite SKIPPED: mpirun/mpicc not found (make deps-mpi installs Open MPI) =="; fi
 ifneq ($(SANITIZE),1)
 	@if [ "$(CHECK_SANITIZE)" = 0 ]; then echo "== ASan+UBSan pass skipped (CHECK_SANITIZE=0) =="; \
 	elif $(SAN_PROBE); then echo "== test suite under ASan+UBSan (CHECK_SANITIZE=0 skips) =="; \
 	  $(MAKE) --no-print-directory SANITIZE=1 check-suite; \
 	else echo "== ASan+UBSan pass SKIPPED: $(CC) cannot build and run with $(SAN_FLAGS) =="; fi
 endif
+
+# The MPI suite (tests/mpi/run.sh) on the MPI build, which lives in
+# build/mpi and leaves ./smloss alone.
+check-mpi:
+	@command -v $(MPIRUN) >/dev/null && command -v $(MPICC) >/dev/null || { \
+	  echo "make check-mpi: needs mpicc and mpirun (make deps-mpi)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory MPI=1 SANITIZE= TSAN= build/mpi/smloss
+	@$(MAKE) --no-print-directory MPI= SANITIZE= TSAN= build/release/smloss
+	@SMLOSS_MPI=$(CURDIR)/build/mpi/smloss SMLOSS=$(CURDIR)/build/release/smloss MPIRUN=$(MPIRUN) \
+	  sh tests/mpi/run.sh
+
+deps-mpi: deps
+	@if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
+	  echo "Open MPI: present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing libopenmpi-dev and openmpi-bin with apt-get"; \
+	  apt-get update -qq && apt-get install -y -qq libopenmpi-dev openmpi-bin; \
+	else echo "install Open MPI (mpicc, mpirun) with your system's package manager" >&2; exit 1; fi
 
 demo: smloss
 	@sh scripts/demo.sh

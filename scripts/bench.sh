@@ -223,7 +223,7 @@ else sk_scale=-; sk_name=-; fi
 rm -f "$B"/*.cache
 
 echo
-echo "smloss $($SMLOSS --version | awk '{ print $2 }') on $(nproc) cores; ratio = smloss speed / peer speed (memory: peer / smloss)"
+echo "smloss $($SMLOSS --version | awk 'NR == 1 { print $2 }') on $(nproc) cores; ratio = smloss speed / peer speed (memory: peer / smloss)"
 [ $QUICK = 1 ] && echo "--quick: a smoke run of this script on a tenth of the rows; fixed start-up costs and the
 0.01 s resolution of the epoch table dominate at these sizes, so its ratios are not the measurements"
 cat "$TABLE"

@@ -41,8 +41,10 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;
-    sm_status st = o && o->cache ? cache_load(path, o->cache, &opt, &par, ds, &rep, &err)
-                                 : reader_read_file_parallel(path, &opt, &par, ds, &err);
+    sm_status st = o && o->cache    ? cache_load(path, o->cache, &opt, &par, ds, &rep, &err)
+                   : o && o->shares > 1 ? reader_read_share(path, &opt, &par, o->share, o->shares,
+                                                            o->share_by_query, ds, &err)
+                                        : reader_read_file_parallel(path, &opt, &par, ds, &err);
     cli_progress_done(&prog);
     if (st != SM_OK)
         return cli_fail(&err);

@@ -22,6 +22,9 @@ typedef struct {
      * naming command (sm_reader_options.allow_unlabeled, .command) */
     int allow_unlabeled;
     const char *command;
+    /* Read share `share` of `shares` of the file (reader_read_share, by
+     * query with share_by_query); shares <= 1: all of it. */
+    int share, shares, share_by_query;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_classes.h"
 #include "cli_data.h"
@@ -12,6 +13,7 @@
 #include "commands.h"
 #include "cv.h"
 #include "emphasize.h"
+#include "dist.h"
 #include "featmap.h"
 #include "link.h"
 #include "metrics.h"
@@ -27,7 +29,9 @@ static const char train_usage[] =
     "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
     "\n"
     "Data and output:\n"
-    "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
+    "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin);\n"
+    "                           under mpirun each rank reads its share of FILE, or its\n"
+    "                           own file when FILE holds %r (the rank: part-%r.txt)\n"
     "  -m, --model FILE         model file to write\n"
     "  -v, --folds K            K-fold cross-validation (as liblinear's -v): train on\n"
     "                           K-1 folds, evaluate on the other, for each fold; print\n"
@@ -140,6 +144,11 @@ static const char train_usage[] =
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
     "                           best_epoch and best_score\n"
+    "Several machines (a build with MPI, under mpirun -np N):\n"
+    "      --sync-every K       local SGD: each rank steps on its part of each batch and\n"
+    "                           the ranks average their parameters every K steps (and\n"
+    "                           at the end of each epoch); 0 (the default): the ranks'\n"
+    "                           gradients are summed at every step, as one process\n"
     "  -q, --quiet              no progress, epoch table or notes on stderr\n"
     "  -h, --help               this help\n";
 
@@ -163,7 +172,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS
+    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY
 };
 
 /* The most folds --folds takes: each fold trains a model. */
@@ -212,6 +221,7 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -245,6 +255,8 @@ typedef struct train_args {
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
+    /* under mpirun: the share of --valid this rank reads (reader_read_share) */
+    int valid_share, valid_shares, valid_share_by_query;
 } train_args;
 
 typedef struct {
@@ -257,12 +269,16 @@ typedef struct {
     const sm_model *model;       /* regions and classes */
     const sm_featmap *features;
     const sm_dataset *train;
+    int64_t steps;    /* optimiser steps so far */
+    uint64_t step_bytes;
 } train_view;
 
 static void show_epoch(void *ctx, const sm_epoch_info *e)
 {
     train_view *v = ctx;
     cli_progress_done(&v->progress);
+    v->steps = e->steps;
+    v->step_bytes = e->step_bytes;
     if (v->quiet)
         return;
     if (!v->header_done) {
@@ -406,6 +422,10 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     case ARG_SAVE_EVERY:
         if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
             a->cfg.checkpoint_every = (int)n;
+        return rc;
+    case ARG_SYNC_EVERY:
+        if ((rc = cli_parse_int64("train", "--sync-every", arg, 0, 1 << 30, &n)) == SM_OK)
+            a->cfg.sync_every = (int)n;
         return rc;
     case ARG_PATIENCE:
         if ((rc = cli_parse_int64("train", "--patience", arg, 1, 1000000, &n)) == SM_OK)
@@ -695,8 +715,9 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
  * output; --init is no such input: its model is read already, so -i M -m M
  * continues M in place), and the outputs are opened (their temporary files
  * made), so a mistyped directory fails now rather than after training.
- * out[0] is the model, out[1] the predictions (when asked for). */
-static int open_train_outputs(const train_args *a, cli_output out[2])
+ * out[0] is the model, out[1] the predictions (when asked for); only the
+ * writer (rank 0 of several) opens them. */
+static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
 {
     const cli_file inputs[] = {
         {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
@@ -710,7 +731,7 @@ static int open_train_outputs(const train_args *a, cli_output out[2])
     memset(out, 0, 2 * sizeof *out);
     int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
                              sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
+    if (rc == SM_OK && writer && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
         a->predictions &&
         (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
         cli_output_abort(&out[0]);
@@ -744,7 +765,14 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
-    if (train->n_rows == 0) {
+    if (a->data_opt.shares > 1) {
+        /* messages of training (a diverging row) count the rows of the share */
+        char share[sizeof train->source];
+        if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
+                     train->source) > 0) /* (a long path is cut, as the source always is) */
+            memcpy(train->source, share, sizeof share);
+    }
+    if (train->n_rows == 0 && a->data_opt.shares <= 1) { /* a share may be empty */
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
@@ -760,7 +788,9 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_train_classes(a->targets, prob, a->quiet, train, classes);
     if (rc != SM_OK)
         return rc;
-    cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train"};
+    cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
+                                  .share = a->valid_share, .shares = a->valid_shares,
+                                  .share_by_query = a->valid_share_by_query};
     if (labels_are_classes) {
         valid_opt.check_label = classes_check_known;
         valid_opt.check_label_ctx = classes;
@@ -776,7 +806,7 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         rc = cli_fail(&err);
     if (rc != SM_OK)
         return rc;
-    if (a->valid && valid->n_rows == 0) {
+    if (a->valid && valid->n_rows == 0 && a->valid_shares <= 1) {
         cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
         return SM_EDATA;
     }
@@ -819,13 +849,20 @@ static int setup_classes(train_args *a, const sm_classes *classes, const sm_data
  * the width's default follows the spread of the values the link is applied
  * to (the labels; a multi-class objective's targets, 0 .. 1 for one-hot
  * class labels). The compiled spec is shown and both are recorded. */
-static int compile_emphasis(train_args *a, const sm_dataset *train, const sm_model *model)
+static int compile_emphasis(train_args *a, sm_dist *dist, const sm_dataset *train,
+                            const sm_model *model)
 {
     sm_error err;
-    double spread = objective_is_multiclass(a->cfg.objective.kind)
-                        ? emphasis_spread(train->target,
-                                          train->n_rows * (int64_t)train->target_dim)
-                        : emphasis_spread(train->label, train->n_rows);
+    double range[2];
+    if (objective_is_multiclass(a->cfg.objective.kind))
+        emphasis_range(train->target, train->n_rows * (int64_t)train->target_dim, &range[0],
+                       &range[1]);
+    else
+        emphasis_range(train->label, train->n_rows, &range[0], &range[1]);
+    range[0] = -range[0]; /* several ranks: the range of all their shares */
+    if (dist_many(dist) && dist_max(dist, range, 2, &err) != SM_OK)
+        return cli_fail(&err);
+    double spread = range[1] > -range[0] ? range[1] + range[0] : 0.0;
     if (emphasis_resolve(&a->emphasis, &model->regions, spread, &err) != SM_OK)
         return cli_usage_error("train", "--emphasize: %s", err.msg);
     if (emphasis_compile(&a->emphasis, &a->cfg.objective.link, &err) != SM_OK)
@@ -872,13 +909,13 @@ static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, 
 /* The scorer's inputs: the training data's (featmap_prepare), or with
  * --init the model's, which the data must stay within (the map moves from
  * the model to *features). Both data sets go through them. */
-static int prepare_features(train_args *a, sm_dataset *train, sm_dataset *valid,
+static int prepare_features(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
                             sm_featmap *features)
 {
     sm_error err;
     if (!a->init_path)
-        return featmap_prepare(train, a->valid ? valid : NULL, a->hash_bits, features, &err) ==
-                       SM_OK ? SM_OK : cli_fail(&err);
+        return featmap_prepare(train, a->valid ? valid : NULL, a->hash_bits, dist, features,
+                               &err) == SM_OK ? SM_OK : cli_fail(&err);
     featmap_free(features);
     *features = a->init.features;
     featmap_init(&a->init.features, 0);
@@ -897,8 +934,8 @@ static int prepare_features(train_args *a, sm_dataset *train, sm_dataset *valid,
 }
 
 /* Train with the epoch table and progress on stderr (and the checkpoints). */
-static int run_training(train_args *a, const sm_dataset *train, const sm_dataset *valid,
-                        const sm_featmap *features, sm_model *model)
+static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
+                        const sm_dataset *valid, const sm_featmap *features, sm_model *model)
 {
     train_view view = {.quiet = a->quiet, .args = a, .model = model, .features = features,
                        .train = train};
@@ -907,9 +944,10 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     cli_progress_init(&view.progress, a->quiet);
     a->cfg.on_epoch = show_epoch;
     a->cfg.on_progress = show_progress;
-    a->cfg.on_note = show_note;
-    a->cfg.on_checkpoint = save_checkpoint;
+    a->cfg.on_note = dist_rank(dist) == 0 ? show_note : NULL;
+    a->cfg.on_checkpoint = dist_rank(dist) == 0 ? save_checkpoint : NULL;
     a->cfg.ctx = &view;
+    a->cfg.dist = dist;
     /* The default rate is made safe by backing off; a rate the user chose is
      * kept, and diverges as it does. */
     a->cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
@@ -917,7 +955,33 @@ static int run_training(train_args *a, const sm_dataset *train, const sm_dataset
     sm_error err;
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
     cli_progress_done(&view.progress);
-    return st == SM_OK ? SM_OK : cli_fail(&err);
+    if (st == SM_OK && dist_many(dist) && !a->quiet)
+        cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
+                dist_size(dist), (double)dist->bytes_sent / 1e6,
+                view.steps ? (double)view.step_bytes / (double)view.steps : 0.0,
+                (long long)view.steps);
+    /* every rank fails alike, with the same message: rank 0 tells it */
+    return st == SM_OK ? SM_OK : dist_rank(dist) == 0 ? cli_fail(&err) : (int)st;
+}
+
+/* Several ranks: the scores of every rank's rows, in rank order, written
+ * by rank 0. */
+static int put_gathered_scores(sm_dist *dist, cli_output *out, const sm_model *model,
+                               const sm_dataset *train)
+{
+    int64_t k = model->scorer.n_out, n;
+    double *scores = malloc((size_t)((train->n_rows > 0 ? train->n_rows : 1) * k) * sizeof *scores);
+    double *all = NULL;
+    sm_error err;
+    sm_status st = scores ? model_predict(model, train, scores, &err)
+                          : sm_fail(&err, SM_EFAIL, "out of memory for the predictions");
+    if ((st = dist_agree(dist, st, &err)) == SM_OK)
+        st = dist_allgather_f64(dist, scores, train->n_rows * k, &all, &n, &err);
+    if (st == SM_OK && dist_rank(dist) == 0)
+        cli_put_values(out->f, all, n / k, k);
+    free(scores);
+    free(all);
+    return st == SM_OK ? SM_OK : dist_rank(dist) == 0 ? cli_fail(&err) : (int)st;
 }
 
 /* The cross-validation table: a row per figure, a column per fold, then
@@ -993,19 +1057,155 @@ static int run_folds(const train_args *a, const sm_dataset *train, const sm_mode
 /* The model and the predictions land together or not at all: the model is
  * renamed into place only after the predictions were written. The caller
  * aborts what is left on failure. */
-static int write_outputs(const train_args *a, const sm_model *model, const sm_dataset *train,
-                         cli_output out[2])
+static int write_outputs(const train_args *a, sm_dist *dist, const sm_model *model,
+                         const sm_dataset *train, cli_output out[2])
 {
     sm_error err;
-    int rc = model_write(model, out[0].f, a->data_opt.threads, &err);
+    int rc;
+    if (dist_many(dist) && a->predictions &&
+        (rc = put_gathered_scores(dist, &out[1], model, train)) != SM_OK)
+        return rc;
+    if (dist_rank(dist) != 0)
+        return SM_OK;
+    rc = model_write(model, out[0].f, a->data_opt.threads, &err);
     if (rc != SM_OK) {
         cli_msg("%s: %s", a->model, err.msg);
         return rc;
     }
-    if (a->predictions && ((rc = cli_put_model_scores(&out[1], model, train)) != SM_OK ||
+    if (a->predictions && ((!dist_many(dist) && (rc = cli_put_model_scores(&out[1], model, train)) !=
+                                                    SM_OK) ||
                            (rc = cli_output_commit(&out[1])) != SM_OK))
         return rc;
     return cli_output_commit(&out[0]);
+}
+
+/* A usage error that every rank finds: rank 0 tells it. */
+static int ranks_usage_error(const sm_dist *d, const char *what)
+{
+    return dist_rank(d) == 0 ? cli_usage_error("train", "%s", what) : SM_EUSAGE;
+}
+
+/* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
+ * is the rank) or its share of the one file, and only rank 0 talks. */
+static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache, char *valid,
+                       size_t size)
+{
+    int per_rank = dist_expand_path(d, a->data, data, size), cache_per_rank = 0;
+    int valid_per_rank = a->valid ? dist_expand_path(d, a->valid, valid, size) : 0;
+    if (per_rank < 0 || valid_per_rank < 0 ||
+        (a->data_opt.cache &&
+         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, cache, size)) < 0))
+        return ranks_usage_error(d, "--data, --valid or --cache: the file name is too long");
+    a->data = data;
+    if (a->valid)
+        a->valid = valid;
+    if (a->data_opt.cache)
+        a->data_opt.cache = cache;
+    if (!dist_many(d))
+        return SM_OK;
+    a->quiet |= dist_rank(d) != 0;
+    /* ranks share a machine's cores: one thread each unless told */
+    if (a->data_opt.threads == 0)
+        a->data_opt.threads = 1;
+    if (objective_is_multiclass(a->cfg.objective.kind))
+        return ranks_usage_error(d, "the multi-class objectives train on one process only");
+    if (a->folds)
+        return ranks_usage_error(d, "--folds cross-validates on one process only");
+    /* the weights of a share would need the file cut alike, and the weighted
+     * means combined: refused, also when a weights file is beside the data */
+    for (int v = 0; v < 2; v++) {
+        const char *file = v ? a->valid : a->data, *given = v ? a->valid_weights : a->weights;
+        char beside[4096];
+        if (!file || (given && strcmp(given, CLI_WEIGHTS_NONE) == 0))
+            continue;
+        snprintf(beside, sizeof beside, "%s.weight", file);
+        if (given || access(beside, F_OK) == 0) {
+            char why[4200];
+            snprintf(why, sizeof why, "sample weights train on one process only (%s; "
+                     "%s none ignores a weights file beside the data)",
+                     given ? given : beside, v ? "--valid-weights" : "--weights");
+            return ranks_usage_error(d, why);
+        }
+    }
+    if (a->data_opt.cache && !(per_rank && cache_per_rank))
+        return ranks_usage_error(d, "with several ranks, --cache keeps one cache per rank: "
+                                    "give one data file per rank and %r in both names "
+                                    "(-d part-%r.txt --cache part-%r.cache)");
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int valid_by_query = ranking || (a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE);
+    if (a->valid && !valid_per_rank) {
+        if (valid_by_query && cli_group_file(a->valid_group))
+            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
+                                        "on the --valid rows, or give one file per rank (%r)");
+        a->valid_share = dist_rank(d);
+        a->valid_shares = dist_size(d);
+        a->valid_share_by_query = valid_by_query;
+        if (valid_by_query)
+            a->valid_group = CLI_GROUP_NONE;
+    }
+    if (per_rank)
+        return SM_OK;
+    if (ranking && cli_group_file(a->group))
+        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
+                                    "the rows, or give one data file per rank (%r)");
+    a->data_opt.share = dist_rank(d);
+    a->data_opt.shares = dist_size(d);
+    a->data_opt.share_by_query = ranking;
+    if (ranking)
+        a->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
+    return SM_OK;
+}
+
+/* What every rank passes here: the worst status of any (its message was
+ * printed by the rank that failed). */
+static int ranks_agree(sm_dist *d, int rc)
+{
+    sm_error err;
+    return (int)dist_agree(d, (sm_status)rc, &err);
+}
+
+/* Several ranks: the model records the data of all of them. */
+static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
+                        const sm_dataset *train, sm_model *model)
+{
+    int64_t *counts = malloc((size_t)dist_size(d) * 2 * sizeof *counts), rows = 0, queries = 0;
+    sm_error err;
+    sm_status st = counts ? SM_OK : sm_fail(&err, SM_EFAIL, "out of memory");
+    if (st == SM_OK && (st = dist_allgather_i64(d, train->n_rows, counts, &err)) == SM_OK)
+        st = dist_allgather_i64(d, train->n_groups, counts + dist_size(d), &err);
+    for (int r = 0; st == SM_OK && r < dist_size(d); r++)
+        rows += counts[r], queries += counts[dist_size(d) + r];
+    free(counts);
+    if (st != SM_OK)
+        return cli_fail(&err);
+    model_set_info(model, "train_data", "%s", pattern);
+    model_set_info(model, "train_rows", "%lld", (long long)rows);
+    if (objective_is_ranking(a->cfg.objective.kind))
+        model_set_info(model, "train_queries", "%lld", (long long)queries);
+    model_set_info(model, "ranks", "%d", dist_size(d));
+    if (a->cfg.sync_every)
+        model_set_info(model, "sync_every", "%d", a->cfg.sync_every);
+    return SM_OK;
+}
+
+/* The regions of every rank's labels. */
+static int regions_of_ranks(sm_dist *d, const char *pattern, const sm_dataset *train,
+                            sm_regions *regions)
+{
+    double *labels;
+    int64_t n;
+    sm_error err;
+    if (dist_allgather_f64(d, train->label, train->n_rows, &labels, &n, &err) != SM_OK)
+        return cli_fail(&err);
+    if (n == 0) {
+        free(labels);
+        if (dist_rank(d) == 0)
+            cli_msg("%s: no data rows", pattern);
+        return SM_EDATA;
+    }
+    regions_from_labels(labels, n, regions);
+    free(labels);
+    return SM_OK;
 }
 
 int cmd_train(int argc, char **argv)
@@ -1016,8 +1216,22 @@ int cmd_train(int argc, char **argv)
         model_free(&a.init);
         return rc < 0 ? SM_OK : rc;
     }
+    sm_dist dist;
+    sm_error err;
+    if (dist_open(&dist, &argc, &argv, &err) != SM_OK) {
+        model_free(&a.init);
+        return cli_fail(&err);
+    }
+    const char *pattern = a.data;
+    char data_path[4096], cache_path[4096], valid_path[4096];
     cli_output out[2];
-    if ((rc = open_train_outputs(&a, out)) != SM_OK) {
+    memset(out, 0, sizeof out);
+    if ((rc = setup_ranks(&a, &dist, data_path, cache_path, valid_path, sizeof data_path)) !=
+            SM_OK ||
+        (rc = ranks_agree(&dist, open_train_outputs(&a, dist_rank(&dist) == 0, out))) != SM_OK) {
+        cli_output_abort(&out[0]);
+        cli_output_abort(&out[1]);
+        dist_close(&dist);
         model_free(&a.init);
         return rc;
     }
@@ -1030,13 +1244,12 @@ int cmd_train(int argc, char **argv)
     int32_t *valid_classes = NULL;
     sm_featmap features; /* the training data's, which the model keeps */
     featmap_init(&features, 0);
-    sm_error err;
-    if ((rc = load_train_data(&a, &train, &valid, &model.classes)) != SM_OK)
+    if ((rc = ranks_agree(&dist, load_train_data(&a, &train, &valid, &model.classes))) != SM_OK)
         goto out;
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
-    if ((rc = prepare_features(&a, &train, &valid, &features)) != SM_OK)
+    if ((rc = prepare_features(&a, &dist, &train, &valid, &features)) != SM_OK)
         goto out;
     if (a.regions_text) {
         if (regions_parse(a.regions_text, &model.regions, &err) != SM_OK) {
@@ -1050,19 +1263,24 @@ int cmd_train(int argc, char **argv)
         model.regions = (sm_regions){.n = a.emphasis.n, .origin = REGIONS_GIVEN};
         memcpy(model.regions.bound, a.emphasis.bound,
                sizeof model.regions.bound[0] * (size_t)(a.emphasis.n - 1));
+    } else if (dist_many(&dist)) {
+        if ((rc = regions_of_ranks(&dist, pattern, &train, &model.regions)) != SM_OK)
+            goto out;
     } else {
         regions_from_labels(train.label, train.n_rows, &model.regions);
     }
-    if (a.emphasize_text && (rc = compile_emphasis(&a, &train, &model)) != SM_OK)
+    if (a.emphasize_text && (rc = compile_emphasis(&a, &dist, &train, &model)) != SM_OK)
         goto out;
     if (a.folds && ((rc = run_folds(&a, &train, &model)) != SM_OK || !a.model))
         goto out;
-    if ((rc = run_training(&a, &train, &valid, &features, &model)) != SM_OK)
+    if ((rc = run_training(&a, &dist, &train, &valid, &features, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    rc = write_outputs(&a, &model, &train, out);
+    if (dist_many(&dist) && (rc = record_ranks(&dist, &a, pattern, &train, &model)) != SM_OK)
+        goto out;
+    rc = ranks_agree(&dist, write_outputs(&a, &dist, &model, &train, out));
 out:
     free(valid_classes);
     featmap_free(&features);
@@ -1072,5 +1290,6 @@ out:
     model_free(&a.init);
     dataset_free(&train);
     dataset_free(&valid);
+    dist_close(&dist);
     return rc;
 }

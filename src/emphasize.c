@@ -198,14 +198,21 @@ sm_status emphasis_resolve(sm_emphasis *e, const sm_regions *regions, double spr
     return SM_OK;
 }
 
-double emphasis_spread(const double *y, int64_t n)
+void emphasis_range(const double *y, int64_t n, double *lo, double *hi)
 {
-    double lo = INFINITY, hi = -INFINITY;
+    *lo = INFINITY;
+    *hi = -INFINITY;
     for (int64_t i = 0; i < n; i++)
         if (isfinite(y[i])) {
-            lo = fmin(lo, y[i]);
-            hi = fmax(hi, y[i]);
+            *lo = fmin(*lo, y[i]);
+            *hi = fmax(*hi, y[i]);
         }
+}
+
+double emphasis_spread(const double *y, int64_t n)
+{
+    double lo, hi;
+    emphasis_range(y, n, &lo, &hi);
     return hi > lo ? hi - lo : 0.0;
 }
 

@@ -50,6 +50,8 @@ sm_status emphasis_parse(const char *spec, sm_emphasis *e, sm_error *err);
 sm_status emphasis_resolve(sm_emphasis *e, const sm_regions *regions, double spread,
                            sm_error *err);
 
+/* The smallest and largest finite values of y (inf and -inf for none). */
+void emphasis_range(const double *y, int64_t n, double *lo, double *hi);
 /* Largest minus smallest finite value of y (0 for fewer than two). */
 double emphasis_spread(const double *y, int64_t n);
 

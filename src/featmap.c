@@ -1,5 +1,6 @@
 #include "featmap.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,9 +224,45 @@ static sm_status keys_by_sort(const sm_dataset *ds, int hash_bits, int32_t **out
     return SM_OK;
 }
 
-sm_status featmap_build(const sm_dataset *train, int hash_bits, sm_featmap *m, sm_error *err)
+/* The union of every rank's sorted distinct keys (*index, n of them). */
+static sm_status union_of_ranks(sm_dist *dist, int32_t **index, int32_t *n, sm_error *err)
 {
-    featmap_init(m, train->dim);
+    int32_t *all;
+    int64_t total;
+    sm_status st = dist_allgather_i32(dist, *index, *n, &all, &total, err);
+    free(*index);
+    *index = NULL;
+    if (st != SM_OK)
+        return st;
+    uint32_t *tmp = malloc((size_t)(total > 0 ? total : 1) * sizeof *tmp);
+    int64_t *count = malloc(RADIX * sizeof *count);
+    if (!tmp || !count) {
+        free(all);
+        free(tmp);
+        free(count);
+        return sm_fail(err, SM_EFAIL, "out of memory for the features of the ranks");
+    }
+    uint32_t *keys = radix_sort((uint32_t *)all, tmp, total, count);
+    free(keys == (uint32_t *)all ? (void *)tmp : (void *)all);
+    free(count);
+    int64_t distinct = 0;
+    for (int64_t k = 0; k < total; k++)
+        if (k == 0 || keys[k] != keys[k - 1])
+            keys[distinct++] = keys[k];
+    *index = (int32_t *)keys;
+    *n = (int32_t)distinct;
+    return SM_OK;
+}
+
+sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
+                              sm_featmap *m, sm_error *err)
+{
+    /* Every rank takes the same decisions from the same totals. */
+    double dim = train->dim, nnz = (double)train->nnz;
+    if (dist_many(dist) && (dist_max(dist, &dim, 1, err) != SM_OK ||
+                            dist_sum(dist, &nnz, 1, err) != SM_OK))
+        return SM_EFAIL;
+    featmap_init(m, (int32_t)dim);
     if (hash_bits < 0 || hash_bits > FEATMAP_MAX_HASH_BITS)
         return sm_fail(err, SM_EUSAGE, "hash bits %d out of range (1 to %d)", hash_bits,
                        FEATMAP_MAX_HASH_BITS);
@@ -233,19 +270,28 @@ sm_status featmap_build(const sm_dataset *train, int hash_bits, sm_featmap *m, s
     if (hash_bits)
         m->space = m->n = (int32_t)1 << hash_bits;
     /* Dense enough as it is: no pass over the data. */
-    if ((int64_t)m->space <= train->nnz / 4)
+    if ((double)m->space <= floor(nnz / 4))
         return finish(m, err);
     int32_t *index = NULL, n = 0;
     /* a bitmap when it is no larger than the data (8 bytes a nonzero) */
     sm_status st = (uint64_t)m->space / 8 <= 8 * (uint64_t)train->nnz
                        ? keys_by_bitmap(train, hash_bits, m->space, &index, &n, err)
                        : keys_by_sort(train, hash_bits, &index, &n, err);
+    if (dist_many(dist))
+        st = dist_agree(dist, st, err);
+    if (st == SM_OK && dist_many(dist))
+        st = union_of_ranks(dist, &index, &n, err);
     if (st != SM_OK)
         return st;
-    if (4 * ((int64_t)m->space - n) > train->nnz)
+    if (4 * ((double)m->space - n) > nnz)
         return featmap_make(m, hash_bits, m->space, index, n, err);
     free(index);
     return finish(m, err);
+}
+
+sm_status featmap_build(const sm_dataset *train, int hash_bits, sm_featmap *m, sm_error *err)
+{
+    return featmap_build_among(train, hash_bits, NULL, m, err);
 }
 
 /* ---- mapping rows ---- */
@@ -388,10 +434,14 @@ sm_status featmap_apply(const sm_featmap *m, sm_dataset *ds, sm_error *err)
     return SM_OK;
 }
 
-sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, sm_featmap *m,
-                          sm_error *err)
+sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, sm_dist *dist,
+                          sm_featmap *m, sm_error *err)
 {
-    sm_status st = featmap_build(train, hash_bits, m, err);
+    sm_status st = featmap_build_among(train, hash_bits, dist, m, err);
+    /* A rank's share may lack the largest indices: every rank's scorer has
+     * the inputs of all. */
+    if (st == SM_OK && featmap_is_plain(m) && train->dim < m->n)
+        train->dim = m->n;
     if (st == SM_OK)
         st = featmap_apply(m, train, err);
     if (st == SM_OK && valid)

@@ -674,6 +674,8 @@ libsvm_builder *libsvm_builder_new(const char *name,
     return g;
 }
 
+void libsvm_builder_skip_lines(libsvm_builder *g, int64_t lines) { g->lines += lines; }
+
 /* The message of the line at off in b (local line local_line), which fails
  * when parsed with the file-wide rules as they stand. */
 static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, size_t off,

@@ -40,6 +40,9 @@ libsvm_builder *libsvm_builder_new(const char *name,
  * default refuses them, naming no command. */
 void libsvm_builder_unlabeled(libsvm_builder *g, int allow, const char *command);
 void libsvm_builder_free(libsvm_builder *g);
+/* The text merged next starts after `lines` lines of its file (a share of
+ * a file split among ranks): messages give the whole file's line numbers. */
+void libsvm_builder_skip_lines(libsvm_builder *g, int64_t lines);
 /* Append the rows of the next parsed block. A bad line (in the block or
  * against the file-wide rules) fails with the message a reader going line
  * by line gives. */

@@ -247,6 +247,35 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
         backward_rows(p, ds, rows, n, dscores, p->n_out, p->stride);
 }
 
+void linear_grad_get(const sm_linear *p, double *grad)
+{
+    const int32_t K = p->n_out;
+    memset(grad, 0, (size_t)((int64_t)p->dim * K) * sizeof *grad);
+    for (int64_t t = 0; t < p->n_touched; t++)
+        memcpy(grad + (int64_t)p->touched[t] * K, p->grad + t * K, (size_t)K * sizeof *grad);
+    memcpy(grad + (int64_t)p->dim * K, p->grad_bias, (size_t)K * sizeof *grad);
+}
+
+void linear_grad_put(sm_linear *p, const double *grad)
+{
+    const int32_t K = p->n_out;
+    for (int64_t t = 0; t < p->n_touched; t++)
+        linear_coord(p, p->touched[t])->slot = 0;
+    p->n_touched = 0;
+    for (int32_t j = 0; j < p->dim; j++) {
+        const double *g = grad + (int64_t)j * K;
+        int any = 0;
+        for (int32_t k = 0; k < K; k++)
+            any |= g[k] != 0.0;
+        if (!any)
+            continue;
+        linear_coord(p, j)->slot = (uint32_t)++p->n_touched;
+        p->touched[p->n_touched - 1] = j;
+        memcpy(p->grad + (p->n_touched - 1) * K, g, (size_t)K * sizeof *g);
+    }
+    memcpy(p->grad_bias, grad + (int64_t)p->dim * K, (size_t)K * sizeof *grad);
+}
+
 double linear_grad_norm2(const sm_linear *p)
 {
     const int32_t K = p->n_out;
@@ -484,6 +513,8 @@ static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, 
 }
 
 static double op_grad_norm2(const void *state) { return linear_grad_norm2(state); }
+static void op_grad_get(const void *state, double *grad) { linear_grad_get(state, grad); }
+static void op_grad_put(void *state, const double *grad) { linear_grad_put(state, grad); }
 
 static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                        int64_t n, const double *dscores)
@@ -519,6 +550,8 @@ const sm_scorer_ops linear_scorer_ops = {
     .forward_is_reentrant = 1,
     .backward = op_backward,
     .grad_norm2 = op_grad_norm2,
+    .grad_get = op_grad_get,
+    .grad_put = op_grad_put,
     .sgd_step = op_sgd_step,
     .step = op_step,
     .l2_half = op_l2_half,

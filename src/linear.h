@@ -81,6 +81,10 @@ void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, in
                      const double *dscores);
 /* Squared L2 norm of the batch gradient (for clipping). */
 double linear_grad_norm2(const sm_linear *p);
+/* The batch gradient, dense: the K gradients (on the raw features) of
+ * feature 0, 1, ..., then of the K biases; and set from such an array. */
+void linear_grad_get(const sm_linear *p, double *grad);
+void linear_grad_put(sm_linear *p, const double *grad);
 /* Apply one optimiser step with the batch gradient times grad_factor, the L2
  * decay of the step, then clear the gradient. optim_begin_step must have run.
  * The optimiser's parameter of weight (j, k) is j * K + k, of bias k dim * K + k. */

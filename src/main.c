@@ -7,6 +7,7 @@
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "dist.h"
 #include "version.h"
 
 static const char main_usage[] =
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("smloss %s\n", SMLOSS_VERSION);
+        printf("MPI: %s\n", dist_compiled() ? "yes (mpirun -np N smloss train: data-parallel training)"
+                                            : "no (make MPI=1 builds it in)");
         return flush_stdout(SM_OK);
     }
     /* hidden: the shell completion, generated from the option tables */

@@ -449,6 +449,29 @@ double mlp_grad_norm2(const sm_mlp *m)
     return sum;
 }
 
+void mlp_grad_get(const sm_mlp *m, double *grad)
+{
+    memcpy(grad, m->grad, (size_t)m->n_param * sizeof *grad);
+}
+
+void mlp_grad_put(sm_mlp *m, const double *grad)
+{
+    for (int64_t t = 0; t < m->n_touched; t++)
+        m->is_touched[m->touched[t]] = 0;
+    m->n_touched = 0;
+    memcpy(m->grad, grad, (size_t)m->n_param * sizeof *grad);
+    for (int32_t j = 0; j < m->shape.width[0]; j++) {
+        const double *g = grad + (int64_t)j * m->ld1;
+        int any = 0;
+        for (int32_t h = 0; h < m->ld1; h++)
+            any |= g[h] != 0.0;
+        if (any) {
+            m->is_touched[j] = 1;
+            m->touched[m->n_touched++] = j;
+        }
+    }
+}
+
 void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
 {
     const sm_mlp_shape *s = &m->shape;
@@ -604,6 +627,8 @@ static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, 
 }
 
 static double op_grad_norm2(const void *state) { return mlp_grad_norm2(state); }
+static void op_grad_get(const void *state, double *grad) { mlp_grad_get(state, grad); }
+static void op_grad_put(void *state, const double *grad) { mlp_grad_put(state, grad); }
 static void op_step(void *state, sm_optim *o, double grad_factor) { mlp_step(state, o, grad_factor); }
 static double op_l2_half(const void *state) { return mlp_l2_half(state); }
 static void op_export(const void *state, double *param) { mlp_export(state, param); }
@@ -637,6 +662,8 @@ const sm_scorer_ops mlp_scorer_ops = {
     .forward = op_forward,
     .backward = op_backward,
     .grad_norm2 = op_grad_norm2,
+    .grad_get = op_grad_get,
+    .grad_put = op_grad_put,
     .step = op_step,
     .l2_half = op_l2_half,
     .save_state = op_save_state,

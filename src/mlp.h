@@ -124,6 +124,10 @@ void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n
 void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
 double mlp_grad_norm2(const sm_mlp *m);
+/* The batch gradient as n_param doubles (grad's layout), and set from such
+ * an array (the first-layer rows with a nonzero entry become touched). */
+void mlp_grad_get(const sm_mlp *m, double *grad);
+void mlp_grad_put(sm_mlp *m, const double *grad);
 /* One optimiser step with grad * grad_factor and the L2 decay of the weights
  * (not the biases), then clear the gradient. optim_begin_step must have run. */
 void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor);

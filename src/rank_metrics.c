@@ -318,6 +318,16 @@ sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *weight, const double *s, double *value, sm_error *err)
 {
+    int64_t counted;
+    return rank_metric_value_counted(m, c, group_ptr, n_groups, y, weight, s, value, &counted,
+                                     err);
+}
+
+sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_config *c,
+                                    const int64_t *group_ptr, int64_t n_groups, const double *y,
+                                    const double *weight, const double *s, double *value,
+                                    int64_t *counted, sm_error *err)
+{
     if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
         return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
                        "are the trainer's");
@@ -330,11 +340,14 @@ sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
         return sm_fail(err, SM_EFAIL, "out of memory");
     sm_status st =
         rank_report_compute(&one, &single, group_ptr, n_groups, y, weight, s, rep, NULL, err);
-    if (st == SM_OK)
+    if (st == SM_OK) {
         *value = m->kind == METRIC_NDCG ? rep->mean.ndcg[0]
                : m->kind == METRIC_ERR  ? rep->mean.err[0]
                : m->kind == METRIC_MAP  ? rep->mean.ap
                                         : rep->mean.rr;
+        *counted = m->kind == METRIC_NDCG || m->kind == METRIC_ERR ? rep->gain_queries
+                                                                    : rep->relevant_queries;
+    }
     free(rep);
     return st;
 }

@@ -119,5 +119,12 @@ int rank_metric_is_class(const sm_rank_metric *m);
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *weight, const double *s, double *value, sm_error *err);
+/* The same, and how many queries the mean is over (those with a gain for
+ * NDCG and ERR, with a relevant row for MAP and MRR), so that the unweighted
+ * means of several parts of a data set can be combined. */
+sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_config *c,
+                                    const int64_t *group_ptr, int64_t n_groups, const double *y,
+                                    const double *weight, const double *s, double *value,
+                                    int64_t *counted, sm_error *err);
 
 #endif

@@ -8,8 +8,14 @@
  */
 #include "reader.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "libsvm.h"
 #include "parallel.h"
@@ -226,8 +232,10 @@ static sm_status parse_blocks(sm_textsrc *src, const sm_reader_options *opt,
     return st;
 }
 
+/* lines_before: lines of the file before the text of src (a share). */
 static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
-                              const sm_reader_parallel *par, sm_dataset *out, sm_error *err)
+                              const sm_reader_parallel *par, int64_t lines_before,
+                              sm_dataset *out, sm_error *err)
 {
     dataset_init(out);
     libsvm_builder *g = opt ? libsvm_builder_new(src->name, opt->check_label, opt->check_label_ctx)
@@ -236,6 +244,7 @@ static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
         return sm_fail_nomem(err, src->name);
     if (opt)
         libsvm_builder_unlabeled(g, opt->allow_unlabeled, opt->command);
+    libsvm_builder_skip_lines(g, lines_before);
     sm_status st = parse_blocks(src, opt, par, g, err);
     if (st != SM_OK) {
         libsvm_builder_free(g);
@@ -254,7 +263,7 @@ sm_status reader_read_file_parallel(const char *path, const sm_reader_options *o
         dataset_init(out);
         return st;
     }
-    st = read_dataset(&src, opt, par, out, err);
+    st = read_dataset(&src, opt, par, 0, out, err);
     textsrc_close(&src);
     return st;
 }
@@ -271,11 +280,120 @@ sm_status reader_read_buffer_parallel(const char *buf, size_t len, const char *n
 {
     sm_textsrc src;
     textsrc_from_buffer(&src, buf, len, name);
-    return read_dataset(&src, opt, par, out, err);
+    return read_dataset(&src, opt, par, 0, out, err);
 }
 
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
                              const sm_reader_options *opt, sm_dataset *out, sm_error *err)
 {
     return reader_read_buffer_parallel(buf, len, name, opt, NULL, out, err);
+}
+
+/* ---- a share of a file ---- */
+
+/* The qid of the line at text[0..], or -1 when it has none (a blank or
+ * comment line, or a line the parser will reject anyway). */
+static long long line_qid(const char *text, size_t len)
+{
+    const char *end = memchr(text, '\n', len);
+    size_t n = end ? (size_t)(end - text) : len;
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (memcmp(text + i, "qid:", 4) == 0 && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+            long long q = 0;
+            size_t k = i + 4;
+            if (k >= n || text[k] < '0' || text[k] > '9')
+                return -1;
+            for (; k < n && text[k] >= '0' && text[k] <= '9' && q < (1LL << 58); k++)
+                q = q * 10 + (text[k] - '0');
+            return q;
+        }
+    return -1;
+}
+
+static size_t next_line(const char *map, size_t size, size_t at)
+{
+    const char *nl = at < size ? memchr(map + at, '\n', size - at) : NULL;
+    return nl ? (size_t)(nl - map) + 1 : size;
+}
+
+/* Where share `part` begins: the first line starting at or after
+ * part * size / parts; by query, the first line after it whose qid differs
+ * from that of the last line with a qid before it. Computed the same way by
+ * the share that ends there. */
+static size_t share_begin(const char *map, size_t size, int part, int parts, int by_query)
+{
+    if (part <= 0)
+        return 0;
+    if (part >= parts)
+        return size;
+    size_t at = size / (size_t)parts * (size_t)part + size % (size_t)parts * (size_t)part / (size_t)parts;
+    if (at > 0 && map[at - 1] != '\n')
+        at = next_line(map, size, at);
+    if (!by_query || at >= size)
+        return at;
+    long long before = -1;
+    for (size_t b = at; b > 0 && before < 0;) {
+        size_t start = b - 1; /* the '\n' ending the line before */
+        while (start > 0 && map[start - 1] != '\n')
+            start--;
+        before = line_qid(map + start, b - start);
+        b = start;
+    }
+    while (at < size) {
+        long long q = line_qid(map + at, size - at);
+        if (q >= 0 && q != before)
+            break;
+        at = next_line(map, size, at);
+    }
+    return at;
+}
+
+static int64_t count_lines(const char *map, size_t len)
+{
+    int64_t n = 0;
+    for (const char *p = map, *end = map + len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        n++;
+    return n;
+}
+
+sm_status reader_read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, int part, int parts, int by_query,
+                            sm_dataset *out, sm_error *err)
+{
+    dataset_init(out);
+    if (parts <= 1)
+        return reader_read_file_parallel(path, opt, par, out, err);
+    if (strcmp(path, "-") == 0)
+        return sm_fail(err, SM_EUSAGE, "standard input cannot be split among %d ranks: give a "
+                       "file, or one file per rank with %%r in its name", parts);
+    int fd = open(path, O_RDONLY);
+    struct stat stt;
+    if (fd < 0 || fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        int e = fd < 0 ? errno : EINVAL;
+        if (fd >= 0)
+            close(fd);
+        return sm_fail(err, SM_EIO, "%s: cannot open as a regular file to split among ranks: %s",
+                       path, strerror(e));
+    }
+    size_t size = (size_t)stt.st_size;
+    char *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (size && map == MAP_FAILED)
+        return sm_fail(err, SM_EIO, "%s: cannot map: %s", path, strerror(errno));
+    sm_status st;
+    if (size >= 2 && (unsigned char)map[0] == 0x1f && (unsigned char)map[1] == 0x8b) {
+        st = sm_fail(err, SM_EUSAGE, "%s: gzip data cannot be split among %d ranks by bytes: "
+                     "decompress it, or give one file per rank with %%r in its name", path, parts);
+    } else {
+        size_t b = share_begin(map, size, part, parts, by_query);
+        size_t e = share_begin(map, size, part + 1, parts, by_query);
+        if (e < b)
+            e = b;
+        sm_textsrc src;
+        textsrc_from_buffer(&src, map + b, e - b, path);
+        st = read_dataset(&src, opt, par, count_lines(map, b), out, err);
+    }
+    if (size)
+        munmap(map, size);
+    return st;
 }

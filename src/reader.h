@@ -78,6 +78,17 @@ sm_status reader_read_file_parallel(const char *path, const sm_reader_options *o
                                     const sm_reader_parallel *par, sm_dataset *out,
                                     sm_error *err);
 
+/* Share `part` of `parts` of a plain (not gzip) file, for the ranks of a
+ * distributed run (dist.h), each reading only its own: the file is cut into
+ * `parts` byte ranges of about equal size, each moved forward to the start
+ * of a line, and with by_query further on to the first line whose qid
+ * differs from the line before, so that a query never spans two shares.
+ * Every share is parsed as the file's rows would be, and messages name the
+ * line of the whole file. Gzip input cannot be cut: SM_EUSAGE. */
+sm_status reader_read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, int part, int parts, int by_query,
+                            sm_dataset *out, sm_error *err);
+
 /* Parse a buffer already in memory (used by tests and fuzzers); name is the
  * display name used in messages. */
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,

@@ -128,6 +128,8 @@ int scorer_sgd_step(sm_scorer *sc, sm_optim *o, const sm_dataset *ds, const int6
 }
 
 double scorer_grad_norm2(const sm_scorer *sc) { return sc->ops->grad_norm2(sc->state); }
+void scorer_grad_get(const sm_scorer *sc, double *grad) { sc->ops->grad_get(sc->state, grad); }
+void scorer_grad_put(sm_scorer *sc, const double *grad) { sc->ops->grad_put(sc->state, grad); }
 
 void scorer_step(sm_scorer *sc, sm_optim *o, double grad_factor)
 {

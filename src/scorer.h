@@ -97,6 +97,12 @@ int scorer_forward_is_reentrant(const sm_scorer *sc);
 void scorer_backward(sm_scorer *sc, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
 double scorer_grad_norm2(const sm_scorer *sc);
+/* The batch gradient as a dense array of scorer_param_count doubles (in the
+ * optimiser's parameter order), and the gradient set from one: what ranks
+ * add up in data-parallel training (dist.h). grad_put replaces the batch
+ * gradient; the parameters it touches are those with a nonzero entry. */
+void scorer_grad_get(const sm_scorer *sc, double *grad);
+void scorer_grad_put(sm_scorer *sc, const double *grad);
 /* Backward and step in one pass where the scorer can (a linear scorer under
  * plain SGD: linear_sgd_step), for a step without clipping; returns 0 and
  * does nothing otherwise. optim_begin_step must have run. */
@@ -147,6 +153,8 @@ struct sm_scorer_ops {
     void (*backward)(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
     double (*grad_norm2)(const void *state);
+    void (*grad_get)(const void *state, double *grad);
+    void (*grad_put)(void *state, const double *grad);
     int (*sgd_step)(void *state, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                     int64_t n, const double *dscores);
     void (*step)(void *state, sm_optim *o, double grad_factor);

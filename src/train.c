@@ -73,6 +73,14 @@ typedef struct {
     double t0, last_progress; /* wall clock */
     double best;              /* early stopping: the best metric so far */
     int best_epoch;           /* and its epoch (0: none yet) */
+    /* Several ranks (cfg->dist): the units of every rank's share and of all;
+     * the array the ranks add up (gradient or parameters, and a flag); a
+     * local step's failure, told to the others at the next exchange. */
+    int64_t *rank_units, all_units;
+    double *exchange;
+    uint64_t step_bytes;      /* sent by exchange() */
+    sm_status pending;
+    sm_error pending_err;
 } trainer;
 
 static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
@@ -170,18 +178,21 @@ static sm_status exact_train_objective(trainer *t, sm_epoch_info *info, sm_error
     int64_t units, bad;
     sm_status st;
     pass_scores(&t->sc, t->train, cfg->threads, scores);
-    for (int64_t i = 0; i < t->train->n_rows * t->K; i++)
+    st = SM_OK;
+    for (int64_t i = 0; st == SM_OK && i < t->train->n_rows * t->K; i++)
         if (!isfinite(scores[i]))
-            return diverged(err, cfg, t->train, info->epoch, i / t->K, scores[i],
-                            "the score is not finite");
-    if ((st = pass_mean_objective(t->obj, t->train, scores, cfg->threads, &mean, &units,
-                                  err)) != SM_OK)
+            st = diverged(err, cfg, t->train, info->epoch, i / t->K, scores[i],
+                          "the score is not finite");
+    /* (every rank hears of a failure on one: no rank waits for it below) */
+    if ((st = dist_agree(cfg->dist, st, err)) != SM_OK ||
+        (st = pass_mean_objective(t->obj, t->train, scores, cfg->threads, cfg->dist, &mean,
+                                  &units, err)) != SM_OK)
         return st;
     info->train_objective = mean + cfg->optim.l2 * scorer_l2_half(&t->sc);
     if (!isfinite(info->train_objective) && (bad = find_unit_row(t, t->train, scores, 0)) >= 0)
-        return diverged(err, cfg, t->train, info->epoch, bad, scores[bad * t->K],
-                        bad_loss_what(t->obj));
-    return SM_OK;
+        st = diverged(err, cfg, t->train, info->epoch, bad, scores[bad * t->K],
+                      bad_loss_what(t->obj));
+    return isfinite(info->train_objective) ? st : dist_agree(cfg->dist, st, err);
 }
 
 /* Early stopping's class metric on the validation scores: the accuracy
@@ -228,24 +239,38 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
         if ((st = exact_train_objective(t, info, err)) != SM_OK)
             return st;
     } else {
-        info->train_objective = t->loss_units > 0.0 ? t->loss_sum / t->loss_units : NAN;
+        double sums[2] = {t->loss_sum, t->loss_units};
+        if (dist_many(cfg->dist) && (st = dist_sum(cfg->dist, sums, 2, err)) != SM_OK)
+            return st;
+        info->train_objective = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
         if (cfg->optim.l2 > 0.0)
             info->train_objective += cfg->optim.l2 * scorer_l2_half(&t->sc);
     }
     if (!valid)
         return SM_OK;
     pass_scores(&t->sc, valid, cfg->threads, scores);
-    if ((st = pass_mean_objective(t->obj, valid, scores, cfg->threads, &info->valid_objective,
-                                  &units, err)) != SM_OK)
+    if ((st = pass_mean_objective(t->obj, valid, scores, cfg->threads, cfg->dist,
+                                  &info->valid_objective, &units, err)) != SM_OK)
         return st;
     info->valid_metric = info->valid_objective;
     if (cfg->keep_best && rank_metric_is_class(&cfg->metric))
         return class_metric(t, scores, &info->valid_metric, err);
-    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE)
-        return rank_metric_value(&cfg->metric, &cfg->metric_config, valid->group_ptr,
-                                 valid->n_groups, valid->label, valid->weight, scores,
-                                 &info->valid_metric, err);
-    return SM_OK;
+    if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
+        return SM_OK;
+    int64_t counted = 0;
+    info->valid_metric = NAN;
+    /* (a rank's share may hold no query) */
+    if (valid->n_groups > 0 || !dist_many(cfg->dist))
+        st = rank_metric_value_counted(&cfg->metric, &cfg->metric_config, valid->group_ptr,
+                                       valid->n_groups, valid->label, valid->weight,
+                                       scores, &info->valid_metric, &counted, err);
+    if (!dist_many(cfg->dist) || (st = dist_agree(cfg->dist, st, err)) != SM_OK)
+        return st;
+    /* the mean over every rank's queries */
+    double sums[2] = {counted ? info->valid_metric * (double)counted : 0.0, (double)counted};
+    if ((st = dist_sum(cfg->dist, sums, 2, err)) == SM_OK)
+        info->valid_metric = sums[1] > 0 ? sums[0] / sums[1] : NAN;
+    return st;
 }
 
 /* ---- early stopping and the result ---- */
@@ -337,17 +362,18 @@ static sm_status gather_batch(trainer *t, int64_t first, int64_t last, int64_t *
     return SM_OK;
 }
 
-/* dscores of the batch's scores (each unit weighing 1 / units, times its
- * weight / the units' mean weight: a step's expected gradient is the weighted
- * objective's), their loss added to the progressive objective; SM_EDIVERGED
- * on a score, gradient or loss that is not finite. */
-static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t n_rows,
-                                sm_error *err)
+/* dscores of the batch's n_units (each weighing 1 / batch_units, the units
+ * of the step on every rank, times its weight / the units' mean weight: a
+ * step's expected gradient is the weighted objective's), their loss added to
+ * the progressive objective; SM_EDIVERGED on a score, gradient or loss that
+ * is not finite. */
+static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t batch_units,
+                                int64_t n_rows, sm_error *err)
 {
     batch_buffers *buf = &t->buf;
     const int64_t K = t->K;
     memset(buf->dscores, 0, (size_t)(n_rows * K) * sizeof *buf->dscores);
-    double weight = 1.0 / (double)n_units, batch_loss = 0.0;
+    double weight = 1.0 / (double)batch_units, batch_loss = 0.0;
     int64_t bad_loss = -1; /* offset of the first unit whose loss is not finite */
     for (int64_t i = 0, off = 0; i < n_units; i++) {
         int64_t end = buf->unit_end[i], k;
@@ -378,16 +404,68 @@ static sm_status batch_gradient(trainer *t, int epoch, int64_t n_units, int64_t 
     return SM_OK;
 }
 
-/* The optimiser's step on the batch's dscores, its gradient clipped. */
-static void update(trainer *t, int64_t n_rows)
+/* Several ranks: the array of n values in t->exchange summed over the
+ * ranks, with a flag after it that tells whether a rank failed (t->pending);
+ * then every rank fails with the first failing rank's message. */
+static sm_status exchange(trainer *t, int64_t n, sm_error *err)
+{
+    t->exchange[n] = t->pending != SM_OK;
+    uint64_t before = t->cfg->dist->bytes_sent;
+    sm_status st = dist_sum(t->cfg->dist, t->exchange, n + 1, err);
+    t->step_bytes += t->cfg->dist->bytes_sent - before;
+    if (st != SM_OK || t->exchange[n] == 0.0)
+        return st;
+    if (t->pending != SM_OK && err)
+        *err = t->pending_err;
+    return dist_agree(t->cfg->dist, t->pending, err);
+}
+
+/* Several ranks in step: the batch gradient summed over the ranks. */
+static sm_status sum_gradients(trainer *t, int64_t n_rows, sm_error *err)
+{
+    int64_t n = scorer_param_count(&t->sc);
+    if (t->pending == SM_OK)
+        scorer_backward(&t->sc, t->train, t->buf.rows, n_rows, t->buf.dscores);
+    scorer_grad_get(&t->sc, t->exchange);
+    sm_status st = exchange(t, n, err);
+    if (st == SM_OK)
+        scorer_grad_put(&t->sc, t->exchange);
+    return st;
+}
+
+/* Local steps: every rank's parameters replaced by their mean. */
+static sm_status average_parameters(trainer *t, sm_error *err)
+{
+    int64_t n = scorer_state_size(&t->sc);
+    scorer_save_state(&t->sc, t->exchange);
+    sm_status st = exchange(t, n, err);
+    if (st != SM_OK)
+        return st;
+    double inv = 1.0 / (double)dist_size(t->cfg->dist);
+    for (int64_t i = 0; i < n; i++)
+        t->exchange[i] *= inv;
+    scorer_restore_state(&t->sc, t->exchange);
+    return SM_OK;
+}
+
+/* The optimiser's step on the batch's dscores, its gradient clipped; with
+ * ranks in step, on the gradient of all their rows. */
+static sm_status update(trainer *t, int64_t n_rows, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
     batch_buffers *buf = &t->buf;
-    int clipping = cfg->optim.clip > 0.0;
+    int clipping = cfg->optim.clip > 0.0, in_step = dist_many(cfg->dist) && !cfg->sync_every;
+    sm_status st;
+    if (in_step && (st = sum_gradients(t, n_rows, err)) != SM_OK)
+        return st;
+    if (t->pending != SM_OK) /* a local step failed: wait for the exchange */
+        return SM_OK;
     optim_begin_step(&t->opt, t->total_steps);
-    if (!clipping && scorer_sgd_step(&t->sc, &t->opt, t->train, buf->rows, n_rows, buf->dscores))
-        return;
-    scorer_backward(&t->sc, t->train, buf->rows, n_rows, buf->dscores);
+    if (!in_step && !clipping &&
+        scorer_sgd_step(&t->sc, &t->opt, t->train, buf->rows, n_rows, buf->dscores))
+        return SM_OK;
+    if (!in_step)
+        scorer_backward(&t->sc, t->train, buf->rows, n_rows, buf->dscores);
     double factor = 1.0;
     if (clipping) {
         double norm = sqrt(scorer_grad_norm2(&t->sc));
@@ -395,31 +473,44 @@ static void update(trainer *t, int64_t n_rows)
             factor = cfg->optim.clip / norm;
     }
     scorer_step(&t->sc, &t->opt, factor);
+    return SM_OK;
 }
 
-/* One step on the units units[first .. first + batch). */
-static sm_status train_step(trainer *t, int epoch, int64_t first, sm_error *err)
+/* One step (the step-th of its epoch) on the units units[first .. last),
+ * each weighing 1 / batch_units. With several ranks a failure here is kept
+ * (t->pending) until the ranks next exchange, so that none waits for a
+ * rank that stopped. */
+static sm_status train_step(trainer *t, int epoch, int64_t step, int64_t first, int64_t last,
+                            int64_t batch_units, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
     batch_buffers *buf = &t->buf;
-    int64_t last = first + t->batch < t->n_units ? first + t->batch : t->n_units, n_rows;
+    int64_t n_rows = 0;
     sm_status st;
     if (cfg->stop && *cfg->stop)
         return sm_fail(err, SM_EINTERRUPTED, "training interrupted in epoch %d", epoch);
-    if ((st = gather_batch(t, first, last, &n_rows, err)) != SM_OK)
+    if (t->pending == SM_OK) {
+        if ((st = gather_batch(t, first, last, &n_rows, err)) != SM_OK)
+            return st;
+        /* Pointwise units are rows: start loading the next steps' data. */
+        if (!objective_is_ranking(t->obj->kind))
+            scorer_prefetch(&t->sc, t->train, t->units + last, t->n_units - last, t->batch);
+        scorer_forward(&t->sc, t->train, buf->rows, n_rows, buf->scores);
+        st = batch_gradient(t, epoch, last - first, batch_units, n_rows, &t->pending_err);
+        if (st != SM_OK && !dist_many(cfg->dist)) {
+            if (err)
+                *err = t->pending_err;
+            return st;
+        }
+        t->pending = st;
+    }
+    if ((st = update(t, n_rows, err)) != SM_OK)
         return st;
-    /* Pointwise units are rows: start loading the next steps' data. */
-    if (!objective_is_ranking(t->obj->kind))
-        scorer_prefetch(&t->sc, t->train, t->units + last, t->n_units - last, t->batch);
-    scorer_forward(&t->sc, t->train, buf->rows, n_rows, buf->scores);
-    if ((st = batch_gradient(t, epoch, last - first, n_rows, err)) != SM_OK)
-        return st;
-    update(t, n_rows);
-    if (cfg->on_progress && ((first / t->batch) & 255) == 0) {
+    if (cfg->on_progress && (step & 255) == 0) {
         double now = now_seconds();
         if (now - t->last_progress > 0.25) {
             t->last_progress = now;
-            cfg->on_progress(cfg->ctx, epoch, (double)last / (double)t->n_units);
+            cfg->on_progress(cfg->ctx, epoch, t->n_units ? (double)last / (double)t->n_units : 1.0);
         }
     }
     return SM_OK;
@@ -431,15 +522,11 @@ static sm_status train_step(trainer *t, int epoch, int64_t first, sm_error *err)
  * scores near them no gradient: the model would stay constant. The
  * multi-class kinds apply the link to K targets a row, not to labels. */
 static sm_status check_link_on_labels(const sm_dataset *train, const sm_objective *obj,
-                                      sm_error *err)
+                                      double lo, double hi, sm_error *err)
 {
-    if (objective_is_multiclass(obj->kind) || train->n_rows == 0)
+    if (objective_is_multiclass(obj->kind) || !(lo <= hi))
         return SM_OK;
-    double lo = train->label[0], hi = train->label[0], at;
-    for (int64_t i = 1; i < train->n_rows; i++) {
-        lo = fmin(lo, train->label[i]);
-        hi = fmax(hi, train->label[i]);
-    }
+    double at;
     double over = link_slope_over(&obj->link, lo, hi), steepest = link_steepest(&obj->link, &at);
     int relatively = over < LINK_FLAT_RATIO * steepest;
     if (!relatively && !(over < LINK_FLAT_SLOPE))
@@ -461,13 +548,22 @@ static sm_status check_link_on_labels(const sm_dataset *train, const sm_objectiv
 
 /* The data and options a run cannot start without. */
 static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
-                              const sm_train_config *cfg, sm_error *err)
+                              const sm_train_config *cfg, double lo, double hi, sm_error *err)
 {
     const sm_objective *obj = &cfg->objective;
+    if (dist_many(cfg->dist) && objective_is_multiclass(obj->kind))
+        return sm_fail(err, SM_EUSAGE, "the %s objective trains on one process only, not on "
+                       "%d ranks", objective_kind_name(obj->kind), dist_size(cfg->dist));
+    if (dist_many(cfg->dist) && (train->weight || (valid && valid->weight)))
+        return sm_fail(err, SM_EUSAGE, "sample weights train on one process only, not on %d "
+                       "ranks (--weights none ignores a weights file)", dist_size(cfg->dist));
     if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
+    /* (a rank's share may hold no rows at all) */
+    int many = dist_many(cfg->dist);
     if (objective_is_ranking(obj->kind) &&
-        (train->n_groups == 0 || (valid && valid->n_groups == 0)))
+        ((train->n_groups == 0 && !(many && train->n_rows == 0)) ||
+         (valid && valid->n_groups == 0 && !(many && valid->n_rows == 0))))
         return sm_fail(err, SM_EDATA,
                        "%s: the %s objective needs query groups: add qid:N to every row, "
                        "or give a group file (one row count per line, as LightGBM's .query "
@@ -477,7 +573,7 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        objective_kind_name(obj->kind));
     if (cfg->keep_best && !valid)
         return sm_fail(err, SM_EUSAGE, "early stopping needs validation data (--valid)");
-    if (check_link_on_labels(train, obj, err) != SM_OK)
+    if (check_link_on_labels(train, obj, lo, hi, err) != SM_OK)
         return SM_EUSAGE;
     for (const sm_dataset *ds = train; objective_is_multiclass(obj->kind) && ds;
          ds = ds == train ? valid : NULL)
@@ -494,7 +590,8 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
     if (cfg->keep_best && cfg->metric.kind == METRIC_ACCURACY && !cfg->valid_classes)
         return sm_fail(err, SM_EUSAGE, "the metric accuracy needs the validation rows' classes");
     if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE &&
-        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0)
+        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0 &&
+        !(many && valid->n_rows == 0))
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "
                        "give a group file (one row count per line) with --valid-group",
@@ -519,10 +616,25 @@ static sm_status init_scorer(trainer *t, sm_error *err)
                           cfg->seed ^ 0x1a7e5eed1a7e5eedULL, err)) != SM_OK)
         return st;
     t->have_scorer = 1;
+    /* An MLP's initial weights depend on its rank's share (the fan-in):
+     * every rank starts from rank 0's. */
+    if (dist_many(cfg->dist)) {
+        int64_t n = scorer_state_size(&t->sc);
+        double *state = malloc((size_t)n * sizeof *state);
+        if (!state)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        scorer_save_state(&t->sc, state);
+        st = dist_bcast(cfg->dist, state, (size_t)n * sizeof *state, 0, err);
+        scorer_restore_state(&t->sc, state);
+        free(state);
+        if (st != SM_OK)
+            return st;
+    }
     sm_optim_config ocfg = cfg->optim;
     if (ocfg.kind == OPT_SGD || ocfg.kind == OPT_MOMENTUM) {
         double trace;
-        if ((st = pass_curvature(t->obj, t->train, t->fs, cfg->threads, &trace, err)) != SM_OK)
+        if ((st = pass_curvature(t->obj, t->train, t->fs, cfg->threads, cfg->dist, &trace,
+                                 err)) != SM_OK)
             return st;
         double scale = isfinite(trace) && trace > 0 ? 1.0 / trace : 1.0;
         ocfg.lr *= scale / scorer_depth(&t->sc);
@@ -548,6 +660,12 @@ static sm_status init_buffers(trainer *t, sm_error *err)
     if (!buf->all_scores || !buf->unit_end)
         return sm_fail(err, SM_EFAIL, "out of memory for %lld rows", (long long)max_rows);
     sm_status st = ensure_rows(buf, &t->sc, 4096, err);
+    if (st == SM_OK && dist_many(t->cfg->dist)) {
+        int64_t n = scorer_param_count(&t->sc), state = scorer_state_size(&t->sc);
+        if (!(t->exchange = malloc((size_t)((n > state ? n : state) + 1) * sizeof *t->exchange)))
+            return sm_fail(err, SM_EFAIL, "out of memory for the exchange of %lld parameters",
+                           (long long)n);
+    }
     if (max_query < t->K) /* a multi-class row is a softmax over K scores */
         max_query = t->K;
     return st == SM_OK ? objective_work_reserve(&t->work, max_query, err) : st;
@@ -569,9 +687,28 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     t->best = NAN;
     objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
     sm_status st;
-    if ((st = objective_units(t->obj, train, &t->units, &t->n_units, err)) != SM_OK)
+    st = objective_units(t->obj, train, &t->units, &t->n_units, err);
+    /* a rank's share may hold no unit: the total is checked below */
+    if (st == SM_EDATA && t->n_units == 0 && dist_many(cfg->dist))
+        st = SM_OK;
+    if (st != SM_OK)
         return st;
-    t->total_steps = (t->n_units + t->batch - 1) / t->batch * cfg->epochs;
+    t->all_units = t->n_units;
+    if (dist_many(cfg->dist)) {
+        if (!(t->rank_units = malloc((size_t)dist_size(cfg->dist) * sizeof *t->rank_units)))
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        if ((st = dist_allgather_i64(cfg->dist, t->n_units, t->rank_units, err)) != SM_OK)
+            return st;
+        t->all_units = 0;
+        for (int r = 0; r < dist_size(cfg->dist); r++)
+            t->all_units += t->rank_units[r];
+        if (t->all_units == 0)
+            return sm_fail(err, SM_EDATA, "no %s to train on in the shares of the %d ranks",
+                           objective_is_ranking(t->obj->kind) ? "queries with rows of different labels"
+                                                              : "rows",
+                           dist_size(cfg->dist));
+    }
+    t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     t->unit_scale = 1.0;
     if (train->weight) {
         double total = 0.0;
@@ -585,7 +722,7 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         t->unit_scale = (double)t->n_units / total;
     }
     if (cfg->scaling == SCALE_MAXABS &&
-        (st = pass_maxabs_scales(train, cfg->threads, &t->fs, err)) != SM_OK)
+        (st = pass_maxabs_scales(train, cfg->threads, cfg->dist, &t->fs, err)) != SM_OK)
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
@@ -595,11 +732,26 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         double *bias = malloc((size_t)t->K * sizeof *bias);
         if (!bias)
             return sm_fail(err, SM_EFAIL, "out of memory");
-        objective_start_scores(t->obj, train, bias);
+        if (dist_many(cfg->dist) && !objective_is_multiclass(t->obj->kind)) {
+            /* the labels of every share, in rank order: the file's */
+            double *labels;
+            int64_t n;
+            if ((st = dist_allgather_f64(cfg->dist, train->label, train->n_rows, &labels, &n,
+                                         err)) != SM_OK) {
+                free(bias);
+                return st;
+            }
+            bias[0] = objective_start_score(t->obj, labels, n);
+            free(labels);
+        } else {
+            objective_start_scores(t->obj, train, bias);
+        }
         scorer_set_output_bias(&t->sc, bias);
         free(bias);
     }
-    rng_seed(&t->rng, cfg->seed);
+    /* Each rank shuffles its share with a stream of its own (rank 0's is
+     * the lone process's). */
+    rng_seed(&t->rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)dist_rank(cfg->dist)));
     sm_epoch_info start = {.epoch = 0};
     st = exact_train_objective(t, &start, err);
     t->start_objective = start.train_objective;
@@ -620,9 +772,17 @@ static void trainer_free(trainer *t)
     free(t->buf.dscores);
     free(t->buf.all_scores);
     free(t->buf.unit_end);
+    free(t->rank_units);
+    free(t->exchange);
 }
 
 /* ---- the loop ---- */
+
+/* floor(a * b / c) for 0 <= a <= c, b <= c, without overflow. */
+static int64_t share_of(int64_t a, int64_t b, int64_t c)
+{
+    return c ? a / c * b + a % c * b / c : 0;
+}
 
 /* One epoch: the steps over the shuffled units, then its objectives, checked
  * for an explosion. */
@@ -633,9 +793,25 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
     rng_shuffle(&t->rng, t->units, t->n_units);
     t->loss_sum = 0.0;
     t->loss_units = 0.0;
-    for (int64_t first = 0; st == SM_OK && first < t->n_units; first += t->batch)
-        st = train_step(t, epoch, first, err);
-    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step};
+    int64_t steps = (t->all_units + t->batch - 1) / t->batch;
+    for (int64_t step = 0; st == SM_OK && step < steps; step++) {
+        int64_t first = step * t->batch;
+        int64_t last = first + t->batch < t->all_units ? first + t->batch : t->all_units;
+        int64_t all = last - first;
+        if (dist_many(cfg->dist)) {
+            /* this rank's part of the batch: in proportion to its share */
+            first = share_of(first, t->n_units, t->all_units);
+            last = share_of(last, t->n_units, t->all_units);
+            if (cfg->sync_every)
+                all = last - first > 0 ? last - first : 1;
+        }
+        st = train_step(t, epoch, step, first, last, all, err);
+        if (st == SM_OK && dist_many(cfg->dist) && cfg->sync_every &&
+            ((step + 1) % cfg->sync_every == 0 || step + 1 == steps))
+            st = average_parameters(t, err);
+    }
+    *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step,
+                            .step_bytes = t->step_bytes};
     /* Exact only for the last epoch: a pass over the data costs about a
      * third of a linear epoch. */
     if (st == SM_OK && (st = evaluate(t, epoch == cfg->epochs, info, err)) == SM_OK)
@@ -685,8 +861,17 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
 sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
                     const sm_train_config *cfg, sm_model *model, sm_error *err)
 {
-    sm_status st = check_inputs(train, valid, cfg, err);
-    if (st != SM_OK)
+    /* the labels' range over every rank's share */
+    double range[2] = {INFINITY, -INFINITY};
+    for (int64_t i = 0; i < train->n_rows; i++) {
+        range[0] = fmin(range[0], train->label[i]);
+        range[1] = fmax(range[1], train->label[i]);
+    }
+    range[0] = -range[0];
+    sm_status st = dist_max(cfg->dist, range, 2, err);
+    if (st == SM_OK)
+        st = check_inputs(train, valid, cfg, -range[0], range[1], err);
+    if ((st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
     sm_train_config run = *cfg;
     int halvings = 0, after_start;

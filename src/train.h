@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "dist.h"
 #include "error.h"
 #include "model.h"
 #include "objective.h"
@@ -44,6 +45,7 @@ typedef struct {
     int best_epoch;           /* early stopping: the epoch kept so far */
     double seconds;           /* wall clock since training started */
     int64_t steps;            /* optimiser steps so far */
+    uint64_t step_bytes;      /* several ranks: bytes this rank sent in the steps' sums */
 } sm_epoch_info;
 
 typedef enum { SCALE_NONE = 0, SCALE_MAXABS, SCALE_KIND_COUNT } sm_feature_scaling;
@@ -91,6 +93,21 @@ typedef struct {
     int max_backoffs;
     void (*on_note)(void *ctx, const char *note);
 #define TRAIN_BACKOFFS 20 /* what the command line allows at its default rate: 2^-20 */
+    /* Data-parallel training over the ranks of dist (dist.h; NULL or one
+     * rank: this process alone, bit for bit as without it). Each rank holds
+     * a share of the training data and of the validation data (whole
+     * queries). A step's batch of `batch` units is split among the
+     * ranks in proportion to their shares; each computes the gradient of
+     * its part, the gradients are summed (in a fixed order) and every rank
+     * takes the same step. The scales, the curvature, the start score,
+     * the objectives and early stopping's metric are those of all the data. With sync_every K > 0 the
+     * ranks instead take local steps on their part of each batch (weighed
+     * as a batch of its own) and average their parameters every K steps
+     * and at the end of each epoch (local SGD, as Vowpal Wabbit's
+     * allreduce): K times less communication, for sparse linear models
+     * whose gradient is large to send. */
+    sm_dist *dist;
+    int sync_every;
     /* Polled between batches; when it becomes non-zero training stops with
      * SM_EINTERRUPTED (set from a signal handler by the CLI). */
     const volatile sig_atomic_t *stop;

@@ -53,7 +53,8 @@ static void maxabs_chunk(void *ctx, int64_t chunk, int worker)
 
 /* Each thread keeps maxima of its own (a maximum does not depend on the
  * order); with no memory for them, one thread does it all. */
-sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales, sm_error *err)
+sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, sm_dist *dist, double **scales,
+                             sm_error *err)
 {
     size_t dim = ds->dim > 0 ? (size_t)ds->dim : 1;
     int64_t n_chunks = chunks_of(ds->nnz, PASS_CHUNK_NNZ);
@@ -75,6 +76,19 @@ sm_status pass_maxabs_scales(const sm_dataset *ds, int threads, double **scales,
     for (int w = 1; w < workers; w++)
         for (size_t j = 0; j < dim; j++)
             max_abs[j] = fmaxf(max_abs[j], max_abs[(size_t)w * dim + j]);
+    if (dist_many(dist)) {
+        /* the maxima of all shares, exactly (floats in doubles) */
+        for (int32_t j = 0; j < ds->dim; j++)
+            fs[j] = max_abs[j];
+        sm_status st = dist_max(dist, fs, ds->dim, err);
+        for (int32_t j = 0; j < ds->dim; j++)
+            max_abs[j] = (float)fs[j];
+        if (st != SM_OK) {
+            free(fs);
+            free(max_abs);
+            return st;
+        }
+    }
     for (int32_t j = 0; j < ds->dim; j++)
         fs[j] = max_abs[j] > 0.0f ? 1.0 / (double)max_abs[j] : 1.0;
     free(max_abs);
@@ -120,7 +134,7 @@ static double query_spread(void *ctx, const double *w, const double *c)
 
 /* The (weighted) mean over the units of their curvature, one query after another. */
 static sm_status ranking_curvature(const sm_objective *obj, const sm_dataset *ds,
-                                   const double *fs, double *trace, sm_error *err)
+                                   const double *fs, sm_dist *dist, double *trace, sm_error *err)
 {
     int64_t longest = pass_longest_query(ds);
     double units = 0.0; /* their weight */
@@ -145,7 +159,10 @@ static sm_status ranking_curvature(const sm_objective *obj, const sm_dataset *ds
     }
     free(acc);
     free(buf);
-    *trace = units > 0.0 ? total / units : 0.0;
+    double sums[2] = {total, units};
+    if (dist_many(dist) && dist_sum(dist, sums, 2, err) != SM_OK)
+        return SM_EFAIL;
+    *trace = sums[1] > 0.0 ? sums[0] / sums[1] : 0.0;
     return SM_OK;
 }
 
@@ -185,15 +202,15 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
 }
 
 sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const double *fs,
-                         int threads, double *trace, sm_error *err)
+                         int threads, sm_dist *dist, double *trace, sm_error *err)
 {
     *trace = 0.0;
-    if (ds->n_rows == 0)
+    if (ds->n_rows == 0 && !dist_many(dist))
         return SM_OK;
     if (objective_is_ranking(obj->kind))
-        return ranking_curvature(obj, ds, fs, trace, err);
+        return ranking_curvature(obj, ds, fs, dist, trace, err);
     int64_t n_chunks = chunks_of(ds->n_rows, PASS_CHUNK_ROWS);
-    double *sums = malloc((size_t)n_chunks * 5 * sizeof *sums);
+    double *sums = malloc((size_t)(n_chunks + 1) * 5 * sizeof *sums);
     if (!sums)
         return sm_fail(err, SM_EFAIL, "out of memory");
     curvature_pass c = {obj, ds, fs, sums, sums + n_chunks, sums + 2 * n_chunks,
@@ -208,6 +225,14 @@ sm_status pass_curvature(const sm_objective *obj, const sm_dataset *ds, const do
         hi = fmax(hi, c.hi[i]);
     }
     free(sums);
+    if (dist_many(dist)) {
+        double total[3] = {r2, slope, n}, range[2] = {-lo, hi};
+        if (dist_sum(dist, total, 3, err) != SM_OK || dist_max(dist, range, 2, err) != SM_OK)
+            return SM_EFAIL;
+        r2 = total[0], slope = total[1], n = total[2], lo = -range[0], hi = range[1];
+        if (n == 0)
+            return SM_OK;
+    }
     double floor = objective_curvature_floor(obj, lo, hi);
     if (slope / n < floor)
         slope = floor * n;
@@ -291,8 +316,8 @@ static void objective_chunk(void *ctx, int64_t chunk, int worker)
 }
 
 sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
-                              const double *scores, int threads, double *mean, int64_t *units,
-                              sm_error *err)
+                              const double *scores, int threads, sm_dist *dist, double *mean,
+                              int64_t *units, sm_error *err)
 {
     int64_t n_chunks = chunks_of(objective_unit_count(obj, ds), PASS_CHUNK_ROWS);
     int workers = parallel_workers(threads, n_chunks);
@@ -316,6 +341,12 @@ sm_status pass_mean_objective(const sm_objective *obj, const sm_dataset *ds,
             total += sum[c];
             weight += p.weight[c];
             *units += counted[c];
+        }
+        double all[3] = {total, weight, (double)*units};
+        if (dist_many(dist) && (st = dist_sum(dist, all, 3, err)) == SM_OK) {
+            total = all[0];
+            weight = all[1];
+            *units = (int64_t)all[2];
         }
         if (*units && weight > 0.0)
             *mean = total / weight;

@@ -316,7 +316,7 @@ static void test_mapped_round_trip(void)
         for (int kind = 0; kind < SCORER_KIND_COUNT; kind++) {
             CHECK(reader_read_buffer(text, strlen(text), "train", NULL, &train, &err) == SM_OK);
             sm_featmap map;
-            CHECK(featmap_prepare(&train, NULL, bits[b], &map, &err) == SM_OK);
+            CHECK(featmap_prepare(&train, NULL, bits[b], NULL, &map, &err) == SM_OK);
             CHECK(!featmap_is_plain(&map) && train.featmap_id == map.id && train.dim == map.n);
             sm_model m, back;
             int32_t K = kind == SCORER_LINEAR ? 2 : 1;

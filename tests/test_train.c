@@ -564,15 +564,15 @@ static void test_curvature_pass(void)
             r2 += (double)ds.val[k] * ds.val[k];
         slope += link_dh(&obj.link, ds.label[r]);
     }
-    CHECK(pass_curvature(&obj, &ds, NULL, 2, &trace, &err) == SM_OK);
+    CHECK(pass_curvature(&obj, &ds, NULL, 2, NULL, &trace, &err) == SM_OK);
     CHECK_REL(trace, (r2 / ds.n_rows + 1) * slope / ds.n_rows, 1e-12);
     /* A sigmoid between the labels that few reach: the floor, its slope
      * at the centre over OBJECTIVE_STEEP_SHARE. */
     sm_objective steep = obj;
     link_parse("sigmoid:a=30,c=49.5", &steep.link, NULL);
-    CHECK(pass_curvature(&steep, &ds, NULL, 2, &trace, &err) == SM_OK);
+    CHECK(pass_curvature(&steep, &ds, NULL, 2, NULL, &trace, &err) == SM_OK);
     CHECK_REL(trace, (r2 / ds.n_rows + 1) * 7.5 / OBJECTIVE_STEEP_SHARE, 1e-12);
-    CHECK(pass_maxabs_scales(&ds, 2, &fs, &err) == SM_OK);
+    CHECK(pass_maxabs_scales(&ds, 2, NULL, &fs, &err) == SM_OK);
     for (int32_t j = 0; j < ds.dim; j++) {
         float m = 0;
         for (int64_t k = 0; k < ds.nnz; k++)
@@ -588,8 +588,8 @@ static void test_curvature_pass(void)
              kind <= (grouped ? OBJ_LISTWISE : OBJ_POINTWISE); kind++) {
             obj.kind = (sm_objective_kind)kind;
             double one, three;
-            CHECK(pass_curvature(&obj, &ds, NULL, 1, &one, &err) == SM_OK);
-            CHECK(pass_curvature(&obj, &ds, NULL, 3, &three, &err) == SM_OK);
+            CHECK(pass_curvature(&obj, &ds, NULL, 1, NULL, &one, &err) == SM_OK);
+            CHECK(pass_curvature(&obj, &ds, NULL, 3, NULL, &three, &err) == SM_OK);
             if (!CHECK(one == three && isfinite(one) && one > 0))
                 fprintf(stderr, "  %s: %.17g, %.17g\n", objective_kind_name(obj.kind), one, three);
         }

@@ -36,7 +36,7 @@ static void check_roundtrip(const char *spec, int32_t n_out)
         return;
     sm_error err;
     double *fs = NULL;
-    CHECK(pass_maxabs_scales(&ds, 1, &fs, &err) == SM_OK);
+    CHECK(pass_maxabs_scales(&ds, 1, NULL, &fs, &err) == SM_OK);
     sm_scorer_config cfg;
     scorer_config_default(&cfg);
     cfg.n_out = n_out;

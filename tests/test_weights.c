@@ -86,7 +86,7 @@ static double mean_objective(const sm_objective *obj, const sm_dataset *ds)
 {
     double *s = row_scores(ds), mean = NAN;
     int64_t units;
-    CHECK(pass_mean_objective(obj, ds, s, 2, &mean, &units, NULL) == SM_OK);
+    CHECK(pass_mean_objective(obj, ds, s, 2, NULL, &mean, &units, NULL) == SM_OK);
     free(s);
     return mean;
 }
@@ -104,8 +104,8 @@ static void check_as_repeated(sm_objective_kind kind, const char *link, const do
     objective_start_scores(&obj, &weighted, &a);
     objective_start_scores(&obj, &repeated, &b);
     CHECK_REL(a, b, 1e-13);
-    CHECK(pass_curvature(&obj, &weighted, NULL, 2, &a, NULL) == SM_OK);
-    CHECK(pass_curvature(&obj, &repeated, NULL, 2, &b, NULL) == SM_OK);
+    CHECK(pass_curvature(&obj, &weighted, NULL, 2, NULL, &a, NULL) == SM_OK);
+    CHECK(pass_curvature(&obj, &repeated, NULL, 2, NULL, &b, NULL) == SM_OK);
     CHECK(a > 0.0);
     CHECK_REL(a, b, 1e-13);
     dataset_free(&weighted);
@@ -147,15 +147,15 @@ static void test_multiclass_is_repeated_rows(void)
             return;
         double *sw = class_rows(&weighted), *sr = class_rows(&repeated), a, b, ba[K], bb[K];
         int64_t units;
-        CHECK(pass_mean_objective(&obj, &weighted, sw, 2, &a, &units, NULL) == SM_OK);
-        CHECK(pass_mean_objective(&obj, &repeated, sr, 2, &b, &units, NULL) == SM_OK);
+        CHECK(pass_mean_objective(&obj, &weighted, sw, 2, NULL, &a, &units, NULL) == SM_OK);
+        CHECK(pass_mean_objective(&obj, &repeated, sr, 2, NULL, &b, &units, NULL) == SM_OK);
         CHECK_REL(a, b, 1e-13);
         objective_start_scores(&obj, &weighted, ba);
         objective_start_scores(&obj, &repeated, bb);
         for (int k = 0; k < K; k++)
             CHECK_CLOSE(ba[k], bb[k], 1e-13);
-        CHECK(pass_curvature(&obj, &weighted, NULL, 2, &a, NULL) == SM_OK);
-        CHECK(pass_curvature(&obj, &repeated, NULL, 2, &b, NULL) == SM_OK);
+        CHECK(pass_curvature(&obj, &weighted, NULL, 2, NULL, &a, NULL) == SM_OK);
+        CHECK(pass_curvature(&obj, &repeated, NULL, 2, NULL, &b, NULL) == SM_OK);
         CHECK_REL(a, b, 1e-13);
         free(sw);
         free(sr);
@@ -188,9 +188,9 @@ static void test_finite_differences(void)
         int64_t units;
         objective_backward(&obj, s + i, ds.label + i, 1, 1.0, &g, &work);
         s[i] = keep + h;
-        CHECK(pass_mean_objective(&obj, &ds, s, 1, &hi, &units, NULL) == SM_OK);
+        CHECK(pass_mean_objective(&obj, &ds, s, 1, NULL, &hi, &units, NULL) == SM_OK);
         s[i] = keep - h;
-        CHECK(pass_mean_objective(&obj, &ds, s, 1, &lo, &units, NULL) == SM_OK);
+        CHECK(pass_mean_objective(&obj, &ds, s, 1, NULL, &lo, &units, NULL) == SM_OK);
         s[i] = keep;
         CHECK_CLOSE((hi - lo) / (2 * h), row_weights[i] / total * g, 1e-8);
     }

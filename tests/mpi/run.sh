@@ -1,0 +1,123 @@
+#!/bin/sh
+# run.sh - data-parallel training under mpirun (make check-mpi).
+# SMLOSS_MPI: a build with MPI (make MPI=1); SMLOSS: the plain build, whose
+# models one rank must reproduce byte for byte. Ranks beyond the cores run
+# oversubscribed; as root Open MPI needs its allow-run-as-root settings.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DATA=$ROOT/data
+. "$ROOT/tests/lib.sh"
+SUITE=mpi
+: "${SMLOSS_MPI:=$ROOT/build/mpi/smloss}"
+: "${MPIRUN:=mpirun}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if ! command -v "$MPIRUN" >/dev/null 2>&1 || ! "$SMLOSS_MPI" --version 2>/dev/null | grep -q '^MPI: yes'; then
+    echo "SKIPPED $SUITE: needs $MPIRUN and an smloss built with MPI=1 ($SMLOSS_MPI)" >&2
+    finish
+    exit
+fi
+run() { np=$1; shift; "$MPIRUN" --oversubscribe -np "$np" "$SMLOSS_MPI" "$@"; }
+# The final training objective of an epoch table in $T/err.
+objective() { awk '$1 ~ /^[0-9]+$/ { v = $2 } END { print v }' "$T/err"; }
+# |a / b - 1| <= tol
+close_to() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a / b - 1; exit !(d <= t && -d <= t) }'; }
+
+AC=$DATA/xgboost-autoclaims/autoclaims.train
+# LETOR rows with qid: (the bundled file keeps its queries in a .query file)
+with_qid() {
+    awk 'NR == FNR { for (i = 0; i < $1; i++) q[++n] = FNR; next } { $1 = $1 " qid:" q[FNR]; print }' \
+        "$1.query" "$1"
+}
+with_qid "$DATA/lightgbm-rank/rank.train" > "$T/rank.txt"
+with_qid "$DATA/lightgbm-rank/rank.test" > "$T/rank.test"
+
+# name|options: pointwise linear, listwise linear, MLP
+cat > "$T/runs" <<EOF2
+pointwise|-d $AC --label-transform log --epochs 3
+listwise|-d $T/rank.txt --objective listwise --epochs 3
+mlp|-d $AC --label-transform log --scorer mlp:8 --epochs 3
+EOF2
+while IFS='|' read -r w opts; do
+    # shellcheck disable=SC2086 # options are words
+    expect_ok "$w: plain build" "$SMLOSS" train $opts -m "$T/$w.plain"
+    single=$(objective)
+    expect_ok "$w: one rank" run 1 train $opts -m "$T/$w.1" -q
+    expect_true "$w: one rank gives the plain build's model bytes" cmp -s "$T/$w.plain" "$T/$w.1"
+    for np in 2 3; do
+        expect_ok "$w: $np ranks" run "$np" train $opts -m "$T/$w.$np"
+        obj=$(objective)
+        expect_ok "$w: $np ranks again" run "$np" train $opts -m "$T/$w.$np.again" -q
+        expect_true "$w: $np ranks give the same model bytes twice" cmp -s "$T/$w.$np" "$T/$w.$np.again"
+        expect_true "$w: $np ranks' objective $obj within 0.5% of a single process's ($single)" close_to "$obj" "$single" 0.005
+        expect_true "$w: the model records $np ranks" grep -q "^ranks=$np\$" "$T/$w.$np"
+    done
+done < "$T/runs"
+
+# One file per rank (%r): the two halves where the byte split cuts gives the
+# byte split's model; the gathered predictions are the model's on all rows.
+half=$(awk -v size="$(wc -c < "$AC")" '{ at += length($0) + 1 } at >= size / 2 { print NR; exit }' "$AC")
+head -n "$half" "$AC" > "$T/part-0.txt"
+tail -n +"$((half + 1))" "$AC" > "$T/part-1.txt"
+expect_ok "%r: one file per rank" run 2 train -d "$T/part-%r.txt" -m "$T/parts.model" --label-transform log --epochs 3 -q --predictions "$T/parts.pred"
+expect_true "%r: the byte split's model" "diff '$T/parts.model' '$T/pointwise.2' | grep -c '^[<>]' | grep -qx 2"
+expect_true "%r: the model names the pattern" grep -q "^train_data=$T/part-%r.txt\$" "$T/parts.model"
+"$SMLOSS" predict -m "$T/parts.model" -d "$AC" > "$T/all.pred"
+expect_true "%r: predictions gathered from the ranks in order" cmp -s "$T/all.pred" "$T/parts.pred"
+expect_ok "--cache per rank" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/cached.model" --label-transform log --epochs 3 -q
+expect_true "--cache per rank: a cache per rank" "[ -s '$T/c-0.bin' ] && [ -s '$T/c-1.bin' ]"
+expect_ok "--cache per rank, reused" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/cached2.model" --label-transform log --epochs 3 -q
+expect_true "--cache per rank: the same model" "cmp -s '$T/cached.model' '$T/parts.model' && cmp -s '$T/cached2.model' '$T/parts.model'"
+expect_fail "--cache without %r" 2 "one cache per rank" run 2 train -d "$AC" --cache "$T/one.bin" -m "$T/x.model"
+
+# --valid split among the ranks too: early stopping's metric is that of the
+# whole file (the mean over every rank's queries), as eval computes it.
+expect_ok "--valid shared, early stopping" run 3 train -d "$T/rank.txt" --valid "$T/rank.test" --objective listwise --batch 8 --epochs 4 --metric ndcg@10 --patience 2 -m "$T/es.model" -q
+"$SMLOSS" eval -d "$T/rank.test" -m "$T/es.model" --format tsv > "$T/es.eval"
+best=$(sed -n 's/^best_score=//p' "$T/es.model")
+whole=$(awk '$1 == "ndcg@10" { print $2 }' "$T/es.eval")
+expect_true "--valid shared: best_score $best is the whole file's ndcg@10 $whole" close_to "$best" "$whole" 1e-12
+
+# More ranks than lines or queries: some shares are empty.
+printf '1 qid:1 1:1\n0 qid:1 1:2\n2 qid:2 2:1\n0 qid:2 1:1\n' > "$T/tiny.txt"
+expect_ok "empty shares" run 3 train -d "$T/tiny.txt" --valid "$T/tiny.txt" --objective listwise --metric ndcg@10 --epochs 2 -m "$T/tiny.model"
+expect_ok "empty shares, pointwise MLP" run 3 train -d "$T/tiny.txt" --valid "$T/tiny.txt" --scorer mlp:4 --epochs 2 -m "$T/tiny2.model"
+printf '\n# no rows\n' > "$T/none.txt"
+expect_fail "no rows on any rank" 3 "none.txt: no data rows" run 2 train -d "$T/none.txt" -m "$T/none.model"
+
+# Local steps with periodic averaging.
+"$SMLOSS" train -d "$AC" --label-transform log --epochs 3 -m "$T/x.model" 2>"$T/err"
+single=$(objective)
+expect_ok "--sync-every" run 2 train -d "$AC" --label-transform log --epochs 3 --sync-every 4 -m "$T/sync.model"
+obj=$(objective)
+expect_ok "--sync-every again" run 2 train -d "$AC" --label-transform log --epochs 3 --sync-every 4 -m "$T/sync.again" -q
+expect_true "--sync-every: the same model bytes twice" cmp -s "$T/sync.model" "$T/sync.again"
+expect_true "--sync-every: objective $obj within 2% of one process's $single" close_to "$obj" "$single" 0.02
+
+# Faults: a bad line in rank 1's share stops every rank with its located
+# message; the previous model stays, and no temporary file is left.
+awk 'NR == 400 { $2 = "3:abc" } { print }' "$DATA/libsvm-housing-scale/housing_scale" > "$T/bad.txt"
+cp "$T/pointwise.plain" "$T/prev.model"
+expect_fail "bad line on rank 1" 3 "bad.txt:400:[0-9]+: feature value is not a number" run 2 train -d "$T/bad.txt" -m "$T/prev.model"
+expect_true "bad line: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
+expect_true "bad line: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
+expect_fail "divergence on one rank stops them all" 5 "diverged .* at row [0-9]+ of rank [0-9]'s share of" run 2 train -d "$DATA/libsvm-housing-scale/housing_scale" --loss exp:a=1 --lr 50 -m "$T/div.model"
+expect_true "divergence: no model" "[ ! -e '$T/div.model' ]"
+gzip -c "$AC" > "$T/ac.gz"
+expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
+expect_fail "multiclass on several ranks" 2 "one process only" run 2 train -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass -m "$T/x.model"
+
+# SIGTERM or SIGINT to mpirun while training: no temporary file, the
+# previous model.
+for sig in TERM INT; do
+    "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/prev.model" --epochs 1000000 -q 2>/dev/null &
+    pid=$!
+    i=0
+    while [ $i -lt 100 ] && ! ls -a "$T" | grep -q '^\.prev\.model\.tmp'; do sleep 0.1; i=$((i + 1)); done
+    expect_true "SIG$sig: the run was writing its temporary file" "[ $i -lt 100 ]"
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    expect_true "SIG$sig: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
+    expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
+    expect_true "SIG$sig: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
+done
+finish
