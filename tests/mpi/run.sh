@@ -107,11 +107,11 @@ expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T
 expect_fail "multiclass on several ranks" 2 "one process only" run 2 train -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass -m "$T/x.model"
 expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 2 train -d "$AC" --folds 3
 awk '{ print 1 }' "$AC" > "$T/w.txt"
-expect_fail "--weights on several ranks" 2 "sample weights train on one process only" run 2 train -d "$AC" --weights "$T/w.txt" -m "$T/x.model"
+expect_fail "--weights on several ranks" 2 "sample weights train on one process only" run 2 train -d "$AC" --weights "$T/w.txt" -m "$T/w.model"
 cp "$AC" "$T/ac.txt" && cp "$T/w.txt" "$T/ac.txt.weight"
-expect_fail "a weights file beside the data" 2 "ac.txt.weight; --weights none" run 2 train -d "$T/ac.txt" -m "$T/x.model"
-expect_true "no model from the refused runs" "[ ! -e '$T/x.model' ]"
-expect_ok "--weights none on several ranks" run 2 train -d "$T/ac.txt" --weights none -m "$T/x.model" -q
+expect_fail "a weights file beside the data" 2 "ac.txt.weight; --weights none" run 2 train -d "$T/ac.txt" -m "$T/w.model"
+expect_true "no model from the refused runs" "[ ! -e '$T/w.model' ]"
+expect_ok "--weights none on several ranks" run 2 train -d "$T/ac.txt" --weights none -m "$T/w.model" -q
 # --emphasize: the width from the labels of every share, as one process's
 expect_ok "--emphasize: plain build" "$SMLOSS" train -d "$AC" --label-transform log --epochs 1 --emphasize '[8.3,inf)=5' -m "$T/e.plain" -q
 expect_ok "--emphasize: 3 ranks" run 3 train -d "$AC" --label-transform log --epochs 1 --emphasize '[8.3,inf)=5' -m "$T/e.3" -q
