@@ -704,6 +704,7 @@ static sm_status check_term(link_term *t, unsigned seen, const char *term, sm_er
                                term);
         if (!(t->width >= 0))
             return sm_fail(err, SM_EUSAGE, "width must be >= 0 in term '%s'", term);
+        t->width += 0.0; /* -0 is 0: no ramps, and the canonical form omits it */
         pwl_set_bounds(t);
         /* ramps must not overlap, and each must be a segment of its own in doubles */
         for (int j = 0; j < t->n_bounds; j++)
