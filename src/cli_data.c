@@ -93,7 +93,7 @@ static int read_group_file(const char *group_path, int quiet_failure, sm_dataset
 }
 
 int cli_load_weights(const char *path, const char *weights_path, int by_query, int quiet,
-                     sm_dataset *ds)
+                     int64_t first_row, int64_t all_rows, sm_dataset *ds)
 {
     char beside[4096];
     struct stat st;
@@ -107,8 +107,19 @@ int cli_load_weights(const char *path, const char *weights_path, int by_query, i
     const char *file = weights_path ? weights_path : beside;
     sm_error err;
     double *w = NULL;
-    if (reader_read_weights(file, ds->n_rows, ds->source, &w, &err) != SM_OK)
+    if (reader_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
         return cli_fail(&err);
+    if (all_rows != ds->n_rows) { /* a share: its rows' weights */
+        double *mine = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *mine);
+        if (!mine) {
+            free(w);
+            cli_msg("%s: out of memory for %lld weights", file, (long long)ds->n_rows);
+            return SM_EFAIL;
+        }
+        memcpy(mine, w + first_row, (size_t)ds->n_rows * sizeof *mine);
+        free(w);
+        w = mine;
+    }
     free(ds->weight);
     ds->weight = w;
     snprintf(ds->weight_source, sizeof ds->weight_source, "%.*s",

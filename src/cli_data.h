@@ -80,8 +80,11 @@ static inline const char *cli_weights_file(const char *weights)
 /* Row weights of ds (sidecar.h) into ds->weight: from weights_path when given
  * (CLI_WEIGHTS_NONE: none), else from DATA.weight beside DATA when it exists,
  * announced on stderr unless quiet. by_query: the data's queries are weighed
- * (ranking objectives and metrics), so a query's rows must share a weight. */
+ * (ranking objectives and metrics), so a query's rows must share a weight.
+ * ds holds rows [first_row, first_row + ds->n_rows) of the all_rows rows of
+ * path (a rank's share of it; 0 and ds->n_rows: all of it), and the file
+ * has a weight for each of all_rows. */
 int cli_load_weights(const char *path, const char *weights_path, int by_query, int quiet,
-                     sm_dataset *ds);
+                     int64_t first_row, int64_t all_rows, sm_dataset *ds);
 
 #endif

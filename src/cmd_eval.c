@@ -368,7 +368,7 @@ int cmd_eval(int argc, char **argv)
 report:
     /* (weights after the groups: a query's rows must share one) */
     if (rc == SM_OK)
-        rc = cli_load_weights(a.data, a.weights, ds.n_groups > 0, a.quiet, &ds);
+        rc = cli_load_weights(a.data, a.weights, ds.n_groups > 0, a.quiet, 0, ds.n_rows, &ds);
     if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)

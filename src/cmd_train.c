@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli_classes.h"
 #include "cli_data.h"
@@ -776,7 +775,10 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         cli_msg("%s: no data rows", train->source);
         return SM_EDATA;
     }
-    if ((rc = cli_load_weights(a->data, a->weights, ranking, a->quiet, train)) != SM_OK)
+    /* (a share's weights are a slice of the file's: load_share_weights) */
+    if (a->data_opt.shares <= 1 &&
+        (rc = cli_load_weights(a->data, a->weights, ranking, a->quiet, 0, train->n_rows,
+                               train)) != SM_OK)
         return rc;
     sm_error err;
     if (multiclass && known && classes_copy(classes, known, &err) != SM_OK)
@@ -810,13 +812,47 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
         return SM_EDATA;
     }
-    if (a->valid && (rc = cli_load_weights(a->valid, a->valid_weights, ranking || rank_metric,
-                                           a->quiet, valid)) != SM_OK)
+    if (a->valid && a->valid_shares <= 1 &&
+        (rc = cli_load_weights(a->valid, a->valid_weights, ranking || rank_metric, a->quiet, 0,
+                               valid->n_rows, valid)) != SM_OK)
         return rc;
     sm_label_transform t = (sm_label_transform)a->label_transform;
     if (dataset_transform_labels(train, t, &err) != SM_OK ||
         (a->valid && dataset_transform_labels(valid, t, &err) != SM_OK))
         return cli_fail(&err);
+    return SM_OK;
+}
+
+/* Several ranks sharing one file: each share's weights are the slice of the
+ * weights file (DATA.weight, --weights) for its rows, which follow the rows
+ * of the ranks before it. Every rank takes part in the gathers before any
+ * reads a file, so a failure is agreed on after (ranks_agree). */
+static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *train,
+                              sm_dataset *valid)
+{
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
+                      !rank_metric_is_class(&a->cfg.metric);
+    for (int v = 0; v < 2; v++) {
+        sm_dataset *ds = v ? valid : train;
+        if ((v ? a->valid_shares : a->data_opt.shares) <= 1 || (v && !a->valid))
+            continue;
+        int64_t *rows = malloc((size_t)dist_size(dist) * sizeof *rows), first = 0, all = 0;
+        sm_error err;
+        sm_status st = rows ? dist_allgather_i64(dist, ds->n_rows, rows, &err)
+                            : sm_fail(&err, SM_EFAIL, "out of memory");
+        for (int r = 0; st == SM_OK && r < dist_size(dist); r++) {
+            first += r < dist_rank(dist) ? rows[r] : 0;
+            all += rows[r];
+        }
+        free(rows);
+        if (st != SM_OK)
+            return cli_fail(&err);
+        int rc = cli_load_weights(v ? a->valid : a->data, v ? a->valid_weights : a->weights,
+                                  v ? ranking || rank_metric : ranking, a->quiet, first, all, ds);
+        if (rc != SM_OK)
+            return rc;
+    }
     return SM_OK;
 }
 
@@ -1111,22 +1147,6 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
         return ranks_usage_error(d, "the multi-class objectives train on one process only");
     if (a->folds)
         return ranks_usage_error(d, "--folds cross-validates on one process only");
-    /* the weights of a share would need the file cut alike, and the weighted
-     * means combined: refused, also when a weights file is beside the data */
-    for (int v = 0; v < 2; v++) {
-        const char *file = v ? a->valid : a->data, *given = v ? a->valid_weights : a->weights;
-        char beside[4096];
-        if (!file || (given && strcmp(given, CLI_WEIGHTS_NONE) == 0))
-            continue;
-        snprintf(beside, sizeof beside, "%s.weight", file);
-        if (given || access(beside, F_OK) == 0) {
-            char why[4200];
-            snprintf(why, sizeof why, "sample weights train on one process only (%s; "
-                     "%s none ignores a weights file beside the data)",
-                     given ? given : beside, v ? "--valid-weights" : "--weights");
-            return ranks_usage_error(d, why);
-        }
-    }
     if (a->data_opt.cache && !(per_rank && cache_per_rank))
         return ranks_usage_error(d, "with several ranks, --cache keeps one cache per rank: "
                                     "give one data file per rank and %r in both names "
@@ -1244,7 +1264,8 @@ int cmd_train(int argc, char **argv)
     int32_t *valid_classes = NULL;
     sm_featmap features; /* the training data's, which the model keeps */
     featmap_init(&features, 0);
-    if ((rc = ranks_agree(&dist, load_train_data(&a, &train, &valid, &model.classes))) != SM_OK)
+    if ((rc = ranks_agree(&dist, load_train_data(&a, &train, &valid, &model.classes))) != SM_OK ||
+        (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK)
         goto out;
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)

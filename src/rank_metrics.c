@@ -260,6 +260,8 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
     }
     mean->ap /= relevant_weight;
     mean->rr /= relevant_weight;
+    out->gain_weight = gain_weight;
+    out->relevant_weight = relevant_weight;
     for (int a = 0; a < regions->n; a++)
         for (int b = 0; b < a; b++) {
             out->all_pairs += out->pairs[a][b];
@@ -318,7 +320,7 @@ sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *weight, const double *s, double *value, sm_error *err)
 {
-    int64_t counted;
+    double counted;
     return rank_metric_value_counted(m, c, group_ptr, n_groups, y, weight, s, value, &counted,
                                      err);
 }
@@ -326,7 +328,7 @@ sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
 sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_config *c,
                                     const int64_t *group_ptr, int64_t n_groups, const double *y,
                                     const double *weight, const double *s, double *value,
-                                    int64_t *counted, sm_error *err)
+                                    double *counted, sm_error *err)
 {
     if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
         return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
@@ -345,8 +347,8 @@ sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_confi
                : m->kind == METRIC_ERR  ? rep->mean.err[0]
                : m->kind == METRIC_MAP  ? rep->mean.ap
                                         : rep->mean.rr;
-        *counted = m->kind == METRIC_NDCG || m->kind == METRIC_ERR ? rep->gain_queries
-                                                                    : rep->relevant_queries;
+        *counted = m->kind == METRIC_NDCG || m->kind == METRIC_ERR ? rep->gain_weight
+                                                                    : rep->relevant_weight;
     }
     free(rep);
     return st;

@@ -76,6 +76,7 @@ typedef struct {
     sm_query_metrics mean;              /* means over the counted queries */
     int64_t gain_queries;               /* counted for NDCG and ERR */
     int64_t relevant_queries;           /* counted for MAP and MRR */
+    double gain_weight, relevant_weight; /* their weight (their count without weights) */
     sm_regions regions;
     int64_t pairs[SM_MAX_REGIONS][SM_MAX_REGIONS];   /* [higher region][lower region] */
     int64_t ordered[SM_MAX_REGIONS][SM_MAX_REGIONS]; /* of those, scored in order */
@@ -119,12 +120,13 @@ int rank_metric_is_class(const sm_rank_metric *m);
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *weight, const double *s, double *value, sm_error *err);
-/* The same, and how many queries the mean is over (those with a gain for
- * NDCG and ERR, with a relevant row for MAP and MRR), so that the unweighted
- * means of several parts of a data set can be combined. */
+/* The same, and the weight of the queries the mean is over (those with a
+ * gain for NDCG and ERR, with a relevant row for MAP and MRR; their count
+ * without weights), so that the means of several parts of a data set can be
+ * combined. */
 sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_config *c,
                                     const int64_t *group_ptr, int64_t n_groups, const double *y,
                                     const double *weight, const double *s, double *value,
-                                    int64_t *counted, sm_error *err);
+                                    double *counted, sm_error *err);
 
 #endif

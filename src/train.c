@@ -257,7 +257,7 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
         return class_metric(t, scores, &info->valid_metric, err);
     if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
         return SM_OK;
-    int64_t counted = 0;
+    double counted = 0.0; /* the weight of the queries the metric is a mean over */
     info->valid_metric = NAN;
     /* (a rank's share may hold no query) */
     if (valid->n_groups > 0 || !dist_many(cfg->dist))
@@ -267,7 +267,7 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
     if (!dist_many(cfg->dist) || (st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
     /* the mean over every rank's queries */
-    double sums[2] = {counted ? info->valid_metric * (double)counted : 0.0, (double)counted};
+    double sums[2] = {counted > 0.0 ? info->valid_metric * counted : 0.0, counted};
     if ((st = dist_sum(cfg->dist, sums, 2, err)) == SM_OK)
         info->valid_metric = sums[1] > 0 ? sums[0] / sums[1] : NAN;
     return st;
@@ -554,9 +554,6 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
     if (dist_many(cfg->dist) && objective_is_multiclass(obj->kind))
         return sm_fail(err, SM_EUSAGE, "the %s objective trains on one process only, not on "
                        "%d ranks", objective_kind_name(obj->kind), dist_size(cfg->dist));
-    if (dist_many(cfg->dist) && (train->weight || (valid && valid->weight)))
-        return sm_fail(err, SM_EUSAGE, "sample weights train on one process only, not on %d "
-                       "ranks (--weights none ignores a weights file)", dist_size(cfg->dist));
     if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     /* (a rank's share may hold no rows at all) */
@@ -673,6 +670,38 @@ static sm_status init_buffers(trainer *t, sm_error *err)
 
 /* Everything up to the first epoch, ending at the best constant score
  * (objective_start_score) with the objective there measured. */
+/* Several ranks: the start score of the labels (and weights) of every
+ * share, gathered in rank order: the file's. */
+static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *err)
+{
+    const sm_dataset *train = t->train;
+    sm_dist *dist = t->cfg->dist;
+    double any_weight = train->weight != NULL, *ones = NULL;
+    sm_dataset all = {0};
+    int64_t n, n_w;
+    sm_status st = dist_max(dist, &any_weight, 1, err);
+    if (st == SM_OK && any_weight > 0.0 && !train->weight) {
+        /* this share's rows weigh 1 */
+        if (!(ones = malloc((size_t)(train->n_rows > 0 ? train->n_rows : 1) * sizeof *ones)))
+            st = sm_fail(err, SM_EFAIL, "out of memory");
+        for (int64_t i = 0; st == SM_OK && i < train->n_rows; i++)
+            ones[i] = 1.0;
+    }
+    if (st == SM_OK)
+        st = dist_allgather_f64(dist, train->label, train->n_rows, &all.label, &n, err);
+    if (st == SM_OK && any_weight > 0.0)
+        st = dist_allgather_f64(dist, train->weight ? train->weight : ones, train->n_rows,
+                                &all.weight, &n_w, err);
+    if (st == SM_OK) {
+        all.n_rows = n;
+        objective_start_scores(t->obj, &all, bias);
+    }
+    free(ones);
+    free(all.label);
+    free(all.weight);
+    return st;
+}
+
 static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
                               const sm_train_config *cfg, sm_error *err)
 {
@@ -710,16 +739,19 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     }
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     t->unit_scale = 1.0;
-    if (train->weight) {
-        double total = 0.0;
+    /* (several ranks: every rank takes part in the sum, weights or not) */
+    if (train->weight || dist_many(cfg->dist)) {
+        double total[2] = {0.0, (double)t->n_units};
         for (int64_t u = 0, b, e; u < t->n_units; u++) {
             objective_unit_rows(t->obj, train, t->units[u], &b, &e);
-            total += objective_unit_weight(train, b);
+            total[0] += objective_unit_weight(train, b);
         }
-        if (!(total > 0.0))
+        if (dist_many(cfg->dist) && (st = dist_sum(cfg->dist, total, 2, err)) != SM_OK)
+            return st;
+        if (!(total[0] > 0.0))
             return sm_fail(err, SM_EDATA, "%s: the weights of every unit to train on are 0",
                            train->source);
-        t->unit_scale = (double)t->n_units / total;
+        t->unit_scale = total[1] / total[0];
     }
     if (cfg->scaling == SCALE_MAXABS &&
         (st = pass_maxabs_scales(train, cfg->threads, cfg->dist, &t->fs, err)) != SM_OK)
@@ -733,16 +765,11 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         if (!bias)
             return sm_fail(err, SM_EFAIL, "out of memory");
         if (dist_many(cfg->dist) && !objective_is_multiclass(t->obj->kind)) {
-            /* the labels of every share, in rank order: the file's */
-            double *labels;
-            int64_t n;
-            if ((st = dist_allgather_f64(cfg->dist, train->label, train->n_rows, &labels, &n,
-                                         err)) != SM_OK) {
+            st = start_score_of_ranks(t, bias, err);
+            if (st != SM_OK) {
                 free(bias);
                 return st;
             }
-            bias[0] = objective_start_score(t->obj, labels, n);
-            free(labels);
         } else {
             objective_start_scores(t->obj, train, bias);
         }

@@ -106,12 +106,28 @@ gzip -c "$AC" > "$T/ac.gz"
 expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
 expect_fail "multiclass on several ranks" 2 "one process only" run 2 train -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass -m "$T/x.model"
 expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 2 train -d "$AC" --folds 3
-awk '{ print 1 }' "$AC" > "$T/w.txt"
-expect_fail "--weights on several ranks" 2 "sample weights train on one process only" run 2 train -d "$AC" --weights "$T/w.txt" -m "$T/w.model"
+# Sample weights: each share's slice of the one weights file; the weighted
+# objective as one process's, deterministic
+awk '{ print ($1 > 3000) ? 5 : 1 }' "$AC" > "$T/w.txt"
+expect_ok "weights: plain build" "$SMLOSS" train -d "$AC" --label-transform log --epochs 3 --weights "$T/w.txt" -m "$T/w.plain"
+wsingle=$(objective)
+expect_ok "weights: one rank gives the plain build's model bytes" run 1 train -d "$AC" --label-transform log --epochs 3 --weights "$T/w.txt" -m "$T/w.1" -q
+expect_true "weights: one rank, same bytes" cmp -s "$T/w.plain" "$T/w.1"
+expect_ok "weights: 3 ranks" run 3 train -d "$AC" --label-transform log --epochs 3 --weights "$T/w.txt" -m "$T/w.3"
+wobj=$(objective)
+expect_true "weights: 3 ranks' objective $wobj within 0.5% of one process's ($wsingle)" close_to "$wobj" "$wsingle" 0.005
 cp "$AC" "$T/ac.txt" && cp "$T/w.txt" "$T/ac.txt.weight"
-expect_fail "a weights file beside the data" 2 "ac.txt.weight; --weights none" run 2 train -d "$T/ac.txt" -m "$T/w.model"
-expect_true "no model from the refused runs" "[ ! -e '$T/w.model' ]"
-expect_ok "--weights none on several ranks" run 2 train -d "$T/ac.txt" --weights none -m "$T/w.model" -q
+expect_ok "weights beside the data, 3 ranks" run 3 train -d "$T/ac.txt" --label-transform log --epochs 3 -m "$T/w.3b" -q
+expect_true "weights beside: the same model as --weights" "[ \"\$(grep -v '^train_\(weights\|data\)=' '$T/w.3b')\" = \"\$(grep -v '^train_\(weights\|data\)=' '$T/w.3')\" ]"
+head -n 100 "$T/w.txt" > "$T/short.txt"
+expect_fail "weights: too few for the file" 3 "short.txt:100: the file ends after 100 weights" run 2 train -d "$AC" --weights "$T/short.txt" -m "$T/w.bad"
+expect_true "weights: no model from the failed run" "[ ! -e '$T/w.bad' ]"
+awk '{ split($2, q, ":"); print 1 + q[2] % 3 }' "$T/rank.txt" > "$T/rank.w"
+expect_ok "query weights: listwise, plain" "$SMLOSS" train -d "$T/rank.txt" --objective listwise --epochs 3 --weights "$T/rank.w" -m "$T/rw.plain"
+rsingle=$(objective)
+expect_ok "query weights: listwise, 2 ranks" run 2 train -d "$T/rank.txt" --objective listwise --epochs 3 --weights "$T/rank.w" -m "$T/rw.2"
+robj=$(objective)
+expect_true "query weights: 2 ranks' objective $robj within 0.5% of one process's ($rsingle)" close_to "$robj" "$rsingle" 0.005
 # --emphasize: the width from the labels of every share, as one process's
 expect_ok "--emphasize: plain build" "$SMLOSS" train -d "$AC" --label-transform log --epochs 1 --emphasize '[8.3,inf)=5' -m "$T/e.plain" -q
 expect_ok "--emphasize: 3 ranks" run 3 train -d "$AC" --label-transform log --epochs 1 --emphasize '[8.3,inf)=5' -m "$T/e.3" -q
@@ -130,6 +146,6 @@ for sig in TERM INT; do
     rc=$?
     expect_true "SIG$sig: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
     expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
-    expect_true "SIG$sig: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
+    expect_true "SIG$sig: no temporary file" "! (ls -a '$T' | grep '\\.tmp\\.' >&2)"
 done
 finish
