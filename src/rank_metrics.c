@@ -218,6 +218,8 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
     for (int64_t r = group_ptr[0]; r < group_ptr[n_groups]; r++)
         if (!weight || weight[r] > 0.0) /* a row of weight 0 counts in nothing */
             out->max_label = fmax(out->max_label, y[r]);
+    if (c->err_max_given)
+        out->max_label = c->err_max_label;
     query_work w = {malloc((size_t)longest * sizeof *w.rows),
                     malloc((size_t)longest * 2 * sizeof *w.ideal)};
     if (!w.rows || !w.ideal) {

@@ -46,6 +46,10 @@ typedef struct {
     sm_gain_kind gain;
     double threshold;               /* relevant for MAP and MRR: y > threshold */
     sm_no_relevant no_relevant;
+    /* ERR's y_max: the evaluated rows' largest label, unless given (a part
+     * of a data set measured as the whole: a rank's share) */
+    int err_max_given;
+    double err_max_label;
 } sm_rank_config;
 
 /* k = 1, 3, 5, 10; exp2 gains; threshold 0; queries without relevant rows count as 1. */

@@ -79,6 +79,7 @@ typedef struct {
     int64_t *rank_units, all_units;
     double *exchange;
     uint64_t step_bytes;      /* sent by exchange() */
+    double valid_max_label;   /* ERR's y_max over every rank's validation rows */
     sm_status pending;
     sm_error pending_err;
 } trainer;
@@ -260,8 +261,13 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
     double counted = 0.0; /* the weight of the queries the metric is a mean over */
     info->valid_metric = NAN;
     /* (a rank's share may hold no query) */
+    sm_rank_config conv = cfg->metric_config;
+    if (dist_many(cfg->dist)) { /* the whole validation file's */
+        conv.err_max_given = 1;
+        conv.err_max_label = t->valid_max_label;
+    }
     if (valid->n_groups > 0 || !dist_many(cfg->dist))
-        st = rank_metric_value_counted(&cfg->metric, &cfg->metric_config, valid->group_ptr,
+        st = rank_metric_value_counted(&cfg->metric, &conv, valid->group_ptr,
                                        valid->n_groups, valid->label, valid->weight,
                                        scores, &info->valid_metric, &counted, err);
     if (!dist_many(cfg->dist) || (st = dist_agree(cfg->dist, st, err)) != SM_OK)
@@ -738,6 +744,14 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
                            dist_size(cfg->dist));
     }
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
+    if (dist_many(cfg->dist) && valid) {
+        t->valid_max_label = -INFINITY;
+        for (int64_t r = 0; r < valid->n_rows; r++)
+            if (!valid->weight || valid->weight[r] > 0.0)
+                t->valid_max_label = fmax(t->valid_max_label, valid->label[r]);
+        if ((st = dist_max(cfg->dist, &t->valid_max_label, 1, err)) != SM_OK)
+            return st;
+    }
     t->unit_scale = 1.0;
     /* (several ranks: every rank takes part in the sum, weights or not) */
     if (train->weight || dist_many(cfg->dist)) {

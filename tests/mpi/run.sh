@@ -76,6 +76,15 @@ expect_ok "--valid shared, early stopping" run 3 train -d "$T/rank.txt" --valid 
 best=$(sed -n 's/^best_score=//p' "$T/es.model")
 whole=$(sed -n 's/.*"ndcg@10": \([^,}]*\).*/\1/p' "$T/es.eval")
 expect_true "--valid shared: best_score $best is the whole file's ndcg@10 $whole" close_to "$best" "$whole" 1e-12
+# ERR's y_max is the whole validation file's, not a share's (grade 4 only
+# in the last third of the file here)
+n=$(wc -l < "$T/rank.test")
+awk -v n="$n" 'NR < 2 * n / 3 && $1 > 3 { $1 = 3 } { print }' "$T/rank.test" > "$T/err.test"
+expect_ok "--valid shared, ERR" run 3 train -d "$T/rank.txt" --valid "$T/err.test" --objective listwise --batch 8 --epochs 2 --metric err@5 -m "$T/err.model" -q
+"$SMLOSS" eval -d "$T/err.test" -m "$T/err.model" --format json > "$T/err.eval"
+best=$(sed -n 's/^best_score=//p' "$T/err.model")
+whole=$(sed -n 's/.*"err@5": \([^,}]*\).*/\1/p' "$T/err.eval")
+expect_true "--valid shared: best_score $best is the whole file's err@5 $whole" close_to "$best" "$whole" 1e-12
 
 # More ranks than lines or queries: some shares are empty.
 printf '1 qid:1 1:1\n0 qid:1 1:2\n2 qid:2 2:1\n0 qid:2 1:1\n' > "$T/tiny.txt"
