@@ -206,9 +206,34 @@ static void test_metric_by_name(void)
     CHECK(rank_no_relevant_parse("skip") == NO_RELEVANT_SKIP);
 }
 
+/* ERR's y_max: the rows' largest label, or the one given (a share of a data
+ * set measured as the whole). One query, labels 2 and 0, the 2 ranked
+ * first: ERR@2 = R(2) = (2^2 - 1) / 2^y_max. */
+static void test_err_max_label_given(void)
+{
+    const double y[] = {2, 0}, s[] = {0.9, 0.1};
+    const int64_t gp[] = {0, 2};
+    sm_rank_metric m = {METRIC_ERR, 2};
+    sm_rank_config c;
+    rank_config_default(&c);
+    double v, counted;
+    CHECK(rank_metric_value_counted(&m, &c, gp, 1, y, NULL, s, &v, &counted, NULL) == SM_OK);
+    CHECK_CLOSE(v, 3.0 / 4.0, 1e-15);
+    CHECK(counted == 1.0);
+    c.err_max_given = 1;
+    c.err_max_label = 4;
+    CHECK(rank_metric_value_counted(&m, &c, gp, 1, y, NULL, s, &v, &counted, NULL) == SM_OK);
+    CHECK_CLOSE(v, 3.0 / 16.0, 1e-15);
+    /* with weights, counted is the counted queries' weight */
+    const double w[] = {2.5, 2.5};
+    CHECK(rank_metric_value_counted(&m, &c, gp, 1, y, w, s, &v, &counted, NULL) == SM_OK);
+    CHECK(counted == 2.5);
+}
+
 static const test_case cases[] = {
     TEST(test_one_query_by_hand), TEST(test_ties_are_pessimistic),
     TEST(test_region_pairs_by_hand), TEST(test_equal_labels_and_single_rows),
     TEST(test_queries_without_relevant_rows), TEST(test_metric_by_name),
+    TEST(test_err_max_label_given),
 };
 TEST_MAIN(cases)
