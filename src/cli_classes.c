@@ -16,16 +16,19 @@
 const char *const cli_output_kind_names[OUTPUT_KIND_COUNT + 1] = {
     [OUTPUT_CLASS] = "class", [OUTPUT_SCORES] = "scores", [OUTPUT_PROBS] = "probs"};
 
-int cli_read_targets(const char *path, int32_t k, int prob, int64_t first_row, int64_t all_rows,
+int cli_read_targets(const char *path, int32_t k, int prob, const cli_share *share,
                      sm_dataset *ds)
 {
-    sm_targets_spec spec = {k, all_rows, ds->source, prob};
+    cli_share whole = {0, ds->n_rows, ds->source};
+    if (!share)
+        share = &whole;
+    sm_targets_spec spec = {k, share->all_rows, share->source, prob};
     double *t;
     int64_t n;
     sm_error err;
     if (reader_read_targets(path, &spec, &t, &n, &err) != SM_OK)
         return cli_fail(&err);
-    if (all_rows != ds->n_rows) { /* a share: its rows' targets */
+    if (share->all_rows != ds->n_rows) { /* a share: its rows' targets */
         size_t size = (size_t)((ds->n_rows > 0 ? ds->n_rows : 1) * spec.k) * sizeof *t;
         double *mine = malloc(size);
         if (!mine) {
@@ -33,7 +36,7 @@ int cli_read_targets(const char *path, int32_t k, int prob, int64_t first_row, i
             cli_msg("%s: out of memory for %lld targets", path, (long long)ds->n_rows);
             return SM_EFAIL;
         }
-        memcpy(mine, t + first_row * spec.k, (size_t)(ds->n_rows * spec.k) * sizeof *t);
+        memcpy(mine, t + share->first_row * spec.k, (size_t)(ds->n_rows * spec.k) * sizeof *t);
         free(t);
         t = mine;
     }
@@ -100,14 +103,12 @@ static int classes_of_targets(int quiet, const char *source, int32_t K, int inte
     return classes_range(K, classes, &err) == SM_OK ? SM_OK : cli_fail(&err);
 }
 
-int cli_train_classes(sm_dist *d, const cli_train_share *share, const char *targets_path,
+int cli_train_classes(sm_dist *d, const cli_share *share, const char *targets_path,
                       int prob, int quiet, sm_dataset *ds, sm_classes *classes)
 {
     sm_error err;
     int integers = 0, many = dist_many(d), talk = dist_rank(d) == 0;
-    int rc = targets_path ? cli_read_targets(targets_path, 0, prob, share->first_row,
-                                             share->all_rows, ds)
-                          : SM_OK;
+    int rc = targets_path ? cli_read_targets(targets_path, 0, prob, share, ds) : SM_OK;
     if (rc == SM_OK && share_classes(ds, &integers, classes, &err) != SM_OK)
         rc = cli_fail(&err);
     if (many && (rc = (int)dist_agree(d, (sm_status)rc, &err)) == SM_OK &&

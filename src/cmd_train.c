@@ -806,7 +806,7 @@ static int load_train_classes(const train_args *a, sm_dist *dist, const char *pa
 {
     const sm_classes *known = a->init.classes.n ? &a->init.classes : NULL;
     int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
-    cli_train_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
+    cli_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
     int rc = a->data_opt.shares > 1 ? share_rows(dist, train->n_rows, &share.first_row,
                                                  &share.all_rows)
                                     : SM_OK;
@@ -818,8 +818,7 @@ static int load_train_classes(const train_args *a, sm_dist *dist, const char *pa
     if (classes_copy(classes, known, &err) != SM_OK)
         return cli_fail(&err);
     if (a->targets)
-        return cli_read_targets(a->targets, classes->n, prob, share.first_row, share.all_rows,
-                                train);
+        return cli_read_targets(a->targets, classes->n, prob, &share, train);
     return classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
 }
 
@@ -849,14 +848,14 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
         rc = cli_load_grouped_data(a->valid, a->valid_group,
                                    ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &valid_opt, valid);
-    int64_t first = 0, all = valid->n_rows;
+    cli_share share = {0, valid->n_rows, a->valid_shares > 1 ? a->valid : valid->source};
     /* a share's targets: its rows of the file, once every rank has its own */
     if (a->valid && a->targets && a->valid_shares > 1 &&
         (rc = ranks_agree(dist, rc)) == SM_OK)
-        rc = share_rows(dist, valid->n_rows, &first, &all);
+        rc = share_rows(dist, valid->n_rows, &share.first_row, &share.all_rows);
     sm_error err;
     if (rc == SM_OK && a->valid && a->targets)
-        rc = cli_read_targets(a->valid_targets, classes->n, prob, first, all, valid);
+        rc = cli_read_targets(a->valid_targets, classes->n, prob, &share, valid);
     else if (rc == SM_OK && a->valid && labels_are_classes &&
              classes_one_hot(classes, valid, &err) != SM_OK)
         rc = cli_fail(&err);

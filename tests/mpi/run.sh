@@ -121,6 +121,8 @@ expect_true "multiclass: the classes of every share" grep -qx "classes=0,1,2" "$
 expect_true "multiclass: 3 scores a row, gathered in file order" "cmp -s '$T/sorted.all' '$T/sorted.pred' && awk 'NF != 3 { exit 1 }' '$T/sorted.pred'"
 awk '$1 == 4' "$T/digits.txt" > "$T/four.txt"
 expect_fail "multiclass: one class in every share" 3 "four.txt: every row has the class 4" run 2 train -d "$T/four.txt" --objective multiclass -m "$T/x.model"
+head -n 999 "$T/teacher.txt" > "$T/short.targets"
+expect_fail "multiclass: a targets file too short for the file" 3 "short.targets:999: the file ends after 999 lines of targets, for the 1000 rows of [^ ]*/digits.txt" run 2 train -d "$T/digits.txt" --targets "$T/short.targets" --objective multiclass -m "$T/x.model"
 expect_fail "multiclass: --targets with one data file per rank" 2 "not with one file per rank" run 2 train -d "$T/part-%r.txt" --targets "$T/teacher.txt" --objective multiclass -m "$T/x.model"
 
 # More ranks than lines or queries: some shares are empty.
