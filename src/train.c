@@ -206,18 +206,20 @@ static sm_status class_metric(const trainer *t, const double *scores, double *va
     const sm_dataset *valid = t->valid;
     int K = (int)t->K, agreement = t->cfg->metric.kind == METRIC_TOP1_AGREEMENT;
     double *q = NULL;
-    if (agreement) {
-        if (!(q = malloc((size_t)(valid->n_rows > 0 ? valid->n_rows : 1) * K * sizeof *q)))
-            return sm_fail(err, SM_EFAIL, "out of memory for the validation targets");
-        for (int64_t i = 0; i < valid->n_rows; i++)
-            objective_listwise_target(t->obj, valid->target + i * K, K, q + i * K);
-    }
+    sm_status st = SM_OK;
+    /* (on several ranks a failure here is agreed on below, not returned) */
+    if (agreement &&
+        !(q = malloc((size_t)(valid->n_rows > 0 ? valid->n_rows : 1) * K * sizeof *q)))
+        st = sm_fail(err, SM_EFAIL, "out of memory for the validation targets");
+    for (int64_t i = 0; q && i < valid->n_rows; i++)
+        objective_listwise_target(t->obj, valid->target + i * K, K, q + i * K);
     sm_class_config config;
     class_config_default(&config);
-    sm_class_report rep;
-    sm_status st = class_report_compute(&config, scores, valid->n_rows, K,
-                                        agreement ? NULL : t->cfg->valid_classes, q, valid->weight,
-                                        &rep, err);
+    sm_class_report rep = {0};
+    if (st == SM_OK)
+        st = class_report_compute(&config, scores, valid->n_rows, K,
+                                  agreement ? NULL : t->cfg->valid_classes, q, valid->weight,
+                                  &rep, err);
     if (st == SM_OK)
         *value = agreement ? rep.top1_agreement : rep.accuracy;
     class_report_free(&rep);
