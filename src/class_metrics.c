@@ -261,6 +261,7 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
     }
     c = &out->config;
     out->rows = n;
+    out->weight = total_weight(weight, n);
     out->n_classes = K;
     out->has_labels = labels != NULL;
     out->has_target = q != NULL;

@@ -56,6 +56,8 @@ sm_status class_bands_parse(const char *text, sm_class_config *c, sm_error *err)
 typedef struct {
     sm_class_config config;
     int64_t rows;
+    double weight;                  /* the rows' total weight (their count without
+                                       weights): what the shares and means divide by */
     int n_classes;
     /* against labels (has_labels) */
     int has_labels;

@@ -15,17 +15,30 @@
 #include "classes.h"
 #include "dataset.h"
 #include "cli_output.h"
+#include "dist.h"
 #include "model.h"
 
+/* Where the rows of a data set are in the file they were read from: the
+ * whole file, or a rank's share of it (dist.h). */
+typedef struct {
+    int64_t first_row, all_rows;
+    const char *source; /* the whole file's name, for messages */
+} cli_share;
+
 /* Read the targets of ds's rows from path into ds->target: k numbers a line
- * (0: as the file's first line has), distributions when prob. */
-int cli_read_targets(const char *path, int32_t k, int prob, sm_dataset *ds);
+ * (0: as the file's first line has), distributions when prob. A share's
+ * targets are its rows of the file's all_rows lines; NULL: ds is the whole
+ * file. */
+int cli_read_targets(const char *path, int32_t k, int prob, const cli_share *share,
+                     sm_dataset *ds);
 
 /* The classes and the targets of training data ds: one-hot targets of its
- * class labels (targets_path NULL), or the targets file; a single class is
- * an error. */
-int cli_train_classes(const char *targets_path, int prob, int quiet, sm_dataset *ds,
-                      sm_classes *classes);
+ * class labels (targets_path NULL), or its rows of the targets file; a
+ * single class is an error. Under several ranks every rank calls it: the
+ * classes are those of every share's rows, as one process finds them in
+ * the whole file, and rank 0 tells what every rank finds. */
+int cli_train_classes(sm_dist *d, const cli_share *share, const char *targets_path,
+                      int prob, int quiet, sm_dataset *ds, sm_classes *classes);
 
 /* What predict writes for a model of K > 1 outputs. */
 typedef enum { OUTPUT_CLASS = 0, OUTPUT_SCORES, OUTPUT_PROBS, OUTPUT_KIND_COUNT } cli_output_kind;

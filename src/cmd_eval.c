@@ -317,7 +317,7 @@ static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
     sm_target_kind target = a->cfg.target != TARGET_DEFAULT ? a->cfg.target
                             : obj.kind == OBJ_MULTICLASS  ? obj.target : TARGET_MATCHED;
     if (rc == SM_OK && a->targets)
-        rc = cli_read_targets(a->targets, m->scorer.n_out, target == TARGET_PROB, ds);
+        rc = cli_read_targets(a->targets, m->scorer.n_out, target == TARGET_PROB, NULL, ds);
     a->cfg.targets = a->targets ? ds->target : NULL;
     return rc;
 }

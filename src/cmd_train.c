@@ -737,25 +737,41 @@ static int open_train_outputs(const train_args *a, int writer, cli_output out[2]
     return rc;
 }
 
-/* The training data, and the validation data with its own groups but the
- * same threads, both with their labels transformed; for the multi-class
- * objectives with their targets and classes (cli_classes.h): class labels
- * are checked as they are read, the validation data's against the classes
- * of the training data. A group file beside the data is read only where
- * groups are used: for the ranking objectives, and for the validation data
- * also for a ranking metric of early stopping. */
-static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *valid,
-                           sm_classes *classes)
+/* What every rank passes here: the worst status of any (its message was
+ * printed by the rank that failed). */
+static int ranks_agree(sm_dist *d, int rc)
+{
+    sm_error err;
+    return (int)dist_agree(d, (sm_status)rc, &err);
+}
+
+/* Several ranks sharing one file: the rows before this rank's share (the
+ * earlier ranks' rows) and the file's. Every rank calls it. */
+static int share_rows(sm_dist *dist, int64_t n, int64_t *first, int64_t *all)
+{
+    int64_t *rows = malloc((size_t)dist_size(dist) * sizeof *rows);
+    sm_error err;
+    sm_status st = rows ? dist_allgather_i64(dist, n, rows, &err)
+                        : sm_fail(&err, SM_EFAIL, "out of memory");
+    *first = *all = 0;
+    for (int r = 0; st == SM_OK && r < dist_size(dist); r++) {
+        *first += r < dist_rank(dist) ? rows[r] : 0;
+        *all += rows[r];
+    }
+    free(rows);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* The training data, with its weights (those of a share come later:
+ * load_share_weights). A group file beside the data is read only where
+ * groups are used: for the ranking objectives. */
+static int load_train_data(const train_args *a, sm_dataset *train)
 {
     /* --init continues a model's classes: its outputs, whatever classes the
      * rows here have (checked as the validation data's are) */
     const sm_classes *known = a->init.classes.n ? &a->init.classes : NULL;
-    int multiclass = objective_is_multiclass(a->cfg.objective.kind);
-    int labels_are_classes = multiclass && !a->targets;
-    int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
+    int labels_are_classes = objective_is_multiclass(a->cfg.objective.kind) && !a->targets;
     int ranking = objective_is_ranking(a->cfg.objective.kind);
-    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
-                      !rank_metric_is_class(&a->cfg.metric);
     cli_data_options train_opt = a->data_opt;
     if (labels_are_classes)
         train_opt.check_label = known ? classes_check_known : classes_check_integer;
@@ -776,33 +792,70 @@ static int load_train_data(const train_args *a, sm_dataset *train, sm_dataset *v
         return SM_EDATA;
     }
     /* (a share's weights are a slice of the file's: load_share_weights) */
-    if (a->data_opt.shares <= 1 &&
-        (rc = cli_load_weights(a->data, a->weights, ranking, a->quiet, 0, train->n_rows,
-                               train)) != SM_OK)
-        return rc;
-    sm_error err;
-    if (multiclass && known && classes_copy(classes, known, &err) != SM_OK)
-        return cli_fail(&err);
-    if (multiclass && known)
-        rc = a->targets ? cli_read_targets(a->targets, classes->n, prob, train)
-             : classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
-    else if (multiclass)
-        rc = cli_train_classes(a->targets, prob, a->quiet, train, classes);
+    if (a->data_opt.shares <= 1)
+        return cli_load_weights(a->data, a->weights, ranking, a->quiet, 0, train->n_rows, train);
+    return SM_OK;
+}
+
+/* The multi-class objectives: the classes and targets of the training data
+ * (cli_classes.h), the --init model's classes if continued. Under several
+ * ranks every rank calls it; a share's targets are its rows of the targets
+ * file, and the classes are those of every rank's rows. */
+static int load_train_classes(const train_args *a, sm_dist *dist, const char *pattern,
+                              sm_dataset *train, sm_classes *classes)
+{
+    const sm_classes *known = a->init.classes.n ? &a->init.classes : NULL;
+    int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
+    cli_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
+    int rc = a->data_opt.shares > 1 ? share_rows(dist, train->n_rows, &share.first_row,
+                                                 &share.all_rows)
+                                    : SM_OK;
     if (rc != SM_OK)
         return rc;
+    if (!known)
+        return cli_train_classes(dist, &share, a->targets, prob, a->quiet, train, classes);
+    sm_error err;
+    if (classes_copy(classes, known, &err) != SM_OK)
+        return cli_fail(&err);
+    if (a->targets)
+        return cli_read_targets(a->targets, classes->n, prob, &share, train);
+    return classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* The validation data with its own groups but the training data's threads,
+ * both data sets' labels transformed; for the multi-class objectives with
+ * its targets (a share's rows of --valid-targets) and its class labels
+ * checked against the classes of the training data as they are read. A
+ * group file beside it is read for the ranking objectives and a ranking
+ * metric of early stopping. Under several ranks every rank calls it. */
+static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train,
+                           sm_dataset *valid, const sm_classes *classes)
+{
+    int labels_are_classes = objective_is_multiclass(a->cfg.objective.kind) && !a->targets;
+    int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
+    int ranking = objective_is_ranking(a->cfg.objective.kind);
+    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
+                      !rank_metric_is_class(&a->cfg.metric);
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
                                   .share = a->valid_share, .shares = a->valid_shares,
                                   .share_by_query = a->valid_share_by_query};
     if (labels_are_classes) {
         valid_opt.check_label = classes_check_known;
-        valid_opt.check_label_ctx = classes;
+        valid_opt.check_label_ctx = (void *)classes;
     }
+    int rc = SM_OK;
     if (a->valid)
         rc = cli_load_grouped_data(a->valid, a->valid_group,
                                    ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &valid_opt, valid);
+    cli_share share = {0, valid->n_rows, a->valid_shares > 1 ? a->valid : valid->source};
+    /* a share's targets: its rows of the file, once every rank has its own */
+    if (a->valid && a->targets && a->valid_shares > 1 &&
+        (rc = ranks_agree(dist, rc)) == SM_OK)
+        rc = share_rows(dist, valid->n_rows, &share.first_row, &share.all_rows);
+    sm_error err;
     if (rc == SM_OK && a->valid && a->targets)
-        rc = cli_read_targets(a->valid_targets, classes->n, prob, valid);
+        rc = cli_read_targets(a->valid_targets, classes->n, prob, &share, valid);
     else if (rc == SM_OK && a->valid && labels_are_classes &&
              classes_one_hot(classes, valid, &err) != SM_OK)
         rc = cli_fail(&err);
@@ -837,18 +890,10 @@ static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *tr
         sm_dataset *ds = v ? valid : train;
         if ((v ? a->valid_shares : a->data_opt.shares) <= 1 || (v && !a->valid))
             continue;
-        int64_t *rows = malloc((size_t)dist_size(dist) * sizeof *rows), first = 0, all = 0;
-        sm_error err;
-        sm_status st = rows ? dist_allgather_i64(dist, ds->n_rows, rows, &err)
-                            : sm_fail(&err, SM_EFAIL, "out of memory");
-        for (int r = 0; st == SM_OK && r < dist_size(dist); r++) {
-            first += r < dist_rank(dist) ? rows[r] : 0;
-            all += rows[r];
-        }
-        free(rows);
-        if (st != SM_OK)
-            return cli_fail(&err);
-        int rc = cli_load_weights(v ? a->valid : a->data, v ? a->valid_weights : a->weights,
+        int64_t first, all;
+        int rc = share_rows(dist, ds->n_rows, &first, &all);
+        if (rc == SM_OK)
+            rc = cli_load_weights(v ? a->valid : a->data, v ? a->valid_weights : a->weights,
                                   v ? ranking || rank_metric : ranking, a->quiet, first, all, ds);
         if (rc != SM_OK)
             return rc;
@@ -1143,8 +1188,10 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
     /* ranks share a machine's cores: one thread each unless told */
     if (a->data_opt.threads == 0)
         a->data_opt.threads = 1;
-    if (objective_is_multiclass(a->cfg.objective.kind))
-        return ranks_usage_error(d, "the multi-class objectives train on one process only");
+    /* a rank's targets are its share's rows of one targets file */
+    if ((a->targets && per_rank) || (a->valid_targets && valid_per_rank))
+        return ranks_usage_error(d, "--targets and --valid-targets go with one data file split "
+                                    "among the ranks, not with one file per rank (%r)");
     if (a->folds)
         return ranks_usage_error(d, "--folds cross-validates on one process only");
     if (a->data_opt.cache && !(per_rank && cache_per_rank))
@@ -1152,7 +1199,8 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
                                     "give one data file per rank and %r in both names "
                                     "(-d part-%r.txt --cache part-%r.cache)");
     int ranking = objective_is_ranking(a->cfg.objective.kind);
-    int valid_by_query = ranking || (a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE);
+    int valid_by_query = ranking || (a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
+                                     !rank_metric_is_class(&a->cfg.metric));
     if (a->valid && !valid_per_rank) {
         if (valid_by_query && cli_group_file(a->valid_group))
             return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
@@ -1174,14 +1222,6 @@ static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache,
     if (ranking)
         a->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
     return SM_OK;
-}
-
-/* What every rank passes here: the worst status of any (its message was
- * printed by the rank that failed). */
-static int ranks_agree(sm_dist *d, int rc)
-{
-    sm_error err;
-    return (int)dist_agree(d, (sm_status)rc, &err);
 }
 
 /* Several ranks: the model records the data of all of them. */
@@ -1264,7 +1304,12 @@ int cmd_train(int argc, char **argv)
     int32_t *valid_classes = NULL;
     sm_featmap features; /* the training data's, which the model keeps */
     featmap_init(&features, 0);
-    if ((rc = ranks_agree(&dist, load_train_data(&a, &train, &valid, &model.classes))) != SM_OK ||
+    if ((rc = ranks_agree(&dist, load_train_data(&a, &train))) != SM_OK ||
+        (objective_is_multiclass(a.cfg.objective.kind) &&
+         (rc = ranks_agree(&dist, load_train_classes(&a, &dist, pattern, &train,
+                                                     &model.classes))) != SM_OK) ||
+        (rc = ranks_agree(&dist, load_valid_data(&a, &dist, &train, &valid, &model.classes))) !=
+            SM_OK ||
         (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK)
         goto out;
     if (objective_is_multiclass(a.cfg.objective.kind) &&

@@ -198,29 +198,39 @@ static sm_status exact_train_objective(trainer *t, sm_epoch_info *info, sm_error
 
 /* Early stopping's class metric on the validation scores: the accuracy
  * against cfg->valid_classes, or the top-1 agreement with each row's target
- * distribution (the objective's, objective_listwise_target). */
+ * distribution (the objective's, objective_listwise_target); on several
+ * ranks, that of every rank's rows. */
 static sm_status class_metric(const trainer *t, const double *scores, double *value,
                               sm_error *err)
 {
     const sm_dataset *valid = t->valid;
     int K = (int)t->K, agreement = t->cfg->metric.kind == METRIC_TOP1_AGREEMENT;
     double *q = NULL;
-    if (agreement) {
-        if (!(q = malloc((size_t)(valid->n_rows > 0 ? valid->n_rows : 1) * K * sizeof *q)))
-            return sm_fail(err, SM_EFAIL, "out of memory for the validation targets");
-        for (int64_t i = 0; i < valid->n_rows; i++)
-            objective_listwise_target(t->obj, valid->target + i * K, K, q + i * K);
-    }
+    sm_status st = SM_OK;
+    /* (on several ranks a failure here is agreed on below, not returned) */
+    if (agreement &&
+        !(q = malloc((size_t)(valid->n_rows > 0 ? valid->n_rows : 1) * K * sizeof *q)))
+        st = sm_fail(err, SM_EFAIL, "out of memory for the validation targets");
+    for (int64_t i = 0; q && i < valid->n_rows; i++)
+        objective_listwise_target(t->obj, valid->target + i * K, K, q + i * K);
     sm_class_config config;
     class_config_default(&config);
-    sm_class_report rep;
-    sm_status st = class_report_compute(&config, scores, valid->n_rows, K,
-                                        agreement ? NULL : t->cfg->valid_classes, q, valid->weight,
-                                        &rep, err);
+    sm_class_report rep = {0};
+    if (st == SM_OK)
+        st = class_report_compute(&config, scores, valid->n_rows, K,
+                                  agreement ? NULL : t->cfg->valid_classes, q, valid->weight,
+                                  &rep, err);
     if (st == SM_OK)
         *value = agreement ? rep.top1_agreement : rep.accuracy;
     class_report_free(&rep);
     free(q);
+    if (!dist_many(t->cfg->dist) || (st = dist_agree(t->cfg->dist, st, err)) != SM_OK)
+        return st;
+    /* several ranks: the whole validation file's share, from every rank's
+     * (a rank's share may hold no row) */
+    double sums[2] = {rep.weight > 0.0 ? *value * rep.weight : 0.0, rep.weight};
+    if ((st = dist_sum(t->cfg->dist, sums, 2, err)) == SM_OK)
+        *value = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
     return st;
 }
 
@@ -557,9 +567,6 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                               const sm_train_config *cfg, double lo, double hi, sm_error *err)
 {
     const sm_objective *obj = &cfg->objective;
-    if (dist_many(cfg->dist) && objective_is_multiclass(obj->kind))
-        return sm_fail(err, SM_EUSAGE, "the %s objective trains on one process only, not on "
-                       "%d ranks", objective_kind_name(obj->kind), dist_size(cfg->dist));
     if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     /* (a rank's share may hold no rows at all) */
@@ -676,8 +683,8 @@ static sm_status init_buffers(trainer *t, sm_error *err)
 
 /* Everything up to the first epoch, ending at the best constant score
  * (objective_start_score) with the objective there measured. */
-/* Several ranks: the start score of the labels (and weights) of every
- * share, gathered in rank order: the file's. */
+/* Several ranks: the start scores of the labels or targets (and weights)
+ * of every share, gathered in rank order: the file's. */
 static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *err)
 {
     const sm_dataset *train = t->train;
@@ -695,6 +702,11 @@ static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *
     }
     if (st == SM_OK)
         st = dist_allgather_f64(dist, train->label, train->n_rows, &all.label, &n, err);
+    if (st == SM_OK && objective_is_multiclass(t->obj->kind)) { /* K targets a row */
+        all.target_dim = (int32_t)t->K;
+        st = dist_allgather_f64(dist, train->target, train->n_rows * t->K, &all.target, &n_w,
+                                err);
+    }
     if (st == SM_OK && any_weight > 0.0)
         st = dist_allgather_f64(dist, train->weight ? train->weight : ones, train->n_rows,
                                 &all.weight, &n_w, err);
@@ -704,6 +716,7 @@ static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *
     }
     free(ones);
     free(all.label);
+    free(all.target);
     free(all.weight);
     return st;
 }
@@ -778,7 +791,7 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         double *bias = malloc((size_t)t->K * sizeof *bias);
         if (!bias)
             return sm_fail(err, SM_EFAIL, "out of memory");
-        if (dist_many(cfg->dist) && !objective_is_multiclass(t->obj->kind)) {
+        if (dist_many(cfg->dist)) {
             st = start_score_of_ranks(t, bias, err);
             if (st != SM_OK) {
                 free(bias);

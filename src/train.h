@@ -74,7 +74,8 @@ typedef struct {
     sm_rank_config metric_config;
     int patience;
     /* The class index of each validation row, for the metric accuracy (a
-     * multi-class objective's; top1-agreement uses the validation targets). */
+     * multi-class objective's; top1-agreement uses the validation targets);
+     * several ranks: of this rank's share, among the classes of all. */
     const int32_t *valid_classes;
     /* Callbacks (may be NULL): after each epoch, and now and then inside a
      * long epoch with the fraction of the epoch done. */
@@ -99,7 +100,8 @@ typedef struct {
      * queries). A step's batch of `batch` units is split among the
      * ranks in proportion to their shares; each computes the gradient of
      * its part, the gradients are summed (in a fixed order) and every rank
-     * takes the same step. The scales, the curvature, the start score,
+     * takes the same step (the multi-class objectives too: every rank has
+     * the same classes, and its share's targets). The scales, the curvature, the start score,
      * the objectives and early stopping's metric are those of all the data. With sync_every K > 0 the
      * ranks instead take local steps on their part of each batch (weighed
      * as a batch of its own) and average their parameters every K steps

@@ -27,6 +27,7 @@ static void test_labels_by_hand(void)
     sm_class_report r;
     CHECK(class_report_compute(&c, s, 4, 3, y, NULL, NULL, &r, NULL) == SM_OK);
     CHECK(r.has_labels && !r.has_target);
+    CHECK_CLOSE(r.weight, 4.0, 0); /* the rows without weights */
     CHECK_CLOSE(r.accuracy, 0.25, 0);
     CHECK_CLOSE(r.top_k[0], 0.25, 0);  /* k = 1 */
     CHECK_CLOSE(r.top_k[1], 0.75, 0);  /* k = 2 */

@@ -348,7 +348,21 @@ static void test_class_report_weighted(void)
     CHECK_CLOSE(r.top_k[1], 4.5 / 4.5, 1e-15); /* top-2: every label within */
     CHECK_CLOSE(r.top1_agreement, 1.5 / 4.5, 1e-15);
     CHECK(r.confusion[1 * 3 + 0] == 1); /* counts rows */
+    CHECK_CLOSE(r.weight, 4.5, 0);
     class_report_free(&r);
+    /* two shares of the rows (as two ranks hold them): their shares weighed
+     * by their rows' weight combine into the whole's */
+    sm_class_report part[2];
+    if (!CHECK(class_report_compute(&c, s, 2, 3, y, q, w, &part[0], NULL) == SM_OK))
+        return;
+    if (!CHECK(class_report_compute(&c, s + 6, 1, 3, y + 2, q + 6, w + 2, &part[1], NULL) ==
+               SM_OK))
+        return;
+    CHECK_CLOSE(part[0].weight, 4.0, 0);
+    CHECK_CLOSE((part[0].accuracy * part[0].weight + part[1].accuracy * part[1].weight) /
+                    (part[0].weight + part[1].weight), 1.5 / 4.5, 1e-15);
+    class_report_free(&part[0]);
+    class_report_free(&part[1]);
 }
 
 /* ---- the weights file ---- */

@@ -15,7 +15,9 @@ if ! command -v "$MPIRUN" >/dev/null 2>&1 || ! "$SMLOSS_MPI" --version 2>/dev/nu
     finish
     exit
 fi
-run() { np=$1; shift; "$MPIRUN" --oversubscribe -np "$np" "$SMLOSS_MPI" "$@"; }
+# (stdin from /dev/null: mpirun forwards it to rank 0, and would eat the
+# input of a while-read loop)
+run() { np=$1; shift; "$MPIRUN" --oversubscribe -np "$np" "$SMLOSS_MPI" "$@" </dev/null; }
 # The final training objective of an epoch table in $T/err.
 objective() { awk '$1 ~ /^[0-9]+$/ { v = $2 } END { print v }' "$T/err"; }
 # |a / b - 1| <= tol
@@ -30,11 +32,22 @@ with_qid() {
 with_qid "$DATA/lightgbm-rank/rank.train" > "$T/rank.txt"
 with_qid "$DATA/lightgbm-rank/rank.test" > "$T/rank.test"
 
-# name|options: pointwise linear, listwise linear, MLP
+# Digits: class labels 0..9, and a teacher's K scores a row (--targets).
+head -n 1000 "$DATA/sklearn-digits/digits.libsvm" > "$T/digits.txt"
+sed -n 1001,1400p "$DATA/sklearn-digits/digits.libsvm" > "$T/digits.valid"
+"$SMLOSS" train -d "$T/digits.txt" --objective multiclass --epochs 2 -m "$T/teacher.model" -q
+for f in txt valid; do
+    "$SMLOSS" predict -m "$T/teacher.model" -d "$T/digits.$f" --output-type scores -o "$T/teacher.$f"
+done
+
+# name|options: pointwise linear, listwise linear, MLP, multi-class on
+# class labels and on a teacher's scores
 cat > "$T/runs" <<EOF2
 pointwise|-d $AC --label-transform log --epochs 3
 listwise|-d $T/rank.txt --objective listwise --epochs 3
 mlp|-d $AC --label-transform log --scorer mlp:8 --epochs 3
+multiclass|-d $T/digits.txt --objective multiclass --epochs 3
+targets|-d $T/digits.txt --targets $T/teacher.txt --objective multiclass --epochs 3
 EOF2
 while IFS='|' read -r w opts; do
     # shellcheck disable=SC2086 # options are words
@@ -86,6 +99,32 @@ best=$(sed -n 's/^best_score=//p' "$T/err.model")
 whole=$(sed -n 's/.*"err@5": \([^,}]*\).*/\1/p' "$T/err.eval")
 expect_true "--valid shared: best_score $best is the whole file's err@5 $whole" close_to "$best" "$whole" 1e-12
 
+# Multi-class early stopping: the accuracy (top-1 agreement) of the whole
+# validation file, as eval computes it; the classes of one process.
+expect_ok "multiclass: --metric accuracy on 3 ranks" run 3 train -d "$T/digits.txt" --valid "$T/digits.valid" --objective multiclass --epochs 3 --metric accuracy -m "$T/acc.model" -q
+"$SMLOSS" eval -d "$T/digits.valid" -m "$T/acc.model" --format json > "$T/acc.eval"
+best=$(sed -n 's/^best_score=//p' "$T/acc.model")
+whole=$(sed -n 's/.*"accuracy": \([^,}]*\).*/\1/p' "$T/acc.eval")
+expect_true "multiclass: best_score $best is the whole file's accuracy $whole" close_to "$best" "$whole" 1e-12
+expect_true "multiclass: one process's classes" "[ \"\$(grep '^classes=' '$T/acc.model')\" = \"\$(grep '^classes=' '$T/multiclass.plain')\" ]"
+expect_ok "multiclass: --metric top1-agreement on 2 ranks" run 2 train -d "$T/digits.txt" --targets "$T/teacher.txt" --valid "$T/digits.valid" --valid-targets "$T/teacher.valid" --objective multiclass --epochs 2 --metric top1-agreement -m "$T/agree.model" -q
+"$SMLOSS" eval -d "$T/digits.valid" --targets "$T/teacher.valid" -m "$T/agree.model" --format json > "$T/agree.eval"
+best=$(sed -n 's/^best_score=//p' "$T/agree.model")
+whole=$(sed -n 's/.*"top1_agreement": \([^,}]*\).*/\1/p' "$T/agree.eval")
+expect_true "multiclass: best_score $best is the whole file's top1-agreement $whole" close_to "$best" "$whole" 1e-12
+# Rank 0's share holds class 0 only (its rows thrice, then classes 1 and 2):
+# the classes of all shares; the predictions gathered, K a line.
+for c in 0 0 0 1 2; do awk -v c=$c '$1 == c' "$T/digits.txt"; done > "$T/sorted.txt"
+expect_ok "multiclass: a share with one class" run 2 train -d "$T/sorted.txt" --objective multiclass --epochs 2 -m "$T/sorted.model" -p "$T/sorted.pred" -q
+expect_true "multiclass: the classes of every share" grep -qx "classes=0,1,2" "$T/sorted.model"
+"$SMLOSS" predict -m "$T/sorted.model" -d "$T/sorted.txt" --output-type scores > "$T/sorted.all"
+expect_true "multiclass: 3 scores a row, gathered in file order" "cmp -s '$T/sorted.all' '$T/sorted.pred' && awk 'NF != 3 { exit 1 }' '$T/sorted.pred'"
+awk '$1 == 4' "$T/digits.txt" > "$T/four.txt"
+expect_fail "multiclass: one class in every share" 3 "four.txt: every row has the class 4" run 2 train -d "$T/four.txt" --objective multiclass -m "$T/x.model"
+head -n 999 "$T/teacher.txt" > "$T/short.targets"
+expect_fail "multiclass: a targets file too short for the file" 3 "short.targets:999: the file ends after 999 lines of targets, for the 1000 rows of [^ ]*/digits.txt" run 2 train -d "$T/digits.txt" --targets "$T/short.targets" --objective multiclass -m "$T/x.model"
+expect_fail "multiclass: --targets with one data file per rank" 2 "not with one file per rank" run 2 train -d "$T/part-%r.txt" --targets "$T/teacher.txt" --objective multiclass -m "$T/x.model"
+
 # More ranks than lines or queries: some shares are empty.
 printf '1 qid:1 1:1\n0 qid:1 1:2\n2 qid:2 2:1\n0 qid:2 1:1\n' > "$T/tiny.txt"
 expect_ok "empty shares" run 3 train -d "$T/tiny.txt" --valid "$T/tiny.txt" --objective listwise --metric ndcg@10 --epochs 2 -m "$T/tiny.model"
@@ -113,7 +152,6 @@ expect_fail "divergence on one rank stops them all" 5 "diverged .* at row [0-9]+
 expect_true "divergence: no model" "[ ! -e '$T/div.model' ]"
 gzip -c "$AC" > "$T/ac.gz"
 expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
-expect_fail "multiclass on several ranks" 2 "one process only" run 2 train -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass -m "$T/x.model"
 expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 2 train -d "$AC" --folds 3
 # Sample weights: each share's slice of the one weights file; the weighted
 # objective as one process's, deterministic
