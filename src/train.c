@@ -67,6 +67,7 @@ typedef struct {
     sm_objective_work work;
     batch_buffers buf;
     double start_objective;   /* the training objective at the start */
+    double first_objective;   /* and after the first epoch */
     double loss_sum;          /* this epoch's progressive objective: summed unit losses */
     double loss_units;        /* and the units' weight (their count without weights) */
     double unit_scale;        /* 1 / the units' mean weight (1 without weights) */
@@ -155,16 +156,25 @@ static int64_t find_unit_row(trainer *t, const sm_dataset *ds, const double *sco
 
 static sm_status check_exploded(trainer *t, const sm_epoch_info *info, sm_error *err)
 {
-    if (!(info->train_objective > TRAIN_EXPLODE_FACTOR * t->start_objective))
+    /* A run that starts at its optimum already (a warm start on its own
+     * scores as targets) starts at 0, or a rounding below it: then the
+     * first epoch's objective is the reference. */
+    double ref = t->start_objective;
+    if (!(ref > 0.0)) {
+        if (info->epoch == 1)
+            t->first_objective = info->train_objective;
+        ref = t->first_objective;
+    }
+    if (!(ref > 0.0) || !(info->train_objective > TRAIN_EXPLODE_FACTOR * ref))
         return SM_OK;
     double *scores = t->buf.all_scores; /* it may hold validation scores */
     pass_scores(&t->sc, t->train, t->cfg->threads, scores);
     int64_t worst = find_unit_row(t, t->train, scores, 1);
     char what[160];
     snprintf(what, sizeof what,
-             "the training objective %.6g is over %g times the one at the start of training "
-             "(%.6g); the largest %s is",
-             info->train_objective, TRAIN_EXPLODE_FACTOR, t->start_objective,
+             "the training objective %.6g is over %g times the one %s (%.6g); the largest %s is",
+             info->train_objective, TRAIN_EXPLODE_FACTOR,
+             t->start_objective > 0.0 ? "at the start of training" : "after the first epoch", ref,
              objective_is_ranking(t->obj->kind) ? "query loss" : "loss");
     return diverged(err, t->cfg, t->train, info->epoch, worst, scores[worst * t->K], what);
 }
