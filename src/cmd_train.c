@@ -236,6 +236,7 @@ typedef struct train_args {
     const char *group, *valid_group;
     const char *weights, *valid_weights; /* row weight files (cli_load_weights) */
     const char *targets, *valid_targets; /* multi-class target files */
+    const char *targets_given;           /* --targets as given (%r not expanded) */
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
     const char *init_path; /* --init: the model to continue */
@@ -1166,32 +1167,49 @@ static int ranks_usage_error(const sm_dist *d, const char *what)
     return dist_rank(d) == 0 ? cli_usage_error("train", "%s", what) : SM_EUSAGE;
 }
 
+/* This rank's files: the names given with %r expanded to the rank. */
+typedef struct {
+    char data[4096], cache[4096], valid[4096], targets[4096], valid_targets[4096];
+} rank_paths;
+
 /* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
  * is the rank) or its share of the one file, and only rank 0 talks. */
-static int setup_ranks(train_args *a, const sm_dist *d, char *data, char *cache, char *valid,
-                       size_t size)
+static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
 {
-    int per_rank = dist_expand_path(d, a->data, data, size), cache_per_rank = 0;
-    int valid_per_rank = a->valid ? dist_expand_path(d, a->valid, valid, size) : 0;
-    if (per_rank < 0 || valid_per_rank < 0 ||
+    const size_t size = sizeof p->data;
+    int per_rank = dist_expand_path(d, a->data, p->data, size), cache_per_rank = 0;
+    int valid_per_rank = a->valid ? dist_expand_path(d, a->valid, p->valid, size) : 0;
+    int targets_per_rank = a->targets ? dist_expand_path(d, a->targets, p->targets, size) : 0;
+    int valid_targets_per_rank =
+        a->valid_targets ? dist_expand_path(d, a->valid_targets, p->valid_targets, size) : 0;
+    if (per_rank < 0 || valid_per_rank < 0 || targets_per_rank < 0 || valid_targets_per_rank < 0 ||
         (a->data_opt.cache &&
-         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, cache, size)) < 0))
-        return ranks_usage_error(d, "--data, --valid or --cache: the file name is too long");
-    a->data = data;
+         (cache_per_rank = dist_expand_path(d, a->data_opt.cache, p->cache, size)) < 0))
+        return ranks_usage_error(d, "--data, --valid, --targets, --valid-targets or --cache: the "
+                                    "file name is too long");
+    a->data = p->data;
     if (a->valid)
-        a->valid = valid;
+        a->valid = p->valid;
+    a->targets_given = a->targets;
+    if (a->targets)
+        a->targets = p->targets;
+    if (a->valid_targets)
+        a->valid_targets = p->valid_targets;
     if (a->data_opt.cache)
-        a->data_opt.cache = cache;
+        a->data_opt.cache = p->cache;
     if (!dist_many(d))
         return SM_OK;
     a->quiet |= dist_rank(d) != 0;
     /* ranks share a machine's cores: one thread each unless told */
     if (a->data_opt.threads == 0)
         a->data_opt.threads = 1;
-    /* a rank's targets are its share's rows of one targets file */
-    if ((a->targets && per_rank) || (a->valid_targets && valid_per_rank))
-        return ranks_usage_error(d, "--targets and --valid-targets go with one data file split "
-                                    "among the ranks, not with one file per rank (%r)");
+    /* a rank's targets: its share's rows of one targets file, or with one
+     * data file per rank its own targets file */
+    if ((a->targets && per_rank != targets_per_rank) ||
+        (a->valid_targets && valid_per_rank != valid_targets_per_rank))
+        return ranks_usage_error(d, "with several ranks, --targets (--valid-targets) goes with "
+                                    "--data (--valid): %r in both names (a targets file per "
+                                    "data file) or in neither (one file cut among the ranks)");
     if (a->folds)
         return ranks_usage_error(d, "--folds cross-validates on one process only");
     if (a->data_opt.cache && !(per_rank && cache_per_rank))
@@ -1239,6 +1257,8 @@ static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
     if (st != SM_OK)
         return cli_fail(&err);
     model_set_info(model, "train_data", "%s", pattern);
+    if (a->targets_given)
+        model_set_info(model, "train_targets", "%s", a->targets_given);
     model_set_info(model, "train_rows", "%lld", (long long)rows);
     if (objective_is_ranking(a->cfg.objective.kind))
         model_set_info(model, "train_queries", "%lld", (long long)queries);
@@ -1283,16 +1303,18 @@ int cmd_train(int argc, char **argv)
         return cli_fail(&err);
     }
     const char *pattern = a.data;
-    char data_path[4096], cache_path[4096], valid_path[4096];
+    rank_paths *paths = calloc(1, sizeof *paths); /* a's file names point into it */
+    if (!paths)
+        cli_msg("out of memory");
     cli_output out[2];
     memset(out, 0, sizeof out);
-    if ((rc = setup_ranks(&a, &dist, data_path, cache_path, valid_path, sizeof data_path)) !=
-            SM_OK ||
+    if ((rc = paths ? setup_ranks(&a, &dist, paths) : SM_EFAIL) != SM_OK ||
         (rc = ranks_agree(&dist, open_train_outputs(&a, dist_rank(&dist) == 0, out))) != SM_OK) {
         cli_output_abort(&out[0]);
         cli_output_abort(&out[1]);
         dist_close(&dist);
         model_free(&a.init);
+        free(paths);
         return rc;
     }
 
@@ -1357,5 +1379,6 @@ out:
     dataset_free(&train);
     dataset_free(&valid);
     dist_close(&dist);
+    free(paths);
     return rc;
 }

@@ -123,7 +123,18 @@ awk '$1 == 4' "$T/digits.txt" > "$T/four.txt"
 expect_fail "multiclass: one class in every share" 3 "four.txt: every row has the class 4" run 2 train -d "$T/four.txt" --objective multiclass -m "$T/x.model"
 head -n 999 "$T/teacher.txt" > "$T/short.targets"
 expect_fail "multiclass: a targets file too short for the file" 3 "short.targets:999: the file ends after 999 lines of targets, for the 1000 rows of [^ ]*/digits.txt" run 2 train -d "$T/digits.txt" --targets "$T/short.targets" --objective multiclass -m "$T/x.model"
-expect_fail "multiclass: --targets with one data file per rank" 2 "not with one file per rank" run 2 train -d "$T/part-%r.txt" --targets "$T/teacher.txt" --objective multiclass -m "$T/x.model"
+# One data file and one targets file per rank (%r in both): the byte
+# split's model
+dhalf=$(awk -v size="$(wc -c < "$T/digits.txt")" '{ at += length($0) + 1 } at >= size / 2 { print NR; exit }' "$T/digits.txt")
+head -n "$dhalf" "$T/digits.txt" > "$T/dpart-0.txt"
+tail -n +"$((dhalf + 1))" "$T/digits.txt" > "$T/dpart-1.txt"
+head -n "$dhalf" "$T/teacher.txt" > "$T/tpart-0.txt"
+tail -n +"$((dhalf + 1))" "$T/teacher.txt" > "$T/tpart-1.txt"
+expect_ok "multiclass: --targets split" run 2 train -d "$T/digits.txt" --targets "$T/teacher.txt" --objective multiclass --epochs 2 -m "$T/tsplit.model" -q
+expect_ok "multiclass: a targets file per rank (%r)" run 2 train -d "$T/dpart-%r.txt" --targets "$T/tpart-%r.txt" --objective multiclass --epochs 2 -m "$T/tparts.model" -q
+expect_true "multiclass: %r targets give the byte split's model" "[ \"\$(grep -v '^train_\\(data\\|targets\\)=' '$T/tsplit.model')\" = \"\$(grep -v '^train_\\(data\\|targets\\)=' '$T/tparts.model')\" ]"
+expect_true "multiclass: the model names the targets pattern" grep -q "^train_targets=$T/tpart-%r.txt\$" "$T/tparts.model"
+expect_fail "multiclass: %r in --data but not --targets" 2 "%r in both names" run 2 train -d "$T/dpart-%r.txt" --targets "$T/teacher.txt" --objective multiclass -m "$T/x.model"
 
 # More ranks than lines or queries: some shares are empty.
 printf '1 qid:1 1:1\n0 qid:1 1:2\n2 qid:2 2:1\n0 qid:2 1:1\n' > "$T/tiny.txt"
