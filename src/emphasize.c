@@ -298,28 +298,29 @@ int emphasis_format(const sm_emphasis *e, char *buf, size_t size)
     return (int)at;
 }
 
-void emphasis_report(const sm_emphasis *e, const sm_link *link, const double *y, int64_t n,
-                     sm_region_report *rep)
+void emphasis_report(const sm_emphasis *e, const sm_link *link, const double *y, const double *w,
+                     int64_t n, sm_region_report *rep)
 {
     const sm_regions *r = &rep->regions;
     double slope[SM_MAX_REGIONS + 1] = {0}, weight[SM_MAX_REGIONS + 1] = {0};
-    int64_t rows[SM_MAX_REGIONS + 1] = {0};
+    double mass[SM_MAX_REGIONS + 1] = {0};
     for (int64_t i = 0; i < n; i++) {
         if (!isfinite(y[i]))
             continue;
         int g = regions_assign(r, y[i]);
-        double d = link_dh(link, y[i]), w = emphasis_weight(e, y[i]);
+        double wi = w ? w[i] : 1.0;
+        double d = wi * link_dh(link, y[i]), asked = wi * emphasis_weight(e, y[i]);
         slope[g] += d;
-        weight[g] += w;
-        rows[g]++;
+        weight[g] += asked;
+        mass[g] += wi;
         slope[r->n] += d;
-        weight[r->n] += w;
-        rows[r->n]++;
+        weight[r->n] += asked;
+        mass[r->n] += wi;
     }
     for (int g = 0; g <= r->n; g++) {
         sm_region_stats *st = g < r->n ? &rep->region[g] : &rep->all;
-        st->slope = rows[g] ? slope[g] / (double)rows[g] : NAN;
-        st->weight = rows[g] ? weight[g] / (double)rows[g] : NAN;
+        st->slope = mass[g] > 0 ? slope[g] / mass[g] : NAN;
+        st->weight = mass[g] > 0 ? weight[g] / mass[g] : NAN;
     }
     rep->emphasis = 1;
 }

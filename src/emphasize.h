@@ -67,9 +67,10 @@ sm_status emphasis_compile(const sm_emphasis *e, sm_link *link, sm_error *err);
 int emphasis_format(const sm_emphasis *e, char *buf, size_t size);
 
 /* Into each region's stats (and rep->all): slope, the mean of the link's h'
- * over the region's labels y, and weight, the mean weight asked for there;
- * NaN for an empty region. Sets rep->emphasis. */
-void emphasis_report(const sm_emphasis *e, const sm_link *link, const double *y, int64_t n,
-                     sm_region_report *rep);
+ * over the region's labels y, and weight, the mean weight asked for there,
+ * both weighted by the rows' sample weights w (NULL: 1 each) as the report's
+ * other means are; NaN for a region without weight. Sets rep->emphasis. */
+void emphasis_report(const sm_emphasis *e, const sm_link *link, const double *y, const double *w,
+                     int64_t n, sm_region_report *rep);
 
 #endif

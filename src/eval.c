@@ -166,7 +166,7 @@ static sm_status emphasis_columns(const sm_model *m, const sm_dataset *ds, sm_re
         return sm_fail(err, SM_EDATA, "the model's emphasize=%s: %s", spec, bad.msg);
     if (e.n == 0)
         return sm_fail(err, SM_EDATA, "the model's emphasize=%s: no intervals", spec);
-    emphasis_report(&e, &m->link, ds->label, ds->n_rows, rep);
+    emphasis_report(&e, &m->link, ds->label, ds->weight, ds->n_rows, rep);
     return SM_OK;
 }
 

@@ -172,15 +172,31 @@ static void test_report_columns(void)
     memset(&rep, 0, sizeof rep);
     rep.regions = (sm_regions){.n = 3, .bound = {20, 35}};
     const double y[] = {10, 12, 40, 45, 30};
-    emphasis_report(&e, &link, y, 5, &rep);
+    emphasis_report(&e, &link, y, NULL, 5, &rep);
     CHECK(rep.emphasis);
     CHECK(rep.region[0].slope == 1 && rep.region[0].weight == 1);
     CHECK(rep.region[1].slope == 1 && rep.region[1].weight == 1);
     CHECK(rep.region[2].slope == 10 && rep.region[2].weight == 10);
     CHECK_REL(rep.all.weight, 23.0 / 5, 1e-15);
     rep.regions = (sm_regions){.n = 4, .bound = {20, 35, 100}};
-    emphasis_report(&e, &link, y, 5, &rep);
+    emphasis_report(&e, &link, y, NULL, 5, &rep);
     CHECK(isnan(rep.region[3].slope) && isnan(rep.region[3].weight)); /* empty */
+    /* sample weights: the means of the rows repeated as often (0: left out) */
+    const double w[] = {2, 0, 1, 3, 1}, repeated[] = {10, 10, 40, 45, 45, 45, 30};
+    sm_region_report by_weight, by_repeat;
+    memset(&by_weight, 0, sizeof by_weight);
+    memset(&by_repeat, 0, sizeof by_repeat);
+    by_weight.regions = by_repeat.regions = (sm_regions){.n = 3, .bound = {20, 37.5}};
+    emphasis_report(&e, &link, y, w, 5, &by_weight);
+    emphasis_report(&e, &link, repeated, NULL, 7, &by_repeat);
+    for (int g = 0; g < 3; g++)
+        CHECK_REL(by_weight.region[g].slope, by_repeat.region[g].slope, 1e-15);
+    CHECK_REL(by_weight.all.slope, by_repeat.all.slope, 1e-15);
+    CHECK_REL(by_weight.all.weight, by_repeat.all.weight, 1e-15);
+    CHECK(by_weight.all.slope != rep.all.slope); /* the weights do change it */
+    const double none[] = {0, 0, 1, 1, 1};
+    emphasis_report(&e, &link, y, none, 5, &by_weight);
+    CHECK(isnan(by_weight.region[0].slope) && isnan(by_weight.region[0].weight));
 }
 
 static const test_case cases[] = {
