@@ -777,6 +777,8 @@ static int load_train_data(const train_args *a, sm_dataset *train)
     if (labels_are_classes)
         train_opt.check_label = known ? classes_check_known : classes_check_integer;
     train_opt.check_label_ctx = (void *)known;
+    train_opt.weighted = 1; /* (the cache keeps the weights) */
+    train_opt.weights = a->weights;
     int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
