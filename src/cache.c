@@ -229,12 +229,8 @@ static uint64_t align_up(uint64_t n)
 static void cache_layout(cache_header *h)
 {
     uint64_t rows = (uint64_t)h->n_rows, nnz = (uint64_t)h->nnz, groups = (uint64_t)h->n_groups;
-    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1),
-                                      4 * nnz,
-                                      4 * nnz,
-                                      8 * rows,
-                                      groups ? 8 * (groups + 1) : 0,
-                                      h->has_qid ? 8 * groups : 0,
+    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
+                                      groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0,
                                       h->has_weights ? 8 * rows : 0};
     uint64_t at = align_up(sizeof *h);
     for (int a = 0; a < N_ARRAYS; a++) {
@@ -746,7 +742,7 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids, int th
     }
     cache_layout(h);
     snprintf(h->source, sizeof h->source, "%s", ds->source);
-    const void *a[N_ARRAYS] = {ds->row_ptr, ds->col,       ds->val,   ds->label,
+    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,   ds->label,
                                ds->group_ptr, ds->qid, ds->weight};
     memcpy(arrays, a, sizeof a);
     const char *problem = scan_data(ds, threads, &h->arrays_hash);
@@ -927,7 +923,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
         return st;
     int threads = par ? par->threads : 0;
     cache_header h;
-    cache_ids ids;
+    cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     int weights_unchanged = 1;
     if (try_map(cache_path, source, threads, out, &h, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;

@@ -37,7 +37,7 @@ static const char *weights_file(const char *path, const char *weights_path, char
     if (beside)
         *beside = 0;
     if (weights_path)
-        return strcmp(weights_path, CLI_WEIGHTS_NONE) == 0 ? NULL : weights_path;
+        return cli_weights_file(weights_path);
     if (strcmp(path, "-") == 0 || snprintf(buf, size, "%s.weight", path) >= (int)size ||
         stat(buf, &st) != 0 || !S_ISREG(st.st_mode))
         return NULL;
@@ -67,7 +67,7 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     struct stat st_weights;
     if (weights && (stat(weights, &st_weights) != 0 || !S_ISREG(st_weights.st_mode)))
         weights = NULL; /* "-", a pipe: no identity to keep; or missing: its error comes later */
-    sm_status st = o && o->cache    ? cache_load(path, weights, o->cache, &opt, &par, ds, &rep, &err)
+    sm_status st = o && o->cache ? cache_load(path, weights, o->cache, &opt, &par, ds, &rep, &err)
                    : o && o->shares > 1 ? reader_read_share(path, &opt, &par, o->share, o->shares,
                                                             o->share_by_query, ds, &err)
                                         : reader_read_file_parallel(path, &opt, &par, ds, &err);

@@ -87,7 +87,8 @@ static inline const char *cli_weights_file(const char *weights)
 /* Row weights of ds (sidecar.h) into ds->weight: from weights_path when given
  * (CLI_WEIGHTS_NONE: none), else from DATA.weight beside DATA when it exists,
  * announced on stderr unless quiet; weights ds already has came with it from
- * the cache (cli_load_data, with the same weights_path) and are kept. by_query: the data's queries are weighed
+ * the cache (cli_load_data, with the same weights_path) and are kept.
+ * by_query: the data's queries are weighed
  * (ranking objectives and metrics), so a query's rows must share a weight.
  * ds holds rows [first_row, first_row + ds->n_rows) of the all_rows rows of
  * path (a rank's share of it; 0 and ds->n_rows: all of it), and the file
