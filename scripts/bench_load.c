@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     sm_error err;
     double t0 = now();
 #ifdef WITH_CACHE
-    sm_status st = argc > 3 ? cache_load(argv[1], argv[3], NULL, &par, &ds, NULL, &err)
+    sm_status st = argc > 3 ? cache_load(argv[1], NULL, argv[3], NULL, &par, &ds, NULL, &err)
                             : reader_read_file_parallel(argv[1], NULL, &par, &ds, &err);
 #else
     sm_status st = reader_read_file_parallel(argv[1], NULL, &par, &ds, &err);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,8 +18,9 @@
 
 #define CACHE_MAGIC "SMLCACHE"
 /* Version 2: the source's content hash is taken over 8 MiB segments.
- * Version 3: the arrays have a checksum (cache_header.arrays_hash). */
-enum { CACHE_VERSION = 3, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
+ * Version 3: the arrays have a checksum (cache_header.arrays_hash).
+ * Version 4: the row weights, and the identity of their file. */
+enum { CACHE_VERSION = 4, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 /* ---- hashing ---- */
@@ -177,17 +179,22 @@ sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_erro
     return s;
 }
 
-/* ---- the source's identity ---- */
+/* ---- a file's identity (the source's, the weights file's) ---- */
 
 typedef struct {
     uint64_t size;
     int64_t mtime_sec, mtime_nsec;
     uint64_t hash;
-} source_id;
+} file_id;
+
+static int same_size_and_mtime(const file_id *a, const file_id *b)
+{
+    return a->size == b->size && a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
 
 /* with_hash: also the content hash, on `threads` threads. */
-static sm_status source_identity(const char *path, int with_hash, int threads, source_id *id,
-                                 sm_error *err)
+static sm_status file_identity(const char *path, int with_hash, int threads, file_id *id,
+                               sm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -223,7 +230,8 @@ static void cache_layout(cache_header *h)
 {
     uint64_t rows = (uint64_t)h->n_rows, nnz = (uint64_t)h->nnz, groups = (uint64_t)h->n_groups;
     const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
-                                      groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0};
+                                      groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0,
+                                      h->has_weights ? 8 * rows : 0};
     uint64_t at = align_up(sizeof *h);
     for (int a = 0; a < N_ARRAYS; a++) {
         h->offset[a] = at;
@@ -256,7 +264,10 @@ static const char *layout_problem(const cache_header *h)
         return "the cache's header has impossible counts";
     /* The reader makes groups exactly when the rows have qids (a group file
      * is applied after loading, never cached). */
-    if (h->has_qid != (h->n_groups > 0) || !memchr(h->source, '\0', sizeof h->source))
+    if (h->has_qid != (h->n_groups > 0) || !memchr(h->source, '\0', sizeof h->source) ||
+        (h->has_weights != 0 && h->has_weights != 1) || h->zero != 0 ||
+        (!h->has_weights && (h->weights_size || h->weights_mtime_sec || h->weights_mtime_nsec ||
+                             h->weights_hash)))
         return "the cache's header is inconsistent";
     cache_header want = *h;
     cache_layout(&want);
@@ -298,7 +309,9 @@ static const char *header_problem(const cache_header *h, uint64_t file_size)
  * follow them, themselves included (Fletcher's checksum: two additions a
  * word, summed by chunk, each chunk's sums then put in its place). One
  * changed word always changes the first sum, two words swapped the second.
- * The groups are few and hashed whole. */
+ * The weights' bits are a third such sequence, summed only when there are
+ * weights (a cache without them sums as version 3 did). The groups are few
+ * and hashed whole. */
 enum { SCAN_ROWS = 1 << 16 };
 
 typedef struct {
@@ -323,7 +336,8 @@ typedef struct {
     const sm_dataset *ds;
     const char **problem; /* per chunk: NULL, or what is wrong */
     int32_t *max_col;     /* per chunk: its largest index, -1 for none */
-    fletcher (*sums)[2];  /* per chunk: of its nonzeros and rows, placed */
+    fletcher (*sums)[3];  /* per chunk: of its nonzeros, rows and weights, placed */
+    char *weighs;         /* per chunk: whether a row has a weight > 0 */
 } scan_pass;
 
 /* The nonzeros of one row, at a <= k < b: indices strictly increasing from
@@ -359,8 +373,9 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
     const sm_dataset *ds = p->ds;
     int64_t r0 = chunk * SCAN_ROWS;
     int64_t r1 = ds->n_rows - r0 > SCAN_ROWS ? r0 + SCAN_ROWS : ds->n_rows;
-    fletcher nz = {0, 0}, row = {0, 0};
+    fletcher nz = {0, 0}, row = {0, 0}, weight = {0, 0};
     int32_t max_col = -1, last;
+    int weighs = 0;
     for (int64_t r = r0; r < r1; r++) {
         int64_t a = ds->row_ptr[r], b = ds->row_ptr[r + 1];
         if (a < 0 || a > b || b > ds->nnz) {
@@ -379,10 +394,23 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
         memcpy(&label, &ds->label[r], sizeof label);
         fletcher_add(&row, (uint64_t)b);
         fletcher_add(&row, label);
+        if (ds->weight) { /* finite and >= 0 (sidecar.h) */
+            double w = ds->weight[r];
+            if (!(w >= 0 && w <= DBL_MAX)) {
+                p->problem[chunk] = "a weight that is negative or not finite";
+                return;
+            }
+            weighs |= w > 0;
+            uint64_t bits;
+            memcpy(&bits, &w, sizeof bits);
+            fletcher_add(&weight, bits);
+        }
     }
     p->max_col[chunk] = max_col;
+    p->weighs[chunk] = (char)weighs;
     p->sums[chunk][0] = fletcher_placed(nz, (uint64_t)(ds->nnz - ds->row_ptr[r1]));
     p->sums[chunk][1] = fletcher_placed(row, 2 * (uint64_t)(ds->n_rows - r1));
+    p->sums[chunk][2] = fletcher_placed(weight, (uint64_t)(ds->n_rows - r1));
 }
 
 static const char *groups_problem(const sm_dataset *ds)
@@ -410,29 +438,37 @@ static const char *scan_data(const sm_dataset *ds, int threads, uint64_t *sum)
     int64_t chunks = (ds->n_rows + SCAN_ROWS - 1) / SCAN_ROWS;
     scan_pass p = {ds, calloc((size_t)chunks + 1, sizeof *p.problem),
                    calloc((size_t)chunks + 1, sizeof *p.max_col),
-                   calloc((size_t)chunks + 1, sizeof *p.sums)};
-    const char *problem = p.problem && p.max_col && p.sums ? NULL : NO_MEMORY_TO_CHECK;
+                   calloc((size_t)chunks + 1, sizeof *p.sums),
+                   calloc((size_t)chunks + 1, sizeof *p.weighs)};
+    const char *problem = p.problem && p.max_col && p.sums && p.weighs ? NULL : NO_MEMORY_TO_CHECK;
     if (!problem)
         parallel_for(threads, chunks, scan_rows, &p);
     int32_t max_col = -1;
-    uint64_t total[6] = {0};
+    int weighs = 0;
+    /* nonzeros' and rows' sums, groups, qids, then the weights' sums */
+    uint64_t total[8] = {0};
     for (int64_t k = 0; k < chunks && !problem; k++) {
         problem = p.problem[k];
         max_col = p.max_col[k] > max_col ? p.max_col[k] : max_col;
-        for (int i = 0; i < 2; i++) {
-            total[2 * i] += p.sums[k][i].s0;
-            total[2 * i + 1] += p.sums[k][i].s1;
+        weighs |= p.weighs[k];
+        static const int at[3] = {0, 2, 6};
+        for (int i = 0; i < 3; i++) {
+            total[at[i]] += p.sums[k][i].s0;
+            total[at[i] + 1] += p.sums[k][i].s1;
         }
     }
     free(p.problem);
     free(p.max_col);
     free(p.sums);
+    free(p.weighs);
     if (!problem && (max_col > SM_MAX_INDEX || ds->dim != max_col + 1))
         problem = "a dimension other than the largest feature index + 1";
+    if (!problem && ds->weight && ds->n_rows > 0 && !weighs)
+        problem = "weights that are all 0";
     if (!problem && !(problem = groups_problem(ds))) {
         total[4] = ds->n_groups ? hash_bytes(ds->group_ptr, 8 * ((size_t)ds->n_groups + 1)) : 0;
         total[5] = ds->qid ? hash_bytes(ds->qid, 8 * (size_t)ds->n_groups) : 0;
-        *sum = hash_bytes(total, sizeof total);
+        *sum = hash_bytes(total, (ds->weight ? 8 : 6) * sizeof *total);
     }
     return problem;
 }
@@ -456,6 +492,7 @@ static int dup_array(const void *src, uint64_t bytes, uint64_t min_bytes, void *
 static void free_copies(sm_dataset *ds)
 {
     free(ds->label);
+    free(ds->weight);
     free(ds->group_ptr);
     free(ds->qid);
     dataset_init(ds);
@@ -464,7 +501,8 @@ static void free_copies(sm_dataset *ds)
 /* Point ds at the arrays of the image of a cache whose header h passed
  * layout_problem, nothing checked yet. The big arrays stay in the image; the
  * per-row and per-group ones are copied, so they can be changed in place
- * (label transforms) as a parsed dataset's can. 0 when out of memory. */
+ * (label transforms) as a parsed dataset's can, and the weights are
+ * malloc'd as dataset.h promises. 0 when out of memory. */
 static int image_view(const unsigned char *image, const cache_header *h, sm_dataset *ds)
 {
     dataset_init(ds);
@@ -480,7 +518,9 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
     ds->val = (float *)(uintptr_t)(image + h->offset[2]);
     if (dup_array(image + h->offset[3], h->bytes[3], sizeof *ds->label, (void **)&ds->label) &&
         dup_array(image + h->offset[4], h->bytes[4], 0, (void **)&ds->group_ptr) &&
-        dup_array(image + h->offset[5], h->bytes[5], 0, (void **)&ds->qid))
+        dup_array(image + h->offset[5], h->bytes[5], 0, (void **)&ds->qid) &&
+        dup_array(image + h->offset[6], h->bytes[6], h->has_weights ? sizeof *ds->weight : 0,
+                  (void **)&ds->weight))
         return 1;
     free_copies(ds);
     return 0;
@@ -522,35 +562,47 @@ static int read_header(int fd, cache_header *h, char *why, size_t why_cap)
     return problem == NULL;
 }
 
-/* Whether source is the file the cache of header h was made from: its size
- * and mtime, then (only if they match) the hash of its bytes. 1, or 0 with
- * the reason in why, or with *st set when the source cannot be read. */
-static int same_source(const cache_header *h, const char *source, int threads, char *why,
-                       size_t why_cap, sm_error *err, sm_status *st)
+static file_id recorded_source(const cache_header *h)
 {
-    source_id id;
-    if ((*st = source_identity(source, 0, threads, &id, err)) != SM_OK)
+    return (file_id){h->source_size, h->source_mtime_sec, h->source_mtime_nsec, h->source_hash};
+}
+
+static file_id recorded_weights(const cache_header *h)
+{
+    return (file_id){h->weights_size, h->weights_mtime_sec, h->weights_mtime_nsec,
+                     h->weights_hash};
+}
+
+/* Whether path is the file of the recorded identity: its size and mtime,
+ * then (only if they match) the hash of its bytes. 1, or 0 with the reason
+ * in why (naming the file as `what`), or with *st set when path cannot be
+ * read. */
+static int same_file(file_id recorded, const char *path, const char *what, int threads,
+                     char *why, size_t why_cap, sm_error *err, sm_status *st)
+{
+    file_id id;
+    if ((*st = file_identity(path, 0, threads, &id, err)) != SM_OK)
         return 0;
-    if (id.size != h->source_size || id.mtime_sec != h->source_mtime_sec ||
-        id.mtime_nsec != h->source_mtime_nsec) {
-        snprintf(why, why_cap, "the source's %s changed",
-                 id.size != h->source_size ? "size" : "modification time");
+    if (!same_size_and_mtime(&id, &recorded)) {
+        snprintf(why, why_cap, "the %s's %s changed", what,
+                 id.size != recorded.size ? "size" : "modification time");
         return 0;
     }
-    if ((*st = source_identity(source, 1, threads, &id, err)) != SM_OK)
+    if ((*st = file_identity(path, 1, threads, &id, err)) != SM_OK)
         return 0;
-    if (id.hash != h->source_hash) {
-        snprintf(why, why_cap, "the source's content changed");
+    if (id.hash != recorded.hash) {
+        snprintf(why, why_cap, "the %s's content changed", what);
         return 0;
     }
     return 1;
 }
 
 /* Map cache_path and check it, against the source and in itself; on success
- * fill out and return 1, else 0 with the reason in why (or an error in *st
- * when the source cannot be read). */
+ * fill out (with the cache's weights, if any) and *h and return 1, else 0
+ * with the reason in why (or an error in *st when the source cannot be
+ * read). */
 static int try_map(const char *cache_path, const char *source, int threads, sm_dataset *out,
-                   char *why, size_t why_cap, sm_error *err, sm_status *st)
+                   cache_header *h, char *why, size_t why_cap, sm_error *err, sm_status *st)
 {
     *st = SM_OK;
     int fd = open(cache_path, O_RDONLY);
@@ -559,17 +611,16 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
                  strerror(errno));
         return 0;
     }
-    cache_header h;
-    if (!read_header(fd, &h, why, why_cap) ||
-        !same_source(&h, source, threads, why, why_cap, err, st)) {
+    if (!read_header(fd, h, why, why_cap) ||
+        !same_file(recorded_source(h), source, "source", threads, why, why_cap, err, st)) {
         close(fd);
         return 0;
     }
     /* Pre-load the pages when the cache fits comfortably in memory; a larger
      * one is paged in on demand. */
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    int populate = pages > 0 && page > 0 && h.file_size < (uint64_t)pages * (uint64_t)page / 2;
-    void *map = mmap(NULL, h.file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
+    int populate = pages > 0 && page > 0 && h->file_size < (uint64_t)pages * (uint64_t)page / 2;
+    void *map = mmap(NULL, h->file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
     int e = errno;
     close(fd);
@@ -577,12 +628,12 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
-    if (!image_dataset(map, &h, threads, out, why, why_cap)) {
-        munmap(map, h.file_size);
+    if (!image_dataset(map, h, threads, out, why, why_cap)) {
+        munmap(map, h->file_size);
         return 0;
     }
     out->mapping = map;
-    out->mapping_len = h.file_size;
+    out->mapping_len = h->file_size;
     return 1;
 }
 
@@ -656,41 +707,55 @@ static int write_all(int fd, const void *p, size_t n)
     return 1;
 }
 
-/* The header of the cache of ds, parsed from the source of identity id,
+/* The identities a cache records: the source's, and the weights file's when
+ * the data has weights. */
+typedef struct {
+    file_id source, weights;
+} cache_ids;
+
+/* The header of the cache of ds, parsed from the files of identities ids,
  * and the arrays in their order; NULL, or why the cache cannot be written.
  * The checksum comes from the loader's own pass (scan_data), which also
  * makes sure that no cache is written that the loader would refuse. */
-static const char *header_for(const sm_dataset *ds, const source_id *id, int threads,
+static const char *header_for(const sm_dataset *ds, const cache_ids *ids, int threads,
                               cache_header *h, const void *arrays[N_ARRAYS])
 {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, CACHE_MAGIC, 8);
     h->version = CACHE_VERSION;
     h->byte_order = BYTE_ORDER_MARK;
-    h->source_size = id->size;
-    h->source_mtime_sec = id->mtime_sec;
-    h->source_mtime_nsec = id->mtime_nsec;
-    h->source_hash = id->hash;
+    h->source_size = ids->source.size;
+    h->source_mtime_sec = ids->source.mtime_sec;
+    h->source_mtime_nsec = ids->source.mtime_nsec;
+    h->source_hash = ids->source.hash;
     h->n_rows = ds->n_rows;
     h->nnz = ds->nnz;
     h->n_groups = ds->n_groups;
     h->dim = ds->dim;
     h->has_qid = ds->qid != NULL;
+    h->has_weights = ds->weight != NULL;
+    if (ds->weight) {
+        h->weights_size = ids->weights.size;
+        h->weights_mtime_sec = ids->weights.mtime_sec;
+        h->weights_mtime_nsec = ids->weights.mtime_nsec;
+        h->weights_hash = ids->weights.hash;
+    }
     cache_layout(h);
     snprintf(h->source, sizeof h->source, "%s", ds->source);
-    const void *a[N_ARRAYS] = {ds->row_ptr, ds->col, ds->val, ds->label, ds->group_ptr, ds->qid};
+    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,   ds->label,
+                               ds->group_ptr, ds->qid, ds->weight};
     memcpy(arrays, a, sizeof a);
     const char *problem = scan_data(ds, threads, &h->arrays_hash);
     h->header_hash = header_hash_of(h);
     return problem;
 }
 
-static int write_cache(const char *cache_path, const sm_dataset *ds, const source_id *id,
+static int write_cache(const char *cache_path, const sm_dataset *ds, const cache_ids *ids,
                        const sm_reader_options *opt, int threads, char *why, size_t why_cap)
 {
     cache_header h;
     const void *arrays[N_ARRAYS];
-    const char *problem = header_for(ds, id, threads, &h, arrays);
+    const char *problem = header_for(ds, ids, threads, &h, arrays);
     if (problem) {
         snprintf(why, why_cap, "the data fails the cache's own checks: %s", problem);
         return 0;
@@ -782,9 +847,56 @@ static int labels_accepted(const sm_reader_options *opt, const sm_dataset *ds)
     return 1;
 }
 
-sm_status cache_load(const char *source, const char *cache_path, const sm_reader_options *opt,
-                     const sm_reader_parallel *par, sm_dataset *out, cache_report *report,
-                     sm_error *err)
+/* The weights in the file path for the rows of ds into ds->weight, and the
+ * file's identity into *id, taken (with its hash) before it is read, as the
+ * source's is; *unchanged: whether its size and mtime stayed the same
+ * meanwhile (else the identity may not be that of the weights read). */
+static sm_status read_weights(const char *path, int threads, sm_dataset *ds, file_id *id,
+                              int *unchanged, sm_error *err)
+{
+    file_id after;
+    double *w = NULL;
+    sm_status st = file_identity(path, 1, threads, id, err);
+    if (st == SM_OK)
+        st = reader_read_weights(path, ds->n_rows, ds->source, &w, err);
+    if (st == SM_OK)
+        st = file_identity(path, 0, threads, &after, err);
+    if (st != SM_OK) {
+        free(w);
+        return st;
+    }
+    free(ds->weight);
+    ds->weight = w;
+    snprintf(ds->weight_source, sizeof ds->weight_source, "%s", path);
+    *unchanged = same_size_and_mtime(id, &after);
+    return SM_OK;
+}
+
+/* The cache of out, whose data is that of ids->source and whose weights
+ * (when asked for: weights) come from the file of ids->weights, written
+ * unless a file changed while it was read; rep->why keeps the reason for
+ * writing, or says why it was not written. */
+static void rewrite(const char *cache_path, const sm_dataset *out, const cache_ids *ids,
+                    int source_unchanged, int weights_unchanged, const sm_reader_options *opt,
+                    int threads, cache_report *rep)
+{
+    rep->outcome = CACHE_NOT_WRITTEN;
+    if (!source_unchanged || !weights_unchanged) {
+        snprintf(rep->why, sizeof rep->why, "the %s changed while it was read",
+                 source_unchanged ? "weights file" : "source");
+        return;
+    }
+    char reason[sizeof rep->why];
+    memcpy(reason, rep->why, sizeof reason);
+    if (write_cache(cache_path, out, ids, opt, threads, rep->why, sizeof rep->why)) {
+        rep->outcome = CACHE_WRITTEN;
+        memcpy(rep->why, reason, sizeof reason);
+    }
+}
+
+sm_status cache_load(const char *source, const char *weights, const char *cache_path,
+                     const sm_reader_options *opt, const sm_reader_parallel *par,
+                     sm_dataset *out, cache_report *report, sm_error *err)
 {
     cache_report local;
     cache_report *rep = report ? report : &local;
@@ -792,7 +904,11 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     if (strcmp(source, "-") == 0)
         return sm_fail(err, SM_EUSAGE,
                        "a cache needs a data file: standard input cannot be checked against it");
-    struct stat src_st, cache_st;
+    struct stat src_st, cache_st, weights_st;
+    if (weights && (stat(weights, &weights_st) == 0 ? !S_ISREG(weights_st.st_mode)
+                                                     : strcmp(weights, "-") == 0))
+        return sm_fail(err, SM_EUSAGE, "%s: weights kept in a cache must come from a regular "
+                       "file, which has an identity to check the cache against", weights);
     if (stat(source, &src_st) == 0 && stat(cache_path, &cache_st) == 0 &&
         src_st.st_dev == cache_st.st_dev && src_st.st_ino == cache_st.st_ino)
         return sm_fail(err, SM_EUSAGE, "%s: the cache file cannot be the data file itself",
@@ -806,41 +922,59 @@ sm_status cache_load(const char *source, const char *cache_path, const sm_reader
     if (st != SM_OK)
         return st;
     int threads = par ? par->threads : 0;
-    if (try_map(cache_path, source, threads, out, rep->why, sizeof rep->why, err, &st)) {
+    cache_header h;
+    cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    int weights_unchanged = 1;
+    if (try_map(cache_path, source, threads, out, &h, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
-        if (labels_accepted(opt, out))
+        if (!labels_accepted(opt, out)) {
+            /* Only the text knows where the label is: parse it for the message. */
+            dataset_free(out);
+            st = reader_read_file_parallel(source, opt, par, out, err);
+            return st != SM_OK ? st : sm_fail(err, SM_EFAIL, "%s: a label the cache has was "
+                                              "accepted in the text", source);
+        }
+        if (!weights) { /* weights not asked for are never used */
+            free(out->weight);
+            out->weight = NULL;
             return SM_OK;
-        /* Only the text knows where the label is: parse it for the message. */
-        dataset_free(out);
-        st = reader_read_file_parallel(source, opt, par, out, err);
-        return st != SM_OK ? st : sm_fail(err, SM_EFAIL, "%s: a label the cache has was "
-                                          "accepted in the text", source);
+        }
+        if (h.has_weights && same_file(recorded_weights(&h), weights, "weights file", threads,
+                                       rep->why, sizeof rep->why, err, &st)) {
+            snprintf(out->weight_source, sizeof out->weight_source, "%s", weights);
+            return SM_OK;
+        }
+        if (!h.has_weights)
+            snprintf(rep->why, sizeof rep->why, "no weights in the cache yet");
+        /* The data in memory is the source's as recorded: the cache is
+         * rewritten from it with the weights read now. */
+        ids.source = recorded_source(&h);
+        if (st == SM_OK)
+            st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err);
+        if (st != SM_OK) {
+            dataset_free(out);
+            return st;
+        }
+        rewrite(cache_path, out, &ids, 1, weights_unchanged, opt, threads, rep);
+        return SM_OK;
     }
     if (st != SM_OK)
         return st;
     /* Identify the source before parsing it: if it changes meanwhile, the
      * recorded identity no longer matches and the next run parses again. */
-    source_id before, after;
-    if ((st = source_identity(source, 1, threads, &before, err)) != SM_OK)
+    file_id after;
+    if ((st = file_identity(source, 1, threads, &ids.source, err)) != SM_OK)
         return st;
     if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
         return st;
-    if ((st = source_identity(source, 0, threads, &after, err)) != SM_OK) {
+    if ((st = file_identity(source, 0, threads, &after, err)) != SM_OK ||
+        (weights &&
+         (st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err)) !=
+             SM_OK)) {
         dataset_free(out);
         return st;
     }
-    rep->outcome = CACHE_WRITTEN;
-    if (after.size != before.size || after.mtime_sec != before.mtime_sec ||
-        after.mtime_nsec != before.mtime_nsec) {
-        rep->outcome = CACHE_NOT_WRITTEN;
-        snprintf(rep->why, sizeof rep->why, "the source changed while it was read");
-        return SM_OK;
-    }
-    char reason[sizeof rep->why];
-    memcpy(reason, rep->why, sizeof reason);
-    if (!write_cache(cache_path, out, &before, opt, threads, rep->why, sizeof rep->why))
-        rep->outcome = CACHE_NOT_WRITTEN;
-    else
-        memcpy(rep->why, reason, sizeof reason);
+    rewrite(cache_path, out, &ids, same_size_and_mtime(&ids.source, &after), weights_unchanged,
+            opt, threads, rep);
     return SM_OK;
 }

@@ -27,6 +27,25 @@ static void on_read_progress(void *ctx, uint64_t bytes)
     cli_progress_draw(ctx, "reading: %.1f MB", (double)bytes / 1e6);
 }
 
+/* The weights file of the data file path as --weights weights_path says:
+ * that file, or DATA.weight when it is beside path (*beside set, if
+ * beside is not NULL), or NULL: none. */
+static const char *weights_file(const char *path, const char *weights_path, char *buf,
+                                size_t size, int *beside)
+{
+    struct stat st;
+    if (beside)
+        *beside = 0;
+    if (weights_path)
+        return cli_weights_file(weights_path);
+    if (strcmp(path, "-") == 0 || snprintf(buf, size, "%s.weight", path) >= (int)size ||
+        stat(buf, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    if (beside)
+        *beside = 1;
+    return buf;
+}
+
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
 {
     cli_progress prog;
@@ -41,7 +60,14 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;
-    sm_status st = o && o->cache    ? cache_load(path, o->cache, &opt, &par, ds, &rep, &err)
+    char beside[4096];
+    const char *weights = o && o->cache && o->weighted
+                              ? weights_file(path, o->weights, beside, sizeof beside, NULL)
+                              : NULL;
+    struct stat st_weights;
+    if (weights && (stat(weights, &st_weights) != 0 || !S_ISREG(st_weights.st_mode)))
+        weights = NULL; /* "-", a pipe: no identity to keep; or missing: its error comes later */
+    sm_status st = o && o->cache ? cache_load(path, weights, o->cache, &opt, &par, ds, &rep, &err)
                    : o && o->shares > 1 ? reader_read_share(path, &opt, &par, o->share, o->shares,
                                                             o->share_by_query, ds, &err)
                                         : reader_read_file_parallel(path, &opt, &par, ds, &err);
@@ -96,32 +122,28 @@ int cli_load_weights(const char *path, const char *weights_path, int by_query, i
                      int64_t first_row, int64_t all_rows, sm_dataset *ds)
 {
     char beside[4096];
-    struct stat st;
-    if (weights_path && strcmp(weights_path, CLI_WEIGHTS_NONE) == 0)
+    int found;
+    const char *file = weights_file(path, weights_path, beside, sizeof beside, &found);
+    if (!file)
         return SM_OK;
-    int found = !weights_path && strcmp(path, "-") != 0 &&
-                snprintf(beside, sizeof beside, "%s.weight", path) < (int)sizeof beside &&
-                stat(beside, &st) == 0 && S_ISREG(st.st_mode);
-    if (!weights_path && !found)
-        return SM_OK;
-    const char *file = weights_path ? weights_path : beside;
     sm_error err;
-    double *w = NULL;
-    if (reader_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
-        return cli_fail(&err);
-    if (all_rows != ds->n_rows) { /* a share: its rows' weights */
-        double *mine = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *mine);
-        if (!mine) {
+    if (!ds->weight) { /* (else they came with the data from the cache: cli_load_data) */
+        double *w = NULL;
+        if (reader_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
+            return cli_fail(&err);
+        if (all_rows != ds->n_rows) { /* a share: its rows' weights */
+            double *mine = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *mine);
+            if (!mine) {
+                free(w);
+                cli_msg("%s: out of memory for %lld weights", file, (long long)ds->n_rows);
+                return SM_EFAIL;
+            }
+            memcpy(mine, w + first_row, (size_t)ds->n_rows * sizeof *mine);
             free(w);
-            cli_msg("%s: out of memory for %lld weights", file, (long long)ds->n_rows);
-            return SM_EFAIL;
+            w = mine;
         }
-        memcpy(mine, w + first_row, (size_t)ds->n_rows * sizeof *mine);
-        free(w);
-        w = mine;
+        ds->weight = w;
     }
-    free(ds->weight);
-    ds->weight = w;
     snprintf(ds->weight_source, sizeof ds->weight_source, "%.*s",
              (int)sizeof ds->weight_source - 1, strcmp(file, "-") == 0 ? "<stdin>" : file);
     if (by_query && dataset_check_query_weights(ds, ds->weight_source, &err) != SM_OK)

@@ -25,6 +25,11 @@ typedef struct {
     /* Read share `share` of `shares` of the file (reader_read_share, by
      * query with share_by_query); shares <= 1: all of it. */
     int share, shares, share_by_query;
+    /* The command reads row weights (cli_load_weights) as --weights says:
+     * weights (NULL: DATA.weight beside the data when it exists). With a
+     * cache, the cache keeps them (cache.h). */
+    int weighted;
+    const char *weights;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more
@@ -40,7 +45,9 @@ typedef struct {
 /* Parse the value of --threads. */
 int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
 
-/* Read a data file (o NULL: the default options). */
+/* Read a data file (o NULL: the default options); with a cache and
+ * o->weighted, also the weights cli_load_weights would read, when they come
+ * from a regular file (not "-" or a pipe: cli_load_weights reads those). */
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds);
 /* What a group file found beside the data (DATA.query or DATA.group) is to
  * a command: not read (the groups are not needed: a stale file must not
@@ -79,7 +86,9 @@ static inline const char *cli_weights_file(const char *weights)
 }
 /* Row weights of ds (sidecar.h) into ds->weight: from weights_path when given
  * (CLI_WEIGHTS_NONE: none), else from DATA.weight beside DATA when it exists,
- * announced on stderr unless quiet. by_query: the data's queries are weighed
+ * announced on stderr unless quiet; weights ds already has came with it from
+ * the cache (cli_load_data, with the same weights_path) and are kept.
+ * by_query: the data's queries are weighed
  * (ranking objectives and metrics), so a query's rows must share a weight.
  * ds holds rows [first_row, first_row + ds->n_rows) of the all_rows rows of
  * path (a rank's share of it; 0 and ds->n_rows: all of it), and the file

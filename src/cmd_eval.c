@@ -194,6 +194,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     int c, rc = SM_OK;
     memset(a, 0, sizeof *a);
     a->data_opt.command = "eval"; /* unlabeled rows: "eval needs a label on every row" */
+    a->data_opt.weighted = 1;     /* (the cache keeps the weights) */
     a->output = "-";
     a->format = REPORT_TEXT;
     eval_config_default(&a->cfg);
@@ -207,7 +208,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case 'q': a->quiet = 1; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_GROUP: a->group = optarg; break;
-        case ARG_WEIGHTS: a->weights = optarg; break;
+        case ARG_WEIGHTS: a->weights = a->data_opt.weights = optarg; break;
         case ARG_PER_QUERY: a->per_query = optarg; break;
         case ARG_TARGETS: a->targets = optarg; a->class_options = 1; break;
         case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;

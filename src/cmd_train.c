@@ -237,6 +237,7 @@ typedef struct train_args {
     const char *weights, *valid_weights; /* row weight files (cli_load_weights) */
     const char *targets, *valid_targets; /* multi-class target files */
     const char *targets_given;           /* --targets as given (%r not expanded) */
+    const char *weights_given;           /* --weights as given (%r not expanded) */
     int label_transform, quiet;
     int hash_bits; /* 0: no hashing */
     const char *init_path; /* --init: the model to continue */
@@ -777,6 +778,8 @@ static int load_train_data(const train_args *a, sm_dataset *train)
     if (labels_are_classes)
         train_opt.check_label = known ? classes_check_known : classes_check_integer;
     train_opt.check_label_ctx = (void *)known;
+    train_opt.weighted = 1; /* (the cache keeps the weights) */
+    train_opt.weights = a->weights;
     int rc = cli_load_grouped_data(a->data, a->group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
@@ -1170,6 +1173,7 @@ static int ranks_usage_error(const sm_dist *d, const char *what)
 /* This rank's files: the names given with %r expanded to the rank. */
 typedef struct {
     char data[4096], cache[4096], valid[4096], targets[4096], valid_targets[4096];
+    char weights[4096], valid_weights[4096];
 } rank_paths;
 
 /* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
@@ -1182,11 +1186,18 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
     int targets_per_rank = a->targets ? dist_expand_path(d, a->targets, p->targets, size) : 0;
     int valid_targets_per_rank =
         a->valid_targets ? dist_expand_path(d, a->valid_targets, p->valid_targets, size) : 0;
+    /* (--weights none and the weights beside the data have no name to expand) */
+    const char *weights = cli_weights_file(a->weights);
+    const char *valid_weights = cli_weights_file(a->valid_weights);
+    int weights_per_rank = weights ? dist_expand_path(d, weights, p->weights, size) : 0;
+    int valid_weights_per_rank =
+        valid_weights ? dist_expand_path(d, valid_weights, p->valid_weights, size) : 0;
     if (per_rank < 0 || valid_per_rank < 0 || targets_per_rank < 0 || valid_targets_per_rank < 0 ||
+        weights_per_rank < 0 || valid_weights_per_rank < 0 ||
         (a->data_opt.cache &&
          (cache_per_rank = dist_expand_path(d, a->data_opt.cache, p->cache, size)) < 0))
-        return ranks_usage_error(d, "--data, --valid, --targets, --valid-targets or --cache: the "
-                                    "file name is too long");
+        return ranks_usage_error(d, "--data, --valid, --targets, --valid-targets, --weights, "
+                                    "--valid-weights or --cache: the file name is too long");
     a->data = p->data;
     if (a->valid)
         a->valid = p->valid;
@@ -1195,6 +1206,11 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
         a->targets = p->targets;
     if (a->valid_targets)
         a->valid_targets = p->valid_targets;
+    a->weights_given = weights;
+    if (weights)
+        a->weights = p->weights;
+    if (valid_weights)
+        a->valid_weights = p->valid_weights;
     if (a->data_opt.cache)
         a->data_opt.cache = p->cache;
     if (!dist_many(d))
@@ -1209,6 +1225,12 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
         (a->valid_targets && valid_per_rank != valid_targets_per_rank))
         return ranks_usage_error(d, "with several ranks, --targets (--valid-targets) goes with "
                                     "--data (--valid): %r in both names (a targets file per "
+                                    "data file) or in neither (one file cut among the ranks)");
+    /* the same for the weights (each rank's cache keeps its own file's) */
+    if ((weights && per_rank != weights_per_rank) ||
+        (valid_weights && valid_per_rank != valid_weights_per_rank))
+        return ranks_usage_error(d, "with several ranks, --weights (--valid-weights) goes with "
+                                    "--data (--valid): %r in both names (a weights file per "
                                     "data file) or in neither (one file cut among the ranks)");
     if (a->folds)
         return ranks_usage_error(d, "--folds cross-validates on one process only");
@@ -1259,6 +1281,8 @@ static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
     model_set_info(model, "train_data", "%s", pattern);
     if (a->targets_given)
         model_set_info(model, "train_targets", "%s", a->targets_given);
+    if (a->weights_given)
+        model_set_info(model, "train_weights", "%s", a->weights_given);
     model_set_info(model, "train_rows", "%lld", (long long)rows);
     if (objective_is_ranking(a->cfg.objective.kind))
         model_set_info(model, "train_queries", "%lld", (long long)queries);

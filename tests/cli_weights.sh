@@ -2,7 +2,7 @@
 # cli_weights.sh - sample weights end to end: DATA.weight found beside the
 # data, --weights / --valid-weights / none, weighted reports equal to the
 # reports of repeated rows, located errors for bad weights, ranking queries
-# that must share a weight, and the cache.
+# that must share a weight, and the cache that keeps them.
 . "$(dirname "$0")/lib.sh"
 H=$DATA/libsvm-housing-scale/housing_scale
 cp "$H" "$T/h"
@@ -94,14 +94,54 @@ expect_fail "ranking: rows of a query differ" 3 'rows [0-9]+ and 5 of one query 
 expect_ok "pointwise: per-row weights in queries are fine" "$SMLOSS" train -q -d "$T/r" \
     -m "$T/rp.model" --epochs 2 --weights "$T/r.bad"
 
-# the cache: weights are read beside it on every run
-expect_ok "cache written" "$SMLOSS" train -q -d "$T/h" -m "$T/c1.model" --regions 20,35 \
+# the cache keeps the weights while their file is unchanged (size, mtime, hash)
+cp "$T/ten" "$T/h.weight"
+expect_ok "cache written" "$SMLOSS" train -d "$T/h" -m "$T/c1.model" --regions 20,35 \
     --cache "$T/h.cache"
+expect_true "cache written, saying why" "grep -q 'wrote cache .*h.cache (no cache yet)' '$T/err'"
 expect_ok "cache reused" "$SMLOSS" train -d "$T/h" -m "$T/c2.model" --regions 20,35 \
     --cache "$T/h.cache"
-expect_true "weights with the cache" "cmp -s '$T/c1.model' '$T/beside.model' && cmp -s '$T/c2.model' '$T/beside.model'"
-awk '{ print 1 }' "$T/h" > "$T/h.weight"
-expect_ok "changed weights, same cache" "$SMLOSS" train -q -d "$T/h" -m "$T/c3.model" \
+expect_true "reused: nothing rebuilt" "! grep -q 'cache' '$T/err'"
+expect_true "reused: the weights announced" "grep -q 'using the row weights in $T/h.weight' '$T/err'"
+expect_true "weights with the cache: the model without it" \
+    "cmp -s '$T/c1.model' '$T/beside.model' && cmp -s '$T/c2.model' '$T/beside.model'"
+expect_ok "eval through the weighted cache" "$SMLOSS" eval -q -d "$T/h" -m "$T/plain.model" \
+    --cache "$T/h.cache"
+cp "$T/out" "$T/cached.eval"
+expect_ok "eval without the cache" "$SMLOSS" eval -q -d "$T/h" -m "$T/plain.model"
+expect_true "eval: the same weighted report" "cmp -s '$T/out' '$T/cached.eval'"
+# other weights of the same size, the file's mtime set back: the hash sees it
+cp -p "$T/h.weight" "$T/h.weight.was"
+awk '{ print ($1 >= 35) ? 10 : 2 }' "$T/h" > "$T/h.weight"
+touch -r "$T/h.weight.was" "$T/h.weight"
+expect_true "same size" "[ \$(wc -c < '$T/h.weight') -eq \$(wc -c < '$T/h.weight.was') ]"
+expect_ok "edited weights, no cache" "$SMLOSS" train -q -d "$T/h" -m "$T/new.model" --regions 20,35
+expect_ok "edited weights, cache" "$SMLOSS" train -d "$T/h" -m "$T/c3.model" --regions 20,35 \
+    --cache "$T/h.cache"
+expect_true "the cache is rewritten, saying why" \
+    "grep -q 'wrote cache .*h.cache (the weights file.s content changed)' '$T/err'"
+expect_true "the new weights are used" \
+    "cmp -s '$T/c3.model' '$T/new.model' && ! cmp -s '$T/c3.model' '$T/beside.model'"
+expect_ok "--weights none, weighted cache" "$SMLOSS" train -d "$T/h" -m "$T/c4.model" \
+    --regions 20,35 --cache "$T/h.cache" --weights none
+expect_true "none: the unweighted model" "cmp -s '$T/c4.model' '$T/plain.model'"
+expect_ok "predict through the weighted cache" "$SMLOSS" predict -d "$T/h" -m "$T/plain.model" \
+    --cache "$T/h.cache"
+expect_ok "the weights are still in the cache" "$SMLOSS" train -d "$T/h" -m "$T/c5.model" \
     --regions 20,35 --cache "$T/h.cache"
-expect_true "the new weights are used" "! cmp -s '$T/c3.model' '$T/beside.model'"
+expect_true "kept: nothing rebuilt, the same model" \
+    "! grep -q 'cache' '$T/err' && cmp -s '$T/c5.model' '$T/new.model'"
+# weights from standard input are read on every run, never kept
+expect_ok "--weights - with a cache" sh -c "'$SMLOSS' train -d '$T/h' -m '$T/c6.model' \
+    --regions 20,35 --cache '$T/h.cache' --weights - < '$T/ten'"
+expect_true "stdin: its weights, the cache untouched" \
+    "! grep -q 'cache' '$T/err' && grep -v train_weights '$T/c6.model' > '$T/c6' &&
+     grep -v train_weights '$T/beside.model' > '$T/b6' && cmp -s '$T/c6' '$T/b6'"
+# bad weights: the located error, the cache as it was
+cp "$T/h.cache" "$T/h.cache.was"
+awk 'NR == 7 { print -1; next } { print }' "$T/ten" > "$T/h.weight"
+expect_fail "bad weights with a cache" 3 'h.weight:7:1: a weight must be >= 0' \
+    "$SMLOSS" train -q -d "$T/h" -m "$T/never.model" --cache "$T/h.cache"
+expect_true "bad weights: the cache unchanged, no model" \
+    "cmp -s '$T/h.cache' '$T/h.cache.was' && [ ! -e '$T/never.model' ]"
 finish

@@ -1,11 +1,13 @@
 /* test_cache.c - a damaged cache is never used: each field of a real cache
- * (header, row offsets, indices, values, labels, groups, qids) is damaged in
- * turn, with its checksums left stale and, to reach the checks behind them,
- * recomputed (cache_image_seal); the file is also truncated and extended.
- * Every load must parse the source again, say why, give the parsed data and
- * rewrite a good cache. And --cache never overwrites a file that is not a
- * cache. */
+ * (header, row offsets, indices, values, labels, groups, qids, weights) is
+ * damaged in turn, with its checksums left stale and, to reach the checks
+ * behind them, recomputed (cache_image_seal); the file is also truncated and
+ * extended. Every load must parse the source again, say why, give the parsed
+ * data and rewrite a good cache. The cache keeps the row weights while their
+ * file is unchanged, and never gives weights not asked for. And --cache never
+ * overwrites a file that is not a cache. */
 #define _DEFAULT_SOURCE /* truncate */
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 #include "reader.h"
 #include "test.h"
 
-enum { ROW_PTR, COL, VAL, LABEL, GROUP_PTR, QID };
+enum { ROW_PTR, COL, VAL, LABEL, GROUP_PTR, QID, WEIGHT };
 
 /* ---- helpers ---- */
 
@@ -52,7 +54,7 @@ static void make_cache(int rows)
     sm_dataset ds;
     sm_error err;
     cache_report rep;
-    CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(cache_load(src_path, NULL, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
     CHECK(rep.outcome == CACHE_WRITTEN);
     dataset_free(&ds);
 }
@@ -85,7 +87,7 @@ static void expect_rebuilt(const char *reason)
     sm_dataset ds, fresh;
     sm_error err;
     cache_report rep;
-    if (!CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK))
+    if (!CHECK(cache_load(src_path, NULL, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK))
         return;
     if (!CHECK(rep.outcome == CACHE_WRITTEN))
         fprintf(stderr, "  (expected a rebuild because: %s)\n", reason);
@@ -95,7 +97,7 @@ static void expect_rebuilt(const char *reason)
         dataset_free(&fresh);
     }
     dataset_free(&ds);
-    CHECK(cache_load(src_path, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(cache_load(src_path, NULL, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
     CHECK(rep.outcome == CACHE_REUSED && ds.mapping != NULL);
     dataset_free(&ds);
 }
@@ -295,7 +297,7 @@ static void test_flipped_bits(void)
     cache_header h;
     memcpy(&h, good, sizeof h);
     for (int a = 0; a < CACHE_ARRAYS; a++)
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 3 && h.bytes[a] > 0; k++) {
             uint64_t at = h.offset[a] + (h.bytes[a] - 1) * (uint64_t)k / 2;
             good[at] ^= (unsigned char)(1u << (a + k));
             test_write_file(cache_path, good, len);
@@ -368,11 +370,11 @@ static void test_any_threads(void)
         sm_error err;
         cache_report rep;
         unlink(cache_path);
-        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(cache_load(src_path, NULL, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
         CHECK(rep.outcome == CACHE_WRITTEN);
         dataset_free(&ds);
         par.threads = 4 - threads;
-        CHECK(cache_load(src_path, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
+        CHECK(cache_load(src_path, NULL, cache_path, NULL, &par, &ds, &rep, &err) == SM_OK);
         CHECK(rep.outcome == CACHE_REUSED && ds.n_rows == 140000);
         dataset_free(&ds);
     }
@@ -438,6 +440,231 @@ static void test_image_load(void)
     free(image);
 }
 
+/* ---- the weights ---- */
+
+static const char *weights_path;
+
+/* A weights file for the source's rows: row r weighs (r * step) % 7 / 2 */
+static void write_weights(int rows, int step)
+{
+    test_strbuf t = {0};
+    for (int r = 0; r < rows; r++)
+        test_strbuf_add(&t, "%g\n", (r * step) % 7 / 2.0);
+    test_write_file(weights_path, t.s, t.len);
+    free(t.s);
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+    const char *saved = cache_path;
+    cache_path = path;
+    void *b = read_cache(len);
+    cache_path = saved;
+    return b;
+}
+
+/* Load with the weights file w (NULL: none): the outcome must be want (why
+ * containing reason when it is written), the data the parsed source's
+ * and the weights those of w, bit for bit. Returns whether the data came
+ * from the old cache's mapping (was not parsed again). */
+static int load_weighted(const char *w, cache_outcome want, const char *reason)
+{
+    sm_dataset ds, fresh;
+    sm_error err;
+    cache_report rep;
+    if (!CHECK(cache_load(src_path, w, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK))
+        return 0;
+    if (!CHECK(rep.outcome == want))
+        fprintf(stderr, "  (outcome %d, why: %s)\n", (int)rep.outcome, rep.why);
+    if (want != CACHE_REUSED)
+        CHECK_CONTAINS(rep.why, reason);
+    int mapped = ds.mapping != NULL;
+    if (CHECK(reader_read_file(src_path, NULL, &fresh, &err) == SM_OK)) {
+        if (w)
+            CHECK(reader_read_weights(w, fresh.n_rows, fresh.source, &fresh.weight, &err) ==
+                  SM_OK);
+        CHECK(dataset_equal(&ds, &fresh)); /* (weights included) */
+        CHECK((ds.weight != NULL) == (w != NULL));
+        if (w)
+            CHECK_STREQ(ds.weight_source, w);
+        dataset_free(&fresh);
+    }
+    dataset_free(&ds);
+    return mapped;
+}
+
+static void make_weighted_cache(void)
+{
+    make_cache(300);
+    weights_path = test_tmp_path("src.weight");
+    write_weights(300, 3);
+    /* the data comes from the cache, only the weights are read */
+    CHECK(load_weighted(weights_path, CACHE_WRITTEN, "no weights in the cache yet"));
+}
+
+static void test_weights_kept(void)
+{
+    make_weighted_cache();
+    CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+    /* a load without weights gets none, and leaves them in the cache */
+    CHECK(load_weighted(NULL, CACHE_REUSED, NULL));
+    CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+    size_t len;
+    unsigned char *image = read_cache(&len);
+    if (!image)
+        return;
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    CHECK(h.has_weights == 1 && h.bytes[WEIGHT] == 8 * (uint64_t)h.n_rows);
+    sm_dataset ds;
+    char why[256];
+    if (CHECK(cache_image_load(image, len, &ds, why, sizeof why))) {
+        CHECK(ds.weight != NULL && memcmp(ds.weight, array(image, WEIGHT), h.bytes[WEIGHT]) == 0);
+        dataset_free(&ds);
+    }
+    free(image);
+    /* a changed source: parsed again, and the weights read with it */
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    CHECK(utimensat(AT_FDCWD, src_path, times, 0) == 0);
+    CHECK(!load_weighted(weights_path, CACHE_WRITTEN, "the source's modification time changed"));
+    CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+    unlink(cache_path);
+    CHECK(!load_weighted(weights_path, CACHE_WRITTEN, "no cache yet"));
+    CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+}
+
+/* Other weights of the same size, their file's mtime set back to the one
+ * recorded: only the hash tells them apart; the cache is rewritten from the
+ * data in memory (still the old cache's mapping). */
+static void test_weights_changed(void)
+{
+    make_weighted_cache();
+    struct stat st;
+    CHECK(stat(weights_path, &st) == 0);
+    write_weights(300, 5);
+    struct stat st2;
+    CHECK(stat(weights_path, &st2) == 0 && st2.st_size == st.st_size);
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    CHECK(utimensat(AT_FDCWD, weights_path, times, 0) == 0);
+    CHECK(load_weighted(weights_path, CACHE_WRITTEN, "the weights file's content changed"));
+    CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+    /* another size, another file */
+    write_weights(300, 2);
+    CHECK(load_weighted(weights_path, CACHE_WRITTEN, "the weights file's size changed"));
+    const char *other = test_tmp_path("other.weight");
+    size_t len;
+    void *bytes = read_file(weights_path, &len);
+    test_write_file(other, bytes, len);
+    free(bytes);
+    CHECK(load_weighted(other, CACHE_WRITTEN, "the weights file's"));
+    CHECK(load_weighted(other, CACHE_REUSED, NULL));
+}
+
+/* Bad weights are the reader's located errors, and the cache stays as it
+ * was: whether the data came from it or was parsed. */
+static void test_bad_weights(void)
+{
+    make_weighted_cache();
+    size_t len, len2;
+    unsigned char *before = read_cache(&len);
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"1\n-1\n", "src.weight:2:1: a weight must be >= 0"},
+        {"1\nnan\n", "src.weight:2:1: weight must be finite"},
+        {"1\n2\n", "src.weight:2: the file ends after 2 weights, for the 300 rows"},
+    };
+    for (int stale = 0; stale < 2; stale++)
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            test_write_file(weights_path, bad[i].text, strlen(bad[i].text));
+            if (stale) { /* a cache of another source: parsed, no cache written */
+                test_write_file(cache_path, before, len);
+                unsigned char *image = read_cache(&len2);
+                cache_header h;
+                memcpy(&h, image, sizeof h);
+                h.source_size++;
+                memcpy(image, &h, sizeof h);
+                cache_image_seal(image, len2);
+                test_write_file(cache_path, image, len2);
+                free(image);
+            }
+            unsigned char *was = read_cache(&len2);
+            sm_dataset ds;
+            sm_error err;
+            cache_report rep;
+            CHECK(cache_load(src_path, weights_path, cache_path, NULL, NULL, &ds, &rep, &err) ==
+                  SM_EDATA);
+            CHECK_CONTAINS(err.msg, bad[i].error);
+            CHECK(ds.row_ptr == NULL && ds.weight == NULL && ds.mapping == NULL);
+            size_t len3;
+            unsigned char *now = read_cache(&len3);
+            CHECK(was && now && len3 == len2 && memcmp(was, now, len2) == 0);
+            free(was);
+            free(now);
+        }
+    free(before);
+    /* weights from standard input have no identity to keep */
+    sm_dataset ds;
+    sm_error err;
+    CHECK(cache_load(src_path, "-", cache_path, NULL, NULL, &ds, NULL, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "regular file");
+}
+
+DAMAGE(weight_flipped, ((unsigned char *)array(b, WEIGHT))[8 * (h->n_rows / 2) + 3] ^= 0x10)
+DAMAGE(weight_negative, ((double *)array(b, WEIGHT))[7] = -0.5)
+DAMAGE(weight_nan, ((double *)array(b, WEIGHT))[h->n_rows - 1] = NAN)
+DAMAGE(weight_inf, ((double *)array(b, WEIGHT))[0] = INFINITY)
+DAMAGE(weight_zero, memset(array(b, WEIGHT), 0, 8 * (size_t)h->n_rows))
+DAMAGE(weights_flag, h->has_weights = 2)
+DAMAGE(weights_padding, h->zero = 1)
+DAMAGE(weights_dropped, h->has_weights = 0)
+
+/* A damaged weight array is a stale cache, never an error, never used: the
+ * data is parsed again and the weights read. */
+static void test_damaged_weights(void)
+{
+    static const struct {
+        damage_fn fn;
+        const char *reason;
+    } cases[] = {
+        {weight_flipped, NULL}, /* (resealed, it is other weights, as valid) */
+        {weight_negative, "a weight that is negative or not finite"},
+        {weight_nan, "a weight that is negative or not finite"},
+        {weight_inf, "a weight that is negative or not finite"},
+        {weight_zero, "weights that are all 0"},
+        {weights_flag, "inconsistent"},
+        {weights_padding, "inconsistent"},
+        {weights_dropped, "inconsistent"}, /* (the weights file's identity is left) */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (int seal = 0; seal < 1 + (cases[i].reason != NULL); seal++) {
+            make_weighted_cache();
+            size_t len;
+            unsigned char *image = read_cache(&len);
+            if (!image)
+                return;
+            cache_header h;
+            memcpy(&h, image, sizeof h);
+            cases[i].fn(image, &h);
+            memcpy(image, &h, sizeof h);
+            if (seal)
+                cache_image_seal(image, len);
+            sm_dataset ds;
+            char why[256];
+            CHECK(!cache_image_load(image, len, &ds, why, sizeof why) && ds.weight == NULL);
+            int in_header = cases[i].fn == weights_flag || cases[i].fn == weights_padding ||
+                            cases[i].fn == weights_dropped;
+            const char *reason = seal              ? cases[i].reason
+                                 : in_header       ? "header is damaged"
+                                                   : "data is damaged";
+            CHECK_CONTAINS(why, reason);
+            test_write_file(cache_path, image, len);
+            free(image);
+            CHECK(!load_weighted(weights_path, CACHE_WRITTEN, reason));
+            CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
+        }
+}
+
 /* ---- what a cache may overwrite ---- */
 
 static int same_bytes(const char *path, const char *text)
@@ -463,7 +690,7 @@ static void test_foreign_file_is_not_overwritten(void)
         sm_dataset ds;
         sm_error err;
         cache_report rep;
-        CHECK(cache_load(bad, other, NULL, NULL, &ds, &rep, &err) == SM_EUSAGE);
+        CHECK(cache_load(bad, NULL, other, NULL, NULL, &ds, &rep, &err) == SM_EUSAGE);
         CHECK_CONTAINS(err.msg, other);
         CHECK_CONTAINS(err.msg, "is not a smloss cache");
         CHECK(same_bytes(other, foreign[i]) && ds.row_ptr == NULL);
@@ -475,7 +702,7 @@ static void test_foreign_file_is_not_overwritten(void)
     sm_dataset ds;
     sm_error err;
     cache_report rep;
-    CHECK(cache_load(src2, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(cache_load(src2, NULL, cache_path, NULL, NULL, &ds, &rep, &err) == SM_OK);
     CHECK(rep.outcome == CACHE_WRITTEN && ds.n_rows == 1);
     CHECK_CONTAINS(rep.why, "size changed");
     dataset_free(&ds);
@@ -490,6 +717,10 @@ static const test_case cases[] = {
     TEST(test_any_threads),
     TEST(test_truncated_and_extended),
     TEST(test_image_load),
+    TEST(test_weights_kept),
+    TEST(test_weights_changed),
+    TEST(test_bad_weights),
+    TEST(test_damaged_weights),
     TEST(test_foreign_file_is_not_overwritten),
 };
 

@@ -153,11 +153,11 @@ static void test_reader_label_rule_cache(void)
     test_write_file(data, text, strlen(text));
     sm_dataset ds;
     sm_error err;
-    CHECK(cache_load(data, cache, NULL, NULL, &ds, NULL, &err) == SM_OK && ds.n_rows == 3);
+    CHECK(cache_load(data, NULL, cache, NULL, NULL, &ds, NULL, &err) == SM_OK && ds.n_rows == 3);
     dataset_free(&ds);
     sm_reader_options opt = {.check_label = classes_check_integer};
     cache_report rep;
-    CHECK(cache_load(data, cache, &opt, NULL, &ds, &rep, &err) == SM_EDATA);
+    CHECK(cache_load(data, NULL, cache, &opt, NULL, &ds, &rep, &err) == SM_EDATA);
     CHECK(rep.outcome == CACHE_REUSED);
     CHECK_CONTAINS(err.msg, "labels.txt:3:1: class label must be an integer");
 }

@@ -239,7 +239,7 @@ static void test_cached_data(void)
     sm_error err;
     cache_report rep;
     for (int pass = 0; pass < 2; pass++) {
-        if (!CHECK(cache_load(src, cache, NULL, NULL, &ds, &rep, &err) == SM_OK))
+        if (!CHECK(cache_load(src, NULL, cache, NULL, NULL, &ds, &rep, &err) == SM_OK))
             return;
         CHECK(rep.outcome == (pass == 0 ? CACHE_WRITTEN : CACHE_REUSED));
         CHECK(featmap_build(&ds, 0, &m, &err) == SM_OK && m.n == 3);

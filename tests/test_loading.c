@@ -176,7 +176,7 @@ static sm_status load_cached(const char *src, const char *cache, sm_dataset *ds,
                              cache_report *rep, sm_error *err)
 {
     sm_reader_parallel par = {2, 256};
-    return cache_load(src, cache, NULL, &par, ds, rep, err);
+    return cache_load(src, NULL, cache, NULL, &par, ds, rep, err);
 }
 
 /* Load src through cache and check outcome, reason and the data against a
@@ -354,14 +354,14 @@ static void test_cache_temp_file_is_reported(void)
     sm_dataset ds;
     sm_error err;
     cache_report rep;
-    CHECK(cache_load(src, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
+    CHECK(cache_load(src, NULL, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
     CHECK(rep.outcome == CACHE_WRITTEN);
     CHECK(log.created == 1 && log.existed_when_created);
     CHECK(log.gone == 1 && !log.existed_when_gone);
     CHECK(strstr(log.path, ".tmp.") != NULL);
     dataset_free(&ds);
     log = (temp_log){0};
-    CHECK(cache_load(src, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
+    CHECK(cache_load(src, NULL, cache, &opt, &par, &ds, &rep, &err) == SM_OK);
     CHECK(rep.outcome == CACHE_REUSED && log.created == 0); /* nothing written, nothing to hear */
     dataset_free(&ds);
 }

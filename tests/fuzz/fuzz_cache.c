@@ -4,9 +4,10 @@
  * which lets mutations reach the checks behind them. Every image is either
  * refused with a reason and nothing allocated, or gives a dataset keeping
  * every promise of the reader (fuzz_check_dataset: what the trainer relies
- * on). Left out: reading the file and comparing it with its source (a
- * file's identity, not bytes a fuzzer can vary); cache_load maps the file
- * and runs the same checks on the mapping. */
+ * on) and of a weights file (sidecar.h: one finite weight >= 0 a row, not
+ * all 0). Left out: reading the file and comparing it with its source and
+ * weights file (a file's identity, not bytes a fuzzer can vary); cache_load
+ * maps the file and runs the same checks on the mapping. */
 #include "cache.h"
 #include "fuzz.h"
 
@@ -17,9 +18,19 @@ static void check_image(const unsigned char *image, size_t size)
     sm_dataset ds;
     char why[SM_ERROR_MSG_MAX] = "";
     if (!cache_image_load(image, size, &ds, why, sizeof why)) {
-        FUZZ_REQUIRE(why[0] != '\0' && ds.row_ptr == NULL && ds.label == NULL);
+        FUZZ_REQUIRE(why[0] != '\0' && ds.row_ptr == NULL && ds.label == NULL &&
+                     ds.weight == NULL);
         return;
     }
+    cache_header h;
+    memcpy(&h, image, sizeof h);
+    FUZZ_REQUIRE((ds.weight != NULL) == (h.has_weights == 1));
+    int weighs = 0;
+    for (int64_t r = 0; ds.weight && r < ds.n_rows; r++) {
+        FUZZ_REQUIRE(ds.weight[r] >= 0 && isfinite(ds.weight[r]));
+        weighs |= ds.weight[r] > 0;
+    }
+    FUZZ_REQUIRE(!ds.weight || ds.n_rows == 0 || weighs);
     fuzz_check_dataset(&ds);
     FUZZ_REQUIRE(ds.mapping == NULL && ds.source[sizeof ds.source - 1] == '\0');
     FUZZ_REQUIRE((ds.qid != NULL) == (ds.n_groups > 0));

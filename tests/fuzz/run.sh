@@ -81,6 +81,12 @@ for t in $targets; do
                 c=$B/seeds/cache/$(basename "$f").cache
                 rm -f "$c"
                 ./smloss train -q --epochs 1 -d "$f" -m "$B/seeds/cache/model" --cache "$c" 2>/dev/null
+                # and one keeping row weights (DATA.weight beside the data)
+                awk '{ print NR % 3 }' "$f" > "$f.weight"
+                rm -f "${c%.cache}.weighted.cache"
+                ./smloss train -q --epochs 1 -d "$f" -m "$B/seeds/cache/model" \
+                    --cache "${c%.cache}.weighted.cache" 2>/dev/null
+                rm -f "$f.weight"
             done
             rm -f "$B/seeds/cache/model"
             seed cache "$B"/seeds/cache/*.cache

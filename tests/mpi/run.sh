@@ -80,6 +80,26 @@ expect_true "--cache per rank: a cache per rank" "[ -s '$T/c-0.bin' ] && [ -s '$
 expect_ok "--cache per rank, reused" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/cached2.model" --label-transform log --epochs 3 -q
 expect_true "--cache per rank: the same model" "cmp -s '$T/cached.model' '$T/parts.model' && cmp -s '$T/cached2.model' '$T/parts.model'"
 expect_fail "--cache without %r" 2 "one cache per rank" run 2 train -d "$AC" --cache "$T/one.bin" -m "$T/x.model"
+# Weights with one file per rank: the weights beside each part (or --weights
+# with %r) weigh its rows as the one weights file's slices do when the one
+# file is cut; each rank's cache keeps its own part's weights.
+awk '{ print ($1 > 3000) ? 5 : 1 }' "$AC" > "$T/all.w"
+expect_ok "weights, one file cut: 2 ranks" run 2 train -d "$AC" --weights "$T/all.w" -m "$T/wcut.model" --label-transform log --epochs 3 -q
+no_names() { grep -v '^train_\(weights\|data\)=' "$1"; }
+for r in 0 1; do awk '{ print ($1 > 3000) ? 5 : 1 }' "$T/part-$r.txt" > "$T/part-$r.txt.weight"; done
+expect_ok "weights beside each part" run 2 train -d "$T/part-%r.txt" -m "$T/wparts.model" --label-transform log --epochs 3 -q
+expect_true "weights beside each part: the cut file's model" "[ \"\$(no_names '$T/wparts.model')\" = \"\$(no_names '$T/wcut.model')\" ]"
+expect_ok "weights, --cache per rank" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/wc1.model" --label-transform log --epochs 3
+expect_true "weights, --cache per rank: rewritten with the weights" "grep -q 'wrote cache .*c-0.bin (no weights in the cache yet)' '$T/err'"
+expect_ok "weights, --cache per rank, reused" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/wc2.model" --label-transform log --epochs 3
+expect_true "weights, --cache per rank, reused: nothing rebuilt" "! grep -q 'cache' '$T/err'"
+expect_true "weights, --cache per rank: the model without cache" "cmp -s '$T/wc1.model' '$T/wparts.model' && cmp -s '$T/wc2.model' '$T/wparts.model'"
+for r in 0 1; do mv "$T/part-$r.txt.weight" "$T/pw-$r"; done
+expect_ok "--weights with %r, cache per rank" run 2 train -d "$T/part-%r.txt" --weights "$T/pw-%r" --cache "$T/c-%r.bin" -m "$T/wr.model" --label-transform log --epochs 3 -q
+expect_true "--weights with %r: the same model" "[ \"\$(no_names '$T/wr.model')\" = \"\$(no_names '$T/wparts.model')\" ]"
+expect_true "--weights with %r: the model names the pattern" grep -q "^train_weights=$T/pw-%r\$" "$T/wr.model"
+expect_fail "--weights without %r, a file per rank" 2 "%r in both names" run 2 train -d "$T/part-%r.txt" --weights "$T/all.w" -m "$T/x.model"
+expect_fail "--weights with %r, one file cut" 2 "%r in both names" run 2 train -d "$AC" --weights "$T/pw-%r" -m "$T/x.model"
 
 # --valid split among the ranks too: early stopping's metric is that of the
 # whole file (the mean over every rank's queries), as eval computes it.
