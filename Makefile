@@ -21,6 +21,9 @@
 CC      ?= cc
 MPICC   ?= mpicc
 MPIRUN  ?= mpirun
+# make check compiles with every core unless make was given -j itself
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
+PAR      = $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -122,9 +125,10 @@ SAN_PROBE = mkdir -p build && printf 'int main(void) { return 0; }\n' | \
 # The suite, a smoke run of the fuzz targets, then the suite again under
 # ASan+UBSan (its "N passed, N failed" line ends the output); a pass the
 # machine cannot do is skipped with a message.
-check: smloss
+check:
+	@$(MAKE) --no-print-directory $(PAR) smloss
 	@echo "== test suite ($(notdir $(BUILD)) build) =="
-	@$(MAKE) --no-print-directory check-suite
+	@$(MAKE) --no-print-directory $(PAR) check-suite
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@if [ "$(CHECK_MPI)" = 0 ]; then echo "== MPI suite skipped (CHECK_MPI=0) =="; \
 	elif command -v $(MPIRUN) >/dev/null 2>&1 && command -v $(MPICC) >/dev/null 2>&1; then \
@@ -133,7 +137,7 @@ check: smloss
 ifneq ($(SANITIZE),1)
 	@if [ "$(CHECK_SANITIZE)" = 0 ]; then echo "== ASan+UBSan pass skipped (CHECK_SANITIZE=0) =="; \
 	elif $(SAN_PROBE); then echo "== test suite under ASan+UBSan (CHECK_SANITIZE=0 skips) =="; \
-	  $(MAKE) --no-print-directory SANITIZE=1 check-suite; \
+	  $(MAKE) --no-print-directory $(PAR) SANITIZE=1 check-suite; \
 	else echo "== ASan+UBSan pass SKIPPED: $(CC) cannot build and run with $(SAN_FLAGS) =="; fi
 endif
 
@@ -142,8 +146,8 @@ endif
 check-mpi:
 	@command -v $(MPIRUN) >/dev/null && command -v $(MPICC) >/dev/null || { \
 	  echo "make check-mpi: needs mpicc and mpirun (make deps-mpi)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory MPI=1 SANITIZE= TSAN= build/mpi/smloss
-	@$(MAKE) --no-print-directory MPI= SANITIZE= TSAN= build/release/smloss
+	@$(MAKE) --no-print-directory $(PAR) MPI=1 SANITIZE= TSAN= build/mpi/smloss
+	@$(MAKE) --no-print-directory $(PAR) MPI= SANITIZE= TSAN= build/release/smloss
 	@SMLOSS_MPI=$(CURDIR)/build/mpi/smloss SMLOSS=$(CURDIR)/build/release/smloss MPIRUN=$(MPIRUN) \
 	  sh tests/mpi/run.sh
 
@@ -236,4 +240,4 @@ fuzz-smoke: smloss
 	@if [ "$(CHECK_FUZZ)" = 0 ]; then echo "== fuzz smoke run skipped (CHECK_FUZZ=0) =="; \
 	elif ! $(FUZZ_PROBE); then echo "== fuzz smoke run SKIPPED: $(FUZZ_CC) with libFuzzer not found (Debian: clang, libclang-rt-dev) =="; \
 	else echo "== fuzz smoke run, $(FUZZ_SMOKE_SECONDS) s per target (CHECK_FUZZ=0 skips) =="; \
-	  $(MAKE) --no-print-directory -s fuzz-build && FUZZ_FRESH=1 sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi
+	  $(MAKE) --no-print-directory -s $(PAR) fuzz-build && FUZZ_FRESH=1 sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi
