@@ -4,7 +4,8 @@
 #   make check      build and run every test, a short smoke run of each fuzz
 #                   target (CHECK_FUZZ=0: skip it), then every test again
 #                   under ASan+UBSan (CHECK_SANITIZE=0: skip that pass;
-#                   SANITIZE=1: only that pass)
+#                   SANITIZE=1: only that pass); compiles on JOBS cores
+#                   (all) and runs TEST_JOBS suites at once (one per core)
 #   make fuzz       build the libFuzzer targets (tests/fuzz) and run each for
 #                   FUZZ_SECONDS (60); FUZZ="link model" picks targets
 #   make check-valgrind  the demo and the CLI suites under valgrind
