@@ -23,6 +23,16 @@ int cli_fail(const sm_error *err);
 /* Print "smloss CMD: ..." plus a pointer to --help; returns SM_EUSAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 
+/* Several ranks under mpirun: what every rank finds (a missing file, a bad
+ * option) should be said once, not once per rank. Between cli_msg_hold and
+ * cli_msg_release the messages of cli_msg, cli_fail and cli_usage_error are
+ * kept, not printed; cli_msg_flush prints them (print != 0) or drops them,
+ * and goes on keeping; cli_msg_release prints what is kept and stops. The
+ * one piece of process state of the command layer, as stderr itself is. */
+void cli_msg_hold(void);
+void cli_msg_flush(int print);
+void cli_msg_release(void);
+
 /* Progress on a terminal: active only when stderr is a tty and not quiet.
  * Draws "\r<text>" at most a few times a second; cli_progress_done clears
  * the line. */

@@ -739,12 +739,30 @@ static int open_train_outputs(const train_args *a, int writer, cli_output out[2]
     return rc;
 }
 
-/* What every rank passes here: the worst status of any (its message was
- * printed by the rank that failed). */
+/* What every rank passes here: the status of the lowest rank that failed,
+ * else SM_OK. Several ranks keep their messages until here (cli_msg_hold):
+ * after a failure the lowest failing rank prints its own and the others
+ * drop theirs, so what every rank found is said once; else each prints
+ * its own (rank 0's notes; the other ranks are quiet but for warnings). */
 static int ranks_agree(sm_dist *d, int rc)
 {
+    if (!dist_many(d))
+        return rc;
+    int64_t *all = malloc((size_t)dist_size(d) * sizeof *all);
     sm_error err;
-    return (int)dist_agree(d, (sm_status)rc, &err);
+    if (!all || dist_allgather_i64(d, rc, all, &err) != SM_OK) {
+        free(all);
+        cli_msg_release();
+        return (int)dist_agree(d, (sm_status)rc, &err);
+    }
+    int first = -1;
+    for (int r = 0; r < dist_size(d) && first < 0; r++)
+        if (all[r] != SM_OK)
+            first = r;
+    rc = first < 0 ? SM_OK : (int)all[first];
+    free(all);
+    cli_msg_flush(first < 0 || dist_rank(d) == first);
+    return rc;
 }
 
 /* Several ranks sharing one file: the rows before this rank's share (the
@@ -1312,28 +1330,49 @@ static int regions_of_ranks(sm_dist *d, const char *pattern, const sm_dataset *t
     return SM_OK;
 }
 
+/* A usage error found before MPI started: every rank finds it, rank 0
+ * tells it (the messages were kept: cli_msg_hold). */
+static void tell_once(int *argc, char ***argv)
+{
+    sm_dist d;
+    sm_error err;
+    if (dist_open(&d, argc, argv, &err) == SM_OK) {
+        cli_msg_flush(dist_rank(&d) == 0);
+        dist_close(&d);
+    }
+    cli_msg_release();
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a;
+    if (dist_compiled()) /* (how many ranks run is known after dist_open) */
+        cli_msg_hold();
     int rc = parse_train_args(argc, argv, &a);
     if (rc != SM_OK) {
         model_free(&a.init);
+        if (dist_compiled())
+            tell_once(&argc, &argv);
         return rc < 0 ? SM_OK : rc;
     }
     sm_dist dist;
     sm_error err;
     if (dist_open(&dist, &argc, &argv, &err) != SM_OK) {
+        cli_msg_release();
         model_free(&a.init);
         return cli_fail(&err);
     }
+    if (!dist_many(&dist))
+        cli_msg_release();
     const char *pattern = a.data;
     rank_paths *paths = calloc(1, sizeof *paths); /* a's file names point into it */
     if (!paths)
         cli_msg("out of memory");
     cli_output out[2];
     memset(out, 0, sizeof out);
-    if ((rc = paths ? setup_ranks(&a, &dist, paths) : SM_EFAIL) != SM_OK ||
+    if ((rc = ranks_agree(&dist, paths ? setup_ranks(&a, &dist, paths) : SM_EFAIL)) != SM_OK ||
         (rc = ranks_agree(&dist, open_train_outputs(&a, dist_rank(&dist) == 0, out))) != SM_OK) {
+        cli_msg_release();
         cli_output_abort(&out[0]);
         cli_output_abort(&out[1]);
         dist_close(&dist);
@@ -1358,6 +1397,7 @@ int cmd_train(int argc, char **argv)
             SM_OK ||
         (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK)
         goto out;
+    cli_msg_release(); /* from here on rank 0 alone reports */
     if (objective_is_multiclass(a.cfg.objective.kind) &&
         (rc = setup_classes(&a, &model.classes, &valid, &valid_classes)) != SM_OK)
         goto out;
@@ -1394,6 +1434,7 @@ int cmd_train(int argc, char **argv)
         goto out;
     rc = ranks_agree(&dist, write_outputs(&a, &dist, &model, &train, out));
 out:
+    cli_msg_release();
     free(valid_classes);
     featmap_free(&features);
     cli_output_abort(&out[0]); /* nothing left to do after a commit */

@@ -177,13 +177,22 @@ expect_true "--sync-every: objective $obj within 2% of one process's $single" cl
 awk 'NR == 400 { $2 = "3:abc" } { print }' "$DATA/libsvm-housing-scale/housing_scale" > "$T/bad.txt"
 cp "$T/pointwise.plain" "$T/prev.model"
 expect_fail "bad line on rank 1" 3 "bad.txt:400:[0-9]+: feature value is not a number" run 2 train -d "$T/bad.txt" -m "$T/prev.model"
+expect_true "bad line: said once, by rank 1" "[ \$(grep -c 'bad.txt:400:' '$T/err') -eq 1 ]"
 expect_true "bad line: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
+# What every rank finds is said once: a missing file, a bad option value
+# (found before MPI starts), a refusal
+expect_fail "missing file on 3 ranks" 4 "nothing.txt: cannot open" run 3 train -d "$T/nothing.txt" -m "$T/x.model"
+expect_true "missing file: said once" "[ \$(grep -c 'nothing.txt' '$T/err') -eq 1 ]"
+expect_fail "bad --lr on 3 ranks" 2 "--lr expects a number" run 3 train -d "$AC" --lr abc
+expect_true "bad --lr: said once" "[ \$(grep -c 'expects a number' '$T/err') -eq 1 ]"
+expect_fail "a missing %r file" 4 "part-2.txt: cannot open" run 3 train -d "$T/part-%r.txt" -m "$T/x.model"
 expect_true "bad line: no temporary file" "! ls -a '$T' | grep -q '\\.tmp\\.'"
 expect_fail "divergence on one rank stops them all" 5 "diverged .* at row [0-9]+ of rank [0-9]'s share of" run 2 train -d "$DATA/libsvm-housing-scale/housing_scale" --loss exp:a=1 --lr 50 -m "$T/div.model"
 expect_true "divergence: no model" "[ ! -e '$T/div.model' ]"
 gzip -c "$AC" > "$T/ac.gz"
 expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
-expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 2 train -d "$AC" --folds 3
+expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 3 train -d "$AC" --folds 3
+expect_true "--folds refused: said once" "[ \$(grep -c 'one process only' '$T/err') -eq 1 ]"
 # Sample weights: each share's slice of the one weights file; the weighted
 # objective as one process's, deterministic
 awk '{ print ($1 > 3000) ? 5 : 1 }' "$AC" > "$T/w.txt"
