@@ -60,7 +60,9 @@ static void make_cache(int rows)
 }
 
 /* The cache file in memory (malloc'd, so aligned as the loader needs). */
-static unsigned char *read_cache(size_t *len)
+/* The cache file's bytes (*len of them), and its header into *h when h is
+ * not NULL; NULL when it cannot be read. */
+static unsigned char *read_cache(size_t *len, cache_header *h)
 {
     struct stat st;
     unsigned char *b = NULL;
@@ -70,6 +72,8 @@ static unsigned char *read_cache(size_t *len)
     if (f)
         fclose(f);
     *len = b ? (size_t)st.st_size : 0;
+    if (b && h)
+        memcpy(h, b, sizeof *h);
     return b;
 }
 
@@ -113,27 +117,34 @@ typedef void (*damage_fn)(unsigned char *image, cache_header *h);
     }
 
 /* Damage the cache (through its header, h, or its bytes), reseal it or not,
- * write it back, and expect it rebuilt for reason. The image must also be
- * refused by cache_image_load, with nothing allocated. */
-static void damage(damage_fn fn, int seal, const char *reason)
+ * and write it back; the image must be refused by cache_image_load for
+ * reason, with nothing allocated. 0 when the cache could not be read. */
+static int damaged_and_refused(damage_fn fn, int seal, const char *reason)
 {
     size_t len;
-    unsigned char *image = read_cache(&len);
-    if (!image)
-        return;
     cache_header h;
-    memcpy(&h, image, sizeof h);
+    unsigned char *image = read_cache(&len, &h);
+    if (!image)
+        return 0;
     fn(image, &h);
     memcpy(image, &h, sizeof h);
     if (seal)
         cache_image_seal(image, len);
     sm_dataset ds;
     char why[256];
-    CHECK(!cache_image_load(image, len, &ds, why, sizeof why) && ds.row_ptr == NULL);
+    CHECK(!cache_image_load(image, len, &ds, why, sizeof why) && ds.row_ptr == NULL &&
+          ds.weight == NULL);
     CHECK_CONTAINS(why, reason);
     test_write_file(cache_path, image, len);
     free(image);
-    expect_rebuilt(reason);
+    return 1;
+}
+
+/* ... and the next load rebuilds it, saying why. */
+static void damage(damage_fn fn, int seal, const char *reason)
+{
+    if (damaged_and_refused(fn, seal, reason))
+        expect_rebuilt(reason);
 }
 
 /* ---- the header ---- */
@@ -190,9 +201,8 @@ static void test_damaged_header(void)
     }
     /* The source hash is checked against the source, not inside the cache. */
     size_t len;
-    unsigned char *image = read_cache(&len);
     cache_header h;
-    memcpy(&h, image, sizeof h);
+    unsigned char *image = read_cache(&len, &h);
     other_source_hash(image, &h);
     memcpy(image, &h, sizeof h);
     cache_image_seal(image, len);
@@ -291,11 +301,10 @@ static void test_flipped_bits(void)
 {
     make_cache(300);
     size_t len;
-    unsigned char *good = read_cache(&len);
+    cache_header h;
+    unsigned char *good = read_cache(&len, &h);
     if (!good)
         return;
-    cache_header h;
-    memcpy(&h, good, sizeof h);
     for (int a = 0; a < CACHE_ARRAYS; a++)
         for (int k = 0; k < 3 && h.bytes[a] > 0; k++) {
             uint64_t at = h.offset[a] + (h.bytes[a] - 1) * (uint64_t)k / 2;
@@ -313,11 +322,10 @@ static void test_damage_in_a_later_chunk(void)
 {
     make_cache(140000);
     size_t len;
-    unsigned char *image = read_cache(&len);
+    cache_header h;
+    unsigned char *image = read_cache(&len, &h);
     if (!image)
         return;
-    cache_header h;
-    memcpy(&h, image, sizeof h);
     int64_t k = row_ptr(image)[100000];
     col(image)[k] = -1;
     cache_image_seal(image, len);
@@ -332,11 +340,10 @@ static void test_swaps(void)
 {
     make_cache(300);
     size_t len;
-    unsigned char *good = read_cache(&len);
+    cache_header h;
+    unsigned char *good = read_cache(&len, &h);
     if (!good)
         return;
-    cache_header h;
-    memcpy(&h, good, sizeof h);
     float *val = array(good, VAL);
     int64_t i = 1, j = h.nnz - 2;
     while (val[i] == val[j] && i < j)
@@ -347,7 +354,7 @@ static void test_swaps(void)
     test_write_file(cache_path, good, len);
     expect_rebuilt("data is damaged: checksum mismatch");
     free(good);
-    if (!(good = read_cache(&len)))
+    if (!(good = read_cache(&len, NULL)))
         return;
     double *label = array(good, LABEL);
     double y = label[0];
@@ -410,7 +417,7 @@ static void test_image_load(void)
 {
     make_cache(300);
     size_t len;
-    unsigned char *image = read_cache(&len);
+    unsigned char *image = read_cache(&len, NULL);
     if (!image)
         return;
     sm_dataset ds, fresh;
@@ -458,7 +465,7 @@ static void *read_file(const char *path, size_t *len)
 {
     const char *saved = cache_path;
     cache_path = path;
-    void *b = read_cache(len);
+    void *b = read_cache(len, NULL);
     cache_path = saved;
     return b;
 }
@@ -510,11 +517,10 @@ static void test_weights_kept(void)
     CHECK(load_weighted(NULL, CACHE_REUSED, NULL));
     CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
     size_t len;
-    unsigned char *image = read_cache(&len);
+    cache_header h;
+    unsigned char *image = read_cache(&len, &h);
     if (!image)
         return;
-    cache_header h;
-    memcpy(&h, image, sizeof h);
     CHECK(h.has_weights == 1 && h.bytes[WEIGHT] == 8 * (uint64_t)h.n_rows);
     sm_dataset ds;
     char why[256];
@@ -566,7 +572,7 @@ static void test_bad_weights(void)
 {
     make_weighted_cache();
     size_t len, len2;
-    unsigned char *before = read_cache(&len);
+    unsigned char *before = read_cache(&len, NULL);
     static const struct {
         const char *text, *error;
     } bad[] = {
@@ -579,7 +585,7 @@ static void test_bad_weights(void)
             test_write_file(weights_path, bad[i].text, strlen(bad[i].text));
             if (stale) { /* a cache of another source: parsed, no cache written */
                 test_write_file(cache_path, before, len);
-                unsigned char *image = read_cache(&len2);
+                unsigned char *image = read_cache(&len2, NULL);
                 cache_header h;
                 memcpy(&h, image, sizeof h);
                 h.source_size++;
@@ -588,7 +594,7 @@ static void test_bad_weights(void)
                 test_write_file(cache_path, image, len2);
                 free(image);
             }
-            unsigned char *was = read_cache(&len2);
+            unsigned char *was = read_cache(&len2, NULL);
             sm_dataset ds;
             sm_error err;
             cache_report rep;
@@ -597,7 +603,7 @@ static void test_bad_weights(void)
             CHECK_CONTAINS(err.msg, bad[i].error);
             CHECK(ds.row_ptr == NULL && ds.weight == NULL && ds.mapping == NULL);
             size_t len3;
-            unsigned char *now = read_cache(&len3);
+            unsigned char *now = read_cache(&len3, NULL);
             CHECK(was && now && len3 == len2 && memcmp(was, now, len2) == 0);
             free(was);
             free(now);
@@ -639,27 +645,13 @@ static void test_damaged_weights(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         for (int seal = 0; seal < 1 + (cases[i].reason != NULL); seal++) {
             make_weighted_cache();
-            size_t len;
-            unsigned char *image = read_cache(&len);
-            if (!image)
-                return;
-            cache_header h;
-            memcpy(&h, image, sizeof h);
-            cases[i].fn(image, &h);
-            memcpy(image, &h, sizeof h);
-            if (seal)
-                cache_image_seal(image, len);
-            sm_dataset ds;
-            char why[256];
-            CHECK(!cache_image_load(image, len, &ds, why, sizeof why) && ds.weight == NULL);
             int in_header = cases[i].fn == weights_flag || cases[i].fn == weights_padding ||
                             cases[i].fn == weights_dropped;
             const char *reason = seal              ? cases[i].reason
                                  : in_header       ? "header is damaged"
                                                    : "data is damaged";
-            CHECK_CONTAINS(why, reason);
-            test_write_file(cache_path, image, len);
-            free(image);
+            if (!damaged_and_refused(cases[i].fn, seal, reason))
+                return;
             CHECK(!load_weighted(weights_path, CACHE_WRITTEN, reason));
             CHECK(load_weighted(weights_path, CACHE_REUSED, NULL));
         }
