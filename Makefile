@@ -212,6 +212,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 2
+FUZZ_SMOKE_SEED ?= 1
 FUZZ_BUILD   = build/fuzz
 FUZZ_CFLAGS  = $(SM_CFLAGS) -g -O1 $(SAN_FLAGS)
 FUZZ_BIN     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -241,4 +242,4 @@ fuzz-smoke: smloss
 	@if [ "$(CHECK_FUZZ)" = 0 ]; then echo "== fuzz smoke run skipped (CHECK_FUZZ=0) =="; \
 	elif ! $(FUZZ_PROBE); then echo "== fuzz smoke run SKIPPED: $(FUZZ_CC) with libFuzzer not found (Debian: clang, libclang-rt-dev) =="; \
 	else echo "== fuzz smoke run, $(FUZZ_SMOKE_SECONDS) s per target (CHECK_FUZZ=0 skips) =="; \
-	  $(MAKE) --no-print-directory -s $(PAR) fuzz-build && FUZZ_FRESH=1 sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi
+	  $(MAKE) --no-print-directory -s $(PAR) fuzz-build && FUZZ_FRESH=1 FUZZ_SEED=$(FUZZ_SMOKE_SEED) sh tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS); fi

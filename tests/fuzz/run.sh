@@ -10,7 +10,9 @@
 # FUZZ_BUILD_DIR runs copies of the targets kept elsewhere (a long run while
 # the sources change); FUZZ_FRESH=1 starts from the seeds alone in a corpus
 # of its own, build/fuzz/fresh-corpus (the smoke run of make check, whose time
-# should not grow with an accumulated corpus).
+# should not grow with an accumulated corpus). FUZZ_SEED=N fixes libFuzzer's
+# random seed (the smoke run's is 1: CI explores the same inputs each time;
+# a slower machine a prefix of them), else every run draws a new one.
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
@@ -102,7 +104,7 @@ for t in $targets; do
     log=$B/fuzz_$t.log
     start=$(date +%s)
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$B/crashes/$t-" "$C/$t" > "$log" 2>&1
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -artifact_prefix="$B/crashes/$t-" "$C/$t" > "$log" 2>&1
     rc=$?
     end=$(date +%s)
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
