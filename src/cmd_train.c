@@ -746,21 +746,10 @@ static int open_train_outputs(const train_args *a, int writer, cli_output out[2]
  * its own (rank 0's notes; the other ranks are quiet but for warnings). */
 static int ranks_agree(sm_dist *d, int rc)
 {
-    if (!dist_many(d))
-        return rc;
-    int64_t *all = malloc((size_t)dist_size(d) * sizeof *all);
+    int first;
     sm_error err;
-    if (!all || dist_allgather_i64(d, rc, all, &err) != SM_OK) {
-        free(all);
-        cli_msg_release();
-        return (int)dist_agree(d, (sm_status)rc, &err);
-    }
-    int first = -1;
-    for (int r = 0; r < dist_size(d) && first < 0; r++)
-        if (all[r] != SM_OK)
-            first = r;
-    rc = first < 0 ? SM_OK : (int)all[first];
-    free(all);
+    sm_error_clear(&err); /* (the message was printed: only the status travels) */
+    rc = (int)dist_agree_first(d, (sm_status)rc, &first, &err);
     cli_msg_flush(first < 0 || dist_rank(d) == first);
     return rc;
 }

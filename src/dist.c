@@ -100,9 +100,10 @@ sm_status dist_allgather_i32(sm_dist *d, const int32_t *mine, int64_t n, int32_t
     return copy_out(mine, n, sizeof *mine, (void **)all, total, err);
 }
 
-sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err)
+sm_status dist_agree_first(sm_dist *d, sm_status st, int *first, sm_error *err)
 {
     (void)d, (void)err;
+    *first = st == SM_OK ? -1 : 0;
     return st;
 }
 
@@ -278,8 +279,9 @@ sm_status dist_allgather_i32(sm_dist *d, const int32_t *mine, int64_t n, int32_t
     return allgather_items(d, mine, n, sizeof *mine, MPI_INT32_T, (void **)all, total, err);
 }
 
-sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err)
+sm_status dist_agree_first(sm_dist *d, sm_status st, int *first_rank, sm_error *err)
 {
+    *first_rank = st == SM_OK ? -1 : 0;
     if (!dist_many(d))
         return st;
     int mine = (int)st, *all = malloc((size_t)d->size * sizeof *all);
@@ -291,6 +293,7 @@ sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err)
         if (all[r] != SM_OK)
             first = r;
     free(all);
+    *first_rank = first;
     if (first < 0)
         return SM_OK;
     sm_error local;
@@ -305,3 +308,9 @@ sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err)
 }
 
 #endif
+
+sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err)
+{
+    int first;
+    return dist_agree_first(d, st, &first, err);
+}

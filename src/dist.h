@@ -64,6 +64,8 @@ sm_status dist_allgather_i32(sm_dist *d, const int32_t *mine, int64_t n, int32_t
  * return the status of the lowest failing rank, with its message in err,
  * or SM_OK when no rank failed. */
 sm_status dist_agree(sm_dist *d, sm_status st, sm_error *err);
+/* The same, and *first <- that rank (-1 when no rank failed). */
+sm_status dist_agree_first(sm_dist *d, sm_status st, int *first, sm_error *err);
 
 /* "%r" in a path is the rank: the path of this rank's own file, into buf.
  * Returns 0 when the path holds no %r (buf is then the path), 1 when it

@@ -134,6 +134,9 @@ static void test_lone_process(void)
     CHECK(dist_allgather_f64(&one, x, 3, &all, &n, &err) == SM_OK && n == 3 && all[2] == 3);
     free(all);
     CHECK(dist_agree(&one, SM_EDATA, &err) == SM_EDATA);
+    int first = 7;
+    CHECK(dist_agree_first(&one, SM_EDATA, &first, &err) == SM_EDATA && first == 0);
+    CHECK(dist_agree_first(&one, SM_OK, &first, &err) == SM_OK && first == -1);
     dist_close(&one);
 }
 
