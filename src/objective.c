@@ -22,7 +22,7 @@ int objective_is_multiclass(sm_objective_kind k)
     return k == OBJ_MULTICLASS || k == OBJ_MULTICLASS_POINTWISE;
 }
 
-sm_status objective_check(sm_objective *obj, sm_error *err)
+sm_status objective_check_options(sm_objective *obj, sm_error *err)
 {
     if (obj->kind == OBJ_PAIRWISE) {
         if (obj->target == TARGET_DEFAULT)
@@ -50,6 +50,14 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
+    return SM_OK;
+}
+
+sm_status objective_check(sm_objective *obj, sm_error *err)
+{
+    sm_status st = objective_check_options(obj, err);
+    if (st != SM_OK)
+        return st;
     if (obj->n_out == 0)
         obj->n_out = 1;
     if (objective_is_multiclass(obj->kind) && obj->n_out < 2)

@@ -86,6 +86,9 @@ int objective_is_multiclass(sm_objective_kind k);
  * pairwise), or the objective cannot take n_out scores per row (the
  * multi-class kinds take K >= 2, the others one). */
 sm_status objective_check(sm_objective *obj, sm_error *err);
+/* The same but for the outputs, before K is known (the multi-class kinds
+ * take it from the data). */
+sm_status objective_check_options(sm_objective *obj, sm_error *err);
 
 /* Scratch memory of the ranking objectives, reused across calls, and the
  * generator that draws sampled pairs. */
