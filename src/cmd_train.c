@@ -138,7 +138,7 @@ static int load_train_classes(const train_args *a, sm_dist *dist, const char *pa
                               sm_dataset *train, sm_classes *classes)
 {
     const sm_classes *known = a->job.init.classes.n ? &a->job.init.classes : NULL;
-    int prob = a->job.cfg.objective.kind == OBJ_MULTICLASS && a->job.cfg.objective.target == TARGET_PROB;
+    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
     cli_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
     int rc = a->data_opt.shares > 1 ? cli_ranks_share_rows(dist, train->n_rows, &share.first_row,
                                                  &share.all_rows)
@@ -165,7 +165,7 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
                            sm_dataset *valid, const sm_classes *classes)
 {
     int labels_are_classes = objective_is_multiclass(a->job.cfg.objective.kind) && !a->files.targets;
-    int prob = a->job.cfg.objective.kind == OBJ_MULTICLASS && a->job.cfg.objective.target == TARGET_PROB;
+    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
     int ranking = objective_is_ranking(a->job.cfg.objective.kind);
     int rank_metric = train_job_stops_on_rank_metric(&a->job);
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",

@@ -129,7 +129,7 @@ sm_status train_job_set_classes(sm_train_job *job, const sm_classes *classes,
     sm_objective *obj = &job->cfg.objective;
     obj->n_out = job->cfg.scorer.n_out = classes->n;
     job->file_target = obj->target;
-    if (!job->targets_file && obj->kind == OBJ_MULTICLASS)
+    if (!job->targets_file && objective_takes_target(obj->kind, TARGET_PROB))
         obj->target = TARGET_PROB;
     sm_status st = objective_check(obj, err);
     if (st != SM_OK)
@@ -289,7 +289,7 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
     }
     if (objective_is_multiclass(obj->kind)) {
         record_temperature(m, obj->temperature);
-        if (obj->kind == OBJ_MULTICLASS)
+        if (objective_takes_target(obj->kind, TARGET_PROB))
             model_set_info(m, "target", "%s", objective_target_name(job->file_target));
         model_set_info(m, "train_targets", "%s",
                        job->targets_file ? job->targets_file : "class labels");
