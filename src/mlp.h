@@ -116,26 +116,18 @@ void mlp_free(sm_mlp *m);
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l);
 int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */
-sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err);
+sm_status mlp_reserve(void *state, int64_t rows, sm_error *err);
 
 /* Scores of the listed rows (n x K; n <= reserved); keeps the activations. */
-void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
+void mlp_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
 /* Add the gradient of sum_ik dscores_ik * s_ik for the rows of the last forward. */
-void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void mlp_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
-double mlp_grad_norm2(const sm_mlp *m);
-/* The batch gradient as n_param doubles (grad's layout), and set from such
- * an array (the first-layer rows with a nonzero entry become touched). */
-void mlp_grad_get(const sm_mlp *m, double *grad);
-void mlp_grad_put(sm_mlp *m, const double *grad);
+double mlp_grad_norm2(const void *state);
 /* One optimiser step with grad * grad_factor and the L2 decay of the weights
  * (not the biases), then clear the gradient. optim_begin_step must have run. */
-void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor);
-/* (1/2)||W||^2 over every weight matrix (biases excluded). */
-double mlp_l2_half(const sm_mlp *m);
+void mlp_step(void *state, sm_optim *o, double grad_factor);
 /* Parameters on the raw features (scale1 and fs folded into W_1). */
-void mlp_export(const sm_mlp *m, double *param);
-/* Its inverse: exported parameters into the stored ones (a warm start). */
-void mlp_import(sm_mlp *m, const double *param);
+void mlp_export(const void *state, double *param);
 
 #endif
