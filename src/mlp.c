@@ -9,30 +9,6 @@
 #include "rng.h"
 #include "scorer.h"
 
-const char *const activation_names[ACT_KIND_COUNT + 1] = {
-    [ACT_RELU] = "relu", [ACT_TANH] = "tanh", [ACT_GELU] = "gelu"};
-
-int activation_parse(const char *name) { return names_find(activation_names, name); }
-
-const char *activation_name(sm_activation a) { return activation_names[a]; }
-
-int mlp_layers(const sm_mlp_shape *s) { return s->n_hidden + 1; }
-
-int64_t mlp_weight_offset(const sm_mlp_shape *s, int l)
-{
-    int64_t off = 0;
-    for (int k = 1; k < l; k++)
-        off += ((int64_t)s->width[k - 1] + 1) * s->width[k];
-    return off;
-}
-
-int64_t mlp_bias_offset(const sm_mlp_shape *s, int l)
-{
-    return mlp_weight_offset(s, l) + (int64_t)s->width[l - 1] * s->width[l];
-}
-
-int64_t mlp_param_count(const sm_mlp_shape *s) { return mlp_weight_offset(s, mlp_layers(s) + 1); }
-
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l)
 {
     int64_t padding = (int64_t)m->shape.width[0] * (m->ld1 - m->shape.width[1]);
@@ -87,8 +63,11 @@ static inline double input_value(const sm_dataset *ds, int64_t k, const double *
     return fs ? (double)ds->val[k] * fs[ds->col[k]] : (double)ds->val[k];
 }
 
+/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*ld + h] over the
+ * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1; W's rows are
+ * ld >= H apart). */
 HOT_KERNEL
-void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
+static void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
                     const double *restrict W, const double *restrict bias, int32_t dim, int32_t H,
                     int32_t ld, double scale, const double *restrict fs)
 {
@@ -119,8 +98,11 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
     }
 }
 
+/* dW[j*ld + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
+ * weights scale * W), dbias[h] += sum_b dz[b*H + h]; each feature given a
+ * gradient is appended once to touched[] (is_touched marks it). */
 HOT_KERNEL
-void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
+static void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
                      const sm_dataset *ds, const int64_t *rows, int64_t B, int32_t dim, int32_t H,
                      int32_t ld, const double *restrict fs, int32_t *touched, int64_t *n_touched,
                      uint8_t *is_touched)
@@ -156,8 +138,9 @@ void sparse_backward(double *restrict dW, double *restrict dbias, const double *
         }
 }
 
+/* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */
 HOT_KERNEL
-void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
+static void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
                    const double *restrict bias, int64_t B, int32_t I, int32_t O)
 {
     int32_t full = O - O % BLOCK;
@@ -181,8 +164,10 @@ void dense_forward(double *restrict out, const double *restrict in, const double
     }
 }
 
+/* dW += in^T dout, dbias += column sums of dout, and (din non-NULL)
+ * din = dout W^T, computed through Wt (O x I scratch) so every inner loop is unit-stride. */
 HOT_KERNEL
-void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
+static void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
                     const double *restrict dout, const double *restrict in,
                     const double *restrict W, double *restrict Wt, int64_t B, int32_t I, int32_t O)
 {
@@ -231,7 +216,7 @@ static inline void relu_backward(double *restrict dz, const double *restrict da,
 #define INV_SQRT_2PI 0.39894228040143267794
 
 HOT_KERNEL
-void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
+static void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
 {
     switch (act) {
     case ACT_RELU: {
@@ -254,8 +239,9 @@ void activation_forward(double *restrict a, const double *restrict z, int64_t n,
     }
 }
 
+/* dz = da * act'(z), given z and a = act(z) */
 HOT_KERNEL
-void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
+static void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
                          const double *restrict a, int64_t n, sm_activation act)
 {
     switch (act) {
@@ -280,7 +266,8 @@ void activation_backward(double *restrict dz, const double *restrict da, const d
     }
 }
 
-void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
+/* Scores of every row of ds (n_rows x K) with a saved network (raw features, no scaling). */
+static void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
 {
     /* One row at a time through the same layer functions; widths are capped,
      * so the activations fit on the stack and prediction cannot fail. */

@@ -26,7 +26,7 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "mlp.h"
+#include "mlp_shape.h"
 #include "optim.h"
 
 #define SCORER_MAX_OUTPUTS 65536
