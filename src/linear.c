@@ -528,6 +528,7 @@ static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int
 const sm_scorer_ops linear_scorer_ops = {
     .name = "linear",
     .syntax = "linear",
+    .optimizer = OPT_SGD,
     .complete = op_complete,
     .predict = op_predict,
     .init = op_init,

@@ -628,6 +628,8 @@ static void op_restore_state(void *state, const double *in)
 const sm_scorer_ops mlp_scorer_ops = {
     .name = "mlp",
     .syntax = "mlp:H1[,H2[,H3]]",
+    .layered = 1,
+    .optimizer = OPT_ADAM,
     .parse = op_parse,
     .predict = op_predict,
     .init = op_init,
