@@ -107,7 +107,7 @@ $(BUILD)/smloss: $(CLI_OBJ) $(LIB)
 smloss: $(BUILD)/smloss
 	@cmp -s $< $@ || cp $< $@
 
-$(BUILD)/tests/%: tests/%.c tests/test.c tests/test.h $(LIB)
+$(BUILD)/tests/%: tests/%.c tests/test.c $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
