@@ -25,7 +25,8 @@
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
     "       smloss train -d DATA --folds K [-m MODEL] [options]\n"
-    "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
+    "Train a linear or MLP scorer with a selective matching loss: a linear scorer by\n"
+    "L-BFGS to the optimum by default, an MLP by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin);\n"
@@ -108,7 +109,19 @@ static const char train_usage[] =
     "                           for the multi-class objectives)\n"
     "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
-    "      --epochs N           passes over the data (20)\n"
+    "      --solver NAME        {solver} (auto): lbfgs (linear scorers) minimises the\n"
+    "                           objective over passes over all the data until it has\n"
+    "                           converged; sgd takes --epochs epochs of mini-batch\n"
+    "                           steps; auto is lbfgs for a linear scorer unless an\n"
+    "                           option of SGD is given (--epochs, --batch, --optimizer,\n"
+    "                           --lr, --lr-schedule, --warmup, --momentum, --beta1,\n"
+    "                           --beta2, --eps, --clip, --sync-every), else sgd\n"
+    "      --tol X              lbfgs: converged when the objective fell by at most X\n"
+    "                           times its value in each of the last two iterations,\n"
+    "                           or no step lowers it (1e-7)\n"
+    "      --max-iter N         lbfgs: at most N iterations (1000); stopping there is a\n"
+    "                           warning; each iteration is a line of the epoch table\n"
+    "      --epochs N           sgd: passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
     "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
@@ -162,6 +175,7 @@ static const cli_choices train_choices[] = {
     {"optimizer", optim_kind_names},
     {"lr_schedule", optim_schedule_names},
     {"scale", feature_scaling_names},
+    {"solver", solver_names},
     {NULL, NULL},
 };
 
@@ -171,8 +185,14 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY
+    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY,
+    ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
+
+/* The options of SGD alone: under --solver auto, giving one chooses SGD. */
+static const int sgd_options[] = {ARG_EPOCHS,   ARG_BATCH, ARG_OPTIMIZER, 'l',
+                                  ARG_LR_SCHEDULE, ARG_WARMUP, ARG_MOMENTUM, ARG_BETA1,
+                                  ARG_BETA2,    ARG_EPS,   ARG_CLIP,      ARG_SYNC_EVERY};
 
 /* The most folds --folds takes: each fold trains a model. */
 #define TRAIN_MAX_FOLDS 1000
@@ -192,6 +212,9 @@ static const struct option train_options[] = {
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
     {"activation", required_argument, NULL, ARG_ACTIVATION},
+    {"solver", required_argument, NULL, ARG_SOLVER},
+    {"tol", required_argument, NULL, ARG_TOL},
+    {"max-iter", required_argument, NULL, ARG_MAX_ITER},
     {"epochs", required_argument, NULL, ARG_EPOCHS},
     {"batch", required_argument, NULL, ARG_BATCH},
     {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
@@ -255,6 +278,9 @@ typedef struct train_args {
     int have_loss;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps, have_activation;
     int schedule;
+    int solver;              /* --solver (SOLVER_AUTO unless given) */
+    char sgd_option[24];     /* the first option of SGD alone given, or "" */
+    int have_tol, have_max_iter;
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
     /* under mpirun: the share of --valid this rank reads (reader_read_share) */
     int valid_share, valid_shares, valid_share_by_query;
@@ -283,7 +309,9 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     if (v->quiet)
         return;
     if (!v->header_done) {
-        fprintf(stderr, "%6s  %14s  %14s  %9s", "epoch", "train_obj", "valid_obj", "seconds");
+        fprintf(stderr, "%6s  %14s  %14s  %9s",
+                v->args->cfg.solver == SOLVER_LBFGS ? "iter" : "epoch", "train_obj",
+                "valid_obj", "seconds");
         if (v->metric[0])
             fprintf(stderr, "  %14s  best", v->metric);
         fputc('\n', stderr);
@@ -340,6 +368,10 @@ static int parse_optim_option(int c, const char *arg, train_args *a)
         a->have_eps = 1;
         return cli_parse_double("train", "--eps", arg, 1e-300, 1, &a->eps);
     case ARG_L2: return cli_parse_double("train", "--l2", arg, 0, 1e6, &o->l2);
+    case ARG_SOLVER: return cli_parse_choice("train", "--solver", arg, solver_names, &a->solver);
+    case ARG_TOL:
+        a->have_tol = 1;
+        return cli_parse_double("train", "--tol", arg, 0, 1, &a->cfg.tol);
     case ARG_CLIP: return cli_parse_double("train", "--clip", arg, 0, 1e300, &o->clip);
     }
     return cli_usage_error("train", "unknown or incomplete option");
@@ -420,6 +452,11 @@ static int parse_value_option(int c, const char *arg, train_args *a)
         if ((rc = cli_parse_int64("train", "--folds", arg, 2, TRAIN_MAX_FOLDS, &n)) == SM_OK)
             a->folds = (int)n;
         return rc;
+    case ARG_MAX_ITER:
+        a->have_max_iter = 1;
+        if ((rc = cli_parse_int64("train", "--max-iter", arg, 0, 1000000, &n)) == SM_OK)
+            a->cfg.max_iter = (int)n;
+        return rc;
     case ARG_SAVE_EVERY:
         if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
             a->cfg.checkpoint_every = (int)n;
@@ -488,6 +525,37 @@ static int check_class_args(const train_args *a)
     return SM_OK;
 }
 
+/* --solver auto made lbfgs or sgd (the rule in --help), and the options
+ * that belong to the other one refused. */
+static int choose_solver(train_args *a)
+{
+    int mlp = a->cfg.scorer.kind == SCORER_MLP;
+    if (a->solver == SOLVER_AUTO)
+        a->solver = mlp || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
+    a->cfg.solver = (sm_solver_kind)a->solver;
+    if (a->solver == SOLVER_LBFGS && mlp)
+        return cli_usage_error("train", "--solver lbfgs trains linear scorers; an MLP trains "
+                               "by SGD (--solver sgd)");
+    if (a->solver == SOLVER_LBFGS && a->sgd_option[0])
+        return cli_usage_error("train", "%s is an option of --solver sgd, not lbfgs",
+                               a->sgd_option);
+    if (a->solver == SOLVER_SGD && (a->have_tol || a->have_max_iter))
+        return cli_usage_error("train", "--tol and --max-iter are options of --solver lbfgs, "
+                               "not sgd%s%s%s", a->sgd_option[0] ? " (chosen by " : "",
+                               a->sgd_option, a->sgd_option[0] ? ")" : "");
+    return SM_OK;
+}
+
+/* The long name of an option of SGD alone, or NULL for another option. */
+static const char *sgd_option_name(int c)
+{
+    for (size_t i = 0; i < sizeof sgd_options / sizeof sgd_options[0]; i++)
+        for (const struct option *o = train_options; o->name && c == sgd_options[i]; o++)
+            if (o->val == c)
+                return o->name;
+    return NULL;
+}
+
 /* What single options cannot check: the options together. */
 static int check_train_args(train_args *a)
 {
@@ -500,6 +568,9 @@ static int check_train_args(train_args *a)
                                "or --patience");
     if (a->have_activation && a->cfg.scorer.kind != SCORER_MLP)
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
+    int rc = choose_solver(a);
+    if (rc != SM_OK)
+        return rc;
     apply_optimizer(a);
     sm_error err;
     if ((a->loss || !a->init_path) &&
@@ -515,7 +586,7 @@ static int check_train_args(train_args *a)
         obj->n_out = 2; /* K comes with the data: check the rest for now */
     if (objective_check(obj, &err) != SM_OK)
         return cli_usage_error("train", "%s", err.msg);
-    int rc = check_class_args(a);
+    rc = check_class_args(a);
     if (rc != SM_OK)
         return rc;
     if (a->cfg.keep_best && !a->valid)
@@ -648,7 +719,11 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_TARGETS: a->targets = optarg; break;
         case ARG_VALID_TARGETS: a->valid_targets = optarg; break;
         case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
-        default: rc = parse_value_option(c, optarg, a); break;
+        default:
+            if (!a->sgd_option[0] && sgd_option_name(c))
+                snprintf(a->sgd_option, sizeof a->sgd_option, "--%s", sgd_option_name(c));
+            rc = parse_value_option(c, optarg, a);
+            break;
         }
     }
     if (rc != SM_OK)
@@ -660,13 +735,10 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     return check_train_args(a);
 }
 
-static void record_options(sm_model *m, const train_args *a, const sm_dataset *train)
+/* What SGD was told: its epochs, steps and optimiser. */
+static void record_sgd_options(sm_model *m, const train_args *a)
 {
     const sm_optim_config *o = &a->cfg.optim;
-    model_set_info(m, "train_data", "%s", train->source);
-    model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
-    if (train->weight)
-        model_set_info(m, "train_weights", "%s", train->weight_source);
     model_set_info(m, "epochs", "%d", a->cfg.epochs);
     model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
                                                    : train_default_batch(a->cfg.objective.kind)));
@@ -685,8 +757,25 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     }
     if (o->kind == OPT_ADAM || o->kind == OPT_ADAGRAD)
         model_set_info(m, "eps", "%.17g", o->eps);
+}
+
+static void record_options(sm_model *m, const train_args *a, const sm_dataset *train)
+{
+    const sm_optim_config *o = &a->cfg.optim;
+    int sgd = a->cfg.solver == SOLVER_SGD;
+    model_set_info(m, "train_data", "%s", train->source);
+    model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
+    if (train->weight)
+        model_set_info(m, "train_weights", "%s", train->weight_source);
+    if (sgd) {
+        record_sgd_options(m, a);
+    } else { /* (solver, stop_reason, iterations, grad_norm: train_run's) */
+        model_set_info(m, "tol", "%.17g", a->cfg.tol);
+        model_set_info(m, "max_iter", "%d", a->cfg.max_iter);
+    }
     model_set_info(m, "l2", "%.17g", o->l2);
-    model_set_info(m, "clip", "%.17g", o->clip);
+    if (sgd)
+        model_set_info(m, "clip", "%.17g", o->clip);
     model_set_info(m, "scale", "%s", feature_scaling_names[a->cfg.scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)a->cfg.seed);
     if (a->emphasize_text) {
@@ -1026,6 +1115,21 @@ static int prepare_features(train_args *a, sm_dist *dist, sm_dataset *train, sm_
 }
 
 /* Train with the epoch table and progress on stderr (and the checkpoints). */
+/* Why L-BFGS stopped; a warning when it had not converged. */
+static void tell_stop(const sm_model *model)
+{
+    const char *reason = model_get_info(model, "stop_reason");
+    const char *iterations = model_get_info(model, "iterations");
+    const char *norm = model_get_info(model, "grad_norm");
+    if (reason && strcmp(reason, "max-iter") == 0)
+        cli_msg("warning: lbfgs stopped at --max-iter %s before it converged (largest "
+                "|gradient| %s): the model is not at the optimum; raise --max-iter",
+                iterations, norm);
+    else if (reason)
+        cli_msg("lbfgs: %s after %s iterations, largest |gradient| %s", reason, iterations,
+                norm);
+}
+
 static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
                         const sm_dataset *valid, const sm_featmap *features, sm_model *model)
 {
@@ -1047,6 +1151,8 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     sm_error err;
     sm_status st = train_run(train, a->valid ? valid : NULL, &a->cfg, model, &err);
     cli_progress_done(&view.progress);
+    if (st == SM_OK && a->cfg.solver == SOLVER_LBFGS && !a->quiet && dist_rank(dist) == 0)
+        tell_stop(model);
     if (st == SM_OK && dist_many(dist) && !a->quiet)
         cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
                 dist_size(dist), (double)dist->bytes_sent / 1e6,
