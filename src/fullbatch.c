@@ -207,7 +207,7 @@ static void feature_chunk(void *ctx, int64_t chunk, int worker)
             for (int64_t c = 0; c < K; c++)
                 g[c] += x * ds[c];
         }
-        double scale = fs ? fs[j] : 1.0;
+        double scale = fs ? (double)(float)fs[j] : 1.0; /* the scorer's (linear.h) */
         for (int64_t c = 0; c < K; c++)
             g[c] *= scale;
     }
