@@ -25,7 +25,8 @@ expect_ok "listwise on qid data" "$SMLOSS" train -q -d "$T/qid.train" -m "$T/c.m
 expect_true "qid data trains the same weights" "weights '$T/c.model' > '$T/wc'; cmp -s '$T/wa' '$T/wc'"
 expect_true "model records objective, temperature, target" \
     "grep -qx 'objective=listwise' '$T/a.model' && grep -qx 'temperature=1' '$T/a.model' && grep -qx 'target=matched' '$T/a.model'"
-expect_true "ranking batch is one query" "grep -qx 'batch=1' '$T/a.model'"
+expect_ok "listwise by sgd" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/sgd.model" --objective listwise --epochs 1
+expect_true "ranking batch is one query" "grep -qx 'batch=1' '$T/sgd.model'"
 expect_ok "pairwise soft, T=0.5" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/p.model" --objective pairwise --target soft --temperature 0.5 --loss lin+sigmoid:a=3,c=2.5
 expect_true "model records the soft target and T" "grep -qx 'target=soft' '$T/p.model' && grep -qx 'temperature=0.5' '$T/p.model'"
 expect_ok "pairwise sampled" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/s1.model" --objective pairwise --max-pairs 8
