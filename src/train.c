@@ -1001,6 +1001,7 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
     const sm_train_config *cfg = t->cfg;
     sm_status st = SM_OK;
     int small = 0, moved = 1;
+    uint64_t sent = cfg->dist ? cfg->dist->bytes_sent : 0; /* before these passes */
     while (st == SM_OK && moved) {
         if (cfg->stop && *cfg->stop)
             return sm_fail(err, SM_EINTERRUPTED, "training interrupted in iteration %d",
@@ -1011,7 +1012,8 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
         t->iterations++;
         fullbatch_put(fb, lb->x);
         sm_epoch_info info = {.epoch = t->iterations, .epochs = cfg->max_iter,
-                              .train_objective = lb->f, .steps = lb->evals};
+                              .train_objective = lb->f, .steps = lb->evals,
+                              .step_bytes = cfg->dist ? cfg->dist->bytes_sent - sent : 0};
         if ((st = evaluate_valid(t, &info, err)) != SM_OK ||
             (st = keep_best(t, &info, model, err)) != SM_OK)
             break;
@@ -1046,6 +1048,8 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         st = lbfgs_init(&lb, fullbatch_param_count(fb), fullbatch_eval, fb, err);
     if (st == SM_OK && !(theta = malloc((size_t)fullbatch_param_count(fb) * sizeof *theta)))
         st = sm_fail(err, SM_EFAIL, "out of memory");
+    /* (every pass is a sum over the ranks: none may be missing from it) */
+    st = dist_agree(cfg->dist, st, err);
     if (st == SM_OK) {
         fullbatch_get(fb, theta);
         st = lbfgs_start(&lb, theta, err);
