@@ -94,6 +94,7 @@ typedef struct {
     const char *stop_reason;
     int iterations;
     double grad_norm;
+    double half_bias, half_objective; /* at iteration max_iter / 2: the mean bias, F */
 } trainer;
 
 static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
@@ -976,6 +977,51 @@ static sm_status check_minimum(trainer *t, sm_fullbatch *fb, const sm_lbfgs *lb,
                          : "use --l2 > 0, or soft targets");
 }
 
+static double mean_bias(const trainer *t, const sm_lbfgs *lb)
+{
+    double sum = 0.0;
+    for (int64_t k = 0; k < t->K; k++)
+        sum += lb->x[lb->n - t->K + k];
+    return sum / (double)t->K;
+}
+
+/* Whether a term's slope grows without bound (exp, sinh): a common shift of
+ * the scores then acts on the softmax and pairwise objectives as a falling
+ * temperature. */
+static int slope_unbounded(const sm_link *link)
+{
+    for (int i = 0; i < link->n_terms; i++)
+        if ((link->terms[i].kind == LINK_EXP || link->terms[i].kind == LINK_SINH) &&
+            link->terms[i].a != 0.0)
+            return 1;
+    return 0;
+}
+
+/* A run capped before it converged, whose objective kept falling over the
+ * second half of its iterations while the biases drifted by a quarter of a
+ * score or more (a shift with an unbounded slope, the weights shrinking
+ * along: the infimum is approached, never attained): refused (train.h). */
+static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
+{
+    int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    double now = mean_bias(t, lb);
+    if (!shifting || !slope_unbounded(&t->obj->link) || t->cfg->max_iter < 2 ||
+        !(fabs(now - t->half_bias) >= 0.25) || !(lb->f < t->half_objective))
+        return SM_OK;
+    char spec[LINK_SPEC_MAX];
+    link_format(&t->obj->link, spec, sizeof spec);
+    return sm_fail(err, SM_EDATA,
+                   "%s: the %s objective with loss '%s' has no minimum on this data: from "
+                   "iteration %d to %d it kept falling (%.6g to %.6g) while the mean bias "
+                   "drifted from %.6g to %.6g: every score shifting with the weights shrinking "
+                   "acts as a falling temperature, and the objective approaches an infimum it "
+                   "never attains; use soft targets (--target matched or prob, teacher "
+                   "scores), a bounded link (sigmoid-type), or the link lin",
+                   t->train->source, objective_kind_name(t->obj->kind), spec,
+                   t->cfg->max_iter / 2, t->iterations, t->half_objective, lb->f, t->half_bias,
+                   now);
+}
+
 /* Keep iterating? Records why not in t->stop_reason. The objective has
  * converged when it fell by at most tol times its value in each of the last
  * two iterations, or no step lowers it. */
@@ -1010,6 +1056,10 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
         if ((st = lbfgs_iterate(lb, &moved, err)) != SM_OK)
             break;
         t->iterations++;
+        if (t->iterations == cfg->max_iter / 2) {
+            t->half_bias = mean_bias(t, lb);
+            t->half_objective = lb->f;
+        }
         fullbatch_put(fb, lb->x);
         sm_epoch_info info = {.epoch = t->iterations, .epochs = cfg->max_iter,
                               .train_objective = lb->f, .steps = lb->evals,
@@ -1058,6 +1108,8 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         st = lbfgs_iterations(t, fb, &lb, model, err);
     if (st == SM_OK && !t->stop_reason)
         t->stop_reason = "max-iter";
+    if (st == SM_OK && strcmp(t->stop_reason, "max-iter") == 0)
+        st = check_drift(t, &lb, err);
     if (st == SM_OK)
         st = check_minimum(t, fb, &lb, err);
     if (st == SM_OK) {

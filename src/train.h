@@ -71,7 +71,9 @@ typedef struct {
      * at the end). A run whose objective keeps falling along a direction in
      * which it has no minimum (every score shifted up with an unbounded link
      * and hard targets, or the weights growing without --l2 on separable
-     * data) fails with SM_EDATA and says so. */
+     * data), or that reaches max_iter while its biases drift and its
+     * objective falls (the shift along a curve), fails with SM_EDATA and
+     * says so (smloss-losses(7), SOLVERS AND THE MINIMUM). */
     sm_solver_kind solver;
     double tol;
     int max_iter;
