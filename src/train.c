@@ -94,7 +94,7 @@ typedef struct {
     const char *stop_reason;
     int iterations;
     double grad_norm;
-    double half_bias, half_objective; /* at iteration max_iter / 2: the mean bias, F */
+    double half_bias, half_norm, half_objective; /* at iteration max_iter / 2: mean bias, ||w||, F */
 } trainer;
 
 static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
@@ -985,6 +985,14 @@ static double mean_bias(const trainer *t, const sm_lbfgs *lb)
     return sum / (double)t->K;
 }
 
+static double weight_norm(const trainer *t, const sm_lbfgs *lb)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < lb->n - t->K; i++)
+        sum += lb->x[i] * lb->x[i];
+    return sqrt(sum);
+}
+
 /* Whether a term's slope grows without bound (exp, sinh): a common shift of
  * the scores then acts on the softmax and pairwise objectives as a falling
  * temperature. */
@@ -997,29 +1005,43 @@ static int slope_unbounded(const sm_link *link)
     return 0;
 }
 
-/* A run capped before it converged, whose objective kept falling over the
- * second half of its iterations while the biases drifted by a quarter of a
- * score or more (a shift with an unbounded slope, the weights shrinking
- * along: the infimum is approached, never attained): refused (train.h). */
+/* A softmax or pairwise run capped (at 100 iterations or more) before it
+ * converged, whose objective kept falling over the second half of its
+ * iterations while the parameters ran away: the biases drifted by a quarter
+ * of a score or more (a shift with an unbounded slope, the weights shrinking
+ * along), or without --l2 the weights' norm grew by a quarter (units
+ * separable in some directions): the infimum is approached, never attained.
+ * Refused (train.h). A pointwise objective has a minimiser (it grows as any
+ * score leaves its label), and a short cap stops a run still on its way. */
 static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
 {
     int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
-    double now = mean_bias(t, lb);
-    if (!shifting || !slope_unbounded(&t->obj->link) || t->cfg->max_iter < 2 ||
-        !(fabs(now - t->half_bias) >= 0.25) || !(lb->f < t->half_objective))
+    double bias = mean_bias(t, lb), norm = weight_norm(t, lb);
+    int drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
+    int grows = t->cfg->optim.l2 == 0.0 && norm >= 1.25 * t->half_norm;
+    if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective) ||
+        !(drifts || grows))
         return SM_OK;
-    char spec[LINK_SPEC_MAX];
+    int soft = t->obj->target == TARGET_SOFT || t->obj->target == TARGET_MATCHED;
+    char spec[LINK_SPEC_MAX], how[200];
     link_format(&t->obj->link, spec, sizeof spec);
+    if (drifts)
+        snprintf(how, sizeof how, "the mean bias drifted from %.6g to %.6g: every score "
+                 "shifting with the weights shrinking acts as a falling temperature",
+                 t->half_bias, bias);
+    else
+        snprintf(how, sizeof how, "the norm of the weights grew from %.6g to %.6g: the units "
+                 "are separable in some directions", t->half_norm, norm);
     return sm_fail(err, SM_EDATA,
                    "%s: the %s objective with loss '%s' has no minimum on this data: from "
-                   "iteration %d to %d it kept falling (%.6g to %.6g) while the mean bias "
-                   "drifted from %.6g to %.6g: every score shifting with the weights shrinking "
-                   "acts as a falling temperature, and the objective approaches an infimum it "
-                   "never attains; use soft targets (--target matched or prob, teacher "
-                   "scores), a bounded link (sigmoid-type), or the link lin",
+                   "iteration %d to %d it kept falling (%.6g to %.6g) while %s, and it "
+                   "approaches an infimum it never attains; use %s",
                    t->train->source, objective_kind_name(t->obj->kind), spec,
-                   t->cfg->max_iter / 2, t->iterations, t->half_objective, lb->f, t->half_bias,
-                   now);
+                   t->cfg->max_iter / 2, t->iterations, t->half_objective, lb->f, how,
+                   !drifts ? "--l2 > 0"
+                   : soft  ? "a bounded link (sigmoid-type) or the link lin"
+                           : "soft targets (--target matched or prob, teacher scores), a "
+                             "bounded link (sigmoid-type), or the link lin");
 }
 
 /* Keep iterating? Records why not in t->stop_reason. The objective has
@@ -1058,6 +1080,7 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
         t->iterations++;
         if (t->iterations == cfg->max_iter / 2) {
             t->half_bias = mean_bias(t, lb);
+            t->half_norm = weight_norm(t, lb);
             t->half_objective = lb->f;
         }
         fullbatch_put(fb, lb->x);
