@@ -73,6 +73,8 @@ expect_true "no model, no diverged restarts" "[ ! -e '$T/x.model' ] && ! grep -q
 expect_fail "listwise exp with the gain target: the biases drift" 3 "has no minimum.*mean bias drifted.*falling temperature" \
     "$SMLOSS" train -d "$R.train" -m "$T/x.model" --objective listwise --target gain \
     --loss 'lin:w=0.1+exp:a=1,c=2' --l2 1e-3 --max-iter 200
+expect_fail "pairwise lin without --l2: the weights grow" 3 "has no minimum.*norm of the weights grew.*--l2 > 0" \
+    "$SMLOSS" train -d "$R.train" -m "$T/x.model" --objective pairwise --max-iter 300
 expect_ok "the same link with --l2 and a bounded link" "$SMLOSS" train -q -d "$T/d.train" -m "$T/sig.model" \
     --objective multiclass --l2 1e-4 --loss 'lin:w=0.2+sigmoid:a=1,c=-3'
 
