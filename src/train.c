@@ -957,6 +957,7 @@ static sm_status check_minimum(trainer *t, sm_fullbatch *fb, const sm_lbfgs *lb,
     if (st == SM_OK && !falling && shift_too)
         st = keeps_falling(fb, t->K, lb->x, lb->f, shift = 1, probe, probe + P, &last, &falling, err);
     free(probe);
+    fullbatch_put(fb, lb->x); /* the scorer back at the iterate (a checkpoint may follow) */
     if (st != SM_OK || !falling)
         return st;
     char spec[LINK_SPEC_MAX];
