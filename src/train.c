@@ -1006,24 +1006,44 @@ static int slope_unbounded(const sm_link *link)
     return 0;
 }
 
+/* Whether some unit's target gives a row or class no share: pairwise hard,
+ * the listwise gain target, multi-class probabilities with a 0 (class
+ * labels) on any rank. Such targets can be matched ever better as some
+ * weights grow; targets with full support cannot (smloss-losses(7)). */
+static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
+{
+    const sm_dataset *ds = t->train;
+    double zero = 0.0;
+    *hard = t->obj->target == TARGET_HARD || t->obj->target == TARGET_GAIN;
+    if (t->obj->kind != OBJ_MULTICLASS || t->obj->target != TARGET_PROB)
+        return SM_OK;
+    for (int64_t i = 0; i < ds->n_rows * t->K && zero == 0.0; i++)
+        zero = ds->target[i] == 0.0;
+    sm_status st = dist_max(t->cfg->dist, &zero, 1, err);
+    *hard = zero > 0.0;
+    return st;
+}
+
 /* A softmax or pairwise run capped (at 100 iterations or more) before it
  * converged, whose objective kept falling over the second half of its
  * iterations while the parameters ran away: the biases drifted by a quarter
  * of a score or more (a shift with an unbounded slope, the weights shrinking
- * along), or without --l2 the weights' norm grew by a quarter (units
- * separable in some directions): the infimum is approached, never attained.
+ * along), or with hard targets and without --l2 the weights' norm grew by
+ * a quarter (units separable in some directions): the infimum is approached,
+ * never attained.
  * Refused (train.h). A pointwise objective has a minimiser (it grows as any
  * score leaves its label), and a short cap stops a run still on its way. */
 static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
 {
     int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
     double bias = mean_bias(t, lb), norm = weight_norm(t, lb);
-    int drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
-    int grows = t->cfg->optim.l2 == 0.0 && norm >= 1.25 * t->half_norm;
-    if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective) ||
-        !(drifts || grows))
+    int hard = 0, drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
+    if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective))
         return SM_OK;
-    int soft = t->obj->target == TARGET_SOFT || t->obj->target == TARGET_MATCHED;
+    sm_status st = targets_hard(t, &hard, err);
+    int grows = hard && t->cfg->optim.l2 == 0.0 && norm >= 1.25 * t->half_norm;
+    if (st != SM_OK || !(drifts || grows))
+        return st;
     char spec[LINK_SPEC_MAX], how[200];
     link_format(&t->obj->link, spec, sizeof spec);
     if (drifts)
@@ -1040,7 +1060,7 @@ static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err
                    t->train->source, objective_kind_name(t->obj->kind), spec,
                    t->cfg->max_iter / 2, t->iterations, t->half_objective, lb->f, how,
                    !drifts ? "--l2 > 0"
-                   : soft  ? "a bounded link (sigmoid-type) or the link lin"
+                   : !hard ? "a bounded link (sigmoid-type) or the link lin"
                            : "soft targets (--target matched or prob, teacher scores), a "
                              "bounded link (sigmoid-type), or the link lin");
 }
