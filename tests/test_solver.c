@@ -128,6 +128,33 @@ static void test_lbfgs_rosenbrock(void)
     lbfgs_free(&lb);
 }
 
+/* f = -log(1 - x) - 5x, defined for x < 1 (NaN beyond, inf at 1), least
+ * at x = 0.8: the first step (to x = 1) is not finite, and the line search
+ * takes it as a step too long. */
+static sm_status barrier(void *ctx, const double *x, double *f, double *g, sm_error *err)
+{
+    (void)ctx, (void)err;
+    *f = x[0] < 1.0 ? -log1p(-x[0]) - 5.0 * x[0] : (x[0] == 1.0 ? INFINITY : NAN);
+    g[0] = 1.0 / (1.0 - x[0]) - 5.0;
+    return SM_OK;
+}
+
+static void test_lbfgs_not_finite_is_too_long(void)
+{
+    sm_lbfgs lb;
+    double x0[1] = {0.0};
+    int moved = 1;
+    if (!CHECK(lbfgs_init(&lb, 1, barrier, NULL, NULL) == SM_OK))
+        return;
+    CHECK(lbfgs_start(&lb, x0, NULL) == SM_OK);
+    for (int it = 0; moved && it < 100; it++) {
+        CHECK(lbfgs_iterate(&lb, &moved, NULL) == SM_OK);
+        CHECK(isfinite(lb.f) && lb.x[0] < 1.0);
+    }
+    CHECK_CLOSE(lb.x[0], 0.8, 1e-7);
+    lbfgs_free(&lb);
+}
+
 /* ---- data ---- */
 
 /* n_queries queries of `size` rows (size 1: no groups), `dim` dense
@@ -514,6 +541,7 @@ static void test_no_minimum_refused(void)
 static const test_case cases[] = {
     TEST(test_lbfgs_quadratic),
     TEST(test_lbfgs_rosenbrock),
+    TEST(test_lbfgs_not_finite_is_too_long),
     TEST(test_gradient_every_objective),
     TEST(test_pointwise_normal_equations),
     TEST(test_listwise_newton),
