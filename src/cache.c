@@ -1,6 +1,7 @@
 /* cache.c - the binary dataset cache: check, map, or parse and write. */
 #define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "cache.h"
+#include "memhint.h"
 #include "parallel.h"
 
 #include <errno.h>
@@ -601,9 +602,11 @@ static int same_file(file_id recorded, const char *path, const char *what, int t
  * fill out (with the cache's weights, if any) and *h and return 1, else 0
  * with the reason in why (or an error in *st when the source cannot be
  * read). */
-static int try_map(const char *cache_path, const char *source, int threads, sm_dataset *out,
-                   cache_header *h, char *why, size_t why_cap, sm_error *err, sm_status *st)
+static int try_map(const char *cache_path, const char *source, const sm_reader_parallel *par,
+                   sm_dataset *out, cache_header *h, char *why, size_t why_cap, sm_error *err,
+                   sm_status *st)
 {
+    int threads = par ? par->threads : 0;
     *st = SM_OK;
     int fd = open(cache_path, O_RDONLY);
     if (fd < 0) {
@@ -616,10 +619,13 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
         close(fd);
         return 0;
     }
-    /* Pre-load the pages when the cache fits comfortably in memory; a larger
-     * one is paged in on demand. */
+    /* Pre-load the pages when the cache fits the budget (by default half the
+     * memory); a larger one is paged in on demand, in order. */
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    int populate = pages > 0 && page > 0 && h->file_size < (uint64_t)pages * (uint64_t)page / 2;
+    uint64_t budget = par && par->memory ? par->memory
+                      : pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 2
+                                              : 0;
+    int populate = h->file_size < budget;
     void *map = mmap(NULL, h->file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
     int e = errno;
@@ -628,6 +634,8 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
+    if (!populate)
+        sm_advise_sequential(map, h->file_size);
     if (!image_dataset(map, h, threads, out, why, why_cap)) {
         munmap(map, h->file_size);
         return 0;
@@ -934,7 +942,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     cache_header h;
     cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     int weights_unchanged = 1;
-    if (try_map(cache_path, source, threads, out, &h, rep->why, sizeof rep->why, err, &st)) {
+    if (try_map(cache_path, source, par, out, &h, rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
         if (!labels_accepted(opt, out)) {
             /* Only the text knows where the label is: parse it for the message. */

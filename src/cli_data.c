@@ -11,6 +11,7 @@
 #include "cli_msg.h"
 #include "cli_opts.h"
 #include "cli_output.h"
+#include "membudget.h"
 #include "reader.h"
 
 int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
@@ -20,6 +21,48 @@ int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
     if (rc == SM_OK)
         o->threads = (int)n;
     return rc;
+}
+
+int cli_parse_memory(const char *cmd, const char *text, cli_data_options *o)
+{
+    sm_error err;
+    return membudget_parse("--memory", text, &o->memory, &err) == SM_OK
+               ? SM_OK
+               : cli_usage_error(cmd, "%s", err.msg);
+}
+
+uint64_t cli_memory_budget(const cli_data_options *o, char *source, size_t cap)
+{
+    uint64_t budget;
+    if (o && o->memory) {
+        snprintf(source, cap, "--memory");
+        return o->memory;
+    }
+    membudget_default(&budget, source, cap);
+    return budget;
+}
+
+int cli_data_streamed(const sm_dataset *ds, uint64_t budget)
+{
+    return ds->mapping && ds->mapping_len >= budget;
+}
+
+/* Say how data larger than the budget is read: streamed from its cache, or
+ * held in memory all the same (text is parsed into memory). */
+static void tell_memory(const cli_data_options *o, const sm_dataset *ds, uint64_t budget,
+                        const char *source)
+{
+    char size[32], limit[32];
+    uint64_t held = (uint64_t)(ds->n_rows + 1) * 16 + (uint64_t)ds->nnz * 8;
+    if (cli_data_streamed(ds, budget))
+        cli_msg("streaming %s from the cache %s: the cache's %s exceed the memory budget of %s "
+                "(%s)", ds->source, o->cache, membudget_format(ds->mapping_len, size, sizeof size),
+                membudget_format(budget, limit, sizeof limit), source);
+    else if (!ds->mapping && held >= budget)
+        cli_msg("warning: %s holds %s in memory, over the memory budget of %s (%s): with "
+                "--cache FILE the next runs stream it", ds->source,
+                membudget_format(held, size, sizeof size),
+                membudget_format(budget, limit, sizeof limit), source);
 }
 
 static void on_read_progress(void *ctx, uint64_t bytes)
@@ -57,7 +100,9 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
                              .check_label_ctx = o ? o->check_label_ctx : NULL,
                              .allow_unlabeled = o ? o->allow_unlabeled : 0,
                              .command = o ? o->command : NULL};
-    sm_reader_parallel par = {o ? o->threads : 0, 0};
+    char budget_source[96];
+    uint64_t budget = cli_memory_budget(o, budget_source, sizeof budget_source);
+    sm_reader_parallel par = {o ? o->threads : 0, 0, budget};
     sm_error err;
     cache_report rep;
     char beside[4096];
@@ -78,6 +123,10 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
         cli_msg("warning: cache %s not written: %s", o->cache, rep.why);
     else if (o && o->cache && rep.outcome == CACHE_WRITTEN && !quiet)
         cli_msg("wrote cache %s (%s)", o->cache, rep.why);
+    if (ds->mapping)
+        cli_signals_watch_cache(o->cache);
+    if (!quiet)
+        tell_memory(o, ds, budget, budget_source);
     return SM_OK;
 }
 

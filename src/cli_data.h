@@ -7,6 +7,7 @@
 #define SM_CLI_DATA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "dataset.h"
@@ -30,6 +31,8 @@ typedef struct {
      * cache, the cache keeps them (cache.h). */
     int weighted;
     const char *weights;
+    /* --memory SIZE in bytes; 0: the default budget (membudget.h) */
+    uint64_t memory;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more
@@ -44,6 +47,20 @@ typedef struct {
 
 /* Parse the value of --threads. */
 int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
+/* Help lines of --memory. */
+#define CLI_MEMORY_HELP \
+    "      --memory SIZE        memory the run may hold (512M, 4G; default: 3/4 of\n" \
+    "                           the memory cgroup's limit or of MemAvailable, the\n" \
+    "                           smaller); a --cache larger than SIZE is streamed:\n" \
+    "                           read in order, block by block, not held in memory\n"
+/* Parse the value of --memory. */
+int cli_parse_memory(const char *cmd, const char *text, cli_data_options *o);
+/* The budget o gives (--memory, else the default), with where it came from
+ * in source[0 .. cap). */
+uint64_t cli_memory_budget(const cli_data_options *o, char *source, size_t cap);
+/* Whether ds, as cli_load_data read it under budget, is streamed: mapped
+ * from a cache at least as large. */
+int cli_data_streamed(const sm_dataset *ds, uint64_t budget);
 
 /* Read a data file (o NULL: the default options); with a cache and
  * o->weighted, also the weights cli_load_weights would read, when they come

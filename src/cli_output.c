@@ -14,17 +14,47 @@
 #include "numfmt.h"
 
 /* Temporary files to remove if a signal kills the run. A signal handler can
- * only reach static storage, so this table is the CLI's one piece of global
+ * only reach static storage, so this table (and the mapped cache's name
+ * below) is the CLI's one piece of global
  * state; it is written before a temporary file exists and cleared after. */
 #define CLI_MAX_PENDING 8
 static char pending_tmp[CLI_MAX_PENDING][4096];
 static volatile sig_atomic_t pending_used[CLI_MAX_PENDING];
 
-static void on_fatal_signal(int sig)
+/* The cache mapped for reading, named by the SIGBUS handler. */
+static char mapped_cache[4096];
+
+static void remove_pending(void)
 {
     for (int i = 0; i < CLI_MAX_PENDING; i++)
         if (pending_used[i])
             unlink(pending_tmp[i]);
+}
+
+static void put_stderr(const char *s)
+{
+    ssize_t unused = write(STDERR_FILENO, s, strlen(s));
+    (void)unused;
+}
+
+static void on_bus_error(int sig)
+{
+    (void)sig;
+    remove_pending();
+    put_stderr("smloss: ");
+    put_stderr(mapped_cache[0] ? mapped_cache : "a data cache");
+    put_stderr(": the cache was truncated while it was read; stopped, no output written\n");
+    _exit(SM_EDATA);
+}
+
+void cli_signals_watch_cache(const char *path)
+{
+    snprintf(mapped_cache, sizeof mapped_cache, "%s", path);
+}
+
+static void on_fatal_signal(int sig)
+{
+    remove_pending();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -43,6 +73,8 @@ void cli_signals_install(void)
             continue;
         sigaction(sigs[i], &sa, NULL);
     }
+    sa.sa_handler = on_bus_error;
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 static int pending_add(const char *tmp)

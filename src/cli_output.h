@@ -51,6 +51,12 @@ int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
 
 /* Install the signal handler that removes pending temporary files. */
 void cli_signals_install(void);
+/* A data cache mapped for reading (cache.h): should it be truncated under
+ * the run, the next read of a page past its new end raises SIGBUS, whose
+ * handler (also set up by cli_signals_install) says so naming it, removes
+ * the pending temporary files and ends the process with status 3 (bad data):
+ * outputs keep their previous contents. */
+void cli_signals_watch_cache(const char *path);
 /* A temporary file made by someone else: exists = 1 once it is created, 0 once
  * it is renamed or removed (the signature of sm_reader_options.temp_file; ctx
  * is unused). */

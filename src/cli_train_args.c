@@ -60,6 +60,7 @@ static const char train_usage[] =
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
+    CLI_MEMORY_HELP
     "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
@@ -185,7 +186,7 @@ enum {
     ARG_SCORER, ARG_EPOCHS, ARG_BATCH, ARG_OPTIMIZER, ARG_LR_SCHEDULE, ARG_WARMUP,
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
-    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
+    ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_MEMORY, ARG_TARGETS, ARG_VALID_TARGETS,
     ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
     ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
@@ -245,6 +246,7 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"memory", required_argument, NULL, ARG_MEMORY},
     {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -545,6 +547,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
         case ARG_VALID: a->files.valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
+        case ARG_MEMORY: rc = cli_parse_memory("train", optarg, &a->data_opt); break;
         case ARG_REGIONS: a->job.regions_text = optarg; break;
         case ARG_LOSS: a->loss = optarg; a->job.have_loss = 1; break;
         case ARG_EMPHASIZE: a->job.emphasize_text = optarg; break;

@@ -40,6 +40,7 @@ static const char eval_usage[] =
     "                           (with query groups: a query's rows share its weight)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
+    CLI_MEMORY_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
@@ -77,7 +78,7 @@ static const cli_choices eval_choices[] = {
 
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
-    ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE,
+    ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE, ARG_MEMORY,
     ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS
 };
 
@@ -91,6 +92,7 @@ static const struct option eval_options[] = {
     {"format", required_argument, NULL, ARG_FORMAT},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"memory", required_argument, NULL, ARG_MEMORY},
     {"output", required_argument, NULL, 'o'},
     {"group", required_argument, NULL, ARG_GROUP},
     {"weights", required_argument, NULL, ARG_WEIGHTS},
@@ -207,6 +209,7 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case 'o': a->output = optarg; break;
         case 'q': a->quiet = 1; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
+        case ARG_MEMORY: rc = cli_parse_memory("eval", optarg, &a->data_opt); break;
         case ARG_GROUP: a->group = optarg; break;
         case ARG_WEIGHTS: a->weights = a->data_opt.weights = optarg; break;
         case ARG_PER_QUERY: a->per_query = optarg; break;

@@ -9,6 +9,7 @@
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "cli_train.h"
+#include "membudget.h"
 #include "commands.h"
 #include "link.h"
 #include "report.h"
@@ -433,7 +434,17 @@ static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset
                                                         classes))) != SM_OK) ||
         (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK)
         return rc;
-    return cli_ranks_agree(dist, load_share_weights(a, dist, train, valid));
+    if ((rc = cli_ranks_agree(dist, load_share_weights(a, dist, train, valid))) != SM_OK)
+        return rc;
+    /* Data larger than the budget: the epochs' blocks fill a quarter of it. */
+    char source[96];
+    uint64_t budget = cli_memory_budget(&a->data_opt, source, sizeof source);
+    if (cli_data_streamed(train, budget))
+        a->job.cfg.stream_units = membudget_stream_units(
+            budget, train->mapping_len,
+            objective_is_ranking(a->job.cfg.objective.kind) ? train->n_groups : train->n_rows,
+            STREAM_WINDOW);
+    return SM_OK;
 }
 
 /* From the data read to the model trained: the job's steps (train_job.h),

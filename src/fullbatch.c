@@ -102,7 +102,7 @@ sm_status fullbatch_init(sm_fullbatch **out, const sm_fullbatch_config *cfg, sm_
         objective_work_init(&fb->work[w], cfg->seed);
         st = objective_work_reserve(&fb->work[w], longest, err);
     }
-    return st == SM_OK ? transpose(fb, err) : st;
+    return st == SM_OK && !cfg->streaming ? transpose(fb, err) : st;
 }
 
 void fullbatch_free(sm_fullbatch *fb)
@@ -224,6 +224,25 @@ static void feature_chunk(void *ctx, int64_t chunk, int worker)
     }
 }
 
+/* The weights' gradient as feature_chunk sums it, from the rows in order
+ * (streaming: the data are read once, in order, and never copied). */
+static void gradient_by_rows(sm_fullbatch *fb)
+{
+    const sm_dataset *ds = fb->cfg.ds;
+    const int64_t K = fb->K;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        const double *d = fb->dscores + r * K;
+        for (int64_t at = ds->row_ptr[r]; at < ds->row_ptr[r + 1]; at++) {
+            double *g = fb->grad + (int64_t)ds->col[at] * K, x = ds->val[at];
+            for (int64_t c = 0; c < K; c++)
+                g[c] += x * d[c];
+        }
+    }
+    for (int32_t j = 0; j < ds->dim; j++)
+        for (int64_t c = 0; c < K; c++)
+            fb->grad[(int64_t)j * K + c] *= feature_scale(fb, j);
+}
+
 sm_status fullbatch_eval(void *ctx, const double *theta, double *f, double *grad, sm_error *err)
 {
     sm_fullbatch *fb = ctx;
@@ -234,7 +253,10 @@ sm_status fullbatch_eval(void *ctx, const double *theta, double *f, double *grad
     pass_scores(fb->sc, ds, fb->cfg.threads, fb->scores);
     parallel_for(fb->cfg.threads, n_chunks, unit_chunk, fb);
     memset(fb->grad, 0, (size_t)(P + 2) * sizeof *fb->grad);
-    parallel_for(fb->cfg.threads, fb->n_col_chunks, feature_chunk, fb);
+    if (fb->cfg.streaming)
+        gradient_by_rows(fb);
+    else
+        parallel_for(fb->cfg.threads, fb->n_col_chunks, feature_chunk, fb);
     double *total = fb->grad + P;
     for (int64_t c = 0; c < n_chunks; c++) {
         const double *sums = fb->unit_sums + c * (K + 2);

@@ -42,6 +42,11 @@ typedef struct {
     uint64_t seed;           /* the sampled pairs */
     int threads;             /* 0: one per core */
     sm_dist *dist;           /* NULL: this process alone */
+    /* 1: ds is streamed from a cache larger than the memory budget
+     * (train.h): no transposed copy; the gradient is summed row by row on
+     * one thread as the rows are read, each feature's sum in row order as
+     * before: the same bits. */
+    int streaming;
 } sm_fullbatch_config;
 
 typedef struct sm_fullbatch sm_fullbatch;

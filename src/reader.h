@@ -67,6 +67,10 @@ typedef struct {
     int threads;        /* parsing threads; 0 = one per online core */
     size_t block_bytes; /* text per block; 0 = the default (512 KiB). Tests make
                          * it tiny to put block boundaries everywhere. */
+    /* The memory budget in bytes (membudget.h); 0: half the physical memory.
+     * A cache (cache.h) within it is read in at once; a larger one is
+     * mapped for reading in order, page by page as it is used. */
+    uint64_t memory;
 } sm_reader_parallel;
 
 /* With the default parallelism (used by tests, fuzzers and other callers;

@@ -11,6 +11,7 @@
 #include "numfmt.h"
 #include "rng.h"
 #include "scorer.h"
+#include "stream.h"
 #include "train_pass.h"
 
 const char *const feature_scaling_names[SCALE_KIND_COUNT + 1] = {[SCALE_NONE] = "none",
@@ -71,6 +72,8 @@ typedef struct {
     sm_optim opt;
     int have_scorer, have_opt;
     sm_rng rng;               /* the shuffles */
+    sm_stream stream;         /* streaming (cfg->stream_units): the epochs' visit */
+    int have_stream;
     sm_objective_work work;
     batch_buffers buf;
     double start_objective;   /* the training objective at the start */
@@ -773,6 +776,12 @@ static sm_status count_units(trainer *t, sm_error *err)
     if (st != SM_OK)
         return st;
     t->all_units = t->n_units;
+    if (cfg->stream_units > 0 && cfg->solver != SOLVER_LBFGS) {
+        if ((st = stream_init(&t->stream, t->obj, train, t->units, t->n_units,
+                              cfg->stream_units, err)) != SM_OK)
+            return st;
+        t->have_stream = 1;
+    }
     if (dist_many(cfg->dist)) {
         if (!(t->rank_units = malloc((size_t)dist_size(cfg->dist) * sizeof *t->rank_units)))
             return sm_fail(err, SM_EFAIL, "out of memory");
@@ -880,6 +889,8 @@ static void trainer_free(trainer *t)
     if (t->have_opt)
         optim_free(&t->opt);
     objective_work_free(&t->work);
+    if (t->have_stream)
+        stream_free(&t->stream);
     free(t->units);
     free(t->fs);
     free(t->buf.rows);
@@ -905,7 +916,10 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
 {
     const sm_train_config *cfg = t->cfg;
     sm_status st = SM_OK;
-    rng_shuffle(&t->rng, t->units, t->n_units);
+    if (t->have_stream)
+        stream_epoch(&t->stream, &t->rng, t->units);
+    else
+        rng_shuffle(&t->rng, t->units, t->n_units);
     t->loss_sum = 0.0;
     t->loss_units = 0.0;
     int64_t steps = (t->all_units + t->batch - 1) / t->batch;
@@ -920,6 +934,8 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
             if (cfg->sync_every)
                 all = last - first > 0 ? last - first : 1;
         }
+        if (t->have_stream)
+            stream_at(&t->stream, first);
         st = train_step(t, epoch, step, first, last, all, err);
         if (st == SM_OK && dist_many(cfg->dist) && cfg->sync_every &&
             ((step + 1) % cfg->sync_every == 0 || step + 1 == steps))
@@ -1153,7 +1169,8 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
     sm_fullbatch_config fc = {t->obj,        t->train,     t->fs,    cfg->optim.l2,
-                              cfg->seed ^ 0x5eed5eed5eed5eedULL, cfg->threads, cfg->dist};
+                              cfg->seed ^ 0x5eed5eed5eed5eedULL, cfg->threads, cfg->dist,
+                              cfg->stream_units > 0};
     sm_fullbatch *fb = NULL;
     sm_lbfgs lb;
     memset(&lb, 0, sizeof lb);

@@ -153,6 +153,18 @@ typedef struct {
      * stops training with that status. */
     int checkpoint_every;
     sm_status (*on_checkpoint)(void *ctx, const sm_model *model, int epoch, sm_error *err);
+    /* Streaming (membudget.h): 0, the data are held in memory; else the
+     * training data are a mapped cache larger than the memory budget, read
+     * in order: the full-batch solver's passes keep no transposed copy (the
+     * same sums in the same order: the same model bytes), and an SGD epoch
+     * visits blocks of stream_units consecutive units in a seeded order,
+     * shuffling the units of each STREAM_WINDOW blocks among themselves (a
+     * bounded shuffle buffer), while the next window is read ahead
+     * (madvise WILLNEED: large sequential reads by the kernel, not a page
+     * fault a row) and the window before is let go. Same data, seed and
+     * stream_units: the same model bytes, for any number of threads. */
+    int64_t stream_units;
+#define STREAM_WINDOW 4
 } sm_train_config;
 
 void train_config_default(sm_train_config *cfg);
