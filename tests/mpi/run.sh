@@ -84,6 +84,21 @@ expect_true "--cache per rank: a cache per rank" "[ -s '$T/c-0.bin' ] && [ -s '$
 expect_ok "--cache per rank, reused" run 2 train -d "$T/part-%r.txt" --cache "$T/c-%r.bin" -m "$T/cached2.model" --label-transform log --epochs 3 -q
 expect_true "--cache per rank: the same model" "cmp -s '$T/cached.model' '$T/parts.model' && cmp -s '$T/cached2.model' '$T/parts.model'"
 expect_fail "--cache without %r" 2 "one cache per rank" run 2 train -d "$AC" --cache "$T/one.bin" -m "$T/x.model"
+# Data larger than --memory: each rank streams its own cache (9 MB against
+# 2M), L-BFGS to the in-memory model's bytes, SGD deterministically.
+for r in 0 1; do for i in 1 2 3 4; do cat "$DATA/lightgbm-rank/rank.train"; done > "$T/big-$r.txt"; done
+expect_ok "streaming: the caches" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/x.model" --max-iter 1 -q
+expect_ok "streaming: L-BFGS in memory" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/sm.model" --max-iter 5 -q
+expect_ok "streaming: L-BFGS streamed" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/ss.model" --max-iter 5 --memory 2M
+expect_true "streaming: said" "grep -q 'streaming .*big-[01].txt from the cache' '$T/err'"
+expect_true "streaming: L-BFGS, the in-memory model's bytes" cmp -s "$T/sm.model" "$T/ss.model"
+expect_ok "streaming: SGD in memory" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/gm.model" --solver sgd --epochs 2
+gm=$(objective)
+expect_ok "streaming: SGD streamed" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/gs.model" --solver sgd --epochs 2 --memory 2M
+gs=$(objective)
+expect_ok "streaming: SGD streamed again" run 2 train -d "$T/big-%r.txt" --cache "$T/big-%r.bin" -m "$T/gs2.model" --solver sgd --epochs 2 --memory 2M -q
+expect_true "streaming: SGD, the same bytes twice" cmp -s "$T/gs.model" "$T/gs2.model"
+expect_true "streaming: SGD objective $gs within 2% of in memory ($gm)" close_to "$gs" "$gm" 0.02
 # Weights with one file per rank: the weights beside each part (or --weights
 # with %r) weigh its rows as the one weights file's slices do when the one
 # file is cut; each rank's cache keeps its own part's weights.
