@@ -1,7 +1,6 @@
 /* cache.c - the binary dataset cache: check, map, or parse and write. */
 #define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "cache.h"
-#include "memhint.h"
 #include "parallel.h"
 
 #include <errno.h>
@@ -620,7 +619,7 @@ static int try_map(const char *cache_path, const char *source, const sm_reader_p
         return 0;
     }
     /* Pre-load the pages when the cache fits the budget (by default half the
-     * memory); a larger one is paged in on demand, in order. */
+     * memory); a larger one is paged in on demand (streamed, train.h). */
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     uint64_t budget = par && par->memory ? par->memory
                       : pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 2
@@ -634,8 +633,6 @@ static int try_map(const char *cache_path, const char *source, const sm_reader_p
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
-    if (!populate)
-        sm_advise_sequential(map, h->file_size);
     if (!image_dataset(map, h, threads, out, why, why_cap)) {
         munmap(map, h->file_size);
         return 0;

@@ -61,11 +61,3 @@ void sm_advise_mapped(const void *p, size_t bytes, int need)
     if (len)
         madvise((void *)lo, len, need ? MADV_WILLNEED : MADV_DONTNEED);
 }
-
-void sm_advise_sequential(const void *p, size_t bytes)
-{
-    uintptr_t lo;
-    size_t len = whole_pages(p, bytes, &lo);
-    if (len)
-        madvise((void *)lo, len, MADV_SEQUENTIAL);
-}

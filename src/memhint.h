@@ -25,8 +25,5 @@ void sm_prefault_random(void *p, size_t bytes);
  * this process (they are read again, from the page cache or the file, if
  * used). */
 void sm_advise_mapped(const void *p, size_t bytes, int need);
-/* A file mapping to be read in order: the kernel reads further ahead and
- * drops what is behind sooner. */
-void sm_advise_sequential(const void *p, size_t bytes);
 
 #endif

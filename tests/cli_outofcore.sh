@@ -9,6 +9,7 @@
 # truncated during an epoch ends the run with status 3 and the previous model
 # intact; bad --memory values are usage errors.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../scripts/peak_anon.sh"
 if ! grep -q '^RssAnon:' /proc/self/status 2>/dev/null; then
     skip "needs RssAnon in /proc/PID/status (Linux >= 4.5)"
     finish
@@ -32,15 +33,7 @@ close_to() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a / b - 1; exit !(d 
 sampled() {
     name=$1; shift
     "$@" >"$T/out" 2>"$T/err" &
-    pid=$!
-    peak=0
-    while kill -0 "$pid" 2>/dev/null; do
-        a=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-        [ -n "$a" ] && [ "$a" -gt "$peak" ] && peak=$a
-        sleep 0.01
-    done
-    if wait "$pid"; then pass; else fail "$name" "exit $? from: $*" "stderr: $(head -c 600 "$T/err")"; fi
-    echo "$peak" > "$T/peak"
+    if peak_anon $! > "$T/peak"; then pass; else fail "$name" "exit $? from: $*" "stderr: $(head -c 600 "$T/err")"; fi
 }
 
 # --- the caches, and the budget's messages ---
