@@ -372,7 +372,7 @@ static void test_any_threads(void)
 {
     make_cache(140000);
     for (int threads = 1; threads <= 3; threads++) {
-        sm_reader_parallel par = {threads, 0};
+        sm_reader_parallel par = {threads, 0, 0};
         sm_dataset ds;
         sm_error err;
         cache_report rep;

@@ -119,7 +119,7 @@ static void test_reader_label_rule(void)
     static const int threads[] = {1, 3};
     for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++)
         for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
-            sm_reader_parallel par = {threads[t], blocks[b]};
+            sm_reader_parallel par = {threads[t], blocks[b], 0};
             sm_dataset ds;
             sm_error err;
             CHECK(!read_text(text.s, &opt, &par, &ds, &err));

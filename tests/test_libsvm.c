@@ -362,7 +362,7 @@ static void test_unlabeled_rows(void)
     CHECK(ds.row_ptr[1] == 2 && ds.col[0] == 1 && ds.val[1] == 2.0f);
     CHECK(ds.col[3] == 0 && ds.val[3] == 4.0f && ds.col[4] == 3); /* row 2 sorted */
     for (size_t block = 1; block < 24; block += 3) {
-        sm_reader_parallel par = {3, block};
+        sm_reader_parallel par = {3, block, 0};
         CHECK(reader_read_buffer_parallel(text, strlen(text), "t.txt", &opt, &par, &cut, &err) ==
               SM_OK);
         CHECK(dataset_equal(&ds, &cut));
@@ -380,7 +380,7 @@ static void test_unlabeled_rows(void)
     /* refused: the command's name and the first bad line, in any block */
     sm_reader_options need = {.command = "eval"};
     for (size_t block = 1; block < 40; block += 5) {
-        sm_reader_parallel par = {2, block};
+        sm_reader_parallel par = {2, block, 0};
         const char *late = "1 1:1\n2 2:1\n# c\n3 1:1\n 4:1 5:1\n";
         sm_status st = reader_read_buffer_parallel(late, strlen(late), "t.txt", &need, &par, &ds,
                                                    &err);

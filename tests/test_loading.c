@@ -78,14 +78,14 @@ static void test_every_split_gives_the_same_dataset(void)
         varied_text(&t, 1000, with_qid);
         sm_dataset ref, ds;
         sm_error err;
-        sm_reader_parallel serial = {1, (size_t)1 << 30};
+        sm_reader_parallel serial = {1, (size_t)1 << 30, 0};
         if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "v", NULL, &serial, &ref, &err) ==
                    SM_OK))
             return;
         CHECK(ref.n_rows == 1000 && (with_qid ? ref.n_groups == 143 : ref.n_groups == 0));
         for (int i = 0; i < N_THREADS; i++)
             for (int j = 0; j < N_BLOCKS; j++) {
-                sm_reader_parallel par = {thread_counts[i], block_sizes[j]};
+                sm_reader_parallel par = {thread_counts[i], block_sizes[j], 0};
                 if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "v", NULL, &par, &ds, &err) ==
                            SM_OK))
                     continue;
@@ -97,7 +97,7 @@ static void test_every_split_gives_the_same_dataset(void)
         const char *gz = test_tmp_path("varied.gz");
         gzFile f = gzopen(gz, "wb");
         CHECK(f && gzwrite(f, t.s, (unsigned)t.len) == (int)t.len && gzclose(f) == Z_OK);
-        sm_reader_parallel par = {2, 500};
+        sm_reader_parallel par = {2, 500, 0};
         if (CHECK(reader_read_file_parallel(gz, NULL, &par, &ds, &err) == SM_OK)) {
             CHECK(dataset_equal(&ref, &ds));
             dataset_free(&ds);
@@ -149,7 +149,7 @@ static void test_every_split_gives_the_same_first_error(void)
             }
             sm_dataset ds;
             sm_error ref_err, err;
-            sm_reader_parallel serial = {1, (size_t)1 << 30};
+            sm_reader_parallel serial = {1, (size_t)1 << 30, 0};
             CHECK(reader_read_buffer_parallel(t.s, t.len, "e.txt", NULL, &serial, &ds, &ref_err) ==
                   SM_EDATA);
             char where[32];
@@ -158,7 +158,7 @@ static void test_every_split_gives_the_same_first_error(void)
             CHECK_CONTAINS(ref_err.msg, faults[f].what);
             for (int i = 0; i < N_THREADS - 1; i++)
                 for (int j = 2; j < N_BLOCKS; j++) {
-                    sm_reader_parallel par = {thread_counts[i], block_sizes[j]};
+                    sm_reader_parallel par = {thread_counts[i], block_sizes[j], 0};
                     CHECK(reader_read_buffer_parallel(t.s, t.len, "e.txt", NULL, &par, &ds,
                                                       &err) == SM_EDATA);
                     CHECK(ds.row_ptr == NULL && ds.n_rows == 0);
@@ -175,7 +175,7 @@ static void test_every_split_gives_the_same_first_error(void)
 static sm_status load_cached(const char *src, const char *cache, sm_dataset *ds,
                              cache_report *rep, sm_error *err)
 {
-    sm_reader_parallel par = {2, 256};
+    sm_reader_parallel par = {2, 256, 0};
     return cache_load(src, NULL, cache, NULL, &par, ds, rep, err);
 }
 
@@ -350,7 +350,7 @@ static void test_cache_temp_file_is_reported(void)
     test_write_file(src, "1 1:1\n0 2:2\n", 12);
     temp_log log = {0};
     sm_reader_options opt = {.temp_file = log_temp_file, .temp_file_ctx = &log};
-    sm_reader_parallel par = {1, 0};
+    sm_reader_parallel par = {1, 0, 0};
     sm_dataset ds;
     sm_error err;
     cache_report rep;

@@ -252,7 +252,7 @@ static void check_gradient(const fd_case *c)
     double *fs = maxabs(&ds);
     sm_scorer sc;
     sm_fullbatch *fb = NULL;
-    sm_fullbatch_config fc = {&obj, &ds, fs, 0.3, 5, 2, NULL};
+    sm_fullbatch_config fc = {&obj, &ds, fs, 0.3, 5, 2, NULL, 0};
     CHECK(scorer_init(&sc, &sconf, &ds, fs, 1, NULL) == SM_OK);
     CHECK(fullbatch_init(&fb, &fc, &sc, NULL) == SM_OK);
     int64_t P = fullbatch_param_count(fb);
@@ -264,6 +264,15 @@ static void check_gradient(const fd_case *c)
         theta[i] = rng_uniform(&rng) - 0.5 + (i >= P - c->K ? 1.0 : 0.0);
     CHECK(fullbatch_eval(fb, theta, &f, g, NULL) == SM_OK);
     CHECK(isfinite(f) && f > 0.0);
+    /* streamed (no transposed copy): the same value and gradient, bit for bit */
+    sm_fullbatch *streamed = NULL;
+    sm_fullbatch_config sfc = fc;
+    sfc.streaming = 1;
+    double sf;
+    CHECK(fullbatch_init(&streamed, &sfc, &sc, NULL) == SM_OK);
+    CHECK(fullbatch_eval(streamed, theta, &sf, scratch, NULL) == SM_OK);
+    CHECK(memcmp(&sf, &f, sizeof f) == 0 && memcmp(scratch, g, (size_t)P * sizeof *g) == 0);
+    fullbatch_free(streamed);
     for (int64_t i = 0; i < P; i++) {
         const double h = 1e-5, keep = theta[i];
         theta[i] = keep + h;

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sm_dataset ds, lax;
     sm_reader_options allow = {.allow_unlabeled = 1};
-    sm_reader_parallel one_thread = {1, 0}; /* (any threads give the same data) */
+    sm_reader_parallel one_thread = {1, 0, 0}; /* (any threads give the same data) */
     sm_status st = read_checked(data, size, NULL, NULL, &ds);
     sm_status lax_st = read_checked(data, size, &allow, &one_thread, &lax);
     int unlabeled = 0;
