@@ -43,7 +43,7 @@ static void test_stream_units(void)
     CHECK(membudget_stream_units(1ULL << 20, 1ULL << 40, 1000, 4) == 1); /* at least 1 */
 }
 
-/* 103 units of a ranking set: query u is rows 2u, 2u + 1. */
+/* n queries of a ranking set: query u is rows 2u, 2u + 1. */
 static void make_queries(sm_dataset *ds, sm_objective *obj, int64_t n)
 {
     dataset_init(ds);
@@ -61,10 +61,10 @@ static void test_stream_visit(void)
     enum { N = 103, BLOCK = 5 };
     sm_dataset ds;
     sm_objective obj;
-    make_queries(&ds, &obj, N);
+    make_queries(&ds, &obj, 3 * N);
     int64_t units[N], order[N], again[N], seen[N];
     for (int64_t u = 0; u < N; u++)
-        units[u] = 3 * u; /* the unit ids are the list's, not positions */
+        units[u] = 3 * u; /* every third query: ids from the list, not positions */
     sm_stream s;
     sm_error err;
     sm_rng rng;
