@@ -212,7 +212,8 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case ARG_PER_QUERY: a->per_query = optarg; break;
         case ARG_TARGETS: a->targets = optarg; a->class_options = 1; break;
         case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;
-        case '?': case ':': return cli_usage_error("eval", "unknown or incomplete option");
+        case '?': case ':':
+            return cli_bad_option("eval", argc, argv, "d:m:p:o:qh", eval_options);
         default: rc = parse_value_option(c, optarg, a); break;
         }
     }

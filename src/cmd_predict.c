@@ -94,7 +94,7 @@ int cmd_predict(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, predict_usage, predict_choices); return SM_OK;
-        default: return cli_usage_error("predict", "unknown or incomplete option");
+        default: return cli_bad_option("predict", argc, argv, "m:d:o:qh", predict_options);
         }
     }
     if (optind < argc)

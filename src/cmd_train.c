@@ -647,7 +647,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_VALID_WEIGHTS: a->valid_weights = optarg; break;
         case ARG_TARGETS: a->targets = optarg; break;
         case ARG_VALID_TARGETS: a->valid_targets = optarg; break;
-        case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
+        case '?': case ':': return cli_bad_option("train", argc, argv, shorts, train_options);
         default: rc = parse_value_option(c, optarg, a); break;
         }
     }

@@ -615,6 +615,49 @@ static void test_ranking_divergence_names_query(void)
     dataset_free(&ds);
 }
 
+/* The stop flag a caller raises (from a signal handler, say) ends training
+ * at the next batch with SM_EINTERRUPTED, naming the epoch: raised after
+ * epoch 2 of 5, epoch 3 is interrupted and no later epoch is reported. */
+typedef struct {
+    volatile sig_atomic_t stop;
+    int epochs_seen;
+} stop_after_two;
+
+static void raise_stop_after_two(void *ctx, const sm_epoch_info *e)
+{
+    stop_after_two *s = ctx;
+    s->epochs_seen = e->epoch;
+    if (e->epoch == 2)
+        s->stop = 1;
+}
+
+static void test_stop_flag_interrupts(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    stop_after_two s = {0, 0};
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 5;
+    cfg.on_epoch = raise_stop_after_two;
+    cfg.ctx = &s;
+    cfg.stop = &s.stop;
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
+    CHECK_CONTAINS(err.msg, "training interrupted in epoch 3");
+    CHECK(s.epochs_seen == 2);
+    model_free(&m);
+    s = (stop_after_two){0, 0};
+    model_init(&m);
+    cfg.on_epoch = NULL;
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_OK); /* a flag never raised: no effect */
+    model_free(&m);
+    dataset_free(&ds);
+}
+
 static void test_rng(void)
 {
     sm_rng a, b;
@@ -649,5 +692,6 @@ static const test_case cases[] = {
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
     TEST(test_divergence_is_reported), TEST(test_rng), TEST(test_curvature_pass),
     TEST(test_ranking_divergence_names_query), TEST(test_backoff_and_flat_link),
+    TEST(test_stop_flag_interrupts),
 };
 TEST_MAIN(cases)
