@@ -147,7 +147,7 @@ int classes_check_integer(void *ctx, double label, char *why, size_t size)
     (void)ctx;
     if (classes_is_label(label))
         return 1;
-    snprintf(why, size, "class label must be an integer (of at most 2^53 in magnitude)");
+    snprintf(why, size, "class label must be an integer of magnitude below 2^53");
     return 0;
 }
 

@@ -123,8 +123,8 @@ static void test_reader_label_rule(void)
             sm_dataset ds;
             sm_error err;
             CHECK(!read_text(text.s, &opt, &par, &ds, &err));
-            CHECK_STREQ(err.msg, "mem:402:3: class label must be an integer (of at most 2^53 "
-                                 "in magnitude) \"2.5\"");
+            CHECK_STREQ(err.msg, "mem:402:3: class label must be an integer of magnitude "
+                                 "below 2^53 \"2.5\"");
         }
     /* without the rule the bad feature is the first error */
     sm_dataset ds;
