@@ -238,7 +238,8 @@ int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
             continue;
         for (size_t j = 0; j < n_inputs; j++)
             if (inputs[j].path && identify(inputs[j].path, &other, &regular) &&
-                same_file(&out, &other))
+                same_file(&out, &other) &&
+                !(inputs[j].replaced_by && strcmp(inputs[j].replaced_by, outputs[i].option) == 0))
                 return cli_usage_error(cmd, "%s '%s' is the same file as %s '%s'%s: it would "
                                        "be overwritten", outputs[i].option, outputs[i].path,
                                        inputs[j].option, inputs[j].path,

@@ -105,8 +105,8 @@ int cmd_predict(int argc, char **argv)
         return cli_usage_error("predict", "--model and --data cannot both be standard input");
 
     /* Before anything is read: the output overwrites no input, and is open. */
-    const cli_file inputs[] = {{"--model", model_path}, {"--data", data_path}};
-    const cli_file outputs[] = {{"--output", output}, {"--cache", data_opt.cache}};
+    const cli_file inputs[] = {{"--model", model_path, NULL}, {"--data", data_path, NULL}};
+    const cli_file outputs[] = {{"--output", output, NULL}, {"--cache", data_opt.cache, NULL}};
     cli_output out;
     int rc = cli_check_files("predict", inputs, 2, outputs, 2);
     if (rc != SM_OK || (rc = cli_output_open(&out, output)) != SM_OK)

@@ -712,25 +712,36 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     }
 }
 
-/* Before anything is read: no output may overwrite an input (or another
- * output; --init is no such input: its model is read already, so -i M -m M
+/* Before anything is read: no output may overwrite an input, those found
+ * beside the data included (or another output; the --init model may be
+ * replaced by --model alone: its model is read already, so -i M -m M
  * continues M in place), and the outputs are opened (their temporary files
  * made), so a mistyped directory fails now rather than after training.
  * out[0] is the model, out[1] the predictions (when asked for); only the
  * writer (rank 0 of several) opens them. */
 static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
 {
-    const cli_file inputs[] = {
-        {"--data", a->data}, {"--valid", a->valid}, {"--group", cli_group_file(a->group)},
-        {"--valid-group", cli_group_file(a->valid_group)},
-        {"--weights", cli_weights_file(a->weights)},
-        {"--valid-weights", cli_weights_file(a->valid_weights)},
+    cli_file inputs[13] = {
+        {"--data", a->data, NULL}, {"--valid", a->valid, NULL},
+        {"--group", cli_group_file(a->group), NULL},
+        {"--valid-group", cli_group_file(a->valid_group), NULL},
+        {"--weights", cli_weights_file(a->weights), NULL},
+        {"--valid-weights", cli_weights_file(a->valid_weights), NULL},
+        {"--targets", a->targets, NULL}, {"--valid-targets", a->valid_targets, NULL},
+        {"--init", a->init_path, "--model"},
     };
+    cli_beside_names data_beside, valid_beside;
+    size_t n_inputs = 9;
+    n_inputs += cli_beside_inputs("--data", a->data, a->weights, a->group, &data_beside,
+                                  inputs + n_inputs);
+    n_inputs += cli_beside_inputs("--valid", a->valid, a->valid_weights, a->valid_group,
+                                  &valid_beside, inputs + n_inputs);
     const cli_file outputs[] = {
-        {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
+        {"--model", a->model, NULL}, {"--predictions", a->predictions, NULL},
+        {"--cache", a->data_opt.cache, NULL},
     };
     memset(out, 0, 2 * sizeof *out);
-    int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
+    int rc = cli_check_files("train", inputs, n_inputs, outputs,
                              sizeof outputs / sizeof outputs[0]);
     if (rc == SM_OK && writer && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
         a->predictions &&
