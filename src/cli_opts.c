@@ -39,12 +39,12 @@ int cli_bad_option(const char *cmd, int argc, char **argv, const char *shorts,
         size_t len = strcspn(arg + 2, "=");
         for (const struct option *o = longs; o->name; o++)
             if (strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0)
-                return cli_usage_error(cmd, "option '--%s' needs a value", o->name);
+                return cli_usage_error(cmd, "option '--%s' requires an argument", o->name);
         return cli_usage_error(cmd, "unrecognized option '%.*s'", (int)len + 2, arg);
     }
     const char *known = optopt > 0 && optopt != ':' ? strchr(shorts, optopt) : NULL;
     if (known)
-        return cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+        return cli_usage_error(cmd, "option '-%c' requires an argument", optopt);
     return cli_usage_error(cmd, "unrecognized option '-%c'", optopt > 0 ? optopt : '?');
 }
 

@@ -231,6 +231,13 @@ static int replaced_output(const char *path, file_id *id)
 int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
                     const cli_file *outputs, size_t n_outputs)
 {
+    /* Standard input can be read once: a second reader would find it empty
+     * and say so as if the file were. */
+    for (size_t i = 0; i < n_inputs; i++)
+        for (size_t j = 0; j < i && inputs[i].path && strcmp(inputs[i].path, "-") == 0; j++)
+            if (inputs[j].path && strcmp(inputs[j].path, "-") == 0)
+                return cli_usage_error(cmd, "%s and %s cannot both be standard input ('-')",
+                                       inputs[j].option, inputs[i].option);
     for (size_t i = 0; i < n_outputs; i++) {
         file_id out, other;
         int regular;

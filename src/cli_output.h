@@ -51,7 +51,8 @@ typedef struct {
  * spelling), or for a file not yet there the same name in the same
  * directory. The inputs are every file the command reads: those named by
  * options and those it finds itself (cli_beside_inputs). An input "-" is
- * standard input's file. Outputs that are "-", devices or pipes are
+ * standard input's file, which one input at most may be (SM_EUSAGE too).
+ * Outputs that are "-", devices or pipes are
  * exempt: they are not replaced. */
 int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
                     const cli_file *outputs, size_t n_outputs);

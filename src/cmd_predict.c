@@ -101,8 +101,6 @@ int cmd_predict(int argc, char **argv)
         return cli_usage_error("predict", "unexpected argument '%s'", argv[optind]);
     if (!model_path || !data_path)
         return cli_usage_error("predict", "both --model and --data are required");
-    if (strcmp(model_path, "-") == 0 && strcmp(data_path, "-") == 0)
-        return cli_usage_error("predict", "--model and --data cannot both be standard input");
 
     /* Before anything is read: the output overwrites no input, and is open. */
     const cli_file inputs[] = {{"--model", model_path, NULL}, {"--data", data_path, NULL}};

@@ -676,6 +676,37 @@ libsvm_builder *libsvm_builder_new(const char *name,
 
 void libsvm_builder_skip_lines(libsvm_builder *g, int64_t lines) { g->lines += lines; }
 
+/* What a first line that does not parse may really be: a byte-order mark
+ * before the text, or compressed data of a kind smloss does not inflate.
+ * The signatures only name the cause of a failure: text that parses is
+ * never refused for them. */
+static const struct {
+    const char *bytes;
+    size_t len;
+    const char *cause;
+} file_signatures[] = {
+    {"\xEF\xBB\xBF", 3, "the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which "
+                       "is not part of libsvm text: save it without one"},
+    {"BZh", 3, "the file looks like bzip2-compressed data (it starts with \"BZh\"); smloss "
+               "reads plain or gzip-compressed text: decompress it first (bzip2 -d)"},
+    {"\xFD" "7zXZ", 5, "the file looks like xz-compressed data; smloss reads plain or "
+                      "gzip-compressed text: decompress it first (xz -d)"},
+    {"\x28\xB5\x2F\xFD", 4, "the file looks like zstd-compressed data; smloss reads plain or "
+                            "gzip-compressed text: decompress it first (zstd -d)"},
+};
+
+/* SM_EDATA naming the cause when the failing line is the file's first and
+ * starts with a signature, else st with err as it is. */
+static sm_status name_signature(const char *name, const char *line, size_t len, int64_t lineno,
+                                sm_status st, sm_error *err)
+{
+    for (size_t i = 0; lineno == 1 && i < sizeof file_signatures / sizeof *file_signatures; i++)
+        if (len >= file_signatures[i].len &&
+            memcmp(line, file_signatures[i].bytes, file_signatures[i].len) == 0)
+            return sm_fail(err, SM_EDATA, "%s:1:1: %s", name, file_signatures[i].cause);
+    return st;
+}
+
 /* The message of the line at off in b (local line local_line), which fails
  * when parsed with the file-wide rules as they stand. */
 static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, size_t off,
@@ -694,6 +725,8 @@ static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, siz
     s->len = len;
     size_t next;
     sm_status st = careful_line_at(s, &g->rules, 0, g->lines + local_line, &next, err);
+    if (st == SM_EDATA)
+        st = name_signature(b->name, s->text, len, g->lines + local_line, st, err);
     if (st == SM_OK)
         st = sm_fail(err, SM_EFAIL, "%s:%lld: internal error: the line failed once and passed once",
                      b->name, (long long)(g->lines + local_line));

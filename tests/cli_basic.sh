@@ -23,8 +23,8 @@ for c in train predict eval link; do
     expect_fail "$c --version: one message" 2 "^smloss $c: unrecognized option '--version'" "$SMLOSS" $c --version
     expect_true "$c --version: one error line" "[ \$(grep -vc '^Try' '$T/err') -eq 1 ]"
 done
-expect_fail "option without its value" 2 "^smloss train: option '--model' needs a value" "$SMLOSS" train -d "$H" --model
-expect_fail "short option without its value" 2 "^smloss predict: option '-d' needs a value" "$SMLOSS" predict -m "$T/m" -d
+expect_fail "option without its value" 2 "^smloss train: option '--model' requires an argument" "$SMLOSS" train -d "$H" --model
+expect_fail "short option without its value" 2 "^smloss predict: option '-d' requires an argument" "$SMLOSS" predict -m "$T/m" -d
 expect_fail "unknown short option" 2 "^smloss eval: unrecognized option '-x'" "$SMLOSS" eval -x
 expect_fail "--beta2 1 says the range excludes 1" 2 "--beta2 1 is out of range \\[0, 0\\.999999999\\]" "$SMLOSS" train -d "$H" -m "$T/m" --beta2 1
 expect_true "--help lists completion" "'$SMLOSS' --help | grep -q '^  completion '"

@@ -84,4 +84,16 @@ kept "the groups beside --data" "$T/d.txt.query" "$EVAL_OUT" -- eval -q -d "$T/d
 rm -f "$T/d.txt.query"
 cp "$T/g" "$T/d.txt.group"
 kept "the groups beside --data" "$T/d.txt.group" "$EVAL_OUT" -- eval -q -d "$T/d.txt" -m "$T/m.model"
+
+# standard input is one file, read once: two inputs cannot both be "-"
+expect_fail "train -d - --weights -" 2 "^smloss train: --data and --weights cannot both be standard input" \
+    sh -c "'$SMLOSS' train -q -d - --weights - -m '$T/new.model' < '$T/d.txt'"
+expect_fail "train --valid - --valid-targets -" 2 "^smloss train: --valid and --valid-targets cannot both be standard input" \
+    sh -c "'$SMLOSS' train -q -d '$T/d.txt' --valid - --objective multiclass --targets '$T/tt' \
+        --valid-targets - -m '$T/new.model' < '$T/v.txt'"
+expect_fail "eval -d - --weights -" 2 "^smloss eval: --data and --weights cannot both be standard input" \
+    sh -c "'$SMLOSS' eval -q -d - -m '$T/m.model' --weights - < '$T/d.txt'"
+expect_fail "predict -m - -d -" 2 "^smloss predict: --model and --data cannot both be standard input" \
+    sh -c "'$SMLOSS' predict -q -d - -m - < '$T/d.txt'"
+expect_true "...and nothing written" "[ ! -e '$T/new.model' ]"
 finish

@@ -26,9 +26,21 @@ expect_fail "text after the gzip stream is an error at its offset" 3 \
 expect_true "...and no model" "[ ! -e '$T/t.model' ]"
 expect_fail "on standard input too" 3 "<stdin>: data after the end of the gzip stream at byte offset $n" \
     sh -c "'$SMLOSS' predict -m '$T/plain.model' -d - < '$T/trail.gz'"
-{ cat "$T/a.gz"; printf '\0\0\0\0\0\0\0\0'; } > "$T/zeros.gz"
-expect_fail "zero padding after the gzip stream too" 3 "not another gzip member" \
-    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros.gz"
+# zero padding to the end (tar's 10240-byte blocks) is skipped, as gzip -d does
+{ cat "$T/a.gz"; head -c 10240 /dev/zero; } > "$T/zeros.gz"
+expect_ok "zero padding after the gzip stream is skipped" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros.gz" -o "$T/zeros.pred"
+expect_ok "...predicting as the plain text does" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/a.txt" -o "$T/a.pred"
+expect_true "...the same predictions" "cmp -s '$T/zeros.pred' '$T/a.pred'"
+expect_ok "zero padding on standard input" \
+    sh -c "'$SMLOSS' predict -m '$T/plain.model' -d - < '$T/zeros.gz' > '$T/zeros-stdin.pred'"
+expect_true "...the same predictions" "cmp -s '$T/zeros-stdin.pred' '$T/a.pred'"
+n=$(wc -c < "$T/a.gz" | tr -d ' ')
+{ cat "$T/a.gz"; printf '\0\0\0\0x'; } > "$T/zeros-x.gz"
+expect_fail "zero bytes then others after the gzip stream: an error" 3 \
+    "zeros-x.gz: data after the end of the gzip stream at byte offset $n that is not another gzip member" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros-x.gz"
 head -c 300 "$T/a.gz" > "$T/cut.gz"
 expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
     "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
