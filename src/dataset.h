@@ -13,6 +13,7 @@
 #ifndef SM_DATASET_H
 #define SM_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -43,6 +44,15 @@ typedef struct {
      * map they went through (featmap.h), whose inputs they are. */
     uint64_t featmap_id;
     char source[256];     /* display name of the file it came from */
+    /* Where the rows are in that file, for messages (dataset_where): row r
+     * is on line r + 1 + skip, the skip of the last of the n_line_skips
+     * entries {first row, skip} whose first row is <= r (0 before the first):
+     * blank and comment lines, and the lines before a share, move rows down.
+     * lines_known 0: not known (rows from a cache, or made in memory), and
+     * rows are named by their number. Always malloc'd. */
+    int64_t (*line_skips)[2];
+    int64_t n_line_skips;
+    int lines_known;
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */
@@ -61,6 +71,12 @@ int dataset_in_mapping(const sm_dataset *ds, const void *p);
  * (however they were loaded: parsed, by any thread count, or from a cache);
  * the source name is not compared. Exposed for tests. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);
+
+/* The line of row r (0-based) in ds's file, from 1; 0 when not known. */
+int64_t dataset_row_line(const sm_dataset *ds, int64_t r);
+/* "SOURCE:LINE" of row r for a message, or "SOURCE: row N" (from 1) when
+ * its line is not known; into buf, which it returns. */
+const char *dataset_where(const sm_dataset *ds, int64_t r, char *buf, size_t size);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).
  * Fails with SM_EDATA when a count is < 1 or the counts do not sum to n_rows. */

@@ -628,6 +628,7 @@ struct libsvm_builder {
     size_t cap_row_ptr, cap_label, cap_col, cap_val, cap_group_ptr, cap_qid;
     int64_t max_index;
     int64_t lines; /* lines of the blocks merged so far */
+    size_t cap_line_skips;
     qid_rules rules;
     libsvm_block scratch; /* careful_line's output when a message is reproduced */
 };
@@ -733,6 +734,24 @@ static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, siz
     return st;
 }
 
+/* Where the next row is (its line), as ds->line_skips keeps it: a new
+ * entry when blank or comment lines (or a share's start) moved it; 0 when
+ * out of memory. */
+static int note_row_line(libsvm_builder *g, int64_t lineno)
+{
+    sm_dataset *ds = &g->ds;
+    int64_t skip = lineno - ds->n_rows - 1;
+    int64_t last = ds->n_line_skips ? ds->line_skips[ds->n_line_skips - 1][1] : 0;
+    if (skip == last)
+        return 1;
+    if (!sm_array_grow(&ds->line_skips, &g->cap_line_skips, (size_t)ds->n_line_skips + 1,
+                       sizeof *ds->line_skips))
+        return 0;
+    ds->line_skips[ds->n_line_skips][0] = ds->n_rows;
+    ds->line_skips[ds->n_line_skips++][1] = skip;
+    return 1;
+}
+
 sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_error *err)
 {
     sm_dataset *ds = &g->ds;
@@ -773,6 +792,8 @@ sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_erro
         } else if (v != RULE_OK) {
             return reproduce_failure(g, b, b->line_off[r], b->line_no[r], err);
         }
+        if (!note_row_line(g, lineno))
+            return sm_fail_nomem(err, b->name);
         ds->label[ds->n_rows] = b->label[r];
         ds->row_ptr[ds->n_rows + 1] = ds->nnz + b->row_end[r];
         ds->n_rows++;
@@ -801,6 +822,7 @@ void libsvm_builder_finish(libsvm_builder *g, sm_dataset *out)
     sm_array_shrink(&ds->label, (size_t)ds->n_rows, sizeof *ds->label);
     sm_array_shrink(&ds->col, (size_t)ds->nnz, sizeof *ds->col);
     sm_array_shrink(&ds->val, (size_t)ds->nnz, sizeof *ds->val);
+    ds->lines_known = 1;
     *out = g->ds;
     dataset_init(&g->ds);
     libsvm_builder_free(g);

@@ -114,10 +114,15 @@ static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_da
     link_format(&cfg->objective.link, spec, sizeof spec);
     if (epoch > 0)
         snprintf(when, sizeof when, "in epoch %d", epoch);
+    char where[300];
+    int64_t line = dataset_row_line(ds, row);
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%lld", ds->source, (long long)line);
+    else
+        snprintf(where, sizeof where, "row %lld of %s", (long long)row + 1, ds->source);
     return sm_fail(err, SM_EDIVERGED,
-                   "training diverged %s: %s at row %lld of %s "
-                   "(label %.10g, score %.10g) with loss '%s'",
-                   when, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
+                   "training diverged %s: %s at %s (label %.10g, score %.10g) with loss '%s'",
+                   when, what, where, ds->label[row], score, spec);
 }
 
 /* What a non-finite loss is called: a ranking unit's loss is its query's

@@ -89,8 +89,13 @@ expect_ok "ranking with query weights" "$SMLOSS" train -q -d "$T/r" -m "$T/r.mod
     --objective listwise --epochs 2
 expect_true "ranking weights recorded" "grep -q 'train_weights' '$T/r.model'"
 awk 'NR == 5 { print 7; next } { print }' "$T/r.weight" > "$T/r.bad"
-expect_fail "ranking: rows of a query differ" 3 'rows [0-9]+ and 5 of one query have the weights [0-9] and 7' \
+expect_fail "ranking: rows of a query differ" 3 "r:5: the weight of this row, 7 \\(.*r.bad\\), is not that of its query's first row \\(line [0-9]+\\), [0-9]" \
     "$SMLOSS" train -q -d "$T/r" -m "$T/never.model" --objective listwise --weights "$T/r.bad"
+# the message names the data's line, not the row: comment lines count
+{ echo '# a comment line'; echo; cat "$T/r"; } > "$T/rc"
+cp "$T/r.query" "$T/rc.query"
+expect_fail "ranking: rows of a query differ, after comments" 3 "rc:7: the weight of this row, 7 .* \\(line [0-9]+\\)" \
+    "$SMLOSS" train -q -d "$T/rc" -m "$T/never.model" --objective listwise --weights "$T/r.bad"
 expect_ok "pointwise: per-row weights in queries are fine" "$SMLOSS" train -q -d "$T/r" \
     -m "$T/rp.model" --epochs 2 --weights "$T/r.bad"
 

@@ -486,7 +486,7 @@ static void test_divergence_is_reported(void)
     model_init(&m);
     CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
     CHECK_CONTAINS(err.msg, "diverged");
-    CHECK_CONTAINS(err.msg, "row ");
+    CHECK_CONTAINS(err.msg, "housing_scale:1 (label 24");
     CHECK_CONTAINS(err.msg, "exp:");
     CHECK_CONTAINS(err.msg, "--clip");
     CHECK(m.param == NULL);

@@ -411,7 +411,8 @@ static void test_query_weights_must_agree(void)
     CHECK(dataset_check_query_weights(&ds, "q.weight", &err) == SM_OK);
     ds.weight[7] = 1;
     CHECK(dataset_check_query_weights(&ds, "q.weight", &err) == SM_EDATA);
-    CHECK_CONTAINS(err.msg, "rows: rows 7 and 8 of one query have the weights 3 and 1 (q.weight)");
+    CHECK_CONTAINS(err.msg, "rows:8: the weight of this row, 1 (q.weight), is not that of its "
+                            "query's first row (line 7), 3");
     dataset_free(&ds);
 }
 
