@@ -89,7 +89,8 @@ size_t cli_beside_inputs(const char *option, const char *data, const char *weigh
 /* Help lines of --weights (train and eval). */
 #define CLI_WEIGHTS_HELP \
     "      --weights FILE       one weight >= 0 per DATA row, a line (LightGBM .weight):\n" \
-    "                           weighted objective, metrics and reports; default:\n" \
+    "                           weighted objective, metrics and reports (any scale:\n" \
+    "                           normalised; equal weights are no weights); default:\n" \
     "                           DATA.weight beside DATA; none: no weights\n"
 
 /* The file a --weights value names, or NULL (not given, or none). */

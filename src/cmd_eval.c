@@ -377,6 +377,10 @@ report:
     /* (weights after the groups: a query's rows must share one) */
     if (rc == SM_OK)
         rc = cli_load_weights(a.data, a.weights, ds.n_groups > 0, a.quiet, 0, ds.n_rows, &ds);
+    double lo, hi;
+    dataset_weight_range(&ds, &lo, &hi);
+    if (rc == SM_OK && dataset_normalize_weights(&ds, lo, hi, &err) != SM_OK)
+        rc = cli_fail(&err);
     if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)

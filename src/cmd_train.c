@@ -923,6 +923,21 @@ static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *tr
     return SM_OK;
 }
 
+/* The row weights of ds normalised (dataset_normalize_weights) by the range
+ * of those of every rank's share. Every rank calls it. */
+static int normalize_weights(sm_dist *dist, sm_dataset *ds)
+{
+    double lo, hi, range[2];
+    sm_error err;
+    dataset_weight_range(ds, &lo, &hi);
+    range[0] = -lo;
+    range[1] = hi;
+    if (dist_max(dist, range, 2, &err) != SM_OK ||
+        dataset_normalize_weights(ds, -range[0], range[1], &err) != SM_OK)
+        return cli_fail(&err);
+    return SM_OK;
+}
+
 /* The multi-class setup once the data is read: K outputs; one-hot class
  * labels are probabilities to the multiclass objective, whatever --target
  * says of --targets files (kept for the model); the validation rows'
@@ -1395,7 +1410,9 @@ int cmd_train(int argc, char **argv)
                                                      &model.classes))) != SM_OK) ||
         (rc = ranks_agree(&dist, load_valid_data(&a, &dist, &train, &valid, &model.classes))) !=
             SM_OK ||
-        (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK)
+        (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK ||
+        (rc = ranks_agree(&dist, normalize_weights(&dist, &train))) != SM_OK ||
+        (a.valid && (rc = ranks_agree(&dist, normalize_weights(&dist, &valid))) != SM_OK))
         goto out;
     cli_msg_release(); /* from here on rank 0 alone reports */
     if (objective_is_multiclass(a.cfg.objective.kind) &&

@@ -90,6 +90,34 @@ const char *dataset_where(const sm_dataset *ds, int64_t r, char *buf, size_t siz
     return buf;
 }
 
+void dataset_weight_range(const sm_dataset *ds, double *lo, double *hi)
+{
+    *lo = *hi = 1.0;
+    for (int64_t r = 0; ds->weight && r < ds->n_rows; r++) {
+        if (r == 0 || ds->weight[r] < *lo)
+            *lo = ds->weight[r];
+        if (r == 0 || ds->weight[r] > *hi)
+            *hi = ds->weight[r];
+    }
+}
+
+sm_status dataset_normalize_weights(sm_dataset *ds, double lo, double hi, sm_error *err)
+{
+    int e;
+    (void)frexp(hi, &e); /* hi = m 2^e, m in [0.5, 1) */
+    if ((lo == hi && hi == 1.0) || !(hi > 0.0))
+        return SM_OK; /* no weights, or all 1 already */
+    if (!ds->weight && ds->n_rows > 0) {
+        if (!(ds->weight = malloc((size_t)ds->n_rows * sizeof *ds->weight)))
+            return sm_fail_nomem(err, "row weights");
+        for (int64_t r = 0; r < ds->n_rows; r++)
+            ds->weight[r] = 1.0;
+    }
+    for (int64_t r = 0; ds->weight && r < ds->n_rows; r++)
+        ds->weight[r] = lo == hi ? 1.0 : ldexp(ds->weight[r], -e);
+    return SM_OK;
+}
+
 sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
                                       sm_error *err)
 {

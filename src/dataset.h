@@ -89,6 +89,19 @@ sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t 
 sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
                                       sm_error *err);
 
+/* The smallest and largest of ds's row weights (1 and 1 without weights). */
+void dataset_weight_range(const sm_dataset *ds, double *lo, double *hi);
+/* Normalise ds's row weights once, before any sum over them, given the range
+ * [lo, hi] of the weights of all of its data (dataset_weight_range; several
+ * shares: of every share's). Equal weights all become 1: the unweighted
+ * model and reports, bit for bit. Others are divided by the power of two
+ * 2^e that puts hi in [0.5, 1): exactly, so every weighted mean (the
+ * objectives, the metrics, the reports: all are means) keeps its bits, and
+ * no sum of weights or weighted losses can overflow, however large the
+ * weights. A share without weights (all 1) gets weights 2^-e then. Does
+ * nothing when no share has weights; SM_EFAIL when out of memory. */
+sm_status dataset_normalize_weights(sm_dataset *ds, double lo, double hi, sm_error *err);
+
 /* Apply a label transform in place: "none", "log" (y > 0 required), "log1p"
  * (y > -1 required). Fails with SM_EDATA naming the first bad row. */
 typedef enum { LABEL_NONE = 0, LABEL_LOG, LABEL_LOG1P, LABEL_TRANSFORM_COUNT } sm_label_transform;
