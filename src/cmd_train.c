@@ -258,6 +258,11 @@ typedef struct train_args {
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
     /* under mpirun: the share of --valid this rank reads (reader_read_share) */
     int valid_share, valid_shares, valid_share_by_query;
+    /* under mpirun: the training data of every rank (gather_ranks), which
+     * the model and each checkpoint record; ranks 0: one process */
+    const char *all_data;
+    int64_t all_rows, all_queries;
+    int ranks;
 } train_args;
 
 typedef struct {
@@ -660,6 +665,10 @@ static int parse_train_args(int argc, char **argv, train_args *a)
     return check_train_args(a);
 }
 
+static void record_ranks(sm_model *model, const train_args *a);
+
+/* What the model (or a checkpoint) records of its training: the data and
+ * the options. */
 static void record_options(sm_model *m, const train_args *a, const sm_dataset *train)
 {
     const sm_optim_config *o = &a->cfg.optim;
@@ -710,6 +719,8 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
         model_set_info(m, "max_pairs", "%lld", (long long)a->cfg.objective.max_pairs);
         model_set_info(m, "train_queries", "%lld", (long long)train->n_groups);
     }
+    if (a->ranks > 1) /* (train is this rank's share) */
+        record_ranks(m, a);
 }
 
 /* Before anything is read: no output may overwrite an input, those found
@@ -1297,9 +1308,9 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
     return SM_OK;
 }
 
-/* Several ranks: the model records the data of all of them. */
-static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
-                        const sm_dataset *train, sm_model *model)
+/* Several ranks: the rows and queries of all of them, for record_ranks.
+ * Every rank calls it, before training (a checkpoint records them too). */
+static int gather_ranks(sm_dist *d, const char *pattern, const sm_dataset *train, train_args *a)
 {
     int64_t *counts = malloc((size_t)dist_size(d) * 2 * sizeof *counts), rows = 0, queries = 0;
     sm_error err;
@@ -1311,18 +1322,27 @@ static int record_ranks(sm_dist *d, const train_args *a, const char *pattern,
     free(counts);
     if (st != SM_OK)
         return cli_fail(&err);
-    model_set_info(model, "train_data", "%s", pattern);
+    a->all_data = pattern;
+    a->all_rows = rows;
+    a->all_queries = queries;
+    a->ranks = dist_size(d);
+    return SM_OK;
+}
+
+/* Several ranks: the model records the data of all of them. */
+static void record_ranks(sm_model *model, const train_args *a)
+{
+    model_set_info(model, "train_data", "%s", a->all_data);
     if (a->targets_given)
         model_set_info(model, "train_targets", "%s", a->targets_given);
     if (a->weights_given)
         model_set_info(model, "train_weights", "%s", a->weights_given);
-    model_set_info(model, "train_rows", "%lld", (long long)rows);
+    model_set_info(model, "train_rows", "%lld", (long long)a->all_rows);
     if (objective_is_ranking(a->cfg.objective.kind))
-        model_set_info(model, "train_queries", "%lld", (long long)queries);
-    model_set_info(model, "ranks", "%d", dist_size(d));
+        model_set_info(model, "train_queries", "%lld", (long long)a->all_queries);
+    model_set_info(model, "ranks", "%d", a->ranks);
     if (a->cfg.sync_every)
         model_set_info(model, "sync_every", "%d", a->cfg.sync_every);
-    return SM_OK;
 }
 
 /* The regions of every rank's labels. */
@@ -1442,13 +1462,12 @@ int cmd_train(int argc, char **argv)
         goto out;
     if (a.folds && ((rc = run_folds(&a, &train, &model)) != SM_OK || !a.model))
         goto out;
-    if ((rc = run_training(&a, &dist, &train, &valid, &features, &model)) != SM_OK)
+    if ((dist_many(&dist) && (rc = gather_ranks(&dist, pattern, &train, &a)) != SM_OK) ||
+        (rc = run_training(&a, &dist, &train, &valid, &features, &model)) != SM_OK)
         goto out;
     model_set_features(&model, &features);
     model.label_transform = (sm_label_transform)a.label_transform;
     record_options(&model, &a, &train);
-    if (dist_many(&dist) && (rc = record_ranks(&dist, &a, pattern, &train, &model)) != SM_OK)
-        goto out;
     rc = ranks_agree(&dist, write_outputs(&a, &dist, &model, &train, out));
 out:
     cli_msg_release();

@@ -220,6 +220,22 @@ expect_ok "--emphasize: plain build" "$SMLOSS" train -d "$AC" --label-transform 
 expect_ok "--emphasize: 3 ranks" run 3 train -d "$AC" --label-transform log --epochs 1 --emphasize '[8.3,inf)=5' -m "$T/e.3" -q
 expect_true "--emphasize: the same compiled loss on 3 ranks" "[ \"\$(grep '^loss=' '$T/e.plain')\" = \"\$(grep '^loss=' '$T/e.3')\" ]"
 
+# --save-every under mpirun: a checkpoint records every rank's data, as the
+# final model does (the file, all its rows, the ranks)
+mkdir -p "$T/ck"
+"$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/ck/ck.model" --epochs 1000000 \
+    --save-every 1 -q </dev/null 2>/dev/null &
+pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q '^end' "$T/ck/ck.model" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$pid"
+wait "$pid"
+rows=$(grep -c . "$AC")
+expect_true "checkpoint under 2 ranks: written" "grep -q '^checkpoint_epoch=' '$T/ck/ck.model'"
+expect_true "checkpoint under 2 ranks: train_data is the file" "grep -qx 'train_data=$AC' '$T/ck/ck.model'"
+expect_true "checkpoint under 2 ranks: train_rows=$rows, all of them" "grep -qx 'train_rows=$rows' '$T/ck/ck.model'"
+expect_true "checkpoint under 2 ranks: ranks=2" "grep -qx 'ranks=2' '$T/ck/ck.model'"
+
 # SIGTERM or SIGINT to mpirun while training: no temporary file, the
 # previous model.
 for sig in TERM INT; do
