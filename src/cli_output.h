@@ -3,7 +3,12 @@
  *
  * A regular file is written to a temporary file in its directory and renamed
  * over the target by cli_output_commit, so a failed or killed run never
- * leaves a partial file and keeps any previous one. "-" (stdout), pipes and
+ * leaves a partial file and keeps any previous one. The temporary file is
+ * unnamed where Linux allows (O_TMPFILE, with /proc to link it): named only
+ * for the moment between linking and renaming, so that even SIGKILL leaves
+ * nothing; elsewhere it is .NAME.tmp.XXXXXX, which a signal caught removes
+ * but SIGKILL cannot. A symbolic link is kept: its target is written (the
+ * temporary file made in the target's directory). "-" (stdout), pipes and
  * devices are written directly. Pending temporary files (the outputs', and
  * any other a caller registers with cli_output_track_temp, such as a data
  * cache's) are removed by cli_output_abort and by the SIGINT/SIGTERM/SIGHUP
@@ -23,6 +28,7 @@ typedef struct {
     FILE *f;
     char path[4096];
     char tmp[4096];   /* empty when written directly */
+    int unnamed;      /* the temporary file has no name yet (O_TMPFILE) */
     int is_stdout;
 } cli_output;
 
