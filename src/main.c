@@ -26,6 +26,10 @@ static const char main_usage[] =
     "  smloss COMMAND --help   options of a command\n"
     "  smloss --version        version\n"
     "\n"
+    "Data files are libsvm text, plain or gzip (zero padding after the stream is\n"
+    "skipped); outputs are written whole through a temporary file (unnamed on\n"
+    "Linux: a killed run leaves nothing), and never over a file the command reads.\n"
+    "\n"
     "Exit status: 0 success, 1 internal error, 2 bad command line or link spec,\n"
     "3 malformed input file, 4 I/O error, 5 training diverged.\n"
     "See man smloss.\n";
