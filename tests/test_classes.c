@@ -41,7 +41,7 @@ static void test_classes_from_labels(void)
     free(idx);
     ds.label[2] = 7;
     CHECK(classes_index_rows(&c, &ds, &idx, &err) == SM_EDATA && idx == NULL);
-    CHECK_CONTAINS(err.msg, "row 3");
+    CHECK_CONTAINS(err.msg, "mem:3: label 7");
     ds.label[2] = 0.5;
     CHECK(classes_from_labels(&ds, &c, &err) == SM_EDATA && c.n == 0);
     classes_free(&c);
