@@ -813,8 +813,9 @@ static int load_train_data(const train_args *a, sm_dataset *train)
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
-    if (a->data_opt.shares > 1) {
-        /* messages of training (a diverging row) count the rows of the share */
+    if (a->data_opt.shares > 1 && !train->lines_known) {
+        /* messages of training (a diverging row) count the rows of the share
+         * (when its rows' lines are known, they name the file's line) */
         char share[sizeof train->source];
         if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
                      train->source) > 0) /* (a long path is cut, as the source always is) */
