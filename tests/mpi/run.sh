@@ -238,6 +238,10 @@ expect_true "checkpoint under 2 ranks: ranks=2" "grep -qx 'ranks=2' '$T/ck/ck.mo
 
 # SIGTERM or SIGINT to mpirun while training: no temporary file, the
 # previous model.
+alive() { # alive PID: running (a zombie, ended but not waited for, is not)
+    st=$(ps -o stat= -p "$1" 2>/dev/null)
+    [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
 for sig in TERM INT; do
     "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/prev.model" --epochs 1000000 2>"$T/sig.err" &
     pid=$!
@@ -247,6 +251,12 @@ for sig in TERM INT; do
     while [ $i -lt 100 ] && ! grep -q '^ *1 ' "$T/sig.err"; do sleep 0.1; i=$((i + 1)); done
     expect_true "SIG$sig: the run was training" "[ $i -lt 100 ]"
     kill -"$sig" "$pid"
+    # (mpirun has been seen to miss a signal on a loaded machine: after 60 s
+    # it is killed, and the test fails rather than hangs)
+    i=0
+    while [ $i -lt 600 ] && alive "$pid"; do sleep 0.1; i=$((i + 1)); done
+    expect_true "SIG$sig: mpirun ends within 60 s" "[ $i -lt 600 ]"
+    kill -KILL "$pid" 2>/dev/null
     wait "$pid"
     rc=$?
     expect_true "SIG$sig: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
