@@ -18,6 +18,22 @@ fi
 # (stdin from /dev/null: mpirun forwards it to rank 0, and would eat the
 # input of a while-read loop)
 run() { np=$1; shift; "$MPIRUN" --oversubscribe -np "$np" "$SMLOSS_MPI" "$@" </dev/null; }
+alive() { # alive PID: running (a zombie, ended but not waited for, is not)
+    st=$(ps -o stat= -p "$1" 2>/dev/null)
+    [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+# stop NAME PID SIG: signal a background mpirun and wait for it; $rc its
+# status. (mpirun has been seen to miss a signal on a loaded machine: after
+# 60 s it is killed, and NAME's test fails rather than hangs.)
+stop() {
+    kill -"$3" "$2"
+    i=0
+    while [ $i -lt 600 ] && alive "$2"; do sleep 0.1; i=$((i + 1)); done
+    expect_true "$1: mpirun ends within 60 s of SIG$3" "[ $i -lt 600 ]"
+    kill -KILL "$2" 2>/dev/null
+    wait "$2"
+    rc=$?
+}
 # The final training objective of an epoch table in $T/err.
 objective() { awk '$1 ~ /^[0-9]+$/ { v = $2 } END { print v }' "$T/err"; }
 # |a / b - 1| <= tol
@@ -228,8 +244,7 @@ mkdir -p "$T/ck"
 pid=$!
 i=0
 while [ $i -lt 300 ] && ! grep -q '^end' "$T/ck/ck.model" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-kill -TERM "$pid"
-wait "$pid"
+stop "checkpoint under 2 ranks" "$pid" TERM
 rows=$(grep -c . "$AC")
 expect_true "checkpoint under 2 ranks: written" "grep -q '^checkpoint_epoch=' '$T/ck/ck.model'"
 expect_true "checkpoint under 2 ranks: train_data is the file" "grep -qx 'train_data=$AC' '$T/ck/ck.model'"
@@ -238,10 +253,6 @@ expect_true "checkpoint under 2 ranks: ranks=2" "grep -qx 'ranks=2' '$T/ck/ck.mo
 
 # SIGTERM or SIGINT to mpirun while training: no temporary file, the
 # previous model.
-alive() { # alive PID: running (a zombie, ended but not waited for, is not)
-    st=$(ps -o stat= -p "$1" 2>/dev/null)
-    [ -n "$st" ] && [ "${st#Z}" = "$st" ]
-}
 for sig in TERM INT; do
     "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -d "$AC" -m "$T/prev.model" --epochs 1000000 2>"$T/sig.err" &
     pid=$!
@@ -250,15 +261,7 @@ for sig in TERM INT; do
     # temporary file is unnamed where Linux allows: nothing to wait for)
     while [ $i -lt 100 ] && ! grep -q '^ *1 ' "$T/sig.err"; do sleep 0.1; i=$((i + 1)); done
     expect_true "SIG$sig: the run was training" "[ $i -lt 100 ]"
-    kill -"$sig" "$pid"
-    # (mpirun has been seen to miss a signal on a loaded machine: after 60 s
-    # it is killed, and the test fails rather than hangs)
-    i=0
-    while [ $i -lt 600 ] && alive "$pid"; do sleep 0.1; i=$((i + 1)); done
-    expect_true "SIG$sig: mpirun ends within 60 s" "[ $i -lt 600 ]"
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
-    rc=$?
+    stop "SIG$sig" "$pid" "$sig"
     expect_true "SIG$sig: mpirun exits non-zero ($rc)" "[ $rc -ne 0 ]"
     expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
     expect_true "SIG$sig: no temporary file" "! (ls -a '$T' | grep '\\.tmp\\.' >&2)"
