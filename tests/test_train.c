@@ -493,26 +493,6 @@ static void test_divergence_is_reported(void)
     dataset_free(&ds);
 }
 
-/* A caller's stop flag ends training at the next step, with no model. */
-static void test_stop_flag(void)
-{
-    sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
-        return;
-    sm_train_config cfg;
-    train_config_default(&cfg);
-    cfg.epochs = 2;
-    static volatile sig_atomic_t stop = 1;
-    cfg.stop = &stop;
-    sm_model m;
-    sm_error err;
-    model_init(&m);
-    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
-    CHECK_CONTAINS(err.msg, "interrupted in epoch 1");
-    CHECK(m.param == NULL);
-    dataset_free(&ds);
-}
-
 static void count_note(void *ctx, const char *note)
 {
     (void)note;
@@ -635,8 +615,9 @@ static void test_ranking_divergence_names_query(void)
 }
 
 /* The stop flag a caller raises (from a signal handler, say) ends training
- * at the next batch with SM_EINTERRUPTED, naming the epoch: raised after
- * epoch 2 of 5, epoch 3 is interrupted and no later epoch is reported. */
+ * at the next step with SM_EINTERRUPTED, naming the epoch, and no model:
+ * raised before training, epoch 1 is interrupted; raised after epoch 2 of
+ * 5, epoch 3 is, and no later epoch is reported. */
 typedef struct {
     volatile sig_atomic_t stop;
     int epochs_seen;
@@ -650,24 +631,28 @@ static void raise_stop_after_two(void *ctx, const sm_epoch_info *e)
         s->stop = 1;
 }
 
-static void test_stop_flag_interrupts(void)
+static void test_stop_flag(void)
 {
     sm_dataset ds;
     if (!CHECK(load(HOUSING, &ds)))
         return;
-    stop_after_two s = {0, 0};
+    stop_after_two s = {1, 0};
     sm_train_config cfg;
     train_config_default(&cfg);
     cfg.epochs = 5;
-    cfg.on_epoch = raise_stop_after_two;
-    cfg.ctx = &s;
     cfg.stop = &s.stop;
     sm_model m;
     sm_error err;
     model_init(&m);
     CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
+    CHECK_CONTAINS(err.msg, "interrupted in epoch 1");
+    CHECK(m.param == NULL);
+    s.stop = 0;
+    cfg.on_epoch = raise_stop_after_two;
+    cfg.ctx = &s;
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
     CHECK_CONTAINS(err.msg, "training interrupted in epoch 3");
-    CHECK(s.epochs_seen == 2);
+    CHECK(s.epochs_seen == 2 && m.param == NULL);
     model_free(&m);
     s = (stop_after_two){0, 0};
     model_init(&m);
@@ -711,6 +696,5 @@ static const test_case cases[] = {
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
     TEST(test_divergence_is_reported), TEST(test_stop_flag), TEST(test_rng), TEST(test_curvature_pass),
     TEST(test_ranking_divergence_names_query), TEST(test_backoff_and_flat_link),
-    TEST(test_stop_flag_interrupts),
 };
 TEST_MAIN(cases)
