@@ -34,13 +34,22 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text, double 
 int cli_bad_option(const char *cmd, int argc, char **argv, const char *shorts,
                    const struct option *longs)
 {
+    /* The word getopt stopped at: the last one it took, unless a short
+     * option inside a cluster ("-qx") is the culprit (optopt says which). */
     const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
     if (strncmp(arg, "--", 2) == 0) {
         size_t len = strcspn(arg + 2, "=");
-        for (const struct option *o = longs; o->name; o++)
-            if (strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0)
-                return cli_usage_error(cmd, "option '--%s' requires an argument", o->name);
-        return cli_usage_error(cmd, "unrecognized option '%.*s'", (int)len + 2, arg);
+        const struct option *o = longs;
+        while (o->name && !(strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0))
+            o++;
+        if (o->name && o->val == optopt)
+            return cli_usage_error(cmd, "option '--%s' requires an argument", o->name);
+        int prefixes = 0; /* (getopt takes an unambiguous prefix) */
+        for (const struct option *p = longs; p->name; p++)
+            prefixes += strncmp(p->name, arg + 2, len) == 0;
+        if (!o->name && optopt == 0)
+            return cli_usage_error(cmd, "%s option '%.*s'",
+                                   prefixes > 1 ? "ambiguous" : "unrecognized", (int)len + 2, arg);
     }
     const char *known = optopt > 0 && optopt != ':' ? strchr(shorts, optopt) : NULL;
     if (known)
