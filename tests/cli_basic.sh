@@ -26,6 +26,8 @@ done
 expect_fail "option without its value" 2 "^smloss train: option '--model' requires an argument" "$SMLOSS" train -d "$H" --model
 expect_fail "short option without its value" 2 "^smloss predict: option '-d' requires an argument" "$SMLOSS" predict -m "$T/m" -d
 expect_fail "unknown short option" 2 "^smloss eval: unrecognized option '-x'" "$SMLOSS" eval -x
+expect_fail "unknown short option in a cluster" 2 "^smloss train: unrecognized option '-x'" "$SMLOSS" train --epochs=3 -xq
+expect_fail "ambiguous prefix" 2 "^smloss train: ambiguous option '--va'" "$SMLOSS" train --va x
 expect_fail "--beta2 1 says the range excludes 1" 2 "--beta2 1 is out of range \\[0, 0\\.999999999\\]" "$SMLOSS" train -d "$H" -m "$T/m" --beta2 1
 expect_true "--help lists completion" "'$SMLOSS' --help | grep -q '^  completion '"
 expect_ok "completion --help" "$SMLOSS" completion --help
