@@ -744,21 +744,12 @@ static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *
     return st;
 }
 
-static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
-                              const sm_train_config *cfg, sm_error *err)
+/* The units to train on: this rank's, and those of every rank. */
+static sm_status count_units(trainer *t, sm_error *err)
 {
-    memset(t, 0, sizeof *t);
-    t->cfg = cfg;
-    t->obj = &cfg->objective;
-    t->train = train;
-    t->valid = valid;
-    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
-    t->K = cfg->scorer.n_out;
-    t->t0 = t->last_progress = now_seconds();
-    t->best = NAN;
-    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
-    sm_status st;
-    st = objective_units(t->obj, train, &t->units, &t->n_units, err);
+    const sm_train_config *cfg = t->cfg;
+    const sm_dataset *train = t->train;
+    sm_status st = objective_units(t->obj, train, &t->units, &t->n_units, err);
     /* a rank's share may hold no unit: the total is checked below */
     if (st == SM_EDATA && t->n_units == 0 && dist_many(cfg->dist))
         st = SM_OK;
@@ -779,6 +770,67 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
                                                               : "rows",
                            dist_size(cfg->dist));
     }
+    return SM_OK;
+}
+
+/* The parameters training starts from: a warm start's, or the start
+ * score of every output (of every rank's data). */
+static sm_status start_parameters(trainer *t, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_status st;
+    if (cfg->init_param) {
+        scorer_import(&t->sc, cfg->init_param);
+    } else {
+        double *bias = malloc((size_t)t->K * sizeof *bias);
+        if (!bias)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        if (dist_many(cfg->dist)) {
+            st = start_score_of_ranks(t, bias, err);
+            if (st != SM_OK) {
+                free(bias);
+                return st;
+            }
+        } else {
+            objective_start_scores(t->obj, t->train, bias);
+        }
+        scorer_set_output_bias(&t->sc, bias);
+        free(bias);
+    }
+    return SM_OK;
+}
+
+/* Scores within sqrt(eps) y of labels of magnitude y (of every rank's): a
+ * start at the optimum (one row weighing all but all) grows from a rounding
+ * of 0 by SGD's noise about it, which is no divergence; one grows far
+ * beyond (check_exploded). */
+static sm_status set_rounding_objective(trainer *t, sm_error *err)
+{
+    double y_max = 0.0;
+    for (int64_t r = 0; r < t->train->n_rows; r++)
+        y_max = fmax(y_max, fabs(t->train->label[r]));
+    sm_status st = dist_max(t->cfg->dist, &y_max, 1, err);
+    double noise = sqrt(DBL_EPSILON) * (1.0 + y_max);
+    t->rounding_objective = noise * noise;
+    return st;
+}
+
+static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
+                              const sm_train_config *cfg, sm_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    t->obj = &cfg->objective;
+    t->train = train;
+    t->valid = valid;
+    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
+    t->K = cfg->scorer.n_out;
+    t->t0 = t->last_progress = now_seconds();
+    t->best = NAN;
+    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
+    sm_status st = count_units(t, err);
+    if (st != SM_OK)
+        return st;
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     if (dist_many(cfg->dist) && valid) {
         t->valid_max_label = -INFINITY;
@@ -808,41 +860,15 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    if (cfg->init_param) {
-        scorer_import(&t->sc, cfg->init_param);
-    } else {
-        double *bias = malloc((size_t)t->K * sizeof *bias);
-        if (!bias)
-            return sm_fail(err, SM_EFAIL, "out of memory");
-        if (dist_many(cfg->dist)) {
-            st = start_score_of_ranks(t, bias, err);
-            if (st != SM_OK) {
-                free(bias);
-                return st;
-            }
-        } else {
-            objective_start_scores(t->obj, train, bias);
-        }
-        scorer_set_output_bias(&t->sc, bias);
-        free(bias);
-    }
+    if ((st = start_parameters(t, err)) != SM_OK)
+        return st;
     /* Each rank shuffles its share with a stream of its own (rank 0's is
      * the lone process's). */
     rng_seed(&t->rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)dist_rank(cfg->dist)));
     sm_epoch_info start = {.epoch = 0};
     st = exact_train_objective(t, &start, err);
     t->start_objective = start.train_objective;
-    /* Scores within sqrt(eps) y of labels of magnitude y: a start at the
-     * optimum (one row weighing all but all) grows from a rounding of 0 by
-     * SGD's noise about it, which is no divergence; one grows far beyond. */
-    double y_max = 0.0;
-    for (int64_t r = 0; r < train->n_rows; r++)
-        y_max = fabs(train->label[r]) > y_max ? fabs(train->label[r]) : y_max;
-    if (st == SM_OK)
-        st = dist_max(cfg->dist, &y_max, 1, err);
-    double noise = sqrt(DBL_EPSILON) * (1.0 + y_max);
-    t->rounding_objective = noise * noise;
-    return st;
+    return st == SM_OK ? set_rounding_objective(t, err) : st;
 }
 
 static void trainer_free(trainer *t)
