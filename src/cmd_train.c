@@ -42,7 +42,9 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     if (!v->table || v->table_status != SM_OK)
         return;
     v->table_status =
-        report_write_epoch(v->table, v->format, v->metric, e, !v->header_done, &v->table_err);
+        report_write_epoch(v->table, v->format,
+                           v->args->job.cfg.solver == SOLVER_LBFGS ? "iter" : "epoch",
+                           v->metric, e, !v->header_done, &v->table_err);
     v->header_done = 1;
 }
 
@@ -284,6 +286,21 @@ static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, 
     return SM_OK;
 }
 
+/* Why L-BFGS stopped; a warning when it had not converged. */
+static void tell_stop(const sm_model *model)
+{
+    const char *reason = model_get_info(model, "stop_reason");
+    const char *iterations = model_get_info(model, "iterations");
+    const char *norm = model_get_info(model, "grad_norm");
+    if (reason && strcmp(reason, "max-iter") == 0)
+        cli_msg("warning: lbfgs stopped at --max-iter %s before it converged (largest "
+                "|gradient| %s): the model is not at the optimum; raise --max-iter",
+                iterations, norm);
+    else if (reason)
+        cli_msg("lbfgs: %s after %s iterations, largest |gradient| %s", reason, iterations,
+                norm);
+}
+
 /* Train with the epoch table and progress on stderr (and the checkpoints). */
 /* Where the epoch table goes: the text table to stderr unless quiet; a
  * table for scripts (tsv, json) to stdout, or to stderr when something else
@@ -336,6 +353,8 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     int rc = end_epoch_table(&view);
     if (st == SM_OK && rc != SM_OK)
         return rc;
+    if (st == SM_OK && a->job.cfg.solver == SOLVER_LBFGS && !a->quiet && dist_rank(dist) == 0)
+        tell_stop(model);
     if (st == SM_OK && dist_many(dist) && !a->quiet)
         cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
                 dist_size(dist), (double)dist->bytes_sent / 1e6,

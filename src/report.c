@@ -1189,10 +1189,11 @@ sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta 
 
 /* ---- train's epoch table ---- */
 
-static void text_epoch(report_out *o, const char *metric, const sm_epoch_info *e, int first)
+static void text_epoch(report_out *o, const char *unit, const char *metric,
+                       const sm_epoch_info *e, int first)
 {
     if (first) {
-        out_printf(o, "%6s  %14s  %14s  %9s", "epoch", "train_obj", "valid_obj", "seconds");
+        out_printf(o, "%6s  %14s  %14s  %9s", unit, "train_obj", "valid_obj", "seconds");
         if (metric[0])
             out_printf(o, "  %14s  best", metric);
         out_putc(o, '\n');
@@ -1206,9 +1207,11 @@ static void text_epoch(report_out *o, const char *metric, const sm_epoch_info *e
     out_putc(o, '\n');
 }
 
-/* "epoch" rows: row the epoch, column train_obj, valid_obj, seconds, the
- * metric and best (the epoch kept so far, an integer). */
-static void tsv_epoch(report_out *o, const char *metric, const sm_epoch_info *e, int first)
+/* Rows of the table `unit` ("epoch", or "iter" for L-BFGS): row the epoch,
+ * column train_obj, valid_obj, seconds, the metric and best (the epoch kept
+ * so far, an integer). */
+static void tsv_epoch(report_out *o, const char *unit, const char *metric,
+                      const sm_epoch_info *e, int first)
 {
     char row[24];
     if (first) {
@@ -1216,23 +1219,24 @@ static void tsv_epoch(report_out *o, const char *metric, const sm_epoch_info *e,
         tsv_info(o, "metric", metric[0] ? metric : "none");
     }
     snprintf(row, sizeof row, "%d", e->epoch);
-    tsv_value(o, "epoch", row, "train_obj", e->train_objective);
-    tsv_value(o, "epoch", row, "valid_obj", e->valid_objective);
-    tsv_value(o, "epoch", row, "seconds", e->seconds);
+    tsv_value(o, unit, row, "train_obj", e->train_objective);
+    tsv_value(o, unit, row, "valid_obj", e->valid_objective);
+    tsv_value(o, unit, row, "seconds", e->seconds);
     if (metric[0]) {
-        tsv_value(o, "epoch", row, metric, e->valid_metric);
-        tsv_count(o, "epoch", row, "best", e->best_epoch);
+        tsv_value(o, unit, row, metric, e->valid_metric);
+        tsv_count(o, unit, row, "best", e->best_epoch);
     }
 }
 
-static void json_epoch(report_out *o, const char *metric, const sm_epoch_info *e, int first)
+static void json_epoch(report_out *o, const char *unit, const char *metric,
+                       const sm_epoch_info *e, int first)
 {
     if (first) {
         out_printf(o, "{\n  \"metric\": ");
         out_json_string(o, metric[0] ? metric : NULL);
-        out_printf(o, ",\n  \"epochs\": [\n");
+        out_printf(o, ",\n  \"%ss\": [\n", unit);
     }
-    out_printf(o, "%s    {\"epoch\": %d, \"train_obj\": ", first ? "" : ",\n", e->epoch);
+    out_printf(o, "%s    {\"%s\": %d, \"train_obj\": ", first ? "" : ",\n", unit, e->epoch);
     json_number(o, e->train_objective);
     out_printf(o, ", \"valid_obj\": ");
     json_number(o, e->valid_objective);
@@ -1246,15 +1250,17 @@ static void json_epoch(report_out *o, const char *metric, const sm_epoch_info *e
     out_putc(o, '}');
 }
 
-sm_status report_write_epoch(FILE *out, sm_report_format fmt, const char *metric,
-                             const sm_epoch_info *e, int first, sm_error *err)
+sm_status report_write_epoch(FILE *out, sm_report_format fmt, const char *unit,
+                             const char *metric, const sm_epoch_info *e, int first,
+                             sm_error *err)
 {
-    static void (*const writer[])(report_out *, const char *, const sm_epoch_info *, int) = {
+    static void (*const writer[])(report_out *, const char *, const char *,
+                                  const sm_epoch_info *, int) = {
         [REPORT_TEXT] = text_epoch, [REPORT_TSV] = tsv_epoch, [REPORT_JSON] = json_epoch};
     if (!out || !e || (unsigned)fmt >= sizeof writer / sizeof writer[0])
         return sm_fail(err, SM_EFAIL, "report_write_epoch: invalid arguments");
     report_out o = {out, 0, 0};
-    writer[fmt](&o, metric ? metric : "", e, first);
+    writer[fmt](&o, unit ? unit : "epoch", metric ? metric : "", e, first);
     return finish_output(out, &o, err);
 }
 

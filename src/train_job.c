@@ -268,6 +268,23 @@ static void record_optimizer(sm_model *m, const sm_optim_config *o)
     model_set_info(m, "clip", "%.17g", o->clip);
 }
 
+/* What the solver was told: SGD its epochs, steps and optimiser; L-BFGS its
+ * tolerance and cap (train_run records solver, stop_reason, iterations and
+ * grad_norm). */
+static void record_solver(sm_model *m, const sm_train_config *c)
+{
+    if (c->solver == SOLVER_LBFGS) {
+        model_set_info(m, "tol", "%.17g", c->tol);
+        model_set_info(m, "max_iter", "%d", c->max_iter);
+        model_set_info(m, "l2", "%.17g", c->optim.l2);
+        return;
+    }
+    model_set_info(m, "epochs", "%d", c->epochs);
+    model_set_info(m, "batch", "%lld",
+                   (long long)(c->batch > 0 ? c->batch : train_default_batch(c->objective.kind)));
+    record_optimizer(m, &c->optim);
+}
+
 static void record_ranks(const sm_train_job *job, sm_model *model);
 
 void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model *m)
@@ -279,10 +296,7 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
     model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
     if (train->weight)
         model_set_info(m, "train_weights", "%s", train->weight_source);
-    model_set_info(m, "epochs", "%d", c->epochs);
-    model_set_info(m, "batch", "%lld",
-                   (long long)(c->batch > 0 ? c->batch : train_default_batch(obj->kind)));
-    record_optimizer(m, &c->optim);
+    record_solver(m, c);
     model_set_info(m, "scale", "%s", feature_scaling_names[c->scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)c->seed);
     if (job->emphasize_text) {

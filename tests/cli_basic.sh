@@ -48,7 +48,10 @@ expect_true "failed runs write no model" "[ ! -e '$T/m' ]"
 
 # --- train, predict, reload exactness ---
 expect_ok "train" "$SMLOSS" train -d "$T/h.train" -m "$T/a.model" --predictions "$T/a.train.pred"
-expect_true "epoch table on stderr" "grep -q 'train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq 20 ]"
+expect_true "iteration table on stderr, one line an iteration" "grep -q '^ *iter  *train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq \$(sed -n 's/^iterations=//p' '$T/a.model') ]"
+expect_true "the default run says it converged" "grep -q 'lbfgs: converged after' '$T/err' && grep -qx 'stop_reason=converged' '$T/a.model' && grep -qx 'solver=lbfgs' '$T/a.model'"
+expect_ok "train by sgd" "$SMLOSS" train -d "$T/h.train" -m "$T/sgd.model" --solver sgd
+expect_true "sgd's epoch table on stderr" "grep -q '^ *epoch  *train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq 20 ]"
 expect_true "model magic" "head -n 1 '$T/a.model' | grep -qx 'smloss-model 1'"
 expect_ok "predict on training data" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train" -o "$T/a.pred"
 expect_true "reloaded model predicts exactly what training predicted" "cmp -s '$T/a.pred' '$T/a.train.pred'"
