@@ -118,7 +118,7 @@ static const char train_usage[] =
     "                           times its value in each of the last two iterations,\n"
     "                           or no step lowers it (1e-7)\n"
     "      --max-iter N         lbfgs: at most N iterations (1000); stopping there is\n"
-    "                           a warning; each iteration is a line of the epoch table\n"
+    "                           a warning; each iteration is a line of the table\n"
     "      --epochs N           sgd: passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
