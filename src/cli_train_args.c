@@ -34,7 +34,9 @@ static const char train_usage[] =
     "                           accuracy for classes); folds are rows, or whole queries\n"
     "                           (seeded by --seed, not stratified); with -m the model\n"
     "                           is then trained on all of DATA and written\n"
-    "      --format F           {format} of the --folds table on stdout (text)\n"
+    "      --format F           {format} of the epoch table and of the --folds table\n"
+    "                           (text); tsv and json: the epoch table on stdout (on\n"
+    "                           stderr when -m, -p or the --folds table use stdout)\n"
     "  -i, --init MODEL         continue training MODEL (a warm start): same scorer,\n"
     "                           outputs, classes and features (hash bits); its\n"
     "                           objective, loss, regions and label transform unless\n"
@@ -391,11 +393,8 @@ static int parse_value_option(int c, const char *arg, train_args *a)
 /* The optimiser's defaults first, then what the user set. */
 static void apply_optimizer(train_args *a)
 {
-    /* Plain SGD with the relative rate suits the convex linear problems; an
-     * MLP's curvature changes as it trains, where Adam's per-weight scaling
-     * keeps steep links (exp, sinh) from diverging. */
-    if (a->optimizer < 0)
-        a->optimizer = a->job.cfg.scorer.kind == SCORER_MLP ? OPT_ADAM : OPT_SGD;
+    if (a->optimizer < 0) /* the scorer's (scorer.h) */
+        a->optimizer = (int)scorer_kind_optimizer(a->job.cfg.scorer.kind);
     sm_optim_config *o = &a->job.cfg.optim;
     double l2 = o->l2, clip = o->clip;
     int64_t warmup = o->warmup;
@@ -480,7 +479,7 @@ static int check_train_args(train_args *a)
     if (a->folds && (a->job.cfg.keep_best || a->files.valid))
         return cli_usage_error("train", "--folds validates on the folds: no --valid, --metric "
                                "or --patience");
-    if (a->job.have_activation && a->job.cfg.scorer.kind != SCORER_MLP)
+    if (a->job.have_activation && !scorer_kind_is_layered(a->job.cfg.scorer.kind))
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
     int rc = choose_solver(a);
     if (rc != SM_OK)

@@ -761,21 +761,12 @@ static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *
     return st;
 }
 
-static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
-                              const sm_train_config *cfg, sm_error *err)
+/* The units to train on: this rank's, and those of every rank. */
+static sm_status count_units(trainer *t, sm_error *err)
 {
-    memset(t, 0, sizeof *t);
-    t->cfg = cfg;
-    t->obj = &cfg->objective;
-    t->train = train;
-    t->valid = valid;
-    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
-    t->K = cfg->scorer.n_out;
-    t->t0 = t->last_progress = now_seconds();
-    t->best = NAN;
-    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
-    sm_status st;
-    st = objective_units(t->obj, train, &t->units, &t->n_units, err);
+    const sm_train_config *cfg = t->cfg;
+    const sm_dataset *train = t->train;
+    sm_status st = objective_units(t->obj, train, &t->units, &t->n_units, err);
     /* a rank's share may hold no unit: the total is checked below */
     if (st == SM_EDATA && t->n_units == 0 && dist_many(cfg->dist))
         st = SM_OK;
@@ -796,6 +787,52 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
                                                               : "rows",
                            dist_size(cfg->dist));
     }
+    return SM_OK;
+}
+
+/* The parameters training starts from: a warm start's, or the start
+ * score of every output (of every rank's data). */
+static sm_status start_parameters(trainer *t, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_status st;
+    if (cfg->init_param) {
+        scorer_import(&t->sc, cfg->init_param);
+    } else {
+        double *bias = malloc((size_t)t->K * sizeof *bias);
+        if (!bias)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        if (dist_many(cfg->dist)) {
+            st = start_score_of_ranks(t, bias, err);
+            if (st != SM_OK) {
+                free(bias);
+                return st;
+            }
+        } else {
+            objective_start_scores(t->obj, t->train, bias);
+        }
+        scorer_set_output_bias(&t->sc, bias);
+        free(bias);
+    }
+    return SM_OK;
+}
+
+static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
+                              const sm_train_config *cfg, sm_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    t->obj = &cfg->objective;
+    t->train = train;
+    t->valid = valid;
+    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
+    t->K = cfg->scorer.n_out;
+    t->t0 = t->last_progress = now_seconds();
+    t->best = NAN;
+    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
+    sm_status st = count_units(t, err);
+    if (st != SM_OK)
+        return st;
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     if (dist_many(cfg->dist) && valid) {
         t->valid_max_label = -INFINITY;
@@ -825,24 +862,8 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    if (cfg->init_param) {
-        scorer_import(&t->sc, cfg->init_param);
-    } else {
-        double *bias = malloc((size_t)t->K * sizeof *bias);
-        if (!bias)
-            return sm_fail(err, SM_EFAIL, "out of memory");
-        if (dist_many(cfg->dist)) {
-            st = start_score_of_ranks(t, bias, err);
-            if (st != SM_OK) {
-                free(bias);
-                return st;
-            }
-        } else {
-            objective_start_scores(t->obj, train, bias);
-        }
-        scorer_set_output_bias(&t->sc, bias);
-        free(bias);
-    }
+    if ((st = start_parameters(t, err)) != SM_OK)
+        return st;
     /* Each rank shuffles its share with a stream of its own (rank 0's is
      * the lone process's). */
     rng_seed(&t->rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)dist_rank(cfg->dist)));

@@ -38,12 +38,12 @@ int train_job_stops_on_rank_metric(const sm_train_job *job)
 /* The scorer as --scorer spells it, with an MLP's activation. */
 static void format_scorer(const sm_scorer_config *c, char *out, size_t size)
 {
+    int layered = scorer_kind_is_layered(c->kind);
     int n = snprintf(out, size, "%s", scorer_kind_name(c->kind));
-    for (int l = 1; c->kind == SCORER_MLP && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size;
-         l++)
+    for (int l = 1; layered && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size; l++)
         n += snprintf(out + n, size - (size_t)n, "%c%ld", l == 1 ? ':' : ',',
                       (long)c->mlp.width[l]);
-    if (c->kind == SCORER_MLP && n > 0 && (size_t)n < size)
+    if (layered && n > 0 && (size_t)n < size)
         snprintf(out + n, size - (size_t)n, " --activation %s", activation_names[c->mlp.act]);
 }
 
@@ -51,10 +51,11 @@ static int same_scorer_shape(const sm_scorer_config *x, const sm_scorer_config *
 {
     if (x->kind != y->kind || x->mlp.n_hidden != y->mlp.n_hidden)
         return 0;
-    for (int l = 1; x->kind == SCORER_MLP && l <= x->mlp.n_hidden; l++)
+    int layered = scorer_kind_is_layered(x->kind);
+    for (int l = 1; layered && l <= x->mlp.n_hidden; l++)
         if (x->mlp.width[l] != y->mlp.width[l])
             return 0;
-    return x->kind != SCORER_MLP || x->mlp.act == y->mlp.act;
+    return !layered || x->mlp.act == y->mlp.act;
 }
 
 /* The scorer, hash bits and label transform the options give against the
