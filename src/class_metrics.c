@@ -172,6 +172,7 @@ static void per_class_scores(sm_class_report *r)
         int64_t predicted = 0, tp = r->confusion[(size_t)k * K + k];
         for (int j = 0; j < K; j++)
             predicted += r->confusion[(size_t)j * K + k];
+        predicted += r->not_in_model[k];
         double p = ratio((double)tp, (double)predicted), rc = ratio((double)tp, (double)r->support[k]);
         double f = isnan(p) || isnan(rc) ? NAN : p + rc > 0.0 ? 2.0 * p * rc / (p + rc) : 0.0;
         r->precision[k] = p;
@@ -206,6 +207,11 @@ static sm_status label_rows(const sm_class_config *c, sm_class_report *r, const 
     double hits[CLASS_MAX_CUTOFFS] = {0}, correct = 0.0; /* weighted */
     for (int64_t i = 0; i < n; i++) {
         int y = labels[i], top;
+        if (y == CLASS_NOT_IN_MODEL) { /* no rank: every cutoff misses it */
+            r->not_in_model[class_argmax(s + (size_t)i * K, K)]++;
+            r->not_in_model_rows++;
+            continue;
+        }
         if (y < 0 || y >= K)
             return sm_fail(err, SM_EUSAGE, "row %lld: class index %d is not in 0..%d",
                            (long long)i + 1, y, K - 1);
@@ -274,13 +280,14 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
     sm_status st = SM_OK;
     if (labels) {
         size_t kk = (size_t)K * (size_t)K;
-        out->confusion = calloc(kk + (size_t)K, sizeof *out->confusion);
+        out->confusion = calloc(kk + 2 * (size_t)K, sizeof *out->confusion);
         out->precision = malloc((size_t)K * 3 * sizeof *out->precision);
         if (!out->confusion || !out->precision) {
             class_report_free(out);
             return sm_fail(err, SM_EFAIL, "out of memory for a %d x %d confusion matrix", K, K);
         }
         out->support = out->confusion + kk;
+        out->not_in_model = out->support + K;
         out->recall = out->precision + K;
         out->f1 = out->precision + 2 * K;
         st = label_rows(c, out, s, n, K, labels, weight, err);
@@ -296,6 +303,6 @@ void class_report_free(sm_class_report *r)
 {
     free(r->confusion);
     free(r->precision);
-    r->confusion = r->support = NULL;
+    r->confusion = r->support = r->not_in_model = NULL;
     r->precision = r->recall = r->f1 = NULL;
 }

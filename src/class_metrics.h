@@ -6,12 +6,16 @@
  * come later (not the labelled class; the lower target probability) comes
  * first, so a constant model never looks good.
  *
- * Against a class label c (labels[i] in 0 .. K-1):
+ * Against a class label c (labels[i] in 0 .. K-1, or CLASS_NOT_IN_MODEL for a
+ * class the model does not have, as liblinear counts it: always wrong):
  *   accuracy       share of rows whose top class is c
  *   top-k accuracy share of rows with c among the k top classes
- *   confusion      K x K counts [label class][top class]
- *   precision, recall, F1 per class, and their macro means over the classes
- *   that have rows or predictions (NaN where a class has neither).
+ *   confusion      K x K counts [label class][top class]; the rows of a class
+ *                  not in the model are counted apart, by top class
+ *   precision, recall, F1 per class (a row of a class not in the model is a
+ *   wrong prediction of its top class), and their macro means over the
+ *   model's classes that have rows or predictions (NaN where a class has
+ *   neither).
  * Against a target distribution q (row-major n x K, e.g. a teacher's softmax):
  *   top-1 agreement  share of rows whose top class is the target's top class
  *   top-k overlap    mean of |top k by score  ∩  top k by target| / k
@@ -38,6 +42,8 @@
 
 #define CLASS_MAX_CUTOFFS 8
 #define CLASS_MAX_BANDS 8
+/* the label index of a row whose class the model does not have */
+#define CLASS_NOT_IN_MODEL (-1)
 
 typedef struct {
     int n_cutoffs;
@@ -65,6 +71,8 @@ typedef struct {
     double top_k[CLASS_MAX_CUTOFFS];
     int64_t *confusion;             /* K x K, [label][top class] */
     int64_t *support;               /* rows per label class */
+    int64_t *not_in_model;          /* rows of classes not in the model, by top class */
+    int64_t not_in_model_rows;      /* their total */
     double *precision, *recall, *f1;/* per class; NaN when undefined */
     double macro_precision, macro_recall, macro_f1;
     /* against a target distribution (has_target) */
@@ -78,7 +86,7 @@ typedef struct {
 } sm_class_report;
 
 /* The report of n rows of K >= 2 scores s. labels (n class indices in
- * 0 .. K-1), q (n x K probabilities) and weight (n weights >= 0) may each be
+ * 0 .. K-1 or CLASS_NOT_IN_MODEL), q (n x K probabilities) and weight (n weights >= 0) may each be
  * NULL. Cutoffs above K
  * count as K and each effective cutoff is kept once (out->config holds them). SM_EFAIL when out of memory, SM_EUSAGE for a label out of
  * range. The report owns arrays: class_report_free. */

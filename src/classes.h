@@ -42,6 +42,13 @@ int32_t classes_find(const sm_classes *c, double label);
  * caller). SM_EDATA naming the first row whose label is no class of c. */
 sm_status classes_index_rows(const sm_classes *c, const sm_dataset *ds, int32_t **idx,
                              sm_error *err);
+/* The same for a test set, where a class the model lacks is no error: such a
+ * row's index is -1 (CLASS_NOT_IN_MODEL), and those classes go to *unseen
+ * (increasing) with their row counts in a new array *unseen_rows (freed by
+ * the caller, NULL when there are none). SM_EDATA for a label that is not
+ * an integer. */
+sm_status classes_index_test_rows(const sm_classes *c, const sm_dataset *ds, int32_t **idx,
+                                  sm_classes *unseen, int64_t **unseen_rows, sm_error *err);
 /* One-hot targets from the class labels: ds->target (replaced) gets n_rows
  * x c->n entries, 1 at the row's class; errors as classes_index_rows. */
 sm_status classes_one_hot(const sm_classes *c, sm_dataset *ds, sm_error *err);

@@ -25,7 +25,8 @@ static const char eval_usage[] =
     "(ties in score broken pessimistically; means over queries). A multi-class\n"
     "model (K outputs) gets the class report instead: accuracy, top-k accuracy,\n"
     "the confusion matrix, per-class precision, recall and F1, the mean loss of\n"
-    "its objective, and with --targets the agreement with the targets.\n"
+    "its objective, and with --targets the agreement with the targets; the rows\n"
+    "of a class the model lacks count as errors (listed as not in the model).\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         score DATA with this model (and its --hash-bits)\n"
@@ -260,10 +261,12 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
                            ds->weight ? ds->weight_source : NULL};
     sm_error err;
     int rc;
+    const sm_class_names names = {
+        a->cfg.model && a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
+        res->not_in_model.n, res->not_in_model.value, res->not_in_model_rows};
     if (res->classes)
         rc = report_write_classes(out[0].f, (sm_report_format)a->format, &meta, res->classes,
-                                  a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
-                                  res->class_loss, &err);
+                                  &names, res->class_loss, &err);
     else
         rc = report_write(out[0].f, (sm_report_format)a->format, &meta, res->report, res->rank,
                           &err);
@@ -271,6 +274,10 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
         cli_msg("%s: %s", a->output, err.msg);
         return rc;
     }
+    if (res->not_in_model.n > 0 && !a->quiet)
+        cli_msg("note: %s: %lld rows of %ld classes the model lacks count as errors (see "
+                "\"not in the model\")", ds->source, (long long)res->classes->not_in_model_rows,
+                (long)res->not_in_model.n);
     if ((rc = cli_output_commit(&out[0])) != SM_OK || !a->per_query)
         return rc;
     if ((rc = report_write_per_query(out[1].f, res->rank, res->per_query, ds->qid, ds->group_ptr,
@@ -299,22 +306,18 @@ static int check_class_args(const eval_args *a, const sm_model *m)
     return SM_OK;
 }
 
-/* The data of a class report: its labels must be classes of the model
- * (checked where they are read), and --targets has K numbers a line. */
+/* The data of a class report: its labels must be whole numbers (checked
+ * where they are read; a class the model lacks is an error of the model, not
+ * of the data), and --targets has K numbers a line. */
 static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
 {
-    sm_classes range;
-    classes_init(&range);
     sm_objective obj;
     sm_error err;
-    if (eval_class_objective(m, &obj, &err) != SM_OK ||
-        (!m->classes.n && classes_range(m->scorer.n_out, &range, &err) != SM_OK))
+    if (eval_class_objective(m, &obj, &err) != SM_OK)
         return cli_fail(&err);
     cli_data_options opt = a->data_opt;
-    opt.check_label = classes_check_known;
-    opt.check_label_ctx = (void *)(m->classes.n ? &m->classes : &range);
+    opt.check_label = classes_check_integer;
     int rc = cli_load_data(a->data, a->quiet, &opt, ds);
-    classes_free(&range);
     sm_target_kind target = a->cfg.target != TARGET_DEFAULT ? a->cfg.target
                             : obj.kind == OBJ_MULTICLASS  ? obj.target : TARGET_MATCHED;
     if (rc == SM_OK && a->targets)

@@ -37,6 +37,24 @@ expect_true "the text report shows accuracy and the confusion matrix" \
 expect_ok "eval tsv" "$SMLOSS" eval -m "$T/lin.model" -d "$T/test.txt" --format tsv -o "$T/report.tsv"
 # summary_value FILE NAME: a summary figure of a TSV class report
 summary_value() { awk -F'\t' -v n="$2" '$1 == "summary" && $2 == n { print $4 }' "$1"; }
+# a class only in the test data (9): its rows are errors, as liblinear counts them
+awk '$1 != 9' "$T/train.txt" > "$T/train-no9.txt"
+expect_ok "train without class 9" \
+    "$SMLOSS" train -q -d "$T/train-no9.txt" -m "$T/no9.model" --objective multiclass --epochs 5
+expect_ok "eval with class 9 in the data exits 0" \
+    "$SMLOSS" eval -q -m "$T/no9.model" -d "$T/test.txt" --format tsv -o "$T/no9.tsv"
+nines=$(grep -c '^9 ' "$T/test.txt")
+expect_true "class 9 is listed as not in the model with its $nines rows" \
+    "[ $nines -gt 0 ] && grep -q -x -F \"\$(printf 'not_in_model\t9\trows\t%s.000000' $nines)\" '$T/no9.tsv'"
+expect_ok "predict of the model without 9" \
+    "$SMLOSS" predict -m "$T/no9.model" -d "$T/test.txt" -o "$T/no9.class"
+acc9=$(paste "$T/no9.class" "$T/test.labels" | awk '$1 == $2 { c++ } END { printf "%.17g", c / NR }')
+eval9=$(summary_value "$T/no9.tsv" accuracy)
+expect_true "its accuracy ($eval9) counts the rows of 9 wrong ($acc9)" \
+    "awk 'BEGIN { d = $eval9 - $acc9; exit !(d < 5.1e-7 && d > -5.1e-7 && $acc9 <= 1 - $nines / $(wc -l < "$T/test.txt")) }'"
+expect_true "the text report lists class 9" \
+    "'$SMLOSS' eval -q -m '$T/no9.model' -d '$T/test.txt' | grep -A2 -x 'not in the model (its rows count as errors)' | grep -q -E '^9 +$nines\$'"
+
 eval_acc=$(summary_value "$T/report.tsv" accuracy)
 expect_true "eval's accuracy ($eval_acc) is predict's ($acc)" \
     "awk 'BEGIN { d = $eval_acc - $acc; exit !(d < 5.1e-7 && d > -5.1e-7) }'"
@@ -161,9 +179,15 @@ expect_fail "K = 1: predict --output-type probs refused" 2 'needs a multi-class 
     "$SMLOSS" predict -m "$T/reg.model" -d "$T/reg.txt" --output-type probs
 expect_ok "K = 1: predict --output-type scores" \
     "$SMLOSS" predict -m "$T/reg.model" -d "$T/reg.txt" --output-type scores
-printf '0 1:1\n11 1:2\n' > "$T/unseen.txt"
-expect_fail "eval: a class not seen in training" 3 'unseen\.txt:2:1: class 11 was not seen in training' \
-    "$SMLOSS" eval -m "$T/lin.model" -d "$T/unseen.txt"
+printf '0 1:1\n11 1:2\n11 1:3\n' > "$T/unseen.txt"
+expect_ok "eval: a class not seen in training is no error" \
+    "$SMLOSS" eval -m "$T/lin.model" -d "$T/unseen.txt" --format tsv
+expect_true "... it is listed as not in the model with its rows" \
+    "grep -q -x -F \"\$(printf 'not_in_model\t11\trows\t2.000000')\" '$T/out'"
+expect_true "... and said on stderr" "grep -q '2 rows of 1 classes the model lacks' '$T/err'"
+printf '0 1:1\n1.5 1:2\n' > "$T/fraction.txt"
+expect_fail "eval: a class label that is not an integer" 3 'fraction\.txt:2:1: class label must be an integer' \
+    "$SMLOSS" eval -m "$T/lin.model" -d "$T/fraction.txt"
 head -n 3 "$T/test.txt" > "$T/three.txt"
 head -n 2 "$T/teacher.test" > "$T/two.t"
 expect_fail "eval --targets with fewer lines than rows" 3 'two\.t:2: the file ends after 2 lines' \

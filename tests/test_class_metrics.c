@@ -50,6 +50,35 @@ static void test_labels_by_hand(void)
     class_report_free(&r);
 }
 
+/* The rows of test_labels_by_hand, the second and the last of a class the
+ * model lacks: always wrong; the second (1,1,0) counts as a wrong
+ * prediction of its first top class, 0, the last of class 0 (5,5,5). */
+static void test_labels_not_in_model(void)
+{
+    const double s[] = {3, 1, 2, 1, 1, 0, 0, 2, 1, 5, 5, 5};
+    const int32_t y[] = {0, CLASS_NOT_IN_MODEL, 2, CLASS_NOT_IN_MODEL};
+    sm_class_config c = config();
+    sm_class_report r;
+    CHECK(class_report_compute(&c, s, 4, 3, y, NULL, NULL, &r, NULL) == SM_OK);
+    CHECK(r.not_in_model_rows == 2);
+    CHECK(r.not_in_model[0] == 2 && r.not_in_model[1] == 0 && r.not_in_model[2] == 0);
+    CHECK_CLOSE(r.accuracy, 0.25, 0);
+    CHECK_CLOSE(r.top_k[1], 0.5, 0);   /* k = 2: rows 1 and 3 */
+    CHECK_CLOSE(r.top_k[2], 0.5, 0);   /* k = 3: never the lacking rows */
+    const int64_t want[9] = {1, 0, 0, 0, 0, 0, 0, 1, 0};
+    CHECK(memcmp(r.confusion, want, sizeof want) == 0);
+    CHECK(r.support[0] == 1 && r.support[1] == 0 && r.support[2] == 1);
+    CHECK_CLOSE(r.precision[0], 1.0 / 3.0, 1e-15); /* predicted 3 times, right once */
+    CHECK_CLOSE(r.precision[1], 0.0, 0);
+    CHECK(isnan(r.precision[2]));
+    CHECK_CLOSE(r.recall[0], 1.0, 0);
+    CHECK_CLOSE(r.recall[2], 0.0, 0);
+    CHECK_CLOSE(r.f1[0], 0.5, 1e-15);
+    CHECK_CLOSE(r.macro_precision, 1.0 / 6.0, 1e-15);
+    CHECK_CLOSE(r.macro_recall, 0.5, 1e-15);
+    class_report_free(&r);
+}
+
 /* q = (0.5, 0.3, 0.15, 0.05), s = (1, 3, 2, 0): by score 1, 2, 0, 3. */
 static void test_target_by_hand(void)
 {
@@ -190,7 +219,8 @@ static void test_bad_label(void)
 }
 
 static const test_case cases[] = {
-    TEST(test_labels_by_hand),        TEST(test_target_by_hand),
+    TEST(test_labels_by_hand),
+    TEST(test_labels_not_in_model),      TEST(test_target_by_hand),
     TEST(test_constant_scores_look_bad), TEST(test_target_ties_and_bands),
     TEST(test_random_against_definitions), TEST(test_bands_parse),
     TEST(test_bad_label),
