@@ -196,6 +196,12 @@ expect_fail "eval --targets on a one-output model" 2 'multi-class' \
     "$SMLOSS" eval -m "$T/reg.model" -d "$T/reg.txt" --bands 1,3
 expect_fail "eval --regions on a multi-class model" 2 'region reports' \
     "$SMLOSS" eval -m "$T/lin.model" -d "$T/test.txt" --regions 3
+expect_fail "eval -p of K scores a line is refused at the line" 3 \
+    'pred\.scores:1:[0-9]+: a second number: a predictions file has one score a line .*-m' \
+    "$SMLOSS" eval -p "$T/pred.scores" -d "$T/test.txt"
+printf '0.5 tag\n1.5 tag\n2.5 0.5\n' > "$T/tagged.pred"
+expect_fail "eval -p: text after a score is a tag, a second number is not" 3 'tagged\.pred:3:5: a second number' \
+    "$SMLOSS" eval -p "$T/tagged.pred" -d "$T/three.txt"
 expect_fail "eval -p with class options" 2 'multi-class model' \
     "$SMLOSS" eval -p "$T/pred.class" -d "$T/test.txt" --targets "$T/teacher.test"
 finish
