@@ -20,7 +20,9 @@
 typedef enum {
     REGIONS_GIVEN = 0,     /* --regions b1,b2,... */
     REGIONS_DISTINCT,      /* one region per distinct label value (<= 10 values) */
-    REGIONS_QUARTILES      /* quartiles of the labels */
+    REGIONS_QUARTILES,     /* quartiles of the labels */
+    REGIONS_TIED_QUARTILES, /* quartiles that coincide, regions split at medians */
+    REGIONS_ORIGIN_COUNT
 } sm_regions_origin;
 
 typedef struct {
@@ -39,7 +41,12 @@ sm_status regions_parse(const char *text, sm_regions *r, sm_error *err);
  * tests): one per distinct value if there are at most 10
  * (boundaries at the distinct values above the smallest), else the quartiles
  * (boundaries at the 25th, 50th, 75th percentiles, by linear interpolation as
- * R and NumPy do, duplicates dropped). n == 0 gives a single region.
+ * R and NumPy do, duplicates dropped). Where quartiles coincide (a mass of
+ * tied labels, e.g. 90% zeros) the regions are completed to 4 while some
+ * region holds two distinct labels: the region with the most labels is split
+ * at its median, or just above its smallest label when that is the median,
+ * so tied labels share a region (origin REGIONS_TIED_QUARTILES). n == 0
+ * gives a single region.
  * Non-finite labels are ignored. SM_EFAIL when out of memory for the copy
  * that the quartiles are selected in. */
 sm_status regions_choose_from_labels(const double *y, int64_t n, sm_regions *r, sm_error *err);
@@ -56,7 +63,8 @@ int regions_valid(const sm_regions *r);
 /* "b1,b2,..." in shortest exact form (numfmt.h), empty for a single region;
  * returns the length (snprintf-style). */
 int regions_format(const sm_regions *r, char *buf, size_t size);
-/* "given", "distinct-labels", "label-quartiles" (as in model files). */
+/* "given", "distinct-labels", "label-quartiles", "tied-label-quartiles" (as in
+ * model files). */
 const char *regions_origin_name(sm_regions_origin o);
 
 #endif

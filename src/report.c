@@ -272,6 +272,9 @@ static const char *origin_description(sm_regions_origin o)
     case REGIONS_GIVEN: return "given boundaries";
     case REGIONS_DISTINCT: return "one per distinct label value";
     case REGIONS_QUARTILES: return "label quartiles";
+    case REGIONS_TIED_QUARTILES:
+        return "label quartiles, tied: regions split at their medians, tied labels kept together";
+    case REGIONS_ORIGIN_COUNT: break;
     }
     return "unknown origin";
 }
