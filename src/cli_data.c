@@ -22,6 +22,11 @@ int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o)
     return rc;
 }
 
+int cli_parse_duplicates(const char *cmd, const char *text, cli_data_options *o)
+{
+    return cli_parse_choice(cmd, "--duplicates", text, reader_duplicates_names, &o->duplicates);
+}
+
 static void on_read_progress(void *ctx, uint64_t bytes)
 {
     cli_progress_draw(ctx, "reading: %.1f MB", (double)bytes / 1e6);
@@ -56,7 +61,8 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
                              .check_label = o ? o->check_label : NULL,
                              .check_label_ctx = o ? o->check_label_ctx : NULL,
                              .allow_unlabeled = o ? o->allow_unlabeled : 0,
-                             .command = o ? o->command : NULL};
+                             .command = o ? o->command : NULL,
+                             .duplicates = o ? (sm_duplicates)o->duplicates : DUPLICATES_ERROR};
     sm_reader_parallel par = {o ? o->threads : 0, 0};
     sm_error err;
     cache_report rep;
@@ -78,6 +84,11 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
         cli_msg("warning: cache %s not written: %s", o->cache, rep.why);
     else if (o && o->cache && rep.outcome == CACHE_WRITTEN && !quiet)
         cli_msg("wrote cache %s (%s)", o->cache, rep.why);
+    if (ds->duplicate_rows > 0 && !quiet)
+        cli_msg("note: %s: %lld rows repeat a feature index: %s (--duplicates %s)", ds->source,
+                (long long)ds->duplicate_rows,
+                opt.duplicates == DUPLICATES_SUM ? "its values summed" : "its last value kept",
+                reader_duplicates_names[opt.duplicates]);
     return SM_OK;
 }
 

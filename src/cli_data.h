@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "reader.h" /* reader_duplicates_names */
 
 /* --threads N and --cache FILE of a command. */
 typedef struct {
@@ -30,6 +31,8 @@ typedef struct {
      * cache, the cache keeps them (cache.h). */
     int weighted;
     const char *weights;
+    /* a feature index repeated within a row (--duplicates, reader.h) */
+    int duplicates;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more
@@ -42,8 +45,17 @@ typedef struct {
     "      --cache FILE         keep the parsed DATA in binary FILE and reuse it while\n" \
     "                           the data file is unchanged (size, mtime, content hash)\n"
 
+/* Help lines of --duplicates; its choices are {"duplicates",
+ * reader_duplicates_names} in the command's table. */
+#define CLI_DUPLICATES_HELP \
+    "      --duplicates D       {duplicates}: a feature index repeated within a row\n" \
+    "                           is an error (default), its values summed, or the\n" \
+    "                           last one kept; a note says how many rows changed\n"
+
 /* Parse the value of --threads. */
 int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
+/* Parse the value of --duplicates. */
+int cli_parse_duplicates(const char *cmd, const char *text, cli_data_options *o);
 
 /* Read a data file (o NULL: the default options); with a cache and
  * o->weighted, also the weights cli_load_weights would read, when they come

@@ -42,6 +42,7 @@ static const char eval_usage[] =
     "                           (with query groups: a query's rows share its weight)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
@@ -74,13 +75,14 @@ static const cli_choices eval_choices[] = {
     {"format", report_format_names},
     {"metric_gain", rank_gain_names},
     {"no_relevant", rank_no_relevant_names},
+    {"duplicates", reader_duplicates_names},
     {NULL, NULL},
 };
 
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
     ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE,
-    ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS
+    ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS, ARG_DUPLICATES
 };
 
 static const struct option eval_options[] = {
@@ -93,6 +95,7 @@ static const struct option eval_options[] = {
     {"format", required_argument, NULL, ARG_FORMAT},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
     {"output", required_argument, NULL, 'o'},
     {"group", required_argument, NULL, ARG_GROUP},
     {"weights", required_argument, NULL, ARG_WEIGHTS},
@@ -160,6 +163,7 @@ static int parse_value_option(int c, const char *arg, eval_args *a)
     sm_error err;
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("eval", arg, &a->data_opt);
+    case ARG_DUPLICATES: return cli_parse_duplicates("eval", arg, &a->data_opt);
     case ARG_FORMAT:
         return cli_parse_choice("eval", "--format", arg, report_format_names, &a->format);
     case ARG_LABEL_TRANSFORM:

@@ -61,6 +61,7 @@ static const char train_usage[] =
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
@@ -162,6 +163,7 @@ static const cli_choices train_choices[] = {
     {"optimizer", optim_kind_names},
     {"lr_schedule", optim_schedule_names},
     {"scale", feature_scaling_names},
+    {"duplicates", reader_duplicates_names},
     {NULL, NULL},
 };
 
@@ -171,7 +173,8 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY
+    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY,
+    ARG_DUPLICATES
 };
 
 /* The most folds --folds takes: each fold trains a model. */
@@ -220,6 +223,7 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
     {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -393,6 +397,7 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     int rc, choice;
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
+    case ARG_DUPLICATES: return cli_parse_duplicates("train", arg, &a->data_opt);
     case ARG_LABEL_TRANSFORM:
         a->have_label_transform = 1;
         return cli_parse_choice("train", "--label-transform", arg, label_transform_names,
@@ -848,6 +853,7 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
     int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
                       !rank_metric_is_class(&a->cfg.metric);
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
+                                  .duplicates = a->data_opt.duplicates,
                                   .share = a->valid_share, .shares = a->valid_shares,
                                   .share_by_query = a->valid_share_by_query};
     if (labels_are_classes) {

@@ -43,6 +43,8 @@ typedef struct {
      * map they went through (featmap.h), whose inputs they are. */
     uint64_t featmap_id;
     char source[256];     /* display name of the file it came from */
+    int64_t duplicate_rows; /* rows whose repeated feature indices were merged
+                             * (sm_reader_options.duplicates) */
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */

@@ -37,10 +37,18 @@ static void report_progress(const sm_reader_options *opt, uint64_t consumed, uin
 }
 
 /* One thread: read a block, parse it, merge it, and again. */
+const char *const reader_duplicates_names[DUPLICATES_COUNT + 1] = {
+    [DUPLICATES_ERROR] = "error", [DUPLICATES_SUM] = "sum", [DUPLICATES_LAST] = "last"};
+
+static sm_duplicates duplicates_of(const sm_reader_options *opt)
+{
+    return opt ? opt->duplicates : DUPLICATES_ERROR;
+}
+
 static sm_status parse_blocks_serial(textsrc_blocks *r, const sm_reader_options *opt,
                                      libsvm_builder *g, sm_error *err)
 {
-    libsvm_block *b = libsvm_block_new(r->src->name);
+    libsvm_block *b = libsvm_block_new(r->src->name, duplicates_of(opt));
     if (!b)
         return sm_fail_nomem(err, r->src->name);
     uint64_t next_report = PROGRESS_STEP;
@@ -198,7 +206,7 @@ static int parse_blocks_parallel(textsrc_blocks *r, int threads, const sm_reader
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->changed, NULL);
     for (; p->n_slots < SLOTS_PER_THREAD * threads; p->n_slots++)
-        if (!(p->slot[p->n_slots] = libsvm_block_new(r->src->name))) {
+        if (!(p->slot[p->n_slots] = libsvm_block_new(r->src->name, duplicates_of(opt)))) {
             pipeline_free(p);
             return -1;
         }
@@ -238,8 +246,9 @@ static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
                               sm_dataset *out, sm_error *err)
 {
     dataset_init(out);
-    libsvm_builder *g = opt ? libsvm_builder_new(src->name, opt->check_label, opt->check_label_ctx)
-                            : libsvm_builder_new(src->name, NULL, NULL);
+    libsvm_builder *g =
+        opt ? libsvm_builder_new(src->name, opt->duplicates, opt->check_label, opt->check_label_ctx)
+            : libsvm_builder_new(src->name, DUPLICATES_ERROR, NULL, NULL);
     if (!g)
         return sm_fail_nomem(err, src->name);
     if (opt)
