@@ -306,3 +306,77 @@ void class_report_free(sm_class_report *r)
     r->confusion = r->support = r->not_in_model = NULL;
     r->precision = r->recall = r->f1 = NULL;
 }
+
+/* ---- from the model's probabilities ---- */
+
+#define LOG_LOSS_CLIP 1e-15
+
+typedef struct {
+    double score, weight;
+    int positive;
+} scored_row;
+
+static int by_score_descending(const void *a, const void *b)
+{
+    double x = ((const scored_row *)a)->score, y = ((const scored_row *)b)->score;
+    return (x < y) - (x > y);
+}
+
+/* ROC AUC and average precision of rows sorted by score, highest first: each
+ * run of equal scores enters at once (its pairs among themselves count 1/2). */
+static void ranking_areas(const scored_row *row, int64_t n, double *roc, double *ap)
+{
+    double pos = 0.0, neg = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        *(row[i].positive ? &pos : &neg) += row[i].weight;
+    double tp = 0.0, fp = 0.0, ordered = 0.0, precision_sum = 0.0;
+    for (int64_t i = 0, j; i < n; i = j) {
+        double run_pos = 0.0, run_neg = 0.0;
+        for (j = i; j < n && row[j].score == row[i].score; j++)
+            *(row[j].positive ? &run_pos : &run_neg) += row[j].weight;
+        /* the run's negatives fall below every positive above, tie with its own */
+        ordered += run_neg * (tp + 0.5 * run_pos);
+        tp += run_pos;
+        fp += run_neg;
+        if (run_pos > 0.0)
+            precision_sum += run_pos * tp / (tp + fp);
+    }
+    *roc = pos > 0.0 && neg > 0.0 ? ordered / (pos * neg) : NAN;
+    *ap = pos > 0.0 ? precision_sum / pos : NAN;
+}
+
+sm_status class_report_probs(sm_class_report *r, const double *p, int64_t n,
+                             const int32_t *labels, const double *weight, sm_error *err)
+{
+    int K = r->n_classes;
+    double log_loss = 0.0, brier = 0.0, total = 0.0;
+    scored_row *row = K == 2 ? malloc((size_t)(n > 0 ? n : 1) * sizeof *row) : NULL;
+    if (K == 2 && !row)
+        return sm_fail(err, SM_EFAIL, "out of memory for the ROC curve of %lld rows",
+                       (long long)n);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int c = labels[i];
+        if (c == CLASS_NOT_IN_MODEL)
+            continue;
+        const double *pi = p + (size_t)i * K;
+        double w = row_weight(weight, i), sq = 0.0;
+        for (int k = 0; k < K; k++)
+            sq += (pi[k] - (k == c)) * (pi[k] - (k == c));
+        log_loss -= w * log(pi[c] > LOG_LOSS_CLIP ? pi[c] : LOG_LOSS_CLIP);
+        brier += w * sq;
+        total += w;
+        if (row)
+            row[m++] = (scored_row){pi[1], w, c == 1};
+    }
+    r->has_probs = 1;
+    r->log_loss = ratio(log_loss, total);
+    r->brier = ratio(brier, total);
+    r->roc_auc = r->pr_auc = NAN;
+    if (row) {
+        qsort(row, (size_t)m, sizeof *row, by_score_descending);
+        ranking_areas(row, m, &r->roc_auc, &r->pr_auc);
+    }
+    free(row);
+    return SM_OK;
+}

@@ -27,8 +27,26 @@
  * Ties in q are ordered by class index for the target's own order; a pair
  * with q_i == q_j has no order and is not counted.
  *
+ * Against a label c, from the model's class probabilities p (a row of K
+ * summing to 1; rows of a class not in the model are left out):
+ *   log-loss       mean of -ln max(p_c, 1e-15) (the clip keeps a confident
+ *                  mistake finite, as scikit-learn's historical default)
+ *   Brier score    mean of sum_k (p_k - [k = c])^2, in [0, 2] (Brier's own
+ *                  multi-class form: twice scikit-learn's 2-class
+ *                  brier_score_loss)
+ *   For K = 2, the second class positive, ranked by p_2:
+ *   ROC AUC        the share of (positive, negative) pairs that p_2 orders
+ *                  right, a tie counting 1/2 (Mann-Whitney); NaN without
+ *                  both classes
+ *   PR AUC         average precision: sum over the distinct values of p_2,
+ *                  highest first, of (recall gained) x (precision at that
+ *                  threshold), tied rows entering together (scikit-learn's
+ *                  average_precision_score); NaN without positives
+ *
  * With row weights, the shares and means above (accuracy, top-k accuracy,
- * top-1 agreement, top-k overlap, NDCG@k) are weighted by the rows' weights;
+ * top-1 agreement, top-k overlap, NDCG@k, log-loss, Brier score) are
+ * weighted by the rows' weights, and so are the pairs of the ROC AUC and the
+ * counts of the PR AUC;
  * the confusion matrix, precision, recall, F1 and the band pairs count rows.
  *
  * This module only computes; nothing here prints.
@@ -75,6 +93,10 @@ typedef struct {
     int64_t not_in_model_rows;      /* their total */
     double *precision, *recall, *f1;/* per class; NaN when undefined */
     double macro_precision, macro_recall, macro_f1;
+    /* from the model's probabilities (has_probs, class_report_probs) */
+    int has_probs;
+    double log_loss, brier;
+    double roc_auc, pr_auc;         /* K = 2 only, else NaN */
     /* against a target distribution (has_target) */
     int has_target;
     double top1_agreement;
@@ -94,6 +116,13 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
                                const int32_t *labels, const double *q, const double *weight,
                                sm_class_report *out, sm_error *err);
 void class_report_free(sm_class_report *r);
+
+/* Add the figures of the model's class probabilities p (n x K, rows summing
+ * to 1) against labels (as for class_report_compute, which filled r) to r:
+ * log-loss, Brier score, and for K = 2 the ROC and PR AUC. SM_EFAIL when out
+ * of memory. */
+sm_status class_report_probs(sm_class_report *r, const double *p, int64_t n,
+                             const int32_t *labels, const double *weight, sm_error *err);
 
 /* The index of the largest of s[0..K) (the first on ties): the predicted
  * class of a row when there is no label to be pessimistic about. */

@@ -29,7 +29,7 @@ static const char predict_usage[] =
     "                           the class of the top score (the first on ties);\n"
     "                           scores: the K scores; probs: softmax(f(s)/T) with the\n"
     "                           model's link f and temperature T (one-output models:\n"
-    "                           scores only)\n"
+    "                           scores only; multiclass-pointwise: no probs)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
     CLI_DUPLICATES_HELP

@@ -100,6 +100,25 @@ static sm_status class_target_q(const sm_objective *obj, sm_target_kind target, 
     return SM_OK;
 }
 
+/* The figures of the model's probabilities softmax(f(s)/T) (predict's
+ * probs), turned from the n rows of K scores s in place, against the class
+ * indices idx. Only a composite softmax model has probabilities: a
+ * multiclass-pointwise one's scores are no distribution (its figures stay
+ * out of the report). */
+static sm_status class_probability_figures(const sm_objective *obj, double *s, int64_t n,
+                                           const int32_t *idx, const double *weight,
+                                           sm_class_report *r, sm_error *err)
+{
+    if (obj->kind != OBJ_MULTICLASS)
+        return SM_OK;
+    sm_objective model_distribution = *obj;
+    model_distribution.target = TARGET_MATCHED;
+    int64_t K = obj->n_out;
+    for (int64_t i = 0; i < n; i++)
+        objective_listwise_target(&model_distribution, s + i * K, K, s + i * K);
+    return class_report_probs(r, s, n, idx, weight, err);
+}
+
 sm_status eval_class_objective(const sm_model *m, sm_objective *obj, sm_error *err)
 {
     if (objective_is_multiclass(m->objective))
@@ -150,6 +169,9 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     if (st == SM_OK && objective_is_multiclass(m->objective))
         st = class_mean_loss(&obj, scores, c->targets, idx, ds->weight, ds->n_rows,
                              &out->class_loss, err);
+    if (st == SM_OK) /* (last: turns the scores into probabilities) */
+        st = class_probability_figures(&obj, scores, ds->n_rows, idx, ds->weight, out->classes,
+                                       err);
     free(idx);
     free(scores);
     free(q);

@@ -785,7 +785,8 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
 /* ---- the class report (K class scores per row) ----
  *
  * text  the header fields, "classes: K: v1 v2 ...", rows and mean loss; the
- *       summary figures (accuracy, top-k accuracy; with a target top-1
+ *       summary figures (from the model's probabilities log-loss and Brier
+ *       score, for 2 classes ROC and PR AUC; accuracy, top-k accuracy; with a target top-1
  *       agreement, top-k overlap, NDCG@k); the per-class table (rows,
  *       precision, recall, F1, then a "macro" line); the classes of the
  *       data that the model lacks ("not in the model", with their rows); the
@@ -808,7 +809,7 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
  *       accuracy). Non-finite numbers null.
  */
 
-enum { CLASS_FIGURES_MAX = 2 + 3 * CLASS_MAX_CUTOFFS };
+enum { CLASS_FIGURES_MAX = 6 + 3 * CLASS_MAX_CUTOFFS };
 
 typedef struct {
     char name[24]; /* json key and text label: accuracy, top_2, overlap@3 ... */
@@ -822,6 +823,14 @@ static int class_figures(const sm_class_report *r, double mean_loss, class_figur
 {
     int n = 0, K = r->n_classes;
     f[n++] = (class_figure){.name = "mean_loss", .table_row = "mean_loss", .value = mean_loss};
+    if (r->has_probs) {
+        f[n++] = (class_figure){.name = "log_loss", .table_row = "log_loss", .value = r->log_loss};
+        f[n++] = (class_figure){.name = "brier", .table_row = "brier", .value = r->brier};
+    }
+    if (r->has_probs && K == 2) {
+        f[n++] = (class_figure){.name = "roc_auc", .table_row = "roc_auc", .value = r->roc_auc};
+        f[n++] = (class_figure){.name = "pr_auc", .table_row = "pr_auc", .value = r->pr_auc};
+    }
     if (r->has_labels) {
         f[n++] = (class_figure){.name = "accuracy", .table_row = "accuracy", .value = r->accuracy};
         for (int i = 0; i < r->config.n_cutoffs; i++) {

@@ -204,4 +204,38 @@ expect_fail "eval -p: text after a score is a tag, a second number is not" 3 'ta
     "$SMLOSS" eval -p "$T/tagged.pred" -d "$T/three.txt"
 expect_fail "eval -p with class options" 2 'multi-class model' \
     "$SMLOSS" eval -p "$T/pred.class" -d "$T/test.txt" --targets "$T/teacher.test"
+# ---- the figures of a model's probabilities, recomputed from predict's probs ----
+HEART=$DATA/libsvm-heart-scale/heart_scale
+expect_ok "train a 2-class model (heart, labels -1/+1)" \
+    "$SMLOSS" train -q -d "$HEART" -m "$T/heart.model" --objective multiclass --epochs 5
+expect_ok "its probs" "$SMLOSS" predict -m "$T/heart.model" -d "$HEART" --output-type probs -o "$T/heart.probs"
+expect_ok "eval json" "$SMLOSS" eval -m "$T/heart.model" -d "$HEART" --format json -o "$T/heart.json"
+# json_figure NAME: a summary figure of the JSON report (numbers exact)
+json_figure() { sed -n 's/.*"summary": {.*"'"$1"'": \([^,}]*\).*/\1/p' "$T/heart.json"; }
+# y (1: the positive class +1) and p = P(+1), the second column
+cut -d' ' -f1 "$HEART" | paste -d' ' - "$T/heart.probs" | awk '{ print ($1 > 0), $2, $3 }' > "$T/heart.yp"
+# log-loss, Brier (both classes' squares), ROC AUC by every pair (ties 1/2)
+want=$(awk '{ y[NR] = $1; p[NR] = $3; q = $1 ? $3 : $2; ll -= log(q < 1e-15 ? 1e-15 : q)
+              b += 2 * ($3 - $1) ^ 2 }
+    END { for (i = 1; i <= NR; i++) if (y[i]) for (j = 1; j <= NR; j++) if (!y[j]) {
+              n++; a += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0 }
+          printf "%.17g %.17g %.17g", ll / NR, b / NR, a / n }' "$T/heart.yp")
+# average precision: by p descending, each run of equal p entering at once
+ap=$(sort -g -r -k3 "$T/heart.yp" | awk '{ if (NR > 1 && $3 != last) { tp += rp; fp += rn; if (rp) s += rp * tp / (tp + fp); rp = rn = 0 }
+        rp += $1; rn += !$1; pos += $1; last = $3 }
+    END { tp += rp; fp += rn; if (rp) s += rp * tp / (tp + fp); printf "%.17g", s / pos }')
+got="$(json_figure log_loss) $(json_figure brier) $(json_figure roc_auc) $(json_figure pr_auc)"
+expect_true "log-loss, Brier, ROC AUC and PR AUC as recomputed ($got vs $want $ap)" \
+    "echo '$got $want $ap' | awk '{ for (i = 1; i <= 4; i++) { d = \$i - \$(i + 4); if (d > 1e-12 || d < -1e-12) exit 1 } }'"
+expect_true "the log-loss of a multiclass model with the lin link is its mean loss" \
+    "[ '$(json_figure log_loss)' = '$(json_figure mean_loss)' ]"
+expect_true "a model of 10 classes has log-loss and Brier, no AUC" \
+    "'$SMLOSS' eval -q -m '$T/lin.model' -d '$T/test.txt' | grep -q '^brier ' && ! '$SMLOSS' eval -q -m '$T/lin.model' -d '$T/test.txt' | grep -q auc"
+expect_fail "predict --output-type probs of a multiclass-pointwise model is refused" 2 \
+    'not calibrated probabilities; train with --objective multiclass' \
+    "$SMLOSS" predict -m "$T/pw.model" -d "$T/test.txt" --output-type probs -o "$T/pw.probs"
+expect_true "... leaving no output" "test ! -e '$T/pw.probs'"
+expect_true "a multiclass-pointwise model has no probabilities to report" \
+    "! '$SMLOSS' eval -q -m '$T/pw.model' -d '$T/test.txt' | grep -q -e log_loss -e brier"
+
 finish
