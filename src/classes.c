@@ -2,6 +2,7 @@
 #include "classes.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,5 +256,67 @@ sm_status classes_parse(const char *text, sm_classes *c, sm_error *err)
         return sm_fail(err, SM_EDATA, "bad classes '%.60s': a model has at least 2", text);
     }
     c->n = (int32_t)n;
+    return SM_OK;
+}
+
+void class_weights_free(sm_class_weights *cw)
+{
+    free(cw->value);
+    free(cw->weight);
+    memset(cw, 0, sizeof *cw);
+}
+
+sm_status class_weights_parse(const char *text, sm_class_weights *cw, sm_error *err)
+{
+    int64_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    memset(cw, 0, sizeof *cw);
+    if (n > INT32_MAX || !(cw->value = malloc((size_t)n * sizeof *cw->value)) ||
+        !(cw->weight = malloc((size_t)n * sizeof *cw->weight))) {
+        class_weights_free(cw);
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld class weights", (long long)n);
+    }
+    const char *p = text;
+    for (int64_t k = 0; k < n; k++) {
+        char *end, *wend;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        double w = *end == '=' ? strtod(end + 1, &wend) : NAN;
+        int repeated = 0;
+        for (int32_t j = 0; j < cw->n; j++)
+            repeated |= cw->value[j] == v;
+        if (end == p || *end != '=' || wend == end + 1 || (*wend != ',' && *wend != '\0') ||
+            errno || fabs((double)v) > CLASS_VALUE_MAX || !(w >= 0.0 && w <= DBL_MAX) ||
+            repeated) {
+            class_weights_free(cw);
+            return sm_fail(err, SM_EUSAGE, "--class-weights '%.60s': expected CLASS=WEIGHT,... "
+                           "(distinct integer classes, weights >= 0), at '%.20s'", text, p);
+        }
+        cw->value[cw->n] = v;
+        cw->weight[cw->n++] = w;
+        p = wend + (*wend == ',');
+    }
+    return SM_OK;
+}
+
+sm_status class_weights_apply(const sm_class_weights *cw, sm_dataset *ds, sm_error *err)
+{
+    if (!ds->weight) {
+        if (!(ds->weight = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *ds->weight)))
+            return sm_fail(err, SM_EFAIL, "out of memory for %lld weights", (long long)ds->n_rows);
+        for (int64_t i = 0; i < ds->n_rows; i++)
+            ds->weight[i] = 1.0;
+    }
+    int any_positive = 0;
+    for (int64_t i = 0; i < ds->n_rows; i++) {
+        for (int32_t k = 0; k < cw->n; k++)
+            if (classes_is_label(ds->label[i]) && (int64_t)ds->label[i] == cw->value[k])
+                ds->weight[i] *= cw->weight[k];
+        any_positive |= ds->weight[i] > 0.0;
+    }
+    if (!any_positive && ds->n_rows > 0)
+        return sm_fail(err, SM_EDATA, "%s: --class-weights leave no row a positive weight",
+                       ds->source);
     return SM_OK;
 }

@@ -55,6 +55,10 @@ static const char train_usage[] =
     "                           for a ranking --metric)\n"
     CLI_WEIGHTS_HELP
     "                           (ranking: a query's rows share its weight)\n"
+    "      --class-weights C=W,...  weigh the rows of class C by W, times their row\n"
+    "                           weight (liblinear's -wi; others weigh 1): classes\n"
+    "                           from labels (multiclass, multiclass-pointwise) or\n"
+    "                           pointwise labels C\n"
     "      --valid-weights FILE the same for the --valid data (default VALID.weight)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
@@ -174,7 +178,7 @@ enum {
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
     ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY,
-    ARG_DUPLICATES
+    ARG_DUPLICATES, ARG_CLASS_WEIGHTS
 };
 
 /* The most folds --folds takes: each fold trains a model. */
@@ -224,6 +228,7 @@ static const struct option train_options[] = {
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
     {"duplicates", required_argument, NULL, ARG_DUPLICATES},
+    {"class-weights", required_argument, NULL, ARG_CLASS_WEIGHTS},
     {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -239,6 +244,7 @@ typedef struct train_args {
     sm_emphasis emphasis;
     const char *group, *valid_group;
     const char *weights, *valid_weights; /* row weight files (cli_load_weights) */
+    const char *class_weights;           /* --class-weights, applied once the rows are read */
     const char *targets, *valid_targets; /* multi-class target files */
     const char *targets_given;           /* --targets as given (%r not expanded) */
     const char *weights_given;           /* --weights as given (%r not expanded) */
@@ -475,6 +481,15 @@ static int check_class_args(const train_args *a)
     if (!multiclass && (a->targets || a->valid_targets))
         return cli_usage_error("train", "--targets and --valid-targets apply to the multiclass "
                                "and multiclass-pointwise objectives only");
+    if (a->class_weights && (objective_is_ranking(a->cfg.objective.kind) || a->targets))
+        return cli_usage_error("train", "--class-weights weighs rows by their class label: "
+                               "not with a ranking objective or --targets");
+    sm_class_weights cw;
+    sm_error err;
+    if (a->class_weights && class_weights_parse(a->class_weights, &cw, &err) != SM_OK)
+        return cli_usage_error("train", "%s", err.msg);
+    if (a->class_weights)
+        class_weights_free(&cw);
     if (!multiclass && class_metric)
         return cli_usage_error("train", "--metric accuracy and top1-agreement apply to the "
                                "multiclass and multiclass-pointwise objectives only");
@@ -650,6 +665,7 @@ static int parse_train_args(int argc, char **argv, train_args *a)
         case ARG_VALID_GROUP: a->valid_group = optarg; break;
         case ARG_WEIGHTS: a->weights = optarg; break;
         case ARG_VALID_WEIGHTS: a->valid_weights = optarg; break;
+        case ARG_CLASS_WEIGHTS: a->class_weights = optarg; break;
         case ARG_TARGETS: a->targets = optarg; break;
         case ARG_VALID_TARGETS: a->valid_targets = optarg; break;
         case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
@@ -670,8 +686,10 @@ static void record_options(sm_model *m, const train_args *a, const sm_dataset *t
     const sm_optim_config *o = &a->cfg.optim;
     model_set_info(m, "train_data", "%s", train->source);
     model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
-    if (train->weight)
+    if (train->weight && train->weight_source[0])
         model_set_info(m, "train_weights", "%s", train->weight_source);
+    if (a->class_weights)
+        model_set_info(m, "class_weights", "%s", a->class_weights);
     model_set_info(m, "epochs", "%d", a->cfg.epochs);
     model_set_info(m, "batch", "%lld", (long long)(a->cfg.batch > 0 ? a->cfg.batch
                                                    : train_default_batch(a->cfg.objective.kind)));
@@ -811,6 +829,21 @@ static int load_train_data(const train_args *a, sm_dataset *train)
     if (a->data_opt.shares <= 1)
         return cli_load_weights(a->data, a->weights, ranking, a->quiet, 0, train->n_rows, train);
     return SM_OK;
+}
+
+/* --class-weights on the training rows (a rank's share of them), after
+ * their row weights. */
+static int apply_class_weights(const train_args *a, sm_dataset *train)
+{
+    sm_class_weights cw;
+    sm_error err;
+    if (!a->class_weights)
+        return SM_OK;
+    sm_status st = class_weights_parse(a->class_weights, &cw, &err);
+    if (st == SM_OK)
+        st = class_weights_apply(&cw, train, &err);
+    class_weights_free(&cw);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
 }
 
 /* The multi-class objectives: the classes and targets of the training data
@@ -1390,7 +1423,8 @@ int cmd_train(int argc, char **argv)
                                                      &model.classes))) != SM_OK) ||
         (rc = ranks_agree(&dist, load_valid_data(&a, &dist, &train, &valid, &model.classes))) !=
             SM_OK ||
-        (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK)
+        (rc = ranks_agree(&dist, load_share_weights(&a, &dist, &train, &valid))) != SM_OK ||
+        (rc = ranks_agree(&dist, apply_class_weights(&a, &train))) != SM_OK)
         goto out;
     cli_msg_release(); /* from here on rank 0 alone reports */
     if (objective_is_multiclass(a.cfg.objective.kind) &&
