@@ -64,7 +64,7 @@ static const char eval_usage[] =
     "      --targets FILE       K numbers a line, one line per DATA row (e.g. a\n"
     "                           teacher's scores): also top-1 agreement, top-k\n"
     "                           overlap, NDCG@k and band order accuracy against them\n"
-    "      --target NAME        how --targets reads: matched\n"
+    "      --target NAME        how --targets reads: {target}: matched\n"
     "                           (q = softmax(f(t)/T), the model's f and T) or prob\n"
     "                           (q = t, each line sums to 1); default: the model's\n"
     "      --bands E1,E2,...    last target rank of each band but the last (1,3)\n"
@@ -73,12 +73,16 @@ static const char eval_usage[] =
     "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
+/* The targets --targets can be read as: those of the multiclass objective. */
+static const char *const eval_target_names[] = {"matched", "prob", NULL};
+
 static const cli_choices eval_choices[] = {
     {"label_transform", label_transform_names},
     {"format", report_format_names},
     {"metric_gain", rank_gain_names},
     {"no_relevant", rank_no_relevant_names},
     {"duplicates", reader_duplicates_names},
+    {"target", eval_target_names},
     {NULL, NULL},
 };
 
@@ -182,12 +186,14 @@ static int parse_value_option(int c, const char *arg, eval_args *a)
             return cli_usage_error("eval", "--regions: %s", err.msg);
         a->cfg.regions = &a->regions;
         return SM_OK;
-    case ARG_TARGET: /* the multiclass objective's targets */
-        a->cfg.target = (sm_target_kind)objective_target_parse(arg);
+    case ARG_TARGET: { /* the multiclass objective's targets */
+        int choice;
         a->class_options = 1;
-        if (a->cfg.target != TARGET_MATCHED && a->cfg.target != TARGET_PROB)
-            return cli_usage_error("eval", "--target must be matched or prob, got '%s'", arg);
+        if (cli_parse_choice("eval", "--target", arg, eval_target_names, &choice) != SM_OK)
+            return SM_EUSAGE;
+        a->cfg.target = (sm_target_kind)objective_target_parse(eval_target_names[choice]);
         return SM_OK;
+    }
     case ARG_BANDS:
         a->class_options = 1;
         if (class_bands_parse(arg, &a->cfg.classes, &err) != SM_OK)

@@ -140,8 +140,10 @@ static const char train_usage[] =
     "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
-    "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
-    "                           conventions of 'smloss eval') or objective (lower);\n"
+    "                           {metric}\n"
+    "                           (ndcg and err take a cutoff, ndcg@10): ndcg, err, map,\n"
+    "                           mrr (higher is better; default conventions of 'smloss\n"
+    "                           eval') or objective (lower);\n"
     "                           multi-class: accuracy (against the class labels) or\n"
     "                           top1-agreement (with the --valid-targets)\n"
     "      --patience N         stop after N epochs without improvement (0: never)\n"
@@ -168,6 +170,7 @@ static const cli_choices train_choices[] = {
     {"lr_schedule", optim_schedule_names},
     {"scale", feature_scaling_names},
     {"duplicates", reader_duplicates_names},
+    {"metric", rank_metric_names},
     {NULL, NULL},
 };
 

@@ -276,7 +276,7 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
 
 /* ---- one metric by name ---- */
 
-static const char *const metric_names[] = {
+const char *const rank_metric_names[METRIC_KIND_COUNT + 1] = {
     [METRIC_OBJECTIVE] = "objective", [METRIC_NDCG] = "ndcg", [METRIC_ERR] = "err",
     [METRIC_MAP] = "map", [METRIC_MRR] = "mrr", [METRIC_ACCURACY] = "accuracy",
     [METRIC_TOP1_AGREEMENT] = "top1-agreement"};
@@ -285,8 +285,9 @@ sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 {
     const char *at = strchr(text, '@');
     size_t len = at ? (size_t)(at - text) : strlen(text);
-    for (int kind = 0; kind < (int)(sizeof metric_names / sizeof *metric_names); kind++) {
-        if (strlen(metric_names[kind]) != len || strncmp(text, metric_names[kind], len) != 0)
+    for (int kind = 0; kind < METRIC_KIND_COUNT; kind++) {
+        const char *name = rank_metric_names[kind];
+        if (strlen(name) != len || strncmp(text, name, len) != 0)
             continue;
         m->kind = (sm_metric_kind)kind;
         m->k = 0;
@@ -307,8 +308,8 @@ sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
 {
     if ((m->kind == METRIC_NDCG || m->kind == METRIC_ERR) && m->k > 0)
-        return snprintf(buf, size, "%s@%d", metric_names[m->kind], m->k);
-    return snprintf(buf, size, "%s", metric_names[m->kind]);
+        return snprintf(buf, size, "%s@%d", rank_metric_names[m->kind], m->k);
+    return snprintf(buf, size, "%s", rank_metric_names[m->kind]);
 }
 
 int rank_metric_higher_is_better(const sm_rank_metric *m) { return m->kind != METRIC_OBJECTIVE; }

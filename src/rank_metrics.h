@@ -105,8 +105,11 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
  * (class_metrics.h), also the trainer's. */
 typedef enum {
     METRIC_OBJECTIVE = 0, METRIC_NDCG, METRIC_ERR, METRIC_MAP, METRIC_MRR, METRIC_ACCURACY,
-    METRIC_TOP1_AGREEMENT
+    METRIC_TOP1_AGREEMENT, METRIC_KIND_COUNT
 } sm_metric_kind;
+/* Names indexed by sm_metric_kind, NULL-terminated (names.h); ndcg and err
+ * also take "@K". */
+extern const char *const rank_metric_names[METRIC_KIND_COUNT + 1];
 typedef struct {
     sm_metric_kind kind;
     int k;                              /* NDCG and ERR cutoff; 0 = whole list */
