@@ -108,6 +108,11 @@ $(BUILD)/tests/%: tests/%.c tests/test.c tests/test.h $(LIB)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+# The command line's own words (the progress line) are tested with its object.
+$(BUILD)/tests/test_cli_msg: tests/test_cli_msg.c tests/test.c tests/test.h $(LIB) $(BUILD)/cli_msg.o
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(BUILD)/cli_msg.o $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
 replay_dir = $(if $(filter reader_gzip,$(1)),reader,$(1))
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)
 	@mkdir -p $(BUILD)/tests

@@ -27,9 +27,34 @@ int cli_parse_duplicates(const char *cmd, const char *text, cli_data_options *o)
     return cli_parse_choice(cmd, "--duplicates", text, reader_duplicates_names, &o->duplicates);
 }
 
+/* What the reading progress shows: the file, and its size when the bytes
+ * read count towards it (a whole plain file; not gzip, a pipe or a share). */
+typedef struct {
+    cli_progress bar;
+    char what[300];
+    double total;
+} read_progress;
+
 static void on_read_progress(void *ctx, uint64_t bytes)
 {
-    cli_progress_draw(ctx, "reading: %.1f MB", (double)bytes / 1e6);
+    read_progress *r = ctx;
+    cli_progress_show(&r->bar, r->what, (double)bytes, r->total, "B");
+}
+
+static void read_progress_init(read_progress *r, const char *path, int quiet,
+                               const cli_data_options *o)
+{
+    cli_progress_init(&r->bar, quiet);
+    snprintf(r->what, sizeof r->what, "reading %s", strcmp(path, "-") ? path : "<stdin>");
+    r->total = 0.0;
+    unsigned char magic[2];
+    struct stat st;
+    FILE *f = r->bar.active && !(o && o->shares > 1) && stat(path, &st) == 0 &&
+                      S_ISREG(st.st_mode) ? fopen(path, "rb") : NULL;
+    if (f && !(fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b))
+        r->total = (double)st.st_size;
+    if (f)
+        fclose(f);
 }
 
 /* The weights file of the data file path as --weights weights_path says:
@@ -53,8 +78,8 @@ static const char *weights_file(const char *path, const char *weights_path, char
 
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
 {
-    cli_progress prog;
-    cli_progress_init(&prog, quiet);
+    read_progress prog;
+    read_progress_init(&prog, path, quiet, o);
     /* The cache's temporary file joins the outputs' in the signal handler's table. */
     sm_reader_options opt = {.progress = on_read_progress, .progress_ctx = &prog,
                              .temp_file = cli_output_track_temp,
@@ -77,7 +102,7 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
                    : o && o->shares > 1 ? reader_read_share(path, &opt, &par, o->share, o->shares,
                                                             o->share_by_query, ds, &err)
                                         : reader_read_file_parallel(path, &opt, &par, ds, &err);
-    cli_progress_done(&prog);
+    cli_progress_done(&prog.bar);
     if (st != SM_OK)
         return cli_fail(&err);
     if (o && o->cache && rep.outcome == CACHE_NOT_WRITTEN)

@@ -323,7 +323,10 @@ static void show_note(void *ctx, const char *note)
 static void show_progress(void *ctx, int epoch, double fraction)
 {
     train_view *v = ctx;
-    cli_progress_draw(&v->progress, "epoch %d: %3.0f%%", epoch, 100.0 * fraction);
+    char what[32];
+    snprintf(what, sizeof what, "training, epoch %d", epoch);
+    cli_progress_show(&v->progress, what, epoch - 1 + fraction, v->args ? v->args->cfg.epochs : 0,
+                      "epochs");
 }
 
 /* An option of the optimiser. */

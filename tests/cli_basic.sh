@@ -103,6 +103,22 @@ expect_true "... with 180, 5, 5 and 10 rows" \
 expect_true "... and the text report says how they were chosen" \
     "'$SMLOSS' eval -d '$T/zeros.txt' -p '$T/zeros.txt' | grep -q 'tied labels kept together'"
 
+# --- progress: on a terminal (a pty from script(1)) it says how far, with the
+# rate and the time left; never in a pipe or with -q. (A run of about a second:
+# the line shows after half a second.) ---
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    slow="'$SMLOSS' train -d '$T/h.train' -m '$T/slow.model' --epochs 150 --scorer mlp:64 --batch 1"
+    script -qec "$slow" /dev/null > "$T/pty" 2>&1
+    expect_true "a terminal shows the epochs' progress, rate and time left" \
+        "tr '\r' '\n' < '$T/pty' | grep -a -q -E 'training, epoch [0-9]+: [0-9.]+ of 150 epochs \([0-9]+%\), [0-9.]+ epochs/s, [0-9]+ s left'"
+    script -qec "$slow -q" /dev/null > "$T/pty" 2>&1
+    expect_true "... not with -q" "! grep -a -q 'training, epoch' '$T/pty' && test -s '$T/slow.model'"
+    sh -c "$slow" > "$T/out" 2> "$T/err"
+    expect_true "... nor in a pipe" "! grep -a -q 'training, epoch' '$T/err' && grep -q epoch '$T/err'"
+else
+    skip "script(1) cannot make a terminal: progress is checked by test_cli_msg only"
+fi
+
 # --- a model of K = 3 outputs (a file as another tool or a later smloss writes it) ---
 printf '%s\n' 'smloss-model 1' 'scorer=linear' 'objective=pointwise' 'loss=lin' 'dim=3' \
     'outputs=3' 'bias=1 2 3' 'weights=1' '1 0.5 -1 0.25' 'end' > "$T/k3.model"
