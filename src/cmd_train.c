@@ -145,7 +145,9 @@ static const char train_usage[] =
     "                           mrr (higher is better; default conventions of 'smloss\n"
     "                           eval') or objective (lower);\n"
     "                           multi-class: accuracy (against the class labels) or\n"
-    "                           top1-agreement (with the --valid-targets)\n"
+    "                           top1-agreement (with the --valid-targets); one score\n"
+    "                           a row: rmse or mae (lower), of every row or of the\n"
+    "                           labels in an interval: 'rmse:[35,inf)'\n"
     "      --patience N         stop after N epochs without improvement (0: never)\n"
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
@@ -889,8 +891,7 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
     int labels_are_classes = objective_is_multiclass(a->cfg.objective.kind) && !a->targets;
     int prob = a->cfg.objective.kind == OBJ_MULTICLASS && a->cfg.objective.target == TARGET_PROB;
     int ranking = objective_is_ranking(a->cfg.objective.kind);
-    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
-                      !rank_metric_is_class(&a->cfg.metric);
+    int rank_metric = a->cfg.keep_best && rank_metric_is_ranking(&a->cfg.metric);
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
                                   .duplicates = a->data_opt.duplicates,
                                   .share = a->valid_share, .shares = a->valid_shares,
@@ -940,8 +941,7 @@ static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *tr
                               sm_dataset *valid)
 {
     int ranking = objective_is_ranking(a->cfg.objective.kind);
-    int rank_metric = a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
-                      !rank_metric_is_class(&a->cfg.metric);
+    int rank_metric = a->cfg.keep_best && rank_metric_is_ranking(&a->cfg.metric);
     for (int v = 0; v < 2; v++) {
         sm_dataset *ds = v ? valid : train;
         if ((v ? a->valid_shares : a->data_opt.shares) <= 1 || (v && !a->valid))
@@ -1291,8 +1291,7 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
                                     "give one data file per rank and %r in both names "
                                     "(-d part-%r.txt --cache part-%r.cache)");
     int ranking = objective_is_ranking(a->cfg.objective.kind);
-    int valid_by_query = ranking || (a->cfg.keep_best && a->cfg.metric.kind != METRIC_OBJECTIVE &&
-                                     !rank_metric_is_class(&a->cfg.metric));
+    int valid_by_query = ranking || (a->cfg.keep_best && rank_metric_is_ranking(&a->cfg.metric));
     if (a->valid && !valid_per_rank) {
         if (valid_by_query && cli_group_file(a->valid_group))
             return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "

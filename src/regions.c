@@ -25,6 +25,56 @@ const char *regions_origin_name(sm_regions_origin o)
     return "unknown";
 }
 
+/* The whole of text[0..len) as a number, infinities allowed. */
+static int parse_end(const char *text, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf || text[0] == ' ' || text[0] == '\t')
+        return 0;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    *out = strtod(buf, &end);
+    return *end == '\0' && !isnan(*out);
+}
+
+const char *interval_parse(const char *text, size_t len, sm_interval *iv, size_t *at)
+{
+    const char *comma = len ? memchr(text, ',', len) : NULL;
+    *at = 0;
+    if (len < 2 || !comma || (text[0] != '[' && text[0] != '(') ||
+        (text[len - 1] != ')' && text[len - 1] != ']'))
+        return "an interval is [LOWER,UPPER) or (LOWER,UPPER]";
+    iv->lower_closed = text[0] == '[';
+    iv->upper_closed = text[len - 1] == ']';
+    *at = 1;
+    if (!parse_end(text + 1, (size_t)(comma - text - 1), &iv->lower) || iv->lower == INFINITY)
+        return "the lower end must be a number or -inf";
+    *at = (size_t)(comma + 1 - text);
+    if (!parse_end(comma + 1, (size_t)(text + len - 1 - comma - 1), &iv->upper) ||
+        iv->upper == -INFINITY)
+        return "the upper end must be a number or inf";
+    *at = 1;
+    if (!(iv->lower < iv->upper))
+        return "the lower end must be below the upper end";
+    return NULL;
+}
+
+int interval_contains(const sm_interval *iv, double v)
+{
+    return (iv->lower_closed ? v >= iv->lower : v > iv->lower) &&
+           (iv->upper_closed ? v <= iv->upper : v < iv->upper);
+}
+
+int interval_format(const sm_interval *iv, char *buf, size_t size)
+{
+    char lower[40], upper[40];
+    sm_format_double(lower, sizeof lower, iv->lower);
+    sm_format_double(upper, sizeof upper, iv->upper);
+    return snprintf(buf, size, "%c%s,%s%c", iv->lower_closed ? '[' : '(', lower, upper,
+                    iv->upper_closed ? ']' : ')');
+}
+
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';

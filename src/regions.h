@@ -31,6 +31,22 @@ typedef struct {
     sm_regions_origin origin;
 } sm_regions;
 
+/* One interval of the label axis as a user writes it: "[35,inf)",
+ * "(-inf,20)", "[20,35]" (--emphasize, --metric rmse:INTERVAL). */
+typedef struct {
+    double lower, upper;           /* lower < upper; -inf and inf allowed */
+    int lower_closed, upper_closed;
+} sm_interval;
+
+/* The interval text[0..len) ends with its closing bracket. NULL, or what is
+ * wrong, with *at the offset in text the problem is at. */
+const char *interval_parse(const char *text, size_t len, sm_interval *iv, size_t *at);
+/* Whether v lies in iv (NaN never does). */
+int interval_contains(const sm_interval *iv, double v);
+/* "[35, inf)" without the space, numbers in shortest exact form; the length
+ * (snprintf-style). */
+int interval_format(const sm_interval *iv, char *buf, size_t size);
+
 /* Parse "b1,b2,..." (strictly increasing finite numbers, at most
  * SM_MAX_REGIONS - 1 of them; empty: a single region). SM_EUSAGE with a
  * message quoting the bad part. The origin is REGIONS_GIVEN. */
