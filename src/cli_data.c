@@ -76,6 +76,49 @@ static const char *weights_file(const char *path, const char *weights_path, char
     return buf;
 }
 
+/* A share of path cut at the queries of the group file o->share_groups,
+ * with its slice of them as its groups. */
+static sm_status read_share_of_groups(const char *path, const sm_reader_options *opt,
+                                      const sm_reader_parallel *par, const cli_data_options *o,
+                                      sm_dataset *ds, sm_error *err)
+{
+    int64_t *sizes = NULL, n = 0, first_row = 0, g0 = 0, g1;
+    sm_status st = reader_read_groups(o->share_groups, &sizes, &n, err);
+    int64_t *start = st == SM_OK ? malloc((size_t)(n + 1) * sizeof *start) : NULL;
+    if (st == SM_OK && !start)
+        st = sm_fail(err, SM_EFAIL, "out of memory for %lld query groups", (long long)n);
+    for (int64_t g = 0; start && g <= n; g++)
+        start[g] = g == 0 ? 0 : start[g - 1] + sizes[g - 1];
+    if (st == SM_OK)
+        st = reader_read_share_groups(path, opt, par, o->share, o->shares, start, n, &first_row,
+                                      ds, err);
+    while (st == SM_OK && g0 < n && start[g0] < first_row)
+        g0++;
+    for (g1 = g0; st == SM_OK && g1 < n && start[g1] < first_row + ds->n_rows;)
+        g1++;
+    if (st == SM_OK && ds->qid && o->share_groups_beside) { /* as when not cut: qid: wins */
+        free(sizes);
+        free(start);
+        dataset_free(ds);
+        return reader_read_share(path, opt, par, o->share, o->shares, 1, ds, err);
+    }
+    if (st == SM_OK && ds->qid)
+        st = sm_fail(err, SM_EUSAGE, "%s has qid: on its rows, so its groups are known; the "
+                     "group file %s would replace them: give one or the other (--group none)",
+                     path, o->share_groups);
+    else if (st == SM_OK && (start[g1] != first_row + ds->n_rows ||
+                             (o->share == o->shares - 1 && start[n] != first_row + ds->n_rows)))
+        st = sm_fail(err, SM_EDATA, "%s: its group sizes (%lld rows) do not fit the rows of %s "
+                     "(rank %d's share, from row %lld, ends at row %lld)", o->share_groups,
+                     (long long)start[n], path, o->share, (long long)first_row + 1,
+                     (long long)(first_row + ds->n_rows));
+    if (st == SM_OK)
+        st = dataset_set_group_sizes(ds, sizes + g0, g1 - g0, o->share_groups, err);
+    free(sizes);
+    free(start);
+    return st;
+}
+
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds)
 {
     read_progress prog;
@@ -99,6 +142,8 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     if (weights && (stat(weights, &st_weights) != 0 || !S_ISREG(st_weights.st_mode)))
         weights = NULL; /* "-", a pipe: no identity to keep; or missing: its error comes later */
     sm_status st = o && o->cache ? cache_load(path, weights, o->cache, &opt, &par, ds, &rep, &err)
+                   : o && o->shares > 1 && o->share_groups
+                       ? read_share_of_groups(path, &opt, &par, o, ds, &err)
                    : o && o->shares > 1 ? reader_read_share(path, &opt, &par, o->share, o->shares,
                                                             o->share_by_query, ds, &err)
                                         : reader_read_file_parallel(path, &opt, &par, ds, &err);
@@ -117,8 +162,7 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     return SM_OK;
 }
 
-/* DATA.query or else DATA.group, when it exists and DATA is a file. */
-static const char *group_file_beside(const char *path, char *buf, size_t size)
+const char *cli_group_file_beside(const char *path, char *buf, size_t size)
 {
     static const char *const suffixes[] = {".query", ".group"};
     if (strcmp(path, "-") == 0)
@@ -201,7 +245,7 @@ int cli_load_grouped_data(const char *path, const char *group_path, cli_beside b
         return read_group_file(group_path, 0, ds);
     char beside_path[4096];
     if (beside == CLI_BESIDE_IGNORE || ds->n_groups > 0 ||
-        !group_file_beside(path, beside_path, sizeof beside_path))
+        !cli_group_file_beside(path, beside_path, sizeof beside_path))
         return SM_OK;
     rc = read_group_file(beside_path, beside == CLI_BESIDE_TRY, ds);
     if (rc == SM_OK && ds->n_groups > 0 && !quiet)

@@ -273,6 +273,8 @@ typedef struct train_args {
     sm_target_kind file_target; /* multi-class: how --targets files read (for the model) */
     /* under mpirun: the share of --valid this rank reads (reader_read_share) */
     int valid_share, valid_shares, valid_share_by_query;
+    const char *valid_share_groups; /* the group file the share is cut by (cli_data.h) */
+    int valid_share_groups_beside;
 } train_args;
 
 typedef struct {
@@ -895,7 +897,9 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
                                   .duplicates = a->data_opt.duplicates,
                                   .share = a->valid_share, .shares = a->valid_shares,
-                                  .share_by_query = a->valid_share_by_query};
+                                  .share_by_query = a->valid_share_by_query,
+                                  .share_groups = a->valid_share_groups,
+                                  .share_groups_beside = a->valid_share_groups_beside};
     if (labels_are_classes) {
         valid_opt.check_label = classes_check_known;
         valid_opt.check_label_ctx = (void *)classes;
@@ -1226,6 +1230,7 @@ static int ranks_usage_error(const sm_dist *d, const char *what)
 typedef struct {
     char data[4096], cache[4096], valid[4096], targets[4096], valid_targets[4096];
     char weights[4096], valid_weights[4096];
+    char group[4096], valid_group[4096]; /* group files found beside the data */
 } rank_paths;
 
 /* Under mpirun (dist.h): this rank's data file (%r in --data and --cache
@@ -1292,26 +1297,32 @@ static int setup_ranks(train_args *a, const sm_dist *d, rank_paths *p)
                                     "(-d part-%r.txt --cache part-%r.cache)");
     int ranking = objective_is_ranking(a->cfg.objective.kind);
     int valid_by_query = ranking || (a->cfg.keep_best && rank_metric_is_ranking(&a->cfg.metric));
+    /* One file cut among the ranks at its queries: those of the rows' qid:,
+     * or of a group file (given, or beside the data), whose sizes each rank
+     * then slices at its rows. */
     if (a->valid && !valid_per_rank) {
-        if (valid_by_query && cli_group_file(a->valid_group))
-            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
-                                        "on the --valid rows, or give one file per rank (%r)");
         a->valid_share = dist_rank(d);
         a->valid_shares = dist_size(d);
         a->valid_share_by_query = valid_by_query;
+        if (valid_by_query)
+            a->valid_share_groups =
+                a->valid_group ? cli_group_file(a->valid_group)
+                               : cli_group_file_beside(a->valid, p->valid_group, size);
+        a->valid_share_groups_beside = !a->valid_group;
         if (valid_by_query)
             a->valid_group = CLI_GROUP_NONE;
     }
     if (per_rank)
         return SM_OK;
-    if (ranking && cli_group_file(a->group))
-        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
-                                    "the rows, or give one data file per rank (%r)");
     a->data_opt.share = dist_rank(d);
     a->data_opt.shares = dist_size(d);
     a->data_opt.share_by_query = ranking;
     if (ranking)
-        a->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
+        a->data_opt.share_groups = a->group ? cli_group_file(a->group)
+                                            : cli_group_file_beside(a->data, p->group, size);
+    a->data_opt.share_groups_beside = !a->group;
+    if (ranking)
+        a->group = CLI_GROUP_NONE;
     return SM_OK;
 }
 

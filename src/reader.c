@@ -357,6 +357,44 @@ static size_t share_begin(const char *map, size_t size, int part, int parts, int
     return at;
 }
 
+/* Whether the line at text[0..len) holds a row: a token before any comment. */
+static int line_is_row(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+            return text[i] != '\n' && text[i] != '#';
+    return 0;
+}
+
+/* Where share `part` begins when the queries are those of a group file
+ * (group_start: the first row of each of n_groups queries, increasing): the
+ * first line at or after part * size / parts, moved on past rows to the
+ * first query that starts there or later; *first_row is its row. */
+static size_t share_begin_rows(const char *map, size_t size, int part, int parts,
+                               const int64_t *group_start, int64_t n_groups, int64_t *first_row)
+{
+    size_t at = share_begin(map, size, part, parts, 0);
+    int64_t row = 0;
+    for (size_t b = 0; b < at; b = next_line(map, at, b))
+        row += line_is_row(map + b, next_line(map, at, b) - b);
+    int64_t lo = 0, hi = n_groups; /* the first query starting at row or later */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (group_start[mid] < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t want = lo < n_groups ? group_start[lo] : INT64_MAX; /* none: the end */
+    while (at < size && row < want) {
+        size_t next = next_line(map, size, at);
+        row += line_is_row(map + at, next - at);
+        at = next;
+    }
+    *first_row = row;
+    return at;
+}
+
 static int64_t count_lines(const char *map, size_t len)
 {
     int64_t n = 0;
@@ -365,11 +403,22 @@ static int64_t count_lines(const char *map, size_t len)
     return n;
 }
 
-sm_status reader_read_share(const char *path, const sm_reader_options *opt,
-                            const sm_reader_parallel *par, int part, int parts, int by_query,
-                            sm_dataset *out, sm_error *err)
+/* How a share is cut: by bytes moved to a line, to a new qid (by_query), or
+ * to the start of a query of a group file (group_start not NULL). */
+typedef struct {
+    int part, parts, by_query;
+    const int64_t *group_start;
+    int64_t n_groups;
+    int64_t first_row; /* out, with group_start: the share's first row */
+} share_cut;
+
+static sm_status read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, share_cut *cut, sm_dataset *out,
+                            sm_error *err)
 {
+    int parts = cut->parts;
     dataset_init(out);
+    cut->first_row = 0;
     if (parts <= 1)
         return reader_read_file_parallel(path, opt, par, out, err);
     if (strcmp(path, "-") == 0)
@@ -394,8 +443,13 @@ sm_status reader_read_share(const char *path, const sm_reader_options *opt,
         st = sm_fail(err, SM_EUSAGE, "%s: gzip data cannot be split among %d ranks by bytes: "
                      "decompress it, or give one file per rank with %%r in its name", path, parts);
     } else {
-        size_t b = share_begin(map, size, part, parts, by_query);
-        size_t e = share_begin(map, size, part + 1, parts, by_query);
+        int64_t end_row;
+        size_t b = cut->group_start ? share_begin_rows(map, size, cut->part, parts, cut->group_start,
+                                                       cut->n_groups, &cut->first_row)
+                                    : share_begin(map, size, cut->part, parts, cut->by_query);
+        size_t e = cut->group_start ? share_begin_rows(map, size, cut->part + 1, parts,
+                                                       cut->group_start, cut->n_groups, &end_row)
+                                    : share_begin(map, size, cut->part + 1, parts, cut->by_query);
         if (e < b)
             e = b;
         sm_textsrc src;
@@ -404,5 +458,24 @@ sm_status reader_read_share(const char *path, const sm_reader_options *opt,
     }
     if (size)
         munmap(map, size);
+    return st;
+}
+
+sm_status reader_read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, int part, int parts, int by_query,
+                            sm_dataset *out, sm_error *err)
+{
+    share_cut cut = {part, parts, by_query, NULL, 0, 0};
+    return read_share(path, opt, par, &cut, out, err);
+}
+
+sm_status reader_read_share_groups(const char *path, const sm_reader_options *opt,
+                                   const sm_reader_parallel *par, int part, int parts,
+                                   const int64_t *group_start, int64_t n_groups,
+                                   int64_t *first_row, sm_dataset *out, sm_error *err)
+{
+    share_cut cut = {part, parts, 1, group_start, n_groups, 0};
+    sm_status st = read_share(path, opt, par, &cut, out, err);
+    *first_row = cut.first_row;
     return st;
 }

@@ -105,6 +105,17 @@ sm_status reader_read_share(const char *path, const sm_reader_options *opt,
                             const sm_reader_parallel *par, int part, int parts, int by_query,
                             sm_dataset *out, sm_error *err);
 
+/* The same for data whose queries come from a group file, not from qid:
+ * (its rows carry none): group_start holds the first row of each of the
+ * n_groups queries, increasing, and a share begins at the first of them that
+ * starts at or after the share's byte cut (moved to a line), so a query never
+ * spans two shares; *first_row is the share's first row in the file (for
+ * its slice of the group sizes, weights and targets). */
+sm_status reader_read_share_groups(const char *path, const sm_reader_options *opt,
+                                   const sm_reader_parallel *par, int part, int parts,
+                                   const int64_t *group_start, int64_t n_groups,
+                                   int64_t *first_row, sm_dataset *out, sm_error *err);
+
 /* Parse a buffer already in memory (used by tests and fuzzers); name is the
  * display name used in messages. */
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,

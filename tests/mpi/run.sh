@@ -119,6 +119,32 @@ best=$(sed -n 's/^best_score=//p' "$T/err.model")
 whole=$(sed -n 's/.*"err@5": \([^,}]*\).*/\1/p' "$T/err.eval")
 expect_true "--valid shared: best_score $best is the whole file's err@5 $whole" close_to "$best" "$whole" 1e-12
 
+# LightGBM's layout: queries in a group file (rank.train.query beside the
+# data, or --group), rows without qid:. Each rank's byte cut moves to the
+# start of a query and takes its slice of the group sizes: the model of the
+# qid: rows cut by qid, for 2 and 3 ranks; the same for a --valid split.
+RANK=$DATA/lightgbm-rank/rank.train
+cp "$DATA/lightgbm-rank/rank.test" "$T/rt"
+cp "$DATA/lightgbm-rank/rank.test.query" "$T/rt.query"
+body() { grep -v -e '^train_data=' -e '^train_rows=' "$1"; }
+for np in 2 3; do
+    expect_ok "group file beside the data: $np ranks" run "$np" train -d "$RANK" --objective listwise --epochs 3 -m "$T/g$np.model" -q
+    expect_ok "qid: rows: $np ranks" run "$np" train -d "$T/rank.txt" --objective listwise --epochs 3 -m "$T/q$np.model" -q
+    expect_true "group file: $np ranks give the qid: rows' model" "body '$T/g$np.model' > '$T/a' && body '$T/q$np.model' > '$T/b' && cmp -s '$T/a' '$T/b'"
+done
+cp "$DATA/lightgbm-rank/rank.train.query" "$T/groups"
+expect_ok "--group FILE: 2 ranks" run 2 train -d "$RANK" --group "$T/groups" --objective listwise --epochs 3 -m "$T/gg.model" -q
+expect_true "--group FILE: the same model" "body '$T/gg.model' > '$T/a' && body '$T/g2.model' > '$T/b' && cmp -s '$T/a' '$T/b'"
+expect_ok "--valid with its group file beside, early stopping on 3 ranks" run 3 train -d "$RANK" --valid "$T/rt" --objective listwise --batch 8 --epochs 3 --metric ndcg@10 -m "$T/gv.model" -q
+"$SMLOSS" eval -d "$T/rt" -m "$T/gv.model" --format json > "$T/gv.eval"
+best=$(sed -n 's/^best_score=//p' "$T/gv.model")
+whole=$(sed -n 's/.*"ndcg@10": \([^,}]*\).*/\1/p' "$T/gv.eval")
+expect_true "--valid group file: best_score $best is the whole file's ndcg@10 $whole" close_to "$best" "$whole" 1e-12
+head -n 20 "$T/groups" > "$T/short.groups"
+expect_fail "a group file that does not fit the rows" 3 'short\.groups: its group sizes \([0-9]+ rows\) do not fit the rows' \
+    run 2 train -d "$RANK" --group "$T/short.groups" --objective listwise --epochs 1 -m "$T/x.model"
+expect_true "... said once" "[ \$(grep -c 'do not fit' '$T/err') -eq 1 ]"
+
 # Multi-class early stopping: the accuracy (top-1 agreement) of the whole
 # validation file, as eval computes it; the classes of one process.
 expect_ok "multiclass: --metric accuracy on 3 ranks" run 3 train -d "$T/digits.txt" --valid "$T/digits.valid" --objective multiclass --epochs 3 --metric accuracy -m "$T/acc.model" -q
