@@ -377,15 +377,10 @@ static size_t share_begin_rows(const char *map, size_t size, int part, int parts
     int64_t row = 0;
     for (size_t b = 0; b < at; b = next_line(map, at, b))
         row += line_is_row(map + b, next_line(map, at, b) - b);
-    int64_t lo = 0, hi = n_groups; /* the first query starting at row or later */
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (group_start[mid] < row)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    int64_t want = lo < n_groups ? group_start[lo] : INT64_MAX; /* none: the end */
+    int64_t g = 0; /* the first query starting at row or later (a scan: the rows were one) */
+    while (g < n_groups && group_start[g] < row)
+        g++;
+    int64_t want = g < n_groups ? group_start[g] : INT64_MAX; /* none: the end */
     while (at < size && row < want) {
         size_t next = next_line(map, size, at);
         row += line_is_row(map + at, next - at);
