@@ -119,6 +119,16 @@ best=$(sed -n 's/^best_score=//p' "$T/err.model")
 whole=$(sed -n 's/.*"err@5": \([^,}]*\).*/\1/p' "$T/err.eval")
 expect_true "--valid shared: best_score $best is the whole file's err@5 $whole" close_to "$best" "$whole" 1e-12
 
+# --metric rmse:INTERVAL: the RMSE over every rank's validation rows in the
+# region, as eval computes it on the whole file
+head -n 2000 "$AC" > "$T/ac.train"
+sed -n 2001,3000p "$AC" > "$T/ac.valid"
+expect_ok "--metric 'rmse:[8.3,inf)' on 3 ranks" run 3 train -d "$T/ac.train" --valid "$T/ac.valid" --label-transform log --epochs 3 --metric 'rmse:[8.3,inf)' -m "$T/rmse.model" -q
+"$SMLOSS" eval -d "$T/ac.valid" -m "$T/rmse.model" --regions 8.3 --format json > "$T/rmse.eval"
+best=$(sed -n 's/^best_score=//p' "$T/rmse.model")
+whole=$(tr -d '\n' < "$T/rmse.eval" | sed -n 's/.*"interval": "\[8.3, inf)"[^}]*"rmse": \([^,]*\),.*/\1/p')
+expect_true "--metric rmse:[8.3,inf): best_score $best is the whole file's $whole" close_to "$best" "$whole" 1e-12
+
 # LightGBM's layout: queries in a group file (rank.train.query beside the
 # data, or --group), rows without qid:. Each rank's byte cut moves to the
 # start of a query and takes its slice of the group sizes: the model of the
