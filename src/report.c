@@ -1099,3 +1099,114 @@ sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_
     writer[fmt](&o, meta, rep, names ? names : &none, mean_loss);
     return finish_output(out, &o, err);
 }
+
+/* ---- cross-validation ---- */
+
+static const char *cv_units(const sm_cv_result *r)
+{
+    return r->by_query ? "whole queries" : "rows";
+}
+
+static double cv_value(const sm_cv_result *r, int f, int j)
+{
+    return r->value[(int64_t)f * r->n_figures + j];
+}
+
+/* A row per figure, a column per fold, then the mean and the sample
+ * standard deviation over the folds; "-" where a fold has no value. */
+static void text_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    int width = (int)strlen("held-out rows");
+    for (int j = 0; j < r->n_figures; j++)
+        width = max_int(width, (int)strlen(r->name[j]));
+    out_printf(o, "# %d-fold cross-validation of ", r->n_folds);
+    out_plain_string(o, meta->data_name ? meta->data_name : "(none)");
+    out_printf(o, ": %s, seed %llu\n", cv_units(r), (unsigned long long)r->seed);
+    if (meta->label_transform && strcmp(meta->label_transform, "none") != 0)
+        out_printf(o, "# labels and errors on the %s scale\n", meta->label_transform);
+    out_printf(o, "%-*s", width, "figure");
+    for (int f = 0; f < r->n_folds; f++) {
+        char head[24];
+        snprintf(head, sizeof head, "fold %d", f + 1);
+        out_printf(o, "  %11s", head);
+    }
+    out_printf(o, "  %11s  %11s\n%-*s", "mean", "std", width, "held-out rows");
+    for (int f = 0; f < r->n_folds; f++)
+        out_printf(o, "  %11lld", (long long)r->rows[f]);
+    out_putc(o, '\n');
+    for (int j = 0; j < r->n_figures; j++) {
+        out_printf(o, "%-*s", width, r->name[j]);
+        for (int f = 0; f < r->n_folds; f++) {
+            double v = cv_value(r, f, j);
+            isnan(v) ? out_printf(o, "  %11s", "-") : out_printf(o, "  %11.4f", v);
+        }
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        out_printf(o, "  %11.4f  %11.4f\n", mean, std);
+    }
+}
+
+/* The info rows, then "fold" rows (row: the fold, column: rows, a count)
+ * and "cv" rows (row: the figure, column: the fold, mean or std). */
+static void tsv_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    char a[24];
+    tsv_header(o, meta);
+    tsv_info(o, "folds_of", cv_units(r));
+    snprintf(a, sizeof a, "%llu", (unsigned long long)r->seed);
+    tsv_info(o, "seed", a);
+    for (int f = 0; f < r->n_folds; f++)
+        out_printf(o, "fold\t%d\trows\t%lld\n", f + 1, (long long)r->rows[f]);
+    for (int j = 0; j < r->n_figures; j++) {
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        for (int f = 0; f < r->n_folds; f++) {
+            snprintf(a, sizeof a, "%d", f + 1);
+            tsv_value(o, "cv", r->name[j], a, cv_value(r, f, j));
+        }
+        tsv_value(o, "cv", r->name[j], "mean", mean);
+        tsv_value(o, "cv", r->name[j], "std", std);
+    }
+}
+
+static void json_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    out_printf(o, "{\n");
+    write_meta(o, meta, STYLE_JSON);
+    out_printf(o, "  \"folds\": %d,\n  \"folds_of\": \"%s\",\n  \"seed\": %llu,\n",
+               r->n_folds, cv_units(r), (unsigned long long)r->seed);
+    out_printf(o, "  \"held_out_rows\": [");
+    for (int f = 0; f < r->n_folds; f++)
+        out_printf(o, "%s%lld", f ? ", " : "", (long long)r->rows[f]);
+    out_printf(o, "],\n  \"figures\": [");
+    for (int j = 0; j < r->n_figures; j++) {
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        out_printf(o, "%s\n    {\"name\": ", j ? "," : "");
+        out_json_string(o, r->name[j]);
+        out_printf(o, ", \"folds\": [");
+        for (int f = 0; f < r->n_folds; f++) {
+            out_printf(o, "%s", f ? ", " : "");
+            json_number(o, cv_value(r, f, j));
+        }
+        out_printf(o, "], \"mean\": ");
+        json_number(o, mean);
+        out_printf(o, ", \"std\": ");
+        json_number(o, std);
+        out_putc(o, '}');
+    }
+    out_printf(o, "\n  ]\n}\n");
+}
+
+sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                          const sm_cv_result *cv, sm_error *err)
+{
+    static void (*const writer[])(report_out *, const sm_report_meta *, const sm_cv_result *) = {
+        [REPORT_TEXT] = text_cv, [REPORT_TSV] = tsv_cv, [REPORT_JSON] = json_cv};
+    static const sm_report_meta none;
+    if (!out || !cv || (unsigned)fmt >= sizeof writer / sizeof writer[0])
+        return sm_fail(err, SM_EFAIL, "report_write_cv: invalid arguments");
+    report_out o = {out, 0, 0};
+    writer[fmt](&o, meta ? meta : &none, cv);
+    return finish_output(out, &o, err);
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "class_metrics.h"
+#include "cv.h"
 #include "error.h"
 #include "metrics.h"
 #include "rank_metrics.h"
@@ -66,5 +67,11 @@ typedef struct {
 sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_class_report *rep, const sm_class_names *names,
                                double mean_loss, sm_error *err);
+
+/* The table of a k-fold cross-validation (cv.h): the figures of each fold,
+ * their mean and sample standard deviation, in the layouts described in
+ * report.c; meta names the data, the loss and the label transform. */
+sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                          const sm_cv_result *cv, sm_error *err);
 
 #endif

@@ -3,7 +3,8 @@
  * One epoch: shuffle the units (rows for pointwise, queries for ranking, so a
  * query's rows stay together) with the seeded generator, cut them into
  * mini-batches of `batch` units, and for each batch run
- *     scores = forward(rows);  dscores = objective_backward(scores, labels) / units;
+ *     scores = forward(rows);  loss, dscores = objective_forward_backward(scores,
+ *                                              targets, weight = 1 / units);
  *     backward(dscores);       clip;  optimiser step (with L2 decay).
  * After each epoch the training objective (mean over units plus
  * (l2/2)||w||^2) and, when given, the validation objective are computed and
@@ -110,8 +111,11 @@ typedef struct {
      * whose gradient is large to send. */
     sm_dist *dist;
     int sync_every;
-    /* Polled between batches; when it becomes non-zero training stops with
-     * SM_EINTERRUPTED (set from a signal handler by the CLI). */
+    /* Polled between batches (may be NULL); when it becomes non-zero
+     * training stops with SM_EINTERRUPTED: for a program that links the
+     * library and stops a run from another thread or a signal handler. The
+     * command line does not set it: its signals remove the outputs and end
+     * the process (cli_output.h). */
     const volatile sig_atomic_t *stop;
     /* A warm start (may be NULL): the parameters of a saved model, on the raw
      * features, for the completed cfg->scorer on the training data's inputs

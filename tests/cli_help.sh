@@ -97,8 +97,10 @@ done
 
 # Every long option of every command: in its --help and in the manual.
 for cmd in train predict eval link; do
-    opts=$(grep -o '{"[a-z0-9-]*", *[a-z]*_argument' "$SRC/cmd_$cmd.c" | sed 's/{"\([^"]*\)".*/\1/')
-    expect_true "cmd_$cmd.c: options found" "[ \$(printf '%s\n' \"\$opts\" | wc -l) -ge 4 ]"
+    # (the file that holds the command's option table)
+    file=$(grep -l "^static const struct option ${cmd}_options" "$SRC"/*.c)
+    opts=$(grep -o '{"[a-z0-9-]*", *[a-z]*_argument' $file | sed 's/{"\([^"]*\)".*/\1/')
+    expect_true "${cmd}_options: options found" "[ \$(printf '%s\n' \"\$opts\" | wc -l) -ge 4 ]"
     "$SMLOSS" $cmd --help > "$T/$cmd.help"
     for opt in $opts; do
         expect_true "$cmd --help shows --$opt" "grep -q -E -- '--$opt([ ,]|\$)' '$T/$cmd.help'"

@@ -493,6 +493,25 @@ static void test_divergence_is_reported(void)
     dataset_free(&ds);
 }
 
+/* A caller's stop flag ends training at the next step, with no model. */
+static void test_stop_flag(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 2;
+    static volatile sig_atomic_t stop = 1;
+    cfg.stop = &stop;
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
+    CHECK_CONTAINS(err.msg, "interrupted in epoch 1");
+    CHECK(m.param == NULL);
+    dataset_free(&ds);
+}
 
 static void count_note(void *ctx, const char *note)
 {
@@ -647,7 +666,7 @@ static const test_case cases[] = {
     TEST(test_epoch_objectives),
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
-    TEST(test_divergence_is_reported), TEST(test_rng), TEST(test_curvature_pass),
+    TEST(test_divergence_is_reported), TEST(test_stop_flag), TEST(test_rng), TEST(test_curvature_pass),
     TEST(test_ranking_divergence_names_query), TEST(test_backoff_and_flat_link),
 };
 TEST_MAIN(cases)
