@@ -21,6 +21,9 @@ typedef struct train_args {
     double lr, momentum, beta1, beta2, eps;
     int have_lr, have_schedule, have_momentum, have_beta1, have_beta2, have_eps;
     int schedule;
+    int solver;             /* --solver (SOLVER_AUTO unless given) */
+    char sgd_option[24];    /* the first option of SGD alone given, or "" */
+    int have_tol, have_max_iter;
 } train_args;
 
 /* Parse and check train's options into a (train_job_free a->job after, also

@@ -20,7 +20,8 @@
 static const char train_usage[] =
     "Usage: smloss train -d DATA -m MODEL [options]\n"
     "       smloss train -d DATA --folds K [-m MODEL] [options]\n"
-    "Train a linear or MLP scorer with a selective matching loss by SGD.\n"
+    "Train a linear or MLP scorer with a selective matching loss: a linear scorer by\n"
+    "L-BFGS to the optimum by default, an MLP by SGD.\n"
     "\n"
     "Data and output:\n"
     "  -d, --data FILE          training data (libsvm/SVMlight/LETOR; gzip ok; - = stdin);\n"
@@ -34,14 +35,17 @@ static const char train_usage[] =
     "                           accuracy for classes); folds are rows, or whole queries\n"
     "                           (seeded by --seed, not stratified); with -m the model\n"
     "                           is then trained on all of DATA and written\n"
-    "      --format F           {format} of the --folds table on stdout (text)\n"
+    "      --format F           {format} of the epoch table and of the --folds table\n"
+    "                           (text); tsv and json: the epoch table on stdout (on\n"
+    "                           stderr when -m, -p or the --folds table use stdout)\n"
     "  -i, --init MODEL         continue training MODEL (a warm start): same scorer,\n"
     "                           outputs, classes and features (hash bits); its\n"
     "                           objective, loss, regions and label transform unless\n"
     "                           given; the optimiser starts afresh\n"
-    "      --save-every N       also write the model every N epochs (replaced\n"
-    "                           atomically), so an interrupted run keeps its last\n"
-    "                           checkpoint; with early stopping the best epoch so far\n"
+    "      --save-every N       also write the model every N epochs (lbfgs:\n"
+    "                           iterations; replaced atomically), so an interrupted\n"
+    "                           run keeps its last checkpoint; with early stopping\n"
+    "                           the best epoch so far\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
     "                           .query, XGBoost .group); default for the ranking\n"
@@ -103,13 +107,26 @@ static const char train_usage[] =
     "                           default) or prob (each line sums to 1)\n"
     "      --max-pairs N        pairwise: per query and step use N sampled pairs when\n"
     "                           it has more (seeded; the reported objective uses N\n"
-    "                           evenly spaced pairs); 0 = every pair (0)\n"
+    "                           evenly spaced pairs; lbfgs: N pairs drawn once for\n"
+    "                           the run); 0 = every pair (0)\n"
     "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
     "                           1-3 hidden layers of the given widths, one output (K\n"
     "                           for the multi-class objectives)\n"
     "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
-    "      --epochs N           passes over the data (20)\n"
+    "      --solver NAME        {solver} (auto): lbfgs (linear scorers) minimises the\n"
+    "                           objective over passes over all the data until it has\n"
+    "                           converged; sgd takes --epochs epochs of mini-batch\n"
+    "                           steps; auto is lbfgs for a linear scorer unless an\n"
+    "                           option of SGD is given (--epochs, --batch, --optimizer,\n"
+    "                           --lr, --lr-schedule, --warmup, --momentum, --beta1,\n"
+    "                           --beta2, --eps, --clip, --sync-every), else sgd\n"
+    "      --tol X              lbfgs: converged when the objective fell by at most X\n"
+    "                           times its value in each of the last two iterations,\n"
+    "                           or no step lowers it (1e-7)\n"
+    "      --max-iter N         lbfgs: at most N iterations (1000); stopping there is a\n"
+    "                           warning; each iteration is a line of the epoch table\n"
+    "      --epochs N           sgd: passes over the data (20)\n"
     "      --batch N            units per SGD step: rows for pointwise (16), queries\n"
     "                           for pairwise and listwise (1)\n"
     "      --optimizer NAME     {optimizer} (sgd; adam for mlp)\n"
@@ -144,7 +161,8 @@ static const char train_usage[] =
     "                           top1-agreement (with the --valid-targets); one score\n"
     "                           a row: rmse or mae (lower), of every row or of the\n"
     "                           labels in an interval: 'rmse:[35,inf)'\n"
-    "      --patience N         stop after N epochs without improvement (0: never)\n"
+    "      --patience N         stop after N epochs (lbfgs: iterations) without\n"
+    "                           improvement (0: never)\n"
     "                           --metric or --patience turns early stopping on; the\n"
     "                           metric defaults to objective; the model records\n"
     "                           best_epoch and best_score\n"
@@ -170,6 +188,7 @@ static const cli_choices train_choices[] = {
     {"format", report_format_names},
     {"duplicates", reader_duplicates_names},
     {"metric", rank_metric_names},
+    {"solver", solver_names},
     {NULL, NULL},
 };
 
@@ -180,8 +199,13 @@ enum {
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
     ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
-    ARG_DUPLICATES, ARG_CLASS_WEIGHTS
+    ARG_DUPLICATES, ARG_CLASS_WEIGHTS, ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
+
+/* The options of SGD alone: under --solver auto, giving one chooses SGD. */
+static const int sgd_options[] = {ARG_EPOCHS,   ARG_BATCH, ARG_OPTIMIZER, 'l',
+                                  ARG_LR_SCHEDULE, ARG_WARMUP, ARG_MOMENTUM, ARG_BETA1,
+                                  ARG_BETA2,    ARG_EPS,   ARG_CLIP,      ARG_SYNC_EVERY};
 
 /* The most folds --folds takes: each fold trains a model. */
 #define TRAIN_MAX_FOLDS 1000
@@ -202,6 +226,9 @@ static const struct option train_options[] = {
     {"objective", required_argument, NULL, ARG_OBJECTIVE},
     {"scorer", required_argument, NULL, ARG_SCORER},
     {"activation", required_argument, NULL, ARG_ACTIVATION},
+    {"solver", required_argument, NULL, ARG_SOLVER},
+    {"tol", required_argument, NULL, ARG_TOL},
+    {"max-iter", required_argument, NULL, ARG_MAX_ITER},
     {"epochs", required_argument, NULL, ARG_EPOCHS},
     {"batch", required_argument, NULL, ARG_BATCH},
     {"optimizer", required_argument, NULL, ARG_OPTIMIZER},
@@ -268,6 +295,10 @@ static int parse_optim_option(int c, const char *arg, train_args *a)
         a->have_eps = 1;
         return cli_parse_double("train", "--eps", arg, 1e-300, 1, &a->eps);
     case ARG_L2: return cli_parse_double("train", "--l2", arg, 0, 1e6, &o->l2);
+    case ARG_SOLVER: return cli_parse_choice("train", "--solver", arg, solver_names, &a->solver);
+    case ARG_TOL:
+        a->have_tol = 1;
+        return cli_parse_double("train", "--tol", arg, 0, 1, &a->job.cfg.tol);
     case ARG_CLIP: return cli_parse_double("train", "--clip", arg, 0, 1e300, &o->clip);
     }
     return cli_usage_error("train", "unknown or incomplete option");
@@ -351,6 +382,11 @@ static int parse_value_option(int c, const char *arg, train_args *a)
         if ((rc = cli_parse_int64("train", "--folds", arg, 2, TRAIN_MAX_FOLDS, &n)) == SM_OK)
             a->folds = (int)n;
         return rc;
+    case ARG_MAX_ITER:
+        a->have_max_iter = 1;
+        if ((rc = cli_parse_int64("train", "--max-iter", arg, 0, 1000000, &n)) == SM_OK)
+            a->job.cfg.max_iter = (int)n;
+        return rc;
     case ARG_SAVE_EVERY:
         if ((rc = cli_parse_int64("train", "--save-every", arg, 1, 1000000, &n)) == SM_OK)
             a->job.cfg.checkpoint_every = (int)n;
@@ -371,11 +407,8 @@ static int parse_value_option(int c, const char *arg, train_args *a)
 /* The optimiser's defaults first, then what the user set. */
 static void apply_optimizer(train_args *a)
 {
-    /* Plain SGD with the relative rate suits the convex linear problems; an
-     * MLP's curvature changes as it trains, where Adam's per-weight scaling
-     * keeps steep links (exp, sinh) from diverging. */
-    if (a->optimizer < 0)
-        a->optimizer = a->job.cfg.scorer.kind == SCORER_MLP ? OPT_ADAM : OPT_SGD;
+    if (a->optimizer < 0) /* the scorer's (scorer.h) */
+        a->optimizer = (int)scorer_kind_optimizer(a->job.cfg.scorer.kind);
     sm_optim_config *o = &a->job.cfg.optim;
     double l2 = o->l2, clip = o->clip;
     int64_t warmup = o->warmup;
@@ -431,6 +464,37 @@ static int check_class_args(const train_args *a)
     return SM_OK;
 }
 
+/* --solver auto made lbfgs or sgd (the rule in --help), and the options
+ * that belong to the other one refused. */
+static int choose_solver(train_args *a)
+{
+    int mlp = a->job.cfg.scorer.kind == SCORER_MLP;
+    if (a->solver == SOLVER_AUTO)
+        a->solver = mlp || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
+    a->job.cfg.solver = (sm_solver_kind)a->solver;
+    if (a->solver == SOLVER_LBFGS && mlp)
+        return cli_usage_error("train", "--solver lbfgs trains linear scorers; an MLP trains "
+                               "by SGD (--solver sgd)");
+    if (a->solver == SOLVER_LBFGS && a->sgd_option[0])
+        return cli_usage_error("train", "%s is an option of --solver sgd, not lbfgs",
+                               a->sgd_option);
+    if (a->solver == SOLVER_SGD && (a->have_tol || a->have_max_iter))
+        return cli_usage_error("train", "--tol and --max-iter are options of --solver lbfgs, "
+                               "not sgd%s%s%s", a->sgd_option[0] ? " (chosen by " : "",
+                               a->sgd_option, a->sgd_option[0] ? ")" : "");
+    return SM_OK;
+}
+
+/* The long name of an option of SGD alone, or NULL for another option. */
+static const char *sgd_option_name(int c)
+{
+    for (size_t i = 0; i < sizeof sgd_options / sizeof sgd_options[0]; i++)
+        for (const struct option *o = train_options; o->name && c == sgd_options[i]; o++)
+            if (o->val == c)
+                return o->name;
+    return NULL;
+}
+
 /* What single options cannot check: the options together. */
 static int check_train_args(train_args *a)
 {
@@ -441,8 +505,11 @@ static int check_train_args(train_args *a)
     if (a->folds && (a->job.cfg.keep_best || a->files.valid))
         return cli_usage_error("train", "--folds validates on the folds: no --valid, --metric "
                                "or --patience");
-    if (a->job.have_activation && a->job.cfg.scorer.kind != SCORER_MLP)
+    if (a->job.have_activation && !scorer_kind_is_layered(a->job.cfg.scorer.kind))
         return cli_usage_error("train", "--activation applies to --scorer mlp:H1[,H2[,H3]] only");
+    int rc = choose_solver(a);
+    if (rc != SM_OK)
+        return rc;
     apply_optimizer(a);
     sm_error err;
     if ((a->loss || !a->job.init_name) &&
@@ -455,7 +522,7 @@ static int check_train_args(train_args *a)
         return cli_usage_error("train", "--emphasize: %s", err.msg);
     if (train_job_check_objective(&a->job, &err) != SM_OK)
         return cli_usage_error("train", "%s", err.msg);
-    int rc = check_class_args(a);
+    rc = check_class_args(a);
     if (rc != SM_OK)
         return rc;
     if (a->job.cfg.keep_best && !a->files.valid)
@@ -516,7 +583,11 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case ARG_TARGETS: a->files.targets = optarg; break;
         case ARG_VALID_TARGETS: a->files.valid_targets = optarg; break;
         case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
-        default: rc = parse_value_option(c, optarg, a); break;
+        default:
+            if (!a->sgd_option[0] && sgd_option_name(c))
+                snprintf(a->sgd_option, sizeof a->sgd_option, "--%s", sgd_option_name(c));
+            rc = parse_value_option(c, optarg, a);
+            break;
         }
     }
     if (rc != SM_OK)

@@ -16,6 +16,12 @@
 typedef struct {
     cli_progress progress;
     int quiet;
+    /* the epoch table: where (NULL: not shown), in which format, and whether
+     * a write failed */
+    FILE *table;
+    sm_report_format format;
+    sm_status table_status;
+    sm_error table_err;
     int header_done;
     char metric[32];  /* early stopping's metric, "" without */
     /* what a checkpoint (--save-every) adds to the trained scorer */
@@ -33,22 +39,13 @@ static void show_epoch(void *ctx, const sm_epoch_info *e)
     cli_progress_done(&v->progress);
     v->steps = e->steps;
     v->step_bytes = e->step_bytes;
-    if (v->quiet)
+    if (!v->table || v->table_status != SM_OK)
         return;
-    if (!v->header_done) {
-        fprintf(stderr, "%6s  %14s  %14s  %9s", "epoch", "train_obj", "valid_obj", "seconds");
-        if (v->metric[0])
-            fprintf(stderr, "  %14s  best", v->metric);
-        fputc('\n', stderr);
-        v->header_done = 1;
-    }
-    char valid[32] = "-";
-    if (!isnan(e->valid_objective))
-        snprintf(valid, sizeof valid, "%.8g", e->valid_objective);
-    fprintf(stderr, "%6d  %14.8g  %14s  %9.2f", e->epoch, e->train_objective, valid, e->seconds);
-    if (v->metric[0])
-        fprintf(stderr, "  %14.8g  %4d", e->valid_metric, e->best_epoch);
-    fputc('\n', stderr);
+    v->table_status =
+        report_write_epoch(v->table, v->format,
+                           v->args->job.cfg.solver == SOLVER_LBFGS ? "iter" : "epoch",
+                           v->metric, e, !v->header_done, &v->table_err);
+    v->header_done = 1;
 }
 
 /* A warning (a back-off), shown even with --quiet: the model differs from
@@ -282,12 +279,53 @@ static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, 
     return SM_OK;
 }
 
+/* Why L-BFGS stopped; a warning when it had not converged. */
+static void tell_stop(const sm_model *model)
+{
+    const char *reason = model_get_info(model, "stop_reason");
+    const char *iterations = model_get_info(model, "iterations");
+    const char *norm = model_get_info(model, "grad_norm");
+    if (reason && strcmp(reason, "max-iter") == 0)
+        cli_msg("warning: lbfgs stopped at --max-iter %s before it converged (largest "
+                "|gradient| %s): the model is not at the optimum; raise --max-iter",
+                iterations, norm);
+    else if (reason)
+        cli_msg("lbfgs: %s after %s iterations, largest |gradient| %s", reason, iterations,
+                norm);
+}
+
 /* Train with the epoch table and progress on stderr (and the checkpoints). */
+/* Where the epoch table goes: the text table to stderr unless quiet; a
+ * table for scripts (tsv, json) to stdout, or to stderr when something else
+ * goes there (the model, the predictions or the --folds table); from rank 0
+ * alone. */
+static FILE *epoch_table_stream(const train_args *a, const sm_dist *dist)
+{
+    int stdout_taken = a->folds || (a->model && strcmp(a->model, "-") == 0) ||
+                       (a->predictions && strcmp(a->predictions, "-") == 0);
+    if (a->format == REPORT_TEXT)
+        return a->quiet ? NULL : stderr;
+    return dist_rank(dist) != 0 ? NULL : stdout_taken ? stderr : stdout;
+}
+
+/* The end of the epoch table (JSON's closing), also after a failed run; a
+ * write that failed is an error. */
+static int end_epoch_table(train_view *v)
+{
+    if (v->table && v->header_done && v->table_status == SM_OK)
+        v->table_status = report_end_epochs(v->table, v->format, &v->table_err);
+    if (v->table_status == SM_OK)
+        return SM_OK;
+    cli_msg("the epoch table: %s", v->table_err.msg);
+    return v->table_status;
+}
+
 static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
                         const sm_dataset *valid, sm_featmap *features, sm_model *model)
 {
     train_view view = {.quiet = a->quiet, .args = a, .model = model, .features = features,
-                       .train = train};
+                       .train = train, .table = epoch_table_stream(a, dist),
+                       .format = (sm_report_format)a->format};
     if (a->job.cfg.keep_best)
         rank_metric_format(&a->job.cfg.metric, view.metric, sizeof view.metric);
     cli_progress_init(&view.progress, a->quiet);
@@ -305,6 +343,11 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     sm_status st = train_job_run(&a->job, train, a->files.valid ? valid : NULL, features, model,
                                  &err);
     cli_progress_done(&view.progress);
+    int rc = end_epoch_table(&view);
+    if (st == SM_OK && rc != SM_OK)
+        return rc;
+    if (st == SM_OK && a->job.cfg.solver == SOLVER_LBFGS && !a->quiet && dist_rank(dist) == 0)
+        tell_stop(model);
     if (st == SM_OK && dist_many(dist) && !a->quiet)
         cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
                 dist_size(dist), (double)dist->bytes_sent / 1e6,

@@ -74,4 +74,14 @@ sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_
 sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                           const sm_cv_result *cv, sm_error *err);
 
+/* Training's epoch table (train.h), a row at a time as the epochs end, in
+ * the layouts described in report.c: the header (JSON: the opening) with the
+ * first row; unit names a row ("epoch" for SGD, "iter" for an L-BFGS
+ * iteration; NULL: "epoch"); metric names early stopping's metric ("" or
+ * NULL: none). report_end_epochs closes the table after its last row (JSON). */
+sm_status report_write_epoch(FILE *out, sm_report_format fmt, const char *unit,
+                             const char *metric, const sm_epoch_info *e, int first,
+                             sm_error *err);
+sm_status report_end_epochs(FILE *out, sm_report_format fmt, sm_error *err);
+
 #endif

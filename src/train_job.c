@@ -38,12 +38,12 @@ int train_job_stops_on_rank_metric(const sm_train_job *job)
 /* The scorer as --scorer spells it, with an MLP's activation. */
 static void format_scorer(const sm_scorer_config *c, char *out, size_t size)
 {
+    int layered = scorer_kind_is_layered(c->kind);
     int n = snprintf(out, size, "%s", scorer_kind_name(c->kind));
-    for (int l = 1; c->kind == SCORER_MLP && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size;
-         l++)
+    for (int l = 1; layered && l <= c->mlp.n_hidden && n > 0 && (size_t)n < size; l++)
         n += snprintf(out + n, size - (size_t)n, "%c%ld", l == 1 ? ':' : ',',
                       (long)c->mlp.width[l]);
-    if (c->kind == SCORER_MLP && n > 0 && (size_t)n < size)
+    if (layered && n > 0 && (size_t)n < size)
         snprintf(out + n, size - (size_t)n, " --activation %s", activation_names[c->mlp.act]);
 }
 
@@ -51,10 +51,11 @@ static int same_scorer_shape(const sm_scorer_config *x, const sm_scorer_config *
 {
     if (x->kind != y->kind || x->mlp.n_hidden != y->mlp.n_hidden)
         return 0;
-    for (int l = 1; x->kind == SCORER_MLP && l <= x->mlp.n_hidden; l++)
+    int layered = scorer_kind_is_layered(x->kind);
+    for (int l = 1; layered && l <= x->mlp.n_hidden; l++)
         if (x->mlp.width[l] != y->mlp.width[l])
             return 0;
-    return x->kind != SCORER_MLP || x->mlp.act == y->mlp.act;
+    return !layered || x->mlp.act == y->mlp.act;
 }
 
 /* The scorer, hash bits and label transform the options give against the
@@ -267,6 +268,23 @@ static void record_optimizer(sm_model *m, const sm_optim_config *o)
     model_set_info(m, "clip", "%.17g", o->clip);
 }
 
+/* What the solver was told: SGD its epochs, steps and optimiser; L-BFGS its
+ * tolerance and cap (train_run records solver, stop_reason, iterations and
+ * grad_norm). */
+static void record_solver(sm_model *m, const sm_train_config *c)
+{
+    if (c->solver == SOLVER_LBFGS) {
+        model_set_info(m, "tol", "%.17g", c->tol);
+        model_set_info(m, "max_iter", "%d", c->max_iter);
+        model_set_info(m, "l2", "%.17g", c->optim.l2);
+        return;
+    }
+    model_set_info(m, "epochs", "%d", c->epochs);
+    model_set_info(m, "batch", "%lld",
+                   (long long)(c->batch > 0 ? c->batch : train_default_batch(c->objective.kind)));
+    record_optimizer(m, &c->optim);
+}
+
 void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model *m)
 {
     const sm_train_config *c = &job->cfg;
@@ -278,10 +296,7 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
         model_set_info(m, "train_weights", "%s", train->weight_source);
     if (job->class_weights)
         model_set_info(m, "class_weights", "%s", job->class_weights);
-    model_set_info(m, "epochs", "%d", c->epochs);
-    model_set_info(m, "batch", "%lld",
-                   (long long)(c->batch > 0 ? c->batch : train_default_batch(obj->kind)));
-    record_optimizer(m, &c->optim);
+    record_solver(m, c);
     model_set_info(m, "scale", "%s", feature_scaling_names[c->scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)c->seed);
     if (job->emphasize_text) {

@@ -67,7 +67,7 @@ choices() {
 choices train --label-transform dataset.c label_transform_names
 choices train --objective objective.c objective_kind_names
 choices train --target objective.c objective_target_names
-choices train --activation mlp.c activation_names
+choices train --activation mlp_shape.c activation_names
 choices train --optimizer optim.c optim_kind_names
 choices train --lr-schedule optim.c optim_schedule_names
 choices train --scale train.c feature_scaling_names
