@@ -36,6 +36,7 @@ sm_status classes_from_labels(const sm_dataset *ds, sm_classes *c, sm_error *err
 /* 0 .. n-1: the classes of targets that come without class labels. */
 sm_status classes_range(int32_t n, sm_classes *c, sm_error *err);
 /* The index of a label among the classes, or -1. */
+/* For tests only. */
 int32_t classes_find(const sm_classes *c, double label);
 
 /* The class index of every row of ds into a new array *idx (freed by the

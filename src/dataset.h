@@ -62,6 +62,7 @@ int dataset_in_mapping(const sm_dataset *ds, const void *p);
  * groups and qids bit for bit
  * (however they were loaded: parsed, by any thread count, or from a cache);
  * the source name is not compared. Exposed for tests. */
+/* For tests only. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).

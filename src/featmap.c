@@ -254,8 +254,11 @@ static sm_status union_of_ranks(sm_dist *dist, int32_t **index, int32_t *n, sm_e
     return SM_OK;
 }
 
-sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
-                              sm_featmap *m, sm_error *err)
+/* The same for the ranks of dist (dist.h) that hold a share of the data
+ * each: one map for all, of the indices that occur in any share, decided on
+ * the totals of all; NULL or one rank is featmap_build. */
+static sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
+                                     sm_featmap *m, sm_error *err)
 {
     /* Every rank takes the same decisions from the same totals. */
     double dim = train->dim, nnz = (double)train->nnz;

@@ -100,6 +100,8 @@ expect_ok "train on 90% zero labels" "$SMLOSS" train -q -d "$T/zeros.txt" -m "$T
 # the quartiles are all 0; split above the zeros at 1, then 1..20 at 10.5, then 1..10 at 5.5
 expect_true "... four regions, the zeros alone in the first" \
     "grep -q -x 'regions=1,5.5,10.5' '$T/zeros.model' && grep -q -x 'regions_origin=tied-label-quartiles' '$T/zeros.model'"
+expect_ok "eval reads the model's tied regions back" "$SMLOSS" eval -d "$T/zeros.txt" -m "$T/zeros.model"
+expect_true "... and reports on them" "grep -q '^regions: *4, label quartiles, tied' '$T/out'"
 expect_ok "eval -p chooses them the same way" "$SMLOSS" eval -d "$T/zeros.txt" -p "$T/zeros.txt" --format tsv
 expect_true "... with 180, 5, 5 and 10 rows" \
     "awk -F'\t' '\$1 == \"region\" && \$3 == \"rows\" { printf \"%s=%d \", \$2, \$4 }' '$T/out' | grep -q -x '0=180 1=5 2=5 3=10 all=200 '"
