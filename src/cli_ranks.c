@@ -94,26 +94,33 @@ int cli_ranks_setup(const sm_dist *d, const cli_rank_needs *needs, cli_rank_file
         o->threads = 1;
     if ((rc = check_pairs(d, f, o, &r, needs->folds)) != SM_OK)
         return rc;
+    /* One file cut among the ranks at its queries: those of the rows' qid:,
+     * or of a group file (given, or beside the data), whose sizes each rank
+     * then slices at its rows. */
+    const size_t size = sizeof p->group;
     if (f->valid && !r.valid) {
-        if (needs->valid_by_query && cli_group_file(f->valid_group))
-            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
-                                        "on the --valid rows, or give one file per rank (%r)");
         f->valid_share = dist_rank(d);
         f->valid_shares = dist_size(d);
         f->valid_share_by_query = needs->valid_by_query;
+        if (needs->valid_by_query)
+            f->valid_share_groups = f->valid_group
+                                        ? cli_group_file(f->valid_group)
+                                        : cli_group_file_beside(f->valid, p->valid_group, size);
+        f->valid_share_groups_beside = !f->valid_group;
         if (needs->valid_by_query)
             f->valid_group = CLI_GROUP_NONE;
     }
     if (r.data)
         return SM_OK;
-    if (needs->ranking && cli_group_file(f->group))
-        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
-                                    "the rows, or give one data file per rank (%r)");
     o->share = dist_rank(d);
     o->shares = dist_size(d);
     o->share_by_query = needs->ranking;
     if (needs->ranking)
-        f->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
+        o->share_groups = f->group ? cli_group_file(f->group)
+                                   : cli_group_file_beside(f->data, p->group, size);
+    o->share_groups_beside = !f->group;
+    if (needs->ranking)
+        f->group = CLI_GROUP_NONE;
     return SM_OK;
 }
 

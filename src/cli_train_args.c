@@ -10,6 +10,7 @@
 
 #include "cli_msg.h"
 #include "cli_opts.h"
+#include "classes.h"
 #include "commands.h"
 #include "link.h"
 #include "names.h"
@@ -54,12 +55,17 @@ static const char train_usage[] =
     "                           for a ranking --metric)\n"
     CLI_WEIGHTS_HELP
     "                           (ranking: a query's rows share its weight)\n"
+    "      --class-weights C=W,...  weigh the rows of class C by W, times their row\n"
+    "                           weight (liblinear's -wi; others weigh 1): classes\n"
+    "                           from labels (multiclass, multiclass-pointwise) or\n"
+    "                           pointwise labels C\n"
     "      --valid-weights FILE the same for the --valid data (default VALID.weight)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
@@ -148,10 +154,14 @@ static const char train_usage[] =
     "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
-    "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
-    "                           conventions of 'smloss eval') or objective (lower);\n"
+    "                           {metric}\n"
+    "                           (ndcg and err take a cutoff, ndcg@10): ndcg, err, map,\n"
+    "                           mrr (higher is better; default conventions of 'smloss\n"
+    "                           eval') or objective (lower);\n"
     "                           multi-class: accuracy (against the class labels) or\n"
-    "                           top1-agreement (with the --valid-targets)\n"
+    "                           top1-agreement (with the --valid-targets); one score\n"
+    "                           a row: rmse or mae (lower), of every row or of the\n"
+    "                           labels in an interval: 'rmse:[35,inf)'\n"
     "      --patience N         stop after N epochs (lbfgs: iterations) without\n"
     "                           improvement (0: never)\n"
     "                           --metric or --patience turns early stopping on; the\n"
@@ -177,6 +187,8 @@ static const cli_choices train_choices[] = {
     {"lr_schedule", optim_schedule_names},
     {"scale", feature_scaling_names},
     {"format", report_format_names},
+    {"duplicates", reader_duplicates_names},
+    {"metric", rank_metric_names},
     {"solver", solver_names},
     {NULL, NULL},
 };
@@ -188,7 +200,7 @@ enum {
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
     ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
-    ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
+    ARG_DUPLICATES, ARG_CLASS_WEIGHTS, ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
 
 /* The options of SGD alone: under --solver auto, giving one chooses SGD. */
@@ -246,6 +258,8 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
+    {"class-weights", required_argument, NULL, ARG_CLASS_WEIGHTS},
     {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -339,6 +353,7 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     int rc, choice;
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
+    case ARG_DUPLICATES: return cli_parse_duplicates("train", arg, &a->data_opt);
     case ARG_FORMAT: return cli_parse_choice("train", "--format", arg, report_format_names, &a->format);
     case ARG_LABEL_TRANSFORM:
         a->job.have_label_transform = 1;
@@ -416,16 +431,28 @@ static int check_class_args(const train_args *a)
 {
     int multiclass = objective_is_multiclass(a->job.cfg.objective.kind);
     int class_metric = a->job.cfg.keep_best && rank_metric_is_class(&a->job.cfg.metric);
-    int rank_metric = train_job_stops_on_rank_metric(&a->job);
+    /* (rmse and mae too: a multi-class model has K scores a row) */
+    int other_metric = a->job.cfg.keep_best && !class_metric &&
+                       a->job.cfg.metric.kind != METRIC_OBJECTIVE;
     if (!multiclass && (a->files.targets || a->files.valid_targets))
         return cli_usage_error("train", "--targets and --valid-targets apply to the multiclass "
                                "and multiclass-pointwise objectives only");
+    if (a->job.class_weights &&
+        (objective_is_ranking(a->job.cfg.objective.kind) || a->files.targets))
+        return cli_usage_error("train", "--class-weights weighs rows by their class label: "
+                               "not with a ranking objective or --targets");
+    sm_class_weights cw;
+    sm_error err;
+    if (a->job.class_weights && class_weights_parse(a->job.class_weights, &cw, &err) != SM_OK)
+        return cli_usage_error("train", "%s", err.msg);
+    if (a->job.class_weights)
+        class_weights_free(&cw);
     if (!multiclass && class_metric)
         return cli_usage_error("train", "--metric accuracy and top1-agreement apply to the "
                                "multiclass and multiclass-pointwise objectives only");
     if (!multiclass)
         return SM_OK;
-    if (rank_metric)
+    if (other_metric)
         return cli_usage_error("train", "--metric: the multi-class objectives stop early on "
                                "accuracy, top1-agreement or objective");
     if (a->files.valid_targets && !a->files.targets)
@@ -553,6 +580,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case ARG_VALID_GROUP: a->files.valid_group = optarg; break;
         case ARG_WEIGHTS: a->files.weights = optarg; break;
         case ARG_VALID_WEIGHTS: a->files.valid_weights = optarg; break;
+        case ARG_CLASS_WEIGHTS: a->job.class_weights = optarg; break;
         case ARG_TARGETS: a->files.targets = optarg; break;
         case ARG_VALID_TARGETS: a->files.valid_targets = optarg; break;
         case '?': case ':': return cli_bad_option("train", argc, argv, shorts, train_options);

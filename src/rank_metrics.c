@@ -3,6 +3,7 @@
 #include "names.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,20 +277,38 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
 
 /* ---- one metric by name ---- */
 
-static const char *const metric_names[] = {
+const char *const rank_metric_names[METRIC_KIND_COUNT + 1] = {
     [METRIC_OBJECTIVE] = "objective", [METRIC_NDCG] = "ndcg", [METRIC_ERR] = "err",
     [METRIC_MAP] = "map", [METRIC_MRR] = "mrr", [METRIC_ACCURACY] = "accuracy",
-    [METRIC_TOP1_AGREEMENT] = "top1-agreement"};
+    [METRIC_TOP1_AGREEMENT] = "top1-agreement", [METRIC_RMSE] = "rmse", [METRIC_MAE] = "mae"};
+
+/* The region of "rmse:INTERVAL" (text at the interval). */
+static sm_status parse_metric_region(const char *whole, const char *text, sm_rank_metric *m,
+                                     sm_error *err)
+{
+    size_t at;
+    const char *problem = interval_parse(text, strlen(text), &m->region, &at);
+    if (problem)
+        return sm_fail(err, SM_EUSAGE, "'%s', column %d: %s", whole,
+                       (int)(text - whole + (ptrdiff_t)at) + 1, problem);
+    m->has_region = 1;
+    return SM_OK;
+}
 
 sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 {
-    const char *at = strchr(text, '@');
-    size_t len = at ? (size_t)(at - text) : strlen(text);
-    for (int kind = 0; kind < (int)(sizeof metric_names / sizeof *metric_names); kind++) {
-        if (strlen(metric_names[kind]) != len || strncmp(text, metric_names[kind], len) != 0)
+    const char *at = strchr(text, '@'), *colon = strchr(text, ':');
+    size_t len = at ? (size_t)(at - text) : colon ? (size_t)(colon - text) : strlen(text);
+    for (int kind = 0; kind < METRIC_KIND_COUNT; kind++) {
+        const char *name = rank_metric_names[kind];
+        if (strlen(name) != len || strncmp(text, name, len) != 0)
             continue;
-        m->kind = (sm_metric_kind)kind;
-        m->k = 0;
+        *m = (sm_rank_metric){.kind = (sm_metric_kind)kind};
+        if (colon && !at && (kind == METRIC_RMSE || kind == METRIC_MAE))
+            return parse_metric_region(text, colon + 1, m, err);
+        if (colon && !at)
+            return sm_fail(err, SM_EUSAGE, "'%s': only rmse and mae take a region :INTERVAL",
+                           text);
         if (!at)
             return SM_OK;
         if (kind != METRIC_NDCG && kind != METRIC_ERR)
@@ -301,17 +320,36 @@ sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
     }
     return sm_fail(err, SM_EUSAGE,
                    "unknown metric '%s'; expected ndcg@K, err@K, map, mrr, accuracy, "
-                   "top1-agreement or objective", text);
+                   "top1-agreement, rmse[:INTERVAL], mae[:INTERVAL] or objective", text);
 }
 
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
 {
     if ((m->kind == METRIC_NDCG || m->kind == METRIC_ERR) && m->k > 0)
-        return snprintf(buf, size, "%s@%d", metric_names[m->kind], m->k);
-    return snprintf(buf, size, "%s", metric_names[m->kind]);
+        return snprintf(buf, size, "%s@%d", rank_metric_names[m->kind], m->k);
+    if (m->has_region) {
+        char region[96];
+        interval_format(&m->region, region, sizeof region);
+        return snprintf(buf, size, "%s:%s", rank_metric_names[m->kind], region);
+    }
+    return snprintf(buf, size, "%s", rank_metric_names[m->kind]);
 }
 
-int rank_metric_higher_is_better(const sm_rank_metric *m) { return m->kind != METRIC_OBJECTIVE; }
+int rank_metric_higher_is_better(const sm_rank_metric *m)
+{
+    return m->kind != METRIC_OBJECTIVE && !rank_metric_is_error(m);
+}
+
+int rank_metric_is_ranking(const sm_rank_metric *m)
+{
+    return m->kind == METRIC_NDCG || m->kind == METRIC_ERR || m->kind == METRIC_MAP ||
+           m->kind == METRIC_MRR;
+}
+
+int rank_metric_is_error(const sm_rank_metric *m)
+{
+    return m->kind == METRIC_RMSE || m->kind == METRIC_MAE;
+}
 
 int rank_metric_is_class(const sm_rank_metric *m)
 {
@@ -332,9 +370,9 @@ sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_confi
                                     const double *weight, const double *s, double *value,
                                     double *counted, sm_error *err)
 {
-    if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
-        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
-                       "are the trainer's");
+    if (!rank_metric_is_ranking(m))
+        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective, the class metrics "
+                       "and the errors are the trainer's");
     sm_rank_config one = *c;
     one.n_cutoffs = 1;
     one.cutoff[0] = m->k; /* 0: the whole list */

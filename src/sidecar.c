@@ -50,6 +50,13 @@ static sm_status score_line(void *ctx, const char *name, char *line, size_t len,
     real_status rs = token_real(t.s, t.len, &v);
     if (rs != REAL_OK)
         return token_fail(err, name, lineno, &t, "score %s", real_problem[rs]);
+    /* Text after the score is a tag (VW's -p), but a second number means K
+     * scores a line (a multi-class model's), which one score cannot stand for. */
+    double second;
+    if (token_next(line, len, &pos, &t) && token_real(t.s, t.len, &second) == REAL_OK)
+        return token_fail(err, name, lineno, &t, "a second number: a predictions file has one "
+                          "score a line (K class scores are a multi-class model's: evaluate "
+                          "the model with -m)");
     if (!sm_array_grow(&s->values, &s->cap, (size_t)s->n + 1, sizeof v))
         return sm_fail_nomem(err, name);
     ((double *)s->values)[s->n++] = v;

@@ -33,7 +33,9 @@ sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes
                              sm_error *err);
 
 /* A predictions file: one finite real number per line (the first token of the
- * line; the rest of the line is ignored). Fills a malloc'd array. */
+ * line; the rest of the line is a tag and ignored, unless it starts with a
+ * number: K scores a line are refused, SM_EDATA at that number). Fills a
+ * malloc'd array. */
 sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
 
 /* A targets file (multi-class training and reports): the K targets of one

@@ -269,6 +269,24 @@ static sm_status class_metric(const trainer *t, const double *scores, double *va
     return st;
 }
 
+/* Early stopping's RMSE or MAE on the validation scores, over the rows whose
+ * label is in the metric's region (all without one), weighted; over every
+ * rank's rows. NaN when no row counts. */
+static sm_status error_metric(const trainer *t, const double *scores, double *value,
+                              sm_error *err)
+{
+    const sm_rank_metric *m = &t->cfg->metric;
+    const sm_dataset *valid = t->valid;
+    double sums[2] = {0.0, 0.0};
+    int squared = m->kind == METRIC_RMSE;
+    metrics_error_sums(valid->label, valid->weight, scores, valid->n_rows,
+                       m->has_region ? &m->region : NULL, squared, sums);
+    sm_status st = dist_many(t->cfg->dist) ? dist_sum(t->cfg->dist, sums, 2, err) : SM_OK;
+    double mean = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
+    *value = squared ? sqrt(mean) : mean;
+    return st;
+}
+
 /* With validation data, its objective and early stopping's metric under
  * the current weights (NaN without). */
 static sm_status evaluate_valid(trainer *t, sm_epoch_info *info, sm_error *err)
@@ -288,6 +306,8 @@ static sm_status evaluate_valid(trainer *t, sm_epoch_info *info, sm_error *err)
     info->valid_metric = info->valid_objective;
     if (cfg->keep_best && rank_metric_is_class(&cfg->metric))
         return class_metric(t, scores, &info->valid_metric, err);
+    if (cfg->keep_best && rank_metric_is_error(&cfg->metric))
+        return error_metric(t, scores, &info->valid_metric, err);
     if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
         return SM_OK;
     double counted = 0.0; /* the weight of the queries the metric is a mean over */
@@ -358,6 +378,9 @@ static sm_status keep_best(trainer *t, sm_epoch_info *info, sm_model *model, sm_
     sm_status st;
     if (!t->cfg->keep_best)
         return SM_OK;
+    if (isnan(info->valid_metric) && rank_metric_is_error(&t->cfg->metric))
+        return sm_fail(err, SM_EDATA, "%s: the validation metric is undefined "
+                       "(no row with a label in its region)", t->valid->source);
     if (isnan(info->valid_metric))
         return sm_fail(err, SM_EDATA, "%s: the validation metric is undefined "
                        "(no query with a relevant row?)", t->valid->source);
@@ -650,8 +673,10 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        "multi-class objectives, which take no ranking metric");
     if (cfg->keep_best && cfg->metric.kind == METRIC_ACCURACY && !cfg->valid_classes)
         return sm_fail(err, SM_EUSAGE, "the metric accuracy needs the validation rows' classes");
-    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE &&
-        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0 &&
+    if (cfg->keep_best && rank_metric_is_error(&cfg->metric) && obj->n_out != 1)
+        return sm_fail(err, SM_EUSAGE, "the metrics rmse and mae take one score a row, not "
+                       "the %ld of a multi-class model", (long)obj->n_out);
+    if (cfg->keep_best && rank_metric_is_ranking(&cfg->metric) && valid->n_groups == 0 &&
         !(many && valid->n_rows == 0))
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "

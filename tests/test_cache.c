@@ -622,7 +622,7 @@ DAMAGE(weight_nan, ((double *)array(b, WEIGHT))[h->n_rows - 1] = NAN)
 DAMAGE(weight_inf, ((double *)array(b, WEIGHT))[0] = INFINITY)
 DAMAGE(weight_zero, memset(array(b, WEIGHT), 0, 8 * (size_t)h->n_rows))
 DAMAGE(weights_flag, h->has_weights = 2)
-DAMAGE(weights_padding, h->zero = 1)
+DAMAGE(weights_padding, h->duplicates = DUPLICATES_COUNT)
 DAMAGE(weights_dropped, h->has_weights = 0)
 
 /* A damaged weight array is a stale cache, never an error, never used: the

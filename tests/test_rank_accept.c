@@ -237,7 +237,7 @@ static double newton(const problem *pb, double *theta, double *grad_norm)
 
 static double test_ndcg10(const sm_dataset *test, const double *s)
 {
-    sm_rank_metric m = {METRIC_NDCG, 10};
+    sm_rank_metric m = {.kind = METRIC_NDCG, .k = 10};
     sm_rank_config c;
     rank_config_default(&c);
     double v = NAN;

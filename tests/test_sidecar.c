@@ -78,6 +78,8 @@ static void test_scores_file(void)
         {"1\n\n  abc 2\n", ":3:3: score is not a number \"abc\""},
         {"1e999\n", ":1:1: score is out of range for a double \"1e999\""},
         {"\t0x1p0\n", ":1:2: score must be written in decimal"},
+        {"1 tag\n0.25 0.75\n", ":2:6: a second number: a predictions file has one score a line"},
+        {"1\n2 -3e-1 x\n", ":2:3: a second number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         test_write_file(path, bad[i].text, strlen(bad[i].text));
