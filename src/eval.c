@@ -130,11 +130,12 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
     if (st == SM_OK)
         st = model_predict(m, ds, scores, err);
-    sm_target_kind target = c->target != TARGET_DEFAULT ? c->target
-                            : obj.kind == OBJ_MULTICLASS ? obj.target : TARGET_MATCHED;
+    sm_target_kind target =
+        c->target != TARGET_DEFAULT ? c->target : objective_class_target(&obj);
     if (st == SM_OK && c->targets)
         st = class_target_q(&obj, target, c->targets, ds->n_rows, &q, err);
-    if (obj.kind == OBJ_MULTICLASS) /* the loss reads the targets as the report does */
+    /* the loss reads the targets as the report does */
+    if (objective_takes_target(obj.kind, TARGET_PROB))
         obj.target = c->targets ? target : TARGET_PROB;
     if (st == SM_OK && !(out->classes = malloc(sizeof *out->classes)))
         st = sm_fail(err, SM_EFAIL, "out of memory");

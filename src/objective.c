@@ -412,6 +412,8 @@ static double class_rows_curvature(const sm_objective *obj, const double *y)
 }
 
 static double multiclass_curvature(const sm_objective *obj, const double *t);
+static void label_start_score(const sm_objective *obj, const sm_dataset *ds, double *bias);
+static void class_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias);
 
 /* What differs between the kinds, one row each (indexed by
  * sm_objective_kind); the entry points below read it. */
@@ -425,6 +427,11 @@ typedef struct {
     int steep_floor;
     /* listwise: the curvature is also taken at the target (objective.h) */
     int curvature_at_target;
+    /* its loss is unchanged when every score of a unit shifts by one
+     * constant (the softmax and pairwise kinds): objective_shift_invariant */
+    int shift_invariant;
+    /* its start scores (objective_start_scores) */
+    void (*start_scores)(const sm_objective *obj, const sm_dataset *ds, double *bias);
     double (*pass)(const sm_objective *obj, const double *s, const double *y, int64_t n,
                    double weight, double *ds, int want_loss, int64_t *units,
                    sm_objective_work *w);
@@ -434,19 +441,24 @@ typedef struct {
 
 static const objective_kind kinds[OBJ_KIND_COUNT] = {
     [OBJ_POINTWISE] = {.unit = UNIT_ROW, .steep_floor = 1, .pass = pointwise_kind_pass,
-                       .is_unit = any_rows, .label_curvature = row_curvature},
+                       .is_unit = any_rows, .label_curvature = row_curvature,
+                       .start_scores = label_start_score},
     [OBJ_PAIRWISE] = {.unit = UNIT_QUERY, .default_target = TARGET_HARD,
-                      .other_target = TARGET_SOFT, .samples_pairs = 1, .pass = pairwise_pass,
-                      .is_unit = has_pair, .label_curvature = row_curvature},
+                      .other_target = TARGET_SOFT, .samples_pairs = 1, .shift_invariant = 1,
+                      .pass = pairwise_pass, .is_unit = has_pair, .label_curvature = row_curvature,
+                      .start_scores = label_start_score},
     [OBJ_LISTWISE] = {.unit = UNIT_QUERY, .default_target = TARGET_MATCHED,
-                      .other_target = TARGET_GAIN, .curvature_at_target = 1,
+                      .other_target = TARGET_GAIN, .curvature_at_target = 1, .shift_invariant = 1,
                       .pass = listwise_pass, .is_unit = has_list_target,
-                      .label_curvature = row_curvature},
+                      .label_curvature = row_curvature, .start_scores = label_start_score},
     [OBJ_MULTICLASS] = {.unit = UNIT_CLASS_ROW, .default_target = TARGET_MATCHED,
-                        .other_target = TARGET_PROB, .pass = multiclass_pass,
-                        .is_unit = any_rows, .label_curvature = multiclass_curvature},
+                        .other_target = TARGET_PROB, .shift_invariant = 1,
+                        .pass = multiclass_pass, .is_unit = any_rows,
+                        .label_curvature = multiclass_curvature,
+                        .start_scores = class_start_scores},
     [OBJ_MULTICLASS_POINTWISE] = {.unit = UNIT_CLASS_ROW, .pass = multiclass_pointwise_pass,
-                                  .is_unit = any_rows, .label_curvature = class_rows_curvature},
+                                  .is_unit = any_rows, .label_curvature = class_rows_curvature,
+                                  .start_scores = class_start_scores},
 };
 
 int objective_is_ranking(sm_objective_kind k) { return kinds[k].unit == UNIT_QUERY; }
@@ -455,6 +467,15 @@ int objective_takes_target(sm_objective_kind k, sm_target_kind t)
     return t != TARGET_DEFAULT && (kinds[k].default_target == t || kinds[k].other_target == t);
 }
 int objective_is_multiclass(sm_objective_kind k) { return kinds[k].unit == UNIT_CLASS_ROW; }
+int objective_shift_invariant(sm_objective_kind k) { return kinds[k].shift_invariant; }
+int objective_samples_pairs(const sm_objective *obj)
+{
+    return kinds[obj->kind].samples_pairs && obj->max_pairs > 0;
+}
+sm_target_kind objective_class_target(const sm_objective *obj)
+{
+    return objective_takes_target(obj->kind, TARGET_PROB) ? obj->target : TARGET_MATCHED;
+}
 
 sm_status objective_check_options(sm_objective *obj, sm_error *err)
 {
@@ -578,17 +599,26 @@ double objective_start_score(const sm_objective *obj, const double *y, int64_t n
     return start_score_strided(&obj->link, y, NULL, n, 1);
 }
 
-void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias)
+/* One output's start: the pointwise start score of the labels. */
+static void label_start_score(const sm_objective *obj, const sm_dataset *ds, double *bias)
 {
-    int64_t K = obj->n_out > 0 ? obj->n_out : 1;
-    if (!objective_is_multiclass(obj->kind)) {
-        bias[0] = start_score_strided(&obj->link, ds->label, ds->weight, ds->n_rows, 1);
-        return;
-    }
+    bias[0] = start_score_strided(&obj->link, ds->label, ds->weight, ds->n_rows, 1);
+}
+
+/* K outputs: that of each class's target scores, or 0 for probabilities
+ * (objective.h). */
+static void class_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias)
+{
+    int64_t K = obj->n_out;
     for (int64_t k = 0; k < K; k++)
-        bias[k] = obj->kind == OBJ_MULTICLASS && obj->target == TARGET_PROB
+        bias[k] = obj->target == TARGET_PROB
                       ? 0.0
                       : start_score_strided(&obj->link, ds->target + k, ds->weight, ds->n_rows, K);
+}
+
+void objective_start_scores(const sm_objective *obj, const sm_dataset *ds, double *bias)
+{
+    kinds[obj->kind].start_scores(obj, ds, bias);
 }
 
 /* The composite softmax's row part: max_k c_k^2 w_k (1 - w_k) under the
