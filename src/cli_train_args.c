@@ -442,11 +442,11 @@ static int check_class_args(const train_args *a)
  * that belong to the other one refused. */
 static int choose_solver(train_args *a)
 {
-    int mlp = a->job.cfg.scorer.kind == SCORER_MLP;
+    int sgd_only = !scorer_kind_full_batch(a->job.cfg.scorer.kind);
     if (a->solver == SOLVER_AUTO)
-        a->solver = mlp || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
+        a->solver = sgd_only || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
     a->job.cfg.solver = (sm_solver_kind)a->solver;
-    if (a->solver == SOLVER_LBFGS && mlp)
+    if (a->solver == SOLVER_LBFGS && sgd_only)
         return cli_usage_error("train", "--solver lbfgs trains linear scorers; an MLP trains "
                                "by SGD (--solver sgd)");
     if (a->solver == SOLVER_LBFGS && a->sgd_option[0])

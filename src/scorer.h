@@ -55,6 +55,10 @@ const char *scorer_kind_name(sm_scorer_kind kind);
  * none is given. */
 int scorer_kind_is_layered(sm_scorer_kind kind);
 sm_optimizer_kind scorer_kind_optimizer(sm_scorer_kind kind);
+/* Whether the full-batch solver (fullbatch.h) trains the kind: its
+ * objective is convex in the parameters (linear), where an MLP's is not and
+ * trains by SGD. */
+int scorer_kind_full_batch(sm_scorer_kind kind);
 int scorer_kind_parse(const char *name);
 /* Set the layers' input dimension and outputs (see sm_scorer_config). */
 void scorer_config_complete(sm_scorer_config *c, int32_t dim);
@@ -140,6 +144,7 @@ struct sm_scorer_ops {
     const char *name;   /* in --scorer and model files */
     const char *syntax; /* its --scorer spelling, for messages */
     int layered;        /* hidden layers (scorer_kind_is_layered) */
+    int full_batch;     /* the L-BFGS solver trains it (scorer_kind_full_batch) */
     /* The default optimiser: plain SGD with the relative rate suits the
      * convex linear problems; an MLP's curvature changes as it trains, where
      * Adam's per-weight scaling keeps steep links (exp, sinh) from diverging. */

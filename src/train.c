@@ -602,7 +602,7 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     if (cfg->solver != SOLVER_SGD && cfg->solver != SOLVER_LBFGS)
         return sm_fail(err, SM_EUSAGE, "the solver must be lbfgs or sgd");
-    if (cfg->solver == SOLVER_LBFGS && cfg->scorer.kind != SCORER_LINEAR)
+    if (cfg->solver == SOLVER_LBFGS && !scorer_kind_full_batch(cfg->scorer.kind))
         return sm_fail(err, SM_EUSAGE, "the L-BFGS solver trains linear scorers; an MLP "
                        "trains by SGD (--solver sgd)");
     if (cfg->solver == SOLVER_LBFGS && !(cfg->tol >= 0.0))
