@@ -106,7 +106,7 @@ static int read_group_file(const char *group_path, int quiet_failure, sm_dataset
     }
     sm_error err;
     int64_t *sizes = NULL, n_sizes = 0;
-    sm_status st = reader_read_groups(group_path, &sizes, &n_sizes, &err);
+    sm_status st = sidecar_read_groups(group_path, &sizes, &n_sizes, &err);
     if (st == SM_OK)
         st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
     free(sizes);
@@ -129,7 +129,7 @@ int cli_load_weights(const char *path, const char *weights_path, int by_query, i
     sm_error err;
     if (!ds->weight) { /* (else they came with the data from the cache: cli_load_data) */
         double *w = NULL;
-        if (reader_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
+        if (sidecar_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
             return cli_fail(&err);
         if (all_rows != ds->n_rows) { /* a share: its rows' weights */
             double *mine = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *mine);

@@ -29,7 +29,7 @@ static sm_status get_scores(const sm_eval_config *c, const sm_dataset *ds, doubl
         return model_predict(c->model, ds, *scores, err);
     }
     int64_t n = 0;
-    sm_status st = reader_read_scores(c->predictions, scores, &n, err);
+    sm_status st = sidecar_read_scores(c->predictions, scores, &n, err);
     if (st == SM_OK && n != ds->n_rows)
         st = sm_fail(err, SM_EDATA, "%s has %lld predictions but %s has %lld rows",
                      c->predictions, (long long)n, ds->source, (long long)ds->n_rows);

@@ -31,7 +31,7 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "sidecar.h" /* reader_read_groups, reader_read_scores */
+#include "sidecar.h" /* sidecar_read_groups, sidecar_read_scores */
 
 typedef struct {
     /* Called now and then while reading (may be NULL): bytes of (uncompressed)
