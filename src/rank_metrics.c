@@ -276,39 +276,68 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
 
 /* ---- one metric by name ---- */
 
-static const char *const metric_names[] = {
-    [METRIC_OBJECTIVE] = "objective", [METRIC_NDCG] = "ndcg", [METRIC_ERR] = "err",
-    [METRIC_MAP] = "map", [METRIC_MRR] = "mrr", [METRIC_ACCURACY] = "accuracy",
-    [METRIC_TOP1_AGREEMENT] = "top1-agreement"};
+/* The metrics by sm_metric_kind: the name --metric and the model file
+ * spell, and whether it takes a cutoff @K. */
+static const struct {
+    const char *name;
+    int takes_cutoff;
+} metric_table[] = {
+    [METRIC_OBJECTIVE] = {"objective", 0}, [METRIC_NDCG] = {"ndcg", 1},
+    [METRIC_ERR] = {"err", 1},             [METRIC_MAP] = {"map", 0},
+    [METRIC_MRR] = {"mrr", 0},             [METRIC_ACCURACY] = {"accuracy", 0},
+    [METRIC_TOP1_AGREEMENT] = {"top1-agreement", 0}};
+enum { METRIC_COUNT = (int)(sizeof metric_table / sizeof *metric_table) };
+
+/* The metrics (those with a cutoff only, or all, spelled "name@K"), as "a,
+ * b <conj> c" into buf; the objective, which is no ranking figure, last. */
+static const char *metric_list(char *buf, size_t size, int cutoff_only, const char *conj)
+{
+    int shown = 0, count = 0;
+    for (int kind = 0; kind < METRIC_COUNT; kind++)
+        count += !cutoff_only || metric_table[kind].takes_cutoff;
+    buf[0] = '\0';
+    for (int i = 1; i <= METRIC_COUNT; i++) {
+        int kind = i % METRIC_COUNT, cut = metric_table[kind].takes_cutoff;
+        if (cutoff_only && !cut)
+            continue;
+        size_t used = strlen(buf);
+        shown++;
+        snprintf(buf + used, size - used, "%s%s%s", shown == 1 ? "" : shown == count ? conj : ", ",
+                 metric_table[kind].name, cut && !cutoff_only ? "@K" : "");
+    }
+    return buf;
+}
 
 sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 {
     const char *at = strchr(text, '@');
     size_t len = at ? (size_t)(at - text) : strlen(text);
-    for (int kind = 0; kind < (int)(sizeof metric_names / sizeof *metric_names); kind++) {
-        if (strlen(metric_names[kind]) != len || strncmp(text, metric_names[kind], len) != 0)
+    char list[160];
+    for (int kind = 0; kind < METRIC_COUNT; kind++) {
+        const char *name = metric_table[kind].name;
+        if (strlen(name) != len || strncmp(text, name, len) != 0)
             continue;
         m->kind = (sm_metric_kind)kind;
         m->k = 0;
         if (!at)
             return SM_OK;
-        if (kind != METRIC_NDCG && kind != METRIC_ERR)
-            return sm_fail(err, SM_EUSAGE, "'%s': only ndcg and err take a cutoff @K", text);
+        if (!metric_table[kind].takes_cutoff)
+            return sm_fail(err, SM_EUSAGE, "'%s': only %s take a cutoff @K", text,
+                           metric_list(list, sizeof list, 1, " and "));
         if (!parse_cutoff(at + 1, at + strlen(at), &m->k))
             return sm_fail(err, SM_EUSAGE, "'%s': the cutoff after '@' must be a whole number >= 1",
                            text);
         return SM_OK;
     }
-    return sm_fail(err, SM_EUSAGE,
-                   "unknown metric '%s'; expected ndcg@K, err@K, map, mrr, accuracy, "
-                   "top1-agreement or objective", text);
+    return sm_fail(err, SM_EUSAGE, "unknown metric '%s'; expected %s", text,
+                   metric_list(list, sizeof list, 0, " or "));
 }
 
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
 {
-    if ((m->kind == METRIC_NDCG || m->kind == METRIC_ERR) && m->k > 0)
-        return snprintf(buf, size, "%s@%d", metric_names[m->kind], m->k);
-    return snprintf(buf, size, "%s", metric_names[m->kind]);
+    if (metric_table[m->kind].takes_cutoff && m->k > 0)
+        return snprintf(buf, size, "%s@%d", metric_table[m->kind].name, m->k);
+    return snprintf(buf, size, "%s", metric_table[m->kind].name);
 }
 
 int rank_metric_higher_is_better(const sm_rank_metric *m) { return m->kind != METRIC_OBJECTIVE; }
