@@ -81,6 +81,26 @@ static int check_pairs(const sm_dist *d, const cli_rank_files *f, const cli_data
     return SM_OK;
 }
 
+/* Where a rank reads its part of one file that all the ranks read: share
+ * `share` of `shares`, by query when by_query (the queries then come from the
+ * rows' qid:, so its group file is dropped: a group file cannot be cut). */
+typedef struct {
+    int *share, *shares, *share_by_query;
+    const char **group;
+} rank_share;
+
+static int share_among_ranks(const sm_dist *d, rank_share s, int by_query, const char *refusal)
+{
+    if (by_query && cli_group_file(*s.group))
+        return ranks_usage_error(d, refusal);
+    *s.share = dist_rank(d);
+    *s.shares = dist_size(d);
+    *s.share_by_query = by_query;
+    if (by_query)
+        *s.group = CLI_GROUP_NONE;
+    return SM_OK;
+}
+
 int cli_ranks_setup(const sm_dist *d, const cli_rank_needs *needs, cli_rank_files *f,
                     cli_data_options *o, int *quiet, cli_rank_paths *p)
 {
@@ -94,27 +114,19 @@ int cli_ranks_setup(const sm_dist *d, const cli_rank_needs *needs, cli_rank_file
         o->threads = 1;
     if ((rc = check_pairs(d, f, o, &r, needs->folds)) != SM_OK)
         return rc;
-    if (f->valid && !r.valid) {
-        if (needs->valid_by_query && cli_group_file(f->valid_group))
-            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
-                                        "on the --valid rows, or give one file per rank (%r)");
-        f->valid_share = dist_rank(d);
-        f->valid_shares = dist_size(d);
-        f->valid_share_by_query = needs->valid_by_query;
-        if (needs->valid_by_query)
-            f->valid_group = CLI_GROUP_NONE;
-    }
+    rank_share valid = {&f->valid_share, &f->valid_shares, &f->valid_share_by_query,
+                        &f->valid_group};
+    rank_share data = {&o->share, &o->shares, &o->share_by_query, &f->group};
+    if (f->valid && !r.valid &&
+        (rc = share_among_ranks(d, valid, needs->valid_by_query,
+                                "a group file cannot be split among the ranks: put qid: on the "
+                                "--valid rows, or give one file per rank (%r)")) != SM_OK)
+        return rc;
     if (r.data)
         return SM_OK;
-    if (needs->ranking && cli_group_file(f->group))
-        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
-                                    "the rows, or give one data file per rank (%r)");
-    o->share = dist_rank(d);
-    o->shares = dist_size(d);
-    o->share_by_query = needs->ranking;
-    if (needs->ranking)
-        f->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
-    return SM_OK;
+    return share_among_ranks(d, data, needs->ranking,
+                             "a group file cannot be split among the ranks: put qid: on the "
+                             "rows, or give one data file per rank (%r)");
 }
 
 int cli_ranks_agree(sm_dist *d, int rc)

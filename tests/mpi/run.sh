@@ -195,6 +195,14 @@ expect_fail "divergence on one rank stops them all" 5 "diverged .* at row [0-9]+
 expect_true "divergence: no model" "[ ! -e '$T/div.model' ]"
 gzip -c "$AC" > "$T/ac.gz"
 expect_fail "gzip is not split" 2 "gzip data cannot be split" run 2 train -d "$T/ac.gz" -m "$T/x.model"
+# A group file is not cut among the ranks (the queries come from qid:), for
+# the training data and for the --valid data alike.
+RANK_DATA=$DATA/lightgbm-rank
+expect_fail "a group file is not split" 2 "put qid: on the rows, or give one data file per rank" \
+    run 2 train -d "$RANK_DATA/rank.train" --group "$RANK_DATA/rank.train.query" --objective listwise -m "$T/x.model"
+expect_fail "a --valid group file is not split" 2 "put qid: on the --valid rows, or give one file per rank" \
+    run 2 train -d "$T/rank.txt" --valid "$RANK_DATA/rank.test" --valid-group "$RANK_DATA/rank.test.query" \
+    --objective listwise -m "$T/x.model"
 expect_fail "--folds on several ranks" 2 "--folds cross-validates on one process only" run 3 train -d "$AC" --folds 3
 expect_true "--folds refused: said once" "[ \$(grep -c 'one process only' '$T/err') -eq 1 ]"
 # Sample weights: each share's slice of the one weights file; the weighted
