@@ -48,8 +48,10 @@ void scorer_config_default(sm_scorer_config *c);
 /* "linear" or "mlp:H1[,H2[,H3]]" (widths 1 .. MLP_MAX_WIDTH); keeps
  * c->n_out and c->mlp.act. SM_EUSAGE with a message quoting the bad part. */
 sm_status scorer_config_parse(const char *spec, sm_scorer_config *c, sm_error *err);
-/* The kind's name ("linear", "mlp"), and the kind of a name (-1: none). */
+/* The kind's name ("linear", "mlp"), its --scorer spelling
+ * ("mlp:H1[,H2[,H3]]"), and the kind of a name (-1: none). */
 const char *scorer_kind_name(sm_scorer_kind kind);
+const char *scorer_kind_syntax(sm_scorer_kind kind);
 /* Whether the kind has hidden layers (an activation; hidden=, activation=
  * and layer= lines in a model file), and the optimiser it trains with when
  * none is given. */
