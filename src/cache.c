@@ -874,7 +874,7 @@ static sm_status read_weights(const char *path, int threads, sm_dataset *ds, fil
     double *w = NULL;
     sm_status st = file_identity(path, 1, threads, id, err);
     if (st == SM_OK)
-        st = reader_read_weights(path, ds->n_rows, ds->source, &w, err);
+        st = sidecar_read_weights(path, ds->n_rows, ds->source, &w, err);
     if (st == SM_OK)
         st = file_identity(path, 0, threads, &after, err);
     if (st != SM_OK) {

@@ -67,7 +67,7 @@ typedef struct {
  * none; out->weight stays NULL), through the cache file cache_path (see
  * above). opt and par are passed to the reader when the source is parsed.
  * A cache that cannot be written is not an error (report->outcome says so);
- * errors are those of the reader and of reader_read_weights (no cache is
+ * errors are those of the reader and of sidecar_read_weights (no cache is
  * written then), SM_EUSAGE when source or weights is "-" (standard input
  * has no identity to check a cache against; weights must be a regular file)
  * or when cache_path is the source itself or a file that is not a cache, and

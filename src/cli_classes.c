@@ -26,7 +26,7 @@ int cli_read_targets(const char *path, int32_t k, int prob, const cli_share *sha
     double *t;
     int64_t n;
     sm_error err;
-    if (reader_read_targets(path, &spec, &t, &n, &err) != SM_OK)
+    if (sidecar_read_targets(path, &spec, &t, &n, &err) != SM_OK)
         return cli_fail(&err);
     if (share->all_rows != ds->n_rows) { /* a share: its rows' targets */
         size_t size = (size_t)((ds->n_rows > 0 ? ds->n_rows : 1) * spec.k) * sizeof *t;

@@ -83,7 +83,7 @@ static sm_status read_share_of_groups(const char *path, const sm_reader_options 
                                       sm_dataset *ds, sm_error *err)
 {
     int64_t *sizes = NULL, n = 0, first_row = 0, g0 = 0, g1;
-    sm_status st = reader_read_groups(o->share_groups, &sizes, &n, err);
+    sm_status st = sidecar_read_groups(o->share_groups, &sizes, &n, err);
     int64_t *start = st == SM_OK ? malloc((size_t)(n + 1) * sizeof *start) : NULL;
     if (st == SM_OK && !start)
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld query groups", (long long)n);
@@ -203,7 +203,7 @@ static int read_group_file(const char *group_path, int quiet_failure, sm_dataset
     }
     sm_error err;
     int64_t *sizes = NULL, n_sizes = 0;
-    sm_status st = reader_read_groups(group_path, &sizes, &n_sizes, &err);
+    sm_status st = sidecar_read_groups(group_path, &sizes, &n_sizes, &err);
     if (st == SM_OK)
         st = dataset_set_group_sizes(ds, sizes, n_sizes, group_path, &err);
     free(sizes);
@@ -226,7 +226,7 @@ int cli_load_weights(const char *path, const char *weights_path, int by_query, i
     sm_error err;
     if (!ds->weight) { /* (else they came with the data from the cache: cli_load_data) */
         double *w = NULL;
-        if (reader_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
+        if (sidecar_read_weights(file, all_rows, ds->source, &w, &err) != SM_OK)
             return cli_fail(&err);
         if (all_rows != ds->n_rows) { /* a share: its rows' weights */
             double *mine = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *mine);

@@ -109,9 +109,9 @@ static const char train_usage[] =
     "                           it has more (seeded; the reported objective uses N\n"
     "                           evenly spaced pairs; lbfgs: N pairs drawn once for\n"
     "                           the run); 0 = every pair (0)\n"
-    "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
-    "                           1-3 hidden layers of the given widths, one output (K\n"
-    "                           for the multi-class objectives)\n"
+    "      --scorer NAME        {scorer} (linear): an mlp is a\n"
+    "                           perceptron with 1-3 hidden layers of the given\n"
+    "                           widths, one output (K for the multi-class objectives)\n"
     "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
     "      --solver NAME        {solver} (auto): lbfgs (linear scorers)\n"
@@ -192,6 +192,21 @@ static const cli_choices train_choices[] = {
     {"solver", solver_names},
     {NULL, NULL},
 };
+
+/* train --help: train_choices, and the scorer kinds as --scorer spells them
+ * from scorer.h's table (not a choice list for completion: the spelling of
+ * mlp is a pattern, not a value). */
+static void print_train_help(void)
+{
+    enum { N_CHOICES = sizeof train_choices / sizeof *train_choices };
+    const char *scorers[SCORER_KIND_COUNT + 1] = {NULL};
+    cli_choices choices[N_CHOICES + 1];
+    for (int k = 0; k < SCORER_KIND_COUNT; k++)
+        scorers[k] = scorer_kind_syntax((sm_scorer_kind)k);
+    choices[0] = (cli_choices){"scorer", scorers};
+    memcpy(choices + 1, train_choices, sizeof train_choices);
+    cli_print_help(stdout, train_usage, choices);
+}
 
 enum {
     ARG_VALID = 256, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
@@ -469,11 +484,11 @@ static int check_class_args(const train_args *a)
  * that belong to the other one refused. */
 static int choose_solver(train_args *a)
 {
-    int mlp = a->job.cfg.scorer.kind == SCORER_MLP;
+    int sgd_only = !scorer_kind_full_batch(a->job.cfg.scorer.kind);
     if (a->solver == SOLVER_AUTO)
-        a->solver = mlp || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
+        a->solver = sgd_only || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
     a->job.cfg.solver = (sm_solver_kind)a->solver;
-    if (a->solver == SOLVER_LBFGS && mlp)
+    if (a->solver == SOLVER_LBFGS && sgd_only)
         return cli_usage_error("train", "--solver lbfgs trains linear scorers; an MLP trains "
                                "by SGD (--solver sgd)");
     if (a->solver == SOLVER_LBFGS && a->sgd_option[0])
@@ -570,7 +585,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case 'i': a->job.init_name = optarg; break;
         case 'p': a->predictions = optarg; break;
         case 'q': a->quiet = 1; break;
-        case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
+        case 'h': print_train_help(); return -1;
         case ARG_VALID: a->files.valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_REGIONS: a->job.regions_text = optarg; break;

@@ -339,8 +339,8 @@ static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
     cli_data_options opt = a->data_opt;
     opt.check_label = classes_check_integer;
     int rc = cli_load_data(a->data, a->quiet, &opt, ds);
-    sm_target_kind target = a->cfg.target != TARGET_DEFAULT ? a->cfg.target
-                            : obj.kind == OBJ_MULTICLASS  ? obj.target : TARGET_MATCHED;
+    sm_target_kind target =
+        a->cfg.target != TARGET_DEFAULT ? a->cfg.target : objective_class_target(&obj);
     if (rc == SM_OK && a->targets)
         rc = cli_read_targets(a->targets, m->scorer.n_out, target == TARGET_PROB, NULL, ds);
     a->cfg.targets = a->targets ? ds->target : NULL;

@@ -29,7 +29,7 @@ static sm_status get_scores(const sm_eval_config *c, const sm_dataset *ds, doubl
         return model_predict(c->model, ds, *scores, err);
     }
     int64_t n = 0;
-    sm_status st = reader_read_scores(c->predictions, scores, &n, err);
+    sm_status st = sidecar_read_scores(c->predictions, scores, &n, err);
     if (st == SM_OK && n != ds->n_rows)
         st = sm_fail(err, SM_EDATA, "%s has %lld predictions but %s has %lld rows",
                      c->predictions, (long long)n, ds->source, (long long)ds->n_rows);
@@ -154,11 +154,12 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
     if (st == SM_OK)
         st = model_predict(m, ds, scores, err);
-    sm_target_kind target = c->target != TARGET_DEFAULT ? c->target
-                            : obj.kind == OBJ_MULTICLASS ? obj.target : TARGET_MATCHED;
+    sm_target_kind target =
+        c->target != TARGET_DEFAULT ? c->target : objective_class_target(&obj);
     if (st == SM_OK && c->targets)
         st = class_target_q(&obj, target, c->targets, ds->n_rows, &q, err);
-    if (obj.kind == OBJ_MULTICLASS) /* the loss reads the targets as the report does */
+    /* the loss reads the targets as the report does */
+    if (objective_takes_target(obj.kind, TARGET_PROB))
         obj.target = c->targets ? target : TARGET_PROB;
     if (st == SM_OK && !(out->classes = malloc(sizeof *out->classes)))
         st = sm_fail(err, SM_EFAIL, "out of memory");

@@ -32,7 +32,7 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "sidecar.h" /* reader_read_groups, reader_read_scores */
+#include "sidecar.h" /* sidecar_read_groups, sidecar_read_scores */
 
 /* What a feature index repeated within a row does (TensorFlow Ranking's
  * example files repeat them): an error at the repeat (the default), the

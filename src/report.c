@@ -10,9 +10,9 @@
  *       (with emphasis, also h' and the weight asked for);
  *       then the confusion matrix, label regions down, prediction regions across.
  * tsv   one tidy table "table row column value" (header line first): "info"
- *       rows carry a text in the column field and no value (data, model,
- *       predictions, loss, label_transform, regions_origin, boundaries,
- *       interval_I; a NULL field is left out); "region" rows (row: the index
+ *       rows (row: all; column: data, model, predictions, loss,
+ *       label_transform, regions_origin, boundaries, interval_I; value: the
+ *       text; a NULL field is left out); "region" rows (row: the index
  *       or "all"; column: lower, upper and the stats keys); "confusion" rows
  *       (row: label region, column: prediction region). Counts are
  *       integers; other values have TSV_DECIMALS fixed decimals, NaN for an
@@ -419,13 +419,15 @@ static void tsv_count(report_out *o, const char *table, const char *row, const c
     out_printf(o, "%s\t%s\t%s\t%lld\n", table, row, column, (long long)count);
 }
 
-/* A text of the report (a file name, the loss): table "info", row the key,
- * column the text, no value. */
+/* A text of the report (a file name, the loss): table "info", row "all"
+ * (it is the whole report's, as the summary rows), column the key, value the
+ * text; laid out as every other row, so a script reads the key in the
+ * column field and the text in the value field. */
 static void tsv_info(report_out *o, const char *key, const char *text)
 {
-    out_printf(o, "info\t%s\t", key);
+    out_printf(o, "info\tall\t%s\t", key);
     out_plain_string(o, text);
-    out_printf(o, "\t\n");
+    out_printf(o, "\n");
 }
 
 static void tsv_header(report_out *o, const sm_report_meta *meta)

@@ -91,12 +91,12 @@ static sm_status read_list(const char *path, textsrc_line_fn handle, size_t size
     return st;
 }
 
-sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes, sm_error *err)
+sm_status sidecar_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes, sm_error *err)
 {
     return read_list(path, group_line, sizeof **sizes, sizes, n_sizes, err);
 }
 
-sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
+sm_status sidecar_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
 {
     return read_list(path, score_line, sizeof **scores, scores, n, err);
 }
@@ -137,8 +137,8 @@ static sm_status weight_line(void *ctx, const char *name, char *line, size_t len
     return SM_OK;
 }
 
-sm_status reader_read_weights(const char *path, int64_t rows, const char *rows_of,
-                              double **weights, sm_error *err)
+sm_status sidecar_read_weights(const char *path, int64_t rows, const char *rows_of,
+                               double **weights, sm_error *err)
 {
     weight_file f = {{NULL, 0, 0}, rows, rows_of, 0, 0};
     sm_textsrc src;
@@ -228,8 +228,8 @@ static sm_status target_line(void *ctx, const char *name, char *line, size_t len
     return spec->prob ? check_distribution(name, lineno, values + start, spec->k, err) : SM_OK;
 }
 
-sm_status reader_read_targets(const char *path, sm_targets_spec *spec, double **targets,
-                              int64_t *n, sm_error *err)
+sm_status sidecar_read_targets(const char *path, sm_targets_spec *spec, double **targets,
+                               int64_t *n, sm_error *err)
 {
     target_file f = {{NULL, 0, 0}, spec, 0};
     sm_textsrc src;

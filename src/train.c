@@ -638,7 +638,7 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     if (cfg->solver != SOLVER_SGD && cfg->solver != SOLVER_LBFGS)
         return sm_fail(err, SM_EUSAGE, "the solver must be lbfgs or sgd");
-    if (cfg->solver == SOLVER_LBFGS && cfg->scorer.kind != SCORER_LINEAR)
+    if (cfg->solver == SOLVER_LBFGS && !scorer_kind_full_batch(cfg->scorer.kind))
         return sm_fail(err, SM_EUSAGE, "the L-BFGS solver trains linear scorers; an MLP "
                        "trains by SGD (--solver sgd)");
     if (cfg->solver == SOLVER_LBFGS && !(cfg->tol >= 0.0))
@@ -1022,7 +1022,7 @@ static sm_status keeps_falling(sm_fullbatch *fb, int64_t K, const double *theta,
 static sm_status check_minimum(trainer *t, sm_fullbatch *fb, const sm_lbfgs *lb, sm_error *err)
 {
     int64_t P = fullbatch_param_count(fb);
-    int shift_too = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    int shift_too = objective_shift_invariant(t->obj->kind);
     double *probe = malloc((size_t)P * 2 * sizeof *probe), last;
     int falling = 0, shift = 0;
     sm_status st = probe ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
@@ -1089,7 +1089,7 @@ static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
     const sm_dataset *ds = t->train;
     double zero = 0.0;
     *hard = t->obj->target == TARGET_HARD || t->obj->target == TARGET_GAIN;
-    if (t->obj->kind != OBJ_MULTICLASS || t->obj->target != TARGET_PROB)
+    if (t->obj->target != TARGET_PROB) /* (multiclass only: objective_check) */
         return SM_OK;
     for (int64_t i = 0; i < ds->n_rows * t->K && zero == 0.0; i++)
         zero = ds->target[i] == 0.0;
@@ -1109,7 +1109,7 @@ static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
  * score leaves its label), and a short cap stops a run still on its way. */
 static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
 {
-    int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    int shifting = objective_shift_invariant(t->obj->kind);
     double bias = mean_bias(t, lb), norm = weight_norm(t, lb);
     int hard = 0, drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
     if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective))

@@ -157,6 +157,7 @@ expect_true "tsv: the header, 4 fields a line" "head -n 1 '$T/out' | grep -q -x 
 expect_true "tsv: 5 figures for each of 3 epochs" "[ \$(grep -c '^epoch${TAB}' '$T/out') -eq 15 ]"
 expect_true "tsv: best is an integer epoch" "awk -F '\t' '\$3 == \"best\" && \$4 !~ /^[1-3]\$/ { exit 1 }' '$T/out'"
 expect_true "tsv: no epoch table on stderr" "! grep -q train_obj '$T/err'"
+expect_true "tsv: the metric in an info row laid out as the others" "grep -q -x 'info${TAB}all${TAB}metric${TAB}objective' '$T/out'"
 expect_ok "epoch table, json" "$SMLOSS" train -d "$T/h.train" -m "$T/ep.model" --epochs 3 --format json
 expect_true "json: one object of 3 epochs" "head -n 1 '$T/out' | grep -q -x '{' && tail -n 1 '$T/out' | grep -q -x '}' && [ \$(grep -c '\"epoch\": ' '$T/out') -eq 3 ] && grep -q '\"valid_obj\": null' '$T/out'"
 expect_ok "epoch table, json, model on stdout: the table on stderr" "$SMLOSS" train -d "$T/h.train" -m - --epochs 2 --format json

@@ -488,7 +488,7 @@ static int load_weighted(const char *w, cache_outcome want, const char *reason)
     int mapped = ds.mapping != NULL;
     if (CHECK(reader_read_file(src_path, NULL, &fresh, &err) == SM_OK)) {
         if (w)
-            CHECK(reader_read_weights(w, fresh.n_rows, fresh.source, &fresh.weight, &err) ==
+            CHECK(sidecar_read_weights(w, fresh.n_rows, fresh.source, &fresh.weight, &err) ==
                   SM_OK);
         CHECK(dataset_equal(&ds, &fresh)); /* (weights included) */
         CHECK((ds.weight != NULL) == (w != NULL));

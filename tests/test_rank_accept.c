@@ -32,7 +32,7 @@ static int load_grouped(const char *path, sm_dataset *ds)
     dataset_init(ds);
     snprintf(groups, sizeof groups, "%s.query", path);
     if (reader_read_file(path, NULL, ds, &err) != SM_OK ||
-        reader_read_groups(groups, &sizes, &n, &err) != SM_OK ||
+        sidecar_read_groups(groups, &sizes, &n, &err) != SM_OK ||
         dataset_set_group_sizes(ds, sizes, n, groups, &err) != SM_OK) {
         fprintf(stderr, "  cannot load %s: %s\n", path, err.msg);
         free(sizes);

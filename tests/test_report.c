@@ -380,8 +380,8 @@ static void test_text(void)
 }
 
 /* Every line of a TSV report has the four fields "table row column value";
- * info rows have no value, every other value has TSV_DECIMALS (6) decimals
- * or is NaN, inf or -inf. */
+ * info rows are the whole report's (row "all") with a text value, every
+ * other value has TSV_DECIMALS (6) decimals or is NaN, inf or -inf. */
 static int tidy_table(const char *out)
 {
     const char *header = "table\trow\tcolumn\tvalue\n";
@@ -395,7 +395,7 @@ static int tidy_table(const char *out)
         ok &= tabs == 3;
         int len = (int)(e - value);
         if (strncmp(p, "info\t", 5) == 0) {
-            ok &= len == 0;
+            ok &= strncmp(p, "info\tall\t", 9) == 0;
             continue;
         }
         const char *dot = memchr(value, '.', (size_t)len);
@@ -419,12 +419,12 @@ static void test_tsv(void)
     if (!out)
         return;
     CHECK(tidy_table(out));
-    CHECK_CONTAINS(out, "\ninfo\tdata\thousing.txt\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tloss\tlin:w=1\t\n");
-    CHECK(!strstr(out, "\ninfo\tpredictions")); /* NULL fields left out */
-    CHECK_CONTAINS(out, "\ninfo\tboundaries\t1,2\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tregions_origin\tgiven\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tinterval_1\t[1, 2)\t\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tdata\thousing.txt\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tloss\tlin:w=1\n");
+    CHECK(!strstr(out, "\ninfo\tall\tpredictions")); /* NULL fields left out */
+    CHECK_CONTAINS(out, "\ninfo\tall\tboundaries\t1,2\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tregions_origin\tgiven\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tinterval_1\t[1, 2)\n");
     CHECK_CONTAINS(out, "\nregion\t0\tlower\t-inf\nregion\t0\tupper\t1.000000\n"
                         "region\t0\trows\t2\nregion\t0\tmean_label\t0.000000\n");
     CHECK_CONTAINS(out, "\nregion\t0\trmse\t0.790569\n"); /* sqrt(0.625), rounded */
@@ -517,8 +517,8 @@ static void test_single_region_and_hostile_text(void)
     out = render(REPORT_TSV, &meta, &rep);
     if (out) {
         CHECK(tidy_table(out));
-        CHECK_CONTAINS(out, "\ninfo\tdata\tx?y\t\n");
-        CHECK_CONTAINS(out, "\ninfo\tboundaries\t\t\n");
+        CHECK_CONTAINS(out, "\ninfo\tall\tdata\tx?y\n");
+        CHECK_CONTAINS(out, "\ninfo\tall\tboundaries\t\n");
         CHECK_CONTAINS(out, "\nregion\t0\tlower\t-inf\nregion\t0\tupper\tinf\n");
         CHECK_CONTAINS(out, "\nconfusion\t0\t0\t1\n");
         free(out);
