@@ -22,7 +22,7 @@ T=3.4011973816621555 # log(30)
 rm -rf "$OUT"
 mkdir -p "$WORK"
 
-cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_dwell.c" "$ROOT/src/rng.c" -lm -o "$WORK/gen_dwell"
+cc -O2 -I"$ROOT/src/lib" "$ROOT/scripts/gen_dwell.c" "$ROOT/src/lib/rng.c" -lm -o "$WORK/gen_dwell"
 
 SCORERS="linear"
 if "$SMLOSS" train --help 2>&1 | grep -q 'mlp:'; then SCORERS="linear mlp:32"; fi
