@@ -77,7 +77,7 @@ table() { # DATA STAT: the Markdown table of one statistic
     echo "**Regions stated directly** (\`--emphasize\`, linear scorer, RMSE by region, 5 folds):"
     echo "housing, then autoclaims (log of the paid amount). The weights compile into a"
     echo "link whose slope is the weight inside each region, moving linearly between"
-    echo "weights over 5% of the label spread (a ramped \\`pwl\\` term)."
+    echo 'weights over 5% of the label spread (a ramped `pwl` term).'
     echo
     table housing rmse
     echo
