@@ -5,6 +5,7 @@
 #   mean_std                   stdin "key value" lines -> "key mean std n" (sample std)
 #   have_gnuplot               true when gnuplot can draw PNGs; else says so once
 #   plot FILE.gp               run a gnuplot script if gnuplot is there
+#   train_length, seeds_of     a scorer's training length and seeds (linear: to the optimum)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SMLOSS=${SMLOSS:-$ROOT/smloss}
@@ -110,6 +111,16 @@ md_metric_table() {
                 for (i = 1; i <= ns; i++) printf " %s |", ((order[k], st[i]) in cell) ? cell[order[k], st[i]] : ""
                 print "" } }' "$1"
 }
+
+# train_length SCORER EPOCHS: the options that say how long a run trains:
+# none for a linear scorer, whose default solver (L-BFGS) trains to the
+# optimum, and --epochs EPOCHS for an MLP (SGD; no optimum to reach).
+train_length() { [ "$1" = linear ] || echo "--epochs $2"; }
+
+# seeds_of SCORER N: the training seeds to average over: 1 .. N for an MLP
+# (SGD draws its initial weights and batches from the seed), only 1 for a
+# linear scorer (L-BFGS starts from zero: every seed gives the same model).
+seeds_of() { if [ "$1" = linear ]; then echo 1; else seq "$2"; fi; }
 
 # need_multiclass NAME: exit the experiment (successfully, with a note) when
 # this smloss has no multi-class objective.
