@@ -26,7 +26,7 @@ need_multiclass "exp_distill_classes (experiment 6)"
 awk 'NR % 5 != 0' "$D" > "$WORK/train"
 awk 'NR % 5 == 0' "$D" > "$WORK/test"
 
-"$SMLOSS" train -q -d "$WORK/train" -m "$WORK/teacher.model" --objective multiclass \
+train_model -q -d "$WORK/train" -m "$WORK/teacher.model" --objective multiclass \
     --scorer mlp:64 --epochs 40 --l2 1e-5 --seed 1
 for part in train test; do
     teacher_logits "$WORK/teacher.model" "$WORK/$part" "$WORK/teacher.$part"
@@ -45,7 +45,7 @@ STATS="top1 overlap3 ndcg3 band_1_23 band_23_23"
 : > "$WORK/raw"
 echo "$STUDENTS" | while IFS='|' read -r scorer objective loss; do
     for seed in $(seeds_of "$scorer" "$SEEDS"); do
-        "$SMLOSS" train -q -d "$WORK/train" --targets "$WORK/teacher.train" -m "$WORK/student.model" \
+        train_model -q -d "$WORK/train" --targets "$WORK/teacher.train" -m "$WORK/student.model" \
             --objective "$objective" --loss "$loss" --scorer "$scorer" --l2 1e-5 --seed $seed
         "$SMLOSS" eval -q -d "$WORK/test" -m "$WORK/student.model" --targets "$WORK/teacher.test" \
             --target matched --bands 1,3 --cutoffs 1,3 --format tsv > "$WORK/report"

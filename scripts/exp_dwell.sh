@@ -36,7 +36,7 @@ while [ $r -le "$REPS" ]; do
     for scorer in $SCORERS; do
         for loss in $LINKS; do
             m=$WORK/model
-            "$SMLOSS" train -q -d "$WORK/train.$r" -m "$m" --loss "$loss" --scorer "$scorer" \
+            train_model -q -d "$WORK/train.$r" -m "$m" --loss "$loss" --scorer "$scorer" \
                 --label-transform log --regions "$T" $(train_length "$scorer" "$EPOCHS") --seed $r
             collect_regions "$m" "$WORK/test.$r" "$scorer|$loss" "$WORK/raw" rmse bias mae
             # The long-dwell decision from the confusion matrix (label region x prediction region).

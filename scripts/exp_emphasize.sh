@@ -33,7 +33,7 @@ echo "$DATASETS" | while IFS='|' read -r name files opts regions methods; do
         while [ $f -lt $K ]; do
             m=$WORK/$name.$f.model
             # shellcheck disable=SC2086
-            "$SMLOSS" train -q -d "$WORK/$name/train.$f" -m "$m" "$method" \
+            train_model -q -d "$WORK/$name/train.$f" -m "$m" "$method" \
                 --regions "$regions" --seed $((f + 1)) $opts
             collect_regions "$m" "$WORK/$name/test.$f" "$method" "$raw" rmse slope
             f=$((f + 1))

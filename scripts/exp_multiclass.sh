@@ -40,7 +40,7 @@ echo "$RUNS" | while IFS='|' read -r scorer objective loss extra; do
     f=0
     while [ $f -lt "$FOLDS" ]; do
         # shellcheck disable=SC2086 # $extra is a list of options
-        if ! "$SMLOSS" train -q -d "$WORK/train.$f" -m "$WORK/model" --objective "$objective" \
+        if ! train_model -q -d "$WORK/train.$f" -m "$WORK/model" --objective "$objective" \
             --loss "$loss" --scorer "$scorer" --l2 1e-4 $extra 2> "$WORK/err"; then
             grep -q 'has no minimum' "$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
             # why, without the file's name: the same words in any checkout

@@ -36,7 +36,7 @@ for ctx in 8 3; do
 done
 classes=$(cut -d' ' -f1 "$WORK/train.8" | sort -u | wc -l)
 
-"$SMLOSS" train -q -d "$WORK/train.8" -m "$WORK/teacher.model" --objective multiclass \
+train_model -q -d "$WORK/train.8" -m "$WORK/teacher.model" --objective multiclass \
     --scorer mlp:128 --epochs 8 --seed 1
 for part in train test; do
     teacher_logits "$WORK/teacher.model" "$WORK/$part.8" "$WORK/teacher.$part"
@@ -55,7 +55,7 @@ STATS="top1 overlap5 band_1_23 band_23_23 accuracy"
 : > "$WORK/raw"
 echo "$STUDENTS" | while IFS='|' read -r scorer loss; do
     for seed in $(seeds_of "$scorer" "$SEEDS"); do
-        "$SMLOSS" train -q -d "$WORK/train.3" --targets "$WORK/teacher.train" -m "$WORK/student.model" \
+        train_model -q -d "$WORK/train.3" --targets "$WORK/teacher.train" -m "$WORK/student.model" \
             --objective multiclass --loss "$loss" --scorer "$scorer" $(train_length "$scorer" 8) --seed $seed
         "$SMLOSS" eval -q -d "$WORK/test.3" -m "$WORK/student.model" --targets "$WORK/teacher.test" \
             --target matched --bands 1,3 --cutoffs 1,5 --format tsv > "$WORK/report"

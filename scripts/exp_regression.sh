@@ -38,7 +38,7 @@ echo "$DATASETS" | while IFS='|' read -r name files opts regions links; do
             while [ $f -lt $K ]; do
                 m=$WORK/$name.$tag.$f.model
                 # shellcheck disable=SC2086
-                "$SMLOSS" train -q -d "$WORK/$name/train.$f" -m "$m" --loss "$loss" \
+                train_model -q -d "$WORK/$name/train.$f" -m "$m" --loss "$loss" \
                     --scorer "$scorer" --regions "$regions" $(train_length "$scorer" "$EPOCHS") --seed $((f + 1)) $opts
                 collect_regions "$m" "$WORK/$name/test.$f" "$loss" "$raw"
                 f=$((f + 1))

@@ -5,6 +5,7 @@
 #   mean_std                   stdin "key value" lines -> "key mean std n" (sample std)
 #   have_gnuplot               true when gnuplot can draw PNGs; else says so once
 #   plot FILE.gp               run a gnuplot script if gnuplot is there
+#   train_model ARGS...        smloss train, noting a run that stopped short of the optimum
 #   train_length, seeds_of     a scorer's training length and seeds (linear: to the optimum)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -110,6 +111,27 @@ md_metric_table() {
         END { for (k = 1; k <= n; k++) { printf "| %s |", order[k]
                 for (i = 1; i <= ns; i++) printf " %s |", ((order[k], st[i]) in cell) ? cell[order[k], st[i]] : ""
                 print "" } }' "$1"
+}
+
+# train_model ARGS...: smloss train ARGS (with -m MODEL). A run of the
+# L-BFGS solver that stopped before it converged (at --max-iter) is listed in
+# $RESULTS/unconverged, which reproduce.sh reports in the README, so no table
+# claims an optimum that a run did not reach.
+train_model() {
+    "$SMLOSS" train "$@" || return
+    model=
+    while [ $# -gt 1 ]; do
+        [ "$1" = -m ] && model=$2
+        shift
+    done
+    reason=$(sed -n 's/^stop_reason=//p' "$model")
+    case $reason in
+    "" | converged) ;;
+    *) awk -v script="$(basename "$0" .sh)" -v reason="$reason" '
+           /^(objective|loss|scorer)=/ { sub(/=/, " "); key[$1] = $2 }
+           END { printf "%s: %s %s %s: %s\n", script, key["scorer"], key["objective"], key["loss"], reason }' \
+           "$model" >> "$RESULTS/unconverged" ;;
+    esac
 }
 
 # train_length SCORER EPOCHS: the options that say how long a run trains:
