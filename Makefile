@@ -63,6 +63,9 @@ CLI_OBJ    = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libsmloss.a
 TEST_SRC   = $(wildcard tests/test_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The scripts' tools that include engine headers: compiled by make check so
+# that they cannot rot (bench.sh and the generators build their own copies).
+SCRIPT_TOOLS = $(patsubst scripts/%.c,$(BUILD)/scripts/%,$(shell grep -l '^\#include "' scripts/*.c))
 # Each fuzz target also runs without libFuzzer, replaying its regression inputs
 # (tests/fuzz/regress/TARGET) and the malformed-input corpus (tests/bad/DIR).
 REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
@@ -104,9 +107,13 @@ $(BUILD)/smloss: $(CLI_OBJ) $(LIB)
 smloss: $(BUILD)/smloss
 	@cmp -s $< $@ || cp $< $@
 
-$(BUILD)/tests/%: tests/%.c tests/test.c tests/test.h $(LIB)
+$(BUILD)/tests/%: tests/%.c tests/test.c $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/scripts/%: scripts/%.c $(LIB)
+	@mkdir -p $(BUILD)/scripts
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 replay_dir = $(if $(filter reader_gzip,$(1)),reader,$(1))
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)
@@ -116,7 +123,7 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/f
 	  $< tests/fuzz/replay.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 # One pass of the suite with the current flavour (SANITIZE=1 or not).
-check-suite: $(BUILD)/smloss $(TEST_BIN) $(REPLAY_BIN)
+check-suite: $(BUILD)/smloss $(TEST_BIN) $(REPLAY_BIN) $(SCRIPT_TOOLS)
 	@rm -f $(filter-out $(TEST_BIN) $(REPLAY_BIN),$(wildcard $(BUILD)/tests/test_*)) # removed suites
 	@SMLOSS=$(CURDIR)/$(BUILD)/smloss TEST_BIN_DIR=$(BUILD)/tests sh tests/run.sh
 

@@ -43,6 +43,11 @@
 #                     against torch autograd of KL(softmax(f(y)/T) ||
 #                     softmax(f(s)/T)) and of the pairs' KL(Bern(q) ||
 #                     Bern(sigma((f(s_i) - f(s_j))/T))), f a non-trivial link.
+#   python-formats    every table smloss writes for scripts (eval's region,
+#                     ranking and class reports; train's epoch and --folds
+#                     tables) in --format tsv read by Python's csv module in
+#                     one call (4 fields a row, the header first, every value
+#                     a number) and in --format json by its json module.
 #
 # Peers are Debian's python3-sklearn, python3-xgboost and python3-torch;
 # Debian's interpreter is /usr/bin/python3 (a python3 earlier on PATH may lack
@@ -491,6 +496,58 @@ if py=$(python_with torch); then
     done
 else
     skip torch "PyTorch not installed (Debian: apt-get install python3-torch)"
+fi
+
+# ---------------------------------------------------------------- formats
+FORMATS_PY=$(cat <<'EOF'
+import csv
+import json
+import sys
+
+name, files = sys.argv[1], sys.argv[2:]
+bad = []
+for path in files:
+    with open(path, newline="") as f:
+        if path.endswith(".tsv"):
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+            if rows[0] != ["table", "row", "column", "value"]:
+                bad.append(f"{path}: header {rows[0]}")
+            for r in rows[1:]:
+                if len(r) != 4:
+                    bad.append(f"{path}: {r}")
+                elif r[0] != "info":
+                    float(r[3])  # every value a number (NaN, inf included)
+        else:
+            json.load(f)
+ok = not bad
+print(f"{'PASS' if ok else 'FAIL'} {name}: {len(files)} outputs read in one call each"
+      + ("" if ok else ": " + "; ".join(bad[:3])))
+sys.exit(0 if ok else 1)
+EOF
+)
+
+if py=$(python_with csv json); then
+    head -n 300 "$DATA/sklearn-digits/digits.libsvm" > "$T/digits"
+    ok=1
+    for fmt in tsv json; do
+        sm train -d "$H" -m "$T/f.model" --epochs 3 --valid "$H" --metric objective \
+            --format $fmt > "$T/epochs.$fmt" &&
+            sm eval -d "$H" -m "$T/f.model" --format $fmt > "$T/eval.$fmt" &&
+            sm train -d "$R/rank.train" --objective listwise -m "$T/r.model" --epochs 2 \
+                --format $fmt > "$T/repochs.$fmt" &&
+            sm eval -d "$RT" -m "$T/r.model" --format $fmt > "$T/reval.$fmt" &&
+            sm train -d "$T/digits" --objective multiclass -m "$T/k.model" --epochs 2 \
+                --format $fmt > "$T/kepochs.$fmt" &&
+            sm eval -d "$T/digits" -m "$T/k.model" --format $fmt > "$T/keval.$fmt" &&
+            sm train -d "$H" --folds 3 --epochs 2 --format $fmt > "$T/folds.$fmt" || ok=0
+    done
+    if [ "$ok" = 1 ]; then
+        run python-formats "$py" "$FORMATS_PY" "$T"/*.tsv "$T"/*.json
+    else
+        echo "FAIL python-formats: smloss failed"; FAILED=$((FAILED + 1))
+    fi
+else
+    skip python-formats "no python3"
 fi
 
 echo "check-peers: $PASSED passed, $FAILED failed, $SKIPPED skipped"

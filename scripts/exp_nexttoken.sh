@@ -42,7 +42,7 @@ for part in train test; do
     teacher_logits "$WORK/teacher.model" "$WORK/$part.8" "$WORK/teacher.$part"
 done
 "$SMLOSS" eval -q -d "$WORK/test.8" -m "$WORK/teacher.model" --format tsv |
-    awk -F'\t' '$1 == "summary" && $2 == "accuracy" { print $4 }' > "$WORK/teacher.accuracy"
+    awk -F'\t' '$1 == "summary" && $3 == "accuracy" { print $4 }' > "$WORK/teacher.accuracy"
 
 # scorer|link
 STUDENTS="mlp:64|lin

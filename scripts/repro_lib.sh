@@ -167,10 +167,10 @@ teacher_logits() {
 # and band_H_L (order accuracy of target rank band H over band L, "2-3" as 23).
 class_figures() {
     awk -F'\t' -v key="$2" '
-        $1 == "summary" && $2 == "accuracy" { print key "|accuracy", $4 }
-        $1 == "summary" && $2 == "top_k_accuracy" { print key "|top_" $3 "_accuracy", $4 }
-        $1 == "summary" && $2 == "top1_agreement" { print key "|top1", $4 }
-        $1 == "summary" && ($2 == "overlap" || $2 == "ndcg") { print key "|" $2 $3, $4 }
+        $1 == "summary" && $3 == "accuracy" { print key "|accuracy", $4 }
+        $1 == "summary" && $3 == "top_k_accuracy" { print key "|top_" $2 "_accuracy", $4 }
+        $1 == "summary" && $3 == "top1_agreement" { print key "|top1", $4 }
+        $1 == "summary" && ($3 == "overlap" || $3 == "ndcg") { print key "|" $3 $2, $4 }
         $1 == "class" && $2 == "macro" && $3 == "f1" { print key "|macro_f1", $4 }
         $1 == "band_accuracy" { h = $2; l = $3; gsub("-", "", h); gsub("-", "", l); print key "|band_" h "_" l, $4 }' "$1"
 }

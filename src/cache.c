@@ -894,13 +894,12 @@ static void rewrite(const char *cache_path, const sm_dataset *out, const cache_i
     }
 }
 
-sm_status cache_load(const char *source, const char *weights, const char *cache_path,
-                     const sm_reader_options *opt, const sm_reader_parallel *par,
-                     sm_dataset *out, cache_report *report, sm_error *err)
+/* What the files must be before a cache is read or written: a data file
+ * and a weights file with an identity, a cache that is neither the data nor
+ * anything but a regular file, and that may be replaced. */
+static sm_status check_cache_files(const char *source, const char *weights,
+                                   const char *cache_path, sm_error *err)
 {
-    cache_report local;
-    cache_report *rep = report ? report : &local;
-    dataset_init(out);
     if (strcmp(source, "-") == 0)
         return sm_fail(err, SM_EUSAGE,
                        "a cache needs a data file: standard input cannot be checked against it");
@@ -918,7 +917,17 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     if (stat(cache_path, &cache_st) == 0 && !S_ISREG(cache_st.st_mode))
         return sm_fail(err, SM_EIO, "%s: a cache must be a regular file, not a %s", cache_path,
                        S_ISDIR(cache_st.st_mode) ? "directory" : "device, pipe or socket");
-    sm_status st = check_overwritable(cache_path, err);
+    return check_overwritable(cache_path, err);
+}
+
+sm_status cache_load(const char *source, const char *weights, const char *cache_path,
+                     const sm_reader_options *opt, const sm_reader_parallel *par,
+                     sm_dataset *out, cache_report *report, sm_error *err)
+{
+    cache_report local;
+    cache_report *rep = report ? report : &local;
+    dataset_init(out);
+    sm_status st = check_cache_files(source, weights, cache_path, err);
     if (st != SM_OK)
         return st;
     int threads = par ? par->threads : 0;

@@ -283,12 +283,3 @@ void cli_put_values(FILE *f, const double *values, int64_t n, int64_t k)
             break; /* the error stays on the stream; cli_output_commit reports it */
     }
 }
-
-int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds)
-{
-    cli_output out;
-    int rc = cli_output_open(&out, path);
-    if (rc == SM_OK && (rc = cli_put_model_scores(&out, m, ds)) == SM_OK)
-        rc = cli_output_commit(&out);
-    return rc;
-}

@@ -57,9 +57,8 @@ void cli_signals_install(void);
 void cli_output_track_temp(void *ctx, const char *path, int exists);
 
 /* Write the model's score of every row of ds, one per line (shortest exact
- * decimal, numfmt.h), to PATH (- = stdout), through cli_output. */
-int cli_write_model_scores(const char *path, const sm_model *m, const sm_dataset *ds);
-/* The same into an opened output, not committed (aborted on failure). */
+ * decimal, numfmt.h), into an opened output, not committed (aborted on
+ * failure). */
 int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *ds);
 /* n rows of k values to an open stream, one row a line, blank-separated
  * (shortest exact decimal, numfmt.h); a write error stays on the stream

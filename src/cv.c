@@ -214,6 +214,8 @@ sm_status cv_run(const sm_dataset *ds, const sm_train_config *cfg, const sm_regi
     if (cfg->keep_best)
         return sm_fail(err, SM_EUSAGE, "cross-validation does not stop early");
     out->n_folds = k;
+    out->seed = cfg->seed;
+    out->by_query = ds->n_groups > 0;
     figure_names(out, cfg, regions, rank, ds->n_groups > 0);
     int32_t *fold = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *fold);
     out->rows = calloc((size_t)(k > 0 ? k : 1), sizeof *out->rows);

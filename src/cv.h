@@ -40,6 +40,8 @@ sm_status cv_subset(const sm_dataset *ds, const int32_t *fold, int f, int in_fol
 
 typedef struct {
     int n_folds, n_figures;
+    uint64_t seed;                   /* of the folds */
+    int by_query;                    /* the folds are whole queries, not rows */
     char name[CV_MAX_FIGURES][40];   /* e.g. "RMSE [20, 35)", "NDCG@10", "accuracy" */
     int64_t *rows;                   /* n_folds: the held-out rows of each fold */
     double *value;                   /* n_folds x n_figures */

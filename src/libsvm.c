@@ -501,7 +501,11 @@ static inline int is_digit(char c)
  * anything else (blank lines, unsorted indices, any doubt about the syntax),
  * and careful_line then decides. Numbers go through sm_parse_decimal, which
  * gives strtod's value exactly; a number must end at a blank, '#' or the end
- * of the line, exactly where next_token would end it. */
+ * of the line, exactly where next_token would end it. It stays one function
+ * over 80 lines on purpose: it is the inner loop of every read (one call a
+ * line of every data file), and keeping the cursor, the row's counts and the
+ * growing arrays in one frame is what lets the compiler keep them in
+ * registers; scripts/bench.sh's parse rows (sm_parse_*) are its measure. */
 static int fast_line(libsvm_block *b, size_t off, int64_t lineno, size_t *next)
 {
     const char *s = b->text + off, *end = b->text + b->len;

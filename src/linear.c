@@ -77,17 +77,22 @@ void linear_free(sm_linear *p)
  * stage measured faster than 1 or 3 on the sparse benchmark. */
 enum { LEAD = 2 };
 
-/* A function of prefetches alone has no effect GCC would keep: it finds it
- * pure and drops every call to it that it can see (here, the kind's table
- * and linear_forward). */
+/* A hint that rows[0 .. n) come next, in that order, `step` rows a call
+ * (one call a step): starts loading, a few steps ahead, the weights, the
+ * columns and the offsets and labels of the coming rows (each stage further
+ * ahead), so that the memory works ahead of the arithmetic. Changes no
+ * result. A function of prefetches alone has no effect GCC would keep: it
+ * finds it pure and drops every call to it that it can see (here, the
+ * kind's table and linear_forward); hence noipa. */
 #if defined(__has_attribute)
 #if __has_attribute(noipa)
 __attribute__((noipa))
 #endif
 #endif
-void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                     int64_t step)
+static void linear_prefetch(const void *state, const sm_dataset *ds, const int64_t *rows,
+                            int64_t n, int64_t step)
 {
+    const sm_linear *p = state;
     const int64_t *row_ptr = ds->row_ptr;
     for (int64_t i = LEAD * step; i < (LEAD + 1) * step && i < n; i++)
         for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++)
@@ -180,9 +185,10 @@ static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t
     }
 }
 
-void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void linear_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores)
 {
+    const sm_linear *p = state;
     const int32_t K = p->n_out;
     if (p->fresh) {
         /* the sum over weights that are all 0 is exactly +0 */
@@ -238,17 +244,21 @@ static ALWAYS_INLINE void backward_rows(sm_linear *p, const sm_dataset *ds, cons
     p->n_touched = n_touched;
 }
 
-void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void linear_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores)
 {
+    sm_linear *p = state;
     if (p->n_out == 1)
         backward_rows(p, ds, rows, n, dscores, 1, STRIDE1);
     else
         backward_rows(p, ds, rows, n, dscores, p->n_out, p->stride);
 }
 
-void linear_grad_get(const sm_linear *p, double *grad)
+/* The batch gradient, dense: the K gradients (on the raw features) of
+ * feature 0, 1, ..., then of the K biases; and set from such an array. */
+static void linear_grad_get(const void *state, double *grad)
 {
+    const sm_linear *p = state;
     const int32_t K = p->n_out;
     memset(grad, 0, (size_t)((int64_t)p->dim * K) * sizeof *grad);
     for (int64_t t = 0; t < p->n_touched; t++)
@@ -256,8 +266,9 @@ void linear_grad_get(const sm_linear *p, double *grad)
     memcpy(grad + (int64_t)p->dim * K, p->grad_bias, (size_t)K * sizeof *grad);
 }
 
-void linear_grad_put(sm_linear *p, const double *grad)
+static void linear_grad_put(void *state, const double *grad)
 {
+    sm_linear *p = state;
     const int32_t K = p->n_out;
     for (int64_t t = 0; t < p->n_touched; t++)
         linear_coord(p, p->touched[t])->slot = 0;
@@ -276,8 +287,10 @@ void linear_grad_put(sm_linear *p, const double *grad)
     memcpy(p->grad_bias, grad + (int64_t)p->dim * K, (size_t)K * sizeof *grad);
 }
 
-double linear_grad_norm2(const sm_linear *p)
+/* Squared L2 norm of the batch gradient (for clipping). */
+static double linear_grad_norm2(const void *state)
 {
+    const sm_linear *p = state;
     const int32_t K = p->n_out;
     double sum = 0.0;
     for (int32_t k = 0; k < K; k++)
@@ -355,8 +368,9 @@ void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, cons
         sgd_rows(p, o, ds, rows, n, dscores, p->n_out, p->stride);
 }
 
-void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
+void linear_step(void *state, sm_optim *o, double grad_factor)
 {
+    sm_linear *p = state;
     const int32_t K = p->n_out;
     linear_decay(p, o);
     /* (plain SGD without clipping takes linear_sgd_step instead) */
@@ -375,8 +389,10 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor)
     p->n_touched = 0;
 }
 
-double linear_l2_half(const sm_linear *p)
+/* (1/2)||w||^2 over the weights (not the biases), in the scaled feature space. */
+static double linear_l2_half(const void *state)
 {
+    const sm_linear *p = state;
     double sum = 0.0;
     for (int32_t j = 0; j < p->dim; j++)
         for (int32_t k = 0; k < p->n_out; k++)
@@ -384,8 +400,9 @@ double linear_l2_half(const sm_linear *p)
     return 0.5 * p->scale * p->scale * sum;
 }
 
-void linear_export(const sm_linear *p, double *param)
+void linear_export(const void *state, double *param)
 {
+    const sm_linear *p = state;
     const int32_t K = p->n_out;
     for (int32_t j = 0; j < p->dim; j++) {
         const sm_linear_coord *r = linear_coord(p, j);
@@ -395,8 +412,10 @@ void linear_export(const sm_linear *p, double *param)
     memcpy(param + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *param);
 }
 
-void linear_import(sm_linear *p, const double *param)
+/* Its inverse: exported parameters into the stored ones (a warm start). */
+static void linear_import(void *state, const double *param)
 {
+    sm_linear *p = state;
     const int32_t K = p->n_out;
     p->scale = 1.0;
     for (int32_t j = 0; j < p->dim; j++) {
@@ -408,22 +427,25 @@ void linear_import(sm_linear *p, const double *param)
     p->fresh = 0;
 }
 
-void linear_save_state(const sm_linear *p, double *state)
+/* The stored parameters exactly: the v_jk (dim * K), the biases, the scale. */
+static void linear_save_state(const void *state, double *out)
 {
+    const sm_linear *p = state;
     const int32_t K = p->n_out;
     for (int32_t j = 0; j < p->dim; j++)
-        memcpy(state + (int64_t)j * K, linear_coord(p, j)->v, (size_t)K * sizeof *state);
-    memcpy(state + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *state);
-    state[((int64_t)p->dim + 1) * K] = p->scale;
+        memcpy(out + (int64_t)j * K, linear_coord(p, j)->v, (size_t)K * sizeof *out);
+    memcpy(out + (int64_t)p->dim * K, p->bias, (size_t)K * sizeof *out);
+    out[((int64_t)p->dim + 1) * K] = p->scale;
 }
 
-void linear_restore_state(sm_linear *p, const double *state)
+static void linear_restore_state(void *state, const double *in)
 {
+    sm_linear *p = state;
     const int32_t K = p->n_out;
     for (int32_t j = 0; j < p->dim; j++)
-        memcpy(linear_coord(p, j)->v, state + (int64_t)j * K, (size_t)K * sizeof *state);
-    memcpy(p->bias, state + (int64_t)p->dim * K, (size_t)K * sizeof *state);
-    p->scale = state[((int64_t)p->dim + 1) * K];
+        memcpy(linear_coord(p, j)->v, in + (int64_t)j * K, (size_t)K * sizeof *in);
+    memcpy(p->bias, in + (int64_t)p->dim * K, (size_t)K * sizeof *in);
+    p->scale = in[((int64_t)p->dim + 1) * K];
     p->fresh = 0;
 }
 
@@ -494,28 +516,6 @@ static void op_set_output_bias(void *state, const double *bias)
         p->bias[k] = bias[k];
 }
 
-static void op_prefetch(const void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                        int64_t batch)
-{
-    linear_prefetch(state, ds, rows, n, batch);
-}
-
-static void op_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                       double *scores)
-{
-    linear_forward(state, ds, rows, n, scores);
-}
-
-static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                        const double *dscores)
-{
-    linear_backward(state, ds, rows, n, dscores);
-}
-
-static double op_grad_norm2(const void *state) { return linear_grad_norm2(state); }
-static void op_grad_get(const void *state, double *grad) { linear_grad_get(state, grad); }
-static void op_grad_put(void *state, const double *grad) { linear_grad_put(state, grad); }
-
 static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                        int64_t n, const double *dscores)
 {
@@ -525,38 +525,28 @@ static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int
     return 1;
 }
 
-static void op_step(void *state, sm_optim *o, double grad_factor)
-{
-    linear_step(state, o, grad_factor);
-}
-
-static double op_l2_half(const void *state) { return linear_l2_half(state); }
-static void op_save_state(const void *state, double *out) { linear_save_state(state, out); }
-static void op_restore_state(void *state, const double *in) { linear_restore_state(state, in); }
-static void op_export(const void *state, double *param) { linear_export(state, param); }
-static void op_import(void *state, const double *param) { linear_import(state, param); }
-
 const sm_scorer_ops linear_scorer_ops = {
     .name = "linear",
     .syntax = "linear",
+    .optimizer = OPT_SGD,
     .complete = op_complete,
     .predict = op_predict,
     .init = op_init,
     .free = op_free,
     .param_count = op_param_count,
     .set_output_bias = op_set_output_bias,
-    .prefetch = op_prefetch,
-    .forward = op_forward,
+    .prefetch = linear_prefetch,
+    .forward = linear_forward,
     .forward_is_reentrant = 1,
-    .backward = op_backward,
-    .grad_norm2 = op_grad_norm2,
-    .grad_get = op_grad_get,
-    .grad_put = op_grad_put,
+    .backward = linear_backward,
+    .grad_norm2 = linear_grad_norm2,
+    .grad_get = linear_grad_get,
+    .grad_put = linear_grad_put,
     .sgd_step = op_sgd_step,
-    .step = op_step,
-    .l2_half = op_l2_half,
-    .save_state = op_save_state,
-    .restore_state = op_restore_state,
-    .export_params = op_export,
-    .import_params = op_import,
+    .step = linear_step,
+    .l2_half = linear_l2_half,
+    .save_state = linear_save_state,
+    .restore_state = linear_restore_state,
+    .export_params = linear_export,
+    .import_params = linear_import,
 };

@@ -66,29 +66,16 @@ static inline sm_linear_coord *linear_coord(const sm_linear *p, int32_t j)
 sm_status linear_init(sm_linear *p, int32_t dim, int32_t n_out, const double *fs, sm_error *err);
 void linear_free(sm_linear *p);
 
-/* A hint that rows[0 .. n) come next, in that order, `step` rows a call
- * (one call a step): starts loading, a few steps ahead, the weights, the
- * columns and the offsets and labels of the coming rows (each stage further
- * ahead), so that the memory works ahead of the arithmetic. Changes no
- * result. */
-void linear_prefetch(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                     int64_t step);
 /* Scores of the listed rows, n x K (prefetching ahead through the list). */
-void linear_forward(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void linear_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
 /* Accumulate the gradient of sum_ik dscore_ik * s_ik into the batch gradient. */
-void linear_backward(sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void linear_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
-/* Squared L2 norm of the batch gradient (for clipping). */
-double linear_grad_norm2(const sm_linear *p);
-/* The batch gradient, dense: the K gradients (on the raw features) of
- * feature 0, 1, ..., then of the K biases; and set from such an array. */
-void linear_grad_get(const sm_linear *p, double *grad);
-void linear_grad_put(sm_linear *p, const double *grad);
 /* Apply one optimiser step with the batch gradient times grad_factor, the L2
  * decay of the step, then clear the gradient. optim_begin_step must have run.
  * The optimiser's parameter of weight (j, k) is j * K + k, of bias k dim * K + k. */
-void linear_step(sm_linear *p, sm_optim *o, double grad_factor);
+void linear_step(void *state, sm_optim *o, double grad_factor);
 /* Plain SGD (o->cfg.kind OPT_SGD) without clipping, backward and step in
  * one: each row's gradient dscore_i * x_i goes straight into the weights,
  * with no batch gradient kept. The update of a step is a sum over its rows,
@@ -97,16 +84,9 @@ void linear_step(sm_linear *p, sm_optim *o, double grad_factor);
  * optim_begin_step must have run. */
 void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                      int64_t n, const double *dscores);
-/* (1/2)||w||^2 over the weights (not the biases), in the scaled feature space. */
-double linear_l2_half(const sm_linear *p);
 /* The parameters on the raw features: w_jk = scale * v_jk * fs_j at
  * param[j * K + k], then the K biases ((dim + 1) * K). */
-void linear_export(const sm_linear *p, double *param);
-/* Its inverse: exported parameters into the stored ones (a warm start). */
-void linear_import(sm_linear *p, const double *param);
-/* The stored parameters exactly: the v_jk (dim * K), the biases, the scale. */
-void linear_save_state(const sm_linear *p, double *state);
-void linear_restore_state(sm_linear *p, const double *state);
+void linear_export(const void *state, double *param);
 
 /* Scores (n_rows x K) of every row of ds with exported parameters
  * (features >= dim are ignored). */

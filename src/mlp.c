@@ -9,30 +9,6 @@
 #include "rng.h"
 #include "scorer.h"
 
-const char *const activation_names[ACT_KIND_COUNT + 1] = {
-    [ACT_RELU] = "relu", [ACT_TANH] = "tanh", [ACT_GELU] = "gelu"};
-
-int activation_parse(const char *name) { return names_find(activation_names, name); }
-
-const char *activation_name(sm_activation a) { return activation_names[a]; }
-
-int mlp_layers(const sm_mlp_shape *s) { return s->n_hidden + 1; }
-
-int64_t mlp_weight_offset(const sm_mlp_shape *s, int l)
-{
-    int64_t off = 0;
-    for (int k = 1; k < l; k++)
-        off += ((int64_t)s->width[k - 1] + 1) * s->width[k];
-    return off;
-}
-
-int64_t mlp_bias_offset(const sm_mlp_shape *s, int l)
-{
-    return mlp_weight_offset(s, l) + (int64_t)s->width[l - 1] * s->width[l];
-}
-
-int64_t mlp_param_count(const sm_mlp_shape *s) { return mlp_weight_offset(s, mlp_layers(s) + 1); }
-
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l)
 {
     int64_t padding = (int64_t)m->shape.width[0] * (m->ld1 - m->shape.width[1]);
@@ -87,8 +63,11 @@ static inline double input_value(const sm_dataset *ds, int64_t k, const double *
     return fs ? (double)ds->val[k] * fs[ds->col[k]] : (double)ds->val[k];
 }
 
+/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*ld + h] over the
+ * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1; W's rows are
+ * ld >= H apart). */
 HOT_KERNEL
-void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
+static void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *rows, int64_t B,
                     const double *restrict W, const double *restrict bias, int32_t dim, int32_t H,
                     int32_t ld, double scale, const double *restrict fs)
 {
@@ -119,8 +98,11 @@ void sparse_forward(double *restrict z, const sm_dataset *ds, const int64_t *row
     }
 }
 
+/* dW[j*ld + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
+ * weights scale * W), dbias[h] += sum_b dz[b*H + h]; each feature given a
+ * gradient is appended once to touched[] (is_touched marks it). */
 HOT_KERNEL
-void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
+static void sparse_backward(double *restrict dW, double *restrict dbias, const double *restrict dz,
                      const sm_dataset *ds, const int64_t *rows, int64_t B, int32_t dim, int32_t H,
                      int32_t ld, const double *restrict fs, int32_t *touched, int64_t *n_touched,
                      uint8_t *is_touched)
@@ -156,8 +138,9 @@ void sparse_backward(double *restrict dW, double *restrict dbias, const double *
         }
 }
 
+/* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */
 HOT_KERNEL
-void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
+static void dense_forward(double *restrict out, const double *restrict in, const double *restrict W,
                    const double *restrict bias, int64_t B, int32_t I, int32_t O)
 {
     int32_t full = O - O % BLOCK;
@@ -181,8 +164,10 @@ void dense_forward(double *restrict out, const double *restrict in, const double
     }
 }
 
+/* dW += in^T dout, dbias += column sums of dout, and (din non-NULL)
+ * din = dout W^T, computed through Wt (O x I scratch) so every inner loop is unit-stride. */
 HOT_KERNEL
-void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
+static void dense_backward(double *restrict din, double *restrict dW, double *restrict dbias,
                     const double *restrict dout, const double *restrict in,
                     const double *restrict W, double *restrict Wt, int64_t B, int32_t I, int32_t O)
 {
@@ -231,7 +216,7 @@ static inline void relu_backward(double *restrict dz, const double *restrict da,
 #define INV_SQRT_2PI 0.39894228040143267794
 
 HOT_KERNEL
-void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
+static void activation_forward(double *restrict a, const double *restrict z, int64_t n, sm_activation act)
 {
     switch (act) {
     case ACT_RELU: {
@@ -254,8 +239,9 @@ void activation_forward(double *restrict a, const double *restrict z, int64_t n,
     }
 }
 
+/* dz = da * act'(z), given z and a = act(z) */
 HOT_KERNEL
-void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
+static void activation_backward(double *restrict dz, const double *restrict da, const double *restrict z,
                          const double *restrict a, int64_t n, sm_activation act)
 {
     switch (act) {
@@ -280,7 +266,8 @@ void activation_backward(double *restrict dz, const double *restrict da, const d
     }
 }
 
-void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
+/* Scores of every row of ds (n_rows x K) with a saved network (raw features, no scaling). */
+static void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
 {
     /* One row at a time through the same layer functions; widths are capped,
      * so the activations fit on the stack and prediction cannot fail. */
@@ -380,8 +367,9 @@ static int grow(double **p, int64_t n)
     return q != NULL;
 }
 
-sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err)
+sm_status mlp_reserve(void *state, int64_t rows, sm_error *err)
 {
+    sm_mlp *m = state;
     if (rows <= m->cap_rows)
         return SM_OK;
     int ok = grow(&m->da, rows * max_hidden_width(&m->shape)) &&
@@ -400,8 +388,9 @@ sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err)
 #define GW_OF(m, l) ((m)->grad + mlp_train_weight_offset(m, l))
 #define GB_OF(m, l) ((m)->grad + mlp_train_bias_offset(m, l))
 
-void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores)
+void mlp_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores)
 {
+    sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     int L = mlp_layers(s);
     sparse_forward(m->z[1], ds, rows, n, W_OF(m, 1), B_OF(m, 1), s->width[0], s->width[1],
@@ -414,9 +403,10 @@ void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n
     dense_forward(scores, m->a[L - 1], W_OF(m, L), B_OF(m, L), n, s->width[L - 1], s->width[L]);
 }
 
-void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void mlp_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores)
 {
+    sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     int L = mlp_layers(s);
     dense_backward(m->da, GW_OF(m, L), GB_OF(m, L), dscores, m->a[L - 1], W_OF(m, L), m->wt, n,
@@ -435,8 +425,9 @@ void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t 
 /* The dense part of the parameters: b_1 and every later layer, contiguous. */
 static int64_t dense_part_offset(const sm_mlp *m) { return mlp_train_bias_offset(m, 1); }
 
-double mlp_grad_norm2(const sm_mlp *m)
+double mlp_grad_norm2(const void *state)
 {
+    const sm_mlp *m = state;
     int32_t H = m->shape.width[1];
     double sum = 0.0;
     for (int64_t t = 0; t < m->n_touched; t++) {
@@ -449,13 +440,17 @@ double mlp_grad_norm2(const sm_mlp *m)
     return sum;
 }
 
-void mlp_grad_get(const sm_mlp *m, double *grad)
+/* The batch gradient as n_param doubles (grad's layout), and set from such
+ * an array (the first-layer rows with a nonzero entry become touched). */
+static void mlp_grad_get(const void *state, double *grad)
 {
+    const sm_mlp *m = state;
     memcpy(grad, m->grad, (size_t)m->n_param * sizeof *grad);
 }
 
-void mlp_grad_put(sm_mlp *m, const double *grad)
+static void mlp_grad_put(void *state, const double *grad)
 {
+    sm_mlp *m = state;
     for (int64_t t = 0; t < m->n_touched; t++)
         m->is_touched[m->touched[t]] = 0;
     m->n_touched = 0;
@@ -472,8 +467,9 @@ void mlp_grad_put(sm_mlp *m, const double *grad)
     }
 }
 
-void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
+void mlp_step(void *state, sm_optim *o, double grad_factor)
 {
+    sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     int32_t H = s->width[1];
     if (o->cfg.l2 > 0.0) {
@@ -501,8 +497,10 @@ void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor)
     optim_apply(o, off, m->param + off, m->grad + off, m->n_param - off, grad_factor, 1.0);
 }
 
-double mlp_l2_half(const sm_mlp *m)
+/* (1/2)||W||^2 over every weight matrix (biases excluded). */
+static double mlp_l2_half(const void *state)
 {
+    const sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     double first = 0.0, rest = 0.0;
     for (int64_t i = 0; i < dense_part_offset(m); i++) /* the padding is 0 */
@@ -515,8 +513,9 @@ double mlp_l2_half(const sm_mlp *m)
     return 0.5 * (m->scale1 * m->scale1 * first + rest);
 }
 
-void mlp_export(const sm_mlp *m, double *param)
+void mlp_export(const void *state, double *param)
 {
+    const sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     int32_t H = s->width[1];
     for (int32_t j = 0; j < s->width[0]; j++)
@@ -527,8 +526,10 @@ void mlp_export(const sm_mlp *m, double *param)
            (size_t)(m->n_param - dense_part_offset(m)) * sizeof *param);
 }
 
-void mlp_import(sm_mlp *m, const double *param)
+/* Its inverse: exported parameters into the stored ones (a warm start). */
+static void mlp_import(void *state, const double *param)
 {
+    sm_mlp *m = state;
     const sm_mlp_shape *s = &m->shape;
     int32_t H = s->width[1];
     m->scale1 = 1.0;
@@ -601,11 +602,6 @@ static void op_free(void *state)
 
 static int64_t op_param_count(const void *state) { return ((const sm_mlp *)state)->n_param; }
 
-static sm_status op_reserve(void *state, int64_t rows, sm_error *err)
-{
-    return mlp_reserve(state, rows, err);
-}
-
 static void op_set_output_bias(void *state, const double *bias)
 {
     sm_mlp *m = state;
@@ -613,26 +609,6 @@ static void op_set_output_bias(void *state, const double *bias)
     for (int32_t k = 0; k < K; k++)
         m->param[m->n_param - K + k] = bias[k];
 }
-
-static void op_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                       double *scores)
-{
-    mlp_forward(state, ds, rows, n, scores);
-}
-
-static void op_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
-                        const double *dscores)
-{
-    mlp_backward(state, ds, rows, n, dscores);
-}
-
-static double op_grad_norm2(const void *state) { return mlp_grad_norm2(state); }
-static void op_grad_get(const void *state, double *grad) { mlp_grad_get(state, grad); }
-static void op_grad_put(void *state, const double *grad) { mlp_grad_put(state, grad); }
-static void op_step(void *state, sm_optim *o, double grad_factor) { mlp_step(state, o, grad_factor); }
-static double op_l2_half(const void *state) { return mlp_l2_half(state); }
-static void op_export(const void *state, double *param) { mlp_export(state, param); }
-static void op_import(void *state, const double *param) { mlp_import(state, param); }
 
 /* The state: the stored parameters and the lazy decay scale, exactly. */
 static void op_save_state(const void *state, double *out)
@@ -652,22 +628,24 @@ static void op_restore_state(void *state, const double *in)
 const sm_scorer_ops mlp_scorer_ops = {
     .name = "mlp",
     .syntax = "mlp:H1[,H2[,H3]]",
+    .layered = 1,
+    .optimizer = OPT_ADAM,
     .parse = op_parse,
     .predict = op_predict,
     .init = op_init,
     .free = op_free,
     .param_count = op_param_count,
-    .reserve = op_reserve,
+    .reserve = mlp_reserve,
     .set_output_bias = op_set_output_bias,
-    .forward = op_forward,
-    .backward = op_backward,
-    .grad_norm2 = op_grad_norm2,
-    .grad_get = op_grad_get,
-    .grad_put = op_grad_put,
-    .step = op_step,
-    .l2_half = op_l2_half,
+    .forward = mlp_forward,
+    .backward = mlp_backward,
+    .grad_norm2 = mlp_grad_norm2,
+    .grad_get = mlp_grad_get,
+    .grad_put = mlp_grad_put,
+    .step = mlp_step,
+    .l2_half = mlp_l2_half,
     .save_state = op_save_state,
     .restore_state = op_restore_state,
-    .export_params = op_export,
-    .import_params = op_import,
+    .export_params = mlp_export,
+    .import_params = mlp_import,
 };

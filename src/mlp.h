@@ -11,9 +11,10 @@
  * so the weights of one feature are contiguous and a sparse update touches
  * only the nonzero features' rows), then b_l.
  *
- * Each layer is a pair of plain functions over flat arrays (x_forward writes
- * its output, x_backward adds to the parameter gradients and writes the input
- * gradient); mlp_forward / mlp_backward chain them for a mini-batch.
+ * Each layer is a pair of plain functions over flat arrays in mlp.c
+ * (x_forward writes its output, x_backward adds to the parameter gradients
+ * and writes the input gradient); mlp_forward / mlp_backward chain them for a
+ * mini-batch.
  *
  * Training state (sm_mlp) keeps W_1 as scale1 * param so that L2 weight decay
  * of the first layer is O(1) per step, as for the linear scorer, and the
@@ -28,61 +29,10 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "mlp_shape.h"
 #include "optim.h"
 
-#define MLP_MAX_HIDDEN 3
-#define MLP_MAX_WIDTH 1024
 
-typedef enum { ACT_RELU = 0, ACT_TANH, ACT_GELU, ACT_KIND_COUNT } sm_activation;
-
-/* Names indexed by sm_activation, NULL-terminated (names.h). */
-extern const char *const activation_names[ACT_KIND_COUNT + 1];
-int activation_parse(const char *name); /* -1 when unknown */
-const char *activation_name(sm_activation a);
-
-typedef struct {
-    int n_hidden;                          /* 1 .. MLP_MAX_HIDDEN */
-    int32_t width[MLP_MAX_HIDDEN + 2];     /* see above */
-    sm_activation act;
-} sm_mlp_shape;
-
-/* Number of weight layers (n_hidden + 1). */
-int mlp_layers(const sm_mlp_shape *s);
-int64_t mlp_param_count(const sm_mlp_shape *s);
-/* Offsets of W_l and b_l (l = 1 .. mlp_layers) in the flat parameter array. */
-int64_t mlp_weight_offset(const sm_mlp_shape *s, int l);
-int64_t mlp_bias_offset(const sm_mlp_shape *s, int l);
-
-/* ---- layers: paired forward / backward over flat row-major arrays ---- */
-
-/* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*ld + h] over the
- * nonzeros of rows[b] (features >= dim ignored; fs NULL means 1; W's rows are
- * ld >= H apart). */
-void sparse_forward(double *z, const sm_dataset *ds, const int64_t *rows, int64_t B,
-                    const double *W, const double *bias, int32_t dim, int32_t H, int32_t ld,
-                    double scale, const double *fs);
-/* dW[j*ld + h] += sum_b x_bj fs_j dz[b*H + h] (the gradient of the effective
- * weights scale * W), dbias[h] += sum_b dz[b*H + h]; each feature given a
- * gradient is appended once to touched[] (is_touched marks it). */
-void sparse_backward(double *dW, double *dbias, const double *dz, const sm_dataset *ds,
-                     const int64_t *rows, int64_t B, int32_t dim, int32_t H, int32_t ld,
-                     const double *fs, int32_t *touched, int64_t *n_touched, uint8_t *is_touched);
-
-/* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */
-void dense_forward(double *out, const double *in, const double *W, const double *bias,
-                   int64_t B, int32_t I, int32_t O);
-/* dW += in^T dout, dbias += column sums of dout, and (din non-NULL)
- * din = dout W^T, computed through Wt (O x I scratch) so every inner loop is unit-stride. */
-void dense_backward(double *din, double *dW, double *dbias, const double *dout, const double *in,
-                    const double *W, double *Wt, int64_t B, int32_t I, int32_t O);
-
-void activation_forward(double *a, const double *z, int64_t n, sm_activation act);
-/* dz = da * act'(z), given z and a = act(z) */
-void activation_backward(double *dz, const double *da, const double *z, const double *a,
-                         int64_t n, sm_activation act);
-
-/* Scores of every row of ds (n_rows x K) with a saved network (raw features, no scaling). */
-void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores);
 
 /* ---- training state ---- */
 
@@ -116,26 +66,18 @@ void mlp_free(sm_mlp *m);
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l);
 int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */
-sm_status mlp_reserve(sm_mlp *m, int64_t rows, sm_error *err);
+sm_status mlp_reserve(void *state, int64_t rows, sm_error *err);
 
 /* Scores of the listed rows (n x K; n <= reserved); keeps the activations. */
-void mlp_forward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
+void mlp_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
 /* Add the gradient of sum_ik dscores_ik * s_ik for the rows of the last forward. */
-void mlp_backward(sm_mlp *m, const sm_dataset *ds, const int64_t *rows, int64_t n,
+void mlp_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
-double mlp_grad_norm2(const sm_mlp *m);
-/* The batch gradient as n_param doubles (grad's layout), and set from such
- * an array (the first-layer rows with a nonzero entry become touched). */
-void mlp_grad_get(const sm_mlp *m, double *grad);
-void mlp_grad_put(sm_mlp *m, const double *grad);
+double mlp_grad_norm2(const void *state);
 /* One optimiser step with grad * grad_factor and the L2 decay of the weights
  * (not the biases), then clear the gradient. optim_begin_step must have run. */
-void mlp_step(sm_mlp *m, sm_optim *o, double grad_factor);
-/* (1/2)||W||^2 over every weight matrix (biases excluded). */
-double mlp_l2_half(const sm_mlp *m);
+void mlp_step(void *state, sm_optim *o, double grad_factor);
 /* Parameters on the raw features (scale1 and fs folded into W_1). */
-void mlp_export(const sm_mlp *m, double *param);
-/* Its inverse: exported parameters into the stored ones (a warm start). */
-void mlp_import(sm_mlp *m, const double *param);
+void mlp_export(const void *state, double *param);
 
 #endif

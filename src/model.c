@@ -193,7 +193,7 @@ static int write_weight_rows(FILE *out, const char *label, const double *W, int3
 /* The comment line under the magic: what the lines mean. */
 static void write_comment(const sm_model *m, FILE *out)
 {
-    if (m->scorer.kind == SCORER_MLP)
+    if (scorer_kind_is_layered(m->scorer.kind))
         fprintf(out, "# smloss %s model: header key=value lines, then per layer l: "
                      "'layer=l in=I out=O', 'bias=' O values, 'weights=K' and K lines "
                      "'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), score = last layer's output\n",
@@ -215,13 +215,13 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
     link_format(&m->link, spec, sizeof spec);
     regions_format(&m->regions, bounds, sizeof bounds);
     const sm_mlp_shape *layers = &m->scorer.mlp;
-    int is_mlp = m->scorer.kind == SCORER_MLP;
+    int layered = scorer_kind_is_layered(m->scorer.kind);
 
     fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
     write_comment(m, out);
     fprintf(out, "smloss_version=%s\n", SMLOSS_VERSION);
     fprintf(out, "scorer=%s\n", scorer_kind_name(m->scorer.kind));
-    if (is_mlp) {
+    if (layered) {
         fprintf(out, "hidden=");
         for (int l = 1; l <= layers->n_hidden; l++)
             fprintf(out, "%s%ld", l > 1 ? "," : "", (long)layers->width[l]);
@@ -247,7 +247,7 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
     for (int l = 1; l <= mlp_layers(layers); l++) {
         int32_t in = layers->width[l - 1], n_out = layers->width[l];
         const sm_featmap *inputs = l == 1 ? &m->features : NULL;
-        if (is_mlp)
+        if (layered)
             fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)(l == 1 ? m->dim : in),
                     (long)n_out);
         if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, 0,
@@ -599,7 +599,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         }
         *eq = '\0';
         const char *key = line, *value = eq + 1;
-        if (strcmp(key, "weights") == 0 && m->scorer.kind == SCORER_LINEAR) {
+        if (strcmp(key, "weights") == 0 && !scorer_kind_is_layered(m->scorer.kind)) {
             if ((st = model_read_linear(&ml, m, value, have_dim, have_loss, err)) != SM_OK)
                 goto out;
             done = 1;
@@ -608,10 +608,10 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
                                 "'layer=' lines)");
             goto out;
         } else if (strcmp(key, "layer") == 0) {
-            if (m->scorer.kind != SCORER_MLP || !have_dim || !have_loss ||
-                m->scorer.mlp.n_hidden == 0) {
+            int layered = scorer_kind_is_layered(m->scorer.kind);
+            if (!layered || !have_dim || !have_loss || m->scorer.mlp.n_hidden == 0) {
                 st = LOAD_FAIL(&ml, "layer line before the %s line",
-                               m->scorer.kind != SCORER_MLP ? "scorer=mlp" : !have_dim ? "dim"
+                               !layered ? "scorer=mlp" : !have_dim ? "dim"
                                : !have_loss ? "loss" : "hidden");
                 goto out;
             }

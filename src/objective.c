@@ -16,51 +16,6 @@ int objective_kind_parse(const char *name) { return names_find(objective_kind_na
 const char *objective_kind_name(sm_objective_kind k) { return objective_kind_names[k]; }
 int objective_target_parse(const char *name) { return names_find(objective_target_names, name); }
 const char *objective_target_name(sm_target_kind t) { return objective_target_names[t]; }
-int objective_is_ranking(sm_objective_kind k) { return k == OBJ_PAIRWISE || k == OBJ_LISTWISE; }
-int objective_is_multiclass(sm_objective_kind k)
-{
-    return k == OBJ_MULTICLASS || k == OBJ_MULTICLASS_POINTWISE;
-}
-
-sm_status objective_check(sm_objective *obj, sm_error *err)
-{
-    if (obj->kind == OBJ_PAIRWISE) {
-        if (obj->target == TARGET_DEFAULT)
-            obj->target = TARGET_HARD;
-        if (obj->target != TARGET_HARD && obj->target != TARGET_SOFT)
-            return sm_fail(err, SM_EUSAGE, "the pairwise objective takes --target hard or soft, not %s",
-                           objective_target_names[obj->target]);
-    } else if (obj->kind == OBJ_LISTWISE) {
-        if (obj->target == TARGET_DEFAULT)
-            obj->target = TARGET_MATCHED;
-        if (obj->target != TARGET_MATCHED && obj->target != TARGET_GAIN)
-            return sm_fail(err, SM_EUSAGE, "the listwise objective takes --target matched or gain, not %s",
-                           objective_target_names[obj->target]);
-    } else if (obj->kind == OBJ_MULTICLASS) {
-        if (obj->target == TARGET_DEFAULT)
-            obj->target = TARGET_MATCHED;
-        if (obj->target != TARGET_MATCHED && obj->target != TARGET_PROB)
-            return sm_fail(err, SM_EUSAGE, "the multiclass objective takes --target matched or prob, not %s",
-                           objective_target_names[obj->target]);
-    } else if (obj->target != TARGET_DEFAULT) {
-        return sm_fail(err, SM_EUSAGE,
-                       "--target applies to the pairwise, listwise and multiclass objectives only");
-    }
-    if (obj->max_pairs != 0 && obj->kind != OBJ_PAIRWISE)
-        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
-    if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
-        return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
-    if (obj->n_out == 0)
-        obj->n_out = 1;
-    if (objective_is_multiclass(obj->kind) && obj->n_out < 2)
-        return sm_fail(err, SM_EUSAGE, "the %s objective needs at least 2 classes, not %ld",
-                       objective_kind_names[obj->kind], (long)obj->n_out);
-    if (!objective_is_multiclass(obj->kind) && obj->n_out != 1)
-        return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
-                       objective_kind_names[obj->kind], (long)obj->n_out);
-    return SM_OK;
-}
-
 void objective_work_init(sm_objective_work *w, uint64_t seed)
 {
     memset(w, 0, sizeof *w);
@@ -393,53 +348,161 @@ static double multiclass_pass(const sm_objective *obj, const double *s, const do
     return sum;
 }
 
-/* ---- dispatch ---- */
+/* ---- the kinds ---- */
+
+static double pointwise_kind_pass(const sm_objective *obj, const double *s, const double *y,
+                                  int64_t n, double weight, double *ds, int want_loss,
+                                  int64_t *units, sm_objective_work *w)
+{
+    (void)w;
+    return pointwise_pass(&obj->link, s, y, n, weight, ds, want_loss, units);
+}
+
+/* The per-dimension loss: every class score against its target. */
+static double multiclass_pointwise_pass(const sm_objective *obj, const double *s, const double *y,
+                                        int64_t n, double weight, double *ds, int want_loss,
+                                        int64_t *units, sm_objective_work *w)
+{
+    (void)w;
+    double sum = pointwise_pass(&obj->link, s, y, n * obj->n_out, weight, ds, want_loss, units);
+    *units = n;
+    return sum;
+}
+
+static int any_rows(const sm_objective *obj, const double *y, int64_t n)
+{
+    (void)obj, (void)y;
+    return n > 0;
+}
+
+/* A pair of different labels. */
+static int has_pair(const sm_objective *obj, const double *y, int64_t n)
+{
+    (void)obj;
+    for (int64_t i = 1; i < n; i++)
+        if (y[i] != y[0])
+            return 1;
+    return 0;
+}
+
+/* Two rows and a target: with the gain target, a positive gain. */
+static int has_list_target(const sm_objective *obj, const double *y, int64_t n)
+{
+    if (n < 2)
+        return 0;
+    if (obj->target != TARGET_GAIN)
+        return 1;
+    for (int64_t i = 0; i < n; i++)
+        if (y[i] > 0.0)
+            return 1;
+    return 0;
+}
+
+static double row_curvature(const sm_objective *obj, const double *y)
+{
+    return link_dh(&obj->link, y[0]);
+}
+
+static double class_rows_curvature(const sm_objective *obj, const double *y)
+{
+    double mx = 0.0;
+    for (int64_t k = 0; k < obj->n_out; k++)
+        mx = fmax(mx, link_dh(&obj->link, y[k]));
+    return mx;
+}
+
+static double multiclass_curvature(const sm_objective *obj, const double *t);
+
+/* What differs between the kinds, one row each (indexed by
+ * sm_objective_kind); the entry points below read it. */
+typedef struct {
+    sm_objective_unit unit;
+    /* The targets it takes: its default and one other (TARGET_DEFAULT:
+     * it takes no --target). */
+    sm_target_kind default_target, other_target;
+    int samples_pairs; /* --max-pairs applies */
+    /* pointwise training's curvature floor (objective_curvature_floor) */
+    int steep_floor;
+    /* listwise: the curvature is also taken at the target (objective.h) */
+    int curvature_at_target;
+    double (*pass)(const sm_objective *obj, const double *s, const double *y, int64_t n,
+                   double weight, double *ds, int want_loss, int64_t *units,
+                   sm_objective_work *w);
+    int (*is_unit)(const sm_objective *obj, const double *y, int64_t n);
+    double (*label_curvature)(const sm_objective *obj, const double *y);
+} objective_kind;
+
+static const objective_kind kinds[OBJ_KIND_COUNT] = {
+    [OBJ_POINTWISE] = {.unit = UNIT_ROW, .steep_floor = 1, .pass = pointwise_kind_pass,
+                       .is_unit = any_rows, .label_curvature = row_curvature},
+    [OBJ_PAIRWISE] = {.unit = UNIT_QUERY, .default_target = TARGET_HARD,
+                      .other_target = TARGET_SOFT, .samples_pairs = 1, .pass = pairwise_pass,
+                      .is_unit = has_pair, .label_curvature = row_curvature},
+    [OBJ_LISTWISE] = {.unit = UNIT_QUERY, .default_target = TARGET_MATCHED,
+                      .other_target = TARGET_GAIN, .curvature_at_target = 1,
+                      .pass = listwise_pass, .is_unit = has_list_target,
+                      .label_curvature = row_curvature},
+    [OBJ_MULTICLASS] = {.unit = UNIT_CLASS_ROW, .default_target = TARGET_MATCHED,
+                        .other_target = TARGET_PROB, .pass = multiclass_pass,
+                        .is_unit = any_rows, .label_curvature = multiclass_curvature},
+    [OBJ_MULTICLASS_POINTWISE] = {.unit = UNIT_CLASS_ROW, .pass = multiclass_pointwise_pass,
+                                  .is_unit = any_rows, .label_curvature = class_rows_curvature},
+};
+
+sm_objective_unit objective_unit(sm_objective_kind k) { return kinds[k].unit; }
+int objective_is_ranking(sm_objective_kind k) { return kinds[k].unit == UNIT_QUERY; }
+int objective_takes_target(sm_objective_kind k, sm_target_kind t)
+{
+    return t != TARGET_DEFAULT && (kinds[k].default_target == t || kinds[k].other_target == t);
+}
+int objective_is_multiclass(sm_objective_kind k) { return kinds[k].unit == UNIT_CLASS_ROW; }
+
+sm_status objective_check_options(sm_objective *obj, sm_error *err)
+{
+    const objective_kind *k = &kinds[obj->kind];
+    if (k->default_target == TARGET_DEFAULT && obj->target != TARGET_DEFAULT)
+        return sm_fail(err, SM_EUSAGE,
+                       "--target applies to the pairwise, listwise and multiclass objectives only");
+    if (obj->target == TARGET_DEFAULT)
+        obj->target = k->default_target;
+    if (obj->target != k->default_target && obj->target != k->other_target)
+        return sm_fail(err, SM_EUSAGE, "the %s objective takes --target %s or %s, not %s",
+                       objective_kind_names[obj->kind], objective_target_names[k->default_target],
+                       objective_target_names[k->other_target],
+                       objective_target_names[obj->target]);
+    if (obj->max_pairs != 0 && !k->samples_pairs)
+        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
+    if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
+        return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
+    return SM_OK;
+}
+
+sm_status objective_check(sm_objective *obj, sm_error *err)
+{
+    sm_status st = objective_check_options(obj, err);
+    if (st != SM_OK)
+        return st;
+    if (obj->n_out == 0)
+        obj->n_out = 1;
+    if (objective_is_multiclass(obj->kind) && obj->n_out < 2)
+        return sm_fail(err, SM_EUSAGE, "the %s objective needs at least 2 classes, not %ld",
+                       objective_kind_names[obj->kind], (long)obj->n_out);
+    if (!objective_is_multiclass(obj->kind) && obj->n_out != 1)
+        return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
+                       objective_kind_names[obj->kind], (long)obj->n_out);
+    return SM_OK;
+}
 
 int objective_is_unit(const sm_objective *obj, const double *y, int64_t n)
 {
-    switch (obj->kind) {
-    case OBJ_PAIRWISE:
-        for (int64_t i = 1; i < n; i++)
-            if (y[i] != y[0])
-                return 1;
-        return 0;
-    case OBJ_LISTWISE:
-        if (n < 2)
-            return 0;
-        if (obj->target != TARGET_GAIN)
-            return 1;
-        for (int64_t i = 0; i < n; i++)
-            if (y[i] > 0.0)
-                return 1;
-        return 0;
-    case OBJ_POINTWISE:
-    default:
-        return n > 0;
-    }
+    return kinds[obj->kind].is_unit(obj, y, n);
 }
 
-/* The one dispatch on obj->kind behind the three entry points below. */
 static double objective_pass(const sm_objective *obj, const double *s, const double *y, int64_t n,
                              double weight, double *ds, int want_loss, int64_t *units,
                              sm_objective_work *w)
 {
-    switch (obj->kind) {
-    case OBJ_PAIRWISE:
-        return pairwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
-    case OBJ_LISTWISE:
-        return listwise_pass(obj, s, y, n, weight, ds, want_loss, units, w);
-    case OBJ_MULTICLASS:
-        return multiclass_pass(obj, s, y, n, weight, ds, want_loss, units, w);
-    case OBJ_MULTICLASS_POINTWISE: {
-        /* the per-dimension loss: every class score against its target */
-        double sum = pointwise_pass(&obj->link, s, y, n * obj->n_out, weight, ds, want_loss, units);
-        *units = n;
-        return sum;
-    }
-    case OBJ_POINTWISE:
-    default:
-        return pointwise_pass(&obj->link, s, y, n, weight, ds, want_loss, units);
-    }
+    return kinds[obj->kind].pass(obj, s, y, n, weight, ds, want_loss, units, w);
 }
 
 double objective_forward(const sm_objective *obj, const double *s, const double *y, int64_t n,
@@ -552,21 +615,13 @@ static double multiclass_curvature(const sm_objective *obj, const double *t)
 
 double objective_label_curvature(const sm_objective *obj, const double *y)
 {
-    if (obj->kind == OBJ_MULTICLASS)
-        return multiclass_curvature(obj, y);
-    if (obj->kind == OBJ_MULTICLASS_POINTWISE) {
-        double mx = 0.0;
-        for (int64_t k = 0; k < obj->n_out; k++)
-            mx = fmax(mx, link_dh(&obj->link, y[k]));
-        return mx;
-    }
-    return link_dh(&obj->link, y[0]);
+    return kinds[obj->kind].label_curvature(obj, y);
 }
 
 double objective_curvature_floor(const sm_objective *obj, double lo, double hi)
 {
-    return obj->kind == OBJ_POINTWISE ? link_slope_over(&obj->link, lo, hi) / OBJECTIVE_STEEP_SHARE
-                                      : 0.0;
+    return kinds[obj->kind].steep_floor ? link_slope_over(&obj->link, lo, hi) / OBJECTIVE_STEEP_SHARE
+                                        : 0.0;
 }
 
 double objective_query_curvature(const sm_objective *obj, const double *y, int64_t n,
@@ -578,8 +633,8 @@ double objective_query_curvature(const sm_objective *obj, const double *y, int64
         c[i] = link_dh(&obj->link, y[i]) / obj->temperature;
     }
     double trace = spread(ctx, uniform, c);
-    if (obj->kind == OBJ_PAIRWISE)
-        return 0.5 * trace;
+    if (!kinds[obj->kind].curvature_at_target)
+        return 0.5 * trace; /* pairwise: half the uniform spread (objective.h) */
     objective_listwise_target(obj, y, n, q);
     return fmax(trace, spread(ctx, q, c));
 }

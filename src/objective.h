@@ -7,7 +7,8 @@
  * mini-batch (pointwise: any rows; ranking: one query per call) with
  * weight = 1 / (units in the mini-batch), so every objective is a mean and
  * learning rates carry over between data sets. The scores s and gradients ds
- * of n rows are n x K (n_out), row-major; every kind so far takes K = 1.
+ * of n rows are n x K (n_out), row-major: K = 1 but for the multi-class
+ * kinds.
  *
  * Pairwise, per query: pairs (i, j) with y_i > y_j; d = (f(s_i) - f(s_j))/T,
  * p = sigma(d); hard target q = 1, soft q = sigma((f(y_i) - f(y_j))/T);
@@ -77,15 +78,24 @@ int objective_kind_parse(const char *name); /* -1 when unknown */
 const char *objective_kind_name(sm_objective_kind k);
 int objective_target_parse(const char *name); /* -1 when unknown */
 const char *objective_target_name(sm_target_kind t);
-/* True when the objective needs query groups. */
+/* What an objective averages over: rows (one score each), queries (the
+ * ranking kinds, which need query groups) or rows of K >= 2 class scores
+ * with K targets each (the multi-class kinds). */
+typedef enum { UNIT_ROW = 0, UNIT_QUERY, UNIT_CLASS_ROW } sm_objective_unit;
+sm_objective_unit objective_unit(sm_objective_kind k);
+/* objective_unit(k) == UNIT_QUERY, == UNIT_CLASS_ROW. */
 int objective_is_ranking(sm_objective_kind k);
-/* True for the kinds with K >= 2 scores and K targets per row. */
 int objective_is_multiclass(sm_objective_kind k);
+/* Whether kind k takes --target t (TARGET_DEFAULT: none takes it). */
+int objective_takes_target(sm_objective_kind k, sm_target_kind t);
 /* The effective target (TARGET_DEFAULT resolved) and outputs (0: 1);
  * SM_EUSAGE when the target does not belong to the objective (e.g. gain with
  * pairwise), or the objective cannot take n_out scores per row (the
  * multi-class kinds take K >= 2, the others one). */
 sm_status objective_check(sm_objective *obj, sm_error *err);
+/* The same but for the outputs, before K is known (the multi-class kinds
+ * take it from the data). */
+sm_status objective_check_options(sm_objective *obj, sm_error *err);
 
 /* Scratch memory of the ranking objectives, reused across calls, and the
  * generator that draws sampled pairs. */

@@ -14,9 +14,9 @@
  *       predictions, loss, label_transform, regions_origin, boundaries,
  *       interval_I; a NULL field is left out); "region" rows (row: the index
  *       or "all"; column: lower, upper and the stats keys); "confusion" rows
- *       (row: label region, column: prediction region). Values have
- *       TSV_DECIMALS fixed decimals, NaN for an empty region's means,
- *       inf/-inf; hit_rate a fraction in [0, 1].
+ *       (row: label region, column: prediction region). Counts are
+ *       integers; other values have TSV_DECIMALS fixed decimals, NaN for an
+ *       empty region's means, inf/-inf; hit_rate a fraction in [0, 1].
  * json  one object with the keys data, model, predictions, loss,
  *       label_transform (strings or null); regions (count, origin, boundaries,
  *       intervals); per_region (a list of objects: region, interval and the
@@ -409,6 +409,13 @@ static void tsv_value(report_out *o, const char *table, const char *row, const c
     out_printf(o, "%s\t%s\t%s\t%s\n", table, row, column, cell);
 }
 
+/* A count: an integer, as the counts of the other formats. */
+static void tsv_count(report_out *o, const char *table, const char *row, const char *column,
+                      int64_t count)
+{
+    out_printf(o, "%s\t%s\t%s\t%lld\n", table, row, column, (long long)count);
+}
+
 /* A text of the report (a file name, the loss): table "info", row the key,
  * column the text, no value. */
 static void tsv_info(report_out *o, const char *key, const char *text)
@@ -452,22 +459,23 @@ static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region
         tsv_value(o, "region", row, "lower", i > 0 && i < r->n ? r->bound[i - 1] : -INFINITY);
         tsv_value(o, "region", row, "upper", i < r->n - 1 ? r->bound[i] : INFINITY);
         for (int c = 0; c < n_columns; c++) {
+            const char *field = (const char *)st + stats_columns[c].offset;
+            int64_t count;
             double v;
             if (stats_columns[c].kind == COLUMN_COUNT) {
-                int64_t count;
-                memcpy(&count, (const char *)st + stats_columns[c].offset, sizeof count);
-                v = (double)count;
+                memcpy(&count, field, sizeof count);
+                tsv_count(o, "region", row, stats_columns[c].key, count);
             } else {
-                memcpy(&v, (const char *)st + stats_columns[c].offset, sizeof v);
+                memcpy(&v, field, sizeof v);
+                tsv_value(o, "region", row, stats_columns[c].key, v);
             }
-            tsv_value(o, "region", row, stats_columns[c].key, v);
         }
     }
     for (int i = 0; i < r->n; i++)
         for (int j = 0; j < r->n; j++) {
             snprintf(a, sizeof a, "%d", i);
             snprintf(b, sizeof b, "%d", j);
-            tsv_value(o, "confusion", a, b, (double)rep->confusion[i][j]);
+            tsv_count(o, "confusion", a, b, rep->confusion[i][j]);
         }
     if (rank)
         tsv_ranking(o, rank);
@@ -655,7 +663,7 @@ static void tsv_ranking(report_out *o, const sm_rank_report *rk)
         tsv_info(o, convention_tsv_key[i], text[i]);
     for (int i = 0; i < n; i++) {
         tsv_value(o, "ranking", row[i].name, "value", row[i].value);
-        tsv_value(o, "ranking", row[i].name, "queries", (double)row[i].queries);
+        tsv_count(o, "ranking", row[i].name, "queries", row[i].queries);
     }
     const sm_regions *r = &rk->regions;
     for (int a = r->n; a > 0; a--)
@@ -667,8 +675,8 @@ static void tsv_ranking(report_out *o, const sm_rank_report *rk)
             int64_t ordered = all ? rk->all_ordered : rk->ordered[a][b];
             snprintf(hi, sizeof hi, "%d", a);
             snprintf(lo, sizeof lo, "%d", b);
-            tsv_value(o, "region_pairs", all ? "all" : hi, all ? "all" : lo, (double)pairs);
-            tsv_value(o, "region_ordered", all ? "all" : hi, all ? "all" : lo, (double)ordered);
+            tsv_count(o, "region_pairs", all ? "all" : hi, all ? "all" : lo, pairs);
+            tsv_count(o, "region_ordered", all ? "all" : hi, all ? "all" : lo, ordered);
             tsv_value(o, "region_accuracy", all ? "all" : hi, all ? "all" : lo,
                       share(ordered, pairs));
         }
@@ -787,13 +795,15 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
  *       precision, recall, F1, then a "macro" line); the confusion matrix
  *       (label class down, predicted class across); with a target the order
  *       accuracy per pair of rank bands. Numbers %.4g, "-" where undefined.
- * tsv   the same tidy table: info rows, then summary rows (table "summary", row the
- *       figure, column its k where it has one), "class" rows (row the class,
+ * tsv   the same tidy table: info rows, then summary rows (table "summary", row
+ *       "all" or the figure's k where it has one, column the figure: classes,
+ *       rows, mean_loss, accuracy, top_k_accuracy ...), "class" rows (row the class,
  *       column rows|precision|recall|f1; row "macro" for the means),
  *       "confusion" rows (row the label class, column the predicted class,
  *       value the count), "band_pairs" and "band_accuracy" rows (row the
  *       higher band, column the lower band, as target ranks "1", "2-3", ...).
- *       Values with TSV_DECIMALS decimals, NaN where undefined.
+ *       Counts are integers, other values have TSV_DECIMALS decimals, NaN
+ *       where undefined.
  * json  one object: data, model, predictions, loss, label_transform,
  *       classes, rows, mean_loss, summary (an object of the figures),
  *       per_class (a list), macro, confusion (a list of rows), and with a
@@ -805,8 +815,8 @@ enum { CLASS_FIGURES_MAX = 2 + 3 * CLASS_MAX_CUTOFFS };
 
 typedef struct {
     char name[24]; /* json key and text label: accuracy, top_2, overlap@3 ... */
-    const char *table_row; /* tsv: the figure's family */
-    int k;         /* tsv column: its cutoff, 0 for none */
+    const char *family; /* tsv column: the figure's family */
+    int k;         /* tsv row: its cutoff, 0 for none ("all") */
     double value;
 } class_figure;
 
@@ -814,24 +824,24 @@ typedef struct {
 static int class_figures(const sm_class_report *r, double mean_loss, class_figure *f)
 {
     int n = 0, K = r->n_classes;
-    f[n++] = (class_figure){.name = "mean_loss", .table_row = "mean_loss", .value = mean_loss};
+    f[n++] = (class_figure){.name = "mean_loss", .family = "mean_loss", .value = mean_loss};
     if (r->has_labels) {
-        f[n++] = (class_figure){.name = "accuracy", .table_row = "accuracy", .value = r->accuracy};
+        f[n++] = (class_figure){.name = "accuracy", .family = "accuracy", .value = r->accuracy};
         for (int i = 0; i < r->config.n_cutoffs; i++) {
             int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
             if (k > 1) {
-                f[n] = (class_figure){.table_row = "top_k_accuracy", .k = k, .value = r->top_k[i]};
+                f[n] = (class_figure){.family = "top_k_accuracy", .k = k, .value = r->top_k[i]};
                 snprintf(f[n++].name, sizeof f[0].name, "top_%d_accuracy", k);
             }
         }
     }
     if (r->has_target) {
-        f[n++] = (class_figure){.name = "top1_agreement", .table_row = "top1_agreement",
+        f[n++] = (class_figure){.name = "top1_agreement", .family = "top1_agreement",
                                 .value = r->top1_agreement};
         for (int pass = 0; pass < 2; pass++)
             for (int i = 0; i < r->config.n_cutoffs; i++) {
                 int k = r->config.cutoff[i] < K ? r->config.cutoff[i] : K;
-                f[n] = (class_figure){.table_row = pass ? "ndcg" : "overlap", .k = k,
+                f[n] = (class_figure){.family = pass ? "ndcg" : "overlap", .k = k,
                                       .value = pass ? r->ndcg[i] : r->overlap[i]};
                 snprintf(f[n++].name, sizeof f[0].name, "%s@%d", pass ? "ndcg" : "overlap", k);
             }
@@ -951,11 +961,11 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
     tsv_header(o, meta);
-    tsv_value(o, "summary", "classes", "", (double)K);
-    tsv_value(o, "summary", "rows", "", (double)r->rows);
+    tsv_count(o, "summary", "all", "classes", K);
+    tsv_count(o, "summary", "all", "rows", r->rows);
     for (int i = 0; i < nf; i++) {
         snprintf(b_name, sizeof b_name, "%d", fig[i].k);
-        tsv_value(o, "summary", fig[i].table_row, fig[i].k ? b_name : "", fig[i].value);
+        tsv_value(o, "summary", fig[i].k ? b_name : "all", fig[i].family, fig[i].value);
     }
     if (r->has_labels) {
         for (int k = 0; k <= K; k++) {
@@ -964,7 +974,7 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
             else
                 snprintf(a_name, sizeof a_name, "macro");
             if (k < K)
-                tsv_value(o, "class", a_name, "rows", (double)r->support[k]);
+                tsv_count(o, "class", a_name, "rows", r->support[k]);
             tsv_value(o, "class", a_name, "precision", k < K ? r->precision[k] : r->macro_precision);
             tsv_value(o, "class", a_name, "recall", k < K ? r->recall[k] : r->macro_recall);
             tsv_value(o, "class", a_name, "f1", k < K ? r->f1[k] : r->macro_f1);
@@ -973,14 +983,14 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
             for (int b = 0; b < K; b++) {
                 class_value_name(values, a, a_name, sizeof a_name);
                 class_value_name(values, b, b_name, sizeof b_name);
-                tsv_value(o, "confusion", a_name, b_name, (double)r->confusion[(size_t)a * K + b]);
+                tsv_count(o, "confusion", a_name, b_name, r->confusion[(size_t)a * K + b]);
             }
     }
     if (r->has_target) {
         band_pair bp[BAND_PAIRS_MAX];
         int n = band_pairs(r, bp);
         for (int i = 0; i < n; i++) {
-            tsv_value(o, "band_pairs", bp[i].higher, bp[i].lower, (double)bp[i].pairs);
+            tsv_count(o, "band_pairs", bp[i].higher, bp[i].lower, bp[i].pairs);
             tsv_value(o, "band_accuracy", bp[i].higher, bp[i].lower, bp[i].accuracy);
         }
     }
@@ -1061,5 +1071,203 @@ sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_
         return sm_fail(err, SM_EFAIL, "report_write_classes: invalid arguments");
     report_out o = {out, 0, 0};
     writer[fmt](&o, meta, rep, class_values, mean_loss);
+    return finish_output(out, &o, err);
+}
+
+/* ---- cross-validation ---- */
+
+static const char *cv_units(const sm_cv_result *r)
+{
+    return r->by_query ? "whole queries" : "rows";
+}
+
+static double cv_value(const sm_cv_result *r, int f, int j)
+{
+    return r->value[(int64_t)f * r->n_figures + j];
+}
+
+/* A row per figure, a column per fold, then the mean and the sample
+ * standard deviation over the folds; "-" where a fold has no value. */
+static void text_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    int width = (int)strlen("held-out rows");
+    for (int j = 0; j < r->n_figures; j++)
+        width = max_int(width, (int)strlen(r->name[j]));
+    out_printf(o, "# %d-fold cross-validation of ", r->n_folds);
+    out_plain_string(o, meta->data_name ? meta->data_name : "(none)");
+    out_printf(o, ": %s, seed %llu\n", cv_units(r), (unsigned long long)r->seed);
+    if (meta->label_transform && strcmp(meta->label_transform, "none") != 0)
+        out_printf(o, "# labels and errors on the %s scale\n", meta->label_transform);
+    out_printf(o, "%-*s", width, "figure");
+    for (int f = 0; f < r->n_folds; f++) {
+        char head[24];
+        snprintf(head, sizeof head, "fold %d", f + 1);
+        out_printf(o, "  %11s", head);
+    }
+    out_printf(o, "  %11s  %11s\n%-*s", "mean", "std", width, "held-out rows");
+    for (int f = 0; f < r->n_folds; f++)
+        out_printf(o, "  %11lld", (long long)r->rows[f]);
+    out_putc(o, '\n');
+    for (int j = 0; j < r->n_figures; j++) {
+        out_printf(o, "%-*s", width, r->name[j]);
+        for (int f = 0; f < r->n_folds; f++) {
+            double v = cv_value(r, f, j);
+            isnan(v) ? out_printf(o, "  %11s", "-") : out_printf(o, "  %11.4f", v);
+        }
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        out_printf(o, "  %11.4f  %11.4f\n", mean, std);
+    }
+}
+
+/* The info rows, then "fold" rows (row: the fold, column: rows, a count)
+ * and "cv" rows (row: the figure, column: the fold, mean or std). */
+static void tsv_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    char a[24];
+    tsv_header(o, meta);
+    tsv_info(o, "folds_of", cv_units(r));
+    snprintf(a, sizeof a, "%llu", (unsigned long long)r->seed);
+    tsv_info(o, "seed", a);
+    for (int f = 0; f < r->n_folds; f++) {
+        snprintf(a, sizeof a, "%d", f + 1);
+        tsv_count(o, "fold", a, "rows", r->rows[f]);
+    }
+    for (int j = 0; j < r->n_figures; j++) {
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        for (int f = 0; f < r->n_folds; f++) {
+            snprintf(a, sizeof a, "%d", f + 1);
+            tsv_value(o, "cv", r->name[j], a, cv_value(r, f, j));
+        }
+        tsv_value(o, "cv", r->name[j], "mean", mean);
+        tsv_value(o, "cv", r->name[j], "std", std);
+    }
+}
+
+static void json_cv(report_out *o, const sm_report_meta *meta, const sm_cv_result *r)
+{
+    out_printf(o, "{\n");
+    write_meta(o, meta, STYLE_JSON);
+    out_printf(o, "  \"folds\": %d,\n  \"folds_of\": \"%s\",\n  \"seed\": %llu,\n",
+               r->n_folds, cv_units(r), (unsigned long long)r->seed);
+    out_printf(o, "  \"held_out_rows\": [");
+    for (int f = 0; f < r->n_folds; f++)
+        out_printf(o, "%s%lld", f ? ", " : "", (long long)r->rows[f]);
+    out_printf(o, "],\n  \"figures\": [");
+    for (int j = 0; j < r->n_figures; j++) {
+        double mean, std;
+        cv_figure_stats(r, j, &mean, &std);
+        out_printf(o, "%s\n    {\"name\": ", j ? "," : "");
+        out_json_string(o, r->name[j]);
+        out_printf(o, ", \"folds\": [");
+        for (int f = 0; f < r->n_folds; f++) {
+            out_printf(o, "%s", f ? ", " : "");
+            json_number(o, cv_value(r, f, j));
+        }
+        out_printf(o, "], \"mean\": ");
+        json_number(o, mean);
+        out_printf(o, ", \"std\": ");
+        json_number(o, std);
+        out_putc(o, '}');
+    }
+    out_printf(o, "\n  ]\n}\n");
+}
+
+sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                          const sm_cv_result *cv, sm_error *err)
+{
+    static void (*const writer[])(report_out *, const sm_report_meta *, const sm_cv_result *) = {
+        [REPORT_TEXT] = text_cv, [REPORT_TSV] = tsv_cv, [REPORT_JSON] = json_cv};
+    static const sm_report_meta none;
+    if (!out || !cv || (unsigned)fmt >= sizeof writer / sizeof writer[0])
+        return sm_fail(err, SM_EFAIL, "report_write_cv: invalid arguments");
+    report_out o = {out, 0, 0};
+    writer[fmt](&o, meta ? meta : &none, cv);
+    return finish_output(out, &o, err);
+}
+
+/* ---- train's epoch table ---- */
+
+static void text_epoch(report_out *o, const char *unit, const char *metric,
+                       const sm_epoch_info *e, int first)
+{
+    if (first) {
+        out_printf(o, "%6s  %14s  %14s  %9s", unit, "train_obj", "valid_obj", "seconds");
+        if (metric[0])
+            out_printf(o, "  %14s  best", metric);
+        out_putc(o, '\n');
+    }
+    char valid[32] = "-";
+    if (!isnan(e->valid_objective))
+        snprintf(valid, sizeof valid, "%.8g", e->valid_objective);
+    out_printf(o, "%6d  %14.8g  %14s  %9.2f", e->epoch, e->train_objective, valid, e->seconds);
+    if (metric[0])
+        out_printf(o, "  %14.8g  %4d", e->valid_metric, e->best_epoch);
+    out_putc(o, '\n');
+}
+
+/* Rows of the table `unit` ("epoch", or "iter" for L-BFGS): row the epoch,
+ * column train_obj, valid_obj, seconds, the metric and best (the epoch kept
+ * so far, an integer). */
+static void tsv_epoch(report_out *o, const char *unit, const char *metric,
+                      const sm_epoch_info *e, int first)
+{
+    char row[24];
+    if (first) {
+        out_printf(o, "table\trow\tcolumn\tvalue\n");
+        tsv_info(o, "metric", metric[0] ? metric : "none");
+    }
+    snprintf(row, sizeof row, "%d", e->epoch);
+    tsv_value(o, unit, row, "train_obj", e->train_objective);
+    tsv_value(o, unit, row, "valid_obj", e->valid_objective);
+    tsv_value(o, unit, row, "seconds", e->seconds);
+    if (metric[0]) {
+        tsv_value(o, unit, row, metric, e->valid_metric);
+        tsv_count(o, unit, row, "best", e->best_epoch);
+    }
+}
+
+static void json_epoch(report_out *o, const char *unit, const char *metric,
+                       const sm_epoch_info *e, int first)
+{
+    if (first) {
+        out_printf(o, "{\n  \"metric\": ");
+        out_json_string(o, metric[0] ? metric : NULL);
+        out_printf(o, ",\n  \"%ss\": [\n", unit);
+    }
+    out_printf(o, "%s    {\"%s\": %d, \"train_obj\": ", first ? "" : ",\n", unit, e->epoch);
+    json_number(o, e->train_objective);
+    out_printf(o, ", \"valid_obj\": ");
+    json_number(o, e->valid_objective);
+    out_printf(o, ", \"seconds\": ");
+    json_number(o, e->seconds);
+    if (metric[0]) {
+        out_printf(o, ", \"metric\": ");
+        json_number(o, e->valid_metric);
+        out_printf(o, ", \"best\": %d", e->best_epoch);
+    }
+    out_putc(o, '}');
+}
+
+sm_status report_write_epoch(FILE *out, sm_report_format fmt, const char *unit,
+                             const char *metric, const sm_epoch_info *e, int first,
+                             sm_error *err)
+{
+    static void (*const writer[])(report_out *, const char *, const char *,
+                                  const sm_epoch_info *, int) = {
+        [REPORT_TEXT] = text_epoch, [REPORT_TSV] = tsv_epoch, [REPORT_JSON] = json_epoch};
+    if (!out || !e || (unsigned)fmt >= sizeof writer / sizeof writer[0])
+        return sm_fail(err, SM_EFAIL, "report_write_epoch: invalid arguments");
+    report_out o = {out, 0, 0};
+    writer[fmt](&o, unit ? unit : "epoch", metric ? metric : "", e, first);
+    return finish_output(out, &o, err);
+}
+
+sm_status report_end_epochs(FILE *out, sm_report_format fmt, sm_error *err)
+{
+    report_out o = {out, 0, 0};
+    if (fmt == REPORT_JSON)
+        out_printf(&o, "\n  ]\n}\n");
     return finish_output(out, &o, err);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "class_metrics.h"
+#include "cv.h"
 #include "error.h"
 #include "metrics.h"
 #include "rank_metrics.h"
@@ -57,5 +58,21 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
 sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_class_report *rep, const int64_t *class_values,
                                double mean_loss, sm_error *err);
+
+/* The table of a k-fold cross-validation (cv.h): the figures of each fold,
+ * their mean and sample standard deviation, in the layouts described in
+ * report.c; meta names the data, the loss and the label transform. */
+sm_status report_write_cv(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
+                          const sm_cv_result *cv, sm_error *err);
+
+/* Training's epoch table (train.h), a row at a time as the epochs end, in
+ * the layouts described in report.c: the header (JSON: the opening) with the
+ * first row; unit names a row ("epoch" for SGD, "iter" for an L-BFGS
+ * iteration; NULL: "epoch"); metric names early stopping's metric ("" or
+ * NULL: none). report_end_epochs closes the table after its last row (JSON). */
+sm_status report_write_epoch(FILE *out, sm_report_format fmt, const char *unit,
+                             const char *metric, const sm_epoch_info *e, int first,
+                             sm_error *err);
+sm_status report_end_epochs(FILE *out, sm_report_format fmt, sm_error *err);
 
 #endif

@@ -19,6 +19,8 @@ void scorer_config_default(sm_scorer_config *c)
 }
 
 const char *scorer_kind_name(sm_scorer_kind kind) { return kinds[kind]->name; }
+int scorer_kind_is_layered(sm_scorer_kind kind) { return kinds[kind]->layered; }
+sm_optimizer_kind scorer_kind_optimizer(sm_scorer_kind kind) { return kinds[kind]->optimizer; }
 
 int scorer_kind_parse(const char *name)
 {

@@ -26,7 +26,7 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "mlp.h"
+#include "mlp_shape.h"
 #include "optim.h"
 
 #define SCORER_MAX_OUTPUTS 65536
@@ -50,6 +50,11 @@ void scorer_config_default(sm_scorer_config *c);
 sm_status scorer_config_parse(const char *spec, sm_scorer_config *c, sm_error *err);
 /* The kind's name ("linear", "mlp"), and the kind of a name (-1: none). */
 const char *scorer_kind_name(sm_scorer_kind kind);
+/* Whether the kind has hidden layers (an activation; hidden=, activation=
+ * and layer= lines in a model file), and the optimiser it trains with when
+ * none is given. */
+int scorer_kind_is_layered(sm_scorer_kind kind);
+sm_optimizer_kind scorer_kind_optimizer(sm_scorer_kind kind);
 int scorer_kind_parse(const char *name);
 /* Set the layers' input dimension and outputs (see sm_scorer_config). */
 void scorer_config_complete(sm_scorer_config *c, int32_t dim);
@@ -132,6 +137,11 @@ void scorer_import(sm_scorer *sc, const double *param);
 struct sm_scorer_ops {
     const char *name;   /* in --scorer and model files */
     const char *syntax; /* its --scorer spelling, for messages */
+    int layered;        /* hidden layers (scorer_kind_is_layered) */
+    /* The default optimiser: plain SGD with the relative rate suits the
+     * convex linear problems; an MLP's curvature changes as it trains, where
+     * Adam's per-weight scaling keeps steep links (exp, sinh) from diverging. */
+    sm_optimizer_kind optimizer;
     /* The part of a --scorer spec after "name:" (NULL without one) into c. */
     sm_status (*parse)(const char *spec, const char *options, sm_scorer_config *c,
                        sm_error *err);

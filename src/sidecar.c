@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "array.h"
-#include "scorer.h"
 #include "textsrc.h"
 #include "tokens.h"
 
@@ -202,9 +201,9 @@ static sm_status target_line(void *ctx, const char *name, char *line, size_t len
         if (spec->k > 0 && count == spec->k)
             return token_fail(err, name, lineno, &t, "more than %ld targets on the line",
                               (long)spec->k);
-        if (count == SCORER_MAX_OUTPUTS)
+        if (count == SIDECAR_MAX_TARGETS)
             return token_fail(err, name, lineno, &t, "more than %d targets on a line",
-                              SCORER_MAX_OUTPUTS);
+                              SIDECAR_MAX_TARGETS);
         if (!sm_array_grow(&f->list.values, &f->list.cap, (size_t)f->list.n + 1, sizeof v))
             return sm_fail_nomem(err, name);
         ((double *)f->list.values)[f->list.n++] = v;

@@ -13,6 +13,10 @@
 
 #include "error.h"
 
+/* The most numbers on a line of a targets file: the most outputs a scorer
+ * has (scorer.h's SCORER_MAX_OUTPUTS, which test_sidecar checks it equals). */
+#define SIDECAR_MAX_TARGETS 65536
+
 /* A weights file (LightGBM's DATA.weight): one finite weight >= 0 a line,
  * for the rows of a data set in order ('#' comments skipped). A bad number,
  * a negative one, text after it, or a line beyond the data's `rows` is
@@ -37,7 +41,7 @@ sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_e
  * by blanks. What is expected of it: */
 typedef struct {
     int32_t k;           /* numbers a line; 0: as many as the first line has
-                          * (2 .. SCORER_MAX_OUTPUTS), set on return */
+                          * (2 .. SIDECAR_MAX_TARGETS), set on return */
     int64_t rows;        /* lines expected (the data's rows), or -1: any */
     const char *rows_of; /* the data's display name, for that message */
     int prob;            /* each line a distribution: every entry >= 0 and

@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "class_metrics.h"
+#include "fullbatch.h"
+#include "lbfgs.h"
 #include "numfmt.h"
 #include "rng.h"
 #include "scorer.h"
@@ -13,6 +15,8 @@
 
 const char *const feature_scaling_names[SCALE_KIND_COUNT + 1] = {[SCALE_NONE] = "none",
                                                                   [SCALE_MAXABS] = "maxabs"};
+const char *const solver_names[SOLVER_KIND_COUNT + 1] = {
+    [SOLVER_AUTO] = "auto", [SOLVER_LBFGS] = "lbfgs", [SOLVER_SGD] = "sgd"};
 
 void train_config_default(sm_train_config *cfg)
 {
@@ -22,6 +26,9 @@ void train_config_default(sm_train_config *cfg)
     cfg->objective.n_out = 1;
     link_parse("lin", &cfg->objective.link, NULL);
     optim_config_default(&cfg->optim, OPT_SGD);
+    cfg->solver = SOLVER_SGD;
+    cfg->tol = TRAIN_TOL;
+    cfg->max_iter = TRAIN_MAX_ITER;
     cfg->epochs = 20;
     cfg->batch = 0; /* train_default_batch */
     cfg->seed = 1;
@@ -83,6 +90,11 @@ typedef struct {
     double valid_max_label;   /* ERR's y_max over every rank's validation rows */
     sm_status pending;
     sm_error pending_err;
+    /* L-BFGS: why it stopped, after how many iterations, max |gradient| */
+    const char *stop_reason;
+    int iterations;
+    double grad_norm;
+    double half_bias, half_norm, half_objective; /* at iteration max_iter / 2: mean bias, ||w||, F */
 } trainer;
 
 static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
@@ -244,29 +256,16 @@ static sm_status class_metric(const trainer *t, const double *scores, double *va
     return st;
 }
 
-/* The epoch's objectives. The training objective is exact only when `exact`;
- * otherwise it is the progressive one the epoch measured on the way (the
- * mean loss of each step's units before that step's update), which costs
- * nothing. With validation data, its objective and early stopping's metric. */
-static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *err)
+/* With validation data, its objective and early stopping's metric under
+ * the current weights (NaN without). */
+static sm_status evaluate_valid(trainer *t, sm_epoch_info *info, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
     const sm_dataset *valid = t->valid;
     double *scores = t->buf.all_scores;
     int64_t units;
-    sm_status st;
+    sm_status st = SM_OK;
     info->valid_objective = info->valid_metric = NAN;
-    if (exact) {
-        if ((st = exact_train_objective(t, info, err)) != SM_OK)
-            return st;
-    } else {
-        double sums[2] = {t->loss_sum, t->loss_units};
-        if (dist_many(cfg->dist) && (st = dist_sum(cfg->dist, sums, 2, err)) != SM_OK)
-            return st;
-        info->train_objective = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
-        if (cfg->optim.l2 > 0.0)
-            info->train_objective += cfg->optim.l2 * scorer_l2_half(&t->sc);
-    }
     if (!valid)
         return SM_OK;
     pass_scores(&t->sc, valid, cfg->threads, scores);
@@ -297,6 +296,28 @@ static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *
     if ((st = dist_sum(cfg->dist, sums, 2, err)) == SM_OK)
         info->valid_metric = sums[1] > 0 ? sums[0] / sums[1] : NAN;
     return st;
+}
+
+/* The epoch's objectives. The training objective is exact only when `exact`;
+ * otherwise it is the progressive one the epoch measured on the way (the
+ * mean loss of each step's units before that step's update), which costs
+ * nothing. */
+static sm_status evaluate(trainer *t, int exact, sm_epoch_info *info, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_status st;
+    if (exact) {
+        if ((st = exact_train_objective(t, info, err)) != SM_OK)
+            return st;
+    } else {
+        double sums[2] = {t->loss_sum, t->loss_units};
+        if (dist_many(cfg->dist) && (st = dist_sum(cfg->dist, sums, 2, err)) != SM_OK)
+            return st;
+        info->train_objective = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
+        if (cfg->optim.l2 > 0.0)
+            info->train_objective += cfg->optim.l2 * scorer_l2_half(&t->sc);
+    }
+    return evaluate_valid(t, info, err);
 }
 
 /* ---- early stopping and the result ---- */
@@ -579,6 +600,13 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
     const sm_objective *obj = &cfg->objective;
     if (cfg->batch < 0 || cfg->epochs < 1)
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
+    if (cfg->solver != SOLVER_SGD && cfg->solver != SOLVER_LBFGS)
+        return sm_fail(err, SM_EUSAGE, "the solver must be lbfgs or sgd");
+    if (cfg->solver == SOLVER_LBFGS && cfg->scorer.kind != SCORER_LINEAR)
+        return sm_fail(err, SM_EUSAGE, "the L-BFGS solver trains linear scorers; an MLP "
+                       "trains by SGD (--solver sgd)");
+    if (cfg->solver == SOLVER_LBFGS && !(cfg->tol >= 0.0))
+        return sm_fail(err, SM_EUSAGE, "the tolerance must be at least 0");
     /* (a rank's share may hold no rows at all) */
     int many = dist_many(cfg->dist);
     if (objective_is_ranking(obj->kind) &&
@@ -650,6 +678,8 @@ static sm_status init_scorer(trainer *t, sm_error *err)
         if (st != SM_OK)
             return st;
     }
+    if (cfg->solver == SOLVER_LBFGS) /* no optimiser state: fullbatch.h */
+        return SM_OK;
     sm_optim_config ocfg = cfg->optim;
     if (ocfg.kind == OPT_SGD || ocfg.kind == OPT_MOMENTUM) {
         double trace;
@@ -731,21 +761,12 @@ static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *
     return st;
 }
 
-static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
-                              const sm_train_config *cfg, sm_error *err)
+/* The units to train on: this rank's, and those of every rank. */
+static sm_status count_units(trainer *t, sm_error *err)
 {
-    memset(t, 0, sizeof *t);
-    t->cfg = cfg;
-    t->obj = &cfg->objective;
-    t->train = train;
-    t->valid = valid;
-    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
-    t->K = cfg->scorer.n_out;
-    t->t0 = t->last_progress = now_seconds();
-    t->best = NAN;
-    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
-    sm_status st;
-    st = objective_units(t->obj, train, &t->units, &t->n_units, err);
+    const sm_train_config *cfg = t->cfg;
+    const sm_dataset *train = t->train;
+    sm_status st = objective_units(t->obj, train, &t->units, &t->n_units, err);
     /* a rank's share may hold no unit: the total is checked below */
     if (st == SM_EDATA && t->n_units == 0 && dist_many(cfg->dist))
         st = SM_OK;
@@ -766,6 +787,52 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
                                                               : "rows",
                            dist_size(cfg->dist));
     }
+    return SM_OK;
+}
+
+/* The parameters training starts from: a warm start's, or the start
+ * score of every output (of every rank's data). */
+static sm_status start_parameters(trainer *t, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_status st;
+    if (cfg->init_param) {
+        scorer_import(&t->sc, cfg->init_param);
+    } else {
+        double *bias = malloc((size_t)t->K * sizeof *bias);
+        if (!bias)
+            return sm_fail(err, SM_EFAIL, "out of memory");
+        if (dist_many(cfg->dist)) {
+            st = start_score_of_ranks(t, bias, err);
+            if (st != SM_OK) {
+                free(bias);
+                return st;
+            }
+        } else {
+            objective_start_scores(t->obj, t->train, bias);
+        }
+        scorer_set_output_bias(&t->sc, bias);
+        free(bias);
+    }
+    return SM_OK;
+}
+
+static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
+                              const sm_train_config *cfg, sm_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    t->obj = &cfg->objective;
+    t->train = train;
+    t->valid = valid;
+    t->batch = cfg->batch > 0 ? cfg->batch : train_default_batch(t->obj->kind);
+    t->K = cfg->scorer.n_out;
+    t->t0 = t->last_progress = now_seconds();
+    t->best = NAN;
+    objective_work_init(&t->work, cfg->seed ^ 0x5eed5eed5eed5eedULL);
+    sm_status st = count_units(t, err);
+    if (st != SM_OK)
+        return st;
     t->total_steps = (t->all_units + t->batch - 1) / t->batch * cfg->epochs;
     if (dist_many(cfg->dist) && valid) {
         t->valid_max_label = -INFINITY;
@@ -795,24 +862,8 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    if (cfg->init_param) {
-        scorer_import(&t->sc, cfg->init_param);
-    } else {
-        double *bias = malloc((size_t)t->K * sizeof *bias);
-        if (!bias)
-            return sm_fail(err, SM_EFAIL, "out of memory");
-        if (dist_many(cfg->dist)) {
-            st = start_score_of_ranks(t, bias, err);
-            if (st != SM_OK) {
-                free(bias);
-                return st;
-            }
-        } else {
-            objective_start_scores(t->obj, train, bias);
-        }
-        scorer_set_output_bias(&t->sc, bias);
-        free(bias);
-    }
+    if ((st = start_parameters(t, err)) != SM_OK)
+        return st;
     /* Each rank shuffles its share with a stream of its own (rank 0's is
      * the lone process's). */
     rng_seed(&t->rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)dist_rank(cfg->dist)));
@@ -883,6 +934,269 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
     return st;
 }
 
+/* ---- the full-batch solver ---- */
+
+/* Whether the objective keeps falling from theta along the rays theta + c d
+ * (shift: d moves every bias by 1/4, 1/2, 1) or c theta (c = 2, 4, 8): three
+ * finite values, the first below F(theta), none above the one before (they
+ * may reach 0), the last a relative 1e-6 under F(theta). probe and grad have
+ * room for P values. */
+static sm_status keeps_falling(sm_fullbatch *fb, int64_t K, const double *theta, double f,
+                               int shift, double *probe, double *grad, double *last,
+                               int *falling, sm_error *err)
+{
+    int64_t P = fullbatch_param_count(fb);
+    double prev = f;
+    sm_status st = SM_OK;
+    *falling = 1;
+    for (int i = 0; i < 3 && *falling && st == SM_OK; i++) {
+        double c = shift ? ldexp(1.0, i - 2) : ldexp(1.0, i + 1), value;
+        for (int64_t j = 0; j < P; j++)
+            probe[j] = shift ? theta[j] + (j >= P - K ? c : 0.0) : c * theta[j];
+        st = fullbatch_eval(fb, probe, &value, grad, err);
+        *falling = isfinite(value) && (i == 0 ? value < prev : value <= prev);
+        prev = value;
+    }
+    *last = prev;
+    *falling = *falling && prev < f * (1.0 - 1e-6);
+    return st;
+}
+
+/* Refuse a run whose objective has no minimum (train.h), found where it
+ * ended: at a minimiser neither ray goes down. The bias shift matters only
+ * for the softmax and pairwise kinds (pointwise losses grow with any shift
+ * off the labels), whose affine links it leaves unchanged. */
+static sm_status check_minimum(trainer *t, sm_fullbatch *fb, const sm_lbfgs *lb, sm_error *err)
+{
+    int64_t P = fullbatch_param_count(fb);
+    int shift_too = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    double *probe = malloc((size_t)P * 2 * sizeof *probe), last;
+    int falling = 0, shift = 0;
+    sm_status st = probe ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
+    if (st == SM_OK && t->cfg->optim.l2 == 0.0)
+        st = keeps_falling(fb, t->K, lb->x, lb->f, 0, probe, probe + P, &last, &falling, err);
+    if (st == SM_OK && !falling && shift_too)
+        st = keeps_falling(fb, t->K, lb->x, lb->f, shift = 1, probe, probe + P, &last, &falling, err);
+    free(probe);
+    fullbatch_put(fb, lb->x); /* the scorer back at the iterate (a checkpoint may follow) */
+    if (st != SM_OK || !falling)
+        return st;
+    char spec[LINK_SPEC_MAX];
+    link_format(&t->obj->link, spec, sizeof spec);
+    return sm_fail(err, SM_EDATA,
+                   "%s: the %s objective with loss '%s' has no minimum on this data: after %d "
+                   "iterations it is %.6g and keeps falling (to %.6g) as %s, towards an "
+                   "infimum it never attains; %s",
+                   t->train->source, objective_kind_name(t->obj->kind), spec, t->iterations,
+                   lb->f, last,
+                   shift ? "every score shifts up (the biases are not penalised, and a link "
+                           "whose slope grows without bound makes a common shift act as a "
+                           "falling temperature)"
+                         : "the weights grow (the data are separable)",
+                   shift ? "use soft targets (--targets with --target matched or prob; "
+                           "--target soft or matched), a bounded link (sigmoid-type), or the "
+                           "link lin"
+                         : "use --l2 > 0, or soft targets");
+}
+
+static double mean_bias(const trainer *t, const sm_lbfgs *lb)
+{
+    double sum = 0.0;
+    for (int64_t k = 0; k < t->K; k++)
+        sum += lb->x[lb->n - t->K + k];
+    return sum / (double)t->K;
+}
+
+static double weight_norm(const trainer *t, const sm_lbfgs *lb)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < lb->n - t->K; i++)
+        sum += lb->x[i] * lb->x[i];
+    return sqrt(sum);
+}
+
+/* Whether a term's slope grows without bound (exp, sinh): a common shift of
+ * the scores then acts on the softmax and pairwise objectives as a falling
+ * temperature. */
+static int slope_unbounded(const sm_link *link)
+{
+    for (int i = 0; i < link->n_terms; i++)
+        if ((link->terms[i].kind == LINK_EXP || link->terms[i].kind == LINK_SINH) &&
+            link->terms[i].a != 0.0)
+            return 1;
+    return 0;
+}
+
+/* Whether some unit's target gives a row or class no share: pairwise hard,
+ * the listwise gain target, multi-class probabilities with a 0 (class
+ * labels) on any rank. Such targets can be matched ever better as some
+ * weights grow; targets with full support cannot (smloss-losses(7)). */
+static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
+{
+    const sm_dataset *ds = t->train;
+    double zero = 0.0;
+    *hard = t->obj->target == TARGET_HARD || t->obj->target == TARGET_GAIN;
+    if (t->obj->kind != OBJ_MULTICLASS || t->obj->target != TARGET_PROB)
+        return SM_OK;
+    for (int64_t i = 0; i < ds->n_rows * t->K && zero == 0.0; i++)
+        zero = ds->target[i] == 0.0;
+    sm_status st = dist_max(t->cfg->dist, &zero, 1, err);
+    *hard = zero > 0.0;
+    return st;
+}
+
+/* A softmax or pairwise run capped (at 100 iterations or more) before it
+ * converged, whose objective kept falling over the second half of its
+ * iterations while the parameters ran away: the biases drifted by a quarter
+ * of a score or more (a shift with an unbounded slope, the weights shrinking
+ * along), or with hard targets and without --l2 the weights' norm grew by
+ * a quarter (units separable in some directions): the infimum is approached,
+ * never attained.
+ * Refused (train.h). A pointwise objective has a minimiser (it grows as any
+ * score leaves its label), and a short cap stops a run still on its way. */
+static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
+{
+    int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    double bias = mean_bias(t, lb), norm = weight_norm(t, lb);
+    int hard = 0, drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
+    if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective))
+        return SM_OK;
+    sm_status st = targets_hard(t, &hard, err);
+    int grows = hard && t->cfg->optim.l2 == 0.0 && norm >= 1.25 * t->half_norm;
+    if (st != SM_OK || !(drifts || grows))
+        return st;
+    char spec[LINK_SPEC_MAX], how[200];
+    link_format(&t->obj->link, spec, sizeof spec);
+    if (drifts)
+        snprintf(how, sizeof how, "the mean bias drifted from %.6g to %.6g: every score "
+                 "shifting with the weights shrinking acts as a falling temperature",
+                 t->half_bias, bias);
+    else
+        snprintf(how, sizeof how, "the norm of the weights grew from %.6g to %.6g: the units "
+                 "are separable in some directions", t->half_norm, norm);
+    return sm_fail(err, SM_EDATA,
+                   "%s: the %s objective with loss '%s' has no minimum on this data: from "
+                   "iteration %d to %d it kept falling (%.6g to %.6g) while %s, and it "
+                   "approaches an infimum it never attains; use %s",
+                   t->train->source, objective_kind_name(t->obj->kind), spec,
+                   t->cfg->max_iter / 2, t->iterations, t->half_objective, lb->f, how,
+                   !drifts ? "--l2 > 0"
+                   : !hard ? "a bounded link (sigmoid-type) or the link lin"
+                           : "soft targets (--target matched or prob, teacher scores), a "
+                             "bounded link (sigmoid-type), or the link lin");
+}
+
+/* Keep iterating? Records why not in t->stop_reason. The objective has
+ * converged when it fell by at most tol times its value in each of the last
+ * two iterations, or no step lowers it. */
+static int lbfgs_go_on(trainer *t, int moved, double before, double after, int *small)
+{
+    const sm_train_config *cfg = t->cfg;
+    *small = moved && before - after > cfg->tol * fmax(fabs(before), fabs(after)) ? 0
+                                                                                  : *small + 1;
+    if (!moved || *small >= 2)
+        t->stop_reason = "converged";
+    else if (cfg->keep_best && cfg->patience > 0 && t->iterations - t->best_epoch >= cfg->patience)
+        t->stop_reason = "early-stopping";
+    else if (t->iterations >= cfg->max_iter)
+        t->stop_reason = "max-iter";
+    return t->stop_reason == NULL;
+}
+
+/* L-BFGS iterations, each shown as an epoch, from the scorer's parameters
+ * (the start score or a warm start); the scorer ends at the last iterate. */
+static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm_model *model,
+                                  sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_status st = SM_OK;
+    int small = 0, moved = 1;
+    uint64_t sent = cfg->dist ? cfg->dist->bytes_sent : 0; /* before these passes */
+    while (st == SM_OK && moved) {
+        if (cfg->stop && *cfg->stop)
+            return sm_fail(err, SM_EINTERRUPTED, "training interrupted in iteration %d",
+                           t->iterations + 1);
+        double before = lb->f;
+        if ((st = lbfgs_iterate(lb, &moved, err)) != SM_OK)
+            break;
+        t->iterations++;
+        if (t->iterations == cfg->max_iter / 2) {
+            t->half_bias = mean_bias(t, lb);
+            t->half_norm = weight_norm(t, lb);
+            t->half_objective = lb->f;
+        }
+        fullbatch_put(fb, lb->x);
+        sm_epoch_info info = {.epoch = t->iterations, .epochs = cfg->max_iter,
+                              .train_objective = lb->f, .steps = lb->evals,
+                              .step_bytes = cfg->dist ? cfg->dist->bytes_sent - sent : 0};
+        if ((st = evaluate_valid(t, &info, err)) != SM_OK ||
+            (st = keep_best(t, &info, model, err)) != SM_OK)
+            break;
+        info.seconds = now_seconds() - t->t0;
+        if (cfg->on_epoch)
+            cfg->on_epoch(cfg->ctx, &info);
+        if (!lbfgs_go_on(t, moved, before, lb->f, &small))
+            break;
+        /* An objective far below its start may be running to an infimum it
+         * never attains: look every 10 iterations rather than at the cap. */
+        if (t->iterations % 10 == 0 && lb->f < 1e-4 * t->start_objective &&
+            (st = check_minimum(t, fb, lb, err)) != SM_OK)
+            break;
+        if (cfg->on_checkpoint && cfg->checkpoint_every > 0 &&
+            t->iterations % cfg->checkpoint_every == 0)
+            st = checkpoint(t, model, t->iterations, err);
+    }
+    return st;
+}
+
+static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    sm_fullbatch_config fc = {t->obj,        t->train,     t->fs,    cfg->optim.l2,
+                              cfg->seed ^ 0x5eed5eed5eed5eedULL, cfg->threads, cfg->dist};
+    sm_fullbatch *fb = NULL;
+    sm_lbfgs lb;
+    memset(&lb, 0, sizeof lb);
+    double *theta = NULL;
+    sm_status st = fullbatch_init(&fb, &fc, &t->sc, err);
+    if (st == SM_OK)
+        st = lbfgs_init(&lb, fullbatch_param_count(fb), fullbatch_eval, fb, err);
+    if (st == SM_OK && !(theta = malloc((size_t)fullbatch_param_count(fb) * sizeof *theta)))
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+    /* (every pass is a sum over the ranks: none may be missing from it) */
+    st = dist_agree(cfg->dist, st, err);
+    if (st == SM_OK) {
+        fullbatch_get(fb, theta);
+        st = lbfgs_start(&lb, theta, err);
+    }
+    if (st == SM_OK && cfg->max_iter > 0)
+        st = lbfgs_iterations(t, fb, &lb, model, err);
+    if (st == SM_OK && !t->stop_reason)
+        t->stop_reason = "max-iter";
+    if (st == SM_OK && strcmp(t->stop_reason, "max-iter") == 0)
+        st = check_drift(t, &lb, err);
+    if (st == SM_OK)
+        st = check_minimum(t, fb, &lb, err);
+    if (st == SM_OK) {
+        fullbatch_put(fb, lb.x);
+        t->grad_norm = lbfgs_grad_max(&lb);
+    }
+    free(theta);
+    lbfgs_free(&lb);
+    fullbatch_free(fb);
+    return st;
+}
+
+static void record_solver(const trainer *t, sm_model *model)
+{
+    char norm[32];
+    sm_format_double(norm, sizeof norm, t->grad_norm);
+    model_set_info(model, "solver", "%s", solver_names[t->cfg->solver]);
+    model_set_info(model, "stop_reason", "%s", t->stop_reason);
+    model_set_info(model, "iterations", "%d", t->iterations);
+    model_set_info(model, "grad_norm", "%s", norm);
+}
+
 /* One run from the start. *after_start: whether it got past the starting
  * point (where a divergence is the link's on the labels, not the rate's). */
 static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
@@ -893,7 +1207,12 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
     sm_status st = trainer_init(&t, train, valid, cfg, err);
     *after_start = st == SM_OK;
     int epochs_run = 0;
-    for (int epoch = 1; st == SM_OK && epoch <= cfg->epochs; epoch++) {
+    if (st == SM_OK && cfg->solver == SOLVER_LBFGS) {
+        st = run_lbfgs(&t, model, err);
+        epochs_run = t.iterations;
+    }
+    for (int epoch = 1; st == SM_OK && cfg->solver != SOLVER_LBFGS && epoch <= cfg->epochs;
+         epoch++) {
         sm_epoch_info info;
         if ((st = run_epoch(&t, epoch, &info, err)) != SM_OK ||
             (st = keep_best(&t, &info, model, err)) != SM_OK)
@@ -914,6 +1233,8 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
         st = export_model(&t, model, err);
     if (st == SM_OK && cfg->keep_best)
         record_best(&t, model, epochs_run);
+    if (st == SM_OK && cfg->solver == SOLVER_LBFGS)
+        record_solver(&t, model);
     trainer_free(&t);
     return st;
 }

@@ -3,7 +3,8 @@
  * One epoch: shuffle the units (rows for pointwise, queries for ranking, so a
  * query's rows stay together) with the seeded generator, cut them into
  * mini-batches of `batch` units, and for each batch run
- *     scores = forward(rows);  dscores = objective_backward(scores, labels) / units;
+ *     scores = forward(rows);  loss, dscores = objective_forward_backward(scores,
+ *                                              targets, weight = 1 / units);
  *     backward(dscores);       clip;  optimiser step (with L2 decay).
  * After each epoch the training objective (mean over units plus
  * (l2/2)||w||^2) and, when given, the validation objective are computed and
@@ -38,7 +39,7 @@
 #include "scorer.h"
 
 typedef struct {
-    int epoch, epochs;
+    int epoch, epochs;        /* L-BFGS: the iteration, the cap */
     double train_objective;   /* exact after the last epoch, else progressive */
     double valid_objective;   /* NaN without validation data */
     double valid_metric;      /* early stopping's metric, NaN without it */
@@ -49,12 +50,36 @@ typedef struct {
 } sm_epoch_info;
 
 typedef enum { SCALE_NONE = 0, SCALE_MAXABS, SCALE_KIND_COUNT } sm_feature_scaling;
+/* Which method minimises the objective: auto is the caller's to resolve
+ * (train_run takes lbfgs or sgd). */
+typedef enum { SOLVER_AUTO = 0, SOLVER_LBFGS, SOLVER_SGD, SOLVER_KIND_COUNT } sm_solver_kind;
+/* Names indexed by sm_solver_kind, NULL-terminated (names.h). */
+extern const char *const solver_names[SOLVER_KIND_COUNT + 1];
 /* Names indexed by sm_feature_scaling, NULL-terminated (names.h). */
 extern const char *const feature_scaling_names[SCALE_KIND_COUNT + 1];
 
 typedef struct {
     sm_objective objective;
     sm_optim_config optim;
+    /* SGD (the default here) runs `epochs` epochs of steps as above.
+     * L-BFGS (linear scorers only) minimises the same objective, J plus the
+     * --l2 penalty optim.l2, over full passes (fullbatch.h, lbfgs.h): one
+     * "epoch" is an iteration, whose training objective is exact. It stops
+     * when the objective fell by at most tol times its value in each of the
+     * last two iterations, or no step lowers it any more (converged), or
+     * after max_iter iterations, or by early stopping; the model records
+     * solver, stop_reason, iterations and grad_norm (the largest |dF/dtheta|
+     * at the end). A run whose objective keeps falling along a direction in
+     * which it has no minimum (every score shifted up with an unbounded link
+     * and hard targets, or the weights growing without --l2 on separable
+     * data), or that reaches max_iter while its biases drift and its
+     * objective falls (the shift along a curve), fails with SM_EDATA and
+     * says so (smloss-losses(7), SOLVERS AND THE MINIMUM). */
+    sm_solver_kind solver;
+    double tol;
+    int max_iter;
+#define TRAIN_TOL 1e-7
+#define TRAIN_MAX_ITER 1000
     int epochs;
     int64_t batch;                  /* units per step; 0: train_default_batch */
     uint64_t seed;
@@ -110,8 +135,11 @@ typedef struct {
      * whose gradient is large to send. */
     sm_dist *dist;
     int sync_every;
-    /* Polled between batches; when it becomes non-zero training stops with
-     * SM_EINTERRUPTED (set from a signal handler by the CLI). */
+    /* Polled between batches (may be NULL); when it becomes non-zero
+     * training stops with SM_EINTERRUPTED: for a program that links the
+     * library and stops a run from another thread or a signal handler. The
+     * command line does not set it: its signals remove the outputs and end
+     * the process (cli_output.h). */
     const volatile sig_atomic_t *stop;
     /* A warm start (may be NULL): the parameters of a saved model, on the raw
      * features, for the completed cfg->scorer on the training data's inputs

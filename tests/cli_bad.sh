@@ -4,7 +4,7 @@
 # regex the message must match, optional line 3: the command's arguments) and,
 # for most kinds, the input NAME.txt. Without a line 3 the kind's default
 # command is used:
-#   reader   train -q -d @FILE@ -m @OUT@     (also checked in-process by test_reader)
+#   reader   train -q -d @FILE@ -m @OUT@     (also checked in-process by test_libsvm)
 #   model    predict -m @FILE@ -d @DATA@
 #   link     link --loss @TEXT@              (@TEXT@: the contents of NAME.txt)
 #   groups   train -q -d @DATA@ --group @FILE@ -m @OUT@

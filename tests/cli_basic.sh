@@ -34,7 +34,10 @@ expect_true "failed runs write no model" "[ ! -e '$T/m' ]"
 
 # --- train, predict, reload exactness ---
 expect_ok "train" "$SMLOSS" train -d "$T/h.train" -m "$T/a.model" --predictions "$T/a.train.pred"
-expect_true "epoch table on stderr" "grep -q 'train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq 20 ]"
+expect_true "iteration table on stderr, one line an iteration" "grep -q '^ *iter  *train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq \$(sed -n 's/^iterations=//p' '$T/a.model') ]"
+expect_true "the default run says it converged" "grep -q 'lbfgs: converged after' '$T/err' && grep -qx 'stop_reason=converged' '$T/a.model' && grep -qx 'solver=lbfgs' '$T/a.model'"
+expect_ok "train by sgd" "$SMLOSS" train -d "$T/h.train" -m "$T/sgd.model" --solver sgd
+expect_true "sgd's epoch table on stderr" "grep -q '^ *epoch  *train_obj' '$T/err' && [ \$(grep -c '^ *[0-9]' '$T/err') -eq 20 ]"
 expect_true "model magic" "head -n 1 '$T/a.model' | grep -qx 'smloss-model 1'"
 expect_ok "predict on training data" "$SMLOSS" predict -m "$T/a.model" -d "$T/h.train" -o "$T/a.pred"
 expect_true "reloaded model predicts exactly what training predicted" "cmp -s '$T/a.pred' '$T/a.train.pred'"
@@ -101,7 +104,23 @@ expect_ok "predict, 3 outputs: classes by default" "$SMLOSS" predict -m "$T/k3.m
 expect_true "the class of the top score" "printf '2\n2\n' | cmp -s - '$T/out'"
 expect_ok "eval of 3 outputs: the class report" "$SMLOSS" eval -m "$T/k3.model" -d "$T/k3.data" --format tsv
 expect_true "without a multi-class objective, no mean loss" \
-    "grep -q '^summary	accuracy		0.000000\$' '$T/out' && grep -q '^summary	mean_loss		NaN\$' '$T/out'"
+    "grep -q '^summary	all	accuracy	0.000000\$' '$T/out' && grep -q '^summary	all	mean_loss	NaN\$' '$T/out' && grep -q '^summary	all	classes	3\$' '$T/out'"
+
+# --- train's epoch table for scripts: stdout, one table, stderr keeps the notes ---
+expect_ok "epoch table, tsv" "$SMLOSS" train -d "$T/h.train" -m "$T/ep.model" --epochs 3 --valid "$T/h.test" --metric objective --format tsv
+TAB=$(printf '\t')
+expect_true "tsv: the header, 4 fields a line" "head -n 1 '$T/out' | grep -q -x 'table${TAB}row${TAB}column${TAB}value' && awk -F '\t' 'NF != 4 { exit 1 }' '$T/out'"
+expect_true "tsv: 5 figures for each of 3 epochs" "[ \$(grep -c '^epoch${TAB}' '$T/out') -eq 15 ]"
+expect_true "tsv: best is an integer epoch" "awk -F '\t' '\$3 == \"best\" && \$4 !~ /^[1-3]\$/ { exit 1 }' '$T/out'"
+expect_true "tsv: no epoch table on stderr" "! grep -q train_obj '$T/err'"
+expect_ok "epoch table, json" "$SMLOSS" train -d "$T/h.train" -m "$T/ep.model" --epochs 3 --format json
+expect_true "json: one object of 3 epochs" "head -n 1 '$T/out' | grep -q -x '{' && tail -n 1 '$T/out' | grep -q -x '}' && [ \$(grep -c '\"epoch\": ' '$T/out') -eq 3 ] && grep -q '\"valid_obj\": null' '$T/out'"
+expect_ok "epoch table, json, model on stdout: the table on stderr" "$SMLOSS" train -d "$T/h.train" -m - --epochs 2 --format json
+expect_true "json on stderr, the model on stdout" "grep -q '^scorer=linear' '$T/out' && grep -q '\"epochs\": \\[' '$T/err'"
+if [ -w /dev/full ]; then
+    expect_fail "epoch table to a full disk" 4 "epoch table" sh -c "'$SMLOSS' train -d '$T/h.train' -m '$T/full.model' --epochs 2 --format tsv > /dev/full"
+    expect_true "no model after a failed table" "[ ! -e '$T/full.model' ]"
+fi
 
 # --- link ---
 expect_ok "link table" "$SMLOSS" link --loss sigmoid:a=2,c=1 --from -1 --to 3 --steps 4

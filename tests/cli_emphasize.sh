@@ -66,6 +66,7 @@ expect_true "multiclass: compiled on the 0..1 targets (width 0.05)" \
 # ---- the tidy TSV: one header, four fields a line, fixed decimals ----
 expect_true "tsv: one header line, 4 fields on every line" \
     "awk -F'\t' 'NR == 1 && \$0 != \"table\trow\tcolumn\tvalue\" { bad = 1 } NR > 1 && \$1 == \"table\" { bad = 1 } NF != 4 { bad = 1 } END { exit bad }' '$T/e.tsv'"
-expect_true "tsv: every value has 6 decimals (or NaN, inf; none for info rows)" \
-    "awk -F'\t' 'NR > 1 && !(\$1 == \"info\" ? \$4 == \"\" : \$4 ~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\$/ || \$4 ~ /^(NaN|inf|-inf)\$/) { bad = 1 } END { exit bad }' '$T/e.tsv'"
+expect_true "tsv: every value has 6 decimals (or NaN, inf; none for info rows; counts integers)" \
+    "awk -F'\t' 'NR > 1 && !(\$1 == \"info\" ? \$4 == \"\" : \$4 ~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\$/ || \$4 ~ /^(NaN|inf|-inf)\$/ || ((\$3 == \"rows\" || \$1 == \"confusion\") && \$4 ~ /^[0-9]+\$/)) { bad = 1 } END { exit bad }' '$T/e.tsv'"
+expect_true "tsv: counts are integers" "grep -q '^region	all	rows	[0-9]*\$' '$T/e.tsv'"
 finish

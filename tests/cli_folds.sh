@@ -25,6 +25,21 @@ expect_true "same seed, same table" "cmp -s '$T/out' '$T/housing.cv'"
 expect_ok "another seed" "$SMLOSS" train -q -d "$H" -v 5 --regions 20,35 --epochs 5 --seed 2
 expect_true "another seed, other folds" "! cmp -s '$T/out' '$T/housing.cv'"
 
+# --format tsv: one tidy table of 4 fields, the same figures as the text table
+expect_ok "--format tsv" "$SMLOSS" train -q -d "$H" --folds 5 --regions 20,35 --epochs 5 --format tsv
+cp "$T/out" "$T/housing.tsv"
+expect_true "tsv header" "[ \"\$(head -n 1 '$T/housing.tsv')\" = \"\$(printf 'table\\trow\\tcolumn\\tvalue')\" ]"
+expect_true "tsv: 4 fields a line" "awk -F '\t' 'NF != 4 { exit 1 }' '$T/housing.tsv'"
+expect_true "tsv: held-out rows are integers summing to the rows" "awk -F '\t' '\$1 == \"fold\" { if (\$4 !~ /^[0-9]+\$/) exit 1; n += \$4 } END { exit n != 506 }' '$T/housing.tsv'"
+expect_true "tsv: 5 folds, mean and std per figure" "[ \$(grep -c -P '^cv\tRMSE all\t' '$T/housing.tsv') -eq 7 ]"
+expect_true "tsv: mean as in the text table" "[ \"\$(awk -F '\t' '\$2 == \"RMSE all\" && \$3 == \"mean\" { printf \"%.4f\", \$4 }' '$T/housing.tsv')\" = \"\$(awk '/^RMSE all/ { print \$8 }' '$T/housing.cv')\" ]"
+expect_true "tsv: the seed and the units" "grep -q -P '^info\tseed\t1\t\$' '$T/housing.tsv' && grep -q -P '^info\tfolds_of\trows\t\$' '$T/housing.tsv'"
+expect_ok "--format json" "$SMLOSS" train -q -d "$H" --folds 5 --regions 20,35 --epochs 5 --format json
+expect_true "json: one object" "head -n 1 '$T/out' | grep -q -x '{' && tail -n 1 '$T/out' | grep -q -x '}'"
+expect_true "json: held-out rows sum to the rows" "sed -n 's/^  \"held_out_rows\": \\[\\(.*\\)\\],\$/\\1/p' '$T/out' | tr ',' '\\n' | awk '{ n += \$1 } END { exit n != 506 }'"
+expect_true "json: a figure per text row" "[ \$(grep -c '{\"name\": ' '$T/out') -eq \$(awk 'NR > 3' '$T/housing.cv' | wc -l) ]"
+expect_fail "--format of another name" 2 "--format" "$SMLOSS" train -q -d "$H" --folds 3 --format xml
+
 # with -m: the model of all the data, as without --folds
 expect_ok "--folds with -m" "$SMLOSS" train -q -d "$H" --folds 3 --epochs 5 -m "$T/cv.model"
 expect_ok "plain training" "$SMLOSS" train -q -d "$H" --epochs 5 -m "$T/plain.model"

@@ -29,6 +29,12 @@ ln -s "$OLDPWD/data" data
 run h-lin.stdout "$SMLOSS" train -q -d h.train -m o/h-lin.model --regions 20,35 --epochs 30
 run h-sel.stdout "$SMLOSS" train -q -d h.train -m o/h-sel.model --regions 20,35 --loss "$SEL" \
     --predictions o/h-sel.train.pred
+# an explicit SGD keeps the bytes SGD gave before L-BFGS became the default:
+# h-sel-sgd.model is the h-sel.model of 20 epochs, h-lin-sgd.model is h-lin.model
+run h-sel-sgd.stdout "$SMLOSS" train -q -d h.train -m o/h-sel-sgd.model --regions 20,35 --loss "$SEL" \
+    --solver sgd
+run h-lin-sgd.stdout "$SMLOSS" train -q -d h.train -m o/h-lin-sgd.model --regions 20,35 --solver sgd \
+    --epochs 30
 run h-exp-adam.stdout "$SMLOSS" train -q -d h.train -m o/h-exp-adam.model --loss 'lin:w=0.1+exp:a=0.1,c=30' \
     --optimizer adam --l2 1e-4 --clip 5 --epochs 10
 run h-pwl-mom.stdout "$SMLOSS" train -q -d h.train -m o/h-pwl-mom.model --loss 'pwl:knots=20/35,slopes=0.2/1/3' \
@@ -51,6 +57,8 @@ run r-list.stdout "$SMLOSS" train -q -d data/lightgbm-rank/rank.train -m o/r-lis
     --loss 'lin:w=0.2+exp:a=0.8' --epochs 3 --valid data/lightgbm-rank/rank.test --metric ndcg@5
 run r-pair.stdout "$SMLOSS" train -q -d data/lightgbm-rank/rank.train -m o/r-pair.model --objective pairwise \
     --target soft --max-pairs 16 --epochs 2
+run r-list-lbfgs.stdout "$SMLOSS" train -q -d data/lightgbm-rank/rank.train -m o/r-list-lbfgs.model \
+    --objective listwise --l2 1e-3 --temperature 2
 run r-gain.stdout "$SMLOSS" train -q -d data/lightgbm-rank/rank.train -m o/r-gain.model --objective listwise \
     --target gain --temperature 0.5 --epochs 2 --scorer mlp:4
 run r-list.eval.txt "$SMLOSS" eval -d data/lightgbm-rank/rank.test -m o/r-list.model --per-query o/r-list.perquery

@@ -67,7 +67,7 @@ choices() {
 choices train --label-transform dataset.c label_transform_names
 choices train --objective objective.c objective_kind_names
 choices train --target objective.c objective_target_names
-choices train --activation mlp.c activation_names
+choices train --activation mlp_shape.c activation_names
 choices train --optimizer optim.c optim_kind_names
 choices train --lr-schedule optim.c optim_schedule_names
 choices train --scale train.c feature_scaling_names
@@ -97,8 +97,10 @@ done
 
 # Every long option of every command: in its --help and in the manual.
 for cmd in train predict eval link; do
-    opts=$(grep -o '{"[a-z0-9-]*", *[a-z]*_argument' "$SRC/cmd_$cmd.c" | sed 's/{"\([^"]*\)".*/\1/')
-    expect_true "cmd_$cmd.c: options found" "[ \$(printf '%s\n' \"\$opts\" | wc -l) -ge 4 ]"
+    # (the file that holds the command's option table)
+    file=$(grep -l "^static const struct option ${cmd}_options" "$SRC"/*.c)
+    opts=$(grep -o '{"[a-z0-9-]*", *[a-z]*_argument' $file | sed 's/{"\([^"]*\)".*/\1/')
+    expect_true "${cmd}_options: options found" "[ \$(printf '%s\n' \"\$opts\" | wc -l) -ge 4 ]"
     "$SMLOSS" $cmd --help > "$T/$cmd.help"
     for opt in $opts; do
         expect_true "$cmd --help shows --$opt" "grep -q -E -- '--$opt([ ,]|\$)' '$T/$cmd.help'"

@@ -36,7 +36,7 @@ expect_true "the text report shows accuracy and the confusion matrix" \
     "grep -q '^accuracy ' '$T/out' && grep -q '^confusion matrix' '$T/out'"
 expect_ok "eval tsv" "$SMLOSS" eval -m "$T/lin.model" -d "$T/test.txt" --format tsv -o "$T/report.tsv"
 # summary_value FILE NAME: a summary figure of a TSV class report
-summary_value() { awk -F'\t' -v n="$2" '$1 == "summary" && $2 == n { print $4 }' "$1"; }
+summary_value() { awk -F'\t' -v n="$2" '$1 == "summary" && $2 == "all" && $3 == n { print $4 }' "$1"; }
 eval_acc=$(summary_value "$T/report.tsv" accuracy)
 expect_true "eval's accuracy ($eval_acc) is predict's ($acc)" \
     "awk 'BEGIN { d = $eval_acc - $acc; exit !(d < 5.1e-7 && d > -5.1e-7) }'"

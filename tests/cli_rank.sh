@@ -15,23 +15,24 @@ qidify "$T/rank.test" > "$T/qid.test"
 weights() { sed -n '/^bias=/,$p' "$1"; }
 
 # --- groups: found beside the data, explicit, or inline qid ---
-expect_ok "listwise with DATA.query beside" "$SMLOSS" train -d "$T/rank.train" -m "$T/a.model" --objective listwise
+expect_ok "listwise with DATA.query beside" "$SMLOSS" train -d "$T/rank.train" -m "$T/a.model" --objective listwise --l2 1e-3
 expect_true "says which group file it used" "grep -q 'using the query groups in .*rank.train.query' '$T/err'"
-expect_ok "listwise quiet" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/a2.model" --objective listwise
+expect_ok "listwise quiet" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/a2.model" --objective listwise --l2 1e-3
 expect_true "-q silences the group message" "[ ! -s '$T/err' ]"
-expect_ok "listwise with --group" "$SMLOSS" train -q -d "$T/nogroups.train" --group "$R/rank.train.query" -m "$T/b.model" --objective listwise
+expect_ok "listwise with --group" "$SMLOSS" train -q -d "$T/nogroups.train" --group "$R/rank.train.query" -m "$T/b.model" --objective listwise --l2 1e-3
 expect_true "explicit group file trains the same weights" "weights '$T/a.model' > '$T/wa'; weights '$T/b.model' > '$T/wb'; cmp -s '$T/wa' '$T/wb'"
-expect_ok "listwise on qid data" "$SMLOSS" train -q -d "$T/qid.train" -m "$T/c.model" --objective listwise
+expect_ok "listwise on qid data" "$SMLOSS" train -q -d "$T/qid.train" -m "$T/c.model" --objective listwise --l2 1e-3
 expect_true "qid data trains the same weights" "weights '$T/c.model' > '$T/wc'; cmp -s '$T/wa' '$T/wc'"
 expect_true "model records objective, temperature, target" \
     "grep -qx 'objective=listwise' '$T/a.model' && grep -qx 'temperature=1' '$T/a.model' && grep -qx 'target=matched' '$T/a.model'"
-expect_true "ranking batch is one query" "grep -qx 'batch=1' '$T/a.model'"
-expect_ok "pairwise soft, T=0.5" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/p.model" --objective pairwise --target soft --temperature 0.5 --loss lin+sigmoid:a=3,c=2.5
+expect_ok "listwise by sgd" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/sgd.model" --objective listwise --epochs 1
+expect_true "ranking batch is one query" "grep -qx 'batch=1' '$T/sgd.model'"
+expect_ok "pairwise soft, T=0.5" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/p.model" --objective pairwise --target soft --temperature 0.5 --loss lin+sigmoid:a=3,c=2.5 --l2 1e-3
 expect_true "model records the soft target and T" "grep -qx 'target=soft' '$T/p.model' && grep -qx 'temperature=0.5' '$T/p.model'"
-expect_ok "pairwise sampled" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/s1.model" --objective pairwise --max-pairs 8
-expect_ok "pairwise sampled again" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/s2.model" --objective pairwise --max-pairs 8
+expect_ok "pairwise sampled" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/s1.model" --objective pairwise --max-pairs 8 --solver sgd
+expect_ok "pairwise sampled again" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/s2.model" --objective pairwise --max-pairs 8 --solver sgd
 expect_true "sampled pairs are seeded: same model" "cmp -s '$T/s1.model' '$T/s2.model' && grep -qx 'max_pairs=8' '$T/s1.model'"
-expect_ok "listwise gain target" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/g.model" --objective listwise --target gain
+expect_ok "listwise gain target" "$SMLOSS" train -q -d "$T/rank.train" -m "$T/g.model" --objective listwise --target gain --l2 1e-3
 
 # --- errors ---
 expect_fail "ranking without groups" 3 "needs query groups: add qid:N to every row, or give a group file" \

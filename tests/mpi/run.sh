@@ -41,13 +41,17 @@ for f in txt valid; do
 done
 
 # name|options: pointwise linear, listwise linear, MLP, multi-class on
-# class labels and on a teacher's scores
+# class labels and on a teacher's scores by SGD; the linear ones by L-BFGS
+# (a sum over the ranks a pass: the same optimum)
 cat > "$T/runs" <<EOF2
 pointwise|-d $AC --label-transform log --epochs 3
 listwise|-d $T/rank.txt --objective listwise --epochs 3
 mlp|-d $AC --label-transform log --scorer mlp:8 --epochs 3
 multiclass|-d $T/digits.txt --objective multiclass --epochs 3
 targets|-d $T/digits.txt --targets $T/teacher.txt --objective multiclass --epochs 3
+pointwise-lbfgs|-d $AC --label-transform log --l2 1e-3
+listwise-lbfgs|-d $T/rank.txt --objective listwise --l2 1e-3
+multiclass-lbfgs|-d $T/digits.txt --objective multiclass --l2 1e-3
 EOF2
 while IFS='|' read -r w opts; do
     # shellcheck disable=SC2086 # options are words

@@ -1,0 +1,64 @@
+/* fullbatch.h - the training objective of a linear scorer and its gradient
+ * over a whole data set, in one pass: what the full-batch solver (lbfgs.h)
+ * minimises.
+ *
+ * The parameters theta are those of the linear scorer on the scaled
+ * features (linear.h): the K weights of feature 0, 1, ..., then the K
+ * biases, P = (dim + 1) K values. The value is
+ *     F(theta) = sum_u w_u L_u / sum_u w_u  +  (l2/2) ||W||^2
+ * (units u and weights w_u as objective.h; the penalty on the weights, not
+ * the biases): the objective SGD minimises with the same --l2, and the one
+ * its epoch table shows.
+ *
+ * A pass scores every row (pass_scores), runs the objective's
+ * forward_backward on each unit (chunks of units on threads), and forms the
+ * gradient dF/dW_jk = fs_j sum_i x_ij dL/ds_ik per feature from a
+ * transposed copy of the features (chunks of features on threads), each
+ * sum in row order: the result is the same, bit for bit, for any number of
+ * threads. With a group of ranks each holding a share of the data, one sum
+ * over the ranks per pass (the gradient, the loss and the units' weight
+ * together) gives every rank the value and gradient of all the data.
+ *
+ * Pairwise with max_pairs > 0: each query's gradient and loss are those of
+ * max_pairs pairs drawn once for the run (a generator seeded by the seed and
+ * the query), so every pass sees the same function.
+ */
+#ifndef SM_FULLBATCH_H
+#define SM_FULLBATCH_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "dist.h"
+#include "error.h"
+#include "objective.h"
+#include "scorer.h"
+
+typedef struct {
+    const sm_objective *obj; /* checked (objective_check) */
+    const sm_dataset *ds;
+    const double *fs;        /* the feature scales, or NULL */
+    double l2;
+    uint64_t seed;           /* the sampled pairs */
+    int threads;             /* 0: one per core */
+    sm_dist *dist;           /* NULL: this process alone */
+} sm_fullbatch_config;
+
+typedef struct sm_fullbatch sm_fullbatch;
+
+/* sc: a linear scorer for ds's features (it scores the rows of each pass;
+ * its parameters are overwritten). */
+sm_status fullbatch_init(sm_fullbatch **fb, const sm_fullbatch_config *cfg, sm_scorer *sc,
+                         sm_error *err);
+void fullbatch_free(sm_fullbatch *fb);
+int64_t fullbatch_param_count(const sm_fullbatch *fb);
+/* The scorer's parameters as theta, and theta into the scorer. */
+void fullbatch_get(const sm_fullbatch *fb, double *theta);
+void fullbatch_put(sm_fullbatch *fb, const double *theta);
+/* F(theta) into *f and its gradient into grad (P values); a non-finite
+ * score or loss makes *f NaN (an lbfgs_eval_fn). */
+sm_status fullbatch_eval(void *fb, const double *theta, double *f, double *grad, sm_error *err);
+/* The penalty part of F(theta): (l2/2) ||W||^2. */
+double fullbatch_penalty(const sm_fullbatch *fb, const double *theta);
+
+#endif
