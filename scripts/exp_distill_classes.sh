@@ -46,7 +46,7 @@ STATS="top1 overlap3 ndcg3 band_1_23 band_23_23"
 echo "$STUDENTS" | while IFS='|' read -r scorer objective loss; do
     for seed in $(seeds_of "$scorer" "$SEEDS"); do
         train_model -q -d "$WORK/train" --targets "$WORK/teacher.train" -m "$WORK/student.model" \
-            --objective "$objective" --loss "$loss" --scorer "$scorer" --l2 1e-5 --seed $seed
+            --objective "$objective" --loss "$loss" --scorer "$scorer" --l2 1e-5 --seed $seed || continue
         "$SMLOSS" eval -q -d "$WORK/test" -m "$WORK/student.model" --targets "$WORK/teacher.test" \
             --target matched --bands 1,3 --cutoffs 1,3 --format tsv > "$WORK/report"
         class_figures "$WORK/report" "$scorer|$objective|$loss" >> "$WORK/raw"
@@ -71,12 +71,14 @@ HEADS="top-1_agreement top-3_overlap NDCG@3 rank1≻ranks2-3 within_ranks2-3"
         echo "## $scorer student"
         echo
         md_metric_table "$OUT/distill_classes.tsv" "$scorer" "$STATS" "$HEADS" "objective, link"
+        refused_runs "$scorer"
     done
 } > "$OUT/distill_classes.md"
 {
     echo "**Distilling a digits classifier** (linear student of an MLP teacher; agreement on held-out rows):"
     echo
     md_metric_table "$OUT/distill_classes.tsv" linear "$STATS" "$HEADS" "objective, link"
+    refused_runs linear
 } > "$OUT/headline.md"
 rm -f "$WORK"/*.model
 echo "experiment 6 (distilling classes): $OUT/distill_classes.md"

@@ -31,7 +31,7 @@ for scorer in $SCORERS; do
         for loss in $LINKS; do
             for seed in $(seeds_of "$scorer" "$SEEDS"); do
                 train_model -q -d "$DATA/rank.train" -m "$WORK/model" --objective "$objective" \
-                    --loss "$loss" --scorer "$scorer" --l2 1e-3 --seed $seed
+                    --loss "$loss" --scorer "$scorer" --l2 1e-3 --seed $seed || continue
                 "$SMLOSS" eval -q -d "$DATA/rank.test" -m "$WORK/model" --format tsv > "$WORK/report"
                 awk -F'\t' -v key="$scorer|$objective|$loss" '
                     $1 == "ranking" && $3 == "value" { print key "|" $2, $4 }
@@ -60,6 +60,7 @@ HEADS="NDCG@1 NDCG@3 NDCG@5 NDCG@10 MAP ERR@10 4≻3 3≻2 all_pairs"
         echo "## $scorer scorer"
         echo
         md_metric_table "$OUT/rank.tsv" "$scorer" "$STATS" "$HEADS" "objective, link"
+        refused_runs "$scorer"
     done
 } > "$OUT/rank.md"
 {
@@ -67,6 +68,7 @@ HEADS="NDCG@1 NDCG@3 NDCG@5 NDCG@10 MAP ERR@10 4≻3 3≻2 all_pairs"
     echo
     md_metric_table "$OUT/rank.tsv" linear "ndcg@1 ndcg@10 err@10 pairs_4_3 pairs_all_all" \
         "NDCG@1 NDCG@10 ERR@10 4≻3 all_pairs" "objective, link"
+    refused_runs linear
 } > "$OUT/headline.md"
 
 if have_gnuplot; then
