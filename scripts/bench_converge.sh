@@ -3,7 +3,8 @@
 # to get within 0.1% of the exact minimum of the same objective, measured
 # side by side in one run (part of make bench; not a test).
 #
-#   sh scripts/bench_converge.sh [--quick]     REPEAT=3 BUDGET=60 to change
+#   sh scripts/bench_converge.sh [--quick]     REPEAT=3 BUDGET=120 to change;
+#                                   WORKLOADS="digits heart sparse listwise" to choose
 #
 # The optimum of each workload is computed independently
 # (scripts/converge_peers.py: scipy's L-BFGS or conjugate gradients to a
@@ -33,7 +34,9 @@ cd "$(dirname "$0")/.." || exit 2
 QUICK=0
 [ "${1:-}" = "--quick" ] && QUICK=1
 REPEAT=${REPEAT:-3}
-BUDGET=${BUDGET:-60}
+BUDGET=${BUDGET:-120}
+WORKLOADS=${WORKLOADS:-digits heart sparse listwise}
+want() { case " $WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
 PY=/usr/bin/python3
 SMLOSS=${SMLOSS:-$PWD/smloss}
 B=build/bench/converge
@@ -54,7 +57,7 @@ HEART=data/libsvm-heart-scale/heart_scale
 RANK=data/lightgbm-rank/rank.train
 if [ $QUICK = 1 ]; then SPARSE_ROWS=50000; else SPARSE_ROWS=500000; fi
 SPARSE=build/bench/sparse-$SPARSE_ROWS.txt # bench.sh's file (seed 2), when it made it
-if [ ! -s "$SPARSE" ]; then
+if want sparse && [ ! -s "$SPARSE" ]; then
     cc -O2 scripts/gen_bench.c -lm -o "$B/gen_bench" || exit 1
     "$B/gen_bench" sparse $SPARSE_ROWS 2 > "$SPARSE.part" && mv "$SPARSE.part" "$SPARSE" || exit 1
 fi
@@ -65,36 +68,44 @@ printf "$FMT" workload run seconds setting "gap/optimum" "fastest peer / smloss"
 row() { printf "$FMT" "$@" >> "$TABLE"; }
 pct() { awk -v g="$1" 'BEGIN { printf "%+.3f%%", 100 * g }'; }
 
-# sm_objective ARGS...: one run of smloss train; prints "objective iterations"
-# (the last line of its epoch or iteration table) and leaves stderr in $B/sm.err.
-sm_objective() {
-    "$SMLOSS" train -m "$B/sm.model" "$@" 2> "$B/sm.err" > /dev/null || {
-        echo "bench_converge.sh: smloss train $*: $(tail -n 1 "$B/sm.err")" >&2
-        return 1
-    }
-    awk '$1 ~ /^[0-9]+$/ { o = $2; n = $1 } END { print o, n }' "$B/sm.err"
+# sm_try ARGS...: one run of smloss train ARGS, timed; prints "seconds
+# objective iterations" (the objective and count of the last line of its
+# epoch or iteration table).
+sm_try() {
+    secs=$($PEERS time 1 "$B/sm.err" "$SMLOSS" train -m "$B/sm.model" "$@") || return 1
+    awk -v s="$secs" '$1 ~ /^[0-9]+$/ { o = $2; n = $1 } END { print s, o, n }' "$B/sm.err"
+}
+# sm_fastest SECONDS ARGS...: the least of SECONDS and REPEAT - 1 more runs' times
+sm_fastest() {
+    secs=$1
+    shift
+    [ "$REPEAT" -gt 1 ] || { echo "$secs"; return; }
+    least "$secs" "$($PEERS time $((REPEAT - 1)) "$B/sm.err" "$SMLOSS" train -m "$B/sm.model" "$@")"
 }
 gap_of() { awk -v o="$1" -v b="$2" 'BEGIN { printf "%.3e", (o - b) / b }'; }
 within() { awk -v g="$1" 'BEGIN { exit !(g <= 1e-3) }'; }
-wall() { $PEERS time "$REPEAT" "$SMLOSS" train -m "$B/sm.model" "$@"; }
-
+least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || (b != "" && b + 0 < a + 0)) ? b : a }'; }
 # sm_race NAME OPT BEST "VALUE..." ARGS...: the first value of option OPT
 # whose run gets within 0.1% of BEST, timed; a row, and its seconds on stdout
-# ("" when none did: the tries stop once they have taken BUDGET seconds).
+# ("" when none did: the tries stop once they have taken BUDGET seconds, or
+# when the next, longer one would not fit in it).
 sm_race() {
     name=$1 opt=$2 best=$3 values=$4
     shift 4
-    t0=$(date +%s) got=
+    spent=0 got=
     for v in $values; do
-        r=$(sm_objective "$@" "$opt" "$v") || return 0
-        gap=$(gap_of "${r% *}" "$best") got="$opt $v"
+        r=$(sm_try "$@" "$opt" "$v") || return 0
+        set -- $r "$@"
+        secs=$1 gap=$(gap_of "$2" "$best") got="$opt $v"
+        shift 3
         if within "$gap"; then
-            secs=$(wall "$@" "$opt" "$v")
+            secs=$(sm_fastest "$secs" "$@" "$opt" "$v")
             row "" "$name" "$secs" "$got" "$(pct "$gap")" ""
             echo "$secs"
             return 0
         fi
-        [ $(($(date +%s) - t0)) -gt "$BUDGET" ] && break
+        spent=$(awk -v a="$spent" -v b="$secs" 'BEGIN { print a + b }')
+        awk -v s="$spent" -v t="$secs" -v b="$BUDGET" 'BEGIN { exit !(s > b || 3 * t > b) }' && break
     done
     row "" "$name" "-" "$got" "$(pct "$gap")" "(not within 0.1%)"
 }
@@ -103,7 +114,7 @@ sm_race() {
 # stdout ("" when it never got there)
 peer() {
     label=$(echo "$1" | tr _ ' ')
-    $PEERS race "$2" "$3" "$4" "$5" "$REPEAT" > "$B/$2.race" 2> "$B/$2.err" || {
+    $PEERS race "$2" "$3" "$4" "$5" "$REPEAT" "$BUDGET" > "$B/$2.race" 2> "$B/$2.err" || {
         echo "bench_converge.sh: $2: $(tail -n 1 "$B/$2.err")" >&2
         return 0
     }
@@ -115,8 +126,6 @@ peer() {
         row "" "$label" "-" "$3" "$(pct "$4")" "(not within 0.1%)"
     fi
 }
-
-least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || (b != "" && b + 0 < a + 0)) ? b : a }'; }
 
 # workload NAME OBJECTIVE FILE L2 "PEER=LABEL ..." SMLOSS-ARGS...: the
 # optimum, the peers, then smloss: its default run (with the fastest peer's
@@ -134,10 +143,12 @@ workload() {
         fastest=$(least "$fastest" "$(peer "${p#*=}" "${p%%=*}" "$file" "$l2" "$best")")
     done
     set -- -d "$file" --l2 "$l2" "$@"
-    r=$(sm_objective "$@") || return 0
-    gap=$(gap_of "${r% *}" "$best")
-    secs=$(wall "$@")
-    default_row=$(printf "$FMT" "" "smloss default (${r#* } iterations)" "$secs" "default" "$(pct "$gap")" @)
+    r=$(sm_try "$@") || return 0
+    set -- $r "$@"
+    gap=$(gap_of "$2" "$best") iters=$3
+    shift 3
+    secs=$(sm_fastest "${r%% *}" "$@")
+    default_row=$(printf "$FMT" "" "smloss default ($iters iterations)" "$secs" "default" "$(pct "$gap")" @)
     sm_race "smloss lbfgs, loosest --tol" --tol "$best" "1e-3 1e-4 1e-5 1e-6" "$@" > /dev/null
     sgd=$(sm_race "smloss --solver sgd, fewest epochs" --epochs "$best" "20 50 100 200 500 1000 2000" \
         --solver sgd "$@")
@@ -149,20 +160,23 @@ workload() {
         'NR == n - 1 { print row } { print }' "$TABLE" > "$TABLE.tmp" && mv "$TABLE.tmp" "$TABLE"
 }
 
-workload digits multiclass "$B/digits.train" 1e-4 \
+want digits && workload digits multiclass "$B/digits.train" 1e-4 \
     "lr-lbfgs=sklearn_LogisticRegression_lbfgs lr-saga=sklearn_LogisticRegression_saga" \
     --objective multiclass
-if [ $HAVE_LIBLINEAR = 1 ]; then
+if ! want heart; then :
+elif [ $HAVE_LIBLINEAR = 1 ]; then
     workload heart multiclass "$HEART" 1e-3 \
         "liblinear=liblinear-train_-s_0 lr-lbfgs=sklearn_LogisticRegression_lbfgs" --objective multiclass
 else
     echo "liblinear-train not found: the heart workload skipped (apt-get install liblinear-tools)"
 fi
-"$SMLOSS" train -q -d "$SPARSE" -m "$B/sm.model" --cache "$B/sparse.cache" --l2 1e-5 --max-iter 1 2>/dev/null
-workload sparse pointwise "$SPARSE" 1e-5 \
-    "ridge-cg=sklearn_Ridge_sparse_cg ridge-lsqr=sklearn_Ridge_lsqr sgd-regressor=sklearn_SGDRegressor" \
-    --cache "$B/sparse.cache"
-workload listwise listwise "$RANK" 1e-4 "" --objective listwise
+if want sparse; then
+    "$SMLOSS" train -q -d "$SPARSE" -m "$B/sm.model" --cache "$B/sparse.cache" --l2 1e-5 --max-iter 1 2>/dev/null
+    workload sparse pointwise "$SPARSE" 1e-5 \
+        "ridge-cg=sklearn_Ridge_sparse_cg ridge-lsqr=sklearn_Ridge_lsqr sgd-regressor=sklearn_SGDRegressor" \
+        --cache "$B/sparse.cache"
+fi
+want listwise && workload listwise listwise "$RANK" 1e-4 "" --objective listwise
 rm -f "$B/sparse.cache"
 
 echo

@@ -7,14 +7,16 @@ scripts/bench_converge.sh (time to the optimum) and of check-peers.sh.
       tolerance; prints "objective seconds"
   converge_peers.py value OBJECTIVE FILE L2 MODEL
       smloss's objective of a smloss model file, recomputed; prints it
-  converge_peers.py race PEER FILE L2 OPTIMUM [REPEATS]
+  converge_peers.py race PEER FILE L2 OPTIMUM [REPEATS [BUDGET]]
       fits PEER at falling tolerances (or rising epochs) until its objective
       is within 0.1% of OPTIMUM; a line "setting seconds objective gap" per
       try, then "best SECONDS SETTING GAP" (the first setting that got there;
       seconds = the fastest of REPEATS fits, 3) or "none - SETTING GAP" (the
-      closest it got within the effort allowed)
-  converge_peers.py time REPEATS CMD...
-      the fastest wall-clock seconds of REPEATS runs of CMD
+      closest it got in BUDGET seconds of fits, 120: a try that would not fit
+      in it is not made)
+  converge_peers.py time REPEATS ERRFILE CMD...
+      the fastest wall-clock seconds of REPEATS runs of CMD (its standard
+      error in ERRFILE: the last run's)
 
 OBJECTIVE is what smloss minimises (man smloss-losses, "Averaging, steps and
 the penalty") with f = lin, T = 1, no weights, on the features divided by
@@ -264,7 +266,7 @@ def peer_fits(peer, x, y, l2, tmp):
     sys.exit(f"unknown peer {peer}")
 
 
-def race(peer, path, l2, best, repeats, budget=60.0):
+def race(peer, path, l2, best, repeats, budget):
     x, y, _ = load(path)
     spent, last = 0.0, None
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,17 +282,20 @@ def race(peer, path, l2, best, repeats, budget=60.0):
                     secs = min(secs, fit()[0])
                 print(f"best {secs:.4f} {setting} {gap:.3e}")
                 return
-            if spent > budget or 5 * secs > budget:  # the next, tighter fit would not fit in it
+            if spent > budget or 3 * secs > budget:  # the next, tighter fit would not fit in it
                 break
     print(f"none - {last[0]} {last[1]:.3e}")
 
 
-def wall(repeats, cmd):
+def wall(repeats, errfile, cmd):
     best = None
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        t = time.perf_counter() - t0
+        with open(errfile, "w") as err:
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=err)
+            t = time.perf_counter() - t0
+        if done.returncode != 0:
+            sys.exit(f"{' '.join(cmd)}: exit {done.returncode}: {open(errfile).read()[-300:]}")
         best = t if best is None else min(best, t)
     return best
 
@@ -304,9 +309,10 @@ def main():
         print(f"{value(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]):.12g}")
     elif what == "race":
         repeats = int(sys.argv[6]) if len(sys.argv) > 6 else 3
-        race(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), repeats)
+        budget = float(sys.argv[7]) if len(sys.argv) > 7 else 120.0
+        race(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), repeats, budget)
     elif what == "time":
-        print(f"{wall(int(sys.argv[2]), sys.argv[3:]):.4f}")
+        print(f"{wall(int(sys.argv[2]), sys.argv[3], sys.argv[4:]):.4f}")
     else:
         sys.exit(__doc__)
 
