@@ -900,10 +900,16 @@ static void rewrite(const char *cache_path, const sm_dataset *out, const cache_i
 static sm_status check_cache_files(const char *source, const char *weights,
                                    const char *cache_path, sm_error *err)
 {
+    struct stat src_st, cache_st, weights_st;
     if (strcmp(source, "-") == 0)
         return sm_fail(err, SM_EUSAGE,
                        "a cache needs a data file: standard input cannot be checked against it");
-    struct stat src_st, cache_st, weights_st;
+    /* A pipe's text is gone once read: the check against the cache, which
+     * reads the source again, would wait for a writer forever. */
+    if (stat(source, &src_st) == 0 && !S_ISREG(src_st.st_mode))
+        return sm_fail(err, SM_EUSAGE, "%s: a cache needs a regular data file, not a %s: it "
+                       "cannot be checked against the cache", source,
+                       S_ISDIR(src_st.st_mode) ? "directory" : "pipe, device or socket");
     if (weights && (stat(weights, &weights_st) == 0 ? !S_ISREG(weights_st.st_mode)
                                                      : strcmp(weights, "-") == 0))
         return sm_fail(err, SM_EUSAGE, "%s: weights kept in a cache must come from a regular "

@@ -74,6 +74,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
 /* The content hash recorded in a cache: 64 bits over the bytes of the file
  * at path, the same for any number of threads (0: one per core); exposed for
  * tests. SM_EIO when it cannot be read. */
+/* For tests only. */
 sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_error *err);
 
 /* ---- test hooks: for tests/test_cache.c and tests/fuzz/fuzz_cache.c only ----
@@ -109,11 +110,13 @@ typedef struct {
  * file. Returns 1 and
  * fills out with copies of the arrays (dataset_free frees them), or 0 with
  * the reason in why and nothing allocated. */
+/* For tests only. */
 int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, size_t why_cap);
 /* Recompute the checksums of an image (the arrays' only when the header
  * describes a layout that fits the image and the arrays pass the checks:
  * others fail whatever their checksum), so that a test's or a fuzzer's
  * changes reach the checks behind the checksums. */
+/* For tests only. */
 void cache_image_seal(void *image, size_t len);
 
 #endif

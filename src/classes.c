@@ -59,8 +59,9 @@ sm_status classes_from_labels(const sm_dataset *ds, sm_classes *c, sm_error *err
     for (int64_t i = 0; i < ds->n_rows; i++) {
         if (!classes_is_label(ds->label[i])) {
             classes_free(c);
-            return sm_fail(err, SM_EDATA, "%s: row %lld: class label %.17g is not an integer",
-                           ds->source, (long long)i + 1, ds->label[i]);
+            char where[300];
+            return sm_fail(err, SM_EDATA, "%s: class label %.17g is not an integer",
+                           dataset_where(ds, i, where, sizeof where), ds->label[i]);
         }
         c->value[i] = (int64_t)ds->label[i];
     }
@@ -114,8 +115,9 @@ sm_status classes_index_rows(const sm_classes *c, const sm_dataset *ds, int32_t 
         if (((*idx)[i] = classes_find(c, ds->label[i])) < 0) {
             free(*idx);
             *idx = NULL;
-            return sm_fail(err, SM_EDATA, "%s: row %lld: label %.17g is not one of the %ld "
-                           "classes", ds->source, (long long)i + 1, ds->label[i], (long)c->n);
+            char where[300];
+            return sm_fail(err, SM_EDATA, "%s: label %.17g is not one of the %ld classes",
+                           dataset_where(ds, i, where, sizeof where), ds->label[i], (long)c->n);
         }
     return SM_OK;
 }
@@ -147,7 +149,7 @@ int classes_check_integer(void *ctx, double label, char *why, size_t size)
     (void)ctx;
     if (classes_is_label(label))
         return 1;
-    snprintf(why, size, "class label must be an integer (of at most 2^53 in magnitude)");
+    snprintf(why, size, "class label must be an integer of magnitude below 2^53");
     return 0;
 }
 

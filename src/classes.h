@@ -16,7 +16,9 @@
 #include "dataset.h"
 #include "error.h"
 
-#define CLASS_VALUE_MAX 9007199254740992.0 /* 2^53 */
+/* 2^53 - 1: a label text beyond it rounds (9007199254740993 reads as 2^53),
+ * so two classes could become one; below 2^53 every integer is exact. */
+#define CLASS_VALUE_MAX 9007199254740991.0
 
 typedef struct {
     int64_t *value; /* n strictly increasing class values (malloc'd), or NULL */
@@ -28,7 +30,7 @@ void classes_free(sm_classes *c);
 /* A copy of src into dst (freed first); SM_EFAIL when out of memory. */
 sm_status classes_copy(sm_classes *dst, const sm_classes *src, sm_error *err);
 
-/* Whether a label is a class label (an integer of at most CLASS_VALUE_MAX). */
+/* Whether a label is a class label (an integer of magnitude at most CLASS_VALUE_MAX). */
 int classes_is_label(double label);
 /* The sorted distinct labels of ds. SM_EDATA when one is not a class label
  * (the CLI reads data with classes_check_integer, which locates it). */
@@ -36,6 +38,7 @@ sm_status classes_from_labels(const sm_dataset *ds, sm_classes *c, sm_error *err
 /* 0 .. n-1: the classes of targets that come without class labels. */
 sm_status classes_range(int32_t n, sm_classes *c, sm_error *err);
 /* The index of a label among the classes, or -1. */
+/* For tests only. */
 int32_t classes_find(const sm_classes *c, double label);
 
 /* The class index of every row of ds into a new array *idx (freed by the

@@ -127,9 +127,12 @@ int cli_train_classes(sm_dist *d, const cli_share *share, const char *targets_pa
         return SM_EDATA;
     }
     if (classes->n < 2) {
+        char where[300]; /* one file: located at its first row */
         if (talk)
-            cli_msg("%s: every row has the class %lld: multi-class training needs at least 2 "
-                    "classes (or a targets file, --targets)", share->source,
+            cli_msg("%s: %s the class %lld: multi-class training needs at least 2 classes (or a "
+                    "targets file, --targets)",
+                    many ? share->source : dataset_where(ds, 0, where, sizeof where),
+                    many ? "every row has" : "this row and every row after it have",
                     (long long)classes->value[0]);
         return SM_EDATA;
     }

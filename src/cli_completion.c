@@ -119,10 +119,11 @@ int cli_completion_bash(FILE *f, const cli_command_spec *const *cmds, int n)
           "        COMPREPLY=($(compgen -W '", f);
     for (int i = 0; i < n; i++)
         fprintf(f, "%s ", cmds[i]->name);
-    fputs("--help --version' -- \"$cur\"))\n"
+    fputs("completion --help --version' -- \"$cur\"))\n"
           "        return\n"
           "    fi\n"
-          "    case ${COMP_WORDS[1]} in\n", f);
+          "    case ${COMP_WORDS[1]} in\n"
+          "    completion) COMPREPLY=($(compgen -W 'bash --help' -- \"$cur\")); return ;;\n", f);
     for (int i = 0; i < n; i++)
         put_command(f, cmds[i]);
     fputs("    *) return ;;\n"

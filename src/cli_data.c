@@ -96,6 +96,23 @@ static const char *group_file_beside(const char *path, char *buf, size_t size)
     return NULL;
 }
 
+size_t cli_beside_inputs(const char *option, const char *data, const char *weights,
+                         const char *group, cli_beside_names *names, cli_file *out)
+{
+    size_t n = 0;
+    if (!data)
+        return 0;
+    if (!weights && weights_file(data, NULL, names->weight, sizeof names->weight, NULL)) {
+        snprintf(names->weight_what, sizeof names->weight_what, "the weights beside %s", option);
+        out[n++] = (cli_file){names->weight_what, names->weight, NULL};
+    }
+    if (!group && group_file_beside(data, names->group, sizeof names->group)) {
+        snprintf(names->group_what, sizeof names->group_what, "the groups beside %s", option);
+        out[n++] = (cli_file){names->group_what, names->group, NULL};
+    }
+    return n;
+}
+
 /* The groups of group_path into ds; SM_OK or the (printed) failure. */
 static int read_group_file(const char *group_path, int quiet_failure, sm_dataset *ds)
 {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cli_output.h"
 #include "dataset.h"
 
 /* --threads N and --cache FILE of a command. */
@@ -71,12 +72,25 @@ static inline const char *cli_group_file(const char *group)
 int cli_load_grouped_data(const char *path, const char *group_path, cli_beside beside, int quiet,
                           const cli_data_options *o, sm_dataset *ds);
 
+/* The files beside the data file `data` (given as `option`) that a command
+ * reads unless told otherwise, for cli_check_files (cli_output.h): DATA.weight
+ * unless `weights` (--weights) is given, and DATA.query or DATA.group unless
+ * `group` (--group) is; those that exist, into out[0..2) (their names kept
+ * in names); returns how many. */
+typedef struct {
+    char weight[4096], group[4096];
+    char weight_what[64], group_what[64];
+} cli_beside_names;
+size_t cli_beside_inputs(const char *option, const char *data, const char *weights,
+                         const char *group, cli_beside_names *names, cli_file *out);
+
 /* --weights none: no weights at all, not even DATA.weight beside the data. */
 #define CLI_WEIGHTS_NONE "none"
 /* Help lines of --weights (train and eval). */
 #define CLI_WEIGHTS_HELP \
     "      --weights FILE       one weight >= 0 per DATA row, a line (LightGBM .weight):\n" \
-    "                           weighted objective, metrics and reports; default:\n" \
+    "                           weighted objective, metrics and reports (any scale:\n" \
+    "                           normalised; equal weights are no weights); default:\n" \
     "                           DATA.weight beside DATA; none: no weights\n"
 
 /* The file a --weights value names, or NULL (not given, or none). */

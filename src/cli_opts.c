@@ -2,12 +2,14 @@
 #include "cli_opts.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_msg.h"
+#include "numfmt.h"
 
 int cli_parse_double(const char *cmd, const char *opt, const char *text, double min, double max,
                      double *out)
@@ -17,10 +19,42 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text, double 
     double v = strtod(text, &end);
     if (end == text || *end != '\0' || !isfinite(v))
         return cli_usage_error(cmd, "%s expects a number, got '%s'", opt, text);
-    if (v < min || v > max)
-        return cli_usage_error(cmd, "%s %s is out of range [%g, %g]", opt, text, min, max);
+    if (v < min || v > max) {
+        /* Exact bounds: %g would print a bound just below 1 as 1, and say
+         * that the value refused is in range. */
+        char lo[32], hi[32];
+        sm_format_double(lo, sizeof lo, min);
+        sm_format_double(hi, sizeof hi, max);
+        return cli_usage_error(cmd, "%s %s is out of range [%s, %s]", opt, text, lo, hi);
+    }
     *out = v;
     return SM_OK;
+}
+
+int cli_bad_option(const char *cmd, int argc, char **argv, const char *shorts,
+                   const struct option *longs)
+{
+    /* The word getopt stopped at: the last one it took, unless a short
+     * option inside a cluster ("-qx") is the culprit (optopt says which). */
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    if (strncmp(arg, "--", 2) == 0) {
+        size_t len = strcspn(arg + 2, "=");
+        const struct option *o = longs;
+        while (o->name && !(strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0))
+            o++;
+        if (o->name && o->val == optopt)
+            return cli_usage_error(cmd, "option '--%s' requires an argument", o->name);
+        int prefixes = 0; /* (getopt takes an unambiguous prefix) */
+        for (const struct option *p = longs; p->name; p++)
+            prefixes += strncmp(p->name, arg + 2, len) == 0;
+        if (!o->name && optopt == 0)
+            return cli_usage_error(cmd, "%s option '%.*s'",
+                                   prefixes > 1 ? "ambiguous" : "unrecognized", (int)len + 2, arg);
+    }
+    const char *known = optopt > 0 && optopt != ':' ? strchr(shorts, optopt) : NULL;
+    if (known)
+        return cli_usage_error(cmd, "option '-%c' requires an argument", optopt);
+    return cli_usage_error(cmd, "unrecognized option '-%c'", optopt > 0 ? optopt : '?');
 }
 
 int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max,

@@ -16,6 +16,12 @@ int cli_parse_double(const char *cmd, const char *opt, const char *text, double 
                      double *out);
 int cli_parse_int64(const char *cmd, const char *opt, const char *text, int64_t min, int64_t max,
                     int64_t *out);
+/* The message for what getopt_long (with opterr = 0, as main sets it)
+ * returned '?' for: an unrecognized option, or one that needs a value and
+ * has none, named as the command line spelled it. Returns SM_EUSAGE. */
+struct option;
+int cli_bad_option(const char *cmd, int argc, char **argv, const char *shorts,
+                   const struct option *longs);
 /* Index of text in a NULL-terminated list of names, or a message listing them. */
 int cli_parse_choice(const char *cmd, const char *opt, const char *text, const char *const *names,
                      int *out);

@@ -555,7 +555,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case ARG_VALID_WEIGHTS: a->files.valid_weights = optarg; break;
         case ARG_TARGETS: a->files.targets = optarg; break;
         case ARG_VALID_TARGETS: a->files.valid_targets = optarg; break;
-        case '?': case ':': return cli_usage_error("train", "unknown or incomplete option");
+        case '?': case ':': return cli_bad_option("train", argc, argv, shorts, train_options);
         default:
             if (!a->sgd_option[0] && sgd_option_name(c))
                 snprintf(a->sgd_option, sizeof a->sgd_option, "--%s", sgd_option_name(c));

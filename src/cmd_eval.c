@@ -212,7 +212,8 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
         case ARG_PER_QUERY: a->per_query = optarg; break;
         case ARG_TARGETS: a->targets = optarg; a->class_options = 1; break;
         case 'h': cli_print_help(stdout, eval_usage, eval_choices); return -1;
-        case '?': case ':': return cli_usage_error("eval", "unknown or incomplete option");
+        case '?': case ':':
+            return cli_bad_option("eval", argc, argv, "d:m:p:o:qh", eval_options);
         default: rc = parse_value_option(c, optarg, a); break;
         }
     }
@@ -227,20 +228,26 @@ static int parse_eval_args(int argc, char **argv, eval_args *a)
     return SM_OK;
 }
 
-/* Before anything is read: no output may overwrite an input (or another
- * output), and the report (out[0]) and the per-query file (out[1], when
- * asked for) are opened. */
+/* Before anything is read: no output may overwrite an input, those found
+ * beside the data included (or another output), and the report (out[0])
+ * and the per-query file (out[1], when asked for) are opened. */
 static int open_eval_outputs(const eval_args *a, cli_output out[2])
 {
-    const cli_file inputs[] = {
-        {"--data", a->data}, {"--model", a->model}, {"--predictions", a->cfg.predictions},
-        {"--group", cli_group_file(a->group)}, {"--weights", cli_weights_file(a->weights)},
+    cli_file inputs[8] = {
+        {"--data", a->data, NULL}, {"--model", a->model, NULL},
+        {"--predictions", a->cfg.predictions, NULL},
+        {"--group", cli_group_file(a->group), NULL},
+        {"--weights", cli_weights_file(a->weights), NULL}, {"--targets", a->targets, NULL},
     };
+    cli_beside_names beside;
+    size_t n_inputs = 6 + cli_beside_inputs("--data", a->data, a->weights, a->group, &beside,
+                                            inputs + 6);
     const cli_file outputs[] = {
-        {"--output", a->output}, {"--per-query", a->per_query}, {"--cache", a->data_opt.cache},
+        {"--output", a->output, NULL}, {"--per-query", a->per_query, NULL},
+        {"--cache", a->data_opt.cache, NULL},
     };
     memset(out, 0, 2 * sizeof *out);
-    int rc = cli_check_files("eval", inputs, sizeof inputs / sizeof inputs[0], outputs,
+    int rc = cli_check_files("eval", inputs, n_inputs, outputs,
                              sizeof outputs / sizeof outputs[0]);
     if (rc == SM_OK && (rc = cli_output_open(&out[0], a->output)) == SM_OK && a->per_query &&
         (rc = cli_output_open(&out[1], a->per_query)) != SM_OK)
@@ -370,6 +377,10 @@ report:
     /* (weights after the groups: a query's rows must share one) */
     if (rc == SM_OK)
         rc = cli_load_weights(a.data, a.weights, ds.n_groups > 0, a.quiet, 0, ds.n_rows, &ds);
+    double lo, hi;
+    dataset_weight_range(&ds, &lo, &hi);
+    if (rc == SM_OK && dataset_normalize_weights(&ds, lo, hi, &err) != SM_OK)
+        rc = cli_fail(&err);
     if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)

@@ -107,7 +107,7 @@ int cmd_link(int argc, char **argv)
         case ARG_STEPS: rc = cli_parse_int64("link", "--steps", optarg, 1, 100000000, &steps); break;
         case 'o': output = optarg; break;
         case 'h': fputs(link_usage, stdout); return SM_OK;
-        default: return cli_usage_error("link", "unknown or incomplete option");
+        default: return cli_bad_option("link", argc, argv, "o:h", link_options);
         }
     }
     if (rc != SM_OK)

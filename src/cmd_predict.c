@@ -94,19 +94,17 @@ int cmd_predict(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': cli_print_help(stdout, predict_usage, predict_choices); return SM_OK;
-        default: return cli_usage_error("predict", "unknown or incomplete option");
+        default: return cli_bad_option("predict", argc, argv, "m:d:o:qh", predict_options);
         }
     }
     if (optind < argc)
         return cli_usage_error("predict", "unexpected argument '%s'", argv[optind]);
     if (!model_path || !data_path)
         return cli_usage_error("predict", "both --model and --data are required");
-    if (strcmp(model_path, "-") == 0 && strcmp(data_path, "-") == 0)
-        return cli_usage_error("predict", "--model and --data cannot both be standard input");
 
     /* Before anything is read: the output overwrites no input, and is open. */
-    const cli_file inputs[] = {{"--model", model_path}, {"--data", data_path}};
-    const cli_file outputs[] = {{"--output", output}, {"--cache", data_opt.cache}};
+    const cli_file inputs[] = {{"--model", model_path, NULL}, {"--data", data_path, NULL}};
+    const cli_file outputs[] = {{"--output", output, NULL}, {"--cache", data_opt.cache, NULL}};
     cli_output out;
     int rc = cli_check_files("predict", inputs, 2, outputs, 2);
     if (rc != SM_OK || (rc = cli_output_open(&out, output)) != SM_OK)

@@ -63,25 +63,37 @@ static void show_progress(void *ctx, int epoch, double fraction)
     cli_progress_draw(&v->progress, "epoch %d: %3.0f%%", epoch, 100.0 * fraction);
 }
 
-/* Before anything is read: no output may overwrite an input (or another
- * output; --init is no such input: its model is read already, so -i M -m M
+/* Before anything is read: no output may overwrite an input, those found
+ * beside the data included (or another output; the --init model may be
+ * replaced by --model alone: its model is read already, so -i M -m M
  * continues M in place), and the outputs are opened (their temporary files
  * made), so a mistyped directory fails now rather than after training.
  * out[0] is the model, out[1] the predictions (when asked for); only the
  * writer (rank 0 of several) opens them. */
 static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
 {
-    const cli_file inputs[] = {
-        {"--data", a->files.data}, {"--valid", a->files.valid}, {"--group", cli_group_file(a->files.group)},
-        {"--valid-group", cli_group_file(a->files.valid_group)},
-        {"--weights", cli_weights_file(a->files.weights)},
-        {"--valid-weights", cli_weights_file(a->files.valid_weights)},
+    const cli_rank_files *f = &a->files;
+    cli_file inputs[13] = {
+        {"--data", f->data, NULL}, {"--valid", f->valid, NULL},
+        {"--group", cli_group_file(f->group), NULL},
+        {"--valid-group", cli_group_file(f->valid_group), NULL},
+        {"--weights", cli_weights_file(f->weights), NULL},
+        {"--valid-weights", cli_weights_file(f->valid_weights), NULL},
+        {"--targets", f->targets, NULL}, {"--valid-targets", f->valid_targets, NULL},
+        {"--init", a->job.init_name, "--model"},
     };
+    cli_beside_names data_beside, valid_beside;
+    size_t n_inputs = 9;
+    n_inputs += cli_beside_inputs("--data", f->data, f->weights, f->group, &data_beside,
+                                  inputs + n_inputs);
+    n_inputs += cli_beside_inputs("--valid", f->valid, f->valid_weights, f->valid_group,
+                                  &valid_beside, inputs + n_inputs);
     const cli_file outputs[] = {
-        {"--model", a->model}, {"--predictions", a->predictions}, {"--cache", a->data_opt.cache},
+        {"--model", a->model, NULL}, {"--predictions", a->predictions, NULL},
+        {"--cache", a->data_opt.cache, NULL},
     };
     memset(out, 0, 2 * sizeof *out);
-    int rc = cli_check_files("train", inputs, sizeof inputs / sizeof inputs[0], outputs,
+    int rc = cli_check_files("train", inputs, n_inputs, outputs,
                              sizeof outputs / sizeof outputs[0]);
     if (rc == SM_OK && writer && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
         a->predictions &&
@@ -110,8 +122,9 @@ static int load_train_data(const train_args *a, sm_dataset *train)
                                    a->quiet, &train_opt, train);
     if (rc != SM_OK)
         return rc;
-    if (a->data_opt.shares > 1) {
-        /* messages of training (a diverging row) count the rows of the share */
+    if (a->data_opt.shares > 1 && !train->lines_known) {
+        /* messages of training (a diverging row) count the rows of the share
+         * (when its rows' lines are known, they name the file's line) */
         char share[sizeof train->source];
         if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
                      train->source) > 0) /* (a long path is cut, as the source always is) */
@@ -421,8 +434,23 @@ static int write_outputs(const train_args *a, sm_dist *dist, const sm_model *mod
     return cli_output_commit(&out[0]);
 }
 
-/* Read the data on every rank; the messages of what every rank finds are
- * said once (cli_ranks_agree). */
+/* The row weights of ds normalised (dataset_normalize_weights) by the range
+ * of those of every rank's share. Every rank calls it. */
+static int normalize_weights(sm_dist *dist, sm_dataset *ds)
+{
+    double lo, hi, range[2];
+    sm_error err;
+    dataset_weight_range(ds, &lo, &hi);
+    range[0] = -lo;
+    range[1] = hi;
+    if (dist_max(dist, range, 2, &err) != SM_OK ||
+        dataset_normalize_weights(ds, -range[0], range[1], &err) != SM_OK)
+        return cli_fail(&err);
+    return SM_OK;
+}
+
+/* Read the data on every rank (the weights normalised once all are read);
+ * the messages of what every rank finds are said once (cli_ranks_agree). */
 static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
                      sm_classes *classes)
 {
@@ -431,9 +459,11 @@ static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset
         (objective_is_multiclass(a->job.cfg.objective.kind) &&
          (rc = cli_ranks_agree(dist, load_train_classes(a, dist, a->job.given.data, train,
                                                         classes))) != SM_OK) ||
-        (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK)
+        (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, load_share_weights(a, dist, train, valid))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, normalize_weights(dist, train))) != SM_OK)
         return rc;
-    return cli_ranks_agree(dist, load_share_weights(a, dist, train, valid));
+    return a->files.valid ? cli_ranks_agree(dist, normalize_weights(dist, valid)) : SM_OK;
 }
 
 /* From the data read to the model trained: the job's steps (train_job.h),

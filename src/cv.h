@@ -35,6 +35,7 @@ sm_status cv_split(const sm_dataset *ds, int k, uint64_t seed, int32_t *fold, sm
 /* A data set of its own (dataset_free it) with the rows of ds whose fold is
  * f (in_fold) or is not f (!in_fold), in their order, with their groups,
  * qids, targets and weights. */
+/* For tests only. */
 sm_status cv_subset(const sm_dataset *ds, const int32_t *fold, int f, int in_fold,
                     sm_dataset *out, sm_error *err);
 

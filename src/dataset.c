@@ -38,6 +38,7 @@ void dataset_free(sm_dataset *ds)
     free_array(ds, ds->qid);
     free(ds->target);
     free(ds->weight);
+    free(ds->line_skips);
     if (ds->mapping)
         munmap(ds->mapping, ds->mapping_len);
     dataset_init(ds);
@@ -63,19 +64,77 @@ int dataset_equal(const sm_dataset *a, const sm_dataset *b)
     return 1;
 }
 
+int64_t dataset_row_line(const sm_dataset *ds, int64_t r)
+{
+    if (!ds->lines_known || r < 0 || r >= ds->n_rows)
+        return 0;
+    int64_t lo = 0, hi = ds->n_line_skips; /* the entries before lo start at rows <= r */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (ds->line_skips[mid][0] <= r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return r + 1 + (lo > 0 ? ds->line_skips[lo - 1][1] : 0);
+}
+
+const char *dataset_where(const sm_dataset *ds, int64_t r, char *buf, size_t size)
+{
+    const char *source = ds->source[0] ? ds->source : "data";
+    int64_t line = dataset_row_line(ds, r);
+    if (line > 0)
+        snprintf(buf, size, "%s:%lld", source, (long long)line);
+    else
+        snprintf(buf, size, "%s: row %lld", source, (long long)r + 1);
+    return buf;
+}
+
+void dataset_weight_range(const sm_dataset *ds, double *lo, double *hi)
+{
+    *lo = *hi = 1.0;
+    for (int64_t r = 0; ds->weight && r < ds->n_rows; r++) {
+        if (r == 0 || ds->weight[r] < *lo)
+            *lo = ds->weight[r];
+        if (r == 0 || ds->weight[r] > *hi)
+            *hi = ds->weight[r];
+    }
+}
+
+sm_status dataset_normalize_weights(sm_dataset *ds, double lo, double hi, sm_error *err)
+{
+    int e;
+    (void)frexp(hi, &e); /* hi = m 2^e, m in [0.5, 1) */
+    if ((lo == hi && hi == 1.0) || !(hi > 0.0))
+        return SM_OK; /* no weights, or all 1 already */
+    if (!ds->weight && ds->n_rows > 0) {
+        if (!(ds->weight = malloc((size_t)ds->n_rows * sizeof *ds->weight)))
+            return sm_fail_nomem(err, "row weights");
+        for (int64_t r = 0; r < ds->n_rows; r++)
+            ds->weight[r] = 1.0;
+    }
+    for (int64_t r = 0; ds->weight && r < ds->n_rows; r++)
+        ds->weight[r] = lo == hi ? 1.0 : ldexp(ds->weight[r], -e);
+    return SM_OK;
+}
+
 sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
                                       sm_error *err)
 {
     for (int64_t g = 0; ds->weight && g < ds->n_groups; g++) {
         int64_t b = ds->group_ptr[g];
         for (int64_t r = b + 1; r < ds->group_ptr[g + 1]; r++)
-            if (ds->weight[r] != ds->weight[b])
+            if (ds->weight[r] != ds->weight[b]) {
+                char where[300];
+                int64_t first_line = dataset_row_line(ds, b);
+                dataset_where(ds, r, where, sizeof where);
                 return sm_fail(err, SM_EDATA,
-                               "%s: rows %lld and %lld of one query have the weights %.10g and "
-                               "%.10g (%s): a ranking objective or metric weighs whole queries, "
-                               "so a query's rows need one weight",
-                               ds->source, (long long)b + 1, (long long)r + 1, ds->weight[b],
-                               ds->weight[r], weights_source);
+                               "%s: the weight of this row, %.10g (%s), is not that of its "
+                               "query's first row (%s %lld), %.10g: a ranking objective or "
+                               "metric weighs whole queries, so a query's rows need one weight",
+                               where, ds->weight[r], weights_source, first_line ? "line" : "row",
+                               (long long)(first_line ? first_line : b + 1), ds->weight[b]);
+            }
     }
     return SM_OK;
 }
@@ -138,11 +197,10 @@ sm_status dataset_transform_labels(sm_dataset *ds, sm_label_transform t, sm_erro
     /* Check every label before changing any, so a failure leaves ds intact. */
     for (int64_t r = 0; r < ds->n_rows; r++) {
         if (!(ds->label[r] > info->lower_bound)) {
-            char shown[40];
+            char shown[40], where[300];
             sm_format_double(shown, sizeof shown, ds->label[r]); /* as the file wrote it */
-            return sm_fail(err, SM_EDATA,
-                           "%s: row %lld has label %s; the %s label transform needs labels > %g",
-                           ds->source[0] ? ds->source : "data", (long long)(r + 1), shown,
+            return sm_fail(err, SM_EDATA, "%s: label %s; the %s label transform needs labels > %g",
+                           dataset_where(ds, r, where, sizeof where), shown,
                            label_transform_names[t], info->lower_bound);
         }
     }

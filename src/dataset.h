@@ -13,6 +13,7 @@
 #ifndef SM_DATASET_H
 #define SM_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -43,6 +44,15 @@ typedef struct {
      * map they went through (featmap.h), whose inputs they are. */
     uint64_t featmap_id;
     char source[256];     /* display name of the file it came from */
+    /* Where the rows are in that file, for messages (dataset_where): row r
+     * is on line r + 1 + skip, the skip of the last of the n_line_skips
+     * entries {first row, skip} whose first row is <= r (0 before the first):
+     * blank and comment lines, and the lines before a share, move rows down.
+     * lines_known 0: not known (rows from a cache, or made in memory), and
+     * rows are named by their number. Always malloc'd. */
+    int64_t (*line_skips)[2];
+    int64_t n_line_skips;
+    int lines_known;
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */
@@ -60,7 +70,14 @@ int dataset_in_mapping(const sm_dataset *ds, const void *p);
  * groups and qids bit for bit
  * (however they were loaded: parsed, by any thread count, or from a cache);
  * the source name is not compared. Exposed for tests. */
+/* For tests only. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);
+
+/* The line of row r (0-based) in ds's file, from 1; 0 when not known. */
+int64_t dataset_row_line(const sm_dataset *ds, int64_t r);
+/* "SOURCE:LINE" of row r for a message, or "SOURCE: row N" (from 1) when
+ * its line is not known; into buf, which it returns. */
+const char *dataset_where(const sm_dataset *ds, int64_t r, char *buf, size_t size);
 
 /* Set the groups from a list of row counts (LightGBM .query / XGBoost .group).
  * Fails with SM_EDATA when a count is < 1 or the counts do not sum to n_rows. */
@@ -72,6 +89,19 @@ sm_status dataset_set_group_sizes(sm_dataset *ds, const int64_t *sizes, int64_t 
  * naming the data and the two rows otherwise; SM_OK without weights. */
 sm_status dataset_check_query_weights(const sm_dataset *ds, const char *weights_source,
                                       sm_error *err);
+
+/* The smallest and largest of ds's row weights (1 and 1 without weights). */
+void dataset_weight_range(const sm_dataset *ds, double *lo, double *hi);
+/* Normalise ds's row weights once, before any sum over them, given the range
+ * [lo, hi] of the weights of all of its data (dataset_weight_range; several
+ * shares: of every share's). Equal weights all become 1: the unweighted
+ * model and reports, bit for bit. Others are divided by the power of two
+ * 2^e that puts hi in [0.5, 1): exactly, so every weighted mean (the
+ * objectives, the metrics, the reports: all are means) keeps its bits, and
+ * no sum of weights or weighted losses can overflow, however large the
+ * weights. A share without weights (all 1) gets weights 2^-e then. Does
+ * nothing when no share has weights; SM_EFAIL when out of memory. */
+sm_status dataset_normalize_weights(sm_dataset *ds, double lo, double hi, sm_error *err);
 
 /* Apply a label transform in place: "none", "log" (y > 0 required), "log1p"
  * (y > -1 required). Fails with SM_EDATA naming the first bad row. */

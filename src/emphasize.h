@@ -53,9 +53,11 @@ sm_status emphasis_resolve(sm_emphasis *e, const sm_regions *regions, double spr
 /* The smallest and largest finite values of y (inf and -inf for none). */
 void emphasis_range(const double *y, int64_t n, double *lo, double *hi);
 /* Largest minus smallest finite value of y (0 for fewer than two). */
+/* For tests only. */
 double emphasis_spread(const double *y, int64_t n);
 
 /* The weight asked for at z (a boundary belongs to the piece above). */
+/* For tests only. */
 double emphasis_weight(const sm_emphasis *e, double z);
 
 /* The link of a resolved spec (lin:w=W when every weight is W). */

@@ -254,8 +254,11 @@ static sm_status union_of_ranks(sm_dist *dist, int32_t **index, int32_t *n, sm_e
     return SM_OK;
 }
 
-sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
-                              sm_featmap *m, sm_error *err)
+/* The same for the ranks of dist (dist.h) that hold a share of the data
+ * each: one map for all, of the indices that occur in any share, decided on
+ * the totals of all; NULL or one rank is featmap_build. */
+static sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
+                                     sm_featmap *m, sm_error *err)
 {
     /* Every rank takes the same decisions from the same totals. */
     double dim = train->dim, nnz = (double)train->nnz;
@@ -453,12 +456,14 @@ sm_status featmap_apply_model(const sm_featmap *m, sm_dataset *ds, sm_error *err
 {
     for (int64_t r = 0; r < ds->n_rows; r++)
         for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
-            if (featmap_input(m, ds->col[k]) < 0)
+            if (featmap_input(m, ds->col[k]) < 0) {
+                char where[300];
                 return sm_fail(err, SM_EDATA,
-                               "%s: row %lld: feature %ld is not among the model's features "
+                               "%s: feature %ld is not among the model's features "
                                "(--init continues a model on its own features: train a new "
                                "model, or use --hash-bits for open feature sets)",
-                               ds->source, (long long)r + 1, (long)ds->col[k]);
+                               dataset_where(ds, r, where, sizeof where), (long)ds->col[k]);
+            }
     sm_status st = featmap_apply(m, ds, err);
     ds->dim = m->n; /* a plain map too: the model's inputs, whatever occurs here */
     return st;

@@ -64,11 +64,6 @@ uint32_t featmap_hash(uint32_t i, int bits);
 /* The map of a training run on train (see above); hash_bits 0 (none) or 1 ..
  * FEATMAP_MAX_HASH_BITS. */
 sm_status featmap_build(const sm_dataset *train, int hash_bits, sm_featmap *m, sm_error *err);
-/* The same for the ranks of dist (dist.h) that hold a share of the data
- * each: one map for all, of the indices that occur in any share, decided on
- * the totals of all; NULL or one rank is featmap_build. */
-sm_status featmap_build_among(const sm_dataset *train, int hash_bits, sm_dist *dist,
-                              sm_featmap *m, sm_error *err);
 /* The map of hash_bits (0: none) over space (2^hash_bits when hashing)
  * with the list index (n increasing indices < space, malloc'd; taken over,
  * and freed here on failure), or without one (index NULL, n == space). */
@@ -76,6 +71,7 @@ sm_status featmap_make(sm_featmap *m, int hash_bits, int32_t space, int32_t *ind
                        sm_error *err);
 
 /* The input of file index i, or -1 when the map drops it. */
+/* For tests only. */
 int32_t featmap_input(const sm_featmap *m, int32_t i);
 /* The (hashed) index of input j: what a model file writes. */
 static inline int32_t featmap_index_of(const sm_featmap *m, int32_t j)
@@ -89,7 +85,7 @@ static inline int32_t featmap_index_of(const sm_featmap *m, int32_t j)
  * the input). SM_EFAIL when out of memory (hashing sorts each row). */
 sm_status featmap_map_rows(const sm_featmap *m, const sm_dataset *src, int64_t first, int64_t last,
                            int64_t *row_ptr, int32_t *col, float *val, sm_error *err);
-/* The map of a training run (featmap_build_among on train's shares),
+/* The map of a training run (featmap_build over the shares of every rank),
  * applied to train and to valid (NULL: none): validation indices not seen in
  * training are dropped. */
 sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, sm_dist *dist,

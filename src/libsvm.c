@@ -632,6 +632,7 @@ struct libsvm_builder {
     size_t cap_row_ptr, cap_label, cap_col, cap_val, cap_group_ptr, cap_qid;
     int64_t max_index;
     int64_t lines; /* lines of the blocks merged so far */
+    size_t cap_line_skips;
     qid_rules rules;
     libsvm_block scratch; /* careful_line's output when a message is reproduced */
 };
@@ -680,6 +681,37 @@ libsvm_builder *libsvm_builder_new(const char *name,
 
 void libsvm_builder_skip_lines(libsvm_builder *g, int64_t lines) { g->lines += lines; }
 
+/* What a first line that does not parse may really be: a byte-order mark
+ * before the text, or compressed data of a kind smloss does not inflate.
+ * The signatures only name the cause of a failure: text that parses is
+ * never refused for them. */
+static const struct {
+    const char *bytes;
+    size_t len;
+    const char *cause;
+} file_signatures[] = {
+    {"\xEF\xBB\xBF", 3, "the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which "
+                       "is not part of libsvm text: save it without one"},
+    {"BZh", 3, "the file looks like bzip2-compressed data (it starts with \"BZh\"); smloss "
+               "reads plain or gzip-compressed text: decompress it first (bzip2 -d)"},
+    {"\xFD" "7zXZ", 5, "the file looks like xz-compressed data; smloss reads plain or "
+                      "gzip-compressed text: decompress it first (xz -d)"},
+    {"\x28\xB5\x2F\xFD", 4, "the file looks like zstd-compressed data; smloss reads plain or "
+                            "gzip-compressed text: decompress it first (zstd -d)"},
+};
+
+/* SM_EDATA naming the cause when the failing line is the file's first and
+ * starts with a signature, else st with err as it is. */
+static sm_status name_signature(const char *name, const char *line, size_t len, int64_t lineno,
+                                sm_status st, sm_error *err)
+{
+    for (size_t i = 0; lineno == 1 && i < sizeof file_signatures / sizeof *file_signatures; i++)
+        if (len >= file_signatures[i].len &&
+            memcmp(line, file_signatures[i].bytes, file_signatures[i].len) == 0)
+            return sm_fail(err, SM_EDATA, "%s:1:1: %s", name, file_signatures[i].cause);
+    return st;
+}
+
 /* The message of the line at off in b (local line local_line), which fails
  * when parsed with the file-wide rules as they stand. */
 static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, size_t off,
@@ -698,10 +730,30 @@ static sm_status reproduce_failure(libsvm_builder *g, const libsvm_block *b, siz
     s->len = len;
     size_t next;
     sm_status st = careful_line_at(s, &g->rules, 0, g->lines + local_line, &next, err);
+    if (st == SM_EDATA)
+        st = name_signature(b->name, s->text, len, g->lines + local_line, st, err);
     if (st == SM_OK)
         st = sm_fail(err, SM_EFAIL, "%s:%lld: internal error: the line failed once and passed once",
                      b->name, (long long)(g->lines + local_line));
     return st;
+}
+
+/* Where the next row is (its line), as ds->line_skips keeps it: a new
+ * entry when blank or comment lines (or a share's start) moved it; 0 when
+ * out of memory. */
+static int note_row_line(libsvm_builder *g, int64_t lineno)
+{
+    sm_dataset *ds = &g->ds;
+    int64_t skip = lineno - ds->n_rows - 1;
+    int64_t last = ds->n_line_skips ? ds->line_skips[ds->n_line_skips - 1][1] : 0;
+    if (skip == last)
+        return 1;
+    if (!sm_array_grow(&ds->line_skips, &g->cap_line_skips, (size_t)ds->n_line_skips + 1,
+                       sizeof *ds->line_skips))
+        return 0;
+    ds->line_skips[ds->n_line_skips][0] = ds->n_rows;
+    ds->line_skips[ds->n_line_skips++][1] = skip;
+    return 1;
 }
 
 sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_error *err)
@@ -744,6 +796,8 @@ sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_erro
         } else if (v != RULE_OK) {
             return reproduce_failure(g, b, b->line_off[r], b->line_no[r], err);
         }
+        if (!note_row_line(g, lineno))
+            return sm_fail_nomem(err, b->name);
         ds->label[ds->n_rows] = b->label[r];
         ds->row_ptr[ds->n_rows + 1] = ds->nnz + b->row_end[r];
         ds->n_rows++;
@@ -772,6 +826,7 @@ void libsvm_builder_finish(libsvm_builder *g, sm_dataset *out)
     sm_array_shrink(&ds->label, (size_t)ds->n_rows, sizeof *ds->label);
     sm_array_shrink(&ds->col, (size_t)ds->nnz, sizeof *ds->col);
     sm_array_shrink(&ds->val, (size_t)ds->nnz, sizeof *ds->val);
+    ds->lines_known = 1;
     *out = g->ds;
     dataset_init(&g->ds);
     libsvm_builder_free(g);

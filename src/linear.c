@@ -449,8 +449,11 @@ static void linear_restore_state(void *state, const double *in)
     p->fresh = 0;
 }
 
-void linear_predict(int32_t dim, int32_t n_out, const double *param, const sm_dataset *ds,
-                    double *scores)
+
+/* Scores (n_rows x K) of every row of ds with exported parameters
+ * (features >= dim are ignored). */
+static void linear_predict(int32_t dim, int32_t n_out, const double *param,
+                           const sm_dataset *ds, double *scores)
 {
     const double *w = param, *bias = param + (int64_t)dim * n_out;
     if (n_out == 1) {

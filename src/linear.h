@@ -63,10 +63,13 @@ static inline sm_linear_coord *linear_coord(const sm_linear *p, int32_t j)
 }
 
 /* n_out >= 1 scores a row; fs: dim input scales, or NULL for none. */
+/* For tests only. */
 sm_status linear_init(sm_linear *p, int32_t dim, int32_t n_out, const double *fs, sm_error *err);
+/* For tests only. */
 void linear_free(sm_linear *p);
 
 /* Scores of the listed rows, n x K (prefetching ahead through the list). */
+/* For tests only. */
 void linear_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
 /* Accumulate the gradient of sum_ik dscore_ik * s_ik into the batch gradient. */
@@ -87,10 +90,5 @@ void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, cons
 /* The parameters on the raw features: w_jk = scale * v_jk * fs_j at
  * param[j * K + k], then the K biases ((dim + 1) * K). */
 void linear_export(const void *state, double *param);
-
-/* Scores (n_rows x K) of every row of ds with exported parameters
- * (features >= dim are ignored). */
-void linear_predict(int32_t dim, int32_t n_out, const double *param, const sm_dataset *ds,
-                    double *scores);
 
 #endif

@@ -1,5 +1,6 @@
 /* main.c - the smloss command: dispatch to a subcommand. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,9 +21,14 @@ static const char main_usage[] =
     "  predict   write a model's scores for a data file\n"
     "  eval      per-region error report of a model or a predictions file\n"
     "  link      tabulate a link h, its primitive H and slope h'\n"
+    "  completion  write the bash completion script: smloss completion bash\n"
     "\n"
     "  smloss COMMAND --help   options of a command\n"
     "  smloss --version        version\n"
+    "\n"
+    "Data files are libsvm text, plain or gzip (zero padding after the stream is\n"
+    "skipped); outputs are written whole through a temporary file (unnamed on\n"
+    "Linux: a killed run leaves nothing), and never over a file the command reads.\n"
     "\n"
     "Exit status: 0 success, 1 internal error, 2 bad command line or link spec,\n"
     "3 malformed input file, 4 I/O error, 5 training diverged.\n"
@@ -65,16 +71,27 @@ int main(int argc, char **argv)
                                             : "no (make MPI=1 builds it in)");
         return flush_stdout(SM_OK);
     }
-    /* hidden: the shell completion, generated from the option tables */
     if (strcmp(cmd, "completion") == 0) {
         static const cli_command_spec *const specs[] = {&train_spec, &predict_spec, &eval_spec,
                                                         &link_spec};
+        static const char usage[] =
+            "Usage: smloss completion bash\n"
+            "Write the bash completion script of smloss, generated from its option tables.\n"
+            "Install it as share/bash-completion/completions/smloss, or: . <(smloss "
+            "completion bash)\n";
+        if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            fputs(usage, stdout);
+            return flush_stdout(SM_OK);
+        }
         if (argc != 3 || strcmp(argv[2], "bash") != 0) {
-            fputs("Usage: smloss completion bash\n", stderr);
+            fputs(usage, stderr);
             return 2;
         }
         return flush_stdout(cli_completion_bash(stdout, specs, sizeof specs / sizeof specs[0]));
     }
+    /* Each command says what is wrong with an option itself (cli_bad_option):
+     * getopt's own line would make two different messages of one mistake. */
+    opterr = 0;
     cli_signals_install();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) {

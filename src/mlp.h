@@ -59,13 +59,18 @@ typedef struct {
  * weights are drawn from N(0, 2/fan_in) (He; relu, gelu) or
  * N(0, 2/(fan_in + fan_out)) (Xavier; tanh), the output layer from
  * N(0, 1/fan_in); biases start at 0. */
+/* For tests only. */
 sm_status mlp_init(sm_mlp *m, const sm_mlp_shape *shape, const double *fs, double fan_in1,
                    uint64_t seed, sm_error *err);
+/* For tests only. */
 void mlp_free(sm_mlp *m);
 /* Offsets of W_l and b_l in m->param and m->grad (exposed for tests). */
+/* For tests only. */
 int64_t mlp_train_weight_offset(const sm_mlp *m, int l);
+/* For tests only. */
 int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 /* Room for batches of up to `rows` rows. */
+/* For tests only. */
 sm_status mlp_reserve(void *state, int64_t rows, sm_error *err);
 
 /* Scores of the listed rows (n x K; n <= reserved); keeps the activations. */
@@ -73,9 +78,11 @@ void mlp_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t
 /* Add the gradient of sum_ik dscores_ik * s_ik for the rows of the last forward. */
 void mlp_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
+/* For tests only. */
 double mlp_grad_norm2(const void *state);
 /* One optimiser step with grad * grad_factor and the L2 decay of the weights
  * (not the biases), then clear the gradient. optim_begin_step must have run. */
+/* For tests only. */
 void mlp_step(void *state, sm_optim *o, double grad_factor);
 /* Parameters on the raw features (scale1 and fs folded into W_1). */
 void mlp_export(const void *state, double *param);

@@ -386,10 +386,7 @@ static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
         }
         m->regions.origin = origin;
     } else if (strcmp(key, "regions_origin") == 0) {
-        for (k = 0; k <= REGIONS_QUARTILES; k++)
-            if (strcmp(regions_origin_name((sm_regions_origin)k), value) == 0)
-                break;
-        if (k > REGIONS_QUARTILES)
+        if ((k = regions_origin_parse(value)) < 0)
             return LOAD_FAIL(ml, "unknown regions_origin '%s'", value);
         m->regions.origin = (sm_regions_origin)k;
     } else if (strcmp(key, "outputs") == 0) {

@@ -449,7 +449,6 @@ static const objective_kind kinds[OBJ_KIND_COUNT] = {
                                   .is_unit = any_rows, .label_curvature = class_rows_curvature},
 };
 
-sm_objective_unit objective_unit(sm_objective_kind k) { return kinds[k].unit; }
 int objective_is_ranking(sm_objective_kind k) { return kinds[k].unit == UNIT_QUERY; }
 int objective_takes_target(sm_objective_kind k, sm_target_kind t)
 {

@@ -82,8 +82,7 @@ const char *objective_target_name(sm_target_kind t);
  * ranking kinds, which need query groups) or rows of K >= 2 class scores
  * with K targets each (the multi-class kinds). */
 typedef enum { UNIT_ROW = 0, UNIT_QUERY, UNIT_CLASS_ROW } sm_objective_unit;
-sm_objective_unit objective_unit(sm_objective_kind k);
-/* objective_unit(k) == UNIT_QUERY, == UNIT_CLASS_ROW. */
+/* The kind's unit is UNIT_QUERY, UNIT_CLASS_ROW. */
 int objective_is_ranking(sm_objective_kind k);
 int objective_is_multiclass(sm_objective_kind k);
 /* Whether kind k takes --target t (TARGET_DEFAULT: none takes it). */

@@ -59,6 +59,7 @@ void optim_free(sm_optim *o);
 
 /* Learning rate at step t (1-based) of total_steps (schedule and warm-up);
  * optim_begin_step's, exposed for tests. */
+/* For tests only. */
 double optim_lr_at(const sm_optim_config *c, int64_t t, int64_t total_steps);
 
 /* Start a step: advances the counter and fixes lr and bias corrections. */

@@ -61,8 +61,10 @@ extern const char *const rank_gain_names[GAIN_KIND_COUNT + 1];
 extern const char *const rank_no_relevant_names[NO_RELEVANT_KIND_COUNT + 1];
 /* The parsers (-1 when unknown) are exposed for tests; the CLI parses
  * choices from the names tables. */
+/* For tests only. */
 int rank_gain_parse(const char *name);          /* -1 when unknown */
 const char *rank_gain_name(sm_gain_kind g);
+/* For tests only. */
 int rank_no_relevant_parse(const char *name);   /* "one" | "skip"; -1 when unknown */
 const char *rank_no_relevant_name(sm_no_relevant v);
 

@@ -1,6 +1,7 @@
 /* regions.c - label regions: parsed, chosen from labels, assigned, formatted. */
 #include "regions.h"
 
+#include "names.h"
 #include "numfmt.h"
 
 #include <math.h>
@@ -15,11 +16,14 @@ static const char *const origin_names[] = {
     [REGIONS_GIVEN] = "given",
     [REGIONS_DISTINCT] = "distinct-labels",
     [REGIONS_QUARTILES] = "label-quartiles",
+    NULL,
 };
+
+int regions_origin_parse(const char *name) { return names_find(origin_names, name); }
 
 const char *regions_origin_name(sm_regions_origin o)
 {
-    if ((unsigned)o < sizeof origin_names / sizeof origin_names[0])
+    if ((unsigned)o <= REGIONS_QUARTILES)
         return origin_names[o];
     return "unknown";
 }

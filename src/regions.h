@@ -42,6 +42,7 @@ sm_status regions_parse(const char *text, sm_regions *r, sm_error *err);
  * R and NumPy do, duplicates dropped). n == 0 gives a single region.
  * Non-finite labels are ignored. SM_EFAIL when out of memory for the copy
  * that the quartiles are selected in. */
+/* For tests only. */
 sm_status regions_choose_from_labels(const double *y, int64_t n, sm_regions *r, sm_error *err);
 /* The same, falling back to a single region when out of memory. */
 void regions_from_labels(const double *y, int64_t n, sm_regions *r);
@@ -58,5 +59,6 @@ int regions_valid(const sm_regions *r);
 int regions_format(const sm_regions *r, char *buf, size_t size);
 /* "given", "distinct-labels", "label-quartiles" (as in model files). */
 const char *regions_origin_name(sm_regions_origin o);
+int regions_origin_parse(const char *name); /* -1 when unknown */
 
 #endif

@@ -1,4 +1,4 @@
-/* report.c - the region report as an aligned text table, TSV or JSON.
+/* report.c - the reports and tables as aligned text, TSV or JSON.
  *
  * The statistics columns and the header fields are each described once (the
  * tables below); every format iterates them, so adding a column is one line.
@@ -751,9 +751,9 @@ sm_status report_write(FILE *out, sm_report_format fmt, const sm_report_meta *me
                                   const sm_rank_report *) = {
         [REPORT_TEXT] = write_text, [REPORT_TSV] = write_tsv, [REPORT_JSON] = write_json};
     if (!out || !rep || (unsigned)fmt >= sizeof writer / sizeof writer[0])
-        return sm_fail(err, SM_EFAIL, "report_write_regions: invalid arguments");
+        return sm_fail(err, SM_EFAIL, "report_write: invalid arguments");
     if (rep->regions.n < 1 || rep->regions.n > SM_MAX_REGIONS)
-        return sm_fail(err, SM_EFAIL, "report_write_regions: invalid region count %d",
+        return sm_fail(err, SM_EFAIL, "report_write: invalid region count %d",
                        rep->regions.n);
 
     report_out o = {out, 0, 0};

@@ -1,4 +1,6 @@
-/* report.h - format a region report as an aligned table, TSV or JSON.
+/* report.h - the reports and tables, each as an aligned text table, TSV or
+ * JSON: eval's region report (with the ranking metrics) and class report,
+ * train's epoch table and the --folds table.
  *
  * The engine's one piece of output formatting: it writes to a stream the
  * caller opened (stdout or an output file) and returns SM_EIO when a write
@@ -36,9 +38,10 @@ typedef struct {
  * Returns the length (snprintf-style). The reports' own; exposed for tests. */
 int report_region_interval(const sm_regions *r, int i, char *buf, size_t size);
 
-/* Writes the report and flushes the stream: SM_EIO when any write or the flush
- * fails (e.g. a full disk). Layouts are described in report.c. report_write
- * without ranking metrics; exposed for tests. */
+/* Every report_write* writes its report and flushes the stream: SM_EIO when
+ * any write or the flush fails (e.g. a full disk). Layouts are described in
+ * report.c. This one: report_write without ranking metrics (for tests
+ * only). */
 sm_status report_write_regions(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
                                const sm_region_report *rep, sm_error *err);
 /* The same followed, for grouped data, by the ranking metrics (rank may be

@@ -117,7 +117,9 @@ void scorer_step(sm_scorer *sc, sm_optim *o, double grad_factor);
 /* (1/2)||weights||^2 (biases excluded), the quantity --l2 penalises. */
 double scorer_l2_half(const sm_scorer *sc);
 
-/* Exposed for tests (the trainer keeps the best epoch by scorer_export). */
+/* The stored parameters exactly (not on the raw features, as
+ * scorer_export): what several ranks average (local SGD, dist.h) and what
+ * tests compare. */
 int64_t scorer_state_size(const sm_scorer *sc);
 void scorer_save_state(const sm_scorer *sc, double *state);
 void scorer_restore_state(sm_scorer *sc, const double *state);

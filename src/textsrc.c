@@ -131,20 +131,43 @@ static sm_status read_plain(sm_textsrc *src, char *dst, size_t want, size_t *got
     return SM_OK;
 }
 
-/* Where one member ended: another member, the end, or bytes that are an error. */
+/* Whether the rest of the input is zero bytes, reading (and using up) it
+ * to the end or to the first other byte. */
+static sm_status only_zeros_left(sm_textsrc *src, int *zeros, sm_error *err)
+{
+    textsrc_file *f = src->file;
+    sm_status st = SM_OK;
+    *zeros = 1;
+    while (st == SM_OK && *zeros && f->z.avail_in > 0) {
+        for (uInt i = 0; i < f->z.avail_in && *zeros; i++)
+            *zeros = f->z.next_in[i] == 0;
+        if (*zeros) {
+            f->z.avail_in = 0;
+            st = read_input(src, err);
+        }
+    }
+    return st;
+}
+
+/* Where one member ended: another member, the end (zero bytes to the end
+ * are padding, as tar's blocks leave and gzip -d accepts), or bytes that
+ * are an error. */
 static sm_status next_member(sm_textsrc *src, int *more, sm_error *err)
 {
     textsrc_file *f = src->file;
-    int magic;
+    int magic, zeros;
     sm_status st = at_gzip_magic(src, &magic, err);
     *more = 0;
     if (st != SM_OK || f->z.avail_in == 0)
+        return st;
+    uint64_t at = f->in_total - f->z.avail_in;
+    if (!magic && ((st = only_zeros_left(src, &zeros, err)) != SM_OK || zeros))
         return st;
     if (!magic)
         return sm_fail(err, SM_EDATA,
                        "%s: data after the end of the gzip stream at byte offset %llu that is "
                        "not another gzip member (a damaged or appended file?)",
-                       src->name, (unsigned long long)(f->in_total - f->z.avail_in));
+                       src->name, (unsigned long long)at);
     inflateReset(&f->z);
     f->member_done = 0;
     *more = 1;

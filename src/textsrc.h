@@ -3,9 +3,11 @@
  * buffer in memory; read as bytes, line by line, or in blocks of whole lines.
  *
  * Gzip input may hold several members one after the other (`cat a.gz b.gz`,
- * valid gzip): their texts are read in turn. Bytes after the last member that
- * do not start another one are an error naming their byte offset, where zlib's
- * gzread (and gzip, with a warning) would drop them silently.
+ * valid gzip): their texts are read in turn. Zero bytes after the last member
+ * to the end of the input are padding (tar-style blocks, which gzip -d too
+ * accepts) and are skipped; other bytes after it that do not start another
+ * member are an error naming their byte offset, where zlib's gzread (and
+ * gzip, with a warning) would drop them silently.
  *
  * Errors: SM_EIO when the file cannot be opened or read, SM_EDATA for corrupt
  * or truncated gzip data or trailing bytes after it, SM_EFAIL when out of

@@ -1,5 +1,6 @@
 #include "train.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ typedef struct {
     batch_buffers buf;
     double start_objective;   /* the training objective at the start */
     double first_objective;   /* and after the first epoch */
+    double rounding_objective; /* what rounding of the scores alone adds (check_exploded) */
     double loss_sum;          /* this epoch's progressive objective: summed unit losses */
     double loss_units;        /* and the units' weight (their count without weights) */
     double unit_scale;        /* 1 / the units' mean weight (1 without weights) */
@@ -126,10 +128,15 @@ static sm_status diverged(sm_error *err, const sm_train_config *cfg, const sm_da
     link_format(&cfg->objective.link, spec, sizeof spec);
     if (epoch > 0)
         snprintf(when, sizeof when, "in epoch %d", epoch);
+    char where[300];
+    int64_t line = dataset_row_line(ds, row);
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%lld", ds->source, (long long)line);
+    else
+        snprintf(where, sizeof where, "row %lld of %s", (long long)row + 1, ds->source);
     return sm_fail(err, SM_EDIVERGED,
-                   "training diverged %s: %s at row %lld of %s "
-                   "(label %.10g, score %.10g) with loss '%s'",
-                   when, what, (long long)row + 1, ds->source, ds->label[row], score, spec);
+                   "training diverged %s: %s at %s (label %.10g, score %.10g) with loss '%s'",
+                   when, what, where, ds->label[row], score, spec);
 }
 
 /* What a non-finite loss is called: a ranking unit's loss is its query's
@@ -168,14 +175,20 @@ static int64_t find_unit_row(trainer *t, const sm_dataset *ds, const double *sco
 
 static sm_status check_exploded(trainer *t, const sm_epoch_info *info, sm_error *err)
 {
+    /* (a NaN would pass every comparison below and end in a model) */
+    if (!isfinite(info->train_objective))
+        return sm_fail(err, SM_EDIVERGED, "training diverged in epoch %d: the training "
+                       "objective is not a finite number (%g)", info->epoch,
+                       info->train_objective);
     /* A run that starts at its optimum already (a warm start on its own
      * scores as targets) starts at 0, or a rounding below it: then the
      * first epoch's objective is the reference. */
     double ref = t->start_objective;
-    if (!(ref > 0.0)) {
+    if (!(ref > t->rounding_objective)) {
         if (info->epoch == 1)
             t->first_objective = info->train_objective;
-        ref = t->first_objective;
+        ref = t->first_objective > t->rounding_objective ? t->first_objective
+                                                          : t->rounding_objective;
     }
     if (!(ref > 0.0) || !(info->train_objective > TRAIN_EXPLODE_FACTOR * ref))
         return SM_OK;
@@ -817,6 +830,21 @@ static sm_status start_parameters(trainer *t, sm_error *err)
     return SM_OK;
 }
 
+/* Scores within sqrt(eps) y of labels of magnitude y (of every rank's): a
+ * start at the optimum (one row weighing all but all) grows from a rounding
+ * of 0 by SGD's noise about it, which is no divergence; one grows far
+ * beyond (check_exploded). */
+static sm_status set_rounding_objective(trainer *t, sm_error *err)
+{
+    double y_max = 0.0;
+    for (int64_t r = 0; r < t->train->n_rows; r++)
+        y_max = fmax(y_max, fabs(t->train->label[r]));
+    sm_status st = dist_max(t->cfg->dist, &y_max, 1, err);
+    double noise = sqrt(DBL_EPSILON) * (1.0 + y_max);
+    t->rounding_objective = noise * noise;
+    return st;
+}
+
 static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
                               const sm_train_config *cfg, sm_error *err)
 {
@@ -870,7 +898,7 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
     sm_epoch_info start = {.epoch = 0};
     st = exact_train_objective(t, &start, err);
     t->start_objective = start.train_objective;
-    return st;
+    return st == SM_OK ? set_rounding_objective(t, err) : st;
 }
 
 static void trainer_free(trainer *t)

@@ -285,6 +285,8 @@ static void record_solver(sm_model *m, const sm_train_config *c)
     record_optimizer(m, &c->optim);
 }
 
+static void record_ranks(const sm_train_job *job, sm_model *model);
+
 void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model *m)
 {
     const sm_train_config *c = &job->cfg;
@@ -315,11 +317,14 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
         model_set_info(m, "max_pairs", "%lld", (long long)obj->max_pairs);
         model_set_info(m, "train_queries", "%lld", (long long)train->n_groups);
     }
+    if (job->all.ranks > 1) /* (train is this rank's share) */
+        record_ranks(job, m);
 }
 
-/* Several ranks: the model records the data of all of them. */
-static sm_status record_ranks(const sm_train_job *job, sm_dist *d, const sm_dataset *train,
-                              sm_model *model, sm_error *err)
+/* Several ranks: the rows and queries of every rank's share into job->all.
+ * Every rank calls it. */
+static sm_status gather_ranks(sm_train_job *job, sm_dist *d, const sm_dataset *train,
+                              sm_error *err)
 {
     int64_t *counts = malloc((size_t)dist_size(d) * 2 * sizeof *counts), rows = 0, queries = 0;
     sm_status st = counts ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
@@ -328,30 +333,40 @@ static sm_status record_ranks(const sm_train_job *job, sm_dist *d, const sm_data
     for (int r = 0; st == SM_OK && r < dist_size(d); r++)
         rows += counts[r], queries += counts[dist_size(d) + r];
     free(counts);
-    if (st != SM_OK)
-        return st;
+    if (st == SM_OK) {
+        job->all.rows = rows;
+        job->all.queries = queries;
+        job->all.ranks = dist_size(d);
+    }
+    return st;
+}
+
+/* Several ranks: the model records the data of all of them. */
+static void record_ranks(const sm_train_job *job, sm_model *model)
+{
     model_set_info(model, "train_data", "%s", job->given.data);
     if (job->given.targets)
         model_set_info(model, "train_targets", "%s", job->given.targets);
     if (job->given.weights)
         model_set_info(model, "train_weights", "%s", job->given.weights);
-    model_set_info(model, "train_rows", "%lld", (long long)rows);
+    model_set_info(model, "train_rows", "%lld", (long long)job->all.rows);
     if (objective_is_ranking(job->cfg.objective.kind))
-        model_set_info(model, "train_queries", "%lld", (long long)queries);
-    model_set_info(model, "ranks", "%d", dist_size(d));
+        model_set_info(model, "train_queries", "%lld", (long long)job->all.queries);
+    model_set_info(model, "ranks", "%d", job->all.ranks);
     if (job->cfg.sync_every)
         model_set_info(model, "sync_every", "%d", job->cfg.sync_every);
-    return SM_OK;
 }
 
 sm_status train_job_run(sm_train_job *job, const sm_dataset *train, const sm_dataset *valid,
                         sm_featmap *features, sm_model *model, sm_error *err)
 {
-    sm_status st = train_run(train, valid, &job->cfg, model, err);
+    sm_dist *d = job->cfg.dist;
+    sm_status st = d && dist_many(d) ? gather_ranks(job, d, train, err) : SM_OK;
+    if (st == SM_OK)
+        st = train_run(train, valid, &job->cfg, model, err);
     if (st != SM_OK)
         return st;
     model_set_features(model, features);
     train_job_record(job, train, model);
-    sm_dist *d = job->cfg.dist;
-    return d && dist_many(d) ? record_ranks(job, d, train, model, err) : SM_OK;
+    return SM_OK;
 }

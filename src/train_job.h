@@ -53,6 +53,13 @@ typedef struct {
     struct {
         const char *data, *targets, *weights;
     } given;
+    /* Several ranks: the rows and queries of all of their data, gathered by
+     * train_job_run before training, so that the model and each checkpoint
+     * (train_job_record) record all of it; ranks 0: one process. */
+    struct {
+        int64_t rows, queries;
+        int ranks;
+    } all;
 } sm_train_job;
 
 /* Defaults: those of train_config_default, no warm start. */
@@ -108,8 +115,9 @@ sm_status train_job_emphasis(sm_train_job *job, sm_dist *dist, const sm_dataset 
 sm_status train_job_run(sm_train_job *job, const sm_dataset *train, const sm_dataset *valid,
                         sm_featmap *features, sm_model *model, sm_error *err);
 
-/* What train_job_run records of the options and the data (no ranks'
- * counts, which every rank gathers): for a checkpoint. */
+/* What train_job_run records of the options and the data, with several
+ * ranks every rank's counts (gathered before training began): for a
+ * checkpoint too. */
 void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model *model);
 
 #endif

@@ -25,9 +25,11 @@ has() { # has WORD CANDIDATES
 }
 
 got=$(complete_words "")
-for cmd in train predict eval link; do
+for cmd in train predict eval link completion; do
     expect_true "command $cmd" "has $cmd \"\$got\""
 done
+got=$(complete_words completion "")
+expect_true "completion completes to bash" "has bash \"\$got\""
 got=$(complete_words tr)
 expect_true "a prefix completes to its command" "[ \"\$got\" = train ]"
 

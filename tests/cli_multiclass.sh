@@ -119,8 +119,11 @@ bad_train "a word as a class label" 'word\.txt:3:1: label is not a number' -d "$
 printf '0 1:1\n1 1:2\n2.5 1:3\n' > "$T/va_bad.txt"
 bad_train "non-integer validation label" 'va_bad\.txt:3:1: class label must be an integer' \
     -d "$T/tr.txt" --valid "$T/va_bad.txt"
+# 2^53 + 1 reads as 2^53: the two would be one class, so neither is one
+printf '9007199254740991 1:1\n9007199254740992 1:2\n9007199254740993 1:3\n' > "$T/big53.txt"
+bad_train "a class label of 2^53 refused" 'big53\.txt:2:1: class label must be an integer of magnitude below 2\^53' -d "$T/big53.txt"
 printf '0 1:1\n0 1:2\n' > "$T/single.txt"
-bad_train "a single class" 'single\.txt.*at least 2 classes' -d "$T/single.txt"
+bad_train "a single class" "single\\.txt:1: this row and every row after it have the class 0: .*at least 2 classes" -d "$T/single.txt"
 printf '0 1:1\n1 1:2\n12 1:3\n' > "$T/va_unseen.txt"
 bad_train "a validation class not in training" 'va_unseen\.txt:3:1: class 12 was not seen' \
     -d "$T/tr.txt" --valid "$T/va_unseen.txt"

@@ -230,7 +230,7 @@ static void test_classes(void)
     load("3 0:1\n5 0:1\n", &ds);
     c.targets = NULL;
     CHECK(eval_run(&c, &ds, &res, &err) == SM_EDATA);
-    CHECK_CONTAINS(err.msg, "row 2: label 5 is not one of the 2 classes");
+    CHECK_CONTAINS(err.msg, "mem:2: label 5 is not one of the 2 classes");
     eval_result_free(&res);
     dataset_free(&ds);
     model_free(&m);

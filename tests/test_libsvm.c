@@ -429,6 +429,31 @@ static void test_bad_input_corpus(void)
     CHECK(n_cases >= 30);
 }
 
+/* Rows know their lines (blank and comment lines move them down), for
+ * messages that name a row's place in the file; for any block size. */
+static void test_row_lines(void)
+{
+    const char *text = "# header\n\n1 1:1\n2 1:2\n# between\n3 1:3\n4 1:4\n\n\n5 1:5";
+    static const int64_t want[] = {3, 4, 6, 7, 10};
+    static const size_t blocks[] = {4, 9, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        sm_reader_parallel par = {2, blocks[b]};
+        sm_dataset ds;
+        sm_error err;
+        if (!CHECK(reader_read_buffer_parallel(text, strlen(text), "f.txt", NULL, &par, &ds,
+                                               &err) == SM_OK))
+            continue;
+        CHECK(ds.n_rows == 5 && ds.lines_known);
+        for (int64_t r = 0; r < ds.n_rows; r++)
+            CHECK(dataset_row_line(&ds, r) == want[r]);
+        char where[64];
+        CHECK_STREQ(dataset_where(&ds, 3, where, sizeof where), "f.txt:7");
+        ds.lines_known = 0; /* (a cache's rows) */
+        CHECK_STREQ(dataset_where(&ds, 3, where, sizeof where), "f.txt: row 4");
+        dataset_free(&ds);
+    }
+}
+
 static const test_case cases[] = {
     TEST(test_basic_rows),
     TEST(test_tabs_crlf_and_no_final_newline),
@@ -443,6 +468,7 @@ static const test_case cases[] = {
     TEST(test_many_qids_and_reappearance),
     TEST(test_unlabeled_rows),
     TEST(test_bad_input_corpus),
+    TEST(test_row_lines),
 };
 
 TEST_MAIN(cases)
