@@ -151,7 +151,8 @@ workload() {
     shift 3
     secs=$(sm_fastest "${r%% *}" "$@")
     default_row=$(printf "$FMT" "" "smloss default ($iters iterations)" "$secs" "default" "$(pct "$gap")" @)
-    sm_race "smloss lbfgs, loosest --tol" --tol "$best" "1e-3 1e-4 1e-5 1e-6" "$@" > /dev/null
+    # (in a subshell, as the next: sm_race's variables would overwrite secs)
+    (sm_race "smloss lbfgs, loosest --tol" --tol "$best" "1e-3 1e-4 1e-5 1e-6" "$@" > /dev/null)
     sgd=$(sm_race "smloss --solver sgd, fewest epochs" --epochs "$best" "20 50 100 200 500 1000 2000" \
         --solver sgd "$@")
     [ -n "$fastest" ] || fastest=$sgd
