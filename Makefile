@@ -112,6 +112,11 @@ $(BUILD)/tests/%: tests/%.c tests/test.c $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+# The command line's own words (the progress line) are tested with its object.
+$(BUILD)/tests/test_cli_msg: tests/test_cli_msg.c tests/test.c tests/test.h $(LIB) $(BUILD)/cli_msg.o
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(BUILD)/cli_msg.o $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
 $(BUILD)/scripts/%: scripts/%.c $(LIB)
 	@mkdir -p $(BUILD)/scripts
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@

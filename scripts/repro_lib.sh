@@ -74,7 +74,7 @@ collect_regions() {
 
 # region_labels REPORT: "index<TAB>interval" per region of a TSV report.
 region_labels() {
-    awk -F'\t' '$1 == "info" && $2 ~ /^interval_/ { sub(/^interval_/, "", $2); print $2 "\t" $3 }' "$1"
+    awk -F'\t' '$1 == "info" && $3 ~ /^interval_/ { sub(/^interval_/, "", $3); print $3 "\t" $4 }' "$1"
 }
 
 # md_table TSV REGIONS SELECT...: a Markdown table of "mean ± std" cells from

@@ -20,7 +20,7 @@
 /* Version 2: the source's content hash is taken over 8 MiB segments.
  * Version 3: the arrays have a checksum (cache_header.arrays_hash).
  * Version 4: the row weights, and the identity of their file. */
-enum { CACHE_VERSION = 4, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
+enum { CACHE_VERSION = 5, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 /* ---- hashing ---- */
@@ -265,7 +265,10 @@ static const char *layout_problem(const cache_header *h)
     /* The reader makes groups exactly when the rows have qids (a group file
      * is applied after loading, never cached). */
     if (h->has_qid != (h->n_groups > 0) || !memchr(h->source, '\0', sizeof h->source) ||
-        (h->has_weights != 0 && h->has_weights != 1) || h->zero != 0 ||
+        (h->has_weights != 0 && h->has_weights != 1) || h->duplicates < 0 ||
+        h->duplicates >= DUPLICATES_COUNT || h->duplicate_rows < 0 ||
+        h->duplicate_rows > h->n_rows ||
+        (h->duplicates == DUPLICATES_ERROR && h->duplicate_rows != 0) ||
         (!h->has_weights && (h->weights_size || h->weights_mtime_sec || h->weights_mtime_nsec ||
                              h->weights_hash)))
         return "the cache's header is inconsistent";
@@ -601,8 +604,9 @@ static int same_file(file_id recorded, const char *path, const char *what, int t
  * fill out (with the cache's weights, if any) and *h and return 1, else 0
  * with the reason in why (or an error in *st when the source cannot be
  * read). */
-static int try_map(const char *cache_path, const char *source, int threads, sm_dataset *out,
-                   cache_header *h, char *why, size_t why_cap, sm_error *err, sm_status *st)
+static int try_map(const char *cache_path, const char *source, sm_duplicates duplicates,
+                   int threads, sm_dataset *out, cache_header *h, char *why, size_t why_cap,
+                   sm_error *err, sm_status *st)
 {
     *st = SM_OK;
     int fd = open(cache_path, O_RDONLY);
@@ -613,6 +617,13 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
     }
     if (!read_header(fd, h, why, why_cap) ||
         !same_file(recorded_source(h), source, "source", threads, why, why_cap, err, st)) {
+        close(fd);
+        return 0;
+    }
+    if (h->duplicate_rows > 0 && h->duplicates != (int32_t)duplicates) {
+        snprintf(why, why_cap, "the cache has %lld rows whose repeated feature indices were "
+                 "merged by --duplicates %s, not %s", (long long)h->duplicate_rows,
+                 reader_duplicates_names[h->duplicates], reader_duplicates_names[duplicates]);
         close(fd);
         return 0;
     }
@@ -634,6 +645,7 @@ static int try_map(const char *cache_path, const char *source, int threads, sm_d
     }
     out->mapping = map;
     out->mapping_len = h->file_size;
+    out->duplicate_rows = h->duplicate_rows;
     return 1;
 }
 
@@ -717,8 +729,9 @@ typedef struct {
  * and the arrays in their order; NULL, or why the cache cannot be written.
  * The checksum comes from the loader's own pass (scan_data), which also
  * makes sure that no cache is written that the loader would refuse. */
-static const char *header_for(const sm_dataset *ds, const cache_ids *ids, int threads,
-                              cache_header *h, const void *arrays[N_ARRAYS])
+static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
+                              sm_duplicates duplicates, int threads, cache_header *h,
+                              const void *arrays[N_ARRAYS])
 {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, CACHE_MAGIC, 8);
@@ -734,6 +747,8 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids, int th
     h->dim = ds->dim;
     h->has_qid = ds->qid != NULL;
     h->has_weights = ds->weight != NULL;
+    h->duplicates = (int32_t)duplicates;
+    h->duplicate_rows = ds->duplicate_rows;
     if (ds->weight) {
         h->weights_size = ids->weights.size;
         h->weights_mtime_sec = ids->weights.mtime_sec;
@@ -755,7 +770,8 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const cache
 {
     cache_header h;
     const void *arrays[N_ARRAYS];
-    const char *problem = header_for(ds, ids, threads, &h, arrays);
+    const char *problem =
+        header_for(ds, ids, opt ? opt->duplicates : DUPLICATES_ERROR, threads, &h, arrays);
     if (problem) {
         snprintf(why, why_cap, "the data fails the cache's own checks: %s", problem);
         return 0;
@@ -858,7 +874,7 @@ static sm_status read_weights(const char *path, int threads, sm_dataset *ds, fil
     double *w = NULL;
     sm_status st = file_identity(path, 1, threads, id, err);
     if (st == SM_OK)
-        st = reader_read_weights(path, ds->n_rows, ds->source, &w, err);
+        st = sidecar_read_weights(path, ds->n_rows, ds->source, &w, err);
     if (st == SM_OK)
         st = file_identity(path, 0, threads, &after, err);
     if (st != SM_OK) {
@@ -940,7 +956,8 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     cache_header h;
     cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     int weights_unchanged = 1;
-    if (try_map(cache_path, source, threads, out, &h, rep->why, sizeof rep->why, err, &st)) {
+    if (try_map(cache_path, source, opt ? opt->duplicates : DUPLICATES_ERROR, threads, out, &h,
+                rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
         if (!labels_accepted(opt, out)) {
             /* Only the text knows where the label is: parse it for the message. */

@@ -23,6 +23,12 @@
  * cache rewritten from the data in memory (the source is not parsed again).
  * Weights are never taken from a cache unless a weights file is asked for.
  *
+ * The cache records how the reader treated a feature index repeated within
+ * a row (sm_reader_options.duplicates) and how many rows that changed: a
+ * cache whose rows were changed so is used only under the same rule (under
+ * another, the source is parsed again); one without such rows is the
+ * source's data under any rule.
+ *
  * Never trusted: nothing read from a cache is used before it is checked. The
  * header has a checksum and must describe exactly the layout its counts give
  * for the file's size; the arrays have a checksum of their own, summed in
@@ -61,7 +67,7 @@ typedef struct {
  * none; out->weight stays NULL), through the cache file cache_path (see
  * above). opt and par are passed to the reader when the source is parsed.
  * A cache that cannot be written is not an error (report->outcome says so);
- * errors are those of the reader and of reader_read_weights (no cache is
+ * errors are those of the reader and of sidecar_read_weights (no cache is
  * written then), SM_EUSAGE when source or weights is "-" (standard input
  * has no identity to check a cache against; weights must be a regular file)
  * or when cache_path is the source itself or a file that is not a cache, and
@@ -93,7 +99,9 @@ typedef struct {
     uint64_t source_hash;
     int64_t n_rows, nnz, n_groups;
     int32_t dim, has_qid;
-    int32_t has_weights, zero; /* zero: padding, 0 */
+    int32_t has_weights;
+    int32_t duplicates;     /* the reader's sm_duplicates */
+    int64_t duplicate_rows; /* rows it changed (0 with DUPLICATES_ERROR) */
     uint64_t weights_size;
     int64_t weights_mtime_sec, weights_mtime_nsec;
     uint64_t weights_hash;

@@ -172,6 +172,7 @@ static void per_class_scores(sm_class_report *r)
         int64_t predicted = 0, tp = r->confusion[(size_t)k * K + k];
         for (int j = 0; j < K; j++)
             predicted += r->confusion[(size_t)j * K + k];
+        predicted += r->not_in_model[k];
         double p = ratio((double)tp, (double)predicted), rc = ratio((double)tp, (double)r->support[k]);
         double f = isnan(p) || isnan(rc) ? NAN : p + rc > 0.0 ? 2.0 * p * rc / (p + rc) : 0.0;
         r->precision[k] = p;
@@ -206,6 +207,11 @@ static sm_status label_rows(const sm_class_config *c, sm_class_report *r, const 
     double hits[CLASS_MAX_CUTOFFS] = {0}, correct = 0.0; /* weighted */
     for (int64_t i = 0; i < n; i++) {
         int y = labels[i], top;
+        if (y == CLASS_NOT_IN_MODEL) { /* no rank: every cutoff misses it */
+            r->not_in_model[class_argmax(s + (size_t)i * K, K)]++;
+            r->not_in_model_rows++;
+            continue;
+        }
         if (y < 0 || y >= K)
             return sm_fail(err, SM_EUSAGE, "row %lld: class index %d is not in 0..%d",
                            (long long)i + 1, y, K - 1);
@@ -274,13 +280,14 @@ sm_status class_report_compute(const sm_class_config *c, const double *s, int64_
     sm_status st = SM_OK;
     if (labels) {
         size_t kk = (size_t)K * (size_t)K;
-        out->confusion = calloc(kk + (size_t)K, sizeof *out->confusion);
+        out->confusion = calloc(kk + 2 * (size_t)K, sizeof *out->confusion);
         out->precision = malloc((size_t)K * 3 * sizeof *out->precision);
         if (!out->confusion || !out->precision) {
             class_report_free(out);
             return sm_fail(err, SM_EFAIL, "out of memory for a %d x %d confusion matrix", K, K);
         }
         out->support = out->confusion + kk;
+        out->not_in_model = out->support + K;
         out->recall = out->precision + K;
         out->f1 = out->precision + 2 * K;
         st = label_rows(c, out, s, n, K, labels, weight, err);
@@ -296,6 +303,80 @@ void class_report_free(sm_class_report *r)
 {
     free(r->confusion);
     free(r->precision);
-    r->confusion = r->support = NULL;
+    r->confusion = r->support = r->not_in_model = NULL;
     r->precision = r->recall = r->f1 = NULL;
+}
+
+/* ---- from the model's probabilities ---- */
+
+#define LOG_LOSS_CLIP 1e-15
+
+typedef struct {
+    double score, weight;
+    int positive;
+} scored_row;
+
+static int by_score_descending(const void *a, const void *b)
+{
+    double x = ((const scored_row *)a)->score, y = ((const scored_row *)b)->score;
+    return (x < y) - (x > y);
+}
+
+/* ROC AUC and average precision of rows sorted by score, highest first: each
+ * run of equal scores enters at once (its pairs among themselves count 1/2). */
+static void ranking_areas(const scored_row *row, int64_t n, double *roc, double *ap)
+{
+    double pos = 0.0, neg = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        *(row[i].positive ? &pos : &neg) += row[i].weight;
+    double tp = 0.0, fp = 0.0, ordered = 0.0, precision_sum = 0.0;
+    for (int64_t i = 0, j; i < n; i = j) {
+        double run_pos = 0.0, run_neg = 0.0;
+        for (j = i; j < n && row[j].score == row[i].score; j++)
+            *(row[j].positive ? &run_pos : &run_neg) += row[j].weight;
+        /* the run's negatives fall below every positive above, tie with its own */
+        ordered += run_neg * (tp + 0.5 * run_pos);
+        tp += run_pos;
+        fp += run_neg;
+        if (run_pos > 0.0)
+            precision_sum += run_pos * tp / (tp + fp);
+    }
+    *roc = pos > 0.0 && neg > 0.0 ? ordered / (pos * neg) : NAN;
+    *ap = pos > 0.0 ? precision_sum / pos : NAN;
+}
+
+sm_status class_report_probs(sm_class_report *r, const double *p, int64_t n,
+                             const int32_t *labels, const double *weight, sm_error *err)
+{
+    int K = r->n_classes;
+    double log_loss = 0.0, brier = 0.0, total = 0.0;
+    scored_row *row = K == 2 ? malloc((size_t)(n > 0 ? n : 1) * sizeof *row) : NULL;
+    if (K == 2 && !row)
+        return sm_fail(err, SM_EFAIL, "out of memory for the ROC curve of %lld rows",
+                       (long long)n);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int c = labels[i];
+        if (c == CLASS_NOT_IN_MODEL)
+            continue;
+        const double *pi = p + (size_t)i * K;
+        double w = row_weight(weight, i), sq = 0.0;
+        for (int k = 0; k < K; k++)
+            sq += (pi[k] - (k == c)) * (pi[k] - (k == c));
+        log_loss -= w * log(pi[c] > LOG_LOSS_CLIP ? pi[c] : LOG_LOSS_CLIP);
+        brier += w * sq;
+        total += w;
+        if (row)
+            row[m++] = (scored_row){pi[1], w, c == 1};
+    }
+    r->has_probs = 1;
+    r->log_loss = ratio(log_loss, total);
+    r->brier = ratio(brier, total);
+    r->roc_auc = r->pr_auc = NAN;
+    if (row) {
+        qsort(row, (size_t)m, sizeof *row, by_score_descending);
+        ranking_areas(row, m, &r->roc_auc, &r->pr_auc);
+    }
+    free(row);
+    return SM_OK;
 }

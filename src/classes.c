@@ -2,6 +2,7 @@
 #include "classes.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,70 @@ sm_status classes_index_rows(const sm_classes *c, const sm_dataset *ds, int32_t 
     return SM_OK;
 }
 
+/* The distinct values of labels[0..n) into c (increasing) and how many
+ * times each occurs into a new array *count. */
+static sm_status distinct_with_counts(const double *labels, int64_t n, sm_classes *c,
+                                      int64_t **count, sm_error *err)
+{
+    sm_status st = classes_alloc(c, n, err);
+    if (st == SM_OK && !(*count = calloc((size_t)(n > 0 ? n : 1), sizeof **count))) {
+        classes_free(c);
+        st = sm_fail(err, SM_EFAIL, "out of memory for %lld classes", (long long)n);
+    }
+    if (st != SM_OK)
+        return st;
+    for (int64_t i = 0; i < n; i++)
+        c->value[i] = (int64_t)labels[i];
+    qsort(c->value, (size_t)n, sizeof *c->value, compare_values);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (m == 0 || c->value[i] != c->value[m - 1])
+            c->value[m++] = c->value[i];
+        (*count)[m - 1]++;
+    }
+    c->n = (int32_t)m; /* m <= n rows of a test set, far below INT32_MAX classes */
+    return SM_OK;
+}
+
+sm_status classes_index_test_rows(const sm_classes *c, const sm_dataset *ds, int32_t **idx,
+                                  sm_classes *unseen, int64_t **unseen_rows, sm_error *err)
+{
+    int64_t n_unseen = 0;
+    double *labels = NULL;
+    *unseen_rows = NULL;
+    classes_free(unseen);
+    *idx = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof **idx);
+    if (!*idx)
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld class labels",
+                       (long long)ds->n_rows);
+    for (int64_t i = 0; i < ds->n_rows; i++) {
+        if (!classes_is_label(ds->label[i])) {
+            free(*idx);
+            *idx = NULL;
+            return sm_fail(err, SM_EDATA, "%s: row %lld: class label %.17g is not an integer",
+                           ds->source, (long long)i + 1, ds->label[i]);
+        }
+        n_unseen += ((*idx)[i] = classes_find(c, ds->label[i])) < 0;
+    }
+    if (n_unseen == 0)
+        return SM_OK;
+    if (!(labels = malloc((size_t)n_unseen * sizeof *labels))) {
+        free(*idx);
+        *idx = NULL;
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld labels", (long long)n_unseen);
+    }
+    for (int64_t i = 0, k = 0; i < ds->n_rows; i++)
+        if ((*idx)[i] < 0)
+            labels[k++] = ds->label[i];
+    sm_status st = distinct_with_counts(labels, n_unseen, unseen, unseen_rows, err);
+    free(labels);
+    if (st != SM_OK) {
+        free(*idx);
+        *idx = NULL;
+    }
+    return st;
+}
+
 sm_status classes_one_hot(const sm_classes *c, sm_dataset *ds, sm_error *err)
 {
     int32_t *idx;
@@ -193,5 +258,67 @@ sm_status classes_parse(const char *text, sm_classes *c, sm_error *err)
         return sm_fail(err, SM_EDATA, "bad classes '%.60s': a model has at least 2", text);
     }
     c->n = (int32_t)n;
+    return SM_OK;
+}
+
+void class_weights_free(sm_class_weights *cw)
+{
+    free(cw->value);
+    free(cw->weight);
+    memset(cw, 0, sizeof *cw);
+}
+
+sm_status class_weights_parse(const char *text, sm_class_weights *cw, sm_error *err)
+{
+    int64_t n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    memset(cw, 0, sizeof *cw);
+    if (n > INT32_MAX || !(cw->value = malloc((size_t)n * sizeof *cw->value)) ||
+        !(cw->weight = malloc((size_t)n * sizeof *cw->weight))) {
+        class_weights_free(cw);
+        return sm_fail(err, SM_EFAIL, "out of memory for %lld class weights", (long long)n);
+    }
+    const char *p = text;
+    for (int64_t k = 0; k < n; k++) {
+        char *end, *wend;
+        errno = 0;
+        long long v = strtoll(p, &end, 10);
+        double w = *end == '=' ? strtod(end + 1, &wend) : NAN;
+        int repeated = 0;
+        for (int32_t j = 0; j < cw->n; j++)
+            repeated |= cw->value[j] == v;
+        if (end == p || *end != '=' || wend == end + 1 || (*wend != ',' && *wend != '\0') ||
+            errno || fabs((double)v) > CLASS_VALUE_MAX || !(w >= 0.0 && w <= DBL_MAX) ||
+            repeated) {
+            class_weights_free(cw);
+            return sm_fail(err, SM_EUSAGE, "--class-weights '%.60s': expected CLASS=WEIGHT,... "
+                           "(distinct integer classes, weights >= 0), at '%.20s'", text, p);
+        }
+        cw->value[cw->n] = v;
+        cw->weight[cw->n++] = w;
+        p = wend + (*wend == ',');
+    }
+    return SM_OK;
+}
+
+sm_status class_weights_apply(const sm_class_weights *cw, sm_dataset *ds, sm_error *err)
+{
+    if (!ds->weight) {
+        if (!(ds->weight = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof *ds->weight)))
+            return sm_fail(err, SM_EFAIL, "out of memory for %lld weights", (long long)ds->n_rows);
+        for (int64_t i = 0; i < ds->n_rows; i++)
+            ds->weight[i] = 1.0;
+    }
+    int any_positive = 0;
+    for (int64_t i = 0; i < ds->n_rows; i++) {
+        for (int32_t k = 0; k < cw->n; k++)
+            if (classes_is_label(ds->label[i]) && (int64_t)ds->label[i] == cw->value[k])
+                ds->weight[i] *= cw->weight[k];
+        any_positive |= ds->weight[i] > 0.0;
+    }
+    if (!any_positive && ds->n_rows > 0)
+        return sm_fail(err, SM_EDATA, "%s: --class-weights leave no row a positive weight",
+                       ds->source);
     return SM_OK;
 }

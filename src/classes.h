@@ -45,9 +45,33 @@ int32_t classes_find(const sm_classes *c, double label);
  * caller). SM_EDATA naming the first row whose label is no class of c. */
 sm_status classes_index_rows(const sm_classes *c, const sm_dataset *ds, int32_t **idx,
                              sm_error *err);
+/* The same for a test set, where a class the model lacks is no error: such a
+ * row's index is -1 (CLASS_NOT_IN_MODEL), and those classes go to *unseen
+ * (increasing) with their row counts in a new array *unseen_rows (freed by
+ * the caller, NULL when there are none). SM_EDATA for a label that is not
+ * an integer. */
+sm_status classes_index_test_rows(const sm_classes *c, const sm_dataset *ds, int32_t **idx,
+                                  sm_classes *unseen, int64_t **unseen_rows, sm_error *err);
 /* One-hot targets from the class labels: ds->target (replaced) gets n_rows
  * x c->n entries, 1 at the row's class; errors as classes_index_rows. */
 sm_status classes_one_hot(const sm_classes *c, sm_dataset *ds, sm_error *err);
+
+/* Class weights (liblinear's -wi): rows of class value[k] weigh weight[k]
+ * times their row weight; other classes weigh 1. */
+typedef struct {
+    int32_t n;
+    int64_t *value;
+    double *weight;
+} sm_class_weights;
+
+/* "v1=w1,v2=w2,...": distinct integer classes and finite weights >= 0.
+ * SM_EUSAGE quoting the bad part. Free with class_weights_free. */
+sm_status class_weights_parse(const char *text, sm_class_weights *cw, sm_error *err);
+void class_weights_free(sm_class_weights *cw);
+/* Multiply each row's weight (1 without ds->weight, which is then made) by
+ * its label's class weight. SM_EDATA when no row keeps a positive weight
+ * (a weights file may not be all 0 either); SM_EFAIL when out of memory. */
+sm_status class_weights_apply(const sm_class_weights *cw, sm_dataset *ds, sm_error *err);
 
 /* Rules on labels for the reader (sm_reader_options.check_label): a class
  * label; and (ctx: a const sm_classes *) a label that is one of the classes. */

@@ -26,7 +26,7 @@ int cli_read_targets(const char *path, int32_t k, int prob, const cli_share *sha
     double *t;
     int64_t n;
     sm_error err;
-    if (reader_read_targets(path, &spec, &t, &n, &err) != SM_OK)
+    if (sidecar_read_targets(path, &spec, &t, &n, &err) != SM_OK)
         return cli_fail(&err);
     if (share->all_rows != ds->n_rows) { /* a share: its rows' targets */
         size_t size = (size_t)((ds->n_rows > 0 ? ds->n_rows : 1) * spec.k) * sizeof *t;
@@ -155,6 +155,12 @@ int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model 
 {
     if (kind == OUTPUT_SCORES)
         return cli_put_model_scores(out, m, ds);
+    /* Its K scores are each fitted to 0/1 alone: a softmax of them is no
+     * probability (mean top probability 0.5 at 94% accuracy on digits). */
+    if (kind == OUTPUT_PROBS && m->objective == OBJ_MULTICLASS_POINTWISE)
+        return cli_usage_error("predict", "--output-type probs: a multiclass-pointwise model's "
+                               "scores are not calibrated probabilities; train with --objective "
+                               "multiclass for them (or take --output-type scores)");
     sm_objective obj;
     sm_error err;
     if (kind == OUTPUT_PROBS && eval_class_objective(m, &obj, &err) != SM_OK)

@@ -94,17 +94,17 @@ static void put_command(FILE *f, const cli_command_spec *c)
             for (int i = 0; names[i]; i++)
                 if (strcmp(names[i], "default") != 0) /* a target that is no value */
                     fprintf(f, "%s%s", i ? " " : "", names[i]);
-            fputs("' -- \"$cur\")); return ;;\n", f);
+            fputs("' -- \"$cur\")) ;;\n", f);
         } else if (v == VALUE_FILE) {
-            fputs(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", f);
+            fputs(") COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n", f);
         } else {
-            fputs(") COMPREPLY=(); return ;;\n", f);
+            fputs(") ;;\n", f);
         }
     }
-    fputs("        esac\n        opts='", f);
+    fputs("        *) opts='", f);
     for (const struct option *o = c->options; o->name; o++)
         fprintf(f, "%s--%s", o == c->options ? "" : " ", o->name);
-    fputs("' ;;\n", f);
+    fputs("' ;;\n        esac ;;\n", f);
 }
 
 int cli_completion_bash(FILE *f, const cli_command_spec *const *cmds, int n)
@@ -113,8 +113,17 @@ int cli_completion_bash(FILE *f, const cli_command_spec *const *cmds, int n)
           "# option tables. Install as share/bash-completion/completions/smloss, or\n"
           "# source it: . <(smloss completion bash)\n"
           "_smloss() {\n"
-          "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opts\n"
+          "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opts= pre=\n"
           "    COMPREPLY=()\n"
+          "    # --opt=value: one word (pre: what the candidates keep in front), or, as\n"
+          "    # '=' breaks words by default, '--opt' '=' 'value' or '--opt' '=' just typed\n"
+          "    if [[ $cur == --*=* ]]; then\n"
+          "        prev=${cur%%=*} pre=${cur%%=*}= cur=${cur#*=}\n"
+          "    elif [[ $cur == = && $prev == --* ]]; then\n"
+          "        cur=\n"
+          "    elif [[ $prev == = ]] && [ \"$COMP_CWORD\" -gt 2 ]; then\n"
+          "        prev=${COMP_WORDS[COMP_CWORD-2]}\n"
+          "    fi\n"
           "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
           "        COMPREPLY=($(compgen -W '", f);
     for (int i = 0; i < n; i++)
@@ -128,6 +137,10 @@ int cli_completion_bash(FILE *f, const cli_command_spec *const *cmds, int n)
         put_command(f, cmds[i]);
     fputs("    *) return ;;\n"
           "    esac\n"
+          "    if [ -z \"$opts\" ]; then # the value of an option\n"
+          "        [ -n \"$pre\" ] && COMPREPLY=(\"${COMPREPLY[@]/#/$pre}\")\n"
+          "        return\n"
+          "    fi\n"
           "    if [[ $cur == -* ]]; then\n"
           "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
           "    else\n"

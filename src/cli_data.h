@@ -11,6 +11,7 @@
 
 #include "cli_output.h"
 #include "dataset.h"
+#include "reader.h" /* reader_duplicates_names */
 
 /* --threads N and --cache FILE of a command. */
 typedef struct {
@@ -24,13 +25,20 @@ typedef struct {
     int allow_unlabeled;
     const char *command;
     /* Read share `share` of `shares` of the file (reader_read_share, by
-     * query with share_by_query); shares <= 1: all of it. */
+     * query with share_by_query); shares <= 1: all of it. With
+     * share_groups, a group file (rows without qid:), the share is cut at
+     * its queries (reader_read_share_groups) and gets its slice of them; one
+     * found beside the data is passed over when the rows have qid:. */
     int share, shares, share_by_query;
+    const char *share_groups;
+    int share_groups_beside; /* found beside the data: rows with qid: keep theirs */
     /* The command reads row weights (cli_load_weights) as --weights says:
      * weights (NULL: DATA.weight beside the data when it exists). With a
      * cache, the cache keeps them (cache.h). */
     int weighted;
     const char *weights;
+    /* a feature index repeated within a row (--duplicates, reader.h) */
+    int duplicates;
 } cli_data_options;
 
 /* Help lines of --threads as predict and eval use it (train's threads do more
@@ -43,13 +51,26 @@ typedef struct {
     "      --cache FILE         keep the parsed DATA in binary FILE and reuse it while\n" \
     "                           the data file is unchanged (size, mtime, content hash)\n"
 
+/* Help lines of --duplicates; its choices are {"duplicates",
+ * reader_duplicates_names} in the command's table. */
+#define CLI_DUPLICATES_HELP \
+    "      --duplicates D       {duplicates}: a feature index repeated within a row\n" \
+    "                           is an error (default), its values summed, or the\n" \
+    "                           last one kept; a note says how many rows changed\n"
+
 /* Parse the value of --threads. */
 int cli_parse_threads(const char *cmd, const char *text, cli_data_options *o);
+/* Parse the value of --duplicates. */
+int cli_parse_duplicates(const char *cmd, const char *text, cli_data_options *o);
 
 /* Read a data file (o NULL: the default options); with a cache and
  * o->weighted, also the weights cli_load_weights would read, when they come
  * from a regular file (not "-" or a pipe: cli_load_weights reads those). */
 int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dataset *ds);
+/* DATA.query or else DATA.group into buf, when it exists beside the data
+ * file path (not "-"); else NULL. */
+const char *cli_group_file_beside(const char *path, char *buf, size_t size);
+
 /* What a group file found beside the data (DATA.query or DATA.group) is to
  * a command: not read (the groups are not needed: a stale file must not
  * break pointwise training), read with its errors (needed), or read when it

@@ -109,7 +109,7 @@ static double wall_seconds(void)
 void cli_progress_init(cli_progress *p, int quiet)
 {
     p->active = !quiet && isatty(STDERR_FILENO);
-    p->last = wall_seconds();
+    p->start = p->last = wall_seconds();
     p->drawn = 0;
 }
 
@@ -129,6 +129,66 @@ void cli_progress_draw(cli_progress *p, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fflush(stderr);
+}
+
+/* A byte count in the unit that suits scale (kB, MB, GB: powers of 1000). */
+static const char *byte_unit(double scale, double *divisor)
+{
+    static const struct {
+        double size;
+        const char *name;
+    } units[] = {{1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (scale >= units[i].size) {
+            *divisor = units[i].size;
+            return units[i].name;
+        }
+    *divisor = 1.0;
+    return "B";
+}
+
+/* A duration as people say it: "8 s", "3 min 20 s", "2 h 5 min". */
+static void format_duration(char *buf, size_t size, double seconds)
+{
+    long s = (long)(seconds + 0.5);
+    if (s < 60)
+        snprintf(buf, size, "%ld s", s);
+    else if (s < 3600)
+        snprintf(buf, size, "%ld min %ld s", s / 60, s % 60);
+    else
+        snprintf(buf, size, "%ld h %ld min", s / 3600, s % 3600 / 60);
+}
+
+void cli_progress_format(char *buf, size_t size, const char *what, double done, double total,
+                         const char *unit, double seconds)
+{
+    int bytes = strcmp(unit, "B") == 0;
+    double div = 1.0;
+    const char *shown = bytes ? byte_unit(total > 0 ? total : done, &div) : unit;
+    int n = total > 0 ? snprintf(buf, size, "%s: %.1f of %.*f %s (%.0f%%)", what, done / div,
+                                 bytes, total / div, shown, 100.0 * done / total)
+                      : snprintf(buf, size, "%s: %.1f %s", what, done / div, shown);
+    if (n < 0 || (size_t)n >= size || !(seconds > 0) || !(done > 0))
+        return;
+    double rate = done / seconds, rate_div = 1.0;
+    const char *rate_unit = bytes ? byte_unit(rate, &rate_div) : unit;
+    int m = snprintf(buf + n, size - (size_t)n, ", %.*f %s/s", rate / rate_div < 10 ? 1 : 0,
+                     rate / rate_div, rate_unit);
+    if (m < 0 || (size_t)(n += m) >= size || !(total > done))
+        return;
+    char left[32];
+    format_duration(left, sizeof left, (total - done) / rate);
+    snprintf(buf + n, size - (size_t)n, ", %s left", left);
+}
+
+void cli_progress_show(cli_progress *p, const char *what, double done, double total,
+                       const char *unit)
+{
+    if (!p->active)
+        return;
+    char line[256];
+    cli_progress_format(line, sizeof line, what, done, total, unit, wall_seconds() - p->start);
+    cli_progress_draw(p, "%s", line);
 }
 
 void cli_progress_done(cli_progress *p)

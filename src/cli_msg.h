@@ -38,12 +38,21 @@ void cli_msg_release(void);
  * the line. */
 typedef struct {
     int active;
-    double last;
+    double start, last; /* when it began, when it was last drawn */
     int drawn;
 } cli_progress;
 
 void cli_progress_init(cli_progress *p, int quiet);
 void cli_progress_draw(cli_progress *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* How far `what` has come: done of total (total <= 0: unknown) in units of
+ * unit ("B": bytes, shown in kB, MB or GB; else a count such as "epochs"),
+ * with the rate since cli_progress_init and, with a total, the time left:
+ * "reading big.letor: 1.4 of 2.0 GB (70%), 480 MB/s, 1 s left". */
+void cli_progress_show(cli_progress *p, const char *what, double done, double total,
+                       const char *unit);
+/* cli_progress_show's line after `seconds` (exposed for tests). */
+void cli_progress_format(char *buf, size_t size, const char *what, double done, double total,
+                         const char *unit, double seconds);
 void cli_progress_done(cli_progress *p);
 
 #endif

@@ -81,6 +81,34 @@ static int check_pairs(const sm_dist *d, const cli_rank_files *f, const cli_data
     return SM_OK;
 }
 
+/* Where a rank reads its part of one file that all the ranks read: share
+ * `share` of `shares`, by query when by_query. The queries then come from the
+ * rows' qid:, or from a group file (given, or found beside the data into
+ * beside), whose sizes each rank slices at its rows; its own group file is
+ * then dropped, since the share reads the slice. */
+typedef struct {
+    int *share, *shares, *share_by_query;
+    const char **share_groups;
+    int *groups_beside;
+    const char **group; /* the file's --group (NULL: none given) */
+    const char *data;   /* the file */
+    char *beside;       /* room for the name of a group file beside it */
+    size_t beside_size;
+} rank_share;
+
+static void share_among_ranks(const sm_dist *d, rank_share s, int by_query)
+{
+    *s.share = dist_rank(d);
+    *s.shares = dist_size(d);
+    *s.share_by_query = by_query;
+    *s.groups_beside = !*s.group;
+    if (!by_query)
+        return;
+    *s.share_groups = *s.group ? cli_group_file(*s.group)
+                               : cli_group_file_beside(s.data, s.beside, s.beside_size);
+    *s.group = CLI_GROUP_NONE;
+}
+
 int cli_ranks_setup(const sm_dist *d, const cli_rank_needs *needs, cli_rank_files *f,
                     cli_data_options *o, int *quiet, cli_rank_paths *p)
 {
@@ -94,26 +122,19 @@ int cli_ranks_setup(const sm_dist *d, const cli_rank_needs *needs, cli_rank_file
         o->threads = 1;
     if ((rc = check_pairs(d, f, o, &r, needs->folds)) != SM_OK)
         return rc;
-    if (f->valid && !r.valid) {
-        if (needs->valid_by_query && cli_group_file(f->valid_group))
-            return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: "
-                                        "on the --valid rows, or give one file per rank (%r)");
-        f->valid_share = dist_rank(d);
-        f->valid_shares = dist_size(d);
-        f->valid_share_by_query = needs->valid_by_query;
-        if (needs->valid_by_query)
-            f->valid_group = CLI_GROUP_NONE;
-    }
-    if (r.data)
-        return SM_OK;
-    if (needs->ranking && cli_group_file(f->group))
-        return ranks_usage_error(d, "a group file cannot be split among the ranks: put qid: on "
-                                    "the rows, or give one data file per rank (%r)");
-    o->share = dist_rank(d);
-    o->shares = dist_size(d);
-    o->share_by_query = needs->ranking;
-    if (needs->ranking)
-        f->group = CLI_GROUP_NONE; /* the queries come from the rows' qid: */
+    if (f->valid && !r.valid)
+        share_among_ranks(d,
+                          (rank_share){&f->valid_share, &f->valid_shares,
+                                       &f->valid_share_by_query, &f->valid_share_groups,
+                                       &f->valid_share_groups_beside, &f->valid_group, f->valid,
+                                       p->valid_group, sizeof p->valid_group},
+                          needs->valid_by_query);
+    if (!r.data)
+        share_among_ranks(d,
+                          (rank_share){&o->share, &o->shares, &o->share_by_query,
+                                       &o->share_groups, &o->share_groups_beside, &f->group,
+                                       f->data, p->group, sizeof p->group},
+                          needs->ranking);
     return SM_OK;
 }
 

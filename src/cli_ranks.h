@@ -22,14 +22,18 @@ typedef struct {
     const char *targets, *valid_targets; /* multi-class target files */
     const char *targets_given;           /* --targets as given (%r not expanded) */
     const char *weights_given;           /* --weights as given (%r not expanded) */
-    /* the share of --valid this rank reads (reader_read_share) */
+    /* the share of --valid this rank reads (reader_read_share), and the
+     * group file it is cut by (cli_data.h) */
     int valid_share, valid_shares, valid_share_by_query;
+    const char *valid_share_groups;
+    int valid_share_groups_beside;
 } cli_rank_files;
 
 /* This rank's files: the names given with %r expanded to the rank. */
 typedef struct {
     char data[4096], cache[4096], valid[4096], targets[4096], valid_targets[4096];
     char weights[4096], valid_weights[4096];
+    char group[4096], valid_group[4096]; /* group files found beside the data */
 } cli_rank_paths;
 
 /* What decides how the ranks split the data. */

@@ -10,6 +10,7 @@
 
 #include "cli_msg.h"
 #include "cli_opts.h"
+#include "classes.h"
 #include "commands.h"
 #include "link.h"
 #include "names.h"
@@ -54,12 +55,17 @@ static const char train_usage[] =
     "                           for a ranking --metric)\n"
     CLI_WEIGHTS_HELP
     "                           (ranking: a query's rows share its weight)\n"
+    "      --class-weights C=W,...  weigh the rows of class C by W, times their row\n"
+    "                           weight (liblinear's -wi; others weigh 1): classes\n"
+    "                           from labels (multiclass, multiclass-pointwise) or\n"
+    "                           pointwise labels C\n"
     "      --valid-weights FILE the same for the --valid data (default VALID.weight)\n"
     "      --threads N          threads reading DATA and --valid (parsing, hashing for\n"
     "                           --cache), of the passes over a whole data set while\n"
     "                           training and of writing the model (0 = one per core,\n"
     "                           the default); any N gives the same data and model\n"
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "  -p, --predictions FILE   also write the final model's scores on DATA, one per line\n"
     "                           (K a line for a multi-class model)\n"
     "      --label-transform T  {label_transform} applied to labels before training (none)\n"
@@ -103,9 +109,9 @@ static const char train_usage[] =
     "                           it has more (seeded; the reported objective uses N\n"
     "                           evenly spaced pairs; lbfgs: N pairs drawn once for\n"
     "                           the run); 0 = every pair (0)\n"
-    "      --scorer NAME        linear (default) or mlp:H1[,H2[,H3]]: a perceptron with\n"
-    "                           1-3 hidden layers of the given widths, one output (K\n"
-    "                           for the multi-class objectives)\n"
+    "      --scorer NAME        {scorer} (linear): an mlp is a\n"
+    "                           perceptron with 1-3 hidden layers of the given\n"
+    "                           widths, one output (K for the multi-class objectives)\n"
     "      --activation NAME    mlp hidden units: {activation} (relu)\n"
     "Optimisation:\n"
     "      --solver NAME        {solver} (auto): lbfgs (linear scorers)\n"
@@ -148,10 +154,14 @@ static const char train_usage[] =
     "                           of the sampled pairs (1); same seed, same model bytes\n"
     "Early stopping (with --valid):\n"
     "      --metric NAME        keep the weights of the epoch with the best validation\n"
-    "                           ndcg@K | err@K | map | mrr (higher is better; default\n"
-    "                           conventions of 'smloss eval') or objective (lower);\n"
+    "                           {metric}\n"
+    "                           (ndcg and err take a cutoff, ndcg@10): ndcg, err, map,\n"
+    "                           mrr (higher is better; default conventions of 'smloss\n"
+    "                           eval') or objective (lower);\n"
     "                           multi-class: accuracy (against the class labels) or\n"
-    "                           top1-agreement (with the --valid-targets)\n"
+    "                           top1-agreement (with the --valid-targets); one score\n"
+    "                           a row: rmse or mae (lower), of every row or of the\n"
+    "                           labels in an interval: 'rmse:[35,inf)'\n"
     "      --patience N         stop after N epochs (lbfgs: iterations) without\n"
     "                           improvement (0: never)\n"
     "                           --metric or --patience turns early stopping on; the\n"
@@ -177,9 +187,26 @@ static const cli_choices train_choices[] = {
     {"lr_schedule", optim_schedule_names},
     {"scale", feature_scaling_names},
     {"format", report_format_names},
+    {"duplicates", reader_duplicates_names},
+    {"metric", rank_metric_names},
     {"solver", solver_names},
     {NULL, NULL},
 };
+
+/* train --help: train_choices, and the scorer kinds as --scorer spells them
+ * from scorer.h's table (not a choice list for completion: the spelling of
+ * mlp is a pattern, not a value). */
+static void print_train_help(void)
+{
+    enum { N_CHOICES = sizeof train_choices / sizeof *train_choices };
+    const char *scorers[SCORER_KIND_COUNT + 1] = {NULL};
+    cli_choices choices[N_CHOICES + 1];
+    for (int k = 0; k < SCORER_KIND_COUNT; k++)
+        scorers[k] = scorer_kind_syntax((sm_scorer_kind)k);
+    choices[0] = (cli_choices){"scorer", scorers};
+    memcpy(choices + 1, train_choices, sizeof train_choices);
+    cli_print_help(stdout, train_usage, choices);
+}
 
 enum {
     ARG_VALID = 256, ARG_LABEL_TRANSFORM, ARG_REGIONS, ARG_LOSS, ARG_OBJECTIVE,
@@ -188,7 +215,7 @@ enum {
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_TARGETS, ARG_VALID_TARGETS,
     ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
-    ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
+    ARG_DUPLICATES, ARG_CLASS_WEIGHTS, ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
 
 /* The options of SGD alone: under --solver auto, giving one chooses SGD. */
@@ -246,6 +273,8 @@ static const struct option train_options[] = {
     {"patience", required_argument, NULL, ARG_PATIENCE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
+    {"class-weights", required_argument, NULL, ARG_CLASS_WEIGHTS},
     {"sync-every", required_argument, NULL, ARG_SYNC_EVERY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -339,6 +368,7 @@ static int parse_value_option(int c, const char *arg, train_args *a)
     int rc, choice;
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("train", arg, &a->data_opt);
+    case ARG_DUPLICATES: return cli_parse_duplicates("train", arg, &a->data_opt);
     case ARG_FORMAT: return cli_parse_choice("train", "--format", arg, report_format_names, &a->format);
     case ARG_LABEL_TRANSFORM:
         a->job.have_label_transform = 1;
@@ -416,16 +446,28 @@ static int check_class_args(const train_args *a)
 {
     int multiclass = objective_is_multiclass(a->job.cfg.objective.kind);
     int class_metric = a->job.cfg.keep_best && rank_metric_is_class(&a->job.cfg.metric);
-    int rank_metric = train_job_stops_on_rank_metric(&a->job);
+    /* (rmse and mae too: a multi-class model has K scores a row) */
+    int other_metric = a->job.cfg.keep_best && !class_metric &&
+                       a->job.cfg.metric.kind != METRIC_OBJECTIVE;
     if (!multiclass && (a->files.targets || a->files.valid_targets))
         return cli_usage_error("train", "--targets and --valid-targets apply to the multiclass "
                                "and multiclass-pointwise objectives only");
+    if (a->job.class_weights &&
+        (objective_is_ranking(a->job.cfg.objective.kind) || a->files.targets))
+        return cli_usage_error("train", "--class-weights weighs rows by their class label: "
+                               "not with a ranking objective or --targets");
+    sm_class_weights cw;
+    sm_error err;
+    if (a->job.class_weights && class_weights_parse(a->job.class_weights, &cw, &err) != SM_OK)
+        return cli_usage_error("train", "%s", err.msg);
+    if (a->job.class_weights)
+        class_weights_free(&cw);
     if (!multiclass && class_metric)
         return cli_usage_error("train", "--metric accuracy and top1-agreement apply to the "
                                "multiclass and multiclass-pointwise objectives only");
     if (!multiclass)
         return SM_OK;
-    if (rank_metric)
+    if (other_metric)
         return cli_usage_error("train", "--metric: the multi-class objectives stop early on "
                                "accuracy, top1-agreement or objective");
     if (a->files.valid_targets && !a->files.targets)
@@ -442,11 +484,11 @@ static int check_class_args(const train_args *a)
  * that belong to the other one refused. */
 static int choose_solver(train_args *a)
 {
-    int mlp = a->job.cfg.scorer.kind == SCORER_MLP;
+    int sgd_only = !scorer_kind_full_batch(a->job.cfg.scorer.kind);
     if (a->solver == SOLVER_AUTO)
-        a->solver = mlp || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
+        a->solver = sgd_only || a->sgd_option[0] ? SOLVER_SGD : SOLVER_LBFGS;
     a->job.cfg.solver = (sm_solver_kind)a->solver;
-    if (a->solver == SOLVER_LBFGS && mlp)
+    if (a->solver == SOLVER_LBFGS && sgd_only)
         return cli_usage_error("train", "--solver lbfgs trains linear scorers; an MLP trains "
                                "by SGD (--solver sgd)");
     if (a->solver == SOLVER_LBFGS && a->sgd_option[0])
@@ -543,7 +585,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case 'i': a->job.init_name = optarg; break;
         case 'p': a->predictions = optarg; break;
         case 'q': a->quiet = 1; break;
-        case 'h': cli_print_help(stdout, train_usage, train_choices); return -1;
+        case 'h': print_train_help(); return -1;
         case ARG_VALID: a->files.valid = optarg; break;
         case ARG_CACHE: a->data_opt.cache = optarg; break;
         case ARG_REGIONS: a->job.regions_text = optarg; break;
@@ -553,6 +595,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case ARG_VALID_GROUP: a->files.valid_group = optarg; break;
         case ARG_WEIGHTS: a->files.weights = optarg; break;
         case ARG_VALID_WEIGHTS: a->files.valid_weights = optarg; break;
+        case ARG_CLASS_WEIGHTS: a->job.class_weights = optarg; break;
         case ARG_TARGETS: a->files.targets = optarg; break;
         case ARG_VALID_TARGETS: a->files.valid_targets = optarg; break;
         case '?': case ':': return cli_bad_option("train", argc, argv, shorts, train_options);

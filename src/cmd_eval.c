@@ -25,11 +25,16 @@ static const char eval_usage[] =
     "(ties in score broken pessimistically; means over queries). A multi-class\n"
     "model (K outputs) gets the class report instead: accuracy, top-k accuracy,\n"
     "the confusion matrix, per-class precision, recall and F1, the mean loss of\n"
-    "its objective, and with --targets the agreement with the targets.\n"
+    "its objective, log-loss (p clipped at 1e-15) and Brier score (sum over the\n"
+    "classes) of its probabilities, ROC and PR AUC for 2 classes (ties count\n"
+    "1/2; average precision), and with --targets the agreement with the\n"
+    "targets; the rows of a class the model lacks count as errors (listed as not\n"
+    "in the model).\n"
     "\n"
     "  -d, --data FILE          labelled data (libsvm/SVMlight/LETOR; gzip ok; - = stdin)\n"
     "  -m, --model FILE         score DATA with this model (and its --hash-bits)\n"
-    "  -p, --predictions FILE   or read one score per line from this file\n"
+    "  -p, --predictions FILE   or read one score per line from this file (a line\n"
+    "                           of K class scores is an error: use -m)\n"
     "      --loss SPEC          selective loss to report (default: the model's; lin with -p)\n"
     "      --regions B1,B2,...  region boundaries (default: the model's; with -p,\n"
     "                           distinct labels if <= 10, else quartiles of DATA)\n"
@@ -40,6 +45,7 @@ static const char eval_usage[] =
     "                           (with query groups: a query's rows share its weight)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "Ranking metrics, printed when DATA has query groups (qid: or a group file):\n"
     "      --group FILE         query groups: one row count per line (LightGBM .query,\n"
     "                           XGBoost .group); default: DATA.query or DATA.group\n"
@@ -58,7 +64,7 @@ static const char eval_usage[] =
     "      --targets FILE       K numbers a line, one line per DATA row (e.g. a\n"
     "                           teacher's scores): also top-1 agreement, top-k\n"
     "                           overlap, NDCG@k and band order accuracy against them\n"
-    "      --target NAME        how --targets reads: matched\n"
+    "      --target NAME        how --targets reads: {target}: matched\n"
     "                           (q = softmax(f(t)/T), the model's f and T) or prob\n"
     "                           (q = t, each line sums to 1); default: the model's\n"
     "      --bands E1,E2,...    last target rank of each band but the last (1,3)\n"
@@ -67,18 +73,23 @@ static const char eval_usage[] =
     "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
+/* The targets --targets can be read as: those of the multiclass objective. */
+static const char *const eval_target_names[] = {"matched", "prob", NULL};
+
 static const cli_choices eval_choices[] = {
     {"label_transform", label_transform_names},
     {"format", report_format_names},
     {"metric_gain", rank_gain_names},
     {"no_relevant", rank_no_relevant_names},
+    {"duplicates", reader_duplicates_names},
+    {"target", eval_target_names},
     {NULL, NULL},
 };
 
 enum {
     ARG_LOSS = 256, ARG_REGIONS, ARG_FORMAT, ARG_LABEL_TRANSFORM, ARG_GROUP, ARG_CUTOFFS,
     ARG_METRIC_GAIN, ARG_THRESHOLD, ARG_NO_RELEVANT, ARG_PER_QUERY, ARG_THREADS, ARG_CACHE,
-    ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS
+    ARG_TARGETS, ARG_TARGET, ARG_BANDS, ARG_WEIGHTS, ARG_DUPLICATES
 };
 
 static const struct option eval_options[] = {
@@ -91,6 +102,7 @@ static const struct option eval_options[] = {
     {"format", required_argument, NULL, ARG_FORMAT},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
     {"output", required_argument, NULL, 'o'},
     {"group", required_argument, NULL, ARG_GROUP},
     {"weights", required_argument, NULL, ARG_WEIGHTS},
@@ -158,6 +170,7 @@ static int parse_value_option(int c, const char *arg, eval_args *a)
     sm_error err;
     switch (c) {
     case ARG_THREADS: return cli_parse_threads("eval", arg, &a->data_opt);
+    case ARG_DUPLICATES: return cli_parse_duplicates("eval", arg, &a->data_opt);
     case ARG_FORMAT:
         return cli_parse_choice("eval", "--format", arg, report_format_names, &a->format);
     case ARG_LABEL_TRANSFORM:
@@ -173,12 +186,14 @@ static int parse_value_option(int c, const char *arg, eval_args *a)
             return cli_usage_error("eval", "--regions: %s", err.msg);
         a->cfg.regions = &a->regions;
         return SM_OK;
-    case ARG_TARGET: /* the multiclass objective's targets */
-        a->cfg.target = (sm_target_kind)objective_target_parse(arg);
+    case ARG_TARGET: { /* the multiclass objective's targets */
+        int choice;
         a->class_options = 1;
-        if (a->cfg.target != TARGET_MATCHED && a->cfg.target != TARGET_PROB)
-            return cli_usage_error("eval", "--target must be matched or prob, got '%s'", arg);
+        if (cli_parse_choice("eval", "--target", arg, eval_target_names, &choice) != SM_OK)
+            return SM_EUSAGE;
+        a->cfg.target = (sm_target_kind)objective_target_parse(eval_target_names[choice]);
         return SM_OK;
+    }
     case ARG_BANDS:
         a->class_options = 1;
         if (class_bands_parse(arg, &a->cfg.classes, &err) != SM_OK)
@@ -267,10 +282,12 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
                            ds->weight ? ds->weight_source : NULL};
     sm_error err;
     int rc;
+    const sm_class_names names = {
+        a->cfg.model && a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
+        res->not_in_model.n, res->not_in_model.value, res->not_in_model_rows};
     if (res->classes)
         rc = report_write_classes(out[0].f, (sm_report_format)a->format, &meta, res->classes,
-                                  a->cfg.model->classes.n ? a->cfg.model->classes.value : NULL,
-                                  res->class_loss, &err);
+                                  &names, res->class_loss, &err);
     else
         rc = report_write(out[0].f, (sm_report_format)a->format, &meta, res->report, res->rank,
                           &err);
@@ -278,6 +295,10 @@ static int write_reports(const eval_args *a, const sm_dataset *ds, const sm_eval
         cli_msg("%s: %s", a->output, err.msg);
         return rc;
     }
+    if (res->not_in_model.n > 0 && !a->quiet)
+        cli_msg("note: %s: %lld rows of %ld classes the model lacks count as errors (see "
+                "\"not in the model\")", ds->source, (long long)res->classes->not_in_model_rows,
+                (long)res->not_in_model.n);
     if ((rc = cli_output_commit(&out[0])) != SM_OK || !a->per_query)
         return rc;
     if ((rc = report_write_per_query(out[1].f, res->rank, res->per_query, ds->qid, ds->group_ptr,
@@ -306,24 +327,20 @@ static int check_class_args(const eval_args *a, const sm_model *m)
     return SM_OK;
 }
 
-/* The data of a class report: its labels must be classes of the model
- * (checked where they are read), and --targets has K numbers a line. */
+/* The data of a class report: its labels must be whole numbers (checked
+ * where they are read; a class the model lacks is an error of the model, not
+ * of the data), and --targets has K numbers a line. */
 static int load_class_data(eval_args *a, const sm_model *m, sm_dataset *ds)
 {
-    sm_classes range;
-    classes_init(&range);
     sm_objective obj;
     sm_error err;
-    if (eval_class_objective(m, &obj, &err) != SM_OK ||
-        (!m->classes.n && classes_range(m->scorer.n_out, &range, &err) != SM_OK))
+    if (eval_class_objective(m, &obj, &err) != SM_OK)
         return cli_fail(&err);
     cli_data_options opt = a->data_opt;
-    opt.check_label = classes_check_known;
-    opt.check_label_ctx = (void *)(m->classes.n ? &m->classes : &range);
+    opt.check_label = classes_check_integer;
     int rc = cli_load_data(a->data, a->quiet, &opt, ds);
-    classes_free(&range);
-    sm_target_kind target = a->cfg.target != TARGET_DEFAULT ? a->cfg.target
-                            : obj.kind == OBJ_MULTICLASS  ? obj.target : TARGET_MATCHED;
+    sm_target_kind target =
+        a->cfg.target != TARGET_DEFAULT ? a->cfg.target : objective_class_target(&obj);
     if (rc == SM_OK && a->targets)
         rc = cli_read_targets(a->targets, m->scorer.n_out, target == TARGET_PROB, NULL, ds);
     a->cfg.targets = a->targets ? ds->target : NULL;

@@ -29,18 +29,20 @@ static const char predict_usage[] =
     "                           the class of the top score (the first on ties);\n"
     "                           scores: the K scores; probs: softmax(f(s)/T) with the\n"
     "                           model's link f and temperature T (one-output models:\n"
-    "                           scores only)\n"
+    "                           scores only; multiclass-pointwise: no probs)\n"
     CLI_THREADS_HELP
     CLI_CACHE_HELP
+    CLI_DUPLICATES_HELP
     "  -q, --quiet              no progress or notes on stderr\n"
     "  -h, --help               this help\n";
 
 static const cli_choices predict_choices[] = {
     {"output_type", cli_output_kind_names},
+    {"duplicates", reader_duplicates_names},
     {NULL, NULL},
 };
 
-enum { ARG_THREADS = 256, ARG_CACHE, ARG_OUTPUT_TYPE };
+enum { ARG_THREADS = 256, ARG_CACHE, ARG_OUTPUT_TYPE, ARG_DUPLICATES };
 
 static const struct option predict_options[] = {
     {"model", required_argument, NULL, 'm'},
@@ -49,6 +51,7 @@ static const struct option predict_options[] = {
     {"output-type", required_argument, NULL, ARG_OUTPUT_TYPE},
     {"threads", required_argument, NULL, ARG_THREADS},
     {"cache", required_argument, NULL, ARG_CACHE},
+    {"duplicates", required_argument, NULL, ARG_DUPLICATES},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -84,6 +87,10 @@ int cmd_predict(int argc, char **argv)
                 return SM_EUSAGE;
             break;
         case ARG_CACHE: data_opt.cache = optarg; break;
+        case ARG_DUPLICATES:
+            if (cli_parse_duplicates("predict", optarg, &data_opt) != SM_OK)
+                return SM_EUSAGE;
+            break;
         case ARG_OUTPUT_TYPE:
             if (cli_parse_choice("predict", "--output-type", optarg, cli_output_kind_names,
                                  &type) != SM_OK)

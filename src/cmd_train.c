@@ -60,7 +60,10 @@ static void show_note(void *ctx, const char *note)
 static void show_progress(void *ctx, int epoch, double fraction)
 {
     train_view *v = ctx;
-    cli_progress_draw(&v->progress, "epoch %d: %3.0f%%", epoch, 100.0 * fraction);
+    char what[32];
+    snprintf(what, sizeof what, "training, epoch %d", epoch);
+    cli_progress_show(&v->progress, what, epoch - 1 + fraction, v->args ? v->args->job.cfg.epochs : 0,
+                      "epochs");
 }
 
 /* Before anything is read: no output may overwrite an input, those found
@@ -179,6 +182,9 @@ static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train
     int ranking = objective_is_ranking(a->job.cfg.objective.kind);
     int rank_metric = train_job_stops_on_rank_metric(&a->job);
     cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
+                                  .duplicates = a->data_opt.duplicates,
+                                  .share_groups = a->files.valid_share_groups,
+                                  .share_groups_beside = a->files.valid_share_groups_beside,
                                   .share = a->files.valid_share, .shares = a->files.valid_shares,
                                   .share_by_query = a->files.valid_share_by_query};
     if (labels_are_classes) {
@@ -449,8 +455,24 @@ static int normalize_weights(sm_dist *dist, sm_dataset *ds)
     return SM_OK;
 }
 
-/* Read the data on every rank (the weights normalised once all are read);
- * the messages of what every rank finds are said once (cli_ranks_agree). */
+/* --class-weights on the training rows (a rank's share of them), after
+ * their row weights. */
+static int apply_class_weights(const train_args *a, sm_dataset *train)
+{
+    sm_class_weights cw;
+    sm_error err;
+    if (!a->job.class_weights)
+        return SM_OK;
+    sm_status st = class_weights_parse(a->job.class_weights, &cw, &err);
+    if (st == SM_OK)
+        st = class_weights_apply(&cw, train, &err);
+    class_weights_free(&cw);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* Read the data on every rank (--class-weights applied, then the weights
+ * normalised once all are read); the messages of what every rank finds are
+ * said once (cli_ranks_agree). */
 static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
                      sm_classes *classes)
 {
@@ -461,6 +483,7 @@ static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset
                                                         classes))) != SM_OK) ||
         (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK ||
         (rc = cli_ranks_agree(dist, load_share_weights(a, dist, train, valid))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, apply_class_weights(a, train))) != SM_OK ||
         (rc = cli_ranks_agree(dist, normalize_weights(dist, train))) != SM_OK)
         return rc;
     return a->files.valid ? cli_ranks_agree(dist, normalize_weights(dist, valid)) : SM_OK;

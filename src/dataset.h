@@ -53,6 +53,8 @@ typedef struct {
     int64_t (*line_skips)[2];
     int64_t n_line_skips;
     int lines_known;
+    int64_t duplicate_rows; /* rows whose repeated feature indices were merged
+                             * (sm_reader_options.duplicates) */
     /* A dataset loaded from a cache (cache.h) has its arrays inside this
      * private memory mapping instead of malloc'd; dataset_free unmaps it.
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */

@@ -56,17 +56,16 @@ static sm_status parse_interval(const char *item, size_t len, int column, emphas
         return item_error(err, column, item, len, "an interval is [LOWER,UPPER) or (LOWER,UPPER]");
     if (close + 1 >= item + len || close[1] != '=')
         return item_error(err, column, item, len, "expected '=WEIGHT' after the interval");
-    iv->lower_closed = item[0] == '[';
-    iv->upper_closed = *close == ']';
+    sm_interval parsed;
+    size_t at;
+    const char *problem = interval_parse(item, (size_t)(close + 1 - item), &parsed, &at);
+    if (problem)
+        return item_error(err, column + (int)at, item, len, problem);
+    iv->lower = parsed.lower;
+    iv->upper = parsed.upper;
+    iv->lower_closed = parsed.lower_closed;
+    iv->upper_closed = parsed.upper_closed;
     iv->column = column;
-    if (!parse_number(item + 1, (size_t)(comma - item - 1), &iv->lower) || iv->lower == INFINITY)
-        return item_error(err, column + 1, item, len, "the lower end must be a number or -inf");
-    if (!parse_number(comma + 1, (size_t)(close - comma - 1), &iv->upper) ||
-        iv->upper == -INFINITY)
-        return item_error(err, column + (int)(comma + 1 - item), item, len,
-                          "the upper end must be a number or inf");
-    if (!(iv->lower < iv->upper))
-        return item_error(err, column + 1, item, len, "the lower end must be below the upper end");
     const char *w = close + 2;
     if (!parse_weight(w, (size_t)(item + len - w), &iv->weight))
         return item_error(err, column + (int)(w - item), item, len, "weight must be a number > 0");

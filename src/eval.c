@@ -29,7 +29,7 @@ static sm_status get_scores(const sm_eval_config *c, const sm_dataset *ds, doubl
         return model_predict(c->model, ds, *scores, err);
     }
     int64_t n = 0;
-    sm_status st = reader_read_scores(c->predictions, scores, &n, err);
+    sm_status st = sidecar_read_scores(c->predictions, scores, &n, err);
     if (st == SM_OK && n != ds->n_rows)
         st = sm_fail(err, SM_EDATA, "%s has %lld predictions but %s has %lld rows",
                      c->predictions, (long long)n, ds->source, (long long)ds->n_rows);
@@ -53,8 +53,10 @@ static sm_status rank_reports(const sm_eval_config *c, const sm_dataset *ds, con
 /* ---- multi-class models ---- */
 
 /* The mean loss of the model's objective over the rows of K scores s: against
- * the target rows t, or (t NULL) the one-hot rows of the class indices idx;
- * weighted by the rows' weights when there are (weight not NULL). */
+ * the target rows t, or (t NULL) the one-hot rows of the class indices idx,
+ * leaving out the rows of a class the model lacks (no probability of the
+ * model is theirs); weighted by the rows' weights when there are (weight not
+ * NULL). */
 static sm_status class_mean_loss(const sm_objective *obj, const double *s, const double *t,
                                  const int32_t *idx, const double *weight, int64_t n,
                                  double *mean, sm_error *err)
@@ -67,6 +69,8 @@ static sm_status class_mean_loss(const sm_objective *obj, const double *s, const
     sm_status st = one_hot ? objective_work_reserve(&w, K, err)
                            : sm_fail(err, SM_EFAIL, "out of memory");
     for (int64_t i = 0; st == SM_OK && i < n; i++) {
+        if (!t && idx[i] == CLASS_NOT_IN_MODEL)
+            continue;
         if (!t)
             one_hot[idx[i]] = 1.0;
         double row_weight = weight ? weight[i] : 1.0;
@@ -96,6 +100,25 @@ static sm_status class_target_q(const sm_objective *obj, sm_target_kind target, 
     return SM_OK;
 }
 
+/* The figures of the model's probabilities softmax(f(s)/T) (predict's
+ * probs), turned from the n rows of K scores s in place, against the class
+ * indices idx. Only a composite softmax model has probabilities: a
+ * multiclass-pointwise one's scores are no distribution (its figures stay
+ * out of the report). */
+static sm_status class_probability_figures(const sm_objective *obj, double *s, int64_t n,
+                                           const int32_t *idx, const double *weight,
+                                           sm_class_report *r, sm_error *err)
+{
+    if (obj->kind != OBJ_MULTICLASS)
+        return SM_OK;
+    sm_objective model_distribution = *obj;
+    model_distribution.target = TARGET_MATCHED;
+    int64_t K = obj->n_out;
+    for (int64_t i = 0; i < n; i++)
+        objective_listwise_target(&model_distribution, s + i * K, K, s + i * K);
+    return class_report_probs(r, s, n, idx, weight, err);
+}
+
 sm_status eval_class_objective(const sm_model *m, sm_objective *obj, sm_error *err)
 {
     if (objective_is_multiclass(m->objective))
@@ -123,18 +146,20 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     if (st == SM_OK && !m->classes.n)
         st = classes_range(m->scorer.n_out, &range, err);
     if (st == SM_OK)
-        st = classes_index_rows(classes, ds, &idx, err);
+        st = classes_index_test_rows(classes, ds, &idx, &out->not_in_model,
+                                     &out->not_in_model_rows, err);
     int K = (int)obj.n_out;
     if (st == SM_OK && !(scores = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * K *
                                          sizeof *scores)))
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
     if (st == SM_OK)
         st = model_predict(m, ds, scores, err);
-    sm_target_kind target = c->target != TARGET_DEFAULT ? c->target
-                            : obj.kind == OBJ_MULTICLASS ? obj.target : TARGET_MATCHED;
+    sm_target_kind target =
+        c->target != TARGET_DEFAULT ? c->target : objective_class_target(&obj);
     if (st == SM_OK && c->targets)
         st = class_target_q(&obj, target, c->targets, ds->n_rows, &q, err);
-    if (obj.kind == OBJ_MULTICLASS) /* the loss reads the targets as the report does */
+    /* the loss reads the targets as the report does */
+    if (objective_takes_target(obj.kind, TARGET_PROB))
         obj.target = c->targets ? target : TARGET_PROB;
     if (st == SM_OK && !(out->classes = malloc(sizeof *out->classes)))
         st = sm_fail(err, SM_EFAIL, "out of memory");
@@ -145,6 +170,9 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
     if (st == SM_OK && objective_is_multiclass(m->objective))
         st = class_mean_loss(&obj, scores, c->targets, idx, ds->weight, ds->n_rows,
                              &out->class_loss, err);
+    if (st == SM_OK) /* (last: turns the scores into probabilities) */
+        st = class_probability_figures(&obj, scores, ds->n_rows, idx, ds->weight, out->classes,
+                                       err);
     free(idx);
     free(scores);
     free(q);
@@ -174,6 +202,7 @@ sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out,
 {
     const sm_model *m = c->model;
     memset(out, 0, sizeof *out);
+    classes_init(&out->not_in_model);
     if (m && m->scorer.n_out > 1) {
         out->loss = m->link;
         return class_eval(c, ds, out, err);
@@ -221,5 +250,7 @@ void eval_result_free(sm_eval_result *r)
     free(r->report);
     free(r->rank);
     free(r->per_query);
+    classes_free(&r->not_in_model);
+    free(r->not_in_model_rows);
     memset(r, 0, sizeof *r);
 }

@@ -17,6 +17,7 @@
 #define SM_EVAL_H
 
 #include "class_metrics.h"
+#include "classes.h"
 #include "dataset.h"
 #include "error.h"
 #include "link.h"
@@ -52,14 +53,18 @@ typedef struct {
     sm_rank_report *rank;               /* NULL when the data has no query groups */
     sm_query_metrics *per_query;        /* n_groups entries when asked for, else NULL */
     sm_class_report *classes;           /* multi-class: the class report (report is NULL) */
-    double class_loss;                  /* its objective's mean over the rows */
+    double class_loss;                  /* its objective's mean over the rows (of the
+                                         * model's classes, when against labels) */
+    sm_classes not_in_model;            /* classes of the data the model lacks */
+    int64_t *not_in_model_rows;         /* their row counts (NULL: none) */
 } sm_eval_result;
 
 /* Transform ds's labels in place, get the scores, resolve the regions and
  * compute the reports into out (free it with eval_result_free, also after a
  * failure). SM_EDATA when the labels do not fit the transform or the
  * predictions file is malformed or has another number of lines than ds has
- * rows, or for a multi-class model a label is none of its classes; SM_EIO
+ * rows, or for a multi-class model a label is not an integer (a class the
+ * model lacks counts as an error of the model, see not_in_model); SM_EIO
  * when it cannot be read; SM_EFAIL when out of memory. */
 sm_status eval_run(const sm_eval_config *c, sm_dataset *ds, sm_eval_result *out, sm_error *err);
 void eval_result_free(sm_eval_result *r);

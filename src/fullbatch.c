@@ -164,7 +164,7 @@ static void unit_chunk(void *ctx, int64_t chunk, int worker)
     sm_objective_work *work = &fb->work[worker];
     int64_t first = chunk * CHUNK_UNITS;
     int64_t last = first + CHUNK_UNITS < fb->n_units ? first + CHUNK_UNITS : fb->n_units;
-    int sampled = obj->kind == OBJ_PAIRWISE && obj->max_pairs > 0;
+    int sampled = objective_samples_pairs(obj);
     double *sums = fb->unit_sums + chunk * (K + 2), loss = 0.0, weight = 0.0;
     int64_t b, e, k, row_first, row_last;
     objective_unit_rows(obj, ds, first, &row_first, &e);

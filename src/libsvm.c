@@ -171,6 +171,8 @@ struct libsvm_block {
     feature_entry *sorted;
     size_t cap_sorted;
     const char *name;
+    sm_duplicates duplicates;  /* what a repeated index in a row does */
+    int64_t duplicate_rows;    /* rows of the block whose repeats it merged */
 };
 
 static void block_release(libsvm_block *b)
@@ -196,13 +198,16 @@ static void block_clear_rows(libsvm_block *b)
     b->nnz = 0;
     b->max_index = -1;
     b->failed = b->out_of_memory = 0;
+    b->duplicate_rows = 0;
 }
 
-libsvm_block *libsvm_block_new(const char *name)
+libsvm_block *libsvm_block_new(const char *name, sm_duplicates duplicates)
 {
     libsvm_block *b = calloc(1, sizeof *b);
-    if (b)
+    if (b) {
         b->name = name;
+        b->duplicates = duplicates;
+    }
     return b;
 }
 
@@ -277,8 +282,11 @@ static int compare_features(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Sort the current row's n features (appended from `first`) by index and
- * reject a repeated index, pointing at its second occurrence. */
+/* Sort the current row's n features (appended from `first`) by index. A
+ * repeated index is refused, pointing at its second occurrence, or by
+ * b->duplicates its values are summed (in double, rounded once) or the
+ * last one on the line kept, the row shrinking to its distinct indices
+ * (b->nnz) and counted in b->duplicate_rows. */
 static sm_status sort_row(libsvm_block *b, const char *line, size_t len, int64_t lineno,
                           size_t first, size_t n, sm_error *err)
 {
@@ -287,16 +295,30 @@ static sm_status sort_row(libsvm_block *b, const char *line, size_t len, int64_t
     for (size_t k = 0; k < n; k++)
         b->sorted[k] = (feature_entry){b->col[first + k], b->val[first + k], k};
     qsort(b->sorted, n, sizeof *b->sorted, compare_features);
+    size_t kept = 0;
+    double sum = 0.0; /* of the run of the index last kept */
     for (size_t k = 0; k < n; k++) {
-        if (k > 0 && b->sorted[k].idx == b->sorted[k - 1].idx) {
-            sm_token t = token_at(line, len, b->feature_col[b->sorted[k].order]);
-            return token_fail(err, b->name, lineno, &t,
-                              "duplicate feature index %ld (first at column %zu)",
-                              (long)b->sorted[k].idx, b->feature_col[b->sorted[k - 1].order]);
+        const feature_entry *e = &b->sorted[k];
+        if (k == 0 || e->idx != b->sorted[k - 1].idx) {
+            b->col[first + kept] = e->idx;
+            b->val[first + kept++] = e->val;
+            sum = e->val;
+            continue;
         }
-        b->col[first + k] = b->sorted[k].idx;
-        b->val[first + k] = b->sorted[k].val;
+        sm_token t = token_at(line, len, b->feature_col[e->order]);
+        if (b->duplicates == DUPLICATES_ERROR)
+            return token_fail(err, b->name, lineno, &t,
+                              "duplicate feature index %ld (first at column %zu)", (long)e->idx,
+                              b->feature_col[b->sorted[k - 1].order]);
+        sum += e->val;
+        if (b->duplicates == DUPLICATES_SUM && !(fabs(sum) <= FLT_MAX))
+            return token_fail(err, b->name, lineno, &t, "the sum of the values of feature "
+                              "index %ld is out of range for a float", (long)e->idx);
+        /* (equal indices sort by their place on the line: e is the latest) */
+        b->val[first + kept - 1] = b->duplicates == DUPLICATES_SUM ? (float)sum : e->val;
     }
+    b->duplicate_rows += kept < n;
+    b->nnz = first + kept;
     return SM_OK;
 }
 
@@ -633,6 +655,7 @@ struct libsvm_builder {
     int64_t max_index;
     int64_t lines; /* lines of the blocks merged so far */
     size_t cap_line_skips;
+    int64_t duplicate_rows; /* of the blocks merged so far */
     qid_rules rules;
     libsvm_block scratch; /* careful_line's output when a message is reproduced */
 };
@@ -654,7 +677,7 @@ void libsvm_builder_free(libsvm_builder *g)
     free(g);
 }
 
-libsvm_builder *libsvm_builder_new(const char *name,
+libsvm_builder *libsvm_builder_new(const char *name, sm_duplicates duplicates,
                                    int (*check_label)(void *ctx, double label, char *why,
                                                       size_t size),
                                    void *check_label_ctx)
@@ -668,6 +691,7 @@ libsvm_builder *libsvm_builder_new(const char *name,
     g->rules.check_label = check_label;
     g->rules.check_label_ctx = check_label_ctx;
     g->scratch.name = name;
+    g->scratch.duplicates = duplicates;
     block_clear_rows(&g->scratch);
     sm_dataset *ds = &g->ds;
     if (!sm_array_grow(&ds->row_ptr, &g->cap_row_ptr, 256, sizeof *ds->row_ptr) ||
@@ -809,6 +833,7 @@ sm_status libsvm_builder_merge(libsvm_builder *g, const libsvm_block *b, sm_erro
         memcpy(ds->val + ds->nnz, b->val, b->nnz * sizeof *ds->val);
     }
     ds->nnz = (int64_t)nnz;
+    g->duplicate_rows += b->duplicate_rows;
     if (b->max_index > g->max_index)
         g->max_index = b->max_index;
     g->lines += b->n_lines;
@@ -821,6 +846,7 @@ void libsvm_builder_finish(libsvm_builder *g, sm_dataset *out)
     if (ds->n_groups > 0)
         ds->group_ptr[ds->n_groups] = ds->n_rows;
     ds->dim = (int32_t)(g->max_index + 1);
+    ds->duplicate_rows = g->duplicate_rows;
     snprintf(ds->source, sizeof ds->source, "%s", g->scratch.name);
     sm_array_shrink(&ds->row_ptr, (size_t)ds->n_rows + 1, sizeof *ds->row_ptr);
     sm_array_shrink(&ds->label, (size_t)ds->n_rows, sizeof *ds->label);

@@ -13,13 +13,15 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "reader.h"
 #include "textsrc.h"
 
 typedef struct libsvm_block libsvm_block;
 
-/* An empty block; name is the display name used in messages. NULL when out
+/* An empty block; name is the display name used in messages, duplicates
+ * what a feature index repeated within a row does (reader.h). NULL when out
  * of memory. */
-libsvm_block *libsvm_block_new(const char *name);
+libsvm_block *libsvm_block_new(const char *name, sm_duplicates duplicates);
 void libsvm_block_free(libsvm_block *b);
 /* Read the next block of whole lines into b; *more = 0 at the end of the
  * input (b is then empty). */
@@ -30,9 +32,11 @@ void libsvm_block_parse(libsvm_block *b);
 
 typedef struct libsvm_builder libsvm_builder;
 
-/* NULL when out of memory. check_label (NULL: none) is the caller's rule on
- * labels (sm_reader_options.check_label), applied in file order. */
-libsvm_builder *libsvm_builder_new(const char *name,
+/* NULL when out of memory. duplicates: as the blocks'; check_label (NULL:
+ * none) is the caller's rule on labels (sm_reader_options.check_label),
+ * applied in file order. The dataset counts the rows whose repeated indices
+ * the blocks merged (duplicate_rows). */
+libsvm_builder *libsvm_builder_new(const char *name, sm_duplicates duplicates,
                                    int (*check_label)(void *ctx, double label, char *why,
                                                       size_t size),
                                    void *check_label_ctx);

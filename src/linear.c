@@ -452,9 +452,10 @@ static void linear_restore_state(void *state, const double *in)
 
 /* Scores (n_rows x K) of every row of ds with exported parameters
  * (features >= dim are ignored). */
-static void linear_predict(int32_t dim, int32_t n_out, const double *param,
-                           const sm_dataset *ds, double *scores)
+static void linear_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
+                           double *scores)
 {
+    const int32_t dim = c->mlp.width[0], n_out = c->n_out;
     const double *w = param, *bias = param + (int64_t)dim * n_out;
     if (n_out == 1) {
         for (int64_t r = 0; r < ds->n_rows; r++) {
@@ -478,12 +479,6 @@ static void linear_predict(int32_t dim, int32_t n_out, const double *param,
 /* ---- the kind (scorer.h) ---- */
 
 static void op_complete(sm_scorer_config *c) { c->mlp.n_hidden = 0; }
-
-static void op_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
-                       double *scores)
-{
-    linear_predict(c->mlp.width[0], c->n_out, param, ds, scores);
-}
 
 static sm_status op_init(void **state, const sm_scorer_config *c, const sm_dataset *train,
                          const double *fs, uint64_t seed, sm_error *err)
@@ -531,9 +526,10 @@ static int op_sgd_step(void *state, sm_optim *o, const sm_dataset *ds, const int
 const sm_scorer_ops linear_scorer_ops = {
     .name = "linear",
     .syntax = "linear",
+    .full_batch = 1,
     .optimizer = OPT_SGD,
     .complete = op_complete,
-    .predict = op_predict,
+    .predict = linear_predict,
     .init = op_init,
     .free = op_free,
     .param_count = op_param_count,

@@ -113,3 +113,15 @@ sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
     stats_finish(&all, &out->all);
     return SM_OK;
 }
+
+void metrics_error_sums(const double *y, const double *w, const double *s, int64_t n,
+                        const sm_interval *region, int squared, double sums[2])
+{
+    for (int64_t i = 0; i < n; i++) {
+        if (region && !interval_contains(region, y[i]))
+            continue;
+        double e = fabs(s[i] - y[i]), wi = w ? w[i] : 1.0;
+        sums[0] += wi * (squared ? e * e : e);
+        sums[1] += wi;
+    }
+}

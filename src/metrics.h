@@ -46,4 +46,11 @@ sm_status metrics_region_report(const sm_regions *regions, const sm_link *link,
                                 const double *y, const double *w, const double *s, int64_t n,
                                 sm_region_report *out, sm_error *err);
 
+/* The sums of RMSE and MAE (squared: RMSE's) of scores s against labels y
+ * over the rows whose label lies in region (NULL: every row), weighted by w
+ * (NULL: 1 each): sums[0] += w |s - y|^p (p = 2 or 1), sums[1] += w. The mean
+ * is sums[0] / sums[1] (its root for RMSE); summed over ranks first. */
+void metrics_error_sums(const double *y, const double *w, const double *s, int64_t n,
+                        const sm_interval *region, int squared, double sums[2]);
+
 #endif

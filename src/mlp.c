@@ -267,8 +267,10 @@ static void activation_backward(double *restrict dz, const double *restrict da, 
 }
 
 /* Scores of every row of ds (n_rows x K) with a saved network (raw features, no scaling). */
-static void mlp_predict(const sm_mlp_shape *s, const double *param, const sm_dataset *ds, double *scores)
+static void mlp_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
+                        double *scores)
 {
+    const sm_mlp_shape *s = &c->mlp;
     /* One row at a time through the same layer functions; widths are capped,
      * so the activations fit on the stack and prediction cannot fail. */
     double z[MLP_MAX_WIDTH], a[MLP_MAX_WIDTH];
@@ -572,12 +574,6 @@ static sm_status op_parse(const char *spec, const char *widths, sm_scorer_config
     return SM_OK;
 }
 
-static void op_predict(const sm_scorer_config *c, const double *param, const sm_dataset *ds,
-                       double *scores)
-{
-    mlp_predict(&c->mlp, param, ds, scores);
-}
-
 static sm_status op_init(void **state, const sm_scorer_config *c, const sm_dataset *train,
                          const double *fs, uint64_t seed, sm_error *err)
 {
@@ -631,7 +627,7 @@ const sm_scorer_ops mlp_scorer_ops = {
     .layered = 1,
     .optimizer = OPT_ADAM,
     .parse = op_parse,
-    .predict = op_predict,
+    .predict = mlp_predict,
     .init = op_init,
     .free = op_free,
     .param_count = op_param_count,

@@ -85,6 +85,15 @@ typedef enum { UNIT_ROW = 0, UNIT_QUERY, UNIT_CLASS_ROW } sm_objective_unit;
 /* The kind's unit is UNIT_QUERY, UNIT_CLASS_ROW. */
 int objective_is_ranking(sm_objective_kind k);
 int objective_is_multiclass(sm_objective_kind k);
+/* Whether the kind's loss is unchanged when all the scores of a unit shift
+ * by one constant (the softmax and pairwise kinds): such a run can drift
+ * along the shift, a pointwise one cannot. */
+int objective_shift_invariant(sm_objective_kind k);
+/* Whether the backward pass samples pairs (pairwise with max_pairs > 0). */
+int objective_samples_pairs(const sm_objective *obj);
+/* The target the objective reads rows of class scores as: its own target
+ * when it takes probabilities (multiclass), else matched scores. */
+sm_target_kind objective_class_target(const sm_objective *obj);
 /* Whether kind k takes --target t (TARGET_DEFAULT: none takes it). */
 int objective_takes_target(sm_objective_kind k, sm_target_kind t);
 /* The effective target (TARGET_DEFAULT resolved) and outputs (0: 1);

@@ -3,6 +3,7 @@
 #include "names.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,42 +277,109 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
 
 /* ---- one metric by name ---- */
 
-static const char *const metric_names[] = {
+const char *const rank_metric_names[METRIC_KIND_COUNT + 1] = {
     [METRIC_OBJECTIVE] = "objective", [METRIC_NDCG] = "ndcg", [METRIC_ERR] = "err",
     [METRIC_MAP] = "map", [METRIC_MRR] = "mrr", [METRIC_ACCURACY] = "accuracy",
-    [METRIC_TOP1_AGREEMENT] = "top1-agreement"};
+    [METRIC_TOP1_AGREEMENT] = "top1-agreement", [METRIC_RMSE] = "rmse", [METRIC_MAE] = "mae"};
+
+/* What a metric's name may carry: a cutoff "@K" (the ranking metrics that
+ * look at the top K) or a region of labels ":INTERVAL" (the errors). */
+enum { TAKES_NOTHING = 0, TAKES_CUTOFF, TAKES_REGION };
+static const unsigned char metric_takes[METRIC_KIND_COUNT] = {
+    [METRIC_NDCG] = TAKES_CUTOFF, [METRIC_ERR] = TAKES_CUTOFF,
+    [METRIC_RMSE] = TAKES_REGION, [METRIC_MAE] = TAKES_REGION};
+
+/* The metrics (those that take `only`, or all when only is TAKES_NOTHING,
+ * spelled "name@K" and "name[:INTERVAL]"), as "a, b <conj> c" into buf; the
+ * objective, which is no figure of the scores, last. */
+static const char *metric_list(char *buf, size_t size, int only, const char *conj)
+{
+    static const char *const suffix[] = {"", "@K", "[:INTERVAL]"};
+    int shown = 0, count = 0;
+    for (int kind = 0; kind < METRIC_KIND_COUNT; kind++)
+        count += only == TAKES_NOTHING || metric_takes[kind] == only;
+    buf[0] = '\0';
+    for (int i = 1; i <= METRIC_KIND_COUNT; i++) {
+        int kind = i % METRIC_KIND_COUNT, takes = metric_takes[kind];
+        if (only != TAKES_NOTHING && takes != only)
+            continue;
+        size_t used = strlen(buf);
+        shown++;
+        snprintf(buf + used, size - used, "%s%s%s", shown == 1 ? "" : shown == count ? conj : ", ",
+                 rank_metric_names[kind], only == TAKES_NOTHING ? suffix[takes] : "");
+    }
+    return buf;
+}
+
+/* The region of "rmse:INTERVAL" (text at the interval). */
+static sm_status parse_metric_region(const char *whole, const char *text, sm_rank_metric *m,
+                                     sm_error *err)
+{
+    size_t at;
+    const char *problem = interval_parse(text, strlen(text), &m->region, &at);
+    if (problem)
+        return sm_fail(err, SM_EUSAGE, "'%s', column %d: %s", whole,
+                       (int)(text - whole + (ptrdiff_t)at) + 1, problem);
+    m->has_region = 1;
+    return SM_OK;
+}
 
 sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err)
 {
-    const char *at = strchr(text, '@');
-    size_t len = at ? (size_t)(at - text) : strlen(text);
-    for (int kind = 0; kind < (int)(sizeof metric_names / sizeof *metric_names); kind++) {
-        if (strlen(metric_names[kind]) != len || strncmp(text, metric_names[kind], len) != 0)
+    const char *at = strchr(text, '@'), *colon = strchr(text, ':');
+    size_t len = at ? (size_t)(at - text) : colon ? (size_t)(colon - text) : strlen(text);
+    char list[200];
+    for (int kind = 0; kind < METRIC_KIND_COUNT; kind++) {
+        const char *name = rank_metric_names[kind];
+        if (strlen(name) != len || strncmp(text, name, len) != 0)
             continue;
-        m->kind = (sm_metric_kind)kind;
-        m->k = 0;
+        *m = (sm_rank_metric){.kind = (sm_metric_kind)kind};
+        if (colon && !at && metric_takes[kind] == TAKES_REGION)
+            return parse_metric_region(text, colon + 1, m, err);
+        if (colon && !at)
+            return sm_fail(err, SM_EUSAGE, "'%s': only %s take a region :INTERVAL", text,
+                           metric_list(list, sizeof list, TAKES_REGION, " and "));
         if (!at)
             return SM_OK;
-        if (kind != METRIC_NDCG && kind != METRIC_ERR)
-            return sm_fail(err, SM_EUSAGE, "'%s': only ndcg and err take a cutoff @K", text);
+        if (metric_takes[kind] != TAKES_CUTOFF)
+            return sm_fail(err, SM_EUSAGE, "'%s': only %s take a cutoff @K", text,
+                           metric_list(list, sizeof list, TAKES_CUTOFF, " and "));
         if (!parse_cutoff(at + 1, at + strlen(at), &m->k))
             return sm_fail(err, SM_EUSAGE, "'%s': the cutoff after '@' must be a whole number >= 1",
                            text);
         return SM_OK;
     }
-    return sm_fail(err, SM_EUSAGE,
-                   "unknown metric '%s'; expected ndcg@K, err@K, map, mrr, accuracy, "
-                   "top1-agreement or objective", text);
+    return sm_fail(err, SM_EUSAGE, "unknown metric '%s'; expected %s", text,
+                   metric_list(list, sizeof list, TAKES_NOTHING, " or "));
 }
 
 int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size)
 {
-    if ((m->kind == METRIC_NDCG || m->kind == METRIC_ERR) && m->k > 0)
-        return snprintf(buf, size, "%s@%d", metric_names[m->kind], m->k);
-    return snprintf(buf, size, "%s", metric_names[m->kind]);
+    if (metric_takes[m->kind] == TAKES_CUTOFF && m->k > 0)
+        return snprintf(buf, size, "%s@%d", rank_metric_names[m->kind], m->k);
+    if (m->has_region) {
+        char region[96];
+        interval_format(&m->region, region, sizeof region);
+        return snprintf(buf, size, "%s:%s", rank_metric_names[m->kind], region);
+    }
+    return snprintf(buf, size, "%s", rank_metric_names[m->kind]);
 }
 
-int rank_metric_higher_is_better(const sm_rank_metric *m) { return m->kind != METRIC_OBJECTIVE; }
+int rank_metric_higher_is_better(const sm_rank_metric *m)
+{
+    return m->kind != METRIC_OBJECTIVE && !rank_metric_is_error(m);
+}
+
+int rank_metric_is_ranking(const sm_rank_metric *m)
+{
+    return m->kind == METRIC_NDCG || m->kind == METRIC_ERR || m->kind == METRIC_MAP ||
+           m->kind == METRIC_MRR;
+}
+
+int rank_metric_is_error(const sm_rank_metric *m)
+{
+    return m->kind == METRIC_RMSE || m->kind == METRIC_MAE;
+}
 
 int rank_metric_is_class(const sm_rank_metric *m)
 {
@@ -332,9 +400,9 @@ sm_status rank_metric_value_counted(const sm_rank_metric *m, const sm_rank_confi
                                     const double *weight, const double *s, double *value,
                                     double *counted, sm_error *err)
 {
-    if (m->kind == METRIC_OBJECTIVE || rank_metric_is_class(m))
-        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective and the class metrics "
-                       "are the trainer's");
+    if (!rank_metric_is_ranking(m))
+        return sm_fail(err, SM_EFAIL, "rank_metric_value: the objective, the class metrics "
+                       "and the errors are the trainer's");
     sm_rank_config one = *c;
     one.n_cutoffs = 1;
     one.cutoff[0] = m->k; /* 0: the whole list */

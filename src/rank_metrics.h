@@ -104,14 +104,21 @@ sm_status rank_report_compute(const sm_rank_config *c, const sm_regions *regions
  * "@K" the whole list), "map", "mrr", or "objective" (computed by the trainer);
  * for multi-class models "accuracy" (against class labels) and
  * "top1-agreement" (with the target distribution), the class report's
- * (class_metrics.h), also the trainer's. */
+ * (class_metrics.h), also the trainer's; for one score a row "rmse" and
+ * "mae", over every row or ("rmse:[35,inf)") the rows whose label lies in an
+ * interval (metrics_error_sums, the trainer's). */
 typedef enum {
     METRIC_OBJECTIVE = 0, METRIC_NDCG, METRIC_ERR, METRIC_MAP, METRIC_MRR, METRIC_ACCURACY,
-    METRIC_TOP1_AGREEMENT
+    METRIC_TOP1_AGREEMENT, METRIC_RMSE, METRIC_MAE, METRIC_KIND_COUNT
 } sm_metric_kind;
+/* Names indexed by sm_metric_kind, NULL-terminated (names.h); ndcg and err
+ * also take "@K". */
+extern const char *const rank_metric_names[METRIC_KIND_COUNT + 1];
 typedef struct {
     sm_metric_kind kind;
     int k;                              /* NDCG and ERR cutoff; 0 = whole list */
+    int has_region;                     /* RMSE and MAE: only the labels in region */
+    sm_interval region;
 } sm_rank_metric;
 
 sm_status rank_metric_parse(const char *text, sm_rank_metric *m, sm_error *err);
@@ -121,6 +128,10 @@ int rank_metric_format(const sm_rank_metric *m, char *buf, size_t size);
 int rank_metric_higher_is_better(const sm_rank_metric *m);
 /* Whether the metric is one of the class report's (accuracy, top1-agreement). */
 int rank_metric_is_class(const sm_rank_metric *m);
+/* Whether it is a ranking metric (ndcg, err, map, mrr: over query groups). */
+int rank_metric_is_ranking(const sm_rank_metric *m);
+/* Whether it is an error of the scores (rmse, mae). */
+int rank_metric_is_error(const sm_rank_metric *m);
 /* Mean of a ranking metric (not METRIC_OBJECTIVE nor a class metric) with the conventions of c
  * (its cutoffs are ignored), weighted as rank_report_compute's (weight may be NULL). */
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,

@@ -37,10 +37,18 @@ static void report_progress(const sm_reader_options *opt, uint64_t consumed, uin
 }
 
 /* One thread: read a block, parse it, merge it, and again. */
+const char *const reader_duplicates_names[DUPLICATES_COUNT + 1] = {
+    [DUPLICATES_ERROR] = "error", [DUPLICATES_SUM] = "sum", [DUPLICATES_LAST] = "last"};
+
+static sm_duplicates duplicates_of(const sm_reader_options *opt)
+{
+    return opt ? opt->duplicates : DUPLICATES_ERROR;
+}
+
 static sm_status parse_blocks_serial(textsrc_blocks *r, const sm_reader_options *opt,
                                      libsvm_builder *g, sm_error *err)
 {
-    libsvm_block *b = libsvm_block_new(r->src->name);
+    libsvm_block *b = libsvm_block_new(r->src->name, duplicates_of(opt));
     if (!b)
         return sm_fail_nomem(err, r->src->name);
     uint64_t next_report = PROGRESS_STEP;
@@ -198,7 +206,7 @@ static int parse_blocks_parallel(textsrc_blocks *r, int threads, const sm_reader
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->changed, NULL);
     for (; p->n_slots < SLOTS_PER_THREAD * threads; p->n_slots++)
-        if (!(p->slot[p->n_slots] = libsvm_block_new(r->src->name))) {
+        if (!(p->slot[p->n_slots] = libsvm_block_new(r->src->name, duplicates_of(opt)))) {
             pipeline_free(p);
             return -1;
         }
@@ -238,8 +246,9 @@ static sm_status read_dataset(sm_textsrc *src, const sm_reader_options *opt,
                               sm_dataset *out, sm_error *err)
 {
     dataset_init(out);
-    libsvm_builder *g = opt ? libsvm_builder_new(src->name, opt->check_label, opt->check_label_ctx)
-                            : libsvm_builder_new(src->name, NULL, NULL);
+    libsvm_builder *g =
+        opt ? libsvm_builder_new(src->name, opt->duplicates, opt->check_label, opt->check_label_ctx)
+            : libsvm_builder_new(src->name, DUPLICATES_ERROR, NULL, NULL);
     if (!g)
         return sm_fail_nomem(err, src->name);
     if (opt)
@@ -348,6 +357,39 @@ static size_t share_begin(const char *map, size_t size, int part, int parts, int
     return at;
 }
 
+/* Whether the line at text[0..len) holds a row: a token before any comment. */
+static int line_is_row(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+            return text[i] != '\n' && text[i] != '#';
+    return 0;
+}
+
+/* Where share `part` begins when the queries are those of a group file
+ * (group_start: the first row of each of n_groups queries, increasing): the
+ * first line at or after part * size / parts, moved on past rows to the
+ * first query that starts there or later; *first_row is its row. */
+static size_t share_begin_rows(const char *map, size_t size, int part, int parts,
+                               const int64_t *group_start, int64_t n_groups, int64_t *first_row)
+{
+    size_t at = share_begin(map, size, part, parts, 0);
+    int64_t row = 0;
+    for (size_t b = 0; b < at; b = next_line(map, at, b))
+        row += line_is_row(map + b, next_line(map, at, b) - b);
+    int64_t g = 0; /* the first query starting at row or later (a scan: the rows were one) */
+    while (g < n_groups && group_start[g] < row)
+        g++;
+    int64_t want = g < n_groups ? group_start[g] : INT64_MAX; /* none: the end */
+    while (at < size && row < want) {
+        size_t next = next_line(map, size, at);
+        row += line_is_row(map + at, next - at);
+        at = next;
+    }
+    *first_row = row;
+    return at;
+}
+
 static int64_t count_lines(const char *map, size_t len)
 {
     int64_t n = 0;
@@ -356,11 +398,22 @@ static int64_t count_lines(const char *map, size_t len)
     return n;
 }
 
-sm_status reader_read_share(const char *path, const sm_reader_options *opt,
-                            const sm_reader_parallel *par, int part, int parts, int by_query,
-                            sm_dataset *out, sm_error *err)
+/* How a share is cut: by bytes moved to a line, to a new qid (by_query), or
+ * to the start of a query of a group file (group_start not NULL). */
+typedef struct {
+    int part, parts, by_query;
+    const int64_t *group_start;
+    int64_t n_groups;
+    int64_t first_row; /* out, with group_start: the share's first row */
+} share_cut;
+
+static sm_status read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, share_cut *cut, sm_dataset *out,
+                            sm_error *err)
 {
+    int parts = cut->parts;
     dataset_init(out);
+    cut->first_row = 0;
     if (parts <= 1)
         return reader_read_file_parallel(path, opt, par, out, err);
     if (strcmp(path, "-") == 0)
@@ -385,8 +438,13 @@ sm_status reader_read_share(const char *path, const sm_reader_options *opt,
         st = sm_fail(err, SM_EUSAGE, "%s: gzip data cannot be split among %d ranks by bytes: "
                      "decompress it, or give one file per rank with %%r in its name", path, parts);
     } else {
-        size_t b = share_begin(map, size, part, parts, by_query);
-        size_t e = share_begin(map, size, part + 1, parts, by_query);
+        int64_t end_row;
+        size_t b = cut->group_start ? share_begin_rows(map, size, cut->part, parts, cut->group_start,
+                                                       cut->n_groups, &cut->first_row)
+                                    : share_begin(map, size, cut->part, parts, cut->by_query);
+        size_t e = cut->group_start ? share_begin_rows(map, size, cut->part + 1, parts,
+                                                       cut->group_start, cut->n_groups, &end_row)
+                                    : share_begin(map, size, cut->part + 1, parts, cut->by_query);
         if (e < b)
             e = b;
         sm_textsrc src;
@@ -395,5 +453,24 @@ sm_status reader_read_share(const char *path, const sm_reader_options *opt,
     }
     if (size)
         munmap(map, size);
+    return st;
+}
+
+sm_status reader_read_share(const char *path, const sm_reader_options *opt,
+                            const sm_reader_parallel *par, int part, int parts, int by_query,
+                            sm_dataset *out, sm_error *err)
+{
+    share_cut cut = {part, parts, by_query, NULL, 0, 0};
+    return read_share(path, opt, par, &cut, out, err);
+}
+
+sm_status reader_read_share_groups(const char *path, const sm_reader_options *opt,
+                                   const sm_reader_parallel *par, int part, int parts,
+                                   const int64_t *group_start, int64_t n_groups,
+                                   int64_t *first_row, sm_dataset *out, sm_error *err)
+{
+    share_cut cut = {part, parts, 1, group_start, n_groups, 0};
+    sm_status st = read_share(path, opt, par, &cut, out, err);
+    *first_row = cut.first_row;
     return st;
 }

@@ -11,7 +11,8 @@
  *    for feature values); NaN and Inf are errors;
  *  - indices: non-negative decimal integers up to SM_MAX_INDEX (0 allowed);
  *    a row's indices may come in any order and are sorted; a repeated index
- *    within a row is an error;
+ *    within a row is an error, or by sm_reader_options.duplicates its values
+ *    are summed or the last one kept (the dataset counts the rows changed);
  *  - qid: optional non-negative integer; if one row has it every row must.
  *    Rows with the same qid must be contiguous: a qid that reappears after a
  *    different one is an error naming both lines. Groups are built from runs.
@@ -31,7 +32,20 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "sidecar.h" /* reader_read_groups, reader_read_scores */
+#include "sidecar.h" /* sidecar_read_groups, sidecar_read_scores */
+
+/* What a feature index repeated within a row does (TensorFlow Ranking's
+ * example files repeat them): an error at the repeat (the default), the
+ * values summed (in double, rounded once to float; a sum beyond float's
+ * range is an error), or the last one on the line kept. */
+typedef enum {
+    DUPLICATES_ERROR = 0,
+    DUPLICATES_SUM,
+    DUPLICATES_LAST,
+    DUPLICATES_COUNT
+} sm_duplicates;
+/* Names indexed by sm_duplicates, NULL-terminated (names.h). */
+extern const char *const reader_duplicates_names[DUPLICATES_COUNT + 1];
 
 typedef struct {
     /* Called now and then while reading (may be NULL): bytes of (uncompressed)
@@ -59,6 +73,8 @@ typedef struct {
      * data set reused from a cache is checked the same way. */
     int allow_unlabeled;
     const char *command;
+    /* A feature index repeated within a row (the cache records it, cache.h). */
+    sm_duplicates duplicates;
 } sm_reader_options;
 
 /* How the text is cut into blocks parsed in parallel. Any setting gives the
@@ -88,6 +104,17 @@ sm_status reader_read_file_parallel(const char *path, const sm_reader_options *o
 sm_status reader_read_share(const char *path, const sm_reader_options *opt,
                             const sm_reader_parallel *par, int part, int parts, int by_query,
                             sm_dataset *out, sm_error *err);
+
+/* The same for data whose queries come from a group file, not from qid:
+ * (its rows carry none): group_start holds the first row of each of the
+ * n_groups queries, increasing, and a share begins at the first of them that
+ * starts at or after the share's byte cut (moved to a line), so a query never
+ * spans two shares; *first_row is the share's first row in the file (for
+ * its slice of the group sizes, weights and targets). */
+sm_status reader_read_share_groups(const char *path, const sm_reader_options *opt,
+                                   const sm_reader_parallel *par, int part, int parts,
+                                   const int64_t *group_start, int64_t n_groups,
+                                   int64_t *first_row, sm_dataset *out, sm_error *err);
 
 /* Parse a buffer already in memory (used by tests and fuzzers); name is the
  * display name used in messages. */

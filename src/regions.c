@@ -16,6 +16,7 @@ static const char *const origin_names[] = {
     [REGIONS_GIVEN] = "given",
     [REGIONS_DISTINCT] = "distinct-labels",
     [REGIONS_QUARTILES] = "label-quartiles",
+    [REGIONS_TIED_QUARTILES] = "tied-label-quartiles",
     NULL,
 };
 
@@ -23,9 +24,59 @@ int regions_origin_parse(const char *name) { return names_find(origin_names, nam
 
 const char *regions_origin_name(sm_regions_origin o)
 {
-    if ((unsigned)o <= REGIONS_QUARTILES)
+    if ((unsigned)o < REGIONS_ORIGIN_COUNT)
         return origin_names[o];
     return "unknown";
+}
+
+/* The whole of text[0..len) as a number, infinities allowed. */
+static int parse_end(const char *text, size_t len, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf || text[0] == ' ' || text[0] == '\t')
+        return 0;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *end;
+    *out = strtod(buf, &end);
+    return *end == '\0' && !isnan(*out);
+}
+
+const char *interval_parse(const char *text, size_t len, sm_interval *iv, size_t *at)
+{
+    const char *comma = len ? memchr(text, ',', len) : NULL;
+    *at = 0;
+    if (len < 2 || !comma || (text[0] != '[' && text[0] != '(') ||
+        (text[len - 1] != ')' && text[len - 1] != ']'))
+        return "an interval is [LOWER,UPPER) or (LOWER,UPPER]";
+    iv->lower_closed = text[0] == '[';
+    iv->upper_closed = text[len - 1] == ']';
+    *at = 1;
+    if (!parse_end(text + 1, (size_t)(comma - text - 1), &iv->lower) || iv->lower == INFINITY)
+        return "the lower end must be a number or -inf";
+    *at = (size_t)(comma + 1 - text);
+    if (!parse_end(comma + 1, (size_t)(text + len - 1 - comma - 1), &iv->upper) ||
+        iv->upper == -INFINITY)
+        return "the upper end must be a number or inf";
+    *at = 1;
+    if (!(iv->lower < iv->upper))
+        return "the lower end must be below the upper end";
+    return NULL;
+}
+
+int interval_contains(const sm_interval *iv, double v)
+{
+    return (iv->lower_closed ? v >= iv->lower : v > iv->lower) &&
+           (iv->upper_closed ? v <= iv->upper : v < iv->upper);
+}
+
+int interval_format(const sm_interval *iv, char *buf, size_t size)
+{
+    char lower[40], upper[40];
+    sm_format_double(lower, sizeof lower, iv->lower);
+    sm_format_double(upper, sizeof upper, iv->upper);
+    return snprintf(buf, size, "%c%s,%s%c", iv->lower_closed ? '[' : '(', lower, upper,
+                    iv->upper_closed ? ']' : ')');
 }
 
 static int is_blank(char c)
@@ -197,7 +248,53 @@ static double quantile_sorted(const double *x, int64_t n, double p)
     return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
 }
 
-/* Boundaries at the quartiles of the m finite labels among y[0..n). */
+/* The first index of sorted x[lo..hi) whose value is >= v (hi: none). */
+static int64_t first_at_least(const double *x, int64_t lo, int64_t hi, double v)
+{
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (x[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Quartiles that coincide (a mass of tied labels) leave fewer than 4
+ * regions: split, until there are 4, the region of sorted x[0..m) with the
+ * most labels (the lowest of equals) that holds two distinct values, at its
+ * median, or when that is its smallest label (the tie), at the next larger
+ * label, so the tied labels stay in one region. Every split lies strictly
+ * inside its region: the boundaries stay distinct and no region is empty. */
+static void split_tied_regions(const double *x, int64_t m, sm_regions *r)
+{
+    while (r->n < 4) {
+        int64_t best_lo = 0, best_hi = 0;
+        for (int i = 0; i < r->n; i++) {
+            int64_t lo = i == 0 ? 0 : first_at_least(x, 0, m, r->bound[i - 1]);
+            int64_t hi = i == r->n - 1 ? m : first_at_least(x, 0, m, r->bound[i]);
+            if (hi - lo > best_hi - best_lo && x[lo] < x[hi - 1])
+                best_lo = lo, best_hi = hi;
+        }
+        if (best_hi == best_lo)
+            return; /* every region holds one value */
+        double at = quantile_sorted(x + best_lo, best_hi - best_lo, 0.5);
+        if (at <= x[best_lo])
+            at = x[first_at_least(x, best_lo, best_hi, nextafter(x[best_lo], INFINITY))];
+        int k = r->n - 1;
+        while (k > 0 && r->bound[k - 1] > at) {
+            r->bound[k] = r->bound[k - 1];
+            k--;
+        }
+        r->bound[k] = at;
+        r->n++;
+        r->origin = REGIONS_TIED_QUARTILES;
+    }
+}
+
+/* Boundaries at the quartiles of the m finite labels among y[0..n), split
+ * further where they coincide (split_tied_regions). */
 static sm_status choose_quartiles(const double *y, int64_t n, int64_t m, sm_regions *r,
                                   sm_error *err)
 {
@@ -231,6 +328,10 @@ static sm_status choose_quartiles(const double *y, int64_t n, int64_t m, sm_regi
             chosen.bound[chosen.n++ - 1] = q;
             last = q;
         }
+    }
+    if (chosen.n < 4) { /* rare: the whole sort is affordable */
+        qsort(sorted, (size_t)m, sizeof *sorted, compare_doubles);
+        split_tied_regions(sorted, m, &chosen);
     }
     free(sorted);
     *r = chosen;

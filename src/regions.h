@@ -20,7 +20,9 @@
 typedef enum {
     REGIONS_GIVEN = 0,     /* --regions b1,b2,... */
     REGIONS_DISTINCT,      /* one region per distinct label value (<= 10 values) */
-    REGIONS_QUARTILES      /* quartiles of the labels */
+    REGIONS_QUARTILES,     /* quartiles of the labels */
+    REGIONS_TIED_QUARTILES, /* quartiles that coincide, regions split at medians */
+    REGIONS_ORIGIN_COUNT
 } sm_regions_origin;
 
 typedef struct {
@@ -28,6 +30,22 @@ typedef struct {
     double bound[SM_MAX_REGIONS - 1];   /* n - 1 strictly increasing boundaries */
     sm_regions_origin origin;
 } sm_regions;
+
+/* One interval of the label axis as a user writes it: "[35,inf)",
+ * "(-inf,20)", "[20,35]" (--emphasize, --metric rmse:INTERVAL). */
+typedef struct {
+    double lower, upper;           /* lower < upper; -inf and inf allowed */
+    int lower_closed, upper_closed;
+} sm_interval;
+
+/* The interval text[0..len) ends with its closing bracket. NULL, or what is
+ * wrong, with *at the offset in text the problem is at. */
+const char *interval_parse(const char *text, size_t len, sm_interval *iv, size_t *at);
+/* Whether v lies in iv (NaN never does). */
+int interval_contains(const sm_interval *iv, double v);
+/* "[35, inf)" without the space, numbers in shortest exact form; the length
+ * (snprintf-style). */
+int interval_format(const sm_interval *iv, char *buf, size_t size);
 
 /* Parse "b1,b2,..." (strictly increasing finite numbers, at most
  * SM_MAX_REGIONS - 1 of them; empty: a single region). SM_EUSAGE with a
@@ -39,7 +57,12 @@ sm_status regions_parse(const char *text, sm_regions *r, sm_error *err);
  * tests): one per distinct value if there are at most 10
  * (boundaries at the distinct values above the smallest), else the quartiles
  * (boundaries at the 25th, 50th, 75th percentiles, by linear interpolation as
- * R and NumPy do, duplicates dropped). n == 0 gives a single region.
+ * R and NumPy do, duplicates dropped). Where quartiles coincide (a mass of
+ * tied labels, e.g. 90% zeros) the regions are completed to 4 while some
+ * region holds two distinct labels: the region with the most labels is split
+ * at its median, or just above its smallest label when that is the median,
+ * so tied labels share a region (origin REGIONS_TIED_QUARTILES). n == 0
+ * gives a single region.
  * Non-finite labels are ignored. SM_EFAIL when out of memory for the copy
  * that the quartiles are selected in. */
 /* For tests only. */
@@ -57,7 +80,8 @@ int regions_valid(const sm_regions *r);
 /* "b1,b2,..." in shortest exact form (numfmt.h), empty for a single region;
  * returns the length (snprintf-style). */
 int regions_format(const sm_regions *r, char *buf, size_t size);
-/* "given", "distinct-labels", "label-quartiles" (as in model files). */
+/* "given", "distinct-labels", "label-quartiles", "tied-label-quartiles" (as in
+ * model files). */
 const char *regions_origin_name(sm_regions_origin o);
 int regions_origin_parse(const char *name); /* -1 when unknown */
 

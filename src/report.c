@@ -10,9 +10,9 @@
  *       (with emphasis, also h' and the weight asked for);
  *       then the confusion matrix, label regions down, prediction regions across.
  * tsv   one tidy table "table row column value" (header line first): "info"
- *       rows carry a text in the column field and no value (data, model,
- *       predictions, loss, label_transform, regions_origin, boundaries,
- *       interval_I; a NULL field is left out); "region" rows (row: the index
+ *       rows (row: all; column: data, model, predictions, loss,
+ *       label_transform, regions_origin, boundaries, interval_I; value: the
+ *       text; a NULL field is left out); "region" rows (row: the index
  *       or "all"; column: lower, upper and the stats keys); "confusion" rows
  *       (row: label region, column: prediction region). Counts are
  *       integers; other values have TSV_DECIMALS fixed decimals, NaN for an
@@ -272,6 +272,9 @@ static const char *origin_description(sm_regions_origin o)
     case REGIONS_GIVEN: return "given boundaries";
     case REGIONS_DISTINCT: return "one per distinct label value";
     case REGIONS_QUARTILES: return "label quartiles";
+    case REGIONS_TIED_QUARTILES:
+        return "label quartiles, tied: regions split at their medians, tied labels kept together";
+    case REGIONS_ORIGIN_COUNT: break;
     }
     return "unknown origin";
 }
@@ -416,13 +419,15 @@ static void tsv_count(report_out *o, const char *table, const char *row, const c
     out_printf(o, "%s\t%s\t%s\t%lld\n", table, row, column, (long long)count);
 }
 
-/* A text of the report (a file name, the loss): table "info", row the key,
- * column the text, no value. */
+/* A text of the report (a file name, the loss): table "info", row "all"
+ * (it is the whole report's, as the summary rows), column the key, value the
+ * text; laid out as every other row, so a script reads the key in the
+ * column field and the text in the value field. */
 static void tsv_info(report_out *o, const char *key, const char *text)
 {
-    out_printf(o, "info\t%s\t", key);
+    out_printf(o, "info\tall\t%s\t", key);
     out_plain_string(o, text);
-    out_printf(o, "\t\n");
+    out_printf(o, "\n");
 }
 
 static void tsv_header(report_out *o, const sm_report_meta *meta)
@@ -790,15 +795,19 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
 /* ---- the class report (K class scores per row) ----
  *
  * text  the header fields, "classes: K: v1 v2 ...", rows and mean loss; the
- *       summary figures (accuracy, top-k accuracy; with a target top-1
+ *       summary figures (from the model's probabilities log-loss and Brier
+ *       score, for 2 classes ROC and PR AUC; accuracy, top-k accuracy; with a target top-1
  *       agreement, top-k overlap, NDCG@k); the per-class table (rows,
- *       precision, recall, F1, then a "macro" line); the confusion matrix
+ *       precision, recall, F1, then a "macro" line); the classes of the
+ *       data that the model lacks ("not in the model", with their rows); the
+ *       confusion matrix
  *       (label class down, predicted class across); with a target the order
  *       accuracy per pair of rank bands. Numbers %.4g, "-" where undefined.
  * tsv   the same tidy table: info rows, then summary rows (table "summary", row
  *       "all" or the figure's k where it has one, column the figure: classes,
  *       rows, mean_loss, accuracy, top_k_accuracy ...), "class" rows (row the class,
  *       column rows|precision|recall|f1; row "macro" for the means),
+ *       "not_in_model" rows (row the class, column rows),
  *       "confusion" rows (row the label class, column the predicted class,
  *       value the count), "band_pairs" and "band_accuracy" rows (row the
  *       higher band, column the lower band, as target ranks "1", "2-3", ...).
@@ -806,12 +815,13 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
  *       where undefined.
  * json  one object: data, model, predictions, loss, label_transform,
  *       classes, rows, mean_loss, summary (an object of the figures),
- *       per_class (a list), macro, confusion (a list of rows), and with a
+ *       per_class (a list), macro, not_in_model (a list of objects: class,
+ *       rows; only when there are), confusion (a list of rows), and with a
  *       target band_pairs (a list of objects: higher, lower, pairs, ordered,
  *       accuracy). Non-finite numbers null.
  */
 
-enum { CLASS_FIGURES_MAX = 2 + 3 * CLASS_MAX_CUTOFFS };
+enum { CLASS_FIGURES_MAX = 6 + 3 * CLASS_MAX_CUTOFFS };
 
 typedef struct {
     char name[24]; /* json key and text label: accuracy, top_2, overlap@3 ... */
@@ -825,6 +835,14 @@ static int class_figures(const sm_class_report *r, double mean_loss, class_figur
 {
     int n = 0, K = r->n_classes;
     f[n++] = (class_figure){.name = "mean_loss", .family = "mean_loss", .value = mean_loss};
+    if (r->has_probs) {
+        f[n++] = (class_figure){.name = "log_loss", .family = "log_loss", .value = r->log_loss};
+        f[n++] = (class_figure){.name = "brier", .family = "brier", .value = r->brier};
+    }
+    if (r->has_probs && K == 2) {
+        f[n++] = (class_figure){.name = "roc_auc", .family = "roc_auc", .value = r->roc_auc};
+        f[n++] = (class_figure){.name = "pr_auc", .family = "pr_auc", .value = r->pr_auc};
+    }
     if (r->has_labels) {
         f[n++] = (class_figure){.name = "accuracy", .family = "accuracy", .value = r->accuracy};
         for (int i = 0; i < r->config.n_cutoffs; i++) {
@@ -891,8 +909,9 @@ static void class_value_name(const int64_t *values, int k, char *buf, size_t siz
 }
 
 static void text_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
-                         const int64_t *values, double mean_loss)
+                         const sm_class_names *names, double mean_loss)
 {
+    const int64_t *values = names->value;
     char cell[CELL_MAX], cls[32];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
@@ -925,6 +944,12 @@ static void text_classes(report_out *o, const sm_report_meta *meta, const sm_cla
             }
             out_putc(o, '\n');
         }
+        if (names->n_not_in_model > 0)
+            out_printf(o, "\nnot in the model (its rows count as errors)\n%-8s %8s\n", "class",
+                       "rows");
+        for (int32_t k = 0; k < names->n_not_in_model; k++)
+            out_printf(o, "%-8lld %8lld\n", (long long)names->not_in_model[k],
+                       (long long)names->not_in_model_rows[k]);
         out_printf(o, "\nconfusion matrix: rows = labelled class, columns = predicted class "
                       "(row counts)\n%-8s", "label");
         for (int k = 0; k < K; k++) {
@@ -955,8 +980,9 @@ static void text_classes(report_out *o, const sm_report_meta *meta, const sm_cla
 }
 
 static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
-                        const int64_t *values, double mean_loss)
+                        const sm_class_names *names, double mean_loss)
 {
+    const int64_t *values = names->value;
     char a_name[32], b_name[32];
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
@@ -978,6 +1004,10 @@ static void tsv_classes(report_out *o, const sm_report_meta *meta, const sm_clas
             tsv_value(o, "class", a_name, "precision", k < K ? r->precision[k] : r->macro_precision);
             tsv_value(o, "class", a_name, "recall", k < K ? r->recall[k] : r->macro_recall);
             tsv_value(o, "class", a_name, "f1", k < K ? r->f1[k] : r->macro_f1);
+        }
+        for (int32_t k = 0; k < names->n_not_in_model; k++) {
+            snprintf(a_name, sizeof a_name, "%lld", (long long)names->not_in_model[k]);
+            tsv_count(o, "not_in_model", a_name, "rows", names->not_in_model_rows[k]);
         }
         for (int a = 0; a < K; a++)
             for (int b = 0; b < K; b++) {
@@ -1004,8 +1034,9 @@ static void json_number(report_out *o, double v)
 }
 
 static void json_classes(report_out *o, const sm_report_meta *meta, const sm_class_report *r,
-                         const int64_t *values, double mean_loss)
+                         const sm_class_names *names, double mean_loss)
 {
+    const int64_t *values = names->value;
     class_figure fig[CLASS_FIGURES_MAX];
     int K = r->n_classes, nf = class_figures(r, mean_loss, fig);
     out_printf(o, "{\n");
@@ -1034,6 +1065,12 @@ static void json_classes(report_out *o, const sm_report_meta *meta, const sm_cla
             json_number(o, k < K ? r->f1[k] : r->macro_f1);
             out_putc(o, '}');
         }
+        if (names->n_not_in_model > 0)
+            out_printf(o, ",\n  \"not_in_model\": [");
+        for (int32_t k = 0; k < names->n_not_in_model; k++)
+            out_printf(o, "%s{\"class\": %lld, \"rows\": %lld}%s", k ? ", " : "",
+                       (long long)names->not_in_model[k], (long long)names->not_in_model_rows[k],
+                       k == names->n_not_in_model - 1 ? "]" : "");
         out_printf(o, ",\n  \"confusion\": [");
         for (int a = 0; a < K; a++) {
             out_printf(o, "%s\n    [", a ? "," : "");
@@ -1061,16 +1098,17 @@ static void json_classes(report_out *o, const sm_report_meta *meta, const sm_cla
 }
 
 sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
-                               const sm_class_report *rep, const int64_t *class_values,
+                               const sm_class_report *rep, const sm_class_names *names,
                                double mean_loss, sm_error *err)
 {
+    const sm_class_names none = {0};
     static void (*const writer[])(report_out *, const sm_report_meta *, const sm_class_report *,
-                                  const int64_t *, double) = {
+                                  const sm_class_names *, double) = {
         [REPORT_TEXT] = text_classes, [REPORT_TSV] = tsv_classes, [REPORT_JSON] = json_classes};
     if (!out || !rep || (unsigned)fmt >= sizeof writer / sizeof writer[0] || rep->n_classes < 2)
         return sm_fail(err, SM_EFAIL, "report_write_classes: invalid arguments");
     report_out o = {out, 0, 0};
-    writer[fmt](&o, meta, rep, class_values, mean_loss);
+    writer[fmt](&o, meta, rep, names ? names : &none, mean_loss);
     return finish_output(out, &o, err);
 }
 

@@ -55,11 +55,20 @@ sm_status report_write_per_query(FILE *out, const sm_rank_report *rank,
                                  const sm_query_metrics *per_query, const int64_t *qid,
                                  const int64_t *group_ptr, int64_t n_groups, sm_error *err);
 
+/* The classes of a class report by value: the model's, and those of the
+ * data that the model lacks. */
+typedef struct {
+    const int64_t *value;             /* the model's K classes; NULL: 0 .. K-1 */
+    int32_t n_not_in_model;           /* classes of the data the model lacks */
+    const int64_t *not_in_model;      /* their values, increasing */
+    const int64_t *not_in_model_rows; /* and their row counts */
+} sm_class_names;
+
 /* The class report of K >= 2 class scores per row (class_metrics.h), in the
- * layouts described in report.c; class_values (K entries, NULL: 0..K-1) name
+ * layouts described in report.c; names (NULL: 0 .. K-1, none lacking) name
  * the classes; mean_loss is the objective's mean over the rows (NaN: none). */
 sm_status report_write_classes(FILE *out, sm_report_format fmt, const sm_report_meta *meta,
-                               const sm_class_report *rep, const int64_t *class_values,
+                               const sm_class_report *rep, const sm_class_names *names,
                                double mean_loss, sm_error *err);
 
 /* The table of a k-fold cross-validation (cv.h): the figures of each fold,

@@ -19,7 +19,9 @@ void scorer_config_default(sm_scorer_config *c)
 }
 
 const char *scorer_kind_name(sm_scorer_kind kind) { return kinds[kind]->name; }
+const char *scorer_kind_syntax(sm_scorer_kind kind) { return kinds[kind]->syntax; }
 int scorer_kind_is_layered(sm_scorer_kind kind) { return kinds[kind]->layered; }
+int scorer_kind_full_batch(sm_scorer_kind kind) { return kinds[kind]->full_batch; }
 sm_optimizer_kind scorer_kind_optimizer(sm_scorer_kind kind) { return kinds[kind]->optimizer; }
 
 int scorer_kind_parse(const char *name)

@@ -48,13 +48,19 @@ void scorer_config_default(sm_scorer_config *c);
 /* "linear" or "mlp:H1[,H2[,H3]]" (widths 1 .. MLP_MAX_WIDTH); keeps
  * c->n_out and c->mlp.act. SM_EUSAGE with a message quoting the bad part. */
 sm_status scorer_config_parse(const char *spec, sm_scorer_config *c, sm_error *err);
-/* The kind's name ("linear", "mlp"), and the kind of a name (-1: none). */
+/* The kind's name ("linear", "mlp"), its --scorer spelling
+ * ("mlp:H1[,H2[,H3]]"), and the kind of a name (-1: none). */
 const char *scorer_kind_name(sm_scorer_kind kind);
+const char *scorer_kind_syntax(sm_scorer_kind kind);
 /* Whether the kind has hidden layers (an activation; hidden=, activation=
  * and layer= lines in a model file), and the optimiser it trains with when
  * none is given. */
 int scorer_kind_is_layered(sm_scorer_kind kind);
 sm_optimizer_kind scorer_kind_optimizer(sm_scorer_kind kind);
+/* Whether the full-batch solver (fullbatch.h) trains the kind: its
+ * objective is convex in the parameters (linear), where an MLP's is not and
+ * trains by SGD. */
+int scorer_kind_full_batch(sm_scorer_kind kind);
 int scorer_kind_parse(const char *name);
 /* Set the layers' input dimension and outputs (see sm_scorer_config). */
 void scorer_config_complete(sm_scorer_config *c, int32_t dim);
@@ -140,6 +146,7 @@ struct sm_scorer_ops {
     const char *name;   /* in --scorer and model files */
     const char *syntax; /* its --scorer spelling, for messages */
     int layered;        /* hidden layers (scorer_kind_is_layered) */
+    int full_batch;     /* the L-BFGS solver trains it (scorer_kind_full_batch) */
     /* The default optimiser: plain SGD with the relative rate suits the
      * convex linear problems; an MLP's curvature changes as it trains, where
      * Adam's per-weight scaling keeps steep links (exp, sinh) from diverging. */

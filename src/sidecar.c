@@ -50,6 +50,13 @@ static sm_status score_line(void *ctx, const char *name, char *line, size_t len,
     real_status rs = token_real(t.s, t.len, &v);
     if (rs != REAL_OK)
         return token_fail(err, name, lineno, &t, "score %s", real_problem[rs]);
+    /* Text after the score is a tag (VW's -p), but a second number means K
+     * scores a line (a multi-class model's), which one score cannot stand for. */
+    double second;
+    if (token_next(line, len, &pos, &t) && token_real(t.s, t.len, &second) == REAL_OK)
+        return token_fail(err, name, lineno, &t, "a second number: a predictions file has one "
+                          "score a line (K class scores are a multi-class model's: evaluate "
+                          "the model with -m)");
     if (!sm_array_grow(&s->values, &s->cap, (size_t)s->n + 1, sizeof v))
         return sm_fail_nomem(err, name);
     ((double *)s->values)[s->n++] = v;
@@ -84,12 +91,12 @@ static sm_status read_list(const char *path, textsrc_line_fn handle, size_t size
     return st;
 }
 
-sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes, sm_error *err)
+sm_status sidecar_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes, sm_error *err)
 {
     return read_list(path, group_line, sizeof **sizes, sizes, n_sizes, err);
 }
 
-sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
+sm_status sidecar_read_scores(const char *path, double **scores, int64_t *n, sm_error *err)
 {
     return read_list(path, score_line, sizeof **scores, scores, n, err);
 }
@@ -130,8 +137,8 @@ static sm_status weight_line(void *ctx, const char *name, char *line, size_t len
     return SM_OK;
 }
 
-sm_status reader_read_weights(const char *path, int64_t rows, const char *rows_of,
-                              double **weights, sm_error *err)
+sm_status sidecar_read_weights(const char *path, int64_t rows, const char *rows_of,
+                               double **weights, sm_error *err)
 {
     weight_file f = {{NULL, 0, 0}, rows, rows_of, 0, 0};
     sm_textsrc src;
@@ -221,8 +228,8 @@ static sm_status target_line(void *ctx, const char *name, char *line, size_t len
     return spec->prob ? check_distribution(name, lineno, values + start, spec->k, err) : SM_OK;
 }
 
-sm_status reader_read_targets(const char *path, sm_targets_spec *spec, double **targets,
-                              int64_t *n, sm_error *err)
+sm_status sidecar_read_targets(const char *path, sm_targets_spec *spec, double **targets,
+                               int64_t *n, sm_error *err)
 {
     target_file f = {{NULL, 0, 0}, spec, 0};
     sm_textsrc src;

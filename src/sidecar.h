@@ -23,18 +23,20 @@
  * SM_EDATA at file:line[:column]; too few weights names the file's last
  * line; weights that are all 0 are an error naming the file. Fills a
  * malloc'd array of `rows` weights (rows_of: the data's display name). */
-sm_status reader_read_weights(const char *path, int64_t rows, const char *rows_of,
-                              double **weights, sm_error *err);
+sm_status sidecar_read_weights(const char *path, int64_t rows, const char *rows_of,
+                               double **weights, sm_error *err);
 
 /* A group file: one positive row count per line, the consecutive rows of
  * each query (LightGBM .query, XGBoost .group); '#' comments skipped. Fills
  * a malloc'd array. */
-sm_status reader_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes,
-                             sm_error *err);
+sm_status sidecar_read_groups(const char *path, int64_t **sizes, int64_t *n_sizes,
+                              sm_error *err);
 
 /* A predictions file: one finite real number per line (the first token of the
- * line; the rest of the line is ignored). Fills a malloc'd array. */
-sm_status reader_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
+ * line; the rest of the line is a tag and ignored, unless it starts with a
+ * number: K scores a line are refused, SM_EDATA at that number). Fills a
+ * malloc'd array. */
+sm_status sidecar_read_scores(const char *path, double **scores, int64_t *n, sm_error *err);
 
 /* A targets file (multi-class training and reports): the K targets of one
  * data row a line, in the order of the rows, K finite real numbers separated
@@ -51,7 +53,7 @@ typedef struct {
  * count than k, a bad number, a line that is no distribution, or a line
  * beyond the expected rows is SM_EDATA at file:line[:column]; too few lines
  * names the file's last line. */
-sm_status reader_read_targets(const char *path, sm_targets_spec *spec, double **targets,
-                              int64_t *n, sm_error *err);
+sm_status sidecar_read_targets(const char *path, sm_targets_spec *spec, double **targets,
+                               int64_t *n, sm_error *err);
 
 #endif

@@ -269,6 +269,24 @@ static sm_status class_metric(const trainer *t, const double *scores, double *va
     return st;
 }
 
+/* Early stopping's RMSE or MAE on the validation scores, over the rows whose
+ * label is in the metric's region (all without one), weighted; over every
+ * rank's rows. NaN when no row counts. */
+static sm_status error_metric(const trainer *t, const double *scores, double *value,
+                              sm_error *err)
+{
+    const sm_rank_metric *m = &t->cfg->metric;
+    const sm_dataset *valid = t->valid;
+    double sums[2] = {0.0, 0.0};
+    int squared = m->kind == METRIC_RMSE;
+    metrics_error_sums(valid->label, valid->weight, scores, valid->n_rows,
+                       m->has_region ? &m->region : NULL, squared, sums);
+    sm_status st = dist_many(t->cfg->dist) ? dist_sum(t->cfg->dist, sums, 2, err) : SM_OK;
+    double mean = sums[1] > 0.0 ? sums[0] / sums[1] : NAN;
+    *value = squared ? sqrt(mean) : mean;
+    return st;
+}
+
 /* With validation data, its objective and early stopping's metric under
  * the current weights (NaN without). */
 static sm_status evaluate_valid(trainer *t, sm_epoch_info *info, sm_error *err)
@@ -288,6 +306,8 @@ static sm_status evaluate_valid(trainer *t, sm_epoch_info *info, sm_error *err)
     info->valid_metric = info->valid_objective;
     if (cfg->keep_best && rank_metric_is_class(&cfg->metric))
         return class_metric(t, scores, &info->valid_metric, err);
+    if (cfg->keep_best && rank_metric_is_error(&cfg->metric))
+        return error_metric(t, scores, &info->valid_metric, err);
     if (!cfg->keep_best || cfg->metric.kind == METRIC_OBJECTIVE)
         return SM_OK;
     double counted = 0.0; /* the weight of the queries the metric is a mean over */
@@ -358,6 +378,9 @@ static sm_status keep_best(trainer *t, sm_epoch_info *info, sm_model *model, sm_
     sm_status st;
     if (!t->cfg->keep_best)
         return SM_OK;
+    if (isnan(info->valid_metric) && rank_metric_is_error(&t->cfg->metric))
+        return sm_fail(err, SM_EDATA, "%s: the validation metric is undefined "
+                       "(no row with a label in its region)", t->valid->source);
     if (isnan(info->valid_metric))
         return sm_fail(err, SM_EDATA, "%s: the validation metric is undefined "
                        "(no query with a relevant row?)", t->valid->source);
@@ -615,7 +638,7 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
         return sm_fail(err, SM_EUSAGE, "batch and epochs must be at least 1");
     if (cfg->solver != SOLVER_SGD && cfg->solver != SOLVER_LBFGS)
         return sm_fail(err, SM_EUSAGE, "the solver must be lbfgs or sgd");
-    if (cfg->solver == SOLVER_LBFGS && cfg->scorer.kind != SCORER_LINEAR)
+    if (cfg->solver == SOLVER_LBFGS && !scorer_kind_full_batch(cfg->scorer.kind))
         return sm_fail(err, SM_EUSAGE, "the L-BFGS solver trains linear scorers; an MLP "
                        "trains by SGD (--solver sgd)");
     if (cfg->solver == SOLVER_LBFGS && !(cfg->tol >= 0.0))
@@ -650,8 +673,10 @@ static sm_status check_inputs(const sm_dataset *train, const sm_dataset *valid,
                        "multi-class objectives, which take no ranking metric");
     if (cfg->keep_best && cfg->metric.kind == METRIC_ACCURACY && !cfg->valid_classes)
         return sm_fail(err, SM_EUSAGE, "the metric accuracy needs the validation rows' classes");
-    if (cfg->keep_best && cfg->metric.kind != METRIC_OBJECTIVE &&
-        !rank_metric_is_class(&cfg->metric) && valid->n_groups == 0 &&
+    if (cfg->keep_best && rank_metric_is_error(&cfg->metric) && obj->n_out != 1)
+        return sm_fail(err, SM_EUSAGE, "the metrics rmse and mae take one score a row, not "
+                       "the %ld of a multi-class model", (long)obj->n_out);
+    if (cfg->keep_best && rank_metric_is_ranking(&cfg->metric) && valid->n_groups == 0 &&
         !(many && valid->n_rows == 0))
         return sm_fail(err, SM_EDATA,
                        "%s: a ranking metric needs query groups: add qid:N to every row, or "
@@ -997,7 +1022,7 @@ static sm_status keeps_falling(sm_fullbatch *fb, int64_t K, const double *theta,
 static sm_status check_minimum(trainer *t, sm_fullbatch *fb, const sm_lbfgs *lb, sm_error *err)
 {
     int64_t P = fullbatch_param_count(fb);
-    int shift_too = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    int shift_too = objective_shift_invariant(t->obj->kind);
     double *probe = malloc((size_t)P * 2 * sizeof *probe), last;
     int falling = 0, shift = 0;
     sm_status st = probe ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
@@ -1064,7 +1089,7 @@ static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
     const sm_dataset *ds = t->train;
     double zero = 0.0;
     *hard = t->obj->target == TARGET_HARD || t->obj->target == TARGET_GAIN;
-    if (t->obj->kind != OBJ_MULTICLASS || t->obj->target != TARGET_PROB)
+    if (t->obj->target != TARGET_PROB) /* (multiclass only: objective_check) */
         return SM_OK;
     for (int64_t i = 0; i < ds->n_rows * t->K && zero == 0.0; i++)
         zero = ds->target[i] == 0.0;
@@ -1084,7 +1109,7 @@ static sm_status targets_hard(const trainer *t, int *hard, sm_error *err)
  * score leaves its label), and a short cap stops a run still on its way. */
 static sm_status check_drift(const trainer *t, const sm_lbfgs *lb, sm_error *err)
 {
-    int shifting = t->obj->kind == OBJ_MULTICLASS || objective_is_ranking(t->obj->kind);
+    int shifting = objective_shift_invariant(t->obj->kind);
     double bias = mean_bias(t, lb), norm = weight_norm(t, lb);
     int hard = 0, drifts = slope_unbounded(&t->obj->link) && fabs(bias - t->half_bias) >= 0.25;
     if (!shifting || t->cfg->max_iter < 100 || !(lb->f < t->half_objective))

@@ -32,7 +32,7 @@ sm_status train_job_check_objective(sm_train_job *job, sm_error *err)
 int train_job_stops_on_rank_metric(const sm_train_job *job)
 {
     const sm_train_config *c = &job->cfg;
-    return c->keep_best && c->metric.kind != METRIC_OBJECTIVE && !rank_metric_is_class(&c->metric);
+    return c->keep_best && rank_metric_is_ranking(&c->metric);
 }
 
 /* The scorer as --scorer spells it, with an MLP's activation. */
@@ -294,8 +294,10 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
     m->label_transform = job->label_transform;
     model_set_info(m, "train_data", "%s", train->source);
     model_set_info(m, "train_rows", "%lld", (long long)train->n_rows);
-    if (train->weight)
+    if (train->weight && train->weight_source[0])
         model_set_info(m, "train_weights", "%s", train->weight_source);
+    if (job->class_weights)
+        model_set_info(m, "class_weights", "%s", job->class_weights);
     record_solver(m, c);
     model_set_info(m, "scale", "%s", feature_scaling_names[c->scaling]);
     model_set_info(m, "seed", "%llu", (unsigned long long)c->seed);

@@ -50,6 +50,7 @@ typedef struct {
      * (%r not expanded; NULL: none given). */
     const char *targets_file;
     sm_target_kind file_target;
+    const char *class_weights; /* --class-weights as given (applied by the caller), or NULL */
     struct {
         const char *data, *targets, *weights;
     } given;

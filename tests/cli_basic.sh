@@ -108,6 +108,36 @@ head -n 3 "$T/test.pred" > "$T/short.pred"
 expect_fail "prediction count mismatch" 3 "has 3 predictions but .* has 101 rows" "$SMLOSS" eval -d "$T/h.test" -p "$T/short.pred"
 expect_fail "eval needs one source" 2 "exactly one of" "$SMLOSS" eval -d "$T/h.test"
 
+# --- default regions where most labels tie: 180 zeros and 20 labels 1..20 ---
+awk 'BEGIN { for (i = 0; i < 200; i++) printf "%d 1:%d\n", i % 10 == 3 ? i / 10 + 1 : 0, i % 7 }' > "$T/zeros.txt"
+expect_ok "train on 90% zero labels" "$SMLOSS" train -q -d "$T/zeros.txt" -m "$T/zeros.model" --epochs 2
+# the quartiles are all 0; split above the zeros at 1, then 1..20 at 10.5, then 1..10 at 5.5
+expect_true "... four regions, the zeros alone in the first" \
+    "grep -q -x 'regions=1,5.5,10.5' '$T/zeros.model' && grep -q -x 'regions_origin=tied-label-quartiles' '$T/zeros.model'"
+expect_ok "eval reads the model's tied regions back" "$SMLOSS" eval -d "$T/zeros.txt" -m "$T/zeros.model"
+expect_true "... and reports on them" "grep -q '^regions: *4, label quartiles, tied' '$T/out'"
+expect_ok "eval -p chooses them the same way" "$SMLOSS" eval -d "$T/zeros.txt" -p "$T/zeros.txt" --format tsv
+expect_true "... with 180, 5, 5 and 10 rows" \
+    "awk -F'\t' '\$1 == \"region\" && \$3 == \"rows\" { printf \"%s=%d \", \$2, \$4 }' '$T/out' | grep -q -x '0=180 1=5 2=5 3=10 all=200 '"
+expect_true "... and the text report says how they were chosen" \
+    "'$SMLOSS' eval -d '$T/zeros.txt' -p '$T/zeros.txt' | grep -q 'tied labels kept together'"
+
+# --- progress: on a terminal (a pty from script(1)) it says how far, with the
+# rate and the time left; never in a pipe or with -q. (A run of about a second:
+# the line shows after half a second.) ---
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    slow="'$SMLOSS' train -d '$T/h.train' -m '$T/slow.model' --epochs 150 --scorer mlp:64 --batch 1"
+    script -qec "$slow" /dev/null > "$T/pty" 2>&1
+    expect_true "a terminal shows the epochs' progress, rate and time left" \
+        "tr '\r' '\n' < '$T/pty' | grep -a -q -E 'training, epoch [0-9]+: [0-9.]+ of 150 epochs \([0-9]+%\), [0-9.]+ epochs/s, [0-9]+ s left'"
+    script -qec "$slow -q" /dev/null > "$T/pty" 2>&1
+    expect_true "... not with -q" "! grep -a -q 'training, epoch' '$T/pty' && test -s '$T/slow.model'"
+    sh -c "$slow" > "$T/out" 2> "$T/err"
+    expect_true "... nor in a pipe" "! grep -a -q 'training, epoch' '$T/err' && grep -q epoch '$T/err'"
+else
+    skip "script(1) cannot make a terminal: progress is checked by test_cli_msg only"
+fi
+
 # --- a model of K = 3 outputs (a file as another tool or a later smloss writes it) ---
 printf '%s\n' 'smloss-model 1' 'scorer=linear' 'objective=pointwise' 'loss=lin' 'dim=3' \
     'outputs=3' 'bias=1 2 3' 'weights=1' '1 0.5 -1 0.25' 'end' > "$T/k3.model"
@@ -127,6 +157,7 @@ expect_true "tsv: the header, 4 fields a line" "head -n 1 '$T/out' | grep -q -x 
 expect_true "tsv: 5 figures for each of 3 epochs" "[ \$(grep -c '^epoch${TAB}' '$T/out') -eq 15 ]"
 expect_true "tsv: best is an integer epoch" "awk -F '\t' '\$3 == \"best\" && \$4 !~ /^[1-3]\$/ { exit 1 }' '$T/out'"
 expect_true "tsv: no epoch table on stderr" "! grep -q train_obj '$T/err'"
+expect_true "tsv: the metric in an info row laid out as the others" "grep -q -x 'info${TAB}all${TAB}metric${TAB}objective' '$T/out'"
 expect_ok "epoch table, json" "$SMLOSS" train -d "$T/h.train" -m "$T/ep.model" --epochs 3 --format json
 expect_true "json: one object of 3 epochs" "head -n 1 '$T/out' | grep -q -x '{' && tail -n 1 '$T/out' | grep -q -x '}' && [ \$(grep -c '\"epoch\": ' '$T/out') -eq 3 ] && grep -q '\"valid_obj\": null' '$T/out'"
 expect_ok "epoch table, json, model on stdout: the table on stderr" "$SMLOSS" train -d "$T/h.train" -m - --epochs 2 --format json

@@ -20,8 +20,8 @@ expect_ok "train writes the cache" train -q -m "$T/m1" --cache "$T/c"
 size=$(wc -c < "$T/c")
 cp "$T/c" "$T/c.good"
 # offsets: in the header (counts, layout, checksum), in the row offsets
-# (from 512), the indices, the values, the labels (the last part)
-for at in 60 100 200 448 520 3000 5000 $((size / 2)) $((size - 4000)) $((size - 200)); do
+# (from 576), the indices, the values, the labels (the last part)
+for at in 60 100 200 448 600 3000 5000 $((size / 2)) $((size - 4000)) $((size - 200)); do
     cp "$T/c.good" "$T/c"
     flip "$T/c" "$at"
     expect_ok "train over a cache flipped at $at" train -m "$T/m" --cache "$T/c"

@@ -174,4 +174,35 @@ expect_ok "one row weighs 1e308" "$SMLOSS" train -d "$T/x" -m "$T/one.model" --e
 expect_true "...trains without backing off" "! grep -q 'diverged' '$T/err' && ! grep -q lr_halvings '$T/one.model'"
 expect_ok "the same weights times 2^-1000" "$SMLOSS" train -q -d "$T/x" -m "$T/one-small.model" --epochs 5 --weights "$T/x.one-small"
 expect_true "...the same model" "[ -s '$T/one.model' ] && same_model '$T/one.model' '$T/one-small.model'"
+
+# ---- --class-weights (liblinear's -wi): the row weights of a weights file ----
+HEART=$DATA/libsvm-heart-scale/heart_scale
+awk '{ print ($1 > 0) ? 5 : 1 }' "$HEART" > "$T/heart.w5"
+awk '{ print (NR % 3) ? 1 : 0.5 }' "$HEART" > "$T/heart.half"
+awk '{ print (($1 > 0) ? 5 : 1) * ((NR % 3) ? 1 : 0.5) }' "$HEART" > "$T/heart.both"
+# model_body FILE: the model without the lines that name where weights came from
+model_body() { grep -v -e '^train_weights=' -e '^class_weights=' "$1"; }
+for obj in multiclass pointwise; do
+    expect_ok "$obj --class-weights 1=5" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-$obj" \
+        --objective $obj --epochs 3 --class-weights 1=5
+    expect_true "... records them" "grep -q -x 'class_weights=1=5' '$T/cw-$obj'"
+    expect_ok "$obj --weights 5 on class 1" "$SMLOSS" train -q -d "$HEART" -m "$T/w5-$obj" \
+        --objective $obj --epochs 3 --weights "$T/heart.w5"
+    expect_true "... the same model" "model_body '$T/cw-$obj' > '$T/a' && model_body '$T/w5-$obj' > '$T/b' && cmp -s '$T/a' '$T/b'"
+done
+expect_ok "--class-weights times --weights" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-half" \
+    --objective multiclass --epochs 3 --class-weights=-1=1,1=5 --weights "$T/heart.half"
+expect_ok "... as the product in one file" "$SMLOSS" train -q -d "$HEART" -m "$T/w-both" \
+    --objective multiclass --epochs 3 --weights "$T/heart.both"
+expect_true "... the same model" "model_body '$T/cw-half' > '$T/a' && model_body '$T/w-both' > '$T/b' && cmp -s '$T/a' '$T/b'"
+expect_ok "multiclass without weights" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-none" \
+    --objective multiclass --epochs 3
+expect_true "class weights change the model" "model_body '$T/cw-none' > '$T/a' && model_body '$T/cw-multiclass' > '$T/b' && ! cmp -s '$T/a' '$T/b'"
+expect_fail "--class-weights with a ranking objective" 2 'not with a ranking objective' \
+    "$SMLOSS" train -d "$DATA/lightgbm-rank/rank.train" -m "$T/m" --objective listwise --class-weights 1=2
+expect_fail "bad --class-weights" 2 "--class-weights '1=5,1=2': expected CLASS=WEIGHT" \
+    "$SMLOSS" train -d "$HEART" -m "$T/m" --class-weights 1=5,1=2
+expect_fail "--class-weights that weigh every row 0" 3 'no row a positive weight' \
+    "$SMLOSS" train -d "$HEART" -m "$T/m" --class-weights=-1=0,1=0
+
 finish

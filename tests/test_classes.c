@@ -167,7 +167,7 @@ static int targets_of(const char *text, sm_targets_spec *spec, double **t, int64
 {
     const char *path = test_tmp_path("targets.txt");
     test_write_file(path, text, strlen(text));
-    return reader_read_targets(path, spec, t, n, err) == SM_OK;
+    return sidecar_read_targets(path, spec, t, n, err) == SM_OK;
 }
 
 static void test_targets_reader(void)

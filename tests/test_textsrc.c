@@ -151,7 +151,7 @@ static void test_gzip_members_and_trailing_bytes(void)
     memcpy(both, ba, la);
     memcpy(both + la, "3\n", 2);
     test_write_file(trail, both, la + 2);
-    CHECK(reader_read_groups(trail, &sizes, &n, &err) == SM_EDATA);
+    CHECK(sidecar_read_groups(trail, &sizes, &n, &err) == SM_EDATA);
     CHECK_CONTAINS(err.msg, "not another gzip member");
     CHECK(sizes == NULL && n == 0);
     free(both);
@@ -216,9 +216,9 @@ static void test_open_errors(void)
     CHECK_CONTAINS(err.msg, strerror(EISDIR));
     int64_t *sizes;
     int64_t n;
-    CHECK(reader_read_groups(missing, &sizes, &n, &err) == SM_EIO);
+    CHECK(sidecar_read_groups(missing, &sizes, &n, &err) == SM_EIO);
     double *scores;
-    CHECK(reader_read_scores(dir, &scores, &n, &err) == SM_EIO);
+    CHECK(sidecar_read_scores(dir, &scores, &n, &err) == SM_EIO);
 }
 
 /* ---- chunk boundaries and size ---- */

@@ -372,7 +372,7 @@ static sm_status read_weights(const char *text, int64_t rows, double **w, sm_err
     const char *path = test_tmp_path("w.weight");
     test_write_file(path, text, strlen(text));
     sm_error_clear(err);
-    return reader_read_weights(path, rows, "d.txt", w, err);
+    return sidecar_read_weights(path, rows, "d.txt", w, err);
 }
 
 static void expect_weights_error(const char *text, int64_t rows, const char *want)
