@@ -11,7 +11,8 @@
 #   make check-valgrind  the demo and the CLI suites under valgrind
 #   make check-tsan the suite under ThreadSanitizer (threads: parsing,
 #                   training passes, cache hash)
-#   make bench      speed and memory against installed peers (scripts/bench.sh;
+#   make bench      speed, memory and time to the optimum against installed
+#                   peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make MPI=1      build ./smloss with mpicc and MPI support (build/mpi);
