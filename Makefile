@@ -11,7 +11,8 @@
 #   make check-valgrind  the demo and the CLI suites under valgrind
 #   make check-tsan the suite under ThreadSanitizer (threads: parsing,
 #                   training passes, cache hash)
-#   make bench      speed and memory against installed peers (scripts/bench.sh;
+#   make bench      speed, memory and time to the optimum against installed
+#                   peers (scripts/bench.sh;
 #                   BENCH=--quick for a small run)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make MPI=1      build ./smloss with mpicc and MPI support (build/mpi);
@@ -40,7 +41,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_TARGETS = reader reader_gzip link groups model cache targets emphasize
 
 ifeq ($(MPI),1)
-# Data-parallel training over MPI (src/dist.c); objects of their own.
+# Data-parallel training over MPI (src/lib/dist.c); objects of their own.
 BUILD   = build/mpi
 CC      = $(MPICC)
 SAN     = -DSM_MPI
@@ -56,10 +57,12 @@ BUILD   = build/release
 SAN     =
 endif
 
-CLI_SRC    = $(wildcard src/main.c src/cli_*.c src/cmd_*.c)
-ENGINE_SRC = $(filter-out $(CLI_SRC),$(wildcard src/*.c))
-ENGINE_OBJ = $(ENGINE_SRC:src/%.c=$(BUILD)/%.o)
-CLI_OBJ    = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
+# src/cli: the command line (main, the commands, options, messages, output
+# files); src/lib: the engine (libsmloss.a), which never includes a CLI header.
+CLI_SRC    = $(wildcard src/cli/*.c)
+ENGINE_SRC = $(wildcard src/lib/*.c)
+ENGINE_OBJ = $(ENGINE_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
+CLI_OBJ    = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 LIB        = $(BUILD)/libsmloss.a
 TEST_SRC   = $(wildcard tests/test_*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -93,8 +96,13 @@ $(BUILD)/.zlib-ok:
 	@$(MAKE) -s zlib-check
 	@touch $@
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/.zlib-ok
+$(BUILD)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) | $(BUILD)/.zlib-ok
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/cli/%.o: src/cli/%.c $(wildcard src/lib/*.h src/cli/*.h) | $(BUILD)/.zlib-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib -c $< -o $@
 
 $(LIB): $(ENGINE_OBJ)
 	rm -f $@
@@ -109,16 +117,21 @@ smloss: $(BUILD)/smloss
 
 $(BUILD)/tests/%: tests/%.c tests/test.c $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib $< tests/test.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# The command line's own words (the progress line) are tested with its object.
+$(BUILD)/tests/test_cli_msg: tests/test_cli_msg.c tests/test.c tests/test.h $(LIB) $(BUILD)/cli/cli_msg.o
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib -Isrc/cli $< tests/test.c $(BUILD)/cli/cli_msg.o $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/scripts/%: scripts/%.c $(LIB)
 	@mkdir -p $(BUILD)/scripts
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 replay_dir = $(if $(filter reader_gzip,$(1)),reader,$(1))
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc -DREPLAY_NAME='"fuzz_$*"' \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib -DREPLAY_NAME='"fuzz_$*"' \
 	  -DREPLAY_DIRS='"tests/fuzz/regress/$*:tests/bad/$(call replay_dir,$*)"' \
 	  $< tests/fuzz/replay.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
@@ -226,16 +239,16 @@ FUZZ_BIN     = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_PROBE   = printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return (int)(d == 0) + (int)n * 0; }\n' | \
                $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1
 
-$(FUZZ_BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/.zlib-ok
+$(FUZZ_BUILD)/%.o: src/lib/%.c $(wildcard src/lib/*.h) | $(BUILD)/.zlib-ok
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_BUILD)/libsmloss.a: $(ENGINE_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/libsmloss.a: $(ENGINE_SRC:src/lib/%.c=$(FUZZ_BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libsmloss.a
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc $< $(FUZZ_BUILD)/libsmloss.a $(LDLIBS) -o $@
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc/lib $< $(FUZZ_BUILD)/libsmloss.a $(LDLIBS) -o $@
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -31,7 +31,7 @@ SMLOSS=./smloss
 build_tool() { # NAME SOURCE EXTRA...
     out=$B/$1; src=$2; shift 2
     if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ build/release/libsmloss.a -nt "$out" ]; then
-        $CC -O2 -Isrc -DWITH_CACHE -o "$out" "$src" "$@" || exit 1
+        $CC -O2 -Isrc/lib -DWITH_CACHE -o "$out" "$src" "$@" || exit 1
     fi
 }
 build_tool gen_bench scripts/gen_bench.c -lm

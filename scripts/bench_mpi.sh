@@ -40,9 +40,9 @@ SMLOSS=$ROOT/build/mpi/smloss
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/smloss-bench-mpi.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_bench.c" -lm -o "$WORK/gen_bench"
-mpicc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DSM_MPI -I"$ROOT/src" "$ROOT/scripts/mpi_ping.c" \
-    "$ROOT/src/dist.c" "$ROOT/src/error.c" -o "$WORK/mpi_ping"
+cc -O2 -I"$ROOT/src/lib" "$ROOT/scripts/gen_bench.c" -lm -o "$WORK/gen_bench"
+mpicc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DSM_MPI -I"$ROOT/src/lib" "$ROOT/scripts/mpi_ping.c" \
+    "$ROOT/src/lib/dist.c" "$ROOT/src/lib/error.c" -o "$WORK/mpi_ping"
 "$WORK/gen_bench" letor "$LETOR_ROWS" 1 > "$WORK/letor.txt"
 "$WORK/gen_bench" sparse "$SPARSE_ROWS" 1 > "$WORK/sparse.txt"
 

@@ -29,7 +29,7 @@ export LC_ALL=C
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/smloss-bench-rank.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-cc -O2 -I"$ROOT/src" "$ROOT/scripts/gen_letor.c" "$ROOT/src/rng.c" -lm -o "$WORK/gen_letor"
+cc -O2 -I"$ROOT/src/lib" "$ROOT/scripts/gen_letor.c" "$ROOT/src/lib/rng.c" -lm -o "$WORK/gen_letor"
 for m in 1 2 4; do
     "$WORK/gen_letor" "$QUERIES" $((ROWS * m)) $m > "$WORK/data.$m"
 done

@@ -1,6 +1,6 @@
 /* gen_dwell.c - a seeded generator of a realistic dwell-time task (experiment 2).
  *
- *   cc -O2 -Isrc scripts/gen_dwell.c src/rng.c -lm -o gen_dwell
+ *   cc -O2 -Isrc/lib scripts/gen_dwell.c src/lib/rng.c -lm -o gen_dwell
  *   gen_dwell ROWS SEED > file.svm        (label: dwell time in seconds)
  *
  * A visit is a (query, document, user) triple described by sparse binary

@@ -1,6 +1,6 @@
 /* gen_letor.c - a seeded generator of LETOR-like ranking data (for scripts/bench_rank.sh).
  *
- *   cc -O2 -Isrc scripts/gen_letor.c src/rng.c -lm -o gen_letor
+ *   cc -O2 -Isrc/lib scripts/gen_letor.c src/lib/rng.c -lm -o gen_letor
  *   gen_letor QUERIES ROWS_PER_QUERY SEED > file.letor
  *
  * Rows look like LETOR 4.0 / MSLR: "label qid:N 1:v 2:v ... 46:v", 46 dense

@@ -1,7 +1,7 @@
 /* mpi_ping.c - the latency and bandwidth of smloss's sum over the ranks
- * (dist_sum, the ring all-reduce of src/dist.c), for scripts/bench_mpi.sh.
+ * (dist_sum, the ring all-reduce of src/lib/dist.c), for scripts/bench_mpi.sh.
  *
- *   mpicc -O2 -DSM_MPI -Isrc scripts/mpi_ping.c src/dist.c src/error.c -o mpi_ping
+ *   mpicc -O2 -DSM_MPI -Isrc/lib scripts/mpi_ping.c src/lib/dist.c src/lib/error.c -o mpi_ping
  *   mpirun -np 2 mpi_ping
  *
  * Rank 0 prints one line per size: doubles, bytes, seconds per call. */

@@ -5,6 +5,10 @@
 #   mean_std                   stdin "key value" lines -> "key mean std n" (sample std)
 #   have_gnuplot               true when gnuplot can draw PNGs; else says so once
 #   plot FILE.gp               run a gnuplot script if gnuplot is there
+#   train_model ARGS...        smloss train; a refused run (no minimum) or one that
+#                              stopped short of the optimum is noted
+#   refused_runs SCORER        the refused runs, for the Markdown tables
+#   train_length, seeds_of     a scorer's training length and seeds (linear: to the optimum)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SMLOSS=${SMLOSS:-$ROOT/smloss}
@@ -70,7 +74,7 @@ collect_regions() {
 
 # region_labels REPORT: "index<TAB>interval" per region of a TSV report.
 region_labels() {
-    awk -F'\t' '$1 == "info" && $2 ~ /^interval_/ { sub(/^interval_/, "", $2); print $2 "\t" $3 }' "$1"
+    awk -F'\t' '$1 == "info" && $3 ~ /^interval_/ { sub(/^interval_/, "", $3); print $3 "\t" $4 }' "$1"
 }
 
 # md_table TSV REGIONS SELECT...: a Markdown table of "mean ± std" cells from
@@ -110,6 +114,61 @@ md_metric_table() {
                 for (i = 1; i <= ns; i++) printf " %s |", ((order[k], st[i]) in cell) ? cell[order[k], st[i]] : ""
                 print "" } }' "$1"
 }
+
+# train_model ARGS...: smloss train ARGS (with -m MODEL). When smloss refuses
+# the run because its objective has no minimum, the run is listed in
+# $OUT/refused ("scorer|objective|loss|why", once: later tries of the same
+# run are refused at once) and it returns 1, so the caller skips it; any
+# other failure stops the experiment. A run of the L-BFGS solver that stopped
+# before it converged (at --max-iter) is listed in $RESULTS/unconverged,
+# which reproduce.sh reports in the README, so no table claims an optimum
+# that a run did not reach.
+train_model() {
+    model= scorer=linear objective=pointwise loss=lin
+    for arg in "$@"; do
+        case ${prev:-} in
+        -m) model=$arg ;; --scorer) scorer=$arg ;; --objective) objective=$arg ;; --loss) loss=$arg ;;
+        esac
+        prev=$arg
+    done
+    prev=
+    run="$scorer|$objective|$loss"
+    touch "$OUT/refused"
+    awk -F'|' -v run="$run" '$1 "|" $2 "|" $3 == run { found = 1 } END { exit !found }' "$OUT/refused" &&
+        return 1
+    if ! "$SMLOSS" train "$@" 2> "$OUT/train.err"; then
+        grep -q 'has no minimum' "$OUT/train.err" || { cat "$OUT/train.err" >&2; exit 1; }
+        # why, without the data file's name: the same words in any checkout
+        sed -n 's/.*\(has no minimum[^;]*\);.*/\1/p' "$OUT/train.err" | head -n 1 |
+            awk -v run="$run" '{ print run "|" $0 }' >> "$OUT/refused"
+        return 1
+    fi
+    cat "$OUT/train.err" >&2
+    case $(sed -n 's/^stop_reason=//p' "$model") in
+    "" | converged) ;;
+    *) echo "$(basename "$0" .sh): $scorer $objective $loss: stopped at --max-iter" >> "$RESULTS/unconverged" ;;
+    esac
+}
+
+# refused_runs SCORER: the runs of SCORER that smloss refused, as Markdown
+# list items after an empty line (nothing when there were none).
+refused_runs() {
+    [ -s "$OUT/refused" ] && awk -F'|' -v s="$1" '$1 == s { f = 1 } END { exit !f }' "$OUT/refused" ||
+        return 0
+    echo
+    awk -F'|' -v scorer="$1" '$1 == scorer {
+        printf "- `%s` `%s`: not in the table; smloss refuses it: the objective %s.\n", $2, $3, $4 }' "$OUT/refused"
+}
+
+# train_length SCORER EPOCHS: the options that say how long a run trains:
+# none for a linear scorer, whose default solver (L-BFGS) trains to the
+# optimum, and --epochs EPOCHS for an MLP (SGD; no optimum to reach).
+train_length() { [ "$1" = linear ] || echo "--epochs $2"; }
+
+# seeds_of SCORER N: the training seeds to average over: 1 .. N for an MLP
+# (SGD draws its initial weights and batches from the seed), only 1 for a
+# linear scorer (L-BFGS starts from zero: every seed gives the same model).
+seeds_of() { if [ "$1" = linear ]; then echo 1; else seq "$2"; fi; }
 
 # need_multiclass NAME: exit the experiment (successfully, with a note) when
 # this smloss has no multi-class objective.

@@ -20,8 +20,8 @@ expect_ok "train writes the cache" train -q -m "$T/m1" --cache "$T/c"
 size=$(wc -c < "$T/c")
 cp "$T/c" "$T/c.good"
 # offsets: in the header (counts, layout, checksum), in the row offsets
-# (from 512), the indices, the values, the labels (the last part)
-for at in 60 100 200 448 520 3000 5000 $((size / 2)) $((size - 4000)) $((size - 200)); do
+# (from 576), the indices, the values, the labels (the last part)
+for at in 60 100 200 448 600 3000 5000 $((size / 2)) $((size - 4000)) $((size - 200)); do
     cp "$T/c.good" "$T/c"
     flip "$T/c" "$at"
     expect_ok "train over a cache flipped at $at" train -m "$T/m" --cache "$T/c"
@@ -72,4 +72,19 @@ expect_fail "predict --cache at a model" 2 "model is not a smloss cache" \
 expect_fail "eval --cache at the data" 2 "eval: --cache '.*h.txt' is the same file as --data" \
     "$SMLOSS" eval -m "$T/m0" -d "$T/h.txt" --cache "$T/h.txt"
 expect_true "the model is unchanged" "cmp -s '$T/model' '$T/m0'"
+
+# a named pipe cannot be checked against a cache (its text is gone once
+# read): refused before it is read, never a hang (timeout 20: the writer
+# would wait for a second reader forever)
+if command -v timeout >/dev/null 2>&1 && mkfifo "$T/ff" 2>/dev/null; then
+    for cmd in "train -m $T/fm" "predict -m $T/m0" "eval -m $T/m0"; do
+        (cat "$T/h.txt" > "$T/ff" &) # a writer for the pipe; gone once it is read
+        expect_fail "${cmd%% *}: --cache with a pipe as data" 2 "ff: a cache needs a regular data file" \
+            timeout 20 "$SMLOSS" $cmd -d "$T/ff" --cache "$T/ff.cache"
+        expect_true "${cmd%% *}: no cache written from the pipe" "[ ! -e '$T/ff.cache' ]"
+        timeout 5 cat "$T/ff" > /dev/null 2>&1 # let the writer go
+    done
+else
+    skip "no timeout or mkfifo: --cache with a pipe"
+fi
 finish

@@ -25,9 +25,11 @@ has() { # has WORD CANDIDATES
 }
 
 got=$(complete_words "")
-for cmd in train predict eval link; do
+for cmd in train predict eval link completion; do
     expect_true "command $cmd" "has $cmd \"\$got\""
 done
+got=$(complete_words completion "")
+expect_true "completion completes to bash" "has bash \"\$got\""
 got=$(complete_words tr)
 expect_true "a prefix completes to its command" "[ \"\$got\" = train ]"
 
@@ -63,4 +65,26 @@ for words in "train -d" "train --valid" "predict --cache" "eval --cache" "eval -
     got=$(cd "$T" && complete_words $words hous)
     expect_true "$words: file names" "has housing.train \"\$got\""
 done
+# --opt=value, as one word (COMP_WORDBREAKS without '=') and as bash splits it
+got=$(complete_words eval --format=ts)
+expect_true "eval --format=ts -> --format=tsv" "[ \"\$got\" = --format=tsv ]"
+got=$(complete_words eval --format = ts)
+expect_true "eval --format = ts -> tsv" "[ \"\$got\" = tsv ]"
+got=$(complete_words eval --format =)
+expect_true "eval --format = (just typed) -> every format" "[ \"\$(echo \$got)\" = 'json text tsv' ]"
+got=$(cd "$T" && complete_words train --data=hous)
+expect_true "train --data=hous -> --data=housing.train" "[ \"\$got\" = --data=housing.train ]"
+got=$(complete_words train --epochs=)
+expect_true "train --epochs=: no candidates" "[ -z \"\$got\" ]"
+# the values of --metric and of eval --target
+got=$(complete_words train --metric "")
+for v in objective ndcg err map mrr accuracy top1-agreement; do
+    expect_true "train --metric $v" "has $v \"\$got\""
+done
+got=$(complete_words train --metric=nd)
+expect_true "train --metric=nd -> --metric=ndcg" "[ \"\$got\" = --metric=ndcg ]"
+got=$(complete_words eval --target "")
+expect_true "eval --target: matched and prob only" "[ \"\$(echo \$got)\" = 'matched prob' ]"
+got=$(complete_words eval --duplicates "")
+expect_true "eval --duplicates: error last sum" "[ \"\$(echo \$got)\" = 'error last sum' ]"
 finish

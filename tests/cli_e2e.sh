@@ -30,7 +30,7 @@ expect_ok "housing: eval selective" "$SMLOSS" eval -d "$T/h.test" -m "$T/h.sel" 
 held=$(wc -l < "$T/h.test")
 expect_true "housing: report covers every held-out row" "[ \"\$(column rows all '$T/h.sel.tsv')\" -eq $held ]"
 expect_true "housing: the top region has held-out rows" "[ \"\$(column rows 2 '$T/h.sel.tsv')\" -gt 0 ]"
-expect_true "housing: report names the selective loss" "grep -q '^info	loss	lin:w=0.05+sigmoid:a=0.3,c=35' '$T/h.sel.tsv'"
+expect_true "housing: report names the selective loss" "grep -q '^info	all	loss	lin:w=0.05+sigmoid:a=0.3,c=35' '$T/h.sel.tsv'"
 h_lin=$(column rmse 2 "$T/h.lin.tsv")
 h_sel=$(column rmse 2 "$T/h.sel.tsv")
 expect_true "housing: selective top-region RMSE ($h_sel) < lin's ($h_lin)" "less_than '$h_sel' '$h_lin'"
@@ -48,7 +48,7 @@ for m in lin sel; do
         --label-transform log --regions "$Q" --loss "$loss" --predictions "$T/a.$m.train.pred"
     expect_ok "autoclaims: eval $m" "$SMLOSS" eval -d "$A/autoclaims.test" -m "$T/a.$m" --format tsv -o "$T/a.$m.tsv"
 done
-expect_true "autoclaims: the model's label transform is applied" "grep -q '^info	label_transform	log	' '$T/a.sel.tsv'"
+expect_true "autoclaims: the model's label transform is applied" "grep -q -x 'info	all	label_transform	log' '$T/a.sel.tsv'"
 expect_true "autoclaims: report covers every test row" \
     "[ \"\$(column rows all '$T/a.sel.tsv')\" -eq $(wc -l < "$A/autoclaims.test") ]"
 a_lin=$(column rmse 3 "$T/a.lin.tsv")

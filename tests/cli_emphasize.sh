@@ -66,7 +66,43 @@ expect_true "multiclass: compiled on the 0..1 targets (width 0.05)" \
 # ---- the tidy TSV: one header, four fields a line, fixed decimals ----
 expect_true "tsv: one header line, 4 fields on every line" \
     "awk -F'\t' 'NR == 1 && \$0 != \"table\trow\tcolumn\tvalue\" { bad = 1 } NR > 1 && \$1 == \"table\" { bad = 1 } NF != 4 { bad = 1 } END { exit bad }' '$T/e.tsv'"
-expect_true "tsv: every value has 6 decimals (or NaN, inf; none for info rows; counts integers)" \
-    "awk -F'\t' 'NR > 1 && !(\$1 == \"info\" ? \$4 == \"\" : \$4 ~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\$/ || \$4 ~ /^(NaN|inf|-inf)\$/ || ((\$3 == \"rows\" || \$1 == \"confusion\") && \$4 ~ /^[0-9]+\$/)) { bad = 1 } END { exit bad }' '$T/e.tsv'"
+expect_true "tsv: every value has 6 decimals (or NaN, inf; info rows the report's texts under row all; counts integers)" \
+    "awk -F'\t' 'NR > 1 && !(\$1 == \"info\" ? \$2 == \"all\" && \$4 != \"\" : \$4 ~ /^-?[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\$/ || \$4 ~ /^(NaN|inf|-inf)\$/ || ((\$3 == \"rows\" || \$1 == \"confusion\") && \$4 ~ /^[0-9]+\$/)) { bad = 1 } END { exit bad }' '$T/e.tsv'"
 expect_true "tsv: counts are integers" "grep -q '^region	all	rows	[0-9]*\$' '$T/e.tsv'"
+# ---- early stopping on the region that matters: --metric rmse:INTERVAL ----
+awk 'NR % 5 == 1' "$T/h.train" > "$T/h.valid"
+awk '{ print ($1 >= 35) ? 3 : 1 }' "$T/h.valid" > "$T/h.valid.w"
+expect_ok "train --metric 'rmse:[35,inf)'" "$SMLOSS" train -d "$T/h.train" --valid "$T/h.valid" \
+    -m "$T/es.model" --epochs 12 --metric 'rmse:[35,inf)' --patience 4 --emphasize '[35,inf)=5'
+expect_true "the epoch table shows it" "grep -q -E '^ epoch .* rmse:\[35,inf\)  best\$' '$T/err'"
+expect_true "the model records it" \
+    "grep -q -x 'stop_metric=rmse:\[35,inf)' '$T/es.model' && grep -q '^best_score=' '$T/es.model'"
+best_epoch=$(sed -n 's/^best_epoch=//p' "$T/es.model")
+best=$(sed -n 's/^best_score=//p' "$T/es.model")
+table=$(awk -v e="$best_epoch" '$1 == e { print $5 }' "$T/err")
+expect_true "the table's figure at the best epoch ($table) is best_score ($best)" \
+    "awk 'BEGIN { d = $table - $best; exit !(d < 5e-7 * $best && d > -5e-7 * $best) }'"
+# eval's RMSE of the region [35, inf) on the validation data, exact in JSON
+region_rmse() { tr -d '\n' < "$1" | sed -n 's/.*"interval": "\[35, inf)"[^}]*"rmse": \([^,]*\),.*/\1/p'; }
+expect_ok "eval of the kept model on the validation data" \
+    "$SMLOSS" eval -m "$T/es.model" -d "$T/h.valid" --regions 35 --format json -o "$T/es.json"
+got=$(region_rmse "$T/es.json")
+expect_true "best_score ($best) is eval's RMSE of [35, inf) ($got)" \
+    "[ -n '$got' ] && awk 'BEGIN { d = $got - $best; exit !(d < 1e-9 * $best && d > -1e-9 * $best) }'"
+expect_ok "weighted: --metric mae with --valid-weights" "$SMLOSS" train -q -d "$T/h.train" \
+    --valid "$T/h.valid" --valid-weights "$T/h.valid.w" -m "$T/esw.model" --epochs 4 --metric mae
+best=$(sed -n 's/^best_score=//p' "$T/esw.model")
+expect_ok "eval with the weights" "$SMLOSS" eval -m "$T/esw.model" -d "$T/h.valid" \
+    --weights "$T/h.valid.w" --format tsv -o "$T/esw.tsv"
+got=$(awk -F'\t' '$1 == "region" && $2 == "all" && $3 == "mae" { print $4 }' "$T/esw.tsv")
+expect_true "weighted best_score ($best) is eval's weighted MAE ($got, 6 decimals)" \
+    "[ -n '$got' ] && awk 'BEGIN { d = $got - $best; exit !(d < 1e-6 && d > -1e-6) }'"
+expect_fail "an interval with no validation row" 3 'no row with a label in its region' \
+    "$SMLOSS" train -d "$T/h.train" --valid "$T/h.valid" -m "$T/m" --epochs 1 --metric 'rmse:[1000,inf)'
+expect_fail "a bad interval" 2 "--metric: 'rmse:\[35\)', column 6: an interval is" \
+    "$SMLOSS" train -d "$T/h.train" --valid "$T/h.valid" -m "$T/m" --metric 'rmse:[35)'
+expect_fail "rmse on a multi-class objective" 2 'multi-class objectives stop early on' \
+    "$SMLOSS" train -d "$DATA/sklearn-digits/digits.libsvm" --valid "$DATA/sklearn-digits/digits.libsvm" \
+    -m "$T/m" --objective multiclass --metric rmse
+
 finish

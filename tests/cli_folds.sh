@@ -33,7 +33,7 @@ expect_true "tsv: 4 fields a line" "awk -F '\t' 'NF != 4 { exit 1 }' '$T/housing
 expect_true "tsv: held-out rows are integers summing to the rows" "awk -F '\t' '\$1 == \"fold\" { if (\$4 !~ /^[0-9]+\$/) exit 1; n += \$4 } END { exit n != 506 }' '$T/housing.tsv'"
 expect_true "tsv: 5 folds, mean and std per figure" "[ \$(grep -c -P '^cv\tRMSE all\t' '$T/housing.tsv') -eq 7 ]"
 expect_true "tsv: mean as in the text table" "[ \"\$(awk -F '\t' '\$2 == \"RMSE all\" && \$3 == \"mean\" { printf \"%.4f\", \$4 }' '$T/housing.tsv')\" = \"\$(awk '/^RMSE all/ { print \$8 }' '$T/housing.cv')\" ]"
-expect_true "tsv: the seed and the units" "grep -q -P '^info\tseed\t1\t\$' '$T/housing.tsv' && grep -q -P '^info\tfolds_of\trows\t\$' '$T/housing.tsv'"
+expect_true "tsv: the seed and the units" "grep -q -P '^info\tall\tseed\t1\$' '$T/housing.tsv' && grep -q -P '^info\tall\tfolds_of\trows\$' '$T/housing.tsv'"
 expect_ok "--format json" "$SMLOSS" train -q -d "$H" --folds 5 --regions 20,35 --epochs 5 --format json
 expect_true "json: one object" "head -n 1 '$T/out' | grep -q -x '{' && tail -n 1 '$T/out' | grep -q -x '}'"
 expect_true "json: held-out rows sum to the rows" "sed -n 's/^  \"held_out_rows\": \\[\\(.*\\)\\],\$/\\1/p' '$T/out' | tr ',' '\\n' | awk '{ n += \$1 } END { exit n != 506 }'"

@@ -7,7 +7,8 @@
 # the help and man/smloss.1 show it.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$TESTS_DIR/.." && pwd)
-SRC=$ROOT/src
+SRC=$ROOT/src/lib      # the engine: its tables of names
+CLI_SRC=$ROOT/src/cli  # the command line: its option tables
 MAN=$ROOT/man/smloss.1
 
 # table_names FILE TABLE [FIELD]: the string literals of TABLE's initializer in
@@ -56,7 +57,7 @@ choices() {
     cmd=$1; opt=$2; names=$(table_names "$SRC/$3" "$4" "${5:-}" | grep -v -x default)
     help=$(help_paragraph "$cmd" "$opt")
     man=$(man_paragraph "$opt")
-    expect_true "$4: names found in src/$3" "[ \$(printf '%s\n' \"\$names\" | wc -l) -ge 2 ]"
+    expect_true "$4: names found in src/lib/$3" "[ \$(printf '%s\n' \"\$names\" | wc -l) -ge 2 ]"
     expect_true "$cmd $opt: help paragraph found" "[ -n \"\$help\" ]"
     for choice in $names; do # (lib.sh's helpers set $name)
         expect_true "$cmd $opt --help shows '$choice' ($4)" "has_word '$choice' \"\$help\""
@@ -71,10 +72,10 @@ choices train --activation mlp_shape.c activation_names
 choices train --optimizer optim.c optim_kind_names
 choices train --lr-schedule optim.c optim_schedule_names
 choices train --scale train.c feature_scaling_names
-choices train --metric rank_metrics.c metric_names
+choices train --metric rank_metrics.c rank_metric_names
 # scorer kinds: the .name of each kind's operations table (scorer.h)
 scorers=$(sed -n 's/^ *\.name = "\([a-z]*\)",$/\1/p' "$SRC"/*.c)
-expect_true "scorer kinds found in src/*.c" "[ \$(printf '%s\n' \"\$scorers\" | wc -l) -ge 2 ]"
+expect_true "scorer kinds found in src/lib/*.c" "[ \$(printf '%s\n' \"\$scorers\" | wc -l) -ge 2 ]"
 help=$(help_paragraph train --scorer)
 man=$(man_paragraph --scorer)
 for choice in $scorers; do
@@ -88,7 +89,7 @@ choices eval --no-relevant rank_metrics.c rank_no_relevant_names
 
 # The link terms: in 'smloss link --help' and the manual's LINK SPECIFICATION.
 terms=$(table_names "$SRC/link.c" term_table name)
-expect_true "link terms found in src/link.c" "[ \$(printf '%s\n' \"\$terms\" | wc -l) -ge 2 ]"
+expect_true "link terms found in src/lib/link.c" "[ \$(printf '%s\n' \"\$terms\" | wc -l) -ge 2 ]"
 "$SMLOSS" link --help > "$T/link.help"
 for term in $terms; do
     expect_true "link --help shows the term '$term'" "grep -q -E '^  $term(:| )' '$T/link.help'"
@@ -98,7 +99,7 @@ done
 # Every long option of every command: in its --help and in the manual.
 for cmd in train predict eval link; do
     # (the file that holds the command's option table)
-    file=$(grep -l "^static const struct option ${cmd}_options" "$SRC"/*.c)
+    file=$(grep -l "^static const struct option ${cmd}_options" "$CLI_SRC"/*.c)
     opts=$(grep -o '{"[a-z0-9-]*", *[a-z]*_argument' $file | sed 's/{"\([^"]*\)".*/\1/')
     expect_true "${cmd}_options: options found" "[ \$(printf '%s\n' \"\$opts\" | wc -l) -ge 4 ]"
     "$SMLOSS" $cmd --help > "$T/$cmd.help"

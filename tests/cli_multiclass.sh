@@ -37,6 +37,24 @@ expect_true "the text report shows accuracy and the confusion matrix" \
 expect_ok "eval tsv" "$SMLOSS" eval -m "$T/lin.model" -d "$T/test.txt" --format tsv -o "$T/report.tsv"
 # summary_value FILE NAME: a summary figure of a TSV class report
 summary_value() { awk -F'\t' -v n="$2" '$1 == "summary" && $2 == "all" && $3 == n { print $4 }' "$1"; }
+# a class only in the test data (9): its rows are errors, as liblinear counts them
+awk '$1 != 9' "$T/train.txt" > "$T/train-no9.txt"
+expect_ok "train without class 9" \
+    "$SMLOSS" train -q -d "$T/train-no9.txt" -m "$T/no9.model" --objective multiclass --epochs 5
+expect_ok "eval with class 9 in the data exits 0" \
+    "$SMLOSS" eval -q -m "$T/no9.model" -d "$T/test.txt" --format tsv -o "$T/no9.tsv"
+nines=$(grep -c '^9 ' "$T/test.txt")
+expect_true "class 9 is listed as not in the model with its $nines rows" \
+    "[ $nines -gt 0 ] && grep -q -x -F \"\$(printf 'not_in_model\t9\trows\t%s' $nines)\" '$T/no9.tsv'"
+expect_ok "predict of the model without 9" \
+    "$SMLOSS" predict -m "$T/no9.model" -d "$T/test.txt" -o "$T/no9.class"
+acc9=$(paste "$T/no9.class" "$T/test.labels" | awk '$1 == $2 { c++ } END { printf "%.17g", c / NR }')
+eval9=$(summary_value "$T/no9.tsv" accuracy)
+expect_true "its accuracy ($eval9) counts the rows of 9 wrong ($acc9)" \
+    "awk 'BEGIN { d = $eval9 - $acc9; exit !(d < 5.1e-7 && d > -5.1e-7 && $acc9 <= 1 - $nines / $(wc -l < "$T/test.txt")) }'"
+expect_true "the text report lists class 9" \
+    "'$SMLOSS' eval -q -m '$T/no9.model' -d '$T/test.txt' | grep -A2 -x 'not in the model (its rows count as errors)' | grep -q -E '^9 +$nines\$'"
+
 eval_acc=$(summary_value "$T/report.tsv" accuracy)
 expect_true "eval's accuracy ($eval_acc) is predict's ($acc)" \
     "awk 'BEGIN { d = $eval_acc - $acc; exit !(d < 5.1e-7 && d > -5.1e-7) }'"
@@ -119,8 +137,11 @@ bad_train "a word as a class label" 'word\.txt:3:1: label is not a number' -d "$
 printf '0 1:1\n1 1:2\n2.5 1:3\n' > "$T/va_bad.txt"
 bad_train "non-integer validation label" 'va_bad\.txt:3:1: class label must be an integer' \
     -d "$T/tr.txt" --valid "$T/va_bad.txt"
+# 2^53 + 1 reads as 2^53: the two would be one class, so neither is one
+printf '9007199254740991 1:1\n9007199254740992 1:2\n9007199254740993 1:3\n' > "$T/big53.txt"
+bad_train "a class label of 2^53 refused" 'big53\.txt:2:1: class label must be an integer of magnitude below 2\^53' -d "$T/big53.txt"
 printf '0 1:1\n0 1:2\n' > "$T/single.txt"
-bad_train "a single class" 'single\.txt.*at least 2 classes' -d "$T/single.txt"
+bad_train "a single class" "single\\.txt:1: this row and every row after it have the class 0: .*at least 2 classes" -d "$T/single.txt"
 printf '0 1:1\n1 1:2\n12 1:3\n' > "$T/va_unseen.txt"
 bad_train "a validation class not in training" 'va_unseen\.txt:3:1: class 12 was not seen' \
     -d "$T/tr.txt" --valid "$T/va_unseen.txt"
@@ -161,9 +182,15 @@ expect_fail "K = 1: predict --output-type probs refused" 2 'needs a multi-class 
     "$SMLOSS" predict -m "$T/reg.model" -d "$T/reg.txt" --output-type probs
 expect_ok "K = 1: predict --output-type scores" \
     "$SMLOSS" predict -m "$T/reg.model" -d "$T/reg.txt" --output-type scores
-printf '0 1:1\n11 1:2\n' > "$T/unseen.txt"
-expect_fail "eval: a class not seen in training" 3 'unseen\.txt:2:1: class 11 was not seen in training' \
-    "$SMLOSS" eval -m "$T/lin.model" -d "$T/unseen.txt"
+printf '0 1:1\n11 1:2\n11 1:3\n' > "$T/unseen.txt"
+expect_ok "eval: a class not seen in training is no error" \
+    "$SMLOSS" eval -m "$T/lin.model" -d "$T/unseen.txt" --format tsv
+expect_true "... it is listed as not in the model with its rows" \
+    "grep -q -x -F \"\$(printf 'not_in_model\t11\trows\t2')\" '$T/out'"
+expect_true "... and said on stderr" "grep -q '2 rows of 1 classes the model lacks' '$T/err'"
+printf '0 1:1\n1.5 1:2\n' > "$T/fraction.txt"
+expect_fail "eval: a class label that is not an integer" 3 'fraction\.txt:2:1: class label must be an integer' \
+    "$SMLOSS" eval -m "$T/lin.model" -d "$T/fraction.txt"
 head -n 3 "$T/test.txt" > "$T/three.txt"
 head -n 2 "$T/teacher.test" > "$T/two.t"
 expect_fail "eval --targets with fewer lines than rows" 3 'two\.t:2: the file ends after 2 lines' \
@@ -172,6 +199,46 @@ expect_fail "eval --targets on a one-output model" 2 'multi-class' \
     "$SMLOSS" eval -m "$T/reg.model" -d "$T/reg.txt" --bands 1,3
 expect_fail "eval --regions on a multi-class model" 2 'region reports' \
     "$SMLOSS" eval -m "$T/lin.model" -d "$T/test.txt" --regions 3
+expect_fail "eval -p of K scores a line is refused at the line" 3 \
+    'pred\.scores:1:[0-9]+: a second number: a predictions file has one score a line .*-m' \
+    "$SMLOSS" eval -p "$T/pred.scores" -d "$T/test.txt"
+printf '0.5 tag\n1.5 tag\n2.5 0.5\n' > "$T/tagged.pred"
+expect_fail "eval -p: text after a score is a tag, a second number is not" 3 'tagged\.pred:3:5: a second number' \
+    "$SMLOSS" eval -p "$T/tagged.pred" -d "$T/three.txt"
 expect_fail "eval -p with class options" 2 'multi-class model' \
     "$SMLOSS" eval -p "$T/pred.class" -d "$T/test.txt" --targets "$T/teacher.test"
+# ---- the figures of a model's probabilities, recomputed from predict's probs ----
+HEART=$DATA/libsvm-heart-scale/heart_scale
+expect_ok "train a 2-class model (heart, labels -1/+1)" \
+    "$SMLOSS" train -q -d "$HEART" -m "$T/heart.model" --objective multiclass --epochs 5
+expect_ok "its probs" "$SMLOSS" predict -m "$T/heart.model" -d "$HEART" --output-type probs -o "$T/heart.probs"
+expect_ok "eval json" "$SMLOSS" eval -m "$T/heart.model" -d "$HEART" --format json -o "$T/heart.json"
+# json_figure NAME: a summary figure of the JSON report (numbers exact)
+json_figure() { sed -n 's/.*"summary": {.*"'"$1"'": \([^,}]*\).*/\1/p' "$T/heart.json"; }
+# y (1: the positive class +1) and p = P(+1), the second column
+cut -d' ' -f1 "$HEART" | paste -d' ' - "$T/heart.probs" | awk '{ print ($1 > 0), $2, $3 }' > "$T/heart.yp"
+# log-loss, Brier (both classes' squares), ROC AUC by every pair (ties 1/2)
+want=$(awk '{ y[NR] = $1; p[NR] = $3; q = $1 ? $3 : $2; ll -= log(q < 1e-15 ? 1e-15 : q)
+              b += 2 * ($3 - $1) ^ 2 }
+    END { for (i = 1; i <= NR; i++) if (y[i]) for (j = 1; j <= NR; j++) if (!y[j]) {
+              n++; a += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0 }
+          printf "%.17g %.17g %.17g", ll / NR, b / NR, a / n }' "$T/heart.yp")
+# average precision: by p descending, each run of equal p entering at once
+ap=$(sort -g -r -k3 "$T/heart.yp" | awk '{ if (NR > 1 && $3 != last) { tp += rp; fp += rn; if (rp) s += rp * tp / (tp + fp); rp = rn = 0 }
+        rp += $1; rn += !$1; pos += $1; last = $3 }
+    END { tp += rp; fp += rn; if (rp) s += rp * tp / (tp + fp); printf "%.17g", s / pos }')
+got="$(json_figure log_loss) $(json_figure brier) $(json_figure roc_auc) $(json_figure pr_auc)"
+expect_true "log-loss, Brier, ROC AUC and PR AUC as recomputed ($got vs $want $ap)" \
+    "echo '$got $want $ap' | awk '{ for (i = 1; i <= 4; i++) { d = \$i - \$(i + 4); if (d > 1e-12 || d < -1e-12) exit 1 } }'"
+expect_true "the log-loss of a multiclass model with the lin link is its mean loss" \
+    "[ '$(json_figure log_loss)' = '$(json_figure mean_loss)' ]"
+expect_true "a model of 10 classes has log-loss and Brier, no AUC" \
+    "'$SMLOSS' eval -q -m '$T/lin.model' -d '$T/test.txt' | grep -q '^brier ' && ! '$SMLOSS' eval -q -m '$T/lin.model' -d '$T/test.txt' | grep -q auc"
+expect_fail "predict --output-type probs of a multiclass-pointwise model is refused" 2 \
+    'not calibrated probabilities; train with --objective multiclass' \
+    "$SMLOSS" predict -m "$T/pw.model" -d "$T/test.txt" --output-type probs -o "$T/pw.probs"
+expect_true "... leaving no output" "test ! -e '$T/pw.probs'"
+expect_true "a multiclass-pointwise model has no probabilities to report" \
+    "! '$SMLOSS' eval -q -m '$T/pw.model' -d '$T/test.txt' | grep -q -e log_loss -e brier"
+
 finish

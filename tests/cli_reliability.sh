@@ -13,15 +13,15 @@ no_temp_files() { [ -z "$(find "$T" -name '*.tmp.*' | head -n 1)" ]; }
 
 # --- divergence ---
 expect_fail "non-finite gradient stops training" 5 \
-    "training diverged in epoch 1: the gradient is not finite at row [0-9]+ of .*housing_scale \(label [-0-9.e+]+, score .*\) with loss 'exp:a=1,c=0,w=1'" \
+    "training diverged in epoch 1: the gradient is not finite at .*housing_scale:[0-9]+ \(label [-0-9.e+]+, score .*\) with loss 'exp:a=1,c=0,w=1'" \
     "$SMLOSS" train -q -d "$H" -m "$T/keep.model" --loss exp:a=1 --lr 10
 expect_true "a diverged run keeps the previous model" "cmp -s '$T/keep.model' '$T/prev.model'"
 expect_fail "link overflowing on the labels stops before training" 5 \
-    "training diverged at the starting point: the loss is not finite at row 1 of .*with loss 'exp:a=40,c=0,w=1'" \
+    "training diverged at the starting point: the loss is not finite at .*housing_scale:1 .*with loss 'exp:a=40,c=0,w=1'" \
     "$SMLOSS" train -q -d "$H" -m "$T/new.model" --loss exp:a=40
 expect_true "a diverged run writes no model" "[ ! -e '$T/new.model' ]"
 expect_fail "an exploding but finite objective stops training" 5 \
-    "training diverged in epoch [0-9]+: the training objective [-0-9.e+]+ is over 10000 times the one at the start of training \([0-9.e+-]+\); the largest loss is at row [0-9]+ of .*housing_scale .*with loss 'lin:w=1'" \
+    "training diverged in epoch [0-9]+: the training objective [-0-9.e+]+ is over 10000 times the one at the start of training \([0-9.e+-]+\); the largest loss is at .*housing_scale:[0-9]+ .*with loss 'lin:w=1'" \
     "$SMLOSS" train -q -d "$H" -m "$T/keep.model" --lr 5
 expect_true "an exploding run keeps the previous model" "cmp -s '$T/keep.model' '$T/prev.model'"
 expect_ok "a stable large step is not mistaken for an explosion" "$SMLOSS" train -q -d "$H" -m "$T/lr3.model" --lr 3

@@ -26,9 +26,21 @@ expect_fail "text after the gzip stream is an error at its offset" 3 \
 expect_true "...and no model" "[ ! -e '$T/t.model' ]"
 expect_fail "on standard input too" 3 "<stdin>: data after the end of the gzip stream at byte offset $n" \
     sh -c "'$SMLOSS' predict -m '$T/plain.model' -d - < '$T/trail.gz'"
-{ cat "$T/a.gz"; printf '\0\0\0\0\0\0\0\0'; } > "$T/zeros.gz"
-expect_fail "zero padding after the gzip stream too" 3 "not another gzip member" \
-    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros.gz"
+# zero padding to the end (tar's 10240-byte blocks) is skipped, as gzip -d does
+{ cat "$T/a.gz"; head -c 10240 /dev/zero; } > "$T/zeros.gz"
+expect_ok "zero padding after the gzip stream is skipped" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros.gz" -o "$T/zeros.pred"
+expect_ok "...predicting as the plain text does" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/a.txt" -o "$T/a.pred"
+expect_true "...the same predictions" "cmp -s '$T/zeros.pred' '$T/a.pred'"
+expect_ok "zero padding on standard input" \
+    sh -c "'$SMLOSS' predict -m '$T/plain.model' -d - < '$T/zeros.gz' > '$T/zeros-stdin.pred'"
+expect_true "...the same predictions" "cmp -s '$T/zeros-stdin.pred' '$T/a.pred'"
+n=$(wc -c < "$T/a.gz" | tr -d ' ')
+{ cat "$T/a.gz"; printf '\0\0\0\0x'; } > "$T/zeros-x.gz"
+expect_fail "zero bytes then others after the gzip stream: an error" 3 \
+    "zeros-x.gz: data after the end of the gzip stream at byte offset $n that is not another gzip member" \
+    "$SMLOSS" predict -m "$T/plain.model" -d "$T/zeros-x.gz"
 head -c 300 "$T/a.gz" > "$T/cut.gz"
 expect_fail "a truncated member is still corrupt" 3 "cut.gz: corrupt gzip data: unexpected end of file" \
     "$SMLOSS" predict -m "$T/plain.model" -d "$T/cut.gz"
@@ -84,7 +96,7 @@ expect_true "/dev/stdout redirected to a file is written there" \
 # --- outputs are opened before the work: a bad directory fails at once ---
 printf '1 1:x\n' > "$T/bad.txt"
 expect_fail "train -m into a missing directory: status 4 before the data is read" 4 \
-    "$T/nodir/m.model: cannot create a file in its directory" \
+    "$T/nodir/m.model: cannot create a file in its directory $T/nodir: " \
     "$SMLOSS" train -d "$T/bad.txt" -m "$T/nodir/m.model"
 expect_fail "...and --predictions" 4 "nodir/p: cannot create" \
     "$SMLOSS" train -d "$T/bad.txt" -m "$T/m2.model" --predictions "$T/nodir/p"
@@ -93,13 +105,52 @@ expect_fail "predict -o into a missing directory" 4 "nodir/p: cannot create" \
     "$SMLOSS" predict -d "$T/bad.txt" -m "$T/nodir.model" -o "$T/nodir/p"
 expect_fail "eval --per-query into a missing directory" 4 "nodir/q: cannot create" \
     "$SMLOSS" eval -d "$T/bad.txt" -m "$T/m.model" --per-query "$T/nodir/q"
+expect_fail "the message names the directory" 4 "nodir/m.model: cannot create a file in its directory .*/nodir: No such file" \
+    "$SMLOSS" train -d "$T/bad.txt" -m "$T/nodir/m.model"
 if [ "$(id -u)" -ne 0 ]; then
     mkdir -p "$T/ro" && chmod 555 "$T/ro"
-    expect_fail "a directory that is not writable" 4 "ro/m: cannot create a file in its directory: Permission denied" \
+    expect_fail "a directory that is not writable" 4 "ro/m: cannot create a file in its directory .*/ro: Permission denied" \
         "$SMLOSS" train -d "$T/bad.txt" -m "$T/ro/m"
     chmod 755 "$T/ro"
+elif [ -d /sys ] && ! touch /sys/smloss-probe 2>/dev/null; then
+    # (as root a read-only directory is writable; /sys is not)
+    expect_fail "a directory that is not writable (/sys)" 4 "/sys/m: cannot create a file in its directory /sys: " \
+        "$SMLOSS" train -d "$T/bad.txt" -m /sys/m
 else
-    skip "running as root: a read-only directory is writable"
+    skip "running as root without a read-only /sys: a read-only directory is writable"
+fi
+
+# --- a symbolic link as an output: the link is kept, its target written ---
+mkdir -p "$T/real" "$T/links"
+cp "$T/m.model" "$T/real/l.model"
+ln -s ../real/l.model "$T/links/l.model"
+expect_ok "train -m a symbolic link" "$SMLOSS" train -q -d "$H" -m "$T/links/l.model" --epochs 1
+expect_true "...the link is still a link" "[ -L '$T/links/l.model' ]"
+expect_true "...and its target is the new model" "! cmp -s '$T/real/l.model' '$T/m.model' && grep -q '^epochs=1\$' '$T/real/l.model'"
+expect_true "...with no temporary file in either directory" "[ \"\$(ls -A '$T/real')\" = l.model ] && [ \"\$(ls -A '$T/links')\" = l.model ]"
+ln -s ../real/new.pred "$T/links/dangling"
+expect_ok "predict -o a link to a file not yet there" "$SMLOSS" predict -m "$T/m.model" -d "$H" -o "$T/links/dangling"
+expect_true "...makes the link's target" "[ -L '$T/links/dangling' ] && [ \$(wc -l < '$T/real/new.pred') -eq 506 ]"
+ln -s loop1 "$T/links/loop2" && ln -s loop2 "$T/links/loop1"
+expect_fail "a loop of links" 4 "loop1: too many levels of symbolic links" \
+    "$SMLOSS" predict -m "$T/m.model" -d "$H" -o "$T/links/loop1"
+
+# --- killed by SIGKILL: where Linux gives unnamed temporary files
+# (O_TMPFILE), nothing is left behind ---
+if [ "$(uname -s)" = Linux ] && [ -d /proc/self/fd ]; then
+    mkdir -p "$T/k9"
+    "$SMLOSS" train -q -d "$H" -m "$T/k9/m.model" --epochs 1000000 2>"$T/k9.err" &
+    pid=$!
+    sleep 1
+    named=$(ls -A "$T/k9")
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    status=$?
+    expect_true "the run was killed while training (status $status)" "[ $status -eq 137 ]"
+    expect_true "while training, no named temporary file ($named)" "[ -z '$named' ]"
+    expect_true "after SIGKILL, nothing left" "[ -z \"\$(ls -A '$T/k9')\" ]"
+else
+    skip "not Linux: the temporary file is named, and SIGKILL leaves it"
 fi
 
 # --- a link flat over the labels is refused before training ---

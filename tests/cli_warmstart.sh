@@ -51,8 +51,8 @@ expect_fail "other width" 2 "scorer is mlp:4.*mlp:5" "$SMLOSS" train -q -d "$H" 
 expect_fail "other hash bits" 2 "does not hash" "$SMLOSS" train -q -d "$H" -i "$T/a.model" -m "$T/x.model" -b 10
 expect_fail "other label transform" 2 "label-transform log, not none" "$SMLOSS" train -q -d "$H" -i "$T/r.model" -m "$T/x.model" --label-transform none
 expect_fail "one output to multiclass" 2 "1 output.*multi-class" "$SMLOSS" train -q -d "$H" -i "$T/a.model" -m "$T/x.model" --objective multiclass
-printf '20 1:0.5 99:1\n21 2:1\n' > "$T/new.txt"
-expect_fail "a feature the model lacks" 3 "new.txt: row 1: feature 99 is not among the model's features" "$SMLOSS" train -q -d "$T/new.txt" -i "$T/a.model" -m "$T/x.model"
+printf '# new rows\n\n20 1:0.5 99:1\n21 2:1\n' > "$T/new.txt"
+expect_fail "a feature the model lacks: its line" 3 "new.txt:3: feature 99 is not among the model's features" "$SMLOSS" train -q -d "$T/new.txt" -i "$T/a.model" -m "$T/x.model"
 printf '11 1:1\n' > "$T/class11.txt"
 expect_fail "a class the model lacks" 3 "class11.txt:1" "$SMLOSS" train -q -d "$T/class11.txt" -i "$T/k.model" -m "$T/x.model"
 expect_fail "no such model" 4 "nope.model" "$SMLOSS" train -q -d "$H" -i "$T/nope.model" -m "$T/x.model"

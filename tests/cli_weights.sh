@@ -89,8 +89,13 @@ expect_ok "ranking with query weights" "$SMLOSS" train -q -d "$T/r" -m "$T/r.mod
     --objective listwise --epochs 2
 expect_true "ranking weights recorded" "grep -q 'train_weights' '$T/r.model'"
 awk 'NR == 5 { print 7; next } { print }' "$T/r.weight" > "$T/r.bad"
-expect_fail "ranking: rows of a query differ" 3 'rows [0-9]+ and 5 of one query have the weights [0-9] and 7' \
+expect_fail "ranking: rows of a query differ" 3 "r:5: the weight of this row, 7 \\(.*r.bad\\), is not that of its query's first row \\(line [0-9]+\\), [0-9]" \
     "$SMLOSS" train -q -d "$T/r" -m "$T/never.model" --objective listwise --weights "$T/r.bad"
+# the message names the data's line, not the row: comment lines count
+{ echo '# a comment line'; echo; cat "$T/r"; } > "$T/rc"
+cp "$T/r.query" "$T/rc.query"
+expect_fail "ranking: rows of a query differ, after comments" 3 "rc:7: the weight of this row, 7 .* \\(line [0-9]+\\)" \
+    "$SMLOSS" train -q -d "$T/rc" -m "$T/never.model" --objective listwise --weights "$T/r.bad"
 expect_ok "pointwise: per-row weights in queries are fine" "$SMLOSS" train -q -d "$T/r" \
     -m "$T/rp.model" --epochs 2 --weights "$T/r.bad"
 
@@ -144,4 +149,60 @@ expect_fail "bad weights with a cache" 3 'h.weight:7:1: a weight must be >= 0' \
     "$SMLOSS" train -q -d "$T/h" -m "$T/never.model" --cache "$T/h.cache"
 expect_true "bad weights: the cache unchanged, no model" \
     "cmp -s '$T/h.cache' '$T/h.cache.was' && [ ! -e '$T/never.model' ]"
+
+# --- extreme weights: normalised once, before any sum ---
+# equal weights, however large, are the unweighted model, bit for bit
+cp "$H" "$T/x"
+expect_ok "no weights" "$SMLOSS" train -q -d "$T/x" -m "$T/x.model" --epochs 3 --valid "$T/x"
+same_model() { ! diff "$1" "$2" | grep -v -e '^[<>] train_weights=' -e '^[<>] valid_weights=' -e '^---' -e '^[0-9]' | grep -q .; }
+for w in 3 1e306 1e-300; do
+    awk -v w=$w '{ print w }' "$T/x" > "$T/x.w$w"
+    expect_ok "equal weights $w" "$SMLOSS" train -d "$T/x" -m "$T/x$w.model" --epochs 3 \
+        --weights "$T/x.w$w" --valid "$T/x" --valid-weights "$T/x.w$w"
+    expect_true "equal weights $w: finite objectives" "! grep -qi 'nan\\|inf' '$T/err'"
+    expect_true "equal weights $w: the unweighted model" "[ -s '$T/x$w.model' ] && same_model '$T/x.model' '$T/x$w.model'"
+    expect_ok "eval, equal weights $w" "$SMLOSS" eval -d "$T/x" -m "$T/x.model" --weights "$T/x.w$w" -o "$T/x$w.report"
+    expect_ok "eval, no weights" "$SMLOSS" eval -d "$T/x" -m "$T/x.model" -o "$T/x.report"
+    expect_true "eval, equal weights $w: the unweighted report" \
+        "! diff '$T/x.report' '$T/x$w.report' | grep '^[<>]' | grep -v '^> weights:' | grep -q ."
+done
+# one row weighing 1e308: no overflow, no false divergence, and the model
+# of the same weights times 2^-1000 (the weights' scale does not matter)
+awk 'NR == 1 { print "1e308"; next } { print 1 }' "$T/x" > "$T/x.one"
+awk 'NR == 1 { printf "%.17g\n", 1e308 / 2^1000; next } { printf "%.17g\n", 1 / 2^1000 }' "$T/x" > "$T/x.one-small"
+expect_ok "one row weighs 1e308" "$SMLOSS" train -d "$T/x" -m "$T/one.model" --epochs 5 --weights "$T/x.one"
+expect_true "...trains without backing off" "! grep -q 'diverged' '$T/err' && ! grep -q lr_halvings '$T/one.model'"
+expect_ok "the same weights times 2^-1000" "$SMLOSS" train -q -d "$T/x" -m "$T/one-small.model" --epochs 5 --weights "$T/x.one-small"
+expect_true "...the same model" "[ -s '$T/one.model' ] && same_model '$T/one.model' '$T/one-small.model'"
+
+# ---- --class-weights (liblinear's -wi): the row weights of a weights file ----
+HEART=$DATA/libsvm-heart-scale/heart_scale
+awk '{ print ($1 > 0) ? 5 : 1 }' "$HEART" > "$T/heart.w5"
+awk '{ print (NR % 3) ? 1 : 0.5 }' "$HEART" > "$T/heart.half"
+awk '{ print (($1 > 0) ? 5 : 1) * ((NR % 3) ? 1 : 0.5) }' "$HEART" > "$T/heart.both"
+# model_body FILE: the model without the lines that name where weights came from
+model_body() { grep -v -e '^train_weights=' -e '^class_weights=' "$1"; }
+for obj in multiclass pointwise; do
+    expect_ok "$obj --class-weights 1=5" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-$obj" \
+        --objective $obj --epochs 3 --class-weights 1=5
+    expect_true "... records them" "grep -q -x 'class_weights=1=5' '$T/cw-$obj'"
+    expect_ok "$obj --weights 5 on class 1" "$SMLOSS" train -q -d "$HEART" -m "$T/w5-$obj" \
+        --objective $obj --epochs 3 --weights "$T/heart.w5"
+    expect_true "... the same model" "model_body '$T/cw-$obj' > '$T/a' && model_body '$T/w5-$obj' > '$T/b' && cmp -s '$T/a' '$T/b'"
+done
+expect_ok "--class-weights times --weights" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-half" \
+    --objective multiclass --epochs 3 --class-weights=-1=1,1=5 --weights "$T/heart.half"
+expect_ok "... as the product in one file" "$SMLOSS" train -q -d "$HEART" -m "$T/w-both" \
+    --objective multiclass --epochs 3 --weights "$T/heart.both"
+expect_true "... the same model" "model_body '$T/cw-half' > '$T/a' && model_body '$T/w-both' > '$T/b' && cmp -s '$T/a' '$T/b'"
+expect_ok "multiclass without weights" "$SMLOSS" train -q -d "$HEART" -m "$T/cw-none" \
+    --objective multiclass --epochs 3
+expect_true "class weights change the model" "model_body '$T/cw-none' > '$T/a' && model_body '$T/cw-multiclass' > '$T/b' && ! cmp -s '$T/a' '$T/b'"
+expect_fail "--class-weights with a ranking objective" 2 'not with a ranking objective' \
+    "$SMLOSS" train -d "$DATA/lightgbm-rank/rank.train" -m "$T/m" --objective listwise --class-weights 1=2
+expect_fail "bad --class-weights" 2 "--class-weights '1=5,1=2': expected CLASS=WEIGHT" \
+    "$SMLOSS" train -d "$HEART" -m "$T/m" --class-weights 1=5,1=2
+expect_fail "--class-weights that weigh every row 0" 3 'no row a positive weight' \
+    "$SMLOSS" train -d "$HEART" -m "$T/m" --class-weights=-1=0,1=0
+
 finish

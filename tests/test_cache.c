@@ -488,7 +488,7 @@ static int load_weighted(const char *w, cache_outcome want, const char *reason)
     int mapped = ds.mapping != NULL;
     if (CHECK(reader_read_file(src_path, NULL, &fresh, &err) == SM_OK)) {
         if (w)
-            CHECK(reader_read_weights(w, fresh.n_rows, fresh.source, &fresh.weight, &err) ==
+            CHECK(sidecar_read_weights(w, fresh.n_rows, fresh.source, &fresh.weight, &err) ==
                   SM_OK);
         CHECK(dataset_equal(&ds, &fresh)); /* (weights included) */
         CHECK((ds.weight != NULL) == (w != NULL));
@@ -622,7 +622,7 @@ DAMAGE(weight_nan, ((double *)array(b, WEIGHT))[h->n_rows - 1] = NAN)
 DAMAGE(weight_inf, ((double *)array(b, WEIGHT))[0] = INFINITY)
 DAMAGE(weight_zero, memset(array(b, WEIGHT), 0, 8 * (size_t)h->n_rows))
 DAMAGE(weights_flag, h->has_weights = 2)
-DAMAGE(weights_padding, h->zero = 1)
+DAMAGE(weights_padding, h->duplicates = DUPLICATES_COUNT)
 DAMAGE(weights_dropped, h->has_weights = 0)
 
 /* A damaged weight array is a stale cache, never an error, never used: the

@@ -50,6 +50,82 @@ static void test_labels_by_hand(void)
     class_report_free(&r);
 }
 
+/* The rows of test_labels_by_hand, the second and the last of a class the
+ * model lacks: always wrong; the second (1,1,0) counts as a wrong
+ * prediction of its first top class, 0, the last of class 0 (5,5,5). */
+static void test_labels_not_in_model(void)
+{
+    const double s[] = {3, 1, 2, 1, 1, 0, 0, 2, 1, 5, 5, 5};
+    const int32_t y[] = {0, CLASS_NOT_IN_MODEL, 2, CLASS_NOT_IN_MODEL};
+    sm_class_config c = config();
+    sm_class_report r;
+    CHECK(class_report_compute(&c, s, 4, 3, y, NULL, NULL, &r, NULL) == SM_OK);
+    CHECK(r.not_in_model_rows == 2);
+    CHECK(r.not_in_model[0] == 2 && r.not_in_model[1] == 0 && r.not_in_model[2] == 0);
+    CHECK_CLOSE(r.accuracy, 0.25, 0);
+    CHECK_CLOSE(r.top_k[1], 0.5, 0);   /* k = 2: rows 1 and 3 */
+    CHECK_CLOSE(r.top_k[2], 0.5, 0);   /* k = 3: never the lacking rows */
+    const int64_t want[9] = {1, 0, 0, 0, 0, 0, 0, 1, 0};
+    CHECK(memcmp(r.confusion, want, sizeof want) == 0);
+    CHECK(r.support[0] == 1 && r.support[1] == 0 && r.support[2] == 1);
+    CHECK_CLOSE(r.precision[0], 1.0 / 3.0, 1e-15); /* predicted 3 times, right once */
+    CHECK_CLOSE(r.precision[1], 0.0, 0);
+    CHECK(isnan(r.precision[2]));
+    CHECK_CLOSE(r.recall[0], 1.0, 0);
+    CHECK_CLOSE(r.recall[2], 0.0, 0);
+    CHECK_CLOSE(r.f1[0], 0.5, 1e-15);
+    CHECK_CLOSE(r.macro_precision, 1.0 / 6.0, 1e-15);
+    CHECK_CLOSE(r.macro_recall, 0.5, 1e-15);
+    class_report_free(&r);
+}
+
+/* The probability figures by hand. K = 2, p_2 = 0.9, 0.4, 0.4, 0.2 for the
+ * classes 1, 0, 1, 0: of the 4 (positive, negative) pairs three are ordered
+ * and one (0.4, 0.4) tied: ROC AUC 3.5/4; average precision: at 0.9 recall
+ * 1/2 with precision 1, at 0.4 the other 1/2 with precision 2/3. */
+static void test_probability_figures_by_hand(void)
+{
+    const double p[] = {0.1, 0.9, 0.6, 0.4, 0.6, 0.4, 0.8, 0.2};
+    const int32_t y[] = {1, 0, 1, 0};
+    sm_class_config c = config();
+    sm_class_report r;
+    CHECK(class_report_compute(&c, p, 4, 2, y, NULL, NULL, &r, NULL) == SM_OK);
+    CHECK(!r.has_probs);
+    CHECK(class_report_probs(&r, p, 4, y, NULL, NULL) == SM_OK && r.has_probs);
+    CHECK_CLOSE(r.roc_auc, 0.875, 1e-15);
+    CHECK_CLOSE(r.pr_auc, 0.5 + 1.0 / 3.0, 1e-15);
+    CHECK_CLOSE(r.log_loss, -(log(0.9) + log(0.6) + log(0.4) + log(0.8)) / 4, 1e-15);
+    CHECK_CLOSE(r.brier, (0.02 + 0.32 + 0.72 + 0.08) / 4, 1e-15);
+    /* weights 1, 2, 1, 1: pairs 2 + 1 + 0.5 * 2 + 1 of 2 x 3; at 0.4 the
+     * precision is 2/4 */
+    const double w[] = {1, 2, 1, 1};
+    CHECK(class_report_probs(&r, p, 4, y, w, NULL) == SM_OK);
+    CHECK_CLOSE(r.roc_auc, 5.0 / 6.0, 1e-15);
+    CHECK_CLOSE(r.pr_auc, (1.0 + 0.5) / 2, 1e-15);
+    CHECK_CLOSE(r.log_loss, -(log(0.9) + 2 * log(0.6) + log(0.4) + log(0.8)) / 5, 1e-15);
+    class_report_free(&r);
+
+    /* a certain mistake is clipped at 1e-15; a row of a class the model lacks
+     * is left out; one class only: no ROC AUC; K = 3: Brier, no AUC */
+    const double sure[] = {1, 0, 0.5, 0.5};
+    const int32_t y2[] = {1, CLASS_NOT_IN_MODEL};
+    CHECK(class_report_compute(&c, sure, 2, 2, y2, NULL, NULL, &r, NULL) == SM_OK);
+    CHECK(class_report_probs(&r, sure, 2, y2, NULL, NULL) == SM_OK);
+    CHECK_CLOSE(r.log_loss, 15 * log(10.0), 1e-12);
+    CHECK_CLOSE(r.brier, 2.0, 0);
+    CHECK(isnan(r.roc_auc));
+    CHECK_CLOSE(r.pr_auc, 1.0, 0);
+    class_report_free(&r);
+    const double p3[] = {0.2, 0.3, 0.5};
+    const int32_t y3[] = {2};
+    CHECK(class_report_compute(&c, p3, 1, 3, y3, NULL, NULL, &r, NULL) == SM_OK);
+    CHECK(class_report_probs(&r, p3, 1, y3, NULL, NULL) == SM_OK);
+    CHECK_CLOSE(r.brier, 0.04 + 0.09 + 0.25, 1e-15);
+    CHECK_CLOSE(r.log_loss, -log(0.5), 1e-15);
+    CHECK(isnan(r.roc_auc) && isnan(r.pr_auc));
+    class_report_free(&r);
+}
+
 /* q = (0.5, 0.3, 0.15, 0.05), s = (1, 3, 2, 0): by score 1, 2, 0, 3. */
 static void test_target_by_hand(void)
 {
@@ -190,7 +266,9 @@ static void test_bad_label(void)
 }
 
 static const test_case cases[] = {
-    TEST(test_labels_by_hand),        TEST(test_target_by_hand),
+    TEST(test_labels_by_hand),
+    TEST(test_labels_not_in_model),      TEST(test_target_by_hand),
+    TEST(test_probability_figures_by_hand),
     TEST(test_constant_scores_look_bad), TEST(test_target_ties_and_bands),
     TEST(test_random_against_definitions), TEST(test_bands_parse),
     TEST(test_bad_label),

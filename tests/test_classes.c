@@ -41,7 +41,7 @@ static void test_classes_from_labels(void)
     free(idx);
     ds.label[2] = 7;
     CHECK(classes_index_rows(&c, &ds, &idx, &err) == SM_EDATA && idx == NULL);
-    CHECK_CONTAINS(err.msg, "row 3");
+    CHECK_CONTAINS(err.msg, "mem:3: label 7");
     ds.label[2] = 0.5;
     CHECK(classes_from_labels(&ds, &c, &err) == SM_EDATA && c.n == 0);
     classes_free(&c);
@@ -123,8 +123,8 @@ static void test_reader_label_rule(void)
             sm_dataset ds;
             sm_error err;
             CHECK(!read_text(text.s, &opt, &par, &ds, &err));
-            CHECK_STREQ(err.msg, "mem:402:3: class label must be an integer (of at most 2^53 "
-                                 "in magnitude) \"2.5\"");
+            CHECK_STREQ(err.msg, "mem:402:3: class label must be an integer of magnitude "
+                                 "below 2^53 \"2.5\"");
         }
     /* without the rule the bad feature is the first error */
     sm_dataset ds;
@@ -167,7 +167,7 @@ static int targets_of(const char *text, sm_targets_spec *spec, double **t, int64
 {
     const char *path = test_tmp_path("targets.txt");
     test_write_file(path, text, strlen(text));
-    return reader_read_targets(path, spec, t, n, err) == SM_OK;
+    return sidecar_read_targets(path, spec, t, n, err) == SM_OK;
 }
 
 static void test_targets_reader(void)

@@ -147,11 +147,11 @@ static void test_transform_errors(void)
         double y[4];
         const char *want[3];
     } bad[] = {
-        {LABEL_LOG, {3, 2, 0, -1}, {"train.txt: row 3 has label 0", "log", "> 0"}},
-        {LABEL_LOG, {-0.1, 2, 1, 1}, {"train.txt: row 1 has label -0.1;", "log", "> 0"}},
-        {LABEL_LOG1P, {0, 5, -1, -3}, {"train.txt: row 3 has label -1;", "log1p", "> -1"}},
-        {LABEL_LOG1P, {0, 5, 7, -2.5}, {"train.txt: row 4 has label -2.5;", "log1p", "> -1"}},
-        {LABEL_LOG, {1, NAN, 1, 1}, {"train.txt: row 2 has label", "log", "> 0"}},
+        {LABEL_LOG, {3, 2, 0, -1}, {"train.txt: row 3: label 0", "log", "> 0"}},
+        {LABEL_LOG, {-0.1, 2, 1, 1}, {"train.txt: row 1: label -0.1;", "log", "> 0"}},
+        {LABEL_LOG1P, {0, 5, -1, -3}, {"train.txt: row 3: label -1;", "log1p", "> -1"}},
+        {LABEL_LOG1P, {0, 5, 7, -2.5}, {"train.txt: row 4: label -2.5;", "log1p", "> -1"}},
+        {LABEL_LOG, {1, NAN, 1, 1}, {"train.txt: row 2: label", "log", "> 0"}},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sm_dataset ds;

@@ -65,6 +65,51 @@ static void test_shares_make_the_file(void)
     dataset_free(&whole);
 }
 
+/* The same queries as a group file (LightGBM's layout: rows without qid:):
+ * the shares, one after another, are the file's rows; each starts at the
+ * first row of a query (*first_row, the rows before it), the first at or
+ * after its byte cut; none is empty here. */
+static void test_shares_cut_at_group_file_queries(void)
+{
+    const char *with_qid = write_ranking_file(60);
+    sm_error err;
+    sm_dataset whole;
+    if (!CHECK(reader_read_file(with_qid, NULL, &whole, &err) == SM_OK))
+        return;
+    /* the file without its qid: tokens, and the first row of each query */
+    test_strbuf t = {0};
+    for (int q = 0; q < 60; q++) {
+        for (int r = 0; r <= (q * 7) % 4; r++)
+            test_strbuf_add(&t, "%d %d:%d.5 %d:1\n", (q + r) % 3, 1 + r, q, 5 + q % 9);
+        if (q % 5 == 0)
+            test_strbuf_add(&t, "\n# a comment\n");
+    }
+    const char *path = test_tmp_path("groups.txt");
+    test_write_file(path, t.s, t.len);
+    free(t.s);
+    for (int parts = 2; parts <= 7; parts++) {
+        int64_t rows = 0, nnz = 0;
+        for (int part = 0; part < parts; part++) {
+            sm_dataset s;
+            int64_t first = -1, g = 0;
+            CHECK(reader_read_share_groups(path, NULL, NULL, part, parts, whole.group_ptr,
+                                           whole.n_groups, &first, &s, &err) == SM_OK);
+            while (g < whole.n_groups && whole.group_ptr[g] < first)
+                g++;
+            CHECK(first == rows && whole.group_ptr[g] == first && s.n_rows > 0 && !s.qid);
+            for (int64_t r = 0; r < s.n_rows && rows + r < whole.n_rows; r++)
+                CHECK(s.label[r] == whole.label[rows + r] &&
+                      s.row_ptr[r + 1] - s.row_ptr[r] ==
+                          whole.row_ptr[rows + r + 1] - whole.row_ptr[rows + r]);
+            rows += s.n_rows;
+            nnz += s.nnz;
+            dataset_free(&s);
+        }
+        CHECK(rows == whole.n_rows && nnz == whole.nnz);
+    }
+    dataset_free(&whole);
+}
+
 /* A bad line is reported by the share that holds it, with its line in the
  * whole file. */
 static void test_share_errors_name_the_file_line(void)
@@ -142,6 +187,7 @@ static void test_lone_process(void)
 
 static const test_case cases[] = {
     TEST(test_shares_make_the_file),
+    TEST(test_shares_cut_at_group_file_queries),
     TEST(test_share_errors_name_the_file_line),
     TEST(test_gzip_is_not_split),
     TEST(test_rank_in_paths),

@@ -226,11 +226,22 @@ static void test_classes(void)
     CHECK_CLOSE(res.class_loss, (log(cosh(1.0)) + log(cosh(2.0)) + log(cosh(0.5))) / 3.0, 1e-14);
     eval_result_free(&res);
     dataset_free(&ds);
-    /* a label that is no class of the model */
-    load("3 0:1\n5 0:1\n", &ds);
+    /* a class the model lacks (5, twice): its rows are errors, listed; the
+     * loss is that of the row of class 3, scores (1, -1): log(1 + e^-2) */
+    load("3 0:1\n5 0:1\n5 0:2\n", &ds);
     c.targets = NULL;
+    CHECK(eval_run(&c, &ds, &res, &err) == SM_OK);
+    CHECK(res.not_in_model.n == 1 && res.not_in_model.value[0] == 5 &&
+          res.not_in_model_rows[0] == 2 && res.classes->not_in_model_rows == 2);
+    CHECK_CLOSE(res.classes->accuracy, 1.0 / 3.0, 1e-15);
+    CHECK_CLOSE(res.class_loss, log1p(exp(-2.0)), 1e-15);
+    CHECK_CLOSE(res.classes->log_loss, log1p(exp(-2.0)), 1e-15);
+    eval_result_free(&res);
+    dataset_free(&ds);
+    /* a label that is no integer is no class at all */
+    load("3 0:1\n3.5 0:1\n", &ds);
     CHECK(eval_run(&c, &ds, &res, &err) == SM_EDATA);
-    CHECK_CONTAINS(err.msg, "row 2: label 5 is not one of the 2 classes");
+    CHECK_CONTAINS(err.msg, "row 2: class label 3.5 is not an integer");
     eval_result_free(&res);
     dataset_free(&ds);
     model_free(&m);

@@ -429,6 +429,70 @@ static void test_bad_input_corpus(void)
     CHECK(n_cases >= 30);
 }
 
+/* Rows know their lines (blank and comment lines move them down), for
+ * messages that name a row's place in the file; for any block size. */
+static void test_row_lines(void)
+{
+    const char *text = "# header\n\n1 1:1\n2 1:2\n# between\n3 1:3\n4 1:4\n\n\n5 1:5";
+    static const int64_t want[] = {3, 4, 6, 7, 10};
+    static const size_t blocks[] = {4, 9, 0};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        sm_reader_parallel par = {2, blocks[b]};
+        sm_dataset ds;
+        sm_error err;
+        if (!CHECK(reader_read_buffer_parallel(text, strlen(text), "f.txt", NULL, &par, &ds,
+                                               &err) == SM_OK))
+            continue;
+        CHECK(ds.n_rows == 5 && ds.lines_known);
+        for (int64_t r = 0; r < ds.n_rows; r++)
+            CHECK(dataset_row_line(&ds, r) == want[r]);
+        char where[64];
+        CHECK_STREQ(dataset_where(&ds, 3, where, sizeof where), "f.txt:7");
+        ds.lines_known = 0; /* (a cache's rows) */
+        CHECK_STREQ(dataset_where(&ds, 3, where, sizeof where), "f.txt: row 4");
+        dataset_free(&ds);
+    }
+}
+
+/* --duplicates: a repeated index summed or its last value kept, worked by
+ * hand; the rows changed counted; a sum beyond float's range refused at the
+ * repeat. */
+static void test_duplicate_indices(void)
+{
+    static const char text[] = "1 3:1 1:2 3:4\n2 1:1 2:2\n0 5:1 5:2 5:0.5 1:1\n";
+    static const struct {
+        sm_duplicates policy;
+        float row0_3, row2_5;
+    } cases[] = {{DUPLICATES_SUM, 5.0f, 3.5f}, {DUPLICATES_LAST, 4.0f, 0.5f}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sm_reader_options opt = {.duplicates = cases[i].policy};
+        sm_dataset ds;
+        sm_error err;
+        if (!CHECK(reader_read_buffer(text, sizeof text - 1, "t.txt", &opt, &ds, &err) == SM_OK))
+            continue;
+        const int32_t want_col[] = {1, 3, 1, 2, 1, 5};
+        const float want_val[] = {2, cases[i].row0_3, 1, 2, 1, cases[i].row2_5};
+        CHECK(ds.n_rows == 3 && ds.nnz == 6 && ds.duplicate_rows == 2 && ds.dim == 6);
+        CHECK(ds.row_ptr[1] == 2 && ds.row_ptr[2] == 4 && ds.row_ptr[3] == 6);
+        for (int k = 0; k < 6 && ds.nnz == 6; k++)
+            CHECK(ds.col[k] == want_col[k] && ds.val[k] == want_val[k]);
+        dataset_free(&ds);
+    }
+    sm_reader_options sum = {.duplicates = DUPLICATES_SUM};
+    sm_dataset ds;
+    sm_error err;
+    static const char big[] = "1 2:3e38 2:3e38\n";
+    CHECK(reader_read_buffer(big, sizeof big - 1, "t.txt", &sum, &ds, &err) == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "t.txt:1:10: the sum of the values of feature index 2 is out of "
+                            "range for a float \"2:3e38\"");
+    /* without repeats nothing is counted, under any rule */
+    static const char plain[] = "1 3:1 1:2\n";
+    CHECK(reader_read_buffer(plain, sizeof plain - 1, "t.txt", &sum, &ds, &err) == SM_OK &&
+          ds.duplicate_rows == 0 && ds.nnz == 2);
+    dataset_free(&ds);
+    expect_error(text, SM_EDATA, "t.txt:1:11: duplicate feature index 3 (first at column 3)");
+}
+
 static const test_case cases[] = {
     TEST(test_basic_rows),
     TEST(test_tabs_crlf_and_no_final_newline),
@@ -439,10 +503,12 @@ static const test_case cases[] = {
     TEST(test_qid_groups),
     TEST(test_label_errors),
     TEST(test_feature_errors),
+    TEST(test_duplicate_indices),
     TEST(test_qid_errors),
     TEST(test_many_qids_and_reappearance),
     TEST(test_unlabeled_rows),
     TEST(test_bad_input_corpus),
+    TEST(test_row_lines),
 };
 
 TEST_MAIN(cases)

@@ -107,6 +107,40 @@ static void test_every_split_gives_the_same_dataset(void)
     }
 }
 
+/* --duplicates sum and last: every split gives the serial read's data and
+ * count of rows changed (every 7th line repeats an index, unsorted). */
+static void test_every_split_merges_duplicates_alike(void)
+{
+    test_strbuf t = {0};
+    for (int i = 0; i < 700; i++)
+        test_strbuf_add(&t, i % 7 ? "%d 1:%d 4:0.5\n" : "%d 4:%d 1:2 4:0.25 9:1\n", i % 3, i);
+    for (int policy = DUPLICATES_SUM; policy <= DUPLICATES_LAST; policy++) {
+        sm_reader_options opt = {.duplicates = (sm_duplicates)policy};
+        sm_dataset ref, ds;
+        sm_error err;
+        sm_reader_parallel serial = {1, (size_t)1 << 30};
+        if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "d", &opt, &serial, &ref, &err) ==
+                   SM_OK))
+            continue;
+        CHECK(ref.duplicate_rows == 100 && ref.nnz == 700 * 2 + 100);
+        /* line 8 (i = 7): 4:7 and 4:0.25 */
+        CHECK(ref.col[ref.row_ptr[7] + 1] == 4 &&
+              ref.val[ref.row_ptr[7] + 1] == (policy == DUPLICATES_SUM ? 7.25f : 0.25f));
+        for (int i = 0; i < N_THREADS; i++)
+            for (int j = 0; j < N_BLOCKS; j++) {
+                sm_reader_parallel par = {thread_counts[i], block_sizes[j]};
+                if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "d", &opt, &par, &ds, &err) ==
+                           SM_OK))
+                    continue;
+                if (!CHECK(dataset_equal(&ref, &ds) && ds.duplicate_rows == ref.duplicate_rows))
+                    fprintf(stderr, "  threads %d, block %zu\n", thread_counts[i], block_sizes[j]);
+                dataset_free(&ds);
+            }
+        dataset_free(&ref);
+    }
+    free(t.s);
+}
+
 /* Put a bad line (or a qid rule broken by a good-looking line) at a chosen
  * line of generated text and check that every split reports exactly the
  * message of a one-thread, one-block read, and that it names that line. */
@@ -425,6 +459,7 @@ static void test_cache_errors(void)
 
 static const test_case cases[] = {
     TEST(test_every_split_gives_the_same_dataset),
+    TEST(test_every_split_merges_duplicates_alike),
     TEST(test_every_split_gives_the_same_first_error),
     TEST(test_cache_reused_only_while_source_unchanged),
     TEST(test_content_hash_any_threads),

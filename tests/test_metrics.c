@@ -203,7 +203,32 @@ static void test_report_invalid(void)
     sm_regions ok = {.n = 1};
     CHECK(metrics_region_report(&ok, &lin, y, NULL, y, -1, &rep, &err) == SM_EFAIL);
 }
+/* RMSE and MAE sums by hand: labels 1, 2, 3, 40 scored 2, 2, 1, 30 (errors
+ * 1, 0, 2, 10); the region [2, 40) holds the rows of 2 and 3; weights
+ * 1, 1, 3, 1. */
+static void test_error_sums_by_hand(void)
+{
+    const double y[] = {1, 2, 3, 40}, s[] = {2, 2, 1, 30}, w[] = {1, 1, 3, 1};
+    double sq[2] = {0, 0}, ab[2] = {0, 0};
+    metrics_error_sums(y, NULL, s, 4, NULL, 1, sq);
+    metrics_error_sums(y, NULL, s, 4, NULL, 0, ab);
+    CHECK(sq[0] == 105 && sq[1] == 4 && ab[0] == 13 && ab[1] == 4);
+    const sm_interval mid = {2, 40, 1, 0};
+    double r[2] = {0, 0};
+    metrics_error_sums(y, w, s, 4, &mid, 1, r);
+    CHECK(r[0] == 12 && r[1] == 4); /* 0 + 3 * 4, weights 1 + 3 */
+    const sm_interval open_top = {3, INFINITY, 0, 0}; /* (3, inf): the 40 alone */
+    double t[2] = {0, 0};
+    metrics_error_sums(y, w, s, 4, &open_top, 0, t);
+    CHECK(t[0] == 10 && t[1] == 1);
+    const double nan_label[] = {NAN};
+    double none[2] = {0, 0};
+    metrics_error_sums(nan_label, NULL, s, 1, &open_top, 1, none);
+    CHECK(none[0] == 0 && none[1] == 0);
+}
+
 static const test_case cases[] = {
+    TEST(test_error_sums_by_hand),
     TEST(test_report_by_hand),
     TEST(test_report_sigmoid_loss),
     TEST(test_report_empty_regions),

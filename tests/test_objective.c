@@ -530,12 +530,40 @@ static void test_multiclass_checks_and_start(void)
     CHECK_CLOSE(objective_label_curvature(&obj, t), exp(10.0), 1e-9 * exp(10.0));
 }
 
+/* objective_shift_invariant against the loss: a unit's loss is unchanged
+ * by one shift of all its scores exactly for the kinds that say so (a unit
+ * of QN rows; for the multi-class kinds one row of QN class scores). */
+static void test_shift_invariance(void)
+{
+    for (int kind = 0; kind < OBJ_KIND_COUNT; kind++) {
+        int multiclass = objective_is_multiclass((sm_objective_kind)kind);
+        sm_objective obj = {.kind = (sm_objective_kind)kind, .temperature = 1.0,
+                            .n_out = multiclass ? QN : 1};
+        CHECK(link_parse("lin", &obj.link, NULL) == SM_OK);
+        CHECK(objective_check(&obj, NULL) == SM_OK);
+        sm_objective_work w;
+        objective_work_init(&w, 1);
+        CHECK(objective_work_reserve(&w, QN, NULL) == SM_OK);
+        double shifted[QN];
+        for (int i = 0; i < QN; i++)
+            shifted[i] = qs[i] + 0.75;
+        int64_t rows = multiclass ? 1 : QN, units;
+        double loss = objective_forward(&obj, qs, qy, rows, &units, &w);
+        double moved = objective_forward(&obj, shifted, qy, rows, &units, &w);
+        int same = fabs(moved - loss) <= 1e-12 * fmax(1.0, loss);
+        if (!CHECK(same == objective_shift_invariant(obj.kind)))
+            fprintf(stderr, "  %s: %.17g shifted %.17g\n", objective_kind_name(obj.kind), loss,
+                    moved);
+        objective_work_free(&w);
+    }
+}
+
 static const test_case cases[] = {
     TEST(test_sampled_forward), TEST(test_gain_target),
     TEST(test_gradients_all_links), TEST(test_ranknet), TEST(test_listnet),
     TEST(test_soft_pairwise_matching), TEST(test_sampled_pairs_unbiased), TEST(test_check_targets),
     TEST(test_start_score), TEST(test_units), TEST(test_query_curvature),
     TEST(test_multiclass_gradients), TEST(test_multiclass_closed_forms),
-    TEST(test_multiclass_checks_and_start),
+    TEST(test_multiclass_checks_and_start), TEST(test_shift_invariance),
 };
 TEST_MAIN(cases)

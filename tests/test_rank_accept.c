@@ -32,7 +32,7 @@ static int load_grouped(const char *path, sm_dataset *ds)
     dataset_init(ds);
     snprintf(groups, sizeof groups, "%s.query", path);
     if (reader_read_file(path, NULL, ds, &err) != SM_OK ||
-        reader_read_groups(groups, &sizes, &n, &err) != SM_OK ||
+        sidecar_read_groups(groups, &sizes, &n, &err) != SM_OK ||
         dataset_set_group_sizes(ds, sizes, n, groups, &err) != SM_OK) {
         fprintf(stderr, "  cannot load %s: %s\n", path, err.msg);
         free(sizes);
@@ -237,7 +237,7 @@ static double newton(const problem *pb, double *theta, double *grad_norm)
 
 static double test_ndcg10(const sm_dataset *test, const double *s)
 {
-    sm_rank_metric m = {METRIC_NDCG, 10};
+    sm_rank_metric m = {.kind = METRIC_NDCG, .k = 10};
     sm_rank_config c;
     rank_config_default(&c);
     double v = NAN;

@@ -172,10 +172,31 @@ static void test_metric_by_name(void)
     CHECK(rank_metric_parse("err", &m, &err) == SM_OK && m.kind == METRIC_ERR && m.k == 0);
     CHECK(rank_metric_parse("objective", &m, &err) == SM_OK && !rank_metric_higher_is_better(&m));
     CHECK(rank_metric_parse("map@3", &m, &err) == SM_EUSAGE);
-    CHECK_CONTAINS(err.msg, "only ndcg and err");
+    CHECK_STREQ(err.msg, "'map@3': only ndcg and err take a cutoff @K");
     CHECK(rank_metric_parse("ndcg@0", &m, &err) == SM_EUSAGE);
     CHECK(rank_metric_parse("auc", &m, &err) == SM_EUSAGE);
-    CHECK_CONTAINS(err.msg, "unknown metric 'auc'");
+    CHECK_STREQ(err.msg, "unknown metric 'auc'; expected ndcg@K, err@K, map, mrr, accuracy, "
+                         "top1-agreement, rmse[:INTERVAL], mae[:INTERVAL] or objective");
+    /* the errors of the scores, over a region of labels or every row */
+    CHECK(rank_metric_parse("rmse:[35,inf)", &m, &err) == SM_OK && m.kind == METRIC_RMSE &&
+          m.has_region && m.region.lower == 35 && m.region.lower_closed &&
+          m.region.upper == INFINITY && !m.region.upper_closed);
+    CHECK(!rank_metric_higher_is_better(&m) && rank_metric_is_error(&m) &&
+          !rank_metric_is_ranking(&m));
+    rank_metric_format(&m, buf, sizeof buf);
+    CHECK_STREQ(buf, "rmse:[35,inf)");
+    CHECK(rank_metric_parse("mae", &m, &err) == SM_OK && m.kind == METRIC_MAE && !m.has_region);
+    CHECK(rank_metric_parse("mae:(-inf,2.5]", &m, &err) == SM_OK && m.region.upper_closed);
+    rank_metric_format(&m, buf, sizeof buf);
+    CHECK_STREQ(buf, "mae:(-inf,2.5]");
+    CHECK(rank_metric_parse("rmse:[35,20)", &m, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "'rmse:[35,20)', column 7: the lower end must be below the upper end");
+    CHECK(rank_metric_parse("rmse:[x,1)", &m, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "column 7: the lower end must be a number or -inf");
+    CHECK(rank_metric_parse("map:[1,2)", &m, &err) == SM_EUSAGE);
+    CHECK_CONTAINS(err.msg, "only rmse and mae take a region");
+    CHECK(rank_metric_parse("ndcg@5", &m, &err) == SM_OK && rank_metric_is_ranking(&m) &&
+          !m.has_region);
 
     const double y[] = {2, 0, 1}, s[] = {0.5, 0.9, 0.1};
     const int64_t gp[] = {0, 3};
@@ -213,7 +234,7 @@ static void test_err_max_label_given(void)
 {
     const double y[] = {2, 0}, s[] = {0.9, 0.1};
     const int64_t gp[] = {0, 2};
-    sm_rank_metric m = {METRIC_ERR, 2};
+    sm_rank_metric m = {.kind = METRIC_ERR, .k = 2};
     sm_rank_config c;
     rank_config_default(&c);
     double v, counted;

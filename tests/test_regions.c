@@ -99,6 +99,8 @@ static void test_origin_names(void)
     CHECK_STREQ(regions_origin_name(REGIONS_QUARTILES), "label-quartiles");
     /* distinct names: model files store them and read them back by name */
     CHECK(strcmp(regions_origin_name(REGIONS_DISTINCT), regions_origin_name(REGIONS_QUARTILES)));
+    CHECK(strcmp(regions_origin_name(REGIONS_TIED_QUARTILES),
+                 regions_origin_name(REGIONS_QUARTILES)));
 }
 
 /* ---- regions_from_labels ---- */
@@ -164,23 +166,42 @@ static void test_from_labels_quartiles(void)
     CHECK(r.origin == REGIONS_QUARTILES && r.n == 4);
     CHECK(r.bound[0] == 2.5 && r.bound[1] == 5 && r.bound[2] == 7.5);
 
-    /* 50 zeros then 1..50: q25 = 0 is the minimum (dropped), q50 = 0.5, q75 = 25.25 */
+    /* 50 zeros then 1..50: q25 = 0 is the minimum (dropped), q50 = 0.5, q75 =
+     * 25.25; of the regions 0 (50 zeros), 1..25 and 26..50 the first that can
+     * be split is 1..25, at its median x[12] = 13 */
     double skewed[100];
     for (int i = 0; i < 100; i++)
         skewed[i] = i < 50 ? 0 : i - 49;
     regions_from_labels(skewed, 100, &r);
-    CHECK(r.origin == REGIONS_QUARTILES);
-    CHECK(r.n == 3);
+    CHECK(r.origin == REGIONS_TIED_QUARTILES);
+    CHECK(r.n == 4);
     CHECK_CLOSE(r.bound[0], 0.5, 1e-12);
-    CHECK_CLOSE(r.bound[1], 25.25, 1e-12);
+    CHECK_CLOSE(r.bound[1], 13, 0);
+    CHECK_CLOSE(r.bound[2], 25.25, 1e-12);
 
-    /* 0..4, 89 fives, 6..10: all three quartiles are 5, kept once */
+    /* 0..4, 89 fives, 6..10: all three quartiles are 5, kept once; [5, inf)
+     * has its median at its smallest label, 5, so it is split above the fives,
+     * at 6; then 0..4 (the lower of two regions of 5) at its median 2 */
     double tied[99];
     for (int i = 0; i < 99; i++)
         tied[i] = i < 5 ? i : i < 94 ? 5 : i - 88;
     regions_from_labels(tied, 99, &r);
-    CHECK(r.origin == REGIONS_QUARTILES);
-    CHECK(r.n == 2 && r.bound[0] == 5);
+    CHECK(r.origin == REGIONS_TIED_QUARTILES);
+    CHECK(r.n == 4 && r.bound[0] == 2 && r.bound[1] == 5 && r.bound[2] == 6);
+
+    /* 90 zeros and 1..10 (the issue's 90% zeros): the quartiles are all 0, one
+     * region; split above the zeros at 1, then 1..10 at 5.5, then 1..5 at 3 */
+    double zeros[100];
+    for (int i = 0; i < 100; i++)
+        zeros[i] = i % 10 == 3 ? i / 10 + 1 : 0;
+    regions_from_labels(zeros, 100, &r);
+    CHECK(r.origin == REGIONS_TIED_QUARTILES);
+    CHECK(r.n == 4 && r.bound[0] == 1 && r.bound[1] == 3 && r.bound[2] == 5.5);
+    /* the zeros are one region, and no region is empty */
+    int64_t count[4] = {0};
+    for (int i = 0; i < 100; i++)
+        count[regions_assign(&r, zeros[i])]++;
+    CHECK(count[0] == 90 && count[1] == 2 && count[2] == 3 && count[3] == 5);
 
     sm_error err;
     CHECK(regions_choose_from_labels(y, N, &r, &err) == SM_OK && r.n == 4);
@@ -214,6 +235,14 @@ static void test_quartiles_match_full_sort(void)
             qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
             sm_regions r;
             regions_from_labels(y, n, &r);
+            if (r.origin == REGIONS_TIED_QUARTILES) { /* 4 regions, none empty */
+                int64_t count[4] = {0};
+                for (int i = 0; i < n; i++)
+                    count[regions_assign(&r, y[i])]++;
+                CHECK(r.n == 4 && regions_valid(&r) && count[0] && count[1] && count[2] &&
+                      count[3]);
+                continue;
+            }
             if (r.origin != REGIONS_QUARTILES)
                 continue; /* few distinct values: one region each, no quartiles */
             double want[3], last = sorted[0];

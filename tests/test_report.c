@@ -380,8 +380,8 @@ static void test_text(void)
 }
 
 /* Every line of a TSV report has the four fields "table row column value";
- * info rows have no value, every other value has TSV_DECIMALS (6) decimals
- * or is NaN, inf or -inf. */
+ * info rows are the whole report's (row "all") with a text value, every
+ * other value has TSV_DECIMALS (6) decimals or is NaN, inf or -inf. */
 static int tidy_table(const char *out)
 {
     const char *header = "table\trow\tcolumn\tvalue\n";
@@ -395,7 +395,7 @@ static int tidy_table(const char *out)
         ok &= tabs == 3;
         int len = (int)(e - value);
         if (strncmp(p, "info\t", 5) == 0) {
-            ok &= len == 0;
+            ok &= strncmp(p, "info\tall\t", 9) == 0;
             continue;
         }
         const char *dot = memchr(value, '.', (size_t)len);
@@ -419,12 +419,12 @@ static void test_tsv(void)
     if (!out)
         return;
     CHECK(tidy_table(out));
-    CHECK_CONTAINS(out, "\ninfo\tdata\thousing.txt\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tloss\tlin:w=1\t\n");
-    CHECK(!strstr(out, "\ninfo\tpredictions")); /* NULL fields left out */
-    CHECK_CONTAINS(out, "\ninfo\tboundaries\t1,2\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tregions_origin\tgiven\t\n");
-    CHECK_CONTAINS(out, "\ninfo\tinterval_1\t[1, 2)\t\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tdata\thousing.txt\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tloss\tlin:w=1\n");
+    CHECK(!strstr(out, "\ninfo\tall\tpredictions")); /* NULL fields left out */
+    CHECK_CONTAINS(out, "\ninfo\tall\tboundaries\t1,2\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tregions_origin\tgiven\n");
+    CHECK_CONTAINS(out, "\ninfo\tall\tinterval_1\t[1, 2)\n");
     CHECK_CONTAINS(out, "\nregion\t0\tlower\t-inf\nregion\t0\tupper\t1.000000\n"
                         "region\t0\trows\t2\nregion\t0\tmean_label\t0.000000\n");
     CHECK_CONTAINS(out, "\nregion\t0\trmse\t0.790569\n"); /* sqrt(0.625), rounded */
@@ -517,8 +517,8 @@ static void test_single_region_and_hostile_text(void)
     out = render(REPORT_TSV, &meta, &rep);
     if (out) {
         CHECK(tidy_table(out));
-        CHECK_CONTAINS(out, "\ninfo\tdata\tx?y\t\n");
-        CHECK_CONTAINS(out, "\ninfo\tboundaries\t\t\n");
+        CHECK_CONTAINS(out, "\ninfo\tall\tdata\tx?y\n");
+        CHECK_CONTAINS(out, "\ninfo\tall\tboundaries\t\n");
         CHECK_CONTAINS(out, "\nregion\t0\tlower\t-inf\nregion\t0\tupper\tinf\n");
         CHECK_CONTAINS(out, "\nconfusion\t0\t0\t1\n");
         free(out);
@@ -581,14 +581,14 @@ static void test_write_failure(void)
 /* The class report (K = 3, labels and a target) in the three formats: the
  * text names every figure, the TSV is one table of 4 columns whose rows carry
  * the computed numbers, the JSON is valid; a full disk is SM_EIO. */
-static char *render_classes(sm_report_format fmt, const sm_class_report *r, FILE *f_override)
+static char *render_classes_named(sm_report_format fmt, const sm_class_report *r,
+                                  const sm_class_names *names, FILE *f_override)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = f_override ? f_override : open_memstream(&buf, &len);
-    const int64_t values[3] = {-1, 4, 7};
     sm_error err = {SM_OK, ""};
-    sm_status st = report_write_classes(f, fmt, &sample_meta, r, values, 0.25, &err);
+    sm_status st = report_write_classes(f, fmt, &sample_meta, r, names, 0.25, &err);
     if (f_override) {
         CHECK(st == SM_EIO);
         return NULL;
@@ -599,6 +599,13 @@ static char *render_classes(sm_report_format fmt, const sm_class_report *r, FILE
         return NULL;
     }
     return buf;
+}
+
+static char *render_classes(sm_report_format fmt, const sm_class_report *r, FILE *f_override)
+{
+    static const int64_t values[3] = {-1, 4, 7};
+    const sm_class_names names = {.value = values};
+    return render_classes_named(fmt, r, &names, f_override);
 }
 
 static void test_class_report_formats(void)
@@ -645,6 +652,37 @@ static void test_class_report_formats(void)
     class_report_free(&r);
 }
 
+/* Two classes of the data that the model lacks (9 with 2 rows, 12 with 1):
+ * listed with their rows in every format. */
+static void test_class_report_not_in_model(void)
+{
+    const double s[] = {3, 1, 2, 1, 1, 0, 0, 2, 1, 5, 5, 5};
+    const int32_t y[] = {0, CLASS_NOT_IN_MODEL, 2, CLASS_NOT_IN_MODEL};
+    const int64_t values[3] = {-1, 4, 7}, lacking[2] = {9, 12}, rows[2] = {2, 1};
+    const sm_class_names names = {values, 2, lacking, rows};
+    sm_class_config c;
+    class_config_default(&c);
+    sm_class_report r;
+    if (!CHECK(class_report_compute(&c, s, 4, 3, y, NULL, NULL, &r, NULL) == SM_OK))
+        return;
+    char *text = render_classes_named(REPORT_TEXT, &r, &names, NULL), line[256];
+    CHECK(text && strstr(text, "\nnot in the model (its rows count as errors)\n"));
+    CHECK(text && find_line(text, "9 ", line, sizeof line));
+    CHECK(text && strcmp(line, "9               2") == 0);
+    CHECK(text && find_line(text, "12 ", line, sizeof line));
+    free(text);
+    char *tsv = render_classes_named(REPORT_TSV, &r, &names, NULL);
+    CHECK(tsv && tidy_table(tsv));
+    CHECK(tsv && strstr(tsv, "\nnot_in_model\t9\trows\t2\nnot_in_model\t12\trows\t1\n"));
+    free(tsv);
+    char *json = render_classes_named(REPORT_JSON, &r, &names, NULL);
+    CHECK(json && json_valid(json));
+    CHECK(json && strstr(json, "\"not_in_model\": [{\"class\": 9, \"rows\": 2}, "
+                               "{\"class\": 12, \"rows\": 1}]"));
+    free(json);
+    class_report_free(&r);
+}
+
 static const test_case cases[] = {
     TEST(test_json_validator),
     TEST(test_format_names),
@@ -656,6 +694,7 @@ static const test_case cases[] = {
     TEST(test_many_regions_json),
     TEST(test_write_failure),
     TEST(test_class_report_formats),
+    TEST(test_class_report_not_in_model),
 };
 
 TEST_MAIN(cases)

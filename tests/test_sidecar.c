@@ -27,12 +27,12 @@ static void test_groups_file(void)
     test_write_file(path, text, sizeof text - 1);
     int64_t *sizes = NULL, n = -1;
     sm_error err;
-    CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_OK);
+    CHECK(sidecar_read_groups(path, &sizes, &n, &err) == SM_OK);
     CHECK(n == 4 && sizes[0] == 1 && sizes[1] == 13 && sizes[2] == 5 && sizes[3] == 7);
     free(sizes);
 
     test_write_file(path, "", 0);
-    CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_OK);
+    CHECK(sidecar_read_groups(path, &sizes, &n, &err) == SM_OK);
     CHECK(n == 0);
     free(sizes);
 
@@ -49,7 +49,7 @@ static void test_groups_file(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         test_write_file(path, bad[i].text, strlen(bad[i].text));
         sizes = (int64_t *)&n;
-        CHECK(reader_read_groups(path, &sizes, &n, &err) == SM_EDATA);
+        CHECK(sidecar_read_groups(path, &sizes, &n, &err) == SM_EDATA);
         CHECK_CONTAINS(err.msg, path);
         CHECK_CONTAINS(err.msg, bad[i].want);
         CHECK(sizes == NULL && n == 0);
@@ -64,7 +64,7 @@ static void test_scores_file(void)
     double *scores = NULL;
     int64_t n = -1;
     sm_error err;
-    CHECK(reader_read_scores(path, &scores, &n, &err) == SM_OK);
+    CHECK(sidecar_read_scores(path, &scores, &n, &err) == SM_OK);
     CHECK(n == 4);
     if (n == 4)
         CHECK(scores[0] == 0.5 && scores[1] == -1000.0 && same_bits(scores[2], 0.1) &&
@@ -78,10 +78,12 @@ static void test_scores_file(void)
         {"1\n\n  abc 2\n", ":3:3: score is not a number \"abc\""},
         {"1e999\n", ":1:1: score is out of range for a double \"1e999\""},
         {"\t0x1p0\n", ":1:2: score must be written in decimal"},
+        {"1 tag\n0.25 0.75\n", ":2:6: a second number: a predictions file has one score a line"},
+        {"1\n2 -3e-1 x\n", ":2:3: a second number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         test_write_file(path, bad[i].text, strlen(bad[i].text));
-        CHECK(reader_read_scores(path, &scores, &n, &err) == SM_EDATA);
+        CHECK(sidecar_read_scores(path, &scores, &n, &err) == SM_EDATA);
         CHECK_CONTAINS(err.msg, path);
         CHECK_CONTAINS(err.msg, bad[i].want);
         CHECK(scores == NULL && n == 0);

@@ -483,46 +483,44 @@ static void test_schedules(void)
     CHECK_CLOSE(optim_lr_at(&c, 5, 10), 1.0, 1e-15);
 }
 
-/* An exp link with a huge scale overflows: training stops, names the row. */
-static void test_divergence_is_reported(void)
+/* Two epochs on the housing data with cfg (a default one, changed by the
+ * caller) fail with want, leave no model and say each of the texts. */
+static void check_run_fails(sm_train_config *cfg, sm_status want, const char *const *says)
 {
     sm_dataset ds;
     if (!CHECK(load(HOUSING, &ds)))
         return;
-    sm_train_config cfg;
-    train_config_default(&cfg);
-    cfg.epochs = 2;
-    CHECK(link_parse("exp:a=40", &cfg.objective.link, NULL) == SM_OK);
+    cfg->epochs = 2;
     sm_model m;
     sm_error err;
     model_init(&m);
-    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EDIVERGED);
-    CHECK_CONTAINS(err.msg, "diverged");
-    CHECK_CONTAINS(err.msg, "row ");
-    CHECK_CONTAINS(err.msg, "exp:");
-    CHECK_CONTAINS(err.msg, "--clip");
+    CHECK(train_run(&ds, NULL, cfg, &m, &err) == want);
+    for (; *says; says++)
+        CHECK_CONTAINS(err.msg, *says);
     CHECK(m.param == NULL);
     dataset_free(&ds);
+}
+
+/* An exp link with a huge scale overflows: training stops, names the row. */
+static void test_divergence_is_reported(void)
+{
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    CHECK(link_parse("exp:a=40", &cfg.objective.link, NULL) == SM_OK);
+    static const char *const says[] = {"diverged", "housing_scale:1 (label 24", "exp:", "--clip",
+                                       NULL};
+    check_run_fails(&cfg, SM_EDIVERGED, says);
 }
 
 /* A caller's stop flag ends training at the next step, with no model. */
 static void test_stop_flag(void)
 {
-    sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
-        return;
     sm_train_config cfg;
     train_config_default(&cfg);
-    cfg.epochs = 2;
     static volatile sig_atomic_t stop = 1;
     cfg.stop = &stop;
-    sm_model m;
-    sm_error err;
-    model_init(&m);
-    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
-    CHECK_CONTAINS(err.msg, "interrupted in epoch 1");
-    CHECK(m.param == NULL);
-    dataset_free(&ds);
+    static const char *const says[] = {"interrupted in epoch 1", NULL};
+    check_run_fails(&cfg, SM_EINTERRUPTED, says);
 }
 
 static void count_note(void *ctx, const char *note)
@@ -646,6 +644,49 @@ static void test_ranking_divergence_names_query(void)
     dataset_free(&ds);
 }
 
+/* The stop flag a caller raises (from a signal handler, say) between
+ * epochs: raised after epoch 2 of 5, epoch 3 is interrupted, no later epoch
+ * is reported and there is no model; never raised, it changes nothing. */
+typedef struct {
+    volatile sig_atomic_t stop;
+    int epochs_seen;
+} stop_after_two;
+
+static void raise_stop_after_two(void *ctx, const sm_epoch_info *e)
+{
+    stop_after_two *s = ctx;
+    s->epochs_seen = e->epoch;
+    if (e->epoch == 2)
+        s->stop = 1;
+}
+
+static void test_stop_flag_between_epochs(void)
+{
+    sm_dataset ds;
+    if (!CHECK(load(HOUSING, &ds)))
+        return;
+    stop_after_two s = {0, 0};
+    sm_train_config cfg;
+    train_config_default(&cfg);
+    cfg.epochs = 5;
+    cfg.stop = &s.stop;
+    sm_model m;
+    sm_error err;
+    model_init(&m);
+    cfg.on_epoch = raise_stop_after_two;
+    cfg.ctx = &s;
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_EINTERRUPTED);
+    CHECK_CONTAINS(err.msg, "training interrupted in epoch 3");
+    CHECK(s.epochs_seen == 2 && m.param == NULL);
+    model_free(&m);
+    s = (stop_after_two){0, 0};
+    model_init(&m);
+    cfg.on_epoch = NULL;
+    CHECK(train_run(&ds, NULL, &cfg, &m, &err) == SM_OK); /* a flag never raised: no effect */
+    model_free(&m);
+    dataset_free(&ds);
+}
+
 static void test_rng(void)
 {
     sm_rng a, b;
@@ -679,7 +720,8 @@ static const test_case cases[] = {
     TEST(test_epoch_objectives),
     TEST(test_optimizers_descend),
     TEST(test_lazy_l2_matches_dense), TEST(test_adam_matches_formula), TEST(test_schedules),
-    TEST(test_divergence_is_reported), TEST(test_stop_flag), TEST(test_rng), TEST(test_curvature_pass),
+    TEST(test_divergence_is_reported), TEST(test_stop_flag), TEST(test_stop_flag_between_epochs),
+    TEST(test_rng), TEST(test_curvature_pass),
     TEST(test_ranking_divergence_names_query), TEST(test_backoff_and_flat_link),
 };
 TEST_MAIN(cases)

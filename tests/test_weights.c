@@ -372,7 +372,7 @@ static sm_status read_weights(const char *text, int64_t rows, double **w, sm_err
     const char *path = test_tmp_path("w.weight");
     test_write_file(path, text, strlen(text));
     sm_error_clear(err);
-    return reader_read_weights(path, rows, "d.txt", w, err);
+    return sidecar_read_weights(path, rows, "d.txt", w, err);
 }
 
 static void expect_weights_error(const char *text, int64_t rows, const char *want)
@@ -402,6 +402,45 @@ static void test_weights_file(void)
     expect_weights_error("0\n0.0\n", 2, "w.weight: every weight is 0");
 }
 
+/* Normalising: by a power of two (exact: every weighted mean keeps its
+ * bits), the largest into [0.5, 1); equal weights become 1; a share without
+ * weights takes part through its implicit 1s. */
+static void test_normalize_weights(void)
+{
+    static const double w[] = {3, 1e308, 0, 5e-300};
+    sm_dataset ds;
+    sm_error err;
+    double lo, hi;
+    dataset_init(&ds);
+    ds.n_rows = 4;
+    ds.weight = malloc(sizeof w);
+    memcpy(ds.weight, w, sizeof w);
+    dataset_weight_range(&ds, &lo, &hi);
+    CHECK(lo == 0 && hi == 1e308);
+    CHECK(dataset_normalize_weights(&ds, lo, hi, &err) == SM_OK);
+    int e;
+    (void)frexp(1e308, &e);
+    for (int i = 0; i < 4; i++)
+        CHECK(ds.weight[i] == ldexp(w[i], -e));
+    CHECK(ds.weight[1] >= 0.5 && ds.weight[1] < 1);
+    for (int i = 0; i < 4; i++)
+        ds.weight[i] = 1e306;
+    dataset_weight_range(&ds, &lo, &hi);
+    CHECK(dataset_normalize_weights(&ds, lo, hi, &err) == SM_OK);
+    for (int i = 0; i < 4; i++)
+        CHECK(ds.weight[i] == 1.0);
+    free(ds.weight);
+    ds.weight = NULL; /* a share without weights, where another's reach 8 */
+    dataset_weight_range(&ds, &lo, &hi);
+    CHECK(lo == 1 && hi == 1);
+    CHECK(dataset_normalize_weights(&ds, 1, 1, &err) == SM_OK && ds.weight == NULL);
+    CHECK(dataset_normalize_weights(&ds, 0.5, 8, &err) == SM_OK);
+    for (int i = 0; ds.weight && i < 4; i++)
+        CHECK(ds.weight[i] == 0.0625); /* 8 = 0.5 2^4 */
+    CHECK(ds.weight != NULL);
+    dataset_free(&ds);
+}
+
 static void test_query_weights_must_agree(void)
 {
     sm_dataset ds;
@@ -411,7 +450,8 @@ static void test_query_weights_must_agree(void)
     CHECK(dataset_check_query_weights(&ds, "q.weight", &err) == SM_OK);
     ds.weight[7] = 1;
     CHECK(dataset_check_query_weights(&ds, "q.weight", &err) == SM_EDATA);
-    CHECK_CONTAINS(err.msg, "rows: rows 7 and 8 of one query have the weights 3 and 1 (q.weight)");
+    CHECK_CONTAINS(err.msg, "rows:8: the weight of this row, 1 (q.weight), is not that of its "
+                            "query's first row (line 7), 3");
     dataset_free(&ds);
 }
 
@@ -425,7 +465,7 @@ static const test_case cases[] = {
     TEST(test_rank_metrics_weighted),
     TEST(test_class_report_weighted),
     TEST(test_weights_file),
-    TEST(test_query_weights_must_agree),
+    TEST(test_query_weights_must_agree), TEST(test_normalize_weights),
 };
 
 TEST_MAIN(cases)

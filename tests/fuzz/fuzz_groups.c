@@ -1,5 +1,5 @@
 /* fuzz_groups.c - libFuzzer target: the group-file reader
- * (reader_read_groups, one positive row count per line). Any input gives
+ * (sidecar_read_groups, one positive row count per line). Any input gives
  * either SM_OK and positive sizes, or SM_EDATA naming the file, with nothing
  * allocated. Accepted sizes are then applied to a data set of that many rows
  * (dataset_set_group_sizes) when it is small enough. */
@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t *sizes = NULL, n = -1;
     sm_error err;
     sm_error_clear(&err);
-    sm_status st = reader_read_groups(path, &sizes, &n, &err);
+    sm_status st = sidecar_read_groups(path, &sizes, &n, &err);
     if (st != SM_OK) {
         FUZZ_REQUIRE(st == SM_EDATA && sizes == NULL && n == 0);
         FUZZ_REQUIRE(strncmp(err.msg, path, strlen(path)) == 0);

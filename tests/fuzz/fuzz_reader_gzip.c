@@ -5,7 +5,10 @@
  *  - Any other input is treated as text: read from a file as it is, and again
  *    after gzip compression. Both must agree bit for bit (status, message and
  *    data set) with reader_read_buffer on the same text, so chunk boundaries of
- *    the file path cannot change what is parsed. */
+ *    the file path cannot change what is parsed. Zero padding after the gzip
+ *    stream (tar's blocks) changes nothing either.
+ *  - The text after a UTF-8 byte-order mark always fails, at 1:1, with the
+ *    message that names the mark. */
 #include <zlib.h>
 
 #include "fuzz.h"
@@ -29,6 +32,34 @@ static unsigned char *gzip_bytes(const uint8_t *data, size_t size, size_t *out_l
     *out_len = cap - z.avail_out;
     deflateEnd(&z);
     return out;
+}
+
+/* The gzip stream of data followed by pad zero bytes. */
+static unsigned char *gzip_padded(const uint8_t *data, size_t size, size_t pad, size_t *out_len)
+{
+    size_t zlen;
+    unsigned char *z = gzip_bytes(data, size, &zlen);
+    unsigned char *padded = realloc(z, zlen + pad);
+    FUZZ_REQUIRE(padded != NULL);
+    memset(padded + zlen, 0, pad);
+    *out_len = zlen + pad;
+    return padded;
+}
+
+static void check_byte_order_mark(const uint8_t *data, size_t size, const char *name)
+{
+    char *text = malloc(size + 3);
+    FUZZ_REQUIRE(text != NULL);
+    memcpy(text, "\xEF\xBB\xBF", 3);
+    if (size)
+        memcpy(text + 3, data, size);
+    sm_dataset ds;
+    sm_error err;
+    char want[300];
+    snprintf(want, sizeof want, "%s:1:1: the file starts with a UTF-8 byte-order mark", name);
+    FUZZ_REQUIRE(reader_read_buffer(text, size + 3, name, NULL, &ds, &err) == SM_EDATA);
+    FUZZ_REQUIRE(strncmp(err.msg, want, strlen(want)) == 0);
+    free(text);
 }
 
 static void read_and_compare(const void *file_bytes, size_t file_len, const sm_dataset *want,
@@ -73,9 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_dataset(&want);
     read_and_compare(data, size, &want, want_st, &want_err);
     size_t zlen;
-    unsigned char *z = gzip_bytes(data, size, &zlen);
+    unsigned char *z = gzip_padded(data, size, size % 3 ? 0 : 1 + size % 1024, &zlen);
     read_and_compare(z, zlen, &want, want_st, &want_err);
     free(z);
+    check_byte_order_mark(data, size, name);
     dataset_free(&want);
     return 0;
 }

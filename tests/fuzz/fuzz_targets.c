@@ -1,5 +1,5 @@
 /* fuzz_targets.c - libFuzzer target: the multi-class targets reader
- * (reader_read_targets: K numbers a line, one line per data row). The first
+ * (sidecar_read_targets: K numbers a line, one line per data row). The first
  * input byte picks what is expected (K given or taken from the first line,
  * a row count or any, probabilities or scores); the rest is the file. Any
  * input gives either SM_OK with exactly the lines expected of K finite
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t n = -1;
     sm_error err;
     sm_error_clear(&err);
-    sm_status st = reader_read_targets(path, &spec, &t, &n, &err);
+    sm_status st = sidecar_read_targets(path, &spec, &t, &n, &err);
     if (st != SM_OK) {
         FUZZ_REQUIRE(st == SM_EDATA && t == NULL && n == 0);
         FUZZ_REQUIRE(strncmp(err.msg, path, strlen(path)) == 0);

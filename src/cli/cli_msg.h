@@ -1,0 +1,58 @@
+/* cli_msg.h - what the command line says on stderr: messages, usage errors,
+ * and the progress line of long reads and epochs.
+ *
+ * Only the command layer (main.c, cli_*.c, cmd_*.c) prints or picks exit
+ * statuses; the engine returns sm_status values, which are the exit statuses
+ * (see error.h and man/smloss.1).
+ */
+#ifndef SM_CLI_MSG_H
+#define SM_CLI_MSG_H
+
+#include "error.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CLI_PRINTF(fmt, args)
+#endif
+
+/* "smloss: message" on stderr. */
+void cli_msg(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Print an engine error and return its status. */
+int cli_fail(const sm_error *err);
+/* Print "smloss CMD: ..." plus a pointer to --help; returns SM_EUSAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* Several ranks under mpirun: what every rank finds (a missing file, a bad
+ * option) should be said once, not once per rank. Between cli_msg_hold and
+ * cli_msg_release the messages of cli_msg, cli_fail and cli_usage_error are
+ * kept, not printed; cli_msg_flush prints them (print != 0) or drops them,
+ * and goes on keeping; cli_msg_release prints what is kept and stops. The
+ * one piece of process state of the command layer, as stderr itself is. */
+void cli_msg_hold(void);
+void cli_msg_flush(int print);
+void cli_msg_release(void);
+
+/* Progress on a terminal: active only when stderr is a tty and not quiet.
+ * Draws "\r<text>" at most a few times a second; cli_progress_done clears
+ * the line. */
+typedef struct {
+    int active;
+    double start, last; /* when it began, when it was last drawn */
+    int drawn;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, int quiet);
+void cli_progress_draw(cli_progress *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* How far `what` has come: done of total (total <= 0: unknown) in units of
+ * unit ("B": bytes, shown in kB, MB or GB; else a count such as "epochs"),
+ * with the rate since cli_progress_init and, with a total, the time left:
+ * "reading big.letor: 1.4 of 2.0 GB (70%), 480 MB/s, 1 s left". */
+void cli_progress_show(cli_progress *p, const char *what, double done, double total,
+                       const char *unit);
+/* cli_progress_show's line after `seconds` (exposed for tests). */
+void cli_progress_format(char *buf, size_t size, const char *what, double done, double total,
+                         const char *unit, double seconds);
+void cli_progress_done(cli_progress *p);
+
+#endif

@@ -1,0 +1,600 @@
+/* cmd_train.c - `smloss train`: the data on every rank, the steps of the
+ * training job with its progress and checkpoints, the --folds table, the
+ * model and predictions files. The options are cli_train_args.c's. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_classes.h"
+#include "cli_msg.h"
+#include "cli_output.h"
+#include "cli_train.h"
+#include "membudget.h"
+#include "commands.h"
+#include "link.h"
+#include "report.h"
+
+typedef struct {
+    cli_progress progress;
+    int quiet;
+    /* the epoch table: where (NULL: not shown), in which format, and whether
+     * a write failed */
+    FILE *table;
+    sm_report_format format;
+    sm_status table_status;
+    sm_error table_err;
+    int header_done;
+    char metric[32];  /* early stopping's metric, "" without */
+    /* what a checkpoint (--save-every) adds to the trained scorer */
+    const struct train_args *args;
+    const sm_model *model;       /* regions and classes */
+    const sm_featmap *features;
+    const sm_dataset *train;
+    int64_t steps;    /* optimiser steps so far */
+    uint64_t step_bytes;
+} train_view;
+
+static void show_epoch(void *ctx, const sm_epoch_info *e)
+{
+    train_view *v = ctx;
+    cli_progress_done(&v->progress);
+    v->steps = e->steps;
+    v->step_bytes = e->step_bytes;
+    if (!v->table || v->table_status != SM_OK)
+        return;
+    v->table_status =
+        report_write_epoch(v->table, v->format,
+                           v->args->job.cfg.solver == SOLVER_LBFGS ? "iter" : "epoch",
+                           v->metric, e, !v->header_done, &v->table_err);
+    v->header_done = 1;
+}
+
+/* A warning (a back-off), shown even with --quiet: the model differs from
+ * what the options alone would give. */
+static void show_note(void *ctx, const char *note)
+{
+    train_view *v = ctx;
+    cli_progress_done(&v->progress);
+    cli_msg("warning: %s", note);
+}
+
+static void show_progress(void *ctx, int epoch, double fraction)
+{
+    train_view *v = ctx;
+    char what[32];
+    snprintf(what, sizeof what, "training, epoch %d", epoch);
+    cli_progress_show(&v->progress, what, epoch - 1 + fraction, v->args ? v->args->job.cfg.epochs : 0,
+                      "epochs");
+}
+
+/* Before anything is read: no output may overwrite an input, those found
+ * beside the data included (or another output; the --init model may be
+ * replaced by --model alone: its model is read already, so -i M -m M
+ * continues M in place), and the outputs are opened (their temporary files
+ * made), so a mistyped directory fails now rather than after training.
+ * out[0] is the model, out[1] the predictions (when asked for); only the
+ * writer (rank 0 of several) opens them. */
+static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
+{
+    const cli_rank_files *f = &a->files;
+    cli_file inputs[13] = {
+        {"--data", f->data, NULL}, {"--valid", f->valid, NULL},
+        {"--group", cli_group_file(f->group), NULL},
+        {"--valid-group", cli_group_file(f->valid_group), NULL},
+        {"--weights", cli_weights_file(f->weights), NULL},
+        {"--valid-weights", cli_weights_file(f->valid_weights), NULL},
+        {"--targets", f->targets, NULL}, {"--valid-targets", f->valid_targets, NULL},
+        {"--init", a->job.init_name, "--model"},
+    };
+    cli_beside_names data_beside, valid_beside;
+    size_t n_inputs = 9;
+    n_inputs += cli_beside_inputs("--data", f->data, f->weights, f->group, &data_beside,
+                                  inputs + n_inputs);
+    n_inputs += cli_beside_inputs("--valid", f->valid, f->valid_weights, f->valid_group,
+                                  &valid_beside, inputs + n_inputs);
+    const cli_file outputs[] = {
+        {"--model", a->model, NULL}, {"--predictions", a->predictions, NULL},
+        {"--cache", a->data_opt.cache, NULL},
+    };
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files("train", inputs, n_inputs, outputs,
+                             sizeof outputs / sizeof outputs[0]);
+    if (rc == SM_OK && writer && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
+        a->predictions &&
+        (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
+        cli_output_abort(&out[0]);
+    return rc;
+}
+
+/* The training data, with its weights (those of a share come later:
+ * load_share_weights). A group file beside the data is read only where
+ * groups are used: for the ranking objectives. */
+static int load_train_data(const train_args *a, sm_dataset *train)
+{
+    /* --init continues a model's classes: its outputs, whatever classes the
+     * rows here have (checked as the validation data's are) */
+    const sm_classes *known = a->job.init.classes.n ? &a->job.init.classes : NULL;
+    int labels_are_classes = objective_is_multiclass(a->job.cfg.objective.kind) && !a->files.targets;
+    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
+    cli_data_options train_opt = a->data_opt;
+    if (labels_are_classes)
+        train_opt.check_label = known ? classes_check_known : classes_check_integer;
+    train_opt.check_label_ctx = (void *)known;
+    train_opt.weighted = 1; /* (the cache keeps the weights) */
+    train_opt.weights = a->files.weights;
+    int rc = cli_load_grouped_data(a->files.data, a->files.group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &train_opt, train);
+    if (rc != SM_OK)
+        return rc;
+    if (a->data_opt.shares > 1 && !train->lines_known) {
+        /* messages of training (a diverging row) count the rows of the share
+         * (when its rows' lines are known, they name the file's line) */
+        char share[sizeof train->source];
+        if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
+                     train->source) > 0) /* (a long path is cut, as the source always is) */
+            memcpy(train->source, share, sizeof share);
+    }
+    if (train->n_rows == 0 && a->data_opt.shares <= 1) { /* a share may be empty */
+        cli_msg("%s: no data rows", train->source);
+        return SM_EDATA;
+    }
+    /* (a share's weights are a slice of the file's: load_share_weights) */
+    if (a->data_opt.shares <= 1)
+        return cli_load_weights(a->files.data, a->files.weights, ranking, a->quiet, 0, train->n_rows, train);
+    return SM_OK;
+}
+
+/* The multi-class objectives: the classes and targets of the training data
+ * (cli_classes.h), the --init model's classes if continued. Under several
+ * ranks every rank calls it; a share's targets are its rows of the targets
+ * file, and the classes are those of every rank's rows. */
+static int load_train_classes(const train_args *a, sm_dist *dist, const char *pattern,
+                              sm_dataset *train, sm_classes *classes)
+{
+    const sm_classes *known = a->job.init.classes.n ? &a->job.init.classes : NULL;
+    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
+    cli_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
+    int rc = a->data_opt.shares > 1 ? cli_ranks_share_rows(dist, train->n_rows, &share.first_row,
+                                                 &share.all_rows)
+                                    : SM_OK;
+    if (rc != SM_OK)
+        return rc;
+    if (!known)
+        return cli_train_classes(dist, &share, a->files.targets, prob, a->quiet, train, classes);
+    sm_error err;
+    if (classes_copy(classes, known, &err) != SM_OK)
+        return cli_fail(&err);
+    if (a->files.targets)
+        return cli_read_targets(a->files.targets, classes->n, prob, &share, train);
+    return classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* The validation data with its own groups but the training data's threads,
+ * both data sets' labels transformed; for the multi-class objectives with
+ * its targets (a share's rows of --valid-targets) and its class labels
+ * checked against the classes of the training data as they are read. A
+ * group file beside it is read for the ranking objectives and a ranking
+ * metric of early stopping. Under several ranks every rank calls it. */
+static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train,
+                           sm_dataset *valid, const sm_classes *classes)
+{
+    int labels_are_classes = objective_is_multiclass(a->job.cfg.objective.kind) && !a->files.targets;
+    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
+    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
+    int rank_metric = train_job_stops_on_rank_metric(&a->job);
+    cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
+                                  .duplicates = a->data_opt.duplicates,
+                                  .share_groups = a->files.valid_share_groups,
+                                  .share_groups_beside = a->files.valid_share_groups_beside,
+                                  .share = a->files.valid_share, .shares = a->files.valid_shares,
+                                  .share_by_query = a->files.valid_share_by_query};
+    if (labels_are_classes) {
+        valid_opt.check_label = classes_check_known;
+        valid_opt.check_label_ctx = (void *)classes;
+    }
+    int rc = SM_OK;
+    if (a->files.valid)
+        rc = cli_load_grouped_data(a->files.valid, a->files.valid_group,
+                                   ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
+                                   a->quiet, &valid_opt, valid);
+    cli_share share = {0, valid->n_rows, a->files.valid_shares > 1 ? a->files.valid : valid->source};
+    /* a share's targets: its rows of the file, once every rank has its own */
+    if (a->files.valid && a->files.targets && a->files.valid_shares > 1 &&
+        (rc = cli_ranks_agree(dist, rc)) == SM_OK)
+        rc = cli_ranks_share_rows(dist, valid->n_rows, &share.first_row, &share.all_rows);
+    sm_error err;
+    if (rc == SM_OK && a->files.valid && a->files.targets)
+        rc = cli_read_targets(a->files.valid_targets, classes->n, prob, &share, valid);
+    else if (rc == SM_OK && a->files.valid && labels_are_classes &&
+             classes_one_hot(classes, valid, &err) != SM_OK)
+        rc = cli_fail(&err);
+    if (rc != SM_OK)
+        return rc;
+    if (a->files.valid && valid->n_rows == 0 && a->files.valid_shares <= 1) {
+        cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
+        return SM_EDATA;
+    }
+    if (a->files.valid && a->files.valid_shares <= 1 &&
+        (rc = cli_load_weights(a->files.valid, a->files.valid_weights, ranking || rank_metric, a->quiet, 0,
+                               valid->n_rows, valid)) != SM_OK)
+        return rc;
+    sm_label_transform t = a->job.label_transform;
+    if (dataset_transform_labels(train, t, &err) != SM_OK ||
+        (a->files.valid && dataset_transform_labels(valid, t, &err) != SM_OK))
+        return cli_fail(&err);
+    return SM_OK;
+}
+
+/* Several ranks sharing one file: each share's weights are the slice of the
+ * weights file (DATA.weight, --weights) for its rows, which follow the rows
+ * of the ranks before it. Every rank takes part in the gathers before any
+ * reads a file, so a failure is agreed on after (ranks_agree). */
+static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *train,
+                              sm_dataset *valid)
+{
+    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
+    int rank_metric = train_job_stops_on_rank_metric(&a->job);
+    for (int v = 0; v < 2; v++) {
+        sm_dataset *ds = v ? valid : train;
+        if ((v ? a->files.valid_shares : a->data_opt.shares) <= 1 || (v && !a->files.valid))
+            continue;
+        int64_t first, all;
+        int rc = cli_ranks_share_rows(dist, ds->n_rows, &first, &all);
+        if (rc == SM_OK)
+            rc = cli_load_weights(v ? a->files.valid : a->files.data, v ? a->files.valid_weights : a->files.weights,
+                                  v ? ranking || rank_metric : ranking, a->quiet, first, all, ds);
+        if (rc != SM_OK)
+            return rc;
+    }
+    return SM_OK;
+}
+
+/* --emphasize into the loss (train_job_emphasis), shown on stderr. */
+static int compile_emphasis(train_args *a, sm_dist *dist, const sm_dataset *train,
+                            const sm_model *model)
+{
+    sm_error err;
+    sm_status st = train_job_emphasis(&a->job, dist, train, &model->regions, &err);
+    if (st != SM_OK)
+        return cli_train_fail(st, &err);
+    char spec[EMPHASIS_SPEC_MAX], loss[LINK_SPEC_MAX];
+    emphasis_format(&a->job.emphasis, spec, sizeof spec);
+    link_format(&a->job.cfg.objective.link, loss, sizeof loss);
+    if (!a->quiet)
+        cli_msg("--emphasize %s compiles to --loss %s", spec, loss);
+    return SM_OK;
+}
+
+/* --save-every: the model so far, with what the finished one would have
+ * (inputs, regions, classes, options), replacing the model file whole. */
+static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, sm_error *err)
+{
+    train_view *v = ctx;
+    const train_args *a = v->args;
+    /* A shallow copy that borrows the arrays of both: never freed. */
+    sm_model ck = *trained;
+    ck.features = *v->features;
+    ck.dim = v->features->space;
+    ck.regions = v->model->regions;
+    ck.classes = v->model->classes;
+    train_job_record(&a->job, v->train, &ck);
+    model_set_info(&ck, "checkpoint_epoch", "%d", epoch);
+    cli_output out;
+    int rc = cli_output_open(&out, a->model); /* open and commit say what failed */
+    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK) {
+        cli_msg("%s: %s", a->model, err->msg);
+        cli_output_abort(&out);
+    } else if (rc == SM_OK) {
+        rc = cli_output_commit(&out);
+    }
+    if (rc != SM_OK)
+        return sm_fail(err, (sm_status)rc, "%s: the checkpoint of epoch %d was not written",
+                       a->model, epoch);
+    return SM_OK;
+}
+
+/* Why L-BFGS stopped; a warning when it had not converged. */
+static void tell_stop(const sm_model *model)
+{
+    const char *reason = model_get_info(model, "stop_reason");
+    const char *iterations = model_get_info(model, "iterations");
+    const char *norm = model_get_info(model, "grad_norm");
+    if (reason && strcmp(reason, "max-iter") == 0)
+        cli_msg("warning: lbfgs stopped at --max-iter %s before it converged (largest "
+                "|gradient| %s): the model is not at the optimum; raise --max-iter",
+                iterations, norm);
+    else if (reason)
+        cli_msg("lbfgs: %s after %s iterations, largest |gradient| %s", reason, iterations,
+                norm);
+}
+
+/* Train with the epoch table and progress on stderr (and the checkpoints). */
+/* Where the epoch table goes: the text table to stderr unless quiet; a
+ * table for scripts (tsv, json) to stdout, or to stderr when something else
+ * goes there (the model, the predictions or the --folds table); from rank 0
+ * alone. */
+static FILE *epoch_table_stream(const train_args *a, const sm_dist *dist)
+{
+    int stdout_taken = a->folds || (a->model && strcmp(a->model, "-") == 0) ||
+                       (a->predictions && strcmp(a->predictions, "-") == 0);
+    if (a->format == REPORT_TEXT)
+        return a->quiet ? NULL : stderr;
+    return dist_rank(dist) != 0 ? NULL : stdout_taken ? stderr : stdout;
+}
+
+/* The end of the epoch table (JSON's closing), also after a failed run; a
+ * write that failed is an error. */
+static int end_epoch_table(train_view *v)
+{
+    if (v->table && v->header_done && v->table_status == SM_OK)
+        v->table_status = report_end_epochs(v->table, v->format, &v->table_err);
+    if (v->table_status == SM_OK)
+        return SM_OK;
+    cli_msg("the epoch table: %s", v->table_err.msg);
+    return v->table_status;
+}
+
+static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
+                        const sm_dataset *valid, sm_featmap *features, sm_model *model)
+{
+    train_view view = {.quiet = a->quiet, .args = a, .model = model, .features = features,
+                       .train = train, .table = epoch_table_stream(a, dist),
+                       .format = (sm_report_format)a->format};
+    if (a->job.cfg.keep_best)
+        rank_metric_format(&a->job.cfg.metric, view.metric, sizeof view.metric);
+    cli_progress_init(&view.progress, a->quiet);
+    a->job.cfg.on_epoch = show_epoch;
+    a->job.cfg.on_progress = show_progress;
+    a->job.cfg.on_note = dist_rank(dist) == 0 ? show_note : NULL;
+    a->job.cfg.on_checkpoint = dist_rank(dist) == 0 ? save_checkpoint : NULL;
+    a->job.cfg.ctx = &view;
+    a->job.cfg.dist = dist;
+    /* The default rate is made safe by backing off; a rate the user chose is
+     * kept, and diverges as it does. */
+    a->job.cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
+    a->job.cfg.threads = a->data_opt.threads;
+    sm_error err;
+    sm_status st = train_job_run(&a->job, train, a->files.valid ? valid : NULL, features, model,
+                                 &err);
+    cli_progress_done(&view.progress);
+    int rc = end_epoch_table(&view);
+    if (st == SM_OK && rc != SM_OK)
+        return rc;
+    if (st == SM_OK && a->job.cfg.solver == SOLVER_LBFGS && !a->quiet && dist_rank(dist) == 0)
+        tell_stop(model);
+    if (st == SM_OK && dist_many(dist) && !a->quiet)
+        cli_msg("%d ranks: rank 0 sent %.4g MB, %.0f bytes a step in %lld steps",
+                dist_size(dist), (double)dist->bytes_sent / 1e6,
+                view.steps ? (double)view.step_bytes / (double)view.steps : 0.0,
+                (long long)view.steps);
+    return st == SM_OK ? SM_OK : cli_ranks_fail(dist, st, &err);
+}
+
+/* The cross-validation table on stdout, in --format. */
+static int write_cv(const train_args *a, const sm_dataset *train, const sm_cv_result *r)
+{
+    cli_output out;
+    int rc = cli_output_open(&out, "-");
+    if (rc != SM_OK)
+        return rc;
+    char loss[LINK_SPEC_MAX];
+    link_format(&a->job.cfg.objective.link, loss, sizeof loss);
+    sm_report_meta meta = {.data_name = train->source, .loss_spec = loss,
+                           .label_transform = label_transform_names[a->job.label_transform]};
+    sm_error err;
+    if (report_write_cv(out.f, (sm_report_format)a->format, &meta, r, &err) != SM_OK) {
+        cli_output_abort(&out);
+        return cli_fail(&err);
+    }
+    return cli_output_commit(&out);
+}
+
+/* --folds: cross-validate the options on the training data (no epoch
+ * table: K runs; a back-off still says so). */
+static int run_folds(const train_args *a, const sm_dataset *train, const sm_model *model)
+{
+    train_view view = {.quiet = a->quiet};
+    cli_progress_init(&view.progress, a->quiet);
+    sm_train_config cfg = a->job.cfg;
+    cfg.on_epoch = NULL;
+    cfg.on_checkpoint = NULL;
+    cfg.on_progress = show_progress;
+    cfg.on_note = show_note;
+    cfg.ctx = &view;
+    cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
+    cfg.threads = a->data_opt.threads;
+    sm_rank_config rank;
+    rank_config_default(&rank);
+    sm_cv_result r;
+    sm_error err;
+    sm_status st = cv_run(train, &cfg, &model->regions,
+                          objective_is_multiclass(cfg.objective.kind) ? &model->classes : NULL,
+                          &rank, a->folds, &r, &err);
+    cli_progress_done(&view.progress);
+    int rc = st == SM_OK ? write_cv(a, train, &r) : cli_fail(&err);
+    cv_result_free(&r);
+    return rc;
+}
+
+/* The model and the predictions land together or not at all: the model is
+ * renamed into place only after the predictions were written. The caller
+ * aborts what is left on failure. */
+static int write_outputs(const train_args *a, sm_dist *dist, const sm_model *model,
+                         const sm_dataset *train, cli_output out[2])
+{
+    sm_error err;
+    int rc;
+    if (dist_many(dist) && a->predictions &&
+        (rc = cli_ranks_put_scores(dist, &out[1], model, train)) != SM_OK)
+        return rc;
+    if (dist_rank(dist) != 0)
+        return SM_OK;
+    rc = model_write(model, out[0].f, a->data_opt.threads, &err);
+    if (rc != SM_OK) {
+        cli_msg("%s: %s", a->model, err.msg);
+        return rc;
+    }
+    if (a->predictions && ((!dist_many(dist) && (rc = cli_put_model_scores(&out[1], model, train)) !=
+                                                    SM_OK) ||
+                           (rc = cli_output_commit(&out[1])) != SM_OK))
+        return rc;
+    return cli_output_commit(&out[0]);
+}
+
+/* The row weights of ds normalised (dataset_normalize_weights) by the range
+ * of those of every rank's share. Every rank calls it. */
+static int normalize_weights(sm_dist *dist, sm_dataset *ds)
+{
+    double lo, hi, range[2];
+    sm_error err;
+    dataset_weight_range(ds, &lo, &hi);
+    range[0] = -lo;
+    range[1] = hi;
+    if (dist_max(dist, range, 2, &err) != SM_OK ||
+        dataset_normalize_weights(ds, -range[0], range[1], &err) != SM_OK)
+        return cli_fail(&err);
+    return SM_OK;
+}
+
+/* --class-weights on the training rows (a rank's share of them), after
+ * their row weights. */
+static int apply_class_weights(const train_args *a, sm_dataset *train)
+{
+    sm_class_weights cw;
+    sm_error err;
+    if (!a->job.class_weights)
+        return SM_OK;
+    sm_status st = class_weights_parse(a->job.class_weights, &cw, &err);
+    if (st == SM_OK)
+        st = class_weights_apply(&cw, train, &err);
+    class_weights_free(&cw);
+    return st == SM_OK ? SM_OK : cli_fail(&err);
+}
+
+/* Read the data on every rank (--class-weights applied, then the weights
+ * normalised once all are read); the messages of what every rank finds are
+ * said once (cli_ranks_agree). */
+static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
+                     sm_classes *classes)
+{
+    int rc;
+    if ((rc = cli_ranks_agree(dist, load_train_data(a, train))) != SM_OK ||
+        (objective_is_multiclass(a->job.cfg.objective.kind) &&
+         (rc = cli_ranks_agree(dist, load_train_classes(a, dist, a->job.given.data, train,
+                                                        classes))) != SM_OK) ||
+        (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, load_share_weights(a, dist, train, valid))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, apply_class_weights(a, train))) != SM_OK ||
+        (rc = cli_ranks_agree(dist, normalize_weights(dist, train))) != SM_OK)
+        return rc;
+    if (a->files.valid && (rc = cli_ranks_agree(dist, normalize_weights(dist, valid))) != SM_OK)
+        return rc;
+    /* Data larger than the budget: the epochs' blocks fill a quarter of it. */
+    char source[96];
+    uint64_t budget = cli_memory_budget(&a->data_opt, source, sizeof source);
+    if (cli_data_streamed(train, budget))
+        a->job.cfg.stream_units = membudget_stream_units(
+            budget, train->mapping_len,
+            objective_is_ranking(a->job.cfg.objective.kind) ? train->n_groups : train->n_rows,
+            STREAM_WINDOW);
+    return SM_OK;
+}
+
+/* From the data read to the model trained: the job's steps (train_job.h),
+ * or the cross-validation of --folds. */
+static int train_model(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
+                       sm_model *model, int32_t **valid_classes)
+{
+    sm_featmap features; /* the training data's, which the model keeps */
+    featmap_init(&features, 0);
+    sm_error err;
+    sm_status st = SM_OK;
+    int rc;
+    if (objective_is_multiclass(a->job.cfg.objective.kind) &&
+        (st = train_job_set_classes(&a->job, &model->classes, valid, valid_classes, &err)) !=
+            SM_OK)
+        rc = cli_fail(&err);
+    else if ((st = train_job_features(&a->job, dist, train, a->files.valid ? valid : NULL,
+                                      &features, &err)) != SM_OK)
+        rc = cli_fail(&err);
+    else if ((st = train_job_regions(&a->job, dist, train, &model->regions, &err)) != SM_OK)
+        rc = st == SM_EUSAGE ? cli_train_fail(st, &err) : cli_ranks_fail(dist, st, &err);
+    else if ((!a->job.emphasize_text ||
+              (rc = compile_emphasis(a, dist, train, model)) == SM_OK) &&
+             (!a->folds || ((rc = run_folds(a, train, model)) == SM_OK && a->model)))
+        rc = run_training(a, dist, train, valid, &features, model);
+    featmap_free(&features);
+    return rc;
+}
+
+/* Set up the ranks and open the outputs: every rank agrees. */
+static int start_run(train_args *a, sm_dist *dist, cli_rank_paths *paths, cli_output out[2])
+{
+    cli_rank_needs needs = {
+        .ranking = objective_is_ranking(a->job.cfg.objective.kind),
+        .valid_by_query = objective_is_ranking(a->job.cfg.objective.kind) ||
+                          train_job_stops_on_rank_metric(&a->job),
+        .folds = a->folds};
+    a->job.given.data = a->files.data;
+    int rc = paths ? cli_ranks_setup(dist, &needs, &a->files, &a->data_opt, &a->quiet, paths)
+                   : SM_EFAIL;
+    memset(out, 0, 2 * sizeof *out);
+    if ((rc = cli_ranks_agree(dist, rc)) != SM_OK ||
+        (rc = cli_ranks_agree(dist, open_train_outputs(a, dist_rank(dist) == 0, out))) != SM_OK)
+        return rc;
+    a->job.targets_file = a->files.targets;
+    a->job.given.targets = a->files.targets_given;
+    a->job.given.weights = a->files.weights_given;
+    return SM_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    if (dist_compiled()) /* (how many ranks run is known after dist_open) */
+        cli_msg_hold();
+    int rc = cli_train_parse(argc, argv, &a);
+    if (rc != SM_OK) {
+        train_job_free(&a.job);
+        if (dist_compiled())
+            cli_ranks_tell_once(&argc, &argv);
+        return rc < 0 ? SM_OK : rc;
+    }
+    sm_dist dist;
+    sm_error err;
+    if (dist_open(&dist, &argc, &argv, &err) != SM_OK) {
+        cli_msg_release();
+        train_job_free(&a.job);
+        return cli_fail(&err);
+    }
+    if (!dist_many(&dist))
+        cli_msg_release();
+    cli_rank_paths *paths = calloc(1, sizeof *paths); /* a's file names point into it */
+    if (!paths)
+        cli_msg("out of memory");
+    cli_output out[2];
+    sm_dataset train, valid;
+    dataset_init(&train);
+    dataset_init(&valid);
+    sm_model model;
+    model_init(&model);
+    int32_t *valid_classes = NULL;
+    if ((rc = start_run(&a, &dist, paths, out)) == SM_OK &&
+        (rc = load_data(&a, &dist, &train, &valid, &model.classes)) == SM_OK) {
+        cli_msg_release(); /* from here on rank 0 alone reports */
+        rc = train_model(&a, &dist, &train, &valid, &model, &valid_classes);
+        if (rc == SM_OK && a.model)
+            rc = cli_ranks_agree(&dist, write_outputs(&a, &dist, &model, &train, out));
+    }
+    cli_msg_release();
+    free(valid_classes);
+    cli_output_abort(&out[0]); /* nothing left to do after a commit */
+    cli_output_abort(&out[1]);
+    model_free(&model);
+    train_job_free(&a.job);
+    dataset_free(&train);
+    dataset_free(&valid);
+    dist_close(&dist);
+    free(paths);
+    return rc;
+}
