@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,58 +191,260 @@ static int write_weight_rows(FILE *out, const char *label, const double *W, int3
     return 1;
 }
 
-/* The comment line under the magic: what the lines mean. */
+/* The comment line under the magic: what the lines mean, by the layout of
+ * the weights (the first row that fits). */
+static const struct {
+    int layered, several_outputs; /* -1: either */
+    const char *text;
+} comments[] = {
+    {1, -1, "header key=value lines, then per layer l: 'layer=l in=I out=O', 'bias=' O "
+            "values, 'weights=K' and K lines 'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), "
+            "score = last layer's output"},
+    {0, 1, "header key=value lines, 'bias=' K values, then 'index w_1 .. w_K' lines for "
+           "features with a nonzero weight; score_k = bias_k + sum w_k*x"},
+    {0, 0, "header key=value lines, bias, then 'index weight' lines for nonzero weights; "
+           "score = bias + sum weight*x"},
+};
+
 static void write_comment(const sm_model *m, FILE *out)
 {
-    if (scorer_kind_is_layered(m->scorer.kind))
-        fprintf(out, "# smloss %s model: header key=value lines, then per layer l: "
-                     "'layer=l in=I out=O', 'bias=' O values, 'weights=K' and K lines "
-                     "'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), score = last layer's output\n",
-                SMLOSS_VERSION);
-    else if (m->scorer.n_out > 1)
-        fprintf(out, "# smloss %s model: header key=value lines, 'bias=' K values, then "
-                     "'index w_1 .. w_K' lines for features with a nonzero weight; "
-                     "score_k = bias_k + sum w_k*x\n",
-                SMLOSS_VERSION);
-    else
-        fprintf(out, "# smloss %s model: header key=value lines, bias, then "
-                     "'index weight' lines for nonzero weights; score = bias + sum weight*x\n",
-                SMLOSS_VERSION);
+    int layered = scorer_kind_is_layered(m->scorer.kind), several = m->scorer.n_out > 1;
+    for (size_t i = 0; i < sizeof comments / sizeof comments[0]; i++)
+        if (comments[i].layered == layered &&
+            (comments[i].several_outputs < 0 || comments[i].several_outputs == several)) {
+            fprintf(out, "# smloss %s model: %s\n", SMLOSS_VERSION, comments[i].text);
+            return;
+        }
+}
+
+/* ---- the header: one table of keys ---- */
+
+typedef struct {
+    FILE *in;
+    const char *name;
+    long line;
+    char *buf;
+    size_t cap;
+    double *bias;   /* a linear model's bias= values, until its weights */
+    int64_t n_bias;
+} model_lines;
+
+#define LOAD_FAIL(ml, ...) \
+    (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
+
+static int parse_long_full(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno || v < min || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* What a header key holds:
+ *   KEY_ENUM  an enum field (at offset) spelled by its table of names;
+ *   KEY_INT   an int32_t field (at offset) in [min, max];
+ *   KEY_TEXT  a value of its own (write, read).
+ * A key is written, in the table's order, when `written` says so (NULL:
+ * always); the reader takes the keys in any order. */
+typedef enum { KEY_ENUM, KEY_INT, KEY_TEXT } key_type;
+
+typedef struct {
+    const char *name;
+    key_type type;
+    const char *what;           /* in messages: "unknown WHAT 'v'", "bad WHAT 'v'" */
+    size_t offset;              /* KEY_ENUM, KEY_INT: the field in sm_model */
+    const char *(*enum_name)(int value);
+    int (*enum_parse)(const char *name); /* -1 when unknown */
+    long min, max;              /* KEY_INT */
+    int show_range;             /* KEY_INT: the range in the message */
+    void (*write)(const sm_model *m, FILE *out); /* KEY_TEXT; NULL: not a header line */
+    sm_status (*read)(model_lines *ml, sm_model *m, const char *value, sm_error *err);
+    int (*written)(const sm_model *m);
+    int before_weights;         /* > 0: the weights need it read first (its rank
+                                 * among those missing in the message) */
+} header_key;
+
+/* An enum's name from an int (the tables' signature). */
+#define ENUM_NAME(fn, type) \
+    static const char *fn##_of(int v) { return fn((type)v); }
+ENUM_NAME(scorer_kind_name, sm_scorer_kind)
+ENUM_NAME(activation_name, sm_activation)
+ENUM_NAME(objective_kind_name, sm_objective_kind)
+ENUM_NAME(label_transform_name, sm_label_transform)
+ENUM_NAME(regions_origin_name, sm_regions_origin)
+#undef ENUM_NAME
+
+_Static_assert(sizeof(sm_scorer_kind) == sizeof(int) && sizeof(sm_activation) == sizeof(int) &&
+                   sizeof(sm_objective_kind) == sizeof(int) &&
+                   sizeof(sm_label_transform) == sizeof(int) &&
+                   sizeof(sm_regions_origin) == sizeof(int),
+               "enum fields are read and written as int");
+_Static_assert(sizeof(int) == sizeof(int32_t), "hash_bits is read and written as int32_t");
+
+static int is_layered(const sm_model *m) { return scorer_kind_is_layered(m->scorer.kind); }
+static int is_hashed(const sm_model *m) { return m->features.hash_bits != 0; }
+static int has_outputs(const sm_model *m) { return m->scorer.n_out > 1; }
+static int has_classes(const sm_model *m) { return m->classes.n > 0; }
+
+static void write_version(const sm_model *m, FILE *out)
+{
+    (void)m;
+    fputs(SMLOSS_VERSION, out);
+}
+
+/* (written by every smloss as its own: not kept as info) */
+static sm_status read_version(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    (void)ml, (void)m, (void)value, (void)err;
+    return SM_OK;
+}
+
+static void write_hidden(const sm_model *m, FILE *out)
+{
+    for (int l = 1; l <= m->scorer.mlp.n_hidden; l++)
+        fprintf(out, "%s%ld", l > 1 ? "," : "", (long)m->scorer.mlp.width[l]);
+}
+
+static sm_status read_hidden(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    sm_scorer_config sc = m->scorer; /* the MLP's widths only */
+    char spec[64];
+    snprintf(spec, sizeof spec, "mlp:%s", value);
+    if (scorer_config_parse(spec, &sc, err) != SM_OK)
+        return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
+    m->scorer.mlp = sc.mlp;
+    return SM_OK;
+}
+
+static void write_loss(const sm_model *m, FILE *out)
+{
+    char spec[LINK_SPEC_MAX];
+    link_format(&m->link, spec, sizeof spec);
+    fputs(spec, out);
+}
+
+static sm_status read_loss(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    if (link_parse(value, &m->link, err) == SM_OK)
+        return SM_OK;
+    err->status = SM_EDATA;
+    return sm_fail_prefix(err, "%s:%ld: bad loss", ml->name, ml->line);
+}
+
+static void write_classes(const sm_model *m, FILE *out)
+{
+    for (int32_t k = 0; k < m->classes.n; k++)
+        fprintf(out, "%s%lld", k ? "," : "", (long long)m->classes.value[k]);
+}
+
+static sm_status read_classes(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    if (classes_parse(value, &m->classes, err) != SM_OK)
+        return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
+    return SM_OK;
+}
+
+static void write_regions(const sm_model *m, FILE *out)
+{
+    char bounds[SM_MAX_REGIONS * 26];
+    regions_format(&m->regions, bounds, sizeof bounds);
+    fputs(bounds, out);
+}
+
+/* (regions_origin is a key of its own, in any order) */
+static sm_status read_regions(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    sm_regions_origin origin = m->regions.origin;
+    if (value[0] == '\0') {
+        m->regions.n = 1;
+    } else if (regions_parse(value, &m->regions, err) != SM_OK) {
+        err->status = SM_EDATA;
+        return sm_fail_prefix(err, "%s:%ld: bad regions", ml->name, ml->line);
+    }
+    m->regions.origin = origin;
+    return SM_OK;
+}
+
+static sm_status read_bias(model_lines *ml, sm_model *m, const char *value, sm_error *err);
+
+#define ENUM_KEY(key, what_, field, fn, parse_, when)                                  \
+    {.name = key, .type = KEY_ENUM, .what = what_, .offset = offsetof(sm_model, field), \
+     .enum_name = fn##_of, .enum_parse = parse_, .written = when}
+#define INT_KEY(key, what_, field, lo, hi, range, when)                               \
+    {.name = key, .type = KEY_INT, .what = what_, .offset = offsetof(sm_model, field), \
+     .min = lo, .max = hi, .show_range = range, .written = when}
+#define TEXT_KEY(key, write_, read_, when) \
+    {.name = key, .type = KEY_TEXT, .write = write_, .read = read_, .written = when}
+
+static const header_key header_keys[] = {
+    TEXT_KEY("smloss_version", write_version, read_version, NULL),
+    ENUM_KEY("scorer", "scorer", scorer.kind, scorer_kind_name, scorer_kind_parse, NULL),
+    TEXT_KEY("hidden", write_hidden, read_hidden, is_layered),
+    ENUM_KEY("activation", "activation", scorer.mlp.act, activation_name, activation_parse,
+             is_layered),
+    ENUM_KEY("objective", "objective", objective, objective_kind_name, objective_kind_parse,
+             NULL),
+    {.name = "loss", .type = KEY_TEXT, .write = write_loss, .read = read_loss,
+     .before_weights = 2},
+    ENUM_KEY("label_transform", "label transform", label_transform, label_transform_name,
+             label_transform_parse, NULL),
+    {.name = "dim", .type = KEY_INT, .what = "dimension", .offset = offsetof(sm_model, dim),
+     .min = 0, .max = SM_MAX_INDEX + 1, .before_weights = 1},
+    INT_KEY("hash_bits", "hash_bits", features.hash_bits, 1, FEATMAP_MAX_HASH_BITS, 1,
+            is_hashed),
+    INT_KEY("outputs", "outputs", scorer.n_out, 1, SCORER_MAX_OUTPUTS, 1, has_outputs),
+    TEXT_KEY("classes", write_classes, read_classes, has_classes),
+    TEXT_KEY("regions", write_regions, read_regions, NULL),
+    ENUM_KEY("regions_origin", "regions_origin", regions.origin, regions_origin_name,
+             regions_origin_parse, NULL),
+    /* a linear model's biases: a line of the body, read among the header's */
+    TEXT_KEY("bias", NULL, read_bias, NULL),
+};
+#undef ENUM_KEY
+#undef INT_KEY
+#undef TEXT_KEY
+
+enum { N_HEADER_KEYS = sizeof header_keys / sizeof header_keys[0] };
+
+static int *enum_field(const sm_model *m, const header_key *k)
+{
+    return (int *)((char *)m + k->offset);
+}
+
+static int32_t *int_field(const sm_model *m, const header_key *k)
+{
+    return (int32_t *)((char *)m + k->offset);
+}
+
+static void write_header(const sm_model *m, FILE *out)
+{
+    for (const header_key *k = header_keys; k < header_keys + N_HEADER_KEYS; k++) {
+        if ((k->type == KEY_TEXT && !k->write) || (k->written && !k->written(m)))
+            continue;
+        fprintf(out, "%s=", k->name);
+        if (k->type == KEY_ENUM)
+            fputs(k->enum_name(*enum_field(m, k)), out);
+        else if (k->type == KEY_INT)
+            fprintf(out, "%ld", (long)*int_field(m, k));
+        else
+            k->write(m, out);
+        fputc('\n', out);
+    }
+    for (int i = 0; i < m->n_info; i++)
+        fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
 }
 
 sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
 {
-    char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
-    link_format(&m->link, spec, sizeof spec);
-    regions_format(&m->regions, bounds, sizeof bounds);
     const sm_mlp_shape *layers = &m->scorer.mlp;
     int layered = scorer_kind_is_layered(m->scorer.kind);
 
     fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
     write_comment(m, out);
-    fprintf(out, "smloss_version=%s\n", SMLOSS_VERSION);
-    fprintf(out, "scorer=%s\n", scorer_kind_name(m->scorer.kind));
-    if (layered) {
-        fprintf(out, "hidden=");
-        for (int l = 1; l <= layers->n_hidden; l++)
-            fprintf(out, "%s%ld", l > 1 ? "," : "", (long)layers->width[l]);
-        fprintf(out, "\nactivation=%s\n", activation_name(layers->act));
-    }
-    fprintf(out, "objective=%s\n", objective_kind_name(m->objective));
-    fprintf(out, "loss=%s\n", spec);
-    fprintf(out, "label_transform=%s\n", label_transform_name(m->label_transform));
-    fprintf(out, "dim=%ld\n", (long)m->dim);
-    if (m->features.hash_bits)
-        fprintf(out, "hash_bits=%d\n", m->features.hash_bits);
-    if (m->scorer.n_out > 1)
-        fprintf(out, "outputs=%ld\n", (long)m->scorer.n_out);
-    for (int32_t k = 0; k < m->classes.n; k++)
-        fprintf(out, "%s%lld%s", k ? "," : "classes=", (long long)m->classes.value[k],
-                k + 1 < m->classes.n ? "" : "\n");
-    fprintf(out, "regions=%s\n", bounds);
-    fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
-    for (int i = 0; i < m->n_info; i++)
-        fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
+    write_header(m, out);
     /* A linear scorer is one layer, without its layer= line. The first
      * layer's rows are the inputs, written by their index (in=dim). */
     for (int l = 1; l <= mlp_layers(layers); l++) {
@@ -264,16 +467,6 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
 
 /* ---- loading ---- */
 
-typedef struct {
-    FILE *in;
-    const char *name;
-    long line;
-    char *buf;
-    size_t cap;
-    double *bias;   /* a linear model's bias= values, until its weights */
-    int64_t n_bias;
-} model_lines;
-
 /* Next line without its newline (and CR); NULL at end of file. */
 static char *next_line(model_lines *ml)
 {
@@ -285,20 +478,6 @@ static char *next_line(model_lines *ml)
         ml->buf[--len] = '\0';
     return ml->buf;
 }
-
-static int parse_long_full(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno || v < min || v > max)
-        return 0;
-    *out = v;
-    return 1;
-}
-
-#define LOAD_FAIL(ml, ...) \
-    (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
 
 /* Parse exactly n numbers separated by blanks, nothing after them. */
 static int parse_doubles_full(const char *s, double *out, int64_t n)
@@ -316,8 +495,9 @@ static int parse_doubles_full(const char *s, double *out, int64_t n)
 
 /* A linear model's bias= line: one value an output, kept until the weights
  * (outputs= may come later in the header). */
-static sm_status read_bias(model_lines *ml, const char *value, sm_error *err)
+static sm_status read_bias(model_lines *ml, sm_model *m, const char *value, sm_error *err)
 {
+    (void)m;
     int64_t n = 0;
     for (const char *p = value; *p; p++)
         n += *p != ' ' && *p != '\t' && (p == value || p[-1] == ' ' || p[-1] == '\t');
@@ -331,77 +511,46 @@ static sm_status read_bias(model_lines *ml, const char *value, sm_error *err)
     return SM_OK;
 }
 
-/* Interpret one header key; unknown keys become info. */
+/* One header line: a key of the table (seen[] marks it), or info. */
 static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
-                                  const char *value, int *have_dim, int *have_loss,
-                                  sm_error *err)
+                                  const char *value, int *seen, sm_error *err)
 {
-    long lv;
-    int k;
-    if (strcmp(key, "scorer") == 0) {
-        if ((k = scorer_kind_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown scorer '%s'", value);
-        m->scorer.kind = (sm_scorer_kind)k;
-    } else if (strcmp(key, "objective") == 0) {
-        if ((k = objective_kind_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown objective '%s'", value);
-        m->objective = (sm_objective_kind)k;
-    } else if (strcmp(key, "loss") == 0) {
-        if (link_parse(value, &m->link, err) != SM_OK) {
-            err->status = SM_EDATA;
-            return sm_fail_prefix(err, "%s:%ld: bad loss", ml->name, ml->line);
-        }
-        *have_loss = 1;
-    } else if (strcmp(key, "label_transform") == 0) {
-        if ((k = label_transform_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown label transform '%s'", value);
-        m->label_transform = (sm_label_transform)k;
-    } else if (strcmp(key, "dim") == 0) {
-        if (!parse_long_full(value, 0, SM_MAX_INDEX + 1, &lv))
-            return LOAD_FAIL(ml, "bad dimension '%s'", value);
-        m->dim = (int32_t)lv;
-        *have_dim = 1;
-    } else if (strcmp(key, "hash_bits") == 0) {
-        if (!parse_long_full(value, 1, FEATMAP_MAX_HASH_BITS, &lv))
-            return LOAD_FAIL(ml, "bad hash_bits '%s' (1 to %d)", value, FEATMAP_MAX_HASH_BITS);
-        m->features.hash_bits = (int)lv; /* the map is made with the weights */
-    } else if (strcmp(key, "hidden") == 0) {
-        sm_scorer_config sc = m->scorer; /* the MLP's widths only */
-        char spec[64];
-        snprintf(spec, sizeof spec, "mlp:%s", value);
-        if (scorer_config_parse(spec, &sc, err) != SM_OK)
-            return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
-        m->scorer.mlp = sc.mlp;
-    } else if (strcmp(key, "activation") == 0) {
-        if ((k = activation_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown activation '%s'", value);
-        m->scorer.mlp.act = (sm_activation)k;
-    } else if (strcmp(key, "regions") == 0) {
-        sm_regions_origin origin = m->regions.origin;
-        if (value[0] == '\0') {
-            m->regions.n = 1;
-        } else if (regions_parse(value, &m->regions, err) != SM_OK) {
-            err->status = SM_EDATA;
-            return sm_fail_prefix(err, "%s:%ld: bad regions", ml->name, ml->line);
-        }
-        m->regions.origin = origin;
-    } else if (strcmp(key, "regions_origin") == 0) {
-        if ((k = regions_origin_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown regions_origin '%s'", value);
-        m->regions.origin = (sm_regions_origin)k;
-    } else if (strcmp(key, "outputs") == 0) {
-        if (!parse_long_full(value, 1, SCORER_MAX_OUTPUTS, &lv))
-            return LOAD_FAIL(ml, "bad outputs '%s' (1 to %d)", value, SCORER_MAX_OUTPUTS);
-        m->scorer.n_out = (int32_t)lv;
-    } else if (strcmp(key, "classes") == 0) {
-        if (classes_parse(value, &m->classes, err) != SM_OK)
-            return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
-    } else if (strcmp(key, "bias") == 0) {
-        return read_bias(ml, value, err);
-    } else if (strcmp(key, "smloss_version") != 0) {
+    const header_key *k = header_keys;
+    while (k < header_keys + N_HEADER_KEYS && strcmp(k->name, key) != 0)
+        k++;
+    if (k == header_keys + N_HEADER_KEYS) {
         model_set_info(m, key, "%s", value);
+        return SM_OK;
     }
+    seen[k - header_keys] = 1;
+    long v;
+    if (k->type == KEY_TEXT)
+        return k->read(ml, m, value, err);
+    if (k->type == KEY_ENUM) {
+        if ((v = k->enum_parse(value)) < 0)
+            return LOAD_FAIL(ml, "unknown %s '%s'", k->what, value);
+        *enum_field(m, k) = (int)v;
+        return SM_OK;
+    }
+    if (!parse_long_full(value, k->min, k->max, &v)) {
+        if (k->show_range)
+            return LOAD_FAIL(ml, "bad %s '%s' (%ld to %ld)", k->what, value, k->min, k->max);
+        return LOAD_FAIL(ml, "bad %s '%s'", k->what, value);
+    }
+    *int_field(m, k) = (int32_t)v;
     return SM_OK;
+}
+
+/* The key the weights need that was not read (NULL: none); of several, the
+ * one of the smallest rank. */
+static const char *missing_before_weights(const int *seen)
+{
+    const header_key *missing = NULL;
+    for (int k = 0; k < N_HEADER_KEYS; k++)
+        if (header_keys[k].before_weights && !seen[k] &&
+            (!missing || header_keys[k].before_weights < missing->before_weights))
+            missing = &header_keys[k];
+    return missing ? missing->name : NULL;
 }
 
 /* After a "weights=K" line: K lines "INDEX v1 .. v_width" with increasing
@@ -549,11 +698,11 @@ static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *fir
 
 /* A linear model's weights, at its "weights=" line, and the "end" line. */
 static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *count,
-                                   int have_dim, int have_loss, sm_error *err)
+                                   const int *seen, sm_error *err)
 {
-    if (!have_dim || !have_loss || !ml->bias)
-        return LOAD_FAIL(ml, "weights before the %s line",
-                         !have_dim ? "dim" : !have_loss ? "loss" : "bias");
+    const char *missing = missing_before_weights(seen);
+    if (missing || !ml->bias)
+        return LOAD_FAIL(ml, "weights before the %s line", missing ? missing : "bias");
     if (ml->n_bias != m->scorer.n_out)
         return LOAD_FAIL(ml, "the bias line has %lld values for %ld outputs",
                          (long long)ml->n_bias, (long)m->scorer.n_out);
@@ -566,7 +715,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
     model_lines ml = {.in = in, .name = name};
     model_init(m);
     sm_status st = SM_OK;
-    int have_dim = 0, have_loss = 0, done = 0;
+    int seen[N_HEADER_KEYS] = {0}, done = 0;
     char *line = next_line(&ml);
     if (!line) {
         st = ferror(in) ? sm_fail(err, SM_EIO, "%s: read error: %s", name, strerror(errno))
@@ -597,7 +746,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         *eq = '\0';
         const char *key = line, *value = eq + 1;
         if (strcmp(key, "weights") == 0 && !scorer_kind_is_layered(m->scorer.kind)) {
-            if ((st = model_read_linear(&ml, m, value, have_dim, have_loss, err)) != SM_OK)
+            if ((st = model_read_linear(&ml, m, value, seen, err)) != SM_OK)
                 goto out;
             done = 1;
         } else if (strcmp(key, "weights") == 0) {
@@ -606,17 +755,17 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
             goto out;
         } else if (strcmp(key, "layer") == 0) {
             int layered = scorer_kind_is_layered(m->scorer.kind);
-            if (!layered || !have_dim || !have_loss || m->scorer.mlp.n_hidden == 0) {
+            const char *missing = missing_before_weights(seen);
+            if (!layered || missing || m->scorer.mlp.n_hidden == 0) {
                 st = LOAD_FAIL(&ml, "layer line before the %s line",
-                               !layered ? "scorer=mlp" : !have_dim ? "dim"
-                               : !have_loss ? "loss" : "hidden");
+                               !layered ? "scorer=mlp" : missing ? missing : "hidden");
                 goto out;
             }
             if ((st = model_read_layers(&ml, m, value, err)) != SM_OK)
                 goto out;
             done = 1;
         } else {
-            if ((st = model_header_key(&ml, m, key, value, &have_dim, &have_loss, err)) != SM_OK)
+            if ((st = model_header_key(&ml, m, key, value, seen, err)) != SM_OK)
                 goto out;
         }
     }
