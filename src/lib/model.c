@@ -96,6 +96,7 @@ typedef struct {
     const double *W;
     int32_t rows, width;
     int indexed;
+    int signed_zeros;         /* a -0 is a value to write (a state array's) */
     const sm_featmap *inputs; /* the index of each row (NULL: its number) */
     int32_t piece_rows;
     int64_t first_piece;
@@ -126,6 +127,12 @@ static int text_add(char **text, size_t *len, size_t *cap, const char *fmt, ...)
     }
 }
 
+/* Whether a value leaves its row out: a zero, or with signed zeros a +0. */
+static int is_skipped(double v, int signed_zeros)
+{
+    return v == 0.0 && !(signed_zeros && signbit(v));
+}
+
 static void format_weight_piece(void *ctx, int64_t slot, int worker)
 {
     (void)worker;
@@ -139,7 +146,7 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
     for (int32_t i = first; i < last && ok; i++) {
         const double *row = w->W + (int64_t)i * w->width;
         int32_t k = 0;
-        while (w->indexed && k < w->width && row[k] == 0.0)
+        while (w->indexed && k < w->width && is_skipped(row[k], w->signed_zeros))
             k++;
         if (k == w->width)
             continue;
@@ -157,24 +164,26 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
 }
 
 /* With label: one line "label v1 .. vw" for the first row. Without: a line
- * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero, i
- * the index of the row in inputs (NULL: the row's number). Returns 0 when out
- * of memory. */
+ * "count_key=K" and K lines "i v1 .. vw" for the rows that hold a nonzero
+ * (signed_zeros: or a -0), i the index of the row in inputs (NULL: the row's
+ * number). Returns 0 when out of memory. */
 static int write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
-                             int32_t width, int indexed, const sm_featmap *inputs, int threads)
+                             int32_t width, const char *count_key, int signed_zeros,
+                             const sm_featmap *inputs, int threads)
 {
+    int indexed = label == NULL;
     if (indexed) {
         int64_t nonzero = 0;
         for (int32_t i = 0; i < rows; i++)
             for (int32_t k = 0; k < width; k++)
-                if (W[(int64_t)i * width + k] != 0.0) {
+                if (!is_skipped(W[(int64_t)i * width + k], signed_zeros)) {
                     nonzero++;
                     break;
                 }
-        fprintf(out, "weights=%lld\n", (long long)nonzero);
+        fprintf(out, "%s=%lld\n", count_key, (long long)nonzero);
     }
     weight_text w = {.label = label, .W = W, .rows = rows, .width = width, .indexed = indexed,
-                     .inputs = inputs};
+                     .signed_zeros = signed_zeros, .inputs = inputs};
     w.piece_rows = width < PIECE_VALUES ? PIECE_VALUES / width : 1;
     int64_t pieces = (rows + (int64_t)w.piece_rows - 1) / w.piece_rows;
     for (w.first_piece = 0; w.first_piece < pieces; w.first_piece += PIECES_AT_ONCE) {
@@ -453,10 +462,10 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
         if (layered)
             fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)(l == 1 ? m->dim : in),
                     (long)n_out);
-        if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, 0,
-                               NULL, threads) ||
-            !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out, 1,
-                               inputs, threads))
+        if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, NULL,
+                               0, NULL, threads) ||
+            !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out,
+                               "weights", 0, inputs, threads))
             return sm_fail(err, SM_EFAIL, "out of memory writing the model");
     }
     fprintf(out, "end\n");
@@ -710,9 +719,13 @@ static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *cou
     return st == SM_OK ? model_read_end(ml, err) : st;
 }
 
-sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
+/* The model from ml's stream, through its "end" line (ml's buffers are the
+ * caller's to free). */
+static sm_status read_model(model_lines *ml_, sm_model *m, sm_error *err)
 {
-    model_lines ml = {.in = in, .name = name};
+    model_lines ml = *ml_;
+    FILE *in = ml.in;
+    const char *name = ml.name;
     model_init(m);
     sm_status st = SM_OK;
     int seen[N_HEADER_KEYS] = {0}, done = 0;
@@ -777,10 +790,18 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         st = sm_fail(err, SM_EDATA, "%s: %ld classes for %ld outputs", name, (long)m->classes.n,
                      (long)m->scorer.n_out);
 out:
-    free(ml.buf);
-    free(ml.bias);
+    *ml_ = ml;
     if (st != SM_OK)
         model_free(m);
+    return st;
+}
+
+sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
+{
+    model_lines ml = {.in = in, .name = name};
+    sm_status st = read_model(&ml, m, err);
+    free(ml.buf);
+    free(ml.bias);
     return st;
 }
 
@@ -858,5 +879,102 @@ sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores,
         scorer_predict(&m->scorer, m->param, &piece, scores + r * m->scorer.n_out);
     }
     dataset_free(&piece);
+    return st;
+}
+
+/* ---- a checkpoint's resume state ---- */
+
+#define STATE_MAGIC "resume=1"
+#define STATE_ARRAY_KEY "array"
+
+sm_status model_write_state(const sm_train_state *state, FILE *out, int threads, sm_error *err)
+{
+    fprintf(out, "%s\n# smloss resume state (train --resume): 'name=value' lines, then per "
+                 "array '%s=NAME N', 'values=K' and K lines 'i v_i' (its values other than "
+                 "+0), then 'end'\n",
+            STATE_MAGIC, STATE_ARRAY_KEY);
+    for (int i = 0; i < state->n_values; i++)
+        fprintf(out, "%s=%s\n", state->values[i].name, state->values[i].value);
+    for (int i = 0; i < state->n_arrays; i++) {
+        const sm_state_array *a = &state->arrays[i];
+        if (a->n > INT32_MAX)
+            return sm_fail(err, SM_EFAIL, "the resume state's %s has too many values (%lld)",
+                           a->name, (long long)a->n);
+        fprintf(out, "%s=%s %lld\n", STATE_ARRAY_KEY, a->name, (long long)a->n);
+        if (!write_weight_rows(out, NULL, a->v, (int32_t)a->n, 1, "values", 1, NULL, threads))
+            return sm_fail(err, SM_EFAIL, "out of memory writing the resume state");
+    }
+    fprintf(out, "end\n");
+    if (fflush(out) != 0 || ferror(out))
+        return sm_fail(err, SM_EIO, "write error: %s", strerror(errno));
+    return SM_OK;
+}
+
+/* An "array=NAME N" line's array (its value), with its values lines. */
+static sm_status read_state_array(model_lines *ml, const char *value, sm_train_state *state,
+                                  sm_error *err)
+{
+    char name[TRAIN_STATE_NAME_MAX];
+    long n;
+    const char *sp = strchr(value, ' ');
+    if (!sp || (size_t)(sp - value) >= sizeof name || !parse_long_full(sp + 1, 0, INT32_MAX, &n))
+        return LOAD_FAIL(ml, "expected '%s=NAME N', got \"%s=%.40s\"", STATE_ARRAY_KEY,
+                         STATE_ARRAY_KEY, value);
+    memcpy(name, value, (size_t)(sp - value));
+    name[sp - value] = '\0';
+    sm_status st = train_state_set_array(state, name, NULL, n, err);
+    const sm_state_array *a = train_state_array(state, name);
+    char *count = st == SM_OK ? next_line(ml) : NULL;
+    if (st != SM_OK)
+        return st;
+    if (!count || strncmp(count, "values=", 7) != 0)
+        return LOAD_FAIL(ml, "expected 'values=K' after the %s line of %s", STATE_ARRAY_KEY,
+                         name);
+    return model_read_weights(ml, count + 7, a->v, (int32_t)n, 1, NULL, err);
+}
+
+/* The resume state after a model's "end" line, through its own "end". */
+static sm_status read_state(model_lines *ml, sm_train_state *state, sm_error *err)
+{
+    char *line = next_line(ml);
+    if (!line || strcmp(line, STATE_MAGIC) != 0)
+        return sm_fail(err, SM_EDATA, "%s: no resume state after the model: not a checkpoint "
+                       "of train --save-every (a finished model continues with --init, from "
+                       "a fresh schedule)", ml->name);
+    while ((line = next_line(ml)) && strcmp(line, "end") != 0) {
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            return LOAD_FAIL(ml, "expected name=value, got \"%.60s\"", line);
+        *eq = '\0';
+        sm_status st = strcmp(line, STATE_ARRAY_KEY) == 0
+                           ? read_state_array(ml, eq + 1, state, err)
+                           : train_state_set(state, line, err, "%s", eq + 1);
+        if (st != SM_OK)
+            return st;
+    }
+    if (!line)
+        return sm_fail(err, SM_EDATA, "%s:%ld: the resume state ends before its 'end' line "
+                       "(truncated?)", ml->name, ml->line);
+    return SM_OK;
+}
+
+sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
+                                sm_error *err)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return sm_fail(err, SM_EIO, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+    model_lines ml = {.in = in, .name = path};
+    train_state_init(state);
+    sm_status st = read_model(&ml, m, err);
+    if (st == SM_OK && (st = read_state(&ml, state, err)) != SM_OK) {
+        model_free(m);
+        train_state_free(state);
+    }
+    free(ml.buf);
+    free(ml.bias);
+    fclose(in);
     return st;
 }
