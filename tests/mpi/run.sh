@@ -315,4 +315,37 @@ for sig in TERM INT; do
     expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
     expect_true "SIG$sig: no temporary file" "! (ls -a '$T' | grep '\\.tmp\\.' >&2)"
 done
+# --resume under mpirun: 2 ranks killed (SIGTERM to mpirun) after a
+# checkpoint, then resumed, write the bytes of the 2-rank run never stopped:
+# in step (momentum, early stopping) and with local steps (adam, each rank's
+# own moments: --sync-every), and L-BFGS.
+H=$DATA/libsvm-housing-scale/housing_scale
+mpi_resume() {
+    name=$1
+    shift
+    expect_ok "resume, $name: the whole run" run 2 train -q -d "$H" "$@" -m "$T/rs.whole"
+    rm -f "$T/ck/rs.model"
+    "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -q -d "$H" "$@" -m "$T/ck/rs.model" \
+        --save-every 1 </dev/null 2>/dev/null &
+    pid=$!
+    i=0
+    while [ $i -lt 600 ] && ! grep -q '^checkpoint_epoch=' "$T/ck/rs.model" 2>/dev/null; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    stop "resume, $name" "$pid" TERM
+    epoch=$(sed -n 's/^checkpoint_epoch=//p' "$T/ck/rs.model")
+    cp "$T/ck/rs.model" "$T/ck/rs.killed"
+    expect_true "resume, $name: stopped after the checkpoint of epoch $epoch (status $rc)" \
+        "[ $rc -ne 0 ] && grep -q '^resume=1\$' '$T/ck/rs.model' && grep -qx 'option ranks (mpirun -np)=2' '$T/ck/rs.model'"
+    expect_ok "resume, $name: resumed" run 2 train -q -d "$H" "$@" -m "$T/ck/rs.model" \
+        --resume "$T/ck/rs.model"
+    expect_true "resume, $name: resumed after epoch $epoch, the same model bytes" \
+        "cmp '$T/ck/rs.model' '$T/rs.whole'"
+}
+mpi_resume "momentum, early stopping" --epochs 300 --optimizer momentum --valid "$H" --patience 100
+mpi_resume "adam, --sync-every 4" --epochs 300 --optimizer adam --sync-every 4
+expect_fail "resume: another number of ranks" 2 "trained with ranks \\(mpirun -np\\) 2, this run has ranks \\(mpirun -np\\) 1" \
+    "$SMLOSS" train -q -d "$H" --epochs 300 --optimizer adam -m "$T/rs.x" --resume "$T/ck/rs.killed"
+mpi_resume "lbfgs" --solver lbfgs --l2 0.001 --max-iter 300
 finish
