@@ -3,7 +3,7 @@
 # checkpoint, then resumed with the same command plus --resume, writes the
 # model bytes of the run never stopped: SGD (plain, momentum, adam), L-BFGS,
 # an MLP, early stopping with --valid, a ranking objective with sampled pairs,
-# multi-class. The checkpoint's state is ignored by predict and eval; a
+# multi-class, epochs streamed from a cache over the memory budget. The checkpoint's state is ignored by predict and eval; a
 # changed option or data is refused naming it; --epochs may grow.
 . "$(dirname "$0")/lib.sh"
 H=$DATA/libsvm-housing-scale/housing_scale
@@ -53,14 +53,29 @@ same_as_whole "momentum, l2, clip" -d "$H" --epochs 400 --optimizer momentum --l
 same_as_whole "adam, warm-up, invsqrt" -d "$H" --epochs 400 --optimizer adam --warmup 3000 \
     --lr-schedule invsqrt
 same_as_whole "lbfgs" -d "$H" --solver lbfgs --l2 0.001 --max-iter 300
+grep -v '^max_iter=' "$T/whole.model" > "$T/whole.nomax"
 expect_true "lbfgs: resumed in the middle (iterations $(sed -n 's/^iterations=//p' "$T/whole.model") > $epoch)" \
     "[ $(sed -n 's/^iterations=//p' "$T/whole.model") -gt $epoch ]"
+expect_ok "lbfgs: a larger --max-iter" "$SMLOSS" train -q -d "$H" --solver lbfgs --l2 0.001 \
+    --max-iter 500 -m "$T/more.model" --resume "$T/killed.model"
+expect_true "lbfgs: converged at the same point, the same model but its max_iter" \
+    "grep -v '^max_iter=' '$T/more.model' | cmp -s - '$T/whole.nomax'"
 same_as_whole "mlp" -d "$H" --epochs 150 --scorer mlp:8,4 --activation tanh
 same_as_whole "early stopping (rmse, patience)" -d "$H" --valid "$H" --epochs 400 \
     --metric 'rmse:[30,inf)' --patience 40 --optimizer adam
 same_as_whole "pairwise, sampled pairs, ndcg" -d "$R" --objective pairwise --max-pairs 16 \
     --epochs 40 --valid "$RV" --metric ndcg@5
 same_as_whole "multiclass" -d "$D" --objective multiclass --epochs 60
+
+# streamed from a cache larger than the budget (--memory): the epochs'
+# block order is drawn again too
+awk 'BEGIN { srand(3); for (i = 0; i < 60000; i++) { y = 0; s = ""
+    for (j = 1; j <= 12; j++) { v = rand(); y += v * j; s = s " " j ":" sprintf("%.4f", v) }
+    print sprintf("%.3f", y) s } }' > "$T/big.txt"
+expect_ok "a cache over 1 MB" "$SMLOSS" train -q -d "$T/big.txt" --cache "$T/big.cache" -m "$T/x.model" --epochs 1
+rm -f "$T/x.model"
+same_as_whole "streamed" -d "$T/big.txt" --cache "$T/big.cache" --memory 1M --epochs 30 --optimizer momentum
+expect_true "streamed: the checkpoint says so" "grep -q '^option --memory (streaming)=blocks of' '$T/killed.model'"
 
 # (the test can fail: --init from the checkpoint, a fresh schedule and
 # optimiser, gives other bytes)
