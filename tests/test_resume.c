@@ -3,8 +3,8 @@
  * the run never stopped, bit for bit; a resume state written after a model
  * reloads exactly (signed zeros, NaN); train_run resumed from a
  * checkpoint's state gives the uninterrupted run's parameters bit for bit
- * (sgd, adam, an MLP, early stopping, L-BFGS), and refuses another option or
- * other data, naming it. */
+ * (sgd, adam, momentum, a run that backed off, an MLP, early stopping,
+ * L-BFGS), and refuses another option or other data, naming it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +162,9 @@ static sm_status keep_state(void *ctx, const sm_model *model, const sm_train_sta
 }
 
 /* The whole run, and the run resumed from its checkpoint of epoch `at`:
- * the same parameters, bit for bit, and the same info. */
-static void check_resumed(const char *what, sm_train_config *cfg, const sm_dataset *ds,
+ * the same parameters, bit for bit, and the same info. Returns the whole
+ * run's halvings of the rate. */
+static int check_resumed(const char *what, sm_train_config *cfg, const sm_dataset *ds,
                           const sm_dataset *valid, int at)
 {
     sm_model whole, resumed;
@@ -177,7 +178,7 @@ static void check_resumed(const char *what, sm_train_config *cfg, const sm_datas
     cfg->ctx = &k;
     if (!CHECK(train_run(ds, valid, cfg, &whole, &err) == SM_OK) || !CHECK(k.got)) {
         fprintf(stderr, "  %s: %s\n", what, err.msg);
-        return;
+        return 0;
     }
     cfg->on_checkpoint = NULL;
     cfg->resume = &k.saved;
@@ -195,8 +196,11 @@ static void check_resumed(const char *what, sm_train_config *cfg, const sm_datas
     cfg->resume = NULL;
     cfg->checkpoint_every = 0;
     train_state_free(&k.saved);
+    const char *halvings = model_get_info(&whole, "lr_halvings");
+    int n = halvings ? atoi(halvings) : 0;
     model_free(&whole);
     model_free(&resumed);
+    return n;
 }
 
 static int load(sm_dataset *ds)
@@ -226,6 +230,14 @@ static void test_train_resumed(void)
     optim_config_default(&cfg.optim, OPT_MOMENTUM);
     cfg.optim.clip = 2.0;
     check_resumed("momentum", &cfg, &ds, NULL, 1);
+    /* a rate that diverges: backed off, and the checkpoint after it
+     * records the halvings */
+    optim_config_default(&cfg.optim, OPT_SGD);
+    cfg.optim.lr = 64.0;
+    cfg.max_backoffs = 20;
+    CHECK(check_resumed("backed off", &cfg, &ds, NULL, 3) > 0);
+    cfg.max_backoffs = 0;
+    optim_config_default(&cfg.optim, OPT_MOMENTUM);
     sm_scorer_config mlp = cfg.scorer;
     sm_error err;
     CHECK(scorer_config_parse("mlp:5", &cfg.scorer, &err) == SM_OK);
