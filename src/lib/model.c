@@ -922,11 +922,10 @@ static sm_status read_state_array(model_lines *ml, const char *value, sm_train_s
                          STATE_ARRAY_KEY, value);
     memcpy(name, value, (size_t)(sp - value));
     name[sp - value] = '\0';
-    sm_status st = train_state_set_array(state, name, NULL, n, err);
+    if (train_state_set_array(state, name, NULL, n, err) != SM_OK)
+        return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
     const sm_state_array *a = train_state_array(state, name);
-    char *count = st == SM_OK ? next_line(ml) : NULL;
-    if (st != SM_OK)
-        return st;
+    char *count = next_line(ml);
     if (!count || strncmp(count, "values=", 7) != 0)
         return LOAD_FAIL(ml, "expected 'values=K' after the %s line of %s", STATE_ARRAY_KEY,
                          name);
@@ -948,11 +947,13 @@ static sm_status read_state(model_lines *ml, sm_train_state *state, sm_error *er
         if (!eq)
             return LOAD_FAIL(ml, "expected name=value, got \"%.60s\"", line);
         *eq = '\0';
-        sm_status st = strcmp(line, STATE_ARRAY_KEY) == 0
-                           ? read_state_array(ml, eq + 1, state, err)
-                           : train_state_set(state, line, err, "%s", eq + 1);
-        if (st != SM_OK)
-            return st;
+        if (strcmp(line, STATE_ARRAY_KEY) == 0) {
+            sm_status st = read_state_array(ml, eq + 1, state, err);
+            if (st != SM_OK)
+                return st;
+        } else if (train_state_set(state, line, err, "%s", eq + 1) != SM_OK) {
+            return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
+        }
     }
     if (!line)
         return sm_fail(err, SM_EDATA, "%s:%ld: the resume state ends before its 'end' line "
@@ -960,13 +961,10 @@ static sm_status read_state(model_lines *ml, sm_train_state *state, sm_error *er
     return SM_OK;
 }
 
-sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
+sm_status model_read_checkpoint(FILE *in, const char *name, sm_model *m, sm_train_state *state,
                                 sm_error *err)
 {
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return sm_fail(err, SM_EIO, "%s: cannot open the checkpoint: %s", path, strerror(errno));
-    model_lines ml = {.in = in, .name = path};
+    model_lines ml = {.in = in, .name = name};
     train_state_init(state);
     sm_status st = read_model(&ml, m, err);
     if (st == SM_OK && (st = read_state(&ml, state, err)) != SM_OK) {
@@ -975,6 +973,19 @@ sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *s
     }
     free(ml.buf);
     free(ml.bias);
+    return st;
+}
+
+sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
+                                sm_error *err)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        train_state_init(state);
+        model_init(m);
+        return sm_fail(err, SM_EIO, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+    }
+    sm_status st = model_read_checkpoint(in, path, m, state, err);
     fclose(in);
     return st;
 }

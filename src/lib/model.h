@@ -117,10 +117,13 @@ sm_status model_load(const char *path, sm_model *m, sm_error *err);
  *     values=K                    K lines "i v_i" (increasing i < N), every
  *     I V                         value but the +0s (a -0 is kept)
  *     end
- * model_write_state appends it to a model_write; model_load_checkpoint reads
- * both (SM_EDATA naming the file, and its line, when the state is missing
- * or bad). */
+ * model_write_state appends it to a model_write; model_read_checkpoint
+ * reads both from a stream (name in messages), model_load_checkpoint from a
+ * file (SM_EDATA naming the file, and its line, when the state is missing
+ * or bad; on failure both are left empty). */
 sm_status model_write_state(const sm_train_state *state, FILE *out, int threads, sm_error *err);
+sm_status model_read_checkpoint(FILE *in, const char *name, sm_model *m, sm_train_state *state,
+                                sm_error *err);
 sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
                                 sm_error *err);
 

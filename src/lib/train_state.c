@@ -55,7 +55,7 @@ sm_status train_state_set(sm_train_state *s, const char *name, sm_error *err, co
                           ...)
 {
     if (strlen(name) >= TRAIN_STATE_NAME_MAX)
-        return sm_fail(err, SM_EFAIL, "resume state: the name '%s' is too long", name);
+        return sm_fail(err, SM_EDATA, "the resume state's name '%.60s' is too long", name);
     sm_state_value *slot = find_value(s, name);
     if (!slot) {
         if (!grow((void **)&s->values, s->n_values, &s->cap_values, sizeof *s->values))
@@ -68,7 +68,8 @@ sm_status train_state_set(sm_train_state *s, const char *name, sm_error *err, co
     int n = vsnprintf(slot->value, sizeof slot->value, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof slot->value || strpbrk(slot->value, "\n\r"))
-        return sm_fail(err, SM_EFAIL, "resume state: the value of %s does not fit a line", name);
+        return sm_fail(err, SM_EDATA, "the resume state's value of %s does not fit a line",
+                       name);
     return SM_OK;
 }
 
@@ -82,7 +83,7 @@ sm_status train_state_set_array(sm_train_state *s, const char *name, const doubl
                                 sm_error *err)
 {
     if (strlen(name) >= TRAIN_STATE_NAME_MAX || strpbrk(name, " =\n"))
-        return sm_fail(err, SM_EFAIL, "resume state: bad array name '%s'", name);
+        return sm_fail(err, SM_EDATA, "the resume state's array name '%.60s' is bad", name);
     double *copy = calloc((size_t)(n > 0 ? n : 1), sizeof *copy);
     if (!copy)
         return sm_fail(err, SM_EFAIL, "out of memory for the resume state (%lld values)",

@@ -39,8 +39,9 @@ typedef struct {
 void train_state_init(sm_train_state *s);
 void train_state_free(sm_train_state *s);
 
-/* Set a value (SM_EFAIL when out of memory; a value longer than
- * TRAIN_STATE_VALUE_MAX is SM_EFAIL too, never cut). */
+/* Set a value: SM_EFAIL when out of memory, SM_EDATA for a name of
+ * TRAIN_STATE_NAME_MAX or more or a value of TRAIN_STATE_VALUE_MAX or more
+ * (never cut) or holding a line break. */
 sm_status train_state_set(sm_train_state *s, const char *name, sm_error *err, const char *fmt,
                           ...)
 #if defined(__GNUC__)
@@ -49,7 +50,8 @@ sm_status train_state_set(sm_train_state *s, const char *name, sm_error *err, co
     ;
 /* The value of name, or NULL. */
 const char *train_state_get(const sm_train_state *s, const char *name);
-/* An array of n values (copied; v NULL: n zeros), and room for one to fill. */
+/* An array of n values (copied; v NULL: n zeros, room to fill); its name
+ * (as a value's, and without blanks or '=') else SM_EDATA. */
 sm_status train_state_set_array(sm_train_state *s, const char *name, const double *v, int64_t n,
                                 sm_error *err);
 const sm_state_array *train_state_array(const sm_train_state *s, const char *name);
