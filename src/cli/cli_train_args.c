@@ -590,10 +590,6 @@ static int take_resume_state(train_args *a)
         return cli_fail(&err);
     model_free(&checkpoint);
     a->job.cfg.resume = &a->resume_state;
-    const char *epoch = train_state_get(&a->resume_state, "epoch");
-    if (!a->quiet && epoch)
-        cli_msg("%s: resuming the run after its %s %s", a->resume,
-                a->job.cfg.solver == SOLVER_LBFGS ? "iteration" : "epoch", epoch);
     return SM_OK;
 }
 

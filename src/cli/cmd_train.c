@@ -357,6 +357,10 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
      * kept, and diverges as it does. */
     a->job.cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
     a->job.cfg.threads = a->data_opt.threads;
+    const char *resumed = a->resume ? train_state_get(&a->resume_state, "epoch") : NULL;
+    if (resumed && !a->quiet && dist_rank(dist) == 0)
+        cli_msg("%s: resuming the run after its %s %s", a->resume,
+                a->job.cfg.solver == SOLVER_LBFGS ? "iteration" : "epoch", resumed);
     sm_error err;
     sm_status st = train_job_run(&a->job, train, a->files.valid ? valid : NULL, features, model,
                                  &err);
