@@ -119,12 +119,13 @@ static void figure_names(sm_cv_result *r, const sm_train_config *cfg,
                          const sm_regions *regions, const sm_rank_config *rank, int groups)
 {
     int n = 0;
-    if (objective_is_multiclass(cfg->objective.kind)) {
+    sm_metric_kind metric = objective_default_metric(cfg->objective.kind);
+    if (metric == METRIC_ACCURACY) {
         snprintf(r->name[n++], sizeof r->name[0], "accuracy");
         r->n_figures = n;
         return;
     }
-    if (!objective_is_ranking(cfg->objective.kind)) {
+    if (metric == METRIC_RMSE) { /* and MAE; NDCG too where there are queries */
         char cell[64];
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < regions->n; i++) {
@@ -145,11 +146,12 @@ static void fold_figures(const sm_eval_result *e, const sm_train_config *cfg,
                          double *v)
 {
     int n = 0;
-    if (objective_is_multiclass(cfg->objective.kind)) {
+    sm_metric_kind metric = objective_default_metric(cfg->objective.kind);
+    if (metric == METRIC_ACCURACY) {
         v[0] = e->classes->accuracy;
         return;
     }
-    if (!objective_is_ranking(cfg->objective.kind)) {
+    if (metric == METRIC_RMSE) {
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < regions->n; i++) {
                 const sm_region_stats *s = &e->report->region[i];
