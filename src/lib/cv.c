@@ -129,7 +129,7 @@ static void figure_names(sm_cv_result *r, const sm_train_config *cfg,
         char cell[64];
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < regions->n; i++) {
-                report_region_interval(regions, i, cell, sizeof cell);
+                regions_interval_format(regions, i, cell, sizeof cell);
                 snprintf(r->name[n++], sizeof r->name[0], "%s %.30s", m ? "MAE" : "RMSE", cell);
             }
             snprintf(r->name[n++], sizeof r->name[0], "%s all", m ? "MAE" : "RMSE");
