@@ -8,7 +8,6 @@
 #include "eval.h"
 #include "model.h"
 #include "objective.h"
-#include "report.h"
 #include "rng.h"
 
 sm_status cv_split(const sm_dataset *ds, int k, uint64_t seed, int32_t *fold, sm_error *err)
