@@ -68,8 +68,5 @@ double lbfgs_grad_max(const sm_lbfgs *s);
 int64_t lbfgs_state_size(const sm_lbfgs *s);
 void lbfgs_state_save(const sm_lbfgs *s, double *out);
 sm_status lbfgs_state_restore(sm_lbfgs *s, const double *in, int64_t size, sm_error *err);
-/* d = -H g with the current memory (the two-loop recursion); exposed for
- * tests. */
-void lbfgs_direction(sm_lbfgs *s, const double *g, double *d);
 
 #endif
