@@ -15,7 +15,7 @@ D=$DATA/sklearn-digits/digits.libsvm
 # by SIGTERM as soon as a checkpoint is there; the test fails unless the run
 # was really stopped there (status 143, the checkpoint's state in place).
 killed() {
-    name=$1
+    what=$1 # (not $name: lib.sh's helpers set it)
     shift
     rm -f "$T/k.model"
     "$SMLOSS" train -q "$@" -m "$T/k.model" --save-every 1 2>"$T/kill.err" &
@@ -28,7 +28,7 @@ killed() {
     kill -TERM $pid 2>/dev/null
     wait $pid
     status=$?
-    expect_true "$name: the run was stopped by SIGTERM after a checkpoint (status $status)" \
+    expect_true "$what: the run was stopped by SIGTERM after a checkpoint (status $status)" \
         "[ $status -eq 143 ] && grep -q '^resume=1\$' '$T/k.model'"
 }
 
@@ -36,15 +36,15 @@ killed() {
 # killed one resumed (without checkpoints: they change nothing) give the
 # same model bytes.
 same_as_whole() {
-    name=$1
+    what=$1
     shift
-    expect_ok "$name: the whole run" "$SMLOSS" train -q "$@" -m "$T/whole.model"
-    killed "$name" "$@"
+    expect_ok "$what: the whole run" "$SMLOSS" train -q "$@" -m "$T/whole.model"
+    killed "$what" "$@"
     epoch=$(sed -n 's/^checkpoint_epoch=//p' "$T/k.model")
     cp "$T/k.model" "$T/killed.model"
-    expect_ok "$name: resumed after epoch $epoch" "$SMLOSS" train -q "$@" -m "$T/k.model" \
+    expect_ok "$what: resumed after epoch $epoch" "$SMLOSS" train -q "$@" -m "$T/k.model" \
         --resume "$T/k.model"
-    expect_true "$name: resumed after epoch $epoch, the same model bytes" \
+    expect_true "$what: resumed after epoch $epoch, the same model bytes" \
         "cmp '$T/k.model' '$T/whole.model'"
 }
 
@@ -52,12 +52,13 @@ same_as_whole "sgd" -d "$H" --epochs 400
 same_as_whole "momentum, l2, clip" -d "$H" --epochs 400 --optimizer momentum --l2 0.001 --clip 5
 same_as_whole "adam, warm-up, invsqrt" -d "$H" --epochs 400 --optimizer adam --warmup 3000 \
     --lr-schedule invsqrt
-same_as_whole "lbfgs" -d "$H" --solver lbfgs --l2 0.001 --max-iter 300
+AC=$DATA/xgboost-autoclaims/autoclaims.train
+same_as_whole "lbfgs" -d "$AC" --solver lbfgs --l2 1e-4 --tol 0 --max-iter 300
 grep -v '^max_iter=' "$T/whole.model" > "$T/whole.nomax"
 expect_true "lbfgs: resumed in the middle (iterations $(sed -n 's/^iterations=//p' "$T/whole.model") > $epoch)" \
     "[ $(sed -n 's/^iterations=//p' "$T/whole.model") -gt $epoch ]"
-expect_ok "lbfgs: a larger --max-iter" "$SMLOSS" train -q -d "$H" --solver lbfgs --l2 0.001 \
-    --max-iter 500 -m "$T/more.model" --resume "$T/killed.model"
+expect_ok "lbfgs: a larger --max-iter" "$SMLOSS" train -q -d "$AC" --solver lbfgs --l2 1e-4 \
+    --tol 0 --max-iter 500 -m "$T/more.model" --resume "$T/killed.model"
 expect_true "lbfgs: converged at the same point, the same model but its max_iter" \
     "grep -v '^max_iter=' '$T/more.model' | cmp -s - '$T/whole.nomax'"
 same_as_whole "mlp" -d "$H" --epochs 150 --scorer mlp:8,4 --activation tanh
