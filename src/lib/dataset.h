@@ -109,10 +109,11 @@ static inline sm_row dataset_row(const sm_dataset *ds, int64_t r)
 
 /* The index of a row's k-th nonzero. A hot loop calls its body through an
  * inline function given w.col and w.first as arguments, once with a NULL
- * col, so that the compiler makes the run's loop without the test. */
-static inline int32_t row_index(const int32_t *col, int32_t first, int64_t k)
+ * col, so that the compiler makes the run's loop without the test; in 64
+ * bits, so that a run's addresses advance by a constant step. */
+static inline int64_t row_index(const int32_t *col, int32_t first, int64_t k)
 {
-    return col ? col[k] : first + (int32_t)k;
+    return col ? (int64_t)col[k] : (int64_t)first + k; /* (64 bits: a pointer's steps) */
 }
 
 /* The row that holds the nonzero k (0 <= k < nnz): the last r with

@@ -16,7 +16,7 @@
  * constant stride (the general loops take p->stride). */
 #define STRIDE1 (sizeof(sm_linear_coord) + sizeof(double))
 
-static inline sm_linear_coord *coord_at(unsigned char *c, size_t stride, int32_t j)
+static inline sm_linear_coord *coord_at(unsigned char *c, size_t stride, int64_t j)
 {
     return (sm_linear_coord *)(c + (size_t)j * stride);
 }
@@ -84,6 +84,15 @@ enum { LEAD = 2 };
  * result. A function of prefetches alone has no effect GCC would keep: it
  * finds it pure and drops every call to it that it can see (here, the
  * kind's table and linear_forward); hence noipa. */
+/* The records of a row's columns (dataset.h: row_index). */
+static ALWAYS_INLINE void prefetch_coords(const sm_linear *p, const int32_t *col, int32_t first,
+                                          int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        if (row_index(col, first, k) < p->dim)
+            PREFETCH(linear_coord(p, row_index(col, first, k)));
+}
+
 #if defined(__has_attribute)
 #if __has_attribute(noipa)
 __attribute__((noipa))
@@ -95,9 +104,10 @@ static void linear_prefetch(const void *state, const sm_dataset *ds, const int64
     const sm_linear *p = state;
     for (int64_t i = LEAD * step; i < (LEAD + 1) * step && i < n; i++) {
         sm_row w = dataset_row(ds, rows[i]);
-        for (int64_t k = 0; k < w.n; k++)
-            if (row_index(w.col, w.first, k) < p->dim)
-                PREFETCH(linear_coord(p, row_index(w.col, w.first, k)));
+        if (w.col)
+            prefetch_coords(p, w.col, 0, w.n);
+        else
+            prefetch_coords(p, NULL, w.first, w.n);
     }
     for (int64_t i = 2 * LEAD * step; i < (2 * LEAD + 1) * step && i < n; i++) {
         sm_row w = dataset_row(ds, rows[i]);
@@ -123,12 +133,12 @@ static void linear_prefetch(const void *state, const sm_dataset *ds, const int64
 
 /* w_j x_j of a K = 1 record in the scaled space; 0 for a feature the scorer
  * has not seen (validation data can have columns beyond the training data's). */
-static inline const sm_linear_coord *coord1(const unsigned char *c, int32_t j)
+static inline const sm_linear_coord *coord1(const unsigned char *c, int64_t j)
 {
     return (const sm_linear_coord *)(c + (size_t)j * STRIDE1);
 }
 
-static inline double coord_term(const unsigned char *restrict c, int32_t dim, int32_t j, float x)
+static inline double coord_term(const unsigned char *restrict c, int32_t dim, int64_t j, float x)
 {
     return j < dim ? coord1(c, j)->v[0] * ((double)x * (double)coord1(c, j)->fs) : 0.0;
 }
@@ -227,13 +237,13 @@ static ALWAYS_INLINE int64_t backward_row(unsigned char *restrict c, int32_t *re
                                           const float *restrict val, int64_t n)
 {
     for (int64_t e = 0; e < n; e++) {
-        int32_t j = row_index(col, first, e);
+        int64_t j = row_index(col, first, e);
         if (j >= dim)
             continue;
         sm_linear_coord *r = coord_at(c, stride, j);
         if (!r->slot) {
             r->slot = (uint32_t)++n_touched;
-            touched[n_touched - 1] = j;
+            touched[n_touched - 1] = (int32_t)j;
             for (int32_t k = 0; k < K; k++)
                 grad[(n_touched - 1) * K + k] = 0.0;
         }
@@ -357,7 +367,7 @@ static ALWAYS_INLINE void sgd_row(unsigned char *restrict c, const double *restr
                                   const float *restrict val, int64_t n)
 {
     for (int64_t e = 0; e < n; e++) {
-        int32_t j = row_index(col, first, e);
+        int64_t j = row_index(col, first, e);
         if (j >= dim)
             continue;
         sm_linear_coord *r = coord_at(c, stride, j);

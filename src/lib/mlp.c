@@ -64,7 +64,7 @@ static inline void block_axpy(double *restrict acc, double x, const double *rest
 #endif
 
 /* The value v of a nonzero at index j, scaled. */
-static inline double input_value(float v, int32_t j, const double *restrict fs)
+static inline double input_value(float v, int64_t j, const double *restrict fs)
 {
     return fs ? (double)v * fs[j] : (double)v;
 }
@@ -78,7 +78,7 @@ static ALWAYS_INLINE void row_forward_block(double *restrict acc, const double *
                                             const float *restrict val, int64_t n)
 {
     for (int64_t k = 0; k < n; k++) {
-        int32_t j = row_index(col, first, k);
+        int64_t j = row_index(col, first, k);
         if (j < dim)
             block_axpy(acc, input_value(val[k], j, fs), W + (int64_t)j * ld);
     }
@@ -90,7 +90,7 @@ static ALWAYS_INLINE void row_backward_block(double *restrict dW, const double *
                                              const float *restrict val, int64_t n)
 {
     for (int64_t k = 0; k < n; k++) {
-        int32_t j = row_index(col, first, k);
+        int64_t j = row_index(col, first, k);
         if (j < dim)
             block_axpy(dW + (int64_t)j * ld, input_value(val[k], j, fs), g);
     }
