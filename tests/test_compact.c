@@ -215,8 +215,10 @@ static void test_same_model_bytes(void)
     sm_dataset ds[N_LAYOUTS];
     sm_error err;
     if (!parse_sparse(&ds[SPARSE]) || !parse_sparse(&ds[COMPACT]) ||
-        !load_from_cache("train.cache", &ds[CACHED], CACHE_WRITTEN) ||
-        !load_from_cache("train.cache", &ds[CACHED], CACHE_REUSED) ||
+        !load_from_cache("train.cache", &ds[CACHED], CACHE_WRITTEN))
+        return;
+    dataset_free(&ds[CACHED]); /* (the cache is written: mapped from here on) */
+    if (!load_from_cache("train.cache", &ds[CACHED], CACHE_REUSED) ||
         !load_from_cache("train.cache", &ds[CACHED_EXPANDED], CACHE_REUSED))
         return;
     dataset_compact_rows(&ds[COMPACT]);

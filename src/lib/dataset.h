@@ -1,4 +1,4 @@
-/* dataset.h - an in-memory training set: sparse rows (CSR), labels, query groups.
+/* dataset.h - an in-memory training set: sparse (CSR) or compact rows, labels, query groups.
  *
  * Layout: row r has the values val[row_ptr[r] .. row_ptr[r+1]), its nonzeros,
  * at column indices strictly increasing within the row. 64-bit offsets so
@@ -113,7 +113,7 @@ static inline sm_row dataset_row(const sm_dataset *ds, int64_t r)
  * bits, so that a run's addresses advance by a constant step. */
 static inline int64_t row_index(const int32_t *col, int32_t first, int64_t k)
 {
-    return col ? (int64_t)col[k] : (int64_t)first + k; /* (64 bits: a pointer's steps) */
+    return col ? (int64_t)col[k] : (int64_t)first + k;
 }
 
 /* The row that holds the nonzero k (0 <= k < nnz): the last r with
