@@ -37,7 +37,9 @@
  * the one pass (on the threads) that checks that they hold what the reader
  * promises (reader.h, sidecar.h, dataset.h): row offsets from
  * 0 up to nnz, column indices strictly increasing within a row and below
- * dim (= the largest + 1), finite values and labels (or NaN: a row without
+ * dim (= the largest + 1; compact rows: index offsets from 0 up to the
+ * indices stored, as many a row as its values or one, a run's first, whose
+ * run stays within the largest index allowed), finite values and labels (or NaN: a row without
  * one, reader.h), groups of at least one
  * row covering the rows, non-negative qids, one finite weight >= 0 a row,
  * not all 0. A cache failing any check is treated as stale (report->why says
