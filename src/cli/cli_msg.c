@@ -81,6 +81,16 @@ void cli_msg(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "smloss %s: warning: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    emit(prefix, fmt, ap, "\n");
+    va_end(ap);
+}
+
 int cli_fail(const sm_error *err)
 {
     cli_msg("%s", err->msg);

@@ -18,6 +18,9 @@
 
 /* "smloss: message" on stderr. */
 void cli_msg(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* "smloss CMD: warning: message" on stderr: something asked for that the
+ * run does not do, which changes neither the exit status nor the outputs. */
+void cli_warn(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Print an engine error and return its status. */
 int cli_fail(const sm_error *err);
 /* Print "smloss CMD: ..." plus a pointer to --help; returns SM_EUSAGE. */

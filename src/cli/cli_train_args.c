@@ -10,6 +10,7 @@
 
 #include "cli_msg.h"
 #include "cli_opts.h"
+#include "cli_train_warn.h"
 #include "classes.h"
 #include "commands.h"
 #include "link.h"
@@ -581,6 +582,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
     optind = 1;
     const char *shorts = "d:m:i:p:l:b:v:qh";
     while (rc == SM_OK && (c = getopt_long(argc, argv, shorts, train_options, NULL)) != -1) {
+        cli_train_mark_given(a, c);
         switch (c) {
         case 'd': a->files.data = optarg; break;
         case 'm': a->model = optarg; break;

@@ -9,6 +9,7 @@
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "cli_train.h"
+#include "cli_train_warn.h"
 #include "membudget.h"
 #include "commands.h"
 #include "link.h"
@@ -569,6 +570,8 @@ int cmd_train(int argc, char **argv)
     }
     if (!dist_many(&dist))
         cli_msg_release();
+    if (dist_rank(&dist) == 0)
+        cli_train_warn_ineffective(&a, dist_size(&dist));
     cli_rank_paths *paths = calloc(1, sizeof *paths); /* a's file names point into it */
     if (!paths)
         cli_msg("out of memory");
