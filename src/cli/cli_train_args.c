@@ -174,7 +174,8 @@ static const char train_usage[] =
     "                           the ranks average their parameters every K steps (and\n"
     "                           at the end of each epoch); 0 (the default): the ranks'\n"
     "                           gradients are summed at every step, as one process\n"
-    "  -q, --quiet              no progress, epoch table or notes on stderr\n"
+    "  -q, --quiet              no progress, epoch table or notes on stderr, nor the\n"
+    "                           warnings that an option has no effect\n"
     "  -h, --help               this help\n";
 
 /* The targets after "default", which is not an option value. */
