@@ -68,6 +68,18 @@ static void show_progress(void *ctx, int epoch, double fraction)
                       "epochs");
 }
 
+/* L-BFGS: the iteration under way, the objective and gradient so far and
+ * the iterations' rate (not a time left: it converges before its cap). */
+static void show_pass(void *ctx, int iteration, int max_iter, int64_t passes, double objective,
+                      double grad_max)
+{
+    train_view *v = ctx;
+    char line[256];
+    cli_progress_lbfgs(line, sizeof line, iteration, max_iter, passes, objective, grad_max,
+                       cli_progress_seconds(&v->progress));
+    cli_progress_draw(&v->progress, "%s", line);
+}
+
 /* Before anything is read: no output may overwrite an input, those found
  * beside the data included (or another output; the --init model may be
  * replaced by --model alone: its model is read already, so -i M -m M
@@ -346,6 +358,7 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     cli_progress_init(&view.progress, a->quiet);
     a->job.cfg.on_epoch = show_epoch;
     a->job.cfg.on_progress = show_progress;
+    a->job.cfg.on_pass = show_pass;
     a->job.cfg.on_note = dist_rank(dist) == 0 ? show_note : NULL;
     a->job.cfg.on_checkpoint = dist_rank(dist) == 0 ? save_checkpoint : NULL;
     a->job.cfg.ctx = &view;
@@ -400,6 +413,7 @@ static int run_folds(const train_args *a, const sm_dataset *train, const sm_mode
     cfg.on_epoch = NULL;
     cfg.on_checkpoint = NULL;
     cfg.on_progress = show_progress;
+    cfg.on_pass = show_pass;
     cfg.on_note = show_note;
     cfg.ctx = &view;
     cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
