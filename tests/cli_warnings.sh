@@ -98,6 +98,9 @@ silent "--seed with lbfgs and --max-pairs" -d "$R" --objective pairwise --max-pa
 warns "--save-every at the last epoch" '--save-every has no effect with --epochs 2' \
     -d "$H" --save-every 2 --epochs 2
 silent "--save-every before the end" -d "$H" --save-every 1 --epochs 2
+warns "--save-every at lbfgs's --max-iter" '--save-every has no effect with --max-iter 5' \
+    -d "$H" --save-every 5 --max-iter 5
+silent "--save-every before lbfgs's --max-iter" -d "$H" --save-every 4 --max-iter 5
 
 # Several at once: one line each, in one run
 expect_ok "three ineffective options" "$SMLOSS" train -d "$H" -m "$T/w.model" --temperature 2 \

@@ -33,96 +33,100 @@ int cli_train_given(const train_args *a, const char *name)
 
 /* ---- when an option does nothing ---- */
 
+/* What the options make of the run, and in how many processes it runs. */
+typedef struct {
+    const train_args *a;
+    int ranks;
+} run_view;
+
 static sm_objective_kind objective_of(const train_args *a) { return a->job.cfg.objective.kind; }
 
 /* The temperature divides the scores of a softmax or of a pair's sigmoid:
  * the ranking objectives and multiclass, not the sums of pointwise losses. */
-static int no_temperature(const train_args *a, int ranks)
+static int no_temperature(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     sm_objective_kind k = objective_of(a);
     return !objective_is_ranking(k) && k != OBJ_MULTICLASS;
 }
 
-static int not_momentum(const train_args *a, int ranks)
+static int not_momentum(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return a->solver == SOLVER_SGD && a->optimizer != OPT_MOMENTUM;
 }
 
-static int not_adam(const train_args *a, int ranks)
+static int not_adam(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return a->solver == SOLVER_SGD && a->optimizer != OPT_ADAM;
 }
 
 /* eps guards the denominators of Adagrad and Adam; sgd and momentum have none. */
-static int no_denominator(const train_args *a, int ranks)
+static int no_denominator(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return a->solver == SOLVER_SGD && a->optimizer != OPT_ADAGRAD && a->optimizer != OPT_ADAM;
 }
 
 /* A multi-class model reports per class; the label regions serve only
  * --emphasize given one weight per region. */
-static int classes_not_regions(const train_args *a, int ranks)
+static int classes_not_regions(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return objective_is_multiclass(objective_of(a)) && !a->job.emphasize_text;
 }
 
-static int one_process(const train_args *a, int ranks)
-{
-    (void)a;
-    return ranks <= 1;
-}
+static int one_process(const run_view *r) { return r->ranks <= 1; }
 
-static int groups_unused(const train_args *a, int ranks)
+static int groups_unused(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return !objective_is_ranking(objective_of(a)) && !a->folds;
 }
 
-static int valid_groups_unused(const train_args *a, int ranks)
+static int valid_groups_unused(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return a->files.valid && !objective_is_ranking(objective_of(a)) &&
            !train_job_stops_on_rank_metric(&a->job);
 }
 
-static int no_valid(const train_args *a, int ranks)
+static int no_valid(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return !a->files.valid;
 }
 
 /* Class labels are one-hot probabilities to the multiclass objective
  * (train_job_set_classes): --target chooses how a --targets file reads. */
-static int labels_not_targets(const train_args *a, int ranks)
+static int labels_not_targets(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return objective_of(a) == OBJ_MULTICLASS && !a->files.targets;
 }
 
-static int no_pairs(const train_args *a, int ranks)
+static int no_pairs(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return objective_of(a) != OBJ_PAIRWISE;
 }
 
 /* L-BFGS on whole passes draws nothing at random but sampled pairs; the
  * folds are drawn whatever the solver. */
-static int nothing_drawn(const train_args *a, int ranks)
+static int nothing_drawn(const run_view *r)
 {
-    (void)ranks;
+    const train_args *a = r->a;
     return a->solver == SOLVER_LBFGS && !objective_samples_pairs(&a->job.cfg.objective) &&
            !a->folds;
 }
 
-static int no_epoch_before_end(const train_args *a, int ranks)
+/* A checkpoint comes after every N epochs (iterations) but the last, which
+ * writes the model. */
+static int no_checkpoint_before_end(const run_view *r)
 {
-    (void)ranks;
-    return a->solver == SOLVER_SGD && a->job.cfg.checkpoint_every >= a->job.cfg.epochs;
+    const sm_train_config *c = &r->a->job.cfg;
+    return c->checkpoint_every >= (r->a->solver == SOLVER_SGD ? c->epochs : c->max_iter);
 }
 
 /* ---- what the run is, as the warning says it ---- */
@@ -168,14 +172,16 @@ static void say_solver(const train_args *a, char *buf, size_t size)
              cli_train_given(a, "solver") ? "" : ", which --solver auto chose");
 }
 
-static void say_epochs(const train_args *a, char *buf, size_t size)
+static void say_last(const train_args *a, char *buf, size_t size)
 {
-    snprintf(buf, size, "with --epochs %d", a->job.cfg.epochs);
+    int sgd = a->solver == SOLVER_SGD;
+    snprintf(buf, size, "with --%s %d", sgd ? "epochs" : "max-iter",
+             sgd ? a->job.cfg.epochs : a->job.cfg.max_iter);
 }
 
 typedef struct {
     const char *option; /* its long name */
-    int (*ineffective)(const train_args *a, int ranks);
+    int (*ineffective)(const run_view *r);
     void (*say)(const train_args *a, char *buf, size_t size);
     const char *why;
 } ineffective_rule;
@@ -201,16 +207,17 @@ static const ineffective_rule rules[] = {
     {"max-pairs", no_pairs, say_objective, "only the pairwise objective samples pairs"},
     {"seed", nothing_drawn, say_solver,
      "L-BFGS draws nothing at random; the seed serves SGD, --max-pairs and --folds"},
-    {"save-every", no_epoch_before_end, say_epochs,
+    {"save-every", no_checkpoint_before_end, say_last,
      "no checkpoint comes before the end, where the model is written anyway"},
 };
 
 int cli_train_warn_ineffective(const train_args *a, int ranks)
 {
+    const run_view run = {a, ranks};
     int n = 0;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !a->quiet; i++) {
         const ineffective_rule *r = &rules[i];
-        if (!cli_train_given(a, r->option) || !r->ineffective(a, ranks))
+        if (!cli_train_given(a, r->option) || !r->ineffective(&run))
             continue;
         char when[160];
         r->say(a, when, sizeof when);
