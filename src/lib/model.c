@@ -684,11 +684,12 @@ sm_status model_predict_progress(const sm_model *m, const sm_dataset *ds, double
                                  sm_rows_progress progress, void *ctx, sm_error *err)
 {
     const sm_featmap *map = &m->features;
-    if ((featmap_is_plain(map) || ds->featmap_id == map->id) && !progress) {
+    int mapped = featmap_is_plain(map) || ds->featmap_id == map->id;
+    if (mapped && !progress) {
         scorer_predict(&m->scorer, m->param, ds, scores);
         return SM_OK;
     }
-    if (featmap_is_plain(map) || ds->featmap_id == map->id) {
+    if (mapped) {
         /* pieces of rows: a view of ds whose row offsets start at the piece's */
         for (int64_t r = 0; r < ds->n_rows; r += PROGRESS_ROWS) {
             sm_dataset piece = *ds;
