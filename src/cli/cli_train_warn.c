@@ -88,8 +88,7 @@ static int groups_unused(const run_view *r)
 static int valid_groups_unused(const run_view *r)
 {
     const train_args *a = r->a;
-    return a->files.valid && !objective_is_ranking(objective_of(a)) &&
-           !train_job_stops_on_rank_metric(&a->job);
+    return a->files.valid && !train_job_by_query(&a->job, 1);
 }
 
 static int no_valid(const run_view *r)
