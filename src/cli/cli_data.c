@@ -53,7 +53,7 @@ static void tell_memory(const cli_data_options *o, const sm_dataset *ds, uint64_
                         const char *source)
 {
     char size[32], limit[32];
-    uint64_t held = (uint64_t)(ds->n_rows + 1) * 16 + (uint64_t)ds->nnz * 8;
+    uint64_t held = dataset_row_bytes(ds);
     if (cli_data_streamed(ds, budget))
         cli_msg("streaming %s from the cache %s: the cache's %s exceed the memory budget of %s "
                 "(%s)", ds->source, o->cache, membudget_format(ds->mapping_len, size, sizeof size),
@@ -195,6 +195,7 @@ int cli_load_data(const char *path, int quiet, const cli_data_options *o, sm_dat
     cli_progress_done(&prog.bar);
     if (st != SM_OK)
         return cli_fail(&err);
+    dataset_compact_rows(ds); /* (from a cache: already in the cache's layout) */
     if (o && o->cache && rep.outcome == CACHE_NOT_WRITTEN)
         cli_msg("warning: cache %s not written: %s", o->cache, rep.why);
     else if (o && o->cache && rep.outcome == CACHE_WRITTEN && !quiet)

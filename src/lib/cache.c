@@ -19,8 +19,9 @@
 #define CACHE_MAGIC "SMLCACHE"
 /* Version 2: the source's content hash is taken over 8 MiB segments.
  * Version 3: the arrays have a checksum (cache_header.arrays_hash).
- * Version 4: the row weights, and the identity of their file. */
-enum { CACHE_VERSION = 5, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
+ * Version 4: the row weights, and the identity of their file.
+ * Version 6: compact rows (dataset.h), with col_ptr and n_col. */
+enum { CACHE_VERSION = 6, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 /* ---- hashing ---- */
@@ -246,9 +247,11 @@ static uint64_t align_up(uint64_t n)
 static void cache_layout(cache_header *h)
 {
     uint64_t rows = (uint64_t)h->n_rows, nnz = (uint64_t)h->nnz, groups = (uint64_t)h->n_groups;
-    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
+    uint64_t n_col = (uint64_t)h->n_col;
+    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * n_col, 4 * nnz, 8 * rows,
                                       groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0,
-                                      h->has_weights ? 8 * rows : 0};
+                                      h->has_weights ? 8 * rows : 0,
+                                      n_col < nnz ? 8 * (rows + 1) : 0};
     uint64_t at = align_up(sizeof *h);
     for (int a = 0; a < N_ARRAYS; a++) {
         h->offset[a] = at;
@@ -273,11 +276,13 @@ static const char NO_MEMORY_TO_CHECK[] = "not enough memory to check the cache";
 static const char *layout_problem(const cache_header *h)
 {
     /* Every row takes 16 bytes of the file (offset, label) and every nonzero
-     * 8 (index, value): larger counts are lies, and bounding them keeps the
-     * layout's arithmetic from overflowing. */
+     * 4 (value) and at most as many indices (a run's row has one): larger
+     * counts are lies, and bounding them keeps the layout's arithmetic from
+     * overflowing. */
     uint64_t size = h->file_size;
     if (size > UINT64_MAX / 4 || h->n_rows < 0 || (uint64_t)h->n_rows > size / 16 || h->nnz < 0 ||
-        (uint64_t)h->nnz > size / 8 || h->n_groups < 0 || h->n_groups > h->n_rows || h->dim < 0)
+        (uint64_t)h->nnz > size / 4 || h->n_col < 0 || h->n_col > h->nnz || h->n_groups < 0 ||
+        h->n_groups > h->n_rows || h->dim < 0)
         return "the cache's header has impossible counts";
     /* The reader makes groups exactly when the rows have qids (a group file
      * is applied after loading, never cached). */
@@ -354,6 +359,7 @@ static fletcher fletcher_placed(fletcher f, uint64_t after)
 
 typedef struct {
     const sm_dataset *ds;
+    int64_t n_col;        /* the indices in ds->col */
     int64_t first;        /* the chunk of index 0 of this parallel_for */
     const char **problem; /* per chunk: NULL, or what is wrong */
     int32_t *max_col;     /* per chunk: its largest index, -1 for none */
@@ -361,18 +367,20 @@ typedef struct {
     char *weighs;         /* per chunk: whether a row has a weight > 0 */
 } scan_pass;
 
-/* The nonzeros of one row, at a <= k < b: indices strictly increasing from
- * 0, values finite (returned as flags 1 and 2 when not); their sums. */
-static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletcher *f,
-                              int32_t *last)
+/* The nonzeros of one row (dataset.h: row_index; col NULL: a run, its
+ * indices checked by the caller): indices strictly increasing from 0,
+ * values finite (returned as flags 1 and 2 when not); their sums, the same
+ * in either layout. */
+static inline unsigned scan_nonzeros(const int32_t *col, int32_t first, const float *val,
+                                     int64_t n, fletcher *f, int32_t *last)
 {
     int32_t prev = -1;
     unsigned bad = 0;
     uint64_t s0 = f->s0, s1 = f->s1;
-    for (int64_t k = a; k < b; k++) { /* no branch: the common case runs straight through */
-        int32_t c = ds->col[k];
+    for (int64_t k = 0; k < n; k++) { /* no branch: the common case runs straight through */
+        int32_t c = row_index(col, first, k);
         uint32_t v;
-        memcpy(&v, &ds->val[k], sizeof v);
+        memcpy(&v, &val[k], sizeof v);
         bad |= (unsigned)(c <= prev) | (unsigned)((v & 0x7f800000u) == 0x7f800000u) << 1;
         prev = c;
         s0 += (uint64_t)(uint32_t)c | (uint64_t)v << 32;
@@ -404,8 +412,23 @@ static void scan_rows(void *ctx, int64_t k, int worker)
             p->problem[chunk] = "row offsets out of order";
             return;
         }
+        if (ds->col_ptr) { /* as many indices as values, or a run's first */
+            int64_t ca = ds->col_ptr[r], cb = ds->col_ptr[r + 1];
+            if (ca < 0 || ca > cb || cb > p->n_col ||
+                (cb - ca != b - a && !(cb - ca == 1 && b - a > 1))) {
+                p->problem[chunk] = "index offsets out of order";
+                return;
+            }
+            if (cb - ca != b - a && (ds->col[ca] < 0 || ds->col[ca] > SM_MAX_INDEX - (b - a - 1))) {
+                p->problem[chunk] = "feature indices out of order or negative";
+                return;
+            }
+        }
+        sm_row x = dataset_row(ds, r);
         /* a label is finite, or NaN for a row without one (reader.h) */
-        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)isinf(ds->label[r]) << 1;
+        unsigned bad = (x.col ? scan_nonzeros(x.col, 0, x.val, x.n, &nz, &last)
+                              : scan_nonzeros(NULL, x.first, x.val, x.n, &nz, &last)) |
+                       (unsigned)isinf(ds->label[r]) << 1;
         if (bad) {
             p->problem[chunk] = bad & 1 ? "feature indices out of order or negative"
                                         : "a label or value that is not finite";
@@ -450,16 +473,18 @@ static const char *groups_problem(const sm_dataset *ds)
     return NULL;
 }
 
-/* Check ds (from a cache, or parsed for one) against what the reader
- * promises and compute its checksum: NULL, or what is wrong (*sum is then
- * unset). */
-static const char *scan_data(const sm_dataset *ds, int threads, const sm_reader_options *opt,
-                             uint64_t *sum)
+/* Check ds (from a cache, or parsed for one), whose col holds n_col
+ * indices, against what the reader promises and compute its checksum: NULL,
+ * or what is wrong (*sum is then unset). */
+static const char *scan_data(const sm_dataset *ds, int64_t n_col, int threads,
+                             const sm_reader_options *opt, uint64_t *sum)
 {
     if (ds->row_ptr[0] != 0 || ds->row_ptr[ds->n_rows] != ds->nnz)
         return "row offsets that do not span the nonzeros";
+    if (ds->col_ptr ? ds->col_ptr[0] != 0 || ds->col_ptr[ds->n_rows] != n_col : n_col != ds->nnz)
+        return "index offsets that do not span the indices";
     int64_t chunks = (ds->n_rows + SCAN_ROWS - 1) / SCAN_ROWS;
-    scan_pass p = {ds, 0, calloc((size_t)chunks + 1, sizeof *p.problem),
+    scan_pass p = {ds, n_col, 0, calloc((size_t)chunks + 1, sizeof *p.problem),
                    calloc((size_t)chunks + 1, sizeof *p.max_col),
                    calloc((size_t)chunks + 1, sizeof *p.sums),
                    calloc((size_t)chunks + 1, sizeof *p.weighs)};
@@ -550,6 +575,7 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
     ds->row_ptr = (int64_t *)(uintptr_t)(image + h->offset[0]);
     ds->col = (int32_t *)(uintptr_t)(image + h->offset[1]);
     ds->val = (float *)(uintptr_t)(image + h->offset[2]);
+    ds->col_ptr = h->bytes[7] ? (int64_t *)(uintptr_t)(image + h->offset[7]) : NULL;
     if (dup_array(image + h->offset[3], h->bytes[3], sizeof *ds->label, (void **)&ds->label) &&
         dup_array(image + h->offset[4], h->bytes[4], 0, (void **)&ds->group_ptr) &&
         dup_array(image + h->offset[5], h->bytes[5], 0, (void **)&ds->qid) &&
@@ -569,7 +595,7 @@ static int image_dataset(const unsigned char *image, const cache_header *h, int 
 {
     uint64_t sum = 0;
     const char *problem = !image_view(image, h, out) ? NO_MEMORY_TO_CHECK
-                                                     : scan_data(out, threads, opt, &sum);
+                                                     : scan_data(out, h->n_col, threads, opt, &sum);
     if (!problem && sum != h->arrays_hash)
         problem = "checksum mismatch";
     if (!problem)
@@ -712,9 +738,11 @@ int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, 
     out->row_ptr = NULL;
     out->col = NULL;
     out->val = NULL;
+    out->col_ptr = NULL;
     if (!dup_array(view.row_ptr, h.bytes[0], 0, (void **)&out->row_ptr) ||
         !dup_array(view.col, h.bytes[1], 0, (void **)&out->col) ||
-        !dup_array(view.val, h.bytes[2], 0, (void **)&out->val)) {
+        !dup_array(view.val, h.bytes[2], 0, (void **)&out->val) ||
+        !dup_array(view.col_ptr, h.bytes[7], 0, (void **)&out->col_ptr)) {
         dataset_free(out);
         snprintf(why, why_cap, "out of memory");
         return 0;
@@ -732,7 +760,7 @@ void cache_image_seal(void *image, size_t len)
     /* (arrays that fail the checks fail them whatever their checksum) */
     if (h.file_size == len && !layout_problem(&h) && image_view(image, &h, &ds)) {
         uint64_t sum;
-        if (!scan_data(&ds, 1, NULL, &sum))
+        if (!scan_data(&ds, h.n_col, 1, NULL, &sum))
             h.arrays_hash = sum;
         free_copies(&ds);
     }
@@ -785,6 +813,7 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     h->n_rows = ds->n_rows;
     h->nnz = ds->nnz;
     h->n_groups = ds->n_groups;
+    h->n_col = ds->col_ptr ? ds->col_ptr[ds->n_rows] : ds->nnz;
     h->dim = ds->dim;
     h->has_qid = ds->qid != NULL;
     h->has_weights = ds->weight != NULL;
@@ -798,10 +827,10 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     }
     cache_layout(h);
     snprintf(h->source, sizeof h->source, "%s", ds->source);
-    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,   ds->label,
-                               ds->group_ptr, ds->qid, ds->weight};
+    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,    ds->label,
+                               ds->group_ptr, ds->qid, ds->weight, ds->col_ptr};
     memcpy(arrays, a, sizeof a);
-    const char *problem = scan_data(ds, threads, opt, &h->arrays_hash);
+    const char *problem = scan_data(ds, h->n_col, threads, opt, &h->arrays_hash);
     h->header_hash = header_hash_of(h);
     return problem;
 }
@@ -1045,6 +1074,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
         return st;
     if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
         return st;
+    dataset_compact_rows(out); /* the cache keeps the compact layout */
     if ((st = file_identity(source, 0, threads, opt, &after, err)) != SM_OK ||
         (weights &&
          (st = read_weights(weights, threads, opt, out, &ids.weights, &weights_unchanged, err)) !=
