@@ -24,6 +24,7 @@ typedef struct train_args {
     int solver;             /* --solver (SOLVER_AUTO unless given) */
     char sgd_option[24];    /* the first option of SGD alone given, or "" */
     int have_tol, have_max_iter;
+    unsigned char given[96]; /* the options given, by their place in train's table */
     const char *resume;          /* --resume CHECKPOINT, or NULL */
     sm_train_state resume_state; /* its state (train_state_free it) */
 } train_args;
