@@ -39,10 +39,15 @@ uint64_t resume_data_checksum(const sm_dataset *ds)
     h = mix(h, counts, sizeof counts);
     if (ds->row_ptr)
         h = mix(h, ds->row_ptr, (size_t)(ds->n_rows + 1) * sizeof *ds->row_ptr);
-    if (ds->nnz > 0) {
-        h = mix(h, ds->col, (size_t)ds->nnz * sizeof *ds->col);
+    /* the indices as the layout keeps them (dataset.h: sparse or compact
+     * rows; a compact row's run is its first index) */
+    int64_t n_col = ds->col_ptr ? ds->col_ptr[ds->n_rows] : ds->nnz;
+    if (ds->col_ptr)
+        h = mix(h, ds->col_ptr, (size_t)(ds->n_rows + 1) * sizeof *ds->col_ptr);
+    if (n_col > 0)
+        h = mix(h, ds->col, (size_t)n_col * sizeof *ds->col);
+    if (ds->nnz > 0)
         h = mix(h, ds->val, (size_t)ds->nnz * sizeof *ds->val);
-    }
     h = mix(h, ds->label, (size_t)ds->n_rows * sizeof *ds->label);
     if (ds->weight)
         h = mix(h, ds->weight, (size_t)ds->n_rows * sizeof *ds->weight);
