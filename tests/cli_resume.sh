@@ -48,9 +48,9 @@ same_as_whole() {
         "cmp '$T/k.model' '$T/whole.model'"
 }
 
-same_as_whole "sgd" -d "$H" --epochs 400
-same_as_whole "momentum, l2, clip" -d "$H" --epochs 400 --optimizer momentum --l2 0.001 --clip 5
-same_as_whole "adam, warm-up, invsqrt" -d "$H" --epochs 400 --optimizer adam --warmup 3000 \
+same_as_whole "sgd" -d "$H" --epochs 2000
+same_as_whole "momentum, l2, clip" -d "$H" --epochs 2000 --optimizer momentum --l2 0.001 --clip 5
+same_as_whole "adam, warm-up, invsqrt" -d "$H" --epochs 2000 --optimizer adam --warmup 3000 \
     --lr-schedule invsqrt
 AC=$DATA/xgboost-autoclaims/autoclaims.train
 same_as_whole "lbfgs" -d "$AC" --solver lbfgs --l2 1e-4 --tol 0 --max-iter 300
@@ -61,9 +61,9 @@ expect_ok "lbfgs: a larger --max-iter" "$SMLOSS" train -q -d "$AC" --solver lbfg
     --tol 0 --max-iter 500 -m "$T/more.model" --resume "$T/killed.model"
 expect_true "lbfgs: converged at the same point, the same model but its max_iter" \
     "grep -v '^max_iter=' '$T/more.model' | cmp -s - '$T/whole.nomax'"
-same_as_whole "mlp" -d "$H" --epochs 150 --scorer mlp:8,4 --activation tanh
-same_as_whole "early stopping (rmse, patience)" -d "$H" --valid "$H" --epochs 400 \
-    --metric 'rmse:[30,inf)' --patience 40 --optimizer adam
+same_as_whole "mlp" -d "$H" --epochs 600 --scorer mlp:8,4 --activation tanh
+same_as_whole "early stopping (rmse, patience)" -d "$H" --valid "$H" --epochs 2000 \
+    --metric 'rmse:[30,inf)' --patience 200 --optimizer adam
 same_as_whole "pairwise, sampled pairs, ndcg" -d "$R" --objective pairwise --max-pairs 16 \
     --epochs 40 --valid "$RV" --metric ndcg@5
 same_as_whole "multiclass" -d "$D" --objective multiclass --epochs 60
@@ -80,14 +80,14 @@ expect_true "streamed: the checkpoint says so" "grep -q '^option --memory (strea
 
 # (the test can fail: --init from the checkpoint, a fresh schedule and
 # optimiser, gives other bytes)
-same_as_whole "adam" -d "$H" --epochs 400 --optimizer adam
-expect_ok "--init from a checkpoint" "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam \
+same_as_whole "adam" -d "$H" --epochs 2000 --optimizer adam
+expect_ok "--init from a checkpoint" "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam \
     -i "$T/killed.model" -m "$T/init.model"
 expect_true "--init from a checkpoint restarts: other bytes than the whole run's" \
     "! cmp -s '$T/init.model' '$T/whole.model'"
 
 # the checkpoint is a model to predict and eval: they stop at its 'end'
-killed "adam for the checks" -d "$H" --epochs 400 --optimizer adam
+killed "adam for the checks" -d "$H" --epochs 2000 --optimizer adam
 cp "$T/k.model" "$T/ck.model"
 expect_ok "predict reads a checkpoint" "$SMLOSS" predict -q -m "$T/ck.model" -d "$H" -o "$T/ck.pred"
 expect_true "it scores every row" "[ \$(wc -l < '$T/ck.pred') -eq 506 ]"
@@ -95,27 +95,27 @@ expect_ok "eval reads a checkpoint" "$SMLOSS" eval -m "$T/ck.model" -d "$H"
 
 # what must stay the same is named; --epochs may grow
 expect_fail "another --lr" 2 "--resume: the checkpoint was trained with --lr 0.01, this run has --lr 0.02" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam --lr 0.02 -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam --lr 0.02 -m "$T/x.model" --resume "$T/ck.model"
 expect_fail "another optimizer" 2 "trained with --optimizer adam, this run has --optimizer sgd" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 -m "$T/x.model" --resume "$T/ck.model"
 expect_fail "another seed" 2 "trained with --seed 1, this run has --seed 2" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam --seed 2 -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam --seed 2 -m "$T/x.model" --resume "$T/ck.model"
 head -n 300 "$H" > "$T/part.txt"
 expect_fail "other data" 2 "trained with --data 506 rows, checksum [0-9a-f]+, this run has --data 300 rows" \
-    "$SMLOSS" train -q -d "$T/part.txt" --epochs 400 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$T/part.txt" --epochs 2000 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
 sed 's/^24 /24.5 /' "$H" > "$T/label.txt"
 expect_fail "a changed label" 2 "trained with --data 506 rows, checksum" \
-    "$SMLOSS" train -q -d "$T/label.txt" --epochs 400 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
-expect_fail "fewer --epochs" 2 "trained with --epochs 400, this run has --epochs 100.*may grow, not shrink" \
+    "$SMLOSS" train -q -d "$T/label.txt" --epochs 2000 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
+expect_fail "fewer --epochs" 2 "trained with --epochs 2000, this run has --epochs 100.*may grow, not shrink" \
     "$SMLOSS" train -q -d "$H" --epochs 100 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
 expect_fail "another --batch" 2 "trained with --batch 16, this run has --batch 8" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam --batch 8 -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam --batch 8 -m "$T/x.model" --resume "$T/ck.model"
 expect_fail "another --loss" 2 "trained with --loss lin:w=1, this run has --loss" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam --loss 'lin:w=2' -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam --loss 'lin:w=2' -m "$T/x.model" --resume "$T/ck.model"
 expect_fail "another --scorer" 2 "trained with --scorer linear, this run has --scorer mlp:4" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam --scorer mlp:4 -m "$T/x.model" --resume "$T/ck.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam --scorer mlp:4 -m "$T/x.model" --resume "$T/ck.model"
 expect_true "no model left by the refusals" "[ ! -e '$T/x.model' ]"
-expect_ok "more --epochs" "$SMLOSS" train -q -d "$H" --epochs 500 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
+expect_ok "more --epochs" "$SMLOSS" train -q -d "$H" --epochs 2500 --optimizer adam -m "$T/x.model" --resume "$T/ck.model"
 expect_true "more --epochs: a finished model" "[ -s '$T/x.model' ] && ! grep -q '^resume=' '$T/x.model'"
 
 # not a checkpoint, a damaged one
@@ -125,10 +125,10 @@ expect_fail "no such checkpoint" 4 "nope.model: cannot open the checkpoint" \
     "$SMLOSS" train -q -d "$H" -m "$T/x.model" --resume "$T/nope.model"
 head -n -3 "$T/ck.model" > "$T/cut.model"
 expect_fail "a truncated checkpoint" 3 "cut.model:[0-9]+:" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam -m "$T/x.model" --resume "$T/cut.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam -m "$T/x.model" --resume "$T/cut.model"
 sed 's/^array=scorer [0-9]*/array=scorer 2/' "$T/ck.model" > "$T/bad.model"
 expect_fail "a bad array" 3 "bad.model:[0-9]+:" \
-    "$SMLOSS" train -q -d "$H" --epochs 400 --optimizer adam -m "$T/x.model" --resume "$T/bad.model"
+    "$SMLOSS" train -q -d "$H" --epochs 2000 --optimizer adam -m "$T/x.model" --resume "$T/bad.model"
 expect_fail "--resume with --folds" 2 "not with --folds" \
     "$SMLOSS" train -q -d "$H" -v 3 --resume "$T/ck.model"
 expect_fail "--resume with the model as --predictions" 2 "same file" \

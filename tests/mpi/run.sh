@@ -348,9 +348,11 @@ mpi_resume() {
     expect_true "resume, $what: resumed after epoch $epoch, the same model bytes" \
         "cmp '$T/ck/rs.model' '$T/rs.whole'"
 }
-mpi_resume "momentum, early stopping" -d "$H" --epochs 300 --optimizer momentum --valid "$H" --patience 100
-mpi_resume "adam, --sync-every 4" -d "$H" --epochs 300 --optimizer adam --sync-every 4
+# (epochs of 506 rows take a millisecond: thousands, so the kill lands mid-run)
+mpi_resume "momentum, early stopping" -d "$H" --epochs 3000 --optimizer momentum --valid "$H" --patience 1000
+mpi_resume "adam, --sync-every 4" -d "$H" --epochs 3000 --optimizer adam --sync-every 4
 expect_fail "resume: another number of ranks" 2 "trained with ranks \\(mpirun -np\\) 2, this run has ranks \\(mpirun -np\\) 1" \
-    "$SMLOSS" train -q -d "$H" --epochs 300 --optimizer adam -m "$T/rs.x" --resume "$T/ck/rs.killed"
-mpi_resume "lbfgs" -d "$AC" --solver lbfgs --l2 1e-4 --tol 0 --max-iter 300
+    "$SMLOSS" train -q -d "$H" --epochs 3000 --optimizer adam -m "$T/rs.x" --resume "$T/ck/rs.killed"
+mpi_resume "lbfgs" -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass --solver lbfgs \
+    --l2 1e-4 --tol 0 --max-iter 300
 finish
