@@ -160,28 +160,56 @@ static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t 
     }
 }
 
-/* K > 1: a row's K sums in its scores, one nonzero after another. */
+/* Scores k0 .. k0 + width - 1 of a row (nonzeros b .. e) when K > 1, in
+ * sums held in registers (width a constant once inlined): each is the plain
+ * sum over the row's nonzeros in order, as a loop over every k forms it,
+ * without a store and a reload of the sum at each nonzero. The sums of one
+ * block are independent chains of additions, so a wide block hides the
+ * adder's latency. */
+static ALWAYS_INLINE void forward_block(const sm_linear *p, const sm_dataset *ds, int64_t b,
+                                        int64_t e, int32_t k0, const int width,
+                                        double *restrict s)
+{
+    const int32_t dim = p->dim;
+    double a[LINEAR_BLOCK] = {0.0};
+    for (int64_t at = b; at < e; at++) {
+        if (ds->col[at] >= dim)
+            continue;
+        const sm_linear_coord *r = coord_at(p->c, p->stride, ds->col[at]);
+        double x = (double)ds->val[at] * (double)r->fs;
+        LINEAR_UNROLL
+        for (int k = 0; k < width; k++)
+            a[k] += r->v[k0 + k] * x;
+    }
+    LINEAR_UNROLL
+    for (int k = 0; k < width; k++)
+        s[k0 + k] = p->bias[k0 + k] + p->scale * a[k];
+}
+
+/* forward_block with a width known to the compiler (1 .. LINEAR_BLOCK). */
+static void forward_width(const sm_linear *p, const sm_dataset *ds, int64_t b, int64_t e,
+                          int32_t k0, int width, double *restrict s)
+{
+    switch (width) {
+#define WIDTH_CASE(w) case w: forward_block(p, ds, b, e, k0, w, s); break;
+        LINEAR_BLOCK_WIDTHS(WIDTH_CASE)
+#undef WIDTH_CASE
+    }
+}
+
+/* K > 1: a row's K sums, LINEAR_BLOCK classes at a time. */
 static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                          double *scores)
 {
-    const int32_t K = p->n_out, dim = p->dim;
+    const int32_t K = p->n_out;
     const int64_t ahead = 8;
     for (int64_t i = 0; i < n; i++) {
         if (i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         double *restrict s = scores + i * K;
-        for (int32_t k = 0; k < K; k++)
-            s[k] = 0.0;
-        for (int64_t e = ds->row_ptr[rows[i]]; e < ds->row_ptr[rows[i] + 1]; e++) {
-            if (ds->col[e] >= dim)
-                continue;
-            const sm_linear_coord *r = coord_at(p->c, p->stride, ds->col[e]);
-            double x = (double)ds->val[e] * (double)r->fs;
-            for (int32_t k = 0; k < K; k++)
-                s[k] += r->v[k] * x;
-        }
-        for (int32_t k = 0; k < K; k++)
-            s[k] = p->bias[k] + p->scale * s[k];
+        int64_t b = ds->row_ptr[rows[i]], e = ds->row_ptr[rows[i] + 1];
+        for (int32_t k0 = 0; k0 < K; k0 += LINEAR_BLOCK)
+            forward_width(p, ds, b, e, k0, K - k0 < LINEAR_BLOCK ? K - k0 : LINEAR_BLOCK, s);
     }
 }
 
