@@ -18,7 +18,7 @@ enum { CHUNK_UNITS = 256, CHUNK_NNZ = 1 << 16 };
  * of microseconds, and far more on a busy machine, where a pass of a small
  * data set would spend most of its time waiting for threads to be scheduled
  * (the results do not depend on it: the chunks are fixed). */
-#define THREAD_MIN_WORK (1 << 19)
+#define THREAD_MIN_WORK (1 << 18)
 
 struct sm_fullbatch {
     sm_fullbatch_config cfg;
@@ -153,6 +153,44 @@ void fullbatch_put(sm_fullbatch *fb, const double *theta)
     memcpy(fb->state, theta, (size_t)fb->P * sizeof *fb->state);
     fb->state[fb->P] = 1.0;
     scorer_restore_state(fb->sc, fb->state);
+}
+
+static double feature_scale(const sm_fullbatch *fb, int32_t j);
+
+sm_status fullbatch_diagonal(sm_fullbatch *fb, double *h0, int *set, sm_error *err)
+{
+    const sm_objective *obj = fb->cfg.obj;
+    const sm_dataset *ds = fb->cfg.ds;
+    const int64_t K = fb->K, P = fb->P;
+    *set = obj->kind == OBJ_POINTWISE || obj->kind == OBJ_MULTICLASS_POINTWISE;
+    if (!*set)
+        return SM_OK;
+    /* sums in row order, on one thread (one pass, before the iterations):
+     * P curvature sums (the biases' last), then the rows' weight */
+    double *sum = fb->grad;
+    memset(sum, 0, (size_t)(P + 1) * sizeof *sum);
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        double w = objective_unit_weight(ds, r);
+        const double *y = objective_unit_targets(obj, ds, r);
+        for (int64_t k = 0; k < K; k++) {
+            double c = w * link_dh(&obj->link, y[k]);
+            for (int64_t at = ds->row_ptr[r]; at < ds->row_ptr[r + 1]; at++) {
+                double x = (double)ds->val[at] * feature_scale(fb, ds->col[at]);
+                sum[(int64_t)ds->col[at] * K + k] += c * x * x;
+            }
+            sum[P - K + k] += c;
+        }
+        sum[P] += w;
+    }
+    sm_status st = SM_OK;
+    if (dist_many(fb->cfg.dist) && (st = dist_sum(fb->cfg.dist, sum, P + 1, err)) != SM_OK)
+        return st;
+    for (int64_t i = 0; i < P; i++) {
+        double d = (sum[P] > 0.0 ? sum[i] / sum[P] : 0.0) + (i < P - K ? fb->cfg.l2 : 0.0);
+        /* (a feature never seen, without --l2: nothing to scale by) */
+        h0[i] = d > 0.0 && isfinite(d) ? 1.0 / d : 1.0;
+    }
+    return SM_OK;
 }
 
 double fullbatch_penalty(const sm_fullbatch *fb, const double *theta)

@@ -116,6 +116,13 @@ static void linear_prefetch(const void *state, const sm_dataset *ds, const int64
     }
 }
 
+/* Whether the weights and the data fit in a core's cache (1 MB): their
+ * loads then wait on no memory, and the prefetch hints only cost time. */
+static int fits_in_cache(const sm_linear *p, const sm_dataset *ds)
+{
+    return (double)p->dim * (double)p->stride + (double)ds->nnz * 8.0 <= (double)(1 << 20);
+}
+
 /* w_j x_j of a K = 1 record in the scaled space; 0 for a feature the scorer
  * has not seen (validation data can have columns beyond the training data's). */
 static inline const sm_linear_coord *coord1(const unsigned char *c, int32_t j)
@@ -141,8 +148,9 @@ static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t 
     const int64_t *restrict row_ptr = ds->row_ptr;
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
+    const int hint = !fits_in_cache(p, ds);
     for (int64_t i = 0; i < n; i++) {
-        if (i % ahead == 0)
+        if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         int64_t k = row_ptr[rows[i]], end = row_ptr[rows[i] + 1];
         /* four partial sums: one chain of dependent additions would make a
@@ -203,8 +211,9 @@ static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t
 {
     const int32_t K = p->n_out;
     const int64_t ahead = 8;
+    const int hint = !fits_in_cache(p, ds);
     for (int64_t i = 0; i < n; i++) {
-        if (i % ahead == 0)
+        if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         double *restrict s = scores + i * K;
         int64_t b = ds->row_ptr[rows[i]], e = ds->row_ptr[rows[i] + 1];
