@@ -7,7 +7,8 @@
  * direction d = -H g of the last m pairs (s, y) (the two-loop recursion,
  * H0 = (s.y / y.y) I from the newest pair, or that scale times a diagonal
  * the caller gives (h0 below); the first direction is -g, or -diag(h0) g,
- * scaled to unit length), then a step a along d that satisfies the strong
+ * with a first trial step of min(1, 1 / sqrt(-g.d)): unit length for -g),
+ * then a step a along d that satisfies the strong
  * Wolfe conditions
  *     f(x + a d) <= f(x) + c1 a g.d,   |g(x + a d).d| <= c2 |g.d|
  * (c1 = 1e-4, c2 = 0.9; Nocedal & Wright, Algorithms 3.5 and 3.6: bracket,
