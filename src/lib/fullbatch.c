@@ -193,7 +193,8 @@ sm_status fullbatch_diagonal(sm_fullbatch *fb, double *h0, int *set, sm_error *e
     return SM_OK;
 }
 
-double fullbatch_penalty(const sm_fullbatch *fb, const double *theta)
+/* The penalty part of F(theta): (l2/2) ||W||^2. */
+static double fullbatch_penalty(const sm_fullbatch *fb, const double *theta)
 {
     double sum = 0.0;
     for (int64_t i = 0; i < fb->P - fb->K; i++)
