@@ -3,8 +3,11 @@
  *   bench_load FILE [THREADS [CACHE]]
  *
  * Reads FILE with the smloss reader (THREADS parsing threads, 0 = all cores),
- * or through the binary cache CACHE when given, and prints one line:
- *   seconds rows nnz
+ * or through the binary cache CACHE when given, into the layout the command
+ * line holds (dataset_compact_rows), and prints one line:
+ *   seconds rows nnz bytes
+ * where bytes is what the rows take in memory (offsets, indices, values,
+ * labels: dataset_row_bytes).
  * A cache that fits in memory is mapped with MAP_POPULATE, so it is wholly
  * read when the call returns, like the parsed dataset.
  * Peak memory is measured around it by the caller (/usr/bin/time).
@@ -42,12 +45,15 @@ int main(int argc, char **argv)
 #else
     sm_status st = reader_read_file_parallel(argv[1], NULL, &par, &ds, &err);
 #endif
+    if (st == SM_OK)
+        dataset_compact_rows(&ds); /* as the command line does */
     double t = now() - t0;
     if (st != SM_OK) {
         fprintf(stderr, "bench_load: %s\n", err.msg);
         return st;
     }
-    printf("%.4f %lld %lld\n", t, (long long)ds.n_rows, (long long)ds.nnz);
+    printf("%.4f %lld %lld %llu\n", t, (long long)ds.n_rows, (long long)ds.nnz,
+           (unsigned long long)dataset_row_bytes(&ds));
     dataset_free(&ds);
     return 0;
 }

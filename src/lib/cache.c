@@ -19,8 +19,9 @@
 #define CACHE_MAGIC "SMLCACHE"
 /* Version 2: the source's content hash is taken over 8 MiB segments.
  * Version 3: the arrays have a checksum (cache_header.arrays_hash).
- * Version 4: the row weights, and the identity of their file. */
-enum { CACHE_VERSION = 5, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
+ * Version 4: the row weights, and the identity of their file.
+ * Version 6: compact rows (dataset.h), with col_ptr and n_col. */
+enum { CACHE_VERSION = 6, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 /* ---- hashing ---- */
@@ -98,18 +99,30 @@ static uint64_t hash_bytes(const void *p, size_t len)
  * hash; with several threads the reading (a copy out of the page cache) and
  * the hashing of a big source take a fraction of the time. */
 enum { HASH_SEGMENT = 1 << 23, HASH_BUF = 1 << 20 };
+/* Segments hashed between two reports of progress (from the calling thread). */
+enum { HASH_BATCH = 16 };
+
+/* done of total bytes of a long step told to the reader's callback (reader.h). */
+static void tell_progress(const sm_reader_options *opt, sm_read_step step, uint64_t done,
+                          uint64_t total)
+{
+    if (opt && opt->progress)
+        opt->progress(opt->progress_ctx, step, done, total);
+}
 
 typedef struct {
     int fd;
     uint64_t size;
+    int64_t first;      /* the segment of index 0 of this parallel_for */
     uint64_t *digest;   /* per segment */
     int *read_errno;    /* per segment: 0, or the errno of a failed read */
 } hash_pass;
 
-static void hash_segment(void *ctx, int64_t seg, int worker)
+static void hash_segment(void *ctx, int64_t k, int worker)
 {
     (void)worker;
     hash_pass *p = ctx;
+    int64_t seg = p->first + k;
     uint64_t off = (uint64_t)seg * HASH_SEGMENT;
     uint64_t end = off + HASH_SEGMENT < p->size ? off + HASH_SEGMENT : p->size;
     unsigned char *buf = malloc(HASH_BUF);
@@ -140,8 +153,8 @@ static void hash_segment(void *ctx, int64_t seg, int worker)
     free(buf);
 }
 
-static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads, uint64_t *hash,
-                         sm_error *err)
+static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads,
+                         const sm_reader_options *opt, uint64_t *hash, sm_error *err)
 {
     int64_t n_segments = (int64_t)((size + HASH_SEGMENT - 1) / HASH_SEGMENT);
     uint64_t *digest = calloc((size_t)n_segments + 1, sizeof *digest);
@@ -151,8 +164,13 @@ static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads, u
         free(read_errno);
         return sm_fail(err, SM_EFAIL, "%s: out of memory", path);
     }
-    hash_pass p = {fd, size, digest, read_errno};
-    parallel_for(threads, n_segments, hash_segment, &p);
+    hash_pass p = {fd, size, 0, digest, read_errno};
+    for (; p.first < n_segments; p.first += HASH_BATCH) {
+        int64_t n = n_segments - p.first < HASH_BATCH ? n_segments - p.first : HASH_BATCH;
+        parallel_for(threads, n, hash_segment, &p);
+        uint64_t done = (uint64_t)(p.first + n) * HASH_SEGMENT;
+        tell_progress(opt, READ_STEP_HASH, done < size ? done : size, size);
+    }
     sm_status st = SM_OK;
     for (int64_t s = 0; s < n_segments && st == SM_OK; s++)
         if (read_errno[s])
@@ -174,7 +192,7 @@ sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_erro
     struct stat st;
     sm_status s = fstat(fd, &st) != 0
                       ? sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(errno))
-                      : hash_fd(fd, path, (uint64_t)st.st_size, threads, hash, err);
+                      : hash_fd(fd, path, (uint64_t)st.st_size, threads, NULL, hash, err);
     close(fd);
     return s;
 }
@@ -193,8 +211,8 @@ static int same_size_and_mtime(const file_id *a, const file_id *b)
 }
 
 /* with_hash: also the content hash, on `threads` threads. */
-static sm_status file_identity(const char *path, int with_hash, int threads, file_id *id,
-                               sm_error *err)
+static sm_status file_identity(const char *path, int with_hash, int threads,
+                               const sm_reader_options *opt, file_id *id, sm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -209,7 +227,7 @@ static sm_status file_identity(const char *path, int with_hash, int threads, fil
     id->mtime_sec = (int64_t)st.st_mtim.tv_sec;
     id->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
     id->hash = 0;
-    sm_status s = with_hash ? hash_fd(fd, path, id->size, threads, &id->hash, err) : SM_OK;
+    sm_status s = with_hash ? hash_fd(fd, path, id->size, threads, opt, &id->hash, err) : SM_OK;
     close(fd);
     return s;
 }
@@ -229,9 +247,11 @@ static uint64_t align_up(uint64_t n)
 static void cache_layout(cache_header *h)
 {
     uint64_t rows = (uint64_t)h->n_rows, nnz = (uint64_t)h->nnz, groups = (uint64_t)h->n_groups;
-    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * nnz, 4 * nnz, 8 * rows,
+    uint64_t n_col = (uint64_t)h->n_col;
+    const uint64_t bytes[N_ARRAYS] = {8 * (rows + 1), 4 * n_col, 4 * nnz, 8 * rows,
                                       groups ? 8 * (groups + 1) : 0, h->has_qid ? 8 * groups : 0,
-                                      h->has_weights ? 8 * rows : 0};
+                                      h->has_weights ? 8 * rows : 0,
+                                      n_col < nnz ? 8 * (rows + 1) : 0};
     uint64_t at = align_up(sizeof *h);
     for (int a = 0; a < N_ARRAYS; a++) {
         h->offset[a] = at;
@@ -256,11 +276,13 @@ static const char NO_MEMORY_TO_CHECK[] = "not enough memory to check the cache";
 static const char *layout_problem(const cache_header *h)
 {
     /* Every row takes 16 bytes of the file (offset, label) and every nonzero
-     * 8 (index, value): larger counts are lies, and bounding them keeps the
-     * layout's arithmetic from overflowing. */
+     * 4 (value) and at most as many indices (a run's row has one): larger
+     * counts are lies, and bounding them keeps the layout's arithmetic from
+     * overflowing. */
     uint64_t size = h->file_size;
     if (size > UINT64_MAX / 4 || h->n_rows < 0 || (uint64_t)h->n_rows > size / 16 || h->nnz < 0 ||
-        (uint64_t)h->nnz > size / 8 || h->n_groups < 0 || h->n_groups > h->n_rows || h->dim < 0)
+        (uint64_t)h->nnz > size / 4 || h->n_col < 0 || h->n_col > h->nnz || h->n_groups < 0 ||
+        h->n_groups > h->n_rows || h->dim < 0)
         return "the cache's header has impossible counts";
     /* The reader makes groups exactly when the rows have qids (a group file
      * is applied after loading, never cached). */
@@ -315,7 +337,7 @@ static const char *header_problem(const cache_header *h, uint64_t file_size)
  * The weights' bits are a third such sequence, summed only when there are
  * weights (a cache without them sums as version 3 did). The groups are few
  * and hashed whole. */
-enum { SCAN_ROWS = 1 << 16 };
+enum { SCAN_ROWS = 1 << 16, SCAN_BATCH = 64 /* chunks between two reports of progress */ };
 
 typedef struct {
     uint64_t s0, s1;
@@ -337,24 +359,28 @@ static fletcher fletcher_placed(fletcher f, uint64_t after)
 
 typedef struct {
     const sm_dataset *ds;
+    int64_t n_col;        /* the indices in ds->col */
+    int64_t first;        /* the chunk of index 0 of this parallel_for */
     const char **problem; /* per chunk: NULL, or what is wrong */
     int32_t *max_col;     /* per chunk: its largest index, -1 for none */
     fletcher (*sums)[3];  /* per chunk: of its nonzeros, rows and weights, placed */
     char *weighs;         /* per chunk: whether a row has a weight > 0 */
 } scan_pass;
 
-/* The nonzeros of one row, at a <= k < b: indices strictly increasing from
- * 0, values finite (returned as flags 1 and 2 when not); their sums. */
-static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletcher *f,
-                              int32_t *last)
+/* The nonzeros of one row (dataset.h: row_index; col NULL: a run, its
+ * indices checked by the caller): indices strictly increasing from 0,
+ * values finite (returned as flags 1 and 2 when not); their sums, the same
+ * in either layout. */
+static inline unsigned scan_nonzeros(const int32_t *col, int32_t first, const float *val,
+                                     int64_t n, fletcher *f, int32_t *last)
 {
     int32_t prev = -1;
     unsigned bad = 0;
     uint64_t s0 = f->s0, s1 = f->s1;
-    for (int64_t k = a; k < b; k++) { /* no branch: the common case runs straight through */
-        int32_t c = ds->col[k];
+    for (int64_t k = 0; k < n; k++) { /* no branch: the common case runs straight through */
+        int32_t c = row_index(col, first, k);
         uint32_t v;
-        memcpy(&v, &ds->val[k], sizeof v);
+        memcpy(&v, &val[k], sizeof v);
         bad |= (unsigned)(c <= prev) | (unsigned)((v & 0x7f800000u) == 0x7f800000u) << 1;
         prev = c;
         s0 += (uint64_t)(uint32_t)c | (uint64_t)v << 32;
@@ -369,10 +395,11 @@ static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletch
 /* One chunk of rows. Each row's offsets are checked to lie within [0, nnz]
  * and in order before its nonzeros are read: the chunks run in any order, so
  * none may rely on another's checks. */
-static void scan_rows(void *ctx, int64_t chunk, int worker)
+static void scan_rows(void *ctx, int64_t k, int worker)
 {
     (void)worker;
     scan_pass *p = ctx;
+    int64_t chunk = p->first + k;
     const sm_dataset *ds = p->ds;
     int64_t r0 = chunk * SCAN_ROWS;
     int64_t r1 = ds->n_rows - r0 > SCAN_ROWS ? r0 + SCAN_ROWS : ds->n_rows;
@@ -385,8 +412,23 @@ static void scan_rows(void *ctx, int64_t chunk, int worker)
             p->problem[chunk] = "row offsets out of order";
             return;
         }
+        if (ds->col_ptr) { /* as many indices as values, or a run's first */
+            int64_t ca = ds->col_ptr[r], cb = ds->col_ptr[r + 1];
+            if (ca < 0 || ca > cb || cb > p->n_col ||
+                (cb - ca != b - a && !(cb - ca == 1 && b - a > 1))) {
+                p->problem[chunk] = "index offsets out of order";
+                return;
+            }
+            if (cb - ca != b - a && (ds->col[ca] < 0 || ds->col[ca] > SM_MAX_INDEX - (b - a - 1))) {
+                p->problem[chunk] = "feature indices out of order or negative";
+                return;
+            }
+        }
+        sm_row x = dataset_row(ds, r);
         /* a label is finite, or NaN for a row without one (reader.h) */
-        unsigned bad = scan_nonzeros(ds, a, b, &nz, &last) | (unsigned)isinf(ds->label[r]) << 1;
+        unsigned bad = (x.col ? scan_nonzeros(x.col, 0, x.val, x.n, &nz, &last)
+                              : scan_nonzeros(NULL, x.first, x.val, x.n, &nz, &last)) |
+                       (unsigned)isinf(ds->label[r]) << 1;
         if (bad) {
             p->problem[chunk] = bad & 1 ? "feature indices out of order or negative"
                                         : "a label or value that is not finite";
@@ -431,21 +473,35 @@ static const char *groups_problem(const sm_dataset *ds)
     return NULL;
 }
 
-/* Check ds (from a cache, or parsed for one) against what the reader
- * promises and compute its checksum: NULL, or what is wrong (*sum is then
- * unset). */
-static const char *scan_data(const sm_dataset *ds, int threads, uint64_t *sum)
+/* Check ds (from a cache, or parsed for one), whose col holds n_col
+ * indices, against what the reader promises and compute its checksum: NULL,
+ * or what is wrong (*sum is then unset). */
+static const char *scan_data(const sm_dataset *ds, int64_t n_col, int threads,
+                             const sm_reader_options *opt, uint64_t *sum)
 {
     if (ds->row_ptr[0] != 0 || ds->row_ptr[ds->n_rows] != ds->nnz)
         return "row offsets that do not span the nonzeros";
+    if (ds->col_ptr ? ds->col_ptr[0] != 0 || ds->col_ptr[ds->n_rows] != n_col : n_col != ds->nnz)
+        return "index offsets that do not span the indices";
     int64_t chunks = (ds->n_rows + SCAN_ROWS - 1) / SCAN_ROWS;
-    scan_pass p = {ds, calloc((size_t)chunks + 1, sizeof *p.problem),
+    scan_pass p = {ds, n_col, 0, calloc((size_t)chunks + 1, sizeof *p.problem),
                    calloc((size_t)chunks + 1, sizeof *p.max_col),
                    calloc((size_t)chunks + 1, sizeof *p.sums),
                    calloc((size_t)chunks + 1, sizeof *p.weighs)};
     const char *problem = p.problem && p.max_col && p.sums && p.weighs ? NULL : NO_MEMORY_TO_CHECK;
-    if (!problem)
-        parallel_for(threads, chunks, scan_rows, &p);
+    /* (in batches of chunks, with the progress told after each: bytes of
+     * the arrays, as the rows and the nonzeros up to there take) */
+    uint64_t row_bytes = 2 * sizeof(int64_t) + (ds->weight ? sizeof(double) : 0),
+             nz_bytes = sizeof *ds->col + sizeof *ds->val;
+    uint64_t bytes = (uint64_t)ds->n_rows * row_bytes + (uint64_t)ds->nnz * nz_bytes;
+    for (int64_t k = 0; !problem && k < chunks; k += SCAN_BATCH) {
+        int64_t n = chunks - k < SCAN_BATCH ? chunks - k : SCAN_BATCH;
+        p.first = k;
+        parallel_for(threads, n, scan_rows, &p);
+        int64_t r = (k + n) * SCAN_ROWS < ds->n_rows ? (k + n) * SCAN_ROWS : ds->n_rows;
+        tell_progress(opt, READ_STEP_CHECK,
+                      (uint64_t)r * row_bytes + (uint64_t)ds->row_ptr[r] * nz_bytes, bytes);
+    }
     int32_t max_col = -1;
     int weighs = 0;
     /* nonzeros' and rows' sums, groups, qids, then the weights' sums */
@@ -519,6 +575,7 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
     ds->row_ptr = (int64_t *)(uintptr_t)(image + h->offset[0]);
     ds->col = (int32_t *)(uintptr_t)(image + h->offset[1]);
     ds->val = (float *)(uintptr_t)(image + h->offset[2]);
+    ds->col_ptr = h->bytes[7] ? (int64_t *)(uintptr_t)(image + h->offset[7]) : NULL;
     if (dup_array(image + h->offset[3], h->bytes[3], sizeof *ds->label, (void **)&ds->label) &&
         dup_array(image + h->offset[4], h->bytes[4], 0, (void **)&ds->group_ptr) &&
         dup_array(image + h->offset[5], h->bytes[5], 0, (void **)&ds->qid) &&
@@ -533,11 +590,12 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
  * once what its arrays hold and their checksum pass. Returns 1, or 0 with
  * the reason in why and nothing allocated. */
 static int image_dataset(const unsigned char *image, const cache_header *h, int threads,
-                         sm_dataset *out, char *why, size_t why_cap)
+                         const sm_reader_options *opt, sm_dataset *out, char *why,
+                         size_t why_cap)
 {
     uint64_t sum = 0;
     const char *problem = !image_view(image, h, out) ? NO_MEMORY_TO_CHECK
-                                                     : scan_data(out, threads, &sum);
+                                                     : scan_data(out, h->n_col, threads, opt, &sum);
     if (!problem && sum != h->arrays_hash)
         problem = "checksum mismatch";
     if (!problem)
@@ -581,17 +639,18 @@ static file_id recorded_weights(const cache_header *h)
  * in why (naming the file as `what`), or with *st set when path cannot be
  * read. */
 static int same_file(file_id recorded, const char *path, const char *what, int threads,
-                     char *why, size_t why_cap, sm_error *err, sm_status *st)
+                     const sm_reader_options *opt, char *why, size_t why_cap, sm_error *err,
+                     sm_status *st)
 {
     file_id id;
-    if ((*st = file_identity(path, 0, threads, &id, err)) != SM_OK)
+    if ((*st = file_identity(path, 0, threads, opt, &id, err)) != SM_OK)
         return 0;
     if (!same_size_and_mtime(&id, &recorded)) {
         snprintf(why, why_cap, "the %s's %s changed", what,
                  id.size != recorded.size ? "size" : "modification time");
         return 0;
     }
-    if ((*st = file_identity(path, 1, threads, &id, err)) != SM_OK)
+    if ((*st = file_identity(path, 1, threads, opt, &id, err)) != SM_OK)
         return 0;
     if (id.hash != recorded.hash) {
         snprintf(why, why_cap, "the %s's content changed", what);
@@ -604,11 +663,12 @@ static int same_file(file_id recorded, const char *path, const char *what, int t
  * fill out (with the cache's weights, if any) and *h and return 1, else 0
  * with the reason in why (or an error in *st when the source cannot be
  * read). */
-static int try_map(const char *cache_path, const char *source, sm_duplicates duplicates,
+static int try_map(const char *cache_path, const char *source, const sm_reader_options *opt,
                    const sm_reader_parallel *par, sm_dataset *out, cache_header *h, char *why,
                    size_t why_cap, sm_error *err, sm_status *st)
 {
     int threads = par ? par->threads : 0;
+    sm_duplicates duplicates = opt ? opt->duplicates : DUPLICATES_ERROR;
     *st = SM_OK;
     int fd = open(cache_path, O_RDONLY);
     if (fd < 0) {
@@ -617,7 +677,7 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
         return 0;
     }
     if (!read_header(fd, h, why, why_cap) ||
-        !same_file(recorded_source(h), source, "source", threads, why, why_cap, err, st)) {
+        !same_file(recorded_source(h), source, "source", threads, opt, why, why_cap, err, st)) {
         close(fd);
         return 0;
     }
@@ -643,7 +703,7 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
-    if (!image_dataset(map, h, threads, out, why, why_cap)) {
+    if (!image_dataset(map, h, threads, opt, out, why, why_cap)) {
         munmap(map, h->file_size);
         return 0;
     }
@@ -671,16 +731,18 @@ int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, 
         return 0;
     }
     sm_dataset view;
-    if (!image_dataset(image, &h, 1, &view, why, why_cap))
+    if (!image_dataset(image, &h, 1, NULL, &view, why, why_cap))
         return 0;
     /* copies of the arrays left in the image, so that out owns every array */
     *out = view;
     out->row_ptr = NULL;
     out->col = NULL;
     out->val = NULL;
+    out->col_ptr = NULL;
     if (!dup_array(view.row_ptr, h.bytes[0], 0, (void **)&out->row_ptr) ||
         !dup_array(view.col, h.bytes[1], 0, (void **)&out->col) ||
-        !dup_array(view.val, h.bytes[2], 0, (void **)&out->val)) {
+        !dup_array(view.val, h.bytes[2], 0, (void **)&out->val) ||
+        !dup_array(view.col_ptr, h.bytes[7], 0, (void **)&out->col_ptr)) {
         dataset_free(out);
         snprintf(why, why_cap, "out of memory");
         return 0;
@@ -698,7 +760,7 @@ void cache_image_seal(void *image, size_t len)
     /* (arrays that fail the checks fail them whatever their checksum) */
     if (h.file_size == len && !layout_problem(&h) && image_view(image, &h, &ds)) {
         uint64_t sum;
-        if (!scan_data(&ds, 1, &sum))
+        if (!scan_data(&ds, h.n_col, 1, NULL, &sum))
             h.arrays_hash = sum;
         free_copies(&ds);
     }
@@ -707,6 +769,9 @@ void cache_image_seal(void *image, size_t len)
 }
 
 /* ---- writing a cache ---- */
+
+/* Bytes written between two reports of progress. */
+#define WRITE_PIECE ((size_t)64 << 20)
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -734,7 +799,7 @@ typedef struct {
  * The checksum comes from the loader's own pass (scan_data), which also
  * makes sure that no cache is written that the loader would refuse. */
 static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
-                              sm_duplicates duplicates, int threads, cache_header *h,
+                              const sm_reader_options *opt, int threads, cache_header *h,
                               const void *arrays[N_ARRAYS])
 {
     memset(h, 0, sizeof *h);
@@ -748,10 +813,11 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     h->n_rows = ds->n_rows;
     h->nnz = ds->nnz;
     h->n_groups = ds->n_groups;
+    h->n_col = ds->col_ptr ? ds->col_ptr[ds->n_rows] : ds->nnz;
     h->dim = ds->dim;
     h->has_qid = ds->qid != NULL;
     h->has_weights = ds->weight != NULL;
-    h->duplicates = (int32_t)duplicates;
+    h->duplicates = (int32_t)(opt ? opt->duplicates : DUPLICATES_ERROR);
     h->duplicate_rows = ds->duplicate_rows;
     if (ds->weight) {
         h->weights_size = ids->weights.size;
@@ -761,10 +827,10 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     }
     cache_layout(h);
     snprintf(h->source, sizeof h->source, "%s", ds->source);
-    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,   ds->label,
-                               ds->group_ptr, ds->qid, ds->weight};
+    const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,    ds->label,
+                               ds->group_ptr, ds->qid, ds->weight, ds->col_ptr};
     memcpy(arrays, a, sizeof a);
-    const char *problem = scan_data(ds, threads, &h->arrays_hash);
+    const char *problem = scan_data(ds, h->n_col, threads, opt, &h->arrays_hash);
     h->header_hash = header_hash_of(h);
     return problem;
 }
@@ -775,7 +841,7 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const cache
     cache_header h;
     const void *arrays[N_ARRAYS];
     const char *problem =
-        header_for(ds, ids, opt ? opt->duplicates : DUPLICATES_ERROR, threads, &h, arrays);
+        header_for(ds, ids, opt, threads, &h, arrays);
     if (problem) {
         snprintf(why, why_cap, "the data fails the cache's own checks: %s", problem);
         return 0;
@@ -804,8 +870,12 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const cache
     int ok = write_all(fd, &h, sizeof h);
     uint64_t pos = sizeof h;
     for (int a = 0; a < N_ARRAYS && ok; a++) {
-        ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos)) &&
-             (!h.bytes[a] || write_all(fd, arrays[a], (size_t)h.bytes[a]));
+        ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos));
+        for (uint64_t at = 0; ok && at < h.bytes[a]; at += WRITE_PIECE) {
+            size_t piece = h.bytes[a] - at < WRITE_PIECE ? (size_t)(h.bytes[a] - at) : WRITE_PIECE;
+            ok = write_all(fd, (const char *)arrays[a] + at, piece);
+            tell_progress(opt, READ_STEP_WRITE, h.offset[a] + at + piece, h.file_size);
+        }
         pos = h.offset[a] + h.bytes[a];
     }
     ok = ok && write_all(fd, zeros, (size_t)(h.file_size - pos));
@@ -871,16 +941,17 @@ static int labels_accepted(const sm_reader_options *opt, const sm_dataset *ds)
  * file's identity into *id, taken (with its hash) before it is read, as the
  * source's is; *unchanged: whether its size and mtime stayed the same
  * meanwhile (else the identity may not be that of the weights read). */
-static sm_status read_weights(const char *path, int threads, sm_dataset *ds, file_id *id,
+static sm_status read_weights(const char *path, int threads, const sm_reader_options *opt,
+                              sm_dataset *ds, file_id *id,
                               int *unchanged, sm_error *err)
 {
     file_id after;
     double *w = NULL;
-    sm_status st = file_identity(path, 1, threads, id, err);
+    sm_status st = file_identity(path, 1, threads, opt, id, err);
     if (st == SM_OK)
         st = sidecar_read_weights(path, ds->n_rows, ds->source, &w, err);
     if (st == SM_OK)
-        st = file_identity(path, 0, threads, &after, err);
+        st = file_identity(path, 0, threads, opt, &after, err);
     if (st != SM_OK) {
         free(w);
         return st;
@@ -960,7 +1031,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     cache_header h;
     cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     int weights_unchanged = 1;
-    if (try_map(cache_path, source, opt ? opt->duplicates : DUPLICATES_ERROR, par, out, &h,
+    if (try_map(cache_path, source, opt, par, out, &h,
                 rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
         if (!labels_accepted(opt, out)) {
@@ -975,7 +1046,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
             out->weight = NULL;
             return SM_OK;
         }
-        if (h.has_weights && same_file(recorded_weights(&h), weights, "weights file", threads,
+        if (h.has_weights && same_file(recorded_weights(&h), weights, "weights file", threads, opt,
                                        rep->why, sizeof rep->why, err, &st)) {
             snprintf(out->weight_source, sizeof out->weight_source, "%s", weights);
             return SM_OK;
@@ -986,7 +1057,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
          * rewritten from it with the weights read now. */
         ids.source = recorded_source(&h);
         if (st == SM_OK)
-            st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err);
+            st = read_weights(weights, threads, opt, out, &ids.weights, &weights_unchanged, err);
         if (st != SM_OK) {
             dataset_free(out);
             return st;
@@ -999,13 +1070,14 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     /* Identify the source before parsing it: if it changes meanwhile, the
      * recorded identity no longer matches and the next run parses again. */
     file_id after;
-    if ((st = file_identity(source, 1, threads, &ids.source, err)) != SM_OK)
+    if ((st = file_identity(source, 1, threads, opt, &ids.source, err)) != SM_OK)
         return st;
     if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
         return st;
-    if ((st = file_identity(source, 0, threads, &after, err)) != SM_OK ||
+    dataset_compact_rows(out); /* the cache keeps the compact layout */
+    if ((st = file_identity(source, 0, threads, opt, &after, err)) != SM_OK ||
         (weights &&
-         (st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err)) !=
+         (st = read_weights(weights, threads, opt, out, &ids.weights, &weights_unchanged, err)) !=
              SM_OK)) {
         dataset_free(out);
         return st;

@@ -4,8 +4,10 @@
  * The cache file is the dataset's in-memory layout written to disk: a header
  * (magic, format version, byte order, the source's size, mtime and content
  * hash, the same of the weights file when there is one, the counts) followed
- * by the arrays row_ptr, col, val, label, group_ptr, qid and weight, each
- * 64-byte aligned (weight is empty without weights). Loading maps it with
+ * by the arrays row_ptr, col, val, label, group_ptr, qid, weight and col_ptr,
+ * each 64-byte aligned (weight is empty without weights, col_ptr with
+ * sparse rows: dataset.h; compact rows keep their layout in the cache, 4
+ * bytes a value). Loading maps it with
  * mmap (read-only) and points the dataset's big arrays into the mapping,
  * so loading costs no parsing and little copying, and data larger than
  * memory still trains: the kernel pages the arrays in and out as they are
@@ -35,7 +37,9 @@
  * the one pass (on the threads) that checks that they hold what the reader
  * promises (reader.h, sidecar.h, dataset.h): row offsets from
  * 0 up to nnz, column indices strictly increasing within a row and below
- * dim (= the largest + 1), finite values and labels (or NaN: a row without
+ * dim (= the largest + 1; compact rows: index offsets from 0 up to the
+ * indices stored, as many a row as its values or one, a run's first, whose
+ * run stays within the largest index allowed), finite values and labels (or NaN: a row without
  * one, reader.h), groups of at least one
  * row covering the rows, non-negative qids, one finite weight >= 0 a row,
  * not all 0. A cache failing any check is treated as stale (report->why says
@@ -87,10 +91,10 @@ sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_erro
  *
  * The file format (cache.c's, shown for the hooks' users): this header at
  * offset 0, then the arrays row_ptr, col,
- * val, label, group_ptr, qid, weight at offset[], each bytes[] long, each
+ * val, label, group_ptr, qid, weight, col_ptr at offset[], each bytes[] long, each
  * aligned to CACHE_ALIGN, in that order; the header is in the machine's byte
  * order. The weights file's fields are 0 when has_weights is. */
-enum { CACHE_ARRAYS = 7, CACHE_ALIGN = 64 };
+enum { CACHE_ARRAYS = 8, CACHE_ALIGN = 64 };
 typedef struct {
     char magic[8]; /* "SMLCACHE" */
     uint32_t version, byte_order;
@@ -98,6 +102,7 @@ typedef struct {
     int64_t source_mtime_sec, source_mtime_nsec;
     uint64_t source_hash;
     int64_t n_rows, nnz, n_groups;
+    int64_t n_col; /* the indices in col: nnz, or fewer with compact rows */
     int32_t dim, has_qid;
     int32_t has_weights;
     int32_t duplicates;     /* the reader's sm_duplicates */

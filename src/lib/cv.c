@@ -78,10 +78,12 @@ sm_status cv_subset(const sm_dataset *ds, const int32_t *fold, int f, int in_fol
     for (int64_t r = 0; r < ds->n_rows; r++) {
         if (!selected(fold, r, f, in_fold))
             continue;
-        int64_t b = ds->row_ptr[r], e = ds->row_ptr[r + 1];
-        memcpy(out->col + k, ds->col + b, (size_t)(e - b) * sizeof *out->col);
-        memcpy(out->val + k, ds->val + b, (size_t)(e - b) * sizeof *out->val);
-        k += e - b;
+        sm_row w = dataset_row(ds, r);
+        for (int64_t e = 0; e < w.n; e++)
+            out->col[k + e] = row_index(w.col, w.first, e);
+        if (w.n > 0)
+            memcpy(out->val + k, w.val, (size_t)w.n * sizeof *out->val);
+        k += w.n;
         out->label[i] = ds->label[r];
         if (ds->weight)
             out->weight[i] = ds->weight[r];
@@ -110,6 +112,8 @@ sm_status cv_subset(const sm_dataset *ds, const int32_t *fold, int f, int in_fol
     memcpy(out->weight_source, ds->weight_source, sizeof out->weight_source);
     snprintf(out->source, sizeof out->source, "%.200s %s fold %d", ds->source,
              in_fold ? "held-out" : "without", f + 1);
+    if (ds->col_ptr) /* the fold's rows in the whole data's layout */
+        dataset_compact_rows(out);
     return SM_OK;
 }
 

@@ -35,7 +35,14 @@ void dataset_advise_rows(const sm_dataset *ds, int64_t first, int64_t last, int 
         return;
     int64_t k0 = ds->row_ptr[first], k1 = ds->row_ptr[last];
     advise_range(ds, ds->row_ptr + first, (size_t)(last - first + 1) * sizeof *ds->row_ptr, need);
-    advise_range(ds, ds->col + k0, (size_t)(k1 - k0) * sizeof *ds->col, need);
+    if (ds->col_ptr) {
+        advise_range(ds, ds->col_ptr + first, (size_t)(last - first + 1) * sizeof *ds->col_ptr,
+                     need);
+        int64_t c0 = ds->col_ptr[first], c1 = ds->col_ptr[last];
+        advise_range(ds, ds->col + c0, (size_t)(c1 - c0) * sizeof *ds->col, need);
+    } else {
+        advise_range(ds, ds->col + k0, (size_t)(k1 - k0) * sizeof *ds->col, need);
+    }
     advise_range(ds, ds->val + k0, (size_t)(k1 - k0) * sizeof *ds->val, need);
     advise_range(ds, ds->label + first, (size_t)(last - first) * sizeof *ds->label, need);
 }
@@ -52,6 +59,7 @@ void dataset_free(sm_dataset *ds)
     free_array(ds, ds->row_ptr);
     free_array(ds, ds->col);
     free_array(ds, ds->val);
+    free_array(ds, ds->col_ptr);
     free_array(ds, ds->label);
     free_array(ds, ds->group_ptr);
     free_array(ds, ds->qid);
@@ -73,14 +81,100 @@ int dataset_equal(const sm_dataset *a, const sm_dataset *b)
         return 0;
     if (memcmp(a->row_ptr, b->row_ptr, (size_t)(a->n_rows + 1) * sizeof *a->row_ptr) ||
         memcmp(a->label, b->label, (size_t)a->n_rows * sizeof *a->label) ||
-        memcmp(a->col, b->col, (size_t)a->nnz * sizeof *a->col) ||
-        memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val))
+        (a->nnz && memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val)))
         return 0;
+    for (int64_t r = 0; r < a->n_rows; r++) { /* the indices, in either layout */
+        sm_row x = dataset_row(a, r), y = dataset_row(b, r);
+        for (int64_t k = 0; k < x.n; k++)
+            if (row_index(x.col, x.first, k) != row_index(y.col, y.first, k))
+                return 0;
+    }
     if (a->n_groups &&
         (memcmp(a->group_ptr, b->group_ptr, (size_t)(a->n_groups + 1) * sizeof *a->group_ptr) ||
          (a->qid && memcmp(a->qid, b->qid, (size_t)a->n_groups * sizeof *a->qid))))
         return 0;
     return 1;
+}
+
+/* Whether the row's n > 1 indices at col are a run. */
+static int is_run(const int32_t *col, int64_t n)
+{
+    return n > 1 && (int64_t)col[n - 1] - col[0] == n - 1; /* (strictly increasing) */
+}
+
+void dataset_compact_rows(sm_dataset *ds)
+{
+    if (ds->col_ptr || !ds->row_ptr || ds->n_rows == 0 || dataset_in_mapping(ds, ds->col))
+        return;
+    int64_t saved = 0; /* indices */
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        int64_t b = ds->row_ptr[r], n = ds->row_ptr[r + 1] - b;
+        if (is_run(ds->col + b, n))
+            saved += n - 1;
+    }
+    /* 4 bytes an index saved, 8 an offset added */
+    if (saved * (int64_t)sizeof *ds->col <= (ds->n_rows + 1) * (int64_t)sizeof *ds->col_ptr)
+        return;
+    int64_t *col_ptr = malloc(((size_t)ds->n_rows + 1) * sizeof *col_ptr);
+    if (!col_ptr)
+        return; /* the sparse layout serves as well */
+    int64_t w = 0; /* never ahead of the row being read: moved down in place */
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        int64_t b = ds->row_ptr[r], n = ds->row_ptr[r + 1] - b;
+        col_ptr[r] = w;
+        if (is_run(ds->col + b, n)) {
+            ds->col[w++] = ds->col[b];
+        } else {
+            memmove(ds->col + w, ds->col + b, (size_t)n * sizeof *ds->col);
+            w += n;
+        }
+    }
+    col_ptr[ds->n_rows] = w;
+    ds->col_ptr = col_ptr;
+    int32_t *smaller = realloc(ds->col, (size_t)(w > 0 ? w : 1) * sizeof *ds->col);
+    if (smaller)
+        ds->col = smaller;
+}
+
+sm_status dataset_expand_rows(sm_dataset *ds, sm_error *err)
+{
+    if (!ds->col_ptr)
+        return SM_OK;
+    int32_t *col = malloc((size_t)(ds->nnz > 0 ? ds->nnz : 1) * sizeof *col);
+    if (!col)
+        return sm_fail(err, SM_EFAIL, "%s: out of memory for the feature indices",
+                       ds->source[0] ? ds->source : "data");
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++)
+            col[ds->row_ptr[r] + k] = row_index(w.col, w.first, k);
+    }
+    free_array(ds, ds->col);
+    free_array(ds, ds->col_ptr);
+    ds->col = col;
+    ds->col_ptr = NULL;
+    return SM_OK;
+}
+
+int64_t dataset_row_of(const sm_dataset *ds, int64_t k)
+{
+    int64_t lo = 0, hi = ds->n_rows; /* the rows before lo end at or before k */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (ds->row_ptr[mid + 1] <= k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+uint64_t dataset_row_bytes(const sm_dataset *ds)
+{
+    uint64_t rows = (uint64_t)ds->n_rows, nnz = (uint64_t)ds->nnz;
+    uint64_t indices = ds->col_ptr ? (uint64_t)ds->col_ptr[ds->n_rows] : nnz;
+    return (rows + 1) * sizeof *ds->row_ptr + rows * sizeof *ds->label + nnz * sizeof *ds->val +
+           indices * sizeof *ds->col + (ds->col_ptr ? (rows + 1) * sizeof *ds->col_ptr : 0);
 }
 
 int64_t dataset_row_line(const sm_dataset *ds, int64_t r)

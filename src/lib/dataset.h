@@ -1,10 +1,19 @@
-/* dataset.h - an in-memory training set: sparse rows (CSR), labels, query groups.
+/* dataset.h - an in-memory training set: sparse (CSR) or compact rows, labels, query groups.
  *
- * Layout: row r has the nonzeros col[row_ptr[r] .. row_ptr[r+1]) with values
- * val[...], column indices strictly increasing within the row. 64-bit offsets so
- * that more than 2^32 nonzeros fit; 32-bit column indices and float values keep
- * memory at 8 bytes per nonzero. Labels are doubles (they are the loss's
- * reference point and must not lose digits).
+ * Layout: row r has the values val[row_ptr[r] .. row_ptr[r+1]), its nonzeros,
+ * at column indices strictly increasing within the row. 64-bit offsets so
+ * that more than 2^32 nonzeros fit; 32-bit column indices and float values.
+ * Where the indices are (read them with dataset_row, never directly):
+ *   col_ptr NULL (sparse rows): col[row_ptr[r] .. row_ptr[r+1]), 8 bytes a
+ *       nonzero;
+ *   col_ptr set (compact rows, dataset_compact_rows): row r's entries are
+ *       col[col_ptr[r] .. col_ptr[r+1]): as many as its values (its indices,
+ *       as above), or one with more values: a run, whose values are at the
+ *       indices col[col_ptr[r]], that + 1, ... (a LETOR row of every feature
+ *       1 .. D): 4 bytes a value. The values are the same floats either way,
+ *       so every kernel computes the same bits on either layout.
+ * Labels are doubles (they are the loss's reference point and must not
+ * lose digits).
  *
  * Query groups (ranking): group g is rows group_ptr[g] .. group_ptr[g+1]).
  * n_groups == 0 means the data has no query structure. qid[g] is the inline
@@ -25,8 +34,9 @@ typedef struct {
     int64_t nnz;
     int32_t dim;          /* max feature index + 1 (0 when no features) */
     int64_t *row_ptr;     /* n_rows + 1 */
-    int32_t *col;         /* nnz */
+    int32_t *col;         /* nnz, or col_ptr[n_rows] with col_ptr */
     float *val;           /* nnz */
+    int64_t *col_ptr;     /* n_rows + 1, or NULL (see the layout above) */
     double *label;        /* n_rows */
     int64_t n_groups;     /* 0: no query groups */
     int64_t *group_ptr;   /* n_groups + 1, or NULL */
@@ -62,6 +72,54 @@ typedef struct {
     size_t mapping_len;
 } sm_dataset;
 
+/* Row r's nonzeros: the k-th (0 <= k < n) has the value val[k] at the
+ * index col[k], or first + k when col is NULL (a run). */
+typedef struct {
+    const int32_t *col;
+    const float *val;
+    int64_t n;
+    int32_t first;
+} sm_row;
+
+/* Row r given its values' offsets b = row_ptr[r], e = row_ptr[r + 1] (for a
+ * pass that overwrites the offsets as it goes). */
+static inline sm_row dataset_row_span(const sm_dataset *ds, int64_t r, int64_t b, int64_t e)
+{
+    int64_t n = e - b;
+    sm_row w = {NULL, NULL, n, 0};
+    if (n == 0)
+        return w; /* (col and val may be NULL: no offset on a null pointer) */
+    w.val = ds->val + b;
+    if (!ds->col_ptr) {
+        w.col = ds->col + b;
+    } else {
+        int64_t c = ds->col_ptr[r];
+        if (ds->col_ptr[r + 1] - c == n)
+            w.col = ds->col + c;
+        else
+            w.first = ds->col[c];
+    }
+    return w;
+}
+
+static inline sm_row dataset_row(const sm_dataset *ds, int64_t r)
+{
+    return dataset_row_span(ds, r, ds->row_ptr[r], ds->row_ptr[r + 1]);
+}
+
+/* The index of a row's k-th nonzero. A hot loop calls its body through an
+ * inline function given w.col and w.first as arguments, once with a NULL
+ * col, so that the compiler makes the run's loop without the test; in 64
+ * bits, so that a run's addresses advance by a constant step. */
+static inline int64_t row_index(const int32_t *col, int32_t first, int64_t k)
+{
+    return col ? (int64_t)col[k] : (int64_t)first + k;
+}
+
+/* The row that holds the nonzero k (0 <= k < nnz): the last r with
+ * row_ptr[r] <= k and a nonzero of its own; n_rows when k >= nnz. */
+int64_t dataset_row_of(const sm_dataset *ds, int64_t k);
+
 void dataset_init(sm_dataset *ds);
 /* Free the arrays (and unmap a cache mapping); leaves ds as dataset_init does. */
 void dataset_free(sm_dataset *ds);
@@ -74,10 +132,23 @@ int dataset_in_mapping(const sm_dataset *ds, const void *p);
 void dataset_advise_rows(const sm_dataset *ds, int64_t first, int64_t last, int need);
 /* True when a and b hold the same rows (in the same feature space), labels,
  * groups and qids bit for bit
- * (however they were loaded: parsed, by any thread count, or from a cache);
+ * (however they were loaded: parsed, by any thread count, or from a cache;
+ * in either layout);
  * the source name is not compared. Exposed for tests. */
 /* For tests only. */
 int dataset_equal(const sm_dataset *a, const sm_dataset *b);
+
+/* Store ds's rows whose indices are a run (i, i + 1, ..., at least 2 of
+ * them) without their indices (the compact layout above), when that saves
+ * memory over the offsets it adds; else (or when out of memory, or when the
+ * arrays are in a cache mapping) leaves ds as it is. Same rows, same
+ * values, same results. */
+void dataset_compact_rows(sm_dataset *ds);
+/* The sparse layout again (every index stored): SM_EFAIL when out of memory,
+ * ds unchanged then. Nothing for sparse rows. */
+sm_status dataset_expand_rows(sm_dataset *ds, sm_error *err);
+/* The bytes of ds's rows in memory: offsets, indices, values, labels. */
+uint64_t dataset_row_bytes(const sm_dataset *ds);
 
 /* The line of row r (0-based) in ds's file, from 1; 0 when not known. */
 int64_t dataset_row_line(const sm_dataset *ds, int64_t r);

@@ -146,9 +146,12 @@ static sm_status keys_by_bitmap(const sm_dataset *ds, int hash_bits, int32_t spa
     if (!bits)
         return sm_fail(err, SM_EFAIL, "out of memory for the features of %s", ds->source);
     sm_prefault(bits, words * sizeof *bits); /* set at random: one call, not a fault a page */
-    for (int64_t k = 0; k < ds->nnz; k++) {
-        uint32_t key = key_of(hash_bits, ds->col[k]);
-        bits[key / 64] |= (uint64_t)1 << (key % 64);
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++) {
+            uint32_t key = key_of(hash_bits, row_index(w.col, w.first, k));
+            bits[key / 64] |= (uint64_t)1 << (key % 64);
+        }
     }
     int32_t n = 0;
     for (size_t w = 0; w < words; w++)
@@ -210,8 +213,11 @@ static sm_status keys_by_sort(const sm_dataset *ds, int hash_bits, int32_t **out
     }
     sm_prefault(a, n * sizeof *a); /* (page faults one by one cost more than the sort) */
     sm_prefault(b, n * sizeof *b);
-    for (int64_t k = 0; k < ds->nnz; k++)
-        a[k] = key_of(hash_bits, ds->col[k]);
+    for (int64_t r = 0, at = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++)
+            a[at++] = key_of(hash_bits, row_index(w.col, w.first, k));
+    }
     uint32_t *keys = radix_sort(a, b, ds->nnz, count);
     free(keys == a ? b : a);
     free(count);
@@ -332,17 +338,17 @@ static void sort_entries(hashed_entry *e, int64_t n)
     }
 }
 
-/* The nonzeros b .. e-1 of src hashed, their buckets' sums mapped through
- * the list, written from col[w], val[w]; returns the new w. The row is read
+/* The nonzeros of a row hashed, their buckets' sums mapped through the
+ * list, written from col[w], val[w]; returns the new w. The row is read
  * whole into ent before anything is written. */
-static int64_t map_hashed_row(const sm_featmap *m, const sm_dataset *src, int64_t b, int64_t e,
-                              hashed_entry *ent, int32_t *col, float *val, int64_t w)
+static int64_t map_hashed_row(const sm_featmap *m, sm_row row, hashed_entry *ent, int32_t *col,
+                              float *val, int64_t w)
 {
-    int64_t n = e - b;
+    int64_t n = row.n;
     for (int64_t i = 0; i < n; i++) {
-        ent[i].key = featmap_hash((uint32_t)src->col[b + i], m->hash_bits);
+        ent[i].key = featmap_hash((uint32_t)row_index(row.col, row.first, i), m->hash_bits);
         ent[i].pos = (uint32_t)i;
-        ent[i].val = src->val[b + i];
+        ent[i].val = row.val[i];
     }
     sort_entries(ent, n);
     for (int64_t i = 0; i < n;) {
@@ -378,14 +384,15 @@ sm_status featmap_map_rows(const sm_featmap *m, const sm_dataset *src, int64_t f
     row_ptr[0] = 0;
     for (int64_t r = first; r < last; r++) {
         int64_t e = src->row_ptr[r + 1];
+        sm_row row = dataset_row_span(src, r, b, e);
         if (ent) {
-            w = map_hashed_row(m, src, b, e, ent, col, val, w);
+            w = map_hashed_row(m, row, ent, col, val, w);
         } else {
-            for (int64_t k = b; k < e; k++) {
-                int32_t j = input_of_key(m, (uint32_t)src->col[k]);
+            for (int64_t k = 0; k < row.n; k++) {
+                int32_t j = input_of_key(m, (uint32_t)row_index(row.col, row.first, k));
                 if (j >= 0) {
                     col[w] = j;
-                    val[w] = src->val[k];
+                    val[w] = row.val[k];
                     w++;
                 }
             }
@@ -411,7 +418,9 @@ sm_status featmap_apply(const sm_featmap *m, sm_dataset *ds, sm_error *err)
     if (ds->row_ptr) {
         size_t nnz = (size_t)ds->nnz;
         int64_t *row_ptr = writable(ds, ds->row_ptr, ((size_t)ds->n_rows + 1) * sizeof *row_ptr);
-        int32_t *col = writable(ds, ds->col, nnz * sizeof *col);
+        /* (compact rows: the mapped rows have every index, more than col holds) */
+        int32_t *col = ds->col_ptr ? malloc(nnz > 0 ? nnz * sizeof *col : 1)
+                                   : writable(ds, ds->col, nnz * sizeof *col);
         float *val = writable(ds, ds->val, nnz * sizeof *val);
         sm_status st = row_ptr && col && val
                            ? featmap_map_rows(m, ds, 0, ds->n_rows, row_ptr, col, val, err)
@@ -427,6 +436,13 @@ sm_status featmap_apply(const sm_featmap *m, sm_dataset *ds, sm_error *err)
             return st;
         }
         /* the replaced arrays are in the mapping, which dataset_free unmaps */
+        if (ds->col_ptr) {
+            if (!dataset_in_mapping(ds, ds->col))
+                free(ds->col);
+            if (!dataset_in_mapping(ds, ds->col_ptr))
+                free(ds->col_ptr);
+            ds->col_ptr = NULL;
+        }
         ds->row_ptr = row_ptr;
         ds->col = col;
         ds->val = val;
@@ -454,16 +470,19 @@ sm_status featmap_prepare(sm_dataset *train, sm_dataset *valid, int hash_bits, s
 
 sm_status featmap_apply_model(const sm_featmap *m, sm_dataset *ds, sm_error *err)
 {
-    for (int64_t r = 0; r < ds->n_rows; r++)
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
-            if (featmap_input(m, ds->col[k]) < 0) {
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++)
+            if (featmap_input(m, row_index(w.col, w.first, k)) < 0) {
                 char where[300];
                 return sm_fail(err, SM_EDATA,
                                "%s: feature %ld is not among the model's features "
                                "(--init continues a model on its own features: train a new "
                                "model, or use --hash-bits for open feature sets)",
-                               dataset_where(ds, r, where, sizeof where), (long)ds->col[k]);
+                               dataset_where(ds, r, where, sizeof where),
+                               (long)row_index(w.col, w.first, k));
             }
+    }
     sm_status st = featmap_apply(m, ds, err);
     ds->dim = m->n; /* a plain map too: the model's inputs, whatever occurs here */
     return st;

@@ -82,9 +82,10 @@ static inline int32_t featmap_index_of(const sm_featmap *m, int32_t j)
 }
 
 /* Map the rows first .. last-1 of src (file indices) into row_ptr (last -
- * first + 1 offsets from 0), col and val (room for their nonzeros); the
- * output may be src's own arrays when first is 0 (it never gets ahead of
- * the input). SM_EFAIL when out of memory (hashing sorts each row). */
+ * first + 1 offsets from 0), col and val (room for their nonzeros), every
+ * index stored (dataset.h: sparse rows); the output may be src's own arrays
+ * when first is 0 (it never gets ahead of the input), its col only when
+ * src's rows are sparse. SM_EFAIL when out of memory (hashing sorts each row). */
 sm_status featmap_map_rows(const sm_featmap *m, const sm_dataset *src, int64_t first, int64_t last,
                            int64_t *row_ptr, int32_t *col, float *val, sm_error *err);
 /* The map of a training run (featmap_build over the shares of every rank),

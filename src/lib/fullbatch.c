@@ -58,20 +58,25 @@ static sm_status transpose(sm_fullbatch *fb, sm_error *err)
                            sizeof *fb->col_chunk);
     if (!fb->col_ptr || !fb->col_row || !fb->col_val || !fb->col_chunk)
         return sm_fail(err, SM_EFAIL, "out of memory for a transposed copy of %s", ds->source);
-    for (int64_t k = 0; k < ds->nnz; k++)
-        fb->col_ptr[ds->col[k] + 1]++;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++)
+            fb->col_ptr[row_index(w.col, w.first, k) + 1]++;
+    }
     for (int32_t j = 0; j < dim; j++)
         fb->col_ptr[j + 1] += fb->col_ptr[j];
     int64_t *next = malloc((size_t)(dim > 0 ? dim : 1) * sizeof *next);
     if (!next)
         return sm_fail(err, SM_EFAIL, "out of memory for a transposed copy of %s", ds->source);
     memcpy(next, fb->col_ptr, (size_t)dim * sizeof *next);
-    for (int64_t r = 0; r < ds->n_rows; r++)
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-            int64_t at = next[ds->col[k]]++;
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        sm_row w = dataset_row(ds, r);
+        for (int64_t k = 0; k < w.n; k++) {
+            int64_t at = next[row_index(w.col, w.first, k)]++;
             fb->col_row[at] = (int32_t)r;
-            fb->col_val[at] = ds->val[k];
+            fb->col_val[at] = w.val[k];
         }
+    }
     free(next);
     fb->n_col_chunks = 0;
     fb->col_chunk[0] = 0;
@@ -174,9 +179,11 @@ sm_status fullbatch_diagonal(sm_fullbatch *fb, double *h0, int *set, sm_error *e
         const double *y = objective_unit_targets(obj, ds, r);
         for (int64_t k = 0; k < K; k++) {
             double c = w * link_dh(&obj->link, y[k]);
-            for (int64_t at = ds->row_ptr[r]; at < ds->row_ptr[r + 1]; at++) {
-                double x = (double)ds->val[at] * feature_scale(fb, ds->col[at]);
-                sum[(int64_t)ds->col[at] * K + k] += c * x * x;
+            sm_row row = dataset_row(ds, r);
+            for (int64_t at = 0; at < row.n; at++) {
+                int64_t j = row_index(row.col, row.first, at);
+                double x = (double)row.val[at] * feature_scale(fb, (int32_t)j);
+                sum[j * K + k] += c * x * x;
             }
             sum[P - K + k] += c;
         }
@@ -302,8 +309,9 @@ static void gradient_by_rows(sm_fullbatch *fb)
     const int64_t K = fb->K;
     for (int64_t r = 0; r < ds->n_rows; r++) {
         const double *d = fb->dscores + r * K;
-        for (int64_t at = ds->row_ptr[r]; at < ds->row_ptr[r + 1]; at++) {
-            double *g = fb->grad + (int64_t)ds->col[at] * K, x = ds->val[at];
+        sm_row w = dataset_row(ds, r);
+        for (int64_t at = 0; at < w.n; at++) {
+            double *g = fb->grad + (int64_t)row_index(w.col, w.first, at) * K, x = w.val[at];
             for (int64_t c = 0; c < K; c++)
                 g[c] += x * d[c];
         }

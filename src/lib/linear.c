@@ -16,7 +16,7 @@
  * constant stride (the general loops take p->stride). */
 #define STRIDE1 (sizeof(sm_linear_coord) + sizeof(double))
 
-static inline sm_linear_coord *coord_at(unsigned char *c, size_t stride, int32_t j)
+static inline sm_linear_coord *coord_at(unsigned char *c, size_t stride, int64_t j)
 {
     return (sm_linear_coord *)(c + (size_t)j * stride);
 }
@@ -84,6 +84,15 @@ enum { LEAD = 2 };
  * result. A function of prefetches alone has no effect GCC would keep: it
  * finds it pure and drops every call to it that it can see (here, the
  * kind's table and linear_forward); hence noipa. */
+/* The records of a row's columns (dataset.h: row_index). */
+static ALWAYS_INLINE void prefetch_coords(const sm_linear *p, const int32_t *col, int32_t first,
+                                          int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        if (row_index(col, first, k) < p->dim)
+            PREFETCH(linear_coord(p, row_index(col, first, k)));
+}
+
 #if defined(__has_attribute)
 #if __has_attribute(noipa)
 __attribute__((noipa))
@@ -93,25 +102,31 @@ static void linear_prefetch(const void *state, const sm_dataset *ds, const int64
                             int64_t n, int64_t step)
 {
     const sm_linear *p = state;
-    const int64_t *row_ptr = ds->row_ptr;
-    for (int64_t i = LEAD * step; i < (LEAD + 1) * step && i < n; i++)
-        for (int64_t k = row_ptr[rows[i]]; k < row_ptr[rows[i] + 1]; k++)
-            if (ds->col[k] < p->dim)
-                PREFETCH(linear_coord(p, ds->col[k]));
+    for (int64_t i = LEAD * step; i < (LEAD + 1) * step && i < n; i++) {
+        sm_row w = dataset_row(ds, rows[i]);
+        if (w.col)
+            prefetch_coords(p, w.col, 0, w.n);
+        else
+            prefetch_coords(p, NULL, w.first, w.n);
+    }
     for (int64_t i = 2 * LEAD * step; i < (2 * LEAD + 1) * step && i < n; i++) {
-        int64_t b = row_ptr[rows[i]], e = row_ptr[rows[i] + 1];
+        sm_row w = dataset_row(ds, rows[i]);
         /* every cache line of the row's columns and values: 16 entries a line */
-        for (int64_t k = b; k < e; k += 16) {
-            PREFETCH(&ds->col[k]);
-            PREFETCH(&ds->val[k]);
+        for (int64_t k = 0; k < w.n; k += 16) {
+            if (w.col)
+                PREFETCH(&w.col[k]);
+            PREFETCH(&w.val[k]);
         }
-        if (e > b) {
-            PREFETCH(&ds->col[e - 1]);
-            PREFETCH(&ds->val[e - 1]);
+        if (w.n > 0) {
+            if (w.col)
+                PREFETCH(&w.col[w.n - 1]);
+            PREFETCH(&w.val[w.n - 1]);
         }
     }
     for (int64_t i = 3 * LEAD * step; i < (3 * LEAD + 1) * step && i < n; i++) {
-        PREFETCH(&row_ptr[rows[i]]);
+        PREFETCH(&ds->row_ptr[rows[i]]);
+        if (ds->col_ptr)
+            PREFETCH(&ds->col_ptr[rows[i]]);
         PREFETCH(&ds->label[rows[i]]);
     }
 }
@@ -125,12 +140,12 @@ static int fits_in_cache(const sm_linear *p, const sm_dataset *ds)
 
 /* w_j x_j of a K = 1 record in the scaled space; 0 for a feature the scorer
  * has not seen (validation data can have columns beyond the training data's). */
-static inline const sm_linear_coord *coord1(const unsigned char *c, int32_t j)
+static inline const sm_linear_coord *coord1(const unsigned char *c, int64_t j)
 {
     return (const sm_linear_coord *)(c + (size_t)j * STRIDE1);
 }
 
-static inline double coord_term(const unsigned char *restrict c, int32_t dim, int32_t j, float x)
+static inline double coord_term(const unsigned char *restrict c, int32_t dim, int64_t j, float x)
 {
     return j < dim ? coord1(c, j)->v[0] * ((double)x * (double)coord1(c, j)->fs) : 0.0;
 }
@@ -138,53 +153,62 @@ static inline double coord_term(const unsigned char *restrict c, int32_t dim, in
 /* The hot loops of training. The arrays are read through local restrict
  * pointers (the compiler otherwise reloads p->c after every store, fearing
  * aliasing). Without input scales fs_j is 1, and x * 1 is x exactly, so one
- * loop serves both cases with the results of the plain formula. */
+ * loop serves both cases with the results of the plain formula. Each row's
+ * loop is an inline function of its indices col (dataset.h: row_index),
+ * called for a row with indices and, col NULL, for a run. */
+static ALWAYS_INLINE double dot_one(const unsigned char *restrict c, int32_t dim,
+                                    const int32_t *restrict col, int32_t first,
+                                    const float *restrict val, int64_t n)
+{
+    /* four partial sums: one chain of dependent additions would make a
+     * dense row wait out the adder's latency at every nonzero */
+    double dot0 = 0.0, dot1 = 0.0, dot2 = 0.0, dot3 = 0.0;
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        dot0 += coord_term(c, dim, row_index(col, first, k), val[k]);
+        dot1 += coord_term(c, dim, row_index(col, first, k + 1), val[k + 1]);
+        dot2 += coord_term(c, dim, row_index(col, first, k + 2), val[k + 2]);
+        dot3 += coord_term(c, dim, row_index(col, first, k + 3), val[k + 3]);
+    }
+    for (; k < n; k++)
+        dot0 += coord_term(c, dim, row_index(col, first, k), val[k]);
+    return (dot0 + dot1) + (dot2 + dot3);
+}
+
 static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                         double *scores)
 {
     const unsigned char *restrict c = p->c;
-    const int32_t *restrict col = ds->col;
-    const float *restrict val = ds->val;
-    const int64_t *restrict row_ptr = ds->row_ptr;
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
     const int hint = !fits_in_cache(p, ds);
     for (int64_t i = 0; i < n; i++) {
         if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
-        int64_t k = row_ptr[rows[i]], end = row_ptr[rows[i] + 1];
-        /* four partial sums: one chain of dependent additions would make a
-         * dense row wait out the adder's latency at every nonzero */
-        double dot0 = 0.0, dot1 = 0.0, dot2 = 0.0, dot3 = 0.0;
-        for (; k + 4 <= end; k += 4) {
-            dot0 += coord_term(c, dim, col[k], val[k]);
-            dot1 += coord_term(c, dim, col[k + 1], val[k + 1]);
-            dot2 += coord_term(c, dim, col[k + 2], val[k + 2]);
-            dot3 += coord_term(c, dim, col[k + 3], val[k + 3]);
-        }
-        for (; k < end; k++)
-            dot0 += coord_term(c, dim, col[k], val[k]);
-        scores[i] = p->bias[0] + p->scale * ((dot0 + dot1) + (dot2 + dot3));
+        sm_row w = dataset_row(ds, rows[i]);
+        double dot = w.col ? dot_one(c, dim, w.col, 0, w.val, w.n)
+                           : dot_one(c, dim, NULL, w.first, w.val, w.n);
+        scores[i] = p->bias[0] + p->scale * dot;
     }
 }
 
-/* Scores k0 .. k0 + width - 1 of a row (nonzeros b .. e) when K > 1, in
- * sums held in registers (width a constant once inlined): each is the plain
- * sum over the row's nonzeros in order, as a loop over every k forms it,
- * without a store and a reload of the sum at each nonzero. The sums of one
- * block are independent chains of additions, so a wide block hides the
- * adder's latency. */
-static ALWAYS_INLINE void forward_block(const sm_linear *p, const sm_dataset *ds, int64_t b,
-                                        int64_t e, int32_t k0, const int width,
-                                        double *restrict s)
+/* Scores k0 .. k0 + width - 1 of a row when K > 1, in sums held in
+ * registers (width a constant once inlined): each is the plain sum over the
+ * row's nonzeros in order, as a loop over every k forms it, without a store
+ * and a reload of the sum at each nonzero. The sums of one block are
+ * independent chains of additions, so a wide block hides the adder's
+ * latency. */
+static ALWAYS_INLINE void forward_block(const sm_linear *p, const sm_row *w, int32_t k0,
+                                        const int width, double *restrict s)
 {
     const int32_t dim = p->dim;
     double a[LINEAR_BLOCK] = {0.0};
-    for (int64_t at = b; at < e; at++) {
-        if (ds->col[at] >= dim)
+    for (int64_t e = 0; e < w->n; e++) {
+        int64_t j = row_index(w->col, w->first, e);
+        if (j >= dim)
             continue;
-        const sm_linear_coord *r = coord_at(p->c, p->stride, ds->col[at]);
-        double x = (double)ds->val[at] * (double)r->fs;
+        const sm_linear_coord *r = coord_at(p->c, p->stride, (int32_t)j);
+        double x = (double)w->val[e] * (double)r->fs;
         LINEAR_UNROLL
         for (int k = 0; k < width; k++)
             a[k] += r->v[k0 + k] * x;
@@ -195,11 +219,11 @@ static ALWAYS_INLINE void forward_block(const sm_linear *p, const sm_dataset *ds
 }
 
 /* forward_block with a width known to the compiler (1 .. LINEAR_BLOCK). */
-static void forward_width(const sm_linear *p, const sm_dataset *ds, int64_t b, int64_t e,
-                          int32_t k0, int width, double *restrict s)
+static void forward_width(const sm_linear *p, const sm_row *w, int32_t k0, int width,
+                          double *restrict s)
 {
     switch (width) {
-#define WIDTH_CASE(w) case w: forward_block(p, ds, b, e, k0, w, s); break;
+#define WIDTH_CASE(n) case n: forward_block(p, w, k0, n, s); break;
         LINEAR_BLOCK_WIDTHS(WIDTH_CASE)
 #undef WIDTH_CASE
     }
@@ -216,9 +240,9 @@ static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t
         if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         double *restrict s = scores + i * K;
-        int64_t b = ds->row_ptr[rows[i]], e = ds->row_ptr[rows[i] + 1];
+        sm_row w = dataset_row(ds, rows[i]);
         for (int32_t k0 = 0; k0 < K; k0 += LINEAR_BLOCK)
-            forward_width(p, ds, b, e, k0, K - k0 < LINEAR_BLOCK ? K - k0 : LINEAR_BLOCK, s);
+            forward_width(p, &w, k0, K - k0 < LINEAR_BLOCK ? K - k0 : LINEAR_BLOCK, s);
     }
 }
 
@@ -239,6 +263,32 @@ void linear_forward(void *state, const sm_dataset *ds, const int64_t *rows, int6
     }
 }
 
+/* One row's gradient into p's touched records; returns the new count. */
+static ALWAYS_INLINE int64_t backward_row(unsigned char *restrict c, int32_t *restrict touched,
+                                          double *restrict grad, int64_t n_touched,
+                                          const double *restrict d, const int32_t K,
+                                          const size_t stride, int32_t dim,
+                                          const int32_t *restrict col, int32_t first,
+                                          const float *restrict val, int64_t n)
+{
+    for (int64_t e = 0; e < n; e++) {
+        int64_t j = row_index(col, first, e);
+        if (j >= dim)
+            continue;
+        sm_linear_coord *r = coord_at(c, stride, j);
+        if (!r->slot) {
+            r->slot = (uint32_t)++n_touched;
+            touched[n_touched - 1] = (int32_t)j;
+            for (int32_t k = 0; k < K; k++)
+                grad[(n_touched - 1) * K + k] = 0.0;
+        }
+        double *restrict g = grad + (int64_t)(r->slot - 1) * K;
+        for (int32_t k = 0; k < K; k++)
+            g[k] += d[k] * (double)val[e];
+    }
+    return n_touched;
+}
+
 /* linear_backward for K outputs a record `stride` bytes: inlined with the
  * constants of K = 1, and with p's own. */
 static ALWAYS_INLINE void backward_rows(sm_linear *p, const sm_dataset *ds, const int64_t *rows,
@@ -248,9 +298,6 @@ static ALWAYS_INLINE void backward_rows(sm_linear *p, const sm_dataset *ds, cons
     unsigned char *restrict c = p->c;
     int32_t *restrict touched = p->touched;
     double *restrict grad = p->grad;
-    const int32_t *restrict col = ds->col;
-    const float *restrict val = ds->val;
-    const int64_t *restrict row_ptr = ds->row_ptr;
     const int32_t dim = p->dim;
     int64_t n_touched = p->n_touched;
     for (int64_t i = 0; i < n; i++) {
@@ -262,21 +309,11 @@ static ALWAYS_INLINE void backward_rows(sm_linear *p, const sm_dataset *ds, cons
         }
         if (!any)
             continue;
-        for (int64_t e = row_ptr[rows[i]]; e < row_ptr[rows[i] + 1]; e++) {
-            int32_t j = col[e];
-            if (j >= dim)
-                continue;
-            sm_linear_coord *r = coord_at(c, stride, j);
-            if (!r->slot) {
-                r->slot = (uint32_t)++n_touched;
-                touched[n_touched - 1] = j;
-                for (int32_t k = 0; k < K; k++)
-                    grad[(n_touched - 1) * K + k] = 0.0;
-            }
-            double *restrict g = grad + (int64_t)(r->slot - 1) * K;
-            for (int32_t k = 0; k < K; k++)
-                g[k] += d[k] * (double)val[e];
-        }
+        sm_row w = dataset_row(ds, rows[i]);
+        n_touched = w.col ? backward_row(c, touched, grad, n_touched, d, K, stride, dim, w.col, 0,
+                                         w.val, w.n)
+                          : backward_row(c, touched, grad, n_touched, d, K, stride, dim, NULL,
+                                         w.first, w.val, w.n);
     }
     p->n_touched = n_touched;
 }
@@ -358,15 +395,29 @@ static void linear_decay(sm_linear *p, const sm_optim *o)
     }
 }
 
+/* One row's step on v. */
+static ALWAYS_INLINE void sgd_row(unsigned char *restrict c, const double *restrict d,
+                                  double lr, const int32_t K, const size_t stride, int32_t dim,
+                                  const int32_t *restrict col, int32_t first,
+                                  const float *restrict val, int64_t n)
+{
+    for (int64_t e = 0; e < n; e++) {
+        int64_t j = row_index(col, first, e);
+        if (j >= dim)
+            continue;
+        sm_linear_coord *r = coord_at(c, stride, j);
+        double x = (double)val[e] * (double)r->fs;
+        for (int32_t k = 0; k < K; k++)
+            r->v[k] -= lr * d[k] * x;
+    }
+}
+
 /* linear_sgd_step's rows, inlined as backward_rows is. */
 static ALWAYS_INLINE void sgd_rows(sm_linear *p, const sm_optim *o, const sm_dataset *ds,
                                    const int64_t *rows, int64_t n, const double *dscores,
                                    const int32_t K, const size_t stride)
 {
     unsigned char *restrict c = p->c;
-    const int32_t *restrict col = ds->col;
-    const float *restrict val = ds->val;
-    const int64_t *restrict row_ptr = ds->row_ptr;
     double *restrict grad_bias = p->grad_bias; /* the sum of the dscores, then 0 again */
     const int32_t dim = p->dim;
     const double lr = o->lr / p->scale; /* the step on v: w = scale * v */
@@ -379,15 +430,11 @@ static ALWAYS_INLINE void sgd_rows(sm_linear *p, const sm_optim *o, const sm_dat
         }
         if (!any)
             continue;
-        for (int64_t e = row_ptr[rows[i]]; e < row_ptr[rows[i] + 1]; e++) {
-            int32_t j = col[e];
-            if (j >= dim)
-                continue;
-            sm_linear_coord *r = coord_at(c, stride, j);
-            double x = (double)val[e] * (double)r->fs;
-            for (int32_t k = 0; k < K; k++)
-                r->v[k] -= lr * d[k] * x;
-        }
+        sm_row w = dataset_row(ds, rows[i]);
+        if (w.col)
+            sgd_row(c, d, lr, K, stride, dim, w.col, 0, w.val, w.n);
+        else
+            sgd_row(c, d, lr, K, stride, dim, NULL, w.first, w.val, w.n);
     }
     for (int32_t k = 0; k < K; k++) {
         p->bias[k] -= o->lr * grad_bias[k];
@@ -497,9 +544,10 @@ static void linear_predict(const sm_scorer_config *c, const double *param, const
     if (n_out == 1) {
         for (int64_t r = 0; r < ds->n_rows; r++) {
             double s = bias[0];
-            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
-                if (ds->col[k] < dim)
-                    s += w[ds->col[k]] * (double)ds->val[k];
+            sm_row x = dataset_row(ds, r);
+            for (int64_t k = 0; k < x.n; k++)
+                if (row_index(x.col, x.first, k) < dim)
+                    s += w[row_index(x.col, x.first, k)] * (double)x.val[k];
             scores[r] = s;
         }
         return;
@@ -507,9 +555,10 @@ static void linear_predict(const sm_scorer_config *c, const double *param, const
     for (int64_t r = 0; r < ds->n_rows; r++) {
         double *s = scores + r * n_out;
         memcpy(s, bias, (size_t)n_out * sizeof *s);
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++)
-            for (int32_t o = 0; o < n_out && ds->col[k] < dim; o++)
-                s[o] += w[(int64_t)ds->col[k] * n_out + o] * (double)ds->val[k];
+        sm_row x = dataset_row(ds, r);
+        for (int64_t k = 0; k < x.n; k++)
+            for (int32_t o = 0; o < n_out && row_index(x.col, x.first, k) < dim; o++)
+                s[o] += w[(int64_t)row_index(x.col, x.first, k) * n_out + o] * (double)x.val[k];
     }
 }
 

@@ -57,10 +57,43 @@ static inline void block_axpy(double *restrict acc, double x, const double *rest
         acc[t] += x * w[t];
 }
 
-/* Value of the k-th nonzero, scaled. */
-static inline double input_value(const sm_dataset *ds, int64_t k, const double *restrict fs)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The value v of a nonzero at index j, scaled. */
+static inline double input_value(float v, int64_t j, const double *restrict fs)
 {
-    return fs ? (double)ds->val[k] * fs[ds->col[k]] : (double)ds->val[k];
+    return fs ? (double)v * fs[j] : (double)v;
+}
+
+/* acc[0 .. BLOCK) += x fs_j W[j*ld ..] over a row's nonzeros (dataset.h:
+ * row_index; called with col NULL for a run, so that its loop is compiled
+ * without the test). With dW for W and acc for x: the backward direction. */
+static ALWAYS_INLINE void row_forward_block(double *restrict acc, const double *restrict W,
+                                            int32_t dim, int32_t ld, const double *restrict fs,
+                                            const int32_t *restrict col, int32_t first,
+                                            const float *restrict val, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        int64_t j = row_index(col, first, k);
+        if (j < dim)
+            block_axpy(acc, input_value(val[k], j, fs), W + (int64_t)j * ld);
+    }
+}
+
+static ALWAYS_INLINE void row_backward_block(double *restrict dW, const double *restrict g,
+                                             int32_t dim, int32_t ld, const double *restrict fs,
+                                             const int32_t *restrict col, int32_t first,
+                                             const float *restrict val, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++) {
+        int64_t j = row_index(col, first, k);
+        if (j < dim)
+            block_axpy(dW + (int64_t)j * ld, input_value(val[k], j, fs), g);
+    }
 }
 
 /* z[b*H + h] = bias[h] + scale * sum_k x_k * fs[j_k] * W[j_k*ld + h] over the
@@ -75,9 +108,11 @@ static void sparse_forward(double *restrict z, const sm_dataset *ds, const int64
     for (int32_t h0 = 0; h0 < full; h0 += BLOCK)
         for (int64_t b = 0; b < B; b++) {
             double acc[BLOCK] = {0};
-            for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
-                if (ds->col[k] < dim)
-                    block_axpy(acc, input_value(ds, k, fs), W + (int64_t)ds->col[k] * ld + h0);
+            sm_row w = dataset_row(ds, rows[b]);
+            if (w.col)
+                row_forward_block(acc, W + h0, dim, ld, fs, w.col, 0, w.val, w.n);
+            else
+                row_forward_block(acc, W + h0, dim, ld, fs, NULL, w.first, w.val, w.n);
             for (int t = 0; t < BLOCK; t++)
                 z[b * H + h0 + t] = bias[h0 + t] + scale * acc[t];
         }
@@ -85,11 +120,13 @@ static void sparse_forward(double *restrict z, const sm_dataset *ds, const int64
         double *restrict zb = z + b * H;
         for (int32_t h = full; h < H; h++)
             zb[h] = 0.0;
-        for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
-            if (ds->col[k] >= dim)
+        sm_row row = dataset_row(ds, rows[b]);
+        for (int64_t k = 0; k < row.n; k++) {
+            int32_t j = row_index(row.col, row.first, k);
+            if (j >= dim)
                 continue;
-            double x = input_value(ds, k, fs);
-            const double *restrict w = W + (int64_t)ds->col[k] * ld;
+            double x = input_value(row.val[k], j, fs);
+            const double *restrict w = W + (int64_t)j * ld;
             for (int32_t h = full; h < H; h++)
                 zb[h] += x * w[h];
         }
@@ -110,8 +147,9 @@ static void sparse_backward(double *restrict dW, double *restrict dbias, const d
     for (int64_t b = 0; b < B; b++) {
         for (int32_t h = 0; h < H; h++)
             dbias[h] += dz[b * H + h];
-        for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
-            int32_t j = ds->col[k];
+        sm_row w = dataset_row(ds, rows[b]);
+        for (int64_t k = 0; k < w.n; k++) {
+            int32_t j = row_index(w.col, w.first, k);
             if (j < dim && !is_touched[j]) {
                 is_touched[j] = 1;
                 touched[(*n_touched)++] = j;
@@ -124,18 +162,23 @@ static void sparse_backward(double *restrict dW, double *restrict dbias, const d
             double g[BLOCK];
             for (int t = 0; t < BLOCK; t++)
                 g[t] = dz[b * H + h0 + t];
-            for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++)
-                if (ds->col[k] < dim)
-                    block_axpy(dW + (int64_t)ds->col[k] * ld + h0, input_value(ds, k, fs), g);
+            sm_row w = dataset_row(ds, rows[b]);
+            if (w.col)
+                row_backward_block(dW + h0, g, dim, ld, fs, w.col, 0, w.val, w.n);
+            else
+                row_backward_block(dW + h0, g, dim, ld, fs, NULL, w.first, w.val, w.n);
         }
-    for (int64_t b = 0; b < B && full < H; b++)
-        for (int64_t k = ds->row_ptr[rows[b]]; k < ds->row_ptr[rows[b] + 1]; k++) {
-            if (ds->col[k] >= dim)
+    for (int64_t b = 0; b < B && full < H; b++) {
+        sm_row w = dataset_row(ds, rows[b]);
+        for (int64_t k = 0; k < w.n; k++) {
+            int32_t j = row_index(w.col, w.first, k);
+            if (j >= dim)
                 continue;
-            double x = input_value(ds, k, fs), *restrict dw = dW + (int64_t)ds->col[k] * ld;
+            double x = input_value(w.val[k], j, fs), *restrict dw = dW + (int64_t)j * ld;
             for (int32_t h = full; h < H; h++)
                 dw[h] += x * dz[b * H + h];
         }
+    }
 }
 
 /* out[b*O + o] = bias[o] + sum_i in[b*I + i] * W[i*O + o] */

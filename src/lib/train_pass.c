@@ -42,12 +42,18 @@ static void maxabs_chunk(void *ctx, int64_t chunk, int worker)
 {
     maxabs_pass *m = ctx;
     float *max_abs = m->max_abs + (size_t)worker * m->dim;
-    const int32_t *col = m->ds->col;
-    const float *val = m->ds->val;
-    int64_t end = chunk_end(chunk, PASS_CHUNK_NNZ, m->ds->nnz);
-    for (int64_t k = chunk * PASS_CHUNK_NNZ; k < end; k++) {
-        float a = fabsf(val[k]), old = max_abs[col[k]];
-        max_abs[col[k]] = a > old ? a : old;
+    const sm_dataset *ds = m->ds;
+    int64_t start = chunk * PASS_CHUNK_NNZ, end = chunk_end(chunk, PASS_CHUNK_NNZ, ds->nnz);
+    /* the chunk's nonzeros, row by row (a run's indices are not stored) */
+    for (int64_t r = dataset_row_of(ds, start); r < ds->n_rows && ds->row_ptr[r] < end; r++) {
+        sm_row w = dataset_row(ds, r);
+        int64_t b = ds->row_ptr[r];
+        int64_t k = start > b ? start - b : 0, last = end - b < w.n ? end - b : w.n;
+        for (; k < last; k++) {
+            int32_t j = row_index(w.col, w.first, k);
+            float a = fabsf(w.val[k]), old = max_abs[j];
+            max_abs[j] = a > old ? a : old;
+        }
     }
 }
 
@@ -115,20 +121,25 @@ static double query_spread(void *ctx, const double *w, const double *c)
     double *acc = q->acc, sq = 0.0, mean_bias = 0.0, mean_sq = 0.0;
     for (int64_t r = q->b; r < q->e; r++) {
         double wc = w[r - q->b] * c[r - q->b], norm2 = 1.0;
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-            double x = (double)ds->val[k] * (q->fs ? q->fs[ds->col[k]] : 1.0);
+        sm_row row = dataset_row(ds, r);
+        for (int64_t k = 0; k < row.n; k++) {
+            int32_t j = row_index(row.col, row.first, k);
+            double x = (double)row.val[k] * (q->fs ? q->fs[j] : 1.0);
             norm2 += x * x;
-            acc[ds->col[k]] += wc * x;
+            acc[j] += wc * x;
         }
         sq += w[r - q->b] * c[r - q->b] * c[r - q->b] * norm2;
         mean_bias += wc;
     }
     mean_sq = mean_bias * mean_bias;
-    for (int64_t r = q->b; r < q->e; r++)
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-            mean_sq += acc[ds->col[k]] * acc[ds->col[k]];
-            acc[ds->col[k]] = 0.0; /* each coordinate counted once */
+    for (int64_t r = q->b; r < q->e; r++) {
+        sm_row row = dataset_row(ds, r);
+        for (int64_t k = 0; k < row.n; k++) {
+            int32_t j = row_index(row.col, row.first, k);
+            mean_sq += acc[j] * acc[j];
+            acc[j] = 0.0; /* each coordinate counted once */
         }
+    }
     return sq - mean_sq;
 }
 
@@ -185,8 +196,9 @@ static void curvature_chunk(void *ctx, int64_t chunk, int worker)
         /* (w x) x: without weights (w = 1) the unweighted sum bit for bit,
          * and for a power-of-two w that sum times w exactly */
         double w = objective_unit_weight(ds, r);
-        for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-            double x = (double)ds->val[k] * (c->fs ? c->fs[ds->col[k]] : 1.0);
+        sm_row row = dataset_row(ds, r);
+        for (int64_t k = 0; k < row.n; k++) {
+            double x = (double)row.val[k] * (c->fs ? c->fs[row_index(row.col, row.first, k)] : 1.0);
             r2 += w * x * x;
         }
         slope += w * objective_label_curvature(c->obj, objective_unit_targets(c->obj, ds, r));

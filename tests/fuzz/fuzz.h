@@ -58,16 +58,25 @@ static inline void fuzz_check_dataset(const sm_dataset *ds)
     FUZZ_REQUIRE(ds->dim >= 0);
     if (ds->row_ptr) {
         FUZZ_REQUIRE(ds->row_ptr[0] == 0 && ds->row_ptr[ds->n_rows] == ds->nnz);
-        int32_t max_col = -1;
+        int64_t max_col = -1;
+        /* compact rows (dataset.h): as many indices as values, or a run's first */
+        FUZZ_REQUIRE(!ds->col_ptr || ds->col_ptr[0] == 0);
         for (int64_t r = 0; r < ds->n_rows; r++) {
             FUZZ_REQUIRE(ds->row_ptr[r] <= ds->row_ptr[r + 1]);
+            int64_t n = ds->row_ptr[r + 1] - ds->row_ptr[r];
+            if (ds->col_ptr) {
+                int64_t c = ds->col_ptr[r + 1] - ds->col_ptr[r];
+                FUZZ_REQUIRE(c == n || (c == 1 && n > 1));
+            }
             /* finite, or NaN: a row without a label (reader.h) */
             FUZZ_REQUIRE(!isinf(ds->label[r]));
-            for (int64_t k = ds->row_ptr[r]; k < ds->row_ptr[r + 1]; k++) {
-                FUZZ_REQUIRE(ds->col[k] >= 0 && isfinite(ds->val[k]));
-                FUZZ_REQUIRE(k == ds->row_ptr[r] || ds->col[k] > ds->col[k - 1]);
-                if (ds->col[k] > max_col)
-                    max_col = ds->col[k];
+            sm_row w = dataset_row(ds, r);
+            for (int64_t k = 0; k < w.n; k++) {
+                int64_t j = row_index(w.col, w.first, k);
+                FUZZ_REQUIRE(j >= 0 && j <= SM_MAX_INDEX && isfinite(w.val[k]));
+                FUZZ_REQUIRE(k == 0 || j > row_index(w.col, w.first, k - 1));
+                if (j > max_col)
+                    max_col = j;
             }
         }
         FUZZ_REQUIRE(ds->dim == max_col + 1);
@@ -89,8 +98,12 @@ static inline void fuzz_check_same_dataset(const sm_dataset *a, const sm_dataset
         FUZZ_REQUIRE(a->row_ptr[r + 1] == b->row_ptr[r + 1]);
         FUZZ_REQUIRE(fuzz_same_bits(a->label[r], b->label[r]));
     }
-    for (int64_t k = 0; k < a->nnz; k++)
-        FUZZ_REQUIRE(a->col[k] == b->col[k] && memcmp(&a->val[k], &b->val[k], sizeof(float)) == 0);
+    for (int64_t r = 0; r < a->n_rows; r++) {
+        sm_row x = dataset_row(a, r), y = dataset_row(b, r);
+        for (int64_t k = 0; k < x.n; k++)
+            FUZZ_REQUIRE(row_index(x.col, x.first, k) == row_index(y.col, y.first, k) &&
+                         memcmp(&x.val[k], &y.val[k], sizeof(float)) == 0);
+    }
     for (int64_t g = 0; g < a->n_groups; g++) {
         FUZZ_REQUIRE(a->group_ptr[g + 1] == b->group_ptr[g + 1]);
         FUZZ_REQUIRE(a->qid == NULL || a->qid[g] == b->qid[g]);
