@@ -28,7 +28,7 @@ void train_config_default(sm_train_config *cfg)
     cfg->objective.n_out = 1;
     link_parse("lin", &cfg->objective.link, NULL);
     optim_config_default(&cfg->optim, OPT_SGD);
-    cfg->solver = SOLVER_SGD;
+    cfg->solver = SOLVER_AUTO;
     cfg->tol = TRAIN_TOL;
     cfg->max_iter = TRAIN_MAX_ITER;
     cfg->epochs = 20;
@@ -37,6 +37,13 @@ void train_config_default(sm_train_config *cfg)
     cfg->scaling = SCALE_MAXABS;
     scorer_config_default(&cfg->scorer);
     rank_config_default(&cfg->metric_config);
+}
+
+sm_solver_kind train_solver(const sm_train_config *cfg)
+{
+    if (cfg->solver != SOLVER_AUTO)
+        return cfg->solver;
+    return scorer_kind_full_batch(cfg->scorer.kind) ? SOLVER_LBFGS : SOLVER_SGD;
 }
 
 int64_t train_default_batch(sm_objective_kind kind)
@@ -1254,6 +1261,13 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         st = sm_fail(err, SM_EFAIL, "out of memory");
     /* (every pass is a sum over the ranks: none may be missing from it) */
     st = dist_agree(cfg->dist, st, err);
+    double *h0 = NULL;
+    int diagonal = 0;
+    if (st == SM_OK && !(h0 = malloc((size_t)fullbatch_param_count(fb) * sizeof *h0)))
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+    st = dist_agree(cfg->dist, st, err);
+    if (st == SM_OK && (st = fullbatch_diagonal(fb, h0, &diagonal, err)) == SM_OK && diagonal)
+        lb.h0 = h0;
     if (st == SM_OK) {
         fullbatch_get(fb, theta);
         st = lbfgs_start(&lb, theta, err);
@@ -1271,6 +1285,7 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         t->grad_norm = lbfgs_grad_max(&lb);
     }
     free(theta);
+    free(h0);
     lbfgs_free(&lb);
     fullbatch_free(fb);
     return st;
@@ -1342,12 +1357,14 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         range[1] = fmax(range[1], train->label[i]);
     }
     range[0] = -range[0];
+    sm_train_config run = *cfg;
+    run.solver = train_solver(cfg);
+    cfg = &run; /* (with the solver chosen, from here on) */
     sm_status st = dist_max(cfg->dist, range, 2, err);
     if (st == SM_OK)
         st = check_inputs(train, valid, cfg, -range[0], range[1], err);
     if ((st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
-    sm_train_config run = *cfg;
     int halvings = 0, after_start;
     while ((st = train_once(train, valid, &run, model, &after_start, err)) == SM_EDIVERGED &&
            after_start && halvings < cfg->max_backoffs) {
