@@ -541,7 +541,8 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
 {
     int threads = par ? par->threads : 0;
     *st = SM_OK;
-    int fd = open(cache_path, O_RDONLY);
+    /* (kept open with the mapping: a streamed epoch reads it, stream.h) */
+    int fd = open(cache_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, why_cap, errno == ENOENT ? "no cache yet" : "cache unreadable: %s",
                  strerror(errno));
@@ -569,17 +570,19 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
     void *map = mmap(NULL, h->file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
     int e = errno;
-    close(fd);
     if (map == MAP_FAILED) {
+        close(fd);
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
     if (!image_dataset(map, h, threads, out, why, why_cap)) {
         munmap(map, h->file_size);
+        close(fd);
         return 0;
     }
     out->mapping = map;
     out->mapping_len = h->file_size;
+    out->mapping_fd = fd;
     out->duplicate_rows = h->duplicate_rows;
     return 1;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void dataset_init(sm_dataset *ds)
 {
@@ -58,8 +59,10 @@ void dataset_free(sm_dataset *ds)
     free(ds->target);
     free(ds->weight);
     free(ds->line_skips);
-    if (ds->mapping)
+    if (ds->mapping) {
         munmap(ds->mapping, ds->mapping_len);
+        close(ds->mapping_fd);
+    }
     dataset_init(ds);
 }
 

@@ -60,6 +60,7 @@ typedef struct {
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */
     void *mapping;
     size_t mapping_len;
+    int mapping_fd; /* with a mapping: its cache file, open for reading (stream.h) */
 } sm_dataset;
 
 void dataset_init(sm_dataset *ds);
