@@ -8,8 +8,9 @@
  * 64-byte aligned (weight is empty without weights). Loading maps it with
  * mmap (read-only) and points the dataset's big arrays into the mapping,
  * so loading costs no parsing and little copying, and data larger than
- * memory still trains: the kernel pages the arrays in and out as they are
- * used.
+ * memory still trains: the passes page the arrays in, in order, and the
+ * SGD epochs read them with pread through the file, which the dataset
+ * keeps open (dataset.h: mapping_fd; stream.h).
  *
  * Never stale: the cache is used only when the source's size and mtime
  * equal those recorded AND the CRC-32C of the source's bytes (the file as

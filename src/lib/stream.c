@@ -51,13 +51,15 @@ sm_status stream_init(sm_stream *s, const sm_objective *obj, const sm_dataset *d
         span[2] = ds->row_ptr[r0];
         span[3] = ds->row_ptr[r1];
     }
-    /* The file as it is now: a change while the epochs read it is an error. */
+    /* The file as it was checked (its size) and is now (its modification
+     * time): a change while the epochs read it is an error. */
     struct stat st;
     if (CAN_READ_AHEAD && ds->mapping && fstat(ds->mapping_fd, &st) == 0) {
         s->fd = ds->mapping_fd;
-        s->file_size = (uint64_t)st.st_size;
+        s->file_size = ds->mapping_len;
         s->mtime_sec = (int64_t)st.st_mtim.tv_sec;
         s->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
+        posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* (larger read-ahead) */
     }
     return SM_OK;
 }
