@@ -67,6 +67,16 @@ choices() {
 
 choices train --label-transform dataset.c label_transform_names
 choices train --objective objective.c objective_kind_names
+# each objective's help line, from its row (objective_<kind>.c's .help): a
+# line "NAME: " a kind, in the paragraph and no wider than 80 columns (the
+# option's own line, which lists the names, aside)
+help=$(help_paragraph train --objective)
+for kind in $(table_names "$SRC/objective.c" objective_kind_names); do
+    expect_true "train --objective --help has a line '$kind: ...'" \
+        "printf '%s\n' \"\$help\" | grep -q '^ *$kind: [a-z]'"
+done
+expect_true "train --objective --help: no line over 80 columns" \
+    "! printf '%s\n' \"\$help\" | sed 1d | grep -q '.\{81\}'"
 choices train --target objective.c objective_target_names
 choices train --activation mlp_shape.c activation_names
 choices train --optimizer optim.c optim_kind_names

@@ -26,6 +26,7 @@ static void test_train_save_load_predict_eval(void)
     featmap_init(&fm, 0);
     CHECK(link_parse("sigmoid:a=0.3,c=30", &job.cfg.objective.link, &err) == SM_OK);
     CHECK(train_job_check_objective(&job, &err) == SM_OK);
+    CHECK(train_job_weigh(&job, NULL, &ds, NULL, &err) == SM_OK);
     CHECK(train_job_features(&job, NULL, &ds, NULL, &fm, &err) == SM_OK);
     CHECK(train_job_regions(&job, NULL, &ds, &m.regions, &err) == SM_OK);
     CHECK(train_job_run(&job, &ds, NULL, &fm, &m, &err) == SM_OK);

@@ -2,7 +2,9 @@
  * difference gradients for every link term, targets and temperatures, the
  * RankNet and ListNet special cases in closed form, pair sampling, the
  * trainer's fused forward-backward call against the two separate ones, and
- * what the trainer asks of an objective (units, start score, curvature). */
+ * what the trainer asks of an objective (units, start score, curvature),
+ * and what each kind's row says of it (help, defaults, the messages that
+ * list kinds). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,12 +560,56 @@ static void test_shift_invariance(void)
     }
 }
 
+/* What the rows say: a help that fits --objective's column, the defaults
+ * that follow from the unit (those of the command line before the rows
+ * held them), and messages that list the kinds of a property. */
+static void test_rows(void)
+{
+    for (int kind = 0; kind < OBJ_KIND_COUNT; kind++) {
+        sm_objective_kind k = (sm_objective_kind)kind;
+        const char *help = objective_help(k);
+        size_t col = strlen(objective_kind_name(k)) + 2; /* "NAME: " */
+        CHECK(help && *help);
+        for (const char *line = help; line && *line; col = 0) {
+            const char *end = strchr(line, '\n');
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            if (!CHECK(col + len <= OBJECTIVE_HELP_COLUMNS))
+                fprintf(stderr, "  %s: '%.*s' too long\n", objective_kind_name(k), (int)len, line);
+            line = end ? end + 1 : NULL;
+        }
+        sm_objective_unit unit = objective_unit(k);
+        CHECK(objective_is_ranking(k) == (unit == UNIT_QUERY));
+        CHECK(objective_is_multiclass(k) == (unit == UNIT_CLASS_ROW));
+        CHECK(objective_default_batch(k) == (unit == UNIT_QUERY ? 1 : 16));
+        CHECK(objective_default_metric(k) == (unit == UNIT_QUERY       ? METRIC_NDCG
+                                              : unit == UNIT_CLASS_ROW ? METRIC_ACCURACY
+                                                                       : METRIC_RMSE));
+        CHECK_STREQ(objective_units_noun(k),
+                    unit == UNIT_QUERY ? "queries with rows of different labels" : "rows");
+    }
+    char text[OBJECTIVE_KINDS_TEXT];
+    objective_kinds_of_unit(UNIT_CLASS_ROW, text, sizeof text);
+    CHECK_STREQ(text, "the multiclass and multiclass-pointwise objectives");
+    objective_kinds_of_unit(UNIT_QUERY, text, sizeof text);
+    CHECK_STREQ(text, "the pairwise and listwise objectives");
+    objective_kinds_of_unit(UNIT_ROW, text, sizeof text);
+    CHECK_STREQ(text, "the pointwise objective");
+    sm_error err;
+    sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1.0, .target = TARGET_SOFT};
+    CHECK(objective_check_options(&obj, &err) == SM_EUSAGE);
+    CHECK_STREQ(err.msg, "--target applies to the pairwise, listwise and multiclass objectives "
+                         "only");
+    obj = (sm_objective){.kind = OBJ_LISTWISE, .temperature = 1.0, .max_pairs = 4};
+    CHECK(objective_check_options(&obj, &err) == SM_EUSAGE);
+    CHECK_STREQ(err.msg, "--max-pairs applies to the pairwise objective only");
+}
+
 static const test_case cases[] = {
     TEST(test_sampled_forward), TEST(test_gain_target),
     TEST(test_gradients_all_links), TEST(test_ranknet), TEST(test_listnet),
     TEST(test_soft_pairwise_matching), TEST(test_sampled_pairs_unbiased), TEST(test_check_targets),
     TEST(test_start_score), TEST(test_units), TEST(test_query_curvature),
     TEST(test_multiclass_gradients), TEST(test_multiclass_closed_forms),
-    TEST(test_multiclass_checks_and_start), TEST(test_shift_invariance),
+    TEST(test_multiclass_checks_and_start), TEST(test_shift_invariance), TEST(test_rows),
 };
 TEST_MAIN(cases)

@@ -284,30 +284,30 @@ static void test_interval(void)
 {
     sm_regions r = {.n = 3, .bound = {10, 20}};
     char buf[96];
-    CHECK(report_region_interval(&r, 0, buf, sizeof buf) == (int)strlen("(-inf, 10)"));
+    CHECK(regions_interval_format(&r, 0, buf, sizeof buf) == (int)strlen("(-inf, 10)"));
     CHECK_STREQ(buf, "(-inf, 10)");
-    report_region_interval(&r, 1, buf, sizeof buf);
+    regions_interval_format(&r, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[10, 20)");
-    report_region_interval(&r, 2, buf, sizeof buf);
+    regions_interval_format(&r, 2, buf, sizeof buf);
     CHECK_STREQ(buf, "[20, inf)");
     sm_regions one = {.n = 1};
-    report_region_interval(&one, 0, buf, sizeof buf);
+    regions_interval_format(&one, 0, buf, sizeof buf);
     CHECK_STREQ(buf, "(-inf, inf)");
 
     /* shortest form that still reads back exactly */
     sm_regions odd = {.n = 3, .bound = {0.1, 1.0 / 3.0}};
-    report_region_interval(&odd, 1, buf, sizeof buf);
+    regions_interval_format(&odd, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[0.1, 0.3333333333333333)");
     CHECK(strtod(buf + 6, NULL) == 1.0 / 3.0);
     sm_regions wide = {.n = 5, .bound = {-2500, 1e6, 1e7, 12345678.9}};
-    report_region_interval(&wide, 1, buf, sizeof buf);
+    regions_interval_format(&wide, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[-2500, 1000000)");
-    report_region_interval(&wide, 2, buf, sizeof buf);
+    regions_interval_format(&wide, 2, buf, sizeof buf);
     CHECK_STREQ(buf, "[1000000, 10000000)");
-    report_region_interval(&wide, 3, buf, sizeof buf);
+    regions_interval_format(&wide, 3, buf, sizeof buf);
     CHECK_STREQ(buf, "[10000000, 12345678.9)");
     sm_regions tiny = {.n = 2, .bound = {1.5e-9}};
-    report_region_interval(&tiny, 1, buf, sizeof buf);
+    regions_interval_format(&tiny, 1, buf, sizeof buf);
     CHECK_STREQ(buf, "[1.5e-09, inf)");
 }
 

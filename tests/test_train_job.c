@@ -1,7 +1,9 @@
 /* test_train_job.c - a training run from options, as a program linking the
  * library makes it: the model records its provenance, a warm start takes
- * what the options leave unsaid and refuses another shape, and a
- * multi-class objective gets its K from the classes, once. */
+ * what the options leave unsaid and refuses another shape, a
+ * multi-class objective gets its K from the classes, once, and the rows are
+ * weighed by their classes, then normalised, as the command line does. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,10 +133,47 @@ static void test_classes_resolve_k(void)
     train_job_free(&job);
 }
 
+/* train_job_weigh: --class-weights multiplies the row weights, then both
+ * data sets' weights are divided by the power of two that puts their
+ * largest in [0.5, 1), exactly. */
+static void test_weigh(void)
+{
+    static const char rows[] = "0 1:1\n1 1:2\n2 1:3\n1 1:4\n";
+    sm_train_job job;
+    train_job_init(&job);
+    job.class_weights = "1=3,2=0.5";
+    sm_dataset train, valid;
+    sm_error err;
+    dataset_init(&train);
+    dataset_init(&valid);
+    CHECK(reader_read_buffer(rows, sizeof rows - 1, "train", NULL, &train, &err) == SM_OK);
+    CHECK(reader_read_buffer(rows, sizeof rows - 1, "valid", NULL, &valid, &err) == SM_OK);
+    valid.weight = malloc(4 * sizeof *valid.weight);
+    for (int i = 0; valid.weight && i < 4; i++)
+        valid.weight[i] = 1e306 * (i + 1);
+    if (CHECK(valid.weight) && CHECK(train_job_weigh(&job, NULL, &train, &valid, &err) == SM_OK) &&
+        CHECK(train.weight != NULL)) {
+        /* train: 1, 3, 0.5, 3 over 4 (3 in [2, 4)) */
+        static const double want[4] = {0.25, 0.75, 0.125, 0.75};
+        for (int i = 0; i < 4; i++)
+            CHECK(train.weight[i] == want[i]);
+        double scale = ldexp(1.0, -ilogb(4e306) - 1); /* 4e306 * scale in [0.5, 1) */
+        for (int i = 0; i < 4; i++)
+            CHECK(valid.weight[i] == 1e306 * (i + 1) * scale);
+    }
+    /* a bad class weight is the caller's mistake, named */
+    job.class_weights = "1=-1";
+    CHECK(train_job_weigh(&job, NULL, &train, NULL, &err) == SM_EUSAGE);
+    dataset_free(&train);
+    dataset_free(&valid);
+    train_job_free(&job);
+}
+
 static const test_case cases[] = {
     TEST(test_run_records_provenance),
     TEST(test_warm_start),
     TEST(test_classes_resolve_k),
+    TEST(test_weigh),
 };
 
 TEST_MAIN(cases)

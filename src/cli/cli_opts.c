@@ -87,29 +87,53 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *text, const c
     return cli_usage_error(cmd, "%s must be one of %s, got '%s'", opt, list, text);
 }
 
-static const char *const *find_choices(const cli_choices *choices, const char *key, size_t len)
+static const cli_choices *find_choices(const cli_choices *choices, const char *key, size_t len)
 {
     for (; choices && choices->key; choices++)
         if (strlen(choices->key) == len && memcmp(choices->key, key, len) == 0)
-            return choices->names;
+            return choices;
     return NULL;
+}
+
+/* {KEY:help}: a line "NAME: HELP" a name, HELP's lines too, at column col. */
+static void print_choices_help(FILE *f, const cli_choices *c, int col)
+{
+    for (int i = 0; c->names[i]; i++) {
+        fprintf(f, "%*s%s: ", i ? col : 0, "", c->names[i]);
+        for (const char *p = c->help(i); *p; p++)
+            if (*p == '\n')
+                fprintf(f, "\n%*s", col, "");
+            else
+                fputc(*p, f);
+        if (c->names[i + 1])
+            fputc('\n', f);
+    }
 }
 
 void cli_print_help(FILE *f, const char *text, const cli_choices *choices)
 {
+    static const char help_suffix[] = ":help";
+    const size_t suffix = sizeof help_suffix - 1;
     const char *p = text, *open;
     while ((open = strchr(p, '{')) != NULL) {
         const char *close = strchr(open, '}');
-        const char *const *names = close ? find_choices(choices, open + 1, (size_t)(close - open - 1))
-                                         : NULL;
-        if (!names) { /* not a placeholder: the brace is text */
+        size_t len = close ? (size_t)(close - open - 1) : 0;
+        int help = len > suffix && memcmp(close - suffix, help_suffix, suffix) == 0;
+        const cli_choices *c = close ? find_choices(choices, open + 1, help ? len - suffix : len)
+                                     : NULL;
+        if (!c || (help && !c->help)) { /* not a placeholder: the brace is text */
             fwrite(p, 1, (size_t)(open + 1 - p), f);
             p = open + 1;
             continue;
         }
         fwrite(p, 1, (size_t)(open - p), f);
-        for (int i = 0; names[i]; i++)
-            fprintf(f, "%s%s", i ? "|" : "", names[i]);
+        const char *line = open;
+        while (line > text && line[-1] != '\n')
+            line--;
+        if (help)
+            print_choices_help(f, c, (int)(open - line));
+        for (int i = 0; !help && c->names[i]; i++)
+            fprintf(f, "%s%s", i ? "|" : "", c->names[i]);
         p = close + 1;
     }
     fputs(p, f);

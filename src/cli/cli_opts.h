@@ -29,10 +29,14 @@ int cli_parse_choice(const char *cmd, const char *opt, const char *text, const c
 /* A command's --help names each list of choices "{KEY}" instead of spelling
  * it out; cli_print_help writes the text with every {KEY} replaced by the
  * names of KEY's table joined by '|', so a name added to a table (names.h)
- * shows in the help as it does in parsing. choices ends with {NULL, NULL}. */
+ * shows in the help as it does in parsing. Where the table has a help line
+ * for each name (help(i) for names[i]), "{KEY:help}" is replaced by one line
+ * "NAME: HELP" a name, every line (HELP's own lines are separated by '\n')
+ * starting at the placeholder's column. choices ends with {NULL, NULL, NULL}. */
 typedef struct {
     const char *key;
     const char *const *names;
+    const char *(*help)(int i); /* may be NULL */
 } cli_choices;
 
 void cli_print_help(FILE *f, const char *text, const cli_choices *choices);

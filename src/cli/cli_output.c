@@ -310,6 +310,17 @@ int cli_output_commit(cli_output *o)
 
 
 
+int cli_check_and_open(const char *cmd, const cli_file *inputs, size_t n_inputs,
+                       const cli_file *outputs, size_t n_outputs, int open, cli_output out[2])
+{
+    memset(out, 0, 2 * sizeof *out);
+    int rc = cli_check_files(cmd, inputs, n_inputs, outputs, n_outputs);
+    for (size_t i = 0; i < 2 && i < n_outputs && rc == SM_OK && open; i++)
+        if (outputs[i].path && (rc = cli_output_open(&out[i], outputs[i].path)) != SM_OK)
+            cli_output_abort(&out[0]);
+    return rc;
+}
+
 void cli_output_abort(cli_output *o)
 {
     if (o->f && !o->is_stdout)

@@ -63,6 +63,13 @@ typedef struct {
 int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
                     const cli_file *outputs, size_t n_outputs);
 
+/* A command's outputs before its work: cli_check_files, then (when open is
+ * set) outputs[0] and outputs[1] opened into out[0] and out[1] where their
+ * paths are given; the other outputs are only checked. out is zeroed
+ * first, and nothing stays open on failure. */
+int cli_check_and_open(const char *cmd, const cli_file *inputs, size_t n_inputs,
+                       const cli_file *outputs, size_t n_outputs, int open, cli_output out[2]);
+
 /* Install the signal handler that removes pending temporary files. */
 void cli_signals_install(void);
 /* A data cache mapped for reading (cache.h): should it be truncated under

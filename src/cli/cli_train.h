@@ -31,6 +31,14 @@ typedef struct train_args {
  * after --help, or the exit status of a usage error (told). */
 int cli_train_parse(int argc, char **argv, train_args *a);
 
+/* Read the data on every rank (cli_train_data.c), and weigh its rows
+ * (train_job_weigh) once all are read; the classes of a multi-class
+ * objective into *classes; streaming chosen when the data is larger than
+ * the memory budget. The messages of what every rank finds are said once
+ * (cli_ranks_agree). */
+int cli_train_load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
+                        sm_classes *classes);
+
 /* Tell a failure of the job: a usage error names the options (and points
  * at --help), else what failed. Returns the exit status. */
 int cli_train_fail(sm_status st, const sm_error *err);

@@ -84,17 +84,10 @@ static const char train_usage[] =
     "                           compiled --loss is shown on stderr; without --regions\n"
     "                           the intervals are the model's regions\n"
     "      --objective NAME     {objective} (pointwise):\n"
-    "                           pointwise: mean over rows of L(s, y);\n"
-    "                           pairwise: per query, mean over pairs y_i > y_j of\n"
-    "                           KL(Bern(q)||Bern(sigma((f(s_i)-f(s_j))/T)));\n"
-    "                           listwise: per query, KL(q||softmax(f(s)/T));\n"
-    "                           ranking objectives are means over the queries that\n"
-    "                           have a pair (pairwise) or >= 2 rows and a target\n"
-    "                           (listwise); f is the --loss link;\n"
-    "                           multiclass: per row, KL(q||softmax(f(s)/T)) over its\n"
-    "                           K class scores; multiclass-pointwise: per row, the sum\n"
-    "                           over classes of L(s_k, t_k); both learn the class\n"
-    "                           labels (integers, one-hot targets) or --targets\n"
+    "                           {objective:help}\n"
+    "                           (f is the --loss link; the multi-class objectives\n"
+    "                           learn the class labels (integers, one-hot targets)\n"
+    "                           or --targets)\n"
     "      --targets FILE       multi-class: K numbers a line, one line per DATA row: a\n"
     "                           teacher's scores (--target matched) or probabilities\n"
     "                           (--target prob); K comes from the file\n"
@@ -176,22 +169,25 @@ static const char train_usage[] =
     "  -q, --quiet              no progress, epoch table or notes on stderr\n"
     "  -h, --help               this help\n";
 
+/* --objective's help, each kind's from its row (objective.h). */
+static const char *objective_help_line(int k) { return objective_help((sm_objective_kind)k); }
+
 /* The targets after "default", which is not an option value. */
 #define TARGET_NAMES (objective_target_names + 1)
 
 static const cli_choices train_choices[] = {
-    {"label_transform", label_transform_names},
-    {"objective", objective_kind_names},
-    {"target", TARGET_NAMES},
-    {"activation", activation_names},
-    {"optimizer", optim_kind_names},
-    {"lr_schedule", optim_schedule_names},
-    {"scale", feature_scaling_names},
-    {"format", report_format_names},
-    {"duplicates", reader_duplicates_names},
-    {"metric", rank_metric_names},
-    {"solver", solver_names},
-    {NULL, NULL},
+    {"label_transform", label_transform_names, NULL},
+    {"objective", objective_kind_names, objective_help_line},
+    {"target", TARGET_NAMES, NULL},
+    {"activation", activation_names, NULL},
+    {"optimizer", optim_kind_names, NULL},
+    {"lr_schedule", optim_schedule_names, NULL},
+    {"scale", feature_scaling_names, NULL},
+    {"format", report_format_names, NULL},
+    {"duplicates", reader_duplicates_names, NULL},
+    {"metric", rank_metric_names, NULL},
+    {"solver", solver_names, NULL},
+    {NULL, NULL, NULL},
 };
 
 /* train --help: train_choices, and the scorer kinds as --scorer spells them
@@ -204,7 +200,7 @@ static void print_train_help(void)
     cli_choices choices[N_CHOICES + 1];
     for (int k = 0; k < SCORER_KIND_COUNT; k++)
         scorers[k] = scorer_kind_syntax((sm_scorer_kind)k);
-    choices[0] = (cli_choices){"scorer", scorers};
+    choices[0] = (cli_choices){"scorer", scorers, NULL};
     memcpy(choices + 1, train_choices, sizeof train_choices);
     cli_print_help(stdout, train_usage, choices);
 }
@@ -451,9 +447,11 @@ static int check_class_args(const train_args *a)
     /* (rmse and mae too: a multi-class model has K scores a row) */
     int other_metric = a->job.cfg.keep_best && !class_metric &&
                        a->job.cfg.metric.kind != METRIC_OBJECTIVE;
+    char class_kinds[OBJECTIVE_KINDS_TEXT];
+    objective_kinds_of_unit(UNIT_CLASS_ROW, class_kinds, sizeof class_kinds);
     if (!multiclass && (a->files.targets || a->files.valid_targets))
-        return cli_usage_error("train", "--targets and --valid-targets apply to the multiclass "
-                               "and multiclass-pointwise objectives only");
+        return cli_usage_error("train", "--targets and --valid-targets apply to %s only",
+                               class_kinds);
     if (a->job.class_weights &&
         (objective_is_ranking(a->job.cfg.objective.kind) || a->files.targets))
         return cli_usage_error("train", "--class-weights weighs rows by their class label: "
@@ -465,8 +463,8 @@ static int check_class_args(const train_args *a)
     if (a->job.class_weights)
         class_weights_free(&cw);
     if (!multiclass && class_metric)
-        return cli_usage_error("train", "--metric accuracy and top1-agreement apply to the "
-                               "multiclass and multiclass-pointwise objectives only");
+        return cli_usage_error("train", "--metric accuracy and top1-agreement apply to %s only",
+                               class_kinds);
     if (!multiclass)
         return SM_OK;
     if (other_metric)

@@ -78,13 +78,13 @@ static const char eval_usage[] =
 static const char *const eval_target_names[] = {"matched", "prob", NULL};
 
 static const cli_choices eval_choices[] = {
-    {"label_transform", label_transform_names},
-    {"format", report_format_names},
-    {"metric_gain", rank_gain_names},
-    {"no_relevant", rank_no_relevant_names},
-    {"duplicates", reader_duplicates_names},
-    {"target", eval_target_names},
-    {NULL, NULL},
+    {"label_transform", label_transform_names, NULL},
+    {"format", report_format_names, NULL},
+    {"metric_gain", rank_gain_names, NULL},
+    {"no_relevant", rank_no_relevant_names, NULL},
+    {"duplicates", reader_duplicates_names, NULL},
+    {"target", eval_target_names, NULL},
+    {NULL, NULL, NULL},
 };
 
 enum {
@@ -264,13 +264,8 @@ static int open_eval_outputs(const eval_args *a, cli_output out[2])
         {"--output", a->output, NULL}, {"--per-query", a->per_query, NULL},
         {"--cache", a->data_opt.cache, NULL},
     };
-    memset(out, 0, 2 * sizeof *out);
-    int rc = cli_check_files("eval", inputs, n_inputs, outputs,
-                             sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && (rc = cli_output_open(&out[0], a->output)) == SM_OK && a->per_query &&
-        (rc = cli_output_open(&out[1], a->per_query)) != SM_OK)
-        cli_output_abort(&out[0]);
-    return rc;
+    return cli_check_and_open("eval", inputs, n_inputs, outputs,
+                              sizeof outputs / sizeof outputs[0], 1, out);
 }
 
 /* The report, then the per-query file when asked for, into the opened
@@ -383,7 +378,8 @@ int cmd_eval(int argc, char **argv)
     /* Ranking metrics are reported when the data has groups: a group file
      * beside it is read if it fits, and one that does not only draws a
      * warning, unless they are asked for (--per-query, a ranking model). */
-    int want_rank = a.per_query || (a.model && objective_is_ranking(model.objective));
+    int want_rank = a.per_query ||
+                    (a.model && objective_default_metric(model.objective) == METRIC_NDCG);
     if ((rc = cli_load_grouped_data(a.data, a.group, want_rank ? CLI_BESIDE_READ : CLI_BESIDE_TRY,
                                     a.quiet, &a.data_opt, &ds)) != SM_OK)
         goto out;

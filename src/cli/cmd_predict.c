@@ -38,9 +38,9 @@ static const char predict_usage[] =
     "  -h, --help               this help\n";
 
 static const cli_choices predict_choices[] = {
-    {"output_type", cli_output_kind_names},
-    {"duplicates", reader_duplicates_names},
-    {NULL, NULL},
+    {"output_type", cli_output_kind_names, NULL},
+    {"duplicates", reader_duplicates_names, NULL},
+    {NULL, NULL, NULL},
 };
 
 enum { ARG_THREADS = 256, ARG_CACHE, ARG_MEMORY, ARG_OUTPUT_TYPE, ARG_DUPLICATES };

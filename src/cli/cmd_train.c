@@ -1,15 +1,12 @@
-/* cmd_train.c - `smloss train`: the data on every rank, the steps of the
- * training job with its progress and checkpoints, the --folds table, the
- * model and predictions files. The options are cli_train_args.c's. */
-#include <math.h>
+/* cmd_train.c - `smloss train`: the steps of the training job with its
+ * progress and checkpoints, the --folds table, the model and predictions
+ * files. The options are cli_train_args.c's, the data cli_train_data.c's. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_classes.h"
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "cli_train.h"
-#include "membudget.h"
 #include "commands.h"
 #include "link.h"
 #include "report.h"
@@ -96,157 +93,8 @@ static int open_train_outputs(const train_args *a, int writer, cli_output out[2]
         {"--model", a->model, NULL}, {"--predictions", a->predictions, NULL},
         {"--cache", a->data_opt.cache, NULL},
     };
-    memset(out, 0, 2 * sizeof *out);
-    int rc = cli_check_files("train", inputs, n_inputs, outputs,
-                             sizeof outputs / sizeof outputs[0]);
-    if (rc == SM_OK && writer && a->model && (rc = cli_output_open(&out[0], a->model)) == SM_OK &&
-        a->predictions &&
-        (rc = cli_output_open(&out[1], a->predictions)) != SM_OK)
-        cli_output_abort(&out[0]);
-    return rc;
-}
-
-/* The training data, with its weights (those of a share come later:
- * load_share_weights). A group file beside the data is read only where
- * groups are used: for the ranking objectives. */
-static int load_train_data(const train_args *a, sm_dataset *train)
-{
-    /* --init continues a model's classes: its outputs, whatever classes the
-     * rows here have (checked as the validation data's are) */
-    const sm_classes *known = a->job.init.classes.n ? &a->job.init.classes : NULL;
-    int labels_are_classes = objective_is_multiclass(a->job.cfg.objective.kind) && !a->files.targets;
-    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
-    cli_data_options train_opt = a->data_opt;
-    if (labels_are_classes)
-        train_opt.check_label = known ? classes_check_known : classes_check_integer;
-    train_opt.check_label_ctx = (void *)known;
-    train_opt.weighted = 1; /* (the cache keeps the weights) */
-    train_opt.weights = a->files.weights;
-    int rc = cli_load_grouped_data(a->files.data, a->files.group, ranking ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
-                                   a->quiet, &train_opt, train);
-    if (rc != SM_OK)
-        return rc;
-    if (a->data_opt.shares > 1 && !train->lines_known) {
-        /* messages of training (a diverging row) count the rows of the share
-         * (when its rows' lines are known, they name the file's line) */
-        char share[sizeof train->source];
-        if (snprintf(share, sizeof share, "rank %d's share of %s", a->data_opt.share,
-                     train->source) > 0) /* (a long path is cut, as the source always is) */
-            memcpy(train->source, share, sizeof share);
-    }
-    if (train->n_rows == 0 && a->data_opt.shares <= 1) { /* a share may be empty */
-        cli_msg("%s: no data rows", train->source);
-        return SM_EDATA;
-    }
-    /* (a share's weights are a slice of the file's: load_share_weights) */
-    if (a->data_opt.shares <= 1)
-        return cli_load_weights(a->files.data, a->files.weights, ranking, a->quiet, 0, train->n_rows, train);
-    return SM_OK;
-}
-
-/* The multi-class objectives: the classes and targets of the training data
- * (cli_classes.h), the --init model's classes if continued. Under several
- * ranks every rank calls it; a share's targets are its rows of the targets
- * file, and the classes are those of every rank's rows. */
-static int load_train_classes(const train_args *a, sm_dist *dist, const char *pattern,
-                              sm_dataset *train, sm_classes *classes)
-{
-    const sm_classes *known = a->job.init.classes.n ? &a->job.init.classes : NULL;
-    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
-    cli_share share = {0, train->n_rows, dist_many(dist) ? pattern : train->source};
-    int rc = a->data_opt.shares > 1 ? cli_ranks_share_rows(dist, train->n_rows, &share.first_row,
-                                                 &share.all_rows)
-                                    : SM_OK;
-    if (rc != SM_OK)
-        return rc;
-    if (!known)
-        return cli_train_classes(dist, &share, a->files.targets, prob, a->quiet, train, classes);
-    sm_error err;
-    if (classes_copy(classes, known, &err) != SM_OK)
-        return cli_fail(&err);
-    if (a->files.targets)
-        return cli_read_targets(a->files.targets, classes->n, prob, &share, train);
-    return classes_one_hot(classes, train, &err) == SM_OK ? SM_OK : cli_fail(&err);
-}
-
-/* The validation data with its own groups but the training data's threads,
- * both data sets' labels transformed; for the multi-class objectives with
- * its targets (a share's rows of --valid-targets) and its class labels
- * checked against the classes of the training data as they are read. A
- * group file beside it is read for the ranking objectives and a ranking
- * metric of early stopping. Under several ranks every rank calls it. */
-static int load_valid_data(const train_args *a, sm_dist *dist, sm_dataset *train,
-                           sm_dataset *valid, const sm_classes *classes)
-{
-    int labels_are_classes = objective_is_multiclass(a->job.cfg.objective.kind) && !a->files.targets;
-    int prob = a->job.cfg.objective.target == TARGET_PROB; /* (checked: a multiclass target) */
-    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
-    int rank_metric = train_job_stops_on_rank_metric(&a->job);
-    cli_data_options valid_opt = {.threads = a->data_opt.threads, .command = "train",
-                                  .duplicates = a->data_opt.duplicates,
-                                  .share_groups = a->files.valid_share_groups,
-                                  .share_groups_beside = a->files.valid_share_groups_beside,
-                                  .share = a->files.valid_share, .shares = a->files.valid_shares,
-                                  .share_by_query = a->files.valid_share_by_query};
-    if (labels_are_classes) {
-        valid_opt.check_label = classes_check_known;
-        valid_opt.check_label_ctx = (void *)classes;
-    }
-    int rc = SM_OK;
-    if (a->files.valid)
-        rc = cli_load_grouped_data(a->files.valid, a->files.valid_group,
-                                   ranking || rank_metric ? CLI_BESIDE_READ : CLI_BESIDE_IGNORE,
-                                   a->quiet, &valid_opt, valid);
-    cli_share share = {0, valid->n_rows, a->files.valid_shares > 1 ? a->files.valid : valid->source};
-    /* a share's targets: its rows of the file, once every rank has its own */
-    if (a->files.valid && a->files.targets && a->files.valid_shares > 1 &&
-        (rc = cli_ranks_agree(dist, rc)) == SM_OK)
-        rc = cli_ranks_share_rows(dist, valid->n_rows, &share.first_row, &share.all_rows);
-    sm_error err;
-    if (rc == SM_OK && a->files.valid && a->files.targets)
-        rc = cli_read_targets(a->files.valid_targets, classes->n, prob, &share, valid);
-    else if (rc == SM_OK && a->files.valid && labels_are_classes &&
-             classes_one_hot(classes, valid, &err) != SM_OK)
-        rc = cli_fail(&err);
-    if (rc != SM_OK)
-        return rc;
-    if (a->files.valid && valid->n_rows == 0 && a->files.valid_shares <= 1) {
-        cli_msg("%s: no data rows in the validation data (--valid)", valid->source);
-        return SM_EDATA;
-    }
-    if (a->files.valid && a->files.valid_shares <= 1 &&
-        (rc = cli_load_weights(a->files.valid, a->files.valid_weights, ranking || rank_metric, a->quiet, 0,
-                               valid->n_rows, valid)) != SM_OK)
-        return rc;
-    sm_label_transform t = a->job.label_transform;
-    if (dataset_transform_labels(train, t, &err) != SM_OK ||
-        (a->files.valid && dataset_transform_labels(valid, t, &err) != SM_OK))
-        return cli_fail(&err);
-    return SM_OK;
-}
-
-/* Several ranks sharing one file: each share's weights are the slice of the
- * weights file (DATA.weight, --weights) for its rows, which follow the rows
- * of the ranks before it. Every rank takes part in the gathers before any
- * reads a file, so a failure is agreed on after (ranks_agree). */
-static int load_share_weights(const train_args *a, sm_dist *dist, sm_dataset *train,
-                              sm_dataset *valid)
-{
-    int ranking = objective_is_ranking(a->job.cfg.objective.kind);
-    int rank_metric = train_job_stops_on_rank_metric(&a->job);
-    for (int v = 0; v < 2; v++) {
-        sm_dataset *ds = v ? valid : train;
-        if ((v ? a->files.valid_shares : a->data_opt.shares) <= 1 || (v && !a->files.valid))
-            continue;
-        int64_t first, all;
-        int rc = cli_ranks_share_rows(dist, ds->n_rows, &first, &all);
-        if (rc == SM_OK)
-            rc = cli_load_weights(v ? a->files.valid : a->files.data, v ? a->files.valid_weights : a->files.weights,
-                                  v ? ranking || rank_metric : ranking, a->quiet, first, all, ds);
-        if (rc != SM_OK)
-            return rc;
-    }
-    return SM_OK;
+    return cli_check_and_open("train", inputs, n_inputs, outputs,
+                              sizeof outputs / sizeof outputs[0], writer, out);
 }
 
 /* --emphasize into the loss (train_job_emphasis), shown on stderr. */
@@ -308,7 +156,6 @@ static void tell_stop(const sm_model *model)
                 norm);
 }
 
-/* Train with the epoch table and progress on stderr (and the checkpoints). */
 /* Where the epoch table goes: the text table to stderr unless quiet; a
  * table for scripts (tsv, json) to stdout, or to stderr when something else
  * goes there (the model, the predictions or the --folds table); from rank 0
@@ -441,65 +288,6 @@ static int write_outputs(const train_args *a, sm_dist *dist, const sm_model *mod
     return cli_output_commit(&out[0]);
 }
 
-/* The row weights of ds normalised (dataset_normalize_weights) by the range
- * of those of every rank's share. Every rank calls it. */
-static int normalize_weights(sm_dist *dist, sm_dataset *ds)
-{
-    double lo, hi, range[2];
-    sm_error err;
-    dataset_weight_range(ds, &lo, &hi);
-    range[0] = -lo;
-    range[1] = hi;
-    if (dist_max(dist, range, 2, &err) != SM_OK ||
-        dataset_normalize_weights(ds, -range[0], range[1], &err) != SM_OK)
-        return cli_fail(&err);
-    return SM_OK;
-}
-
-/* --class-weights on the training rows (a rank's share of them), after
- * their row weights. */
-static int apply_class_weights(const train_args *a, sm_dataset *train)
-{
-    sm_class_weights cw;
-    sm_error err;
-    if (!a->job.class_weights)
-        return SM_OK;
-    sm_status st = class_weights_parse(a->job.class_weights, &cw, &err);
-    if (st == SM_OK)
-        st = class_weights_apply(&cw, train, &err);
-    class_weights_free(&cw);
-    return st == SM_OK ? SM_OK : cli_fail(&err);
-}
-
-/* Read the data on every rank (--class-weights applied, then the weights
- * normalised once all are read); the messages of what every rank finds are
- * said once (cli_ranks_agree). */
-static int load_data(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
-                     sm_classes *classes)
-{
-    int rc;
-    if ((rc = cli_ranks_agree(dist, load_train_data(a, train))) != SM_OK ||
-        (objective_is_multiclass(a->job.cfg.objective.kind) &&
-         (rc = cli_ranks_agree(dist, load_train_classes(a, dist, a->job.given.data, train,
-                                                        classes))) != SM_OK) ||
-        (rc = cli_ranks_agree(dist, load_valid_data(a, dist, train, valid, classes))) != SM_OK ||
-        (rc = cli_ranks_agree(dist, load_share_weights(a, dist, train, valid))) != SM_OK ||
-        (rc = cli_ranks_agree(dist, apply_class_weights(a, train))) != SM_OK ||
-        (rc = cli_ranks_agree(dist, normalize_weights(dist, train))) != SM_OK)
-        return rc;
-    if (a->files.valid && (rc = cli_ranks_agree(dist, normalize_weights(dist, valid))) != SM_OK)
-        return rc;
-    /* Data larger than the budget: the epochs' blocks fill a quarter of it. */
-    char source[96];
-    uint64_t budget = cli_memory_budget(&a->data_opt, source, sizeof source);
-    if (cli_data_streamed(train, budget))
-        a->job.cfg.stream_units = membudget_stream_units(
-            budget, train->mapping_len,
-            objective_is_ranking(a->job.cfg.objective.kind) ? train->n_groups : train->n_rows,
-            STREAM_WINDOW);
-    return SM_OK;
-}
-
 /* From the data read to the model trained: the job's steps (train_job.h),
  * or the cross-validation of --folds. */
 static int train_model(train_args *a, sm_dist *dist, sm_dataset *train, sm_dataset *valid,
@@ -530,11 +318,9 @@ static int train_model(train_args *a, sm_dist *dist, sm_dataset *train, sm_datas
 /* Set up the ranks and open the outputs: every rank agrees. */
 static int start_run(train_args *a, sm_dist *dist, cli_rank_paths *paths, cli_output out[2])
 {
-    cli_rank_needs needs = {
-        .ranking = objective_is_ranking(a->job.cfg.objective.kind),
-        .valid_by_query = objective_is_ranking(a->job.cfg.objective.kind) ||
-                          train_job_stops_on_rank_metric(&a->job),
-        .folds = a->folds};
+    cli_rank_needs needs = {.ranking = train_job_by_query(&a->job, 0),
+                            .valid_by_query = train_job_by_query(&a->job, 1),
+                            .folds = a->folds};
     a->job.given.data = a->files.data;
     int rc = paths ? cli_ranks_setup(dist, &needs, &a->files, &a->data_opt, &a->quiet, paths)
                    : SM_EFAIL;
@@ -580,7 +366,7 @@ int cmd_train(int argc, char **argv)
     model_init(&model);
     int32_t *valid_classes = NULL;
     if ((rc = start_run(&a, &dist, paths, out)) == SM_OK &&
-        (rc = load_data(&a, &dist, &train, &valid, &model.classes)) == SM_OK) {
+        (rc = cli_train_load_data(&a, &dist, &train, &valid, &model.classes)) == SM_OK) {
         cli_msg_release(); /* from here on rank 0 alone reports */
         rc = train_model(&a, &dist, &train, &valid, &model, &valid_classes);
         if (rc == SM_OK && a.model)

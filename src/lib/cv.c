@@ -8,7 +8,6 @@
 #include "eval.h"
 #include "model.h"
 #include "objective.h"
-#include "report.h"
 #include "rng.h"
 
 sm_status cv_split(const sm_dataset *ds, int k, uint64_t seed, int32_t *fold, sm_error *err)
@@ -119,16 +118,17 @@ static void figure_names(sm_cv_result *r, const sm_train_config *cfg,
                          const sm_regions *regions, const sm_rank_config *rank, int groups)
 {
     int n = 0;
-    if (objective_is_multiclass(cfg->objective.kind)) {
+    sm_metric_kind metric = objective_default_metric(cfg->objective.kind);
+    if (metric == METRIC_ACCURACY) {
         snprintf(r->name[n++], sizeof r->name[0], "accuracy");
         r->n_figures = n;
         return;
     }
-    if (!objective_is_ranking(cfg->objective.kind)) {
+    if (metric == METRIC_RMSE) { /* and MAE; NDCG too where there are queries */
         char cell[64];
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < regions->n; i++) {
-                report_region_interval(regions, i, cell, sizeof cell);
+                regions_interval_format(regions, i, cell, sizeof cell);
                 snprintf(r->name[n++], sizeof r->name[0], "%s %.30s", m ? "MAE" : "RMSE", cell);
             }
             snprintf(r->name[n++], sizeof r->name[0], "%s all", m ? "MAE" : "RMSE");
@@ -145,11 +145,12 @@ static void fold_figures(const sm_eval_result *e, const sm_train_config *cfg,
                          double *v)
 {
     int n = 0;
-    if (objective_is_multiclass(cfg->objective.kind)) {
+    sm_metric_kind metric = objective_default_metric(cfg->objective.kind);
+    if (metric == METRIC_ACCURACY) {
         v[0] = e->classes->accuracy;
         return;
     }
-    if (!objective_is_ranking(cfg->objective.kind)) {
+    if (metric == METRIC_RMSE) {
         for (int m = 0; m < 2; m++) {
             for (int i = 0; i < regions->n; i++) {
                 const sm_region_stats *s = &e->report->region[i];

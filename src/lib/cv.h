@@ -30,6 +30,7 @@
 
 /* The fold (0 .. k-1) of each of ds's n_rows rows into fold. SM_EUSAGE when
  * k < 2 or there are fewer units than k. */
+/* For tests only. */
 sm_status cv_split(const sm_dataset *ds, int k, uint64_t seed, int32_t *fold, sm_error *err);
 
 /* A data set of its own (dataset_free it) with the rows of ds whose fold is

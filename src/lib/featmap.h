@@ -59,10 +59,12 @@ int featmap_is_plain(const sm_featmap *m);
 
 /* The bucket of index i among 2^bits: the top bits of MurmurHash3's 32-bit
  * finaliser (fmix32) of i XOR FEATMAP_HASH_SEED. */
+/* For tests only. */
 uint32_t featmap_hash(uint32_t i, int bits);
 
 /* The map of a training run on train (see above); hash_bits 0 (none) or 1 ..
  * FEATMAP_MAX_HASH_BITS. */
+/* For tests only. */
 sm_status featmap_build(const sm_dataset *train, int hash_bits, sm_featmap *m, sm_error *err);
 /* The map of hash_bits (0: none) over space (2^hash_bits when hashing)
  * with the list index (n increasing indices < space, malloc'd; taken over,

@@ -142,7 +142,8 @@ void fullbatch_put(sm_fullbatch *fb, const double *theta)
     scorer_restore_state(fb->sc, fb->state);
 }
 
-double fullbatch_penalty(const sm_fullbatch *fb, const double *theta)
+/* The penalty part of F(theta): (l2/2) ||W||^2. */
+static double fullbatch_penalty(const sm_fullbatch *fb, const double *theta)
 {
     double sum = 0.0;
     for (int64_t i = 0; i < fb->P - fb->K; i++)

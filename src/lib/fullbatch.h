@@ -63,7 +63,5 @@ void fullbatch_put(sm_fullbatch *fb, const double *theta);
 /* F(theta) into *f and its gradient into grad (P values); a non-finite
  * score or loss makes *f NaN (an lbfgs_eval_fn). */
 sm_status fullbatch_eval(void *fb, const double *theta, double *f, double *grad, sm_error *err);
-/* The penalty part of F(theta): (l2/2) ||W||^2. */
-double fullbatch_penalty(const sm_fullbatch *fb, const double *theta);
 
 #endif

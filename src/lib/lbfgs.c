@@ -73,7 +73,8 @@ double lbfgs_grad_max(const sm_lbfgs *s)
     return m;
 }
 
-void lbfgs_direction(sm_lbfgs *s, const double *g, double *d)
+/* d = -H g with the current memory (the two-loop recursion). */
+static void lbfgs_direction(sm_lbfgs *s, const double *g, double *d)
 {
     const int64_t n = s->n;
     for (int64_t i = 0; i < n; i++)

@@ -59,8 +59,5 @@ sm_status lbfgs_start(sm_lbfgs *s, const double *x0, sm_error *err);
 sm_status lbfgs_iterate(sm_lbfgs *s, int *moved, sm_error *err);
 /* The largest |g_i| at the current iterate. */
 double lbfgs_grad_max(const sm_lbfgs *s);
-/* d = -H g with the current memory (the two-loop recursion); exposed for
- * tests. */
-void lbfgs_direction(sm_lbfgs *s, const double *g, double *d);
 
 #endif

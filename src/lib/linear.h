@@ -73,11 +73,13 @@ void linear_free(sm_linear *p);
 void linear_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                     double *scores);
 /* Accumulate the gradient of sum_ik dscore_ik * s_ik into the batch gradient. */
+/* For tests only. */
 void linear_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                      const double *dscores);
 /* Apply one optimiser step with the batch gradient times grad_factor, the L2
  * decay of the step, then clear the gradient. optim_begin_step must have run.
  * The optimiser's parameter of weight (j, k) is j * K + k, of bias k dim * K + k. */
+/* For tests only. */
 void linear_step(void *state, sm_optim *o, double grad_factor);
 /* Plain SGD (o->cfg.kind OPT_SGD) without clipping, backward and step in
  * one: each row's gradient dscore_i * x_i goes straight into the weights,
@@ -85,10 +87,12 @@ void linear_step(void *state, sm_optim *o, double grad_factor);
  * so this is the same step as linear_backward + linear_step (only the
  * rounding of the sum differs), in a third of the memory traffic.
  * optim_begin_step must have run. */
+/* For tests only. */
 void linear_sgd_step(sm_linear *p, const sm_optim *o, const sm_dataset *ds, const int64_t *rows,
                      int64_t n, const double *dscores);
 /* The parameters on the raw features: w_jk = scale * v_jk * fs_j at
  * param[j * K + k], then the K biases ((dim + 1) * K). */
+/* For tests only. */
 void linear_export(const void *state, double *param);
 
 #endif

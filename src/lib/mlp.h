@@ -74,8 +74,10 @@ int64_t mlp_train_bias_offset(const sm_mlp *m, int l);
 sm_status mlp_reserve(void *state, int64_t rows, sm_error *err);
 
 /* Scores of the listed rows (n x K; n <= reserved); keeps the activations. */
+/* For tests only. */
 void mlp_forward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n, double *scores);
 /* Add the gradient of sum_ik dscores_ik * s_ik for the rows of the last forward. */
+/* For tests only. */
 void mlp_backward(void *state, const sm_dataset *ds, const int64_t *rows, int64_t n,
                   const double *dscores);
 /* For tests only. */

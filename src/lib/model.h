@@ -103,6 +103,7 @@ const char *model_get_info(const sm_model *m, const char *key);
  * error (the stream is flushed), SM_EFAIL when out of memory. */
 sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err);
 /* Read from a stream; name is used in messages. */
+/* For library callers and tests: the command line loads files (model_load). */
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
 /* Open and read a file ("-" is standard input). */
 sm_status model_load(const char *path, sm_model *m, sm_error *err);

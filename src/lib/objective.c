@@ -1,10 +1,23 @@
+/* objective.c - the table of objective kinds and the entry points that
+ * dispatch on it (objective.h); each kind's row is in its own file
+ * (objective_kind.h). */
 #include "objective_kind.h"
 #include "names.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The table, indexed by sm_objective_kind: each kind's name (which parsing,
+ * the help, completion and messages list) and its row. */
+static const objective_kind *const kinds[OBJ_KIND_COUNT] = {
+    [OBJ_POINTWISE] = &objective_pointwise,
+    [OBJ_PAIRWISE] = &objective_pairwise,
+    [OBJ_LISTWISE] = &objective_listwise,
+    [OBJ_MULTICLASS] = &objective_multiclass,
+    [OBJ_MULTICLASS_POINTWISE] = &objective_multiclass_pointwise,
+};
 const char *const objective_kind_names[OBJ_KIND_COUNT + 1] = {
     [OBJ_POINTWISE] = "pointwise", [OBJ_PAIRWISE] = "pairwise", [OBJ_LISTWISE] = "listwise",
     [OBJ_MULTICLASS] = "multiclass", [OBJ_MULTICLASS_POINTWISE] = "multiclass-pointwise"};
@@ -48,74 +61,52 @@ void objective_work_free(sm_objective_work *w)
     memset(w, 0, sizeof *w);
 }
 
-/* ---- shared by the kinds (objective_kind.h) ---- */
-
-double objective_rows_pass(const sm_link *link, const double *s, const double *y, int64_t n,
-                           double weight, double *ds, int want_loss, int64_t *units)
-{
-    double sum = 0.0;
-    if (ds)
-        for (int64_t i = 0; i < n; i++)
-            ds[i] += weight * link_grad(link, s[i], y[i]);
-    if (want_loss)
-        for (int64_t i = 0; i < n; i++)
-            sum += link_loss(link, s[i], y[i]);
-    *units = n;
-    return sum;
-}
-
-void objective_transform_query(const sm_objective *obj, const double *s, const double *y,
-                               int64_t n, sm_objective_work *w, double **fs, double **fy,
-                               double **slope)
-{
-    *fs = w->buf;
-    *fy = w->buf + n;
-    *slope = w->buf + 2 * n;
-    for (int64_t i = 0; i < n; i++) {
-        double h, dh;
-        link_eval(&obj->link, s[i], &h, NULL, &dh);
-        (*fs)[i] = h / obj->temperature;
-        (*slope)[i] = dh / obj->temperature;
-        (*fy)[i] = link_h(&obj->link, y[i]) / obj->temperature;
-    }
-}
-
-int objective_any_rows(const sm_objective *obj, const double *y, int64_t n)
-{
-    (void)obj, (void)y;
-    return n > 0;
-}
-
-double objective_row_curvature(const sm_objective *obj, const double *y)
-{
-    return link_dh(&obj->link, y[0]);
-}
-
-void objective_label_start_score(const sm_objective *obj, const sm_dataset *ds, double *bias)
-{
-    bias[0] = objective_start_score_strided(&obj->link, ds->label, ds->weight, ds->n_rows, 1);
-}
-
-/* The kinds' rows (objective_kind.h), indexed by sm_objective_kind. */
-static const objective_kind *const kinds[OBJ_KIND_COUNT] = {
-    [OBJ_POINTWISE] = &objective_pointwise,
-    [OBJ_PAIRWISE] = &objective_pairwise,
-    [OBJ_LISTWISE] = &objective_listwise,
-    [OBJ_MULTICLASS] = &objective_multiclass,
-    [OBJ_MULTICLASS_POINTWISE] = &objective_multiclass_pointwise,
-};
-
+sm_objective_unit objective_unit(sm_objective_kind k) { return kinds[k]->unit; }
 int objective_is_ranking(sm_objective_kind k) { return kinds[k]->unit == UNIT_QUERY; }
+int objective_is_multiclass(sm_objective_kind k) { return kinds[k]->unit == UNIT_CLASS_ROW; }
+const char *objective_help(sm_objective_kind k) { return kinds[k]->help; }
+const char *objective_units_noun(sm_objective_kind k) { return kinds[k]->units_noun; }
+sm_metric_kind objective_default_metric(sm_objective_kind k) { return kinds[k]->default_metric; }
+int64_t objective_default_batch(sm_objective_kind k) { return kinds[k]->default_batch; }
 int objective_takes_target(sm_objective_kind k, sm_target_kind t)
 {
     return t != TARGET_DEFAULT && (kinds[k]->default_target == t || kinds[k]->other_target == t);
 }
-int objective_is_multiclass(sm_objective_kind k) { return kinds[k]->unit == UNIT_CLASS_ROW; }
 int objective_shift_invariant(sm_objective_kind k) { return kinds[k]->shift_invariant; }
 int objective_samples_pairs(const sm_objective *obj)
 {
     return kinds[obj->kind]->samples_pairs && obj->max_pairs > 0;
 }
+
+/* The kinds whose row has a property, as a message names them. */
+typedef int (*kind_property)(const objective_kind *k, int arg);
+static void name_kinds(kind_property has, int arg, char *buf, size_t size)
+{
+    int count = 0, i = 0;
+    size_t n = 0;
+    for (int k = 0; k < OBJ_KIND_COUNT; k++)
+        count += has(kinds[k], arg) != 0;
+    buf[0] = '\0';
+    for (int k = 0; k < OBJ_KIND_COUNT && n < size; k++) {
+        if (!has(kinds[k], arg))
+            continue;
+        i++;
+        const char *after = i == count ? (count == 1 ? " objective" : " objectives")
+                            : i + 1 == count ? " and " : ", ";
+        int w = snprintf(buf + n, size - n, "%s%s%s", i == 1 ? "the " : "",
+                         objective_kind_names[k], after);
+        n += w > 0 ? (size_t)w : size;
+    }
+}
+static int has_unit(const objective_kind *k, int unit) { return k->unit == (sm_objective_unit)unit; }
+static int takes_targets(const objective_kind *k, int arg) { return (void)arg, k->default_target; }
+static int samples_pairs(const objective_kind *k, int arg) { return (void)arg, k->samples_pairs; }
+
+void objective_kinds_of_unit(sm_objective_unit unit, char *buf, size_t size)
+{
+    name_kinds(has_unit, (int)unit, buf, size);
+}
+
 sm_target_kind objective_class_target(const sm_objective *obj)
 {
     return objective_takes_target(obj->kind, TARGET_PROB) ? obj->target : TARGET_MATCHED;
@@ -124,9 +115,11 @@ sm_target_kind objective_class_target(const sm_objective *obj)
 sm_status objective_check_options(sm_objective *obj, sm_error *err)
 {
     const objective_kind *k = kinds[obj->kind];
-    if (k->default_target == TARGET_DEFAULT && obj->target != TARGET_DEFAULT)
-        return sm_fail(err, SM_EUSAGE,
-                       "--target applies to the pairwise, listwise and multiclass objectives only");
+    char which[OBJECTIVE_KINDS_TEXT];
+    if (k->default_target == TARGET_DEFAULT && obj->target != TARGET_DEFAULT) {
+        name_kinds(takes_targets, 0, which, sizeof which);
+        return sm_fail(err, SM_EUSAGE, "--target applies to %s only", which);
+    }
     if (obj->target == TARGET_DEFAULT)
         obj->target = k->default_target;
     if (obj->target != k->default_target && obj->target != k->other_target)
@@ -134,8 +127,10 @@ sm_status objective_check_options(sm_objective *obj, sm_error *err)
                        objective_kind_names[obj->kind], objective_target_names[k->default_target],
                        objective_target_names[k->other_target],
                        objective_target_names[obj->target]);
-    if (obj->max_pairs != 0 && !k->samples_pairs)
-        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to the pairwise objective only");
+    if (obj->max_pairs != 0 && !k->samples_pairs) {
+        name_kinds(samples_pairs, 0, which, sizeof which);
+        return sm_fail(err, SM_EUSAGE, "--max-pairs applies to %s only", which);
+    }
     if (!(obj->temperature > 0.0) || !isfinite(obj->temperature))
         return sm_fail(err, SM_EUSAGE, "the temperature must be a positive number");
     return SM_OK;
@@ -148,10 +143,11 @@ sm_status objective_check(sm_objective *obj, sm_error *err)
         return st;
     if (obj->n_out == 0)
         obj->n_out = 1;
-    if (objective_is_multiclass(obj->kind) && obj->n_out < 2)
+    int class_scores = kinds[obj->kind]->unit == UNIT_CLASS_ROW; /* K outputs */
+    if (class_scores && obj->n_out < 2)
         return sm_fail(err, SM_EUSAGE, "the %s objective needs at least 2 classes, not %ld",
                        objective_kind_names[obj->kind], (long)obj->n_out);
-    if (!objective_is_multiclass(obj->kind) && obj->n_out != 1)
+    if (!class_scores && obj->n_out != 1)
         return sm_fail(err, SM_EUSAGE, "the %s objective takes one score per row, not %ld",
                        objective_kind_names[obj->kind], (long)obj->n_out);
     return SM_OK;
@@ -205,37 +201,8 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
     *n_units = n;
     if (n == 0)
         return sm_fail(err, SM_EDATA, "%s: no %s to train on", ds->source,
-                       objective_is_ranking(obj->kind) ? "queries with rows of different labels"
-                                                       : "rows");
+                       objective_units_noun(obj->kind));
     return SM_OK;
-}
-
-/* objective_start_score of y[0], y[stride], ... (n values), each weighing
- * w[i] (w NULL: 1). */
-double objective_start_score_strided(const sm_link *link, const double *y, const double *w,
-                                     int64_t n, int64_t stride)
-{
-    if (n == 0)
-        return 0.0;
-    double lo = y[0], hi = y[0], target = 0.0, total = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double v = y[i * stride];
-        lo = fmin(lo, v);
-        hi = fmax(hi, v);
-        target += w ? w[i] * link_h(link, v) : link_h(link, v);
-        total += w ? w[i] : 0.0;
-    }
-    target /= w ? total : (double)n;
-    if (!isfinite(target))
-        return 0.5 * (lo + hi);
-    for (int it = 0; it < 200 && hi - lo > 1e-15 * fmax(1.0, fabs(lo)); it++) {
-        double mid = 0.5 * (lo + hi);
-        if (link_h(link, mid) < target)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return 0.5 * (lo + hi);
 }
 
 double objective_start_score(const sm_objective *obj, const double *y, int64_t n)

@@ -36,11 +36,13 @@
 #ifndef SM_OBJECTIVE_H
 #define SM_OBJECTIVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dataset.h"
 #include "error.h"
 #include "link.h"
+#include "rank_metrics.h"
 #include "rng.h"
 
 typedef enum {
@@ -80,11 +82,32 @@ int objective_target_parse(const char *name); /* -1 when unknown */
 const char *objective_target_name(sm_target_kind t);
 /* What an objective averages over: rows (one score each), queries (the
  * ranking kinds, which need query groups) or rows of K >= 2 class scores
- * with K targets each (the multi-class kinds). */
+ * with K targets each (the multi-class kinds, whose scorer has K outputs). */
 typedef enum { UNIT_ROW = 0, UNIT_QUERY, UNIT_CLASS_ROW } sm_objective_unit;
-/* The kind's unit is UNIT_QUERY, UNIT_CLASS_ROW. */
+sm_objective_unit objective_unit(sm_objective_kind k);
+/* The kind's unit is UNIT_QUERY (a ranking objective), UNIT_CLASS_ROW (a
+ * multi-class one). */
 int objective_is_ranking(sm_objective_kind k);
 int objective_is_multiclass(sm_objective_kind k);
+/* What --objective's help says of the kind, after "NAME: ": lines ('\n'
+ * between them) of at most OBJECTIVE_HELP_COLUMNS columns, "NAME: " and
+ * the first line included. */
+#define OBJECTIVE_HELP_COLUMNS 53
+const char *objective_help(sm_objective_kind k);
+/* What a model of the kind is judged by: the figures --folds reports, and
+ * whether eval reads its data by query: METRIC_RMSE (with MAE, by label
+ * region: pointwise), METRIC_NDCG (ranking) or METRIC_ACCURACY (multi-class). */
+sm_metric_kind objective_default_metric(sm_objective_kind k);
+/* SGD's units a step when --batch is not given: 16 rows, or one query. */
+int64_t objective_default_batch(sm_objective_kind k);
+/* The units an epoch trains on, as a message says there are none ("rows",
+ * "queries with rows of different labels"). */
+const char *objective_units_noun(sm_objective_kind k);
+/* The kinds of a unit as a message lists them, "the multiclass and
+ * multiclass-pointwise objectives", into buf (OBJECTIVE_KINDS_TEXT is room
+ * for every kind). */
+#define OBJECTIVE_KINDS_TEXT 160
+void objective_kinds_of_unit(sm_objective_unit unit, char *buf, size_t size);
 /* Whether the kind's loss is unchanged when all the scores of a unit shift
  * by one constant (the softmax and pairwise kinds): such a run can drift
  * along the shift, a pointwise one cannot. */
@@ -133,14 +156,14 @@ int objective_is_unit(const sm_objective *obj, const double *y, int64_t n);
  * unit u is rows [*b, *e). */
 static inline int64_t objective_unit_count(const sm_objective *obj, const sm_dataset *ds)
 {
-    return objective_is_ranking(obj->kind) ? ds->n_groups : ds->n_rows;
+    return objective_unit(obj->kind) == UNIT_QUERY ? ds->n_groups : ds->n_rows;
 }
 static inline void objective_unit_rows(const sm_objective *obj, const sm_dataset *ds, int64_t u,
                                        int64_t *b, int64_t *e)
 {
-    int ranking = objective_is_ranking(obj->kind);
-    *b = ranking ? ds->group_ptr[u] : u;
-    *e = ranking ? ds->group_ptr[u + 1] : u + 1;
+    int by_query = objective_unit(obj->kind) == UNIT_QUERY;
+    *b = by_query ? ds->group_ptr[u] : u;
+    *e = by_query ? ds->group_ptr[u + 1] : u + 1;
 }
 
 /* The targets of the unit that starts at row b: its labels, or for the
@@ -148,7 +171,8 @@ static inline void objective_unit_rows(const sm_objective *obj, const sm_dataset
 static inline const double *objective_unit_targets(const sm_objective *obj, const sm_dataset *ds,
                                                    int64_t b)
 {
-    return objective_is_multiclass(obj->kind) ? ds->target + b * obj->n_out : ds->label + b;
+    return objective_unit(obj->kind) == UNIT_CLASS_ROW ? ds->target + b * obj->n_out
+                                                       : ds->label + b;
 }
 
 /* The weight of the unit that starts at row b: its row's weight (a query's
@@ -174,6 +198,7 @@ sm_status objective_units(const sm_objective *obj, const sm_dataset *ds, int64_t
  * mean of h(y)). Training starts there whatever the objective: a pointwise
  * run does not spend its first epochs learning the offset, a ranking run
  * starts where the transform f was designed to act (the label range). */
+/* For tests only. */
 double objective_start_score(const sm_objective *obj, const double *y, int64_t n);
 /* The start of each of the K outputs (bias[0..K)) on data set ds: the
  * pointwise start score of the labels for one output; for several, that of

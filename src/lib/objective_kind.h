@@ -1,9 +1,11 @@
 /* objective_kind.h - the contract between objective.c and the files of the
  * objective kinds (objective_pointwise.c, objective_pairwise.c,
  * objective_listwise.c, objective_multiclass.c): each kind's row of the
- * table, and the helpers the kinds share. Internal to the objectives: other
- * modules include objective.h. A new objective = one file with its row +
- * its entry in objective.c's table and sm_objective_kind. */
+ * table, and the helpers the kinds share (objective_kind.c). Internal to the
+ * objectives: other modules include objective.h. A new objective = one file
+ * with its row, its entry in objective.c's table (its row and its name) and
+ * its value in sm_objective_kind; its help, unit and defaults then show
+ * wherever objectives are listed or asked about. */
 #ifndef SM_OBJECTIVE_KIND_H
 #define SM_OBJECTIVE_KIND_H
 
@@ -14,6 +16,15 @@
  * sm_objective_kind and its entry points read them. */
 typedef struct {
     sm_objective_unit unit;
+    /* What --objective's help says of it (objective_help). */
+    const char *help;
+    /* What a model of the kind is judged by (objective_default_metric). */
+    sm_metric_kind default_metric;
+    /* SGD's units a step without --batch (objective_default_batch). */
+    int64_t default_batch;
+    /* Its units with something to learn, as a message names them when there
+     * are none (objective_units). */
+    const char *units_noun;
     /* The targets it takes: its default and one other (TARGET_DEFAULT:
      * it takes no --target). */
     sm_target_kind default_target, other_target;
@@ -40,7 +51,7 @@ extern const objective_kind objective_listwise;
 extern const objective_kind objective_multiclass;
 extern const objective_kind objective_multiclass_pointwise;
 
-/* ---- shared by the kinds (objective.c) ---- */
+/* ---- shared by the kinds (objective_kind.c) ---- */
 
 /* Rows: sum of L(s_i, y_i) (when want_loss) and, when ds is given,
  * weight * (h(s_i) - h(y_i)) added to ds[i] (pointwise, and multi-class

@@ -116,7 +116,11 @@ static int has_list_target(const sm_objective *obj, const double *y, int64_t n)
 }
 
 const objective_kind objective_listwise = {
-    .unit = UNIT_QUERY, .default_target = TARGET_MATCHED, .other_target = TARGET_GAIN,
+    .unit = UNIT_QUERY,
+    .help = "per query, KL(q||softmax(f(s)/T)); a mean\n"
+            "over the queries of >= 2 rows that have a target",
+    .default_metric = METRIC_NDCG, .default_batch = 1,
+    .units_noun = "queries with rows of different labels", .default_target = TARGET_MATCHED, .other_target = TARGET_GAIN,
     .curvature_at_target = 1, .shift_invariant = 1, .pass = objective_listwise_pass,
     .is_unit = has_list_target, .label_curvature = objective_row_curvature,
     .start_scores = objective_label_start_score};

@@ -80,10 +80,16 @@ static void class_start_scores(const sm_objective *obj, const sm_dataset *ds, do
 }
 
 const objective_kind objective_multiclass = {
-    .unit = UNIT_CLASS_ROW, .default_target = TARGET_MATCHED, .other_target = TARGET_PROB,
+    .unit = UNIT_CLASS_ROW,
+    .help = "per row, KL(q||softmax(f(s)/T)) over\n"
+            "its K class scores",
+    .default_metric = METRIC_ACCURACY, .default_batch = 16, .units_noun = "rows", .default_target = TARGET_MATCHED, .other_target = TARGET_PROB,
     .shift_invariant = 1, .pass = multiclass_pass, .is_unit = objective_any_rows,
     .label_curvature = multiclass_curvature, .start_scores = class_start_scores};
 
 const objective_kind objective_multiclass_pointwise = {
-    .unit = UNIT_CLASS_ROW, .pass = multiclass_pointwise_pass, .is_unit = objective_any_rows,
+    .unit = UNIT_CLASS_ROW,
+    .help = "per row, the sum over classes\n"
+            "of L(s_k, t_k)",
+    .default_metric = METRIC_ACCURACY, .default_batch = 16, .units_noun = "rows", .pass = multiclass_pointwise_pass, .is_unit = objective_any_rows,
     .label_curvature = class_rows_curvature, .start_scores = class_start_scores};

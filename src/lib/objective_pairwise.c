@@ -165,6 +165,11 @@ static int has_pair(const sm_objective *obj, const double *y, int64_t n)
 }
 
 const objective_kind objective_pairwise = {
-    .unit = UNIT_QUERY, .default_target = TARGET_HARD, .other_target = TARGET_SOFT,
+    .unit = UNIT_QUERY,
+    .help = "per query, mean over pairs y_i > y_j of\n"
+            "KL(Bern(q)||Bern(sigma((f(s_i)-f(s_j))/T))), a\n"
+            "mean over the queries that have a pair",
+    .default_metric = METRIC_NDCG, .default_batch = 1,
+    .units_noun = "queries with rows of different labels", .default_target = TARGET_HARD, .other_target = TARGET_SOFT,
     .samples_pairs = 1, .shift_invariant = 1, .pass = pairwise_pass, .is_unit = has_pair,
     .label_curvature = objective_row_curvature, .start_scores = objective_label_start_score};

@@ -11,6 +11,8 @@ static double pointwise_kind_pass(const sm_objective *obj, const double *s, cons
 }
 
 const objective_kind objective_pointwise = {
-    .unit = UNIT_ROW, .steep_floor = 1, .pass = pointwise_kind_pass,
+    .unit = UNIT_ROW,
+    .help = "mean over rows of L(s, y)",
+    .default_metric = METRIC_RMSE, .default_batch = 16, .units_noun = "rows", .steep_floor = 1, .pass = pointwise_kind_pass,
     .is_unit = objective_any_rows, .label_curvature = objective_row_curvature,
     .start_scores = objective_label_start_score};

@@ -134,6 +134,7 @@ int rank_metric_is_ranking(const sm_rank_metric *m);
 int rank_metric_is_error(const sm_rank_metric *m);
 /* Mean of a ranking metric (not METRIC_OBJECTIVE nor a class metric) with the conventions of c
  * (its cutoffs are ignored), weighted as rank_report_compute's (weight may be NULL). */
+/* For tests only. */
 sm_status rank_metric_value(const sm_rank_metric *m, const sm_rank_config *c,
                             const int64_t *group_ptr, int64_t n_groups, const double *y,
                             const double *weight, const double *s, double *value, sm_error *err);

@@ -91,6 +91,7 @@ typedef struct {
 
 /* With the default parallelism (used by tests, fuzzers and other callers;
  * the command line and the cache read through reader_read_file_parallel). */
+/* For library callers and tests. */
 sm_status reader_read_file(const char *path, const sm_reader_options *opt,
                            sm_dataset *out, sm_error *err);
 /* With explicit parallelism (par NULL: the defaults). */
@@ -122,8 +123,10 @@ sm_status reader_read_share_groups(const char *path, const sm_reader_options *op
 
 /* Parse a buffer already in memory (used by tests and fuzzers); name is the
  * display name used in messages. */
+/* For tests only. */
 sm_status reader_read_buffer(const char *buf, size_t len, const char *name,
                              const sm_reader_options *opt, sm_dataset *out, sm_error *err);
+/* For tests only. */
 sm_status reader_read_buffer_parallel(const char *buf, size_t len, const char *name,
                                       const sm_reader_options *opt, const sm_reader_parallel *par,
                                       sm_dataset *out, sm_error *err);

@@ -170,6 +170,16 @@ int regions_valid(const sm_regions *r)
     return 1;
 }
 
+int regions_interval_format(const sm_regions *r, int i, char *buf, size_t size)
+{
+    char lower[40] = "-inf", upper[40] = "inf";
+    if (i > 0)
+        sm_format_double(lower, sizeof lower, r->bound[i - 1]);
+    if (i < r->n - 1)
+        sm_format_double(upper, sizeof upper, r->bound[i]);
+    return snprintf(buf, size, "%s%s, %s)", i > 0 ? "[" : "(", lower, upper);
+}
+
 int regions_format(const sm_regions *r, char *buf, size_t size)
 {
     size_t len = 0;

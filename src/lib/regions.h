@@ -80,6 +80,10 @@ int regions_valid(const sm_regions *r);
 /* "b1,b2,..." in shortest exact form (numfmt.h), empty for a single region;
  * returns the length (snprintf-style). */
 int regions_format(const sm_regions *r, char *buf, size_t size);
+/* Region i of r as an interval, e.g. "(-inf, 10)", "[10, 20)", "[20, inf)", with
+ * each boundary in the shortest form that reads back to the same double (the
+ * reports' and the --folds table's cells). Returns the length (snprintf-style). */
+int regions_interval_format(const sm_regions *r, int i, char *buf, size_t size);
 /* "given", "distinct-labels", "label-quartiles", "tied-label-quartiles" (as in
  * model files). */
 const char *regions_origin_name(sm_regions_origin o);

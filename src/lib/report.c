@@ -129,16 +129,6 @@ static void format_cell(char *buf, size_t size, const stats_column *c,
         format_number(buf, size, v, style);
 }
 
-int report_region_interval(const sm_regions *r, int i, char *buf, size_t size)
-{
-    char lower[40] = "-inf", upper[40] = "inf";
-    if (i > 0)
-        sm_format_double(lower, sizeof lower, r->bound[i - 1]);
-    if (i < r->n - 1)
-        sm_format_double(upper, sizeof upper, r->bound[i]);
-    return snprintf(buf, size, "%s%s, %s)", i > 0 ? "[" : "(", lower, upper);
-}
-
 /* ---- output with sticky failure ---- */
 
 typedef struct {
@@ -336,7 +326,7 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
     write_meta(o, meta, STYLE_TEXT);
     out_printf(o, "%-17s%d, %s:", "regions:", r->n, origin_description(r->origin));
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         out_printf(o, " %s", cell);
     }
     out_printf(o, "\n\n");
@@ -345,7 +335,7 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
     int n_columns = stats_column_count(rep);
     int label_width = (int)strlen("region"), width[sizeof stats_columns / sizeof stats_columns[0]];
     for (int i = 0; i < r->n; i++)
-        label_width = max_int(label_width, report_region_interval(r, i, cell, sizeof cell));
+        label_width = max_int(label_width, regions_interval_format(r, i, cell, sizeof cell));
     for (int c = 0; c < n_columns; c++) {
         width[c] = (int)strlen(stats_columns[c].heading);
         for (int i = 0; i <= r->n; i++) {
@@ -359,7 +349,7 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
         out_printf(o, "  %*s", width[c], stats_columns[c].heading);
     out_putc(o, '\n');
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         text_stats_row(o, cell, label_width, &rep->region[i], width, n_columns);
     }
     text_stats_row(o, "all", label_width, &rep->all, width, n_columns);
@@ -369,7 +359,7 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
     const char *corner = "label \\ pred";
     int corner_width = (int)strlen(corner), count_width[SM_MAX_REGIONS];
     for (int i = 0; i < r->n; i++) {
-        count_width[i] = report_region_interval(r, i, cell, sizeof cell);
+        count_width[i] = regions_interval_format(r, i, cell, sizeof cell);
         corner_width = max_int(corner_width, count_width[i]);
         for (int j = 0; j < r->n; j++)
             count_width[i] = max_int(count_width[i],
@@ -378,12 +368,12 @@ static void write_text(report_out *o, const sm_report_meta *meta, const sm_regio
     }
     out_printf(o, "%-*s", corner_width, corner);
     for (int j = 0; j < r->n; j++) {
-        report_region_interval(r, j, cell, sizeof cell);
+        regions_interval_format(r, j, cell, sizeof cell);
         out_printf(o, "  %*s", count_width[j], cell);
     }
     out_putc(o, '\n');
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         out_printf(o, "%-*s", corner_width, cell);
         for (int j = 0; j < r->n; j++)
             out_printf(o, "  %*lld", count_width[j], (long long)rep->confusion[i][j]);
@@ -453,7 +443,7 @@ static void write_tsv(report_out *o, const sm_report_meta *meta, const sm_region
     tsv_info(o, "regions_origin", regions_origin_name(r->origin));
     tsv_info(o, "boundaries", bounds);
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         snprintf(a, sizeof a, "interval_%d", i);
         tsv_info(o, a, cell);
     }
@@ -516,7 +506,7 @@ static void write_json(report_out *o, const sm_report_meta *meta, const sm_regio
     }
     out_printf(o, "], \"intervals\": [");
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         out_printf(o, "%s", i ? ", " : "");
         out_json_string(o, cell);
     }
@@ -524,7 +514,7 @@ static void write_json(report_out *o, const sm_report_meta *meta, const sm_regio
 
     out_printf(o, "  \"per_region\": [\n");
     for (int i = 0; i < r->n; i++) {
-        report_region_interval(r, i, cell, sizeof cell);
+        regions_interval_format(r, i, cell, sizeof cell);
         out_printf(o, "    {\"region\": %d, \"interval\": ", i);
         out_json_string(o, cell);
         json_stats_fields(o, &rep->region[i], stats_column_count(rep));
@@ -636,13 +626,13 @@ static void text_ranking(report_out *o, const sm_rank_report *rk)
     const sm_regions *r = &rk->regions;
     int width = (int)strlen("higher");
     for (int i = 0; i < r->n; i++)
-        width = max_int(width, report_region_interval(r, i, cell, sizeof cell));
+        width = max_int(width, regions_interval_format(r, i, cell, sizeof cell));
     out_printf(o, "\npairwise ordering accuracy by label region\n%-*s  %-*s  %10s  %9s\n",
                width, "higher", width, "lower", "pairs", "ordered%");
     for (int a = r->n - 1; a > 0; a--)
         for (int b = a - 1; b >= 0; b--) {
-            report_region_interval(r, a, cell, sizeof cell);
-            report_region_interval(r, b, lo, sizeof lo);
+            regions_interval_format(r, a, cell, sizeof cell);
+            regions_interval_format(r, b, lo, sizeof lo);
             out_printf(o, "%-*s  %-*s  %10lld", width, cell, width, lo, (long long)rk->pairs[a][b]);
             double acc = share(rk->ordered[a][b], rk->pairs[a][b]);
             if (isnan(acc))

@@ -33,11 +33,6 @@ typedef struct {
                                   * header then has no weights line) */
 } sm_report_meta;
 
-/* Region i of r as an interval, e.g. "(-inf, 10)", "[10, 20)", "[20, inf)", with
- * each boundary in the shortest form that reads back to the same double.
- * Returns the length (snprintf-style). The reports' own; exposed for tests. */
-int report_region_interval(const sm_regions *r, int i, char *buf, size_t size);
-
 /* Every report_write* writes its report and flushes the stream: SM_EIO when
  * any write or the flush fails (e.g. a full disk). Layouts are described in
  * report.c. This one: report_write without ranking metrics (for tests

@@ -9,6 +9,7 @@
  *     sm_train_job job;  train_job_init(&job);                train_job.h
  *     job.cfg.epochs = 20;  link_parse("sigmoid:a=3,c=30", &job.cfg.objective.link, &err);
  *     train_job_check_objective(&job, &err);
+ *     train_job_weigh(&job, NULL, &ds, NULL, &err);           --class-weights, normalised
  *     sm_model m;  model_init(&m);  sm_featmap fm;  featmap_init(&fm, 0);
  *     train_job_features(&job, NULL, &ds, NULL, &fm, &err);
  *     train_job_regions(&job, NULL, &ds, &m.regions, &err);

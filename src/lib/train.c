@@ -41,7 +41,7 @@ void train_config_default(sm_train_config *cfg)
 
 int64_t train_default_batch(sm_objective_kind kind)
 {
-    return objective_is_ranking(kind) ? 1 : 16;
+    return objective_default_batch(kind);
 }
 
 static double now_seconds(void)
@@ -832,8 +832,7 @@ static sm_status count_units(trainer *t, sm_error *err)
             t->all_units += t->rank_units[r];
         if (t->all_units == 0)
             return sm_fail(err, SM_EDATA, "no %s to train on in the shares of the %d ranks",
-                           objective_is_ranking(t->obj->kind) ? "queries with rows of different labels"
-                                                              : "rows",
+                           objective_units_noun(t->obj->kind),
                            dist_size(cfg->dist));
     }
     return SM_OK;

@@ -29,10 +29,23 @@ sm_status train_job_check_objective(sm_train_job *job, sm_error *err)
                                             : objective_check(o, err);
 }
 
-int train_job_stops_on_rank_metric(const sm_train_job *job)
+/* Early stopping on a ranking metric (ndcg, err, map, mrr), which reads the
+ * validation data by query. */
+static int stops_on_rank_metric(const sm_train_job *job)
 {
     const sm_train_config *c = &job->cfg;
     return c->keep_best && rank_metric_is_ranking(&c->metric);
+}
+
+int train_job_by_query(const sm_train_job *job, int valid)
+{
+    return objective_unit(job->cfg.objective.kind) == UNIT_QUERY ||
+           (valid && stops_on_rank_metric(job));
+}
+
+int train_job_labels_are_classes(const sm_train_job *job)
+{
+    return objective_unit(job->cfg.objective.kind) == UNIT_CLASS_ROW && !job->targets_file;
 }
 
 /* The scorer as --scorer spells it, with an MLP's activation. */
@@ -112,16 +125,53 @@ sm_status train_job_warm_start(sm_train_job *job, sm_error *err)
         o->temperature = obj.temperature;
     if (!job->have_objective && !job->have_target)
         o->target = obj.target;
-    if (objective_is_multiclass(o->kind) != (m->classes.n > 0) ||
-        (!objective_is_multiclass(o->kind) && m->scorer.n_out != 1))
+    int class_scores = objective_unit(o->kind) == UNIT_CLASS_ROW; /* K outputs, one a class */
+    if (class_scores != (m->classes.n > 0) || (!class_scores && m->scorer.n_out != 1))
         return sm_fail(err, SM_EUSAGE, "--init %s: the model has %ld output%s%s; the %s "
                        "objective needs %s", job->init_name, (long)m->scorer.n_out,
                        m->scorer.n_out == 1 ? "" : "s",
                        m->classes.n ? " (one per class)" : "",
                        objective_kind_name(o->kind),
-                       objective_is_multiclass(o->kind) ? "a multi-class model"
-                                                        : "one output");
+                       class_scores ? "a multi-class model" : "one output");
     return SM_OK;
+}
+
+/* --class-weights on the training rows. */
+static sm_status apply_class_weights(const sm_train_job *job, sm_dataset *train, sm_error *err)
+{
+    sm_class_weights cw;
+    if (!job->class_weights)
+        return SM_OK;
+    sm_status st = class_weights_parse(job->class_weights, &cw, err);
+    if (st == SM_OK)
+        st = class_weights_apply(&cw, train, err);
+    class_weights_free(&cw);
+    return st;
+}
+
+sm_status train_job_weigh(const sm_train_job *job, sm_dist *dist, sm_dataset *train,
+                          sm_dataset *valid, sm_error *err)
+{
+    sm_status st = apply_class_weights(job, train, err);
+    double range[4]; /* -lo, hi of train, then of valid */
+    const sm_dataset *sets[2] = {train, valid};
+    int n = valid ? 2 : 1;
+    for (int v = 0; v < n; v++) {
+        dataset_weight_range(sets[v], &range[2 * v], &range[2 * v + 1]);
+        range[2 * v] = -range[2 * v];
+    }
+    sm_error max_err;
+    sm_status max_st = dist_max(dist, range, 2 * n, &max_err);
+    if (st != SM_OK)
+        return st;
+    if (max_st != SM_OK) {
+        if (err)
+            *err = max_err;
+        return max_st;
+    }
+    for (int v = 0; v < n && st == SM_OK; v++)
+        st = dataset_normalize_weights(v ? valid : train, -range[2 * v], range[2 * v + 1], err);
+    return st;
 }
 
 sm_status train_job_set_classes(sm_train_job *job, const sm_classes *classes,
@@ -218,7 +268,7 @@ sm_status train_job_emphasis(sm_train_job *job, sm_dist *dist, const sm_dataset 
                              const sm_regions *regions, sm_error *err)
 {
     double range[2];
-    if (objective_is_multiclass(job->cfg.objective.kind))
+    if (objective_unit(job->cfg.objective.kind) == UNIT_CLASS_ROW) /* the link's values: targets */
         emphasis_range(train->target, train->n_rows * (int64_t)train->target_dim, &range[0],
                        &range[1]);
     else
@@ -306,18 +356,22 @@ void train_job_record(const sm_train_job *job, const sm_dataset *train, sm_model
         emphasis_format(&job->emphasis, spec, sizeof spec);
         model_set_info(m, "emphasize", "%s", spec);
     }
-    if (objective_is_multiclass(obj->kind)) {
+    switch (objective_unit(obj->kind)) {
+    case UNIT_CLASS_ROW:
         record_temperature(m, obj->temperature);
         if (objective_takes_target(obj->kind, TARGET_PROB))
             model_set_info(m, "target", "%s", objective_target_name(job->file_target));
         model_set_info(m, "train_targets", "%s",
                        job->targets_file ? job->targets_file : "class labels");
-    }
-    if (objective_is_ranking(obj->kind)) {
+        break;
+    case UNIT_QUERY:
         record_temperature(m, obj->temperature);
         model_set_info(m, "target", "%s", objective_target_name(obj->target));
         model_set_info(m, "max_pairs", "%lld", (long long)obj->max_pairs);
         model_set_info(m, "train_queries", "%lld", (long long)train->n_groups);
+        break;
+    case UNIT_ROW:
+        break;
     }
     if (job->all.ranks > 1) /* (train is this rank's share) */
         record_ranks(job, m);
@@ -352,7 +406,7 @@ static void record_ranks(const sm_train_job *job, sm_model *model)
     if (job->given.weights)
         model_set_info(model, "train_weights", "%s", job->given.weights);
     model_set_info(model, "train_rows", "%lld", (long long)job->all.rows);
-    if (objective_is_ranking(job->cfg.objective.kind))
+    if (train_job_by_query(job, 0))
         model_set_info(model, "train_queries", "%lld", (long long)job->all.queries);
     model_set_info(model, "ranks", "%d", job->all.ranks);
     if (job->cfg.sync_every)

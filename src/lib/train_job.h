@@ -9,6 +9,8 @@
  *   train_job_warm_start  merge the --init model: check what the options say
  *                         of its shape, take what they leave unsaid;
  *   (read the data)
+ *   train_job_weigh       --class-weights on the rows, then every weight
+ *                         normalised;
  *   train_job_set_classes a multi-class objective's K outputs, resolved once
  *                         the classes are known;
  *   train_job_features    the scorer's inputs: the data's, or the model's;
@@ -50,7 +52,7 @@ typedef struct {
      * (%r not expanded; NULL: none given). */
     const char *targets_file;
     sm_target_kind file_target;
-    const char *class_weights; /* --class-weights as given (applied by the caller), or NULL */
+    const char *class_weights; /* --class-weights as given (train_job_weigh), or NULL */
     struct {
         const char *data, *targets, *weights;
     } given;
@@ -71,9 +73,13 @@ void train_job_free(sm_train_job *job);
  * its K comes with the classes (train_job_set_classes). */
 sm_status train_job_check_objective(sm_train_job *job, sm_error *err);
 
-/* Early stopping on a ranking metric (ndcg, err, map, mrr), which reads the
- * validation data by query. */
-int train_job_stops_on_rank_metric(const sm_train_job *job);
+/* Whether the training data (valid 0) or the validation data (valid 1) is
+ * read by query, with its groups: the objective's unit is a query, or for
+ * the validation data early stopping is on a ranking metric. */
+int train_job_by_query(const sm_train_job *job, int valid);
+/* Whether the rows' labels are class labels: a multi-class objective
+ * without a targets file (job->targets_file). */
+int train_job_labels_are_classes(const sm_train_job *job);
 
 /* job->init, loaded by the caller from job->init_name: the scorer, hash bits
  * and label transform must match what the options say of them; the scorer,
@@ -82,6 +88,15 @@ int train_job_stops_on_rank_metric(const sm_train_job *job);
  * parameters mean something must match; the loss and objective may change
  * (fine-tuning with another loss), as long as the number of outputs stays. */
 sm_status train_job_warm_start(sm_train_job *job, sm_error *err);
+
+/* The weights of the rows, once the data is read (a rank's share of it,
+ * with its row weights): --class-weights multiplies those of the training
+ * rows by their class label's, then the weights of each data set are
+ * normalised (dataset_normalize_weights) by the range of every rank's
+ * share, so that a weighted mean keeps its bits. valid may be NULL. Every
+ * rank calls it (and takes part in the range, whatever failed before). */
+sm_status train_job_weigh(const sm_train_job *job, sm_dist *dist, sm_dataset *train,
+                          sm_dataset *valid, sm_error *err);
 
 /* A multi-class objective on the classes of the data: K = classes->n
  * outputs; one-hot class labels are probabilities to the multiclass
