@@ -22,7 +22,8 @@ uint32_t crc32c(uint32_t crc, const void *p, size_t len);
  * pieces hashed apart (on threads) give the CRC of the whole. */
 uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 
-/* For tests only: the table's way, whatever the CPU. */
+/* The table's way, whatever the CPU. */
+/* For tests only. */
 uint32_t crc32c_portable(uint32_t crc, const void *p, size_t len);
 
 #endif
