@@ -387,6 +387,67 @@ static void test_any_threads(void)
     }
 }
 
+/* What the progress callback was told: the steps in order (each once), and
+ * each step's last done and total. */
+typedef struct {
+    int steps[16], n_steps, calls, monotone;
+    uint64_t done[READ_STEP_COUNT], total[READ_STEP_COUNT];
+} steps_log;
+
+static void record_step(void *ctx, sm_read_step step, uint64_t done, uint64_t total)
+{
+    steps_log *l = ctx;
+    if ((l->n_steps == 0 || l->steps[l->n_steps - 1] != (int)step) && l->n_steps < 16)
+        l->steps[l->n_steps++] = (int)step;
+    else
+        l->monotone &= done >= l->done[step];
+    l->monotone &= done <= total;
+    l->done[step] = done;
+    l->total[step] = total;
+    l->calls++;
+}
+
+/* A cache built says it hashes the source, parses it, checks its arrays and
+ * writes them, each to its total (the source's size, the cache file's); one
+ * reused, that it hashes the source and checks the arrays, nothing else. */
+static void test_progress_steps(void)
+{
+    make_cache(140000);
+    struct stat src_st, cache_st;
+    CHECK(stat(src_path, &src_st) == 0);
+    unlink(cache_path);
+    steps_log log;
+    memset(&log, 0, sizeof log);
+    log.monotone = 1;
+    sm_reader_options opt = {.progress = record_step, .progress_ctx = &log};
+    sm_dataset ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(cache_load(src_path, NULL, cache_path, &opt, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_WRITTEN && stat(cache_path, &cache_st) == 0);
+    dataset_free(&ds);
+    CHECK(log.monotone && log.n_steps >= 3 && log.steps[0] == READ_STEP_HASH);
+    CHECK(log.steps[log.n_steps - 2] == READ_STEP_CHECK &&
+          log.steps[log.n_steps - 1] == READ_STEP_WRITE);
+    CHECK(log.n_steps == 3 || (log.n_steps == 4 && log.steps[1] == READ_STEP_TEXT));
+    CHECK(log.done[READ_STEP_HASH] == (uint64_t)src_st.st_size &&
+          log.total[READ_STEP_HASH] == (uint64_t)src_st.st_size);
+    CHECK(log.done[READ_STEP_CHECK] == log.total[READ_STEP_CHECK] &&
+          log.total[READ_STEP_CHECK] > 0);
+    CHECK(log.total[READ_STEP_WRITE] == (uint64_t)cache_st.st_size &&
+          log.done[READ_STEP_WRITE] <= log.total[READ_STEP_WRITE] &&
+          log.done[READ_STEP_WRITE] > log.total[READ_STEP_WRITE] / 2);
+
+    memset(&log, 0, sizeof log);
+    log.monotone = 1;
+    CHECK(cache_load(src_path, NULL, cache_path, &opt, NULL, &ds, &rep, &err) == SM_OK);
+    CHECK(rep.outcome == CACHE_REUSED);
+    dataset_free(&ds);
+    CHECK(log.monotone && log.n_steps == 2 && log.steps[0] == READ_STEP_HASH &&
+          log.steps[1] == READ_STEP_CHECK);
+    CHECK(log.done[READ_STEP_CHECK] == log.total[READ_STEP_CHECK]);
+}
+
 /* ---- the file's length ---- */
 
 static void truncate_to(off_t size)
@@ -713,6 +774,7 @@ static const test_case cases[] = {
     TEST(test_weights_changed),
     TEST(test_bad_weights),
     TEST(test_damaged_weights),
+    TEST(test_progress_steps),
     TEST(test_foreign_file_is_not_overwritten),
 };
 

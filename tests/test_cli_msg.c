@@ -1,5 +1,7 @@
 /* test_cli_msg.c - the progress line's words and numbers (cli_msg.h), which a
- * terminal alone shows: fraction, rate and time left, worked by hand. */
+ * terminal alone shows: fraction, rate and time left, worked by hand
+ * (tests/cli_progress.sh draws them on a terminal). */
+#include <math.h>
 #include <string.h>
 
 #include "cli_msg.h"
@@ -47,6 +49,33 @@ static void test_counts(void)
     CHECK_STREQ(line("t", 2, 2, "epochs", 4), "t: 2.0 of 2 epochs (100%), 0.5 epochs/s");
 }
 
+/* Rows (scoring, writing): in thousands, millions, billions from 10000 on,
+ * the rate in its own. 1.5 of 4 million rows in 3 s: 500 thousand a
+ * second, 2.5 million to go: 5 s. */
+static void test_rows(void)
+{
+    CHECK_STREQ(line("scoring d", 1.5e6, 4e6, "rows", 3),
+                "scoring d: 1.5 of 4.0 million rows (38%), 500 thousand rows/s, 5 s left");
+    CHECK_STREQ(line("t", 500, 9000, "rows", 2),
+                "t: 500.0 of 9000 rows (6%), 250 rows/s, 34 s left");
+    CHECK_STREQ(line("t", 2500, 1e4, "rows", 0), "t: 2.5 of 10.0 thousand rows (25%)");
+    CHECK_STREQ(line("t", 3e9, 0, "rows", 2), "t: 3.0 billion rows, 1.5 billion rows/s");
+}
+
+/* L-BFGS: the iteration under way, its pass, the iterate's figures and the
+ * rate of the iterations done (11 in 5.5 s); before the first pass, none. */
+static void test_lbfgs(void)
+{
+    char buf[256];
+    cli_progress_lbfgs(buf, sizeof buf, 12, 1000, 13, 0.26016293, 0.00034309, 5.5);
+    CHECK_STREQ(buf, "training by L-BFGS, iteration 12 of at most 1000 (pass 14): objective "
+                     "0.2601629, largest |gradient| 0.00034, 2.0 iterations/s");
+    cli_progress_lbfgs(buf, sizeof buf, 1, 1000, 0, NAN, NAN, 0.1);
+    CHECK_STREQ(buf, "training by L-BFGS, iteration 1 of at most 1000 (pass 1)");
+    cli_progress_lbfgs(buf, 12, 1, 1000, 0, NAN, NAN, 0.1);
+    CHECK_STREQ(buf, "training by");
+}
+
 /* A buffer too short is cut, never overrun. */
 static void test_short_buffer(void)
 {
@@ -61,6 +90,8 @@ static const test_case cases[] = {
     TEST(test_bytes_with_a_total),
     TEST(test_bytes_without_a_total),
     TEST(test_counts),
+    TEST(test_rows),
+    TEST(test_lbfgs),
     TEST(test_short_buffer),
 };
 

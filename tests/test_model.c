@@ -356,6 +356,77 @@ static void test_mapped_round_trip(void)
     free(text);
 }
 
+typedef struct {
+    int calls, monotone;
+    int64_t last, total;
+} rows_log;
+
+static void record_rows(void *ctx, int64_t done, int64_t total)
+{
+    rows_log *l = ctx;
+    l->monotone &= done > l->last && done <= total;
+    l->last = done;
+    l->total = total;
+    l->calls++;
+}
+
+/* Scoring told in pieces gives the same scores, bit for bit: 140000 rows
+ * are 3 pieces of at most 65536; through a map, pieces of 4096 rows. */
+static void test_predict_progress(void)
+{
+    test_strbuf t = {0};
+    for (int r = 0; r < 140000; r++)
+        test_strbuf_add(&t, "%d 1:%d 2:%.2f 4:1\n", r % 3, r % 17, (double)(r % 11) / 4.0);
+    sm_dataset ds;
+    sm_error err;
+    CHECK(reader_read_buffer(t.s, t.len, "mem", NULL, &ds, &err) == SM_OK);
+    for (int kind = 0; kind < SCORER_KIND_COUNT; kind++) {
+        sm_model m;
+        int32_t K = kind == SCORER_LINEAR ? 2 : 1;
+        init_scorer(&m, (sm_scorer_kind)kind, K, ds.dim, (const int32_t[]){3}, 1);
+        int64_t n = scorer_saved_param_count(&m.scorer);
+        for (int64_t i = 0; i < n; i++)
+            m.param[i] = (double)(i % 7) / 3.0 - 1.0;
+        double *whole = malloc((size_t)ds.n_rows * K * sizeof *whole);
+        double *told = malloc((size_t)ds.n_rows * K * sizeof *told);
+        rows_log log = {0, 1, 0, 0};
+        CHECK(model_predict(&m, &ds, whole, &err) == SM_OK);
+        CHECK(model_predict_progress(&m, &ds, told, record_rows, &log, &err) == SM_OK);
+        CHECK(memcmp(whole, told, (size_t)ds.n_rows * K * sizeof *whole) == 0);
+        CHECK(log.calls == 3 && log.monotone && log.last == 140000 && log.total == 140000);
+        free(whole);
+        free(told);
+        model_free(&m);
+    }
+    dataset_free(&ds);
+    free(t.s);
+
+    char *text = scattered_text(); /* 9000 rows through a map */
+    sm_dataset raw, train;
+    CHECK(reader_read_buffer(text, strlen(text), "raw", NULL, &raw, &err) == SM_OK);
+    CHECK(reader_read_buffer(text, strlen(text), "train", NULL, &train, &err) == SM_OK);
+    sm_featmap map;
+    CHECK(featmap_prepare(&train, NULL, 4, NULL, &map, &err) == SM_OK);
+    sm_model m;
+    init_scorer(&m, SCORER_LINEAR, 1, map.n, NULL, 0);
+    for (int64_t i = 0; i < scorer_saved_param_count(&m.scorer); i++)
+        m.param[i] = (double)(i % 5) - 2.0;
+    model_set_features(&m, &map);
+    double *whole = malloc((size_t)raw.n_rows * sizeof *whole);
+    double *told = malloc((size_t)raw.n_rows * sizeof *told);
+    rows_log log = {0, 1, 0, 0};
+    CHECK(model_predict(&m, &raw, whole, &err) == SM_OK);
+    CHECK(model_predict_progress(&m, &raw, told, record_rows, &log, &err) == SM_OK);
+    CHECK(memcmp(whole, told, (size_t)raw.n_rows * sizeof *whole) == 0);
+    CHECK(log.calls == 3 && log.monotone && log.last == 9000 && log.total == 9000);
+    free(whole);
+    free(told);
+    model_free(&m);
+    dataset_free(&train);
+    dataset_free(&raw);
+    free(text);
+}
+
 /* A model of two weights at indices up to 2147483646 loads as a list. */
 static void test_huge_dim_loads_small(void)
 {
@@ -406,6 +477,7 @@ static const test_case cases[] = {
     TEST(test_round_trip_bit_exact), TEST(test_big_models_written_in_pieces), TEST(test_predict),
     TEST(test_errors),
     TEST(test_missing_file), TEST(test_write_error), TEST(test_outputs_round_trip),
-    TEST(test_outputs_errors), TEST(test_mapped_round_trip), TEST(test_huge_dim_loads_small),
+    TEST(test_outputs_errors), TEST(test_mapped_round_trip), TEST(test_predict_progress),
+    TEST(test_huge_dim_loads_small),
 };
 TEST_MAIN(cases)

@@ -302,36 +302,62 @@ static void test_file_bigger_than_a_chunk(void)
 
 typedef struct {
     int calls;
-    uint64_t last;
-    int monotone;
+    uint64_t last, total;
+    int monotone, text_only;
 } progress_log;
 
-static void record_progress(void *ctx, uint64_t bytes)
+static void record_progress(void *ctx, sm_read_step step, uint64_t done, uint64_t total)
 {
     progress_log *p = ctx;
-    p->monotone &= bytes > p->last;
-    p->last = bytes;
+    p->monotone &= done > p->last;
+    p->text_only &= step == READ_STEP_TEXT;
+    p->last = done;
+    p->total = total;
     p->calls++;
 }
 
+/* 40 MB of text: told every 4 MB of it or so, with its size. */
 static void test_progress_callback(void)
 {
     test_strbuf t = {0};
+    uint32_t x = 1; /* values that compress as data do, not as a repeated line */
     while (t.len < (40u << 20)) {
         test_strbuf_add(&t, "1");
-        for (int j = 0; j < 100; j++)
-            test_strbuf_add(&t, " %d:0.123456789", j);
+        for (int j = 0; j < 100; j++, x = x * 1664525u + 1013904223u)
+            test_strbuf_add(&t, " %d:0.%u", j, x >> 8);
         test_strbuf_add(&t, "\n");
     }
-    progress_log log = {0, 0, 1};
+    progress_log log = {0, 0, 0, 1, 1};
     sm_reader_options opt = {.progress = record_progress, .progress_ctx = &log};
     sm_dataset ds;
     sm_error err;
     if (!CHECK(reader_read_buffer(t.s, t.len, "p", &opt, &ds, &err) == SM_OK))
         return;
-    CHECK(log.calls >= 2 && log.calls <= 3);
-    CHECK(log.monotone && log.last <= t.len && log.last >= (32u << 20));
+    CHECK(log.calls >= 8 && log.calls <= 10);
+    CHECK(log.monotone && log.text_only && log.last <= t.len && log.last >= (36u << 20));
+    CHECK(log.total == t.len);
     dataset_free(&ds);
+
+    /* A file: its size; gzip: the compressed bytes read of the file's,
+     * fewer than the text's */
+    const char *plain = test_tmp_path("progress.txt"), *gz = test_tmp_path("progress.gz");
+    test_write_file(plain, t.s, t.len);
+    log = (progress_log){0, 0, 0, 1, 1};
+    if (CHECK(reader_read_file(plain, &opt, &ds, &err) == SM_OK))
+        dataset_free(&ds);
+    CHECK(log.calls >= 8 && log.monotone && log.total == t.len && log.last <= t.len);
+    write_gzip(gz, t.s, t.len);
+    struct stat st;
+    CHECK(stat(gz, &st) == 0 && (uint64_t)st.st_size < t.len / 2 &&
+          (uint64_t)st.st_size > (8u << 20));
+    for (int threads = 1; threads <= 2; threads++) {
+        log = (progress_log){0, 0, 0, 1, 1};
+        sm_reader_parallel par = {threads, 0, 0};
+        if (CHECK(reader_read_file_parallel(gz, &opt, &par, &ds, &err) == SM_OK))
+            dataset_free(&ds);
+        CHECK(log.calls >= 2 && log.monotone && log.total == (uint64_t)st.st_size &&
+              log.last <= log.total);
+    }
     free(t.s);
 }
 

@@ -151,10 +151,10 @@ static void put_classes(FILE *f, const sm_model *m, const double *s, int64_t n)
 }
 
 int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model *m,
-                          const sm_dataset *ds)
+                          const sm_dataset *ds, cli_rows_progress *progress)
 {
     if (kind == OUTPUT_SCORES)
-        return cli_put_model_scores(out, m, ds);
+        return cli_put_model_scores_shown(out, m, ds, progress);
     /* Its K scores are each fitted to 0/1 alone: a softmax of them is no
      * probability (mean top probability 0.5 at 94% accuracy on digits). */
     if (kind == OUTPUT_PROBS && m->objective == OBJ_MULTICLASS_POINTWISE)
@@ -172,7 +172,12 @@ int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model 
         return SM_EFAIL;
     }
     int rc = SM_OK;
-    if (model_predict(m, ds, s, &err) != SM_OK) {
+    if (progress)
+        cli_rows_progress_step(progress, "scoring %s", ds->source);
+    if (model_predict_progress(m, ds, s, progress ? cli_rows_progress_tell : NULL, progress,
+                               &err) != SM_OK) {
+        if (progress)
+            cli_progress_done(&progress->bar);
         rc = cli_fail(&err);
     } else if (kind == OUTPUT_CLASS) {
         put_classes(out->f, m, s, n);
@@ -181,8 +186,11 @@ int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model 
         obj.kind = OBJ_MULTICLASS;
         for (int64_t i = 0; i < n; i++)
             objective_listwise_target(&obj, s + i * K, K, s + i * K);
-        cli_put_values(out->f, s, n, K);
+        cli_put_output_step(out, progress);
+        cli_put_values_shown(out->f, s, n, K, progress);
     }
+    if (progress)
+        cli_progress_done(&progress->bar);
     free(s);
     return rc;
 }

@@ -50,6 +50,6 @@ extern const char *const cli_output_kind_names[OUTPUT_KIND_COUNT + 1];
  * and temperature) for every row of ds into an opened output, one row a
  * line; not committed. */
 int cli_put_class_outputs(cli_output *out, cli_output_kind kind, const sm_model *m,
-                          const sm_dataset *ds);
+                          const sm_dataset *ds, cli_rows_progress *progress);
 
 #endif

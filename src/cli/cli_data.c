@@ -69,34 +69,35 @@ int cli_parse_duplicates(const char *cmd, const char *text, cli_data_options *o)
     return cli_parse_choice(cmd, "--duplicates", text, reader_duplicates_names, &o->duplicates);
 }
 
-/* What the reading progress shows: the file, and its size when the bytes
- * read count towards it (a whole plain file; not gzip, a pipe or a share). */
+/* What the reading progress shows: the step (reading the file, or a step of
+ * its cache), how far, and the rate since the step began. */
 typedef struct {
     cli_progress bar;
-    char what[300];
-    double total;
+    const char *path, *cache;
+    int step; /* the step shown, -1 before the first */
 } read_progress;
 
-static void on_read_progress(void *ctx, uint64_t bytes)
+static void on_read_progress(void *ctx, sm_read_step step, uint64_t done, uint64_t total)
 {
+    static const char *const says[READ_STEP_COUNT] = {
+        [READ_STEP_TEXT] = "reading %s", [READ_STEP_HASH] = "cache %s: hashing the data files",
+        [READ_STEP_CHECK] = "cache %s: checking it", [READ_STEP_WRITE] = "cache %s: writing it"};
     read_progress *r = ctx;
-    cli_progress_show(&r->bar, r->what, (double)bytes, r->total, "B");
+    if (r->step >= 0 && (int)step != r->step) /* (the first counts from the start) */
+        cli_progress_restart(&r->bar);
+    r->step = (int)step;
+    char what[300];
+    snprintf(what, sizeof what, says[step], step == READ_STEP_TEXT ? r->path : r->cache);
+    cli_progress_show(&r->bar, what, (double)done, (double)total, "B");
 }
 
 static void read_progress_init(read_progress *r, const char *path, int quiet,
                                const cli_data_options *o)
 {
     cli_progress_init(&r->bar, quiet);
-    snprintf(r->what, sizeof r->what, "reading %s", strcmp(path, "-") ? path : "<stdin>");
-    r->total = 0.0;
-    unsigned char magic[2];
-    struct stat st;
-    FILE *f = r->bar.active && !(o && o->shares > 1) && stat(path, &st) == 0 &&
-                      S_ISREG(st.st_mode) ? fopen(path, "rb") : NULL;
-    if (f && !(fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b))
-        r->total = (double)st.st_size;
-    if (f)
-        fclose(f);
+    r->path = strcmp(path, "-") ? path : "<stdin>";
+    r->cache = o ? o->cache : NULL;
+    r->step = -1;
 }
 
 /* The weights file of the data file path as --weights weights_path says:

@@ -1,6 +1,7 @@
 /* cli_msg.c - messages on stderr and the terminal's progress line. */
 #include "cli_msg.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,16 @@ void cli_msg(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "smloss %s: warning: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    emit(prefix, fmt, ap, "\n");
+    va_end(ap);
+}
+
 int cli_fail(const sm_error *err)
 {
     cli_msg("%s", err->msg);
@@ -111,7 +122,16 @@ void cli_progress_init(cli_progress *p, int quiet)
     p->active = !quiet && isatty(STDERR_FILENO);
     p->start = p->last = wall_seconds();
     p->drawn = 0;
+    p->after = 0.5;
+    const char *after = getenv("SMLOSS_PROGRESS_AFTER");
+    char *end;
+    double seconds = after ? strtod(after, &end) : -1;
+    if (after && end != after && !*end && seconds >= 0)
+        p->after = seconds;
 }
+
+void cli_progress_restart(cli_progress *p) { p->start = wall_seconds(); }
+double cli_progress_seconds(const cli_progress *p) { return wall_seconds() - p->start; }
 
 void cli_progress_draw(cli_progress *p, const char *fmt, ...)
 {
@@ -119,7 +139,7 @@ void cli_progress_draw(cli_progress *p, const char *fmt, ...)
         return;
     double t = wall_seconds();
     /* Short jobs draw nothing; long ones refresh a few times a second. */
-    if (t - p->last < (p->drawn ? 0.2 : 0.5))
+    if (t - p->last < (p->drawn ? fmin(0.2, p->after) : p->after))
         return;
     p->last = t;
     p->drawn = 1;
@@ -147,6 +167,24 @@ static const char *byte_unit(double scale, double *divisor)
     return "B";
 }
 
+/* A count in the words that suit scale: "rows", "thousand rows", ... */
+static const char *count_unit(double scale, const char *unit, char *buf, size_t size,
+                              double *divisor)
+{
+    static const struct {
+        double size;
+        const char *name;
+    } units[] = {{1e9, "billion"}, {1e6, "million"}, {1e4, "thousand"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (scale >= units[i].size) {
+            *divisor = units[i].size < 1e6 ? 1e3 : units[i].size;
+            snprintf(buf, size, "%s %s", units[i].name, unit);
+            return buf;
+        }
+    *divisor = 1.0;
+    return unit;
+}
+
 /* A duration as people say it: "8 s", "3 min 20 s", "2 h 5 min". */
 static void format_duration(char *buf, size_t size, double seconds)
 {
@@ -164,14 +202,19 @@ void cli_progress_format(char *buf, size_t size, const char *what, double done, 
 {
     int bytes = strcmp(unit, "B") == 0;
     double div = 1.0;
-    const char *shown = bytes ? byte_unit(total > 0 ? total : done, &div) : unit;
+    char words[64], rate_words[64];
+    const char *shown = bytes ? byte_unit(total > 0 ? total : done, &div)
+                              : count_unit(total > 0 ? total : done, unit, words, sizeof words,
+                                           &div);
     int n = total > 0 ? snprintf(buf, size, "%s: %.1f of %.*f %s (%.0f%%)", what, done / div,
-                                 bytes, total / div, shown, 100.0 * done / total)
+                                 bytes || div > 1, total / div, shown, 100.0 * done / total)
                       : snprintf(buf, size, "%s: %.1f %s", what, done / div, shown);
     if (n < 0 || (size_t)n >= size || !(seconds > 0) || !(done > 0))
         return;
     double rate = done / seconds, rate_div = 1.0;
-    const char *rate_unit = bytes ? byte_unit(rate, &rate_div) : unit;
+    const char *rate_unit = bytes ? byte_unit(rate, &rate_div)
+                                  : count_unit(rate, unit, rate_words, sizeof rate_words,
+                                               &rate_div);
     int m = snprintf(buf + n, size - (size_t)n, ", %.*f %s/s", rate / rate_div < 10 ? 1 : 0,
                      rate / rate_div, rate_unit);
     if (m < 0 || (size_t)(n += m) >= size || !(total > done))
@@ -191,9 +234,43 @@ void cli_progress_show(cli_progress *p, const char *what, double done, double to
     cli_progress_draw(p, "%s", line);
 }
 
+void cli_progress_lbfgs(char *buf, size_t size, int iteration, int max_iter, int64_t passes,
+                        double objective, double grad_max, double seconds)
+{
+    int n = snprintf(buf, size, "training by L-BFGS, iteration %d of at most %d (pass %lld)",
+                     iteration, max_iter, (long long)passes + 1);
+    if (n >= 0 && (size_t)n < size && !isnan(objective))
+        n += snprintf(buf + n, size - (size_t)n, ": objective %.7g, largest |gradient| %.2g",
+                      objective, grad_max);
+    if (n >= 0 && (size_t)n < size && iteration > 1 && seconds > 0)
+        snprintf(buf + n, size - (size_t)n, ", %.*f iterations/s",
+                 (iteration - 1) / seconds < 10 ? 1 : 0, (iteration - 1) / seconds);
+}
+
 void cli_progress_done(cli_progress *p)
 {
     if (p->active && p->drawn)
         fputs("\r\033[K", stderr);
     p->drawn = 0;
+}
+
+void cli_rows_progress_init(cli_rows_progress *p, int quiet)
+{
+    cli_progress_init(&p->bar, quiet);
+    p->what[0] = '\0';
+}
+
+void cli_rows_progress_step(cli_rows_progress *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->what, sizeof p->what, fmt, ap);
+    va_end(ap);
+    cli_progress_restart(&p->bar);
+}
+
+void cli_rows_progress_tell(void *ctx, int64_t done, int64_t total)
+{
+    cli_rows_progress *p = ctx;
+    cli_progress_show(&p->bar, p->what, (double)done, (double)total, "rows");
 }

@@ -8,6 +8,9 @@
 #ifndef SM_CLI_MSG_H
 #define SM_CLI_MSG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "error.h"
 
 #if defined(__GNUC__)
@@ -18,6 +21,9 @@
 
 /* "smloss: message" on stderr. */
 void cli_msg(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* "smloss CMD: warning: message" on stderr: something asked for that the
+ * run does not do, which changes neither the exit status nor the outputs. */
+void cli_warn(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Print an engine error and return its status. */
 int cli_fail(const sm_error *err);
 /* Print "smloss CMD: ..." plus a pointer to --help; returns SM_EUSAGE. */
@@ -34,18 +40,26 @@ void cli_msg_flush(int print);
 void cli_msg_release(void);
 
 /* Progress on a terminal: active only when stderr is a tty and not quiet.
- * Draws "\r<text>" at most a few times a second; cli_progress_done clears
- * the line. */
+ * Draws "\r<text>" from half a second on, at most five times a second
+ * (SMLOSS_PROGRESS_AFTER=SECONDS in the environment: from then on, and at
+ * most every SECONDS when that is less; 0, for tests: every time it is
+ * told); cli_progress_done clears the line. */
 typedef struct {
     int active;
     double start, last; /* when it began, when it was last drawn */
+    double after;       /* seconds before the first drawing */
     int drawn;
 } cli_progress;
 
 void cli_progress_init(cli_progress *p, int quiet);
 void cli_progress_draw(cli_progress *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Another step begins: its rate and time left count from now. */
+void cli_progress_restart(cli_progress *p);
+/* Seconds since cli_progress_init or cli_progress_restart. */
+double cli_progress_seconds(const cli_progress *p);
 /* How far `what` has come: done of total (total <= 0: unknown) in units of
- * unit ("B": bytes, shown in kB, MB or GB; else a count such as "epochs"),
+ * unit ("B": bytes, shown in kB, MB or GB; else a count such as "epochs" or
+ * "rows", in thousands, millions or billions from 10000 on),
  * with the rate since cli_progress_init and, with a total, the time left:
  * "reading big.letor: 1.4 of 2.0 GB (70%), 480 MB/s, 1 s left". */
 void cli_progress_show(cli_progress *p, const char *what, double done, double total,
@@ -53,6 +67,27 @@ void cli_progress_show(cli_progress *p, const char *what, double done, double to
 /* cli_progress_show's line after `seconds` (exposed for tests). */
 void cli_progress_format(char *buf, size_t size, const char *what, double done, double total,
                          const char *unit, double seconds);
+/* L-BFGS's line after `seconds`: the iteration under way of at most
+ * max_iter, the passes over the data so far (an iteration takes one or
+ * more), the objective and largest gradient component at the iterate (NaN:
+ * none yet) and the rate of the iterations done:
+ * "training by L-BFGS, iteration 12 of at most 1000 (pass 14): objective
+ * 0.2601629, largest |gradient| 0.00034, 2.2 iterations/s". */
+void cli_progress_lbfgs(char *buf, size_t size, int iteration, int max_iter, int64_t passes,
+                        double objective, double grad_max, double seconds);
 void cli_progress_done(cli_progress *p);
+
+/* The progress of a step over rows, such as "scoring DATA" or "writing
+ * OUTPUT": its words and its line. */
+typedef struct {
+    cli_progress bar;
+    char what[300];
+} cli_rows_progress;
+
+void cli_rows_progress_init(cli_rows_progress *p, int quiet);
+/* The next step, in words (printf-style): its rate counts from now. */
+void cli_rows_progress_step(cli_rows_progress *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* done of total rows: an sm_rows_progress (model.h) with p as its ctx. */
+void cli_rows_progress_tell(void *p, int64_t done, int64_t total);
 
 #endif

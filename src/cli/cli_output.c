@@ -415,7 +415,19 @@ int cli_check_files(const char *cmd, const cli_file *inputs, size_t n_inputs,
 
 /* ---- score files ---- */
 
+void cli_put_output_step(const cli_output *out, cli_rows_progress *progress)
+{
+    if (progress)
+        cli_rows_progress_step(progress, "writing %s", out->is_stdout ? "<stdout>" : out->path);
+}
+
 int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *ds)
+{
+    return cli_put_model_scores_shown(out, m, ds, NULL);
+}
+
+int cli_put_model_scores_shown(cli_output *out, const sm_model *m, const sm_dataset *ds,
+                               cli_rows_progress *progress)
 {
     int64_t k = m->scorer.n_out, n = (ds->n_rows > 0 ? ds->n_rows : 1) * k;
     double *scores = malloc((size_t)n * sizeof *scores);
@@ -426,20 +438,40 @@ int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *d
     }
     sm_error err;
     int rc = SM_OK;
-    if (model_predict(m, ds, scores, &err) == SM_OK)
-        cli_put_values(out->f, scores, ds->n_rows, k);
-    else
+    if (progress)
+        cli_rows_progress_step(progress, "scoring %s", ds->source);
+    if (model_predict_progress(m, ds, scores, progress ? cli_rows_progress_tell : NULL, progress,
+                               &err) == SM_OK) {
+        cli_put_output_step(out, progress);
+        cli_put_values_shown(out->f, scores, ds->n_rows, k, progress);
+    } else {
+        if (progress)
+            cli_progress_done(&progress->bar);
         rc = cli_fail(&err), cli_output_abort(out);
+    }
     free(scores);
     return rc;
 }
 
 void cli_put_values(FILE *f, const double *values, int64_t n, int64_t k)
 {
+    cli_put_values_shown(f, values, n, k, NULL);
+}
+
+/* Rows written between two reports of progress. */
+enum { PUT_PROGRESS_ROWS = 1 << 14 };
+
+void cli_put_values_shown(FILE *f, const double *values, int64_t n, int64_t k,
+                          cli_rows_progress *progress)
+{
     char buf[40];
     for (int64_t i = 0; i < n * k; i++) {
         sm_format_double(buf, sizeof buf, values[i]);
         if (fputs(buf, f) == EOF || fputc((i + 1) % k ? ' ' : '\n', f) == EOF)
             break; /* the error stays on the stream; cli_output_commit reports it */
+        if (progress && (i + 1) % (PUT_PROGRESS_ROWS * k) == 0)
+            cli_rows_progress_tell(progress, (i + 1) / k, n);
     }
+    if (progress)
+        cli_progress_done(&progress->bar);
 }

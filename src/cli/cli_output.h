@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "cli_msg.h"
 #include "model.h"
 
 typedef struct {
@@ -87,9 +88,18 @@ void cli_output_track_temp(void *ctx, const char *path, int exists);
  * decimal, numfmt.h), into an opened output, not committed (aborted on
  * failure). */
 int cli_put_model_scores(cli_output *out, const sm_model *m, const sm_dataset *ds);
+/* The next step of progress (may be NULL): "writing OUTPUT". */
+void cli_put_output_step(const cli_output *out, cli_rows_progress *progress);
+/* The same, showing the scoring and the writing on progress (may be NULL). */
+int cli_put_model_scores_shown(cli_output *out, const sm_model *m, const sm_dataset *ds,
+                               cli_rows_progress *progress);
 /* n rows of k values to an open stream, one row a line, blank-separated
  * (shortest exact decimal, numfmt.h); a write error stays on the stream
  * (cli_output_commit reports it). */
 void cli_put_values(FILE *f, const double *values, int64_t n, int64_t k);
+/* The same, showing the rows written on progress (may be NULL; the line is
+ * cleared at the end). */
+void cli_put_values_shown(FILE *f, const double *values, int64_t n, int64_t k,
+                          cli_rows_progress *progress);
 
 #endif

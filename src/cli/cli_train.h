@@ -24,6 +24,7 @@ typedef struct train_args {
     int solver;             /* --solver (SOLVER_AUTO unless given) */
     char sgd_option[24];    /* the first option of SGD alone given, or "" */
     int have_tol, have_max_iter;
+    unsigned char given[96]; /* the options given, by their place in train's table */
 } train_args;
 
 /* Parse and check train's options into a (train_job_free a->job after, also

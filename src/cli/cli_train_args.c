@@ -10,6 +10,7 @@
 
 #include "cli_msg.h"
 #include "cli_opts.h"
+#include "cli_train_warn.h"
 #include "classes.h"
 #include "commands.h"
 #include "link.h"
@@ -166,7 +167,8 @@ static const char train_usage[] =
     "                           the ranks average their parameters every K steps (and\n"
     "                           at the end of each epoch); 0 (the default): the ranks'\n"
     "                           gradients are summed at every step, as one process\n"
-    "  -q, --quiet              no progress, epoch table or notes on stderr\n"
+    "  -q, --quiet              no progress, epoch table or notes on stderr, nor the\n"
+    "                           warnings that an option has no effect\n"
     "  -h, --help               this help\n";
 
 /* --objective's help, each kind's from its row (objective.h). */
@@ -579,6 +581,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
     optind = 1;
     const char *shorts = "d:m:i:p:l:b:v:qh";
     while (rc == SM_OK && (c = getopt_long(argc, argv, shorts, train_options, NULL)) != -1) {
+        cli_train_mark_given(a, c);
         switch (c) {
         case 'd': a->files.data = optarg; break;
         case 'm': a->model = optarg; break;

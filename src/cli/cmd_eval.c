@@ -397,7 +397,14 @@ report:
     dataset_weight_range(&ds, &lo, &hi);
     if (rc == SM_OK && dataset_normalize_weights(&ds, lo, hi, &err) != SM_OK)
         rc = cli_fail(&err);
-    if (rc == SM_OK && eval_run(&a.cfg, &ds, &res, &err) != SM_OK)
+    cli_rows_progress progress; /* of the scoring */
+    cli_rows_progress_init(&progress, a.quiet);
+    cli_rows_progress_step(&progress, "scoring %s", ds.source);
+    a.cfg.progress = cli_rows_progress_tell;
+    a.cfg.progress_ctx = &progress;
+    sm_status st = rc == SM_OK ? eval_run(&a.cfg, &ds, &res, &err) : SM_OK;
+    cli_progress_done(&progress.bar);
+    if (st != SM_OK)
         rc = cli_fail(&err);
     else if (rc == SM_OK)
         rc = write_reports(&a, &ds, &res, out);

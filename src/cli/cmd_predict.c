@@ -65,14 +65,16 @@ const cli_command_spec predict_spec = {
 
 /* Write what --output-type asks of the model (-1: the default) into an
  * opened output. */
-static int put_predictions(cli_output *out, int type, const sm_model *m, const sm_dataset *ds)
+static int put_predictions(cli_output *out, int type, const sm_model *m, const sm_dataset *ds,
+                           cli_rows_progress *progress)
 {
     if (m->scorer.n_out == 1 && type >= 0 && type != OUTPUT_SCORES)
         return cli_usage_error("predict", "--output-type %s needs a multi-class model; this "
                                "one has one output (scores only)", cli_output_kind_names[type]);
     if (m->scorer.n_out == 1)
-        return cli_put_model_scores(out, m, ds);
-    return cli_put_class_outputs(out, type < 0 ? OUTPUT_CLASS : (cli_output_kind)type, m, ds);
+        return cli_put_model_scores_shown(out, m, ds, progress);
+    return cli_put_class_outputs(out, type < 0 ? OUTPUT_CLASS : (cli_output_kind)type, m, ds,
+                                 progress);
 }
 
 int cmd_predict(int argc, char **argv)
@@ -131,7 +133,9 @@ int cmd_predict(int argc, char **argv)
         rc = cli_fail(&err);
     if (rc == SM_OK)
         rc = cli_load_data(data_path, quiet, &data_opt, &ds);
-    if (rc == SM_OK && (rc = put_predictions(&out, type, &model, &ds)) == SM_OK)
+    cli_rows_progress progress; /* scoring and writing */
+    cli_rows_progress_init(&progress, quiet);
+    if (rc == SM_OK && (rc = put_predictions(&out, type, &model, &ds, &progress)) == SM_OK)
         rc = cli_output_commit(&out);
     cli_output_abort(&out);
     dataset_free(&ds);

@@ -7,6 +7,7 @@
 #include "cli_msg.h"
 #include "cli_output.h"
 #include "cli_train.h"
+#include "cli_train_warn.h"
 #include "commands.h"
 #include "link.h"
 #include "report.h"
@@ -62,6 +63,18 @@ static void show_progress(void *ctx, int epoch, double fraction)
     snprintf(what, sizeof what, "training, epoch %d", epoch);
     cli_progress_show(&v->progress, what, epoch - 1 + fraction, v->args ? v->args->job.cfg.epochs : 0,
                       "epochs");
+}
+
+/* L-BFGS: the iteration under way, the objective and gradient so far and
+ * the iterations' rate (not a time left: it converges before its cap). */
+static void show_pass(void *ctx, int iteration, int max_iter, int64_t passes, double objective,
+                      double grad_max)
+{
+    train_view *v = ctx;
+    char line[256];
+    cli_progress_lbfgs(line, sizeof line, iteration, max_iter, passes, objective, grad_max,
+                       cli_progress_seconds(&v->progress));
+    cli_progress_draw(&v->progress, "%s", line);
 }
 
 /* Before anything is read: no output may overwrite an input, those found
@@ -192,6 +205,7 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
     cli_progress_init(&view.progress, a->quiet);
     a->job.cfg.on_epoch = show_epoch;
     a->job.cfg.on_progress = show_progress;
+    a->job.cfg.on_pass = show_pass;
     a->job.cfg.on_note = dist_rank(dist) == 0 ? show_note : NULL;
     a->job.cfg.on_checkpoint = dist_rank(dist) == 0 ? save_checkpoint : NULL;
     a->job.cfg.ctx = &view;
@@ -246,6 +260,7 @@ static int run_folds(const train_args *a, const sm_dataset *train, const sm_mode
     cfg.on_epoch = NULL;
     cfg.on_checkpoint = NULL;
     cfg.on_progress = show_progress;
+    cfg.on_pass = show_pass;
     cfg.on_note = show_note;
     cfg.ctx = &view;
     cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
@@ -355,6 +370,8 @@ int cmd_train(int argc, char **argv)
     }
     if (!dist_many(&dist))
         cli_msg_release();
+    if (dist_rank(&dist) == 0)
+        cli_train_warn_ineffective(&a, dist_size(&dist));
     cli_rank_paths *paths = calloc(1, sizeof *paths); /* a's file names point into it */
     if (!paths)
         cli_msg("out of memory");

@@ -36,18 +36,30 @@ enum { CACHE_VERSION = 6, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
  * of HASH_BUF that stay in the core's cache) and the summing of a big source
  * take a fraction of the time. */
 enum { HASH_SEGMENT = 1 << 23, HASH_BUF = 1 << 18 };
+/* Segments hashed between two reports of progress (from the calling thread). */
+enum { HASH_BATCH = 16 };
+
+/* done of total bytes of a long step told to the reader's callback (reader.h). */
+static void tell_progress(const sm_reader_options *opt, sm_read_step step, uint64_t done,
+                          uint64_t total)
+{
+    if (opt && opt->progress)
+        opt->progress(opt->progress_ctx, step, done, total);
+}
 
 typedef struct {
     int fd;
     uint64_t size;
+    int64_t first;         /* the segment of index 0 of this parallel_for */
     uint32_t *digest;      /* per segment */
     int *read_errno;       /* per segment: 0, or the errno of a failed read */
     unsigned char **bufs;  /* per worker: HASH_BUF bytes */
 } hash_pass;
 
-static void hash_segment(void *ctx, int64_t seg, int worker)
+static void hash_segment(void *ctx, int64_t k, int worker)
 {
     hash_pass *p = ctx;
+    int64_t seg = p->first + k;
     uint64_t off = (uint64_t)seg * HASH_SEGMENT;
     uint64_t end = off + HASH_SEGMENT < p->size ? off + HASH_SEGMENT : p->size;
     unsigned char *buf = p->bufs[worker];
@@ -67,20 +79,24 @@ static void hash_segment(void *ctx, int64_t seg, int worker)
     p->digest[seg] = crc;
 }
 
-static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads, uint64_t *hash,
-                         sm_error *err)
+static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads,
+                         const sm_reader_options *opt, uint64_t *hash, sm_error *err)
 {
     int64_t n_segments = (int64_t)((size + HASH_SEGMENT - 1) / HASH_SEGMENT);
-    int workers = parallel_workers(threads, n_segments);
-    hash_pass p = {fd, size, calloc((size_t)n_segments + 1, sizeof *p.digest),
+    int workers = parallel_workers(threads, n_segments < HASH_BATCH ? n_segments : HASH_BATCH);
+    hash_pass p = {fd, size, 0, calloc((size_t)n_segments + 1, sizeof *p.digest),
                    calloc((size_t)n_segments + 1, sizeof *p.read_errno),
                    calloc((size_t)workers, sizeof *p.bufs)};
     int have = p.digest && p.read_errno && p.bufs;
     for (int w = 0; have && w < workers; w++)
         have = (p.bufs[w] = malloc(HASH_BUF)) != NULL;
     sm_status st = have ? SM_OK : sm_fail(err, SM_EFAIL, "%s: out of memory", path);
-    if (st == SM_OK)
-        parallel_for(threads, n_segments, hash_segment, &p);
+    for (; st == SM_OK && p.first < n_segments; p.first += HASH_BATCH) {
+        int64_t n = n_segments - p.first < HASH_BATCH ? n_segments - p.first : HASH_BATCH;
+        parallel_for(threads, n, hash_segment, &p);
+        uint64_t done = (uint64_t)(p.first + n) * HASH_SEGMENT;
+        tell_progress(opt, READ_STEP_HASH, done < size ? done : size, size);
+    }
     uint32_t crc = 0;
     for (int64_t s = 0; s < n_segments && st == SM_OK; s++) {
         if (p.read_errno[s])
@@ -105,7 +121,7 @@ sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_erro
     struct stat st;
     sm_status s = fstat(fd, &st) != 0
                       ? sm_fail(err, SM_EIO, "%s: cannot read: %s", path, strerror(errno))
-                      : hash_fd(fd, path, (uint64_t)st.st_size, threads, hash, err);
+                      : hash_fd(fd, path, (uint64_t)st.st_size, threads, NULL, hash, err);
     close(fd);
     return s;
 }
@@ -124,8 +140,8 @@ static int same_size_and_mtime(const file_id *a, const file_id *b)
 }
 
 /* with_hash: also the content hash, on `threads` threads. */
-static sm_status file_identity(const char *path, int with_hash, int threads, file_id *id,
-                               sm_error *err)
+static sm_status file_identity(const char *path, int with_hash, int threads,
+                               const sm_reader_options *opt, file_id *id, sm_error *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -140,7 +156,7 @@ static sm_status file_identity(const char *path, int with_hash, int threads, fil
     id->mtime_sec = (int64_t)st.st_mtim.tv_sec;
     id->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
     id->hash = 0;
-    sm_status s = with_hash ? hash_fd(fd, path, id->size, threads, &id->hash, err) : SM_OK;
+    sm_status s = with_hash ? hash_fd(fd, path, id->size, threads, opt, &id->hash, err) : SM_OK;
     close(fd);
     return s;
 }
@@ -246,7 +262,7 @@ static const char *header_problem(const cache_header *h, uint64_t file_size)
  * The weights' bits are a third such sequence, summed only when there are
  * weights (a cache without them sums as version 3 did). The groups are few
  * and hashed whole. */
-enum { SCAN_ROWS = 1 << 16 };
+enum { SCAN_ROWS = 1 << 16, SCAN_BATCH = 64 /* chunks between two reports of progress */ };
 
 typedef struct {
     uint64_t s0, s1;
@@ -268,6 +284,7 @@ static fletcher fletcher_placed(fletcher f, uint64_t after)
 
 typedef struct {
     const sm_dataset *ds;
+    int64_t first;        /* the chunk of index 0 of this parallel_for */
     const char **problem; /* per chunk: NULL, or what is wrong */
     int32_t *max_col;     /* per chunk: its largest index, -1 for none */
     fletcher (*sums)[3];  /* per chunk: of its nonzeros, rows and weights, placed */
@@ -300,10 +317,11 @@ static unsigned scan_nonzeros(const sm_dataset *ds, int64_t a, int64_t b, fletch
 /* One chunk of rows. Each row's offsets are checked to lie within [0, nnz]
  * and in order before its nonzeros are read: the chunks run in any order, so
  * none may rely on another's checks. */
-static void scan_rows(void *ctx, int64_t chunk, int worker)
+static void scan_rows(void *ctx, int64_t k, int worker)
 {
     (void)worker;
     scan_pass *p = ctx;
+    int64_t chunk = p->first + k;
     const sm_dataset *ds = p->ds;
     int64_t r0 = chunk * SCAN_ROWS;
     int64_t r1 = ds->n_rows - r0 > SCAN_ROWS ? r0 + SCAN_ROWS : ds->n_rows;
@@ -365,18 +383,30 @@ static const char *groups_problem(const sm_dataset *ds)
 /* Check ds (from a cache, or parsed for one) against what the reader
  * promises and compute its checksum: NULL, or what is wrong (*sum is then
  * unset). */
-static const char *scan_data(const sm_dataset *ds, int threads, uint64_t *sum)
+static const char *scan_data(const sm_dataset *ds, int threads, const sm_reader_options *opt,
+                             uint64_t *sum)
 {
     if (ds->row_ptr[0] != 0 || ds->row_ptr[ds->n_rows] != ds->nnz)
         return "row offsets that do not span the nonzeros";
     int64_t chunks = (ds->n_rows + SCAN_ROWS - 1) / SCAN_ROWS;
-    scan_pass p = {ds, calloc((size_t)chunks + 1, sizeof *p.problem),
+    scan_pass p = {ds, 0, calloc((size_t)chunks + 1, sizeof *p.problem),
                    calloc((size_t)chunks + 1, sizeof *p.max_col),
                    calloc((size_t)chunks + 1, sizeof *p.sums),
                    calloc((size_t)chunks + 1, sizeof *p.weighs)};
     const char *problem = p.problem && p.max_col && p.sums && p.weighs ? NULL : NO_MEMORY_TO_CHECK;
-    if (!problem)
-        parallel_for(threads, chunks, scan_rows, &p);
+    /* (in batches of chunks, with the progress told after each: bytes of
+     * the arrays, as the rows and the nonzeros up to there take) */
+    uint64_t row_bytes = 2 * sizeof(int64_t) + (ds->weight ? sizeof(double) : 0),
+             nz_bytes = sizeof *ds->col + sizeof *ds->val;
+    uint64_t bytes = (uint64_t)ds->n_rows * row_bytes + (uint64_t)ds->nnz * nz_bytes;
+    for (int64_t k = 0; !problem && k < chunks; k += SCAN_BATCH) {
+        int64_t n = chunks - k < SCAN_BATCH ? chunks - k : SCAN_BATCH;
+        p.first = k;
+        parallel_for(threads, n, scan_rows, &p);
+        int64_t r = (k + n) * SCAN_ROWS < ds->n_rows ? (k + n) * SCAN_ROWS : ds->n_rows;
+        tell_progress(opt, READ_STEP_CHECK,
+                      (uint64_t)r * row_bytes + (uint64_t)ds->row_ptr[r] * nz_bytes, bytes);
+    }
     int32_t max_col = -1;
     int weighs = 0;
     /* nonzeros' and rows' sums, groups, qids, then the weights' sums */
@@ -464,11 +494,12 @@ static int image_view(const unsigned char *image, const cache_header *h, sm_data
  * once what its arrays hold and their checksum pass. Returns 1, or 0 with
  * the reason in why and nothing allocated. */
 static int image_dataset(const unsigned char *image, const cache_header *h, int threads,
-                         sm_dataset *out, char *why, size_t why_cap)
+                         const sm_reader_options *opt, sm_dataset *out, char *why,
+                         size_t why_cap)
 {
     uint64_t sum = 0;
     const char *problem = !image_view(image, h, out) ? NO_MEMORY_TO_CHECK
-                                                     : scan_data(out, threads, &sum);
+                                                     : scan_data(out, threads, opt, &sum);
     if (!problem && sum != h->arrays_hash)
         problem = "checksum mismatch";
     if (!problem)
@@ -512,17 +543,18 @@ static file_id recorded_weights(const cache_header *h)
  * in why (naming the file as `what`), or with *st set when path cannot be
  * read. */
 static int same_file(file_id recorded, const char *path, const char *what, int threads,
-                     char *why, size_t why_cap, sm_error *err, sm_status *st)
+                     const sm_reader_options *opt, char *why, size_t why_cap, sm_error *err,
+                     sm_status *st)
 {
     file_id id;
-    if ((*st = file_identity(path, 0, threads, &id, err)) != SM_OK)
+    if ((*st = file_identity(path, 0, threads, opt, &id, err)) != SM_OK)
         return 0;
     if (!same_size_and_mtime(&id, &recorded)) {
         snprintf(why, why_cap, "the %s's %s changed", what,
                  id.size != recorded.size ? "size" : "modification time");
         return 0;
     }
-    if ((*st = file_identity(path, 1, threads, &id, err)) != SM_OK)
+    if ((*st = file_identity(path, 1, threads, opt, &id, err)) != SM_OK)
         return 0;
     if (id.hash != recorded.hash) {
         snprintf(why, why_cap, "the %s's content changed", what);
@@ -535,11 +567,12 @@ static int same_file(file_id recorded, const char *path, const char *what, int t
  * fill out (with the cache's weights, if any) and *h and return 1, else 0
  * with the reason in why (or an error in *st when the source cannot be
  * read). */
-static int try_map(const char *cache_path, const char *source, sm_duplicates duplicates,
+static int try_map(const char *cache_path, const char *source, const sm_reader_options *opt,
                    const sm_reader_parallel *par, sm_dataset *out, cache_header *h, char *why,
                    size_t why_cap, sm_error *err, sm_status *st)
 {
     int threads = par ? par->threads : 0;
+    sm_duplicates duplicates = opt ? opt->duplicates : DUPLICATES_ERROR;
     *st = SM_OK;
     /* (kept open with the mapping: a streamed epoch reads it, stream.h) */
     int fd = open(cache_path, O_RDONLY | O_CLOEXEC);
@@ -549,7 +582,7 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
         return 0;
     }
     if (!read_header(fd, h, why, why_cap) ||
-        !same_file(recorded_source(h), source, "source", threads, why, why_cap, err, st)) {
+        !same_file(recorded_source(h), source, "source", threads, opt, why, why_cap, err, st)) {
         close(fd);
         return 0;
     }
@@ -575,7 +608,7 @@ static int try_map(const char *cache_path, const char *source, sm_duplicates dup
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
-    if (!image_dataset(map, h, threads, out, why, why_cap)) {
+    if (!image_dataset(map, h, threads, opt, out, why, why_cap)) {
         munmap(map, h->file_size);
         close(fd);
         return 0;
@@ -605,7 +638,7 @@ int cache_image_load(const void *image, size_t len, sm_dataset *out, char *why, 
         return 0;
     }
     sm_dataset view;
-    if (!image_dataset(image, &h, 1, &view, why, why_cap))
+    if (!image_dataset(image, &h, 1, NULL, &view, why, why_cap))
         return 0;
     /* copies of the arrays left in the image, so that out owns every array */
     *out = view;
@@ -632,7 +665,7 @@ void cache_image_seal(void *image, size_t len)
     /* (arrays that fail the checks fail them whatever their checksum) */
     if (h.file_size == len && !layout_problem(&h) && image_view(image, &h, &ds)) {
         uint64_t sum;
-        if (!scan_data(&ds, 1, &sum))
+        if (!scan_data(&ds, 1, NULL, &sum))
             h.arrays_hash = sum;
         free_copies(&ds);
     }
@@ -641,6 +674,9 @@ void cache_image_seal(void *image, size_t len)
 }
 
 /* ---- writing a cache ---- */
+
+/* Bytes written between two reports of progress. */
+#define WRITE_PIECE ((size_t)64 << 20)
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -668,7 +704,7 @@ typedef struct {
  * The checksum comes from the loader's own pass (scan_data), which also
  * makes sure that no cache is written that the loader would refuse. */
 static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
-                              sm_duplicates duplicates, int threads, cache_header *h,
+                              const sm_reader_options *opt, int threads, cache_header *h,
                               const void *arrays[N_ARRAYS])
 {
     memset(h, 0, sizeof *h);
@@ -685,7 +721,7 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     h->dim = ds->dim;
     h->has_qid = ds->qid != NULL;
     h->has_weights = ds->weight != NULL;
-    h->duplicates = (int32_t)duplicates;
+    h->duplicates = (int32_t)(opt ? opt->duplicates : DUPLICATES_ERROR);
     h->duplicate_rows = ds->duplicate_rows;
     if (ds->weight) {
         h->weights_size = ids->weights.size;
@@ -698,7 +734,7 @@ static const char *header_for(const sm_dataset *ds, const cache_ids *ids,
     const void *a[N_ARRAYS] = {ds->row_ptr,   ds->col, ds->val,   ds->label,
                                ds->group_ptr, ds->qid, ds->weight};
     memcpy(arrays, a, sizeof a);
-    const char *problem = scan_data(ds, threads, &h->arrays_hash);
+    const char *problem = scan_data(ds, threads, opt, &h->arrays_hash);
     h->header_hash = header_hash_of(h);
     return problem;
 }
@@ -709,7 +745,7 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const cache
     cache_header h;
     const void *arrays[N_ARRAYS];
     const char *problem =
-        header_for(ds, ids, opt ? opt->duplicates : DUPLICATES_ERROR, threads, &h, arrays);
+        header_for(ds, ids, opt, threads, &h, arrays);
     if (problem) {
         snprintf(why, why_cap, "the data fails the cache's own checks: %s", problem);
         return 0;
@@ -738,8 +774,12 @@ static int write_cache(const char *cache_path, const sm_dataset *ds, const cache
     int ok = write_all(fd, &h, sizeof h);
     uint64_t pos = sizeof h;
     for (int a = 0; a < N_ARRAYS && ok; a++) {
-        ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos)) &&
-             (!h.bytes[a] || write_all(fd, arrays[a], (size_t)h.bytes[a]));
+        ok = write_all(fd, zeros, (size_t)(h.offset[a] - pos));
+        for (uint64_t at = 0; ok && at < h.bytes[a]; at += WRITE_PIECE) {
+            size_t piece = h.bytes[a] - at < WRITE_PIECE ? (size_t)(h.bytes[a] - at) : WRITE_PIECE;
+            ok = write_all(fd, (const char *)arrays[a] + at, piece);
+            tell_progress(opt, READ_STEP_WRITE, h.offset[a] + at + piece, h.file_size);
+        }
         pos = h.offset[a] + h.bytes[a];
     }
     ok = ok && write_all(fd, zeros, (size_t)(h.file_size - pos));
@@ -805,16 +845,17 @@ static int labels_accepted(const sm_reader_options *opt, const sm_dataset *ds)
  * file's identity into *id, taken (with its hash) before it is read, as the
  * source's is; *unchanged: whether its size and mtime stayed the same
  * meanwhile (else the identity may not be that of the weights read). */
-static sm_status read_weights(const char *path, int threads, sm_dataset *ds, file_id *id,
+static sm_status read_weights(const char *path, int threads, const sm_reader_options *opt,
+                              sm_dataset *ds, file_id *id,
                               int *unchanged, sm_error *err)
 {
     file_id after;
     double *w = NULL;
-    sm_status st = file_identity(path, 1, threads, id, err);
+    sm_status st = file_identity(path, 1, threads, opt, id, err);
     if (st == SM_OK)
         st = sidecar_read_weights(path, ds->n_rows, ds->source, &w, err);
     if (st == SM_OK)
-        st = file_identity(path, 0, threads, &after, err);
+        st = file_identity(path, 0, threads, opt, &after, err);
     if (st != SM_OK) {
         free(w);
         return st;
@@ -894,7 +935,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     cache_header h;
     cache_ids ids = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     int weights_unchanged = 1;
-    if (try_map(cache_path, source, opt ? opt->duplicates : DUPLICATES_ERROR, par, out, &h,
+    if (try_map(cache_path, source, opt, par, out, &h,
                 rep->why, sizeof rep->why, err, &st)) {
         rep->outcome = CACHE_REUSED;
         if (!labels_accepted(opt, out)) {
@@ -909,7 +950,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
             out->weight = NULL;
             return SM_OK;
         }
-        if (h.has_weights && same_file(recorded_weights(&h), weights, "weights file", threads,
+        if (h.has_weights && same_file(recorded_weights(&h), weights, "weights file", threads, opt,
                                        rep->why, sizeof rep->why, err, &st)) {
             snprintf(out->weight_source, sizeof out->weight_source, "%s", weights);
             return SM_OK;
@@ -920,7 +961,7 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
          * rewritten from it with the weights read now. */
         ids.source = recorded_source(&h);
         if (st == SM_OK)
-            st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err);
+            st = read_weights(weights, threads, opt, out, &ids.weights, &weights_unchanged, err);
         if (st != SM_OK) {
             dataset_free(out);
             return st;
@@ -933,13 +974,13 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
     /* Identify the source before parsing it: if it changes meanwhile, the
      * recorded identity no longer matches and the next run parses again. */
     file_id after;
-    if ((st = file_identity(source, 1, threads, &ids.source, err)) != SM_OK)
+    if ((st = file_identity(source, 1, threads, opt, &ids.source, err)) != SM_OK)
         return st;
     if ((st = reader_read_file_parallel(source, opt, par, out, err)) != SM_OK)
         return st;
-    if ((st = file_identity(source, 0, threads, &after, err)) != SM_OK ||
+    if ((st = file_identity(source, 0, threads, opt, &after, err)) != SM_OK ||
         (weights &&
-         (st = read_weights(weights, threads, out, &ids.weights, &weights_unchanged, err)) !=
+         (st = read_weights(weights, threads, opt, out, &ids.weights, &weights_unchanged, err)) !=
              SM_OK)) {
         dataset_free(out);
         return st;

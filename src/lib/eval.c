@@ -26,7 +26,7 @@ static sm_status get_scores(const sm_eval_config *c, const sm_dataset *ds, doubl
     if (c->model) {
         if (!(*scores = malloc((size_t)(ds->n_rows > 0 ? ds->n_rows : 1) * sizeof **scores)))
             return sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
-        return model_predict(c->model, ds, *scores, err);
+        return model_predict_progress(c->model, ds, *scores, c->progress, c->progress_ctx, err);
     }
     int64_t n = 0;
     sm_status st = sidecar_read_scores(c->predictions, scores, &n, err);
@@ -153,7 +153,7 @@ static sm_status class_eval(const sm_eval_config *c, const sm_dataset *ds, sm_ev
                                          sizeof *scores)))
         st = sm_fail(err, SM_EFAIL, "out of memory for %lld scores", (long long)ds->n_rows);
     if (st == SM_OK)
-        st = model_predict(m, ds, scores, err);
+        st = model_predict_progress(m, ds, scores, c->progress, c->progress_ctx, err);
     sm_target_kind target =
         c->target != TARGET_DEFAULT ? c->target : objective_class_target(&obj);
     if (st == SM_OK && c->targets)

@@ -40,6 +40,8 @@ typedef struct {
     sm_target_kind target;       /* how to read them: matched (q = softmax(f(t)/T) with the
                                   * model's link and temperature) or prob (q = t);
                                   * TARGET_DEFAULT: the model's (matched without) */
+    sm_rows_progress progress;   /* scoring's progress with a model (may be NULL) */
+    void *progress_ctx;
 } sm_eval_config;
 
 /* The defaults: no model or predictions, everything resolved, the default

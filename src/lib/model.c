@@ -672,11 +672,32 @@ sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err)
 /* Rows mapped and scored at a time when the data must go through the map. */
 enum { PREDICT_PIECE_ROWS = 4096 };
 
+/* Rows scored between two reports of progress. */
+enum { PROGRESS_ROWS = 1 << 16 };
+
 sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores, sm_error *err)
 {
+    return model_predict_progress(m, ds, scores, NULL, NULL, err);
+}
+
+sm_status model_predict_progress(const sm_model *m, const sm_dataset *ds, double *scores,
+                                 sm_rows_progress progress, void *ctx, sm_error *err)
+{
     const sm_featmap *map = &m->features;
-    if (featmap_is_plain(map) || ds->featmap_id == map->id) {
+    int mapped = featmap_is_plain(map) || ds->featmap_id == map->id;
+    if (mapped && !progress) {
         scorer_predict(&m->scorer, m->param, ds, scores);
+        return SM_OK;
+    }
+    if (mapped) {
+        /* pieces of rows: a view of ds whose row offsets start at the piece's */
+        for (int64_t r = 0; r < ds->n_rows; r += PROGRESS_ROWS) {
+            sm_dataset piece = *ds;
+            piece.row_ptr = ds->row_ptr + r;
+            piece.n_rows = ds->n_rows - r < PROGRESS_ROWS ? ds->n_rows - r : PROGRESS_ROWS;
+            scorer_predict(&m->scorer, m->param, &piece, scores + r * m->scorer.n_out);
+            progress(ctx, r + piece.n_rows, ds->n_rows);
+        }
         return SM_OK;
     }
     /* a piece of rows at a time, so the copy stays small */
@@ -707,6 +728,8 @@ sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores,
         piece.n_rows = end - r;
         piece.nnz = piece.row_ptr[piece.n_rows];
         scorer_predict(&m->scorer, m->param, &piece, scores + r * m->scorer.n_out);
+        if (progress)
+            progress(ctx, end, ds->n_rows);
     }
     dataset_free(&piece);
     return st;

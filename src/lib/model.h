@@ -120,4 +120,13 @@ sm_status model_objective(const sm_model *m, sm_objective *obj, sm_error *err);
  * model's own map (ds->featmap_id). SM_EFAIL when out of memory for a piece. */
 sm_status model_predict(const sm_model *m, const sm_dataset *ds, double *scores, sm_error *err);
 
+/* Scoring's progress: done of total rows scored (called now and then, from
+ * the calling thread). */
+typedef void (*sm_rows_progress)(void *ctx, int64_t done, int64_t total);
+
+/* model_predict, telling progress (may be NULL) after every piece of rows:
+ * the same scores. */
+sm_status model_predict_progress(const sm_model *m, const sm_dataset *ds, double *scores,
+                                 sm_rows_progress progress, void *ctx, sm_error *err);
+
 #endif

@@ -26,13 +26,16 @@ enum {
     SLOTS_PER_THREAD = 2,      /* blocks in flight per parsing thread */
     MAX_THREADS = PARALLEL_MAX_THREADS
 };
-#define PROGRESS_STEP ((uint64_t)16 << 20)
+#define PROGRESS_STEP ((uint64_t)4 << 20)
 
-static void report_progress(const sm_reader_options *opt, uint64_t consumed, uint64_t *next_report)
+/* done of total bytes of the source (textsrc_position), told every
+ * PROGRESS_STEP of them. */
+static void report_progress(const sm_reader_options *opt, uint64_t done, uint64_t total,
+                            uint64_t *next_report)
 {
-    if (opt && opt->progress && consumed >= *next_report) {
-        opt->progress(opt->progress_ctx, consumed);
-        *next_report = consumed + PROGRESS_STEP;
+    if (opt && opt->progress && done >= *next_report) {
+        opt->progress(opt->progress_ctx, READ_STEP_TEXT, done, total);
+        *next_report = done + PROGRESS_STEP;
     }
 }
 
@@ -58,7 +61,7 @@ static sm_status parse_blocks_serial(textsrc_blocks *r, const sm_reader_options 
         libsvm_block_parse(b);
         if ((st = libsvm_builder_merge(g, b, err)) != SM_OK)
             break;
-        report_progress(opt, r->consumed, &next_report);
+        report_progress(opt, r->done, r->total, &next_report);
     }
     libsvm_block_free(b);
     return st;
@@ -82,7 +85,7 @@ typedef struct {
     int64_t next_parse; /* next block to hand to a parser */
     int read_done;      /* end of input or read error */
     int abort;          /* the merge failed: everyone stops */
-    uint64_t consumed;  /* bytes read, for progress */
+    uint64_t done, total; /* of the source, for progress (textsrc_position) */
     sm_status read_st;
     sm_error read_err;
 } pipeline;
@@ -112,7 +115,8 @@ static void *pipeline_read(void *arg)
         } else {
             p->state[k % p->n_slots] = SLOT_FILLED;
             p->n_read = k + 1;
-            p->consumed = p->reader->consumed;
+            p->done = p->reader->done;
+            p->total = p->reader->total;
         }
         int done = p->read_done;
         pthread_cond_broadcast(&p->changed);
@@ -166,12 +170,12 @@ static sm_status pipeline_merge(pipeline *p, const sm_reader_options *opt, libsv
         while (!(k < p->n_read && p->state[s] == SLOT_PARSED) && !(p->read_done && k >= p->n_read))
             pthread_cond_wait(&p->changed, &p->mu);
         int done = k >= p->n_read;
-        uint64_t consumed = p->consumed;
+        uint64_t read = p->done, total = p->total;
         pthread_mutex_unlock(&p->mu);
         if (done)
             break;
         st = libsvm_builder_merge(g, p->slot[s], err);
-        report_progress(opt, consumed, &next_report);
+        report_progress(opt, read, total, &next_report);
         pthread_mutex_lock(&p->mu);
         p->state[s] = SLOT_FREE;
         pthread_cond_broadcast(&p->changed);

@@ -47,10 +47,22 @@ typedef enum {
 /* Names indexed by sm_duplicates, NULL-terminated (names.h). */
 extern const char *const reader_duplicates_names[DUPLICATES_COUNT + 1];
 
+/* The long steps of reading data, for progress. */
+typedef enum {
+    READ_STEP_TEXT,  /* parsing the text */
+    READ_STEP_HASH,  /* hashing a file, to check a cache against it or record it */
+    READ_STEP_CHECK, /* checking a cache's arrays */
+    READ_STEP_WRITE, /* writing a cache */
+    READ_STEP_COUNT
+} sm_read_step;
+
 typedef struct {
-    /* Called now and then while reading (may be NULL): bytes of (uncompressed)
-     * text consumed so far. The CLI uses it to draw progress on a terminal. */
-    void (*progress)(void *ctx, uint64_t bytes);
+    /* Called now and then during a long step (may be NULL), from the calling
+     * thread: done of total bytes (total 0: unknown). READ_STEP_TEXT: of the
+     * file as stored (compressed bytes for gzip; a share's own), every few
+     * MB; the steps of a cache (cache.h): hashing a file, checking a cache's
+     * arrays, writing a cache. The CLI draws it on a terminal. */
+    void (*progress)(void *ctx, sm_read_step step, uint64_t done, uint64_t total);
     void *progress_ctx;
     /* Called (may be NULL) by cache_load, which writes a temporary file next
      * to the cache: with exists = 1 once the file is created, 0 once it is

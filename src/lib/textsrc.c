@@ -28,6 +28,7 @@ struct textsrc_file {
     int member_done;   /* gzip: the last member read ended with its trailer */
     int in_eof;        /* read() returned 0 */
     uint64_t in_total; /* bytes read from fd: the offset of in[avail_in] */
+    uint64_t size;     /* a regular file's size, 0 for a pipe or a terminal */
     z_stream z;        /* next_in/avail_in: the unused bytes of in */
     int z_ready;       /* inflateInit2 done */
     unsigned char in[IN_BYTES];
@@ -56,6 +57,7 @@ sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err)
     }
     memset(f, 0, offsetof(textsrc_file, in));
     f->fd = fd;
+    f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     src->file = f;
     return SM_OK;
 }
@@ -128,6 +130,7 @@ static sm_status read_plain(sm_textsrc *src, char *dst, size_t want, size_t *got
     if (n < 0)
         return sm_fail(err, SM_EIO, "%s: read error: %s", src->name, strerror(errno));
     *got = (size_t)n;
+    f->in_total += (uint64_t)n; /* (in_total - avail_in: the bytes of the file used) */
     return SM_OK;
 }
 
@@ -292,6 +295,13 @@ sm_status textsrc_scan_lines(sm_textsrc *src, textsrc_line_fn handle, void *ctx,
     return st;
 }
 
+void textsrc_position(const sm_textsrc *src, uint64_t *done, uint64_t *total)
+{
+    const textsrc_file *f = src->file;
+    *done = f ? f->in_total - f->z.avail_in : src->mem_pos;
+    *total = f ? f->size : src->mem_len;
+}
+
 /* ---- blocks of whole lines ---- */
 
 void textsrc_blocks_init(textsrc_blocks *r, sm_textsrc *src, size_t block_bytes)
@@ -318,6 +328,7 @@ static sm_status fill_block(textsrc_blocks *r, char *text, size_t *len, size_t c
         *len += got;
         r->consumed += got;
     }
+    textsrc_position(r->src, &r->done, &r->total);
     return SM_OK;
 }
 

@@ -35,6 +35,11 @@ sm_status textsrc_open(sm_textsrc *src, const char *path, sm_error *err);
 void textsrc_from_buffer(sm_textsrc *src, const char *buf, size_t len, const char *name);
 void textsrc_close(sm_textsrc *src);
 
+/* How far the source is read, for progress: *done bytes of *total, bytes of
+ * the file as stored (compressed bytes for gzip) or of the buffer; *total
+ * is 0 when the size is unknown (a pipe, a terminal). */
+void textsrc_position(const sm_textsrc *src, uint64_t *done, uint64_t *total);
+
 /* Hand every line to handle, numbered from 1, with line[len] == '\0' and a
  * trailing '\r' removed (the last line may lack its '\n'). The first status
  * other than SM_OK stops the scan and is returned. */
@@ -52,6 +57,7 @@ typedef struct {
     size_t carry_len, carry_cap;
     int eof;
     uint64_t consumed;   /* bytes of text read so far */
+    uint64_t done, total; /* textsrc_position after the last block */
 } textsrc_blocks;
 
 void textsrc_blocks_init(textsrc_blocks *r, sm_textsrc *src, size_t block_bytes);

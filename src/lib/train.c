@@ -1221,6 +1221,25 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
     return st;
 }
 
+/* The function L-BFGS minimises: a pass of fullbatch_eval, told first to
+ * cfg->on_pass (train.h) with the iteration under way. */
+typedef struct {
+    trainer *t;
+    sm_fullbatch *fb;
+    const sm_lbfgs *lb;
+} lbfgs_pass;
+
+static sm_status eval_telling(void *ctx, const double *theta, double *f, double *grad,
+                              sm_error *err)
+{
+    lbfgs_pass *p = ctx;
+    const sm_train_config *cfg = p->t->cfg;
+    if (cfg->on_pass)
+        cfg->on_pass(cfg->ctx, p->t->iterations + 1, cfg->max_iter, p->lb->evals,
+                     p->lb->evals ? p->lb->f : NAN, p->lb->evals ? lbfgs_grad_max(p->lb) : NAN);
+    return fullbatch_eval(p->fb, theta, f, grad, err);
+}
+
 static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
@@ -1232,8 +1251,9 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
     memset(&lb, 0, sizeof lb);
     double *theta = NULL;
     sm_status st = fullbatch_init(&fb, &fc, &t->sc, err);
+    lbfgs_pass pass = {t, fb, &lb};
     if (st == SM_OK)
-        st = lbfgs_init(&lb, fullbatch_param_count(fb), fullbatch_eval, fb, err);
+        st = lbfgs_init(&lb, fullbatch_param_count(fb), eval_telling, &pass, err);
     if (st == SM_OK && !(theta = malloc((size_t)fullbatch_param_count(fb) * sizeof *theta)))
         st = sm_fail(err, SM_EFAIL, "out of memory");
     /* (every pass is a sum over the ranks: none may be missing from it) */

@@ -106,6 +106,12 @@ typedef struct {
      * long epoch with the fraction of the epoch done. */
     void (*on_epoch)(void *ctx, const sm_epoch_info *info);
     void (*on_progress)(void *ctx, int epoch, double fraction);
+    /* L-BFGS: before each pass over the data (an iteration takes one or
+     * more: its line search), the iteration under way (1-based, of at most
+     * max_iter), the passes so far, and the objective and the largest
+     * gradient component at the current iterate (NaN before the first). */
+    void (*on_pass)(void *ctx, int iteration, int max_iter, int64_t passes, double objective,
+                    double grad_max);
     void *ctx;
     /* Backing off: a run that diverges after its starting point
      * (SM_EDIVERGED: a non-finite score, loss or gradient, or an exploding

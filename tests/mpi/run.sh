@@ -235,6 +235,11 @@ expect_ok "--sync-every" run 2 train -d "$AC" --label-transform log --epochs 3 -
 obj=$(objective)
 expect_ok "--sync-every again" run 2 train -d "$AC" --label-transform log --epochs 3 --sync-every 4 -m "$T/sync.again" -q
 expect_true "--sync-every: the same model bytes twice" cmp -s "$T/sync.model" "$T/sync.again"
+# an option that does nothing: said once (rank 0), and --sync-every is not one here
+expect_ok "--temperature with pointwise, 2 ranks" run 2 train -d "$AC" --label-transform log \
+    --epochs 1 --sync-every 4 --temperature 2 -m "$T/warn.model"
+expect_true "... one warning, of --temperature alone" \
+    "[ \$(grep -c 'warning: --' '$T/err') -eq 1 ] && grep -q 'warning: --temperature has no effect' '$T/err'"
 expect_true "--sync-every: objective $obj within 2% of one process's $single" close_to "$obj" "$single" 0.02
 
 # Faults: a bad line in rank 1's share stops every rank with its located
