@@ -585,9 +585,11 @@ static sm_status train_step(trainer *t, int epoch, int64_t step, int64_t first, 
     if (t->pending == SM_OK) {
         if ((st = gather_batch(t, first, last, &n_rows, err)) != SM_OK)
             return st;
-        /* Pointwise units are rows: start loading the next steps' data. */
-        if (!objective_is_ranking(t->obj->kind))
-            scorer_prefetch(&t->sc, t->train, t->units + last, t->n_units - last, t->batch);
+        /* Pointwise units are rows: start loading the next steps' data
+         * (streamed: within the window read, stream.h). */
+        int64_t ahead_end = t->have_stream ? stream_window_end(&t->stream) : t->n_units;
+        if (!objective_is_ranking(t->obj->kind) && ahead_end > last)
+            scorer_prefetch(&t->sc, t->train, t->units + last, ahead_end - last, t->batch);
         scorer_forward(&t->sc, t->train, buf->rows, n_rows, buf->scores);
         st = batch_gradient(t, epoch, last - first, batch_units, n_rows, &t->pending_err);
         if (st != SM_OK && !dist_many(cfg->dist)) {
@@ -976,7 +978,7 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
     const sm_train_config *cfg = t->cfg;
     sm_status st = SM_OK;
     if (t->have_stream)
-        stream_epoch(&t->stream, &t->rng, t->units);
+        st = stream_epoch(&t->stream, &t->rng, t->units, err);
     else
         rng_shuffle(&t->rng, t->units, t->n_units);
     t->loss_sum = 0.0;
@@ -993,13 +995,15 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
             if (cfg->sync_every)
                 all = last - first > 0 ? last - first : 1;
         }
-        if (t->have_stream)
-            stream_at(&t->stream, first);
+        if (t->have_stream && (st = stream_at(&t->stream, first, last, err)) != SM_OK)
+            break;
         st = train_step(t, epoch, step, first, last, all, err);
         if (st == SM_OK && dist_many(cfg->dist) && cfg->sync_every &&
             ((step + 1) % cfg->sync_every == 0 || step + 1 == steps))
             st = average_parameters(t, err);
     }
+    if (t->have_stream) /* (the epoch's objectives are a pass of their own) */
+        stream_end(&t->stream);
     *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step,
                             .step_bytes = t->step_bytes};
     /* Exact only for the last epoch: a pass over the data costs about a
