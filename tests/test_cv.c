@@ -147,6 +147,7 @@ static void test_run_noiseless(void)
     make_data(200, 0, &ds);
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.epochs = 60;
     sm_regions regions = test_regions_of("2");
     sm_rank_config rank;

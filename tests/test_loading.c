@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "cache.h"
+#include "crc32c.h"
 #include "reader.h"
 #include "test.h"
 
@@ -288,7 +289,7 @@ static void test_cache_reused_only_while_source_unchanged(void)
     free(t.s);
 }
 
-/* The content hash is taken over 8 MiB segments, in parallel: the same for
+/* The content hash (CRC-32C) is taken over 8 MiB segments, in parallel: the same for
  * every thread count, and a change anywhere (here in the third segment, the
  * last byte, or the length) changes it. */
 static void test_content_hash_any_threads(void)
@@ -304,6 +305,8 @@ static void test_content_hash_any_threads(void)
     sm_error err;
     test_write_file(path, b, len);
     CHECK(cache_hash_file(path, 1, &want, &err) == SM_OK);
+    /* the segments' CRCs combined are the CRC of the whole file */
+    CHECK(want == crc32c(0, b, len));
     for (int threads = 2; threads <= 3; threads++)
         CHECK(cache_hash_file(path, threads, &got, &err) == SM_OK && got == want);
     const size_t at[] = {(size_t)17 << 20, len - 1};

@@ -59,6 +59,7 @@ static sm_train_config multiclass_config(double l2, int epochs)
     cfg.objective.n_out = K;
     cfg.scorer.n_out = K;
     cfg.optim.l2 = l2;
+    cfg.solver = SOLVER_SGD; /* (epochs: the engine's default is L-BFGS) */
     cfg.epochs = epochs;
     cfg.threads = 1;
     CHECK(objective_check(&cfg.objective, NULL) == SM_OK);

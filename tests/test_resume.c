@@ -221,6 +221,7 @@ static void test_train_resumed(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD;
     cfg.epochs = 6;
     check_resumed("sgd", &cfg, &ds, NULL, 2);
     optim_config_default(&cfg.optim, OPT_ADAM);
@@ -263,6 +264,7 @@ static void test_train_refused(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD;
     cfg.epochs = 4;
     keeper k = {.at = 2};
     train_state_init(&k.saved);

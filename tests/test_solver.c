@@ -96,6 +96,53 @@ static void test_lbfgs_quadratic(void)
     lbfgs_free(&lb);
 }
 
+/* The same quadratic with a diagonal preconditioner h0 = 1 / diag(A) (the
+ * inverse curvature along each axis, as fullbatch_diagonal gives): the same
+ * minimiser, in fewer iterations than with H0 a multiple of I. */
+static int quadratic_iterations(const quadratic *q, const double *h0, double *x)
+{
+    sm_lbfgs lb;
+    double x0[12] = {0};
+    int moved = 1, it = 0;
+    if (!CHECK(lbfgs_init(&lb, q->n, quadratic_eval, (void *)q, NULL) == SM_OK))
+        return 0;
+    lb.h0 = h0;
+    CHECK(lbfgs_start(&lb, x0, NULL) == SM_OK);
+    while (moved && it < 500 && lbfgs_grad_max(&lb) > 1e-13) {
+        CHECK(lbfgs_iterate(&lb, &moved, NULL) == SM_OK);
+        it++;
+    }
+    memcpy(x, lb.x, (size_t)q->n * sizeof *x);
+    lbfgs_free(&lb);
+    return it;
+}
+
+static void test_lbfgs_diagonal_preconditioner(void)
+{
+    quadratic q = {.n = 12};
+    sm_rng rng;
+    rng_seed(&rng, 9);
+    double want[12], h0[12], plain[12], scaled[12];
+    for (int i = 0; i < q.n; i++) { /* axes over four decades, weakly coupled */
+        q.b[i] = rng_uniform(&rng) * 4 - 2;
+        for (int j = 0; j < q.n; j++)
+            q.A[i * q.n + j] = i == j ? pow(10.0, -4.0 * i / (q.n - 1)) : 0.0;
+    }
+    for (int i = 0; i + 1 < q.n; i++) /* (diagonally dominant: positive definite) */
+        q.A[i * q.n + i + 1] = q.A[(i + 1) * q.n + i] = 0.3 * q.A[(i + 1) * q.n + i + 1];
+    for (int i = 0; i < q.n; i++)
+        h0[i] = 1.0 / q.A[i * q.n + i];
+    cholesky_solve(q.n, q.A, q.b, want);
+    int it_plain = quadratic_iterations(&q, NULL, plain);
+    int it_scaled = quadratic_iterations(&q, h0, scaled);
+    for (int i = 0; i < q.n; i++) {
+        CHECK_CLOSE(plain[i], want[i], 1e-5 * fmax(1.0, fabs(want[i])));
+        CHECK_CLOSE(scaled[i], want[i], 1e-5 * fmax(1.0, fabs(want[i])));
+    }
+    if (!CHECK(it_scaled < it_plain / 2))
+        fprintf(stderr, "  %d iterations with h0, %d without\n", it_scaled, it_plain);
+}
+
 static sm_status rosenbrock(void *ctx, const double *x, double *f, double *g, sm_error *err)
 {
     (void)ctx, (void)err;
@@ -318,6 +365,73 @@ static void test_gradient_every_objective(void)
 
 /* ---- default runs against independent optima ---- */
 
+/* fullbatch_diagonal: for pointwise, mean_u w_u h'(y_u) (fs_j x_uj)^2 + l2
+ * (h'(y_u) for the biases), inverted, computed here from the rows; for
+ * multi-class pointwise per class from its targets; nothing for listwise. */
+static void check_diagonal(sm_objective_kind kind, const char *link, int K, int expect_set)
+{
+    sm_dataset ds;
+    int ranking = objective_is_ranking(kind);
+    make_data(&ds, ranking ? 9 : 60, ranking ? 6 : 1, 4, 1, 13);
+    if (K > 1)
+        add_targets(&ds, K, 0);
+    sm_objective obj = {.kind = kind, .temperature = 1.0, .n_out = K,
+                        .target = kind == OBJ_MULTICLASS ? TARGET_MATCHED : TARGET_DEFAULT};
+    CHECK(link_parse(link, &obj.link, NULL) == SM_OK);
+    CHECK(objective_check(&obj, NULL) == SM_OK);
+    sm_scorer_config sconf;
+    scorer_config_default(&sconf);
+    sconf.n_out = K;
+    scorer_config_complete(&sconf, ds.dim);
+    double *fs = maxabs(&ds), l2 = 0.25;
+    sm_scorer sc;
+    sm_fullbatch *fb = NULL;
+    sm_fullbatch_config fc = {&obj, &ds, fs, l2, 5, 2, NULL, 0};
+    CHECK(scorer_init(&sc, &sconf, &ds, fs, 1, NULL) == SM_OK);
+    CHECK(fullbatch_init(&fb, &fc, &sc, NULL) == SM_OK);
+    int64_t P = fullbatch_param_count(fb);
+    double *h0 = malloc((size_t)P * sizeof *h0), *want = calloc((size_t)P, sizeof *want);
+    double weight = 0.0;
+    int set = -1;
+    for (int64_t i = 0; i < P; i++)
+        h0[i] = -1.0;
+    CHECK(fullbatch_diagonal(fb, h0, &set, NULL) == SM_OK);
+    CHECK(set == expect_set);
+    for (int64_t r = 0; r < ds.n_rows; r++) {
+        double w = ds.weight[r];
+        for (int k = 0; k < K; k++) {
+            double y = K > 1 ? ds.target[r * K + k] : ds.label[r];
+            double c = w * link_dh(&obj.link, y);
+            for (int64_t at = ds.row_ptr[r]; at < ds.row_ptr[r + 1]; at++) {
+                double x = ds.val[at] * fs[ds.col[at]];
+                want[ds.col[at] * K + k] += c * x * x;
+            }
+            want[P - K + k] += c;
+        }
+        weight += w;
+    }
+    for (int64_t i = 0; i < P; i++)
+        if (expect_set)
+            CHECK_REL(h0[i], 1.0 / (want[i] / weight + (i < P - K ? l2 : 0.0)), 1e-12);
+        else
+            CHECK(h0[i] == -1.0); /* untouched */
+    fullbatch_free(fb);
+    scorer_free(&sc);
+    free(h0);
+    free(want);
+    free(fs);
+    dataset_free(&ds);
+}
+
+static void test_fullbatch_diagonal(void)
+{
+    check_diagonal(OBJ_POINTWISE, "lin", 1, 1);
+    check_diagonal(OBJ_POINTWISE, "lin:w=0.05+sigmoid:a=1.5,c=1.5", 1, 1);
+    check_diagonal(OBJ_MULTICLASS_POINTWISE, "lin:w=0.2+sigmoid:a=1,c=-1", 3, 1);
+    check_diagonal(OBJ_MULTICLASS, "lin", 3, 0);
+    check_diagonal(OBJ_LISTWISE, "lin", 1, 0);
+}
+
 static void last_objective(void *ctx, const sm_epoch_info *e)
 {
     *(double *)ctx = e->train_objective;
@@ -496,15 +610,19 @@ static void test_listwise_newton(void)
 }
 
 /* The same model bytes for any number of threads, with several chunks of
- * units, rows and features. */
-static void test_threads_same_model(void)
+ * units, rows and features: enough rows that a pass takes every thread
+ * (fullbatch.c gives a pass of little work one thread), one score a row
+ * and three. */
+static void check_threads_same_model(sm_objective_kind kind, const char *link, int K)
 {
     sm_dataset ds;
-    make_data(&ds, 20000, 1, 8, 1, 5);
+    make_data(&ds, K > 1 ? 60000 : 150000, 1, 8, 1, 5);
+    if (K > 1)
+        add_targets(&ds, K, 1);
     sm_model m[3];
     int threads[3] = {1, 2, 5};
     for (int i = 0; i < 3; i++) {
-        sm_train_config cfg = lbfgs_config(OBJ_POINTWISE, "lin:w=0.1+sigmoid:a=2,c=1.5", 1e-3, 1);
+        sm_train_config cfg = lbfgs_config(kind, link, 1e-3, K);
         cfg.tol = 0.0; /* every iteration up to the cap */
         cfg.threads = threads[i];
         cfg.max_iter = 6;
@@ -512,11 +630,55 @@ static void test_threads_same_model(void)
         CHECK(train_run(&ds, NULL, &cfg, &m[i], NULL) == SM_OK);
     }
     for (int i = 1; i < 3; i++)
-        CHECK(memcmp(m[0].param, m[i].param, (size_t)(ds.dim + 1) * sizeof *m[0].param) == 0);
+        CHECK(memcmp(m[0].param, m[i].param, (size_t)(ds.dim + 1) * K * sizeof *m[0].param) == 0);
     CHECK_STREQ(model_get_info(&m[0], "stop_reason"), "max-iter");
     CHECK_STREQ(model_get_info(&m[0], "iterations"), "6");
     for (int i = 0; i < 3; i++)
         model_free(&m[i]);
+    dataset_free(&ds);
+}
+
+static void test_threads_same_model(void)
+{
+    check_threads_same_model(OBJ_POINTWISE, "lin:w=0.1+sigmoid:a=2,c=1.5", 1);
+    check_threads_same_model(OBJ_MULTICLASS, "lin", 3);
+}
+
+/* The engine's default solver is the command line's auto: L-BFGS for a
+ * linear scorer (its model says so), SGD for an MLP (its epochs, each
+ * reported as one of cfg.epochs). */
+static void count_epoch(void *ctx, const sm_epoch_info *e)
+{
+    int *seen = ctx;
+    seen[0]++;
+    seen[1] = e->epochs;
+}
+
+static void test_default_solver(void)
+{
+    sm_dataset ds;
+    make_data(&ds, 200, 1, 3, 0, 17);
+    for (int mlp = 0; mlp < 2; mlp++) {
+        sm_train_config cfg;
+        int seen[2] = {0, 0};
+        train_config_default(&cfg);
+        CHECK(cfg.solver == SOLVER_AUTO);
+        if (mlp)
+            CHECK(scorer_config_parse("mlp:4", &cfg.scorer, NULL) == SM_OK);
+        CHECK(train_solver(&cfg) == (mlp ? SOLVER_SGD : SOLVER_LBFGS));
+        cfg.on_epoch = count_epoch;
+        cfg.ctx = seen;
+        sm_model m;
+        model_init(&m);
+        if (CHECK(train_run(&ds, NULL, &cfg, &m, NULL) == SM_OK) && mlp) {
+            CHECK(model_get_info(&m, "solver") == NULL); /* (train_run names L-BFGS only) */
+            CHECK(seen[0] == cfg.epochs && seen[1] == cfg.epochs);
+        } else if (!mlp) {
+            CHECK_STREQ(model_get_info(&m, "solver"), "lbfgs");
+            CHECK(seen[1] == cfg.max_iter && seen[0] < cfg.max_iter);
+        }
+        model_free(&m);
+    }
     dataset_free(&ds);
 }
 
@@ -549,12 +711,15 @@ static void test_no_minimum_refused(void)
 
 static const test_case cases[] = {
     TEST(test_lbfgs_quadratic),
+    TEST(test_lbfgs_diagonal_preconditioner),
     TEST(test_lbfgs_rosenbrock),
     TEST(test_lbfgs_not_finite_is_too_long),
     TEST(test_gradient_every_objective),
     TEST(test_pointwise_normal_equations),
     TEST(test_listwise_newton),
+    TEST(test_fullbatch_diagonal),
     TEST(test_threads_same_model),
+    TEST(test_default_solver),
     TEST(test_no_minimum_refused),
 };
 

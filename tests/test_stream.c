@@ -1,9 +1,12 @@
-/* test_stream.c - the memory budget (membudget.h) and the visit of a
- * streamed epoch (stream.h). */
+/* test_stream.c - the memory budget (membudget.h), the visit of a
+ * streamed epoch and its reading of the cache (stream.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cache.h"
 #include "membudget.h"
+#include "reader.h"
 #include "stream.h"
 #include "test.h"
 #include "train.h"
@@ -70,7 +73,7 @@ static void test_stream_visit(void)
     sm_rng rng;
     CHECK(stream_init(&s, &obj, &ds, units, N, BLOCK, &err) == SM_OK);
     rng_seed(&rng, 7);
-    stream_epoch(&s, &rng, order);
+    CHECK(stream_epoch(&s, &rng, order, &err) == SM_OK);
     memset(seen, 0, sizeof seen);
     for (int64_t i = 0; i < N; i++)
         if (CHECK(order[i] % 3 == 0 && order[i] / 3 < N))
@@ -90,16 +93,101 @@ static void test_stream_visit(void)
             shuffled = shuffled || (i > start && order[i] != order[i - 1] + 3);
         }
         start = s.window_end[w];
-        stream_at(&s, start); /* (reading ahead: no effect on memory arrays) */
+        CHECK(stream_at(&s, start, start + 1, &err) == SM_OK); /* (no cache file: nothing read) */
     }
     CHECK(local && shuffled && start == N);
     rng_seed(&rng, 7);
-    stream_epoch(&s, &rng, again);
+    CHECK(stream_epoch(&s, &rng, again, &err) == SM_OK);
     CHECK(memcmp(order, again, sizeof order) == 0); /* the generator alone decides */
-    stream_epoch(&s, &rng, again);
+    CHECK(stream_epoch(&s, &rng, again, &err) == SM_OK);
     CHECK(memcmp(order, again, sizeof order) != 0);
     stream_free(&s);
     dataset_free(&ds);
+}
+
+
+/* Whether rows [r0, r1) of a hold the same offsets, indices and values as
+ * those of b. */
+static int same_rows(const sm_dataset *a, const sm_dataset *b, int64_t r0, int64_t r1)
+{
+    for (int64_t r = r0; r < r1; r++) {
+        if (a->row_ptr[r + 1] != b->row_ptr[r + 1])
+            return 0;
+        for (int64_t k = a->row_ptr[r]; k < a->row_ptr[r + 1]; k++)
+            if (a->col[k] != b->col[k] || memcmp(&a->val[k], &b->val[k], sizeof *a->val) != 0)
+                return 0;
+    }
+    return 1;
+}
+
+/* A mapped cache streamed: each window's rows read (pread) into this
+ * process and put in place in the mapping hold the cache's bytes, and
+ * after the epoch the mapping is the file's again; a cache cut short
+ * while it is streamed is SM_EDATA at the next window, and the rows
+ * already read stay readable (they are no longer the file's pages: reading
+ * a truncated file's page would be a SIGBUS). */
+static void test_stream_reads_the_cache(void)
+{
+    enum { ROWS = 40000 };
+    const char *src = test_tmp_path("s.txt"), *cache = test_tmp_path("s.cache");
+    test_strbuf t = {0};
+    for (int r = 0; r < ROWS; r++)
+        test_strbuf_add(&t, "%d 1:%d %d:0.%d %d:%d.5\n", r % 3, r, 2 + r % 50, r % 97,
+                        60 + r % 7, r % 11);
+    test_write_file(src, t.s, t.len);
+    free(t.s);
+    sm_dataset ref, ds;
+    sm_error err;
+    cache_report rep;
+    CHECK(reader_read_file(src, NULL, &ref, &err) == SM_OK);
+    CHECK(cache_load(src, NULL, cache, NULL, NULL, &ds, &rep, &err) == SM_OK);
+    dataset_free(&ds);
+    if (!CHECK(cache_load(src, NULL, cache, NULL, NULL, &ds, &rep, &err) == SM_OK &&
+               rep.outcome == CACHE_REUSED && ds.mapping != NULL)) {
+        dataset_free(&ref);
+        return;
+    }
+    sm_objective obj;
+    memset(&obj, 0, sizeof obj);
+    obj.kind = OBJ_POINTWISE;
+    int64_t *units = malloc(ROWS * sizeof *units), *order = malloc(ROWS * sizeof *order);
+    for (int64_t u = 0; u < ROWS; u++)
+        units[u] = u;
+    sm_stream s;
+    sm_rng rng;
+    rng_seed(&rng, 3);
+    CHECK(stream_init(&s, &obj, &ds, units, ROWS, 1500, &err) == SM_OK);
+    CHECK(s.n_windows > 3);
+    /* an epoch read through: every window's rows are the cache's */
+    int same = 1;
+    CHECK(stream_epoch(&s, &rng, order, &err) == SM_OK);
+    for (int64_t w = 0; w < s.n_windows; w++) {
+        int64_t start = w ? s.window_end[w - 1] : 0;
+        CHECK(stream_at(&s, start, s.window_end[w], &err) == SM_OK && s.window == w &&
+              s.lo <= w && w <= s.hi);
+        for (int64_t i = start; i < s.window_end[w]; i++)
+            same = same && same_rows(&ds, &ref, order[i], order[i] + 1);
+    }
+    stream_end(&s);
+    CHECK(same && s.hi < s.lo);
+    CHECK(dataset_equal(&ds, &ref)); /* the file's pages again */
+    /* cut short once the first window is read: its rows stay readable (in
+     * memory), and a window read after is an error */
+    CHECK(stream_epoch(&s, &rng, order, &err) == SM_OK);
+    CHECK(truncate(cache, 4096) == 0);
+    for (int64_t i = 0; i < s.window_end[0]; i++)
+        same = same && same_rows(&ds, &ref, order[i], order[i] + 1);
+    CHECK(same);
+    sm_status st = SM_OK;
+    for (int64_t w = 0; w + 1 < s.n_windows && st == SM_OK; w++)
+        st = stream_at(&s, s.window_end[w], s.window_end[w] + 1, &err);
+    CHECK(st == SM_EDATA);
+    CHECK_CONTAINS(err.msg, "s.txt: the cache was truncated or changed while it was read");
+    stream_free(&s);
+    free(units);
+    free(order);
+    dataset_free(&ds);
+    dataset_free(&ref);
 }
 
 static const test_case cases[] = {
@@ -107,6 +195,7 @@ static const test_case cases[] = {
     TEST(test_budget_default),
     TEST(test_stream_units),
     TEST(test_stream_visit),
+    TEST(test_stream_reads_the_cache),
 };
 
 TEST_MAIN(cases)

@@ -213,6 +213,7 @@ static void test_deterministic(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.epochs = 3;
     sm_model a, b, c;
     sm_error err;
@@ -289,6 +290,7 @@ static void test_threads_same_model(void)
         synthetic(&valid, 40000, 4000, grouped, 12);
         sm_train_config cfg;
         train_config_default(&cfg);
+        cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
         cfg.epochs = 2;
         if (grouped)
             cfg.objective.kind = OBJ_LISTWISE;
@@ -333,6 +335,7 @@ static void test_epoch_objectives(void)
     double one[1] = {NAN}, three[3] = {NAN, NAN, NAN};
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.optim.schedule = SCHED_CONSTANT; /* the first epoch the same in both runs */
     cfg.batch = ds.n_rows;
     cfg.on_epoch = record_train_objective;
@@ -367,6 +370,7 @@ static void test_optimizers_descend(void)
         for (int variant = 0; variant < 3; variant++) {
             sm_train_config cfg;
             train_config_default(&cfg);
+            cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
             optim_config_default(&cfg.optim, (sm_optimizer_kind)k);
             cfg.epochs = 10;
             if (variant == 1)
@@ -506,6 +510,7 @@ static void test_divergence_is_reported(void)
 {
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     CHECK(link_parse("exp:a=40", &cfg.objective.link, NULL) == SM_OK);
     static const char *const says[] = {"diverged", "housing_scale:1 (label 24", "exp:", "--clip",
                                        NULL};
@@ -517,6 +522,7 @@ static void test_stop_flag(void)
 {
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     static volatile sig_atomic_t stop = 1;
     cfg.stop = &stop;
     static const char *const says[] = {"interrupted in epoch 1", NULL};
@@ -539,6 +545,7 @@ static void test_backoff_and_flat_link(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.epochs = 3;
     cfg.batch = 1;
     CHECK(link_parse("sinh:a=1,c=30", &cfg.objective.link, NULL) == SM_OK);
@@ -633,6 +640,7 @@ static void test_ranking_divergence_names_query(void)
     synthetic(&ds, 200, 40, 1, 3);
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.objective.kind = OBJ_LISTWISE;
     CHECK(objective_check(&cfg.objective, NULL) == SM_OK);
     CHECK(link_parse("exp:a=400", &cfg.objective.link, NULL) == SM_OK);
@@ -668,6 +676,7 @@ static void test_stop_flag_between_epochs(void)
     stop_after_two s = {0, 0};
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.epochs = 5;
     cfg.stop = &s.stop;
     sm_model m;

@@ -46,6 +46,7 @@ static void test_run_records_provenance(void)
 {
     sm_train_job job;
     train_job_init(&job);
+    job.cfg.solver = SOLVER_SGD; /* (its provenance: epochs, batch, optimiser) */
     job.cfg.epochs = 2;
     job.cfg.seed = 3;
     job.label_transform = LABEL_LOG1P;
@@ -72,6 +73,7 @@ static void test_warm_start(void)
 {
     sm_train_job job;
     train_job_init(&job);
+    job.cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     job.cfg.epochs = 1;
     sm_error err;
     CHECK(link_parse("sigmoid:a=3,c=30", &job.cfg.objective.link, &err) == SM_OK);

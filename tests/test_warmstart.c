@@ -100,6 +100,7 @@ static void test_warm_start(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (epochs: the engine's default is L-BFGS) */
     cfg.epochs = 3;
     sm_model a, b, c;
     model_init(&a);
@@ -149,6 +150,7 @@ static void test_checkpoints(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (checkpoints every 2 epochs) */
     cfg.epochs = 5;
     sm_model plain, saved;
     model_init(&plain);

@@ -209,6 +209,7 @@ static void test_constant_weights_same_model(void)
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
+    cfg.solver = SOLVER_SGD; /* (the engine's default is L-BFGS) */
     cfg.epochs = 3;
     CHECK(link_parse("lin:w=0.05+sigmoid:a=0.3,c=35", &cfg.objective.link, NULL) == SM_OK);
     sm_model plain, weighted;

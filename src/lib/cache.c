@@ -1,6 +1,7 @@
 /* cache.c - the binary dataset cache: check, map, or parse and write. */
 #define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "cache.h"
+#include "crc32c.h"
 #include "parallel.h"
 
 #include <errno.h>
@@ -20,85 +21,22 @@
 /* Version 2: the source's content hash is taken over 8 MiB segments.
  * Version 3: the arrays have a checksum (cache_header.arrays_hash).
  * Version 4: the row weights, and the identity of their file.
- * Version 6: compact rows (dataset.h), with col_ptr and n_col. */
-enum { CACHE_VERSION = 6, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
+ * Version 5: the reader's rule on repeated indices.
+ * Version 6: every hash is a CRC-32C (crc32c.h).
+ * Version 7: compact rows (dataset.h), with col_ptr and n_col. */
+enum { CACHE_VERSION = 7, ALIGN = CACHE_ALIGN, N_ARRAYS = CACHE_ARRAYS };
 #define BYTE_ORDER_MARK UINT32_C(0x01020304)
 
 /* ---- hashing ---- */
 
-/* A 64-bit hash over 32-byte stripes in four independent lanes (so the
- * multiplies pipeline), then the tail, then an avalanche. It guards against
- * edits, not adversaries. */
-#define H1 UINT64_C(0x9E3779B185EBCA87)
-#define H2 UINT64_C(0xC2B2AE3D27D4EB4F)
-#define H3 UINT64_C(0x165667B19E3779F9)
-
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t lane_round(uint64_t acc, uint64_t word)
-{
-    return rotl64(acc + word * H2, 31) * H1;
-}
-
-typedef struct {
-    uint64_t lane[4];
-    uint64_t total;
-} hasher;
-
-static void hasher_init(hasher *h)
-{
-    h->lane[0] = H1 + H2;
-    h->lane[1] = H2;
-    h->lane[2] = 0;
-    h->lane[3] = (uint64_t)0 - H1;
-    h->total = 0;
-}
-
-/* Feed whole 32-byte stripes; returns how many bytes were consumed. */
-static size_t hasher_stripes(hasher *h, const unsigned char *p, size_t len)
-{
-    size_t n = len & ~(size_t)31;
-    for (size_t i = 0; i < n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, sizeof w);
-        for (int k = 0; k < 4; k++)
-            h->lane[k] = lane_round(h->lane[k], w[k]);
-    }
-    h->total += n;
-    return n;
-}
-
-static uint64_t hasher_finish(hasher *h, const unsigned char *tail, size_t len)
-{
-    uint64_t acc = rotl64(h->lane[0], 1) + rotl64(h->lane[1], 7) + rotl64(h->lane[2], 12) +
-                   rotl64(h->lane[3], 18);
-    acc ^= h->total + len;
-    for (size_t i = 0; i < len; i++)
-        acc = rotl64(acc ^ (tail[i] * H3), 11) * H1;
-    acc ^= acc >> 33;
-    acc *= H2;
-    acc ^= acc >> 29;
-    acc *= H3;
-    return acc ^ (acc >> 32);
-}
-
-static uint64_t hash_bytes(const void *p, size_t len)
-{
-    hasher h;
-    hasher_init(&h);
-    size_t n = hasher_stripes(&h, p, len);
-    return hasher_finish(&h, (const unsigned char *)p + n, len - n);
-}
-
-/* The content hash of a file: each segment of HASH_SEGMENT bytes is hashed
- * on its own, then the list of segment hashes is hashed. The segments are
- * fixed by the file, not by the threads, so any thread count gives the same
- * hash; with several threads the reading (a copy out of the page cache) and
- * the hashing of a big source take a fraction of the time. */
-enum { HASH_SEGMENT = 1 << 23, HASH_BUF = 1 << 20 };
+/* The content hash of a file is its CRC-32C (crc32c.h): each segment of
+ * HASH_SEGMENT bytes is summed on its own, on the threads, and the sums are
+ * combined in order into that of the whole file. The segments are fixed by
+ * the file, not by the threads, so any thread count gives the same hash;
+ * with several threads the reading (a copy out of the page cache, in pieces
+ * of HASH_BUF that stay in the core's cache) and the summing of a big source
+ * take a fraction of the time. */
+enum { HASH_SEGMENT = 1 << 23, HASH_BUF = 1 << 18 };
 /* Segments hashed between two reports of progress (from the calling thread). */
 enum { HASH_BATCH = 16 };
 
@@ -113,74 +51,66 @@ static void tell_progress(const sm_reader_options *opt, sm_read_step step, uint6
 typedef struct {
     int fd;
     uint64_t size;
-    int64_t first;      /* the segment of index 0 of this parallel_for */
-    uint64_t *digest;   /* per segment */
-    int *read_errno;    /* per segment: 0, or the errno of a failed read */
+    int64_t first;         /* the segment of index 0 of this parallel_for */
+    uint32_t *digest;      /* per segment */
+    int *read_errno;       /* per segment: 0, or the errno of a failed read */
+    unsigned char **bufs;  /* per worker: HASH_BUF bytes */
 } hash_pass;
 
 static void hash_segment(void *ctx, int64_t k, int worker)
 {
-    (void)worker;
     hash_pass *p = ctx;
     int64_t seg = p->first + k;
     uint64_t off = (uint64_t)seg * HASH_SEGMENT;
     uint64_t end = off + HASH_SEGMENT < p->size ? off + HASH_SEGMENT : p->size;
-    unsigned char *buf = malloc(HASH_BUF);
-    if (!buf) {
-        p->read_errno[seg] = ENOMEM;
-        return;
-    }
-    hasher h;
-    hasher_init(&h);
-    size_t have = 0; /* bytes at the start of buf not yet hashed (< 32) */
+    unsigned char *buf = p->bufs[worker];
+    uint32_t crc = 0;
     while (off < end) {
-        size_t want = HASH_BUF - have < end - off ? HASH_BUF - have : (size_t)(end - off);
-        ssize_t got = pread(p->fd, buf + have, want, (off_t)off);
+        size_t want = HASH_BUF < end - off ? HASH_BUF : (size_t)(end - off);
+        ssize_t got = pread(p->fd, buf, want, (off_t)off);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) { /* an error, or the file shrank: the source cannot be trusted */
             p->read_errno[seg] = got < 0 ? errno : EIO;
-            free(buf);
             return;
         }
         off += (uint64_t)got;
-        have += (size_t)got;
-        size_t used = hasher_stripes(&h, buf, have);
-        memmove(buf, buf + used, have - used);
-        have -= used;
+        crc = crc32c(crc, buf, (size_t)got);
     }
-    p->digest[seg] = hasher_finish(&h, buf, have);
-    free(buf);
+    p->digest[seg] = crc;
 }
 
 static sm_status hash_fd(int fd, const char *path, uint64_t size, int threads,
                          const sm_reader_options *opt, uint64_t *hash, sm_error *err)
 {
     int64_t n_segments = (int64_t)((size + HASH_SEGMENT - 1) / HASH_SEGMENT);
-    uint64_t *digest = calloc((size_t)n_segments + 1, sizeof *digest);
-    int *read_errno = calloc((size_t)n_segments + 1, sizeof *read_errno);
-    if (!digest || !read_errno) {
-        free(digest);
-        free(read_errno);
-        return sm_fail(err, SM_EFAIL, "%s: out of memory", path);
-    }
-    hash_pass p = {fd, size, 0, digest, read_errno};
-    for (; p.first < n_segments; p.first += HASH_BATCH) {
+    int workers = parallel_workers(threads, n_segments < HASH_BATCH ? n_segments : HASH_BATCH);
+    hash_pass p = {fd, size, 0, calloc((size_t)n_segments + 1, sizeof *p.digest),
+                   calloc((size_t)n_segments + 1, sizeof *p.read_errno),
+                   calloc((size_t)workers, sizeof *p.bufs)};
+    int have = p.digest && p.read_errno && p.bufs;
+    for (int w = 0; have && w < workers; w++)
+        have = (p.bufs[w] = malloc(HASH_BUF)) != NULL;
+    sm_status st = have ? SM_OK : sm_fail(err, SM_EFAIL, "%s: out of memory", path);
+    for (; st == SM_OK && p.first < n_segments; p.first += HASH_BATCH) {
         int64_t n = n_segments - p.first < HASH_BATCH ? n_segments - p.first : HASH_BATCH;
         parallel_for(threads, n, hash_segment, &p);
         uint64_t done = (uint64_t)(p.first + n) * HASH_SEGMENT;
         tell_progress(opt, READ_STEP_HASH, done < size ? done : size, size);
     }
-    sm_status st = SM_OK;
-    for (int64_t s = 0; s < n_segments && st == SM_OK; s++)
-        if (read_errno[s])
-            st = read_errno[s] == ENOMEM ? sm_fail(err, SM_EFAIL, "%s: out of memory", path)
-                                         : sm_fail(err, SM_EIO, "%s: read error: %s", path,
-                                                   strerror(read_errno[s]));
-    digest[n_segments] = size; /* the length is part of what is hashed */
-    *hash = hash_bytes(digest, ((size_t)n_segments + 1) * sizeof *digest);
-    free(digest);
-    free(read_errno);
+    uint32_t crc = 0;
+    for (int64_t s = 0; s < n_segments && st == SM_OK; s++) {
+        if (p.read_errno[s])
+            st = sm_fail(err, SM_EIO, "%s: read error: %s", path, strerror(p.read_errno[s]));
+        uint64_t len = s + 1 < n_segments ? HASH_SEGMENT : size - (uint64_t)s * HASH_SEGMENT;
+        crc = crc32c_combine(crc, p.digest[s], len);
+    }
+    *hash = crc;
+    for (int w = 0; p.bufs && w < workers; w++)
+        free(p.bufs[w]);
+    free(p.bufs);
+    free(p.digest);
+    free(p.read_errno);
     return st;
 }
 
@@ -263,7 +193,7 @@ static void cache_layout(cache_header *h)
 
 static uint64_t header_hash_of(const cache_header *h)
 {
-    return hash_bytes(h, offsetof(cache_header, header_hash));
+    return crc32c(0, h, offsetof(cache_header, header_hash));
 }
 
 /* ---- checking a cache ---- */
@@ -525,9 +455,9 @@ static const char *scan_data(const sm_dataset *ds, int64_t n_col, int threads,
     if (!problem && ds->weight && ds->n_rows > 0 && !weighs)
         problem = "weights that are all 0";
     if (!problem && !(problem = groups_problem(ds))) {
-        total[4] = ds->n_groups ? hash_bytes(ds->group_ptr, 8 * ((size_t)ds->n_groups + 1)) : 0;
-        total[5] = ds->qid ? hash_bytes(ds->qid, 8 * (size_t)ds->n_groups) : 0;
-        *sum = hash_bytes(total, (ds->weight ? 8 : 6) * sizeof *total);
+        total[4] = ds->n_groups ? crc32c(0, ds->group_ptr, 8 * ((size_t)ds->n_groups + 1)) : 0;
+        total[5] = ds->qid ? crc32c(0, ds->qid, 8 * (size_t)ds->n_groups) : 0;
+        *sum = crc32c(0, total, (ds->weight ? 8 : 6) * sizeof *total);
     }
     return problem;
 }
@@ -670,7 +600,8 @@ static int try_map(const char *cache_path, const char *source, const sm_reader_o
     int threads = par ? par->threads : 0;
     sm_duplicates duplicates = opt ? opt->duplicates : DUPLICATES_ERROR;
     *st = SM_OK;
-    int fd = open(cache_path, O_RDONLY);
+    /* (kept open with the mapping: a streamed epoch reads it, stream.h) */
+    int fd = open(cache_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, why_cap, errno == ENOENT ? "no cache yet" : "cache unreadable: %s",
                  strerror(errno));
@@ -698,17 +629,19 @@ static int try_map(const char *cache_path, const char *source, const sm_reader_o
     void *map = mmap(NULL, h->file_size, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0),
                      fd, 0);
     int e = errno;
-    close(fd);
     if (map == MAP_FAILED) {
+        close(fd);
         snprintf(why, why_cap, "the cache cannot be mapped: %s", strerror(e));
         return 0;
     }
     if (!image_dataset(map, h, threads, opt, out, why, why_cap)) {
         munmap(map, h->file_size);
+        close(fd);
         return 0;
     }
     out->mapping = map;
     out->mapping_len = h->file_size;
+    out->mapping_fd = fd;
     out->duplicate_rows = h->duplicate_rows;
     return 1;
 }

@@ -10,12 +10,14 @@
  * bytes a value). Loading maps it with
  * mmap (read-only) and points the dataset's big arrays into the mapping,
  * so loading costs no parsing and little copying, and data larger than
- * memory still trains: the kernel pages the arrays in and out as they are
- * used.
+ * memory still trains: the passes page the arrays in, in order, and the
+ * SGD epochs read them with pread through the file, which the dataset
+ * keeps open (dataset.h: mapping_fd; stream.h).
  *
  * Never stale: the cache is used only when the source's size and mtime
- * equal those recorded AND a hash of the source's bytes (the file as stored,
- * gzip or not) equals the recorded one; otherwise (also when the cache is
+ * equal those recorded AND the CRC-32C of the source's bytes (the file as
+ * stored, gzip or not; checked once, when the cache is loaded) equals the
+ * recorded one; otherwise (also when the cache is
  * missing, truncated, damaged, or from another format version or byte order)
  * the source is parsed and the cache rewritten: to a temporary file in the
  * cache's directory, flushed to disk, then renamed over the old one, so a
@@ -81,9 +83,10 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
                      const sm_reader_options *opt, const sm_reader_parallel *par,
                      sm_dataset *out, cache_report *report, sm_error *err);
 
-/* The content hash recorded in a cache: 64 bits over the bytes of the file
- * at path, the same for any number of threads (0: one per core); exposed for
- * tests. SM_EIO when it cannot be read. */
+/* The content hash recorded in a cache: the CRC-32C (crc32c.h) of the bytes
+ * of the file at path, summed by segments on `threads` threads (0: one per
+ * core) and combined, so the same for any number; exposed for tests. SM_EIO
+ * when it cannot be read. */
 /* For tests only. */
 sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_error *err);
 

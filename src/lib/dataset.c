@@ -1,6 +1,5 @@
 /* dataset.c - lifetime of an sm_dataset, sidecar query groups, label transforms. */
 #include "dataset.h"
-#include "memhint.h"
 #include "names.h"
 #include "numfmt.h"
 
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void dataset_init(sm_dataset *ds)
 {
@@ -20,31 +20,6 @@ int dataset_in_mapping(const sm_dataset *ds, const void *p)
 {
     uintptr_t a = (uintptr_t)p, m = (uintptr_t)ds->mapping;
     return ds->mapping && a >= m && a <= m + ds->mapping_len; /* an empty array may sit at the end */
-}
-
-/* The whole pages of [p, p + bytes) when they lie in the mapping. */
-static void advise_range(const sm_dataset *ds, const void *p, size_t bytes, int need)
-{
-    if (dataset_in_mapping(ds, p))
-        sm_advise_mapped(p, bytes, need);
-}
-
-void dataset_advise_rows(const sm_dataset *ds, int64_t first, int64_t last, int need)
-{
-    if (!ds->mapping || first >= last)
-        return;
-    int64_t k0 = ds->row_ptr[first], k1 = ds->row_ptr[last];
-    advise_range(ds, ds->row_ptr + first, (size_t)(last - first + 1) * sizeof *ds->row_ptr, need);
-    if (ds->col_ptr) {
-        advise_range(ds, ds->col_ptr + first, (size_t)(last - first + 1) * sizeof *ds->col_ptr,
-                     need);
-        int64_t c0 = ds->col_ptr[first], c1 = ds->col_ptr[last];
-        advise_range(ds, ds->col + c0, (size_t)(c1 - c0) * sizeof *ds->col, need);
-    } else {
-        advise_range(ds, ds->col + k0, (size_t)(k1 - k0) * sizeof *ds->col, need);
-    }
-    advise_range(ds, ds->val + k0, (size_t)(k1 - k0) * sizeof *ds->val, need);
-    advise_range(ds, ds->label + first, (size_t)(last - first) * sizeof *ds->label, need);
 }
 
 /* free() for an array of ds, which may instead live in its cache mapping. */
@@ -66,8 +41,10 @@ void dataset_free(sm_dataset *ds)
     free(ds->target);
     free(ds->weight);
     free(ds->line_skips);
-    if (ds->mapping)
+    if (ds->mapping) {
         munmap(ds->mapping, ds->mapping_len);
+        close(ds->mapping_fd);
+    }
     dataset_init(ds);
 }
 

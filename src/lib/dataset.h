@@ -70,6 +70,7 @@ typedef struct {
      * Arrays replaced later (e.g. by dataset_set_group_sizes) are malloc'd. */
     void *mapping;
     size_t mapping_len;
+    int mapping_fd; /* with a mapping: its cache file, open for reading (stream.h) */
 } sm_dataset;
 
 /* Row r's nonzeros: the k-th (0 <= k < n) has the value val[k] at the
@@ -126,10 +127,6 @@ void dataset_free(sm_dataset *ds);
 /* Whether the array p of ds lives in its cache mapping (read-only), rather
  * than in memory of its own that may be changed in place. */
 int dataset_in_mapping(const sm_dataset *ds, const void *p);
-/* Tell the kernel that the pages of rows [first, last) in a cache mapping
- * are needed soon (read them ahead) or no longer (let them go); no effect
- * on arrays outside the mapping, nor on the values read. */
-void dataset_advise_rows(const sm_dataset *ds, int64_t first, int64_t last, int need);
 /* True when a and b hold the same rows (in the same feature space), labels,
  * groups and qids bit for bit
  * (however they were loaded: parsed, by any thread count, or from a cache;

@@ -6,11 +6,19 @@
 
 #include "parallel.h"
 #include "rng.h"
+#include "linear.h"
 #include "train_pass.h"
 
 /* The chunk sizes: a pass's result depends on them, never on the threads.
  * Units are cheap next to a row's scores, so a chunk holds a few hundred. */
 enum { CHUNK_UNITS = 256, CHUNK_NNZ = 1 << 16 };
+
+/* The least work (nonzeros and units, times the scores a row) worth a
+ * thread of its own in a pass: starting one and waiting for it costs tens
+ * of microseconds, and far more on a busy machine, where a pass of a small
+ * data set would spend most of its time waiting for threads to be scheduled
+ * (the results do not depend on it: the chunks are fixed). */
+#define THREAD_MIN_WORK (1 << 18)
 
 struct sm_fullbatch {
     sm_fullbatch_config cfg;
@@ -30,6 +38,7 @@ struct sm_fullbatch {
     double *grad;              /* P + 2: the gradient, then loss and weight (summed) */
     sm_objective_work work[PARALLEL_MAX_THREADS];
     int workers;
+    int threads; /* for a pass: the configured ones, fewer for little work */
 };
 
 static int64_t chunks_of(int64_t n, int64_t size) { return n > 0 ? (n + size - 1) / size : 0; }
@@ -101,7 +110,11 @@ sm_status fullbatch_init(sm_fullbatch **out, const sm_fullbatch_config *cfg, sm_
     if (!fb->scores || !fb->dscores || !fb->unit_sums || !fb->state || !fb->grad)
         return sm_fail(err, SM_EFAIL, "out of memory for the scores of %s", ds->source);
     int64_t longest = pass_longest_query(ds) > fb->K ? pass_longest_query(ds) : fb->K;
-    fb->workers = parallel_workers(cfg->threads, n_chunks);
+    int64_t work = (ds->nnz + fb->n_units) * fb->K / THREAD_MIN_WORK;
+    fb->threads = parallel_threads(cfg->threads);
+    if (work < fb->threads)
+        fb->threads = work > 1 ? (int)work : 1;
+    fb->workers = parallel_workers(fb->threads, n_chunks);
     sm_status st = SM_OK;
     for (int w = 0; w < fb->workers && st == SM_OK; w++) {
         objective_work_init(&fb->work[w], cfg->seed);
@@ -145,6 +158,46 @@ void fullbatch_put(sm_fullbatch *fb, const double *theta)
     memcpy(fb->state, theta, (size_t)fb->P * sizeof *fb->state);
     fb->state[fb->P] = 1.0;
     scorer_restore_state(fb->sc, fb->state);
+}
+
+static double feature_scale(const sm_fullbatch *fb, int32_t j);
+
+sm_status fullbatch_diagonal(sm_fullbatch *fb, double *h0, int *set, sm_error *err)
+{
+    const sm_objective *obj = fb->cfg.obj;
+    const sm_dataset *ds = fb->cfg.ds;
+    const int64_t K = fb->K, P = fb->P;
+    *set = obj->kind == OBJ_POINTWISE || obj->kind == OBJ_MULTICLASS_POINTWISE;
+    if (!*set)
+        return SM_OK;
+    /* sums in row order, on one thread (one pass, before the iterations):
+     * P curvature sums (the biases' last), then the rows' weight */
+    double *sum = fb->grad;
+    memset(sum, 0, (size_t)(P + 1) * sizeof *sum);
+    for (int64_t r = 0; r < ds->n_rows; r++) {
+        double w = objective_unit_weight(ds, r);
+        const double *y = objective_unit_targets(obj, ds, r);
+        for (int64_t k = 0; k < K; k++) {
+            double c = w * link_dh(&obj->link, y[k]);
+            sm_row row = dataset_row(ds, r);
+            for (int64_t at = 0; at < row.n; at++) {
+                int64_t j = row_index(row.col, row.first, at);
+                double x = (double)row.val[at] * feature_scale(fb, (int32_t)j);
+                sum[j * K + k] += c * x * x;
+            }
+            sum[P - K + k] += c;
+        }
+        sum[P] += w;
+    }
+    sm_status st = SM_OK;
+    if (dist_many(fb->cfg.dist) && (st = dist_sum(fb->cfg.dist, sum, P + 1, err)) != SM_OK)
+        return st;
+    for (int64_t i = 0; i < P; i++) {
+        double d = (sum[P] > 0.0 ? sum[i] / sum[P] : 0.0) + (i < P - K ? fb->cfg.l2 : 0.0);
+        /* (a feature never seen, without --l2: nothing to scale by) */
+        h0[i] = d > 0.0 && isfinite(d) ? 1.0 / d : 1.0;
+    }
+    return SM_OK;
 }
 
 /* The penalty part of F(theta): (l2/2) ||W||^2. */
@@ -201,33 +254,51 @@ static double feature_scale(const sm_fullbatch *fb, int32_t j)
     return fb->cfg.fs ? (double)(float)fb->cfg.fs[j] : 1.0;
 }
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Classes k0 .. k0 + width - 1 of feature j's gradient: the sums over its
+ * rows, in row order, held in registers (width a constant once inlined:
+ * independent chains of additions), then times the feature's scale. */
+static ALWAYS_INLINE void feature_block(const sm_fullbatch *fb, int32_t j, int64_t k0,
+                                        const int width)
+{
+    const int64_t K = fb->K;
+    const int32_t *restrict row = fb->col_row;
+    const float *restrict val = fb->col_val;
+    const double *restrict dscores = fb->dscores + k0;
+    double a[LINEAR_BLOCK] = {0.0};
+    for (int64_t at = fb->col_ptr[j]; at < fb->col_ptr[j + 1]; at++) {
+        const double *d = dscores + (int64_t)row[at] * K;
+        double x = val[at];
+        LINEAR_UNROLL
+        for (int k = 0; k < width; k++)
+            a[k] += x * d[k];
+    }
+    double scale = feature_scale(fb, j);
+    LINEAR_UNROLL
+    for (int k = 0; k < width; k++)
+        fb->grad[(int64_t)j * K + k0 + k] = a[k] * scale;
+}
+
 /* The weights' gradient of a chunk of features: for each, the sum over its
- * rows (in row order) of x_ij times the rows' score gradients. */
+ * rows (in row order) of x_ij times the rows' score gradients, LINEAR_BLOCK
+ * classes at a time. */
 static void feature_chunk(void *ctx, int64_t chunk, int worker)
 {
     (void)worker;
     sm_fullbatch *fb = ctx;
     const int64_t K = fb->K;
-    for (int32_t j = fb->col_chunk[chunk]; j < fb->col_chunk[chunk + 1] && K == 1; j++) {
-        double g = 0.0; /* (one score a row: the same sums, without the loop over K) */
-        for (int64_t at = fb->col_ptr[j]; at < fb->col_ptr[j + 1]; at++)
-            g += fb->col_val[at] * fb->dscores[fb->col_row[at]];
-        fb->grad[j] = g * feature_scale(fb, j);
-    }
-    for (int32_t j = fb->col_chunk[chunk]; j < fb->col_chunk[chunk + 1] && K > 1; j++) {
-        double *g = fb->grad + (int64_t)j * K;
-        for (int64_t c = 0; c < K; c++)
-            g[c] = 0.0;
-        for (int64_t at = fb->col_ptr[j]; at < fb->col_ptr[j + 1]; at++) {
-            const double *ds = fb->dscores + (int64_t)fb->col_row[at] * K;
-            double x = fb->col_val[at];
-            for (int64_t c = 0; c < K; c++)
-                g[c] += x * ds[c];
-        }
-        double scale = feature_scale(fb, j);
-        for (int64_t c = 0; c < K; c++)
-            g[c] *= scale;
-    }
+    for (int32_t j = fb->col_chunk[chunk]; j < fb->col_chunk[chunk + 1]; j++)
+        for (int64_t k0 = 0; k0 < K; k0 += LINEAR_BLOCK)
+            switch (K - k0 < LINEAR_BLOCK ? K - k0 : LINEAR_BLOCK) {
+#define WIDTH_CASE(w) case w: feature_block(fb, j, k0, w); break;
+                LINEAR_BLOCK_WIDTHS(WIDTH_CASE)
+#undef WIDTH_CASE
+            }
 }
 
 /* The weights' gradient as feature_chunk sums it, from the rows in order
@@ -257,13 +328,13 @@ sm_status fullbatch_eval(void *ctx, const double *theta, double *f, double *grad
     const sm_dataset *ds = fb->cfg.ds;
     int64_t n_chunks = chunks_of(fb->n_units, CHUNK_UNITS);
     fullbatch_put(fb, theta);
-    pass_scores(fb->sc, ds, fb->cfg.threads, fb->scores);
-    parallel_for(fb->cfg.threads, n_chunks, unit_chunk, fb);
+    pass_scores(fb->sc, ds, fb->threads, fb->scores);
+    parallel_for(fb->threads, n_chunks, unit_chunk, fb);
     memset(fb->grad, 0, (size_t)(P + 2) * sizeof *fb->grad);
     if (fb->cfg.streaming)
         gradient_by_rows(fb);
     else
-        parallel_for(fb->cfg.threads, fb->n_col_chunks, feature_chunk, fb);
+        parallel_for(fb->threads, fb->n_col_chunks, feature_chunk, fb);
     double *total = fb->grad + P;
     for (int64_t c = 0; c < n_chunks; c++) {
         const double *sums = fb->unit_sums + c * (K + 2);

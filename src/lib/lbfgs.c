@@ -7,12 +7,39 @@
 #define WOLFE_C1 1e-4
 #define WOLFE_C2 0.9
 
+/* Four partial sums (of the terms i mod 4), added in a fixed order: one
+ * chain of additions would make a long vector wait out the adder's latency
+ * at every term, and these vectors are as long as the model. */
 static double dot(const double *a, const double *b, int64_t n)
 {
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        sum += a[i] * b[i];
-    return sum;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* sum_i (a_i - b_i)(c_i - d_i), summed as dot's terms. */
+static double dot_diff(const double *a, const double *b, const double *c, const double *d,
+                       int64_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += (a[i] - b[i]) * (c[i] - d[i]);
+        s1 += (a[i + 1] - b[i + 1]) * (c[i + 1] - d[i + 1]);
+        s2 += (a[i + 2] - b[i + 2]) * (c[i + 2] - d[i + 2]);
+        s3 += (a[i + 3] - b[i + 3]) * (c[i + 3] - d[i + 3]);
+    }
+    for (; i < n; i++)
+        s0 += (a[i] - b[i]) * (c[i] - d[i]);
+    return (s0 + s1) + (s2 + s3);
 }
 
 static void swap_ptr(double **a, double **b)
@@ -73,7 +100,8 @@ double lbfgs_grad_max(const sm_lbfgs *s)
     return m;
 }
 
-/* d = -H g with the current memory (the two-loop recursion). */
+/* d = -H g with the current memory (the two-loop recursion; s->xt is its
+ * scratch, so g and d are other vectors). */
 static void lbfgs_direction(sm_lbfgs *s, const double *g, double *d)
 {
     const int64_t n = s->n;
@@ -88,9 +116,12 @@ static void lbfgs_direction(sm_lbfgs *s, const double *g, double *d)
     }
     if (s->count > 0) {
         const double *sn = s->s + s->newest * n, *yn = s->y + s->newest * n;
-        double gamma = dot(sn, yn, n) / dot(yn, yn, n);
+        /* y.diag(h0).y in xt (free between line searches) */
+        for (int64_t i = 0; i < n && s->h0; i++)
+            s->xt[i] = s->h0[i] * yn[i];
+        double gamma = dot(sn, yn, n) / dot(s->h0 ? s->xt : yn, yn, n);
         for (int64_t i = 0; i < n; i++)
-            d[i] *= gamma;
+            d[i] *= s->h0 ? gamma * s->h0[i] : gamma;
     }
     idx = (s->newest + s->m - s->count + 1) % s->m; /* the oldest */
     for (int c = 0; c < s->count; c++, idx = (idx + 1) % s->m) {
@@ -237,7 +268,7 @@ static sm_status search(sm_lbfgs *s, double slope0, double a, line_search *ls, i
 static void steepest(sm_lbfgs *s)
 {
     for (int64_t i = 0; i < s->n; i++)
-        s->d[i] = -s->g[i];
+        s->d[i] = -s->g[i] * (s->h0 ? s->h0[i] : 1.0);
     s->count = 0;
 }
 
@@ -245,9 +276,7 @@ static void steepest(sm_lbfgs *s)
 static void remember(sm_lbfgs *s)
 {
     const int64_t n = s->n;
-    double sy = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        sy += (s->xl[i] - s->x[i]) * (s->gl[i] - s->g[i]);
+    double sy = dot_diff(s->xl, s->x, s->gl, s->g, n);
     if (!(sy > 0.0) || !isfinite(sy))
         return; /* (the slot it would take may hold the oldest pair still in use) */
     int slot = (s->newest + 1) % s->m;

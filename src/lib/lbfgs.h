@@ -5,8 +5,10 @@
  * The caller's function returns f(x) and its gradient g(x) together (one
  * pass over the data gives both). An iteration takes the quasi-Newton
  * direction d = -H g of the last m pairs (s, y) (the two-loop recursion,
- * H0 = (s.y / y.y) I from the newest pair; the first direction is -g,
- * scaled to unit length), then a step a along d that satisfies the strong
+ * H0 = (s.y / y.y) I from the newest pair, or that scale times a diagonal
+ * the caller gives (h0 below); the first direction is -g, or -diag(h0) g,
+ * with a first trial step of min(1, 1 / sqrt(-g.d)): unit length for -g),
+ * then a step a along d that satisfies the strong
  * Wolfe conditions
  *     f(x + a d) <= f(x) + c1 a g.d,   |g(x + a d).d| <= c2 |g.d|
  * (c1 = 1e-4, c2 = 0.9; Nocedal & Wright, Algorithms 3.5 and 3.6: bracket,
@@ -45,6 +47,11 @@ typedef struct {
     double *xl, *gl;      /* the best trial point so far */
     double f;             /* f(x) */
     int64_t evals;        /* calls of the function so far */
+    /* NULL (H0 = gamma I), or the caller's n positive values, set before
+     * lbfgs_start and kept for the run: a diagonal preconditioner, H0 =
+     * gamma diag(h0) with gamma = s.y / y.diag(h0).y of the newest pair, and
+     * the steepest direction -diag(h0) g. */
+    const double *h0;
     lbfgs_eval_fn eval;
     void *ctx;
 } sm_lbfgs;

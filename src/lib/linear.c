@@ -131,6 +131,13 @@ static void linear_prefetch(const void *state, const sm_dataset *ds, const int64
     }
 }
 
+/* Whether the weights and the data fit in a core's cache (1 MB): their
+ * loads then wait on no memory, and the prefetch hints only cost time. */
+static int fits_in_cache(const sm_linear *p, const sm_dataset *ds)
+{
+    return (double)p->dim * (double)p->stride + (double)ds->nnz * 8.0 <= (double)(1 << 20);
+}
+
 /* w_j x_j of a K = 1 record in the scaled space; 0 for a feature the scorer
  * has not seen (validation data can have columns beyond the training data's). */
 static inline const sm_linear_coord *coord1(const unsigned char *c, int64_t j)
@@ -174,8 +181,9 @@ static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t 
     const unsigned char *restrict c = p->c;
     const int32_t dim = p->dim;
     const int64_t ahead = 8;
+    const int hint = !fits_in_cache(p, ds);
     for (int64_t i = 0; i < n; i++) {
-        if (i % ahead == 0)
+        if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         sm_row w = dataset_row(ds, rows[i]);
         double dot = w.col ? dot_one(c, dim, w.col, 0, w.val, w.n)
@@ -184,30 +192,57 @@ static void forward_one(const sm_linear *p, const sm_dataset *ds, const int64_t 
     }
 }
 
-/* K > 1: a row's K sums in its scores, one nonzero after another. */
+/* Scores k0 .. k0 + width - 1 of a row when K > 1, in sums held in
+ * registers (width a constant once inlined): each is the plain sum over the
+ * row's nonzeros in order, as a loop over every k forms it, without a store
+ * and a reload of the sum at each nonzero. The sums of one block are
+ * independent chains of additions, so a wide block hides the adder's
+ * latency. */
+static ALWAYS_INLINE void forward_block(const sm_linear *p, const sm_row *w, int32_t k0,
+                                        const int width, double *restrict s)
+{
+    const int32_t dim = p->dim;
+    double a[LINEAR_BLOCK] = {0.0};
+    for (int64_t e = 0; e < w->n; e++) {
+        int64_t j = row_index(w->col, w->first, e);
+        if (j >= dim)
+            continue;
+        const sm_linear_coord *r = coord_at(p->c, p->stride, (int32_t)j);
+        double x = (double)w->val[e] * (double)r->fs;
+        LINEAR_UNROLL
+        for (int k = 0; k < width; k++)
+            a[k] += r->v[k0 + k] * x;
+    }
+    LINEAR_UNROLL
+    for (int k = 0; k < width; k++)
+        s[k0 + k] = p->bias[k0 + k] + p->scale * a[k];
+}
+
+/* forward_block with a width known to the compiler (1 .. LINEAR_BLOCK). */
+static void forward_width(const sm_linear *p, const sm_row *w, int32_t k0, int width,
+                          double *restrict s)
+{
+    switch (width) {
+#define WIDTH_CASE(n) case n: forward_block(p, w, k0, n, s); break;
+        LINEAR_BLOCK_WIDTHS(WIDTH_CASE)
+#undef WIDTH_CASE
+    }
+}
+
+/* K > 1: a row's K sums, LINEAR_BLOCK classes at a time. */
 static void forward_many(const sm_linear *p, const sm_dataset *ds, const int64_t *rows, int64_t n,
                          double *scores)
 {
-    const int32_t K = p->n_out, dim = p->dim;
+    const int32_t K = p->n_out;
     const int64_t ahead = 8;
+    const int hint = !fits_in_cache(p, ds);
     for (int64_t i = 0; i < n; i++) {
-        if (i % ahead == 0)
+        if (hint && i % ahead == 0)
             linear_prefetch(p, ds, rows + i, n - i, ahead);
         double *restrict s = scores + i * K;
-        for (int32_t k = 0; k < K; k++)
-            s[k] = 0.0;
         sm_row w = dataset_row(ds, rows[i]);
-        for (int64_t e = 0; e < w.n; e++) {
-            int32_t j = row_index(w.col, w.first, e);
-            if (j >= dim)
-                continue;
-            const sm_linear_coord *r = coord_at(p->c, p->stride, j);
-            double x = (double)w.val[e] * (double)r->fs;
-            for (int32_t k = 0; k < K; k++)
-                s[k] += r->v[k] * x;
-        }
-        for (int32_t k = 0; k < K; k++)
-            s[k] = p->bias[k] + p->scale * s[k];
+        for (int32_t k0 = 0; k0 < K; k0 += LINEAR_BLOCK)
+            forward_width(p, &w, k0, K - k0 < LINEAR_BLOCK ? K - k0 : LINEAR_BLOCK, s);
     }
 }
 

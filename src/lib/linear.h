@@ -56,6 +56,22 @@ typedef struct {
     double *grad_bias;  /* n_out */
 } sm_linear;
 
+/* Kernels over K > 1 scores a row keep up to LINEAR_BLOCK sums in
+ * registers, one block of classes after another; X(w) for every width a
+ * block can have, to compile each with its width as a constant. */
+#define LINEAR_BLOCK 16
+#define LINEAR_BLOCK_WIDTHS(X) \
+    X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) X(16)
+/* Before a loop over a block's classes: unrolled, so its sums can live in
+ * registers. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LINEAR_UNROLL _Pragma("GCC unroll 16")
+#elif defined(__clang__)
+#define LINEAR_UNROLL _Pragma("unroll")
+#else
+#define LINEAR_UNROLL
+#endif
+
 /* The record of feature j. */
 static inline sm_linear_coord *linear_coord(const sm_linear *p, int32_t j)
 {

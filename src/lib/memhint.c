@@ -44,20 +44,3 @@ void sm_prefault_random(void *p, size_t bytes)
 #endif
     sm_prefault(p, bytes);
 }
-
-/* The whole pages holding p[0 .. bytes), however few. */
-static size_t whole_pages(const void *p, size_t bytes, uintptr_t *lo)
-{
-    long size = sysconf(_SC_PAGESIZE);
-    uintptr_t page = size > 0 ? (uintptr_t)size : 4096;
-    *lo = (uintptr_t)p & ~(page - 1);
-    return bytes ? (uintptr_t)p + bytes - *lo : 0;
-}
-
-void sm_advise_mapped(const void *p, size_t bytes, int need)
-{
-    uintptr_t lo;
-    size_t len = whole_pages(p, bytes, &lo);
-    if (len)
-        madvise((void *)lo, len, need ? MADV_WILLNEED : MADV_DONTNEED);
-}

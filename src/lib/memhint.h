@@ -20,10 +20,4 @@ void sm_prefault(void *p, size_t bytes);
 /* The same, on huge pages when possible, for an array indexed at random. */
 void sm_prefault_random(void *p, size_t bytes);
 
-/* For pages of a file mapping (a cache streamed, stream.h): need != 0, read
- * p[0 .. bytes) ahead now, in large sequential reads; 0, let its pages leave
- * this process (they are read again, from the page cache or the file, if
- * used). */
-void sm_advise_mapped(const void *p, size_t bytes, int need);
-
 #endif

@@ -29,7 +29,7 @@ void train_config_default(sm_train_config *cfg)
     cfg->objective.n_out = 1;
     link_parse("lin", &cfg->objective.link, NULL);
     optim_config_default(&cfg->optim, OPT_SGD);
-    cfg->solver = SOLVER_SGD;
+    cfg->solver = SOLVER_AUTO;
     cfg->tol = TRAIN_TOL;
     cfg->max_iter = TRAIN_MAX_ITER;
     cfg->epochs = 20;
@@ -38,6 +38,13 @@ void train_config_default(sm_train_config *cfg)
     cfg->scaling = SCALE_MAXABS;
     scorer_config_default(&cfg->scorer);
     rank_config_default(&cfg->metric_config);
+}
+
+sm_solver_kind train_solver(const sm_train_config *cfg)
+{
+    if (cfg->solver != SOLVER_AUTO)
+        return cfg->solver;
+    return scorer_kind_full_batch(cfg->scorer.kind) ? SOLVER_LBFGS : SOLVER_SGD;
 }
 
 int64_t train_default_batch(sm_objective_kind kind)
@@ -601,11 +608,14 @@ static sm_status restore_state(trainer *t, const sm_train_state *s, sm_model *mo
             memcpy(moments[i], local_moments(t) ? at : v, (size_t)t->opt.n * sizeof *v);
             at += local_moments(t) ? t->opt.n : 0;
         }
+        /* (streamed: each replayed visit reads its first window, let go at once) */
         for (int e = 1; e <= t->epochs_done; e++) {
-            if (t->have_stream)
-                stream_epoch(&t->stream, &t->rng, t->units);
-            else
+            if (!t->have_stream)
                 rng_shuffle(&t->rng, t->units, t->n_units);
+            else if ((st = stream_epoch(&t->stream, &t->rng, t->units, err)) != SM_OK)
+                return st;
+            else
+                stream_end(&t->stream);
         }
         sm_rng saved;
         rng_take(&saved, part);
@@ -793,9 +803,11 @@ static sm_status train_step(trainer *t, int epoch, int64_t step, int64_t first, 
     if (t->pending == SM_OK) {
         if ((st = gather_batch(t, first, last, &n_rows, err)) != SM_OK)
             return st;
-        /* Pointwise units are rows: start loading the next steps' data. */
-        if (!objective_is_ranking(t->obj->kind))
-            scorer_prefetch(&t->sc, t->train, t->units + last, t->n_units - last, t->batch);
+        /* Pointwise units are rows: start loading the next steps' data
+         * (streamed: within the window read, stream.h). */
+        int64_t ahead_end = t->have_stream ? stream_window_end(&t->stream) : t->n_units;
+        if (!objective_is_ranking(t->obj->kind) && ahead_end > last)
+            scorer_prefetch(&t->sc, t->train, t->units + last, ahead_end - last, t->batch);
         scorer_forward(&t->sc, t->train, buf->rows, n_rows, buf->scores);
         st = batch_gradient(t, epoch, last - first, batch_units, n_rows, &t->pending_err);
         if (st != SM_OK && !dist_many(cfg->dist)) {
@@ -1202,7 +1214,7 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
     const sm_train_config *cfg = t->cfg;
     sm_status st = SM_OK;
     if (t->have_stream)
-        stream_epoch(&t->stream, &t->rng, t->units);
+        st = stream_epoch(&t->stream, &t->rng, t->units, err);
     else
         rng_shuffle(&t->rng, t->units, t->n_units);
     t->loss_sum = 0.0;
@@ -1219,13 +1231,15 @@ static sm_status run_epoch(trainer *t, int epoch, sm_epoch_info *info, sm_error 
             if (cfg->sync_every)
                 all = last - first > 0 ? last - first : 1;
         }
-        if (t->have_stream)
-            stream_at(&t->stream, first);
+        if (t->have_stream && (st = stream_at(&t->stream, first, last, err)) != SM_OK)
+            break;
         st = train_step(t, epoch, step, first, last, all, err);
         if (st == SM_OK && dist_many(cfg->dist) && cfg->sync_every &&
             ((step + 1) % cfg->sync_every == 0 || step + 1 == steps))
             st = average_parameters(t, err);
     }
+    if (t->have_stream) /* (the epoch's objectives are a pass of their own) */
+        stream_end(&t->stream);
     *info = (sm_epoch_info){.epoch = epoch, .epochs = cfg->epochs, .steps = t->opt.step,
                             .step_bytes = t->step_bytes};
     /* Exact only for the last epoch: a pass over the data costs about a
@@ -1488,6 +1502,14 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         st = sm_fail(err, SM_EFAIL, "out of memory");
     /* (every pass is a sum over the ranks: none may be missing from it) */
     st = dist_agree(cfg->dist, st, err);
+    double *h0 = NULL;
+    int diagonal = 0;
+    if (st == SM_OK && !(h0 = malloc((size_t)fullbatch_param_count(fb) * sizeof *h0)))
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+    st = dist_agree(cfg->dist, st, err);
+    /* (the diagonal is the data's, at the labels: the same on a resume) */
+    if (st == SM_OK && (st = fullbatch_diagonal(fb, h0, &diagonal, err)) == SM_OK && diagonal)
+        lb.h0 = h0;
     /* resumed: the solver where the checkpoint left it, the scorer at its iterate */
     const sm_state_array *a = t->resume ? train_state_array(t->resume, "lbfgs") : NULL;
     if (st == SM_OK && t->resume && !a)
@@ -1511,6 +1533,7 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
         t->grad_norm = lbfgs_grad_max(&lb);
     }
     free(theta);
+    free(h0);
     lbfgs_free(&lb);
     fullbatch_free(fb);
     return st;
@@ -1600,12 +1623,14 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         range[1] = fmax(range[1], train->label[i]);
     }
     range[0] = -range[0];
+    sm_train_config run = *cfg;
+    run.solver = train_solver(cfg);
+    cfg = &run; /* (with the solver chosen, from here on) */
     sm_status st = dist_max(cfg->dist, range, 2, err);
     if (st == SM_OK)
         st = check_inputs(train, valid, cfg, -range[0], range[1], err);
     if ((st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
-    sm_train_config run = *cfg;
     sm_train_state fp;
     train_state_init(&fp);
     run_start from = {NULL, NULL, 0};

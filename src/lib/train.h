@@ -187,7 +187,14 @@ typedef struct {
 #define STREAM_WINDOW 4
 } sm_train_config;
 
+/* Defaults: the solver auto (train_solver), the objective pointwise with the
+ * link lin, 20 epochs for SGD, tol TRAIN_TOL and max_iter TRAIN_MAX_ITER for
+ * L-BFGS. */
 void train_config_default(sm_train_config *cfg);
+/* The solver a run uses: cfg->solver, with SOLVER_AUTO made L-BFGS for a
+ * linear scorer (scorer_kind_full_batch) and SGD for an MLP, as the
+ * command line's --solver auto (whose SGD-only options choose SGD first). */
+sm_solver_kind train_solver(const sm_train_config *cfg);
 /* Units per step by default: 16 rows for pointwise, 1 query (of typically
  * 10 to 100 rows) for the ranking objectives. On ill-conditioned ranking
  * data 16 queries per step leave too few steps for 20 epochs. */

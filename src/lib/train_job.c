@@ -323,7 +323,7 @@ static void record_optimizer(sm_model *m, const sm_optim_config *o)
  * grad_norm). */
 static void record_solver(sm_model *m, const sm_train_config *c)
 {
-    if (c->solver == SOLVER_LBFGS) {
+    if (train_solver(c) == SOLVER_LBFGS) {
         model_set_info(m, "tol", "%.17g", c->tol);
         model_set_info(m, "max_iter", "%d", c->max_iter);
         model_set_info(m, "l2", "%.17g", c->optim.l2);
