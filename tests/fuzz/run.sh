@@ -16,7 +16,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-reader reader_gzip link groups model cache targets emphasize}
+targets=${*:-reader reader_gzip link groups model checkpoint cache targets emphasize}
 B=${FUZZ_BUILD_DIR:-build/fuzz}
 C=$B/corpus
 [ "${FUZZ_FRESH:-0}" = 1 ] && C=$B/fresh-corpus && rm -rf "$C"
