@@ -58,6 +58,7 @@ for t in $targets; do
         done
         seed link "$B"/seeds/link/* tests/bad/link/*.txt ;;
     targets) ;; # its regression inputs above are its seeds (a mode byte, then a file)
+    checkpoint) ;; # its regression inputs above are its seeds (adam-housing: a whole checkpoint)
     emphasize) ;; # its regression inputs above are its seeds
     groups)
         seed groups data/lightgbm-rank/*.query tests/bad/groups/*.txt ;;
