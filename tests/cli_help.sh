@@ -81,7 +81,7 @@ choices train --target objective.c objective_target_names
 choices train --activation mlp_shape.c activation_names
 choices train --optimizer optim.c optim_kind_names
 choices train --lr-schedule optim.c optim_schedule_names
-choices train --scale train.c feature_scaling_names
+choices train --scale train_config.c feature_scaling_names
 choices train --metric rank_metrics.c rank_metric_names
 # scorer kinds: the .name of each kind's operations table (scorer.h)
 scorers=$(sed -n 's/^ *\.name = "\([a-z]*\)",$/\1/p' "$SRC"/*.c)
