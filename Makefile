@@ -38,7 +38,7 @@ SM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-p
 LDLIBS  = -lz -lm -pthread
 
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_TARGETS = reader reader_gzip link groups model cache targets emphasize
+FUZZ_TARGETS = reader reader_gzip link groups model checkpoint cache targets emphasize
 
 ifeq ($(MPI),1)
 # Data-parallel training over MPI (src/lib/dist.c); objects of their own.

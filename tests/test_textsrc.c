@@ -333,7 +333,8 @@ static void test_progress_callback(void)
     sm_error err;
     if (!CHECK(reader_read_buffer(t.s, t.len, "p", &opt, &ds, &err) == SM_OK))
         return;
-    CHECK(log.calls >= 8 && log.calls <= 10);
+    if (!CHECK(log.calls >= 8 && log.calls <= 10))
+        fprintf(stderr, "calls %d last %llu\n", log.calls, (unsigned long long)log.last);
     CHECK(log.monotone && log.text_only && log.last <= t.len && log.last >= (36u << 20));
     CHECK(log.total == t.len);
     dataset_free(&ds);

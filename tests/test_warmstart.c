@@ -129,8 +129,10 @@ typedef struct {
     sm_status answer;
 } checkpoints;
 
-static sm_status on_checkpoint(void *ctx, const sm_model *m, int epoch, sm_error *err)
+static sm_status on_checkpoint(void *ctx, const sm_model *m, const sm_train_state *state,
+                               int epoch, sm_error *err)
 {
+    (void)state;
     checkpoints *c = ctx;
     if (c->n < 16)
         c->epochs[c->n++] = epoch;

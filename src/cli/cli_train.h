@@ -25,6 +25,8 @@ typedef struct train_args {
     char sgd_option[24];    /* the first option of SGD alone given, or "" */
     int have_tol, have_max_iter;
     unsigned char given[96]; /* the options given, by their place in train's table */
+    const char *resume;          /* --resume CHECKPOINT, or NULL */
+    sm_train_state resume_state; /* its state (train_state_free it) */
 } train_args;
 
 /* Parse and check train's options into a (train_job_free a->job after, also

@@ -46,7 +46,14 @@ static const char train_usage[] =
     "      --save-every N       also write the model every N epochs (lbfgs:\n"
     "                           iterations; replaced atomically), so an interrupted\n"
     "                           run keeps its last checkpoint; with early stopping\n"
-    "                           the best epoch so far\n"
+    "                           the best epoch so far; a checkpoint holds what\n"
+    "                           --resume needs to continue the run exactly\n"
+    "      --resume CHECKPOINT  continue the run a --save-every checkpoint stopped,\n"
+    "                           as if never stopped: the same command with --resume\n"
+    "                           added writes the same model bytes (optimiser state,\n"
+    "                           schedule, epoch, shuffles, early stopping, L-BFGS\n"
+    "                           memory); refused, naming the option, when an option\n"
+    "                           or the data differ (--epochs, --max-iter may grow)\n"
     "      --valid FILE         validation data: its objective is shown every epoch\n"
     "      --group FILE         query groups of DATA: one row count per line (LightGBM\n"
     "                           .query, XGBoost .group); default for the ranking\n"
@@ -213,7 +220,7 @@ enum {
     ARG_MOMENTUM, ARG_BETA1, ARG_BETA2, ARG_EPS, ARG_L2, ARG_CLIP, ARG_SCALE, ARG_SEED,
     ARG_GROUP, ARG_VALID_GROUP, ARG_TEMPERATURE, ARG_TARGET, ARG_MAX_PAIRS, ARG_METRIC,
     ARG_PATIENCE, ARG_ACTIVATION, ARG_THREADS, ARG_CACHE, ARG_MEMORY, ARG_TARGETS, ARG_VALID_TARGETS,
-    ARG_SAVE_EVERY, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
+    ARG_SAVE_EVERY, ARG_RESUME, ARG_EMPHASIZE, ARG_WEIGHTS, ARG_VALID_WEIGHTS, ARG_SYNC_EVERY, ARG_FORMAT,
     ARG_DUPLICATES, ARG_CLASS_WEIGHTS, ARG_SOLVER, ARG_TOL, ARG_MAX_ITER
 };
 
@@ -230,6 +237,7 @@ static const struct option train_options[] = {
     {"model", required_argument, NULL, 'm'},
     {"init", required_argument, NULL, 'i'},
     {"save-every", required_argument, NULL, ARG_SAVE_EVERY},
+    {"resume", required_argument, NULL, ARG_RESUME},
     {"folds", required_argument, NULL, 'v'},
     {"format", required_argument, NULL, ARG_FORMAT},
     {"valid", required_argument, NULL, ARG_VALID},
@@ -570,6 +578,21 @@ static int take_init_model(train_args *a)
     return st == SM_OK ? SM_OK : cli_train_fail(st, &err);
 }
 
+/* --resume: the state its checkpoint saved (the engine checks it against
+ * this run's options and data: train.h). */
+static int take_resume_state(train_args *a)
+{
+    sm_model checkpoint;
+    sm_error err;
+    if (a->folds)
+        return cli_usage_error("train", "--resume continues a training run: not with --folds");
+    if (model_load_checkpoint(a->resume, &checkpoint, &a->resume_state, &err) != SM_OK)
+        return cli_fail(&err);
+    model_free(&checkpoint);
+    a->job.cfg.resume = &a->resume_state;
+    return SM_OK;
+}
+
 int cli_train_parse(int argc, char **argv, train_args *a)
 {
     int c, rc = SM_OK;
@@ -586,6 +609,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         case 'd': a->files.data = optarg; break;
         case 'm': a->model = optarg; break;
         case 'i': a->job.init_name = optarg; break;
+        case ARG_RESUME: a->resume = optarg; break;
         case 'p': a->predictions = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'h': print_train_help(); return -1;
@@ -616,5 +640,7 @@ int cli_train_parse(int argc, char **argv, train_args *a)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
     if (a->job.init_name && (rc = take_init_model(a)) != SM_OK)
         return rc;
-    return check_train_args(a);
+    if ((rc = check_train_args(a)) != SM_OK || !a->resume)
+        return rc;
+    return take_resume_state(a);
 }

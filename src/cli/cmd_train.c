@@ -87,17 +87,17 @@ static void show_pass(void *ctx, int iteration, int max_iter, int64_t passes, do
 static int open_train_outputs(const train_args *a, int writer, cli_output out[2])
 {
     const cli_rank_files *f = &a->files;
-    cli_file inputs[13] = {
+    cli_file inputs[14] = {
         {"--data", f->data, NULL}, {"--valid", f->valid, NULL},
         {"--group", cli_group_file(f->group), NULL},
         {"--valid-group", cli_group_file(f->valid_group), NULL},
         {"--weights", cli_weights_file(f->weights), NULL},
         {"--valid-weights", cli_weights_file(f->valid_weights), NULL},
         {"--targets", f->targets, NULL}, {"--valid-targets", f->valid_targets, NULL},
-        {"--init", a->job.init_name, "--model"},
+        {"--init", a->job.init_name, "--model"}, {"--resume", a->resume, "--model"},
     };
     cli_beside_names data_beside, valid_beside;
-    size_t n_inputs = 9;
+    size_t n_inputs = 10;
     n_inputs += cli_beside_inputs("--data", f->data, f->weights, f->group, &data_beside,
                                   inputs + n_inputs);
     n_inputs += cli_beside_inputs("--valid", f->valid, f->valid_weights, f->valid_group,
@@ -127,8 +127,10 @@ static int compile_emphasis(train_args *a, sm_dist *dist, const sm_dataset *trai
 }
 
 /* --save-every: the model so far, with what the finished one would have
- * (inputs, regions, classes, options), replacing the model file whole. */
-static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, sm_error *err)
+ * (inputs, regions, classes, options), and after it the state --resume
+ * continues from, replacing the model file whole. */
+static sm_status save_checkpoint(void *ctx, const sm_model *trained, const sm_train_state *state,
+                                 int epoch, sm_error *err)
 {
     train_view *v = ctx;
     const train_args *a = v->args;
@@ -142,7 +144,9 @@ static sm_status save_checkpoint(void *ctx, const sm_model *trained, int epoch, 
     model_set_info(&ck, "checkpoint_epoch", "%d", epoch);
     cli_output out;
     int rc = cli_output_open(&out, a->model); /* open and commit say what failed */
-    if (rc == SM_OK && (rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK) {
+    if (rc == SM_OK && ((rc = model_write(&ck, out.f, a->data_opt.threads, err)) != SM_OK ||
+                        (rc = model_write_state(state, out.f, a->data_opt.threads, err)) !=
+                            SM_OK)) {
         cli_msg("%s: %s", a->model, err->msg);
         cli_output_abort(&out);
     } else if (rc == SM_OK) {
@@ -214,6 +218,10 @@ static int run_training(train_args *a, sm_dist *dist, const sm_dataset *train,
      * kept, and diverges as it does. */
     a->job.cfg.max_backoffs = a->have_lr ? 0 : TRAIN_BACKOFFS;
     a->job.cfg.threads = a->data_opt.threads;
+    const char *resumed = a->resume ? train_state_get(&a->resume_state, "epoch") : NULL;
+    if (resumed && !a->quiet && dist_rank(dist) == 0)
+        cli_msg("%s: resuming the run after its %s %s", a->resume,
+                a->job.cfg.solver == SOLVER_LBFGS ? "iteration" : "epoch", resumed);
     sm_error err;
     sm_status st = train_job_run(&a->job, train, a->files.valid ? valid : NULL, features, model,
                                  &err);
@@ -357,6 +365,7 @@ int cmd_train(int argc, char **argv)
     int rc = cli_train_parse(argc, argv, &a);
     if (rc != SM_OK) {
         train_job_free(&a.job);
+        train_state_free(&a.resume_state);
         if (dist_compiled())
             cli_ranks_tell_once(&argc, &argv);
         return rc < 0 ? SM_OK : rc;
@@ -366,6 +375,7 @@ int cmd_train(int argc, char **argv)
     if (dist_open(&dist, &argc, &argv, &err) != SM_OK) {
         cli_msg_release();
         train_job_free(&a.job);
+        train_state_free(&a.resume_state);
         return cli_fail(&err);
     }
     if (!dist_many(&dist))
@@ -395,6 +405,7 @@ int cmd_train(int argc, char **argv)
     cli_output_abort(&out[1]);
     model_free(&model);
     train_job_free(&a.job);
+    train_state_free(&a.resume_state);
     dataset_free(&train);
     dataset_free(&valid);
     dist_close(&dist);

@@ -325,3 +325,53 @@ sm_status lbfgs_iterate(sm_lbfgs *s, int *moved, sm_error *err)
     *moved = 1;
     return SM_OK;
 }
+
+/* ---- saving and restoring (train --resume) ---- */
+
+enum { STATE_HEAD = 3 }; /* f, evals, count */
+
+int64_t lbfgs_state_size(const sm_lbfgs *s)
+{
+    return STATE_HEAD + 2 * s->n + (int64_t)s->count * (2 * s->n + 1);
+}
+
+void lbfgs_state_save(const sm_lbfgs *s, double *out)
+{
+    const int64_t n = s->n;
+    out[0] = s->f;
+    out[1] = (double)s->evals;
+    out[2] = (double)s->count;
+    memcpy(out + STATE_HEAD, s->x, (size_t)n * sizeof *out);
+    memcpy(out + STATE_HEAD + n, s->g, (size_t)n * sizeof *out);
+    double *pair = out + STATE_HEAD + 2 * n;
+    int idx = (s->newest + s->m - s->count + 1) % s->m; /* the oldest */
+    for (int c = 0; c < s->count; c++, idx = (idx + 1) % s->m, pair += 2 * n + 1) {
+        pair[0] = s->rho[idx];
+        memcpy(pair + 1, s->s + idx * n, (size_t)n * sizeof *pair);
+        memcpy(pair + 1 + n, s->y + idx * n, (size_t)n * sizeof *pair);
+    }
+}
+
+sm_status lbfgs_state_restore(sm_lbfgs *s, const double *in, int64_t size, sm_error *err)
+{
+    const int64_t n = s->n;
+    double count = size >= STATE_HEAD ? in[2] : -1.0;
+    if (!(count >= 0.0 && count <= s->m && count == (int)count) ||
+        size != STATE_HEAD + 2 * n + (int64_t)count * (2 * n + 1))
+        return sm_fail(err, SM_EDATA, "the L-BFGS state has %lld values, not those of %lld "
+                       "parameters", (long long)size, (long long)n);
+    s->f = in[0];
+    s->evals = (int64_t)in[1];
+    s->count = (int)count;
+    memcpy(s->x, in + STATE_HEAD, (size_t)n * sizeof *s->x);
+    memcpy(s->g, in + STATE_HEAD + n, (size_t)n * sizeof *s->g);
+    /* the pairs in slots 0 .. count-1: the directions read them in order */
+    const double *pair = in + STATE_HEAD + 2 * n;
+    for (int c = 0; c < s->count; c++, pair += 2 * n + 1) {
+        s->rho[c] = pair[0];
+        memcpy(s->s + c * n, pair + 1, (size_t)n * sizeof *pair);
+        memcpy(s->y + c * n, pair + 1 + n, (size_t)n * sizeof *pair);
+    }
+    s->newest = s->count > 0 ? s->count - 1 : 0;
+    return SM_OK;
+}

@@ -66,5 +66,14 @@ sm_status lbfgs_start(sm_lbfgs *s, const double *x0, sm_error *err);
 sm_status lbfgs_iterate(sm_lbfgs *s, int *moved, sm_error *err);
 /* The largest |g_i| at the current iterate. */
 double lbfgs_grad_max(const sm_lbfgs *s);
+/* The state that continues a run exactly (train --resume): f, the
+ * evaluations so far, the iterate and its gradient, and the pairs kept
+ * (oldest first), as lbfgs_state_size(s) doubles. lbfgs_state_restore puts
+ * it into a solver of the same n (after lbfgs_init, instead of
+ * lbfgs_start); SM_EDATA when the size does not fit. The iterations that
+ * follow are those the saved solver would have made, bit for bit. */
+int64_t lbfgs_state_size(const sm_lbfgs *s);
+void lbfgs_state_save(const sm_lbfgs *s, double *out);
+sm_status lbfgs_state_restore(sm_lbfgs *s, const double *in, int64_t size, sm_error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,7 @@ typedef struct {
     const double *W;
     int32_t rows, width;
     int indexed;
+    int signed_zeros;         /* a -0 is a value to write (a state array's) */
     const sm_featmap *inputs; /* the index of each row (NULL: its number) */
     int32_t piece_rows;
     int64_t first_piece;
@@ -125,6 +127,12 @@ static int text_add(char **text, size_t *len, size_t *cap, const char *fmt, ...)
     }
 }
 
+/* Whether a value leaves its row out: a zero, or with signed zeros a +0. */
+static int is_skipped(double v, int signed_zeros)
+{
+    return v == 0.0 && !(signed_zeros && signbit(v));
+}
+
 static void format_weight_piece(void *ctx, int64_t slot, int worker)
 {
     (void)worker;
@@ -138,7 +146,7 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
     for (int32_t i = first; i < last && ok; i++) {
         const double *row = w->W + (int64_t)i * w->width;
         int32_t k = 0;
-        while (w->indexed && k < w->width && row[k] == 0.0)
+        while (w->indexed && k < w->width && is_skipped(row[k], w->signed_zeros))
             k++;
         if (k == w->width)
             continue;
@@ -156,24 +164,26 @@ static void format_weight_piece(void *ctx, int64_t slot, int worker)
 }
 
 /* With label: one line "label v1 .. vw" for the first row. Without: a line
- * "weights=K" and K lines "i v1 .. vw" for the rows that hold a nonzero, i
- * the index of the row in inputs (NULL: the row's number). Returns 0 when out
- * of memory. */
+ * "count_key=K" and K lines "i v1 .. vw" for the rows that hold a nonzero
+ * (signed_zeros: or a -0), i the index of the row in inputs (NULL: the row's
+ * number). Returns 0 when out of memory. */
 static int write_weight_rows(FILE *out, const char *label, const double *W, int32_t rows,
-                             int32_t width, int indexed, const sm_featmap *inputs, int threads)
+                             int32_t width, const char *count_key, int signed_zeros,
+                             const sm_featmap *inputs, int threads)
 {
+    int indexed = label == NULL;
     if (indexed) {
         int64_t nonzero = 0;
         for (int32_t i = 0; i < rows; i++)
             for (int32_t k = 0; k < width; k++)
-                if (W[(int64_t)i * width + k] != 0.0) {
+                if (!is_skipped(W[(int64_t)i * width + k], signed_zeros)) {
                     nonzero++;
                     break;
                 }
-        fprintf(out, "weights=%lld\n", (long long)nonzero);
+        fprintf(out, "%s=%lld\n", count_key, (long long)nonzero);
     }
     weight_text w = {.label = label, .W = W, .rows = rows, .width = width, .indexed = indexed,
-                     .inputs = inputs};
+                     .signed_zeros = signed_zeros, .inputs = inputs};
     w.piece_rows = width < PIECE_VALUES ? PIECE_VALUES / width : 1;
     int64_t pieces = (rows + (int64_t)w.piece_rows - 1) / w.piece_rows;
     for (w.first_piece = 0; w.first_piece < pieces; w.first_piece += PIECES_AT_ONCE) {
@@ -190,79 +200,33 @@ static int write_weight_rows(FILE *out, const char *label, const double *W, int3
     return 1;
 }
 
-/* The comment line under the magic: what the lines mean. */
+/* The comment line under the magic: what the lines mean, by the layout of
+ * the weights (the first row that fits). */
+static const struct {
+    int layered, several_outputs; /* -1: either */
+    const char *text;
+} comments[] = {
+    {1, -1, "header key=value lines, then per layer l: 'layer=l in=I out=O', 'bias=' O "
+            "values, 'weights=K' and K lines 'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), "
+            "score = last layer's output"},
+    {0, 1, "header key=value lines, 'bias=' K values, then 'index w_1 .. w_K' lines for "
+           "features with a nonzero weight; score_k = bias_k + sum w_k*x"},
+    {0, 0, "header key=value lines, bias, then 'index weight' lines for nonzero weights; "
+           "score = bias + sum weight*x"},
+};
+
 static void write_comment(const sm_model *m, FILE *out)
 {
-    if (scorer_kind_is_layered(m->scorer.kind))
-        fprintf(out, "# smloss %s model: header key=value lines, then per layer l: "
-                     "'layer=l in=I out=O', 'bias=' O values, 'weights=K' and K lines "
-                     "'i w_i1 .. w_iO'; a = act(W^T a_prev + bias), score = last layer's output\n",
-                SMLOSS_VERSION);
-    else if (m->scorer.n_out > 1)
-        fprintf(out, "# smloss %s model: header key=value lines, 'bias=' K values, then "
-                     "'index w_1 .. w_K' lines for features with a nonzero weight; "
-                     "score_k = bias_k + sum w_k*x\n",
-                SMLOSS_VERSION);
-    else
-        fprintf(out, "# smloss %s model: header key=value lines, bias, then "
-                     "'index weight' lines for nonzero weights; score = bias + sum weight*x\n",
-                SMLOSS_VERSION);
+    int layered = scorer_kind_is_layered(m->scorer.kind), several = m->scorer.n_out > 1;
+    for (size_t i = 0; i < sizeof comments / sizeof comments[0]; i++)
+        if (comments[i].layered == layered &&
+            (comments[i].several_outputs < 0 || comments[i].several_outputs == several)) {
+            fprintf(out, "# smloss %s model: %s\n", SMLOSS_VERSION, comments[i].text);
+            return;
+        }
 }
 
-sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
-{
-    char spec[LINK_SPEC_MAX], bounds[SM_MAX_REGIONS * 26];
-    link_format(&m->link, spec, sizeof spec);
-    regions_format(&m->regions, bounds, sizeof bounds);
-    const sm_mlp_shape *layers = &m->scorer.mlp;
-    int layered = scorer_kind_is_layered(m->scorer.kind);
-
-    fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
-    write_comment(m, out);
-    fprintf(out, "smloss_version=%s\n", SMLOSS_VERSION);
-    fprintf(out, "scorer=%s\n", scorer_kind_name(m->scorer.kind));
-    if (layered) {
-        fprintf(out, "hidden=");
-        for (int l = 1; l <= layers->n_hidden; l++)
-            fprintf(out, "%s%ld", l > 1 ? "," : "", (long)layers->width[l]);
-        fprintf(out, "\nactivation=%s\n", activation_name(layers->act));
-    }
-    fprintf(out, "objective=%s\n", objective_kind_name(m->objective));
-    fprintf(out, "loss=%s\n", spec);
-    fprintf(out, "label_transform=%s\n", label_transform_name(m->label_transform));
-    fprintf(out, "dim=%ld\n", (long)m->dim);
-    if (m->features.hash_bits)
-        fprintf(out, "hash_bits=%d\n", m->features.hash_bits);
-    if (m->scorer.n_out > 1)
-        fprintf(out, "outputs=%ld\n", (long)m->scorer.n_out);
-    for (int32_t k = 0; k < m->classes.n; k++)
-        fprintf(out, "%s%lld%s", k ? "," : "classes=", (long long)m->classes.value[k],
-                k + 1 < m->classes.n ? "" : "\n");
-    fprintf(out, "regions=%s\n", bounds);
-    fprintf(out, "regions_origin=%s\n", regions_origin_name(m->regions.origin));
-    for (int i = 0; i < m->n_info; i++)
-        fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
-    /* A linear scorer is one layer, without its layer= line. The first
-     * layer's rows are the inputs, written by their index (in=dim). */
-    for (int l = 1; l <= mlp_layers(layers); l++) {
-        int32_t in = layers->width[l - 1], n_out = layers->width[l];
-        const sm_featmap *inputs = l == 1 ? &m->features : NULL;
-        if (layered)
-            fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)(l == 1 ? m->dim : in),
-                    (long)n_out);
-        if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, 0,
-                               NULL, threads) ||
-            !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out, 1,
-                               inputs, threads))
-            return sm_fail(err, SM_EFAIL, "out of memory writing the model");
-    }
-    fprintf(out, "end\n");
-    if (fflush(out) != 0 || ferror(out))
-        return sm_fail(err, SM_EIO, "write error: %s", strerror(errno));
-    return SM_OK;
-}
-
-/* ---- loading ---- */
+/* ---- the header: one table of keys ---- */
 
 typedef struct {
     FILE *in;
@@ -274,17 +238,8 @@ typedef struct {
     int64_t n_bias;
 } model_lines;
 
-/* Next line without its newline (and CR); NULL at end of file. */
-static char *next_line(model_lines *ml)
-{
-    ssize_t len = getline(&ml->buf, &ml->cap, ml->in);
-    if (len < 0)
-        return NULL;
-    ml->line++;
-    while (len > 0 && (ml->buf[len - 1] == '\n' || ml->buf[len - 1] == '\r'))
-        ml->buf[--len] = '\0';
-    return ml->buf;
-}
+#define LOAD_FAIL(ml, ...) \
+    (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
 
 static int parse_long_full(const char *s, long min, long max, long *out)
 {
@@ -297,8 +252,241 @@ static int parse_long_full(const char *s, long min, long max, long *out)
     return 1;
 }
 
-#define LOAD_FAIL(ml, ...) \
-    (sm_fail(err, SM_EDATA, __VA_ARGS__), sm_fail_prefix(err, "%s:%ld", (ml)->name, (ml)->line))
+/* What a header key holds:
+ *   KEY_ENUM  an enum field (at offset) spelled by its table of names;
+ *   KEY_INT   an int32_t field (at offset) in [min, max];
+ *   KEY_TEXT  a value of its own (write, read).
+ * A key is written, in the table's order, when `written` says so (NULL:
+ * always); the reader takes the keys in any order. */
+typedef enum { KEY_ENUM, KEY_INT, KEY_TEXT } key_type;
+
+typedef struct {
+    const char *name;
+    key_type type;
+    const char *what;           /* in messages: "unknown WHAT 'v'", "bad WHAT 'v'" */
+    size_t offset;              /* KEY_ENUM, KEY_INT: the field in sm_model */
+    const char *(*enum_name)(int value);
+    int (*enum_parse)(const char *name); /* -1 when unknown */
+    long min, max;              /* KEY_INT */
+    int show_range;             /* KEY_INT: the range in the message */
+    void (*write)(const sm_model *m, FILE *out); /* KEY_TEXT; NULL: not a header line */
+    sm_status (*read)(model_lines *ml, sm_model *m, const char *value, sm_error *err);
+    int (*written)(const sm_model *m);
+    int before_weights;         /* > 0: the weights need it read first (its rank
+                                 * among those missing in the message) */
+} header_key;
+
+/* An enum's name from an int (the tables' signature). */
+#define ENUM_NAME(fn, type) \
+    static const char *fn##_of(int v) { return fn((type)v); }
+ENUM_NAME(scorer_kind_name, sm_scorer_kind)
+ENUM_NAME(activation_name, sm_activation)
+ENUM_NAME(objective_kind_name, sm_objective_kind)
+ENUM_NAME(label_transform_name, sm_label_transform)
+ENUM_NAME(regions_origin_name, sm_regions_origin)
+#undef ENUM_NAME
+
+_Static_assert(sizeof(sm_scorer_kind) == sizeof(int) && sizeof(sm_activation) == sizeof(int) &&
+                   sizeof(sm_objective_kind) == sizeof(int) &&
+                   sizeof(sm_label_transform) == sizeof(int) &&
+                   sizeof(sm_regions_origin) == sizeof(int),
+               "enum fields are read and written as int");
+_Static_assert(sizeof(int) == sizeof(int32_t), "hash_bits is read and written as int32_t");
+
+static int is_layered(const sm_model *m) { return scorer_kind_is_layered(m->scorer.kind); }
+static int is_hashed(const sm_model *m) { return m->features.hash_bits != 0; }
+static int has_outputs(const sm_model *m) { return m->scorer.n_out > 1; }
+static int has_classes(const sm_model *m) { return m->classes.n > 0; }
+
+static void write_version(const sm_model *m, FILE *out)
+{
+    (void)m;
+    fputs(SMLOSS_VERSION, out);
+}
+
+/* (written by every smloss as its own: not kept as info) */
+static sm_status read_version(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    (void)ml, (void)m, (void)value, (void)err;
+    return SM_OK;
+}
+
+static void write_hidden(const sm_model *m, FILE *out)
+{
+    for (int l = 1; l <= m->scorer.mlp.n_hidden; l++)
+        fprintf(out, "%s%ld", l > 1 ? "," : "", (long)m->scorer.mlp.width[l]);
+}
+
+static sm_status read_hidden(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    sm_scorer_config sc = m->scorer; /* the MLP's widths only */
+    char spec[64];
+    snprintf(spec, sizeof spec, "mlp:%s", value);
+    if (scorer_config_parse(spec, &sc, err) != SM_OK)
+        return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
+    m->scorer.mlp = sc.mlp;
+    return SM_OK;
+}
+
+static void write_loss(const sm_model *m, FILE *out)
+{
+    char spec[LINK_SPEC_MAX];
+    link_format(&m->link, spec, sizeof spec);
+    fputs(spec, out);
+}
+
+static sm_status read_loss(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    if (link_parse(value, &m->link, err) == SM_OK)
+        return SM_OK;
+    err->status = SM_EDATA;
+    return sm_fail_prefix(err, "%s:%ld: bad loss", ml->name, ml->line);
+}
+
+static void write_classes(const sm_model *m, FILE *out)
+{
+    for (int32_t k = 0; k < m->classes.n; k++)
+        fprintf(out, "%s%lld", k ? "," : "", (long long)m->classes.value[k]);
+}
+
+static sm_status read_classes(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    if (classes_parse(value, &m->classes, err) != SM_OK)
+        return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
+    return SM_OK;
+}
+
+static void write_regions(const sm_model *m, FILE *out)
+{
+    char bounds[SM_MAX_REGIONS * 26];
+    regions_format(&m->regions, bounds, sizeof bounds);
+    fputs(bounds, out);
+}
+
+/* (regions_origin is a key of its own, in any order) */
+static sm_status read_regions(model_lines *ml, sm_model *m, const char *value, sm_error *err)
+{
+    sm_regions_origin origin = m->regions.origin;
+    if (value[0] == '\0') {
+        m->regions.n = 1;
+    } else if (regions_parse(value, &m->regions, err) != SM_OK) {
+        err->status = SM_EDATA;
+        return sm_fail_prefix(err, "%s:%ld: bad regions", ml->name, ml->line);
+    }
+    m->regions.origin = origin;
+    return SM_OK;
+}
+
+static sm_status read_bias(model_lines *ml, sm_model *m, const char *value, sm_error *err);
+
+#define ENUM_KEY(key, what_, field, fn, parse_, when)                                  \
+    {.name = key, .type = KEY_ENUM, .what = what_, .offset = offsetof(sm_model, field), \
+     .enum_name = fn##_of, .enum_parse = parse_, .written = when}
+#define INT_KEY(key, what_, field, lo, hi, range, when)                               \
+    {.name = key, .type = KEY_INT, .what = what_, .offset = offsetof(sm_model, field), \
+     .min = lo, .max = hi, .show_range = range, .written = when}
+#define TEXT_KEY(key, write_, read_, when) \
+    {.name = key, .type = KEY_TEXT, .write = write_, .read = read_, .written = when}
+
+static const header_key header_keys[] = {
+    TEXT_KEY("smloss_version", write_version, read_version, NULL),
+    ENUM_KEY("scorer", "scorer", scorer.kind, scorer_kind_name, scorer_kind_parse, NULL),
+    TEXT_KEY("hidden", write_hidden, read_hidden, is_layered),
+    ENUM_KEY("activation", "activation", scorer.mlp.act, activation_name, activation_parse,
+             is_layered),
+    ENUM_KEY("objective", "objective", objective, objective_kind_name, objective_kind_parse,
+             NULL),
+    {.name = "loss", .type = KEY_TEXT, .write = write_loss, .read = read_loss,
+     .before_weights = 2},
+    ENUM_KEY("label_transform", "label transform", label_transform, label_transform_name,
+             label_transform_parse, NULL),
+    {.name = "dim", .type = KEY_INT, .what = "dimension", .offset = offsetof(sm_model, dim),
+     .min = 0, .max = SM_MAX_INDEX + 1, .before_weights = 1},
+    INT_KEY("hash_bits", "hash_bits", features.hash_bits, 1, FEATMAP_MAX_HASH_BITS, 1,
+            is_hashed),
+    INT_KEY("outputs", "outputs", scorer.n_out, 1, SCORER_MAX_OUTPUTS, 1, has_outputs),
+    TEXT_KEY("classes", write_classes, read_classes, has_classes),
+    TEXT_KEY("regions", write_regions, read_regions, NULL),
+    ENUM_KEY("regions_origin", "regions_origin", regions.origin, regions_origin_name,
+             regions_origin_parse, NULL),
+    /* a linear model's biases: a line of the body, read among the header's */
+    TEXT_KEY("bias", NULL, read_bias, NULL),
+};
+#undef ENUM_KEY
+#undef INT_KEY
+#undef TEXT_KEY
+
+enum { N_HEADER_KEYS = sizeof header_keys / sizeof header_keys[0] };
+
+static int *enum_field(const sm_model *m, const header_key *k)
+{
+    return (int *)((char *)m + k->offset);
+}
+
+static int32_t *int_field(const sm_model *m, const header_key *k)
+{
+    return (int32_t *)((char *)m + k->offset);
+}
+
+static void write_header(const sm_model *m, FILE *out)
+{
+    for (const header_key *k = header_keys; k < header_keys + N_HEADER_KEYS; k++) {
+        if ((k->type == KEY_TEXT && !k->write) || (k->written && !k->written(m)))
+            continue;
+        fprintf(out, "%s=", k->name);
+        if (k->type == KEY_ENUM)
+            fputs(k->enum_name(*enum_field(m, k)), out);
+        else if (k->type == KEY_INT)
+            fprintf(out, "%ld", (long)*int_field(m, k));
+        else
+            k->write(m, out);
+        fputc('\n', out);
+    }
+    for (int i = 0; i < m->n_info; i++)
+        fprintf(out, "%s=%s\n", m->info[i].key, m->info[i].value);
+}
+
+sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err)
+{
+    const sm_mlp_shape *layers = &m->scorer.mlp;
+    int layered = scorer_kind_is_layered(m->scorer.kind);
+
+    fprintf(out, "%s %d\n", MODEL_MAGIC, MODEL_FORMAT_VERSION);
+    write_comment(m, out);
+    write_header(m, out);
+    /* A linear scorer is one layer, without its layer= line. The first
+     * layer's rows are the inputs, written by their index (in=dim). */
+    for (int l = 1; l <= mlp_layers(layers); l++) {
+        int32_t in = layers->width[l - 1], n_out = layers->width[l];
+        const sm_featmap *inputs = l == 1 ? &m->features : NULL;
+        if (layered)
+            fprintf(out, "layer=%d in=%ld out=%ld\n", l, (long)(l == 1 ? m->dim : in),
+                    (long)n_out);
+        if (!write_weight_rows(out, "bias=", m->param + mlp_bias_offset(layers, l), 1, n_out, NULL,
+                               0, NULL, threads) ||
+            !write_weight_rows(out, NULL, m->param + mlp_weight_offset(layers, l), in, n_out,
+                               "weights", 0, inputs, threads))
+            return sm_fail(err, SM_EFAIL, "out of memory writing the model");
+    }
+    fprintf(out, "end\n");
+    if (fflush(out) != 0 || ferror(out))
+        return sm_fail(err, SM_EIO, "write error: %s", strerror(errno));
+    return SM_OK;
+}
+
+/* ---- loading ---- */
+
+/* Next line without its newline (and CR); NULL at end of file. */
+static char *next_line(model_lines *ml)
+{
+    ssize_t len = getline(&ml->buf, &ml->cap, ml->in);
+    if (len < 0)
+        return NULL;
+    ml->line++;
+    while (len > 0 && (ml->buf[len - 1] == '\n' || ml->buf[len - 1] == '\r'))
+        ml->buf[--len] = '\0';
+    return ml->buf;
+}
 
 /* Parse exactly n numbers separated by blanks, nothing after them. */
 static int parse_doubles_full(const char *s, double *out, int64_t n)
@@ -316,8 +504,9 @@ static int parse_doubles_full(const char *s, double *out, int64_t n)
 
 /* A linear model's bias= line: one value an output, kept until the weights
  * (outputs= may come later in the header). */
-static sm_status read_bias(model_lines *ml, const char *value, sm_error *err)
+static sm_status read_bias(model_lines *ml, sm_model *m, const char *value, sm_error *err)
 {
+    (void)m;
     int64_t n = 0;
     for (const char *p = value; *p; p++)
         n += *p != ' ' && *p != '\t' && (p == value || p[-1] == ' ' || p[-1] == '\t');
@@ -331,77 +520,46 @@ static sm_status read_bias(model_lines *ml, const char *value, sm_error *err)
     return SM_OK;
 }
 
-/* Interpret one header key; unknown keys become info. */
+/* One header line: a key of the table (seen[] marks it), or info. */
 static sm_status model_header_key(model_lines *ml, sm_model *m, const char *key,
-                                  const char *value, int *have_dim, int *have_loss,
-                                  sm_error *err)
+                                  const char *value, int *seen, sm_error *err)
 {
-    long lv;
-    int k;
-    if (strcmp(key, "scorer") == 0) {
-        if ((k = scorer_kind_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown scorer '%s'", value);
-        m->scorer.kind = (sm_scorer_kind)k;
-    } else if (strcmp(key, "objective") == 0) {
-        if ((k = objective_kind_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown objective '%s'", value);
-        m->objective = (sm_objective_kind)k;
-    } else if (strcmp(key, "loss") == 0) {
-        if (link_parse(value, &m->link, err) != SM_OK) {
-            err->status = SM_EDATA;
-            return sm_fail_prefix(err, "%s:%ld: bad loss", ml->name, ml->line);
-        }
-        *have_loss = 1;
-    } else if (strcmp(key, "label_transform") == 0) {
-        if ((k = label_transform_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown label transform '%s'", value);
-        m->label_transform = (sm_label_transform)k;
-    } else if (strcmp(key, "dim") == 0) {
-        if (!parse_long_full(value, 0, SM_MAX_INDEX + 1, &lv))
-            return LOAD_FAIL(ml, "bad dimension '%s'", value);
-        m->dim = (int32_t)lv;
-        *have_dim = 1;
-    } else if (strcmp(key, "hash_bits") == 0) {
-        if (!parse_long_full(value, 1, FEATMAP_MAX_HASH_BITS, &lv))
-            return LOAD_FAIL(ml, "bad hash_bits '%s' (1 to %d)", value, FEATMAP_MAX_HASH_BITS);
-        m->features.hash_bits = (int)lv; /* the map is made with the weights */
-    } else if (strcmp(key, "hidden") == 0) {
-        sm_scorer_config sc = m->scorer; /* the MLP's widths only */
-        char spec[64];
-        snprintf(spec, sizeof spec, "mlp:%s", value);
-        if (scorer_config_parse(spec, &sc, err) != SM_OK)
-            return LOAD_FAIL(ml, "bad hidden layer widths '%s'", value);
-        m->scorer.mlp = sc.mlp;
-    } else if (strcmp(key, "activation") == 0) {
-        if ((k = activation_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown activation '%s'", value);
-        m->scorer.mlp.act = (sm_activation)k;
-    } else if (strcmp(key, "regions") == 0) {
-        sm_regions_origin origin = m->regions.origin;
-        if (value[0] == '\0') {
-            m->regions.n = 1;
-        } else if (regions_parse(value, &m->regions, err) != SM_OK) {
-            err->status = SM_EDATA;
-            return sm_fail_prefix(err, "%s:%ld: bad regions", ml->name, ml->line);
-        }
-        m->regions.origin = origin;
-    } else if (strcmp(key, "regions_origin") == 0) {
-        if ((k = regions_origin_parse(value)) < 0)
-            return LOAD_FAIL(ml, "unknown regions_origin '%s'", value);
-        m->regions.origin = (sm_regions_origin)k;
-    } else if (strcmp(key, "outputs") == 0) {
-        if (!parse_long_full(value, 1, SCORER_MAX_OUTPUTS, &lv))
-            return LOAD_FAIL(ml, "bad outputs '%s' (1 to %d)", value, SCORER_MAX_OUTPUTS);
-        m->scorer.n_out = (int32_t)lv;
-    } else if (strcmp(key, "classes") == 0) {
-        if (classes_parse(value, &m->classes, err) != SM_OK)
-            return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
-    } else if (strcmp(key, "bias") == 0) {
-        return read_bias(ml, value, err);
-    } else if (strcmp(key, "smloss_version") != 0) {
+    const header_key *k = header_keys;
+    while (k < header_keys + N_HEADER_KEYS && strcmp(k->name, key) != 0)
+        k++;
+    if (k == header_keys + N_HEADER_KEYS) {
         model_set_info(m, key, "%s", value);
+        return SM_OK;
     }
+    seen[k - header_keys] = 1;
+    long v;
+    if (k->type == KEY_TEXT)
+        return k->read(ml, m, value, err);
+    if (k->type == KEY_ENUM) {
+        if ((v = k->enum_parse(value)) < 0)
+            return LOAD_FAIL(ml, "unknown %s '%s'", k->what, value);
+        *enum_field(m, k) = (int)v;
+        return SM_OK;
+    }
+    if (!parse_long_full(value, k->min, k->max, &v)) {
+        if (k->show_range)
+            return LOAD_FAIL(ml, "bad %s '%s' (%ld to %ld)", k->what, value, k->min, k->max);
+        return LOAD_FAIL(ml, "bad %s '%s'", k->what, value);
+    }
+    *int_field(m, k) = (int32_t)v;
     return SM_OK;
+}
+
+/* The key the weights need that was not read (NULL: none); of several, the
+ * one of the smallest rank. */
+static const char *missing_before_weights(const int *seen)
+{
+    const header_key *missing = NULL;
+    for (int k = 0; k < N_HEADER_KEYS; k++)
+        if (header_keys[k].before_weights && !seen[k] &&
+            (!missing || header_keys[k].before_weights < missing->before_weights))
+            missing = &header_keys[k];
+    return missing ? missing->name : NULL;
 }
 
 /* After a "weights=K" line: K lines "INDEX v1 .. v_width" with increasing
@@ -549,11 +707,11 @@ static sm_status model_read_layers(model_lines *ml, sm_model *m, const char *fir
 
 /* A linear model's weights, at its "weights=" line, and the "end" line. */
 static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *count,
-                                   int have_dim, int have_loss, sm_error *err)
+                                   const int *seen, sm_error *err)
 {
-    if (!have_dim || !have_loss || !ml->bias)
-        return LOAD_FAIL(ml, "weights before the %s line",
-                         !have_dim ? "dim" : !have_loss ? "loss" : "bias");
+    const char *missing = missing_before_weights(seen);
+    if (missing || !ml->bias)
+        return LOAD_FAIL(ml, "weights before the %s line", missing ? missing : "bias");
     if (ml->n_bias != m->scorer.n_out)
         return LOAD_FAIL(ml, "the bias line has %lld values for %ld outputs",
                          (long long)ml->n_bias, (long)m->scorer.n_out);
@@ -561,12 +719,16 @@ static sm_status model_read_linear(model_lines *ml, sm_model *m, const char *cou
     return st == SM_OK ? model_read_end(ml, err) : st;
 }
 
-sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
+/* The model from ml's stream, through its "end" line (ml's buffers are the
+ * caller's to free). */
+static sm_status read_model(model_lines *ml_, sm_model *m, sm_error *err)
 {
-    model_lines ml = {.in = in, .name = name};
+    model_lines ml = *ml_;
+    FILE *in = ml.in;
+    const char *name = ml.name;
     model_init(m);
     sm_status st = SM_OK;
-    int have_dim = 0, have_loss = 0, done = 0;
+    int seen[N_HEADER_KEYS] = {0}, done = 0;
     char *line = next_line(&ml);
     if (!line) {
         st = ferror(in) ? sm_fail(err, SM_EIO, "%s: read error: %s", name, strerror(errno))
@@ -597,7 +759,7 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         *eq = '\0';
         const char *key = line, *value = eq + 1;
         if (strcmp(key, "weights") == 0 && !scorer_kind_is_layered(m->scorer.kind)) {
-            if ((st = model_read_linear(&ml, m, value, have_dim, have_loss, err)) != SM_OK)
+            if ((st = model_read_linear(&ml, m, value, seen, err)) != SM_OK)
                 goto out;
             done = 1;
         } else if (strcmp(key, "weights") == 0) {
@@ -606,17 +768,17 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
             goto out;
         } else if (strcmp(key, "layer") == 0) {
             int layered = scorer_kind_is_layered(m->scorer.kind);
-            if (!layered || !have_dim || !have_loss || m->scorer.mlp.n_hidden == 0) {
+            const char *missing = missing_before_weights(seen);
+            if (!layered || missing || m->scorer.mlp.n_hidden == 0) {
                 st = LOAD_FAIL(&ml, "layer line before the %s line",
-                               !layered ? "scorer=mlp" : !have_dim ? "dim"
-                               : !have_loss ? "loss" : "hidden");
+                               !layered ? "scorer=mlp" : missing ? missing : "hidden");
                 goto out;
             }
             if ((st = model_read_layers(&ml, m, value, err)) != SM_OK)
                 goto out;
             done = 1;
         } else {
-            if ((st = model_header_key(&ml, m, key, value, &have_dim, &have_loss, err)) != SM_OK)
+            if ((st = model_header_key(&ml, m, key, value, seen, err)) != SM_OK)
                 goto out;
         }
     }
@@ -628,10 +790,18 @@ sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
         st = sm_fail(err, SM_EDATA, "%s: %ld classes for %ld outputs", name, (long)m->classes.n,
                      (long)m->scorer.n_out);
 out:
-    free(ml.buf);
-    free(ml.bias);
+    *ml_ = ml;
     if (st != SM_OK)
         model_free(m);
+    return st;
+}
+
+sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err)
+{
+    model_lines ml = {.in = in, .name = name};
+    sm_status st = read_model(&ml, m, err);
+    free(ml.buf);
+    free(ml.bias);
     return st;
 }
 
@@ -732,5 +902,113 @@ sm_status model_predict_progress(const sm_model *m, const sm_dataset *ds, double
             progress(ctx, end, ds->n_rows);
     }
     dataset_free(&piece);
+    return st;
+}
+
+/* ---- a checkpoint's resume state ---- */
+
+#define STATE_MAGIC "resume=1"
+#define STATE_ARRAY_KEY "array"
+
+sm_status model_write_state(const sm_train_state *state, FILE *out, int threads, sm_error *err)
+{
+    fprintf(out, "%s\n# smloss resume state (train --resume): 'name=value' lines, then per "
+                 "array '%s=NAME N', 'values=K' and K lines 'i v_i' (its values other than "
+                 "+0), then 'end'\n",
+            STATE_MAGIC, STATE_ARRAY_KEY);
+    for (int i = 0; i < state->n_values; i++)
+        fprintf(out, "%s=%s\n", state->values[i].name, state->values[i].value);
+    for (int i = 0; i < state->n_arrays; i++) {
+        const sm_state_array *a = &state->arrays[i];
+        if (a->n > INT32_MAX)
+            return sm_fail(err, SM_EFAIL, "the resume state's %s has too many values (%lld)",
+                           a->name, (long long)a->n);
+        fprintf(out, "%s=%s %lld\n", STATE_ARRAY_KEY, a->name, (long long)a->n);
+        if (!write_weight_rows(out, NULL, a->v, (int32_t)a->n, 1, "values", 1, NULL, threads))
+            return sm_fail(err, SM_EFAIL, "out of memory writing the resume state");
+    }
+    fprintf(out, "end\n");
+    if (fflush(out) != 0 || ferror(out))
+        return sm_fail(err, SM_EIO, "write error: %s", strerror(errno));
+    return SM_OK;
+}
+
+/* An "array=NAME N" line's array (its value), with its values lines. */
+static sm_status read_state_array(model_lines *ml, const char *value, sm_train_state *state,
+                                  sm_error *err)
+{
+    char name[TRAIN_STATE_NAME_MAX];
+    long n;
+    const char *sp = strchr(value, ' ');
+    if (!sp || (size_t)(sp - value) >= sizeof name || !parse_long_full(sp + 1, 0, INT32_MAX, &n))
+        return LOAD_FAIL(ml, "expected '%s=NAME N', got \"%s=%.40s\"", STATE_ARRAY_KEY,
+                         STATE_ARRAY_KEY, value);
+    memcpy(name, value, (size_t)(sp - value));
+    name[sp - value] = '\0';
+    if (train_state_set_array(state, name, NULL, n, err) != SM_OK)
+        return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
+    const sm_state_array *a = train_state_array(state, name);
+    char *count = next_line(ml);
+    if (!count || strncmp(count, "values=", 7) != 0)
+        return LOAD_FAIL(ml, "expected 'values=K' after the %s line of %s", STATE_ARRAY_KEY,
+                         name);
+    return model_read_weights(ml, count + 7, a->v, (int32_t)n, 1, NULL, err);
+}
+
+/* The resume state after a model's "end" line, through its own "end". */
+static sm_status read_state(model_lines *ml, sm_train_state *state, sm_error *err)
+{
+    char *line = next_line(ml);
+    if (!line || strcmp(line, STATE_MAGIC) != 0)
+        return sm_fail(err, SM_EDATA, "%s: no resume state after the model: not a checkpoint "
+                       "of train --save-every (a finished model continues with --init, from "
+                       "a fresh schedule)", ml->name);
+    while ((line = next_line(ml)) && strcmp(line, "end") != 0) {
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            return LOAD_FAIL(ml, "expected name=value, got \"%.60s\"", line);
+        *eq = '\0';
+        if (strcmp(line, STATE_ARRAY_KEY) == 0) {
+            sm_status st = read_state_array(ml, eq + 1, state, err);
+            if (st != SM_OK)
+                return st;
+        } else if (train_state_set(state, line, err, "%s", eq + 1) != SM_OK) {
+            return sm_fail_prefix(err, "%s:%ld", ml->name, ml->line);
+        }
+    }
+    if (!line)
+        return sm_fail(err, SM_EDATA, "%s:%ld: the resume state ends before its 'end' line "
+                       "(truncated?)", ml->name, ml->line);
+    return SM_OK;
+}
+
+sm_status model_read_checkpoint(FILE *in, const char *name, sm_model *m, sm_train_state *state,
+                                sm_error *err)
+{
+    model_lines ml = {.in = in, .name = name};
+    train_state_init(state);
+    sm_status st = read_model(&ml, m, err);
+    if (st == SM_OK && (st = read_state(&ml, state, err)) != SM_OK) {
+        model_free(m);
+        train_state_free(state);
+    }
+    free(ml.buf);
+    free(ml.bias);
+    return st;
+}
+
+sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
+                                sm_error *err)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        train_state_init(state);
+        model_init(m);
+        return sm_fail(err, SM_EIO, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+    }
+    sm_status st = model_read_checkpoint(in, path, m, state, err);
+    fclose(in);
     return st;
 }

@@ -50,6 +50,7 @@
 #include "metrics.h"
 #include "objective.h"
 #include "scorer.h"
+#include "train_state.h"
 
 #define MODEL_MAGIC "smloss-model"
 #define MODEL_FORMAT_VERSION 1
@@ -107,6 +108,25 @@ sm_status model_write(const sm_model *m, FILE *out, int threads, sm_error *err);
 sm_status model_read(FILE *in, const char *name, sm_model *m, sm_error *err);
 /* Open and read a file ("-" is standard input). */
 sm_status model_load(const char *path, sm_model *m, sm_error *err);
+
+/* A checkpoint (train --save-every) is a model file with the state that
+ * resumes its run after the model's "end" line (predict and eval, which read
+ * up to "end", see the model alone):
+ *     resume=1
+ *     NAME=VALUE                  the state's values
+ *     array=NAME N                an array of N doubles:
+ *     values=K                    K lines "i v_i" (increasing i < N), every
+ *     I V                         value but the +0s (a -0 is kept)
+ *     end
+ * model_write_state appends it to a model_write; model_read_checkpoint
+ * reads both from a stream (name in messages), model_load_checkpoint from a
+ * file (SM_EDATA naming the file, and its line, when the state is missing
+ * or bad; on failure both are left empty). */
+sm_status model_write_state(const sm_train_state *state, FILE *out, int threads, sm_error *err);
+sm_status model_read_checkpoint(FILE *in, const char *name, sm_model *m, sm_train_state *state,
+                                sm_error *err);
+sm_status model_load_checkpoint(const char *path, sm_model *m, sm_train_state *state,
+                                sm_error *err);
 
 /* The objective the model was trained with, for reports and outputs: kind,
  * link and outputs, the temperature (info key temperature, 1 without) and the

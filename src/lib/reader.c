@@ -79,13 +79,17 @@ typedef struct {
     pthread_cond_t changed;
     libsvm_block *slot[SLOTS_PER_THREAD * MAX_THREADS];
     int state[SLOTS_PER_THREAD * MAX_THREADS];
+    /* where the source stood when each slot's block had been read: progress
+     * is told at the merge by the block's own position, not by how far the
+     * reader has run ahead, so the reports do not depend on the timing */
+    uint64_t slot_done[SLOTS_PER_THREAD * MAX_THREADS];
     int n_slots;
     textsrc_blocks *reader;
     int64_t n_read;     /* blocks read so far; block k is in slot k % n_slots */
     int64_t next_parse; /* next block to hand to a parser */
     int read_done;      /* end of input or read error */
     int abort;          /* the merge failed: everyone stops */
-    uint64_t done, total; /* of the source, for progress (textsrc_position) */
+    uint64_t total;     /* of the source, for progress (textsrc_position) */
     sm_status read_st;
     sm_error read_err;
 } pipeline;
@@ -115,7 +119,7 @@ static void *pipeline_read(void *arg)
         } else {
             p->state[k % p->n_slots] = SLOT_FILLED;
             p->n_read = k + 1;
-            p->done = p->reader->done;
+            p->slot_done[k % p->n_slots] = p->reader->done;
             p->total = p->reader->total;
         }
         int done = p->read_done;
@@ -170,7 +174,7 @@ static sm_status pipeline_merge(pipeline *p, const sm_reader_options *opt, libsv
         while (!(k < p->n_read && p->state[s] == SLOT_PARSED) && !(p->read_done && k >= p->n_read))
             pthread_cond_wait(&p->changed, &p->mu);
         int done = k >= p->n_read;
-        uint64_t read = p->done, total = p->total;
+        uint64_t read = p->slot_done[s], total = p->total;
         pthread_mutex_unlock(&p->mu);
         if (done)
             break;

@@ -14,6 +14,7 @@
 #include "scorer.h"
 #include "stream.h"
 #include "train_pass.h"
+#include "train_resume.h"
 
 const char *const feature_scaling_names[SCALE_KIND_COUNT + 1] = {[SCALE_NONE] = "none",
                                                                   [SCALE_MAXABS] = "maxabs"};
@@ -107,6 +108,15 @@ typedef struct {
     int iterations;
     double grad_norm;
     double half_bias, half_norm, half_objective; /* at iteration max_iter / 2: mean bias, ||w||, F */
+    sm_lbfgs *lb;             /* the solver, while it runs (for a checkpoint) */
+    int small;                /* iterations in a row that moved little (lbfgs_go_on) */
+    /* Checkpoints and resuming (train_resume.h): the run's fingerprint
+     * (NULL without either), the state resumed from (NULL: from the start),
+     * the learning rate's halvings before this run, and the epochs (L-BFGS:
+     * iterations) done before its first. */
+    const sm_train_state *fp, *resume;
+    int halvings;
+    int epochs_done;
 } trainer;
 
 static sm_status ensure_rows(batch_buffers *b, sm_scorer *sc, int64_t need, sm_error *err)
@@ -415,23 +425,231 @@ static void record_best(const trainer *t, sm_model *model, int epochs_run)
     model_set_info(model, "epochs_run", "%d", epochs_run);
 }
 
-/* A checkpoint of the run so far: with early stopping the model already
- * holds the best epoch; otherwise the current weights, exported into a model
- * of their own (the caller's is filled only at the end). */
+/* ---- checkpoints and resuming ---- */
+
+/* A generator's state as 8 doubles (its 32-bit halves: exact) and back. */
+static void rng_put(const sm_rng *r, double *out)
+{
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = (double)(r->s[i] >> 32);
+        out[2 * i + 1] = (double)(r->s[i] & 0xffffffffULL);
+    }
+}
+
+static void rng_take(sm_rng *r, const double *in)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = (uint64_t)in[2 * i] << 32 | (uint64_t)in[2 * i + 1];
+}
+
+/* What each rank keeps of its own: the generators of its shuffles and of
+ * the objective (sampled pairs), and with local steps (sync_every) its
+ * optimiser's moments; the rest is the same on every rank. */
+enum { RANK_RNGS = 16 };
+
+static int local_moments(const trainer *t)
+{
+    return dist_many(t->cfg->dist) && t->cfg->sync_every && t->have_opt;
+}
+
+static int64_t rank_part_size(const trainer *t)
+{
+    int64_t n = RANK_RNGS;
+    if (local_moments(t))
+        n += (t->opt.m ? t->opt.n : 0) + (t->opt.v ? t->opt.n : 0);
+    return n;
+}
+
+static void rank_part_save(const trainer *t, double *out)
+{
+    rng_put(&t->rng, out);
+    rng_put(&t->work.rng, out + 8);
+    double *at = out + RANK_RNGS;
+    if (local_moments(t) && t->opt.m)
+        memcpy(at, t->opt.m, (size_t)t->opt.n * sizeof *at), at += t->opt.n;
+    if (local_moments(t) && t->opt.v)
+        memcpy(at, t->opt.v, (size_t)t->opt.n * sizeof *at);
+}
+
+/* The parts of every rank as the arrays "rank0", "rank1", ... of s. */
+static sm_status save_rank_parts(const trainer *t, sm_train_state *s, sm_error *err)
+{
+    int64_t n = rank_part_size(t), total;
+    double *mine = malloc((size_t)n * sizeof *mine), *all = NULL;
+    sm_status st = mine ? SM_OK : sm_fail(err, SM_EFAIL, "out of memory");
+    if (st == SM_OK) {
+        rank_part_save(t, mine);
+        st = dist_many(t->cfg->dist)
+                 ? dist_allgather_f64(t->cfg->dist, mine, n, &all, &total, err)
+                 : SM_OK;
+    }
+    for (int r = 0; st == SM_OK && r < dist_size(t->cfg->dist); r++) {
+        char name[32];
+        snprintf(name, sizeof name, "rank%d", r);
+        st = train_state_set_array(s, name, all ? all + r * n : mine, n, err);
+    }
+    free(mine);
+    free(all);
+    return st;
+}
+
+/* The values of the state, %.17g (they read back bit for bit). */
+#define STATE_SET(name, fmt, value) \
+    (st == SM_OK ? (st = train_state_set(s, name, err, fmt, value)) : st)
+
+/* The state that continues the run after `epoch` (train_state.h): its
+ * fingerprint, where the loop is, the scorer's parameters exactly, the
+ * optimiser's or L-BFGS's state, early stopping's best so far and its
+ * model, and each rank's own part. Every rank builds it. */
+static sm_status save_state(const trainer *t, const sm_model *model, int epoch,
+                            sm_train_state *s, sm_error *err)
+{
+    sm_status st = SM_OK;
+    for (int i = 0; t->fp && i < t->fp->n_values; i++)
+        STATE_SET(t->fp->values[i].name, "%s", t->fp->values[i].value);
+    STATE_SET("epoch", "%d", epoch);
+    STATE_SET("lr_halvings", "%d", t->halvings);
+    STATE_SET("start_objective", "%.17g", t->start_objective);
+    STATE_SET("first_objective", "%.17g", t->first_objective);
+    STATE_SET("best", "%.17g", t->best);
+    STATE_SET("best_epoch", "%d", t->best_epoch);
+    if (st == SM_OK && t->cfg->keep_best && t->best_epoch > 0)
+        st = train_state_set_array(s, "best_param", model->param,
+                                   scorer_saved_param_count(&model->scorer), err);
+    if (t->lb) {
+        int64_t n = lbfgs_state_size(t->lb);
+        double *v = malloc((size_t)n * sizeof *v);
+        STATE_SET("small", "%d", t->small);
+        STATE_SET("half_bias", "%.17g", t->half_bias);
+        STATE_SET("half_norm", "%.17g", t->half_norm);
+        STATE_SET("half_objective", "%.17g", t->half_objective);
+        if (st == SM_OK && !v)
+            st = sm_fail(err, SM_EFAIL, "out of memory");
+        if (st == SM_OK) {
+            lbfgs_state_save(t->lb, v);
+            st = train_state_set_array(s, "lbfgs", v, n, err);
+        }
+        free(v);
+        return st == SM_OK ? save_rank_parts(t, s, err) : st;
+    }
+    int64_t n = scorer_state_size(&t->sc);
+    double *v = malloc((size_t)n * sizeof *v);
+    STATE_SET("steps", "%lld", (long long)t->opt.step);
+    if (st == SM_OK && !v)
+        st = sm_fail(err, SM_EFAIL, "out of memory");
+    if (st == SM_OK) {
+        scorer_save_state(&t->sc, v);
+        st = train_state_set_array(s, "scorer", v, n, err);
+    }
+    free(v);
+    if (st == SM_OK && !local_moments(t) && t->opt.m)
+        st = train_state_set_array(s, "opt.m", t->opt.m, t->opt.n, err);
+    if (st == SM_OK && !local_moments(t) && t->opt.v)
+        st = train_state_set_array(s, "opt.v", t->opt.v, t->opt.n, err);
+    return st == SM_OK ? save_rank_parts(t, s, err) : st;
+}
+#undef STATE_SET
+
+/* Back to the state s saved (the fingerprint was checked): the scorer (or
+ * for L-BFGS its scalars: run_lbfgs restores the solver), the optimiser,
+ * early stopping's best and its model, the generators. The shuffles of the
+ * epochs done are drawn again (cheap, and the units' order is in place), and
+ * must leave the generator where the saved run's was. */
+static sm_status restore_state(trainer *t, const sm_train_state *s, sm_model *model,
+                               sm_error *err)
+{
+    const sm_train_config *cfg = t->cfg;
+    long long epoch, best_epoch, steps, small;
+    const double *v, *part;
+    char name[32];
+    snprintf(name, sizeof name, "rank%d", dist_rank(cfg->dist));
+    sm_status st;
+    if ((st = train_state_long(s, "epoch", &epoch, err)) != SM_OK ||
+        (st = train_state_double(s, "start_objective", &t->start_objective, err)) != SM_OK ||
+        (st = train_state_double(s, "first_objective", &t->first_objective, err)) != SM_OK ||
+        (st = train_state_double(s, "best", &t->best, err)) != SM_OK ||
+        (st = train_state_long(s, "best_epoch", &best_epoch, err)) != SM_OK ||
+        (st = train_state_doubles(s, name, rank_part_size(t), &part, err)) != SM_OK)
+        return st;
+    if (epoch < 1 || epoch > INT32_MAX || best_epoch < 0 || best_epoch > epoch)
+        return sm_fail(err, SM_EDATA, "the checkpoint's resume state has a bad epoch %lld",
+                       epoch);
+    t->epochs_done = (int)epoch;
+    t->best_epoch = (int)best_epoch;
+    if (cfg->keep_best && t->best_epoch > 0) {
+        int64_t n = scorer_saved_param_count(&t->sc.cfg);
+        if ((st = train_state_doubles(s, "best_param", n, &v, err)) != SM_OK ||
+            (st = model_init_scorer(model, &t->sc.cfg, t->train->dim, err)) != SM_OK)
+            return st;
+        memcpy(model->param, v, (size_t)n * sizeof *v);
+    }
+    if (cfg->solver == SOLVER_LBFGS) {
+        if ((st = train_state_long(s, "small", &small, err)) != SM_OK ||
+            (st = train_state_double(s, "half_bias", &t->half_bias, err)) != SM_OK ||
+            (st = train_state_double(s, "half_norm", &t->half_norm, err)) != SM_OK ||
+            (st = train_state_double(s, "half_objective", &t->half_objective, err)) != SM_OK)
+            return st;
+        t->small = (int)small;
+        t->iterations = t->epochs_done;
+    } else {
+        if ((st = train_state_long(s, "steps", &steps, err)) != SM_OK ||
+            (st = train_state_doubles(s, "scorer", scorer_state_size(&t->sc), &v, err)) != SM_OK)
+            return st;
+        scorer_restore_state(&t->sc, v);
+        t->opt.step = steps;
+        const double *at = part + RANK_RNGS;
+        double *moments[2] = {t->opt.m, t->opt.v};
+        for (int i = 0; i < 2; i++) {
+            if (!moments[i])
+                continue;
+            if (!local_moments(t) &&
+                (st = train_state_doubles(s, i ? "opt.v" : "opt.m", t->opt.n, &v, err)) != SM_OK)
+                return st;
+            memcpy(moments[i], local_moments(t) ? at : v, (size_t)t->opt.n * sizeof *v);
+            at += local_moments(t) ? t->opt.n : 0;
+        }
+        /* (streamed: each replayed visit reads its first window, let go at once) */
+        for (int e = 1; e <= t->epochs_done; e++) {
+            if (!t->have_stream)
+                rng_shuffle(&t->rng, t->units, t->n_units);
+            else if ((st = stream_epoch(&t->stream, &t->rng, t->units, err)) != SM_OK)
+                return st;
+            else
+                stream_end(&t->stream);
+        }
+        sm_rng saved;
+        rng_take(&saved, part);
+        if (memcmp(&saved, &t->rng, sizeof saved) != 0)
+            return sm_fail(err, SM_EDATA, "the checkpoint's shuffles do not follow from its "
+                           "seed and data: the resume state does not belong to this run");
+    }
+    rng_take(&t->work.rng, part + 8);
+    return SM_OK;
+}
+
+/* A checkpoint of the run so far (every rank builds the state; the
+ * callback, rank 0's, writes it): with early stopping the model already
+ * holds the best epoch; otherwise the current weights, exported into a
+ * model of their own (the caller's is filled only at the end). */
 static sm_status checkpoint(const trainer *t, sm_model *model, int epoch, sm_error *err)
 {
     const sm_train_config *cfg = t->cfg;
     sm_model now;
     model_init(&now);
+    sm_train_state state;
+    train_state_init(&state);
     sm_model *m = cfg->keep_best ? model : &now;
     sm_status st = cfg->keep_best ? SM_OK : export_model(t, &now, err);
-    if (st == SM_OK) {
+    if (st == SM_OK)
+        st = save_state(t, model, epoch, &state, err);
+    if (st == SM_OK && cfg->on_checkpoint) {
         m->objective = cfg->objective.kind;
         m->link = cfg->objective.link;
-        st = cfg->on_checkpoint(cfg->ctx, m, epoch, err);
+        st = cfg->on_checkpoint(cfg->ctx, m, &state, epoch, err);
     }
     model_free(&now);
-    return st;
+    train_state_free(&state);
+    return dist_agree(cfg->dist, st, err);
 }
 
 /* ---- one step ---- */
@@ -771,8 +989,6 @@ static sm_status init_buffers(trainer *t, sm_error *err)
     return st == SM_OK ? objective_work_reserve(&t->work, max_query, err) : st;
 }
 
-/* Everything up to the first epoch, ending at the best constant score
- * (objective_start_score) with the objective there measured. */
 /* Several ranks: the start scores of the labels or targets (and weights)
  * of every share, gathered in rank order: the file's. */
 static sm_status start_score_of_ranks(const trainer *t, double *bias, sm_error *err)
@@ -887,11 +1103,26 @@ static sm_status set_rounding_objective(trainer *t, sm_error *err)
     return st;
 }
 
+/* How a run starts (train_run): the fingerprint of its checkpoints, the
+ * state it resumes from (NULL: the start), the rate's halvings before it. */
+typedef struct {
+    const sm_train_state *fp, *resume;
+    int halvings;
+} run_start;
+
+/* Everything up to the first epoch: at the start, ending at the best
+ * constant score (or the warm start) with the objective there measured;
+ * resumed, at the state the checkpoint saved (with the model of early
+ * stopping's best epoch in `model`). */
 static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_dataset *valid,
-                              const sm_train_config *cfg, sm_error *err)
+                              const sm_train_config *cfg, const run_start *from,
+                              sm_model *model, sm_error *err)
 {
     memset(t, 0, sizeof *t);
     t->cfg = cfg;
+    t->fp = from->fp;
+    t->resume = from->resume;
+    t->halvings = from->halvings;
     t->obj = &cfg->objective;
     t->train = train;
     t->valid = valid;
@@ -932,14 +1163,19 @@ static sm_status trainer_init(trainer *t, const sm_dataset *train, const sm_data
         return st;
     if ((st = init_scorer(t, err)) != SM_OK || (st = init_buffers(t, err)) != SM_OK)
         return st;
-    if ((st = start_parameters(t, err)) != SM_OK)
-        return st;
     /* Each rank shuffles its share with a stream of its own (rank 0's is
      * the lone process's). */
     rng_seed(&t->rng, cfg->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)dist_rank(cfg->dist)));
-    sm_epoch_info start = {.epoch = 0};
-    st = exact_train_objective(t, &start, err);
-    t->start_objective = start.train_objective;
+    if (t->resume) {
+        st = restore_state(t, t->resume, model, err);
+    } else if ((st = start_parameters(t, err)) == SM_OK) {
+        sm_epoch_info start = {.epoch = 0};
+        st = exact_train_objective(t, &start, err);
+        t->start_objective = start.train_objective;
+    }
+    /* (several ranks: a rank whose state is bad stops them all) */
+    if (t->resume && (st = dist_agree(cfg->dist, st, err)) != SM_OK)
+        return st;
     return st == SM_OK ? set_rounding_objective(t, err) : st;
 }
 
@@ -1189,7 +1425,8 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
 {
     const sm_train_config *cfg = t->cfg;
     sm_status st = SM_OK;
-    int small = 0, moved = 1;
+    int moved = 1;
+    t->lb = lb;
     uint64_t sent = cfg->dist ? cfg->dist->bytes_sent : 0; /* before these passes */
     while (st == SM_OK && moved) {
         if (cfg->stop && *cfg->stop)
@@ -1214,17 +1451,17 @@ static sm_status lbfgs_iterations(trainer *t, sm_fullbatch *fb, sm_lbfgs *lb, sm
         info.seconds = now_seconds() - t->t0;
         if (cfg->on_epoch)
             cfg->on_epoch(cfg->ctx, &info);
-        if (!lbfgs_go_on(t, moved, before, lb->f, &small))
+        if (!lbfgs_go_on(t, moved, before, lb->f, &t->small))
             break;
         /* An objective far below its start may be running to an infimum it
          * never attains: look every 10 iterations rather than at the cap. */
         if (t->iterations % 10 == 0 && lb->f < 1e-4 * t->start_objective &&
             (st = check_minimum(t, fb, lb, err)) != SM_OK)
             break;
-        if (cfg->on_checkpoint && cfg->checkpoint_every > 0 &&
-            t->iterations % cfg->checkpoint_every == 0)
+        if (cfg->checkpoint_every > 0 && t->iterations % cfg->checkpoint_every == 0)
             st = checkpoint(t, model, t->iterations, err);
     }
+    t->lb = NULL;
     return st;
 }
 
@@ -1270,13 +1507,20 @@ static sm_status run_lbfgs(trainer *t, sm_model *model, sm_error *err)
     if (st == SM_OK && !(h0 = malloc((size_t)fullbatch_param_count(fb) * sizeof *h0)))
         st = sm_fail(err, SM_EFAIL, "out of memory");
     st = dist_agree(cfg->dist, st, err);
+    /* (the diagonal is the data's, at the labels: the same on a resume) */
     if (st == SM_OK && (st = fullbatch_diagonal(fb, h0, &diagonal, err)) == SM_OK && diagonal)
         lb.h0 = h0;
-    if (st == SM_OK) {
+    /* resumed: the solver where the checkpoint left it, the scorer at its iterate */
+    const sm_state_array *a = t->resume ? train_state_array(t->resume, "lbfgs") : NULL;
+    if (st == SM_OK && t->resume && !a)
+        st = sm_fail(err, SM_EDATA, "the checkpoint's resume state has no lbfgs");
+    if (st == SM_OK && a && (st = lbfgs_state_restore(&lb, a->v, a->n, err)) == SM_OK)
+        fullbatch_put(fb, lb.x);
+    if (st == SM_OK && !t->resume) {
         fullbatch_get(fb, theta);
         st = lbfgs_start(&lb, theta, err);
     }
-    if (st == SM_OK && cfg->max_iter > 0)
+    if (st == SM_OK && cfg->max_iter > t->iterations)
         st = lbfgs_iterations(t, fb, &lb, model, err);
     if (st == SM_OK && !t->stop_reason)
         t->stop_reason = "max-iter";
@@ -1305,22 +1549,23 @@ static void record_solver(const trainer *t, sm_model *model)
     model_set_info(model, "grad_norm", "%s", norm);
 }
 
-/* One run from the start. *after_start: whether it got past the starting
- * point (where a divergence is the link's on the labels, not the rate's). */
+/* One run, from the start or resumed (from). *after_start: whether it got
+ * past the starting point (where a divergence is the link's on the labels,
+ * not the rate's). */
 static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
-                            const sm_train_config *cfg, sm_model *model, int *after_start,
-                            sm_error *err)
+                            const sm_train_config *cfg, const run_start *from, sm_model *model,
+                            int *after_start, sm_error *err)
 {
     trainer t;
-    sm_status st = trainer_init(&t, train, valid, cfg, err);
+    sm_status st = trainer_init(&t, train, valid, cfg, from, model, err);
     *after_start = st == SM_OK;
-    int epochs_run = 0;
+    int epochs_run = t.epochs_done;
     if (st == SM_OK && cfg->solver == SOLVER_LBFGS) {
         st = run_lbfgs(&t, model, err);
         epochs_run = t.iterations;
     }
-    for (int epoch = 1; st == SM_OK && cfg->solver != SOLVER_LBFGS && epoch <= cfg->epochs;
-         epoch++) {
+    for (int epoch = t.epochs_done + 1;
+         st == SM_OK && cfg->solver != SOLVER_LBFGS && epoch <= cfg->epochs; epoch++) {
         sm_epoch_info info;
         if ((st = run_epoch(&t, epoch, &info, err)) != SM_OK ||
             (st = keep_best(&t, &info, model, err)) != SM_OK)
@@ -1331,7 +1576,7 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
         epochs_run = epoch;
         if (cfg->keep_best && cfg->patience > 0 && epoch - t.best_epoch >= cfg->patience)
             break;
-        if (cfg->on_checkpoint && cfg->checkpoint_every > 0 && epoch < cfg->epochs &&
+        if (cfg->checkpoint_every > 0 && epoch < cfg->epochs &&
             epoch % cfg->checkpoint_every == 0 &&
             (st = checkpoint(&t, model, epoch, err)) != SM_OK)
             break;
@@ -1344,6 +1589,23 @@ static sm_status train_once(const sm_dataset *train, const sm_dataset *valid,
     if (st == SM_OK && cfg->solver == SOLVER_LBFGS)
         record_solver(&t, model);
     trainer_free(&t);
+    return st;
+}
+
+/* With checkpoints or a resume: the run's fingerprint, which a resume must
+ * match (train_resume.h), and the state it starts from. */
+static sm_status start_from(const sm_dataset *train, const sm_dataset *valid,
+                            const sm_train_config *cfg, sm_train_state *fp, run_start *from,
+                            sm_error *err)
+{
+    long long halvings = 0;
+    sm_status st = resume_fingerprint(train, valid, cfg, fp, err);
+    if (st == SM_OK && cfg->resume && (st = resume_check(cfg->resume, fp, err)) == SM_OK &&
+        (st = train_state_long(cfg->resume, "lr_halvings", &halvings, err)) == SM_OK &&
+        (halvings < 0 || halvings > cfg->max_backoffs))
+        st = sm_fail(err, SM_EDATA, "the checkpoint's resume state has a bad lr_halvings %lld",
+                     halvings);
+    *from = (run_start){fp, cfg->resume, (int)halvings};
     return st;
 }
 
@@ -1369,37 +1631,50 @@ sm_status train_run(const sm_dataset *train, const sm_dataset *valid,
         st = check_inputs(train, valid, cfg, -range[0], range[1], err);
     if ((st = dist_agree(cfg->dist, st, err)) != SM_OK)
         return st;
-    int halvings = 0, after_start;
-    while ((st = train_once(train, valid, &run, model, &after_start, err)) == SM_EDIVERGED &&
-           after_start && halvings < cfg->max_backoffs) {
+    sm_train_state fp;
+    train_state_init(&fp);
+    run_start from = {NULL, NULL, 0};
+    if ((cfg->checkpoint_every > 0 || cfg->resume) &&
+        (st = start_from(train, valid, cfg, &fp, &from, err)) != SM_OK) {
+        train_state_free(&fp);
+        return st;
+    }
+    run.optim.lr = ldexp(cfg->optim.lr, -from.halvings);
+    int after_start;
+    while ((st = train_once(train, valid, &run, &from, model, &after_start, err)) ==
+               SM_EDIVERGED &&
+           after_start && from.halvings < cfg->max_backoffs) {
+        /* from the start again, as a run never stopped would */
         run.optim.lr *= 0.5;
-        halvings++;
+        from.halvings++;
+        from.resume = NULL;
         if (cfg->on_note) {
             char note[SM_ERROR_MSG_MAX + 160];
             snprintf(note, sizeof note, "%s; training again from the start at half the "
                      "learning rate (%.17g; %d of at most %d halvings)",
-                     err ? err->msg : "training diverged", run.optim.lr, halvings,
+                     err ? err->msg : "training diverged", run.optim.lr, from.halvings,
                      cfg->max_backoffs);
             cfg->on_note(cfg->ctx, note);
         }
     }
     if (st == SM_EDIVERGED && err) {
         char after[64] = "";
-        if (halvings > 0)
+        if (from.halvings > 0)
             snprintf(after, sizeof after, " (after halving the learning rate %d times)",
-                     halvings);
+                     from.halvings);
         size_t len = strlen(err->msg);
         snprintf(err->msg + len, sizeof err->msg - len,
                  "%s; try a smaller learning rate (--lr), a smaller 'a' in the link, or "
                  "gradient clipping (--clip)", after);
     }
-    if (st == SM_OK && halvings > 0)
-        model_set_info(model, "lr_halvings", "%d", halvings);
+    if (st == SM_OK && from.halvings > 0)
+        model_set_info(model, "lr_halvings", "%d", from.halvings);
     if (st == SM_OK) {
         model->objective = cfg->objective.kind;
         model->link = cfg->objective.link;
     } else {
         model_free(model);
     }
+    train_state_free(&fp);
     return st;
 }

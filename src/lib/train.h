@@ -37,6 +37,7 @@
 #include "optim.h"
 #include "rank_metrics.h"
 #include "scorer.h"
+#include "train_state.h"
 
 typedef struct {
     int epoch, epochs;        /* L-BFGS: the iteration, the cap */
@@ -155,10 +156,23 @@ typedef struct {
     /* Checkpoints: after every checkpoint_every-th epoch but the last (0:
      * none), the model so far (the current weights, with early stopping the
      * best epoch's; scorer part, objective and link, as train_run fills it)
-     * goes to on_checkpoint, which saves it; a status other than SM_OK from it
-     * stops training with that status. */
+     * and the state that resumes the run from there (train_state.h: the
+     * run's fingerprint, train_resume.h, the parameters exactly, the
+     * optimiser's or L-BFGS's state, the epoch, early stopping's best and
+     * each rank's generators) go to on_checkpoint, which saves them; a
+     * status other than SM_OK from it stops training with that status.
+     * Several ranks: every rank builds the state (a collective step), and
+     * on_checkpoint may be NULL on all but the one that saves it. */
     int checkpoint_every;
-    sm_status (*on_checkpoint)(void *ctx, const sm_model *model, int epoch, sm_error *err);
+    sm_status (*on_checkpoint)(void *ctx, const sm_model *model, const sm_train_state *state,
+                               int epoch, sm_error *err);
+    /* Resuming (may be NULL): the state a checkpoint saved. The run must
+     * have its fingerprint (else SM_EUSAGE naming the option that differs;
+     * epochs and max_iter may grow) and continues after its epoch: the
+     * model is the one of the run never stopped, bit for bit. A divergence
+     * after it backs off as that run would, from the start. The initial
+     * parameters (init_param) then matter only to the fingerprint. */
+    const sm_train_state *resume;
     /* Streaming (membudget.h): 0, the data are held in memory; else the
      * training data are a mapped cache larger than the memory budget, read
      * in order: the full-batch solver's passes keep no transposed copy (the

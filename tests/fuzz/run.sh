@@ -18,7 +18,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-reader reader_gzip link groups model cache targets emphasize}
+targets=${*:-reader reader_gzip link groups model checkpoint cache targets emphasize}
 B=${FUZZ_BUILD_DIR:-build/fuzz}
 C=$B/corpus
 [ "${FUZZ_FRESH:-0}" = 1 ] && C=$B/fresh-corpus && rm -rf "$C"
@@ -60,6 +60,7 @@ for t in $targets; do
         done
         seed link "$B"/seeds/link/* tests/bad/link/*.txt ;;
     targets) ;; # its regression inputs above are its seeds (a mode byte, then a file)
+    checkpoint) ;; # its regression inputs above are its seeds (adam-housing: a whole checkpoint)
     emphasize) ;; # its regression inputs above are its seeds
     groups)
         seed groups data/lightgbm-rank/*.query tests/bad/groups/*.txt ;;

@@ -320,4 +320,39 @@ for sig in TERM INT; do
     expect_true "SIG$sig: the previous model is intact" cmp -s "$T/prev.model" "$T/pointwise.plain"
     expect_true "SIG$sig: no temporary file" "! (ls -a '$T' | grep '\\.tmp\\.' >&2)"
 done
+# --resume under mpirun: 2 ranks killed (SIGTERM to mpirun) after a
+# checkpoint, then resumed, write the bytes of the 2-rank run never stopped:
+# in step (momentum, early stopping) and with local steps (adam, each rank's
+# own moments: --sync-every), and L-BFGS.
+H=$DATA/libsvm-housing-scale/housing_scale
+mpi_resume() {
+    what=$1 # (not $name: lib.sh's helpers set it)
+    shift
+    expect_ok "resume, $what: the whole run" run 2 train -q "$@" -m "$T/rs.whole"
+    rm -f "$T/ck/rs.model"
+    "$MPIRUN" --oversubscribe -np 2 "$SMLOSS_MPI" train -q "$@" -m "$T/ck/rs.model" \
+        --save-every 1 </dev/null 2>/dev/null &
+    pid=$!
+    i=0
+    while [ $i -lt 3000 ] && ! grep -q '^checkpoint_epoch=' "$T/ck/rs.model" 2>/dev/null; do
+        sleep 0.01
+        i=$((i + 1))
+    done
+    stop "resume, $what" "$pid" TERM
+    epoch=$(sed -n 's/^checkpoint_epoch=//p' "$T/ck/rs.model")
+    cp "$T/ck/rs.model" "$T/ck/rs.killed"
+    expect_true "resume, $what: stopped after the checkpoint of epoch $epoch (status $rc)" \
+        "[ $rc -ne 0 ] && grep -q '^resume=1\$' '$T/ck/rs.model' && grep -qx 'option ranks (mpirun -np)=2' '$T/ck/rs.model'"
+    expect_ok "resume, $what: resumed" run 2 train -q "$@" -m "$T/ck/rs.model" \
+        --resume "$T/ck/rs.model"
+    expect_true "resume, $what: resumed after epoch $epoch, the same model bytes" \
+        "cmp '$T/ck/rs.model' '$T/rs.whole'"
+}
+# (epochs of 506 rows take a millisecond: thousands, so the kill lands mid-run)
+mpi_resume "momentum, early stopping" -d "$H" --epochs 3000 --optimizer momentum --valid "$H" --patience 1000
+mpi_resume "adam, --sync-every 4" -d "$H" --epochs 3000 --optimizer adam --sync-every 4
+expect_fail "resume: another number of ranks" 2 "trained with ranks \\(mpirun -np\\) 2, this run has ranks \\(mpirun -np\\) 1" \
+    "$SMLOSS" train -q -d "$H" --epochs 3000 --optimizer adam -m "$T/rs.x" --resume "$T/ck/rs.killed"
+mpi_resume "lbfgs" -d "$DATA/sklearn-digits/digits.libsvm" --objective multiclass --solver lbfgs \
+    --l2 1e-4 --tol 0 --max-iter 300
 finish
