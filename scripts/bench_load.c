@@ -35,7 +35,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_load FILE [THREADS [CACHE]]\n");
         return 2;
     }
-    sm_reader_parallel par = {argc > 2 ? atoi(argv[2]) : 0, 0};
+    sm_reader_parallel par = {.threads = argc > 2 ? atoi(argv[2]) : 0};
     sm_dataset ds;
     sm_error err;
     double t0 = now();

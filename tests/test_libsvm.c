@@ -437,7 +437,7 @@ static void test_row_lines(void)
     static const int64_t want[] = {3, 4, 6, 7, 10};
     static const size_t blocks[] = {4, 9, 0};
     for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
-        sm_reader_parallel par = {2, blocks[b]};
+        sm_reader_parallel par = {.threads = 2, .block_bytes = blocks[b]};
         sm_dataset ds;
         sm_error err;
         if (!CHECK(reader_read_buffer_parallel(text, strlen(text), "f.txt", NULL, &par, &ds,

@@ -119,7 +119,7 @@ static void test_every_split_merges_duplicates_alike(void)
         sm_reader_options opt = {.duplicates = (sm_duplicates)policy};
         sm_dataset ref, ds;
         sm_error err;
-        sm_reader_parallel serial = {1, (size_t)1 << 30};
+        sm_reader_parallel serial = {.threads = 1, .block_bytes = (size_t)1 << 30};
         if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "d", &opt, &serial, &ref, &err) ==
                    SM_OK))
             continue;
@@ -129,7 +129,7 @@ static void test_every_split_merges_duplicates_alike(void)
               ref.val[ref.row_ptr[7] + 1] == (policy == DUPLICATES_SUM ? 7.25f : 0.25f));
         for (int i = 0; i < N_THREADS; i++)
             for (int j = 0; j < N_BLOCKS; j++) {
-                sm_reader_parallel par = {thread_counts[i], block_sizes[j]};
+                sm_reader_parallel par = {.threads = thread_counts[i], .block_bytes = block_sizes[j]};
                 if (!CHECK(reader_read_buffer_parallel(t.s, t.len, "d", &opt, &par, &ds, &err) ==
                            SM_OK))
                     continue;

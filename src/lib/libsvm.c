@@ -527,7 +527,10 @@ static inline int is_digit(char c)
  * over 80 lines on purpose: it is the inner loop of every read (one call a
  * line of every data file), and keeping the cursor, the row's counts and the
  * growing arrays in one frame is what lets the compiler keep them in
- * registers; scripts/bench.sh's parse rows (sm_parse_*) are its measure. */
+ * registers; scripts/bench.sh's parse rows (sm_parse_*) are its measure.
+ * Measured: moving the label and qid prefix into an inline helper made a
+ * parse of LETOR-like text (gen_bench letor, one thread) execute 2.7% more
+ * instructions (cachegrind: 541.5M against 527.4M for 20 MB), so it stays. */
 static int fast_line(libsvm_block *b, size_t off, int64_t lineno, size_t *next)
 {
     const char *s = b->text + off, *end = b->text + b->len;

@@ -18,7 +18,7 @@
 
 #include "dataset.h"
 #include "error.h"
-#include "train.h"
+#include "train_config.h"
 #include "train_state.h"
 
 /* The run's fingerprint into fp (every rank calls it: the checksums are
