@@ -75,7 +75,7 @@ REPLAY_BIN = $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 
 ALL_CFLAGS = $(SM_CFLAGS) $(SAN) $(CFLAGS)
 
-.PHONY: smloss check-mpi deps-mpi all demo check check-suite check-tsan check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
+.PHONY: fuzz-regress-cache smloss check-mpi deps-mpi all demo check check-suite check-tsan check-valgrind fuzz fuzz-build fuzz-smoke check-peers bench reproduce install uninstall clean deps zlib-check
 
 all: smloss
 
@@ -127,6 +127,21 @@ $(BUILD)/tests/test_cli_msg: tests/test_cli_msg.c tests/test.c tests/test.h $(LI
 $(BUILD)/scripts/%: scripts/%.c $(LIB)
 	@mkdir -p $(BUILD)/scripts
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# The fuzz_cache regression inputs: their table (tests/fuzz/cache_regress.c)
+# is checked by test_cache_regress and written by gen_cache_regress.
+CACHE_REGRESS = tests/fuzz/cache_regress.c tests/fuzz/cache_regress.h
+$(BUILD)/tests/test_cache_regress: tests/test_cache_regress.c tests/test.c tests/test.h $(CACHE_REGRESS) $(LIB)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib $< tests/test.c tests/fuzz/cache_regress.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/gen_cache_regress: tests/fuzz/gen_cache_regress.c $(CACHE_REGRESS) $(LIB)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc/lib $< tests/fuzz/cache_regress.c $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+# Rewrite them after a change to the cache format (then commit them).
+fuzz-regress-cache: $(BUILD)/tests/gen_cache_regress
+	$(BUILD)/tests/gen_cache_regress tests/fuzz/regress/cache
 
 replay_dir = $(if $(filter reader_gzip,$(1)),reader,$(1))
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)

@@ -90,7 +90,8 @@ sm_status cache_load(const char *source, const char *weights, const char *cache_
 /* For tests only. */
 sm_status cache_hash_file(const char *path, int threads, uint64_t *hash, sm_error *err);
 
-/* ---- test hooks: for tests/test_cache.c and tests/fuzz/fuzz_cache.c only ----
+/* ---- test hooks: for tests/test_cache.c and tests/fuzz/ (fuzz_cache.c, the
+ * regression inputs' table cache_regress.c) only ----
  *
  * The file format (cache.c's, shown for the hooks' users): this header at
  * offset 0, then the arrays row_ptr, col,

@@ -7,6 +7,8 @@
 # target with its run time and number of executions.
 # A crash, once fixed, becomes a regression test: copy its input into
 # tests/fuzz/regress/TARGET/, which `make check` replays (tests/fuzz/replay.c).
+# (cache: its inputs are made by a table instead, tests/fuzz/cache_regress.c:
+# add a row that makes the image, then `make fuzz-regress-cache`.)
 # FUZZ_BUILD_DIR runs copies of the targets kept elsewhere (a long run while
 # the sources change); FUZZ_FRESH=1 starts from the seeds alone in a corpus
 # of its own, build/fuzz/fresh-corpus (the smoke run of make check, whose time
