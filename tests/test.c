@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reader.h"
+
 static int current_failures;
 
 int test_check_(int ok, const char *file, int line, const char *expr)
@@ -161,4 +163,15 @@ sm_regions test_regions_of(const char *text)
     if (!CHECK(regions_parse(text, &r, &err) == SM_OK))
         fprintf(stderr, "  regions_parse(\"%s\"): %s\n", text, err.msg);
     return r;
+}
+
+int test_load(const char *path, sm_dataset *ds)
+{
+    sm_error err;
+    dataset_init(ds);
+    if (reader_read_file(path, NULL, ds, &err) != SM_OK) {
+        fprintf(stderr, "  cannot load %s: %s\n", path, err.msg);
+        return 0;
+    }
+    return 1;
 }

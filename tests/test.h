@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dataset.h"
 #include "regions.h"
 
 typedef struct {
@@ -38,6 +39,9 @@ int test_main_(const test_case *cases, int n, const char *suite, int argc, char 
 /* Scratch files: the path of NAME in a directory made on first use and removed,
  * with its files, when the test binary exits; the last 4 paths stay valid. */
 const char *test_tmp_path(const char *name);
+/* Read the data file path into ds (dataset_init first); 0, saying why on
+ * stderr, when it cannot be read. */
+int test_load(const char *path, sm_dataset *ds);
 /* Write len bytes to path; a failure ends the test binary (status 2). */
 void test_write_file(const char *path, const void *data, size_t len);
 

@@ -203,21 +203,10 @@ static int check_resumed(const char *what, sm_train_config *cfg, const sm_datase
     return n;
 }
 
-static int load(sm_dataset *ds)
-{
-    sm_error err;
-    dataset_init(ds);
-    if (reader_read_file(HOUSING, NULL, ds, &err) != SM_OK) {
-        fprintf(stderr, "  cannot load %s: %s\n", HOUSING, err.msg);
-        return 0;
-    }
-    return 1;
-}
-
 static void test_train_resumed(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(&ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
@@ -260,7 +249,7 @@ static void test_train_resumed(void)
 static void test_train_refused(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(&ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);

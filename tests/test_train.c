@@ -16,17 +16,6 @@
 
 #define HOUSING "data/libsvm-housing-scale/housing_scale"
 
-static int load(const char *path, sm_dataset *ds)
-{
-    sm_error err;
-    dataset_init(ds);
-    if (reader_read_file(path, NULL, ds, &err) != SM_OK) {
-        fprintf(stderr, "  cannot load %s: %s\n", path, err.msg);
-        return 0;
-    }
-    return 1;
-}
-
 /* Solve A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
 static int solve_dense(double *A, double *b, int n)
 {
@@ -160,7 +149,7 @@ static void check_reaches_optimum(const char *spec, int epochs, sm_solver_kind s
                                   double within)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_link link;
     link_parse(spec, &link, NULL);
@@ -209,7 +198,7 @@ static void test_newton_is_least_squares(void)
 static void test_deterministic(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
@@ -330,7 +319,7 @@ static void record_train_objective(void *ctx, const sm_epoch_info *e)
 static void test_epoch_objectives(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     double one[1] = {NAN}, three[3] = {NAN, NAN, NAN};
     sm_train_config cfg;
@@ -356,7 +345,7 @@ static void test_epoch_objectives(void)
 static void test_optimizers_descend(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_link link;
     link_parse("lin", &link, NULL);
@@ -492,7 +481,7 @@ static void test_schedules(void)
 static void check_run_fails(sm_train_config *cfg, sm_status want, const char *const *says)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     cfg->epochs = 2;
     sm_model m;
@@ -541,7 +530,7 @@ static void count_note(void *ctx, const char *note)
 static void test_backoff_and_flat_link(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
@@ -589,7 +578,7 @@ static void test_backoff_and_flat_link(void)
 static void test_curvature_pass(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_objective obj = {.kind = OBJ_POINTWISE, .temperature = 1};
     link_parse("lin:w=0.05+sigmoid:a=0.3,c=35", &obj.link, NULL);
@@ -671,7 +660,7 @@ static void raise_stop_after_two(void *ctx, const sm_epoch_info *e)
 static void test_stop_flag_between_epochs(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(HOUSING, &ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     stop_after_two s = {0, 0};
     sm_train_config cfg;

@@ -16,23 +16,12 @@
 
 #define HOUSING "data/libsvm-housing-scale/housing_scale"
 
-static int load(sm_dataset *ds)
-{
-    sm_error err;
-    dataset_init(ds);
-    if (reader_read_file(HOUSING, NULL, ds, &err) != SM_OK) {
-        fprintf(stderr, "  cannot load %s: %s\n", HOUSING, err.msg);
-        return 0;
-    }
-    return 1;
-}
-
 /* export(import(p)) == p, up to the rounding of dividing and multiplying
  * by a feature's scale. */
 static void check_roundtrip(const char *spec, int32_t n_out)
 {
     sm_dataset ds;
-    if (!CHECK(load(&ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_error err;
     double *fs = NULL;
@@ -96,7 +85,7 @@ static double mean_sq_error(const sm_model *m, const sm_dataset *ds)
 static void test_warm_start(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(&ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
@@ -146,7 +135,7 @@ static sm_status on_checkpoint(void *ctx, const sm_model *m, const sm_train_stat
 static void test_checkpoints(void)
 {
     sm_dataset ds;
-    if (!CHECK(load(&ds)))
+    if (!CHECK(test_load(HOUSING, &ds)))
         return;
     sm_train_config cfg;
     train_config_default(&cfg);
